@@ -1,0 +1,47 @@
+# Where llmsweep's llama.cpp comes from, in order of precedence:
+#   -DLLMSWEEP_SYSTEM_LLAMA=ON          an installed llama.cpp, found with find_package(llama)
+#   -DLLMSWEEP_LLAMA_SOURCE=/path       a llama.cpp source tree, built here (CPU backend unless told otherwise)
+#   default                             third_party/llama.cpp, the pinned source (scripts/fetch-llama.sh)
+option(LLMSWEEP_SYSTEM_LLAMA "Use an installed llama.cpp (find_package(llama))" OFF)
+set(LLMSWEEP_LLAMA_SOURCE "${PROJECT_SOURCE_DIR}/third_party/llama.cpp"
+    CACHE PATH "llama.cpp source tree to build llmsweep against")
+
+if(LLMSWEEP_SYSTEM_LLAMA)
+    find_package(llama REQUIRED)
+    set(LLMSWEEP_LLAMA_ORIGIN "installed (${llama_DIR})")
+    set(LLMSWEEP_LLAMA_COMMIT "${LLAMA_BUILD_COMMIT}")
+    return()
+endif()
+
+if(NOT EXISTS "${LLMSWEEP_LLAMA_SOURCE}/include/llama.h")
+    message(FATAL_ERROR
+        "llama.cpp source not found at ${LLMSWEEP_LLAMA_SOURCE}.\n"
+        "Run scripts/fetch-llama.sh to fetch the pinned version, pass -DLLMSWEEP_LLAMA_SOURCE=/path/to/llama.cpp, "
+        "or -DLLMSWEEP_SYSTEM_LLAMA=ON to use an installed one.")
+endif()
+
+# One static binary: the worker role is the same executable, so nothing has to be found at run time.
+set(BUILD_SHARED_LIBS OFF)
+set(LLAMA_BUILD_COMMON ON)    # needed by llama-bench only; EXCLUDE_FROM_ALL keeps it out of the default build
+set(LLAMA_BUILD_TOOLS ON)
+foreach(off LLAMA_BUILD_TESTS LLAMA_BUILD_EXAMPLES LLAMA_BUILD_SERVER LLAMA_BUILD_APP LLAMA_BUILD_UI
+            LLAMA_OPENSSL LLAMA_ALL_WARNINGS GGML_ALL_WARNINGS)
+    set(${off} OFF)
+endforeach()
+set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)
+
+# ggml's AMX kernels abort with SIGILL (an unconfigured tile) on some hosts whose CPU advertises AMX, virtual
+# machines among them, so the native build leaves AMX out unless asked for.
+option(LLMSWEEP_GGML_AMX "Let the native CPU build use ggml's AMX kernels where the CPU advertises AMX" OFF)
+if(NOT LLMSWEEP_GGML_AMX)
+    include(CheckCCompilerFlag)
+    check_c_compiler_flag(-mno-amx-tile LLMSWEEP_HAS_MNO_AMX)
+    if(LLMSWEEP_HAS_MNO_AMX)
+        string(APPEND CMAKE_C_FLAGS " -mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+        string(APPEND CMAKE_CXX_FLAGS " -mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+    endif()
+endif()   # let the plain variables above win over llama.cpp's option() defaults
+
+add_subdirectory("${LLMSWEEP_LLAMA_SOURCE}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL)
+get_directory_property(LLMSWEEP_LLAMA_COMMIT DIRECTORY "${LLMSWEEP_LLAMA_SOURCE}" DEFINITION LLAMA_BUILD_COMMIT)
+set(LLMSWEEP_LLAMA_ORIGIN "source (${LLMSWEEP_LLAMA_SOURCE})")

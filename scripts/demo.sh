@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: set up and build, synthesize the smollm2-135m preset (q8_0),
+# load it with llama.cpp, decode a batch and print what was done. Files go to demo/.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+llmsweep="${LLMSWEEP_BUILD_DIR:-$root/build}/src/llmsweep"
+out="$root/demo"
+mkdir -p "$out"
+
+"$llmsweep" --version
+model="$out/smollm2-135m-q8_0.gguf"
+# The same seed writes the same bytes, so an existing file is the one this would write.
+[ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 --seed 42 -o "$model"
+"$llmsweep" check "$model" -n 128

@@ -1,0 +1,58 @@
+#include "cli/app.hpp"
+
+#include "cli/command.hpp"
+#include "core/error.hpp"
+#include "engine/llama_runtime.hpp"
+
+#include <fmt/format.h>
+
+namespace llmsweep::cli {
+
+int run(int argc, char** argv) {
+    CLI::App app{"llmsweep: parameter-sweep benchmarks of llama.cpp, kept in SQLite, reported honestly"};
+    app.name("llmsweep");
+    app.require_subcommand(0, 1);
+    app.footer("Run 'llmsweep COMMAND --help' for a command's options.");
+    bool show_version = false, verbose = false;
+    app.add_flag("-V,--version", show_version, "Show the version and the llama.cpp build, and exit");
+    app.add_flag("-v,--verbose", verbose, "Show llama.cpp's own log on stderr");
+
+    const std::vector<Command> commands = {add_synth_command(app), add_check_command(app), add_info_command(app),
+                                           add_version_command(app)};
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // Same shape as every other error: one line, the usage exit code, and where to look.
+        std::string where = "llmsweep";
+        for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+        fmt::print(stderr, "llmsweep: error: {}; see '{} --help'\n", e.what(), where);
+        return static_cast<int>(ExitCode::usage);
+    }
+
+    try {
+        engine::init_llama(verbose);
+        for (const Command& command : commands)
+            if (command.app->parsed()) {
+                command.run();
+                return 0;
+            }
+        if (show_version) {
+            commands.back().run();
+            return 0;
+        }
+        fmt::print("{}", app.help());
+        return static_cast<int>(ExitCode::usage);
+    } catch (const Error& e) {
+        fmt::print(stderr, "llmsweep: error: {}\n", e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "llmsweep: internal error: {}\n", e.what());
+        return static_cast<int>(ExitCode::failure);
+    }
+}
+
+} // namespace llmsweep::cli

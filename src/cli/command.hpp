@@ -1,0 +1,26 @@
+#pragma once
+// A subcommand: its CLI11 definition and the action that runs it once the command line is parsed.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace llmsweep::cli {
+
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<void()> run;
+};
+
+// Each adds its subcommand to `app`; the returned action reads the options bound at definition time.
+Command add_info_command(CLI::App& app);
+Command add_version_command(CLI::App& app);
+Command add_synth_command(CLI::App& app);
+Command add_check_command(CLI::App& app);
+
+// Human-readable sizes and counts for terminal output.
+std::string format_bytes(uint64_t bytes);
+std::string format_count(uint64_t count);
+
+} // namespace llmsweep::cli

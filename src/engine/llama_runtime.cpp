@@ -1,0 +1,85 @@
+#include "engine/llama_runtime.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <mutex>
+
+namespace llmsweep::engine {
+namespace {
+
+struct LogState {
+    std::mutex mutex;
+    bool verbose = false;
+    std::string errors;     // error lines since the last successful call
+};
+
+LogState& log_state() {
+    static LogState state;
+    return state;
+}
+
+void on_llama_log(ggml_log_level level, const char* text, void* /*user_data*/) {
+    LogState& state = log_state();
+    std::lock_guard lock(state.mutex);
+    if (state.verbose) std::fputs(text, stderr);
+    if (level == GGML_LOG_LEVEL_ERROR) {
+        state.errors += text;
+        // Keep only the latest lines: they explain the failure at hand.
+        if (state.errors.size() > 4096) state.errors.erase(0, state.errors.size() - 4096);
+    }
+}
+
+void clear_errors() {
+    std::lock_guard lock(log_state().mutex);
+    log_state().errors.clear();
+}
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+} // namespace
+
+void init_llama(bool verbose) {
+    static std::once_flag once;
+    {
+        std::lock_guard lock(log_state().mutex);
+        log_state().verbose = verbose;
+    }
+    std::call_once(once, [] {
+        llama_log_set(on_llama_log, nullptr);
+        llama_backend_init();
+        ggml_backend_load_all();
+    });
+}
+
+std::string last_llama_error() {
+    std::lock_guard lock(log_state().mutex);
+    return trimmed(log_state().errors);
+}
+
+ModelHandle load_model(const std::string& path, const llama_model_params& params) {
+    clear_errors();
+    ModelHandle model(llama_model_load_from_file(path.c_str(), params));
+    if (!model) {
+        const std::string why = last_llama_error();
+        throw Error(fmt::format("llama.cpp could not load '{}'{}{}", path, why.empty() ? "" : ": ", why));
+    }
+    return model;
+}
+
+ContextHandle new_context(llama_model* model, const llama_context_params& params) {
+    clear_errors();
+    ContextHandle context(llama_init_from_model(model, params));
+    if (!context) {
+        const std::string why = last_llama_error();
+        throw Error(fmt::format("llama.cpp could not create a context{}{}", why.empty() ? "" : ": ", why));
+    }
+    return context;
+}
+
+} // namespace llmsweep::engine

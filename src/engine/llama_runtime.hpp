@@ -1,0 +1,31 @@
+#pragma once
+// llama.cpp's process-wide set-up and RAII handles for its objects.
+
+#include <llama.h>
+
+#include <memory>
+#include <string>
+
+namespace llmsweep::engine {
+
+// Initialises llama.cpp's backends once per process. llama.cpp's log goes to stderr only when `verbose`;
+// otherwise its last error lines are kept for last_llama_error().
+void init_llama(bool verbose = false);
+
+// The most recent error lines llama.cpp logged (empty if none), to explain a failed load or decode.
+std::string last_llama_error();
+
+struct ModelDeleter {
+    void operator()(llama_model* model) const noexcept { llama_model_free(model); }
+};
+struct ContextDeleter {
+    void operator()(llama_context* context) const noexcept { llama_free(context); }
+};
+using ModelHandle = std::unique_ptr<llama_model, ModelDeleter>;
+using ContextHandle = std::unique_ptr<llama_context, ContextDeleter>;
+
+// Throws Error with llama.cpp's own explanation when the file cannot be loaded.
+ModelHandle load_model(const std::string& path, const llama_model_params& params);
+ContextHandle new_context(llama_model* model, const llama_context_params& params);
+
+} // namespace llmsweep::engine

@@ -1,0 +1,100 @@
+#include "synth/architecture.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+namespace llmsweep::synth {
+
+const std::vector<Preset>& presets() {
+    // Shapes from the models' published configurations (config.json of each Hugging Face repository).
+    static const std::vector<Preset> all = {
+        {"qwen2.5-0.5b", "Qwen2.5-0.5B: qwen2, 24 layers, 494M parameters",
+         ModelShape{.architecture = "qwen2", .n_layer = 24, .n_embd = 896, .n_head = 14, .n_head_kv = 2,
+                    .n_ff = 4864, .n_vocab = 151936, .n_ctx_train = 32768, .rope_freq_base = 1e6f,
+                    .rms_norm_eps = 1e-6f, .qkv_bias = true, .tied_embeddings = true}},
+        {"smollm2-135m", "SmolLM2-135M, the text decoder of SmolVLM2-256M: llama, 30 layers, 135M parameters",
+         ModelShape{.architecture = "llama", .n_layer = 30, .n_embd = 576, .n_head = 9, .n_head_kv = 3,
+                    .n_ff = 1536, .n_vocab = 49280, .n_ctx_train = 8192, .rope_freq_base = 1e5f,
+                    .rms_norm_eps = 1e-5f, .qkv_bias = false, .tied_embeddings = true}},
+        {"tiny", "a few hundred KB llama for tests: 2 layers, n_embd 64",
+         ModelShape{.architecture = "llama", .n_layer = 2, .n_embd = 64, .n_head = 4, .n_head_kv = 2,
+                    .n_ff = 128, .n_vocab = 512, .n_ctx_train = 2048, .rope_freq_base = 1e4f,
+                    .rms_norm_eps = 1e-5f, .qkv_bias = false, .tied_embeddings = true}},
+    };
+    return all;
+}
+
+const Preset& find_preset(std::string_view name) {
+    std::string known;
+    for (const auto& preset : presets()) {
+        if (preset.name == name) return preset;
+        known += known.empty() ? "" : ", ";
+        known += preset.name;
+    }
+    throw UsageError(fmt::format("unknown preset '{}'; choose one of: {}", name, known));
+}
+
+std::vector<TensorSpec> tensor_list(const ModelShape& s) {
+    std::vector<TensorSpec> tensors;
+    tensors.push_back({"token_embd.weight", s.n_embd, s.n_vocab, TensorRole::embedding});
+    for (int64_t i = 0; i < s.n_layer; ++i) {
+        auto blk = [i](std::string_view rest) { return fmt::format("blk.{}.{}", i, rest); };
+        tensors.push_back({blk("attn_norm.weight"), s.n_embd, 1, TensorRole::norm});
+        tensors.push_back({blk("attn_q.weight"), s.n_embd, s.n_embd, TensorRole::matrix});
+        tensors.push_back({blk("attn_k.weight"), s.n_embd, s.n_embd_kv(), TensorRole::matrix});
+        tensors.push_back({blk("attn_v.weight"), s.n_embd, s.n_embd_kv(), TensorRole::matrix});
+        if (s.qkv_bias) {
+            tensors.push_back({blk("attn_q.bias"), s.n_embd, 1, TensorRole::bias});
+            tensors.push_back({blk("attn_k.bias"), s.n_embd_kv(), 1, TensorRole::bias});
+            tensors.push_back({blk("attn_v.bias"), s.n_embd_kv(), 1, TensorRole::bias});
+        }
+        tensors.push_back({blk("attn_output.weight"), s.n_embd, s.n_embd, TensorRole::matrix});
+        tensors.push_back({blk("ffn_norm.weight"), s.n_embd, 1, TensorRole::norm});
+        tensors.push_back({blk("ffn_gate.weight"), s.n_embd, s.n_ff, TensorRole::matrix});
+        tensors.push_back({blk("ffn_down.weight"), s.n_ff, s.n_embd, TensorRole::matrix});
+        tensors.push_back({blk("ffn_up.weight"), s.n_embd, s.n_ff, TensorRole::matrix});
+    }
+    tensors.push_back({"output_norm.weight", s.n_embd, 1, TensorRole::norm});
+    if (!s.tied_embeddings) tensors.push_back({"output.weight", s.n_embd, s.n_vocab, TensorRole::matrix});
+    return tensors;
+}
+
+int64_t parameter_count(const ModelShape& s) {
+    const int64_t e = s.n_embd, kv = s.n_embd_kv();
+    const int64_t attention = e * e + 2 * e * kv + e * e + (s.qkv_bias ? e + 2 * kv : 0);
+    const int64_t feed_forward = 3 * e * s.n_ff;
+    const int64_t norms = 2 * e;
+    const int64_t embeddings = s.n_vocab * e * (s.tied_embeddings ? 1 : 2);
+    return embeddings + s.n_layer * (attention + feed_forward + norms) + e;
+}
+
+void validate(const ModelShape& s) {
+    auto require_positive = [](int64_t value, std::string_view name) {
+        if (value <= 0) throw UsageError(fmt::format("{} must be positive, got {}", name, value));
+    };
+    require_positive(s.n_layer, "--layers");
+    require_positive(s.n_embd, "--n-embd");
+    require_positive(s.n_head, "--heads");
+    require_positive(s.n_head_kv, "--kv-heads");
+    require_positive(s.n_ff, "--n-ff");
+    if (s.n_embd % s.n_head != 0)
+        throw UsageError(fmt::format("n_embd {} is not divisible by the {} attention heads; choose --n-embd as a "
+                                     "multiple of --heads",
+                                     s.n_embd, s.n_head));
+    if (s.n_head % s.n_head_kv != 0)
+        throw UsageError(fmt::format("{} attention heads are not divisible by {} KV heads; choose --kv-heads as a "
+                                     "divisor of --heads",
+                                     s.n_head, s.n_head_kv));
+    if (s.head_dim() % 2 != 0)
+        throw UsageError(fmt::format("the head dimension n_embd/heads = {} is odd, and rotary embeddings need it "
+                                     "even; change --n-embd or --heads",
+                                     s.head_dim()));
+    // The vocabulary holds <unk>, <s>, </s> and the 256 byte tokens before any word piece.
+    if (s.n_vocab < 260)
+        throw UsageError(fmt::format("vocab {} is too small; --vocab must be at least 260 (3 special tokens, 256 "
+                                     "byte tokens and one word)",
+                                     s.n_vocab));
+}
+
+} // namespace llmsweep::synth

@@ -1,0 +1,29 @@
+#include "synth/vocabulary.hpp"
+
+#include <fmt/format.h>
+
+namespace llmsweep::synth {
+namespace {
+// llama.cpp's enum llama_token_type.
+constexpr int32_t token_normal = 1, token_unknown = 2, token_control = 3, token_byte = 6;
+} // namespace
+
+Vocabulary make_vocabulary(int64_t n_vocab) {
+    Vocabulary vocab;
+    vocab.tokens.reserve(n_vocab);
+    auto add = [&](std::string text, float score, int32_t type) {
+        vocab.tokens.push_back(std::move(text));
+        vocab.scores.push_back(score);
+        vocab.token_types.push_back(type);
+    };
+    add("<unk>", 0.0f, token_unknown);
+    add("<s>", 0.0f, token_control);
+    add("</s>", 0.0f, token_control);
+    for (int byte = 0; byte < 256; ++byte) add(fmt::format("<0x{:02X}>", byte), 0.0f, token_byte);
+    // "\xe2\x96\x81" is SentencePiece's word-start marker U+2581.
+    for (int64_t i = 0; static_cast<int64_t>(vocab.tokens.size()) < n_vocab; ++i)
+        add(fmt::format("\xe2\x96\x81w{}", i), -static_cast<float>(i), token_normal);
+    return vocab;
+}
+
+} // namespace llmsweep::synth

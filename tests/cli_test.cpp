@@ -1,0 +1,171 @@
+// End-to-end tests of the llmsweep binary: exit codes, messages and files, as a user sees them.
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace llmsweep {
+namespace {
+
+using test::run_llmsweep;
+using test::run_shell;
+using test::shell_quote;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+size_t entries_in(const fs::path& dir) {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+// One line on stderr that starts with the tool's name, and nothing on stdout.
+void expect_one_line_error(const test::CommandResult& r, const std::string& must_mention) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.err.rfind("llmsweep: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
+}
+
+TEST(Cli, VersionFlagNamesLlamaCppCommit) {
+    const auto r = run_llmsweep("--version");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("llmsweep "), std::string::npos);
+    EXPECT_NE(r.out.find("llama.cpp "), std::string::npos);
+    EXPECT_NE(r.out.find("backends: "), std::string::npos);
+}
+
+TEST(Cli, VersionJsonParses) {
+    const auto r = run_llmsweep("version --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto json = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(json.at("llama_commit").is_string());
+    EXPECT_TRUE(json.at("backends").is_array());
+}
+
+TEST(Cli, InfoJsonParsesAndHasHostAndBuild) {
+    const auto r = run_llmsweep("info --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto json = nlohmann::json::parse(r.out);
+    EXPECT_GE(json.at("host").at("logical_cores").get<int>(), 1);
+    EXPECT_GE(json.at("host").at("physical_cores").get<int>(), 1);
+    EXPECT_GT(json.at("host").at("memory_bytes").get<uint64_t>(), 0u);
+    EXPECT_FALSE(json.at("host").at("cpu_model").get<std::string>().empty());
+    EXPECT_FALSE(json.at("build").at("llama_commit").get<std::string>().empty());
+    EXPECT_FALSE(json.at("build").at("devices").empty());
+}
+
+TEST(Cli, InfoTextShowsTheSameFacts) {
+    const auto r = run_llmsweep("info");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* label : {"CPU:", "cores:", "memory:", "OS:", "llama.cpp ", "backends:"})
+        EXPECT_NE(r.out.find(label), std::string::npos) << label;
+}
+
+TEST(Cli, UnknownCommandOrFlagIsAUsageError) {
+    auto r = run_llmsweep("frobnicate");
+    expect_one_line_error(r, "frobnicate");
+    EXPECT_EQ(r.exit_code, 2);
+    r = run_llmsweep("synth --bogus");
+    expect_one_line_error(r, "--bogus");
+    EXPECT_NE(r.err.find("llmsweep synth --help"), std::string::npos) << r.err;
+    EXPECT_EQ(r.exit_code, 2);
+    r = run_llmsweep("check model.gguf -n 0");
+    expect_one_line_error(r, "--tokens");
+    EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, HelpTeachesWithExamples) {
+    const auto r = run_llmsweep("synth --help");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("--preset"), std::string::npos);
+    EXPECT_NE(r.out.find("Examples:"), std::string::npos);
+}
+
+TEST(Cli, SynthThenCheckEndToEnd) {
+    TempDir dir;
+    const auto model = dir / "tiny.gguf";
+    const auto synth = run_llmsweep("synth --preset tiny --type q8_0 -o " + shell_quote(model));
+    ASSERT_EQ(synth.exit_code, 0) << synth.err;
+    EXPECT_NE(synth.out.find("wrote "), std::string::npos);
+    const auto check = run_llmsweep("check " + shell_quote(model) + " -n 8 --json");
+    ASSERT_EQ(check.exit_code, 0) << check.err;
+    const auto json = nlohmann::json::parse(check.out);
+    EXPECT_TRUE(json.at("logits_finite").get<bool>());
+    EXPECT_EQ(json.at("n_tokens").get<int>(), 8);
+    EXPECT_GT(json.at("avg_ts").get<double>(), 0.0);
+}
+
+TEST(Cli, SynthRefusesToReplaceAFileWithoutForce) {
+    TempDir dir;
+    const auto model = dir / "mine.gguf";
+    std::ofstream(model) << "precious";
+    expect_one_line_error(run_llmsweep("synth --preset tiny -o " + shell_quote(model)), "--force");
+    EXPECT_EQ(test::read_file(model), "precious");
+    EXPECT_EQ(run_llmsweep("synth --preset tiny --force -o " + shell_quote(model)).exit_code, 0);
+    EXPECT_NE(test::read_file(model), "precious");
+}
+
+TEST(Cli, SynthBadInputsAreOneLineErrorsAndLeaveNoFile) {
+    TempDir dir;
+    const std::string out = " -o " + shell_quote(dir / "m.gguf");
+    expect_one_line_error(run_llmsweep("synth --preset gpt-5" + out), "unknown preset 'gpt-5'");
+    expect_one_line_error(run_llmsweep("synth" + out), "--preset");
+    expect_one_line_error(run_llmsweep("synth --preset tiny --n-embd 66" + out), "not divisible");
+    expect_one_line_error(run_llmsweep("synth --preset tiny --kv-heads 3" + out), "KV heads");
+    expect_one_line_error(run_llmsweep("synth --preset tiny --n-ff 100 --type q4_0" + out), "--type f16");
+    expect_one_line_error(run_llmsweep("synth --preset tiny --type q3_k" + out), "unknown weight type");
+    EXPECT_EQ(run_llmsweep("synth --preset tiny --n-embd 66" + out).exit_code, 2);
+    EXPECT_EQ(entries_in(dir.path()), 0u);
+}
+
+TEST(Cli, SynthIntoAFolderThatCannotBeWrittenFails) {
+    expect_one_line_error(run_llmsweep("synth --preset tiny -o /nonexistent-llmsweep/m.gguf"), "cannot write");
+}
+
+TEST(Cli, SynthWriteFailureMidwayLeavesNothing) {
+    // A 64 KiB file-size limit makes the write fail part-way through the tiny model's tensors.
+    TempDir dir;
+    const auto r = run_shell("trap '' XFSZ; ulimit -f 64; " + shell_quote(LLMSWEEP_BINARY) +
+                             " synth --preset tiny --type f32 -o " + shell_quote(dir / "m.gguf"));
+    expect_one_line_error(r, "cannot write");
+    EXPECT_EQ(entries_in(dir.path()), 0u);
+}
+
+TEST(Cli, SynthOnAFullDiskSaysSoAndLeavesNothing) {
+    // A 256 KiB tmpfs in a private mount namespace: too small for the tiny f32 model.
+    TempDir dir;
+    if (run_shell("unshare -rm true").exit_code != 0) GTEST_SKIP() << "no user namespaces to mount a small tmpfs";
+    const std::string mount = shell_quote(dir.path());
+    const auto r = run_shell("unshare -rm sh -c 'mount -t tmpfs -o size=256k tmpfs " + mount + " && " +
+                             shell_quote(LLMSWEEP_BINARY) + " synth --preset tiny --type f32 -o " + mount +
+                             "/m.gguf; rc=$?; ls -A " + mount + " >&2; exit $rc'");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("free some space"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(".gguf"), r.err.rfind(".gguf")) << "only the error may name a file:\n" << r.err;
+}
+
+TEST(Cli, SynthInterruptedByCtrlCLeavesNothing) {
+    // The 500 MiB model takes seconds to write: interrupt it once its temporary file exists.
+    TempDir dir;
+    const auto r = run_shell(shell_quote(LLMSWEEP_BINARY) + " synth --preset qwen2.5-0.5b --type f16 -o " +
+                             shell_quote(dir / "m.gguf") + " & pid=$!; " +
+                             "for i in $(seq 200); do ls -A " + shell_quote(dir.path()) +
+                             " | grep -q partial && break; sleep 0.05; done; kill -INT $pid; wait $pid");
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+    EXPECT_EQ(entries_in(dir.path()), 0u);
+}
+
+TEST(Cli, CheckRejectsMissingAndNonGgufFiles) {
+    expect_one_line_error(run_llmsweep("check /nonexistent.gguf"), "does not exist");
+    TempDir dir;
+    std::ofstream(dir / "notes.txt") << "hello";
+    const auto r = run_llmsweep("check " + shell_quote(dir / "notes.txt"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("could not load"), std::string::npos) << r.err;
+}
+
+} // namespace
+} // namespace llmsweep
