@@ -1,0 +1,274 @@
+#include "sweep/spec.hpp"
+
+#include "core/error.hpp"
+#include "sweep/range.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+namespace llmsweep::sweep {
+namespace {
+
+template <typename Enum, size_t N>
+Enum parse_choice(std::string_view text, const std::array<std::pair<std::string_view, Enum>, N>& choices,
+                  std::string_view what) {
+    for (const auto& [choice, value] : choices)
+        if (choice == text) return value;
+    std::vector<std::string_view> names;
+    for (const auto& choice : choices) names.push_back(choice.first);
+    throw UsageError(fmt::format("{}: unknown value '{}'; choose from {}", what, text, fmt::join(names, ", ")));
+}
+
+constexpr std::array<std::pair<std::string_view, LoadMode>, 6> load_mode_names{{
+    {"none", LoadMode::none}, {"mmap", LoadMode::mmap}, {"mlock", LoadMode::mlock}, {"dio", LoadMode::dio},
+    {"0", LoadMode::none}, {"1", LoadMode::mmap}}};
+constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_names{{
+    {"warm", CacheState::warm}, {"cold", CacheState::cold}}};
+constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{{{"request", Mode::request},
+                                                                      {"split", Mode::split}}};
+constexpr std::array<std::pair<std::string_view, Order>, 2> order_names{{{"rounds", Order::rounds},
+                                                                        {"grouped", Order::grouped}}};
+
+template <typename Parse>
+auto parse_each(const std::vector<std::string>& texts, std::string_view what, Parse parse) {
+    std::vector<decltype(parse(std::string_view{}))> values;
+    for (const auto& text : texts)
+        for (const auto& item : parse_name_list(text, what)) values.push_back(parse(item));
+    return values;
+}
+
+std::vector<int64_t> ints(const std::vector<std::string>& texts, std::string_view what, int64_t min_value,
+                          int64_t max_value) {
+    std::vector<int64_t> values;
+    for (const auto& text : texts) {
+        auto more = parse_int_list(text, what, min_value, max_value);
+        values.insert(values.end(), more.begin(), more.end());
+    }
+    return values;
+}
+
+const std::string& single(const std::vector<std::string>& texts, std::string_view what) {
+    if (texts.size() != 1)
+        throw UsageError(fmt::format("{} takes one value, got {}", what, fmt::join(texts, " and ")));
+    return texts.front();
+}
+
+int64_t single_int(const std::vector<std::string>& texts, std::string_view what, int64_t min_value,
+                   int64_t max_value) {
+    const auto values = parse_int_list(single(texts, what), what, min_value, max_value);
+    if (values.size() != 1)
+        throw UsageError(fmt::format("{} takes one number, got '{}'", what, texts.front()));
+    return values.front();
+}
+
+// Drops repeated values, keeping the first occurrence: "-p 64,64" sweeps 64 once.
+template <typename T>
+std::vector<T> unique(std::vector<T> values) {
+    std::vector<T> out;
+    for (auto& v : values)
+        if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+    return out;
+}
+
+std::string cache_type(std::string_view text) {
+    const auto& known = cache_type_names();
+    if (std::find(known.begin(), known.end(), text) == known.end())
+        throw UsageError(fmt::format("unknown KV cache type '{}'; choose from {}", text, fmt::join(known, ", ")));
+    return std::string(text);
+}
+
+constexpr int64_t max_tokens = 1 << 20;
+
+const std::vector<Setting> all_settings = {
+    {"model", "GGUF model files", true,
+     [](SweepSpec& s, const auto& t) { s.models = unique(parse_each(t, "--model", [](std::string_view v) { return std::string(v); })); }},
+    {"load_mode", "How llama.cpp reads the model: mmap, none, mlock, dio", true,
+     [](SweepSpec& s, const auto& t) { s.load_modes = unique(parse_each(t, "--load-mode", parse_load_mode)); }},
+    {"mmap", "0,1: alias of --load-mode none,mmap", true,
+     [](SweepSpec& s, const auto& t) {
+         s.load_modes = unique(parse_each(t, "--mmap", [](std::string_view v) {
+             if (v != "0" && v != "1") throw UsageError(fmt::format("--mmap: '{}' is not 0 or 1", v));
+             return parse_load_mode(v);
+         }));
+     }},
+    {"cache", "Page cache state before each load: warm, cold (evicted)", true,
+     [](SweepSpec& s, const auto& t) { s.cache_states = unique(parse_each(t, "--cache", parse_cache_state)); }},
+    {"n_gpu_layers", "Layers offloaded to the GPU", true,
+     [](SweepSpec& s, const auto& t) { s.n_gpu_layers = unique(ints(t, "--n-gpu-layers", 0, 100000)); }},
+    {"threads", "CPU threads (default: physical cores)", true,
+     [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
+    {"n_batch", "Logical batch size", true,
+     [](SweepSpec& s, const auto& t) { s.n_batch = unique(ints(t, "--n-batch", 1, max_tokens)); }},
+    {"n_ubatch", "Physical batch size", true,
+     [](SweepSpec& s, const auto& t) { s.n_ubatch = unique(ints(t, "--n-ubatch", 1, max_tokens)); }},
+    {"type_k", "KV cache type of K", true,
+     [](SweepSpec& s, const auto& t) { s.type_k = unique(parse_each(t, "--type-k", cache_type)); }},
+    {"type_v", "KV cache type of V", true,
+     [](SweepSpec& s, const auto& t) { s.type_v = unique(parse_each(t, "--type-v", cache_type)); }},
+    {"flash_attn", "Flash attention: on, off, auto (1, 0)", true,
+     [](SweepSpec& s, const auto& t) { s.flash_attn = unique(parse_each(t, "--flash-attn", parse_flash_attn)); }},
+    {"n_prompt", "Prompt tokens", true,
+     [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
+    {"n_gen", "Generated tokens", true,
+     [](SweepSpec& s, const auto& t) { s.n_gen = unique(ints(t, "--n-gen", 0, max_tokens)); }},
+    {"n_depth", "Tokens already in the context before the test", true,
+     [](SweepSpec& s, const auto& t) { s.n_depth = unique(ints(t, "--n-depth", 0, max_tokens)); }},
+    {"repetitions", "Repetitions of each point", false,
+     [](SweepSpec& s, const auto& t) { s.repetitions = single_int(t, "--repetitions", 1, 10000); }},
+    {"warmup", "Untimed runs after each load, before the first repetition", false,
+     [](SweepSpec& s, const auto& t) { s.warmup = single_int(t, "--warmup", 0, 100); }},
+    {"mode", "request (prefill then decode, one sequence) or split (llama-bench's pp and tg tests)", false,
+     [](SweepSpec& s, const auto& t) { s.mode = parse_mode(single(t, "--mode")); }},
+    {"order", "rounds (drift-cancelling, default) or grouped (llama-bench's)", false,
+     [](SweepSpec& s, const auto& t) { s.order = parse_order(single(t, "--order")); }},
+    {"seed", "Seed of the order and of the random tokens", false,
+     [](SweepSpec& s, const auto& t) { s.seed = static_cast<uint64_t>(single_int(t, "--seed", 0, INT64_MAX)); }},
+    {"timeout", "Seconds a point may take before its worker is killed", false,
+     [](SweepSpec& s, const auto& t) {
+         const std::string& text = single(t, "--timeout");
+         double value = 0;
+         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+         if (ec != std::errc() || end != text.data() + text.size() || !(value > 0))
+             throw UsageError(fmt::format("--timeout: '{}' is not a positive number of seconds", text));
+         s.timeout_s = value;
+     }},
+};
+
+} // namespace
+
+std::string_view name(LoadMode value) {
+    for (const auto& [text, v] : load_mode_names)
+        if (v == value) return text;
+    return "?";
+}
+std::string_view name(CacheState value) { return value == CacheState::warm ? "warm" : "cold"; }
+std::string_view name(Mode value) { return value == Mode::request ? "request" : "split"; }
+std::string_view name(Order value) { return value == Order::rounds ? "rounds" : "grouped"; }
+
+const std::vector<std::string_view>& cache_type_names() {
+    static const std::vector<std::string_view> names = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl",
+                                                        "q5_0", "q5_1"};
+    return names;
+}
+
+LoadMode parse_load_mode(std::string_view text) { return parse_choice(text, load_mode_names, "--load-mode"); }
+CacheState parse_cache_state(std::string_view text) { return parse_choice(text, cache_state_names, "--cache"); }
+Mode parse_mode(std::string_view text) { return parse_choice(text, mode_names, "--mode"); }
+Order parse_order(std::string_view text) { return parse_choice(text, order_names, "--order"); }
+
+std::string parse_flash_attn(std::string_view text) {
+    if (text == "1" || text == "on") return "on";
+    if (text == "0" || text == "off") return "off";
+    if (text == "auto") return "auto";
+    throw UsageError(fmt::format("--flash-attn: unknown value '{}'; choose from on, off, auto, 1, 0", text));
+}
+
+const std::vector<Setting>& settings() { return all_settings; }
+
+const Setting& find_setting(std::string_view key) {
+    for (const auto& setting : all_settings)
+        if (setting.key == key) return setting;
+    std::vector<std::string_view> keys;
+    for (const auto& setting : all_settings) keys.push_back(setting.key);
+    throw UsageError(fmt::format("unknown setting '{}'; the known ones are {}", key, fmt::join(keys, ", ")));
+}
+
+void read_toml(const std::string& path, SweepSpec& spec) {
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        throw UsageError(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
+    }
+    for (const auto& [key, node] : table) {
+        const std::string key_text(key.str());
+        auto bad = [&](std::string_view why) {
+            return UsageError(fmt::format("{}:{}: {} {}", path, node.source().begin.line, key_text, why));
+        };
+        const Setting* setting = nullptr;
+        try {
+            setting = &find_setting(key_text);
+        } catch (const UsageError& e) {
+            throw bad(fmt::format("is not a setting; the known ones are those of 'llmsweep run --help'"));
+        }
+        std::vector<std::string> texts;
+        auto add = [&](const toml::node& item) {
+            if (auto s = item.value<std::string>(); s && item.is_string()) texts.push_back(*s);
+            else if (auto i = item.value<int64_t>(); i && item.is_integer()) texts.push_back(std::to_string(*i));
+            else if (auto f = item.value<double>(); f && item.is_floating_point()) texts.push_back(fmt::format("{}", *f));
+            else if (auto b = item.value<bool>(); b && item.is_boolean()) texts.push_back(*b ? "1" : "0");
+            else throw bad("must be a string, a number or an array of them");
+        };
+        if (const toml::array* array = node.as_array()) {
+            if (!setting->is_list) throw bad("takes one value, not an array");
+            if (array->empty()) throw bad("is an empty array; give at least one value");
+            for (const auto& item : *array) add(item);
+        } else {
+            add(node);
+        }
+        // Relative model paths are relative to the TOML file.
+        if (key_text == "model")
+            for (auto& model : texts)
+                for (auto& one : parse_name_list(model, "model"))
+                    if (std::filesystem::path(one).is_relative()) {
+                        const auto base = std::filesystem::path(path).parent_path();
+                        if (!base.empty()) model = (base / one).string();
+                    }
+        try {
+            setting->assign(spec, texts);
+        } catch (const UsageError& e) {
+            throw UsageError(fmt::format("{}:{}: {}", path, node.source().begin.line, e.what()));
+        }
+    }
+}
+
+void validate(const SweepSpec& spec) {
+    if (spec.models.empty())
+        throw UsageError("no model to benchmark; pass -m model.gguf (several -m, or a comma list, sweep several)");
+    for (const auto& model : spec.models) {
+        std::ifstream file(model, std::ios::binary);
+        if (!std::filesystem::is_regular_file(model) || !file)
+            throw UsageError(fmt::format("model file '{}' does not exist or cannot be read; check the path", model));
+        char magic[4] = {};
+        file.read(magic, 4);
+        if (std::string_view(magic, 4) != "GGUF")
+            throw UsageError(fmt::format("'{}' is not a GGUF file (it does not start with GGUF); llama.cpp loads "
+                                         "only GGUF models",
+                                         model));
+    }
+    if (spec.mode == Mode::request) {
+        for (int64_t n : spec.n_prompt)
+            if (n < 1) throw UsageError("--n-prompt 0 has no meaning in request mode; use --mode split for tg alone");
+        for (int64_t n : spec.n_gen)
+            if (n < 1) throw UsageError("--n-gen 0 has no meaning in request mode; use --mode split for pp alone");
+    }
+}
+
+nlohmann::json to_json(const SweepSpec& spec) {
+    auto names = [](const auto& values) {
+        std::vector<std::string> out;
+        for (const auto& v : values) out.emplace_back(name(v));
+        return out;
+    };
+    return {{"model", spec.models},       {"load_mode", names(spec.load_modes)},
+            {"cache", names(spec.cache_states)}, {"n_gpu_layers", spec.n_gpu_layers},
+            {"threads", spec.threads},     {"n_batch", spec.n_batch},
+            {"n_ubatch", spec.n_ubatch},   {"type_k", spec.type_k},
+            {"type_v", spec.type_v},       {"flash_attn", spec.flash_attn},
+            {"n_prompt", spec.n_prompt},   {"n_gen", spec.n_gen},
+            {"n_depth", spec.n_depth},     {"repetitions", spec.repetitions},
+            {"warmup", spec.warmup},       {"mode", name(spec.mode)},
+            {"order", name(spec.order)},   {"seed", spec.seed},
+            {"timeout", spec.timeout_s}};
+}
+
+} // namespace llmsweep::sweep

@@ -1,0 +1,88 @@
+#pragma once
+// A sweep specification: the lists of values to sweep, and how to run them. It comes from flags, a TOML file,
+// or both (flags win), and expands into points (see plan.hpp).
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmsweep::sweep {
+
+// How llama.cpp reads the model file.
+enum class LoadMode { none, mmap, mlock, dio };
+// Whether the model file's pages may be in the page cache before the load (warm) or are evicted first (cold).
+enum class CacheState { warm, cold };
+// request: prefill n_prompt then decode n_gen in one sequence; split: llama-bench's separate pp and tg tests.
+enum class Mode { request, split };
+// rounds: repetitions spread over rounds in a seeded random order; grouped: llama-bench's back-to-back order.
+enum class Order { rounds, grouped };
+
+std::string_view name(LoadMode value);
+std::string_view name(CacheState value);
+std::string_view name(Mode value);
+std::string_view name(Order value);
+
+struct SweepSpec {
+    std::vector<std::string> models;
+    // Load parameters: each distinct combination is loaded in its own worker process.
+    std::vector<LoadMode> load_modes{LoadMode::mmap};
+    std::vector<CacheState> cache_states{CacheState::warm};
+    std::vector<int64_t> n_gpu_layers{99};
+    // Context parameters.
+    std::vector<int64_t> threads;   // empty: the number of physical cores
+    std::vector<int64_t> n_batch{2048};
+    std::vector<int64_t> n_ubatch{512};
+    std::vector<std::string> type_k{"f16"};
+    std::vector<std::string> type_v{"f16"};
+    std::vector<std::string> flash_attn{"auto"};
+    // Test parameters.
+    std::vector<int64_t> n_prompt{512};
+    std::vector<int64_t> n_gen{128};
+    std::vector<int64_t> n_depth{0};
+
+    int64_t repetitions = 5;
+    int64_t warmup = 1;
+    Mode mode = Mode::request;
+    Order order = Order::rounds;
+    uint64_t seed = 1;
+    double timeout_s = 600;
+};
+
+// The KV cache types llama.cpp accepts for type_k / type_v.
+const std::vector<std::string_view>& cache_type_names();
+
+LoadMode parse_load_mode(std::string_view text);   // also "0"/"1" for --mmap
+CacheState parse_cache_state(std::string_view text);
+Mode parse_mode(std::string_view text);
+Order parse_order(std::string_view text);
+std::string parse_flash_attn(std::string_view text); // on, off, auto; 0 and 1 as aliases
+
+// Reads a TOML sweep file into `spec`, over its defaults. Throws UsageError naming the file, key and problem.
+void read_toml(const std::string& path, SweepSpec& spec);
+
+// Checks what expansion cannot: models given, files exist and are GGUF, values in range.
+void validate(const SweepSpec& spec);
+
+nlohmann::json to_json(const SweepSpec& spec);
+
+} // namespace llmsweep::sweep
+
+namespace llmsweep::sweep {
+
+// One setting of the spec, as the TOML file and the command line name it. Every list-valued setting accepts
+// several texts (repeated flags, TOML arrays), each a comma list or a range.
+struct Setting {
+    std::string_view key;      // TOML key; the long flag is the same with '-' for '_'
+    std::string_view help;
+    bool is_list = true;
+    void (*assign)(SweepSpec& spec, const std::vector<std::string>& texts);
+};
+
+const std::vector<Setting>& settings();
+// Throws UsageError for an unknown key, naming the known ones.
+const Setting& find_setting(std::string_view key);
+
+} // namespace llmsweep::sweep

@@ -1,0 +1,218 @@
+#include "core/error.hpp"
+#include "sweep/plan.hpp"
+#include "sweep/range.hpp"
+#include "sweep/spec.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace llmsweep::sweep {
+namespace {
+
+using V = std::vector<int64_t>;
+
+TEST(Range, ValuesAndRanges) {
+    EXPECT_EQ(parse_int_list("64,128,512", "-p"), (V{64, 128, 512}));
+    EXPECT_EQ(parse_int_list("32-128", "-p").size(), 97u);
+    EXPECT_EQ(parse_int_list("32-128+32", "-p"), (V{32, 64, 96, 128}));
+    EXPECT_EQ(parse_int_list("64-1024*2", "-p"), (V{64, 128, 256, 512, 1024}));
+    EXPECT_EQ(parse_int_list("64-1000*2", "-p"), (V{64, 128, 256, 512}));
+    EXPECT_EQ(parse_int_list("1, 2-3", "-p"), (V{1, 2, 3}));
+    EXPECT_EQ(parse_int_list("7", "-p"), (V{7}));
+}
+
+TEST(Range, BadInputNamesTheOptionAndTheItem) {
+    for (const char* bad : {"", "a", "64-", "64-32", "1-8*1", "1-8+0", "0-8*2", "1-8/2", "1,,2", "-5", "1-2+3x"}) {
+        try {
+            parse_int_list(bad, "--n-prompt");
+            FAIL() << "accepted '" << bad << "'";
+        } catch (const UsageError& e) {
+            EXPECT_NE(std::string(e.what()).find("--n-prompt"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_THROW(parse_int_list("1-1000000", "-p", 0, 1000), UsageError);
+    EXPECT_THROW(parse_int_list("0-10000000", "-p", 0, INT32_MAX), UsageError); // too many values
+}
+
+TEST(Spec, SettingsAssignFromTexts) {
+    SweepSpec spec;
+    find_setting("mmap").assign(spec, {"0,1"});
+    EXPECT_EQ(spec.load_modes, (std::vector<LoadMode>{LoadMode::none, LoadMode::mmap}));
+    find_setting("load_mode").assign(spec, {"dio", "mlock,dio"});
+    EXPECT_EQ(spec.load_modes, (std::vector<LoadMode>{LoadMode::dio, LoadMode::mlock}));
+    find_setting("n_prompt").assign(spec, {"64-256*2", "64"});
+    EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
+    find_setting("flash_attn").assign(spec, {"0,1,auto"});
+    EXPECT_EQ(spec.flash_attn, (std::vector<std::string>{"off", "on", "auto"}));
+    find_setting("mode").assign(spec, {"split"});
+    EXPECT_EQ(spec.mode, Mode::split);
+    EXPECT_THROW(find_setting("mmap").assign(spec, {"2"}), UsageError);
+    EXPECT_THROW(find_setting("type_k").assign(spec, {"q9_9"}), UsageError);
+    EXPECT_THROW(find_setting("repetitions").assign(spec, {"0"}), UsageError);
+    EXPECT_THROW(find_setting("repetitions").assign(spec, {"3", "4"}), UsageError);
+    EXPECT_THROW(find_setting("timeout").assign(spec, {"-1"}), UsageError);
+    EXPECT_THROW(find_setting("n_prmpt"), UsageError);
+}
+
+TEST(Spec, TomlFileUsesTheSameNames) {
+    test::TempDir dir;
+    std::ofstream(dir / "sweep.toml") << "model = ['a.gguf', '/abs/b.gguf']\n"
+                                         "mmap = [0, 1]\n"
+                                         "n_prompt = '64-256*2'\n"
+                                         "n_gen = [32, 64]\n"
+                                         "repetitions = 3\n"
+                                         "order = 'grouped'\n"
+                                         "flash_attn = true\n"
+                                         "timeout = 2.5\n";
+    SweepSpec spec;
+    read_toml((dir / "sweep.toml").string(), spec);
+    EXPECT_EQ(spec.models, (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf"}));
+    EXPECT_EQ(spec.load_modes.size(), 2u);
+    EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
+    EXPECT_EQ(spec.n_gen, (V{32, 64}));
+    EXPECT_EQ(spec.repetitions, 3);
+    EXPECT_EQ(spec.order, Order::grouped);
+    EXPECT_EQ(spec.flash_attn, (std::vector<std::string>{"on"}));
+    EXPECT_DOUBLE_EQ(spec.timeout_s, 2.5);
+}
+
+TEST(Spec, TomlErrorsNameFileLineAndKey) {
+    test::TempDir dir;
+    auto expect_error = [&](const std::string& text, const std::string& must_mention) {
+        std::ofstream(dir / "s.toml") << text;
+        SweepSpec spec;
+        try {
+            read_toml((dir / "s.toml").string(), spec);
+            FAIL() << "accepted: " << text;
+        } catch (const UsageError& e) {
+            EXPECT_NE(std::string(e.what()).find("s.toml:"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(must_mention), std::string::npos) << e.what();
+        }
+    };
+    expect_error("n_prmpt = 5\n", "n_prmpt");
+    expect_error("n_prompt = [64, 'x']\n", "'x'");
+    expect_error("repetitions = [1, 2]\n", "repetitions");
+    expect_error("n_gen = []\n", "empty");
+    expect_error("n_gen = = 3\n", ":1:");
+    expect_error("mode = 'fast'\n", "fast");
+}
+
+TEST(Spec, ValidateRejectsMissingAndNonGgufModels) {
+    test::TempDir dir;
+    SweepSpec spec;
+    EXPECT_THROW(validate(spec), UsageError); // no model
+    spec.models = {(dir / "missing.gguf").string()};
+    EXPECT_THROW(validate(spec), UsageError);
+    std::ofstream(dir / "text.gguf") << "hello";
+    spec.models = {(dir / "text.gguf").string()};
+    try {
+        validate(spec);
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("not a GGUF"), std::string::npos);
+    }
+}
+
+SweepSpec two_model_spec() {
+    SweepSpec spec;
+    spec.models = {"a.gguf", "b.gguf"};
+    spec.load_modes = {LoadMode::none, LoadMode::mmap};
+    spec.n_prompt = {64, 128};
+    spec.n_gen = {32, 64};
+    spec.repetitions = 3;
+    return spec;
+}
+
+TEST(Plan, RequestModeIsTheCrossProduct) {
+    const Plan plan = make_plan(two_model_spec(), 2);
+    EXPECT_EQ(plan.points.size(), 2u * 2u * 2u * 2u);
+    EXPECT_EQ(plan.groups.size(), 4u);
+    EXPECT_EQ(plan.n_tasks(), plan.points.size() * 3);
+    EXPECT_EQ(plan.points.front().context.threads, 2);
+    std::set<std::string> keys;
+    for (const auto& p : plan.points) keys.insert(p.key(Mode::request));
+    EXPECT_EQ(keys.size(), plan.points.size()) << "keys must be unique";
+    EXPECT_EQ(metrics_of(plan.points.front(), Mode::request), (std::vector<std::string>{"pp", "tg"}));
+}
+
+TEST(Plan, SplitModeMakesSeparatePpAndTgTests) {
+    SweepSpec spec = two_model_spec();
+    spec.mode = Mode::split;
+    const Plan plan = make_plan(spec, 2);
+    EXPECT_EQ(plan.points.size(), 4u * (2u + 2u));
+    for (const auto& p : plan.points) {
+        EXPECT_TRUE((p.test.n_prompt > 0) != (p.test.n_gen > 0));
+        EXPECT_EQ(metrics_of(p, Mode::split).size(), 1u);
+    }
+}
+
+TEST(Plan, KeysAreStableAndDependOnEveryValue) {
+    const Plan a = make_plan(two_model_spec(), 2);
+    const Plan b = make_plan(two_model_spec(), 2);
+    EXPECT_EQ(a.points[3].key(Mode::request), b.points[3].key(Mode::request));
+    Point p = a.points[0];
+    const std::string base = p.key(Mode::request);
+    p.context.n_ubatch += 1;
+    EXPECT_NE(p.key(Mode::request), base);
+    EXPECT_NE(a.points[0].key(Mode::split), base);
+}
+
+TEST(Plan, GroupedRunsEachGroupOnceWithRepetitionsBackToBack) {
+    SweepSpec spec = two_model_spec();
+    spec.order = Order::grouped;
+    const Plan plan = make_plan(spec, 2);
+    ASSERT_EQ(plan.visits.size(), plan.groups.size());
+    const auto& tasks = plan.visits[0].tasks;
+    ASSERT_GE(tasks.size(), 3u);
+    EXPECT_EQ(tasks[0].point, tasks[1].point);
+    EXPECT_EQ(tasks[1].point, tasks[2].point);
+    EXPECT_EQ(tasks[2].repetition, 2);
+}
+
+TEST(Plan, RoundsInterleaveEveryGroupInEveryRound) {
+    const SweepSpec spec = two_model_spec();
+    const Plan plan = make_plan(spec, 2);
+    ASSERT_EQ(plan.visits.size(), plan.groups.size() * 3);
+    std::map<size_t, std::set<int64_t>> reps_of_point;
+    for (size_t v = 0; v < plan.visits.size(); ++v) {
+        const Visit& visit = plan.visits[v];
+        // Round r is visits [r*G, (r+1)*G): every group once, repetition r of each of its points.
+        EXPECT_EQ(visit.round, static_cast<int64_t>(v / plan.groups.size()));
+        EXPECT_EQ(visit.tasks.size(), plan.groups[visit.group].size());
+        for (const Task& t : visit.tasks) {
+            EXPECT_EQ(t.repetition, visit.round);
+            reps_of_point[t.point].insert(t.repetition);
+        }
+    }
+    for (const auto& [point, reps] : reps_of_point) EXPECT_EQ(reps.size(), 3u) << point;
+    // The group order changes between rounds (with these groups and this seed).
+    std::vector<size_t> first, second;
+    for (size_t g = 0; g < plan.groups.size(); ++g) {
+        first.push_back(plan.visits[g].group);
+        second.push_back(plan.visits[plan.groups.size() + g].group);
+    }
+    SweepSpec other = spec;
+    other.seed = 99;
+    const Plan reseeded = make_plan(other, 2);
+    bool any_difference = first != second;
+    for (size_t v = 0; v < plan.visits.size(); ++v) any_difference |= plan.visits[v].group != reseeded.visits[v].group;
+    EXPECT_TRUE(any_difference);
+}
+
+TEST(Plan, SameSeedSameOrder) {
+    const Plan a = make_plan(two_model_spec(), 2), b = make_plan(two_model_spec(), 2);
+    ASSERT_EQ(a.visits.size(), b.visits.size());
+    for (size_t v = 0; v < a.visits.size(); ++v) {
+        EXPECT_EQ(a.visits[v].group, b.visits[v].group);
+        for (size_t t = 0; t < a.visits[v].tasks.size(); ++t)
+            EXPECT_EQ(a.visits[v].tasks[t].point, b.visits[v].tasks[t].point);
+    }
+}
+
+} // namespace
+} // namespace llmsweep::sweep
