@@ -6,7 +6,26 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace llmsweep::cli {
+namespace {
+
+// llama-bench spells some long options with one dash (-ngl, -ub, -ctk); CLI11 wants two. Rewritten here so
+// that a llama-bench command line works as it is. Arguments are returned in reverse, as CLI11's parse expects.
+std::vector<std::string> with_llama_bench_flags(int argc, char** argv) {
+    static const std::vector<std::string> single_dash = {"-ngl", "-ub", "-ctk", "-ctv", "-fa", "-mmp"};
+    std::vector<std::string> args;
+    for (int i = argc - 1; i >= 1; --i) {
+        std::string arg = argv[i];
+        if (std::find(single_dash.begin(), single_dash.end(), arg) != single_dash.end())
+            arg = arg == "-mmp" ? "--mmap" : "-" + arg;
+        args.push_back(std::move(arg));
+    }
+    return args;
+}
+
+} // namespace
 
 int run(int argc, char** argv) {
     CLI::App app{"llmsweep: parameter-sweep benchmarks of llama.cpp, kept in SQLite, reported honestly"};
@@ -17,10 +36,11 @@ int run(int argc, char** argv) {
     app.add_flag("-V,--version", show_version, "Show the version and the llama.cpp build, and exit");
     app.add_flag("-v,--verbose", verbose, "Show llama.cpp's own log on stderr");
 
-    const std::vector<Command> commands = {add_synth_command(app), add_check_command(app), add_info_command(app),
-                                           add_version_command(app)};
+    const std::vector<Command> commands = {add_run_command(app),  add_synth_command(app),
+                                           add_check_command(app), add_info_command(app),
+                                           add_worker_command(app), add_version_command(app)};
     try {
-        app.parse(argc, argv);
+        app.parse(with_llama_bench_flags(argc, argv));
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

@@ -1,0 +1,102 @@
+#include "cli/progress.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+namespace llmsweep::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string describe(const sweep::Point& p) {
+    return fmt::format("{} {} p{} n{}{}", std::filesystem::path(p.load.model).filename().string(),
+                       sweep::name(p.load.load_mode), p.test.n_prompt, p.test.n_gen,
+                       p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "");
+}
+
+std::string duration(double seconds) {
+    const auto s = static_cast<int64_t>(seconds + 0.5);
+    if (s >= 3600) return fmt::format("{}h{:02d}m", s / 3600, (s % 3600) / 60);
+    if (s >= 60) return fmt::format("{}m{:02d}s", s / 60, s % 60);
+    return fmt::format("{}s", s);
+}
+
+class ProgressObserver : public sweep::SweepObserver {
+public:
+    explicit ProgressObserver(ProgressStyle style) : style_(style) {}
+    ~ProgressObserver() override {
+        if (style_ == ProgressStyle::bar && drawn_) fmt::print(stderr, "\r\033[K");
+    }
+
+    void on_start(const sweep::SweepStart& start) override {
+        start_ = Clock::now();
+        first_done_ = start.tasks_done;
+        done_ = start.tasks_done;
+        total_ = start.tasks_total;
+        if (style_ == ProgressStyle::none) return;
+        if (start.resumed)
+            fmt::print(stderr, "resuming run {}: {} of {} measurements already stored\n", start.run_id,
+                       start.tasks_done, start.tasks_total);
+        else
+            fmt::print(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
+    }
+
+    void on_task_start(const sweep::Point& point, int64_t repetition) override {
+        current_ = fmt::format("{} rep {}", describe(point), repetition + 1);
+        if (style_ == ProgressStyle::bar) draw();
+    }
+
+    void on_task_done(const sweep::TaskDone& done) override {
+        done_ = done.tasks_done;
+        if (style_ == ProgressStyle::lines) {
+            std::string figures;
+            if (done.pp_ts) figures += fmt::format(" pp {:.1f} t/s", *done.pp_ts);
+            if (done.tg_ts) figures += fmt::format(" tg {:.1f} t/s", *done.tg_ts);
+            if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, done.error);
+            fmt::print(stderr, "[{}/{}] {} rep {}:{}\n", done_, total_, describe(*done.point), done.repetition + 1,
+                       figures);
+        } else if (style_ == ProgressStyle::bar) {
+            if (done.status != "ok") {
+                fmt::print(stderr, "\r\033[K{} rep {}: {}: {}\n", describe(*done.point), done.repetition + 1,
+                           done.status, done.error);
+            }
+            draw();
+        }
+    }
+
+    void on_load_failed(const sweep::LoadParams& load, const std::string& error) override {
+        if (style_ == ProgressStyle::none) return;
+        fmt::print(stderr, "{}load of {} ({}) failed: {}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "",
+                   load.model, sweep::name(load.load_mode), error);
+    }
+
+private:
+    void draw() {
+        constexpr int width = 24;
+        const double fraction = total_ ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
+        const int filled = static_cast<int>(fraction * width);
+        std::string eta = "--";
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+        if (done_ > first_done_)
+            eta = duration(elapsed / static_cast<double>(done_ - first_done_) * static_cast<double>(total_ - done_));
+        fmt::print(stderr, "\r\033[K[{}{}] {}/{} {:3.0f}% ETA {} | {}", std::string(filled, '#'),
+                   std::string(width - filled, '.'), done_, total_, fraction * 100, eta, current_);
+        drawn_ = true;
+    }
+
+    ProgressStyle style_;
+    Clock::time_point start_ = Clock::now();
+    size_t first_done_ = 0, done_ = 0, total_ = 0;
+    std::string current_;
+    bool drawn_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<sweep::SweepObserver> make_progress_observer(ProgressStyle style) {
+    return std::make_unique<ProgressObserver>(style);
+}
+
+} // namespace llmsweep::cli

@@ -1,0 +1,171 @@
+#include "cli/command.hpp"
+#include "cli/progress.hpp"
+#include "cli/summary.hpp"
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "engine/system_info.hpp"
+#include "engine/worker.hpp"
+#include "store/store.hpp"
+#include "sweep/orchestrator.hpp"
+#include "sweep/plan.hpp"
+#include "sweep/spec.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <unistd.h>
+
+namespace llmsweep::cli {
+namespace {
+
+struct RunArgs {
+    std::string spec_file;
+    std::map<std::string, std::vector<std::string>> flags;  // setting key -> texts, in the order given
+    std::string db = "benchmark_results.db";
+    bool fresh = false;
+    bool dry_run = false;
+    bool quiet = false;
+};
+
+std::string flag_name(std::string_view key) {
+    std::string flag(key);
+    for (char& c : flag) c = c == '_' ? '-' : c;
+    return "--" + flag;
+}
+
+// llama-bench's short names, so that its command lines carry over.
+std::string short_names(std::string_view key) {
+    static const std::map<std::string_view, std::string> shorts = {
+        {"model", "-m,"},       {"n_prompt", "-p,"},  {"n_gen", "-n,"},      {"n_depth", "-d,"},
+        {"threads", "-t,"},     {"n_batch", "-b,"},   {"n_ubatch", "--ub,"}, {"type_k", "--ctk,"},
+        {"type_v", "--ctv,"},   {"flash_attn", "--fa,"}, {"n_gpu_layers", "--ngl,"}, {"repetitions", "-r,"},
+    };
+    const auto it = shorts.find(key);
+    return it == shorts.end() ? "" : it->second;
+}
+
+void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store) {
+    fmt::print("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} worker loads, "
+               "{} order, {} mode, seed {}\n",
+               plan.points.size(), plan.points.size() * (spec.mode == sweep::Mode::request ? 2 : 1),
+               plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(), sweep::name(spec.order),
+               sweep::name(spec.mode), spec.seed);
+    // Estimated time from earlier measurements of the same points, where the database has them.
+    double known_s = 0;
+    size_t known = 0;
+    if (store) {
+        store::Statement s(store->db(), "SELECT sum(avg_ns) FROM results WHERE point_key = :key AND status = 'ok' "
+                                        "GROUP BY run_id ORDER BY run_id DESC LIMIT 1");
+        for (const auto& point : plan.points) {
+            s.bind("key", point.key(spec.mode));
+            if (s.step()) {
+                known_s += s.column_double(0) / 1e9 * static_cast<double>(spec.repetitions + spec.warmup);
+                ++known;
+            }
+            s.reset();
+        }
+    }
+    if (known == plan.points.size())
+        fmt::print("estimated time: {:.0f} s, from earlier runs of the same points\n", known_s);
+    else if (known > 0)
+        fmt::print("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
+                   known_s, known, plan.points.size() - known);
+    else
+        fmt::print("estimated time: unknown (no earlier measurement of these points in the database)\n");
+}
+
+void run(const RunArgs& args) {
+    sweep::SweepSpec spec;
+    if (!args.spec_file.empty()) {
+        if (!std::filesystem::is_regular_file(args.spec_file))
+            throw UsageError(fmt::format("sweep file '{}' does not exist", args.spec_file));
+        sweep::read_toml(args.spec_file, spec);
+    }
+    for (const auto& [key, texts] : args.flags) sweep::find_setting(key).assign(spec, texts);
+    sweep::validate(spec);
+
+    const engine::HostInfo host = engine::host_info();
+    const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
+    const bool db_exists = std::filesystem::exists(args.db);
+    if (args.dry_run) {
+        std::unique_ptr<store::Store> store;
+        if (db_exists) store = std::make_unique<store::Store>(args.db);
+        print_plan(spec, plan, store.get());
+        return;
+    }
+
+    store::Store store(args.db);
+    // Workers are this same binary, started in the worker role.
+    const sweep::SweepOptions options{.fresh = args.fresh,
+                                      .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
+                                      .host = host,
+                                      .build = engine::build_info()};
+    install_interrupt_handler();
+    auto observer = make_progress_observer(args.quiet ? ProgressStyle::none
+                                                      : isatty(STDERR_FILENO) ? ProgressStyle::bar
+                                                                              : ProgressStyle::lines);
+    sweep::SweepOutcome outcome;
+    try {
+        outcome = sweep::run_sweep(spec, plan, store, options, *observer);
+    } catch (const Interrupted&) {
+        observer.reset();
+        fmt::print(stderr, "interrupted: what was measured is in {}; run the same command again to finish the sweep\n",
+                   args.db);
+        throw;
+    }
+    observer.reset();
+    if (outcome.already_complete) {
+        fmt::print("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n", args.db,
+                   outcome.run_id);
+    }
+    if (!args.quiet) print_summary(store, outcome.run_id);
+    fmt::print("{} run {}: {} measurements, {} failed points\n", args.db, outcome.run_id, outcome.tasks_run,
+               outcome.failures);
+}
+
+} // namespace
+
+Command add_run_command(CLI::App& app) {
+    auto args = std::make_shared<RunArgs>();
+    CLI::App* sub = app.add_subcommand("run", "Sweep llama.cpp over a parameter grid into an SQLite database");
+    sub->footer(
+        "Lists take llama-bench's syntax: 64,128 or 64-1024*2 or 32-128+32; a flag may be repeated.\n"
+        "A TOML file uses the same names (n_prompt = '64-1024*2', mmap = [0, 1]); flags override it.\n\n"
+        "Examples:\n"
+        "  llmsweep run -m a.gguf -m b.gguf --mmap 0,1 -p 64-1024*2 -n 32,64,128 -r 5\n"
+        "  llmsweep run sweep.toml --dry-run\n"
+        "  llmsweep run -m model.gguf --mode split -p 512 -n 128 --order grouped\n\n"
+        "Ctrl-C stops cleanly; the same command resumes where it stopped.");
+    sub->add_option("spec", args->spec_file, "TOML sweep file");
+    for (const sweep::Setting& setting : sweep::settings()) {
+        const std::string names = short_names(setting.key) + flag_name(setting.key);
+        const std::string key(setting.key);
+        auto* option = sub->add_option_function<std::vector<std::string>>(
+            names, [args, key](const std::vector<std::string>& texts) {
+                auto& list = args->flags[key];
+                list.insert(list.end(), texts.begin(), texts.end());
+            },
+            std::string(setting.help));
+        option->type_size(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        if (!setting.is_list) option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+    }
+    sub->add_option("--db", args->db, "SQLite database to write")->capture_default_str();
+    sub->add_flag("--fresh", args->fresh, "Start a new run even if this spec was run into the database before");
+    sub->add_flag("--dry-run", args->dry_run, "Print the plan (points, loads, estimated time) and exit");
+    sub->add_flag("-q,--quiet", args->quiet, "No progress and no summary table");
+    return {sub, [args] { run(*args); }};
+}
+
+Command add_worker_command(CLI::App& app) {
+    CLI::App* sub = app.add_subcommand("worker", "");
+    sub->group("");  // internal: started by `run`, one per model load
+    return {sub, [] {
+                const int code = engine::run_worker(std::cin, std::cout);
+                if (code != 0) throw Error("worker failed");
+            }};
+}
+
+} // namespace llmsweep::cli

@@ -1,0 +1,222 @@
+#include "engine/bench_engine.hpp"
+
+#include "core/error.hpp"
+#include "engine/page_cache.hpp"
+#include "stats/descriptive.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sys/resource.h>
+#include <vector>
+
+namespace llmsweep::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t ns_since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+}
+
+uint64_t current_rss_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    uint64_t pages_total = 0, pages_resident = 0;
+    statm >> pages_total >> pages_resident;
+    return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+llama_load_mode to_llama(sweep::LoadMode mode) {
+    switch (mode) {
+    case sweep::LoadMode::none: return LLAMA_LOAD_MODE_NONE;
+    case sweep::LoadMode::mmap: return LLAMA_LOAD_MODE_MMAP;
+    case sweep::LoadMode::mlock: return LLAMA_LOAD_MODE_MLOCK;
+    case sweep::LoadMode::dio: return LLAMA_LOAD_MODE_DIRECT_IO;
+    }
+    return LLAMA_LOAD_MODE_MMAP;
+}
+
+ggml_type cache_type(const std::string& name) {
+    for (int t = 0; t < GGML_TYPE_COUNT; ++t) {
+        const char* type_name = ggml_type_name(static_cast<ggml_type>(t));
+        if (type_name && name == type_name) return static_cast<ggml_type>(t);
+    }
+    throw Error(fmt::format("unknown KV cache type '{}'", name));
+}
+
+llama_flash_attn_type flash_attn(const std::string& value) {
+    if (value == "on") return LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    if (value == "off") return LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    return LLAMA_FLASH_ATTN_TYPE_AUTO;
+}
+
+// Feeds random tokens as llama-bench does, seeded per repetition so that reruns feed the same tokens.
+class TokenSource {
+public:
+    TokenSource(const llama_model* model, uint64_t seed)
+        : vocab_(llama_model_get_vocab(model)), rng_(seed), pick_(0, llama_vocab_n_tokens(vocab_) - 1) {}
+
+    llama_token next() { return pick_(rng_); }
+    llama_token first() { return llama_vocab_get_add_bos(vocab_) ? llama_vocab_bos(vocab_) : next(); }
+
+private:
+    const llama_vocab* vocab_;
+    std::mt19937 rng_;
+    std::uniform_int_distribution<llama_token> pick_;
+};
+
+void decode(llama_context* ctx, std::vector<llama_token>& tokens, int32_t n) {
+    const int rc = llama_decode(ctx, llama_batch_get_one(tokens.data(), n));
+    if (rc != 0) {
+        const std::string why = last_llama_error();
+        throw Error(fmt::format("llama_decode failed with code {}{}{}", rc, why.empty() ? "" : ": ", why));
+    }
+}
+
+// Processes n tokens in batches of n_batch, the first being BOS when `from_start`.
+void process_prompt(llama_context* ctx, TokenSource& tokens, int64_t n, int64_t n_batch, bool from_start) {
+    std::vector<llama_token> batch(static_cast<size_t>(std::min(n, n_batch)));
+    for (int64_t done = 0; done < n;) {
+        const auto count = static_cast<int32_t>(std::min(n - done, n_batch));
+        for (int32_t i = 0; i < count; ++i) batch[i] = (from_start && done == 0 && i == 0) ? tokens.first() : tokens.next();
+        decode(ctx, batch, count);
+        done += count;
+    }
+    llama_synchronize(ctx);
+}
+
+// Generates n tokens one at a time, returning each step's time.
+std::vector<int64_t> generate(llama_context* ctx, TokenSource& tokens, int64_t n, bool from_start) {
+    std::vector<int64_t> step_ns;
+    step_ns.reserve(static_cast<size_t>(n));
+    std::vector<llama_token> token(1, from_start ? tokens.first() : tokens.next());
+    for (int64_t i = 0; i < n; ++i) {
+        const auto start = Clock::now();
+        decode(ctx, token, 1);
+        llama_synchronize(ctx);
+        step_ns.push_back(ns_since(start));
+        token[0] = tokens.next();
+    }
+    return step_ns;
+}
+
+} // namespace
+
+LoadOutcome BenchEngine::load(const sweep::LoadParams& params) {
+    init_llama();
+    context_.reset();
+    model_.reset();
+
+    LoadOutcome outcome;
+    std::error_code ec;
+    outcome.file_bytes = std::filesystem::file_size(params.model, ec);
+    if (params.cache_state == sweep::CacheState::cold) {
+        evict_from_page_cache(params.model);
+        outcome.resident_before_bytes = resident_bytes(params.model);
+        outcome.cache_evicted = outcome.resident_before_bytes == 0;
+    } else {
+        warm_page_cache(params.model);
+        outcome.resident_before_bytes = resident_bytes(params.model);
+    }
+
+    llama_model_params mparams = llama_model_default_params();
+    mparams.load_mode = to_llama(params.load_mode);
+    mparams.n_gpu_layers = static_cast<int32_t>(params.n_gpu_layers);
+
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
+    const auto start = Clock::now();
+    model_ = load_model(params.model, mparams);
+    outcome.load_ms = static_cast<double>(ns_since(start)) / 1e6;
+    getrusage(RUSAGE_SELF, &after);
+
+    outcome.major_faults = after.ru_majflt - before.ru_majflt;
+    outcome.minor_faults = after.ru_minflt - before.ru_minflt;
+    outcome.rss_after_load_bytes = current_rss_bytes();
+    char description[256] = {};
+    llama_model_desc(model_.get(), description, sizeof description);
+    outcome.model_type = description;
+    outcome.model_size = llama_model_size(model_.get());
+    outcome.model_n_params = llama_model_n_params(model_.get());
+    return outcome;
+}
+
+void BenchEngine::prepare_context(const RunRequest& request) {
+    const auto& t = request.test;
+    const int64_t n_ctx = std::max<int64_t>(t.n_depth + t.n_prompt + t.n_gen, 1);
+    if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx) return;
+
+    context_.reset();
+    llama_context_params cparams = llama_context_default_params();
+    cparams.n_ctx = static_cast<uint32_t>(n_ctx);
+    cparams.n_batch = static_cast<uint32_t>(request.context.n_batch);
+    cparams.n_ubatch = static_cast<uint32_t>(request.context.n_ubatch);
+    cparams.type_k = cache_type(request.context.type_k);
+    cparams.type_v = cache_type(request.context.type_v);
+    cparams.flash_attn_type = flash_attn(request.context.flash_attn);
+    cparams.n_threads = cparams.n_threads_batch = static_cast<int32_t>(request.context.threads);
+    cparams.swa_full = false;
+    context_ = new_context(model_.get(), cparams);
+    context_params_ = request.context;
+    context_n_ctx_ = n_ctx;
+
+    // Warm-up on every new context, as llama-bench does before its repetitions.
+    TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);
+    for (int64_t w = 0; w < request.warmup; ++w) {
+        if (t.n_prompt > 0) process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, true);
+        if (t.n_gen > 0) generate(context_.get(), tokens, 1, t.n_prompt == 0);
+        llama_memory_clear(llama_get_memory(context_.get()), false);
+    }
+}
+
+Measurement BenchEngine::run(const RunRequest& request) {
+    if (!model_) throw Error("internal: run before load");
+    prepare_context(request);
+    llama_context* ctx = context_.get();
+    const auto& t = request.test;
+    const int64_t n_batch = request.context.n_batch;
+    TokenSource tokens(model_.get(), request.seed * 1000003ull + static_cast<uint64_t>(request.repetition));
+
+    llama_memory_clear(llama_get_memory(ctx), false);
+    if (t.n_depth > 0) process_prompt(ctx, tokens, t.n_depth, n_batch, true);
+    const bool from_start = t.n_depth == 0;
+
+    Measurement m;
+    if (request.mode == sweep::Mode::split) {
+        const auto start = Clock::now();
+        if (t.n_prompt > 0) {
+            process_prompt(ctx, tokens, t.n_prompt, n_batch, from_start);
+            m.pp_ns = ns_since(start);
+        } else {
+            generate(ctx, tokens, t.n_gen, from_start);
+            m.tg_ns = ns_since(start);
+        }
+        return m;
+    }
+
+    // Request: the prompt, then generation continuing the same sequence. The first token's logits are ready
+    // when the prompt is processed, so the time to first token is the prefill time.
+    const auto start = Clock::now();
+    process_prompt(ctx, tokens, t.n_prompt, n_batch, from_start);
+    m.pp_ns = ns_since(start);
+    m.ttft_ms = static_cast<double>(*m.pp_ns) / 1e6;
+    const std::vector<int64_t> steps = generate(ctx, tokens, t.n_gen, false);
+    int64_t total = 0;
+    std::vector<double> step_ms;
+    for (int64_t ns : steps) {
+        total += ns;
+        step_ms.push_back(static_cast<double>(ns) / 1e6);
+    }
+    m.tg_ns = total;
+    std::sort(step_ms.begin(), step_ms.end());
+    m.itl_p50_ms = stats::quantile_sorted(step_ms, 0.50);
+    m.itl_p90_ms = stats::quantile_sorted(step_ms, 0.90);
+    m.itl_p99_ms = stats::quantile_sorted(step_ms, 0.99);
+    return m;
+}
+
+} // namespace llmsweep::engine

@@ -1,0 +1,61 @@
+#pragma once
+// The measurement itself, inside a worker process: loads a model with the requested load mode and cache
+// state, and times prompt processing and token generation as llama-bench does (random tokens, no sampling,
+// no tokenization in the timed region).
+
+#include "engine/llama_runtime.hpp"
+#include "sweep/plan.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace llmsweep::engine {
+
+struct LoadOutcome {
+    double load_ms = 0;
+    uint64_t file_bytes = 0;
+    uint64_t resident_before_bytes = 0;
+    std::optional<bool> cache_evicted;   // for cold loads
+    uint64_t rss_after_load_bytes = 0;
+    int64_t major_faults = 0;
+    int64_t minor_faults = 0;
+    std::string model_type;
+    uint64_t model_size = 0;
+    uint64_t model_n_params = 0;
+};
+
+struct RunRequest {
+    sweep::ContextParams context;
+    sweep::TestParams test;
+    sweep::Mode mode = sweep::Mode::request;
+    int64_t repetition = 0;
+    int64_t warmup = 1;
+    uint64_t seed = 1;
+};
+
+// One repetition. Request mode fills both phases and the latencies; split mode one phase.
+struct Measurement {
+    std::optional<int64_t> pp_ns;
+    std::optional<int64_t> tg_ns;
+    std::optional<double> ttft_ms;
+    std::optional<double> itl_p50_ms, itl_p90_ms, itl_p99_ms;
+};
+
+class BenchEngine {
+public:
+    // Throws Error if llama.cpp cannot load the model.
+    LoadOutcome load(const sweep::LoadParams& params);
+    // Throws Error if a context cannot be created or a decode fails.
+    Measurement run(const RunRequest& request);
+
+private:
+    void prepare_context(const RunRequest& request);
+
+    ModelHandle model_;
+    ContextHandle context_;
+    sweep::ContextParams context_params_;
+    int64_t context_n_ctx_ = 0;
+};
+
+} // namespace llmsweep::engine

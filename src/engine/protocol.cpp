@@ -1,0 +1,109 @@
+#include "engine/protocol.hpp"
+
+namespace llmsweep::engine {
+namespace {
+
+template <typename T>
+void put(nlohmann::json& json, const char* key, const std::optional<T>& value) {
+    if (value) json[key] = *value;
+}
+
+template <typename T>
+std::optional<T> get(const nlohmann::json& json, const char* key) {
+    if (!json.contains(key) || json.at(key).is_null()) return std::nullopt;
+    return json.at(key).get<T>();
+}
+
+} // namespace
+
+nlohmann::json load_request_json(const sweep::LoadParams& p) {
+    return {{"op", "load"},
+            {"model", p.model},
+            {"load_mode", sweep::name(p.load_mode)},
+            {"cache_state", sweep::name(p.cache_state)},
+            {"n_gpu_layers", p.n_gpu_layers}};
+}
+
+sweep::LoadParams load_params_from_json(const nlohmann::json& j) {
+    return {j.at("model").get<std::string>(), sweep::parse_load_mode(j.at("load_mode").get<std::string>()),
+            sweep::parse_cache_state(j.at("cache_state").get<std::string>()), j.at("n_gpu_layers").get<int64_t>()};
+}
+
+nlohmann::json run_request_json(const RunRequest& r) {
+    const auto& c = r.context;
+    return {{"op", "run"},
+            {"context",
+             {{"threads", c.threads},
+              {"n_batch", c.n_batch},
+              {"n_ubatch", c.n_ubatch},
+              {"type_k", c.type_k},
+              {"type_v", c.type_v},
+              {"flash_attn", c.flash_attn}}},
+            {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
+            {"mode", sweep::name(r.mode)},
+            {"repetition", r.repetition},
+            {"warmup", r.warmup},
+            {"seed", r.seed}};
+}
+
+RunRequest run_request_from_json(const nlohmann::json& j) {
+    const auto& c = j.at("context");
+    const auto& t = j.at("test");
+    RunRequest r;
+    r.context = {c.at("threads").get<int64_t>(),      c.at("n_batch").get<int64_t>(),
+                 c.at("n_ubatch").get<int64_t>(),     c.at("type_k").get<std::string>(),
+                 c.at("type_v").get<std::string>(),   c.at("flash_attn").get<std::string>()};
+    r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
+    r.mode = sweep::parse_mode(j.at("mode").get<std::string>());
+    r.repetition = j.at("repetition").get<int64_t>();
+    r.warmup = j.at("warmup").get<int64_t>();
+    r.seed = j.at("seed").get<uint64_t>();
+    return r;
+}
+
+nlohmann::json to_json(const LoadOutcome& o) {
+    nlohmann::json j = {{"load_ms", o.load_ms},
+                        {"file_bytes", o.file_bytes},
+                        {"resident_before_bytes", o.resident_before_bytes},
+                        {"rss_after_load_bytes", o.rss_after_load_bytes},
+                        {"major_faults", o.major_faults},
+                        {"minor_faults", o.minor_faults},
+                        {"model_type", o.model_type},
+                        {"model_size", o.model_size},
+                        {"model_n_params", o.model_n_params}};
+    put(j, "cache_evicted", o.cache_evicted);
+    return j;
+}
+
+LoadOutcome load_outcome_from_json(const nlohmann::json& j) {
+    LoadOutcome o;
+    o.load_ms = j.at("load_ms").get<double>();
+    o.file_bytes = j.at("file_bytes").get<uint64_t>();
+    o.resident_before_bytes = j.at("resident_before_bytes").get<uint64_t>();
+    o.rss_after_load_bytes = j.at("rss_after_load_bytes").get<uint64_t>();
+    o.major_faults = j.at("major_faults").get<int64_t>();
+    o.minor_faults = j.at("minor_faults").get<int64_t>();
+    o.model_type = j.at("model_type").get<std::string>();
+    o.model_size = j.at("model_size").get<uint64_t>();
+    o.model_n_params = j.at("model_n_params").get<uint64_t>();
+    o.cache_evicted = get<bool>(j, "cache_evicted");
+    return o;
+}
+
+nlohmann::json to_json(const Measurement& m) {
+    nlohmann::json j = nlohmann::json::object();
+    put(j, "pp_ns", m.pp_ns);
+    put(j, "tg_ns", m.tg_ns);
+    put(j, "ttft_ms", m.ttft_ms);
+    put(j, "itl_p50_ms", m.itl_p50_ms);
+    put(j, "itl_p90_ms", m.itl_p90_ms);
+    put(j, "itl_p99_ms", m.itl_p99_ms);
+    return j;
+}
+
+Measurement measurement_from_json(const nlohmann::json& j) {
+    return {get<int64_t>(j, "pp_ns"),      get<int64_t>(j, "tg_ns"),      get<double>(j, "ttft_ms"),
+            get<double>(j, "itl_p50_ms"), get<double>(j, "itl_p90_ms"), get<double>(j, "itl_p99_ms")};
+}
+
+} // namespace llmsweep::engine

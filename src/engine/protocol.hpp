@@ -1,0 +1,22 @@
+#pragma once
+// JSON forms of the worker protocol's messages (see worker.hpp).
+
+#include "engine/bench_engine.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace llmsweep::engine {
+
+nlohmann::json load_request_json(const sweep::LoadParams& params);
+sweep::LoadParams load_params_from_json(const nlohmann::json& json);
+
+nlohmann::json run_request_json(const RunRequest& request);
+RunRequest run_request_from_json(const nlohmann::json& json);
+
+nlohmann::json to_json(const LoadOutcome& outcome);
+LoadOutcome load_outcome_from_json(const nlohmann::json& json);
+
+nlohmann::json to_json(const Measurement& measurement);
+Measurement measurement_from_json(const nlohmann::json& json);
+
+} // namespace llmsweep::engine

@@ -1,0 +1,67 @@
+#include "engine/worker.hpp"
+
+#include "core/error.hpp"
+#include "engine/bench_engine.hpp"
+#include "engine/protocol.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <sys/prctl.h>
+#include <thread>
+
+namespace llmsweep::engine {
+namespace {
+
+// Test-only fault injection, to exercise the orchestrator's failure paths with a real worker:
+// LLMSWEEP_TEST_FAULT="crash:N", "hang:N" or "fail:N" misbehaves on runs whose n_prompt is N.
+void maybe_inject_fault(const RunRequest& request) {
+    const char* spec = std::getenv("LLMSWEEP_TEST_FAULT");
+    if (!spec) return;
+    const std::string text(spec);
+    const auto colon = text.find(':');
+    if (colon == std::string::npos || std::to_string(request.test.n_prompt) != text.substr(colon + 1)) return;
+    const std::string kind = text.substr(0, colon);
+    if (kind == "crash") std::abort();
+    if (kind == "hang") std::this_thread::sleep_for(std::chrono::hours(1));
+    if (kind == "fail") throw Error("injected failure");
+}
+
+} // namespace
+
+int run_worker(std::istream& in, std::ostream& out) {
+    // Die with the orchestrator, whatever kills it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Ctrl-C reaches the whole process group; the orchestrator decides what happens to this worker.
+    std::signal(SIGINT, SIG_IGN);
+    BenchEngine engine;
+    std::string line;
+    while (std::getline(in, line)) {
+        nlohmann::json reply;
+        try {
+            const auto request = nlohmann::json::parse(line);
+            const std::string op = request.at("op");
+            if (op == "exit") break;
+            if (op == "load") {
+                reply = to_json(engine.load(load_params_from_json(request)));
+                reply["event"] = "loaded";
+            } else if (op == "run") {
+                const RunRequest run = run_request_from_json(request);
+                maybe_inject_fault(run);
+                reply = to_json(engine.run(run));
+                reply["event"] = "sample";
+            } else {
+                reply = {{"event", "failed"}, {"error", "unknown op " + op}};
+            }
+        } catch (const std::exception& e) {
+            reply = {{"event", "failed"}, {"error", e.what()}};
+        }
+        out << reply.dump() << '\n' << std::flush;
+    }
+    return 0;
+}
+
+} // namespace llmsweep::engine

@@ -1,0 +1,20 @@
+#pragma once
+// The worker role: `llmsweep worker`, spawned by the orchestrator for each load. It reads one JSON request
+// per line on stdin and answers one JSON line per request on stdout:
+//
+//   {"op":"load","model":...,"load_mode":...,"cache_state":...,"n_gpu_layers":...}
+//       -> {"event":"loaded", load metrics...} or {"event":"failed","error":...}
+//   {"op":"run","context":{...},"test":{...},"mode":...,"repetition":...,"warmup":...,"seed":...}
+//       -> {"event":"sample", measurement...} or {"event":"failed","error":...}
+//   {"op":"exit"} or end of input -> exits
+//
+// A crash, a hang or running out of memory is seen by the orchestrator as a dead or silent pipe.
+
+#include <iosfwd>
+
+namespace llmsweep::engine {
+
+// Returns the process exit code.
+int run_worker(std::istream& in, std::ostream& out);
+
+} // namespace llmsweep::engine

@@ -1,0 +1,53 @@
+#pragma once
+// The orchestrator's side of a worker: a child process running `llmsweep worker`, spoken to over pipes, with
+// a deadline on every answer. The child is killed and reaped when this object goes.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+namespace llmsweep::engine {
+
+class WorkerProcess {
+public:
+    // Starts `executable worker`.
+    explicit WorkerProcess(const std::string& executable);
+    ~WorkerProcess();
+    WorkerProcess(const WorkerProcess&) = delete;
+    WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+    enum class Outcome { reply, timeout, died, interrupted };
+    struct Answer {
+        Outcome outcome = Outcome::died;
+        nlohmann::json message;   // the reply, when outcome == reply
+    };
+    // Sends one request and waits up to `timeout_s` for its one-line answer; a Ctrl-C stops the wait.
+    Answer request(const nlohmann::json& message, double timeout_s);
+
+    struct Exit {
+        int exit_code = -1;       // when it exited
+        int signal = 0;           // when a signal ended it
+        uint64_t peak_rss_bytes = 0;
+    };
+    // Asks the worker to exit (or kills it, with `kill`) and reaps it.
+    Exit finish(bool kill = false);
+
+    // Why it died, for the stored error: the signal or exit code and the end of its stderr.
+    std::string death_reason();
+
+private:
+    void drain_stderr();
+
+    pid_t pid_ = -1;
+    int to_child_ = -1;
+    int from_child_ = -1;
+    int errors_from_child_ = -1;
+    std::string pending_;       // stdout bytes after the last full line
+    std::string stderr_tail_;
+    bool reaped_ = false;
+    Exit exit_;
+};
+
+} // namespace llmsweep::engine

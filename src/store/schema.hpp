@@ -1,0 +1,43 @@
+#pragma once
+// The store's schema, declared once: every table and column with its type and meaning. The CREATE
+// statements, the INSERT statements and docs/schema.md are all derived from this table.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmsweep::store {
+
+enum class SqlType { integer, real, text };
+
+struct Column {
+    std::string_view name;
+    SqlType type;
+    std::string_view doc;
+    std::string_view constraint = {};  // e.g. "PRIMARY KEY", "NOT NULL REFERENCES runs(id)"
+};
+
+struct Table {
+    std::string_view name;
+    std::string_view doc;
+    std::vector<Column> columns;
+    std::string_view table_constraint = {};  // e.g. "UNIQUE (run_id, point_key, metric)"
+};
+
+// Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".
+inline constexpr int application_id = 0x4C4C4D53;
+// The schema version written by this build (PRAGMA user_version).
+inline constexpr int schema_version = 1;
+
+const std::vector<Table>& tables();
+const Table& table(std::string_view name);
+
+std::string create_table_sql(const Table& table);
+// "INSERT INTO t (a, b) VALUES (:a, :b)" over every column but the integer primary key.
+std::string insert_sql(const Table& table);
+// The view with llama-bench's SQL column names over the results.
+std::string llama_bench_view_sql();
+// docs/schema.md.
+std::string schema_markdown();
+
+} // namespace llmsweep::store

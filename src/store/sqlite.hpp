@@ -1,0 +1,75 @@
+#pragma once
+// A thin RAII layer over SQLite's C API: a connection, prepared statements with parameters bound by name,
+// and transactions that roll back unless committed. Errors throw llmsweep::Error with SQLite's message.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace llmsweep::store {
+
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+
+class Database {
+public:
+    // Opens (creating if `create`) the file; throws Error naming the path on failure.
+    Database(const std::string& path, bool create);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(const std::string& sql);
+    sqlite3* handle() const { return db_; }
+    const std::string& path() const { return path_; }
+    int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::string path_;
+};
+
+class Statement {
+public:
+    Statement(Database& db, const std::string& sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    // Binds `:name`; throws if the statement has no such parameter (a typo in a column name).
+    Statement& bind(std::string_view name, const Value& value);
+    Statement& bind(int index, const Value& value);
+    // Steps once: true while a row is available.
+    bool step();
+    // Runs to completion (for statements without rows) and resets for reuse.
+    void run();
+    void reset();
+
+    int64_t column_int(int index) const;
+    double column_double(int index) const;
+    std::string column_text(int index) const;
+    bool column_is_null(int index) const;
+
+private:
+    Database& db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called.
+class Transaction {
+public:
+    explicit Transaction(Database& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+private:
+    Database& db_;
+    bool done_ = false;
+};
+
+} // namespace llmsweep::store

@@ -1,0 +1,203 @@
+#include "store/store.hpp"
+
+#include "core/error.hpp"
+#include "stats/descriptive.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+
+namespace llmsweep::store {
+namespace {
+
+void check_row(const Table& t, const Row& row) {
+    for (const auto& [name, value] : row) {
+        bool known = false;
+        for (const Column& c : t.columns) known |= c.name == name;
+        if (!known) throw Error(fmt::format("internal: table {} has no column {}", t.name, name));
+    }
+}
+
+} // namespace
+
+std::string utc_now() {
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+Store::Store(const std::string& path) : db_(path, true) {
+    try {
+        db_.exec("PRAGMA foreign_keys = ON");
+        create_or_migrate();
+    } catch (const UsageError&) {
+        throw;
+    } catch (const Error& e) {
+        // "file is not a database" and the like.
+        throw UsageError(fmt::format("'{}' cannot be used as an llmsweep database ({}); choose another --db", path,
+                                     e.what()));
+    }
+}
+
+Statement& Store::statement(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    return *it->second;
+}
+
+void Store::create_or_migrate() {
+    Statement pragmas(db_, "SELECT (SELECT application_id FROM pragma_application_id), "
+                           "(SELECT user_version FROM pragma_user_version), "
+                           "(SELECT count(*) FROM sqlite_schema)");
+    pragmas.step();
+    const int64_t app = pragmas.column_int(0), version = pragmas.column_int(1), objects = pragmas.column_int(2);
+    pragmas.reset();
+
+    if (app != application_id && objects > 0)
+        throw UsageError(fmt::format("'{}' is an SQLite database but not llmsweep's; choose another --db, or import "
+                                     "llama-bench results with 'llmsweep import'",
+                                     db_.path()));
+    if (version > schema_version)
+        throw UsageError(fmt::format("'{}' was written by a newer llmsweep (schema {}; this one knows up to {}); "
+                                     "upgrade llmsweep or choose another --db",
+                                     db_.path(), version, schema_version));
+    db_.exec("PRAGMA journal_mode = WAL");
+    // In WAL mode NORMAL loses no committed transaction on a crash of the process, only on power loss.
+    db_.exec("PRAGMA synchronous = NORMAL");
+    if (version == schema_version) return;
+
+    Transaction tx(db_);
+    if (version == 0) {
+        for (const Table& t : tables()) db_.exec(create_table_sql(t));
+        db_.exec("CREATE INDEX results_by_run ON results (run_id, status)");
+        db_.exec("CREATE INDEX samples_by_result ON samples (result_id)");
+        db_.exec(llama_bench_view_sql());
+    }
+    // Migrations from version N to N+1 go here, each in this transaction.
+    db_.exec(fmt::format("PRAGMA application_id = {}", application_id));
+    db_.exec(fmt::format("PRAGMA user_version = {}", schema_version));
+    tx.commit();
+}
+
+std::optional<Store::RunRef> Store::latest_run(const std::string& spec_key) {
+    Statement& s = statement("SELECT id, status FROM runs WHERE spec_key = :key ORDER BY id DESC LIMIT 1");
+    s.bind("key", spec_key);
+    std::optional<RunRef> run;
+    if (s.step()) run = RunRef{s.column_int(0), s.column_text(1)};
+    s.reset();
+    return run;
+}
+
+int64_t Store::insert_run(const Row& row) {
+    const Table& t = table("runs");
+    check_row(t, row);
+    Statement& s = statement(insert_sql(t));
+    for (const auto& [name, value] : row) s.bind(name, value);
+    s.run();
+    return db_.last_insert_id();
+}
+
+void Store::update(std::string_view table_name, int64_t id, const Row& row) {
+    const Table& t = table(table_name);
+    check_row(t, row);
+    std::string assignments;
+    for (const auto& [name, value] : row) assignments += fmt::format("{}{} = :{}", assignments.empty() ? "" : ", ", name, name);
+    Statement& s = statement(fmt::format("UPDATE {} SET {} WHERE id = :id", t.name, assignments));
+    for (const auto& [name, value] : row) s.bind(name, value);
+    s.bind("id", id);
+    s.run();
+}
+
+void Store::update_run(int64_t run_id, const Row& row) { update("runs", run_id, row); }
+
+int64_t Store::insert_load(const Row& row) {
+    const Table& t = table("loads");
+    check_row(t, row);
+    Statement& s = statement(insert_sql(t));
+    for (const auto& [name, value] : row) s.bind(name, value);
+    s.run();
+    return db_.last_insert_id();
+}
+
+void Store::update_load(int64_t load_id, const Row& row) { update("loads", load_id, row); }
+
+int64_t Store::ensure_result(int64_t run_id, const std::string& point_key, const std::string& metric, const Row& row) {
+    Statement& find = statement("SELECT id FROM results WHERE run_id = :run AND point_key = :key AND metric = :metric");
+    find.bind("run", run_id).bind("key", point_key).bind("metric", metric);
+    if (find.step()) {
+        const int64_t id = find.column_int(0);
+        find.reset();
+        return id;
+    }
+    find.reset();
+    const Table& t = table("results");
+    check_row(t, row);
+    Statement& insert = statement(insert_sql(t));
+    for (const auto& [name, value] : row) insert.bind(name, value);
+    insert.bind("run_id", run_id).bind("point_key", point_key).bind("metric", metric);
+    insert.bind("status", std::string("running")).bind("repetitions", int64_t{0});
+    insert.run();
+    return db_.last_insert_id();
+}
+
+void Store::update_result(int64_t result_id, const Row& row) { update("results", result_id, row); }
+
+void Store::insert_sample(const Row& row) {
+    const Table& t = table("samples");
+    check_row(t, row);
+    Statement& s = statement(insert_sql(t));
+    for (const auto& [name, value] : row) s.bind(name, value);
+    s.run();
+}
+
+void Store::summarize_result(int64_t result_id, const std::string& status, const std::string& test_time) {
+    Statement& read = statement("SELECT ns, ts, ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms FROM samples "
+                                "WHERE result_id = :id ORDER BY repetition");
+    read.bind("id", result_id);
+    std::vector<double> ns, ts;
+    std::array<std::vector<double>, 4> latency; // ttft, p50, p90, p99
+    while (read.step()) {
+        ns.push_back(read.column_double(0));
+        ts.push_back(read.column_double(1));
+        for (int i = 0; i < 4; ++i)
+            if (!read.column_is_null(2 + i)) latency[i].push_back(read.column_double(2 + i));
+    }
+    read.reset();
+    const stats::MeanSd time = stats::mean_sd(ns), speed = stats::mean_sd(ts);
+    auto mean_or_null = [](const std::vector<double>& v) -> Value {
+        if (v.empty()) return std::monostate{};
+        return stats::mean_sd(v).mean;
+    };
+    Row row{{"repetitions", static_cast<int64_t>(ns.size())},
+            {"status", status},
+            {"test_time", test_time},
+            {"ttft_ms", mean_or_null(latency[0])},
+            {"itl_p50_ms", mean_or_null(latency[1])},
+            {"itl_p90_ms", mean_or_null(latency[2])},
+            {"itl_p99_ms", mean_or_null(latency[3])}};
+    if (!ns.empty()) {
+        row.insert(row.end(), {{"avg_ns", time.mean}, {"stddev_ns", time.sd}, {"avg_ts", speed.mean},
+                               {"stddev_ts", speed.sd}});
+    }
+    update("results", result_id, row);
+}
+
+Progress Store::progress(int64_t run_id) {
+    Progress progress;
+    Statement& s = statement("SELECT r.point_key, r.metric, r.status, s.repetition FROM results AS r "
+                             "LEFT JOIN samples AS s ON s.result_id = r.id WHERE r.run_id = :run");
+    s.bind("run", run_id);
+    while (s.step()) {
+        auto key = std::make_pair(s.column_text(0), s.column_text(1));
+        if (s.column_text(2) != "running") progress.final_results.insert(key);
+        auto& reps = progress.repetitions[key];
+        if (!s.column_is_null(3)) reps.insert(s.column_int(3));
+    }
+    s.reset();
+    return progress;
+}
+
+} // namespace llmsweep::store

@@ -1,0 +1,66 @@
+#pragma once
+// The benchmark store: opens (and creates or migrates) an llmsweep database, and reads and writes runs, loads,
+// results and samples. Rows are column-name → value lists checked against the schema table.
+
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llmsweep::store {
+
+using Row = std::vector<std::pair<std::string_view, Value>>;
+
+// What a run has already measured: per (point key, metric), the repetitions stored and whether it is final.
+struct Progress {
+    std::map<std::pair<std::string, std::string>, std::set<int64_t>> repetitions;
+    std::set<std::pair<std::string, std::string>> final_results;  // status other than running
+};
+
+class Store {
+public:
+    // Opens `path`, creating it if absent. Throws UsageError if the file is not an llmsweep database or was
+    // written by a newer schema, saying what to do.
+    explicit Store(const std::string& path);
+
+    Database& db() { return db_; }
+
+    struct RunRef {
+        int64_t id = 0;
+        std::string status;
+    };
+    // The latest run with this spec key, if any.
+    std::optional<RunRef> latest_run(const std::string& spec_key);
+    int64_t insert_run(const Row& row);
+    void update_run(int64_t run_id, const Row& row);
+
+    int64_t insert_load(const Row& row);
+    void update_load(int64_t load_id, const Row& row);
+
+    // The id of the result (run, point key, metric), inserting `row` with status running if it is absent.
+    int64_t ensure_result(int64_t run_id, const std::string& point_key, const std::string& metric, const Row& row);
+    void update_result(int64_t result_id, const Row& row);
+    void insert_sample(const Row& row);
+    // Recomputes a result's repetition count, means and standard deviations from its samples.
+    void summarize_result(int64_t result_id, const std::string& status, const std::string& test_time);
+
+    Progress progress(int64_t run_id);
+
+private:
+    void create_or_migrate();
+    void update(std::string_view table_name, int64_t id, const Row& row);
+
+    Database db_;
+    std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
+    Statement& statement(const std::string& sql);
+};
+
+// Current UTC time, ISO 8601 with milliseconds.
+std::string utc_now();
+
+} // namespace llmsweep::store

@@ -1,0 +1,38 @@
+#pragma once
+// How the orchestrator reports progress: events to an observer, which the CLI turns into a progress bar,
+// plain lines or nothing. The orchestrator itself never prints.
+
+#include "sweep/plan.hpp"
+
+#include <optional>
+#include <string>
+
+namespace llmsweep::sweep {
+
+struct SweepStart {
+    int64_t run_id = 0;
+    bool resumed = false;
+    size_t tasks_total = 0;     // repetitions in the plan
+    size_t tasks_done = 0;      // already stored by an earlier, interrupted invocation
+};
+
+struct TaskDone {
+    const Point* point = nullptr;
+    int64_t repetition = 0;
+    std::string status;         // ok, failed, timeout, crashed
+    std::string error;
+    std::optional<double> pp_ts, tg_ts;
+    size_t tasks_done = 0;      // including this one
+    size_t tasks_total = 0;
+};
+
+class SweepObserver {
+public:
+    virtual ~SweepObserver() = default;
+    virtual void on_start(const SweepStart&) {}
+    virtual void on_task_start(const Point&, int64_t /*repetition*/) {}
+    virtual void on_task_done(const TaskDone&) {}
+    virtual void on_load_failed(const LoadParams&, const std::string& /*error*/) {}
+};
+
+} // namespace llmsweep::sweep

@@ -1,0 +1,317 @@
+#include "sweep/orchestrator.hpp"
+
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "engine/protocol.hpp"
+#include "engine/worker_process.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+
+namespace llmsweep::sweep {
+namespace {
+
+using store::Row;
+using store::Value;
+
+Value optional_value(const std::optional<double>& v) { return v ? Value(*v) : Value(std::monostate{}); }
+
+// Everything the orchestrator needs while it runs one plan.
+class Sweep {
+public:
+    Sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
+          SweepObserver& observer, int64_t run_id)
+        : spec_(spec), plan_(plan), store_(store), options_(options), observer_(observer), run_id_(run_id) {
+        for (const Point& p : plan.points) keys_.push_back(p.key(spec.mode));
+        progress_ = store.progress(run_id);
+        total_ = plan.n_tasks();
+    }
+
+    bool task_done(const Task& task) const {
+        for (const auto& metric : metrics_of(plan_.points[task.point], spec_.mode)) {
+            const auto key = std::make_pair(keys_[task.point], metric);
+            if (progress_.final_results.count(key)) continue;
+            const auto it = progress_.repetitions.find(key);
+            if (it == progress_.repetitions.end() || !it->second.count(task.repetition)) return false;
+        }
+        return true;
+    }
+
+    SweepOutcome run(bool resumed) {
+        size_t already = 0;
+        for (const Visit& visit : plan_.visits)
+            for (const Task& task : visit.tasks) already += task_done(task) ? 1 : 0;
+        done_ = already;
+        observer_.on_start({run_id_, resumed, total_, already});
+        for (const Visit& visit : plan_.visits) {
+            std::vector<Task> tasks;
+            for (const Task& task : visit.tasks)
+                if (!task_done(task)) tasks.push_back(task);
+            if (!tasks.empty()) run_visit(visit, tasks);
+        }
+        return {run_id_, false, tasks_run_, failures_};
+    }
+
+private:
+    // Starts workers until every task of the visit has an outcome: a worker that dies or hangs costs the
+    // point it was on, and a new one takes the rest.
+    void run_visit(const Visit& visit, const std::vector<Task>& tasks) {
+        const LoadParams& load = plan_.points[plan_.groups[visit.group].front()].load;
+        size_t next = 0;
+        while (next < tasks.size()) {
+            engine::WorkerProcess worker(options_.worker_executable);
+            const auto answer = worker.request(engine::load_request_json(load), spec_.timeout_s);
+            check_interrupt(answer.outcome);
+            if (answer.outcome != engine::WorkerProcess::Outcome::reply || answer.message.value("event", "") != "loaded") {
+                std::string status = "failed", error;
+                if (answer.outcome == engine::WorkerProcess::Outcome::timeout) {
+                    worker.finish(true);
+                    status = "timeout";
+                    error = fmt::format("loading took more than {} s", spec_.timeout_s);
+                } else if (answer.outcome == engine::WorkerProcess::Outcome::died) {
+                    status = "crashed";
+                    error = worker.death_reason();
+                } else {
+                    error = answer.message.value("error", "unknown error");
+                }
+                insert_failed_load(load, visit.round, status, error);
+                observer_.on_load_failed(load, error);
+                // The load failed: every remaining point of this visit fails with it.
+                for (; next < tasks.size(); ++next) record_failure(tasks[next], status, "load failed: " + error);
+                return;
+            }
+            loaded_ = engine::load_outcome_from_json(answer.message);
+            const int64_t load_id = insert_load(load, visit.round, loaded_);
+
+            bool worker_alive = true;
+            while (worker_alive && next < tasks.size()) {
+                const Task& task = tasks[next++];
+                if (task_done(task)) continue; // its point failed earlier in this visit
+                worker_alive = run_task(worker, task, load_id);
+            }
+            const auto exit = worker.finish(!worker_alive);
+            store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(exit.peak_rss_bytes)}});
+        }
+    }
+
+    // Returns false when the worker is gone (crashed, or killed for its timeout).
+    bool run_task(engine::WorkerProcess& worker, const Task& task, int64_t load_id) {
+        const Point& point = plan_.points[task.point];
+        observer_.on_task_start(point, task.repetition);
+        engine::RunRequest request{point.context, point.test, spec_.mode, task.repetition, spec_.warmup, spec_.seed};
+        const auto answer = worker.request(engine::run_request_json(request), spec_.timeout_s);
+        check_interrupt(answer.outcome);
+        using Outcome = engine::WorkerProcess::Outcome;
+        if (answer.outcome == Outcome::timeout) {
+            worker.finish(true);
+            record_failure(task, "timeout", fmt::format("took more than {} s; the worker was killed", spec_.timeout_s));
+            return false;
+        }
+        if (answer.outcome == Outcome::died) {
+            record_failure(task, "crashed", worker.death_reason());
+            return false;
+        }
+        if (answer.message.value("event", "") != "sample") {
+            record_failure(task, "failed", answer.message.value("error", "unknown error"));
+            return true;
+        }
+        record_sample(task, load_id, engine::measurement_from_json(answer.message));
+        return true;
+    }
+
+    void check_interrupt(engine::WorkerProcess::Outcome outcome) {
+        if (outcome == engine::WorkerProcess::Outcome::interrupted || interrupt_requested()) throw Interrupted();
+    }
+
+    Row point_row(const Point& p) const {
+        Row row{{"model_filename", p.load.model},
+                {"load_mode", std::string(name(p.load.load_mode))},
+                {"cache_state", std::string(name(p.load.cache_state))},
+                {"n_gpu_layers", p.load.n_gpu_layers},
+                {"n_threads", p.context.threads},
+                {"n_batch", p.context.n_batch},
+                {"n_ubatch", p.context.n_ubatch},
+                {"type_k", p.context.type_k},
+                {"type_v", p.context.type_v},
+                {"flash_attn", p.context.flash_attn},
+                {"n_prompt", p.test.n_prompt},
+                {"n_gen", p.test.n_gen},
+                {"n_depth", p.test.n_depth},
+                {"mode", std::string(name(spec_.mode))}};
+        if (!loaded_.model_type.empty())
+            row.insert(row.end(), {{"model_type", loaded_.model_type},
+                                   {"model_size", static_cast<int64_t>(loaded_.model_size)},
+                                   {"model_n_params", static_cast<int64_t>(loaded_.model_n_params)}});
+        return row;
+    }
+
+    void record_sample(const Task& task, int64_t load_id, const engine::Measurement& m) {
+        const Point& point = plan_.points[task.point];
+        const std::string now = store::utc_now();
+        TaskDone event{&point, task.repetition, "ok", "", {}, {}, 0, total_};
+        store::Transaction tx(store_.db());
+        for (const auto& metric : metrics_of(point, spec_.mode)) {
+            const bool pp = metric == "pp";
+            const int64_t ns = pp ? m.pp_ns.value_or(0) : m.tg_ns.value_or(0);
+            const int64_t tokens = pp ? point.test.n_prompt : point.test.n_gen;
+            const double ts = ns > 0 ? static_cast<double>(tokens) * 1e9 / static_cast<double>(ns) : 0.0;
+            (pp ? event.pp_ts : event.tg_ts) = ts;
+            const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
+            Row sample{{"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition},
+                       {"ns", ns}, {"ts", ts}};
+            if (!pp && spec_.mode == Mode::request)
+                sample.insert(sample.end(), {{"ttft_ms", optional_value(m.ttft_ms)},
+                                             {"itl_p50_ms", optional_value(m.itl_p50_ms)},
+                                             {"itl_p90_ms", optional_value(m.itl_p90_ms)},
+                                             {"itl_p99_ms", optional_value(m.itl_p99_ms)}});
+            store_.insert_sample(sample);
+            auto& reps = progress_.repetitions[{keys_[task.point], metric}];
+            reps.insert(task.repetition);
+            const bool complete = static_cast<int64_t>(reps.size()) >= spec_.repetitions;
+            store_.summarize_result(result_id, complete ? "ok" : "running", now);
+            if (complete) progress_.final_results.insert({keys_[task.point], metric});
+        }
+        tx.commit();
+        ++tasks_run_;
+        event.tasks_done = ++done_;
+        observer_.on_task_done(event);
+    }
+
+    // The point is finished with this status: its later repetitions are not run.
+    void record_failure(const Task& task, const std::string& status, const std::string& error) {
+        const Point& point = plan_.points[task.point];
+        store::Transaction tx(store_.db());
+        for (const auto& metric : metrics_of(point, spec_.mode)) {
+            const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
+            store_.summarize_result(result_id, status, store::utc_now());
+            store_.update_result(result_id, {{"error", error}});
+            progress_.final_results.insert({keys_[task.point], metric});
+        }
+        tx.commit();
+        ++failures_;
+        // This task and the point's remaining repetitions all count as done.
+        size_t newly_done = 0;
+        for (const Visit& v : plan_.visits)
+            for (const Task& t : v.tasks)
+                if (t.point == task.point && t.repetition >= task.repetition) ++newly_done;
+        done_ += newly_done;
+        observer_.on_task_done({&point, task.repetition, status, error, {}, {}, done_, total_});
+    }
+
+    int64_t insert_load(const LoadParams& load, int64_t round, const engine::LoadOutcome& o) {
+        Row row{{"run_id", run_id_},
+                {"model_filename", load.model},
+                {"model_bytes", static_cast<int64_t>(o.file_bytes)},
+                {"load_mode", std::string(name(load.load_mode))},
+                {"cache_state", std::string(name(load.cache_state))},
+                {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)},
+                {"n_gpu_layers", load.n_gpu_layers},
+                {"round", round},
+                {"load_ms", o.load_ms},
+                {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
+                {"major_faults", o.major_faults},
+                {"minor_faults", o.minor_faults},
+                {"status", std::string("ok")}};
+        if (o.cache_evicted) row.emplace_back("cache_evicted", int64_t{*o.cache_evicted ? 1 : 0});
+        return store_.insert_load(row);
+    }
+
+    void insert_failed_load(const LoadParams& load, int64_t round, const std::string& status, const std::string& error) {
+        store_.insert_load({{"run_id", run_id_},
+                            {"model_filename", load.model},
+                            {"load_mode", std::string(name(load.load_mode))},
+                            {"cache_state", std::string(name(load.cache_state))},
+                            {"n_gpu_layers", load.n_gpu_layers},
+                            {"round", round},
+                            {"status", status},
+                            {"error", error}});
+        loaded_ = {};
+    }
+
+    const SweepSpec& spec_;
+    const Plan& plan_;
+    store::Store& store_;
+    const SweepOptions& options_;
+    SweepObserver& observer_;
+    int64_t run_id_;
+    std::vector<std::string> keys_;
+    store::Progress progress_;
+    engine::LoadOutcome loaded_;
+    size_t total_ = 0, done_ = 0, tasks_run_ = 0, failures_ = 0;
+};
+
+std::string plan_json(const Plan& plan) {
+    nlohmann::json visits = nlohmann::json::array();
+    for (const Visit& v : plan.visits) {
+        nlohmann::json points = nlohmann::json::array();
+        for (const Task& t : v.tasks) points.push_back(t.point);
+        visits.push_back({v.group, v.round, points});
+    }
+    return visits.dump();
+}
+
+Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
+    std::vector<std::string> gpus;
+    for (const auto& d : o.build.devices)
+        if (d.type != "cpu") gpus.push_back(d.description);
+    return {{"spec_key", spec_key(spec)},
+            {"status", std::string("running")},
+            {"started_at", store::utc_now()},
+            {"mode", std::string(name(spec.mode))},
+            {"sweep_order", std::string(name(spec.order))},
+            {"seed", static_cast<int64_t>(spec.seed)},
+            {"repetitions", spec.repetitions},
+            {"warmup", spec.warmup},
+            {"spec_json", to_json(spec).dump()},
+            {"plan_json", plan_json(plan)},
+            {"llmsweep_version", o.build.llmsweep_version},
+            {"build_commit", o.build.llama_commit},
+            {"ggml_version", o.build.ggml_version},
+            {"backends", fmt::format("{}", fmt::join(o.build.backends, ","))},
+            {"gpu_info", fmt::format("{}", fmt::join(gpus, ", "))},
+            {"cpu_info", o.host.cpu_model},
+            {"cpu_cores_physical", int64_t{o.host.physical_cores}},
+            {"cpu_cores_logical", int64_t{o.host.logical_cores}},
+            {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
+            {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
+            {"hostname", o.host.hostname}};
+}
+
+} // namespace
+
+std::string spec_key(const SweepSpec& spec) { return to_json(spec).dump(); }
+
+SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
+                       SweepObserver& observer) {
+    // A worker that dies must not take the orchestrator with it through a write to its pipe.
+    std::signal(SIGPIPE, SIG_IGN);
+    int64_t run_id = 0;
+    bool resumed = false;
+    if (!options.fresh) {
+        if (const auto previous = store.latest_run(spec_key(spec))) {
+            if (previous->status == "finished") return {previous->id, true, 0, 0};
+            run_id = previous->id;
+            resumed = true;
+            store.update_run(run_id, {{"status", std::string("running")}, {"finished_at", std::monostate{}}});
+        }
+    }
+    if (!resumed) run_id = store.insert_run(run_row(spec, plan, options));
+
+    Sweep sweep(spec, plan, store, options, observer, run_id);
+    try {
+        SweepOutcome outcome = sweep.run(resumed);
+        store.update_run(run_id, {{"status", std::string("finished")}, {"finished_at", store::utc_now()}});
+        return outcome;
+    } catch (const Interrupted&) {
+        store.update_run(run_id, {{"status", std::string("interrupted")}, {"finished_at", store::utc_now()}});
+        throw;
+    } catch (...) {
+        store.update_run(run_id, {{"status", std::string("failed")}, {"finished_at", store::utc_now()}});
+        throw;
+    }
+}
+
+} // namespace llmsweep::sweep

@@ -1,0 +1,35 @@
+#pragma once
+// Runs a plan: one worker process per visit, every repetition stored as it finishes, failures recorded as
+// data, and an interrupted run resumed where it stopped.
+
+#include "engine/system_info.hpp"
+#include "store/store.hpp"
+#include "sweep/observer.hpp"
+#include "sweep/plan.hpp"
+
+#include <string>
+
+namespace llmsweep::sweep {
+
+struct SweepOptions {
+    bool fresh = false;                 // a new run even if this spec was run before
+    std::string worker_executable;      // the llmsweep binary, started as `worker`
+    engine::HostInfo host;
+    engine::BuildInfo build;
+};
+
+struct SweepOutcome {
+    int64_t run_id = 0;
+    bool already_complete = false;      // the same spec had finished before: nothing was run
+    size_t tasks_run = 0;
+    size_t failures = 0;
+};
+
+// The key under which a spec's run is found again to be resumed.
+std::string spec_key(const SweepSpec& spec);
+
+// Throws Interrupted on Ctrl-C, after marking the run interrupted; what was stored stays.
+SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
+                       SweepObserver& observer);
+
+} // namespace llmsweep::sweep
