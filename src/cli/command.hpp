@@ -20,6 +20,7 @@ Command add_synth_command(CLI::App& app);
 Command add_check_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_worker_command(CLI::App& app);
+Command add_schema_command(CLI::App& app);
 
 // Human-readable sizes and counts for terminal output.
 std::string format_bytes(uint64_t bytes);

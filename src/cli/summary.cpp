@@ -50,7 +50,7 @@ void print_summary(store::Store& store, int64_t run_id) {
     std::string order = "model_filename";
     for (const auto& column : shown) order += ", " + column;
     store::Statement s(store.db(), select + " FROM results WHERE run_id = :run ORDER BY " + order +
-                                       ", n_depth, n_prompt, n_gen, metric");
+                                       ", n_depth, (n_prompt = 0), n_prompt, n_gen, metric");
     s.bind("run", run_id);
 
     std::vector<std::string> header = {"model"};

@@ -15,7 +15,7 @@ const std::vector<Table> all_tables = {
      {
          {"id", integer, "Run id.", "PRIMARY KEY"},
          {"spec_key", text, "Canonical JSON of the spec; a run with the same key is resumed.", "NOT NULL"},
-         {"status", text, "`running`, `finished`, `interrupted` (Ctrl-C or killed) or `failed`.", "NOT NULL"},
+         {"status", text, "`running` (or killed while running), `finished`, `interrupted` (Ctrl-C) or `failed`.", "NOT NULL"},
          {"started_at", text, "UTC start, ISO 8601.", "NOT NULL"},
          {"finished_at", text, "UTC end, ISO 8601; NULL while running or if it never ended."},
          {"mode", text, "`request` or `split`.", "NOT NULL"},

@@ -17,9 +17,9 @@ const std::vector<Preset>& presets() {
          ModelShape{.architecture = "llama", .n_layer = 30, .n_embd = 576, .n_head = 9, .n_head_kv = 3,
                     .n_ff = 1536, .n_vocab = 49280, .n_ctx_train = 8192, .rope_freq_base = 1e5f,
                     .rms_norm_eps = 1e-5f, .qkv_bias = false, .tied_embeddings = true}},
-        {"tiny", "a few hundred KB llama for tests: 2 layers, n_embd 64",
-         ModelShape{.architecture = "llama", .n_layer = 2, .n_embd = 64, .n_head = 4, .n_head_kv = 2,
-                    .n_ff = 128, .n_vocab = 512, .n_ctx_train = 2048, .rope_freq_base = 1e4f,
+        {"tiny", "a few hundred KB llama for tests: 2 layers, n_embd 128, head size 32",
+         ModelShape{.architecture = "llama", .n_layer = 2, .n_embd = 128, .n_head = 4, .n_head_kv = 2,
+                    .n_ff = 256, .n_vocab = 512, .n_ctx_train = 2048, .rope_freq_base = 1e4f,
                     .rms_norm_eps = 1e-5f, .qkv_bias = false, .tied_embeddings = true}},
     };
     return all;

@@ -1,0 +1,21 @@
+#include "cli/command.hpp"
+#include "store/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace llmsweep::cli {
+
+Command add_schema_command(CLI::App& app) {
+    auto sql = std::make_shared<bool>(false);
+    CLI::App* sub = app.add_subcommand("schema", "Describe the database's tables and columns (docs/schema.md)");
+    sub->add_flag("--sql", *sql, "Print the CREATE statements instead");
+    return {sub, [sql] {
+                if (!*sql) return fmt::print("{}", store::schema_markdown());
+                for (const auto& table : store::tables()) fmt::print("{};\n\n", store::create_table_sql(table));
+                fmt::print("{};\n", store::llama_bench_view_sql());
+            }};
+}
+
+} // namespace llmsweep::cli

@@ -1,0 +1,237 @@
+// End-to-end tests of `llmsweep run` with real llama.cpp workers on the synthetic tiny model: what is stored,
+// resuming after SIGKILL, failing workers, and bad input.
+
+#include "store/sqlite.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace llmsweep {
+namespace {
+
+using test::run_llmsweep;
+using test::run_shell;
+using test::shell_quote;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+class RunTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        models_ = new TempDir;
+        const auto r = run_llmsweep("synth --preset tiny -o " + shell_quote(*models_ / "tiny.gguf"));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    static void TearDownTestSuite() { delete models_; }
+
+    std::string model() const { return shell_quote(*models_ / "tiny.gguf"); }
+    std::string db_arg() const { return " --db " + shell_quote(db_path()); }
+    fs::path db_path() const { return dir_ / "bench.db"; }
+
+    int64_t count(const std::string& sql) const {
+        store::Database db(db_path().string(), false);
+        store::Statement s(db, sql);
+        EXPECT_TRUE(s.step()) << sql;
+        return s.column_int(0);
+    }
+    std::string text(const std::string& sql) const {
+        store::Database db(db_path().string(), false);
+        store::Statement s(db, sql);
+        EXPECT_TRUE(s.step()) << sql;
+        return s.column_text(0);
+    }
+
+    static TempDir* models_;
+    TempDir dir_;
+};
+TempDir* RunTest::models_ = nullptr;
+
+void expect_usage_error(const test::CommandResult& r, const std::string& must_mention) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.err.rfind("llmsweep: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
+}
+
+TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
+    const auto r = run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8,16 -n 4 -r 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // 2 load modes x 2 prompts x 1 gen = 4 points, each with a pp and a tg result of 2 repetitions.
+    EXPECT_EQ(count("SELECT count(*) FROM results"), 8);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 2 AND avg_ts > 0"), 8);
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 16);
+    // Rounds: each load group is loaded once per round.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok' AND load_ms > 0 AND rss_peak_bytes > 0"), 4);
+    EXPECT_EQ(count("SELECT count(DISTINCT round) FROM loads"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'tg' AND ttft_ms > 0 AND itl_p99_ms >= itl_p50_ms"), 4);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished' AND sweep_order = 'rounds' AND seed = 1"), 1);
+    EXPECT_EQ(count("SELECT count(DISTINCT load_mode) FROM results"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench"), 8);
+    const auto plan = nlohmann::json::parse(text("SELECT plan_json FROM runs"));
+    EXPECT_EQ(plan.size(), 4u); // visits
+}
+
+TEST_F(RunTest, SplitModeRunsLlamaBenchsTests) {
+    const auto r = run_llmsweep("run -m " + model() + " -p 8,16 -n 4 -r 2 --mode split --order grouped" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 3);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pp' AND n_gen = 0"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'tg' AND n_prompt = 0 AND ttft_ms IS NULL"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM loads"), 1); // grouped: one load for the one group
+    // The summary table is printed with ± and CV.
+    EXPECT_NE(r.out.find("pp16"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" ± "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("CV %"), std::string::npos) << r.out;
+}
+
+TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
+    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                                " -p 8-64+8 -n 4,8 -r 3 -t 1 --timeout 60" + db_arg();
+    const size_t total = 8 * 2 * 3;
+    // Kill the orchestrator with SIGKILL after 1, 7 and 20 more stored measurements, then let it finish.
+    for (int kill_after : {1, 7, 20}) {
+        const auto r = run_shell(command + " 2>" + shell_quote(dir_ / "log") + " & pid=$!; " +
+                                 "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt " +
+                                 std::to_string(kill_after) + " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; " +
+                                 "kill -9 $pid; wait $pid");
+        EXPECT_EQ(r.exit_code, 137) << "the run ended before it could be killed";
+    }
+    EXPECT_LT(count("SELECT count(*) FROM samples"), static_cast<int64_t>(total * 2));
+    const auto finish = run_shell(command + " 2>&1");
+    ASSERT_EQ(finish.exit_code, 0) << finish.out;
+    EXPECT_NE(finish.out.find("resuming run 1"), std::string::npos) << finish.out;
+
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 1);
+    EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+    EXPECT_EQ(count("SELECT count(*) FROM results"), 8 * 2 * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM (SELECT DISTINCT point_key, metric FROM results)"), 8 * 2 * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 8 * 2 * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), static_cast<int64_t>(total * 2));
+    EXPECT_EQ(count("SELECT count(*) FROM (SELECT result_id FROM samples GROUP BY result_id "
+                    "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"),
+              8 * 2 * 2);
+}
+
+TEST_F(RunTest, AFinishedSpecIsNotRunTwiceUnlessFresh) {
+    const std::string args = "run -m " + model() + " -p 8 -n 4 -r 1 -q" + db_arg();
+    ASSERT_EQ(run_llmsweep(args).exit_code, 0);
+    const auto again = run_llmsweep(args);
+    EXPECT_EQ(again.exit_code, 0);
+    EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 2);
+    ASSERT_EQ(run_llmsweep(args + " --fresh").exit_code, 0);
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 4);
+}
+
+TEST_F(RunTest, CrashingWorkerCostsOnlyItsPoint) {
+    const auto r = run_shell("LLMSWEEP_TEST_FAULT=crash:16 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                             " -p 8,16,24 -n 4 -r 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'crashed'"), 2);
+    EXPECT_NE(text("SELECT error FROM results WHERE n_prompt = 16").find("signal 6"), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt != 16 AND status = 'ok' AND repetitions = 2"), 4);
+    EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+}
+
+TEST_F(RunTest, HangingWorkerIsKilledAtItsTimeout) {
+    const auto r = run_shell("LLMSWEEP_TEST_FAULT=hang:16 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                             " -p 8,16 -n 4 -r 1 -t 1 --timeout 3 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'timeout'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 8 AND status = 'ok'"), 2);
+}
+
+TEST_F(RunTest, FailedPointIsRecordedWithItsReason) {
+    const auto r = run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                             " -p 8,16 -n 4 -r 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 8 AND status = 'failed' "
+                    "AND error = 'injected failure'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'ok'"), 2);
+}
+
+TEST_F(RunTest, ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn) {
+    std::ofstream(dir_ / "broken.gguf") << "GGUF" << std::string(64, '\x7f');
+    const auto r = run_llmsweep("run -m " + shell_quote(dir_ / "broken.gguf") + " -m " + model() +
+                                " -p 8 -n 4 -r 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE model_filename LIKE '%broken.gguf' AND status = 'failed'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE model_filename LIKE '%tiny.gguf' AND status = 'ok'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'failed' AND error LIKE '%could not load%'"), 1)
+        << "a broken model is loaded once, not once per round";
+}
+
+TEST_F(RunTest, ColdLoadsSayWhetherTheEvictionWorked) {
+    const auto r = run_llmsweep("run -m " + model() + " --cache cold,warm -p 8 -n 4 -r 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
+                    "AND resident_before_bytes > 0"), 1);
+}
+
+TEST_F(RunTest, TomlSpecWithFlagsOverriding) {
+    std::ofstream(dir_ / "sweep.toml") << "model = " << model() << "\nn_prompt = [8, 16]\nn_gen = 4\n"
+                                       << "repetitions = 1\nmode = 'split'\n";
+    const auto r = run_llmsweep("run " + shell_quote(dir_ / "sweep.toml") + " -p 24 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pp'"), 1);
+    EXPECT_EQ(count("SELECT n_prompt FROM results WHERE metric = 'pp'"), 24);
+}
+
+TEST_F(RunTest, DryRunPrintsThePlanAndWritesNothing) {
+    const auto r = run_llmsweep("run -m " + model() + " --mmap 0,1 -p 64-1024*2 -n 32,64 -r 5 --dry-run" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("20 points"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("estimated time"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(db_path()));
+}
+
+TEST_F(RunTest, BadInputFailsBeforeAnyBenchmark) {
+    const std::string base = "run -m " + model() + db_arg() + " ";
+    expect_usage_error(run_llmsweep(base + "--n-promt 5"), "--n-promt");
+    expect_usage_error(run_llmsweep(base + "-t 0"), "--threads");
+    expect_usage_error(run_llmsweep(base + "-p 64-32"), "ends before it starts");
+    expect_usage_error(run_llmsweep(base + "--mmap 2"), "--mmap");
+    expect_usage_error(run_llmsweep(base + "--load-mode fast"), "fast");
+    expect_usage_error(run_llmsweep(base + "--ctk q9"), "q9");
+    expect_usage_error(run_llmsweep("run -m /nonexistent.gguf" + db_arg()), "does not exist");
+    std::ofstream(dir_ / "notes.txt") << "hello";
+    expect_usage_error(run_llmsweep("run -m " + shell_quote(dir_ / "notes.txt") + db_arg()), "not a GGUF");
+    expect_usage_error(run_llmsweep("run" + db_arg()), "no model");
+    std::ofstream(dir_ / "bad.toml") << "n_prompt = 8\nthreds = 2\n";
+    expect_usage_error(run_llmsweep("run " + shell_quote(dir_ / "bad.toml") + " -m " + model() + db_arg()),
+                       "bad.toml:2");
+    EXPECT_FALSE(fs::exists(db_path())) << "nothing may be written before the spec is valid";
+}
+
+TEST_F(RunTest, ForeignOrNewerDatabasesAreRefusedUntouched) {
+    {
+        store::Database db(db_path().string(), true);
+        db.exec("CREATE TABLE invoices (id INTEGER)");
+    }
+    expect_usage_error(run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1" + db_arg()), "not llmsweep's");
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema"), 1);
+
+    fs::remove(db_path());
+    ASSERT_EQ(run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1 -q" + db_arg()).exit_code, 0);
+    {
+        store::Database db(db_path().string(), false);
+        db.exec("PRAGMA user_version = 99");
+    }
+    expect_usage_error(run_llmsweep("run -m " + model() + " -p 16 -n 4 -r 1" + db_arg()), "newer llmsweep");
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 2);
+}
+
+TEST_F(RunTest, LlamaBenchSpellingsOfFlagsWork) {
+    const auto r = run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1 -ngl 0 -ub 64 -ctk q8_0 -fa 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_ubatch = 64 AND type_k = 'q8_0' AND flash_attn = 'on' "
+                    "AND n_gpu_layers = 0 AND status = 'ok'"), 2);
+}
+
+} // namespace
+} // namespace llmsweep

@@ -1,0 +1,220 @@
+#include "core/error.hpp"
+#include "stats/descriptive.hpp"
+#include "store/schema.hpp"
+#include "store/store.hpp"
+#include "test_support.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+namespace llmsweep::store {
+namespace {
+
+using test::TempDir;
+
+TEST(Schema, DocsSchemaMdIsCurrent) {
+    const std::string docs = test::read_file(std::filesystem::path(LLMSWEEP_SOURCE_DIR) / "docs/schema.md");
+    EXPECT_EQ(docs, schema_markdown()) << "regenerate with: build/src/llmsweep schema > docs/schema.md";
+}
+
+TEST(Schema, EveryColumnIsDocumentedAndUnique) {
+    for (const Table& t : tables()) {
+        std::set<std::string_view> names;
+        for (const Column& c : t.columns) {
+            EXPECT_TRUE(names.insert(c.name).second) << t.name << "." << c.name;
+            EXPECT_FALSE(c.doc.empty()) << t.name << "." << c.name;
+        }
+    }
+}
+
+TEST(Schema, InsertStatementNamesEveryColumnButTheId) {
+    const std::string sql = insert_sql(table("samples"));
+    EXPECT_EQ(sql, "INSERT INTO samples (result_id, load_id, repetition, ns, ts, ttft_ms, itl_p50_ms, itl_p90_ms, "
+                   "itl_p99_ms) VALUES (:result_id, :load_id, :repetition, :ns, :ts, :ttft_ms, :itl_p50_ms, "
+                   ":itl_p90_ms, :itl_p99_ms)");
+}
+
+TEST(Store, CreatesMarksAndReopens) {
+    TempDir dir;
+    const std::string path = (dir / "b.db").string();
+    { Store store(path); }
+    Store again(path);
+    Statement s(again.db(), "SELECT (SELECT application_id FROM pragma_application_id), "
+                            "(SELECT user_version FROM pragma_user_version), (SELECT journal_mode FROM pragma_journal_mode)");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), application_id);
+    EXPECT_EQ(s.column_int(1), schema_version);
+    EXPECT_EQ(s.column_text(2), "wal");
+}
+
+TEST(Store, RefusesAnotherApplicationsDatabase) {
+    TempDir dir;
+    const std::string path = (dir / "other.db").string();
+    {
+        Database db(path, true);
+        db.exec("CREATE TABLE customers (id INTEGER)");
+    }
+    try {
+        Store store(path);
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("not llmsweep's"), std::string::npos) << e.what();
+    }
+    Database db(path, false);
+    Statement s(db, "SELECT count(*) FROM sqlite_schema");
+    s.step();
+    EXPECT_EQ(s.column_int(0), 1) << "the foreign database must be left untouched";
+}
+
+TEST(Store, RefusesANewerSchema) {
+    TempDir dir;
+    const std::string path = (dir / "new.db").string();
+    {
+        Store store(path);
+        store.db().exec(fmt::format("PRAGMA user_version = {}", schema_version + 1));
+    }
+    try {
+        Store store(path);
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("newer llmsweep"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Store, RefusesAFileThatIsNotADatabase) {
+    TempDir dir;
+    std::ofstream(dir / "notes.db") << "these are my notes, not a database, and they are long enough to matter";
+    EXPECT_THROW(Store((dir / "notes.db").string()), UsageError);
+    EXPECT_EQ(test::read_file(dir / "notes.db").substr(0, 5), "these");
+}
+
+class StoreWithRun : public ::testing::Test {
+protected:
+    StoreWithRun() : store((dir / "s.db").string()) {
+        run_id = store.insert_run({{"spec_key", std::string("k")}, {"status", std::string("running")},
+                                   {"started_at", utc_now()}, {"mode", std::string("request")},
+                                   {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
+                                   {"repetitions", int64_t{3}}, {"warmup", int64_t{1}},
+                                   {"spec_json", std::string("{}")}, {"llmsweep_version", std::string("t")},
+                                   {"build_commit", std::string("abc")}});
+    }
+    Row point() const {
+        return {{"model_filename", std::string("m.gguf")}, {"load_mode", std::string("mmap")},
+                {"cache_state", std::string("warm")},      {"n_gpu_layers", int64_t{0}},
+                {"n_threads", int64_t{2}},                 {"n_batch", int64_t{2048}},
+                {"n_ubatch", int64_t{512}},                {"type_k", std::string("f16")},
+                {"type_v", std::string("f16")},            {"flash_attn", std::string("auto")},
+                {"n_prompt", int64_t{64}},                 {"n_gen", int64_t{32}},
+                {"n_depth", int64_t{0}},                   {"mode", std::string("request")}};
+    }
+    TempDir dir;
+    Store store;
+    int64_t run_id = 0;
+};
+
+TEST_F(StoreWithRun, ResultsAreUniquePerPointAndMetric) {
+    const int64_t a = store.ensure_result(run_id, "p1", "pp", point());
+    EXPECT_EQ(store.ensure_result(run_id, "p1", "pp", point()), a);
+    EXPECT_NE(store.ensure_result(run_id, "p1", "tg", point()), a);
+}
+
+TEST_F(StoreWithRun, SummaryMatchesTheSamples) {
+    const int64_t id = store.ensure_result(run_id, "p1", "pp", point());
+    const std::vector<double> ns = {1.0e6, 1.1e6, 0.9e6};
+    for (size_t i = 0; i < ns.size(); ++i)
+        store.insert_sample({{"result_id", id}, {"repetition", static_cast<int64_t>(i)},
+                             {"ns", static_cast<int64_t>(ns[i])}, {"ts", 64 * 1e9 / ns[i]}});
+    store.summarize_result(id, "ok", utc_now());
+    Statement s(store.db(), "SELECT repetitions, avg_ns, stddev_ns, avg_ts, status FROM results WHERE id = :id");
+    s.bind("id", id);
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 3);
+    EXPECT_DOUBLE_EQ(s.column_double(1), 1.0e6);
+    EXPECT_NEAR(s.column_double(2), 0.1e6, 1e-6); // sample sd of 0.9, 1.0, 1.1 (x 1e6)
+    const double ts_mean = (64e9 / 1.0e6 + 64e9 / 1.1e6 + 64e9 / 0.9e6) / 3;
+    EXPECT_NEAR(s.column_double(3), ts_mean, 1e-9);
+    EXPECT_EQ(s.column_text(4), "ok");
+}
+
+TEST_F(StoreWithRun, DuplicateSampleIsRejected) {
+    const int64_t id = store.ensure_result(run_id, "p1", "pp", point());
+    const Row sample{{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{5}}, {"ts", 1.0}};
+    store.insert_sample(sample);
+    EXPECT_THROW(store.insert_sample(sample), Error);
+}
+
+TEST_F(StoreWithRun, ProgressReportsRepetitionsAndFinalResults) {
+    const int64_t pp = store.ensure_result(run_id, "p1", "pp", point());
+    store.insert_sample({{"result_id", pp}, {"repetition", int64_t{1}}, {"ns", int64_t{5}}, {"ts", 1.0}});
+    const int64_t tg = store.ensure_result(run_id, "p1", "tg", point());
+    store.summarize_result(tg, "crashed", utc_now());
+    const Progress progress = store.progress(run_id);
+    EXPECT_EQ(progress.repetitions.at({"p1", "pp"}), (std::set<int64_t>{1}));
+    EXPECT_TRUE(progress.final_results.count({"p1", "tg"}));
+    EXPECT_FALSE(progress.final_results.count({"p1", "pp"}));
+}
+
+TEST_F(StoreWithRun, UnknownColumnIsAnInternalError) {
+    EXPECT_THROW(store.update_run(run_id, {{"no_such_column", int64_t{1}}}), Error);
+}
+
+TEST_F(StoreWithRun, LlamaBenchViewHasLlamaBenchsColumns) {
+    // llama-bench's test table columns (tools/llama-bench/llama-bench.cpp, get_fields()) at the pinned commit.
+    const std::vector<std::string> expected = {
+        "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
+        "model_size", "model_n_params", "n_batch", "n_ubatch", "n_threads", "cpu_mask", "cpu_strict", "poll",
+        "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
+        "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
+        "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
+        "avg_ns", "stddev_ns", "avg_ts", "stddev_ts"};
+    Statement s(store.db(), "SELECT name FROM pragma_table_info('llama_bench')");
+    std::vector<std::string> columns;
+    while (s.step()) columns.push_back(s.column_text(0));
+    EXPECT_EQ(columns, expected);
+}
+
+TEST_F(StoreWithRun, LlamaBenchViewMapsRequestModeToLlamaBenchTests) {
+    const int64_t pp = store.ensure_result(run_id, "p1", "pp", point());
+    const int64_t tg = store.ensure_result(run_id, "p1", "tg", point());
+    for (int64_t id : {pp, tg}) {
+        store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{2'000'000}}, {"ts", 5.0}});
+        store.summarize_result(id, "ok", utc_now());
+    }
+    Statement s(store.db(), "SELECT n_prompt, n_gen, n_depth, avg_ns, flash_attn, build_commit FROM llama_bench "
+                            "ORDER BY n_gen");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 64); // pp row
+    EXPECT_EQ(s.column_int(1), 0);
+    EXPECT_EQ(s.column_int(2), 0);
+    EXPECT_EQ(s.column_int(3), 2'000'000);
+    EXPECT_EQ(s.column_int(4), -1);
+    EXPECT_EQ(s.column_text(5), "abc");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 0); // tg row, after the 64-token prompt
+    EXPECT_EQ(s.column_int(1), 32);
+    EXPECT_EQ(s.column_int(2), 64);
+}
+
+TEST(Stats, MeanSdIsStableForLargeOffsets) {
+    // The naive sum of squares loses every digit here; Welford's update does not.
+    const std::vector<double> v = {1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16};
+    const auto r = stats::mean_sd(v);
+    EXPECT_DOUBLE_EQ(r.mean, 1e9 + 10);
+    EXPECT_NEAR(r.sd, std::sqrt(30.0), 1e-9);
+    EXPECT_EQ(stats::mean_sd(std::vector<double>{3.0}).sd, 0.0);
+}
+
+TEST(Stats, QuantileInterpolatesLikeRType7) {
+    const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    EXPECT_DOUBLE_EQ(stats::quantile_sorted(v, 0.5), 5.5);
+    EXPECT_DOUBLE_EQ(stats::quantile_sorted(v, 0.9), 9.1);  // R: quantile(1:10, 0.9) = 9.1
+    EXPECT_DOUBLE_EQ(stats::quantile_sorted(v, 0.99), 9.91);
+    EXPECT_DOUBLE_EQ(stats::quantile_sorted(std::vector<double>{4.0}, 0.99), 4.0);
+}
+
+} // namespace
+} // namespace llmsweep::store
