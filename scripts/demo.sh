@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: set up and build, synthesize the smollm2-135m preset (q8_0),
-# load it with llama.cpp, decode a batch and print what was done. Files go to demo/.
+# The main job on the embedded default: set up and build, synthesize the smollm2-135m preset (q8_0), check that
+# llama.cpp loads it, then sweep mmap off and on over a small grid into demo/benchmark_results.db.
+# Running it again finds the sweep complete (or resumes it, if it was interrupted).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,4 +14,5 @@ mkdir -p "$out"
 model="$out/smollm2-135m-q8_0.gguf"
 # The same seed writes the same bytes, so an existing file is the one this would write.
 [ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 --seed 42 -o "$model"
-"$llmsweep" check "$model" -n 128
+"$llmsweep" check "$model" -n 64
+"$llmsweep" run -m "$model" --mmap 0,1 -p 64,256 -n 32,64 -r 3 --db "$out/benchmark_results.db"

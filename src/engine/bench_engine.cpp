@@ -161,6 +161,8 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     cparams.n_threads = cparams.n_threads_batch = static_cast<int32_t>(request.context.threads);
     cparams.swa_full = false;
     context_ = new_context(model_.get(), cparams);
+    threadpool_ = new_threadpool(static_cast<int>(request.context.threads));
+    if (threadpool_) llama_attach_threadpool(context_.get(), threadpool_.get(), nullptr);
     context_params_ = request.context;
     context_n_ctx_ = n_ctx;
 

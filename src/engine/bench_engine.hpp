@@ -52,7 +52,9 @@ public:
 private:
     void prepare_context(const RunRequest& request);
 
+    // Destroyed in reverse: the context before the threadpool it uses, both before the model.
     ModelHandle model_;
+    ThreadpoolHandle threadpool_{nullptr, ThreadpoolDeleter{}};
     ContextHandle context_;
     sweep::ContextParams context_params_;
     int64_t context_n_ctx_ = 0;

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include <ggml-cpu.h>
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -60,6 +62,20 @@ void init_llama(bool verbose) {
 std::string last_llama_error() {
     std::lock_guard lock(log_state().mutex);
     return trimmed(log_state().errors);
+}
+
+ThreadpoolHandle new_threadpool(int n_threads) {
+    // Through the CPU backend's registry, as llama-bench does, so that a build with dynamically loaded
+    // backends works too.
+    ggml_backend_reg_t cpu = ggml_backend_reg_by_name("CPU");
+    if (!cpu) return ThreadpoolHandle(nullptr, ThreadpoolDeleter{});
+    auto* create = reinterpret_cast<decltype(ggml_threadpool_new)*>(
+        ggml_backend_reg_get_proc_address(cpu, "ggml_threadpool_new"));
+    auto* destroy = reinterpret_cast<decltype(ggml_threadpool_free)*>(
+        ggml_backend_reg_get_proc_address(cpu, "ggml_threadpool_free"));
+    if (!create || !destroy) return ThreadpoolHandle(nullptr, ThreadpoolDeleter{});
+    ggml_threadpool_params params = ggml_threadpool_params_default(n_threads);
+    return ThreadpoolHandle(create(&params), ThreadpoolDeleter{destroy});
 }
 
 ModelHandle load_model(const std::string& path, const llama_model_params& params) {

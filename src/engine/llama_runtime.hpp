@@ -24,6 +24,17 @@ struct ContextDeleter {
 using ModelHandle = std::unique_ptr<llama_model, ModelDeleter>;
 using ContextHandle = std::unique_ptr<llama_context, ContextDeleter>;
 
+// A CPU threadpool as llama-bench makes one (default parameters: polling level 50). Attached to a context,
+// it spares every graph computation the start of a disposable pool. Null when the CPU backend has none.
+struct ThreadpoolDeleter {
+    void (*free_fn)(ggml_threadpool*) = nullptr;
+    void operator()(ggml_threadpool* pool) const noexcept {
+        if (free_fn) free_fn(pool);
+    }
+};
+using ThreadpoolHandle = std::unique_ptr<ggml_threadpool, ThreadpoolDeleter>;
+ThreadpoolHandle new_threadpool(int n_threads);
+
 // Throws Error with llama.cpp's own explanation when the file cannot be loaded.
 ModelHandle load_model(const std::string& path, const llama_model_params& params);
 ContextHandle new_context(llama_model* model, const llama_context_params& params);

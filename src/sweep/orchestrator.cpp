@@ -4,16 +4,21 @@
 #include "core/interrupt.hpp"
 #include "engine/protocol.hpp"
 #include "engine/worker_process.hpp"
+#include "stats/descriptive.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <sys/resource.h>
 
 namespace llmsweep::sweep {
 namespace {
 
+using Clock = std::chrono::steady_clock;
 using store::Row;
 using store::Value;
 
@@ -52,7 +57,13 @@ public:
                 if (!task_done(task)) tasks.push_back(task);
             if (!tasks.empty()) run_visit(visit, tasks);
         }
-        return {run_id_, false, tasks_run_, failures_};
+        SweepOutcome outcome{run_id_, false, tasks_run_, failures_};
+        if (!gaps_ms_.empty()) {
+            std::sort(gaps_ms_.begin(), gaps_ms_.end());
+            outcome.gap_median_ms = stats::quantile_sorted(gaps_ms_, 0.5);
+            outcome.gap_max_ms = gaps_ms_.back();
+        }
+        return outcome;
     }
 
 private:
@@ -87,6 +98,7 @@ private:
             const int64_t load_id = insert_load(load, visit.round, loaded_);
 
             bool worker_alive = true;
+            last_answer_.reset();
             while (worker_alive && next < tasks.size()) {
                 const Task& task = tasks[next++];
                 if (task_done(task)) continue; // its point failed earlier in this visit
@@ -102,7 +114,11 @@ private:
         const Point& point = plan_.points[task.point];
         observer_.on_task_start(point, task.repetition);
         engine::RunRequest request{point.context, point.test, spec_.mode, task.repetition, spec_.warmup, spec_.seed};
-        const auto answer = worker.request(engine::run_request_json(request), spec_.timeout_s);
+        const nlohmann::json message = engine::run_request_json(request);
+        if (last_answer_)
+            gaps_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - *last_answer_).count());
+        const auto answer = worker.request(message, spec_.timeout_s);
+        last_answer_ = Clock::now();
         check_interrupt(answer.outcome);
         using Outcome = engine::WorkerProcess::Outcome;
         if (answer.outcome == Outcome::timeout) {
@@ -241,6 +257,8 @@ private:
     store::Progress progress_;
     engine::LoadOutcome loaded_;
     size_t total_ = 0, done_ = 0, tasks_run_ = 0, failures_ = 0;
+    std::optional<Clock::time_point> last_answer_;
+    std::vector<double> gaps_ms_;
 };
 
 std::string plan_json(const Plan& plan) {
@@ -303,6 +321,9 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
     Sweep sweep(spec, plan, store, options, observer, run_id);
     try {
         SweepOutcome outcome = sweep.run(resumed);
+        rusage self{};
+        getrusage(RUSAGE_SELF, &self);
+        outcome.peak_rss_bytes = static_cast<uint64_t>(self.ru_maxrss) * 1024;
         store.update_run(run_id, {{"status", std::string("finished")}, {"finished_at", store::utc_now()}});
         return outcome;
     } catch (const Interrupted&) {

@@ -23,6 +23,11 @@ struct SweepOutcome {
     bool already_complete = false;      // the same spec had finished before: nothing was run
     size_t tasks_run = 0;
     size_t failures = 0;
+    // The orchestrator's own cost: time from a worker's answer to the next request on the same worker
+    // (storing the measurement included), and its peak resident memory.
+    double gap_median_ms = 0;
+    double gap_max_ms = 0;
+    uint64_t peak_rss_bytes = 0;
 };
 
 // The key under which a spec's run is found again to be resumed.

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Fidelity against llama-bench: the same llama.cpp build's llama-bench and `llmsweep run --mode split` on the
+# smollm2-135m q8_0 preset, pp512 and tg128, mmap off and on, run alternately so that drift falls on both.
+# Passes when llmsweep's median t/s is within 3 % of llama-bench's and its CV is not higher.
+#
+#   bench/fidelity.sh [--rounds N] [--reps N]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+rounds=3
+reps=5
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) rounds="$2"; shift ;;
+        --reps) reps="$2"; shift ;;
+        *) echo "usage: $0 [--rounds N] [--reps N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+"$root/scripts/setup.sh" >/dev/null
+cmake --build "$root/build" --target llama-bench >/dev/null
+llmsweep="$root/build/src/llmsweep"
+llama_bench="$root/build/bin/llama-bench"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+model="$work/smollm2-135m-q8_0.gguf"
+"$llmsweep" synth --preset smollm2-135m --type q8_0 -o "$model" >/dev/null
+
+for round in $(seq "$rounds"); do
+    echo "round $round/$rounds" >&2
+    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" -lm none,mmap -o jsonl >> "$work/llama-bench.jsonl" 2>/dev/null
+    "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" --load-mode none,mmap --order grouped \
+        --fresh -q --db "$work/llmsweep.db" >/dev/null
+done
+
+python3 - "$work/llama-bench.jsonl" "$work/llmsweep.db" <<'PY'
+import json, sqlite3, statistics, sys
+
+def cv(values):
+    return statistics.stdev(values) / statistics.mean(values) * 100 if len(values) > 1 else 0.0
+
+reference = {}
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    test = ("pp" if row["n_prompt"] else "tg", row["load_mode"])
+    reference.setdefault(test, {"samples": [], "cvs": []})
+    reference[test]["samples"] += row["samples_ts"]
+    reference[test]["cvs"].append(cv(row["samples_ts"]))
+
+ours = {}
+db = sqlite3.connect(sys.argv[2])
+for result_id, metric, load_mode in db.execute("SELECT id, metric, load_mode FROM results WHERE status = 'ok'"):
+    ts = [t for (t,) in db.execute("SELECT ts FROM samples WHERE result_id = ?", (result_id,))]
+    ours.setdefault((metric, load_mode), {"samples": [], "cvs": []})
+    ours[(metric, load_mode)]["samples"] += ts
+    ours[(metric, load_mode)]["cvs"].append(cv(ts))
+
+print("| test | load mode | llama-bench median t/s | llmsweep median t/s | difference | llama-bench CV % | llmsweep CV % | verdict |")
+print("|---|---|---|---|---|---|---|---|")
+failed = False
+for key in sorted(reference):
+    ref, got = reference[key], ours.get(key)
+    if not got:
+        print(f"| {key[0]} | {key[1]} | missing in llmsweep's results |")
+        failed = True
+        continue
+    m_ref, m_got = statistics.median(ref["samples"]), statistics.median(got["samples"])
+    diff = (m_got - m_ref) / m_ref * 100
+    cv_ref, cv_got = statistics.mean(ref["cvs"]), statistics.mean(got["cvs"])
+    ok = abs(diff) <= 3 and cv_got <= cv_ref
+    failed |= not ok
+    test = f"{key[0]}{512 if key[0] == 'pp' else 128}"
+    print(f"| {test} | {key[1]} | {m_ref:.2f} | {m_got:.2f} | {diff:+.2f} % | {cv_ref:.2f} | {cv_got:.2f} | {'ok' if ok else 'OUT OF TARGET'} |")
+sys.exit(1 if failed else 0)
+PY
