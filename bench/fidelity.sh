@@ -28,11 +28,25 @@ trap 'rm -rf "$work"' EXIT
 model="$work/smollm2-135m-q8_0.gguf"
 "$llmsweep" synth --preset smollm2-135m --type q8_0 -o "$model" >/dev/null
 
+run_llama_bench() {
+    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" -lm "$1" -o jsonl >> "$work/llama-bench.jsonl" 2>/dev/null
+}
+run_llmsweep() {
+    "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" --load-mode "$1" --order grouped \
+        --fresh -q --db "$work/llmsweep.db" >/dev/null
+}
+# One process per tool and load mode, in an ABBA order that changes every round, so that neither tool
+# always runs first, after the other, or on a warmer machine.
 for round in $(seq "$rounds"); do
     echo "round $round/$rounds" >&2
-    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" -lm none,mmap -o jsonl >> "$work/llama-bench.jsonl" 2>/dev/null
-    "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" --load-mode none,mmap --order grouped \
-        --fresh -q --db "$work/llmsweep.db" >/dev/null
+    for i in 0 1; do
+        load_mode=$([ "$i" -eq 0 ] && echo none || echo mmap)
+        if [ $(( (round + i) % 2 )) -eq 0 ]; then
+            run_llama_bench "$load_mode"; run_llmsweep "$load_mode"
+        else
+            run_llmsweep "$load_mode"; run_llama_bench "$load_mode"
+        fi
+    done
 done
 
 python3 - "$work/llama-bench.jsonl" "$work/llmsweep.db" <<'PY'

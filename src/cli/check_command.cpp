@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "core/error.hpp"
 #include "engine/model_check.hpp"
 

@@ -22,8 +22,4 @@ Command add_run_command(CLI::App& app);
 Command add_worker_command(CLI::App& app);
 Command add_schema_command(CLI::App& app);
 
-// Human-readable sizes and counts for terminal output.
-std::string format_bytes(uint64_t bytes);
-std::string format_count(uint64_t count);
-
 } // namespace llmsweep::cli

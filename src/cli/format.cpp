@@ -1,4 +1,4 @@
-#include "cli/command.hpp"
+#include "cli/format.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "engine/system_info.hpp"
 
 #include <fmt/format.h>

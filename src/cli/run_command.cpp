@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "cli/progress.hpp"
 #include "cli/summary.hpp"
 #include "core/error.hpp"
@@ -57,15 +58,11 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
     double known_s = 0;
     size_t known = 0;
     if (store) {
-        store::Statement s(store->db(), "SELECT sum(avg_ns) FROM results WHERE point_key = :key AND status = 'ok' "
-                                        "GROUP BY run_id ORDER BY run_id DESC LIMIT 1");
         for (const auto& point : plan.points) {
-            s.bind("key", point.key(spec.mode));
-            if (s.step()) {
-                known_s += s.column_double(0) / 1e9 * static_cast<double>(spec.repetitions + spec.warmup);
+            if (const auto ns = store->measured_ns(point.key(spec.mode))) {
+                known_s += *ns / 1e9 * static_cast<double>(spec.repetitions + spec.warmup);
                 ++known;
             }
-            s.reset();
         }
     }
     if (known == plan.points.size())

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "synth/gguf_model_writer.hpp"

@@ -200,4 +200,14 @@ Progress Store::progress(int64_t run_id) {
     return progress;
 }
 
+std::optional<double> Store::measured_ns(const std::string& point_key) {
+    Statement& s = statement("SELECT sum(avg_ns) FROM results WHERE point_key = :key AND status = 'ok' "
+                             "GROUP BY run_id ORDER BY run_id DESC LIMIT 1");
+    s.bind("key", point_key);
+    std::optional<double> ns;
+    if (s.step()) ns = s.column_double(0);
+    s.reset();
+    return ns;
+}
+
 } // namespace llmsweep::store

@@ -51,6 +51,9 @@ public:
 
     Progress progress(int64_t run_id);
 
+    // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.
+    std::optional<double> measured_ns(const std::string& point_key);
+
 private:
     void create_or_migrate();
     void update(std::string_view table_name, int64_t id, const Row& row);
