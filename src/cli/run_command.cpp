@@ -122,8 +122,10 @@ void run(const RunArgs& args) {
     fmt::print("{} run {}: {} measurements, {} failed points\n", args.db, outcome.run_id, outcome.tasks_run,
                outcome.failures);
     if (outcome.tasks_run > 0)
-        fmt::print("orchestrator: peak RSS {}, between points median {:.2f} ms, max {:.2f} ms (store write included)\n",
-                   format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_max_ms);
+        fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
+                   "(store write included)\n",
+                   format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms,
+                   outcome.gap_max_ms);
 }
 
 } // namespace

@@ -100,7 +100,7 @@ WorkerProcess::Answer WorkerProcess::request(const nlohmann::json& message, doub
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return {Outcome::timeout, {}};
         pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
-        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
+        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
         if (interrupt_requested()) return {Outcome::interrupted, {}};
         if (ready < 0 && errno != EINTR) return {Outcome::died, {}};
         if (ready <= 0) continue;

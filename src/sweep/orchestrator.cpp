@@ -61,6 +61,7 @@ public:
         if (!gaps_ms_.empty()) {
             std::sort(gaps_ms_.begin(), gaps_ms_.end());
             outcome.gap_median_ms = stats::quantile_sorted(gaps_ms_, 0.5);
+            outcome.gap_p99_ms = stats::quantile_sorted(gaps_ms_, 0.99);
             outcome.gap_max_ms = gaps_ms_.back();
         }
         return outcome;

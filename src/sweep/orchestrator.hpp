@@ -26,6 +26,7 @@ struct SweepOutcome {
     // The orchestrator's own cost: time from a worker's answer to the next request on the same worker
     // (storing the measurement included), and its peak resident memory.
     double gap_median_ms = 0;
+    double gap_p99_ms = 0;
     double gap_max_ms = 0;
     uint64_t peak_rss_bytes = 0;
 };
