@@ -6,10 +6,13 @@ option(LLMSWEEP_SYSTEM_LLAMA "Use an installed llama.cpp (find_package(llama))" 
 set(LLMSWEEP_LLAMA_SOURCE "${PROJECT_SOURCE_DIR}/third_party/llama.cpp"
     CACHE PATH "llama.cpp source tree to build llmsweep against")
 
+# llmsweep links this one target, whichever way llama.cpp was found.
+add_library(llmsweep_llama INTERFACE)
+
 if(LLMSWEEP_SYSTEM_LLAMA)
     find_package(llama REQUIRED)
+    target_link_libraries(llmsweep_llama INTERFACE llama ggml::ggml)
     set(LLMSWEEP_LLAMA_ORIGIN "installed (${llama_DIR})")
-    set(LLMSWEEP_LLAMA_COMMIT "${LLAMA_BUILD_COMMIT}")
     return()
 endif()
 
@@ -43,5 +46,5 @@ if(NOT LLMSWEEP_GGML_AMX)
 endif()   # let the plain variables above win over llama.cpp's option() defaults
 
 add_subdirectory("${LLMSWEEP_LLAMA_SOURCE}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL)
-get_directory_property(LLMSWEEP_LLAMA_COMMIT DIRECTORY "${LLMSWEEP_LLAMA_SOURCE}" DEFINITION LLAMA_BUILD_COMMIT)
+target_link_libraries(llmsweep_llama INTERFACE llama ggml)
 set(LLMSWEEP_LLAMA_ORIGIN "source (${LLMSWEEP_LLAMA_SOURCE})")

@@ -13,11 +13,16 @@ namespace {
 constexpr const char* optional_columns[] = {"load_mode", "cache_state", "n_gpu_layers", "n_threads", "n_batch",
                                             "n_ubatch",  "type_k",      "type_v",       "flash_attn", "n_depth"};
 
+// Width on a terminal: code points, not bytes ("±" is two bytes), as fmt pads.
+size_t display_width(const std::string& text) {
+    return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
     std::vector<size_t> width(header.size());
     for (size_t c = 0; c < header.size(); ++c) {
-        width[c] = header[c].size();
-        for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+        width[c] = display_width(header[c]);
+        for (const auto& row : rows) width[c] = std::max(width[c], display_width(row[c]));
     }
     auto line = [&](const std::vector<std::string>& cells) {
         std::string out = "|";
