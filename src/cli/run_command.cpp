@@ -152,6 +152,7 @@ Command add_run_command(CLI::App& app) {
             },
             std::string(setting.help));
         option->type_size(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        option->type_name(setting.is_list ? "LIST" : "VALUE");
         if (!setting.is_list) option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     }
     sub->add_option("--db", args->db, "SQLite database to write")->capture_default_str();
