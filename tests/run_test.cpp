@@ -93,7 +93,8 @@ TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     const size_t total = 8 * 2 * 3;
     // Kill the orchestrator with SIGKILL after 1, 7 and 20 more stored measurements, then let it finish.
     for (int kill_after : {1, 7, 20}) {
-        const auto r = run_shell(command + " 2>" + shell_quote(dir_ / "log") + " & pid=$!; " +
+        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
+                                 " & pid=$!; " +
                                  "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt " +
                                  std::to_string(kill_after) + " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; " +
                                  "kill -9 $pid; wait $pid");
@@ -113,6 +114,23 @@ TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     EXPECT_EQ(count("SELECT count(*) FROM (SELECT result_id FROM samples GROUP BY result_id "
                     "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"),
               8 * 2 * 2);
+}
+
+TEST_F(RunTest, CtrlCStopsCleanlyAndTheSameCommandFinishes) {
+    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                                " -p 8-64+8 -n 4 -r 2 -t 1" + db_arg();
+    const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
+                             " & pid=$!; " +
+                             "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt 3 ]; do sleep 0.01; done; " +
+                             "kill -INT $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") + " >&2; exit $rc");
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+    EXPECT_NE(r.err.find("run the same command again"), std::string::npos) << r.err;
+    EXPECT_EQ(text("SELECT status FROM runs"), "interrupted");
+    const int64_t stored = count("SELECT count(*) FROM samples");
+    EXPECT_GE(stored, 3 * 2);
+    ASSERT_EQ(run_shell(command + " -q").exit_code, 0);
+    EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 8 * 2 * 2);
 }
 
 TEST_F(RunTest, AFinishedSpecIsNotRunTwiceUnlessFresh) {
