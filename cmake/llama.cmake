@@ -12,6 +12,8 @@ add_library(llmsweep_llama INTERFACE)
 if(LLMSWEEP_SYSTEM_LLAMA)
     find_package(llama REQUIRED)
     target_link_libraries(llmsweep_llama INTERFACE llama ggml::ggml)
+    # An RPATH (not RUNPATH) also finds libggml's own dependencies in a prefix outside the loader's path.
+    target_link_options(llmsweep_llama INTERFACE "LINKER:--disable-new-dtags")
     set(LLMSWEEP_LLAMA_ORIGIN "installed (${llama_DIR})")
     return()
 endif()
