@@ -61,7 +61,7 @@ TEST(Spec, SettingsAssignFromTexts) {
 
 TEST(Spec, TomlFileUsesTheSameNames) {
     test::TempDir dir;
-    std::ofstream(dir / "sweep.toml") << "model = ['a.gguf', '/abs/b.gguf']\n"
+    std::ofstream(dir / "sweep.toml") << "model = ['a.gguf', '/abs/b.gguf,c.gguf']\n"
                                          "mmap = [0, 1]\n"
                                          "n_prompt = '64-256*2'\n"
                                          "n_gen = [32, 64]\n"
@@ -71,7 +71,7 @@ TEST(Spec, TomlFileUsesTheSameNames) {
                                          "timeout = 2.5\n";
     SweepSpec spec;
     read_toml((dir / "sweep.toml").string(), spec);
-    EXPECT_EQ(spec.models, (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf"}));
+    EXPECT_EQ(spec.models, (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf", (dir / "c.gguf").string()}));
     EXPECT_EQ(spec.load_modes.size(), 2u);
     EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
     EXPECT_EQ(spec.n_gen, (V{32, 64}));

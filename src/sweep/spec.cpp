@@ -216,13 +216,15 @@ void read_toml(const std::string& path, SweepSpec& spec) {
             add(node);
         }
         // Relative model paths are relative to the TOML file.
-        if (key_text == "model")
-            for (auto& model : texts)
-                for (auto& one : parse_name_list(model, "model"))
-                    if (std::filesystem::path(one).is_relative()) {
-                        const auto base = std::filesystem::path(path).parent_path();
-                        if (!base.empty()) model = (base / one).string();
-                    }
+        if (key_text == "model") {
+            const auto base = std::filesystem::path(path).parent_path();
+            for (auto& text : texts) {
+                std::vector<std::string> models = parse_name_list(text, "model");
+                for (auto& model : models)
+                    if (std::filesystem::path(model).is_relative()) model = (base / model).string();
+                text = fmt::format("{}", fmt::join(models, ","));
+            }
+        }
         try {
             setting->assign(spec, texts);
         } catch (const UsageError& e) {

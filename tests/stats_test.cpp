@@ -1,0 +1,99 @@
+#include "stats/bootstrap.hpp"
+#include "stats/descriptive.hpp"
+#include "stats/tests.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace llmsweep::stats {
+namespace {
+
+// R's `sleep` data set: extra hours of sleep with two drugs, ten patients.
+const std::vector<double> sleep_drug1 = {0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0};
+const std::vector<double> sleep_drug2 = {1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4};
+
+TEST(StudentT, CriticalValuesMatchTables) {
+    EXPECT_NEAR(student_t_critical(0.95, 10), 2.228138852, 1e-9);
+    EXPECT_NEAR(student_t_critical(0.99, 4), 4.604094871, 1e-9);
+    EXPECT_NEAR(student_t_critical(0.95, 1e6), 1.959966, 1e-5);
+}
+
+TEST(PairedT, MatchesRsSleepExample) {
+    // R: t.test(drug1, drug2, paired = TRUE) -> t = -4.0621, df = 9, p-value = 0.002833
+    const TestResult r = paired_t_test(sleep_drug1, sleep_drug2);
+    EXPECT_NEAR(r.statistic, -4.0621, 5e-5);
+    EXPECT_NEAR(r.p_value, 0.002833, 5e-7);
+    EXPECT_EQ(r.n, 10u);
+}
+
+TEST(PairedT, NoVariationIsNoEvidence) {
+    const std::vector<double> x = {1, 2, 3}, y = {0, 1, 2};
+    EXPECT_EQ(paired_t_test(x, y).p_value, 1.0);
+}
+
+TEST(Wilcoxon, ExactForSmallSamplesMatchesR) {
+    // R's ?wilcox.test example (Hollander & Wolfe, depression scale):
+    // wilcox.test(x, y, paired = TRUE) -> V = 40, p-value = 0.03906
+    const std::vector<double> x = {1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30};
+    const std::vector<double> y = {0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29};
+    const TestResult r = wilcoxon_signed_rank(x, y);
+    EXPECT_TRUE(r.exact);
+    EXPECT_EQ(r.statistic, 40);
+    EXPECT_NEAR(r.p_value, 0.0390625, 1e-9); // 20 of 512 sign patterns, twice
+}
+
+TEST(Wilcoxon, TiesAndZerosUseTheCorrectedNormalApproximationLikeR) {
+    // R: wilcox.test(drug1, drug2, paired = TRUE) -> V = 0, p-value = 0.009091 (with ties and a zero)
+    const TestResult r = wilcoxon_signed_rank(sleep_drug1, sleep_drug2);
+    EXPECT_FALSE(r.exact);
+    EXPECT_EQ(r.statistic, 0);
+    EXPECT_EQ(r.n, 9u);
+    EXPECT_NEAR(r.p_value, 0.009091, 5e-7);
+}
+
+TEST(Wilcoxon, SymmetricDifferencesAreNotSignificant) {
+    const std::vector<double> x = {1, -2, 3, -4, 5, -6}, zero(6, 0.0);
+    const TestResult r = wilcoxon_signed_rank(x, zero);
+    EXPECT_GT(r.p_value, 0.5);
+}
+
+TEST(Holm, MatchesRsPAdjust) {
+    // R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") -> 0.03 0.06 0.06 0.02
+    const std::vector<double> p = {0.01, 0.04, 0.03, 0.005};
+    const std::vector<double> adjusted = holm_adjust(p);
+    ASSERT_EQ(adjusted.size(), 4u);
+    EXPECT_NEAR(adjusted[0], 0.03, 1e-12);
+    EXPECT_NEAR(adjusted[1], 0.06, 1e-12);
+    EXPECT_NEAR(adjusted[2], 0.06, 1e-12);
+    EXPECT_NEAR(adjusted[3], 0.02, 1e-12);
+    EXPECT_EQ(holm_adjust(std::vector<double>{0.6, 0.7})[1], 1.0); // capped at 1
+}
+
+TEST(Bootstrap, ReproducibleAndAroundTheMean) {
+    const std::vector<double> v = {9.8, 10.1, 10.4, 9.9, 10.0, 10.3, 9.7, 10.2};
+    const Interval a = bootstrap_mean_ci(v, 0.95, 2000, 7), b = bootstrap_mean_ci(v, 0.95, 2000, 7);
+    EXPECT_EQ(a.low, b.low);
+    EXPECT_EQ(a.high, b.high);
+    const double mean = mean_sd(v).mean;
+    EXPECT_LT(a.low, mean);
+    EXPECT_GT(a.high, mean);
+    // The resampled means have variance s_n^2 / n, with the plug-in s_n (divisor n): for symmetric data the
+    // percentile interval is close to mean +- 1.96 s_n / sqrt(n).
+    const double plug_in_sd = mean_sd(v).sd * std::sqrt(7.0 / 8.0);
+    const double expected_width = 2 * 1.959964 * plug_in_sd / std::sqrt(8.0);
+    EXPECT_NEAR(a.high - a.low, expected_width, expected_width * 0.1);
+    const Interval other_seed = bootstrap_mean_ci(v, 0.95, 2000, 8);
+    EXPECT_TRUE(other_seed.low != a.low || other_seed.high != a.high);
+}
+
+TEST(Bootstrap, ConstantDataGiveAPointInterval) {
+    const std::vector<double> v(5, 3.5);
+    const Interval i = bootstrap_mean_ci(v, 0.95, 100, 1);
+    EXPECT_DOUBLE_EQ(i.low, 3.5);
+    EXPECT_DOUBLE_EQ(i.high, 3.5);
+}
+
+} // namespace
+} // namespace llmsweep::stats
