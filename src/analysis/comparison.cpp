@@ -1,0 +1,171 @@
+#include "analysis/comparison.hpp"
+
+#include "core/error.hpp"
+#include "stats/bootstrap.hpp"
+#include "stats/descriptive.hpp"
+#include "stats/tests.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <tuple>
+
+namespace llmsweep::analysis {
+namespace {
+
+constexpr double alpha = 0.05;
+
+bool is_test_size(const std::string& name) { return name == "n_prompt" || name == "n_gen" || name == "n_depth"; }
+
+// The point's identity without the compared parameter: what a pair must share.
+std::string match_key(const Record& r, const std::string& compare) {
+    std::string key;
+    for (const auto& [name, value] : r.params)
+        if (name != compare) key += name + "=" + value + ";";
+    return key;
+}
+
+template <typename F>
+void for_each_model_metric(const Dataset& data, F f) {
+    std::vector<std::pair<std::string, std::string>> seen;
+    for (const Record& r : data.records)
+        if (std::find(seen.begin(), seen.end(), std::make_pair(r.model, r.metric)) == seen.end())
+            seen.emplace_back(r.model, r.metric);
+    std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.second, a.first) < std::tie(b.second, b.first);  // pp before tg, then by model
+    });
+    for (const auto& [model, metric] : seen) f(model, metric);
+}
+
+double as_number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
+
+} // namespace
+
+std::string choose_compare(const Dataset& data, const std::optional<std::string>& requested) {
+    const std::vector<std::string> varying = varying_parameters(data);
+    if (requested) {
+        const auto& known = parameter_names();
+        if (std::find(known.begin(), known.end(), *requested) == known.end())
+            throw UsageError(fmt::format("unknown parameter '{}' for --compare; choose from {}", *requested,
+                                         fmt::join(known, ", ")));
+        if (std::find(varying.begin(), varying.end(), *requested) == varying.end())
+            throw UsageError(fmt::format("{} has one value in these results, so there is nothing to compare; "
+                                         "parameters that vary: {}",
+                                         *requested, varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
+        return *requested;
+    }
+    std::vector<std::string> candidates;
+    for (const auto& name : varying)
+        if (!is_test_size(name) && values_of(data, name).size() == 2) candidates.push_back(name);
+    if (candidates.size() == 1) return candidates.front();
+    throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
+                                 varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
+}
+
+std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare) {
+    std::vector<GroupSummary> summaries;
+    const std::vector<std::string> values = values_of(data, compare);
+    for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
+        for (const std::string& value : values) {
+            GroupSummary g{model, metric, value};
+            std::vector<double> ts, cv, n_prompt, n_gen;
+            for (const Record& r : data.records) {
+                if (r.model != model || r.metric != metric || r.params.at(compare) != value) continue;
+                if (r.status != "ok") {
+                    ++g.not_ok;
+                    continue;
+                }
+                ts.push_back(r.avg_ts);
+                cv.push_back(r.cv_percent());
+                n_prompt.push_back(as_number(r.params.at("n_prompt")));
+                n_gen.push_back(as_number(r.params.at("n_gen")));
+            }
+            g.n = ts.size();
+            if (g.n == 0 && g.not_ok == 0) continue;
+            if (g.n > 0) {
+                const auto m = stats::mean_sd(ts);
+                g.mean = m.mean;
+                g.sd = m.sd;
+                std::vector<double> sorted = ts;
+                std::sort(sorted.begin(), sorted.end());
+                g.min = sorted.front();
+                g.max = sorted.back();
+                g.median = stats::quantile_sorted(sorted, 0.5);
+                g.mean_cv = stats::mean_sd(cv).mean;
+                g.max_cv = *std::max_element(cv.begin(), cv.end());
+                g.n_prompt = {*std::min_element(n_prompt.begin(), n_prompt.end()),
+                              *std::max_element(n_prompt.begin(), n_prompt.end())};
+                g.n_gen = {*std::min_element(n_gen.begin(), n_gen.end()), *std::max_element(n_gen.begin(), n_gen.end())};
+            }
+            summaries.push_back(std::move(g));
+        }
+    });
+    return summaries;
+}
+
+std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
+                                             const std::optional<std::string>& baseline_value, uint64_t seed) {
+    const std::vector<std::string> values = values_of(data, compare);
+    if (values.size() < 2) throw UsageError(fmt::format("{} has fewer than two values to compare", compare));
+    const std::string baseline = baseline_value.value_or(values.front());
+    if (std::find(values.begin(), values.end(), baseline) == values.end())
+        throw UsageError(fmt::format("--baseline {} is not a value of {}; its values are {}", baseline, compare,
+                                     fmt::join(values, ", ")));
+
+    std::vector<PairedComparison> comparisons;
+    for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
+        // Ok results of this model and metric by value, then by match key.
+        std::map<std::string, std::map<std::string, const Record*>> by_value;
+        for (const Record& r : data.records)
+            if (r.model == model && r.metric == metric && r.status == "ok")
+                by_value[r.params.at(compare)][match_key(r, compare)] = &r;
+        for (const std::string& value : values) {
+            if (value == baseline || !by_value.count(value) || !by_value.count(baseline)) continue;
+            PairedComparison c{model, metric, baseline, value};
+            std::vector<double> a, b, rel, diff;
+            for (const auto& [key, base] : by_value[baseline]) {
+                const auto it = by_value[value].find(key);
+                if (it == by_value[value].end()) {
+                    ++c.unpaired;
+                    continue;
+                }
+                a.push_back(base->avg_ts);
+                b.push_back(it->second->avg_ts);
+                diff.push_back(it->second->avg_ts - base->avg_ts);
+                rel.push_back(100.0 * (it->second->avg_ts - base->avg_ts) / base->avg_ts);
+            }
+            for (const auto& [key, other] : by_value[value])
+                if (!by_value[baseline].count(key)) ++c.unpaired;
+            c.n_pairs = a.size();
+            if (c.n_pairs > 0) {
+                c.mean_diff_ts = stats::mean_sd(diff).mean;
+                c.mean_rel_diff_pct = stats::mean_sd(rel).mean;
+                const auto ci = stats::bootstrap_mean_ci(rel, 0.95, 2000, seed);
+                c.ci_low_pct = ci.low;
+                c.ci_high_pct = ci.high;
+                c.wilcoxon_p = stats::wilcoxon_signed_rank(b, a).p_value;
+                c.t_p = stats::paired_t_test(b, a).p_value;
+            }
+            comparisons.push_back(std::move(c));
+        }
+    });
+
+    // Holm across every comparison of the report, then the verdicts.
+    std::vector<double> p;
+    for (const auto& c : comparisons) p.push_back(c.wilcoxon_p);
+    const std::vector<double> adjusted = stats::holm_adjust(p);
+    for (size_t i = 0; i < comparisons.size(); ++i) {
+        auto& c = comparisons[i];
+        c.wilcoxon_p_holm = adjusted[i];
+        if (c.n_pairs < min_pairs) c.verdict = Verdict::too_few_pairs;
+        else if (c.wilcoxon_p_holm < alpha && c.ci_low_pct > 0) c.verdict = Verdict::faster;
+        else if (c.wilcoxon_p_holm < alpha && c.ci_high_pct < 0) c.verdict = Verdict::slower;
+        else c.verdict = Verdict::no_difference;
+    }
+    return comparisons;
+}
+
+} // namespace llmsweep::analysis

@@ -1,0 +1,56 @@
+#pragma once
+// Summaries per model x metric x value of the compared parameter, and paired differences between values:
+// points matched on every other parameter, with a bootstrap interval, Wilcoxon and t tests, Holm's
+// adjustment across all comparisons, and a verdict.
+
+#include "analysis/dataset.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmsweep::analysis {
+
+// The parameter to compare: `requested` if it varies; otherwise the only two-valued swept parameter other
+// than the test sizes (n_prompt, n_gen, n_depth). Throws UsageError naming the candidates otherwise.
+std::string choose_compare(const Dataset& data, const std::optional<std::string>& requested);
+
+struct Range {
+    double min = 0;
+    double max = 0;
+};
+
+struct GroupSummary {
+    std::string model, metric, value;
+    size_t n = 0;                    // points (ok results)
+    double mean = 0, sd = 0, min = 0, max = 0, median = 0;   // of the points' mean t/s
+    double mean_cv = 0, max_cv = 0;  // of the repetitions, percent
+    Range n_prompt, n_gen;
+    size_t not_ok = 0;               // failed, timeout, crashed or unfinished results in this group
+};
+
+std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare);
+
+enum class Verdict { faster, slower, no_difference, too_few_pairs };
+
+struct PairedComparison {
+    std::string model, metric, baseline, value;
+    size_t n_pairs = 0;
+    size_t unpaired = 0;               // ok points of either value with no match in the other
+    double mean_diff_ts = 0;           // value - baseline, t/s
+    double mean_rel_diff_pct = 0;      // mean of (value - baseline) / baseline, percent
+    double ci_low_pct = 0, ci_high_pct = 0;   // 95 % percentile bootstrap interval of that mean
+    double wilcoxon_p = 1, t_p = 1;
+    double wilcoxon_p_holm = 1;        // adjusted across every comparison returned
+    Verdict verdict = Verdict::too_few_pairs;
+};
+
+// Compares every value of `compare` against `baseline` (default: its first value), per model and metric.
+// The bootstrap is seeded, so the same data give the same intervals.
+std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
+                                             const std::optional<std::string>& baseline, uint64_t seed = 1);
+
+// Fewest pairs for which a two-sided Wilcoxon test can reach p < 0.05 (with 5 pairs the smallest p is 0.0625).
+inline constexpr size_t min_pairs = 6;
+
+} // namespace llmsweep::analysis

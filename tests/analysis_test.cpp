@@ -1,0 +1,159 @@
+#include "analysis/comparison.hpp"
+#include "analysis/dataset.hpp"
+#include "core/error.hpp"
+#include "store/store.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace llmsweep::analysis {
+namespace {
+
+using store::Row;
+
+// A database written through the store, with effects known in advance.
+class AnalysisTest : public ::testing::Test {
+protected:
+    AnalysisTest() : store((dir / "a.db").string()) {
+        run_id = store.insert_run({{"spec_key", std::string("k")}, {"status", std::string("finished")},
+                                   {"started_at", store::utc_now()}, {"mode", std::string("request")},
+                                   {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
+                                   {"repetitions", int64_t{3}}, {"warmup", int64_t{1}},
+                                   {"spec_json", std::string("{}")}, {"llmsweep_version", std::string("t")},
+                                   {"build_commit", std::string("abc")}, {"hostname", std::string("h")}});
+    }
+
+    void add(const std::string& model, const std::string& metric, const std::string& load_mode, int64_t n_prompt,
+             int64_t n_gen, double ts, const std::string& status = "ok") {
+        const std::string key = model + load_mode + std::to_string(n_prompt) + "/" + std::to_string(n_gen);
+        const int64_t id = store.ensure_result(
+            run_id, key, metric,
+            {{"model_filename", "/models/" + model}, {"load_mode", load_mode}, {"cache_state", std::string("warm")},
+             {"n_gpu_layers", int64_t{0}}, {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}},
+             {"n_ubatch", int64_t{512}}, {"type_k", std::string("f16")}, {"type_v", std::string("f16")},
+             {"flash_attn", std::string("auto")}, {"n_prompt", n_prompt}, {"n_gen", n_gen},
+             {"n_depth", int64_t{0}}, {"mode", std::string("request")}});
+        store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.02}, {"repetitions", int64_t{3}},
+                                 {"status", status}});
+    }
+
+    // 16 points per load mode for a.gguf: pp 10 % faster with mmap, tg the same; b.gguf only 4 points.
+    void fill() {
+        int i = 0;
+        for (int64_t p = 64; p <= 512; p += 64)
+            for (int64_t g : {32, 64}) {
+                const double wobble = 1.0 + 0.004 * std::sin(i++ * 1.7);   // deterministic, small, both signs
+                add("a.gguf", "pp", "none", p, g, 400.0 * wobble);
+                add("a.gguf", "pp", "mmap", p, g, 440.0 / wobble);
+                add("a.gguf", "tg", "none", p, g, 60.0 * wobble);
+                add("a.gguf", "tg", "mmap", p, g, 60.0 * (1.0 + 0.004 * std::cos(i * 2.3)));
+            }
+        for (int64_t p : {64, 128, 192, 256}) {
+            add("b.gguf", "pp", "none", p, 32, 900.0);
+            add("b.gguf", "pp", "mmap", p, 32, 990.0);
+        }
+    }
+
+    test::TempDir dir;
+    store::Store store;
+    int64_t run_id = 0;
+};
+
+TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
+    fill();
+    const Dataset data = load_dataset(store, {});
+    EXPECT_EQ(data.records.size(), 16u * 4u + 8u);
+    EXPECT_EQ(data.records.front().model, "a.gguf");
+    EXPECT_EQ(values_of(data, "load_mode"), (std::vector<std::string>{"none", "mmap"}));
+    EXPECT_EQ(values_of(data, "n_prompt").front(), "64");
+    EXPECT_EQ(values_of(data, "n_prompt").back(), "512");  // numeric order, not text order
+    EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"load_mode", "n_prompt", "n_gen"}));
+}
+
+TEST_F(AnalysisTest, FiltersSelectRecords) {
+    fill();
+    EXPECT_EQ(load_dataset(store, {.model = "b.gguf"}).records.size(), 8u);
+    EXPECT_EQ(load_dataset(store, {.where = {{"n_gen", "32"}}}).records.size(), 8u * 4u + 8u);
+    EXPECT_THROW(load_dataset(store, {.where = {{"n_gne", "32"}}}), UsageError);
+}
+
+TEST_F(AnalysisTest, CompareDefaultsToTheOnlyTwoValuedSettingAndExplainsOtherwise) {
+    fill();
+    const Dataset data = load_dataset(store, {});
+    EXPECT_EQ(choose_compare(data, std::nullopt), "load_mode");
+    EXPECT_EQ(choose_compare(data, std::string("n_gen")), "n_gen");
+    try {
+        choose_compare(data, std::string("type_k"));
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("load_mode, n_prompt, n_gen"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(choose_compare(load_dataset(store, {.where = {{"load_mode", "none"}}}), std::nullopt), UsageError);
+}
+
+TEST_F(AnalysisTest, SummariesAddUpToTheRecords) {
+    fill();
+    add("a.gguf", "pp", "mmap", 1024, 32, 0.0, "crashed");
+    const Dataset data = load_dataset(store, {});
+    const auto summaries = summarize(data, "load_mode");
+    size_t points = 0, not_ok = 0;
+    for (const auto& g : summaries) {
+        points += g.n;
+        not_ok += g.not_ok;
+        EXPECT_LE(g.min, g.mean);
+        EXPECT_LE(g.mean, g.max);
+    }
+    EXPECT_EQ(points + not_ok, data.records.size());
+    EXPECT_EQ(not_ok, 1u);
+    const auto& first = summaries.front();   // pp of a.gguf with none
+    EXPECT_EQ(first.model, "a.gguf");
+    EXPECT_EQ(first.metric, "pp");
+    EXPECT_EQ(first.value, "none");
+    EXPECT_EQ(first.n, 16u);
+    EXPECT_NEAR(first.mean_cv, 2.0, 1e-9);
+    EXPECT_EQ(first.n_prompt.min, 64);
+    EXPECT_EQ(first.n_prompt.max, 512);
+}
+
+TEST_F(AnalysisTest, PairedComparisonFindsTheRealDifferenceAndOnlyIt) {
+    fill();
+    add("a.gguf", "tg", "mmap", 1024, 32, 61.0);   // no match with none: unpaired
+    const auto comparisons = compare_paired(load_dataset(store, {}), "load_mode", std::nullopt);
+    ASSERT_EQ(comparisons.size(), 3u);   // a pp, b pp, a tg
+    const auto& a_pp = comparisons[0];
+    EXPECT_EQ(a_pp.model, "a.gguf");
+    EXPECT_EQ(a_pp.metric, "pp");
+    EXPECT_EQ(a_pp.baseline, "none");
+    EXPECT_EQ(a_pp.n_pairs, 16u);
+    EXPECT_NEAR(a_pp.mean_rel_diff_pct, 10.0, 1.0);
+    EXPECT_LT(a_pp.ci_low_pct, a_pp.mean_rel_diff_pct);
+    EXPECT_GT(a_pp.ci_high_pct, a_pp.mean_rel_diff_pct);
+    EXPECT_GT(a_pp.ci_low_pct, 0);
+    EXPECT_EQ(a_pp.verdict, Verdict::faster);
+
+    const auto& b_pp = comparisons[1];
+    EXPECT_EQ(b_pp.model, "b.gguf");
+    EXPECT_EQ(b_pp.n_pairs, 4u);
+    EXPECT_EQ(b_pp.verdict, Verdict::too_few_pairs);
+
+    const auto& a_tg = comparisons[2];
+    EXPECT_EQ(a_tg.metric, "tg");
+    EXPECT_EQ(a_tg.unpaired, 1u);
+    EXPECT_EQ(a_tg.verdict, Verdict::no_difference);
+    EXPECT_LT(std::abs(a_tg.mean_rel_diff_pct), 1.0);
+    EXPECT_GE(a_tg.wilcoxon_p_holm, a_tg.wilcoxon_p);
+}
+
+TEST_F(AnalysisTest, BaselineCanBeChosenAndMustExist) {
+    fill();
+    const Dataset data = load_dataset(store, {});
+    const auto reversed = compare_paired(data, "load_mode", std::string("mmap"));
+    EXPECT_EQ(reversed[0].value, "none");
+    EXPECT_EQ(reversed[0].verdict, Verdict::slower);
+    EXPECT_THROW(compare_paired(data, "load_mode", std::string("dio")), UsageError);
+}
+
+} // namespace
+} // namespace llmsweep::analysis
