@@ -1,0 +1,80 @@
+#include "cli/command.hpp"
+#include "core/error.hpp"
+#include "report/report_model.hpp"
+#include "report/writers.hpp"
+#include "store/store.hpp"
+#include "sweep/range.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+namespace llmsweep::cli {
+namespace {
+
+struct ReportArgs {
+    std::string db = "benchmark_results.db";
+    std::string out = "report";
+    std::string compare, baseline, model, lang, formats = "md,csv";
+    std::vector<std::string> where;
+};
+
+// zh for a Chinese locale (LC_ALL, LC_MESSAGES or LANG starting with zh), en otherwise.
+std::string language_from_locale() {
+    for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+        const char* value = std::getenv(name);
+        if (value && *value) return std::string_view(value).substr(0, 2) == "zh" ? "zh" : "en";
+    }
+    return "en";
+}
+
+void run_report(const ReportArgs& args) {
+    if (!std::filesystem::is_regular_file(args.db))
+        throw UsageError(fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db",
+                                     args.db));
+    const std::string lang = args.lang.empty() ? language_from_locale() : args.lang;
+    report::ReportOptions options;
+    if (!args.compare.empty()) options.compare = args.compare;
+    if (!args.baseline.empty()) options.baseline = args.baseline;
+    if (!args.model.empty()) options.filters.model = args.model;
+    for (const auto& condition : args.where) {
+        const auto equals = condition.find('=');
+        if (equals == std::string::npos || equals == 0)
+            throw UsageError(fmt::format("--where '{}' is not PARAM=VALUE", condition));
+        options.filters.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
+    }
+    const std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
+
+    store::Store store(args.db);
+    const report::ReportModel model = report::build_report(store, args.db, options);
+    const auto files = report::render(model, lang, formats);
+    report::write_report_files(args.out, files);
+    for (const auto& [name, contents] : files) fmt::print("wrote {}\n", (std::filesystem::path(args.out) / name).string());
+}
+
+} // namespace
+
+Command add_report_command(CLI::App& app) {
+    auto args = std::make_shared<ReportArgs>();
+    CLI::App* sub = app.add_subcommand("report", "Turn a database into a report: tables, paired differences with "
+                                                 "tests and verdicts, CSV files");
+    sub->footer("Examples:\n"
+                "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
+                "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv");
+    sub->add_option("--db", args->db, "Database to read")->capture_default_str();
+    sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();
+    sub->add_option("--compare", args->compare,
+                    "Parameter whose values are compared (default: the only two-valued swept one)");
+    sub->add_option("--baseline", args->baseline, "Value the others are compared with (default: the first)");
+    sub->add_option("--model", args->model, "Only this model (file name as stored)");
+    sub->add_option("--where", args->where, "Only results with PARAM=VALUE (repeatable)")->type_size(1)
+        ->allow_extra_args(false);
+    sub->add_option("--lang", args->lang, "Language of the report: zh or en (default: from the locale)")
+        ->check(CLI::IsMember({"zh", "en"}));
+    sub->add_option("--format", args->formats, "Formats to write: md, csv")->capture_default_str();
+    return {sub, [args] { run_report(*args); }};
+}
+
+} // namespace llmsweep::cli

@@ -1,0 +1,66 @@
+#include "report/report_model.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace llmsweep::report {
+namespace {
+
+std::vector<RunInfo> read_runs(store::Store& store) {
+    std::vector<RunInfo> runs;
+    store::Statement s(store.db(), "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
+                                   "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, "
+                                   "COALESCE(cpu_cores_logical, 0) FROM runs ORDER BY id");
+    while (s.step())
+        runs.push_back({s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
+                        s.column_text(5), s.column_text(6), s.column_text(7), s.column_int(8), s.column_int(9),
+                        s.column_int(10)});
+    return runs;
+}
+
+} // namespace
+
+ReportModel build_report(store::Store& store, const std::string& source, const ReportOptions& options) {
+    ReportModel m;
+    m.source = source;
+    m.generated_at = store::utc_now();
+    m.cv_warning_percent = options.cv_warning_percent;
+    m.data = analysis::load_dataset(store, {});
+    if (m.data.records.empty())
+        throw UsageError(fmt::format("'{}' has no results yet; run a sweep into it first with 'llmsweep run'", source));
+    m.data = analysis::load_dataset(store, options.filters);
+    if (m.data.records.empty())
+        throw UsageError("no results match --model/--where; drop a filter, or check its value with 'llmsweep report' "
+                         "without filters");
+    m.compare = analysis::choose_compare(m.data, options.compare);
+    m.values = analysis::values_of(m.data, m.compare);
+    m.summaries = analysis::summarize(m.data, m.compare);
+    m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline);
+    m.runs = read_runs(store);
+
+    bool first = true;
+    for (const auto& r : m.data.records) {
+        if (std::find(m.models.begin(), m.models.end(), r.model) == m.models.end()) m.models.push_back(r.model);
+        if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end()) m.metrics.push_back(r.metric);
+        const double p = std::strtod(r.params.at("n_prompt").c_str(), nullptr);
+        const double g = std::strtod(r.params.at("n_gen").c_str(), nullptr);
+        if (first) m.n_prompt = {p, p}, m.n_gen = {g, g};
+        m.n_prompt = {std::min(m.n_prompt.min, p), std::max(m.n_prompt.max, p)};
+        m.n_gen = {std::min(m.n_gen.min, g), std::max(m.n_gen.max, g)};
+        first = false;
+        if (r.status != "ok") m.not_ok.push_back(&r);
+        else if (r.cv_percent() > options.cv_warning_percent) m.high_cv.push_back(&r);
+    }
+    std::sort(m.metrics.begin(), m.metrics.end());
+    // Counts per value x model x metric, from the same summaries the tables show.
+    for (const auto& value : m.values)
+        for (const auto& g : m.summaries)
+            if (g.value == value) m.counts.push_back({value, g.model, g.metric, g.n + g.not_ok});
+    return m;
+}
+
+} // namespace llmsweep::report

@@ -1,0 +1,55 @@
+#pragma once
+// Everything a report says, computed once from the store: every writer (Markdown, CSV, later HTML and JSON)
+// formats these objects and nothing else, so counts and names agree across all outputs.
+
+#include "analysis/comparison.hpp"
+#include "analysis/dataset.hpp"
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmsweep::report {
+
+struct ReportOptions {
+    std::optional<std::string> compare;
+    std::optional<std::string> baseline;
+    analysis::Filters filters;
+    double cv_warning_percent = 5.0;   // points whose repetitions vary more than this are listed
+};
+
+struct CountRow {
+    std::string value, model, metric;
+    size_t records = 0;
+};
+
+struct RunInfo {
+    int64_t id = 0;
+    std::string mode, order, started_at, build_commit, backends, cpu, os;
+    int64_t repetitions = 0, warmup = 0, threads_logical = 0;
+};
+
+struct ReportModel {
+    std::string source;             // the database file
+    std::string generated_at;       // UTC, ISO 8601
+    std::string compare;            // the compared parameter
+    std::vector<std::string> values;
+    std::vector<std::string> models, metrics;
+    analysis::Range n_prompt, n_gen;
+    analysis::Dataset data;
+    std::vector<CountRow> counts;
+    std::vector<analysis::GroupSummary> summaries;
+    std::vector<analysis::PairedComparison> comparisons;
+    std::vector<const analysis::Record*> high_cv;     // ok points with CV above the threshold
+    std::vector<const analysis::Record*> not_ok;      // failed, timeout, crashed, unfinished
+    std::vector<RunInfo> runs;
+    double cv_warning_percent = 5.0;
+
+    size_t total_records() const { return data.records.size(); }
+};
+
+// Throws UsageError when the store has no results, none match the filters, or the comparison is impossible.
+ReportModel build_report(store::Store& store, const std::string& source, const ReportOptions& options);
+
+} // namespace llmsweep::report

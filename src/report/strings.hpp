@@ -1,0 +1,25 @@
+#pragma once
+// The report's words in each language. Every label a writer prints comes from here.
+
+#include <string_view>
+
+namespace llmsweep::report {
+
+struct Strings {
+    std::string_view title_suffix;      // "<parameter> comparison report"
+    std::string_view generated_at, source;
+    std::string_view overview, records, models, metrics, values_of, n_prompt_range, n_gen_range;
+    std::string_view counts, value, model, metric, count;
+    std::string_view performance, pp_name, tg_name;
+    std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
+    std::string_view differences, differences_intro, baseline, pairs, unpaired, diff_ts, diff_pct, ci95,
+        wilcoxon_p, t_p, holm_p, verdict;
+    std::string_view faster, slower, no_difference, too_few_pairs;
+    std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro;
+    std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
+    std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
+};
+
+const Strings& strings(std::string_view language);   // "zh" or "en"
+
+} // namespace llmsweep::report

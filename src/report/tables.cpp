@@ -1,0 +1,108 @@
+#include "report/tables.hpp"
+
+#include "analysis/dataset.hpp"
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+namespace llmsweep::report {
+namespace {
+
+std::string fixed(double value, int digits = 2) { return fmt::format("{:.{}f}", value, digits); }
+std::string full(double value) { return fmt::format("{}", value); }
+std::string range(const analysis::Range& r) {
+    return r.min == r.max ? fmt::format("{}", r.min) : fmt::format("{}-{}", r.min, r.max);
+}
+std::string p_value(double p) { return p < 0.0001 ? "< 0.0001" : fmt::format("{:.4f}", p); }
+
+} // namespace
+
+void Table::add(std::vector<std::string> row) {
+    if (row.size() != header_.size())
+        throw Error(fmt::format("internal: a report row has {} cells under {} headers", row.size(), header_.size()));
+    rows_.push_back(std::move(row));
+}
+
+std::string verdict_text(analysis::Verdict verdict, const Strings& s) {
+    switch (verdict) {
+    case analysis::Verdict::faster: return std::string(s.faster);
+    case analysis::Verdict::slower: return std::string(s.slower);
+    case analysis::Verdict::no_difference: return std::string(s.no_difference);
+    case analysis::Verdict::too_few_pairs: return std::string(s.too_few_pairs);
+    }
+    return {};
+}
+
+Table counts_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.value), std::string(s.model), std::string(s.metric), std::string(s.count)});
+    for (const CountRow& c : m.counts) t.add({c.value, c.model, c.metric, std::to_string(c.records)});
+    return t;
+}
+
+Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s) {
+    Table t({std::string(s.model), m.compare, std::string(s.points), std::string(s.mean_ts), std::string(s.sd_ts),
+             std::string(s.min_ts), std::string(s.max_ts), std::string(s.median_ts), std::string(s.mean_cv),
+             std::string(s.max_cv), std::string(s.n_prompt_range), std::string(s.n_gen_range),
+             std::string(s.not_ok)});
+    for (const auto& g : m.summaries) {
+        if (g.metric != metric) continue;
+        t.add({g.model, g.value, std::to_string(g.n), fixed(g.mean), fixed(g.sd), fixed(g.min), fixed(g.max),
+               fixed(g.median), fixed(g.mean_cv), fixed(g.max_cv), range(g.n_prompt), range(g.n_gen),
+               std::to_string(g.not_ok)});
+    }
+    return t;
+}
+
+Table differences_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), std::string(s.metric), std::string(s.baseline), std::string(s.value),
+             std::string(s.pairs), std::string(s.unpaired), std::string(s.diff_ts), std::string(s.diff_pct),
+             std::string(s.ci95), std::string(s.wilcoxon_p), std::string(s.t_p), std::string(s.holm_p),
+             std::string(s.verdict)});
+    for (const auto& c : m.comparisons) {
+        const bool any = c.n_pairs > 0;
+        t.add({c.model, c.metric, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(c.unpaired),
+               any ? fmt::format("{:+.2f}", c.mean_diff_ts) : "", any ? fmt::format("{:+.2f}", c.mean_rel_diff_pct) : "",
+               any ? fmt::format("[{:+.2f}, {:+.2f}]", c.ci_low_pct, c.ci_high_pct) : "",
+               any ? p_value(c.wilcoxon_p) : "", any ? p_value(c.t_p) : "", any ? p_value(c.wilcoxon_p_holm) : "",
+               verdict_text(c.verdict, s)});
+    }
+    return t;
+}
+
+Table raw_csv_table(const ReportModel& m) {
+    std::vector<std::string> header = {"model", "metric", "status"};
+    for (const auto& p : analysis::parameter_names()) header.push_back(p);
+    header.insert(header.end(), {"avg_ts", "stddev_ts", "cv_percent", "repetitions"});
+    Table t(header);
+    for (const auto& r : m.data.records) {
+        std::vector<std::string> row = {r.model, r.metric, r.status};
+        for (const auto& p : analysis::parameter_names()) row.push_back(r.params.at(p));
+        row.insert(row.end(), {full(r.avg_ts), full(r.stddev_ts), full(r.cv_percent()), std::to_string(r.repetitions)});
+        t.add(std::move(row));
+    }
+    return t;
+}
+
+Table summary_csv_table(const ReportModel& m) {
+    Table t({"model", "metric", m.compare, "points", "mean_ts", "sd_ts", "min_ts", "max_ts", "median_ts",
+             "mean_cv_percent", "max_cv_percent", "n_prompt_min", "n_prompt_max", "n_gen_min", "n_gen_max", "not_ok"});
+    for (const auto& g : m.summaries)
+        t.add({g.model, g.metric, g.value, std::to_string(g.n), full(g.mean), full(g.sd), full(g.min), full(g.max),
+               full(g.median), full(g.mean_cv), full(g.max_cv), full(g.n_prompt.min), full(g.n_prompt.max),
+               full(g.n_gen.min), full(g.n_gen.max), std::to_string(g.not_ok)});
+    return t;
+}
+
+Table difference_csv_table(const ReportModel& m) {
+    const Strings& en = strings("en");
+    Table t({"model", "metric", "parameter", "baseline", "value", "pairs", "unpaired", "mean_diff_ts",
+             "mean_rel_diff_percent", "ci95_low_percent", "ci95_high_percent", "wilcoxon_p", "t_test_p",
+             "wilcoxon_p_holm", "verdict"});
+    for (const auto& c : m.comparisons)
+        t.add({c.model, c.metric, m.compare, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(c.unpaired),
+               full(c.mean_diff_ts), full(c.mean_rel_diff_pct), full(c.ci_low_pct), full(c.ci_high_pct),
+               full(c.wilcoxon_p), full(c.t_p), full(c.wilcoxon_p_holm), verdict_text(c.verdict, en)});
+    return t;
+}
+
+} // namespace llmsweep::report

@@ -1,0 +1,38 @@
+#pragma once
+// The report's tables as rows of cells, built once from the report model; the Markdown and CSV writers only
+// format them. Every row has exactly as many cells as the header (checked when a row is added).
+
+#include "report/report_model.hpp"
+#include "report/strings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace llmsweep::report {
+
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+    // Throws Error if the row's width differs from the header's.
+    void add(std::vector<std::string> row);
+    const std::vector<std::string>& header() const { return header_; }
+    const std::vector<std::vector<std::string>>& rows() const { return rows_; }
+
+private:
+    std::vector<std::string> header_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+std::string verdict_text(analysis::Verdict verdict, const Strings& s);
+
+// For people (labels in the report's language).
+Table counts_table(const ReportModel& m, const Strings& s);
+Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s);
+Table differences_table(const ReportModel& m, const Strings& s);
+
+// For programs (stable English column names, full precision).
+Table raw_csv_table(const ReportModel& m);
+Table summary_csv_table(const ReportModel& m);
+Table difference_csv_table(const ReportModel& m);
+
+} // namespace llmsweep::report

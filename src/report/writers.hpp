@@ -1,0 +1,29 @@
+#pragma once
+// Writers turn the report model into bytes; only write_report_files touches the disk.
+
+#include "report/report_model.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace llmsweep::report {
+
+class Table;
+
+// RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
+std::string to_csv(const Table& table);
+std::string to_markdown(const Table& table);
+
+std::string markdown_report(const ReportModel& model, std::string_view language);
+
+// File name -> contents for the requested formats ("md", "csv").
+std::map<std::string, std::string> render(const ReportModel& model, std::string_view language,
+                                          const std::vector<std::string>& formats);
+
+// Writes every file into `folder` (created if needed) so that each appears whole: all are written under
+// temporary names first, then renamed over any earlier report. Throws Error naming the folder on failure.
+void write_report_files(const std::filesystem::path& folder, const std::map<std::string, std::string>& files);
+
+} // namespace llmsweep::report

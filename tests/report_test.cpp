@@ -1,0 +1,171 @@
+#include "core/error.hpp"
+#include "report/report_model.hpp"
+#include "report/strings.hpp"
+#include "report/tables.hpp"
+#include "report/writers.hpp"
+#include "store/store.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace llmsweep::report {
+namespace {
+
+using test::run_llmsweep;
+using test::shell_quote;
+
+// A database with two models (one with a comma and a quote in its name), pp and tg, two load modes, mmap
+// 10 % faster on 16 matched points: enough pairs for the difference to survive Holm across 4 comparisons.
+class ReportTest : public ::testing::Test {
+protected:
+    ReportTest() : db_path((dir / "r.db").string()) {
+        store::Store store(db_path);
+        const int64_t run = store.insert_run(
+            {{"spec_key", std::string("k")}, {"status", std::string("finished")}, {"started_at", store::utc_now()},
+             {"mode", std::string("request")}, {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
+             {"repetitions", int64_t{3}}, {"warmup", int64_t{1}}, {"spec_json", std::string("{}")},
+             {"llmsweep_version", std::string("t")}, {"build_commit", std::string("abc")}});
+        int i = 0;
+        for (const std::string model : {"plain.gguf", "odd, \"name\".gguf"})
+            for (const std::string metric : {"pp", "tg"})
+                for (const std::string mode : {"none", "mmap"})
+                    for (int64_t p = 32; p <= 512; p += 32) {
+                        const int64_t id = store.ensure_result(
+                            run, model + mode + std::to_string(p), metric,
+                            {{"model_filename", "/m/" + model}, {"load_mode", mode},
+                             {"cache_state", std::string("warm")}, {"n_gpu_layers", int64_t{0}},
+                             {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}}, {"n_ubatch", int64_t{512}},
+                             {"type_k", std::string("f16")}, {"type_v", std::string("f16")},
+                             {"flash_attn", std::string("auto")}, {"n_prompt", p}, {"n_gen", int64_t{32}},
+                             {"n_depth", int64_t{0}}, {"mode", std::string("request")}});
+                        const double ts = (metric == "pp" ? 400.0 : 50.0) * (mode == "mmap" ? 1.1 : 1.0) *
+                                          (1.0 + 0.003 * ((i++ * 7) % 5));
+                        store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.01},
+                                                 {"repetitions", int64_t{3}}, {"status", std::string("ok")}});
+                    }
+    }
+
+    ReportModel model(ReportOptions options = {}) {
+        store::Store store(db_path);
+        return build_report(store, db_path, options);
+    }
+
+    test::TempDir dir;
+    std::string db_path;
+};
+
+// Splits RFC 4180 text into records of fields.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+    std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+    bool quoted = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') records.back().back() += '"', ++i;
+            else if (c == '"') quoted = false;
+            else records.back().back() += c;
+        } else if (c == '"') quoted = true;
+        else if (c == ',') records.back().emplace_back();
+        else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            ++i;
+            records.emplace_back(1);
+        } else records.back().back() += c;
+    }
+    if (records.back().size() == 1 && records.back()[0].empty()) records.pop_back();
+    return records;
+}
+
+TEST_F(ReportTest, CountsAddUpAndNamesComeFromTheData) {
+    const ReportModel m = model();
+    EXPECT_EQ(m.compare, "load_mode");
+    size_t sum = 0;
+    for (const auto& c : m.counts) sum += c.records;
+    EXPECT_EQ(sum, m.total_records());
+    EXPECT_EQ(m.total_records(), 2u * 2u * 2u * 16u);
+    EXPECT_EQ(m.models, (std::vector<std::string>{"plain.gguf", "odd, \"name\".gguf"}));
+    const std::string md = markdown_report(m, "en");
+    EXPECT_NE(md.find("- Results: 128"), std::string::npos);
+    EXPECT_NE(md.find("odd, \"name\".gguf"), std::string::npos);
+}
+
+TEST_F(ReportTest, EveryMarkdownTableRowHasAsManyCellsAsItsHeader) {
+    for (const char* lang : {"en", "zh"}) {
+        const std::string md = markdown_report(model(), lang);
+        std::istringstream lines(md);
+        std::string line;
+        long header_cells = -1;
+        while (std::getline(lines, line)) {
+            if (line.rfind("|", 0) != 0) {
+                header_cells = -1;
+                continue;
+            }
+            // Cells are separated by unescaped pipes.
+            long cells = 0;
+            for (size_t i = 0; i < line.size(); ++i)
+                if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++cells;
+            if (header_cells < 0) header_cells = cells;
+            EXPECT_EQ(cells, header_cells) << lang << ": " << line;
+        }
+    }
+}
+
+TEST_F(ReportTest, ChineseAndEnglishReportsSayTheSame) {
+    const ReportModel m = model();
+    const std::string zh = markdown_report(m, "zh"), en = markdown_report(m, "en");
+    EXPECT_NE(zh.find("## 数据概览"), std::string::npos);
+    EXPECT_NE(zh.find("## 差异分析"), std::string::npos);
+    EXPECT_NE(en.find("## Data overview"), std::string::npos);
+    EXPECT_EQ(std::count(zh.begin(), zh.end(), '\n'), std::count(en.begin(), en.end(), '\n'));
+    EXPECT_NE(zh.find(std::string(strings("zh").faster)), std::string::npos);  // mmap is 10 % faster
+}
+
+TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
+    const ReportModel m = model();
+    const auto raw = parse_csv(to_csv(raw_csv_table(m)));
+    ASSERT_EQ(raw.size(), m.total_records() + 1);
+    for (const auto& record : raw) EXPECT_EQ(record.size(), raw.front().size());
+    bool odd_seen = false;
+    for (const auto& record : raw) odd_seen |= record[0] == "odd, \"name\".gguf";
+    EXPECT_TRUE(odd_seen);
+    const auto difference = parse_csv(to_csv(difference_csv_table(m)));
+    ASSERT_EQ(difference.size(), m.comparisons.size() + 1);
+    EXPECT_EQ(difference[1][14], "faster");
+    const auto summary = parse_csv(to_csv(summary_csv_table(m)));
+    EXPECT_EQ(summary.size(), m.summaries.size() + 1);
+}
+
+TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
+    const std::string out = (dir / "report").string();
+    const auto r = run_llmsweep("report --db " + shell_quote(db_path) + " --out " + shell_quote(out) + " --lang zh");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* name : {"report.md", "raw.csv", "summary.csv", "difference.csv"})
+        EXPECT_TRUE(std::filesystem::is_regular_file(dir / "report" / name)) << name;
+    const std::string before = test::read_file(dir / "report" / "report.md");
+
+    auto fails = [&](const std::string& args, const std::string& mention) {
+        const auto f = run_llmsweep("report " + args);
+        EXPECT_EQ(f.exit_code, 2) << args << "\n" << f.err;
+        EXPECT_NE(f.err.find(mention), std::string::npos) << args << "\n" << f.err;
+    };
+    const std::string db = " --db " + shell_quote(db_path) + " --out " + shell_quote(out);
+    fails(db + " --compare type_k", "one value");
+    fails(db + " --compare bogus", "unknown parameter");
+    fails(db + " --where n_prompt=7", "no results match");
+    fails(db + " --baseline dio", "--baseline dio");
+    fails(" --db " + shell_quote(dir / "missing.db"), "no database");
+    test::TempDir empty;
+    { store::Store create((empty / "e.db").string()); }
+    fails(" --db " + shell_quote(empty / "e.db"), "has no results");
+    EXPECT_EQ(test::read_file(dir / "report" / "report.md"), before) << "a failed report must not touch the last one";
+
+    std::ofstream(dir / "afile") << "x";
+    const auto blocked = run_llmsweep("report --db " + shell_quote(db_path) + " --out " + shell_quote(dir / "afile"));
+    EXPECT_EQ(blocked.exit_code, 1) << blocked.err;
+    EXPECT_NE(blocked.err.find("choose another --out"), std::string::npos) << blocked.err;
+}
+
+} // namespace
+} // namespace llmsweep::report
