@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: set up and build, synthesize the smollm2-135m preset (q8_0), check that
-# llama.cpp loads it, then sweep mmap off and on over a small grid into demo/benchmark_results.db.
+# llama.cpp loads it, sweep mmap off and on over a small grid into demo/benchmark_results.db, and report on
+# it in demo/report/.
 # Running it again finds the sweep complete (or resumes it, if it was interrupted).
 set -euo pipefail
 
@@ -16,3 +17,5 @@ model="$out/smollm2-135m-q8_0.gguf"
 [ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 --seed 42 -o "$model"
 "$llmsweep" check "$model" -n 64
 "$llmsweep" run -m "$model" --mmap 0,1 -p 64,256 -n 32,64 -r 3 --db "$out/benchmark_results.db"
+"$llmsweep" report --db "$out/benchmark_results.db" --compare load_mode --out "$out/report"
+echo "report: $out/report/report.md"

@@ -74,6 +74,20 @@ TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
     EXPECT_EQ(plan.size(), 4u); // visits
 }
 
+TEST_F(RunTest, ReportOfARealSweepShowsLoadsAndLatencies) {
+    ASSERT_EQ(run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8,16 -n 4 -r 2 -q" + db_arg()).exit_code, 0);
+    const auto r = run_llmsweep("report --lang en --out " + shell_quote(dir_ / "report") + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = test::read_file(dir_ / "report" / "report.md");
+    EXPECT_NE(md.find("# load_mode comparison report"), std::string::npos);
+    // One row per load mode, each loaded once per round.
+    EXPECT_NE(md.find("| tiny.gguf | mmap | warm | 2 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| tiny.gguf | none | warm | 2 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("TTFT ms"), std::string::npos);
+    EXPECT_NE(md.find("- Results: 8"), std::string::npos);
+    EXPECT_NE(test::read_file(dir_ / "report" / "raw.csv").find("tiny.gguf,pp,ok,"), std::string::npos);
+}
+
 TEST_F(RunTest, SplitModeRunsLlamaBenchsTests) {
     const auto r = run_llmsweep("run -m " + model() + " -p 8,16 -n 4 -r 2 --mode split --order grouped" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;

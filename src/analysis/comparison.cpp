@@ -106,6 +106,29 @@ std::vector<GroupSummary> summarize(const Dataset& data, const std::string& comp
     return summaries;
 }
 
+std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::string& compare) {
+    std::vector<LatencySummary> summaries;
+    const std::vector<std::string> values = values_of(data, compare);
+    std::vector<std::string> models;
+    for (const Record& r : data.records)
+        if (std::find(models.begin(), models.end(), r.model) == models.end()) models.push_back(r.model);
+    for (const auto& model : models)
+        for (const auto& value : values) {
+            std::vector<double> ttft, p50, p90, p99;
+            for (const Record& r : data.records) {
+                if (r.model != model || r.status != "ok" || !r.ttft_ms || r.params.at(compare) != value) continue;
+                ttft.push_back(*r.ttft_ms);
+                p50.push_back(r.itl_p50_ms.value_or(0));
+                p90.push_back(r.itl_p90_ms.value_or(0));
+                p99.push_back(r.itl_p99_ms.value_or(0));
+            }
+            if (ttft.empty()) continue;
+            summaries.push_back({model, value, ttft.size(), stats::mean_sd(ttft).mean, stats::mean_sd(p50).mean,
+                                 stats::mean_sd(p90).mean, stats::mean_sd(p99).mean});
+        }
+    return summaries;
+}
+
 std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
                                              const std::optional<std::string>& baseline_value, uint64_t seed) {
     const std::vector<std::string> values = values_of(data, compare);

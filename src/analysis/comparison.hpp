@@ -31,6 +31,15 @@ struct GroupSummary {
 
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare);
 
+// Request-mode latencies of the tg results, per model and value: means over the points.
+struct LatencySummary {
+    std::string model, value;
+    size_t points = 0;
+    double ttft_ms = 0, itl_p50_ms = 0, itl_p90_ms = 0, itl_p99_ms = 0;
+};
+
+std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::string& compare);
+
 enum class Verdict { faster, slower, no_difference, too_few_pairs };
 
 struct PairedComparison {

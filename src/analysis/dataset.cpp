@@ -1,6 +1,7 @@
 #include "analysis/dataset.hpp"
 
 #include "core/error.hpp"
+#include "stats/descriptive.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,7 +9,9 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
 
 namespace llmsweep::analysis {
 namespace {
@@ -35,7 +38,8 @@ const std::vector<std::string>& parameter_names() {
 
 Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
-    std::string columns = "r.model_filename, r.metric, r.avg_ts, r.stddev_ts, r.repetitions, r.status";
+    std::string columns = "r.model_filename, r.metric, r.avg_ts, r.stddev_ts, r.repetitions, r.status, "
+                          "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
     for (const auto& name : parameter_names()) {
         const bool from_run = name == "build_commit" || name == "hostname";
         columns += fmt::format(", CAST({}.{} AS TEXT)", from_run ? "runs" : "r", name);
@@ -51,8 +55,16 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.stddev_ts = s.column_double(3);
         record.repetitions = s.column_int(4);
         record.status = s.column_text(5);
+        auto optional = [&](int column) -> std::optional<double> {
+            if (s.column_is_null(column)) return std::nullopt;
+            return s.column_double(column);
+        };
+        record.ttft_ms = optional(6);
+        record.itl_p50_ms = optional(7);
+        record.itl_p90_ms = optional(8);
+        record.itl_p99_ms = optional(9);
         for (size_t i = 0; i < parameter_names().size(); ++i)
-            record.params[parameter_names()[i]] = s.column_text(6 + static_cast<int>(i));
+            record.params[parameter_names()[i]] = s.column_text(10 + static_cast<int>(i));
         if (filters.model && *filters.model != record.model && *filters.model != s.column_text(0)) continue;
         bool keep = true;
         for (const auto& [name, value] : filters.where) keep &= record.params[name] == value;
@@ -77,6 +89,43 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
             return a < b;
         });
     return values;
+}
+
+std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare) {
+    const bool by_value = compare == "load_mode" || compare == "cache_state" || compare == "n_gpu_layers";
+    const std::string value_column = by_value ? "CAST(" + compare + " AS TEXT)" : "''";
+    store::Statement s(store.db(), "SELECT model_filename, " + value_column + ", cache_state, load_ms, "
+                                   "rss_peak_bytes, major_faults, minor_faults, cache_evicted FROM loads "
+                                   "WHERE status = 'ok' ORDER BY id");
+    std::set<std::string> models;
+    for (const Record& r : data.records) models.insert(r.model);
+    struct Samples {
+        std::vector<double> load_ms, rss_mib, major, minor;
+        size_t evicted = 0;
+    };
+    std::vector<std::tuple<std::string, std::string, std::string>> order;
+    std::map<std::tuple<std::string, std::string, std::string>, Samples> groups;
+    while (s.step()) {
+        const std::string model = std::filesystem::path(s.column_text(0)).filename().string();
+        if (!models.count(model)) continue;
+        const auto key = std::make_tuple(model, s.column_text(1), s.column_text(2));
+        if (!groups.count(key)) order.push_back(key);
+        Samples& g = groups[key];
+        g.load_ms.push_back(s.column_double(3));
+        g.rss_mib.push_back(s.column_double(4) / 1048576.0);
+        g.major.push_back(s.column_double(5));
+        g.minor.push_back(s.column_double(6));
+        g.evicted += s.column_int(7) == 1 ? 1 : 0;
+    }
+    std::vector<LoadSummary> summaries;
+    for (const auto& key : order) {
+        const Samples& g = groups[key];
+        const auto load = stats::mean_sd(g.load_ms);
+        summaries.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), g.load_ms.size(), load.mean, load.sd,
+                             stats::mean_sd(g.rss_mib).mean, stats::mean_sd(g.major).mean, stats::mean_sd(g.minor).mean,
+                             g.evicted});
+    }
+    return summaries;
 }
 
 std::vector<std::string> varying_parameters(const Dataset& data) {

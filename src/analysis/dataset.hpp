@@ -19,6 +19,8 @@ struct Record {
     double stddev_ts = 0;
     int64_t repetitions = 0;
     std::string status;                         // ok, failed, timeout, crashed, running
+    // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
+    std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
 
     // Coefficient of variation of the repetitions, in percent.
     double cv_percent() const { return avg_ts > 0 ? 100.0 * stddev_ts / avg_ts : 0.0; }
@@ -39,6 +41,21 @@ const std::vector<std::string>& parameter_names();
 
 // Throws UsageError for an unknown parameter in the filters, naming the known ones.
 Dataset load_dataset(store::Store& store, const Filters& filters);
+
+// What loading cost, per model and value of a load parameter, from the store's loads.
+struct LoadSummary {
+    std::string model, value;       // value of the compared parameter, or "" when it is not a load parameter
+    std::string cache_state;
+    size_t loads = 0;
+    double load_ms_mean = 0, load_ms_sd = 0;
+    double rss_peak_mib_mean = 0;
+    double major_faults_mean = 0, minor_faults_mean = 0;
+    size_t evicted = 0;             // cold loads whose eviction mincore confirmed
+};
+
+// Load parameters are load_mode, cache_state and n_gpu_layers; for any other `compare` the loads are
+// summarized per model alone. Only loads of the models in `data` count.
+std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare);
 
 // Parameters with more than one value among the ok records, in parameter_names() order.
 std::vector<std::string> varying_parameters(const Dataset& data);

@@ -40,6 +40,8 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
     m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline);
+    m.loads = analysis::summarize_loads(store, m.data, m.compare);
+    m.latencies = analysis::summarize_latency(m.data, m.compare);
     m.runs = read_runs(store);
 
     bool first = true;

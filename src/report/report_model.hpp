@@ -41,6 +41,8 @@ struct ReportModel {
     std::vector<CountRow> counts;
     std::vector<analysis::GroupSummary> summaries;
     std::vector<analysis::PairedComparison> comparisons;
+    std::vector<analysis::LoadSummary> loads;
+    std::vector<analysis::LatencySummary> latencies;
     std::vector<const analysis::Record*> high_cv;     // ok points with CV above the threshold
     std::vector<const analysis::Record*> not_ok;      // failed, timeout, crashed, unfinished
     std::vector<RunInfo> runs;

@@ -69,6 +69,26 @@ Table differences_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
+Table loads_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), m.compare, std::string(s.cache), std::string(s.loads_count), std::string(s.load_ms),
+             std::string(s.load_sd), std::string(s.rss_peak), std::string(s.major_faults), std::string(s.minor_faults),
+             std::string(s.evicted)});
+    for (const auto& l : m.loads)
+        t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads), fixed(l.load_ms_mean),
+               fixed(l.load_ms_sd), fixed(l.rss_peak_mib_mean, 1), fixed(l.major_faults_mean, 0),
+               fixed(l.minor_faults_mean, 0), l.cache_state == "cold" ? std::to_string(l.evicted) : "-"});
+    return t;
+}
+
+Table latency_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), m.compare, std::string(s.points), std::string(s.ttft), std::string(s.itl_p50),
+             std::string(s.itl_p90), std::string(s.itl_p99)});
+    for (const auto& l : m.latencies)
+        t.add({l.model, l.value, std::to_string(l.points), fixed(l.ttft_ms), fixed(l.itl_p50_ms), fixed(l.itl_p90_ms),
+               fixed(l.itl_p99_ms)});
+    return t;
+}
+
 Table raw_csv_table(const ReportModel& m) {
     std::vector<std::string> header = {"model", "metric", "status"};
     for (const auto& p : analysis::parameter_names()) header.push_back(p);

@@ -29,6 +29,8 @@ std::string verdict_text(analysis::Verdict verdict, const Strings& s);
 Table counts_table(const ReportModel& m, const Strings& s);
 Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s);
 Table differences_table(const ReportModel& m, const Strings& s);
+Table loads_table(const ReportModel& m, const Strings& s);
+Table latency_table(const ReportModel& m, const Strings& s);
 
 // For programs (stable English column names, full precision).
 Table raw_csv_table(const ReportModel& m);

@@ -88,6 +88,9 @@ std::string markdown_report(const ReportModel& m, std::string_view language) {
 
     md += fmt::format("## {}\n\n{}\n\n{}\n", s.differences, s.differences_intro, to_markdown(differences_table(m, s)));
 
+    md += fmt::format("## {}\n\n{}\n\n{}\n", s.beyond, s.loads_intro, to_markdown(loads_table(m, s)));
+    if (!m.latencies.empty()) md += fmt::format("{}\n\n{}\n", s.latency_intro, to_markdown(latency_table(m, s)));
+
     md += fmt::format("## {}\n\n", s.warnings);
     bool any = false;
     if (!m.high_cv.empty()) {
