@@ -7,6 +7,7 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -137,11 +138,25 @@ TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
     EXPECT_EQ(summary.size(), m.summaries.size() + 1);
 }
 
+TEST_F(ReportTest, JsonSaysWhatTheTablesSay) {
+    const ReportModel m = model();
+    const auto json = nlohmann::json::parse(json_report(m));
+    EXPECT_EQ(json.at("results").get<size_t>(), m.total_records());
+    EXPECT_EQ(json.at("compare"), "load_mode");
+    EXPECT_EQ(json.at("summaries").size(), m.summaries.size());
+    EXPECT_EQ(json.at("comparisons").size(), m.comparisons.size());
+    EXPECT_EQ(json.at("comparisons")[0].at("verdict"), "faster");
+    EXPECT_EQ(json.at("models")[1], "odd, \"name\".gguf");
+    size_t sum = 0;
+    for (const auto& c : json.at("counts")) sum += c.at("results").get<size_t>();
+    EXPECT_EQ(sum, m.total_records());
+}
+
 TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
     const std::string out = (dir / "report").string();
     const auto r = run_llmsweep("report --db " + shell_quote(db_path) + " --out " + shell_quote(out) + " --lang zh");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* name : {"report.md", "raw.csv", "summary.csv", "difference.csv"})
+    for (const char* name : {"report.md", "report.json", "raw.csv", "summary.csv", "difference.csv"})
         EXPECT_TRUE(std::filesystem::is_regular_file(dir / "report" / name)) << name;
     const std::string before = test::read_file(dir / "report" / "report.md");
 

@@ -17,7 +17,7 @@ namespace {
 struct ReportArgs {
     std::string db = "benchmark_results.db";
     std::string out = "report";
-    std::string compare, baseline, model, lang, formats = "md,csv";
+    std::string compare, baseline, model, lang, formats = "md,csv,json";
     std::vector<std::string> where;
 };
 
@@ -73,7 +73,7 @@ Command add_report_command(CLI::App& app) {
         ->allow_extra_args(false);
     sub->add_option("--lang", args->lang, "Language of the report: zh or en (default: from the locale)")
         ->check(CLI::IsMember({"zh", "en"}));
-    sub->add_option("--format", args->formats, "Formats to write: md, csv")->capture_default_str();
+    sub->add_option("--format", args->formats, "Formats to write: md, csv, json")->capture_default_str();
     return {sub, [args] { run_report(*args); }};
 }
 

@@ -17,8 +17,10 @@ std::string to_csv(const Table& table);
 std::string to_markdown(const Table& table);
 
 std::string markdown_report(const ReportModel& model, std::string_view language);
+// The same content as one JSON document (names and numbers, no prose).
+std::string json_report(const ReportModel& model);
 
-// File name -> contents for the requested formats ("md", "csv").
+// File name -> contents for the requested formats ("md", "csv", "json").
 std::map<std::string, std::string> render(const ReportModel& model, std::string_view language,
                                           const std::vector<std::string>& formats);
 
