@@ -182,5 +182,40 @@ TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
     EXPECT_NE(blocked.err.find("choose another --out"), std::string::npos) << blocked.err;
 }
 
+TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
+    if (test::run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
+    const auto out = dir / "charts";
+    const auto r = run_llmsweep("report --lang zh --db " + shell_quote(db_path) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Per model x metric, per metric, and the loads (none here: the database has no loads).
+    const std::vector<std::string> stems = {"plain.gguf_pp_load_mode_comparison", "plain.gguf_tg_load_mode_comparison",
+                                            "odd___name_.gguf_pp_load_mode_comparison", "pp_load_mode_aggregate",
+                                            "tg_load_mode_aggregate"};
+    const std::string md = test::read_file(out / "report.md");
+    for (const auto& stem : stems) {
+        EXPECT_EQ(test::read_file(out / (stem + ".png")).substr(1, 3), "PNG") << stem;
+        const std::string svg = test::read_file(out / (stem + ".svg"));
+        EXPECT_NE(svg.find("<svg"), std::string::npos) << stem;
+        // Labels from the data are printed as they are, not as gnuplot's enhanced text (load_mode, not load_{m}ode).
+        EXPECT_NE(svg.find("load_mode = mmap"), std::string::npos) << stem;
+        EXPECT_TRUE(std::filesystem::is_regular_file(out / (stem + ".dat"))) << stem;
+        EXPECT_NE(md.find("(" + stem + ".png)"), std::string::npos) << stem;
+    }
+    // A user can re-plot from the files next to the images.
+    std::filesystem::remove(out / (stems[3] + ".png"));
+    EXPECT_EQ(test::run_shell("cd " + shell_quote(out) + " && gnuplot " + stems[3] + ".gp").exit_code, 0);
+    EXPECT_TRUE(std::filesystem::is_regular_file(out / (stems[3] + ".png")));
+}
+
+TEST_F(ReportTest, WithoutGnuplotTheReportSaysSoAndIsStillWritten) {
+    const auto out = dir / "nocharts";
+    const auto r = test::run_shell("PATH=/nonexistent " + shell_quote(LLMSWEEP_BINARY) + " report --lang en --db " +
+                                   shell_quote(db_path) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("No charts: gnuplot is not installed"), std::string::npos) << md;
+    EXPECT_FALSE(std::filesystem::exists(out / "pp_load_mode_aggregate.gp"));
+}
+
 } // namespace
 } // namespace llmsweep::report

@@ -1,3 +1,4 @@
+#include "chart/charts.hpp"
 #include "cli/command.hpp"
 #include "core/error.hpp"
 #include "report/report_model.hpp"
@@ -19,6 +20,7 @@ struct ReportArgs {
     std::string out = "report";
     std::string compare, baseline, model, lang, formats = "md,csv,json";
     std::vector<std::string> where;
+    bool no_charts = false;
 };
 
 // zh for a Chinese locale (LC_ALL, LC_MESSAGES or LANG starting with zh), en otherwise.
@@ -49,9 +51,24 @@ void run_report(const ReportArgs& args) {
 
     store::Store store(args.db);
     const report::ReportModel model = report::build_report(store, args.db, options);
-    const auto files = report::render(model, lang, formats);
+    // Charts, when gnuplot is there: data files and scripts go with the report, then gnuplot draws.
+    report::ChartLinks links;
+    chart::ChartFiles charts;
+    const std::string gnuplot = args.no_charts ? "" : chart::find_gnuplot();
+    if (args.no_charts) links.unavailable = "--no-charts";
+    else if (gnuplot.empty()) links.unavailable = "gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
+    else {
+        charts = chart::chart_files(model, lang);
+        for (const auto& figure : charts.figures) links.images.emplace_back(figure.name, figure.title);
+    }
+    auto files = report::render(model, lang, formats, links);
+    files.insert(charts.files.begin(), charts.files.end());
     report::write_report_files(args.out, files);
-    for (const auto& [name, contents] : files) fmt::print("wrote {}\n", (std::filesystem::path(args.out) / name).string());
+    if (!gnuplot.empty()) chart::draw(gnuplot, args.out, charts.figures);
+    const auto out = std::filesystem::path(args.out);
+    if (files.count("report.md")) fmt::print("wrote {}\n", (out / "report.md").string());
+    fmt::print("wrote {} files and {} charts into {}{}\n", files.size(), charts.figures.size(), out.string(),
+               links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
 }
 
 } // namespace
@@ -74,6 +91,7 @@ Command add_report_command(CLI::App& app) {
     sub->add_option("--lang", args->lang, "Language of the report: zh or en (default: from the locale)")
         ->check(CLI::IsMember({"zh", "en"}));
     sub->add_option("--format", args->formats, "Formats to write: md, csv, json")->capture_default_str();
+    sub->add_flag("--no-charts", args->no_charts, "Do not draw charts (they need gnuplot)");
     return {sub, [args] { run_report(*args); }};
 }
 

@@ -15,6 +15,7 @@ struct Strings {
     std::string_view differences, differences_intro, baseline, pairs, unpaired, diff_ts, diff_pct, ci95,
         wilcoxon_p, t_p, holm_p, verdict;
     std::string_view faster, slower, no_difference, too_few_pairs;
+    std::string_view charts, charts_unavailable, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, cache, load_ms, load_sd, rss_peak, major_faults, minor_faults,
         evicted, latency_intro, ttft, itl_p50, itl_p90, itl_p99;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro;

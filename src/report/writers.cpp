@@ -66,7 +66,7 @@ std::string to_markdown(const Table& table) {
     return out;
 }
 
-std::string markdown_report(const ReportModel& m, std::string_view language) {
+std::string markdown_report(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
     const Strings& s = strings(language);
     std::string md;
     md += fmt::format("# {} {}\n\n", m.compare, s.title_suffix);
@@ -88,6 +88,12 @@ std::string markdown_report(const ReportModel& m, std::string_view language) {
     }
 
     md += fmt::format("## {}\n\n{}\n\n{}\n", s.differences, s.differences_intro, to_markdown(differences_table(m, s)));
+
+    md += fmt::format("## {}\n\n", s.charts);
+    if (!charts.unavailable.empty()) md += fmt::format("{} {}\n\n", s.charts_unavailable, charts.unavailable);
+    for (const auto& [stem, title] : charts.images)
+        md += fmt::format("![{}]({}.png)\n\n[SVG]({}.svg) · [{}]({}.dat) · [{}]({}.gp)\n\n", title, stem, stem,
+                          s.chart_data, stem, s.chart_script, stem);
 
     md += fmt::format("## {}\n\n{}\n\n{}\n", s.beyond, s.loads_intro, to_markdown(loads_table(m, s)));
     if (!m.latencies.empty()) md += fmt::format("{}\n\n{}\n", s.latency_intro, to_markdown(latency_table(m, s)));
@@ -183,11 +189,11 @@ std::string json_report(const ReportModel& m) {
 }
 
 std::map<std::string, std::string> render(const ReportModel& m, std::string_view language,
-                                          const std::vector<std::string>& formats) {
+                                          const std::vector<std::string>& formats, const ChartLinks& charts) {
     std::map<std::string, std::string> files;
     for (const auto& format : formats) {
         if (format == "md") {
-            files["report.md"] = markdown_report(m, language);
+            files["report.md"] = markdown_report(m, language, charts);
         } else if (format == "csv") {
             files["raw.csv"] = to_csv(raw_csv_table(m));
             files["summary.csv"] = to_csv(summary_csv_table(m));

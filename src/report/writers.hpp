@@ -12,17 +12,23 @@ namespace llmsweep::report {
 
 class Table;
 
+// The charts a report links to: image stems and titles, or why there are none.
+struct ChartLinks {
+    std::vector<std::pair<std::string, std::string>> images;   // file stem (NAME.png, NAME.svg), title
+    std::string unavailable;                                   // non-empty: no charts, and why
+};
+
 // RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
 std::string to_csv(const Table& table);
 std::string to_markdown(const Table& table);
 
-std::string markdown_report(const ReportModel& model, std::string_view language);
+std::string markdown_report(const ReportModel& model, std::string_view language, const ChartLinks& charts = {});
 // The same content as one JSON document (names and numbers, no prose).
 std::string json_report(const ReportModel& model);
 
 // File name -> contents for the requested formats ("md", "csv", "json").
 std::map<std::string, std::string> render(const ReportModel& model, std::string_view language,
-                                          const std::vector<std::string>& formats);
+                                          const std::vector<std::string>& formats, const ChartLinks& charts = {});
 
 // Writes every file into `folder` (created if needed) so that each appears whole: all are written under
 // temporary names first, then renamed over any earlier report. Throws Error naming the folder on failure.
