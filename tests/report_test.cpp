@@ -207,6 +207,36 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     EXPECT_TRUE(std::filesystem::is_regular_file(out / (stems[3] + ".png")));
 }
 
+TEST_F(ReportTest, HtmlIsSelfContainedEscapedAndLoadsInARealBrowser) {
+    const auto out = dir / "html";
+    const auto r = run_llmsweep("report --lang en --db " + shell_quote(db_path) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string html = test::read_file(out / "report.html");
+    EXPECT_NE(html.find("odd, &quot;name&quot;.gguf"), std::string::npos);
+    // Outside the inlined SVG (XML, where quotes in text are legal), every string is escaped.
+    std::string text = html;
+    for (size_t at; (at = text.find("<svg")) != std::string::npos;) text.erase(at, text.find("</svg>", at) + 6 - at);
+    EXPECT_EQ(text.find("odd, \"name\".gguf"), std::string::npos) << "every string is escaped";
+    EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org")) << "no network references but SVG namespaces";
+    EXPECT_EQ(html.find("<img"), std::string::npos) << "charts are inlined";
+
+    if (test::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
+    const auto browser = test::run_shell(
+        "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+        "--disable-background-networking --disable-component-update --disable-sync --enable-logging=stderr --v=0 "
+        "--user-data-dir=" + shell_quote(dir / "profile") + " --dump-dom " + shell_quote("file://" + (out / "report.html").string()));
+    ASSERT_EQ(browser.exit_code, 0) << browser.err;
+    EXPECT_EQ(browser.err.find("CONSOLE"), std::string::npos) << browser.err;
+    const std::string& dom = browser.out;
+    // The tables (counts, two performance tables, differences, loads) and the charts are in the rendered page.
+    size_t tables = 0, svgs = 0;
+    for (size_t at = dom.find("<table"); at != std::string::npos; at = dom.find("<table", at + 1)) ++tables;
+    for (size_t at = dom.find("<svg"); at != std::string::npos; at = dom.find("<svg", at + 1)) ++svgs;
+    EXPECT_EQ(tables, 5u);
+    if (test::run_shell("command -v gnuplot").exit_code == 0) EXPECT_GE(svgs, 5u);
+    EXPECT_NE(dom.find("load_mode comparison report"), std::string::npos);
+}
+
 TEST_F(ReportTest, WithoutGnuplotTheReportSaysSoAndIsStillWritten) {
     const auto out = dir / "nocharts";
     const auto r = test::run_shell("PATH=/nonexistent " + shell_quote(LLMSWEEP_BINARY) + " report --lang en --db " +

@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 
@@ -18,7 +20,7 @@ namespace {
 struct ReportArgs {
     std::string db = "benchmark_results.db";
     std::string out = "report";
-    std::string compare, baseline, model, lang, formats = "md,csv,json";
+    std::string compare, baseline, model, lang, formats = "md,html,csv,json";
     std::vector<std::string> where;
     bool no_charts = false;
 };
@@ -30,6 +32,11 @@ std::string language_from_locale() {
         if (value && *value) return std::string_view(value).substr(0, 2) == "zh" ? "zh" : "en";
     }
     return "en";
+}
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 void run_report(const ReportArgs& args) {
@@ -47,7 +54,11 @@ void run_report(const ReportArgs& args) {
             throw UsageError(fmt::format("--where '{}' is not PARAM=VALUE", condition));
         options.filters.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
     }
-    const std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
+    std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
+    // HTML inlines the charts' SVG, so it is written after gnuplot has drawn them.
+    const auto html = std::find(formats.begin(), formats.end(), "html");
+    const bool want_html = html != formats.end();
+    if (want_html) formats.erase(html);
 
     store::Store store(args.db);
     const report::ReportModel model = report::build_report(store, args.db, options);
@@ -66,6 +77,13 @@ void run_report(const ReportArgs& args) {
     report::write_report_files(args.out, files);
     if (!gnuplot.empty()) chart::draw(gnuplot, args.out, charts.figures);
     const auto out = std::filesystem::path(args.out);
+    if (want_html) {
+        const auto svg_of = [&](const std::string& stem) { return read_text(out / (stem + ".svg")); };
+        const std::string page = report::render_html(report::build_document(model, lang, links), lang, svg_of);
+        report::write_report_files(out, {{"report.html", page}});
+        files["report.html"] = page;
+        fmt::print("wrote {}\n", (out / "report.html").string());
+    }
     if (files.count("report.md")) fmt::print("wrote {}\n", (out / "report.md").string());
     fmt::print("wrote {} files and {} charts into {}{}\n", files.size(), charts.figures.size(), out.string(),
                links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
@@ -90,7 +108,7 @@ Command add_report_command(CLI::App& app) {
         ->allow_extra_args(false);
     sub->add_option("--lang", args->lang, "Language of the report: zh or en (default: from the locale)")
         ->check(CLI::IsMember({"zh", "en"}));
-    sub->add_option("--format", args->formats, "Formats to write: md, csv, json")->capture_default_str();
+    sub->add_option("--format", args->formats, "Formats to write: md, html, csv, json")->capture_default_str();
     sub->add_flag("--no-charts", args->no_charts, "Do not draw charts (they need gnuplot)");
     return {sub, [args] { run_report(*args); }};
 }

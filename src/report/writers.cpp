@@ -36,8 +36,6 @@ std::string md_cell(const std::string& text) {
     return out;
 }
 
-std::string range(const analysis::Range& r) { return fmt::format("{} - {}", r.min, r.max); }
-
 } // namespace
 
 std::string to_csv(const Table& table) {
@@ -66,78 +64,38 @@ std::string to_markdown(const Table& table) {
     return out;
 }
 
-std::string markdown_report(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
-    const Strings& s = strings(language);
+std::string render_markdown(const Document& document) {
     std::string md;
-    md += fmt::format("# {} {}\n\n", m.compare, s.title_suffix);
-    md += fmt::format("- {}: {}\n- {}: {}\n\n", s.generated_at, m.generated_at, s.source, m.source);
-
-    md += fmt::format("## {}\n\n", s.overview);
-    md += fmt::format("- {}: {}\n", s.records, m.total_records());
-    md += fmt::format("- {}: {}\n", s.models, fmt::join(m.models, ", "));
-    md += fmt::format("- {}: {}\n", s.metrics, fmt::join(m.metrics, ", "));
-    md += fmt::format("- {} {}: {}\n", m.compare, s.values_of, fmt::join(m.values, ", "));
-    md += fmt::format("- {}: {}\n- {}: {}\n\n", s.n_prompt_range, range(m.n_prompt), s.n_gen_range, range(m.n_gen));
-
-    md += fmt::format("## {}\n\n{}\n", s.counts, to_markdown(counts_table(m, s)));
-
-    md += fmt::format("## {}\n\n", s.performance);
-    for (const auto& metric : m.metrics) {
-        const std::string_view name = metric == "pp" ? s.pp_name : metric == "tg" ? s.tg_name : metric;
-        md += fmt::format("### {}\n\n{}\n", name, to_markdown(performance_table(m, metric, s)));
-    }
-
-    md += fmt::format("## {}\n\n{}\n\n{}\n", s.differences, s.differences_intro, to_markdown(differences_table(m, s)));
-
-    md += fmt::format("## {}\n\n", s.charts);
-    if (!charts.unavailable.empty()) md += fmt::format("{} {}\n\n", s.charts_unavailable, charts.unavailable);
-    for (const auto& [stem, title] : charts.images)
-        md += fmt::format("![{}]({}.png)\n\n[SVG]({}.svg) · [{}]({}.dat) · [{}]({}.gp)\n\n", title, stem, stem,
-                          s.chart_data, stem, s.chart_script, stem);
-
-    md += fmt::format("## {}\n\n{}\n\n{}\n", s.beyond, s.loads_intro, to_markdown(loads_table(m, s)));
-    if (!m.latencies.empty()) md += fmt::format("{}\n\n{}\n", s.latency_intro, to_markdown(latency_table(m, s)));
-
-    md += fmt::format("## {}\n\n", s.warnings);
-    bool any = false;
-    if (!m.high_cv.empty()) {
-        any = true;
-        md += fmt::format("- {} {}%:\n", s.high_cv_intro, m.cv_warning_percent);
-        for (const auto* r : m.high_cv)
-            md += fmt::format("  - {} {} {}={} n_prompt={} n_gen={}: CV {:.2f}%\n", r->model, r->metric, m.compare,
-                              r->params.at(m.compare), r->params.at("n_prompt"), r->params.at("n_gen"),
-                              r->cv_percent());
-    }
-    if (!m.not_ok.empty()) {
-        any = true;
-        md += fmt::format("- {}: {}\n", s.not_ok_intro, m.not_ok.size());
-        for (const auto* r : m.not_ok)
-            md += fmt::format("  - {} {} {}={} n_prompt={} n_gen={}: {}\n", r->model, r->metric, m.compare,
-                              r->params.at(m.compare), r->params.at("n_prompt"), r->params.at("n_gen"), r->status);
-    }
-    for (const auto& c : m.comparisons) {
-        if (c.verdict == analysis::Verdict::too_few_pairs) {
-            any = true;
-            md += fmt::format("- {}: {} {} {} vs {} ({})\n", s.too_few_intro, c.model, c.metric, c.value, c.baseline,
-                              c.n_pairs);
+    for (const Block& b : document) {
+        switch (b.kind) {
+        case Block::Kind::heading: md += fmt::format("{} {}\n\n", std::string(b.level, '#'), b.text); break;
+        case Block::Kind::paragraph: md += b.text + "\n\n"; break;
+        case Block::Kind::list:
+            for (const auto& item : b.items) {
+                md += "- " + item.text + "\n";
+                for (const auto& child : item.children) md += "  - " + child + "\n";
+            }
+            md += "\n";
+            break;
+        case Block::Kind::table: md += to_markdown(*b.table) + "\n"; break;
+        case Block::Kind::figure: {
+            md += fmt::format("![{}]({}.png)\n\n", b.text, b.stem);
+            std::vector<std::string> links;
+            for (const auto& [href, text] : b.links) links.push_back(fmt::format("[{}]({})", text, href));
+            md += fmt::format("{}\n\n", fmt::join(links, " · "));
+            break;
         }
-        if (c.unpaired > 0) {
-            any = true;
-            md += fmt::format("- {}: {} {} {} vs {} ({})\n", s.unpaired_intro, c.model, c.metric, c.value, c.baseline,
-                              c.unpaired);
+        case Block::Kind::links:
+            for (const auto& [href, text] : b.links) md += fmt::format("- [{}]({})\n", text, href);
+            md += "\n";
+            break;
         }
     }
-    if (!any) md += fmt::format("{}\n", s.no_warnings);
-
-    md += fmt::format("\n## {}\n\n{}\n\n", s.methodology, s.methodology_intro);
-    for (const auto& run : m.runs)
-        md += fmt::format("- {} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}\n", s.run, run.id,
-                          run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions, run.repetitions,
-                          s.warmup, run.warmup, s.build, run.build_commit, run.backends, s.host, run.cpu, run.os);
-
-    md += fmt::format("\n## {}\n\n- [{}](raw.csv)\n- [{}](summary.csv)\n- [{}](difference.csv)\n\n{}\n", s.data_files,
-                      s.raw_csv, s.summary_csv, s.difference_csv, s.closing);
     return md;
+}
+
+std::string markdown_report(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
+    return render_markdown(build_document(m, language, charts));
 }
 
 std::string json_report(const ReportModel& m) {

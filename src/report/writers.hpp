@@ -1,9 +1,11 @@
 #pragma once
 // Writers turn the report model into bytes; only write_report_files touches the disk.
 
+#include "report/document.hpp"
 #include "report/report_model.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,17 +14,16 @@ namespace llmsweep::report {
 
 class Table;
 
-// The charts a report links to: image stems and titles, or why there are none.
-struct ChartLinks {
-    std::vector<std::pair<std::string, std::string>> images;   // file stem (NAME.png, NAME.svg), title
-    std::string unavailable;                                   // non-empty: no charts, and why
-};
-
 // RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
 std::string to_csv(const Table& table);
 std::string to_markdown(const Table& table);
 
+std::string render_markdown(const Document& document);
 std::string markdown_report(const ReportModel& model, std::string_view language, const ChartLinks& charts = {});
+// One self-contained HTML file: inline CSS, the charts' SVG inlined (read by `svg_of(stem)`; "" when there
+// is none), every text escaped, no network.
+std::string render_html(const Document& document, std::string_view language,
+                        const std::function<std::string(const std::string&)>& svg_of);
 // The same content as one JSON document (names and numbers, no prose).
 std::string json_report(const ReportModel& model);
 

@@ -1,0 +1,113 @@
+#include "report/document.hpp"
+
+#include "report/strings.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace llmsweep::report {
+namespace {
+
+std::string range(const analysis::Range& r) { return fmt::format("{} - {}", r.min, r.max); }
+
+Block heading(int level, std::string text) { return {.kind = Block::Kind::heading, .level = level, .text = std::move(text)}; }
+Block paragraph(std::string text) { return {.kind = Block::Kind::paragraph, .text = std::move(text)}; }
+Block list(std::vector<ListItem> items) { return {.kind = Block::Kind::list, .items = std::move(items)}; }
+Block table(Table t) { return {.kind = Block::Kind::table, .table = std::move(t)}; }
+
+std::string point_name(const ReportModel& m, const analysis::Record& r) {
+    return fmt::format("{} {} {}={} n_prompt={} n_gen={}", r.model, r.metric, m.compare, r.params.at(m.compare),
+                       r.params.at("n_prompt"), r.params.at("n_gen"));
+}
+
+std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
+    std::vector<ListItem> items;
+    if (!m.high_cv.empty()) {
+        ListItem item{fmt::format("{} {}%:", s.high_cv_intro, m.cv_warning_percent), {}};
+        for (const auto* r : m.high_cv) item.children.push_back(fmt::format("{}: CV {:.2f}%", point_name(m, *r), r->cv_percent()));
+        items.push_back(std::move(item));
+    }
+    if (!m.not_ok.empty()) {
+        ListItem item{fmt::format("{}: {}", s.not_ok_intro, m.not_ok.size()), {}};
+        for (const auto* r : m.not_ok) item.children.push_back(fmt::format("{}: {}", point_name(m, *r), r->status));
+        items.push_back(std::move(item));
+    }
+    for (const auto& c : m.comparisons) {
+        if (c.verdict == analysis::Verdict::too_few_pairs)
+            items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, c.model, c.metric, c.value,
+                                         c.baseline, c.n_pairs), {}});
+        if (c.unpaired > 0)
+            items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.unpaired_intro, c.model, c.metric, c.value,
+                                         c.baseline, c.unpaired), {}});
+    }
+    return items;
+}
+
+} // namespace
+
+Document build_document(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
+    const Strings& s = strings(language);
+    Document d;
+    d.push_back(heading(1, fmt::format("{} {}", m.compare, s.title_suffix)));
+    d.push_back(list({{fmt::format("{}: {}", s.generated_at, m.generated_at), {}},
+                      {fmt::format("{}: {}", s.source, m.source), {}}}));
+
+    d.push_back(heading(2, std::string(s.overview)));
+    d.push_back(list({{fmt::format("{}: {}", s.records, m.total_records()), {}},
+                      {fmt::format("{}: {}", s.models, fmt::join(m.models, ", ")), {}},
+                      {fmt::format("{}: {}", s.metrics, fmt::join(m.metrics, ", ")), {}},
+                      {fmt::format("{} {}: {}", m.compare, s.values_of, fmt::join(m.values, ", ")), {}},
+                      {fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}},
+                      {fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}}}));
+
+    d.push_back(heading(2, std::string(s.counts)));
+    d.push_back(table(counts_table(m, s)));
+
+    d.push_back(heading(2, std::string(s.performance)));
+    for (const auto& metric : m.metrics) {
+        d.push_back(heading(3, std::string(metric == "pp" ? s.pp_name : metric == "tg" ? s.tg_name : metric)));
+        d.push_back(table(performance_table(m, metric, s)));
+    }
+
+    d.push_back(heading(2, std::string(s.differences)));
+    d.push_back(paragraph(std::string(s.differences_intro)));
+    d.push_back(table(differences_table(m, s)));
+
+    d.push_back(heading(2, std::string(s.charts)));
+    if (!charts.unavailable.empty()) d.push_back(paragraph(fmt::format("{} {}", s.charts_unavailable, charts.unavailable)));
+    for (const auto& [stem, title] : charts.images)
+        d.push_back({.kind = Block::Kind::figure, .text = title, .stem = stem,
+                     .links = {{stem + ".svg", "SVG"}, {stem + ".dat", std::string(s.chart_data)},
+                               {stem + ".gp", std::string(s.chart_script)}}});
+
+    d.push_back(heading(2, std::string(s.beyond)));
+    d.push_back(paragraph(std::string(s.loads_intro)));
+    d.push_back(table(loads_table(m, s)));
+    if (!m.latencies.empty()) {
+        d.push_back(paragraph(std::string(s.latency_intro)));
+        d.push_back(table(latency_table(m, s)));
+    }
+
+    d.push_back(heading(2, std::string(s.warnings)));
+    const auto warning_items = warnings(m, s);
+    d.push_back(warning_items.empty() ? paragraph(std::string(s.no_warnings)) : list(warning_items));
+
+    d.push_back(heading(2, std::string(s.methodology)));
+    d.push_back(paragraph(std::string(s.methodology_intro)));
+    std::vector<ListItem> runs;
+    for (const auto& run : m.runs)
+        runs.push_back({fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
+                                    run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions,
+                                    run.repetitions, s.warmup, run.warmup, s.build, run.build_commit, run.backends,
+                                    s.host, run.cpu, run.os), {}});
+    d.push_back(list(std::move(runs)));
+
+    d.push_back(heading(2, std::string(s.data_files)));
+    d.push_back({.kind = Block::Kind::links,
+                 .links = {{"raw.csv", std::string(s.raw_csv)}, {"summary.csv", std::string(s.summary_csv)},
+                           {"difference.csv", std::string(s.difference_csv)}}});
+    d.push_back(paragraph(std::string(s.closing)));
+    return d;
+}
+
+} // namespace llmsweep::report

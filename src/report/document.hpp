@@ -1,0 +1,40 @@
+#pragma once
+// The report as a sequence of blocks (headings, paragraphs, lists, tables, figures, links), built once from
+// the report model in one language. Markdown and HTML render the same document, so they cannot disagree.
+
+#include "report/report_model.hpp"
+#include "report/tables.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmsweep::report {
+
+struct ListItem {
+    std::string text;
+    std::vector<std::string> children;
+};
+
+struct Block {
+    enum class Kind { heading, paragraph, list, table, figure, links };
+    Kind kind = Kind::paragraph;
+    int level = 1;                               // heading
+    std::string text;                            // heading, paragraph; figure title
+    std::vector<ListItem> items;                 // list
+    std::optional<Table> table;                  // table
+    std::string stem;                            // figure: NAME.png, NAME.svg, NAME.dat, NAME.gp
+    std::vector<std::pair<std::string, std::string>> links;   // links: href, text
+};
+
+// The charts a report links to: image stems and titles, or why there are none.
+struct ChartLinks {
+    std::vector<std::pair<std::string, std::string>> images;   // file stem, title
+    std::string unavailable;                                   // non-empty: no charts, and why
+};
+
+using Document = std::vector<Block>;
+
+Document build_document(const ReportModel& model, std::string_view language, const ChartLinks& charts);
+
+} // namespace llmsweep::report
