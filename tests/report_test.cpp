@@ -174,6 +174,11 @@ TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
     test::TempDir empty;
     { store::Store create((empty / "e.db").string()); }
     fails(" --db " + shell_quote(empty / "e.db"), "has no results");
+    {
+        store::Database foreign((empty / "f.db").string(), true);
+        foreign.exec("CREATE TABLE orders (id INTEGER)");
+    }
+    fails(" --db " + shell_quote(empty / "f.db"), "not llmsweep's");
     EXPECT_EQ(test::read_file(dir / "report" / "report.md"), before) << "a failed report must not touch the last one";
 
     std::ofstream(dir / "afile") << "x";
