@@ -23,12 +23,16 @@ std::string point_name(const ReportModel& m, const analysis::Record& r) {
 std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     std::vector<ListItem> items;
     if (!m.high_cv.empty()) {
-        ListItem item{fmt::format("{} {}%:", s.high_cv_intro, m.cv_warning_percent), {}};
+        ListItem item{fmt::format("{} {}%: {}{}", s.high_cv_intro, m.cv_warning_percent, m.high_cv_count,
+                                  m.high_cv_count > m.high_cv.size() ? fmt::format(" ({} {})", s.worst_listed, m.high_cv.size()) : ""),
+                      {}};
         for (const auto* r : m.high_cv) item.children.push_back(fmt::format("{}: CV {:.2f}%", point_name(m, *r), r->cv_percent()));
         items.push_back(std::move(item));
     }
     if (!m.not_ok.empty()) {
-        ListItem item{fmt::format("{}: {}", s.not_ok_intro, m.not_ok.size()), {}};
+        ListItem item{fmt::format("{}: {}{}", s.not_ok_intro, m.not_ok_count,
+                                  m.not_ok_count > m.not_ok.size() ? fmt::format(" ({} {})", s.first_listed, m.not_ok.size()) : ""),
+                      {}};
         for (const auto* r : m.not_ok) item.children.push_back(fmt::format("{}: {}", point_name(m, *r), r->status));
         items.push_back(std::move(item));
     }

@@ -58,6 +58,13 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
         else if (r.cv_percent() > options.cv_warning_percent) m.high_cv.push_back(&r);
     }
     std::sort(m.metrics.begin(), m.metrics.end());
+    // A report lists the worst points, not thousands of them.
+    m.high_cv_count = m.high_cv.size();
+    m.not_ok_count = m.not_ok.size();
+    std::sort(m.high_cv.begin(), m.high_cv.end(),
+              [](const analysis::Record* a, const analysis::Record* b) { return a->cv_percent() > b->cv_percent(); });
+    if (m.high_cv.size() > ReportModel::listed_at_most) m.high_cv.resize(ReportModel::listed_at_most);
+    if (m.not_ok.size() > ReportModel::listed_at_most) m.not_ok.resize(ReportModel::listed_at_most);
     // Counts per value x model x metric, from the same summaries the tables show.
     for (const auto& value : m.values)
         for (const auto& g : m.summaries)

@@ -43,8 +43,13 @@ struct ReportModel {
     std::vector<analysis::PairedComparison> comparisons;
     std::vector<analysis::LoadSummary> loads;
     std::vector<analysis::LatencySummary> latencies;
-    std::vector<const analysis::Record*> high_cv;     // ok points with CV above the threshold
-    std::vector<const analysis::Record*> not_ok;      // failed, timeout, crashed, unfinished
+    // Ok points with CV above the threshold (the worst, at most `listed_at_most`) and how many there are.
+    std::vector<const analysis::Record*> high_cv;
+    size_t high_cv_count = 0;
+    // Failed, timeout, crashed or unfinished results (the first `listed_at_most`) and how many there are.
+    std::vector<const analysis::Record*> not_ok;
+    size_t not_ok_count = 0;
+    static constexpr size_t listed_at_most = 20;
     std::vector<RunInfo> runs;
     double cv_warning_percent = 5.0;
 

@@ -18,6 +18,7 @@ struct Strings {
     std::string_view charts, charts_unavailable, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, cache, load_ms, load_sd, rss_peak, major_faults, minor_faults,
         evicted, latency_intro, ttft, itl_p50, itl_p90, itl_p99;
+    std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro;
     std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;

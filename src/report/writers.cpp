@@ -140,8 +140,9 @@ std::string json_report(const ReportModel& m) {
                          {"results", m.total_records()}, {"n_prompt", {m.n_prompt.min, m.n_prompt.max}},
                          {"n_gen", {m.n_gen.min, m.n_gen.max}}, {"counts", counts}, {"summaries", summaries},
                          {"comparisons", comparisons}, {"loads", loads}, {"latencies", latencies},
-                         {"warnings", {{"cv_threshold_percent", m.cv_warning_percent}, {"high_cv", high_cv},
-                                       {"not_ok", not_ok}}},
+                         {"warnings", {{"cv_threshold_percent", m.cv_warning_percent},
+                                       {"high_cv_count", m.high_cv_count}, {"high_cv_worst", high_cv},
+                                       {"not_ok_count", m.not_ok_count}, {"not_ok_first", not_ok}}},
                          {"runs", runs}};
     return report.dump(2) + "\n";
 }
