@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,8 +58,8 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
         for (const auto& metric : m.metrics) {
             const std::string stem = file_stem(fmt::format("{}_{}_{}_comparison", model, metric, compare));
             std::ostringstream dat;
-            std::map<std::string, std::map<std::string, double>> by_value;   // value -> point label -> t/s
-            std::vector<std::string> labels;
+            std::map<std::string, std::unordered_map<std::string, double>> by_value;   // value -> point -> t/s
+            std::unordered_map<std::string, size_t> labels;   // point (every other parameter) -> x position
             for (const auto& value : m.values) {
                 dat << "# " << compare << " = " << value << "\n# index label n_prompt n_gen avg_ts sd_ts\n";
                 for (const auto& r : m.data.records) {
@@ -66,10 +67,9 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
                     std::string label;
                     for (const auto& [name, v] : r.params)
                         if (name != compare && name != "build_commit" && name != "hostname" && name != "mode") label += v + "/";
-                    auto it = std::find(labels.begin(), labels.end(), label);
-                    if (it == labels.end()) it = labels.insert(labels.end(), label);
+                    const size_t x = labels.emplace(label, labels.size()).first->second;
                     by_value[value][label] = r.avg_ts;
-                    dat << (it - labels.begin()) << " p" << r.params.at("n_prompt") << "n" << r.params.at("n_gen") << " "
+                    dat << x << " p" << r.params.at("n_prompt") << "n" << r.params.at("n_gen") << " "
                         << r.params.at("n_prompt") << " " << r.params.at("n_gen") << " " << r.avg_ts << " " << r.stddev_ts
                         << "\n";
                 }

@@ -29,9 +29,11 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.source = source;
     m.generated_at = store::utc_now();
     m.cv_warning_percent = options.cv_warning_percent;
-    m.data = analysis::load_dataset(store, {});
-    if (m.data.records.empty())
-        throw UsageError(fmt::format("'{}' has no results yet; run a sweep into it first with 'llmsweep run'", source));
+    {
+        store::Statement any(store.db(), "SELECT EXISTS (SELECT 1 FROM results)");
+        if (!any.step() || any.column_int(0) == 0)
+            throw UsageError(fmt::format("'{}' has no results yet; run a sweep into it first with 'llmsweep run'", source));
+    }
     m.data = analysis::load_dataset(store, options.filters);
     if (m.data.records.empty())
         throw UsageError("no results match --model/--where; drop a filter, or check its value with 'llmsweep report' "
