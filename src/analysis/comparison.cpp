@@ -23,8 +23,9 @@ bool is_test_size(const std::string& name) { return name == "n_prompt" || name =
 // The point's identity without the compared parameter: what a pair must share.
 std::string match_key(const Record& r, const std::string& compare) {
     std::string key;
-    for (const auto& [name, value] : r.params)
-        if (name != compare) key += name + "=" + value + ";";
+    r.params.for_each([&](std::string_view name, const std::string& value) {
+        if (name != compare) key.append(value).append(";");
+    });
     return key;
 }
 

@@ -30,10 +30,14 @@ void check_parameter(const std::string& name) {
 } // namespace
 
 const std::vector<std::string>& parameter_names() {
-    static const std::vector<std::string> names = {
-        "load_mode", "cache_state", "n_gpu_layers", "n_threads", "n_batch", "n_ubatch", "type_k", "type_v",
-        "flash_attn", "n_prompt", "n_gen", "n_depth", "mode", "build_commit", "hostname"};
+    static const std::vector<std::string> names(parameter_list.begin(), parameter_list.end());
     return names;
+}
+
+const std::string& Params::at(std::string_view name) const {
+    for (size_t i = 0; i < parameter_list.size(); ++i)
+        if (parameter_list[i] == name) return *values_[i];
+    throw std::out_of_range(fmt::format("no parameter {}", name));
 }
 
 Dataset load_dataset(store::Store& store, const Filters& filters) {
@@ -63,11 +67,11 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p50_ms = optional(7);
         record.itl_p90_ms = optional(8);
         record.itl_p99_ms = optional(9);
-        for (size_t i = 0; i < parameter_names().size(); ++i)
-            record.params[parameter_names()[i]] = s.column_text(10 + static_cast<int>(i));
+        for (size_t i = 0; i < parameter_list.size(); ++i)
+            record.params.set(i, &*data.values->insert(s.column_text(10 + static_cast<int>(i))).first);
         if (filters.model && *filters.model != record.model && *filters.model != s.column_text(0)) continue;
         bool keep = true;
-        for (const auto& [name, value] : filters.where) keep &= record.params[name] == value;
+        for (const auto& [name, value] : filters.where) keep &= record.params.at(name) == value;
         if (keep) data.records.push_back(std::move(record));
     }
     return data;
@@ -77,9 +81,8 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     std::vector<std::string> values;
     for (const Record& r : data.records) {
         if (r.status != "ok") continue;
-        const auto it = r.params.find(parameter);
-        if (it != r.params.end() && std::find(values.begin(), values.end(), it->second) == values.end())
-            values.push_back(it->second);
+        const std::string& value = r.params.at(parameter);
+        if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
     }
     double a = 0, b = 0;
     if (std::all_of(values.begin(), values.end(), [&](const std::string& v) { return is_number(v, a); }))

@@ -4,17 +4,42 @@
 
 #include "store/store.hpp"
 
+#include <array>
 #include <map>
+#include <memory>
+#include <unordered_set>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace llmsweep::analysis {
 
+// The parameters a report can compare or filter on: the results' own columns, plus the run's build commit
+// and host.
+inline constexpr std::array<std::string_view, 15> parameter_list = {
+    "load_mode", "cache_state", "n_gpu_layers", "n_threads", "n_batch", "n_ubatch", "type_k", "type_v",
+    "flash_attn", "n_prompt", "n_gen", "n_depth", "mode", "build_commit", "hostname"};
+
+// A record's parameter values, in parameter_list order. The values are shared strings owned by the dataset:
+// a million records hold a few hundred distinct values.
+class Params {
+public:
+    // Throws std::out_of_range for a name not in parameter_list.
+    const std::string& at(std::string_view name) const;
+    void set(size_t index, const std::string* value) { values_[index] = value; }
+    template <typename F>
+    void for_each(F f) const {
+        for (size_t i = 0; i < parameter_list.size(); ++i) f(parameter_list[i], *values_[i]);
+    }
+
+private:
+    std::array<const std::string*, parameter_list.size()> values_{};
+};
+
 struct Record {
     std::string model;                          // the model file's name, from the data
     std::string metric;                         // pp or tg
-    std::map<std::string, std::string> params;  // parameter column -> value, for every swept parameter
+    Params params;                              // every parameter's value
     double avg_ts = 0;
     double stddev_ts = 0;
     int64_t repetitions = 0;
@@ -33,10 +58,11 @@ struct Filters {
 
 struct Dataset {
     std::vector<Record> records;   // every status; analyses use the ok ones
+    // The distinct parameter values the records point to.
+    std::shared_ptr<std::unordered_set<std::string>> values = std::make_shared<std::unordered_set<std::string>>();
 };
 
-// The parameters a report can compare or filter on: the results' own columns, plus the run's build commit
-// and host.
+// parameter_list as strings.
 const std::vector<std::string>& parameter_names();
 
 // Throws UsageError for an unknown parameter in the filters, naming the known ones.

@@ -65,8 +65,10 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
                 for (const auto& r : m.data.records) {
                     if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at(compare) != value) continue;
                     std::string label;
-                    for (const auto& [name, v] : r.params)
-                        if (name != compare && name != "build_commit" && name != "hostname" && name != "mode") label += v + "/";
+                    r.params.for_each([&](std::string_view name, const std::string& v) {
+                        if (name != compare && name != "build_commit" && name != "hostname" && name != "mode")
+                            label.append(v).append("/");
+                    });
                     const size_t x = labels.emplace(label, labels.size()).first->second;
                     by_value[value][label] = r.avg_ts;
                     dat << x << " p" << r.params.at("n_prompt") << "n" << r.params.at("n_gen") << " "

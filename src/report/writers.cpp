@@ -126,7 +126,9 @@ std::string json_report(const ReportModel& m) {
         latencies.push_back({{"model", l.model}, {"value", l.value}, {"points", l.points}, {"ttft_ms", l.ttft_ms},
                              {"itl_p50_ms", l.itl_p50_ms}, {"itl_p90_ms", l.itl_p90_ms}, {"itl_p99_ms", l.itl_p99_ms}});
     auto point = [&](const analysis::Record* r) {
-        return json{{"model", r->model}, {"metric", r->metric}, {"status", r->status}, {"parameters", r->params},
+        json parameters = json::object();
+        r->params.for_each([&](std::string_view name, const std::string& value) { parameters[std::string(name)] = value; });
+        return json{{"model", r->model}, {"metric", r->metric}, {"status", r->status}, {"parameters", parameters},
                     {"cv_percent", r->cv_percent()}};
     };
     for (const auto* r : m.not_ok) not_ok.push_back(point(r));
