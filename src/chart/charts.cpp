@@ -54,14 +54,16 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
     const std::string& compare = m.compare;
 
     // Per model x metric: every point with its repetitions' sd, one series per value; then the matched pairs.
+    // Beyond max_points points a chart shows every k-th, and says so: a scatter of a million points is a
+    // blot, and its SVG would be hundreds of megabytes.
+    constexpr size_t max_points = 2000;
     for (const auto& model : m.models)
         for (const auto& metric : m.metrics) {
             const std::string stem = file_stem(fmt::format("{}_{}_{}_comparison", model, metric, compare));
-            std::ostringstream dat;
             std::map<std::string, std::unordered_map<std::string, double>> by_value;   // value -> point -> t/s
             std::unordered_map<std::string, size_t> labels;   // point (every other parameter) -> x position
-            for (const auto& value : m.values) {
-                dat << "# " << compare << " = " << value << "\n# index label n_prompt n_gen avg_ts sd_ts\n";
+            std::map<std::string, std::vector<std::pair<size_t, const analysis::Record*>>> rows;
+            for (const auto& value : m.values)
                 for (const auto& r : m.data.records) {
                     if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at(compare) != value) continue;
                     std::string label;
@@ -71,25 +73,36 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
                     });
                     const size_t x = labels.emplace(label, labels.size()).first->second;
                     by_value[value][label] = r.avg_ts;
-                    dat << x << " p" << r.params.at("n_prompt") << "n" << r.params.at("n_gen") << " "
-                        << r.params.at("n_prompt") << " " << r.params.at("n_gen") << " " << r.avg_ts << " " << r.stddev_ts
-                        << "\n";
+                    rows[value].emplace_back(x, &r);
                 }
+            if (labels.empty()) continue;
+            const size_t stride = (labels.size() + max_points - 1) / max_points;
+            std::ostringstream dat;
+            for (const auto& value : m.values) {
+                dat << "# " << compare << " = " << value << "\n# index label n_prompt n_gen avg_ts sd_ts\n";
+                for (const auto& [x, r] : rows[value])
+                    if (x % stride == 0)
+                        dat << x << " p" << r->params.at("n_prompt") << "n" << r->params.at("n_gen") << " "
+                            << r->params.at("n_prompt") << " " << r->params.at("n_gen") << " " << r->avg_ts << " "
+                            << r->stddev_ts << "\n";
                 dat << "\n\n";
             }
-            if (labels.empty()) continue;
             // The pairs: baseline (first value) against each other value.
             dat << "# pairs: baseline_ts value_ts value\n";
             const std::string& base = m.values.front();
             for (size_t v = 1; v < m.values.size(); ++v) {
                 for (const auto& [label, ts] : by_value[base])
-                    if (by_value[m.values[v]].count(label))
+                    if (labels[label] % stride == 0 && by_value[m.values[v]].count(label))
                         dat << ts << " " << by_value[m.values[v]][label] << " " << m.values[v] << "\n";
             }
             out.files[stem + ".dat"] = dat.str();
 
+            const std::string sampled =
+                stride <= 1 ? std::string()
+                : zh        ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, labels.size())
+                            : fmt::format(" (every {}th of {} points)", stride, labels.size());
             std::string plot = "set multiplot layout 1,2 title " +
-                               quoted(fmt::format("{} {} — {}", model, metric, compare)) + "\n";
+                               quoted(fmt::format("{} {} — {}{}", model, metric, compare, sampled)) + "\n";
             plot += "set grid\nset key top left\nset xlabel " + quoted(zh ? "数据点" : "point") +
                     "\nset ylabel \"tokens/s\"\n";
             plot += "set offsets 0.5, 0.5, 0, 0\nplot ";
