@@ -51,6 +51,10 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     store::Statement s(store.db(), "SELECT " + columns + " FROM results AS r JOIN runs ON runs.id = r.run_id "
                                                          "ORDER BY r.id");
     Dataset data;
+    {
+        store::Statement count(store.db(), "SELECT count(*) FROM results");
+        if (count.step()) data.records.reserve(static_cast<size_t>(count.column_int(0)));
+    }
     while (s.step()) {
         Record record;
         record.model = std::filesystem::path(s.column_text(0)).filename().string();

@@ -89,20 +89,6 @@ Table latency_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
-Table raw_csv_table(const ReportModel& m) {
-    std::vector<std::string> header = {"model", "metric", "status"};
-    for (const auto& p : analysis::parameter_names()) header.push_back(p);
-    header.insert(header.end(), {"avg_ts", "stddev_ts", "cv_percent", "repetitions"});
-    Table t(header);
-    for (const auto& r : m.data.records) {
-        std::vector<std::string> row = {r.model, r.metric, r.status};
-        for (const auto& p : analysis::parameter_names()) row.push_back(r.params.at(p));
-        row.insert(row.end(), {full(r.avg_ts), full(r.stddev_ts), full(r.cv_percent()), std::to_string(r.repetitions)});
-        t.add(std::move(row));
-    }
-    return t;
-}
-
 Table summary_csv_table(const ReportModel& m) {
     Table t({"model", "metric", m.compare, "points", "mean_ts", "sd_ts", "min_ts", "max_ts", "median_ts",
              "mean_cv_percent", "max_cv_percent", "n_prompt_min", "n_prompt_max", "n_gen_min", "n_gen_max", "not_ok"});

@@ -33,7 +33,6 @@ Table loads_table(const ReportModel& m, const Strings& s);
 Table latency_table(const ReportModel& m, const Strings& s);
 
 // For programs (stable English column names, full precision).
-Table raw_csv_table(const ReportModel& m);
 Table summary_csv_table(const ReportModel& m);
 Table difference_csv_table(const ReportModel& m);
 

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 namespace llmsweep::report {
@@ -46,6 +47,19 @@ std::string to_csv(const Table& table) {
     };
     line(table.header());
     for (const auto& row : table.rows()) line(row);
+    return out;
+}
+
+std::string raw_csv(const ReportModel& m) {
+    std::string out = "model,metric,status";
+    for (const auto& p : analysis::parameter_names()) out += "," + p;
+    out += ",avg_ts,stddev_ts,cv_percent,repetitions\r\n";
+    for (const auto& r : m.data.records) {
+        out += csv_field(r.model) + "," + csv_field(r.metric) + "," + csv_field(r.status);
+        r.params.for_each([&](std::string_view, const std::string& value) { out += "," + csv_field(value); });
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{}\r\n", r.avg_ts, r.stddev_ts, r.cv_percent(),
+                       r.repetitions);
+    }
     return out;
 }
 
@@ -156,7 +170,7 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
         if (format == "md") {
             files["report.md"] = markdown_report(m, language, charts);
         } else if (format == "csv") {
-            files["raw.csv"] = to_csv(raw_csv_table(m));
+            files["raw.csv"] = raw_csv(m);
             files["summary.csv"] = to_csv(summary_csv_table(m));
             files["difference.csv"] = to_csv(difference_csv_table(m));
         } else if (format == "json") {

@@ -17,6 +17,9 @@ class Table;
 // RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
 std::string to_csv(const Table& table);
 std::string to_markdown(const Table& table);
+// raw.csv: every result with every parameter, written row by row (a million results are not first held as
+// a table of strings).
+std::string raw_csv(const ReportModel& model);
 
 std::string render_markdown(const Document& document);
 std::string markdown_report(const ReportModel& model, std::string_view language, const ChartLinks& charts = {});
