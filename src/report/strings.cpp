@@ -34,7 +34,7 @@ constexpr Strings english{
     .differences = "Differences",
     .differences_intro = "Each value is compared with the baseline on points matched on every other parameter. "
                          "Difference: mean of (value - baseline) / baseline over the pairs, with its 95 % "
-                         "bootstrap interval; p-values of the Wilcoxon signed-rank and paired t tests, the "
+                         "percentile bootstrap interval (2,000 resamples; at least 400 for very many pairs); p-values of the Wilcoxon signed-rank and paired t tests, the "
                          "Wilcoxon p adjusted by Holm's method across all comparisons of this report. The "
                          "verdict needs an adjusted p below 0.05 and an interval that excludes 0.",
     .baseline = "Baseline",
@@ -127,7 +127,7 @@ constexpr Strings chinese{
     .not_ok = "未成功",
     .differences = "差异分析",
     .differences_intro = "每个取值与基准值在其余参数完全相同的配对数据点上比较。差异: 各配对 (取值 - 基准) / 基准 的平均值, "
-                         "附 95% bootstrap 置信区间; Wilcoxon 符号秩检验与配对 t 检验的 p 值, Wilcoxon p 值经 Holm "
+                         "附 95% 百分位 bootstrap 置信区间 (2000 次重抽样, 配对极多时至少 400 次); Wilcoxon 符号秩检验与配对 t 检验的 p 值, Wilcoxon p 值经 Holm "
                          "方法对本报告全部比较进行校正。只有校正后 p < 0.05 且置信区间不含 0 时才下结论。",
     .baseline = "基准",
     .pairs = "配对数",
