@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Report throughput: a generated database of N results (default 1,000,000; two models, load_mode none/mmap,
 # pp and tg, 5 samples each), then `llmsweep report` on it, all formats with charts: wall time and peak RSS.
-# Target: at most 20 s and 1 GiB for 1,000,000 results on 2 cores.
+# Target: at most 20 s and 1 GiB for 1,000,000 results on 2 cores. Then the same tables and charts with
+# pandas + matplotlib (bench/pandas_report.py), for the ratio.
 #
 #   bench/report.sh [RESULTS]
 set -euo pipefail
@@ -17,3 +18,12 @@ echo "database: $(du -m "$work/bench.db" | cut -f1) MiB"
 /usr/bin/time -f "report, all formats with charts: %e s wall, %M KiB peak RSS" \
     "$root/build/src/llmsweep" report --db "$work/bench.db" --out "$work/report" --lang en >/dev/null
 echo "report folder: $(du -m "$work/report" | cut -f1) MiB"
+
+# The baseline: the same tables and charts with pandas + matplotlib (Debian's python3-pandas, python3-scipy,
+# python3-matplotlib), where they are installed.
+if /usr/bin/python3 -c "import pandas, scipy, matplotlib" 2>/dev/null; then
+    /usr/bin/time -f "pandas + matplotlib, same tables and charts: %e s wall, %M KiB peak RSS" \
+        /usr/bin/python3 "$root/bench/pandas_report.py" "$work/bench.db" "$work/pandas" >/dev/null
+else
+    echo "pandas + matplotlib baseline skipped: apt-get install python3-pandas python3-scipy python3-matplotlib"
+fi
