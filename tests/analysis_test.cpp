@@ -72,6 +72,12 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"load_mode", "n_prompt", "n_gen"}));
 }
 
+TEST_F(AnalysisTest, LoadModeNoneComesFirstWhateverTheOrderOfTheData) {
+    add("a.gguf", "pp", "mmap", 64, 32, 440.0);
+    add("a.gguf", "pp", "none", 64, 32, 400.0);
+    EXPECT_EQ(values_of(load_dataset(store, {}), "load_mode"), (std::vector<std::string>{"none", "mmap"}));
+}
+
 TEST_F(AnalysisTest, FiltersSelectRecords) {
     fill();
     EXPECT_EQ(load_dataset(store, {.model = "b.gguf"}).records.size(), 8u);

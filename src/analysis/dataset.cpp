@@ -88,6 +88,20 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         const std::string& value = r.params.at(parameter);
         if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
     }
+    // Settings with a natural order put the "off" or default state first, so that it is the baseline.
+    static const std::map<std::string, std::vector<std::string>> natural = {
+        {"load_mode", {"none", "mmap", "mlock", "dio"}},
+        {"cache_state", {"warm", "cold"}},
+        {"flash_attn", {"off", "on", "auto"}},
+        {"mode", {"request", "split"}}};
+    if (const auto order = natural.find(parameter); order != natural.end()) {
+        auto rank = [&](const std::string& v) {
+            return std::find(order->second.begin(), order->second.end(), v) - order->second.begin();
+        };
+        std::stable_sort(values.begin(), values.end(),
+                         [&](const std::string& x, const std::string& y) { return rank(x) < rank(y); });
+        return values;
+    }
     double a = 0, b = 0;
     if (std::all_of(values.begin(), values.end(), [&](const std::string& v) { return is_number(v, a); }))
         std::sort(values.begin(), values.end(), [&](const std::string& x, const std::string& y) {

@@ -85,7 +85,8 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
 
 // Parameters with more than one value among the ok records, in parameter_names() order.
 std::vector<std::string> varying_parameters(const Dataset& data);
-// The distinct values of a parameter among the ok records, numbers in numeric order, text in first-seen order.
+// The distinct values of a parameter among the ok records: settings with a natural order in it (load_mode
+// none first, cache_state warm first, flash_attn off first), numbers in numeric order, other text as first seen.
 std::vector<std::string> values_of(const Dataset& data, const std::string& parameter);
 
 } // namespace llmsweep::analysis
