@@ -91,14 +91,16 @@ std::optional<Store::RunRef> Store::latest_run(const std::string& spec_key) {
     return run;
 }
 
-int64_t Store::insert_run(const Row& row) {
-    const Table& t = table("runs");
+int64_t Store::insert(std::string_view table_name, const Row& row) {
+    const Table& t = table(table_name);
     check_row(t, row);
     Statement& s = statement(insert_sql(t));
     for (const auto& [name, value] : row) s.bind(name, value);
     s.run();
     return db_.last_insert_id();
 }
+
+int64_t Store::insert_run(const Row& row) { return insert("runs", row); }
 
 void Store::update(std::string_view table_name, int64_t id, const Row& row) {
     const Table& t = table(table_name);
@@ -113,14 +115,7 @@ void Store::update(std::string_view table_name, int64_t id, const Row& row) {
 
 void Store::update_run(int64_t run_id, const Row& row) { update("runs", run_id, row); }
 
-int64_t Store::insert_load(const Row& row) {
-    const Table& t = table("loads");
-    check_row(t, row);
-    Statement& s = statement(insert_sql(t));
-    for (const auto& [name, value] : row) s.bind(name, value);
-    s.run();
-    return db_.last_insert_id();
-}
+int64_t Store::insert_load(const Row& row) { return insert("loads", row); }
 
 void Store::update_load(int64_t load_id, const Row& row) { update("loads", load_id, row); }
 
@@ -133,25 +128,15 @@ int64_t Store::ensure_result(int64_t run_id, const std::string& point_key, const
         return id;
     }
     find.reset();
-    const Table& t = table("results");
-    check_row(t, row);
-    Statement& insert = statement(insert_sql(t));
-    for (const auto& [name, value] : row) insert.bind(name, value);
-    insert.bind("run_id", run_id).bind("point_key", point_key).bind("metric", metric);
-    insert.bind("status", std::string("running")).bind("repetitions", int64_t{0});
-    insert.run();
-    return db_.last_insert_id();
+    Row full = row;
+    full.insert(full.end(), {{"run_id", run_id}, {"point_key", point_key}, {"metric", metric},
+                             {"status", std::string("running")}, {"repetitions", int64_t{0}}});
+    return insert("results", full);
 }
 
 void Store::update_result(int64_t result_id, const Row& row) { update("results", result_id, row); }
 
-void Store::insert_sample(const Row& row) {
-    const Table& t = table("samples");
-    check_row(t, row);
-    Statement& s = statement(insert_sql(t));
-    for (const auto& [name, value] : row) s.bind(name, value);
-    s.run();
-}
+void Store::insert_sample(const Row& row) { insert("samples", row); }
 
 void Store::summarize_result(int64_t result_id, const std::string& status, const std::string& test_time) {
     Statement& read = statement("SELECT ns, ts, ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms FROM samples "
