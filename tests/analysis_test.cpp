@@ -17,24 +17,14 @@ using store::Row;
 class AnalysisTest : public ::testing::Test {
 protected:
     AnalysisTest() : store((dir / "a.db").string()) {
-        run_id = store.insert_run({{"spec_key", std::string("k")}, {"status", std::string("finished")},
-                                   {"started_at", store::utc_now()}, {"mode", std::string("request")},
-                                   {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
-                                   {"repetitions", int64_t{3}}, {"warmup", int64_t{1}},
-                                   {"spec_json", std::string("{}")}, {"llmsweep_version", std::string("t")},
-                                   {"build_commit", std::string("abc")}, {"hostname", std::string("h")}});
+        run_id = test::insert_test_run(store);
     }
 
     void add(const std::string& model, const std::string& metric, const std::string& load_mode, int64_t n_prompt,
              int64_t n_gen, double ts, const std::string& status = "ok") {
         const std::string key = model + load_mode + std::to_string(n_prompt) + "/" + std::to_string(n_gen);
-        const int64_t id = store.ensure_result(
-            run_id, key, metric,
-            {{"model_filename", "/models/" + model}, {"load_mode", load_mode}, {"cache_state", std::string("warm")},
-             {"n_gpu_layers", int64_t{0}}, {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}},
-             {"n_ubatch", int64_t{512}}, {"type_k", std::string("f16")}, {"type_v", std::string("f16")},
-             {"flash_attn", std::string("auto")}, {"n_prompt", n_prompt}, {"n_gen", n_gen},
-             {"n_depth", int64_t{0}}, {"mode", std::string("request")}});
+        const int64_t id =
+            store.ensure_result(run_id, key, metric, test::point_row("/models/" + model, load_mode, n_prompt, n_gen));
         store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.02}, {"repetitions", int64_t{3}},
                                  {"status", status}});
     }

@@ -16,17 +16,8 @@ using test::shell_quote;
 using test::TempDir;
 namespace fs = std::filesystem;
 
-size_t entries_in(const fs::path& dir) {
-    return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
-
-// One line on stderr that starts with the tool's name, and nothing on stdout.
-void expect_one_line_error(const test::CommandResult& r, const std::string& must_mention) {
-    EXPECT_NE(r.exit_code, 0);
-    EXPECT_EQ(r.err.rfind("llmsweep: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
-}
+using test::entries_in;
+using test::expect_one_line_error;
 
 TEST(Cli, VersionFlagNamesLlamaCppCommit) {
     const auto r = run_llmsweep("--version");

@@ -24,24 +24,14 @@ class ReportTest : public ::testing::Test {
 protected:
     ReportTest() : db_path((dir / "r.db").string()) {
         store::Store store(db_path);
-        const int64_t run = store.insert_run(
-            {{"spec_key", std::string("k")}, {"status", std::string("finished")}, {"started_at", store::utc_now()},
-             {"mode", std::string("request")}, {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
-             {"repetitions", int64_t{3}}, {"warmup", int64_t{1}}, {"spec_json", std::string("{}")},
-             {"llmsweep_version", std::string("t")}, {"build_commit", std::string("abc")}});
+        const int64_t run = test::insert_test_run(store);
         int i = 0;
         for (const std::string model : {"plain.gguf", "odd, \"name\".gguf"})
             for (const std::string metric : {"pp", "tg"})
                 for (const std::string mode : {"none", "mmap"})
                     for (int64_t p = 32; p <= 512; p += 32) {
-                        const int64_t id = store.ensure_result(
-                            run, model + mode + std::to_string(p), metric,
-                            {{"model_filename", "/m/" + model}, {"load_mode", mode},
-                             {"cache_state", std::string("warm")}, {"n_gpu_layers", int64_t{0}},
-                             {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}}, {"n_ubatch", int64_t{512}},
-                             {"type_k", std::string("f16")}, {"type_v", std::string("f16")},
-                             {"flash_attn", std::string("auto")}, {"n_prompt", p}, {"n_gen", int64_t{32}},
-                             {"n_depth", int64_t{0}}, {"mode", std::string("request")}});
+                        const int64_t id = store.ensure_result(run, model + mode + std::to_string(p), metric,
+                                                               test::point_row("/m/" + model, mode, p, 32));
                         const double ts = (metric == "pp" ? 400.0 : 50.0) * (mode == "mmap" ? 1.1 : 1.0) *
                                           (1.0 + 0.003 * ((i++ * 7) % 5));
                         store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.01},

@@ -51,9 +51,7 @@ TempDir* RunTest::models_ = nullptr;
 
 void expect_usage_error(const test::CommandResult& r, const std::string& must_mention) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(r.err.rfind("llmsweep: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
+    test::expect_one_line_error(r, must_mention);
 }
 
 TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {

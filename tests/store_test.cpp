@@ -95,22 +95,9 @@ TEST(Store, RefusesAFileThatIsNotADatabase) {
 class StoreWithRun : public ::testing::Test {
 protected:
     StoreWithRun() : store((dir / "s.db").string()) {
-        run_id = store.insert_run({{"spec_key", std::string("k")}, {"status", std::string("running")},
-                                   {"started_at", utc_now()}, {"mode", std::string("request")},
-                                   {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
-                                   {"repetitions", int64_t{3}}, {"warmup", int64_t{1}},
-                                   {"spec_json", std::string("{}")}, {"llmsweep_version", std::string("t")},
-                                   {"build_commit", std::string("abc")}});
+        run_id = test::insert_test_run(store, "running");
     }
-    Row point() const {
-        return {{"model_filename", std::string("m.gguf")}, {"load_mode", std::string("mmap")},
-                {"cache_state", std::string("warm")},      {"n_gpu_layers", int64_t{0}},
-                {"n_threads", int64_t{2}},                 {"n_batch", int64_t{2048}},
-                {"n_ubatch", int64_t{512}},                {"type_k", std::string("f16")},
-                {"type_v", std::string("f16")},            {"flash_attn", std::string("auto")},
-                {"n_prompt", int64_t{64}},                 {"n_gen", int64_t{32}},
-                {"n_depth", int64_t{0}},                   {"mode", std::string("request")}};
-    }
+    Row point() const { return test::point_row("m.gguf", "mmap", 64, 32); }
     TempDir dir;
     Store store;
     int64_t run_id = 0;

@@ -18,9 +18,7 @@ SynthOptions tiny(std::string_view type = "q8_0", uint64_t seed = 7) {
                         .weight_type = &find_weight_type(type), .seed = seed};
 }
 
-size_t entries_in(const fs::path& dir) {
-    return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
+using test::entries_in;
 
 class WrittenModel : public ::testing::TestWithParam<std::string> {};
 

@@ -1,5 +1,8 @@
 #include "test_support.hpp"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -48,6 +51,35 @@ CommandResult run_shell(const std::string& command) {
 
 CommandResult run_llmsweep(const std::string& arguments) {
     return run_shell(shell_quote(LLMSWEEP_BINARY) + " " + arguments);
+}
+
+size_t entries_in(const std::filesystem::path& dir) {
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir),
+                                             std::filesystem::directory_iterator()));
+}
+
+void expect_one_line_error(const CommandResult& r, const std::string& must_mention) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.err.rfind("llmsweep: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
+}
+
+int64_t insert_test_run(store::Store& store, const std::string& status) {
+    return store.insert_run({{"spec_key", std::string("k")}, {"status", status}, {"started_at", store::utc_now()},
+                             {"mode", std::string("request")}, {"sweep_order", std::string("rounds")},
+                             {"seed", int64_t{1}}, {"repetitions", int64_t{3}}, {"warmup", int64_t{1}},
+                             {"spec_json", std::string("{}")}, {"llmsweep_version", std::string("t")},
+                             {"build_commit", std::string("abc")}, {"hostname", std::string("h")}});
+}
+
+store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt,
+                     int64_t n_gen) {
+    return {{"model_filename", model_filename}, {"load_mode", load_mode}, {"cache_state", std::string("warm")},
+            {"n_gpu_layers", int64_t{0}},       {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}},
+            {"n_ubatch", int64_t{512}},         {"type_k", std::string("f16")}, {"type_v", std::string("f16")},
+            {"flash_attn", std::string("auto")}, {"n_prompt", n_prompt},    {"n_gen", n_gen},
+            {"n_depth", int64_t{0}},            {"mode", std::string("request")}};
 }
 
 } // namespace llmsweep::test

@@ -1,6 +1,8 @@
 #pragma once
 // Shared fixtures for the tests: temporary folders and running the real llmsweep binary.
 
+#include "store/store.hpp"
+
 #include <filesystem>
 #include <string>
 
@@ -34,5 +36,18 @@ CommandResult run_llmsweep(const std::string& arguments);
 
 std::string read_file(const std::filesystem::path& path);
 std::string shell_quote(const std::string& text);
+
+// How many entries a folder has (a failed write must leave none behind).
+size_t entries_in(const std::filesystem::path& dir);
+
+// One line on stderr that starts with the tool's name and mentions `must_mention`; a non-zero exit.
+void expect_one_line_error(const CommandResult& r, const std::string& must_mention);
+
+// A run row with every required column, for tests that write results through the store.
+int64_t insert_test_run(store::Store& store, const std::string& status = "finished");
+
+// A result's point columns: the given model, load mode and sizes, defaults for every other parameter.
+store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt,
+                     int64_t n_gen);
 
 } // namespace llmsweep::test
