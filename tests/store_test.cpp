@@ -149,7 +149,7 @@ TEST_F(StoreWithRun, UnknownColumnIsAnInternalError) {
     EXPECT_THROW(store.update_run(run_id, {{"no_such_column", int64_t{1}}}), Error);
 }
 
-TEST_F(StoreWithRun, LlamaBenchViewHasLlamaBenchsColumns) {
+TEST_F(StoreWithRun, LlamaBenchTableHasLlamaBenchsColumns) {
     // llama-bench's test table columns (tools/llama-bench/llama-bench.cpp, get_fields()) at the pinned commit.
     const std::vector<std::string> expected = {
         "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
@@ -157,14 +157,64 @@ TEST_F(StoreWithRun, LlamaBenchViewHasLlamaBenchsColumns) {
         "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
         "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
         "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
-        "avg_ns", "stddev_ns", "avg_ts", "stddev_ts"};
+        "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "result_id"};
     Statement s(store.db(), "SELECT name FROM pragma_table_info('llama_bench')");
     std::vector<std::string> columns;
     while (s.step()) columns.push_back(s.column_text(0));
     EXPECT_EQ(columns, expected);
 }
 
-TEST_F(StoreWithRun, LlamaBenchViewMapsRequestModeToLlamaBenchTests) {
+TEST_F(StoreWithRun, LlamaBenchTableFollowsTheResults) {
+    const int64_t pp = store.ensure_result(run_id, "p1", "pp", point());
+    auto rows = [&] {
+        Statement s(store.db(), "SELECT count(*), max(avg_ns) FROM llama_bench");
+        s.step();
+        return std::make_pair(s.column_int(0), s.column_int(1));
+    };
+    EXPECT_EQ(rows().first, 0) << "a running result is not a llama-bench test yet";
+    store.insert_sample({{"result_id", pp}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 5.0}});
+    store.summarize_result(pp, "ok", utc_now());
+    EXPECT_EQ(rows(), std::make_pair(int64_t{1}, int64_t{1000}));
+    store.insert_sample({{"result_id", pp}, {"repetition", int64_t{1}}, {"ns", int64_t{3000}}, {"ts", 5.0}});
+    store.summarize_result(pp, "ok", utc_now());
+    EXPECT_EQ(rows(), std::make_pair(int64_t{1}, int64_t{2000})) << "updated, not duplicated";
+    store.update_run(run_id, {{"build_commit", std::string("fedcba9")}});
+    Statement commit(store.db(), "SELECT build_commit FROM llama_bench");
+    ASSERT_TRUE(commit.step());
+    EXPECT_EQ(commit.column_text(0), "fedcba9");
+    commit.reset();
+    store.summarize_result(pp, "failed", utc_now());
+    EXPECT_EQ(rows().first, 0);
+}
+
+TEST(Store, MigratesASchemaVersion1Database) {
+    TempDir dir;
+    const std::string path = (dir / "v1.db").string();
+    {
+        Database db(path, true);
+        db.exec(test::read_file(std::filesystem::path(LLMSWEEP_SOURCE_DIR) / "tests/fixtures/schema_v1.sql"));
+    }
+    Store store(path);
+    auto one = [&](const std::string& sql) {
+        Statement s(store.db(), sql);
+        EXPECT_TRUE(s.step()) << sql;
+        return s.column_text(0);
+    };
+    EXPECT_EQ(one("SELECT user_version FROM pragma_user_version"), std::to_string(schema_version));
+    EXPECT_EQ(one("SELECT type FROM sqlite_schema WHERE name = 'llama_bench'"), "table");
+    EXPECT_EQ(one("SELECT count(*) FROM results"), "2");
+    EXPECT_EQ(one("SELECT count(*) FROM llama_bench"), "2") << "filled from the results kept";
+    EXPECT_EQ(one("SELECT group_concat(DISTINCT source) FROM runs"), "run");
+    EXPECT_EQ(one("SELECT count(*) FROM samples"), one("SELECT count(*) FROM samples WHERE result_id <= 2"));
+    // New writes keep the table current.
+    const int64_t run = test::insert_test_run(store, "running");
+    const int64_t id = store.ensure_result(run, "k", "tg", test::point_row("m.gguf", "mmap", 64, 32));
+    store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 5.0}});
+    store.summarize_result(id, "ok", utc_now());
+    EXPECT_EQ(one("SELECT count(*) FROM llama_bench"), "3");
+}
+
+TEST_F(StoreWithRun, LlamaBenchTableMapsRequestModeToLlamaBenchTests) {
     const int64_t pp = store.ensure_result(run_id, "p1", "pp", point());
     const int64_t tg = store.ensure_result(run_id, "p1", "tg", point());
     for (int64_t id : {pp, tg}) {

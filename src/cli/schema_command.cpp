@@ -14,7 +14,7 @@ Command add_schema_command(CLI::App& app) {
     return {sub, [sql] {
                 if (!*sql) return fmt::print("{}", store::schema_markdown());
                 for (const auto& table : store::tables()) fmt::print("{};\n\n", store::create_table_sql(table));
-                fmt::print("{};\n", store::llama_bench_view_sql());
+                for (const auto& trigger : store::llama_bench_trigger_sql()) fmt::print("{};\n\n", trigger);
             }};
 }
 

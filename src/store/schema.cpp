@@ -36,6 +36,9 @@ const std::vector<Table> all_tables = {
          {"memory_bytes", integer, "Installed memory."},
          {"os", text, "Operating system and kernel."},
          {"hostname", text, "Host name."},
+         {"source", text, "`run` for a sweep; `import` for results read from a llama-bench file.", "", 2},
+         {"source_file", text, "Imports: the file as given.", "", 2},
+         {"source_sha256", text, "Imports: SHA-256 of the file's content; a file already imported is skipped.", "", 2},
      }},
     {"loads",
      "One model load in a worker process: what it cost, for every load mode and cache state.",
@@ -64,13 +67,13 @@ const std::vector<Table> all_tables = {
          {"id", integer, "Result id.", "PRIMARY KEY"},
          {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
          {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
-         {"metric", text, "`pp` (prompt processing) or `tg` (token generation).", "NOT NULL"},
+         {"metric", text, "`pp` (prompt processing), `tg` (token generation) or, imported, `pg` (llama-bench's -pg).", "NOT NULL"},
          {"model_filename", text, "Model file path as given.", "NOT NULL"},
          {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
          {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
          {"model_n_params", integer, "Parameters."},
-         {"load_mode", text, "`mmap`, `none`, `mlock` or `dio`.", "NOT NULL"},
-         {"cache_state", text, "`warm` or `cold`.", "NOT NULL"},
+         {"load_mode", text, "`mmap`, `none`, `mlock` or `dio` (imports: as llama-bench wrote it, e.g. `auto`).", "NOT NULL"},
+         {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
          {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "NOT NULL"},
          {"n_threads", integer, "CPU threads.", "NOT NULL"},
          {"n_batch", integer, "Logical batch size.", "NOT NULL"},
@@ -94,6 +97,7 @@ const std::vector<Table> all_tables = {
          {"status", text, "`running` (repetitions pending), `ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
          {"error", text, "Why the point failed."},
          {"test_time", text, "UTC time of the last repetition, ISO 8601."},
+         {"llama_bench_json", text, "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},
      },
      "UNIQUE (run_id, point_key, metric)"},
     {"samples",
@@ -111,9 +115,62 @@ const std::vector<Table> all_tables = {
          {"itl_p99_ms", real, "Request mode, tg: 99th percentile inter-token latency, ms."},
      },
      "UNIQUE (result_id, repetition)"},
+    {"llama_bench",
+     "The `ok` results under llama-bench's own SQL table and column names, kept current by triggers, so that "
+     "tools written for llama-bench databases (llama.cpp's `scripts/compare-llama-bench.py`) read llmsweep's. "
+     "In request mode a `pp` row has `n_gen = 0` and a `tg` row has `n_prompt = 0` and `n_depth` = depth + "
+     "prompt, as llama-bench would report the same work. Settings llmsweep does not sweep carry llama-bench's "
+     "defaults, or for imports the values the file had.",
+     {
+         {"build_commit", text, "llama.cpp commit.", "", 2, "runs.build_commit"},
+         {"build_number", integer, "llama.cpp build number.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.build_number'), 0)"},
+         {"cpu_info", text, "CPU model.", "", 2, "runs.cpu_info"},
+         {"gpu_info", text, "GPU devices.", "", 2, "COALESCE(runs.gpu_info, '')"},
+         {"backends", text, "ggml backends.", "", 2, "runs.backends"},
+         {"model_filename", text, "Model file path.", "", 2, "r.model_filename"},
+         {"model_type", text, "llama.cpp's description of the model.", "", 2, "r.model_type"},
+         {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
+         {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
+         {"n_batch", integer, "Logical batch size.", "", 2, "r.n_batch"},
+         {"n_ubatch", integer, "Physical batch size.", "", 2, "r.n_ubatch"},
+         {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
+         {"cpu_mask", text, "CPU affinity mask.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.cpu_mask'), '0x0')"},
+         {"cpu_strict", integer, "Strict CPU placement.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.cpu_strict'), 0)"},
+         {"poll", integer, "Polling level.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.poll'), 50)"},
+         {"type_k", text, "KV cache type of K.", "", 2, "r.type_k"},
+         {"type_v", text, "KV cache type of V.", "", 2, "r.type_v"},
+         {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "", 2, "r.n_gpu_layers"},
+         {"n_cpu_moe", integer, "MoE layers kept on the CPU.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.n_cpu_moe'), 0)"},
+         {"split_mode", text, "How the model is split over GPUs.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.split_mode'), 'layer')"},
+         {"main_gpu", integer, "Main GPU.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.main_gpu'), 0)"},
+         {"no_kv_offload", integer, "KV cache kept off the GPU.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.no_kv_offload'), 0)"},
+         {"flash_attn", integer, "Flash attention: 1 on, 0 off, -1 auto.", "", 2, "CASE r.flash_attn WHEN 'on' THEN 1 WHEN 'off' THEN 0 ELSE -1 END"},
+         {"devices", text, "Devices used.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.devices'), 'auto')"},
+         {"tensor_split", text, "Tensor split over GPUs.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.tensor_split'), '0.00')"},
+         {"tensor_buft_overrides", text, "Tensor buffer type overrides.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.tensor_buft_overrides'), 'none')"},
+         {"load_mode", text, "How the model file was read.", "", 2, "r.load_mode"},
+         {"lazy_mode", text, "Lazy loading mode.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.lazy_mode'), 'auto')"},
+         {"embeddings", integer, "Embeddings mode.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.embeddings'), 0)"},
+         {"no_op_offload", integer, "Host tensor op offload disabled.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.no_op_offload'), 0)"},
+         {"no_host", integer, "Host buffer type disabled.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.no_host'), 0)"},
+         {"fit_target", integer, "Memory fitting target.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.fit_target'), 0)"},
+         {"fit_min_ctx", integer, "Memory fitting minimum context.", "", 2, "COALESCE(json_extract(r.llama_bench_json, '$.fit_min_ctx'), 0)"},
+         {"n_prompt", integer, "Prompt tokens of the test.", "", 2, "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
+         {"n_gen", integer, "Generated tokens of the test.", "", 2, "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
+         {"n_depth", integer, "Tokens in the context before the test.", "", 2,
+          "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END"},
+         {"test_time", text, "UTC time of the test.", "", 2, "r.test_time"},
+         {"avg_ns", integer, "Mean time, ns.", "", 2, "CAST(r.avg_ns AS INTEGER)"},
+         {"stddev_ns", integer, "Standard deviation of the time, ns.", "", 2, "CAST(r.stddev_ns AS INTEGER)"},
+         {"avg_ts", real, "Mean throughput, tokens/s.", "", 2, "r.avg_ts"},
+         {"stddev_ts", real, "Standard deviation of the throughput, tokens/s.", "", 2, "r.stddev_ts"},
+         {"result_id", integer, "The result this row shows (llmsweep's own column).", "UNIQUE REFERENCES results(id)", 2, "r.id"},
+     }},
 };
 
-std::string_view type_name(SqlType type) {
+} // namespace
+
+std::string_view sql_type_name(SqlType type) {
     switch (type) {
     case integer: return "INTEGER";
     case real: return "REAL";
@@ -121,8 +178,6 @@ std::string_view type_name(SqlType type) {
     }
     return "BLOB";
 }
-
-} // namespace
 
 const std::vector<Table>& tables() { return all_tables; }
 
@@ -136,7 +191,7 @@ std::string create_table_sql(const Table& t) {
     std::string sql = fmt::format("CREATE TABLE {} (\n", t.name);
     for (size_t i = 0; i < t.columns.size(); ++i) {
         const Column& c = t.columns[i];
-        sql += fmt::format("    {} {}{}{}{}\n", c.name, type_name(c.type), c.constraint.empty() ? "" : " ",
+        sql += fmt::format("    {} {}{}{}{}\n", c.name, sql_type_name(c.type), c.constraint.empty() ? "" : " ",
                            c.constraint, i + 1 < t.columns.size() || !t.table_constraint.empty() ? "," : "");
     }
     if (!t.table_constraint.empty()) sql += fmt::format("    {}\n", t.table_constraint);
@@ -153,56 +208,40 @@ std::string insert_sql(const Table& t) {
     return fmt::format("INSERT INTO {} ({}) VALUES ({})", t.name, names, params);
 }
 
-std::string llama_bench_view_sql() {
-    // llama-bench's test table, one row per result. Request mode's tg ran after the prompt, so it is reported
-    // as llama-bench would report tg at that depth. Settings llmsweep does not sweep carry llama-bench's
-    // defaults for a CPU run.
-    return R"(CREATE VIEW llama_bench AS
-SELECT
-    runs.build_commit AS build_commit,
-    0 AS build_number,
-    runs.cpu_info AS cpu_info,
-    COALESCE(runs.gpu_info, '') AS gpu_info,
-    runs.backends AS backends,
-    r.model_filename AS model_filename,
-    r.model_type AS model_type,
-    r.model_size AS model_size,
-    r.model_n_params AS model_n_params,
-    r.n_batch AS n_batch,
-    r.n_ubatch AS n_ubatch,
-    r.n_threads AS n_threads,
-    '0x0' AS cpu_mask,
-    0 AS cpu_strict,
-    50 AS poll,
-    r.type_k AS type_k,
-    r.type_v AS type_v,
-    r.n_gpu_layers AS n_gpu_layers,
-    0 AS n_cpu_moe,
-    'layer' AS split_mode,
-    0 AS main_gpu,
-    0 AS no_kv_offload,
-    CASE r.flash_attn WHEN 'on' THEN 1 WHEN 'off' THEN 0 ELSE -1 END AS flash_attn,
-    'auto' AS devices,
-    '0.00' AS tensor_split,
-    'none' AS tensor_buft_overrides,
-    r.load_mode AS load_mode,
-    'auto' AS lazy_mode,
-    0 AS embeddings,
-    0 AS no_op_offload,
-    0 AS no_host,
-    0 AS fit_target,
-    0 AS fit_min_ctx,
-    CASE r.metric WHEN 'pp' THEN r.n_prompt ELSE 0 END AS n_prompt,
-    CASE r.metric WHEN 'tg' THEN r.n_gen ELSE 0 END AS n_gen,
-    CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END AS n_depth,
-    r.test_time AS test_time,
-    CAST(r.avg_ns AS INTEGER) AS avg_ns,
-    CAST(r.stddev_ns AS INTEGER) AS stddev_ns,
-    r.avg_ts AS avg_ts,
-    r.stddev_ts AS stddev_ts
-FROM results AS r JOIN runs ON runs.id = r.run_id
-WHERE r.status = 'ok')";
+namespace {
+
+// SELECT of the llama_bench rows of the ok results that `where` picks.
+std::string llama_bench_select(std::string_view where) {
+    std::string columns, expressions;
+    for (const Column& c : table("llama_bench").columns) {
+        columns += fmt::format("{}{}", columns.empty() ? "" : ", ", c.name);
+        expressions += fmt::format("{}\n    {}", expressions.empty() ? "" : ",", c.from);
+    }
+    return fmt::format("INSERT INTO llama_bench ({})\nSELECT{}\nFROM results AS r JOIN runs ON runs.id = r.run_id\n"
+                       "WHERE r.status = 'ok' AND {}",
+                       columns, expressions, where);
 }
+
+} // namespace
+
+std::vector<std::string> llama_bench_trigger_sql() {
+    return {
+        fmt::format("CREATE TRIGGER llama_bench_result_inserted AFTER INSERT ON results WHEN new.status = 'ok'\n"
+                    "BEGIN\n{};\nEND",
+                    llama_bench_select("r.id = new.id")),
+        fmt::format("CREATE TRIGGER llama_bench_result_updated AFTER UPDATE ON results\nBEGIN\n"
+                    "DELETE FROM llama_bench WHERE result_id = old.id;\n{};\nEND",
+                    llama_bench_select("r.id = new.id")),
+        "CREATE TRIGGER llama_bench_result_deleted AFTER DELETE ON results\nBEGIN\n"
+        "DELETE FROM llama_bench WHERE result_id = old.id;\nEND",
+        fmt::format("CREATE TRIGGER llama_bench_run_updated AFTER UPDATE OF build_commit, cpu_info, gpu_info, backends "
+                    "ON runs\nBEGIN\nDELETE FROM llama_bench WHERE result_id IN (SELECT id FROM results WHERE run_id = "
+                    "new.id);\n{};\nEND",
+                    llama_bench_select("r.run_id = new.id")),
+    };
+}
+
+std::string llama_bench_fill_sql() { return llama_bench_select("1"); }
 
 std::string schema_markdown() {
     std::string md = fmt::format(
@@ -213,13 +252,9 @@ std::string schema_markdown() {
         application_id, schema_version);
     for (const Table& t : all_tables) {
         md += fmt::format("\n## `{}`\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n", t.name, t.doc);
-        for (const Column& c : t.columns) md += fmt::format("| `{}` | {} | {} |\n", c.name, type_name(c.type), c.doc);
+        for (const Column& c : t.columns) md += fmt::format("| `{}` | {} | {} |\n", c.name, sql_type_name(c.type), c.doc);
         if (!t.table_constraint.empty()) md += fmt::format("\nConstraint: `{}`.\n", t.table_constraint);
     }
-    md += "\n## `llama_bench` (view)\n\n"
-          "The `ok` results under llama-bench's own SQL column names (its `test` table), so that tools written\n"
-          "for llama-bench databases read llmsweep's. In request mode a `pp` row has `n_gen = 0` and a `tg` row\n"
-          "has `n_prompt = 0` and `n_depth` = depth + prompt, as llama-bench would report the same work.\n";
     return md;
 }
 

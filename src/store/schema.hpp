@@ -15,6 +15,8 @@ struct Column {
     SqlType type;
     std::string_view doc;
     std::string_view constraint = {};  // e.g. "PRIMARY KEY", "NOT NULL REFERENCES runs(id)"
+    int since = 1;                      // the schema version that added it (migrations add it then)
+    std::string_view from = {};         // llama_bench table: the expression over results r and runs that fills it
 };
 
 struct Table {
@@ -27,16 +29,19 @@ struct Table {
 // Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".
 inline constexpr int application_id = 0x4C4C4D53;
 // The schema version written by this build (PRAGMA user_version).
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 const std::vector<Table>& tables();
 const Table& table(std::string_view name);
 
+std::string_view sql_type_name(SqlType type);
 std::string create_table_sql(const Table& table);
 // "INSERT INTO t (a, b) VALUES (:a, :b)" over every column but the integer primary key.
 std::string insert_sql(const Table& table);
-// The view with llama-bench's SQL column names over the results.
-std::string llama_bench_view_sql();
+// The triggers that keep the llama_bench table equal to the ok results under llama-bench's column names.
+std::vector<std::string> llama_bench_trigger_sql();
+// Fills the llama_bench table from the results already stored (for a migration).
+std::string llama_bench_fill_sql();
 // docs/schema.md.
 std::string schema_markdown();
 

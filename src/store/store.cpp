@@ -74,12 +74,31 @@ void Store::create_or_migrate() {
         for (const Table& t : tables()) db_.exec(create_table_sql(t));
         db_.exec("CREATE INDEX results_by_run ON results (run_id, status)");
         db_.exec("CREATE INDEX samples_by_result ON samples (result_id)");
-        db_.exec(llama_bench_view_sql());
+    } else {
+        migrate(version);
     }
-    // Migrations from version N to N+1 go here, each in this transaction.
+    for (const std::string& trigger : llama_bench_trigger_sql()) db_.exec(trigger);
     db_.exec(fmt::format("PRAGMA application_id = {}", application_id));
     db_.exec(fmt::format("PRAGMA user_version = {}", schema_version));
     tx.commit();
+}
+
+// Each step brings a database written by an older llmsweep to the next schema version, keeping every row.
+void Store::migrate(int64_t from_version) {
+    if (from_version < 2) {
+        // 1 → 2: imports (run source, llama-bench's extra fields), and llama_bench becomes a table kept by
+        // triggers instead of a view, because llama.cpp's compare-llama-bench.py lists tables only.
+        for (const Table& t : tables()) {
+            if (t.name == "llama_bench") continue;
+            for (const Column& c : t.columns)
+                if (c.since == 2)
+                    db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.name, c.name, sql_type_name(c.type)));
+        }
+        db_.exec("UPDATE runs SET source = 'run'");
+        db_.exec("DROP VIEW IF EXISTS llama_bench");
+        db_.exec(create_table_sql(table("llama_bench")));
+        db_.exec(llama_bench_fill_sql());
+    }
 }
 
 std::optional<Store::RunRef> Store::latest_run(const std::string& spec_key) {

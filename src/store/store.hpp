@@ -56,6 +56,7 @@ public:
 
 private:
     void create_or_migrate();
+    void migrate(int64_t from_version);
     int64_t insert(std::string_view table_name, const Row& row);
     void update(std::string_view table_name, int64_t id, const Row& row);
 

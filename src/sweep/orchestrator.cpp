@@ -277,6 +277,7 @@ Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
     for (const auto& d : o.build.devices)
         if (d.type != "cpu") gpus.push_back(d.description);
     return {{"spec_key", spec_key(spec)},
+            {"source", std::string("run")},
             {"status", std::string("running")},
             {"started_at", store::utc_now()},
             {"mode", std::string(name(spec.mode))},
