@@ -14,7 +14,7 @@ build_dir="${LLMSWEEP_BUILD_DIR:-$root/build}"
 
 packages=(g++ cmake ninja-build ccache git openssl pkg-config
           libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev
-          libboost-math-dev gnuplot-nox fonts-wqy-microhei)
+          libboost-math-dev libssl-dev libcsv-dev gnuplot-nox fonts-wqy-microhei)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

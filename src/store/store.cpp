@@ -155,6 +155,17 @@ int64_t Store::ensure_result(int64_t run_id, const std::string& point_key, const
 
 void Store::update_result(int64_t result_id, const Row& row) { update("results", result_id, row); }
 
+int64_t Store::insert_result(const Row& row) { return insert("results", row); }
+
+std::vector<int64_t> Store::runs_imported_from(const std::string& sha256) {
+    Statement& s = statement("SELECT id FROM runs WHERE source_sha256 = :sha ORDER BY id");
+    s.bind("sha", sha256);
+    std::vector<int64_t> ids;
+    while (s.step()) ids.push_back(s.column_int(0));
+    s.reset();
+    return ids;
+}
+
 void Store::insert_sample(const Row& row) { insert("samples", row); }
 
 void Store::summarize_result(int64_t result_id, const std::string& status, const std::string& test_time) {

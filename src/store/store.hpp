@@ -37,6 +37,8 @@ public:
     // The latest run with this spec key, if any.
     std::optional<RunRef> latest_run(const std::string& spec_key);
     int64_t insert_run(const Row& row);
+    // The runs imported from a file with this content, if any.
+    std::vector<int64_t> runs_imported_from(const std::string& sha256);
     void update_run(int64_t run_id, const Row& row);
 
     int64_t insert_load(const Row& row);
@@ -45,6 +47,8 @@ public:
     // The id of the result (run, point key, metric), inserting `row` with status running if it is absent.
     int64_t ensure_result(int64_t run_id, const std::string& point_key, const std::string& metric, const Row& row);
     void update_result(int64_t result_id, const Row& row);
+    // A finished result, written whole (imports).
+    int64_t insert_result(const Row& row);
     void insert_sample(const Row& row);
     // Recomputes a result's repetition count, means and standard deviations from its samples.
     void summarize_result(int64_t result_id, const std::string& status, const std::string& test_time);

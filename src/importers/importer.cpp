@@ -1,0 +1,170 @@
+#include "importers/importer.hpp"
+
+#include "build_config.hpp"
+#include "core/error.hpp"
+#include "importers/llama_bench_file.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+namespace llmsweep::importers {
+namespace {
+
+std::string read_whole_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError(fmt::format("cannot read '{}'; pass the path of a file llama-bench wrote", path));
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad()) throw Error(fmt::format("reading '{}' failed", path));
+    return std::move(content).str();
+}
+
+// The build and machine a test ran on: each distinct one gets a run of its own.
+using Origin = std::tuple<std::string, std::string, std::string, std::string>;
+
+Origin origin_of(const BenchTest& t) { return {t.build_commit, t.cpu_info, t.gpu_info, t.backends}; }
+
+store::Row run_row(const std::string& path, const std::string& sha, size_t index, Format format,
+                   const std::vector<const BenchTest*>& tests) {
+    const BenchTest& first = *tests.front();
+    size_t repetitions = 0;
+    std::string started = first.test_time, finished = first.test_time;
+    for (const BenchTest* t : tests) {
+        repetitions = std::max(repetitions, t->samples_ns.size());
+        if (!t->test_time.empty()) {
+            if (started.empty() || t->test_time < started) started = t->test_time;
+            finished = std::max(finished, t->test_time);
+        }
+    }
+    const nlohmann::json spec = {{"import", {{"file", path}, {"format", name(format)}, {"tests", tests.size()}}}};
+    return {{"spec_key", fmt::format("import {} {}", sha, index)},
+            {"source", std::string("import")},
+            {"source_file", path},
+            {"source_sha256", sha},
+            {"status", std::string("finished")},
+            {"started_at", started.empty() ? store::utc_now() : started},
+            {"finished_at", finished.empty() ? store::utc_now() : finished},
+            {"mode", std::string("split")},
+            {"sweep_order", std::string("grouped")},
+            {"seed", int64_t{0}},
+            {"repetitions", static_cast<int64_t>(repetitions)},
+            {"warmup", int64_t{1}},
+            {"spec_json", spec.dump()},
+            {"llmsweep_version", std::string(config::version)},
+            {"build_commit", first.build_commit},
+            {"backends", first.backends},
+            {"gpu_info", first.gpu_info},
+            {"cpu_info", first.cpu_info}};
+}
+
+} // namespace
+
+std::string sha256_hex(std::string_view content) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw Error("SHA-256 failed");
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+    return hex;
+}
+
+store::Row result_row(const BenchTest& t) {
+    store::Row row{{"point_key", fmt::format("llama-bench;model={};load_mode={};ngl={};threads={};n_batch={};n_ubatch={};"
+                                             "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}",
+                                             t.model_filename, t.load_mode, t.n_gpu_layers, t.n_threads, t.n_batch,
+                                             t.n_ubatch, t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth)},
+                   {"metric", t.metric()},
+                   {"model_filename", t.model_filename},
+                   {"load_mode", t.load_mode},
+                   {"cache_state", std::string("warm")},
+                   {"n_gpu_layers", t.n_gpu_layers},
+                   {"n_threads", t.n_threads},
+                   {"n_batch", t.n_batch},
+                   {"n_ubatch", t.n_ubatch},
+                   {"type_k", t.type_k},
+                   {"type_v", t.type_v},
+                   {"flash_attn", t.flash_attn},
+                   {"n_prompt", t.n_prompt},
+                   {"n_gen", t.n_gen},
+                   {"n_depth", t.n_depth},
+                   {"mode", std::string("split")},
+                   {"repetitions", static_cast<int64_t>(t.samples_ns.size())},
+                   {"avg_ns", t.avg_ns},
+                   {"stddev_ns", t.stddev_ns},
+                   {"avg_ts", t.avg_ts},
+                   {"stddev_ts", t.stddev_ts},
+                   {"status", std::string("ok")},
+                   {"llama_bench_json", t.extra.dump()}};
+    if (!t.model_type.empty()) row.emplace_back("model_type", t.model_type);
+    if (t.model_size > 0) row.emplace_back("model_size", t.model_size);
+    if (t.model_n_params > 0) row.emplace_back("model_n_params", t.model_n_params);
+    if (!t.test_time.empty()) row.emplace_back("test_time", t.test_time);
+    return row;
+}
+
+ImportOutcome import_file(store::Store& store, const std::string& path) {
+    const std::string content = read_whole_file(path);
+    const std::string sha = sha256_hex(content);
+    ImportOutcome outcome;
+    if (auto runs = store.runs_imported_from(sha); !runs.empty()) {
+        outcome.run_ids = std::move(runs);
+        outcome.already_imported = true;
+        return outcome;
+    }
+
+    // Everything is read and checked before the first write.
+    RawFile raw;
+    std::vector<BenchTest> tests;
+    try {
+        raw = parse_llama_bench_output(content);
+        for (const RawTest& r : raw.tests) {
+            try {
+                tests.push_back(to_bench_test(r.fields));
+            } catch (const FormatError& e) {
+                throw FormatError(fmt::format("{}: {}", r.where, e.what()));
+            }
+        }
+    } catch (const FormatError& e) {
+        throw Error(fmt::format("{}: {}; nothing was imported from it", path, e.what()));
+    }
+    if (tests.empty()) throw Error(fmt::format("{}: no tests in it; nothing was imported", path));
+    outcome.format = std::string(name(raw.format));
+    outcome.tests = tests.size();
+
+    std::vector<Origin> origins;
+    std::map<Origin, std::vector<const BenchTest*>> by_origin;
+    for (const BenchTest& t : tests) {
+        auto& group = by_origin[origin_of(t)];
+        if (group.empty()) origins.push_back(origin_of(t));
+        group.push_back(&t);
+    }
+
+    store::Transaction tx(store.db());
+    for (size_t g = 0; g < origins.size(); ++g) {
+        const auto& group = by_origin[origins[g]];
+        const int64_t run_id = store.insert_run(run_row(path, sha, g, raw.format, group));
+        outcome.run_ids.push_back(run_id);
+        for (size_t i = 0; i < group.size(); ++i) {
+            const BenchTest& t = *group[i];
+            store::Row row = result_row(t);
+            row.emplace_back("run_id", run_id);
+            // The same test may appear more than once in a file (llama-bench appending to it).
+            row.front().second = fmt::format("{};test={}", std::get<std::string>(row.front().second), i);
+            const int64_t result_id = store.insert_result(row);
+            for (size_t k = 0; k < t.samples_ns.size(); ++k)
+                store.insert_sample({{"result_id", result_id}, {"repetition", static_cast<int64_t>(k)},
+                                     {"ns", t.samples_ns[k]}, {"ts", t.samples_ts[k]}});
+        }
+    }
+    tx.commit();
+    return outcome;
+}
+
+} // namespace llmsweep::importers

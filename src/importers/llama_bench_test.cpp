@@ -1,0 +1,234 @@
+#include "importers/llama_bench_test.hpp"
+
+#include "importers/llama_bench_file.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+namespace llmsweep::importers {
+namespace {
+
+using enum FieldType;
+
+// llama-bench's fields (tools/llama-bench/llama-bench.cpp, test::get_fields()), today's and those of older
+// versions: per-backend booleans before `backends`, `use_mmap` and `use_direct_io` before `load_mode`,
+// `f16_kv` before `type_k`/`type_v`, boolean `flash_attn` before -1/0/1.
+const std::vector<Field> fields = {
+    {"build_commit", text}, {"build_number", integer}, {"cpu_info", text}, {"gpu_info", text},
+    {"backends", text}, {"model_filename", text}, {"model_type", text}, {"model_size", integer},
+    {"model_n_params", integer}, {"n_batch", integer}, {"n_ubatch", integer}, {"n_threads", integer},
+    {"cpu_mask", text}, {"cpu_strict", boolean}, {"poll", integer}, {"type_k", text}, {"type_v", text},
+    {"n_gpu_layers", integer}, {"n_cpu_moe", integer}, {"split_mode", text}, {"main_gpu", integer},
+    {"no_kv_offload", boolean}, {"flash_attn", FieldType::flash_attn}, {"devices", text}, {"tensor_split", text},
+    {"tensor_buft_overrides", text}, {"load_mode", text}, {"lazy_mode", text}, {"embeddings", boolean},
+    {"no_op_offload", integer}, {"no_host", boolean}, {"fit_target", integer}, {"fit_min_ctx", integer},
+    {"n_prompt", integer}, {"n_gen", integer}, {"n_depth", integer}, {"test_time", text}, {"avg_ns", integer},
+    {"stddev_ns", integer}, {"avg_ts", real}, {"stddev_ts", real}, {"samples_ns", list}, {"samples_ts", list},
+    // Older versions.
+    {"use_mmap", boolean}, {"use_direct_io", boolean}, {"f16_kv", boolean}, {"mul_mat_q", boolean},
+    {"defrag_thold", real}, {"cuda", boolean}, {"opencl", boolean}, {"vulkan", boolean}, {"kompute", boolean},
+    {"metal", boolean}, {"sycl", boolean}, {"rpc", boolean}, {"gpu_blas", boolean}, {"blas", boolean},
+};
+
+// Fields that older versions lack are optional and take the value llama-bench used before they existed.
+const std::vector<std::string_view> required = {"model_filename", "n_threads", "n_prompt", "n_gen", "avg_ns", "avg_ts"};
+
+// Fields with a place of their own in BenchTest; the others go to `extra`.
+const std::vector<std::string_view> modelled = {
+    "build_commit", "cpu_info", "gpu_info", "backends", "model_filename", "model_type", "model_size",
+    "model_n_params", "n_batch", "n_ubatch", "n_threads", "n_gpu_layers", "type_k", "type_v", "flash_attn",
+    "load_mode", "n_prompt", "n_gen", "n_depth", "test_time", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts",
+    "samples_ns", "samples_ts", "use_mmap", "use_direct_io", "f16_kv"};
+
+const std::vector<std::pair<std::string_view, std::string_view>> legacy_backends = {
+    {"cuda", "CUDA"}, {"opencl", "OpenCL"}, {"vulkan", "Vulkan"}, {"kompute", "Kompute"}, {"metal", "Metal"},
+    {"sycl", "SYCL"}, {"rpc", "RPC"}, {"blas", "BLAS"}};
+
+[[noreturn]] void bad(std::string_view field, const nlohmann::json& value, std::string_view expected) {
+    std::string shown = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+    throw FormatError(fmt::format("{}: {} is not {}", field, shown, expected));
+}
+
+int64_t to_integer(std::string_view field, const nlohmann::json& v) {
+    if (v.is_number_unsigned()) {
+        if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) bad(field, v, "an integer in range");
+        return static_cast<int64_t>(v.get<uint64_t>());
+    }
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_string()) {
+        const std::string& s = v.get_ref<const std::string&>();
+        int64_t x = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+        if (ec == std::errc::result_out_of_range) bad(field, v, "an integer in range");
+        if (ec == std::errc() && end == s.data() + s.size()) return x;
+    }
+    bad(field, v, "an integer");
+}
+
+double to_real(std::string_view field, const nlohmann::json& v) {
+    double x = 0;
+    if (v.is_number()) {
+        x = v.get<double>();
+    } else if (v.is_string()) {
+        const std::string& s = v.get_ref<const std::string&>();
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+        if (ec != std::errc() || end != s.data() + s.size()) bad(field, v, "a number");
+    } else {
+        bad(field, v, "a number");
+    }
+    if (!std::isfinite(x)) bad(field, v, "a finite number");
+    return x;
+}
+
+bool to_boolean(std::string_view field, const nlohmann::json& v) {
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number_integer() && (v.get<int64_t>() == 0 || v.get<int64_t>() == 1)) return v.get<int64_t>() == 1;
+    if (v.is_string()) {
+        const std::string& s = v.get_ref<const std::string&>();
+        if (s == "1" || s == "true") return true;
+        if (s == "0" || s == "false") return false;
+    }
+    bad(field, v, "a boolean (0 or 1)");
+}
+
+std::string to_text(std::string_view field, const nlohmann::json& v) {
+    if (!v.is_string()) bad(field, v, "a string");
+    return v.get<std::string>();
+}
+
+// -1 (auto), 0 (off), 1 (on); booleans in versions before flash attention had an auto mode.
+std::string to_flash_attn(std::string_view field, const nlohmann::json& v) {
+    if (v.is_boolean()) return v.get<bool>() ? "on" : "off";
+    if (v.is_string() && (v == "true" || v == "false")) return v == "true" ? "on" : "off";
+    const int64_t x = to_integer(field, v);
+    if (x < -1 || x > 1) bad(field, v, "-1, 0 or 1");
+    return x == 1 ? "on" : x == 0 ? "off" : "auto";
+}
+
+int64_t non_negative(std::string_view field, const nlohmann::json& v) {
+    const int64_t x = to_integer(field, v);
+    if (x < 0) bad(field, v, "zero or more");
+    return x;
+}
+
+double non_negative_real(std::string_view field, const nlohmann::json& v) {
+    const double x = to_real(field, v);
+    if (x < 0) bad(field, v, "zero or more");
+    return x;
+}
+
+// A field's value checked against its type, as JSON (booleans as 0 or 1, like llama-bench's SQL).
+nlohmann::json typed(const Field& f, const nlohmann::json& v) {
+    switch (f.type) {
+    case text: return to_text(f.name, v);
+    case integer: return to_integer(f.name, v);
+    case boolean: return to_boolean(f.name, v) ? 1 : 0;
+    case real: return to_real(f.name, v);
+    case FieldType::flash_attn: return to_flash_attn(f.name, v);
+    case list:
+        if (!v.is_array()) bad(f.name, v, "a list");
+        return v;
+    }
+    return v;
+}
+
+} // namespace
+
+const std::vector<Field>& llama_bench_fields() { return fields; }
+
+std::string BenchTest::metric() const {
+    if (n_gen == 0) return "pp";
+    if (n_prompt == 0) return "tg";
+    return "pg";
+}
+
+BenchTest to_bench_test(const nlohmann::json& raw) {
+    if (!raw.is_object()) throw FormatError("expected an object of llama-bench fields");
+    for (const auto& [key, value] : raw.items())
+        if (std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; }))
+            throw FormatError(fmt::format("unknown field '{}': not one llama-bench writes", key));
+    for (std::string_view name : required)
+        if (!raw.contains(name)) throw FormatError(fmt::format("the field '{}' is missing", name));
+
+    auto get = [&](std::string_view name) -> std::optional<nlohmann::json> {
+        const auto it = raw.find(name);
+        if (it == raw.end()) return std::nullopt;
+        return *it;
+    };
+    BenchTest t;
+    auto text_field = [&](std::string_view name, std::string& out) {
+        if (auto v = get(name)) out = to_text(name, *v);
+    };
+    auto count_field = [&](std::string_view name, int64_t& out) {
+        if (auto v = get(name)) out = non_negative(name, *v);
+    };
+    text_field("build_commit", t.build_commit);
+    text_field("cpu_info", t.cpu_info);
+    text_field("gpu_info", t.gpu_info);
+    text_field("model_filename", t.model_filename);
+    text_field("model_type", t.model_type);
+    text_field("test_time", t.test_time);
+    text_field("type_k", t.type_k);
+    text_field("type_v", t.type_v);
+    if (!raw.contains("type_k") && raw.contains("f16_kv"))
+        t.type_k = t.type_v = to_boolean("f16_kv", raw["f16_kv"]) ? "f16" : "f32";
+    if (t.build_commit.empty()) t.build_commit = "unknown";
+    if (t.model_filename.empty()) throw FormatError("model_filename: empty");
+
+    count_field("model_size", t.model_size);
+    count_field("model_n_params", t.model_n_params);
+    count_field("n_batch", t.n_batch);
+    count_field("n_ubatch", t.n_ubatch);
+    count_field("n_threads", t.n_threads);
+    count_field("n_prompt", t.n_prompt);
+    count_field("n_gen", t.n_gen);
+    count_field("n_depth", t.n_depth);
+    if (auto v = get("n_gpu_layers")) t.n_gpu_layers = to_integer("n_gpu_layers", *v);
+    if (t.n_prompt == 0 && t.n_gen == 0) throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
+
+    if (auto v = get("flash_attn")) t.flash_attn = to_flash_attn("flash_attn", *v);
+    if (auto v = get("load_mode")) {
+        t.load_mode = to_text("load_mode", *v);
+    } else {
+        if (auto mmap = get("use_mmap")) t.load_mode = to_boolean("use_mmap", *mmap) ? "mmap" : "none";
+        if (auto dio = get("use_direct_io"); dio && to_boolean("use_direct_io", *dio)) t.load_mode = "dio";
+    }
+    if (auto v = get("backends")) {
+        t.backends = to_text("backends", *v);
+    } else {
+        for (const auto& [flag, backend] : legacy_backends)
+            if (auto b = get(flag); b && to_boolean(flag, *b)) t.backends += fmt::format("{}{}", t.backends.empty() ? "" : ",", backend);
+        if (t.backends.empty()) t.backends = "CPU";
+    }
+
+    t.avg_ns = static_cast<double>(non_negative("avg_ns", raw["avg_ns"]));
+    if (auto v = get("stddev_ns")) t.stddev_ns = static_cast<double>(non_negative("stddev_ns", *v));
+    t.avg_ts = non_negative_real("avg_ts", raw["avg_ts"]);
+    if (auto v = get("stddev_ts")) t.stddev_ts = non_negative_real("stddev_ts", *v);
+
+    const auto ns = get("samples_ns"), ts = get("samples_ts");
+    if (ns.has_value() != ts.has_value())
+        throw FormatError(fmt::format("{} without {}", ns ? "samples_ns" : "samples_ts", ns ? "samples_ts" : "samples_ns"));
+    if (ns) {
+        if (!ns->is_array()) bad("samples_ns", *ns, "a list");
+        if (!ts->is_array()) bad("samples_ts", *ts, "a list");
+        if (ns->size() != ts->size())
+            throw FormatError(fmt::format("samples_ns has {} values but samples_ts has {}", ns->size(), ts->size()));
+        for (const auto& v : *ns) t.samples_ns.push_back(non_negative("samples_ns", v));
+        for (const auto& v : *ts) t.samples_ts.push_back(non_negative_real("samples_ts", v));
+    }
+
+    for (const Field& f : fields) {
+        if (std::find(modelled.begin(), modelled.end(), f.name) != modelled.end()) continue;
+        if (auto v = get(f.name)) t.extra[std::string(f.name)] = typed(f, *v);
+    }
+    return t;
+}
+
+} // namespace llmsweep::importers

@@ -1,0 +1,329 @@
+// `llmsweep import`: files written by the real llama-bench (built from the same llama.cpp source) in all four
+// formats, read back field by field through the llama_bench table; and hand-made damaged files, each refused
+// with its line or record and nothing stored.
+
+#include "importers/llama_bench_file.hpp"
+#include "importers/llama_bench_test.hpp"
+#include "store/sqlite.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace llmsweep {
+namespace {
+
+using test::run_llmsweep;
+using test::run_shell;
+using test::shell_quote;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+// llama-bench's test fields at the pinned llama.cpp, in its order.
+const std::vector<std::string> llama_bench_columns = {
+    "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
+    "model_size", "model_n_params", "n_batch", "n_ubatch", "n_threads", "cpu_mask", "cpu_strict", "poll",
+    "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
+    "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
+    "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
+    "avg_ns", "stddev_ns", "avg_ts", "stddev_ts"};
+
+using Table = std::vector<std::vector<std::string>>;  // rows of llama_bench_columns, as text
+
+Table llama_bench_rows(const fs::path& db_path, int64_t run_id) {
+    store::Database db(db_path.string(), false);
+    std::string columns;
+    for (const auto& c : llama_bench_columns) columns += (columns.empty() ? "" : ", ") + ("CAST(llama_bench." + c + " AS TEXT)");
+    store::Statement s(db, "SELECT " + columns + " FROM llama_bench JOIN results ON results.id = llama_bench.result_id "
+                           "WHERE results.run_id = " + std::to_string(run_id) + " ORDER BY result_id");
+    Table rows;
+    while (s.step()) {
+        rows.emplace_back();
+        for (size_t i = 0; i < llama_bench_columns.size(); ++i) rows.back().push_back(s.column_text(static_cast<int>(i)));
+    }
+    return rows;
+}
+
+// A JSON value as llama-bench's SQL output writes it.
+std::string as_text(const nlohmann::json& v) {
+    if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+
+void expect_same_tests(const Table& stored, const Table& written, const std::string& format) {
+    ASSERT_EQ(stored.size(), written.size()) << format;
+    for (size_t r = 0; r < stored.size(); ++r)
+        for (size_t i = 0; i < llama_bench_columns.size(); ++i) {
+            const std::string& column = llama_bench_columns[i];
+            if (column == "avg_ts" || column == "stddev_ts")
+                EXPECT_NEAR(std::stod(stored[r][i]), std::stod(written[r][i]), 1e-6 * std::stod(written[r][i]) + 1e-6)
+                    << format << " test " << r << " " << column;
+            else
+                EXPECT_EQ(stored[r][i], written[r][i]) << format << " test " << r << " " << column;
+        }
+}
+
+class ImportRealLlamaBench : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (std::string(LLMSWEEP_LLAMA_BENCH).empty()) return;
+        dir_ = new TempDir;
+        auto r = run_llmsweep("synth --preset tiny -o " + shell_quote(*dir_ / "tiny.gguf"));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        // A pp, a tg and a pg test at two depths and two thread counts, two repetitions each.
+        for (const std::string format : {"json", "jsonl", "csv", "sql", "md"}) {
+            r = run_shell("cd " + shell_quote(dir_->path()) + " && " + shell_quote(LLMSWEEP_LLAMA_BENCH) +
+                          " -m tiny.gguf -p 16 -n 8 -pg 8,4 -d 0,8 -t 1,2 -r 2 -o " + format + " > out." + format);
+            ASSERT_EQ(r.exit_code, 0) << r.err;
+        }
+    }
+    static void TearDownTestSuite() { delete dir_; }
+
+    void SetUp() override {
+        if (std::string(LLMSWEEP_LLAMA_BENCH).empty())
+            GTEST_SKIP() << "no llama-bench: llama.cpp is an installed one without it on PATH";
+    }
+
+    fs::path file(const std::string& format) const { return *dir_ / ("out." + format); }
+    std::string db() const { return shell_quote(db_path()); }
+    fs::path db_path() const { return scratch_ / "import.db"; }
+
+    int64_t import(const std::string& format) {
+        const auto r = run_llmsweep("import " + shell_quote(file(format)) + " --db " + db());
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        store::Database db(db_path().string(), false);
+        store::Statement s(db, "SELECT max(id) FROM runs");
+        s.step();
+        return s.column_int(0);
+    }
+
+    static TempDir* dir_;
+    TempDir scratch_;
+};
+TempDir* ImportRealLlamaBench::dir_ = nullptr;
+
+TEST_F(ImportRealLlamaBench, JsonAndJsonlKeepEveryFieldAndEverySample) {
+    for (const std::string format : {"json", "jsonl"}) {
+        const int64_t run = import(format);
+        std::vector<nlohmann::json> tests;
+        if (format == "json") {
+            for (const auto& t : nlohmann::json::parse(test::read_file(file(format)))) tests.push_back(t);
+        } else {
+            std::istringstream lines(test::read_file(file(format)));
+            for (std::string line; std::getline(lines, line);) tests.push_back(nlohmann::json::parse(line));
+        }
+        ASSERT_EQ(tests.size(), 12u) << "2 threads x 2 depths x (pp, tg, pg)";
+        Table written;
+        for (const auto& t : tests) {
+            written.emplace_back();
+            for (const auto& c : llama_bench_columns) written.back().push_back(as_text(t.at(c)));
+        }
+        expect_same_tests(llama_bench_rows(db_path(), run), written, format);
+
+        store::Database db(db_path().string(), false);
+        store::Statement s(db, "SELECT s.ns, s.ts FROM samples AS s JOIN results AS r ON r.id = s.result_id "
+                               "WHERE r.run_id = " + std::to_string(run) + " ORDER BY r.id, s.repetition");
+        for (const auto& t : tests)
+            for (size_t k = 0; k < t.at("samples_ns").size(); ++k) {
+                ASSERT_TRUE(s.step());
+                EXPECT_EQ(s.column_int(0), t["samples_ns"][k].get<int64_t>());
+                EXPECT_DOUBLE_EQ(s.column_double(1), t["samples_ts"][k].get<double>());
+            }
+        EXPECT_FALSE(s.step()) << "no sample beyond the file's";
+    }
+}
+
+TEST_F(ImportRealLlamaBench, CsvAndSqlKeepEveryField) {
+    // CSV: a header, then every value quoted.
+    {
+        const int64_t run = import("csv");
+        std::istringstream lines(test::read_file(file("csv")));
+        std::string header;
+        std::getline(lines, header);
+        std::string expected_header;
+        for (const auto& c : llama_bench_columns) expected_header += (expected_header.empty() ? "" : ",") + c;
+        EXPECT_EQ(header, expected_header);
+        Table written;
+        for (std::string line; std::getline(lines, line);) {
+            written.emplace_back();
+            std::smatch m;
+            for (std::string rest = line; std::regex_search(rest, m, std::regex("\"([^\"]*)\"")); rest = m.suffix())
+                written.back().push_back(m[1]);
+        }
+        expect_same_tests(llama_bench_rows(db_path(), run), written, "csv");
+    }
+    // SQL: one INSERT per test, every value quoted.
+    {
+        const int64_t run = import("sql");
+        std::istringstream lines(test::read_file(file("sql")));
+        Table written;
+        for (std::string line; std::getline(lines, line);) {
+            if (line.rfind("INSERT", 0) != 0) continue;
+            written.emplace_back();
+            std::smatch m;
+            for (std::string rest = line.substr(line.find("VALUES")); std::regex_search(rest, m, std::regex("'([^']*)'"));
+                 rest = m.suffix())
+                written.back().push_back(m[1]);
+        }
+        expect_same_tests(llama_bench_rows(db_path(), run), written, "sql");
+    }
+}
+
+TEST_F(ImportRealLlamaBench, TheSameFileTwiceAddsNothing) {
+    import("jsonl");
+    const auto r = run_llmsweep("import " + shell_quote(file("jsonl")) + " --db " + db());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("already imported"), std::string::npos) << r.out;
+    store::Database db(db_path().string(), false);
+    store::Statement s(db, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
+                           "(SELECT count(*) FROM samples)");
+    s.step();
+    EXPECT_EQ(s.column_int(0), 1);
+    EXPECT_EQ(s.column_int(1), 12);
+    EXPECT_EQ(s.column_int(2), 24);
+}
+
+TEST_F(ImportRealLlamaBench, MarkdownIsRefusedWithTheFormatsToUse) {
+    const auto r = run_llmsweep("import " + shell_quote(file("md")) + " --db " + db());
+    test::expect_one_line_error(r, "-o jsonl");
+    EXPECT_NE(r.err.find("out.md"), std::string::npos) << r.err;
+}
+
+TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
+    import("jsonl");
+    const auto r = run_llmsweep("report --db " + db() + " --out " + shell_quote(scratch_ / "report") +
+                                " --compare n_threads --format md --no-charts --lang en");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = test::read_file(scratch_ / "report" / "report.md");
+    EXPECT_NE(md.find("n_threads"), std::string::npos);
+    EXPECT_NE(md.find("tiny.gguf"), std::string::npos);
+}
+
+// --- Damaged and foreign files -------------------------------------------------------------------------------
+
+// One test as the pinned llama-bench writes it with -o jsonl.
+const char* const good_jsonl =
+    R"({"build_commit": "80fb11a", "build_number": 1, "cpu_info": "Xeon", "gpu_info": "", "backends": "CPU", )"
+    R"("model_filename": "m.gguf", "model_type": "llama ?B Q8_0", "model_size": 385536, "model_n_params": 361088, )"
+    R"("n_batch": 2048, "n_ubatch": 512, "n_threads": 1, "cpu_mask": "0x0", "cpu_strict": false, "poll": 50, )"
+    R"("type_k": "f16", "type_v": "f16", "n_gpu_layers": -1, "n_cpu_moe": 0, "split_mode": "layer", )"
+    R"("main_gpu": 0, "no_kv_offload": false, "flash_attn": -1, "devices": "auto", "tensor_split": "0.00", )"
+    R"("tensor_buft_overrides": "none", "load_mode": "auto", "lazy_mode": "auto", "embeddings": false, )"
+    R"("no_op_offload": 0, "no_host": false, "fit_target": 0, "fit_min_ctx": 0, "n_prompt": 16, "n_gen": 0, )"
+    R"("n_depth": 0, "test_time": "2026-11-29T18:30:20Z", "avg_ns": 409247, "stddev_ns": 17329, )"
+    R"("avg_ts": 39131.277714, "stddev_ts": 1657.033918, "samples_ns": [ 421501, 396993 ],)"
+    R"("samples_ts": [ 37959.6, 40303 ]})";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+}
+
+const std::string csv_header = "build_commit,model_filename,n_threads,n_prompt,n_gen,test_time,avg_ns,stddev_ns,avg_ts,stddev_ts";
+const std::string csv_row = R"("abc","m.gguf","4","512","0","2026-01-01T00:00:00Z","1000","10","512000.0","5.0")";
+const std::string sql_insert = "INSERT INTO llama_bench (build_commit, model_filename, n_threads, n_prompt, n_gen, "
+                               "avg_ns, avg_ts) VALUES ('abc', 'm.gguf', '4', '512', '0', '1000', '512000.0');";
+
+struct Damaged {
+    std::string name, content, must_mention;
+};
+
+std::vector<Damaged> damaged_files() {
+    const std::string line = good_jsonl;
+    return {
+        {"truncated.json", "[\n  " + line + ",\n  " + line.substr(0, 200), "ends early"},
+        {"truncated.jsonl", line + "\n" + line.substr(0, 300) + "\n", "line 2"},
+        {"truncated.csv", csv_header + "\n" + csv_row + "\n" + csv_row.substr(0, 30) + "\n", "line 3"},
+        {"quote.csv", csv_header + "\n" + csv_row + "\n\"abc\",\"m.gguf", "ends inside a quoted value"},
+        {"truncated.sql", sql_insert + "\n" + sql_insert.substr(0, 120), "line 2"},
+        {"type.jsonl", line + "\n" + replaced(line, "\"n_prompt\": 16", "\"n_prompt\": \"sixteen\""), "n_prompt"},
+        {"unknown.txt", "model,speed\nllama,12\n", "not llama-bench output"},
+        {"numbers.json", "[1, 2, 3]", "record 1: expected an object"},
+        {"object.json", "[" + line + ", \"x\"]", "record 2"},
+        {"missing.csv", replaced(csv_header, ",avg_ts", "") + "\n" + replaced(csv_row, ",\"512000.0\"", "") + "\n",
+         "'avg_ts' is missing"},
+        {"extra.csv", csv_header + ",speedup\n" + csv_row + ",\"2\"\n", "unknown field 'speedup'"},
+        {"drop.sql", sql_insert + "\nDROP TABLE llama_bench;\n", "line 2: only llama-bench's"},
+        {"attach.sql", "ATTACH DATABASE '/tmp/x.db' AS x;\n", "only llama-bench's"},
+        {"other-table.sql", replaced(sql_insert, "llama_bench", "results"), "llama-bench's table"},
+        {"huge.jsonl", replaced(line, "\"n_prompt\": 16", "\"n_prompt\": 99999999999999999999"), "n_prompt"},
+        {"huge.csv", csv_header + "\n" + replaced(csv_row, "\"512\"", "\"99999999999999999999\"") + "\n", "in range"},
+        {"negative.jsonl", replaced(line, "\"avg_ns\": 409247", "\"avg_ns\": -409247"), "avg_ns"},
+        {"negative-sample.jsonl", replaced(line, "421501", "-421501"), "samples_ns"},
+        {"infinite.json", "[" + replaced(line, "\"avg_ts\": 39131.277714", "\"avg_ts\": 1e999") + "]", "line 1"},
+        {"latin1.jsonl", replaced(line, "m.gguf", "m\xe9.gguf"), "not UTF-8"},
+        {"samples.jsonl", replaced(line, "[ 421501, 396993 ]", "[ 421501 ]"), "samples_ns has 1 values"},
+        {"empty.json", "", "empty"},
+        {"flash.jsonl", replaced(line, "\"flash_attn\": -1", "\"flash_attn\": 7"), "flash_attn"},
+    };
+}
+
+TEST(ImportDamaged, EachIsRefusedWithWhereAndWhatAndNothingStored) {
+    TempDir dir;
+    const std::string db = shell_quote(dir / "d.db");
+    for (const Damaged& d : damaged_files()) {
+        std::ofstream(dir / d.name, std::ios::binary) << d.content;
+        const auto r = run_llmsweep("import " + shell_quote(dir / d.name) + " --db " + db);
+        SCOPED_TRACE(d.name);
+        test::expect_one_line_error(r, d.must_mention);
+        EXPECT_NE(r.err.find(d.name), std::string::npos) << "names the file: " << r.err;
+    }
+    store::Database database((dir / "d.db").string(), false);
+    store::Statement s(database, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM results)");
+    s.step();
+    EXPECT_EQ(s.column_int(0), 0) << "a damaged file imports nothing";
+}
+
+TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
+    TempDir dir;
+    std::ofstream(dir / "good.jsonl") << good_jsonl << "\n";
+    std::ofstream(dir / "bad.jsonl") << replaced(good_jsonl, "\"n_gen\": 0", "\"n_gen\": -3") << "\n";
+    const auto r = run_llmsweep("import " + shell_quote(dir / "good.jsonl") + " " + shell_quote(dir / "bad.jsonl") +
+                                " --db " + shell_quote(dir / "d.db"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("bad.jsonl: line 1: n_gen"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("good.jsonl: 1 tests"), std::string::npos) << r.out;
+}
+
+// --- Older llama-bench versions ------------------------------------------------------------------------------
+
+TEST(ImportOlderVersions, UseMmapAndBooleanFlashAttentionAndBackendFlags) {
+    nlohmann::json old = nlohmann::json::parse(good_jsonl);
+    for (const char* gone : {"load_mode", "lazy_mode", "backends", "n_depth", "n_cpu_moe", "no_host", "fit_target",
+                             "fit_min_ctx", "devices", "no_op_offload", "tensor_buft_overrides"})
+        old.erase(gone);
+    old["use_mmap"] = false;
+    old["flash_attn"] = true;
+    old["cuda"] = true;
+    old["metal"] = false;
+    const importers::BenchTest t = importers::to_bench_test(old);
+    EXPECT_EQ(t.load_mode, "none");
+    EXPECT_EQ(t.flash_attn, "on");
+    EXPECT_EQ(t.backends, "CUDA");
+    EXPECT_EQ(t.n_depth, 0);
+    old["use_direct_io"] = true;
+    EXPECT_EQ(importers::to_bench_test(old).load_mode, "dio");
+}
+
+TEST(ImportOlderVersions, SqlWithTheOldTableNameAndCsvWithCrLf) {
+    const auto sql = importers::parse_llama_bench_output(
+        "CREATE TABLE IF NOT EXISTS test (\n  build_commit TEXT,\n  n_prompt INTEGER\n);\n\n"
+        "INSERT INTO test (build_commit, n_prompt) VALUES ('it''s', '512');\n");
+    ASSERT_EQ(sql.tests.size(), 1u);
+    EXPECT_EQ(sql.tests[0].fields["build_commit"], "it's");
+    EXPECT_EQ(sql.tests[0].where, "line 6");
+    const auto csv = importers::parse_llama_bench_output(csv_header + "\r\n" + csv_row + "\r\n" + csv_row + "\r\n");
+    ASSERT_EQ(csv.tests.size(), 2u);
+    EXPECT_EQ(csv.tests[1].fields["avg_ts"], "512000.0");
+    EXPECT_EQ(csv.tests[1].where, "line 3");
+}
+
+} // namespace
+} // namespace llmsweep
