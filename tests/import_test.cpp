@@ -71,26 +71,19 @@ void expect_same_tests(const Table& stored, const Table& written, const std::str
 
 class ImportRealLlamaBench : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        if (std::string(LLMSWEEP_LLAMA_BENCH).empty()) return;
-        dir_ = new TempDir;
-        auto r = run_llmsweep("synth --preset tiny -o " + shell_quote(*dir_ / "tiny.gguf"));
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-        // A pp, a tg and a pg test at two depths and two thread counts, two repetitions each.
-        for (const std::string format : {"json", "jsonl", "csv", "sql", "md"}) {
-            r = run_shell("cd " + shell_quote(dir_->path()) + " && " + shell_quote(LLMSWEEP_LLAMA_BENCH) +
-                          " -m tiny.gguf -p 16 -n 8 -pg 8,4 -d 0,8 -t 1,2 -r 2 -o " + format + " > out." + format);
-            ASSERT_EQ(r.exit_code, 0) << r.err;
-        }
-    }
-    static void TearDownTestSuite() { delete dir_; }
-
     void SetUp() override {
         if (std::string(LLMSWEEP_LLAMA_BENCH).empty())
             GTEST_SKIP() << "no llama-bench: llama.cpp is an installed one without it on PATH";
+        // CTest writes it once before these tests (the llama_bench_output fixture); a direct run writes it here.
+        if (!fs::exists(output_dir() / "out.md")) {
+            const auto r = run_shell(shell_quote(LLMSWEEP_MAKE_LLAMA_BENCH_OUTPUT) + " " + shell_quote(LLMSWEEP_BINARY) +
+                                     " " + shell_quote(LLMSWEEP_LLAMA_BENCH) + " " + shell_quote(output_dir()));
+            ASSERT_EQ(r.exit_code, 0) << r.err;
+        }
     }
 
-    fs::path file(const std::string& format) const { return *dir_ / ("out." + format); }
+    static fs::path output_dir() { return LLMSWEEP_LLAMA_BENCH_OUTPUT; }
+    fs::path file(const std::string& format) const { return output_dir() / ("out." + format); }
     std::string db() const { return shell_quote(db_path()); }
     fs::path db_path() const { return scratch_ / "import.db"; }
 
@@ -103,10 +96,8 @@ protected:
         return s.column_int(0);
     }
 
-    static TempDir* dir_;
     TempDir scratch_;
 };
-TempDir* ImportRealLlamaBench::dir_ = nullptr;
 
 TEST_F(ImportRealLlamaBench, JsonAndJsonlKeepEveryFieldAndEverySample) {
     for (const std::string format : {"json", "jsonl"}) {
