@@ -196,6 +196,42 @@ TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
     EXPECT_NE(md.find("tiny.gguf"), std::string::npos);
 }
 
+// --- Read by llama.cpp's own tools ------------------------------------------------------------------------------
+
+// llama.cpp's scripts/compare-llama-bench.py reads an llmsweep database holding two builds: a sweep by
+// llmsweep, and a llama-bench file imported under another commit (standing for a second llama.cpp build).
+TEST(CompareLlamaBench, ReadsAnLlmsweepDatabaseWithTwoBuilds) {
+    if (std::string(LLMSWEEP_COMPARE_LLAMA_BENCH).empty() || std::string(LLMSWEEP_LLAMA_BENCH).empty())
+        GTEST_SKIP() << "no llama.cpp source tree with scripts/compare-llama-bench.py, or no llama-bench";
+    if (run_shell("/usr/bin/python3 -c 'import git, tabulate'").exit_code != 0)
+        GTEST_SKIP() << "compare-llama-bench.py needs Python with python3-git and python3-tabulate";
+    TempDir dir;
+    const std::string cd = "cd " + shell_quote(dir.path()) + " && ";
+    ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
+    auto r = run_shell(cd + shell_quote(LLMSWEEP_BINARY) + " run -m tiny.gguf --mode split -p 16 -n 8 -t 1 -r 2 -q --db b.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // llama-bench with llmsweep's defaults (all layers offloaded, mmap), so that the tests match.
+    r = run_shell(cd + shell_quote(LLMSWEEP_LLAMA_BENCH) +
+                  " -m tiny.gguf -p 16 -n 8 -t 1 -r 2 -ngl 99 -lm mmap -o jsonl 2>/dev/null"
+                  " | sed 's/\"build_commit\": \"[0-9a-f]*\"/\"build_commit\": \"b2c3d4e\"/' > other.jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_llmsweep("import " + shell_quote(dir / "other.jsonl") + " --db " + shell_quote(dir / "b.db"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    store::Database db((dir / "b.db").string(), false);
+    store::Statement commit(db, "SELECT build_commit FROM runs WHERE source = 'run'");
+    ASSERT_TRUE(commit.step());
+    const std::string ours = commit.column_text(0);
+
+    r = run_shell("/usr/bin/python3 " + shell_quote(LLMSWEEP_COMPARE_LLAMA_BENCH) + " -i " + shell_quote(dir / "b.db") +
+                  " -b " + ours + " -c b2c3d4e");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    // | Model | Test | t/s <ours> | t/s b2c3d4e | Speedup |, a row per test.
+    EXPECT_NE(r.out.find("t/s " + ours), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("t/s b2c3d4e"), std::string::npos) << r.out;
+    for (const char* test_name : {"| pp16 ", "| tg8 "}) EXPECT_NE(r.out.find(test_name), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("llama ?B Q8_0"), std::string::npos) << r.out;
+}
+
 // --- Damaged and foreign files -------------------------------------------------------------------------------
 
 // One test as the pinned llama-bench writes it with -o jsonl.
