@@ -20,11 +20,18 @@ constexpr double alpha = 0.05;
 
 bool is_test_size(const std::string& name) { return name == "n_prompt" || name == "n_gen" || name == "n_depth"; }
 
-// The point's identity without the compared parameter: what a pair must share.
+bool is_run_parameter(std::string_view name) {
+    return std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
+}
+
+// The point's identity without the compared parameter: what a pair must share. Comparing something of the
+// run's (two builds, two engines, two hosts), the run's other attributes go with it and are not matched: a
+// build imported from llama-bench pairs with a build swept natively.
 std::string match_key(const Record& r, const std::string& compare) {
+    const bool across_runs = is_run_parameter(compare);
     std::string key;
     r.params.for_each([&](std::string_view name, const std::string& value) {
-        if (name != compare) key.append(value).append(";");
+        if (name != compare && !(across_runs && is_run_parameter(name))) key.append(value).append(";");
     });
     return key;
 }

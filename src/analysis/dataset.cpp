@@ -45,8 +45,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     std::string columns = "r.model_filename, r.metric, r.avg_ts, r.stddev_ts, r.repetitions, r.status, "
                           "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
     for (const auto& name : parameter_names()) {
-        const bool from_run = name == "build_commit" || name == "hostname";
-        columns += fmt::format(", CAST({}.{} AS TEXT)", from_run ? "runs" : "r", name);
+        const bool from_run = std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
+        columns += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", from_run ? "runs" : "r", name);
     }
     store::Statement s(store.db(), "SELECT " + columns + " FROM results AS r JOIN runs ON runs.id = r.run_id "
                                                          "ORDER BY r.id");

@@ -14,11 +14,15 @@
 
 namespace llmsweep::analysis {
 
-// The parameters a report can compare or filter on: the results' own columns, plus the run's build commit
-// and host.
-inline constexpr std::array<std::string_view, 15> parameter_list = {
+// The parameters a report can compare or filter on: the results' own columns, plus the run's (what measured,
+// the llama.cpp build, the machine).
+inline constexpr std::array<std::string_view, 20> parameter_list = {
     "load_mode", "cache_state", "n_gpu_layers", "n_threads", "n_batch", "n_ubatch", "type_k", "type_v",
-    "flash_attn", "n_prompt", "n_gen", "n_depth", "mode", "build_commit", "hostname"};
+    "flash_attn", "n_prompt", "n_gen", "n_depth", "mode", "engine", "build_commit", "backends", "gpu_info",
+    "cpu_info", "hostname", "source"};
+// Those of them that are the run's.
+inline constexpr std::array<std::string_view, 7> run_parameters = {"engine", "build_commit", "backends", "gpu_info",
+                                                                   "cpu_info", "hostname", "source"};
 
 // A record's parameter values, in parameter_list order. The values are shared strings owned by the dataset:
 // a million records hold a few hundred distinct values.

@@ -94,12 +94,20 @@ void run(const RunArgs& args) {
         return;
     }
 
+    // A llama-bench is asked what it understands before the database is touched.
+    engine::LlamaBenchCli llama_bench;
+    if (spec.engine == sweep::Engine::llama_bench) {
+        llama_bench = engine::probe_llama_bench(spec.llama_bench);
+        for (const auto& point : plan.points)  // a setting this build cannot express fails here, not mid-sweep
+            engine::llama_bench_command(llama_bench, {&point}, spec.repetitions, spec.warmup);
+    }
     store::Store store(args.db);
     // Workers are this same binary, started in the worker role.
     const sweep::SweepOptions options{.fresh = args.fresh,
                                       .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
                                       .host = host,
-                                      .build = engine::build_info()};
+                                      .build = engine::build_info(),
+                                      .llama_bench = llama_bench};
     install_interrupt_handler();
     auto observer = make_progress_observer(args.quiet ? ProgressStyle::none
                                                       : isatty(STDERR_FILENO) ? ProgressStyle::bar
@@ -121,7 +129,7 @@ void run(const RunArgs& args) {
     if (!args.quiet) print_summary(store, outcome.run_id);
     fmt::print("{} run {}: {} measurements, {} failed points\n", args.db, outcome.run_id, outcome.tasks_run,
                outcome.failures);
-    if (outcome.tasks_run > 0)
+    if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native)
         fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
                    "(store write included)\n",
                    format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms,
@@ -139,7 +147,8 @@ Command add_run_command(CLI::App& app) {
         "Examples:\n"
         "  llmsweep run -m a.gguf -m b.gguf --mmap 0,1 -p 64-1024*2 -n 32,64,128 -r 5\n"
         "  llmsweep run sweep.toml --dry-run\n"
-        "  llmsweep run -m model.gguf --mode split -p 512 -n 128 --order grouped\n\n"
+        "  llmsweep run -m model.gguf --mode split -p 512 -n 128 --order grouped\n"
+        "  llmsweep run -m model.gguf --mode split --engine llama-bench --llama-bench ~/cuda/bin/llama-bench -ngl 0,99\n\n"
         "Ctrl-C stops cleanly; the same command resumes where it stopped.");
     sub->add_option("spec", args->spec_file, "TOML sweep file");
     for (const sweep::Setting& setting : sweep::settings()) {

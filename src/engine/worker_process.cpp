@@ -7,9 +7,11 @@
 
 #include <cerrno>
 #include <chrono>
+#include <utility>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -27,7 +29,8 @@ void close_fd(int& fd) {
 
 } // namespace
 
-WorkerProcess::WorkerProcess(const std::string& executable) {
+WorkerProcess::WorkerProcess(const std::vector<std::string>& command)
+    : name_(command.size() > 1 && command[1] == "worker" ? "worker" : std::filesystem::path(command.front()).filename().string()) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
         throw Error(fmt::format("cannot create pipes for a worker: {}", std::strerror(errno)));
@@ -36,8 +39,15 @@ WorkerProcess::WorkerProcess(const std::string& executable) {
     posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    char* argv[] = {const_cast<char*>(executable.c_str()), const_cast<char*>("worker"), nullptr};
-    const int rc = posix_spawn(&pid_, executable.c_str(), &actions, nullptr, argv, environ);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    std::vector<char*> argv;
+    for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, command.front().c_str(), &actions, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     close(in[0]);
     close(out[1]);
@@ -50,7 +60,7 @@ WorkerProcess::WorkerProcess(const std::string& executable) {
         close_fd(to_child_);
         close_fd(from_child_);
         close_fd(errors_from_child_);
-        throw Error(fmt::format("cannot start a worker ({}): {}", executable, std::strerror(rc)));
+        throw Error(fmt::format("cannot start {}: {}", command.front(), std::strerror(rc)));
     }
 }
 
@@ -84,7 +94,10 @@ WorkerProcess::Answer WorkerProcess::request(const nlohmann::json& message, doub
         if (n <= 0) return {Outcome::died, {}};  // EPIPE: it is gone
         written += static_cast<size_t>(n);
     }
+    return read_line(timeout_s);
+}
 
+WorkerProcess::Answer WorkerProcess::read_line(double timeout_s) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
     char buffer[65536];
     while (true) {
@@ -112,6 +125,27 @@ WorkerProcess::Answer WorkerProcess::request(const nlohmann::json& message, doub
             pending_.append(buffer, static_cast<size_t>(n));
         }
     }
+}
+
+std::string WorkerProcess::read_all(double timeout_s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    char buffer[65536];
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || interrupt_requested()) break;
+        pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
+        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
+        if (fds[1].revents) drain_stderr();
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            const ssize_t n = read(from_child_, buffer, sizeof buffer);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            pending_.append(buffer, static_cast<size_t>(n));
+        }
+    }
+    return std::exchange(pending_, {});
 }
 
 WorkerProcess::Exit WorkerProcess::finish(bool kill_it) {
@@ -145,8 +179,8 @@ WorkerProcess::Exit WorkerProcess::finish(bool kill_it) {
 std::string WorkerProcess::death_reason() {
     if (!reaped_) finish(true);
     drain_stderr();
-    std::string reason = exit_.signal ? fmt::format("worker killed by signal {} ({})", exit_.signal, strsignal(exit_.signal))
-                                      : fmt::format("worker exited with code {}", exit_.exit_code);
+    std::string reason = exit_.signal ? fmt::format("{} killed by signal {} ({})", name_, exit_.signal, strsignal(exit_.signal))
+                                      : fmt::format("{} exited with code {}", name_, exit_.exit_code);
     if (exit_.signal == SIGKILL) reason += ", possibly out of memory";
     std::string tail = stderr_tail_;
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();

@@ -1,10 +1,12 @@
 #pragma once
-// The orchestrator's side of a worker: a child process running `llmsweep worker`, spoken to over pipes, with
-// a deadline on every answer. The child is killed and reaped when this object goes.
+// The orchestrator's side of a child process: `llmsweep worker`, spoken to over pipes, or a llama-bench whose
+// JSON lines are read as they come; a deadline on every answer. The child is killed and reaped when this
+// object goes.
 
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -12,8 +14,10 @@ namespace llmsweep::engine {
 
 class WorkerProcess {
 public:
+    // Starts `argv[0] argv[1] ...`, in a process group of its own (Ctrl-C is the orchestrator's to handle).
+    explicit WorkerProcess(const std::vector<std::string>& argv);
     // Starts `executable worker`.
-    explicit WorkerProcess(const std::string& executable);
+    static std::vector<std::string> worker_command(const std::string& executable) { return {executable, "worker"}; }
     ~WorkerProcess();
     WorkerProcess(const WorkerProcess&) = delete;
     WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -25,6 +29,11 @@ public:
     };
     // Sends one request and waits up to `timeout_s` for its one-line answer; a Ctrl-C stops the wait.
     Answer request(const nlohmann::json& message, double timeout_s);
+    // Waits up to `timeout_s` for the next line of JSON on its stdout (other lines are skipped); `died` once
+    // its stdout is closed.
+    Answer read_line(double timeout_s);
+    // Everything it writes to stdout until it closes it, or until `timeout_s` has passed.
+    std::string read_all(double timeout_s);
 
     struct Exit {
         int exit_code = -1;       // when it exited
@@ -40,6 +49,7 @@ public:
 private:
     void drain_stderr();
 
+    std::string name_;          // for messages: worker, or the program's file name
     pid_t pid_ = -1;
     int to_child_ = -1;
     int from_child_ = -1;

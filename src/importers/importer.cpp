@@ -45,6 +45,7 @@ store::Row run_row(const std::string& path, const std::string& sha, size_t index
     const nlohmann::json spec = {{"import", {{"file", path}, {"format", name(format)}, {"tests", tests.size()}}}};
     return {{"spec_key", fmt::format("import {} {}", sha, index)},
             {"source", std::string("import")},
+            {"engine", std::string("llama-bench")},
             {"source_file", path},
             {"source_sha256", sha},
             {"status", std::string("finished")},

@@ -94,7 +94,7 @@ void Store::migrate(int64_t from_version) {
                 if (c.since == 2)
                     db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.name, c.name, sql_type_name(c.type)));
         }
-        db_.exec("UPDATE runs SET source = 'run'");
+        db_.exec("UPDATE runs SET source = 'run', engine = 'native'");
         db_.exec("DROP VIEW IF EXISTS llama_bench");
         db_.exec(create_table_sql(table("llama_bench")));
         db_.exec(llama_bench_fill_sql());

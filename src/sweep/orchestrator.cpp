@@ -2,7 +2,9 @@
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "engine/page_cache.hpp"
 #include "engine/protocol.hpp"
+#include "importers/llama_bench_test.hpp"
 #include "engine/worker_process.hpp"
 #include "stats/descriptive.hpp"
 
@@ -12,6 +14,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <csignal>
 #include <sys/resource.h>
 
@@ -55,7 +59,9 @@ public:
             std::vector<Task> tasks;
             for (const Task& task : visit.tasks)
                 if (!task_done(task)) tasks.push_back(task);
-            if (!tasks.empty()) run_visit(visit, tasks);
+            if (tasks.empty()) continue;
+            if (spec_.engine == Engine::llama_bench) run_visit_with_llama_bench(visit, tasks);
+            else run_visit(visit, tasks);
         }
         SweepOutcome outcome{run_id_, false, tasks_run_, failures_};
         if (!gaps_ms_.empty()) {
@@ -74,7 +80,7 @@ private:
         const LoadParams& load = plan_.points[plan_.groups[visit.group].front()].load;
         size_t next = 0;
         while (next < tasks.size()) {
-            engine::WorkerProcess worker(options_.worker_executable);
+            engine::WorkerProcess worker(engine::WorkerProcess::worker_command(options_.worker_executable));
             const auto answer = worker.request(engine::load_request_json(load), spec_.timeout_s);
             check_interrupt(answer.outcome);
             if (answer.outcome != engine::WorkerProcess::Outcome::reply || answer.message.value("event", "") != "loaded") {
@@ -108,6 +114,116 @@ private:
             const auto exit = worker.finish(!worker_alive);
             store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(exit.peak_rss_bytes)}});
         }
+    }
+
+    // The llama-bench engine: one llama-bench for the visit's points when it would run exactly them, else one
+    // per point. A llama-bench that fails leaves its unreported points to be run one per process, so that a
+    // failure costs only the point that caused it.
+    void run_visit_with_llama_bench(const Visit& visit, const std::vector<Task>& tasks) {
+        std::vector<size_t> points;
+        std::map<size_t, std::vector<Task>> tasks_of;
+        for (const Task& task : tasks) {
+            if (!tasks_of.count(task.point)) points.push_back(task.point);
+            tasks_of[task.point].push_back(task);
+        }
+        const size_t repetitions = tasks_of[points.front()].size();
+        bool together = std::all_of(points.begin(), points.end(), [&](size_t p) { return tasks_of[p].size() == repetitions; });
+        together = together && engine::runs_exactly(points_of(points));
+        std::vector<std::vector<size_t>> batches;
+        if (together) batches.push_back(points);
+        else for (size_t p : points) batches.push_back({p});
+        for (const auto& batch : batches)
+            for (size_t p : run_llama_bench(visit, batch, tasks_of)) run_llama_bench(visit, {p}, tasks_of);
+    }
+
+    std::vector<const Point*> points_of(const std::vector<size_t>& indices) const {
+        std::vector<const Point*> points;
+        for (size_t i : indices) points.push_back(&plan_.points[i]);
+        return points;
+    }
+
+    // Runs one llama-bench over `batch` and stores each test as its line arrives. Returns the points left
+    // without a result when a llama-bench running several points failed; a single point's failure is recorded.
+    std::vector<size_t> run_llama_bench(const Visit& visit, const std::vector<size_t>& batch,
+                                        const std::map<size_t, std::vector<Task>>& tasks_of) {
+        const LoadParams& load = plan_.points[batch.front()].load;
+        const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
+        const auto command = engine::llama_bench_command(options_.llama_bench, points_of(batch),
+                                                         static_cast<int64_t>(first_tasks.size()), spec_.warmup);
+        engine::LoadOutcome before;
+        before.file_bytes = std::filesystem::file_size(load.model);
+        if (load.cache_state == CacheState::cold) engine::evict_from_page_cache(load.model);
+        before.resident_before_bytes = engine::resident_bytes(load.model);
+        if (load.cache_state == CacheState::cold) before.cache_evicted = before.resident_before_bytes == 0;
+        observer_.on_task_start(plan_.points[batch.front()], first_tasks.front().repetition);
+
+        engine::WorkerProcess process(command);
+        loaded_ = {};
+        const int64_t load_id = insert_load(load, visit.round, before, false);
+        std::vector<size_t> pending = batch;
+        using Outcome = engine::WorkerProcess::Outcome;
+        Outcome outcome = Outcome::reply;
+        std::string bad_output;
+        while (!pending.empty()) {
+            const auto answer = process.read_line(spec_.timeout_s);
+            check_interrupt(answer.outcome);
+            outcome = answer.outcome;
+            if (outcome != Outcome::reply) break;
+            importers::BenchTest test;
+            try {
+                test = importers::to_bench_test(answer.message);
+            } catch (const Error& e) {
+                bad_output = fmt::format("llama-bench wrote a line llmsweep cannot read: {}", e.what());
+                break;
+            }
+            const auto it = std::find_if(pending.begin(), pending.end(), [&](size_t p) { return is_test_of(plan_.points[p], test); });
+            if (it == pending.end()) continue;  // not one of ours (cannot happen with the command we built)
+            record_llama_bench_test(*it, tasks_of.at(*it), load_id, test);
+            pending.erase(it);
+        }
+        const auto exit = process.finish(outcome == Outcome::timeout || !bad_output.empty());
+        store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(exit.peak_rss_bytes)}});
+        if (pending.empty()) return {};
+        if (batch.size() > 1) return pending;
+
+        std::string status = "failed", error = bad_output;
+        if (outcome == Outcome::timeout) {
+            status = "timeout";
+            error = fmt::format("took more than {} s; llama-bench was killed", spec_.timeout_s);
+        } else if (error.empty()) {
+            status = exit.signal != 0 ? "crashed" : "failed";
+            error = process.death_reason();
+        }
+        record_failure(tasks_of.at(pending.front()).front(), status, error);
+        return {};
+    }
+
+    static bool is_test_of(const Point& p, const importers::BenchTest& t) {
+        return t.n_threads == p.context.threads && t.n_batch == p.context.n_batch && t.n_ubatch == p.context.n_ubatch &&
+               t.type_k == p.context.type_k && t.type_v == p.context.type_v && t.flash_attn == p.context.flash_attn &&
+               t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen && t.n_depth == p.test.n_depth;
+    }
+
+    // Each of llama-bench's samples is one repetition, stored as the native engine stores its own.
+    void record_llama_bench_test(size_t point, const std::vector<Task>& tasks, int64_t load_id,
+                                 const importers::BenchTest& test) {
+        if (!build_recorded_) {
+            store_.update_run(run_id_, {{"build_commit", test.build_commit}, {"backends", test.backends},
+                                        {"gpu_info", test.gpu_info}, {"cpu_info", test.cpu_info}});
+            build_recorded_ = true;
+        }
+        loaded_.model_type = test.model_type;
+        loaded_.model_size = static_cast<uint64_t>(test.model_size);
+        loaded_.model_n_params = static_cast<uint64_t>(test.model_n_params);
+        const bool pp = plan_.points[point].test.n_prompt > 0;
+        for (size_t k = 0; k < tasks.size() && k < test.samples_ns.size(); ++k) {
+            engine::Measurement m;
+            (pp ? m.pp_ns : m.tg_ns) = test.samples_ns[k];
+            record_sample(tasks[k], load_id, m);
+        }
+        if (test.samples_ns.size() < tasks.size())
+            record_failure(tasks[test.samples_ns.size()], "failed",
+                           fmt::format("llama-bench reported {} of {} repetitions", test.samples_ns.size(), tasks.size()));
     }
 
     // Returns false when the worker is gone (crashed, or killed for its timeout).
@@ -218,7 +334,8 @@ private:
         observer_.on_task_done({&point, task.repetition, status, error, {}, {}, done_, total_});
     }
 
-    int64_t insert_load(const LoadParams& load, int64_t round, const engine::LoadOutcome& o) {
+    // `measured`: the worker timed the load itself; llama-bench does not report it.
+    int64_t insert_load(const LoadParams& load, int64_t round, const engine::LoadOutcome& o, bool measured = true) {
         Row row{{"run_id", run_id_},
                 {"model_filename", load.model},
                 {"model_bytes", static_cast<int64_t>(o.file_bytes)},
@@ -227,11 +344,12 @@ private:
                 {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)},
                 {"n_gpu_layers", load.n_gpu_layers},
                 {"round", round},
-                {"load_ms", o.load_ms},
-                {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
-                {"major_faults", o.major_faults},
-                {"minor_faults", o.minor_faults},
                 {"status", std::string("ok")}};
+        if (measured)
+            row.insert(row.end(), {{"load_ms", o.load_ms},
+                                   {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
+                                   {"major_faults", o.major_faults},
+                                   {"minor_faults", o.minor_faults}});
         if (o.cache_evicted) row.emplace_back("cache_evicted", int64_t{*o.cache_evicted ? 1 : 0});
         return store_.insert_load(row);
     }
@@ -259,6 +377,7 @@ private:
     engine::LoadOutcome loaded_;
     size_t total_ = 0, done_ = 0, tasks_run_ = 0, failures_ = 0;
     std::optional<Clock::time_point> last_answer_;
+    bool build_recorded_ = false;
     std::vector<double> gaps_ms_;
 };
 
@@ -276,8 +395,31 @@ Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
     std::vector<std::string> gpus;
     for (const auto& d : o.build.devices)
         if (d.type != "cpu") gpus.push_back(d.description);
+    if (spec.engine == Engine::llama_bench) {
+        // The build is llama-bench's: known from its first test (a run that measured nothing says unknown).
+        return {{"spec_key", spec_key(spec)},
+                {"source", std::string("run")},
+                {"engine", std::string("llama-bench")},
+                {"status", std::string("running")},
+                {"started_at", store::utc_now()},
+                {"mode", std::string(name(spec.mode))},
+                {"sweep_order", std::string(name(spec.order))},
+                {"seed", static_cast<int64_t>(spec.seed)},
+                {"repetitions", spec.repetitions},
+                {"warmup", spec.warmup},
+                {"spec_json", to_json(spec).dump()},
+                {"plan_json", plan_json(plan)},
+                {"llmsweep_version", o.build.llmsweep_version},
+                {"build_commit", std::string("unknown")},
+                {"cpu_cores_physical", int64_t{o.host.physical_cores}},
+                {"cpu_cores_logical", int64_t{o.host.logical_cores}},
+                {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
+                {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
+                {"hostname", o.host.hostname}};
+    }
     return {{"spec_key", spec_key(spec)},
             {"source", std::string("run")},
+            {"engine", std::string("native")},
             {"status", std::string("running")},
             {"started_at", store::utc_now()},
             {"mode", std::string(name(spec.mode))},

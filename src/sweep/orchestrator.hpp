@@ -1,7 +1,8 @@
 #pragma once
-// Runs a plan: one worker process per visit, every repetition stored as it finishes, failures recorded as
-// data, and an interrupted run resumed where it stopped.
+// Runs a plan: one worker process (or llama-bench) per visit, every repetition stored as it finishes, failures
+// recorded as data, and an interrupted run resumed where it stopped.
 
+#include "engine/llama_bench_command.hpp"
 #include "engine/system_info.hpp"
 #include "store/store.hpp"
 #include "sweep/observer.hpp"
@@ -16,6 +17,7 @@ struct SweepOptions {
     std::string worker_executable;      // the llmsweep binary, started as `worker`
     engine::HostInfo host;
     engine::BuildInfo build;
+    engine::LlamaBenchCli llama_bench;  // what the llama-bench of --engine llama-bench understands
 };
 
 struct SweepOutcome {

@@ -140,6 +140,16 @@ const std::vector<Setting> all_settings = {
              throw UsageError(fmt::format("--timeout: '{}' is not a positive number of seconds", text));
          s.timeout_s = value;
      }},
+    {"engine", "native (llmsweep's workers on its llama.cpp; default) or llama-bench (a llama-bench binary, any "
+               "build: give --llama-bench)", false,
+     [](SweepSpec& s, const auto& t) {
+         const std::string& text = single(t, "--engine");
+         if (text != "native" && text != "llama-bench")
+             throw UsageError(fmt::format("--engine: unknown value '{}'; choose from native, llama-bench", text));
+         s.engine = text == "native" ? Engine::native : Engine::llama_bench;
+     }},
+    {"llama_bench", "The llama-bench binary that --engine llama-bench runs (a CUDA, Vulkan or other build)", false,
+     [](SweepSpec& s, const auto& t) { s.llama_bench = single(t, "--llama-bench"); }},
 };
 
 } // namespace
@@ -152,6 +162,7 @@ std::string_view name(LoadMode value) {
 std::string_view name(CacheState value) { return value == CacheState::warm ? "warm" : "cold"; }
 std::string_view name(Mode value) { return value == Mode::request ? "request" : "split"; }
 std::string_view name(Order value) { return value == Order::rounds ? "rounds" : "grouped"; }
+std::string_view name(Engine value) { return value == Engine::native ? "native" : "llama-bench"; }
 
 const std::vector<std::string_view>& cache_type_names() {
     static const std::vector<std::string_view> names = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl",
@@ -247,6 +258,17 @@ void validate(const SweepSpec& spec) {
                                          "only GGUF models",
                                          model));
     }
+    if (spec.engine == Engine::llama_bench) {
+        if (spec.llama_bench.empty())
+            throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
+        if (spec.mode != Mode::split)
+            throw UsageError("--engine llama-bench runs llama-bench's own pp and tg tests: add --mode split");
+        if (spec.warmup > 1)
+            throw UsageError(fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1",
+                                         spec.warmup));
+    } else if (!spec.llama_bench.empty()) {
+        throw UsageError("--llama-bench is the binary of --engine llama-bench; add --engine llama-bench");
+    }
     if (spec.mode == Mode::request) {
         for (int64_t n : spec.n_prompt)
             if (n < 1) throw UsageError("--n-prompt 0 has no meaning in request mode; use --mode split for tg alone");
@@ -261,7 +283,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
         for (const auto& v : values) out.emplace_back(name(v));
         return out;
     };
-    return {{"model", spec.models},       {"load_mode", names(spec.load_modes)},
+    nlohmann::json json = {{"model", spec.models},       {"load_mode", names(spec.load_modes)},
             {"cache", names(spec.cache_states)}, {"n_gpu_layers", spec.n_gpu_layers},
             {"threads", spec.threads},     {"n_batch", spec.n_batch},
             {"n_ubatch", spec.n_ubatch},   {"type_k", spec.type_k},
@@ -271,6 +293,12 @@ nlohmann::json to_json(const SweepSpec& spec) {
             {"warmup", spec.warmup},       {"mode", name(spec.mode)},
             {"order", name(spec.order)},   {"seed", spec.seed},
             {"timeout", spec.timeout_s}};
+    // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
+    if (spec.engine != Engine::native) {
+        json["engine"] = name(spec.engine);
+        json["llama_bench"] = spec.llama_bench;
+    }
+    return json;
 }
 
 } // namespace llmsweep::sweep

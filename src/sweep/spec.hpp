@@ -19,11 +19,14 @@ enum class CacheState { warm, cold };
 enum class Mode { request, split };
 // rounds: repetitions spread over rounds in a seeded random order; grouped: llama-bench's back-to-back order.
 enum class Order { rounds, grouped };
+// native: llmsweep's workers on the llama.cpp it is linked to; llama_bench: a llama-bench binary (any build).
+enum class Engine { native, llama_bench };
 
 std::string_view name(LoadMode value);
 std::string_view name(CacheState value);
 std::string_view name(Mode value);
 std::string_view name(Order value);
+std::string_view name(Engine value);
 
 struct SweepSpec {
     std::vector<std::string> models;
@@ -49,6 +52,8 @@ struct SweepSpec {
     Order order = Order::rounds;
     uint64_t seed = 1;
     double timeout_s = 600;
+    Engine engine = Engine::native;
+    std::string llama_bench;        // the llama-bench binary, for Engine::llama_bench
 };
 
 // The KV cache types llama.cpp accepts for type_k / type_v.

@@ -1,0 +1,118 @@
+#include "engine/llama_bench_command.hpp"
+
+#include "core/error.hpp"
+#include "engine/worker_process.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <set>
+
+namespace llmsweep::engine {
+namespace {
+
+// The distinct values of one parameter among the points, in first-seen order.
+template <typename F>
+auto distinct(const std::vector<const sweep::Point*>& points, F value) {
+    std::vector<decltype(value(*points.front()))> values;
+    for (const sweep::Point* p : points)
+        if (std::find(values.begin(), values.end(), value(*p)) == values.end()) values.push_back(value(*p));
+    return values;
+}
+
+std::vector<int64_t> test_sizes(const std::vector<const sweep::Point*>& points, bool prompt) {
+    std::vector<int64_t> sizes;
+    for (const sweep::Point* p : points) {
+        const int64_t n = prompt ? p->test.n_prompt : p->test.n_gen;
+        if (n > 0 && (prompt ? p->test.n_gen : p->test.n_prompt) == 0 &&
+            std::find(sizes.begin(), sizes.end(), n) == sizes.end())
+            sizes.push_back(n);
+    }
+    return sizes;
+}
+
+std::string list(const auto& values) { return fmt::format("{}", fmt::join(values, ",")); }
+
+} // namespace
+
+LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s) {
+    LlamaBenchCli cli{path};
+    std::string help;
+    WorkerProcess::Exit exit;
+    try {
+        WorkerProcess process({path, "--help"});
+        help = process.read_all(timeout_s);
+        exit = process.finish(true);
+    } catch (const Error& e) {
+        throw UsageError(fmt::format("--llama-bench '{}' cannot be started ({}); pass the path of a llama-bench binary",
+                                     path, e.what()));
+    }
+    if (help.find("--output") == std::string::npos || help.find("jsonl") == std::string::npos)
+        throw UsageError(fmt::format("--llama-bench '{}' is not a llama-bench that writes JSON lines (its --help does "
+                                     "not offer -o jsonl); pass the path of llama.cpp's llama-bench",
+                                     path));
+    cli.load_mode_flag = help.find("--load-mode") != std::string::npos;
+    cli.direct_io_flag = help.find("--direct-io") != std::string::npos;
+    cli.flash_attn_names = help.find("<on|off|auto>") != std::string::npos;
+    return cli;
+}
+
+bool runs_exactly(const std::vector<const sweep::Point*>& points) {
+    if (points.empty()) return false;
+    size_t combinations = distinct(points, [](const sweep::Point& p) { return p.context.threads; }).size() *
+                          distinct(points, [](const sweep::Point& p) { return p.context.n_batch; }).size() *
+                          distinct(points, [](const sweep::Point& p) { return p.context.n_ubatch; }).size() *
+                          distinct(points, [](const sweep::Point& p) { return p.context.type_k; }).size() *
+                          distinct(points, [](const sweep::Point& p) { return p.context.type_v; }).size() *
+                          distinct(points, [](const sweep::Point& p) { return p.context.flash_attn; }).size() *
+                          distinct(points, [](const sweep::Point& p) { return p.test.n_depth; }).size();
+    combinations *= test_sizes(points, true).size() + test_sizes(points, false).size();
+    std::set<std::string> keys;
+    for (const sweep::Point* p : points) keys.insert(p->key(sweep::Mode::split));
+    return combinations == keys.size() && keys.size() == points.size();
+}
+
+std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const sweep::Point*>& points,
+                                             int64_t repetitions, int64_t warmup) {
+    const sweep::LoadParams& load = points.front()->load;
+    std::vector<std::string> command = {cli.path, "-m", load.model, "-o", "jsonl", "-r", std::to_string(repetitions),
+                                        "-ngl", std::to_string(load.n_gpu_layers)};
+    auto add = [&](std::string flag, std::string value) {
+        command.push_back(std::move(flag));
+        command.push_back(std::move(value));
+    };
+    const std::string mode(sweep::name(load.load_mode));
+    if (cli.load_mode_flag) {
+        add("-lm", mode);
+    } else if (load.load_mode == sweep::LoadMode::mmap || load.load_mode == sweep::LoadMode::none) {
+        add("-mmp", load.load_mode == sweep::LoadMode::mmap ? "1" : "0");
+    } else if (load.load_mode == sweep::LoadMode::dio && cli.direct_io_flag) {
+        add("-dio", "1");
+    } else {
+        throw UsageError(fmt::format("this llama-bench ({}) has no load mode '{}'; sweep --load-mode none,mmap with it",
+                                     cli.path, mode));
+    }
+    const auto pp = test_sizes(points, true), tg = test_sizes(points, false);
+    add("-p", pp.empty() ? "0" : list(pp));
+    add("-n", tg.empty() ? "0" : list(tg));
+    add("-d", list(distinct(points, [](const sweep::Point& p) { return p.test.n_depth; })));
+    add("-t", list(distinct(points, [](const sweep::Point& p) { return p.context.threads; })));
+    add("-b", list(distinct(points, [](const sweep::Point& p) { return p.context.n_batch; })));
+    add("-ub", list(distinct(points, [](const sweep::Point& p) { return p.context.n_ubatch; })));
+    add("-ctk", list(distinct(points, [](const sweep::Point& p) { return p.context.type_k; })));
+    add("-ctv", list(distinct(points, [](const sweep::Point& p) { return p.context.type_v; })));
+    std::vector<std::string> fa;
+    for (const std::string& value : distinct(points, [](const sweep::Point& p) { return p.context.flash_attn; })) {
+        if (cli.flash_attn_names) fa.push_back(value);
+        else if (value == "auto")
+            throw UsageError(fmt::format("this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off",
+                                         cli.path));
+        else fa.push_back(value == "on" ? "1" : "0");
+    }
+    add("-fa", list(fa));
+    if (warmup == 0) command.push_back("--no-warmup");
+    return command;
+}
+
+} // namespace llmsweep::engine

@@ -1,0 +1,32 @@
+#pragma once
+// Driving a llama-bench binary (any build: CUDA, Vulkan, a fork, an older commit): what its command line
+// understands, and the command that runs a set of points as JSON lines.
+
+#include "sweep/plan.hpp"
+
+#include <string>
+#include <vector>
+
+namespace llmsweep::engine {
+
+// What a llama-bench binary accepts, learned from its --help.
+struct LlamaBenchCli {
+    std::string path;
+    bool load_mode_flag = false;    // -lm none|mmap|mlock|dio; older builds have -mmp 0|1 and -dio 0|1
+    bool direct_io_flag = false;    // -dio, in older builds
+    bool flash_attn_names = false;  // -fa on|off|auto; older builds take 0|1
+};
+
+// Runs `path --help`; throws UsageError when it does not run or is not a llama-bench that writes JSON lines.
+LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s = 30);
+
+// llama-bench runs every combination of the values it is given: true when that is exactly `points` (which
+// share one load), so that one process can run them all.
+bool runs_exactly(const std::vector<const sweep::Point*>& points);
+
+// The command that runs `points` (of one load group, each a pp or a tg test), `repetitions` times each, with
+// `-o jsonl`. Throws UsageError for a setting this build cannot express (mlock in an older one).
+std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const sweep::Point*>& points,
+                                             int64_t repetitions, int64_t warmup);
+
+} // namespace llmsweep::engine
