@@ -230,6 +230,18 @@ TEST(CompareLlamaBench, ReadsAnLlmsweepDatabaseWithTwoBuilds) {
     EXPECT_NE(r.out.find("t/s b2c3d4e"), std::string::npos) << r.out;
     for (const char* test_name : {"| pp16 ", "| tg8 "}) EXPECT_NE(r.out.find(test_name), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("llama ?B Q8_0"), std::string::npos) << r.out;
+
+    // llmsweep's own comparison of the two builds pairs the same tests across the sweep and the import.
+    r = run_llmsweep("report --compare build_commit --baseline " + ours + " --format json --no-charts --out " +
+                     shell_quote(dir / "report") + " --db " + shell_quote(dir / "b.db"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto report = nlohmann::json::parse(test::read_file(dir / "report" / "report.json"));
+    ASSERT_EQ(report.at("comparisons").size(), 2u) << report.dump(2);
+    for (const auto& c : report["comparisons"]) {
+        EXPECT_EQ(c.at("value"), "b2c3d4e");
+        EXPECT_EQ(c.at("pairs"), 1) << c.dump();
+        EXPECT_EQ(c.at("unpaired"), 0) << c.dump();
+    }
 }
 
 // --- Damaged and foreign files -------------------------------------------------------------------------------

@@ -263,5 +263,86 @@ TEST_F(RunTest, LlamaBenchSpellingsOfFlagsWork) {
                     "AND n_gpu_layers = 0 AND status = 'ok'"), 2);
 }
 
+// --- The llama-bench engine, on the real llama-bench built from the same llama.cpp source ---------------------
+
+class LlamaBenchEngineTest : public RunTest {
+protected:
+    void SetUp() override {
+        if (std::string(LLMSWEEP_LLAMA_BENCH).empty())
+            GTEST_SKIP() << "no llama-bench: llama.cpp is an installed one without it on PATH";
+    }
+    static std::string engine(const std::string& binary = LLMSWEEP_LLAMA_BENCH) {
+        return " --mode split --engine llama-bench --llama-bench " + shell_quote(binary) + " ";
+    }
+};
+
+TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
+    const auto r = run_llmsweep("run -m " + model() + engine() + "--mmap 0,1 -p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // 2 load modes x (pp8, pp16, tg4), 2 repetitions each, as the native engine would store them.
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 2 AND avg_ts > 0"), 6);
+    EXPECT_EQ(count("SELECT count(*) FROM samples WHERE ns > 0 AND load_id IS NOT NULL"), 12);
+    // Rounds: one llama-bench per load group and round, running the group's three tests.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok' AND rss_peak_bytes > 0 AND load_ms IS NULL"), 4);
+    EXPECT_EQ(text("SELECT engine FROM runs"), "llama-bench");
+    const std::string commit = text("SELECT build_commit FROM runs");
+    EXPECT_EQ(commit.size(), 7u) << "llama-bench's own build, not '" << commit << "'";
+    EXPECT_EQ(text("SELECT group_concat(DISTINCT model_type) FROM results"), "llama ?B Q8_0");
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE build_commit = '" + commit + "'"), 6);
+    // The same command again finds the sweep finished.
+    const auto again = run_llmsweep("run -m " + model() + engine() + "--mmap 0,1 -p 8,16 -n 4 -t 1 -r 2" + db_arg());
+    EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
+}
+
+TEST_F(LlamaBenchEngineTest, APointLlamaBenchRefusesFailsAloneWithItsError) {
+    // A quantized V cache without flash attention: llama-bench cannot create that context and exits.
+    const auto r = run_llmsweep("run -m " + model() + engine() + "-p 8 -n 4 -t 1 -r 2 --ctv f16,q4_0 --fa off -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE type_v = 'f16' AND status = 'ok' AND repetitions = 2"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE type_v = 'q4_0' AND status = 'failed' "
+                    "AND error LIKE 'llama-bench exited with code 1: %failed to create context%'"), 2);
+}
+
+TEST_F(LlamaBenchEngineTest, ACrashingLlamaBenchCostsOnlyItsPoint) {
+    // The real llama-bench, but one that dies of SIGSEGV whenever it is asked for pp16.
+    const fs::path wrapper = dir_ / "llama-bench";
+    std::ofstream(wrapper) << "#!/bin/sh\ncase \" $* \" in *\" -p 16 \"*|*\" -p 8,16 \"*) kill -SEGV $$ ;; esac\n"
+                           << "exec " << shell_quote(LLMSWEEP_LLAMA_BENCH) << " \"$@\"\n";
+    fs::permissions(wrapper, fs::perms::owner_all);
+    const auto r = run_llmsweep("run -m " + model() + engine(wrapper.string()) + "-p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 2"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'crashed' "
+                    "AND error LIKE 'llama-bench killed by signal 11%'"), 1);
+}
+
+TEST_F(LlamaBenchEngineTest, BadInputFailsBeforeAnyBenchmark) {
+    const std::string base = "run -m " + model() + db_arg() + " -p 8 -n 4 ";
+    expect_usage_error(run_llmsweep(base + "--engine llama-bench --mode split"), "--llama-bench");
+    expect_usage_error(run_llmsweep(base + "--engine llama-bench --llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)),
+                       "--mode split");
+    expect_usage_error(run_llmsweep(base + engine() + "--warmup 3"), "--warmup 3");
+    expect_usage_error(run_llmsweep(base + engine("/bin/true")), "not a llama-bench");
+    expect_usage_error(run_llmsweep(base + engine("/nonexistent/llama-bench")), "cannot be started");
+    expect_usage_error(run_llmsweep(base + "--llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)), "--engine llama-bench");
+    EXPECT_FALSE(fs::exists(db_path())) << "nothing may be written before the spec is valid";
+}
+
+TEST_F(LlamaBenchEngineTest, ReportComparesTheTwoEnginesOnMatchedPoints) {
+    const std::string sweep = " -p 8,16,24,32,40,48 -n 0 -t 1 -r 2 -q --mode split" + db_arg();
+    ASSERT_EQ(run_llmsweep("run -m " + model() + sweep).exit_code, 0);
+    ASSERT_EQ(run_llmsweep("run -m " + model() + sweep + " --engine llama-bench --llama-bench " +
+                           shell_quote(LLMSWEEP_LLAMA_BENCH)).exit_code, 0);
+    const auto r = run_llmsweep("report --compare engine --format json --no-charts --out " + shell_quote(dir_ / "r") + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto report = nlohmann::json::parse(test::read_file(dir_ / "r" / "report.json"));
+    ASSERT_EQ(report.at("comparisons").size(), 1u) << report.dump(2);
+    const auto& c = report["comparisons"][0];
+    EXPECT_EQ(c.at("baseline"), "native");
+    EXPECT_EQ(c.at("value"), "llama-bench");
+    EXPECT_EQ(c.at("pairs"), 6) << "every pp point of one engine pairs with the other's";
+    EXPECT_EQ(c.at("unpaired"), 0);
+}
+
 } // namespace
 } // namespace llmsweep
