@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <map>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -329,6 +330,37 @@ TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("bad.jsonl: line 1: n_gen"), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("good.jsonl: 1 tests"), std::string::npos) << r.out;
+}
+
+// --- What the fuzzers found -----------------------------------------------------------------------------------
+
+// fuzz/corpus holds real llama-bench output (the fuzzers' seeds), which must import; fuzz/regressions holds
+// every input that once crashed an importer (scripts/fuzz.sh keeps them), which must now be refused cleanly.
+TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
+    const fs::path fuzz = fs::path(LLMSWEEP_SOURCE_DIR) / "fuzz";
+    const std::map<std::string, importers::RawFile (*)(std::string_view)> parsers = {
+        {"json", importers::parse_json}, {"jsonl", importers::parse_jsonl},
+        {"csv", importers::parse_csv}, {"sql", importers::parse_sql}};
+    size_t seeds = 0;
+    for (const auto& [format, parse] : parsers)
+        for (const auto& entry : fs::directory_iterator(fuzz / "corpus" / format)) {
+            const auto file = parse(test::read_file(entry.path()));
+            EXPECT_GT(file.tests.size(), 0u) << entry.path();
+            for (const auto& t : file.tests) EXPECT_NO_THROW(importers::to_bench_test(t.fields)) << entry.path();
+            ++seeds;
+        }
+    EXPECT_EQ(seeds, 4u);
+    for (const auto& entry : fs::directory_iterator(fuzz / "regressions")) {
+        const std::string name = entry.path().filename().string();
+        const auto parser = parsers.find(name.substr(0, name.find('-')));
+        if (parser == parsers.end()) continue;
+        try {
+            for (const auto& t : parser->second(test::read_file(entry.path())).tests) importers::to_bench_test(t.fields);
+        } catch (const importers::FormatError&) {
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << name << ": " << e.what();
+        }
+    }
 }
 
 // --- Older llama-bench versions ------------------------------------------------------------------------------

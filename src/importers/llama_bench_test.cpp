@@ -150,9 +150,11 @@ std::string BenchTest::metric() const {
 
 BenchTest to_bench_test(const nlohmann::json& raw) {
     if (!raw.is_object()) throw FormatError("expected an object of llama-bench fields");
-    for (const auto& [key, value] : raw.items())
+    for (const auto& item : raw.items()) {
+        const std::string& key = item.key();
         if (std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; }))
             throw FormatError(fmt::format("unknown field '{}': not one llama-bench writes", key));
+    }
     for (std::string_view name : required)
         if (!raw.contains(name)) throw FormatError(fmt::format("the field '{}' is missing", name));
 

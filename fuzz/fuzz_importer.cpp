@@ -1,0 +1,20 @@
+// One llama-bench importer (LLMSWEEP_FUZZ_FORMAT: parse_json, parse_jsonl, parse_csv or parse_sql) on
+// arbitrary bytes: it may refuse them with a FormatError, never crash, hang or throw anything else.
+
+#include "importers/llama_bench_file.hpp"
+#include "importers/llama_bench_test.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string_view content(reinterpret_cast<const char*>(data), size);
+    try {
+        for (const auto& test : llmsweep::importers::LLMSWEEP_FUZZ_FORMAT(content).tests)
+            llmsweep::importers::to_bench_test(test.fields);
+    } catch (const llmsweep::importers::FormatError&) {
+        // Refused, with a message: what bad input should get.
+    }
+    return 0;
+}
