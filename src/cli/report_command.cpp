@@ -1,3 +1,4 @@
+#include "analysis/dataset.hpp"
 #include "chart/charts.hpp"
 #include "cli/command.hpp"
 #include "core/error.hpp"
@@ -7,6 +8,7 @@
 #include "sweep/range.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -95,9 +97,17 @@ Command add_report_command(CLI::App& app) {
     auto args = std::make_shared<ReportArgs>();
     CLI::App* sub = app.add_subcommand("report", "Turn a database into a report: tables, paired differences with "
                                                  "tests and verdicts, CSV files");
-    sub->footer("Examples:\n"
-                "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
-                "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv");
+    std::vector<std::string_view> of_point;
+    for (std::string_view name : analysis::parameter_list)
+        if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) == analysis::run_parameters.end())
+            of_point.push_back(name);
+    sub->footer(fmt::format("--compare and --where take a point's parameter:\n  {}\n"
+                            "or the run's, to compare llama.cpp builds, llmsweep with llama-bench, or machines:\n  {}\n\n"
+                            "Examples:\n"
+                            "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
+                            "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv\n"
+                            "  llmsweep report --compare build_commit --baseline 80fb11a",
+                            fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));
     sub->add_option("--db", args->db, "Database to read")->capture_default_str();
     sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();
     sub->add_option("--compare", args->compare,
