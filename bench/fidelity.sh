@@ -55,37 +55,41 @@ import json, sqlite3, statistics, sys
 def cv(values):
     return statistics.stdev(values) / statistics.mean(values) * 100 if len(values) > 1 else 0.0
 
+# Per test and load mode, one entry per round (in order): that round's samples.
 reference = {}
 for line in open(sys.argv[1]):
     row = json.loads(line)
-    test = ("pp" if row["n_prompt"] else "tg", row["load_mode"])
-    reference.setdefault(test, {"samples": [], "cvs": []})
-    reference[test]["samples"] += row["samples_ts"]
-    reference[test]["cvs"].append(cv(row["samples_ts"]))
-
+    reference.setdefault(("pp" if row["n_prompt"] else "tg", row["load_mode"]), []).append(row["samples_ts"])
 ours = {}
 db = sqlite3.connect(sys.argv[2])
-for result_id, metric, load_mode in db.execute("SELECT id, metric, load_mode FROM results WHERE status = 'ok'"):
+for result_id, metric, load_mode in db.execute(
+        "SELECT id, metric, load_mode FROM results WHERE status = 'ok' ORDER BY run_id"):
     ts = [t for (t,) in db.execute("SELECT ts FROM samples WHERE result_id = ?", (result_id,))]
-    ours.setdefault((metric, load_mode), {"samples": [], "cvs": []})
-    ours[(metric, load_mode)]["samples"] += ts
-    ours[(metric, load_mode)]["cvs"].append(cv(ts))
+    ours.setdefault((metric, load_mode), []).append(ts)
 
-print("| test | load mode | llama-bench median t/s | llmsweep median t/s | difference | llama-bench CV % | llmsweep CV % | verdict |")
-print("|---|---|---|---|---|---|---|---|")
+# The pooled medians compare all rounds at once, so slow drift of the host shows in them; the paired
+# difference compares each round's two runs, made back to back in alternating order, and takes the median
+# over rounds: drift between rounds cancels. The verdict uses the paired difference.
+print("| test | load mode | llama-bench median t/s | llmsweep median t/s | pooled difference | paired difference (median, min..max over rounds) | llama-bench CV % | llmsweep CV % | verdict |")
+print("|---|---|---|---|---|---|---|---|---|")
 failed = False
 for key in sorted(reference):
     ref, got = reference[key], ours.get(key)
-    if not got:
-        print(f"| {key[0]} | {key[1]} | missing in llmsweep's results |")
+    if not got or len(got) != len(ref):
+        print(f"| {key[0]} | {key[1]} | llmsweep has {len(got or [])} rounds, llama-bench {len(ref)} |")
         failed = True
         continue
-    m_ref, m_got = statistics.median(ref["samples"]), statistics.median(got["samples"])
-    diff = (m_got - m_ref) / m_ref * 100
-    cv_ref, cv_got = statistics.mean(ref["cvs"]), statistics.mean(got["cvs"])
-    ok = abs(diff) <= 3 and cv_got <= cv_ref
+    m_ref = statistics.median([t for r in ref for t in r])
+    m_got = statistics.median([t for r in got for t in r])
+    pooled = (m_got - m_ref) / m_ref * 100
+    per_round = [(statistics.median(g) - statistics.median(r)) / statistics.median(r) * 100 for r, g in zip(ref, got)]
+    paired = statistics.median(per_round)
+    cv_ref = statistics.mean(cv(r) for r in ref)
+    cv_got = statistics.mean(cv(g) for g in got)
+    ok = abs(paired) <= 3 and cv_got <= cv_ref
     failed |= not ok
     test = f"{key[0]}{512 if key[0] == 'pp' else 128}"
-    print(f"| {test} | {key[1]} | {m_ref:.2f} | {m_got:.2f} | {diff:+.2f} % | {cv_ref:.2f} | {cv_got:.2f} | {'ok' if ok else 'OUT OF TARGET'} |")
+    print(f"| {test} | {key[1]} | {m_ref:.2f} | {m_got:.2f} | {pooled:+.2f} % | {paired:+.2f} % ({min(per_round):+.1f}..{max(per_round):+.1f}) "
+          f"| {cv_ref:.2f} | {cv_got:.2f} | {'ok' if ok else 'OUT OF TARGET'} |")
 sys.exit(1 if failed else 0)
 PY

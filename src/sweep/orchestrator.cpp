@@ -392,34 +392,10 @@ std::string plan_json(const Plan& plan) {
 }
 
 Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
-    std::vector<std::string> gpus;
-    for (const auto& d : o.build.devices)
-        if (d.type != "cpu") gpus.push_back(d.description);
-    if (spec.engine == Engine::llama_bench) {
-        // The build is llama-bench's: known from its first test (a run that measured nothing says unknown).
-        return {{"spec_key", spec_key(spec)},
-                {"source", std::string("run")},
-                {"engine", std::string("llama-bench")},
-                {"status", std::string("running")},
-                {"started_at", store::utc_now()},
-                {"mode", std::string(name(spec.mode))},
-                {"sweep_order", std::string(name(spec.order))},
-                {"seed", static_cast<int64_t>(spec.seed)},
-                {"repetitions", spec.repetitions},
-                {"warmup", spec.warmup},
-                {"spec_json", to_json(spec).dump()},
-                {"plan_json", plan_json(plan)},
-                {"llmsweep_version", o.build.llmsweep_version},
-                {"build_commit", std::string("unknown")},
-                {"cpu_cores_physical", int64_t{o.host.physical_cores}},
-                {"cpu_cores_logical", int64_t{o.host.logical_cores}},
-                {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
-                {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
-                {"hostname", o.host.hostname}};
-    }
-    return {{"spec_key", spec_key(spec)},
+    const bool native = spec.engine == Engine::native;
+    Row row{{"spec_key", spec_key(spec)},
             {"source", std::string("run")},
-            {"engine", std::string("native")},
+            {"engine", std::string(name(spec.engine))},
             {"status", std::string("running")},
             {"started_at", store::utc_now()},
             {"mode", std::string(name(spec.mode))},
@@ -430,16 +406,23 @@ Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
             {"spec_json", to_json(spec).dump()},
             {"plan_json", plan_json(plan)},
             {"llmsweep_version", o.build.llmsweep_version},
-            {"build_commit", o.build.llama_commit},
-            {"ggml_version", o.build.ggml_version},
-            {"backends", fmt::format("{}", fmt::join(o.build.backends, ","))},
-            {"gpu_info", fmt::format("{}", fmt::join(gpus, ", "))},
-            {"cpu_info", o.host.cpu_model},
+            // llama-bench's build is known from its first test (a run that measured nothing says unknown).
+            {"build_commit", native ? o.build.llama_commit : std::string("unknown")},
             {"cpu_cores_physical", int64_t{o.host.physical_cores}},
             {"cpu_cores_logical", int64_t{o.host.logical_cores}},
             {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
             {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
             {"hostname", o.host.hostname}};
+    if (native) {
+        std::vector<std::string> gpus;
+        for (const auto& d : o.build.devices)
+            if (d.type != "cpu") gpus.push_back(d.description);
+        row.insert(row.end(), {{"ggml_version", o.build.ggml_version},
+                               {"backends", fmt::format("{}", fmt::join(o.build.backends, ","))},
+                               {"gpu_info", fmt::format("{}", fmt::join(gpus, ", "))},
+                               {"cpu_info", o.host.cpu_model}});
+    }
+    return row;
 }
 
 } // namespace
