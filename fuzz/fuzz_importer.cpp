@@ -11,8 +11,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view content(reinterpret_cast<const char*>(data), size);
     try {
-        for (const auto& test : llmsweep::importers::LLMSWEEP_FUZZ_FORMAT(content).tests)
-            llmsweep::importers::to_bench_test(test.fields);
+        llmsweep::importers::LLMSWEEP_FUZZ_FORMAT(
+            content, [](llmsweep::importers::RawTest&& test) { llmsweep::importers::to_bench_test(test.fields); });
     } catch (const llmsweep::importers::FormatError&) {
         // Refused, with a message: what bad input should get.
     }

@@ -338,15 +338,18 @@ TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
 // every input that once crashed an importer (scripts/fuzz.sh keeps them), which must now be refused cleanly.
 TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
     const fs::path fuzz = fs::path(LLMSWEEP_SOURCE_DIR) / "fuzz";
-    const std::map<std::string, importers::RawFile (*)(std::string_view)> parsers = {
+    const std::map<std::string, void (*)(std::string_view, const importers::TestSink&)> parsers = {
         {"json", importers::parse_json}, {"jsonl", importers::parse_jsonl},
         {"csv", importers::parse_csv}, {"sql", importers::parse_sql}};
     size_t seeds = 0;
     for (const auto& [format, parse] : parsers)
         for (const auto& entry : fs::directory_iterator(fuzz / "corpus" / format)) {
-            const auto file = parse(test::read_file(entry.path()));
-            EXPECT_GT(file.tests.size(), 0u) << entry.path();
-            for (const auto& t : file.tests) EXPECT_NO_THROW(importers::to_bench_test(t.fields)) << entry.path();
+            size_t tests = 0;
+            parse(test::read_file(entry.path()), [&](importers::RawTest&& t) {
+                EXPECT_NO_THROW(importers::to_bench_test(t.fields)) << entry.path() << " " << t.where;
+                ++tests;
+            });
+            EXPECT_GT(tests, 0u) << entry.path();
             ++seeds;
         }
     EXPECT_EQ(seeds, 4u);
@@ -355,7 +358,7 @@ TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
         const auto parser = parsers.find(name.substr(0, name.find('-')));
         if (parser == parsers.end()) continue;
         try {
-            for (const auto& t : parser->second(test::read_file(entry.path())).tests) importers::to_bench_test(t.fields);
+            parser->second(test::read_file(entry.path()), [](importers::RawTest&& t) { importers::to_bench_test(t.fields); });
         } catch (const importers::FormatError&) {
         } catch (const std::exception& e) {
             ADD_FAILURE() << name << ": " << e.what();
@@ -383,17 +386,23 @@ TEST(ImportOlderVersions, UseMmapAndBooleanFlashAttentionAndBackendFlags) {
     EXPECT_EQ(importers::to_bench_test(old).load_mode, "dio");
 }
 
+std::vector<importers::RawTest> read_all(std::string_view content) {
+    std::vector<importers::RawTest> tests;
+    importers::read_llama_bench_output(content, [&](importers::RawTest&& t) { tests.push_back(std::move(t)); });
+    return tests;
+}
+
 TEST(ImportOlderVersions, SqlWithTheOldTableNameAndCsvWithCrLf) {
-    const auto sql = importers::parse_llama_bench_output(
+    const auto sql = read_all(
         "CREATE TABLE IF NOT EXISTS test (\n  build_commit TEXT,\n  n_prompt INTEGER\n);\n\n"
         "INSERT INTO test (build_commit, n_prompt) VALUES ('it''s', '512');\n");
-    ASSERT_EQ(sql.tests.size(), 1u);
-    EXPECT_EQ(sql.tests[0].fields["build_commit"], "it's");
-    EXPECT_EQ(sql.tests[0].where, "line 6");
-    const auto csv = importers::parse_llama_bench_output(csv_header + "\r\n" + csv_row + "\r\n" + csv_row + "\r\n");
-    ASSERT_EQ(csv.tests.size(), 2u);
-    EXPECT_EQ(csv.tests[1].fields["avg_ts"], "512000.0");
-    EXPECT_EQ(csv.tests[1].where, "line 3");
+    ASSERT_EQ(sql.size(), 1u);
+    EXPECT_EQ(sql[0].fields["build_commit"], "it's");
+    EXPECT_EQ(sql[0].where, "line 6");
+    const auto csv = read_all(csv_header + "\r\n" + csv_row + "\r\n" + csv_row + "\r\n");
+    ASSERT_EQ(csv.size(), 2u);
+    EXPECT_EQ(csv[1].fields["avg_ts"], "512000.0");
+    EXPECT_EQ(csv[1].where, "line 3");
 }
 
 } // namespace

@@ -120,23 +120,22 @@ ImportOutcome import_file(store::Store& store, const std::string& path) {
         return outcome;
     }
 
-    // Everything is read and checked before the first write.
-    RawFile raw;
+    // Everything is read and checked before the first write; each test is typed as soon as it is read.
+    Format format = Format::json;
     std::vector<BenchTest> tests;
     try {
-        raw = parse_llama_bench_output(content);
-        for (const RawTest& r : raw.tests) {
+        format = read_llama_bench_output(content, [&](RawTest&& raw) {
             try {
-                tests.push_back(to_bench_test(r.fields));
+                tests.push_back(to_bench_test(raw.fields));
             } catch (const FormatError& e) {
-                throw FormatError(fmt::format("{}: {}", r.where, e.what()));
+                throw FormatError(fmt::format("{}: {}", raw.where, e.what()));
             }
-        }
+        });
     } catch (const FormatError& e) {
         throw Error(fmt::format("{}: {}; nothing was imported from it", path, e.what()));
     }
     if (tests.empty()) throw Error(fmt::format("{}: no tests in it; nothing was imported", path));
-    outcome.format = std::string(name(raw.format));
+    outcome.format = std::string(name(format));
     outcome.tests = tests.size();
 
     std::vector<Origin> origins;
@@ -150,7 +149,7 @@ ImportOutcome import_file(store::Store& store, const std::string& path) {
     store::Transaction tx(store.db());
     for (size_t g = 0; g < origins.size(); ++g) {
         const auto& group = by_origin[origins[g]];
-        const int64_t run_id = store.insert_run(run_row(path, sha, g, raw.format, group));
+        const int64_t run_id = store.insert_run(run_row(path, sha, g, format, group));
         outcome.run_ids.push_back(run_id);
         for (size_t i = 0; i < group.size(); ++i) {
             const BenchTest& t = *group[i];

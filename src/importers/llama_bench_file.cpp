@@ -118,16 +118,15 @@ std::string upper(std::string text) {
 
 class SqlParser {
 public:
-    explicit SqlParser(std::string_view content) : lexer_(content) { advance(); }
+    SqlParser(std::string_view content, const TestSink& each) : lexer_(content), each_(each) { advance(); }
 
-    RawFile parse() {
-        RawFile file{Format::sql, {}};
+    void parse() {
         while (token_.kind != Token::end) {
             const std::string keyword = upper(token_.text);
             if (token_.kind == Token::word && keyword == "CREATE") {
                 create_table();
             } else if (token_.kind == Token::word && keyword == "INSERT") {
-                insert(file);
+                insert();
             } else if (token_.kind == Token::punct && token_.text == ";") {
                 advance();
             } else {
@@ -137,7 +136,6 @@ public:
                     token_.line, token_.text));
             }
         }
-        return file;
     }
 
 private:
@@ -194,7 +192,7 @@ private:
         punct(";");
     }
 
-    void insert(RawFile& file) {
+    void insert() {
         const size_t line = token_.line;
         keyword("INSERT");
         keyword("INTO");
@@ -228,7 +226,7 @@ private:
                 break;
             }
             punct(")");
-            file.tests.push_back(std::move(test));
+            each_(std::move(test));
             if (token_.kind == Token::punct && token_.text == ",") {
                 advance();
                 continue;
@@ -239,6 +237,7 @@ private:
     }
 
     SqlLexer lexer_;
+    const TestSink& each_;
     Token token_;
 };
 
@@ -246,7 +245,7 @@ private:
 
 struct CsvState {
     std::vector<std::string> row;
-    std::vector<std::pair<size_t, std::vector<std::string>>> rows;  // (line where the row ends, fields)
+    std::vector<std::pair<size_t, std::vector<std::string>>> rows;  // rows not yet handed on: (line, fields)
     size_t line = 0;
 };
 
@@ -294,34 +293,32 @@ Format detect_format(std::string_view content) {
                       "or SQL (-o sql) that llama-bench writes");
 }
 
-RawFile parse_llama_bench_output(std::string_view content) {
+Format read_llama_bench_output(std::string_view content, const TestSink& each) {
     if (const size_t bad = invalid_utf8_at(content); bad != std::string_view::npos)
         throw FormatError(fmt::format("line {}: bytes that are not UTF-8 (at byte {})", line_of(content, bad), bad));
-    switch (detect_format(content)) {
-    case Format::json: return parse_json(content);
-    case Format::jsonl: return parse_jsonl(content);
-    case Format::csv: return parse_csv(content);
-    case Format::sql: return parse_sql(content);
+    const Format format = detect_format(content);
+    switch (format) {
+    case Format::json: parse_json(content, each); break;
+    case Format::jsonl: parse_jsonl(content, each); break;
+    case Format::csv: parse_csv(content, each); break;
+    case Format::sql: parse_sql(content, each); break;
     }
-    throw FormatError("unknown format");
+    return format;
 }
 
-RawFile parse_json(std::string_view content) {
-    const nlohmann::json document = parse_json_text(without_bom(content), content, 0);
+void parse_json(std::string_view content, const TestSink& each) {
+    nlohmann::json document = parse_json_text(without_bom(content), content, 0);
     if (!document.is_array())
         throw FormatError(fmt::format("expected llama-bench's JSON array of tests, found {}", json_type(document)));
-    RawFile file{Format::json, {}};
     for (size_t i = 0; i < document.size(); ++i) {
         const std::string where = fmt::format("record {}", i + 1);
         if (!document[i].is_object())
             throw FormatError(fmt::format("{}: expected an object of llama-bench fields, found {}", where, json_type(document[i])));
-        file.tests.push_back({document[i], where});
+        each({std::move(document[i]), where});
     }
-    return file;
 }
 
-RawFile parse_jsonl(std::string_view content) {
-    RawFile file{Format::jsonl, {}};
+void parse_jsonl(std::string_view content, const TestSink& each) {
     size_t offset = 0, line = 0;
     while (offset < content.size()) {
         const size_t end = std::min(content.find('\n', offset), content.size());
@@ -332,18 +329,37 @@ RawFile parse_jsonl(std::string_view content) {
             nlohmann::json test = parse_json_text(text, content, offset);
             if (!test.is_object())
                 throw FormatError(fmt::format("line {}: expected an object of llama-bench fields, found {}", line, json_type(test)));
-            file.tests.push_back({std::move(test), fmt::format("line {}", line)});
+            each({std::move(test), fmt::format("line {}", line)});
         }
         offset = end + 1;
     }
-    return file;
 }
 
-RawFile parse_csv(std::string_view content) {
+void parse_csv(std::string_view content, const TestSink& each) {
     csv_parser parser{};
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw Error("out of memory");
     const std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&parser, csv_free);
     CsvState state;
+    std::vector<std::string> header;
+    // Rows are handed on between calls into libcsv, never from its callbacks: nothing throws through C.
+    auto hand_on = [&] {
+        for (auto& [line, values] : state.rows) {
+            if (header.empty()) {
+                header = std::move(values);
+                for (size_t i = 0; i < header.size(); ++i)
+                    if (std::find(header.begin() + static_cast<ptrdiff_t>(i) + 1, header.end(), header[i]) != header.end())
+                        throw FormatError(fmt::format("line {}: the column '{}' appears twice", line, header[i]));
+                continue;
+            }
+            if (values.size() != header.size())
+                throw FormatError(fmt::format("line {}: {} values, but the header has {} columns{}", line, values.size(),
+                                              header.size(), values.size() < header.size() ? " (truncated?)" : ""));
+            RawTest test{nlohmann::json::object(), fmt::format("line {}", line)};
+            for (size_t i = 0; i < header.size(); ++i) test.fields[header[i]] = std::move(values[i]);
+            each(std::move(test));
+        }
+        state.rows.clear();
+    };
     content = without_bom(content);
     // One line at a time, so that a row knows the line it ends on.
     for (size_t offset = 0; offset < content.size();) {
@@ -352,29 +368,15 @@ RawFile parse_csv(std::string_view content) {
         const std::string_view line = content.substr(offset, end - offset);
         if (csv_parse(&parser, line.data(), line.size(), csv_on_field, csv_on_row, &state) != line.size())
             throw FormatError(fmt::format("line {}: not valid CSV ({})", state.line, csv_strerror(csv_error(&parser))));
+        hand_on();
         offset = end;
     }
     if (csv_fini(&parser, csv_on_field, csv_on_row, &state) != 0)
         throw FormatError(fmt::format("line {}: the CSV ends inside a quoted value (truncated?)", state.line));
-    if (state.rows.empty()) throw FormatError("the CSV has no header");
-    const std::vector<std::string>& header = state.rows.front().second;
-    RawFile file{Format::csv, {}};
-    for (size_t r = 1; r < state.rows.size(); ++r) {
-        const auto& [line, values] = state.rows[r];
-        if (values.size() != header.size())
-            throw FormatError(fmt::format("line {}: {} values, but the header has {} columns{}", line, values.size(),
-                                          header.size(), values.size() < header.size() ? " (truncated?)" : ""));
-        RawTest test{nlohmann::json::object(), fmt::format("line {}", line)};
-        for (size_t i = 0; i < header.size(); ++i) {
-            if (test.fields.contains(header[i]))
-                throw FormatError(fmt::format("line 1: the column '{}' appears twice", header[i]));
-            test.fields[header[i]] = values[i];
-        }
-        file.tests.push_back(std::move(test));
-    }
-    return file;
+    hand_on();
+    if (header.empty()) throw FormatError("the CSV has no header");
 }
 
-RawFile parse_sql(std::string_view content) { return SqlParser(without_bom(content)).parse(); }
+void parse_sql(std::string_view content, const TestSink& each) { SqlParser(without_bom(content), each).parse(); }
 
 } // namespace llmsweep::importers

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,20 +29,19 @@ struct RawTest {
     std::string where;       // "line 3" or "record 2", for messages
 };
 
-struct RawFile {
-    Format format = Format::json;
-    std::vector<RawTest> tests;
-};
+// Receives each test as it is read, so that a large file is never held twice; it may throw to stop.
+using TestSink = std::function<void(RawTest&&)>;
 
 // Throws FormatError for Markdown output, for content that is none of the four formats, and for any damage.
 Format detect_format(std::string_view content);
-RawFile parse_llama_bench_output(std::string_view content);
+// Checks the encoding, detects the format and reads every test, in file order, into `each`.
+Format read_llama_bench_output(std::string_view content, const TestSink& each);
 
-RawFile parse_json(std::string_view content);
-RawFile parse_jsonl(std::string_view content);
-RawFile parse_csv(std::string_view content);
+void parse_json(std::string_view content, const TestSink& each);
+void parse_jsonl(std::string_view content, const TestSink& each);
+void parse_csv(std::string_view content, const TestSink& each);
 // Only llama-bench's own statements are understood (CREATE TABLE llama_bench, INSERT INTO llama_bench); the
 // SQL is parsed, never executed.
-RawFile parse_sql(std::string_view content);
+void parse_sql(std::string_view content, const TestSink& each);
 
 } // namespace llmsweep::importers
