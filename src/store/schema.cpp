@@ -230,7 +230,9 @@ std::vector<std::string> llama_bench_trigger_sql() {
         fmt::format("CREATE TRIGGER llama_bench_result_inserted AFTER INSERT ON results WHEN new.status = 'ok'\n"
                     "BEGIN\n{};\nEND",
                     llama_bench_select("r.id = new.id")),
-        fmt::format("CREATE TRIGGER llama_bench_result_updated AFTER UPDATE ON results\nBEGIN\n"
+        // Repetitions still running change nothing there: only a result that is or was ok does.
+        fmt::format("CREATE TRIGGER llama_bench_result_updated AFTER UPDATE ON results\n"
+                    "WHEN new.status = 'ok' OR old.status = 'ok'\nBEGIN\n"
                     "DELETE FROM llama_bench WHERE result_id = old.id;\n{};\nEND",
                     llama_bench_select("r.id = new.id")),
         "CREATE TRIGGER llama_bench_result_deleted AFTER DELETE ON results\nBEGIN\n"

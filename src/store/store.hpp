@@ -29,6 +29,8 @@ public:
     explicit Store(const std::string& path);
 
     Database& db() { return db_; }
+    // Copies the WAL into the database now (a moment when nothing is being timed).
+    void checkpoint();
 
     struct RunRef {
         int64_t id = 0;

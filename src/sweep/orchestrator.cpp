@@ -113,6 +113,7 @@ private:
             }
             const auto exit = worker.finish(!worker_alive);
             store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(exit.peak_rss_bytes)}});
+            store_.checkpoint();
         }
     }
 
@@ -183,6 +184,7 @@ private:
         }
         const auto exit = process.finish(outcome == Outcome::timeout || !bad_output.empty());
         store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(exit.peak_rss_bytes)}});
+        store_.checkpoint();
         if (pending.empty()) return {};
         if (batch.size() > 1) return pending;
 
