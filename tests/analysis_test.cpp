@@ -151,5 +151,24 @@ TEST_F(AnalysisTest, BaselineCanBeChosenAndMustExist) {
     EXPECT_THROW(compare_paired(data, "load_mode", std::string("dio")), UsageError);
 }
 
+TEST_F(AnalysisTest, APointMeasuredInSeveralRunsCountsOnceWithItsMean) {
+    add("c.gguf", "pp", "none", 64, 32, 100.0);
+    add("c.gguf", "pp", "mmap", 64, 32, 110.0);
+    // Build def measured both points, and the mmap point once more in a third run.
+    run_id = test::insert_test_run(store);
+    store.update_run(run_id, {{"build_commit", std::string("def")}});
+    add("c.gguf", "pp", "none", 64, 32, 100.0);
+    add("c.gguf", "pp", "mmap", 64, 32, 130.0);
+    run_id = test::insert_test_run(store);
+    store.update_run(run_id, {{"build_commit", std::string("def")}});
+    add("c.gguf", "pp", "mmap", 64, 32, 150.0);
+    const Dataset data = load_dataset(store, {});
+    const auto by_build = compare_paired(data, "build_commit", std::string("abc"));
+    ASSERT_EQ(by_build.size(), 1u);
+    EXPECT_EQ(by_build[0].n_pairs, 2u);
+    // none: 100 and 100; mmap: 110 against the mean of 130 and 150.
+    EXPECT_DOUBLE_EQ(by_build[0].mean_rel_diff_pct, (0.0 + 100.0 * (140.0 - 110.0) / 110.0) / 2.0);
+}
+
 } // namespace
 } // namespace llmsweep::analysis

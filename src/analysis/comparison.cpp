@@ -156,11 +156,20 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
 
     std::vector<PairedComparison> comparisons;
     for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
-        // Ok results of this model and metric by value, then by match key.
-        std::map<std::string, std::map<std::string, const Record*>> by_value;
+        // Ok results of this model and metric by value, then by match key; a point measured in several runs
+        // (a sweep repeated, the same file imported under two names) counts once, with its mean.
+        struct Mean {
+            double sum = 0;
+            size_t n = 0;
+            double value() const { return sum / static_cast<double>(n); }
+        };
+        std::map<std::string, std::map<std::string, Mean>> by_value;
         for (const Record& r : data.records)
-            if (r.model == model && r.metric == metric && r.status == "ok")
-                by_value[r.params.at(compare)][match_key(r, compare)] = &r;
+            if (r.model == model && r.metric == metric && r.status == "ok") {
+                Mean& m = by_value[r.params.at(compare)][match_key(r, compare)];
+                m.sum += r.avg_ts;
+                ++m.n;
+            }
         for (const std::string& value : values) {
             if (value == baseline || !by_value.count(value) || !by_value.count(baseline)) continue;
             PairedComparison c{model, metric, baseline, value};
@@ -171,10 +180,11 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                     ++c.unpaired;
                     continue;
                 }
-                a.push_back(base->avg_ts);
-                b.push_back(it->second->avg_ts);
-                diff.push_back(it->second->avg_ts - base->avg_ts);
-                rel.push_back(100.0 * (it->second->avg_ts - base->avg_ts) / base->avg_ts);
+                const double x = base.value(), y = it->second.value();
+                a.push_back(x);
+                b.push_back(y);
+                diff.push_back(y - x);
+                rel.push_back(100.0 * (y - x) / x);
             }
             for (const auto& [key, other] : by_value[value])
                 if (!by_value[baseline].count(key)) ++c.unpaired;

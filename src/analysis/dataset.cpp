@@ -93,6 +93,7 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         {"load_mode", {"none", "mmap", "mlock", "dio"}},
         {"cache_state", {"warm", "cold"}},
         {"flash_attn", {"off", "on", "auto"}},
+        {"engine", {"llama-bench", "native"}},  // llama-bench is the reference llmsweep's engine is held to
         {"mode", {"request", "split"}}};
     if (const auto order = natural.find(parameter); order != natural.end()) {
         auto rank = [&](const std::string& v) {
