@@ -316,6 +316,28 @@ TEST_F(LlamaBenchEngineTest, ACrashingLlamaBenchCostsOnlyItsPoint) {
                     "AND error LIKE 'llama-bench killed by signal 11%'"), 1);
 }
 
+TEST_F(LlamaBenchEngineTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
+    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + engine() +
+                                "-p 8-64+8 -n 4,8 -t 1 -r 3" + db_arg();
+    // 8 pp and 2 tg points, 3 repetitions: killed after 1 and 12 more stored measurements, then finished.
+    for (int kill_after : {1, 12}) {
+        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
+                                 " & pid=$!; " +
+                                 "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt " +
+                                 std::to_string(kill_after) + " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.005; done; " +
+                                 "kill -9 $pid; wait $pid");
+        EXPECT_EQ(r.exit_code, 137) << "the run ended before it could be killed";
+    }
+    EXPECT_LT(count("SELECT count(*) FROM samples"), 30);
+    const auto finish = run_shell(command + " 2>&1");
+    ASSERT_EQ(finish.exit_code, 0) << finish.out;
+    EXPECT_NE(finish.out.find("resuming run 1"), std::string::npos) << finish.out;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 10);
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 30);
+    EXPECT_EQ(count("SELECT count(*) FROM (SELECT result_id FROM samples GROUP BY result_id "
+                    "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"), 10);
+}
+
 TEST_F(LlamaBenchEngineTest, BadInputFailsBeforeAnyBenchmark) {
     const std::string base = "run -m " + model() + db_arg() + " -p 8 -n 4 ";
     expect_usage_error(run_llmsweep(base + "--engine llama-bench --mode split"), "--llama-bench");
