@@ -3,6 +3,7 @@
 #include "build_config.hpp"
 #include "core/error.hpp"
 #include "importers/llama_bench_file.hpp"
+#include "importers/llama_bench_test.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -64,8 +65,7 @@ store::Row run_row(const std::string& path, const std::string& sha, size_t index
             {"cpu_info", first.cpu_info}};
 }
 
-} // namespace
-
+// SHA-256 of `content`, in hex.
 std::string sha256_hex(std::string_view content) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -76,11 +76,14 @@ std::string sha256_hex(std::string_view content) {
     return hex;
 }
 
-store::Row result_row(const BenchTest& t) {
+// The results columns of the file's test number `index` (llama-bench's split semantics, warm cache). The
+// index is part of the key because the same test may appear more than once in a file (llama-bench appending).
+store::Row result_row(const BenchTest& t, size_t index) {
     store::Row row{{"point_key", fmt::format("llama-bench;model={};load_mode={};ngl={};threads={};n_batch={};n_ubatch={};"
-                                             "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}",
+                                             "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={};test={}",
                                              t.model_filename, t.load_mode, t.n_gpu_layers, t.n_threads, t.n_batch,
-                                             t.n_ubatch, t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth)},
+                                             t.n_ubatch, t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth,
+                                             index)},
                    {"metric", t.metric()},
                    {"model_filename", t.model_filename},
                    {"load_mode", t.load_mode},
@@ -109,6 +112,8 @@ store::Row result_row(const BenchTest& t) {
     if (!t.test_time.empty()) row.emplace_back("test_time", t.test_time);
     return row;
 }
+
+} // namespace
 
 ImportOutcome import_file(store::Store& store, const std::string& path) {
     const std::string content = read_whole_file(path);
@@ -153,10 +158,8 @@ ImportOutcome import_file(store::Store& store, const std::string& path) {
         outcome.run_ids.push_back(run_id);
         for (size_t i = 0; i < group.size(); ++i) {
             const BenchTest& t = *group[i];
-            store::Row row = result_row(t);
+            store::Row row = result_row(t, i);
             row.emplace_back("run_id", run_id);
-            // The same test may appear more than once in a file (llama-bench appending to it).
-            row.front().second = fmt::format("{};test={}", std::get<std::string>(row.front().second), i);
             const int64_t result_id = store.insert_result(row);
             for (size_t k = 0; k < t.samples_ns.size(); ++k)
                 store.insert_sample({{"result_id", result_id}, {"repetition", static_cast<int64_t>(k)},

@@ -2,7 +2,6 @@
 // Imports llama-bench's output files into the store: each file whole or not at all, a run per file (and per
 // llama.cpp build and machine in it) that records where the results came from, and nothing twice.
 
-#include "importers/llama_bench_test.hpp"
 #include "store/store.hpp"
 
 #include <string>
@@ -19,12 +18,5 @@ struct ImportOutcome {
 
 // Throws Error naming the file (and the line or record, and the problem); the store is then unchanged.
 ImportOutcome import_file(store::Store& store, const std::string& path);
-
-// SHA-256 of `content`, in hex.
-std::string sha256_hex(std::string_view content);
-
-// The results columns of a test as llama-bench measured it (split semantics, warm cache): shared by the
-// importer and the llama-bench engine.
-store::Row result_row(const BenchTest& test);
 
 } // namespace llmsweep::importers
