@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "engine/llama_bench_command.hpp"
 #include "engine/model_check.hpp"
 #include "engine/system_info.hpp"
 #include "test_support.hpp"
@@ -47,6 +48,68 @@ TEST(CheckModel, FileThatIsNotGgufIsAnError) {
     test::TempDir dir;
     std::ofstream(dir / "fake.gguf") << "this is not a model";
     EXPECT_THROW(check_model({.model_path = (dir / "fake.gguf").string()}), Error);
+}
+
+// --- Driving llama-bench -------------------------------------------------------------------------------------
+
+std::vector<sweep::Point> grid(const std::vector<int64_t>& threads, const std::vector<int64_t>& n_prompt,
+                               const std::vector<int64_t>& n_gen) {
+    std::vector<sweep::Point> points;
+    for (int64_t t : threads) {
+        for (int64_t p : n_prompt) points.push_back({{"m.gguf"}, {.threads = t}, {.n_prompt = p}});
+        for (int64_t g : n_gen) points.push_back({{"m.gguf"}, {.threads = t}, {.n_gen = g}});
+    }
+    return points;
+}
+
+std::vector<const sweep::Point*> pointers(const std::vector<sweep::Point>& points) {
+    std::vector<const sweep::Point*> out;
+    for (const auto& p : points) out.push_back(&p);
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& command) {
+    std::string text;
+    for (const auto& arg : command) text += (text.empty() ? "" : " ") + arg;
+    return text;
+}
+
+TEST(LlamaBenchCommand, OneProcessRunsAGridButNotPartOfOne) {
+    const auto points = grid({1, 2}, {64, 128}, {32});
+    EXPECT_TRUE(runs_exactly(pointers(points)));
+    auto part = pointers(points);
+    part.pop_back();  // llama-bench would run tg32 with 2 threads too
+    EXPECT_FALSE(runs_exactly(part));
+}
+
+TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
+    const auto points = grid({1, 2}, {64}, {32});
+    const LlamaBenchCli current{"/lb", true, false, true};
+    EXPECT_EQ(joined(llama_bench_command(current, pointers(points), 3, 0)),
+              "/lb -m m.gguf -o jsonl -r 3 -ngl 99 -lm mmap -p 64 -n 32 -d 0 -t 1,2 -b 2048 -ub 512 -ctk f16 -ctv f16 "
+              "-fa auto --no-warmup");
+    // An older build: -mmp instead of -lm, -fa 0|1, and no flash attention auto.
+    const LlamaBenchCli older{"/old", false, true, false};
+    auto off = points;
+    for (auto& p : off) {
+        p.load.load_mode = sweep::LoadMode::none;
+        p.context.flash_attn = "on";
+    }
+    const std::string command = joined(llama_bench_command(older, pointers(off), 1, 1));
+    EXPECT_NE(command.find("-mmp 0"), std::string::npos) << command;
+    EXPECT_NE(command.find("-fa 1"), std::string::npos) << command;
+    EXPECT_EQ(command.find("--no-warmup"), std::string::npos) << command;
+    EXPECT_THROW(llama_bench_command(older, pointers(points), 1, 1), UsageError) << "fa auto";
+    for (auto& p : off) p.load.load_mode = sweep::LoadMode::mlock;
+    EXPECT_THROW(llama_bench_command(older, pointers(off), 1, 1), UsageError) << "no mlock before -lm";
+}
+
+TEST(LlamaBenchCommand, ProbesTheRealLlamaBench) {
+    if (std::string(LLMSWEEP_LLAMA_BENCH).empty()) GTEST_SKIP() << "no llama-bench";
+    const LlamaBenchCli cli = probe_llama_bench(LLMSWEEP_LLAMA_BENCH);
+    EXPECT_TRUE(cli.load_mode_flag);
+    EXPECT_TRUE(cli.flash_attn_names);
+    EXPECT_THROW(probe_llama_bench("/bin/true"), UsageError);
 }
 
 } // namespace

@@ -294,6 +294,15 @@ TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
     EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
 }
 
+TEST_F(LlamaBenchEngineTest, ColdLoadsEvictTheModelBeforeLlamaBenchStarts) {
+    const auto r = run_llmsweep("run -m " + model() + engine() + "--cache cold,warm -p 8 -n 4 -t 1 -r 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
+                    "AND resident_before_bytes > 0"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 4);
+}
+
 TEST_F(LlamaBenchEngineTest, APointLlamaBenchRefusesFailsAloneWithItsError) {
     // A quantized V cache without flash attention: llama-bench cannot create that context and exits.
     const auto r = run_llmsweep("run -m " + model() + engine() + "-p 8 -n 4 -t 1 -r 2 --ctv f16,q4_0 --fa off -q" + db_arg());

@@ -153,7 +153,9 @@ private:
                                                          static_cast<int64_t>(first_tasks.size()), spec_.warmup);
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
+        // As the native worker does: cold evicts the file's pages, warm reads them in.
         if (load.cache_state == CacheState::cold) engine::evict_from_page_cache(load.model);
+        else engine::warm_page_cache(load.model);
         before.resident_before_bytes = engine::resident_bytes(load.model);
         if (load.cache_state == CacheState::cold) before.cache_evicted = before.resident_before_bytes == 0;
         observer_.on_task_start(plan_.points[batch.front()], first_tasks.front().repetition);
