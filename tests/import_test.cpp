@@ -195,6 +195,8 @@ TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
     const std::string md = test::read_file(scratch_ / "report" / "report.md");
     EXPECT_NE(md.find("n_threads"), std::string::npos);
     EXPECT_NE(md.find("tiny.gguf"), std::string::npos);
+    // llama-bench's -pg test is a metric of its own.
+    EXPECT_NE(md.find("### PG (prompt then generation, llama-bench -pg)"), std::string::npos) << md;
 }
 
 // --- Read by llama.cpp's own tools ------------------------------------------------------------------------------

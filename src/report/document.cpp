@@ -69,7 +69,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
 
     d.push_back(heading(2, std::string(s.performance)));
     for (const auto& metric : m.metrics) {
-        d.push_back(heading(3, std::string(metric == "pp" ? s.pp_name : metric == "tg" ? s.tg_name : metric)));
+        d.push_back(heading(3, std::string(metric == "pp" ? s.pp_name : metric == "tg" ? s.tg_name : metric == "pg" ? s.pg_name : metric)));
         d.push_back(table(performance_table(m, metric, s)));
     }
 
