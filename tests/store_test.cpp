@@ -150,14 +150,8 @@ TEST_F(StoreWithRun, UnknownColumnIsAnInternalError) {
 }
 
 TEST_F(StoreWithRun, LlamaBenchTableHasLlamaBenchsColumns) {
-    // llama-bench's test table columns (tools/llama-bench/llama-bench.cpp, get_fields()) at the pinned commit.
-    const std::vector<std::string> expected = {
-        "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
-        "model_size", "model_n_params", "n_batch", "n_ubatch", "n_threads", "cpu_mask", "cpu_strict", "poll",
-        "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
-        "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
-        "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
-        "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "result_id"};
+    std::vector<std::string> expected = test::llama_bench_columns();
+    expected.push_back("result_id");  // llmsweep's own: the result the row shows
     Statement s(store.db(), "SELECT name FROM pragma_table_info('llama_bench')");
     std::vector<std::string> columns;
     while (s.step()) columns.push_back(s.column_text(0));

@@ -65,6 +65,17 @@ void expect_one_line_error(const CommandResult& r, const std::string& must_menti
     EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
 }
 
+const std::vector<std::string>& llama_bench_columns() {
+    static const std::vector<std::string> columns = {
+        "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
+        "model_size", "model_n_params", "n_batch", "n_ubatch", "n_threads", "cpu_mask", "cpu_strict", "poll",
+        "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
+        "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
+        "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
+        "avg_ns", "stddev_ns", "avg_ts", "stddev_ts"};
+    return columns;
+}
+
 int64_t insert_test_run(store::Store& store, const std::string& status) {
     return store.insert_run({{"spec_key", std::string("k")}, {"status", status}, {"started_at", store::utc_now()},
                              {"mode", std::string("request")}, {"sweep_order", std::string("rounds")},

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace llmsweep::test {
 
@@ -42,6 +43,10 @@ size_t entries_in(const std::filesystem::path& dir);
 
 // One line on stderr that starts with the tool's name and mentions `must_mention`; a non-zero exit.
 void expect_one_line_error(const CommandResult& r, const std::string& must_mention);
+
+// llama-bench's test fields at the pinned llama.cpp (tools/llama-bench/llama-bench.cpp, test::get_fields()),
+// in its order: the columns of llmsweep's llama_bench table, and of every file llama-bench writes.
+const std::vector<std::string>& llama_bench_columns();
 
 // A run row with every required column, for tests that write results through the store.
 int64_t insert_test_run(store::Store& store, const std::string& status = "finished");
