@@ -45,6 +45,18 @@ const std::vector<std::string_view> modelled = {
     "load_mode", "n_prompt", "n_gen", "n_depth", "test_time", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts",
     "samples_ns", "samples_ts", "use_mmap", "use_direct_io", "f16_kv"};
 
+// Fields read as they are into BenchTest's members.
+const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_members = {
+    {"build_commit", &BenchTest::build_commit}, {"cpu_info", &BenchTest::cpu_info},
+    {"gpu_info", &BenchTest::gpu_info},         {"model_filename", &BenchTest::model_filename},
+    {"model_type", &BenchTest::model_type},     {"test_time", &BenchTest::test_time},
+    {"type_k", &BenchTest::type_k},             {"type_v", &BenchTest::type_v}};
+const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_members = {
+    {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params},
+    {"n_batch", &BenchTest::n_batch},       {"n_ubatch", &BenchTest::n_ubatch},
+    {"n_threads", &BenchTest::n_threads},   {"n_prompt", &BenchTest::n_prompt},
+    {"n_gen", &BenchTest::n_gen},           {"n_depth", &BenchTest::n_depth}};
+
 const std::vector<std::pair<std::string_view, std::string_view>> legacy_backends = {
     {"cuda", "CUDA"}, {"opencl", "OpenCL"}, {"vulkan", "Vulkan"}, {"kompute", "Kompute"}, {"metal", "Metal"},
     {"sycl", "SYCL"}, {"rpc", "RPC"}, {"blas", "BLAS"}};
@@ -164,33 +176,14 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         return *it;
     };
     BenchTest t;
-    auto text_field = [&](std::string_view name, std::string& out) {
-        if (auto v = get(name)) out = to_text(name, *v);
-    };
-    auto count_field = [&](std::string_view name, int64_t& out) {
-        if (auto v = get(name)) out = non_negative(name, *v);
-    };
-    text_field("build_commit", t.build_commit);
-    text_field("cpu_info", t.cpu_info);
-    text_field("gpu_info", t.gpu_info);
-    text_field("model_filename", t.model_filename);
-    text_field("model_type", t.model_type);
-    text_field("test_time", t.test_time);
-    text_field("type_k", t.type_k);
-    text_field("type_v", t.type_v);
+    for (const auto& [name, member] : text_members)
+        if (auto v = get(name)) t.*member = to_text(name, *v);
     if (!raw.contains("type_k") && raw.contains("f16_kv"))
         t.type_k = t.type_v = to_boolean("f16_kv", raw["f16_kv"]) ? "f16" : "f32";
     if (t.build_commit.empty()) t.build_commit = "unknown";
     if (t.model_filename.empty()) throw FormatError("model_filename: empty");
-
-    count_field("model_size", t.model_size);
-    count_field("model_n_params", t.model_n_params);
-    count_field("n_batch", t.n_batch);
-    count_field("n_ubatch", t.n_ubatch);
-    count_field("n_threads", t.n_threads);
-    count_field("n_prompt", t.n_prompt);
-    count_field("n_gen", t.n_gen);
-    count_field("n_depth", t.n_depth);
+    for (const auto& [name, member] : count_members)
+        if (auto v = get(name)) t.*member = non_negative(name, *v);
     if (auto v = get("n_gpu_layers")) t.n_gpu_layers = to_integer("n_gpu_layers", *v);
     if (t.n_prompt == 0 && t.n_gen == 0) throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
 
