@@ -174,6 +174,15 @@ TEST_F(ImportRealLlamaBench, TheSameFileTwiceAddsNothing) {
     EXPECT_EQ(s.column_int(2), 24);
 }
 
+TEST_F(ImportRealLlamaBench, ReadsStandardInputAsAFile) {
+    auto r = run_shell(shell_quote(LLMSWEEP_BINARY) + " import - --db " + db() + " < " + shell_quote(file("csv")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("-: 12 tests (csv) imported as run 1"), std::string::npos) << r.out;
+    // The same bytes from the file are recognized as imported already.
+    r = run_llmsweep("import " + shell_quote(file("csv")) + " --db " + db());
+    EXPECT_NE(r.out.find("already imported (run 1)"), std::string::npos) << r.out;
+}
+
 TEST_F(ImportRealLlamaBench, MarkdownIsRefusedWithTheFormatsToUse) {
     const auto r = run_llmsweep("import " + shell_quote(file("md")) + " --db " + db());
     test::expect_one_line_error(r, "-o jsonl");
@@ -310,6 +319,8 @@ TEST(ImportDamaged, EachIsRefusedWithWhereAndWhatAndNothingStored) {
         test::expect_one_line_error(r, d.must_mention);
         EXPECT_NE(r.err.find(d.name), std::string::npos) << "names the file: " << r.err;
     }
+    test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir.path()) + " --db " + db), "is a folder");
+    test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + " --db " + db), "cannot read");
     store::Database database((dir / "d.db").string(), false);
     store::Statement s(database, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM results)");
     s.step();

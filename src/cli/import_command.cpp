@@ -52,8 +52,9 @@ Command add_import_command(CLI::App& app) {
                 "Examples:\n"
                 "  llama-bench -m model.gguf -o jsonl > results.jsonl\n"
                 "  llmsweep import results.jsonl older/*.json --db benchmark_results.db\n"
+                "  llama-bench -m model.gguf -o jsonl | llmsweep import -\n"
                 "  llmsweep report --compare build_commit");
-    sub->add_option("files", args->files, "llama-bench output files")->required();
+    sub->add_option("files", args->files, "llama-bench output files; - reads standard input")->required();
     sub->add_option("--db", args->db, "SQLite database to import into")->capture_default_str();
     return {sub, [args] { run_import(*args); }};
 }

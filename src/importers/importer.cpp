@@ -9,7 +9,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -17,10 +19,18 @@
 namespace llmsweep::importers {
 namespace {
 
+// The file's bytes; "-" is standard input (llama-bench piped in).
 std::string read_whole_file(const std::string& path) {
+    std::ostringstream content;
+    if (path == "-") {
+        content << std::cin.rdbuf();
+        if (std::cin.bad()) throw Error("reading standard input failed");
+        return std::move(content).str();
+    }
+    if (std::filesystem::is_directory(path))
+        throw UsageError(fmt::format("'{}' is a folder; pass the files llama-bench wrote", path));
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError(fmt::format("cannot read '{}'; pass the path of a file llama-bench wrote", path));
-    std::ostringstream content;
     content << in.rdbuf();
     if (in.bad()) throw Error(fmt::format("reading '{}' failed", path));
     return std::move(content).str();

@@ -16,7 +16,8 @@ struct ImportOutcome {
     bool already_imported = false;  // the same content was imported before: nothing was written
 };
 
-// Throws Error naming the file (and the line or record, and the problem); the store is then unchanged.
+// Imports `path` ("-": standard input). Throws Error naming the file (and the line or record, and the
+// problem); the store is then unchanged.
 ImportOutcome import_file(store::Store& store, const std::string& path);
 
 } // namespace llmsweep::importers
