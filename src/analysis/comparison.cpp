@@ -43,7 +43,8 @@ void for_each_model_metric(const Dataset& data, F f) {
         if (std::find(seen.begin(), seen.end(), std::make_pair(r.model, r.metric)) == seen.end())
             seen.emplace_back(r.model, r.metric);
     std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.second, a.first) < std::tie(b.second, b.first);  // pp before tg, then by model
+        if (a.second != b.second) return metric_before(a.second, b.second);  // pp, tg, pg; then by model
+        return a.first < b.first;
     });
     for (const auto& [model, metric] : seen) f(model, metric);
 }

@@ -150,6 +150,12 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     return summaries;
 }
 
+bool metric_before(const std::string& a, const std::string& b) {
+    static const std::vector<std::string> order = {"pp", "tg", "pg"};
+    auto rank = [](const std::string& m) { return std::find(order.begin(), order.end(), m) - order.begin(); };
+    return std::make_tuple(rank(a), a) < std::make_tuple(rank(b), b);
+}
+
 std::vector<std::string> varying_parameters(const Dataset& data) {
     std::vector<std::string> varying;
     for (const auto& name : parameter_names())

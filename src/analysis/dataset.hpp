@@ -87,6 +87,9 @@ struct LoadSummary {
 // summarized per model alone. Only loads of the models in `data` count.
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare);
 
+// The order metrics are shown in: pp, tg, then pg (llama-bench's order), then any other by name.
+bool metric_before(const std::string& a, const std::string& b);
+
 // Parameters with more than one value among the ok records, in parameter_names() order.
 std::vector<std::string> varying_parameters(const Dataset& data);
 // The distinct values of a parameter among the ok records: settings with a natural order in it (load_mode
