@@ -41,9 +41,10 @@ std::string_view json_type(const nlohmann::json& value) {
            : value.is_boolean() ? "a boolean" : value.is_null() ? "null" : "an object";
 }
 
-nlohmann::json parse_json_text(std::string_view text, std::string_view content, size_t base_offset) {
+nlohmann::json parse_json_text(std::string_view text, std::string_view content, size_t base_offset,
+                               nlohmann::json::parser_callback_t callback = nullptr) {
     try {
-        return nlohmann::json::parse(text);
+        return nlohmann::json::parse(text, std::move(callback));
     } catch (const nlohmann::json::parse_error& e) {
         const size_t at = base_offset + (e.byte > 0 ? e.byte - 1 : 0);
         const bool at_end = e.byte >= text.size();
@@ -307,15 +308,24 @@ Format read_llama_bench_output(std::string_view content, const TestSink& each) {
 }
 
 void parse_json(std::string_view content, const TestSink& each) {
-    nlohmann::json document = parse_json_text(without_bom(content), content, 0);
+    // The array's elements are handed on as the parser finishes each, and dropped from the document, so a
+    // large file is never held as a whole JSON tree.
+    using Event = nlohmann::json::parse_event_t;
+    bool array = false;
+    size_t record = 0;
+    auto element = [&](int depth, Event event, nlohmann::json& parsed) {
+        if (depth == 0 && event == Event::array_start) array = true;
+        if (!array || depth != 1 || (event != Event::object_end && event != Event::value && event != Event::array_end))
+            return true;
+        const std::string where = fmt::format("record {}", ++record);
+        if (!parsed.is_object())
+            throw FormatError(fmt::format("{}: expected an object of llama-bench fields, found {}", where, json_type(parsed)));
+        each({std::move(parsed), where});
+        return false;
+    };
+    const nlohmann::json document = parse_json_text(without_bom(content), content, 0, element);
     if (!document.is_array())
         throw FormatError(fmt::format("expected llama-bench's JSON array of tests, found {}", json_type(document)));
-    for (size_t i = 0; i < document.size(); ++i) {
-        const std::string where = fmt::format("record {}", i + 1);
-        if (!document[i].is_object())
-            throw FormatError(fmt::format("{}: expected an object of llama-bench fields, found {}", where, json_type(document[i])));
-        each({std::move(document[i]), where});
-    }
 }
 
 void parse_jsonl(std::string_view content, const TestSink& each) {
