@@ -346,6 +346,14 @@ TEST_F(LlamaBenchEngineTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
                     "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"), 10);
 }
 
+TEST_F(LlamaBenchEngineTest, DryRunShowsTheFirstLlamaBenchCommand) {
+    const auto r = run_llmsweep("run -m " + model() + engine() + "-p 8,16 -n 4 -t 1 -r 3 --order grouped --dry-run" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("the first llama-bench: " + std::string(LLMSWEEP_LLAMA_BENCH) + " -m "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" -o jsonl -r 3 -ngl 99 -lm mmap -p 8,16 -n 4 -d 0 -t 1 "), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(db_path()));
+}
+
 TEST_F(LlamaBenchEngineTest, BadInputFailsBeforeAnyBenchmark) {
     const std::string base = "run -m " + model() + db_arg() + " -p 8 -n 4 ";
     expect_usage_error(run_llmsweep(base + "--engine llama-bench --mode split"), "--llama-bench");

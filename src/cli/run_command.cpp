@@ -12,6 +12,7 @@
 #include "sweep/spec.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <iostream>
@@ -86,21 +87,34 @@ void run(const RunArgs& args) {
 
     const engine::HostInfo host = engine::host_info();
     const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
+    // A llama-bench is asked what it understands before anything else; a setting it cannot express fails
+    // here, not mid-sweep.
+    engine::LlamaBenchCli llama_bench;
+    std::vector<std::string> first_command;
+    if (spec.engine == sweep::Engine::llama_bench) {
+        llama_bench = engine::probe_llama_bench(spec.llama_bench);
+        for (const auto& point : plan.points) engine::llama_bench_command(llama_bench, {&point}, 1, spec.warmup);
+        // The first visit's llama-bench, as the orchestrator will start it (when its points run together).
+        std::vector<const sweep::Point*> first;
+        int64_t repetitions = 0;
+        for (const sweep::Task& task : plan.visits.front().tasks) {
+            const sweep::Point* point = &plan.points[task.point];
+            if (std::find(first.begin(), first.end(), point) == first.end()) first.push_back(point);
+            repetitions += task.point == plan.visits.front().tasks.front().point ? 1 : 0;
+        }
+        if (!engine::runs_exactly(first)) first.resize(1);
+        first_command = engine::llama_bench_command(llama_bench, first, repetitions, spec.warmup);
+    }
     const bool db_exists = std::filesystem::exists(args.db);
     if (args.dry_run) {
         std::unique_ptr<store::Store> store;
         if (db_exists) store = std::make_unique<store::Store>(args.db);
         print_plan(spec, plan, store.get());
+        if (!first_command.empty())
+            fmt::print("the first llama-bench: {}\n", fmt::join(first_command, " "));
         return;
     }
 
-    // A llama-bench is asked what it understands before the database is touched.
-    engine::LlamaBenchCli llama_bench;
-    if (spec.engine == sweep::Engine::llama_bench) {
-        llama_bench = engine::probe_llama_bench(spec.llama_bench);
-        for (const auto& point : plan.points)  // a setting this build cannot express fails here, not mid-sweep
-            engine::llama_bench_command(llama_bench, {&point}, spec.repetitions, spec.warmup);
-    }
     store::Store store(args.db);
     // Workers are this same binary, started in the worker role.
     const sweep::SweepOptions options{.fresh = args.fresh,
