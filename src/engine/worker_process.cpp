@@ -27,6 +27,11 @@ void close_fd(int& fd) {
     fd = -1;
 }
 
+std::chrono::steady_clock::time_point deadline_in(double seconds) {
+    return std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 } // namespace
 
 WorkerProcess::WorkerProcess(const std::vector<std::string>& command)
@@ -97,9 +102,29 @@ WorkerProcess::Answer WorkerProcess::request(const nlohmann::json& message, doub
     return read_line(timeout_s);
 }
 
-WorkerProcess::Answer WorkerProcess::read_line(double timeout_s) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+WorkerProcess::Outcome WorkerProcess::read_more(std::chrono::steady_clock::time_point deadline) {
     char buffer[65536];
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return Outcome::timeout;
+        pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
+        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+        if (interrupt_requested()) return Outcome::interrupted;
+        if (ready < 0 && errno != EINTR) return Outcome::died;
+        if (ready <= 0) continue;
+        if (fds[1].revents) drain_stderr();
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            const ssize_t n = read(from_child_, buffer, sizeof buffer);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return Outcome::died;
+            pending_.append(buffer, static_cast<size_t>(n));
+            return Outcome::reply;
+        }
+    }
+}
+
+WorkerProcess::Answer WorkerProcess::read_line(double timeout_s) {
+    const auto deadline = deadline_in(timeout_s);
     while (true) {
         if (const auto newline = pending_.find('\n'); newline != std::string::npos) {
             const std::string reply = pending_.substr(0, newline);
@@ -110,40 +135,13 @@ WorkerProcess::Answer WorkerProcess::read_line(double timeout_s) {
                 continue;  // a stray line (a library printing to stdout): not ours
             }
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return {Outcome::timeout, {}};
-        pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
-        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-        if (interrupt_requested()) return {Outcome::interrupted, {}};
-        if (ready < 0 && errno != EINTR) return {Outcome::died, {}};
-        if (ready <= 0) continue;
-        if (fds[1].revents) drain_stderr();
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            const ssize_t n = read(from_child_, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return {Outcome::died, {}};
-            pending_.append(buffer, static_cast<size_t>(n));
-        }
+        if (const Outcome outcome = read_more(deadline); outcome != Outcome::reply) return {outcome, {}};
     }
 }
 
 std::string WorkerProcess::read_all(double timeout_s) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-    char buffer[65536];
-    while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || interrupt_requested()) break;
-        pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
-        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-        if (ready < 0 && errno != EINTR) break;
-        if (ready <= 0) continue;
-        if (fds[1].revents) drain_stderr();
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            const ssize_t n = read(from_child_, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            pending_.append(buffer, static_cast<size_t>(n));
-        }
+    const auto deadline = deadline_in(timeout_s);
+    while (read_more(deadline) == Outcome::reply) {
     }
     return std::exchange(pending_, {});
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 #include <sys/resource.h>
@@ -48,6 +49,9 @@ public:
 
 private:
     void drain_stderr();
+    // Waits until stdout has more bytes (appended to pending_: reply), closes (died), the deadline passes
+    // or Ctrl-C is pressed.
+    Outcome read_more(std::chrono::steady_clock::time_point deadline);
 
     std::string name_;          // for messages: worker, or the program's file name
     pid_t pid_ = -1;
