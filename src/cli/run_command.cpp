@@ -94,16 +94,7 @@ void run(const RunArgs& args) {
     if (spec.engine == sweep::Engine::llama_bench) {
         llama_bench = engine::probe_llama_bench(spec.llama_bench);
         for (const auto& point : plan.points) engine::llama_bench_command(llama_bench, {&point}, 1, spec.warmup);
-        // The first visit's llama-bench, as the orchestrator will start it (when its points run together).
-        std::vector<const sweep::Point*> first;
-        int64_t repetitions = 0;
-        for (const sweep::Task& task : plan.visits.front().tasks) {
-            const sweep::Point* point = &plan.points[task.point];
-            if (std::find(first.begin(), first.end(), point) == first.end()) first.push_back(point);
-            repetitions += task.point == plan.visits.front().tasks.front().point ? 1 : 0;
-        }
-        if (!engine::runs_exactly(first)) first.resize(1);
-        first_command = engine::llama_bench_command(llama_bench, first, repetitions, spec.warmup);
+        first_command = sweep::first_llama_bench_command(spec, plan, llama_bench);
     }
     const bool db_exists = std::filesystem::exists(args.db);
     if (args.dry_run) {

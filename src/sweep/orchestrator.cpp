@@ -28,6 +28,36 @@ using store::Value;
 
 Value optional_value(const std::optional<double>& v) { return v ? Value(*v) : Value(std::monostate{}); }
 
+std::vector<const Point*> points_of(const Plan& plan, const std::vector<size_t>& indices) {
+    std::vector<const Point*> points;
+    for (size_t i : indices) points.push_back(&plan.points[i]);
+    return points;
+}
+
+// How the llama-bench engine runs a visit's tasks: each point's tasks, and the llama-bench processes for
+// them: one for all the points when llama-bench's grid of their values is exactly them and each has as many
+// repetitions, else one per point.
+struct LlamaBenchVisit {
+    std::map<size_t, std::vector<Task>> tasks_of;
+    std::vector<std::vector<size_t>> batches;
+};
+
+LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>& tasks) {
+    LlamaBenchVisit split;
+    std::vector<size_t> points;
+    for (const Task& task : tasks) {
+        if (!split.tasks_of.count(task.point)) points.push_back(task.point);
+        split.tasks_of[task.point].push_back(task);
+    }
+    const size_t repetitions = split.tasks_of[points.front()].size();
+    const bool together =
+        std::all_of(points.begin(), points.end(), [&](size_t p) { return split.tasks_of[p].size() == repetitions; }) &&
+        engine::runs_exactly(points_of(plan, points));
+    if (together) split.batches.push_back(points);
+    else for (size_t p : points) split.batches.push_back({p});
+    return split;
+}
+
 // Everything the orchestrator needs while it runs one plan.
 class Sweep {
 public:
@@ -117,30 +147,12 @@ private:
         }
     }
 
-    // The llama-bench engine: one llama-bench for the visit's points when it would run exactly them, else one
-    // per point. A llama-bench that fails leaves its unreported points to be run one per process, so that a
-    // failure costs only the point that caused it.
+    // The llama-bench engine (see split_for_llama_bench). A llama-bench that fails leaves its unreported points
+    // to be run one per process, so that a failure costs only the point that caused it.
     void run_visit_with_llama_bench(const Visit& visit, const std::vector<Task>& tasks) {
-        std::vector<size_t> points;
-        std::map<size_t, std::vector<Task>> tasks_of;
-        for (const Task& task : tasks) {
-            if (!tasks_of.count(task.point)) points.push_back(task.point);
-            tasks_of[task.point].push_back(task);
-        }
-        const size_t repetitions = tasks_of[points.front()].size();
-        bool together = std::all_of(points.begin(), points.end(), [&](size_t p) { return tasks_of[p].size() == repetitions; });
-        together = together && engine::runs_exactly(points_of(points));
-        std::vector<std::vector<size_t>> batches;
-        if (together) batches.push_back(points);
-        else for (size_t p : points) batches.push_back({p});
-        for (const auto& batch : batches)
-            for (size_t p : run_llama_bench(visit, batch, tasks_of)) run_llama_bench(visit, {p}, tasks_of);
-    }
-
-    std::vector<const Point*> points_of(const std::vector<size_t>& indices) const {
-        std::vector<const Point*> points;
-        for (size_t i : indices) points.push_back(&plan_.points[i]);
-        return points;
+        const LlamaBenchVisit split = split_for_llama_bench(plan_, tasks);
+        for (const auto& batch : split.batches)
+            for (size_t p : run_llama_bench(visit, batch, split.tasks_of)) run_llama_bench(visit, {p}, split.tasks_of);
     }
 
     // Runs one llama-bench over `batch` and stores each test as its line arrives. Returns the points left
@@ -149,7 +161,7 @@ private:
                                         const std::map<size_t, std::vector<Task>>& tasks_of) {
         const LoadParams& load = plan_.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
-        const auto command = engine::llama_bench_command(options_.llama_bench, points_of(batch),
+        const auto command = engine::llama_bench_command(options_.llama_bench, points_of(plan_, batch),
                                                          static_cast<int64_t>(first_tasks.size()), spec_.warmup);
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
@@ -432,6 +444,14 @@ Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
 } // namespace
 
 std::string spec_key(const SweepSpec& spec) { return to_json(spec).dump(); }
+
+std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
+                                                   const engine::LlamaBenchCli& cli) {
+    const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
+    const auto& batch = split.batches.front();
+    return engine::llama_bench_command(cli, points_of(plan, batch),
+                                       static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup);
+}
 
 SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
                        SweepObserver& observer) {

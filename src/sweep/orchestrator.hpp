@@ -9,6 +9,7 @@
 #include "sweep/plan.hpp"
 
 #include <string>
+#include <vector>
 
 namespace llmsweep::sweep {
 
@@ -35,6 +36,10 @@ struct SweepOutcome {
 
 // The key under which a spec's run is found again to be resumed.
 std::string spec_key(const SweepSpec& spec);
+
+// The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
+std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
+                                                   const engine::LlamaBenchCli& cli);
 
 // Throws Interrupted on Ctrl-C, after marking the run interrupted; what was stored stays.
 SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
