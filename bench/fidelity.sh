@@ -1,95 +1,153 @@
 #!/usr/bin/env bash
 # Fidelity against llama-bench: the same llama.cpp build's llama-bench and `llmsweep run --mode split` on the
-# smollm2-135m q8_0 preset, pp512 and tg128, mmap off and on, run alternately so that drift falls on both.
-# Passes when llmsweep's median t/s is within 3 % of llama-bench's and its CV is not higher.
+# smollm2-135m q8_0 preset, pp512 and tg128, mmap off and on. Target: llmsweep's median t/s within 3 % of
+# llama-bench's, and its coefficient of variation (CV) no higher.
 #
-#   bench/fidelity.sh [--rounds N] [--reps N]
+# Each round runs, per load mode, three processes in an order that rotates through all six permutations:
+# llama-bench, llmsweep, and llama-bench once more as a control. The control is llama-bench measured against
+# itself under the same conditions: it shows how far two runs of one tool differ on this host, the yardstick
+# for the difference between the two tools.
+#
+#   bench/fidelity.sh [--rounds N] [--reps N] [--keep DIR]
+#   bench/fidelity.sh --analyse DIR      the verdict again on what --keep DIR kept
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-rounds=3
+rounds=12
 reps=5
+keep=""
+analyse=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift ;;
         --reps) reps="$2"; shift ;;
-        *) echo "usage: $0 [--rounds N] [--reps N]" >&2; exit 2 ;;
+        --keep) keep="$2"; shift ;;
+        --analyse) analyse="$2"; shift ;;
+        *) echo "usage: $0 [--rounds N] [--reps N] [--keep DIR] | --analyse DIR" >&2; exit 2 ;;
     esac
     shift
 done
 
-"$root/scripts/setup.sh" >/dev/null
-cmake --build "$root/build" --target llama-bench >/dev/null
-llmsweep="$root/build/src/llmsweep"
-llama_bench="$root/build/bin/llama-bench"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../scripts/packages.sh
+source "$root/scripts/packages.sh"
+install_missing --why "the fidelity verdict's signed-rank test" python3-scipy
 
-model="$work/smollm2-135m-q8_0.gguf"
-"$llmsweep" synth --preset smollm2-135m --type q8_0 -o "$model" >/dev/null
-
-run_llama_bench() {
-    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" -lm "$1" -o jsonl >> "$work/llama-bench.jsonl" 2>/dev/null
-}
-run_llmsweep() {
-    "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" --load-mode "$1" --order grouped \
-        --fresh -q --db "$work/llmsweep.db" >/dev/null
-}
-# One process per tool and load mode, in an ABBA order that changes every round, so that neither tool
-# always runs first, after the other, or on a warmer machine.
-for round in $(seq "$rounds"); do
-    echo "round $round/$rounds" >&2
-    for i in 0 1; do
-        load_mode=$([ "$i" -eq 0 ] && echo none || echo mmap)
-        if [ $(( (round + i) % 2 )) -eq 0 ]; then
-            run_llama_bench "$load_mode"; run_llmsweep "$load_mode"
-        else
-            run_llmsweep "$load_mode"; run_llama_bench "$load_mode"
-        fi
-    done
-done
-
-python3 - "$work/llama-bench.jsonl" "$work/llmsweep.db" <<'PY'
+analyse() {  # folder
+/usr/bin/python3 - "$1" <<'PY'
 import json, sqlite3, statistics, sys
+from scipy.stats import wilcoxon
+
+work = sys.argv[1]
 
 def cv(values):
-    return statistics.stdev(values) / statistics.mean(values) * 100 if len(values) > 1 else 0.0
+    return statistics.stdev(values) / statistics.mean(values) * 100
 
-# Per test and load mode, one entry per round (in order): that round's samples.
-reference = {}
-for line in open(sys.argv[1]):
-    row = json.loads(line)
-    reference.setdefault(("pp" if row["n_prompt"] else "tg", row["load_mode"]), []).append(row["samples_ts"])
+def llama_bench_rounds(path):
+    """Per (test, load mode), one entry per round in order: that round's samples in t/s."""
+    rounds = {}
+    for line in open(path):
+        row = json.loads(line)
+        rounds.setdefault(("pp" if row["n_prompt"] else "tg", row["load_mode"]), []).append(row["samples_ts"])
+    return rounds
+
+reference = llama_bench_rounds(f"{work}/llama-bench.jsonl")
+reps = len(next(iter(reference.values()))[0])
+control = llama_bench_rounds(f"{work}/control.jsonl")
 ours = {}
-db = sqlite3.connect(sys.argv[2])
+db = sqlite3.connect(f"{work}/llmsweep.db")
 for result_id, metric, load_mode in db.execute(
         "SELECT id, metric, load_mode FROM results WHERE status = 'ok' ORDER BY run_id"):
     ts = [t for (t,) in db.execute("SELECT ts FROM samples WHERE result_id = ?", (result_id,))]
     ours.setdefault((metric, load_mode), []).append(ts)
 
-# The pooled medians compare all rounds at once, so slow drift of the host shows in them; the paired
-# difference compares each round's two runs, made back to back in alternating order, and takes the median
-# over rounds: drift between rounds cancels. The verdict uses the paired difference.
-print("| test | load mode | llama-bench median t/s | llmsweep median t/s | pooled difference | paired difference (median, min..max over rounds) | llama-bench CV % | llmsweep CV % | verdict |")
-print("|---|---|---|---|---|---|---|---|---|")
-failed = False
+def paired_percent(base, other):
+    """Each round's median of `other` against the same round's median of `base`, in %: the two ran back to
+    back, so drift of the host between rounds cancels."""
+    return [(statistics.median(o) - statistics.median(b)) / statistics.median(b) * 100 for b, o in zip(base, other)]
+
+def cv_higher_p(base, other):
+    """One-sided Wilcoxon signed-rank test over rounds: is `other`'s CV higher than `base`'s?"""
+    return wilcoxon([cv(o) - cv(b) for b, o in zip(base, other)], alternative="greater").pvalue
+
+def spread(values):
+    return f"{statistics.median(values):+.2f} % ({min(values):+.1f}..{max(values):+.1f})"
+
+rows, failed = [], False
 for key in sorted(reference):
-    ref, got = reference[key], ours.get(key)
-    if not got or len(got) != len(ref):
-        print(f"| {key[0]} | {key[1]} | llmsweep has {len(got or [])} rounds, llama-bench {len(ref)} |")
+    ref, got, ctl = reference[key], ours.get(key, []), control.get(key, [])
+    test = f"{key[0]}{512 if key[0] == 'pp' else 128}"
+    if not (len(ref) == len(got) == len(ctl)) or any(len(r) != reps for r in ref + got + ctl):
+        print(f"{test} {key[1]}: rounds llama-bench {len(ref)}, llmsweep {len(got)}, control {len(ctl)}: incomplete")
         failed = True
         continue
-    m_ref = statistics.median([t for r in ref for t in r])
-    m_got = statistics.median([t for r in got for t in r])
-    pooled = (m_got - m_ref) / m_ref * 100
-    per_round = [(statistics.median(g) - statistics.median(r)) / statistics.median(r) * 100 for r, g in zip(ref, got)]
-    paired = statistics.median(per_round)
-    cv_ref = statistics.mean(cv(r) for r in ref)
-    cv_got = statistics.mean(cv(g) for g in got)
-    ok = abs(paired) <= 3 and cv_got <= cv_ref
-    failed |= not ok
-    test = f"{key[0]}{512 if key[0] == 'pp' else 128}"
-    print(f"| {test} | {key[1]} | {m_ref:.2f} | {m_got:.2f} | {pooled:+.2f} % | {paired:+.2f} % ({min(per_round):+.1f}..{max(per_round):+.1f}) "
-          f"| {cv_ref:.2f} | {cv_got:.2f} | {'ok' if ok else 'OUT OF TARGET'} |")
+    paired, paired_control = paired_percent(ref, got), paired_percent(ref, ctl)
+    p, p_control = cv_higher_p(ref, got), cv_higher_p(ref, ctl)
+    median_ok = abs(statistics.median(paired)) <= 3
+    cv_ok = p >= 0.05
+    failed |= not (median_ok and cv_ok)
+    rows.append((test, key[1], ref, got, ctl, paired, paired_control, p, p_control, median_ok and cv_ok))
+
+print(f"{len(reference[next(iter(reference))])} rounds, {reps} repetitions per process\n")
+print("Medians: the paired difference is each round's median against that round's llama-bench median, then "
+      "the median over rounds (min..max).\n")
+print("| test | load mode | llama-bench t/s | llmsweep t/s | control t/s | llmsweep vs llama-bench | control vs llama-bench |")
+print("|---|---|---|---|---|---|---|")
+for test, mode, ref, got, ctl, paired, paired_control, *_ in rows:
+    pooled = lambda rounds: statistics.median([t for r in rounds for t in r])
+    print(f"| {test} | {mode} | {pooled(ref):.2f} | {pooled(got):.2f} | {pooled(ctl):.2f} | {spread(paired)} | {spread(paired_control)} |")
+print("\nCV in %: mean and median over rounds of each process's CV over its repetitions; 'higher' counts the "
+      "rounds where the CV exceeds that round's llama-bench CV; p is the one-sided signed-rank test of a "
+      "higher CV.\n")
+print("| test | load mode | llama-bench mean / median | llmsweep mean / median | control mean / median "
+      "| llmsweep higher, p | control higher, p | verdict |")
+print("|---|---|---|---|---|---|---|---|")
+for test, mode, ref, got, ctl, paired, paired_control, p, p_control, ok in rows:
+    cvs = lambda rounds: f"{statistics.mean(map(cv, rounds)):.2f} / {statistics.median(map(cv, rounds)):.2f}"
+    higher = lambda other: sum(cv(o) > cv(r) for r, o in zip(ref, other))
+    print(f"| {test} | {mode} | {cvs(ref)} | {cvs(got)} | {cvs(ctl)} | {higher(got)}/{len(ref)}, {p:.3f} "
+          f"| {higher(ctl)}/{len(ref)}, {p_control:.3f} | {'ok' if ok else 'OUT OF TARGET'} |")
+print("\nVerdict: ok when the paired median difference is within ±3 % and the signed-rank test does not find "
+      "llmsweep's CV higher than llama-bench's (p >= 0.05).")
 sys.exit(1 if failed else 0)
 PY
+}
+if [ -n "$analyse" ]; then analyse "$analyse"; exit; fi
+
+"$root/scripts/setup.sh" >/dev/null
+cmake --build "$root/build" --target llama-bench >/dev/null
+llmsweep="$root/build/src/llmsweep"
+llama_bench="$root/build/bin/llama-bench"
+if [ -n "$keep" ]; then
+    mkdir -p "$keep"
+    work=$(cd "$keep" && pwd)
+    rm -f "$work"/llama-bench.jsonl "$work"/control.jsonl "$work"/llmsweep.db*
+else
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+fi
+
+model="$work/smollm2-135m-q8_0.gguf"
+[ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 -o "$model" >/dev/null
+
+run_llama_bench() {  # load mode, output file
+    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" -lm "$1" -o jsonl >> "$2" 2>/dev/null
+}
+run_tool() {  # tool, load mode
+    case "$1" in
+        llama-bench) run_llama_bench "$2" "$work/llama-bench.jsonl" ;;
+        control) run_llama_bench "$2" "$work/control.jsonl" ;;
+        llmsweep) "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" --load-mode "$2" \
+                      --order grouped --fresh -q --db "$work/llmsweep.db" >/dev/null ;;
+    esac
+}
+orders=("llama-bench llmsweep control" "llmsweep control llama-bench" "control llama-bench llmsweep"
+        "llama-bench control llmsweep" "control llmsweep llama-bench" "llmsweep llama-bench control")
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for round in $(seq "$rounds"); do
+    echo "round $round/$rounds" >&2
+    for i in 0 1; do
+        load_mode=$([ "$i" -eq 0 ] && echo none || echo mmap)
+        for tool in ${orders[$(( (2 * round + i) % 6 ))]}; do run_tool "$tool" "$load_mode"; done
+    done
+done
+analyse "$work"
