@@ -8,7 +8,11 @@
 # itself under the same conditions: it shows how far two runs of one tool differ on this host, the yardstick
 # for the difference between the two tools.
 #
-#   bench/fidelity.sh [--rounds N] [--reps N] [--keep DIR]
+# --threads N gives both tools N threads (default: each tool's own default, all physical cores); with fewer
+# threads than cores, the rest of the machine's work (the kernel, the script, the other tool's start-up) has
+# a core of its own instead of preempting a thread that the others wait for at every barrier.
+#
+#   bench/fidelity.sh [--rounds N] [--reps N] [--threads N] [--keep DIR]
 #   bench/fidelity.sh --analyse DIR      the verdict again on what --keep DIR kept
 set -euo pipefail
 
@@ -17,13 +21,15 @@ rounds=12
 reps=5
 keep=""
 analyse=""
+threads=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift ;;
         --reps) reps="$2"; shift ;;
+        --threads) threads=(-t "$2"); shift ;;
         --keep) keep="$2"; shift ;;
         --analyse) analyse="$2"; shift ;;
-        *) echo "usage: $0 [--rounds N] [--reps N] [--keep DIR] | --analyse DIR" >&2; exit 2 ;;
+        *) echo "usage: $0 [--rounds N] [--reps N] [--threads N] [--keep DIR] | --analyse DIR" >&2; exit 2 ;;
     esac
     shift
 done
@@ -48,7 +54,10 @@ def llama_bench_rounds(path):
     for line in open(path):
         row = json.loads(line)
         rounds.setdefault(("pp" if row["n_prompt"] else "tg", row["load_mode"]), []).append(row["samples_ts"])
+        threads.add(row["n_threads"])
     return rounds
+
+threads = set()
 
 reference = llama_bench_rounds(f"{work}/llama-bench.jsonl")
 reps = len(next(iter(reference.values()))[0])
@@ -87,7 +96,8 @@ for key in sorted(reference):
     failed |= not (median_ok and cv_ok)
     rows.append((test, key[1], ref, got, ctl, paired, paired_control, p, p_control, median_ok and cv_ok))
 
-print(f"{len(reference[next(iter(reference))])} rounds, {reps} repetitions per process\n")
+print(f"{len(reference[next(iter(reference))])} rounds, {reps} repetitions per process, "
+      f"{', '.join(map(str, sorted(threads)))} threads\n")
 print("Medians: the paired difference is each round's median against that round's llama-bench median, then "
       "the median over rounds (min..max).\n")
 print("| test | load mode | llama-bench t/s | llmsweep t/s | control t/s | llmsweep vs llama-bench | control vs llama-bench |")
@@ -130,13 +140,13 @@ model="$work/smollm2-135m-q8_0.gguf"
 [ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 -o "$model" >/dev/null
 
 run_llama_bench() {  # load mode, output file
-    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" -lm "$1" -o jsonl >> "$2" 2>/dev/null
+    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" "${threads[@]}" -lm "$1" -o jsonl >> "$2" 2>/dev/null
 }
 run_tool() {  # tool, load mode
     case "$1" in
         llama-bench) run_llama_bench "$2" "$work/llama-bench.jsonl" ;;
         control) run_llama_bench "$2" "$work/control.jsonl" ;;
-        llmsweep) "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" --load-mode "$2" \
+        llmsweep) "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" "${threads[@]}" --load-mode "$2" \
                       --order grouped --fresh -q --db "$work/llmsweep.db" >/dev/null ;;
     esac
 }
