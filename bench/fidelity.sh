@@ -116,6 +116,13 @@ for test, mode, ref, got, ctl, paired, paired_control, p, p_control, ok in rows:
     higher = lambda other: sum(cv(o) > cv(r) for r, o in zip(ref, other))
     print(f"| {test} | {mode} | {cvs(ref)} | {cvs(got)} | {cvs(ctl)} | {higher(got)}/{len(ref)}, {p:.3f} "
           f"| {higher(ctl)}/{len(ref)}, {p_control:.3f} | {'ok' if ok else 'OUT OF TARGET'} |")
+# All tests pooled: how often, and by how much, each process's CV exceeds the same round's llama-bench CV.
+for name, index in (("llmsweep", 3), ("control", 4)):
+    differences = [cv(o) - cv(r) for row in rows for r, o in zip(row[2], row[index])]
+    print(f"\nAll tests pooled, {name} against llama-bench: CV higher in {sum(d > 0 for d in differences)} of "
+          f"{len(differences)} process pairs, median difference {statistics.median(differences):+.2f} points, "
+          f"signed-rank p (higher) {wilcoxon(differences, alternative='greater').pvalue:.3f}.", end="")
+print()
 print("\nVerdict: ok when the paired median difference is within ±3 % and the signed-rank test does not find "
       "llmsweep's CV higher than llama-bench's (p >= 0.05).")
 sys.exit(1 if failed else 0)
