@@ -86,7 +86,11 @@ TEST_F(AnalysisTest, CompareDefaultsToTheOnlyTwoValuedSettingAndExplainsOtherwis
     } catch (const UsageError& e) {
         EXPECT_NE(std::string(e.what()).find("load_mode, n_prompt, n_gen"), std::string::npos) << e.what();
     }
-    EXPECT_THROW(choose_compare(load_dataset(store, {.where = {{"load_mode", "none"}}}), std::nullopt), UsageError);
+    // Nothing varies but the test sizes: one group, named by its test mode, with nothing to compare.
+    EXPECT_EQ(choose_compare(load_dataset(store, {.where = {{"load_mode", "none"}}}), std::nullopt), "mode");
+    // A setting with three values, or two settings with two: the user chooses.
+    add("a.gguf", "pp", "mlock", 64, 32, 400.0);
+    EXPECT_THROW(choose_compare(load_dataset(store, {}), std::nullopt), UsageError);
 }
 
 TEST_F(AnalysisTest, SummariesAddUpToTheRecords) {

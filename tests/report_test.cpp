@@ -202,6 +202,25 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     EXPECT_TRUE(std::filesystem::is_regular_file(out / (stems[3] + ".png")));
 }
 
+TEST_F(ReportTest, ResultsOfOneSettingGetAReportWithoutComparisons) {
+    // Only the test sizes vary among the load_mode=none results: a report of one group.
+    const auto out = dir / "single";
+    const auto r = run_llmsweep("report --lang en --where load_mode=none --db " + shell_quote(db_path) + " --out " +
+                                shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_EQ(md.rfind("# Benchmark report\n", 0), 0u) << md;
+    EXPECT_NE(md.find(std::string(strings("en").nothing_to_compare)), std::string::npos);
+    EXPECT_EQ(md.find("| Baseline |"), std::string::npos) << "no differences table";
+    EXPECT_NE(md.find("| request | plain.gguf | pp | 16 |"), std::string::npos) << md;  // the counts
+    const auto json = nlohmann::json::parse(test::read_file(out / "report.json"));
+    EXPECT_TRUE(json.at("comparisons").empty());
+    EXPECT_EQ(json.at("results").get<size_t>(), 64u);
+    if (test::run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
+    for (const char* stem : {"plain.gguf_pp_mode_comparison", "pp_mode_aggregate"})
+        EXPECT_EQ(test::read_file(out / (std::string(stem) + ".png")).substr(1, 3), "PNG") << stem;
+}
+
 TEST_F(ReportTest, HtmlIsSelfContainedEscapedAndLoadsInARealBrowser) {
     const auto out = dir / "html";
     const auto r = run_llmsweep("report --lang en --db " + shell_quote(db_path) + " --out " + shell_quote(out));

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sstream>
 
 namespace llmsweep {
 namespace {
@@ -116,6 +117,32 @@ TEST_F(RunTest, SplitModeRunsLlamaBenchsTests) {
     EXPECT_NE(r.out.find("CV %"), std::string::npos) << r.out;
 }
 
+TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
+    const auto r = run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                             " --load-mode mmap,none -p 16,8 -n 4 -r 1 --mode split --order grouped" + db_arg() +
+                             " 2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    // Each row's load mode, test and status: load_mode is shown because it was swept, none before mmap;
+    // pp tests by size before the tg test; the failed points listed with the others.
+    std::vector<std::string> rows;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("| tiny.gguf", 0) != 0) continue;
+        std::vector<std::string> cells;
+        std::istringstream row(line);
+        for (std::string cell; std::getline(row, cell, '|');) {
+            cell.erase(0, cell.find_first_not_of(' '));
+            cell.erase(cell.find_last_not_of(' ') + 1);
+            cells.push_back(cell);
+        }
+        ASSERT_EQ(cells.size(), 8u) << line;  // "", model, load_mode, test, t/s, CV %, n, status
+        rows.push_back(cells[2] + " " + cells[3] + " " + cells[7]);
+    }
+    EXPECT_EQ(rows, (std::vector<std::string>{"none pp8 failed", "none pp16 ok", "none tg4 ok", "mmap pp8 failed",
+                                              "mmap pp16 ok", "mmap tg4 ok"}))
+        << r.out;
+}
+
 TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
                                 " -p 8-64+8 -n 4,8 -r 3 -t 1 --timeout 60" + db_arg();
@@ -192,6 +219,21 @@ TEST_F(RunTest, FailedPointIsRecordedWithItsReason) {
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 8 AND status = 'failed' "
                     "AND error = 'injected failure'"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'ok'"), 2);
+    // The report lists the failed points with their reason.
+    ASSERT_EQ(run_llmsweep("report --lang en --no-charts --out " + shell_quote(dir_ / "report") + db_arg()).exit_code, 0);
+    EXPECT_NE(test::read_file(dir_ / "report" / "report.md").find(": failed: injected failure"), std::string::npos);
+    EXPECT_NE(test::read_file(dir_ / "report" / "raw.csv").find(",injected failure\r\n"), std::string::npos);
+}
+
+TEST_F(RunTest, StrictMakesFailedPointsAnErrorAfterTheSweepFinishes) {
+    const auto r = run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                             " -p 8,16 -n 4 -r 1 -q --strict" + db_arg());
+    EXPECT_EQ(r.exit_code, 1);
+    test::expect_one_line_error(r, "--strict");
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'ok'"), 2);
+    EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+    // Without failures --strict changes nothing.
+    EXPECT_EQ(run_llmsweep("run -m " + model() + " -p 16 -n 4 -r 1 -q --strict --fresh" + db_arg()).exit_code, 0);
 }
 
 TEST_F(RunTest, ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn) {

@@ -78,6 +78,9 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     for (const auto& name : varying)
         if (!is_test_size(name) && values_of(data, name).size() == 2) candidates.push_back(name);
     if (candidates.size() == 1) return candidates.front();
+    // Nothing varies but the test sizes: the results form one group, named by their test mode, and there is
+    // nothing to compare.
+    if (std::all_of(varying.begin(), varying.end(), is_test_size)) return "mode";
     throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
                                  varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
 }

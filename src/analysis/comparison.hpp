@@ -12,7 +12,9 @@
 namespace llmsweep::analysis {
 
 // The parameter to compare: `requested` if it varies; otherwise the only two-valued swept parameter other
-// than the test sizes (n_prompt, n_gen, n_depth). Throws UsageError naming the candidates otherwise.
+// than the test sizes (n_prompt, n_gen, n_depth); "mode", which has one value, when nothing but the test
+// sizes varies (a report of one group, without comparisons). Throws UsageError naming the candidates
+// otherwise.
 std::string choose_compare(const Dataset& data, const std::optional<std::string>& requested);
 
 struct Range {

@@ -43,18 +43,21 @@ const std::string& Params::at(std::string_view name) const {
 Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
     std::string columns = "r.model_filename, r.metric, r.avg_ts, r.stddev_ts, r.repetitions, r.status, "
-                          "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
+                          "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms, COALESCE(r.error, '')";
     for (const auto& name : parameter_names()) {
         const bool from_run = std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
         columns += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", from_run ? "runs" : "r", name);
     }
-    store::Statement s(store.db(), "SELECT " + columns + " FROM results AS r JOIN runs ON runs.id = r.run_id "
-                                                         "ORDER BY r.id");
+    const std::string of_run = filters.run_id ? " WHERE r.run_id = :run" : "";
+    store::Statement s(store.db(), "SELECT " + columns + " FROM results AS r JOIN runs ON runs.id = r.run_id" +
+                                       of_run + " ORDER BY r.id");
     Dataset data;
     {
-        store::Statement count(store.db(), "SELECT count(*) FROM results");
+        store::Statement count(store.db(), "SELECT count(*) FROM results AS r" + of_run);
+        if (filters.run_id) count.bind("run", *filters.run_id);
         if (count.step()) data.records.reserve(static_cast<size_t>(count.column_int(0)));
     }
+    if (filters.run_id) s.bind("run", *filters.run_id);
     while (s.step()) {
         Record record;
         record.model = std::filesystem::path(s.column_text(0)).filename().string();
@@ -71,8 +74,9 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p50_ms = optional(7);
         record.itl_p90_ms = optional(8);
         record.itl_p99_ms = optional(9);
+        record.error = s.column_text(10);
         for (size_t i = 0; i < parameter_list.size(); ++i)
-            record.params.set(i, &*data.values->insert(s.column_text(10 + static_cast<int>(i))).first);
+            record.params.set(i, &*data.values->insert(s.column_text(11 + static_cast<int>(i))).first);
         if (filters.model && *filters.model != record.model && *filters.model != s.column_text(0)) continue;
         bool keep = true;
         for (const auto& [name, value] : filters.where) keep &= record.params.at(name) == value;
@@ -81,10 +85,10 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     return data;
 }
 
-std::vector<std::string> values_of(const Dataset& data, const std::string& parameter) {
+std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among) {
     std::vector<std::string> values;
     for (const Record& r : data.records) {
-        if (r.status != "ok") continue;
+        if (among == Among::ok && r.status != "ok") continue;
         const std::string& value = r.params.at(parameter);
         if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
     }

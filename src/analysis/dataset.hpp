@@ -48,6 +48,7 @@ struct Record {
     double stddev_ts = 0;
     int64_t repetitions = 0;
     std::string status;                         // ok, failed, timeout, crashed, running
+    std::string error;                          // why it is not ok, as stored ("" when ok)
     // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
 
@@ -56,6 +57,7 @@ struct Record {
 };
 
 struct Filters {
+    std::optional<int64_t> run_id;                       // one run's results only
     std::optional<std::string> model;                    // file name or path as stored
     std::vector<std::pair<std::string, std::string>> where;  // parameter = value
 };
@@ -92,8 +94,11 @@ bool metric_before(const std::string& a, const std::string& b);
 
 // Parameters with more than one value among the ok records, in parameter_names() order.
 std::vector<std::string> varying_parameters(const Dataset& data);
-// The distinct values of a parameter among the ok records: settings with a natural order in it (load_mode
-// none first, cache_state warm first, flash_attn off first), numbers in numeric order, other text as first seen.
-std::vector<std::string> values_of(const Dataset& data, const std::string& parameter);
+// Which records a question about values looks at: the ok ones (what an analysis compares), or all of them
+// (what a listing of the points shows, failed ones included).
+enum class Among { ok, all };
+// The distinct values of a parameter among the records: settings with a natural order in it (load_mode none
+// first, cache_state warm first, flash_attn off first), numbers in numeric order, other text as first seen.
+std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among = Among::ok);
 
 } // namespace llmsweep::analysis

@@ -101,7 +101,8 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
                 stride <= 1 ? std::string()
                 : zh        ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, labels.size())
                             : fmt::format(" (every {}th of {} points)", stride, labels.size());
-            std::string plot = "set multiplot layout 1,2 title " +
+            const bool paired = m.values.size() > 1;  // one value: its points, and no pairs to plot
+            std::string plot = fmt::format("set multiplot layout 1,{} title ", paired ? 2 : 1) +
                                quoted(fmt::format("{} {} — {}{}", model, metric, compare, sampled)) + "\n";
             plot += "set grid\nset key top left\nset xlabel " + quoted(zh ? "数据点" : "point") +
                     "\nset ylabel \"tokens/s\"\n";
@@ -110,12 +111,15 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
                 plot += fmt::format("{}\"{}.dat\" index {} using ($1+{:.2f}):5:6 with yerrorbars title {}",
                                     v ? ", " : "", stem, v, 0.15 * static_cast<double>(v),
                                     quoted(compare + " = " + m.values[v]));
-            plot += "\nset offsets 0, 0, 0, 0\nset xlabel " + quoted(compare + " = " + base + " (tokens/s)") + "\nset ylabel " +
-                    quoted(zh ? "其他取值 (tokens/s)" : "other value (tokens/s)") + "\n";
-            plot += fmt::format("plot \"{}.dat\" index {} using 1:2 with points pt 7 title {}, x with lines dt 2 "
-                                "title {}\nunset multiplot",
-                                stem, m.values.size(), quoted(zh ? "配对" : "pairs"), quoted(zh ? "对角线" : "diagonal"));
-            out.files[stem + ".gp"] = with_terminals(stem, "1200,450", plot);
+            if (paired) {
+                plot += "\nset offsets 0, 0, 0, 0\nset xlabel " + quoted(compare + " = " + base + " (tokens/s)") +
+                        "\nset ylabel " + quoted(zh ? "其他取值 (tokens/s)" : "other value (tokens/s)") + "\n";
+                plot += fmt::format("plot \"{}.dat\" index {} using 1:2 with points pt 7 title {}, x with lines dt 2 "
+                                    "title {}",
+                                    stem, m.values.size(), quoted(zh ? "配对" : "pairs"), quoted(zh ? "对角线" : "diagonal"));
+            }
+            plot += "\nunset multiplot";
+            out.files[stem + ".gp"] = with_terminals(stem, paired ? "1200,450" : "800,450", plot);
             out.figures.push_back({stem, fmt::format("{} {} {}", model, metric, compare)});
         }
 

@@ -111,7 +111,8 @@ Command add_report_command(CLI::App& app) {
     sub->add_option("--db", args->db, "Database to read")->capture_default_str();
     sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();
     sub->add_option("--compare", args->compare,
-                    "Parameter whose values are compared (default: the only two-valued swept one)");
+                    "Parameter whose values are compared (default: the only two-valued swept one; when only "
+                    "n_prompt, n_gen or n_depth vary, a report of the results without comparisons)");
     sub->add_option("--baseline", args->baseline, "Value the others are compared with (default: the first)");
     sub->add_option("--model", args->model, "Only this model (file name as stored)");
     sub->add_option("--where", args->where, "Only results with PARAM=VALUE (repeatable)")->type_size(1)

@@ -1,3 +1,4 @@
+#include "analysis/dataset.hpp"
 #include "cli/command.hpp"
 #include "cli/format.hpp"
 #include "cli/progress.hpp"
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -30,6 +32,7 @@ struct RunArgs {
     bool fresh = false;
     bool dry_run = false;
     bool quiet = false;
+    bool strict = false;
 };
 
 std::string flag_name(std::string_view key) {
@@ -132,13 +135,25 @@ void run(const RunArgs& args) {
                    outcome.run_id);
     }
     if (!args.quiet) print_summary(store, outcome.run_id);
-    fmt::print("{} run {}: {} measurements, {} failed points\n", args.db, outcome.run_id, outcome.tasks_run,
-               outcome.failures);
+    fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", args.db, outcome.run_id, outcome.tasks_run,
+               outcome.tasks_run == 1 ? "" : "s", outcome.failures, outcome.failures == 1 ? "" : "s");
     if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native)
         fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
                    "(store write included)\n",
                    format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms,
                    outcome.gap_max_ms);
+    if (args.strict) {
+        // The whole run counts, points that failed before a resume included.
+        analysis::Filters filters;
+        filters.run_id = outcome.run_id;
+        const analysis::Dataset data = analysis::load_dataset(store, filters);
+        const auto failed = std::count_if(data.records.begin(), data.records.end(),
+                                          [](const analysis::Record& r) { return r.status != "ok"; });
+        if (failed > 0)
+            throw Error(fmt::format("{} of run {}'s {} results did not succeed (--strict); the summary and "
+                                    "`llmsweep report` give their reasons",
+                                    failed, outcome.run_id, data.records.size()));
+    }
 }
 
 } // namespace
@@ -173,6 +188,9 @@ Command add_run_command(CLI::App& app) {
     sub->add_flag("--fresh", args->fresh, "Start a new run even if this spec was run into the database before");
     sub->add_flag("--dry-run", args->dry_run, "Print the plan (points, loads, estimated time) and exit");
     sub->add_flag("-q,--quiet", args->quiet, "No progress and no summary table");
+    sub->add_flag("--strict", args->strict,
+                  "Exit with status 1 when a point failed, crashed or timed out (the sweep still finishes and "
+                  "stores everything); by default failed points are data and the exit status is 0");
     return {sub, [args] { run(*args); }};
 }
 

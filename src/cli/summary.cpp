@@ -1,9 +1,11 @@
 #include "cli/summary.hpp"
 
+#include "analysis/dataset.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
+#include <tuple>
 #include <vector>
 
 namespace llmsweep::cli {
@@ -43,39 +45,56 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
 } // namespace
 
 void print_summary(store::Store& store, int64_t run_id) {
+    analysis::Filters filters;
+    filters.run_id = run_id;
+    const analysis::Dataset data = analysis::load_dataset(store, filters);
+
+    // The columns the run swept, failed points included, each with its values in their natural order.
     std::vector<std::string> shown;
+    std::vector<std::vector<std::string>> orders;
     for (const char* column : optional_columns) {
-        store::Statement distinct(store.db(), fmt::format("SELECT count(DISTINCT {}) FROM results WHERE run_id = :run",
-                                                          column));
-        distinct.bind("run", run_id);
-        if (distinct.step() && distinct.column_int(0) > 1) shown.emplace_back(column);
+        auto values = analysis::values_of(data, column, analysis::Among::all);
+        if (values.size() < 2) continue;
+        shown.emplace_back(column);
+        orders.push_back(std::move(values));
     }
-    std::string select = "SELECT model_filename, metric, n_prompt, n_gen, avg_ts, stddev_ts, repetitions, status";
-    for (const auto& column : shown) select += ", " + column;
-    std::string order = "model_filename";
-    for (const auto& column : shown) order += ", " + column;
-    store::Statement s(store.db(), select + " FROM results WHERE run_id = :run ORDER BY " + order +
-                                       ", n_depth, (n_prompt = 0), n_prompt, n_gen, metric");
-    s.bind("run", run_id);
+    auto rank = [](const std::vector<std::string>& values, const std::string& value) {
+        return std::find(values.begin(), values.end(), value) - values.begin();
+    };
+    const auto depths = analysis::values_of(data, "n_depth", analysis::Among::all);
+    const auto prompts = analysis::values_of(data, "n_prompt", analysis::Among::all);
+    const auto gens = analysis::values_of(data, "n_gen", analysis::Among::all);
+    std::vector<const analysis::Record*> records;
+    for (const auto& record : data.records) records.push_back(&record);
+    // Per model and swept value: by depth, split mode's pp tests before its tg tests, then by size.
+    auto key = [&](const analysis::Record* r) {
+        std::vector<std::ptrdiff_t> ranks;
+        for (size_t i = 0; i < shown.size(); ++i) ranks.push_back(rank(orders[i], r->params.at(shown[i])));
+        return std::make_tuple(r->model, ranks, rank(depths, r->params.at("n_depth")), r->params.at("n_prompt") == "0",
+                               rank(prompts, r->params.at("n_prompt")), rank(gens, r->params.at("n_gen")));
+    };
+    std::stable_sort(records.begin(), records.end(), [&](const analysis::Record* a, const analysis::Record* b) {
+        const auto ka = key(a), kb = key(b);
+        return ka != kb ? ka < kb : analysis::metric_before(a->metric, b->metric);
+    });
 
     std::vector<std::string> header = {"model"};
     header.insert(header.end(), shown.begin(), shown.end());
     header.insert(header.end(), {"test", "t/s", "CV %", "n", "status"});
     std::vector<std::vector<std::string>> rows;
-    while (s.step()) {
-        std::vector<std::string> row = {std::filesystem::path(s.column_text(0)).filename().string()};
-        for (size_t i = 0; i < shown.size(); ++i) row.push_back(s.column_text(8 + static_cast<int>(i)));
-        const std::string metric = s.column_text(1);
+    for (const analysis::Record* r : records) {
+        std::vector<std::string> row = {r->model};
+        for (const auto& column : shown) row.push_back(r->params.at(column));
         // Split mode: llama-bench's pp512 / tg128. Request mode: the request, then the phase.
-        const int64_t n_prompt = s.column_int(2), n_gen = s.column_int(3);
-        if (n_prompt > 0 && n_gen > 0) row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, metric));
-        else row.push_back(fmt::format("{}{}", metric, metric == "pp" ? n_prompt : n_gen));
-        const double avg = s.column_double(4), sd = s.column_double(5);
-        const bool has = !s.column_is_null(4);
-        row.push_back(has ? fmt::format("{:.2f} ± {:.2f}", avg, sd) : "");
-        row.push_back(has && avg > 0 ? fmt::format("{:.1f}", 100.0 * sd / avg) : "");
-        row.push_back(std::to_string(s.column_int(6)));
-        row.push_back(s.column_text(7));
+        const std::string& n_prompt = r->params.at("n_prompt");
+        const std::string& n_gen = r->params.at("n_gen");
+        if (n_prompt != "0" && n_gen != "0") row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, r->metric));
+        else row.push_back(r->metric + (r->metric == "pp" ? n_prompt : n_gen));
+        const bool has = r->repetitions > 0;
+        row.push_back(has ? fmt::format("{:.2f} ± {:.2f}", r->avg_ts, r->stddev_ts) : "");
+        row.push_back(has && r->avg_ts > 0 ? fmt::format("{:.1f}", r->cv_percent()) : "");
+        row.push_back(std::to_string(r->repetitions));
+        row.push_back(r->status);
         rows.push_back(std::move(row));
     }
     if (!rows.empty()) print_table(header, rows);

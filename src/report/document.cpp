@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 namespace llmsweep::report {
 namespace {
 
@@ -33,7 +35,11 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
         ListItem item{fmt::format("{}: {}{}", s.not_ok_intro, m.not_ok_count,
                                   m.not_ok_count > m.not_ok.size() ? fmt::format(" ({} {})", s.first_listed, m.not_ok.size()) : ""),
                       {}};
-        for (const auto* r : m.not_ok) item.children.push_back(fmt::format("{}: {}", point_name(m, *r), r->status));
+        for (const auto* r : m.not_ok) {
+            std::string why = r->error;  // one line in a list item
+            std::replace_if(why.begin(), why.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+            item.children.push_back(fmt::format("{}: {}{}{}", point_name(m, *r), r->status, why.empty() ? "" : ": ", why));
+        }
         items.push_back(std::move(item));
     }
     for (const auto& c : m.comparisons) {
@@ -52,7 +58,8 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
 Document build_document(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
     const Strings& s = strings(language);
     Document d;
-    d.push_back(heading(1, fmt::format("{} {}", m.compare, s.title_suffix)));
+    const bool single = m.values.size() < 2;  // one group: nothing to compare
+    d.push_back(heading(1, single ? std::string(s.title_single) : fmt::format("{} {}", m.compare, s.title_suffix)));
     d.push_back(list({{fmt::format("{}: {}", s.generated_at, m.generated_at), {}},
                       {fmt::format("{}: {}", s.source, m.source), {}}}));
 
@@ -74,8 +81,12 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     }
 
     d.push_back(heading(2, std::string(s.differences)));
-    d.push_back(paragraph(std::string(s.differences_intro)));
-    d.push_back(table(differences_table(m, s)));
+    if (single) {
+        d.push_back(paragraph(std::string(s.nothing_to_compare)));
+    } else {
+        d.push_back(paragraph(std::string(s.differences_intro)));
+        d.push_back(table(differences_table(m, s)));
+    }
 
     d.push_back(heading(2, std::string(s.charts)));
     if (!charts.unavailable.empty()) d.push_back(paragraph(fmt::format("{} {}", s.charts_unavailable, charts.unavailable)));

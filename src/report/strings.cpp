@@ -5,13 +5,14 @@ namespace {
 
 constexpr Strings english{
     .title_suffix = "comparison report",
+    .title_single = "Benchmark report",
     .generated_at = "Generated",
     .source = "Data source",
     .overview = "Data overview",
     .records = "Results",
     .models = "Models",
     .metrics = "Metrics",
-    .values_of = "Values of",
+    .values_of = "values",
     .n_prompt_range = "n_prompt range",
     .n_gen_range = "n_gen range",
     .counts = "Results per value, model and metric",
@@ -38,6 +39,9 @@ constexpr Strings english{
                          "percentile bootstrap interval (2,000 resamples; at least 400 for very many pairs); p-values of the Wilcoxon signed-rank and paired t tests, the "
                          "Wilcoxon p adjusted by Holm's method across all comparisons of this report. The "
                          "verdict needs an adjusted p below 0.05 and an interval that excludes 0.",
+    .nothing_to_compare = "Every result has the same settings apart from n_prompt, n_gen and n_depth, so there "
+                          "is nothing to compare. Sweep a setting over two values (for example --mmap 0,1) or "
+                          "import results of another llama.cpp build, or compare test sizes with --compare n_prompt.",
     .baseline = "Baseline",
     .pairs = "Pairs",
     .unpaired = "Unpaired",
@@ -100,6 +104,7 @@ constexpr Strings english{
 
 constexpr Strings chinese{
     .title_suffix = "参数对比分析报告",
+    .title_single = "性能测试报告",
     .generated_at = "生成时间",
     .source = "数据来源",
     .overview = "数据概览",
@@ -131,6 +136,9 @@ constexpr Strings chinese{
     .differences_intro = "每个取值与基准值在其余参数完全相同的配对数据点上比较。差异: 各配对 (取值 - 基准) / 基准 的平均值, "
                          "附 95% 百分位 bootstrap 置信区间 (2000 次重抽样, 配对极多时至少 400 次); Wilcoxon 符号秩检验与配对 t 检验的 p 值, Wilcoxon p 值经 Holm "
                          "方法对本报告全部比较进行校正。只有校正后 p < 0.05 且置信区间不含 0 时才下结论。",
+    .nothing_to_compare = "除 n_prompt、n_gen 和 n_depth 外, 所有结果的参数都相同, 因此没有可比较的取值。"
+                          "可对某个参数扫描两个取值 (例如 --mmap 0,1), 或导入另一个 llama.cpp 版本的结果, "
+                          "或用 --compare n_prompt 比较测试规模。",
     .baseline = "基准",
     .pairs = "配对数",
     .unpaired = "未配对",

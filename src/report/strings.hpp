@@ -7,12 +7,13 @@ namespace llmsweep::report {
 
 struct Strings {
     std::string_view title_suffix;      // "<parameter> comparison report"
+    std::string_view title_single;      // when the results have one value of every parameter but the test sizes
     std::string_view generated_at, source;
     std::string_view overview, records, models, metrics, values_of, n_prompt_range, n_gen_range;
     std::string_view counts, value, model, metric, count;
     std::string_view performance, pp_name, tg_name, pg_name;
     std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
-    std::string_view differences, differences_intro, baseline, pairs, unpaired, diff_ts, diff_pct, ci95,
+    std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct, ci95,
         wilcoxon_p, t_p, holm_p, verdict;
     std::string_view faster, slower, no_difference, too_few_pairs;
     std::string_view charts, charts_unavailable, chart_data, chart_script;

@@ -53,12 +53,12 @@ std::string to_csv(const Table& table) {
 std::string raw_csv(const ReportModel& m) {
     std::string out = "model,metric,status";
     for (const auto& p : analysis::parameter_names()) out += "," + p;
-    out += ",avg_ts,stddev_ts,cv_percent,repetitions\r\n";
+    out += ",avg_ts,stddev_ts,cv_percent,repetitions,error\r\n";
     for (const auto& r : m.data.records) {
         out += csv_field(r.model) + "," + csv_field(r.metric) + "," + csv_field(r.status);
         r.params.for_each([&](std::string_view, const std::string& value) { out += "," + csv_field(value); });
-        fmt::format_to(std::back_inserter(out), ",{},{},{},{}\r\n", r.avg_ts, r.stddev_ts, r.cv_percent(),
-                       r.repetitions);
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{},", r.avg_ts, r.stddev_ts, r.cv_percent(), r.repetitions);
+        out += csv_field(r.error) + "\r\n";
     }
     return out;
 }
@@ -142,8 +142,10 @@ std::string json_report(const ReportModel& m) {
     auto point = [&](const analysis::Record* r) {
         json parameters = json::object();
         r->params.for_each([&](std::string_view name, const std::string& value) { parameters[std::string(name)] = value; });
-        return json{{"model", r->model}, {"metric", r->metric}, {"status", r->status}, {"parameters", parameters},
-                    {"cv_percent", r->cv_percent()}};
+        json point{{"model", r->model}, {"metric", r->metric}, {"status", r->status}, {"parameters", parameters},
+                   {"cv_percent", r->cv_percent()}};
+        if (!r->error.empty()) point["error"] = r->error;
+        return point;
     };
     for (const auto* r : m.not_ok) not_ok.push_back(point(r));
     for (const auto* r : m.high_cv) high_cv.push_back(point(r));
