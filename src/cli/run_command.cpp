@@ -150,8 +150,8 @@ void run(const RunArgs& args) {
         const auto failed = std::count_if(data.records.begin(), data.records.end(),
                                           [](const analysis::Record& r) { return r.status != "ok"; });
         if (failed > 0)
-            throw Error(fmt::format("{} of run {}'s {} results did not succeed (--strict); the summary and "
-                                    "`llmsweep report` give their reasons",
+            throw Error(fmt::format("{} of run {}'s {} results did not succeed (--strict); `llmsweep report` "
+                                    "lists them with their reasons",
                                     failed, outcome.run_id, data.records.size()));
     }
 }
