@@ -64,25 +64,25 @@ void print_summary(store::Store& store, int64_t run_id) {
     const auto depths = analysis::values_of(data, "n_depth", analysis::Among::all);
     const auto prompts = analysis::values_of(data, "n_prompt", analysis::Among::all);
     const auto gens = analysis::values_of(data, "n_gen", analysis::Among::all);
-    std::vector<const analysis::Record*> records;
-    for (const auto& record : data.records) records.push_back(&record);
     // Per model and swept value: by depth, split mode's pp tests before its tg tests, then by size.
-    auto key = [&](const analysis::Record* r) {
+    auto key = [&](const analysis::Record& r) {
         std::vector<std::ptrdiff_t> ranks;
-        for (size_t i = 0; i < shown.size(); ++i) ranks.push_back(rank(orders[i], r->params.at(shown[i])));
-        return std::make_tuple(r->model, ranks, rank(depths, r->params.at("n_depth")), r->params.at("n_prompt") == "0",
-                               rank(prompts, r->params.at("n_prompt")), rank(gens, r->params.at("n_gen")));
+        for (size_t i = 0; i < shown.size(); ++i) ranks.push_back(rank(orders[i], r.params.at(shown[i])));
+        return std::make_tuple(r.model, ranks, rank(depths, r.params.at("n_depth")), r.params.at("n_prompt") == "0",
+                               rank(prompts, r.params.at("n_prompt")), rank(gens, r.params.at("n_gen")));
     };
-    std::stable_sort(records.begin(), records.end(), [&](const analysis::Record* a, const analysis::Record* b) {
-        const auto ka = key(a), kb = key(b);
-        return ka != kb ? ka < kb : analysis::metric_before(a->metric, b->metric);
+    std::vector<std::pair<decltype(key(data.records.front())), const analysis::Record*>> sorted;
+    for (const auto& record : data.records) sorted.emplace_back(key(record), &record);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first < b.first : analysis::metric_before(a.second->metric, b.second->metric);
     });
 
     std::vector<std::string> header = {"model"};
     header.insert(header.end(), shown.begin(), shown.end());
     header.insert(header.end(), {"test", "t/s", "CV %", "n", "status"});
     std::vector<std::vector<std::string>> rows;
-    for (const analysis::Record* r : records) {
+    for (const auto& entry : sorted) {
+        const analysis::Record* r = entry.second;
         std::vector<std::string> row = {r->model};
         for (const auto& column : shown) row.push_back(r->params.at(column));
         // Split mode: llama-bench's pp512 / tg128. Request mode: the request, then the phase.
