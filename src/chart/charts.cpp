@@ -101,7 +101,7 @@ ChartFiles chart_files(const report::ReportModel& m, std::string_view language) 
                 stride <= 1 ? std::string()
                 : zh        ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, labels.size())
                             : fmt::format(" (every {}th of {} points)", stride, labels.size());
-            const bool paired = m.values.size() > 1;  // one value: its points, and no pairs to plot
+            const bool paired = m.compares();  // one value: its points, and no pairs to plot
             std::string plot = fmt::format("set multiplot layout 1,{} title ", paired ? 2 : 1) +
                                quoted(fmt::format("{} {} — {}{}", model, metric, compare, sampled)) + "\n";
             plot += "set grid\nset key top left\nset xlabel " + quoted(zh ? "数据点" : "point") +

@@ -58,8 +58,7 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
 Document build_document(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
     const Strings& s = strings(language);
     Document d;
-    const bool single = m.values.size() < 2;  // one group: nothing to compare
-    d.push_back(heading(1, single ? std::string(s.title_single) : fmt::format("{} {}", m.compare, s.title_suffix)));
+    d.push_back(heading(1, m.compares() ? fmt::format("{} {}", m.compare, s.title_suffix) : std::string(s.title_single)));
     d.push_back(list({{fmt::format("{}: {}", s.generated_at, m.generated_at), {}},
                       {fmt::format("{}: {}", s.source, m.source), {}}}));
 
@@ -81,11 +80,11 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     }
 
     d.push_back(heading(2, std::string(s.differences)));
-    if (single) {
-        d.push_back(paragraph(std::string(s.nothing_to_compare)));
-    } else {
+    if (m.compares()) {
         d.push_back(paragraph(std::string(s.differences_intro)));
         d.push_back(table(differences_table(m, s)));
+    } else {
+        d.push_back(paragraph(std::string(s.nothing_to_compare)));
     }
 
     d.push_back(heading(2, std::string(s.charts)));

@@ -54,6 +54,9 @@ struct ReportModel {
     double cv_warning_percent = 5.0;
 
     size_t total_records() const { return data.records.size(); }
+    // Whether there is anything to compare: one value (nothing but the test sizes varies) makes a report of
+    // one group, without differences or pairs.
+    bool compares() const { return values.size() > 1; }
 };
 
 // Throws UsageError when the store has no results, none match the filters, or the comparison is impossible.
