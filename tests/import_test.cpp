@@ -30,7 +30,7 @@ using test::llama_bench_columns;
 using Table = std::vector<std::vector<std::string>>;  // rows of llama_bench_columns, as text
 
 Table llama_bench_rows(const fs::path& db_path, int64_t run_id) {
-    store::Database db(db_path.string(), false);
+    store::Database db(db_path.string(), store::Database::Mode::existing);
     std::string columns;
     for (const auto& c : llama_bench_columns()) columns += (columns.empty() ? "" : ", ") + ("CAST(llama_bench." + c + " AS TEXT)");
     store::Statement s(db, "SELECT " + columns + " FROM llama_bench JOIN results ON results.id = llama_bench.result_id "
@@ -84,7 +84,7 @@ protected:
     int64_t import(const std::string& format) {
         const auto r = run_llmsweep("import " + shell_quote(file(format)) + " --db " + db());
         EXPECT_EQ(r.exit_code, 0) << r.err;
-        store::Database db(db_path().string(), false);
+        store::Database db(db_path().string(), store::Database::Mode::existing);
         store::Statement s(db, "SELECT max(id) FROM runs");
         s.step();
         return s.column_int(0);
@@ -111,7 +111,7 @@ TEST_F(ImportRealLlamaBench, JsonAndJsonlKeepEveryFieldAndEverySample) {
         }
         expect_same_tests(llama_bench_rows(db_path(), run), written, format);
 
-        store::Database db(db_path().string(), false);
+        store::Database db(db_path().string(), store::Database::Mode::existing);
         store::Statement s(db, "SELECT s.ns, s.ts FROM samples AS s JOIN results AS r ON r.id = s.result_id "
                                "WHERE r.run_id = " + std::to_string(run) + " ORDER BY r.id, s.repetition");
         for (const auto& t : tests)
@@ -165,7 +165,7 @@ TEST_F(ImportRealLlamaBench, TheSameFileTwiceAddsNothing) {
     const auto r = run_llmsweep("import " + shell_quote(file("jsonl")) + " --db " + db());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("already imported"), std::string::npos) << r.out;
-    store::Database db(db_path().string(), false);
+    store::Database db(db_path().string(), store::Database::Mode::existing);
     store::Statement s(db, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
                            "(SELECT count(*) FROM samples)");
     s.step();
@@ -225,7 +225,7 @@ TEST(CompareLlamaBench, ReadsAnLlmsweepDatabaseWithTwoBuilds) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = run_llmsweep("import " + shell_quote(dir / "other.jsonl") + " --db " + shell_quote(dir / "b.db"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    store::Database db((dir / "b.db").string(), false);
+    store::Database db((dir / "b.db").string(), store::Database::Mode::existing);
     store::Statement commit(db, "SELECT build_commit FROM runs WHERE source = 'run'");
     ASSERT_TRUE(commit.step());
     const std::string ours = commit.column_text(0);
@@ -324,7 +324,7 @@ TEST(ImportDamaged, EachIsRefusedWithWhereAndWhatAndNothingStored) {
     }
     test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir.path()) + " --db " + db), "is a folder");
     test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + " --db " + db), "cannot read");
-    store::Database database((dir / "d.db").string(), false);
+    store::Database database((dir / "d.db").string(), store::Database::Mode::existing);
     store::Statement s(database, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM results)");
     s.step();
     EXPECT_EQ(s.column_int(0), 0) << "a damaged file imports nothing";

@@ -1,3 +1,4 @@
+#include "chart/figure.hpp"
 #include "core/error.hpp"
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
@@ -165,7 +166,7 @@ TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
     { store::Store create((empty / "e.db").string()); }
     fails(" --db " + shell_quote(empty / "e.db"), "has no results");
     {
-        store::Database foreign((empty / "f.db").string(), true);
+        store::Database foreign((empty / "f.db").string(), store::Database::Mode::create);
         foreign.exec("CREATE TABLE orders (id INTEGER)");
     }
     fails(" --db " + shell_quote(empty / "f.db"), "not llmsweep's");
@@ -173,7 +174,7 @@ TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
 
     std::ofstream(dir / "afile") << "x";
     const auto blocked = run_llmsweep("report --db " + shell_quote(db_path) + " --out " + shell_quote(dir / "afile"));
-    EXPECT_EQ(blocked.exit_code, 1) << blocked.err;
+    EXPECT_EQ(blocked.exit_code, 2) << blocked.err;
     EXPECT_NE(blocked.err.find("choose another --out"), std::string::npos) << blocked.err;
 }
 
@@ -184,7 +185,7 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // Per model x metric, per metric, and the loads (none here: the database has no loads).
     const std::vector<std::string> stems = {"plain.gguf_pp_load_mode_comparison", "plain.gguf_tg_load_mode_comparison",
-                                            "odd___name_.gguf_pp_load_mode_comparison", "pp_load_mode_aggregate",
+                                            chart::safe_stem("odd, \"name\".gguf_pp_load_mode_comparison"), "pp_load_mode_aggregate",
                                             "tg_load_mode_aggregate"};
     const std::string md = test::read_file(out / "report.md");
     for (const auto& stem : stems) {

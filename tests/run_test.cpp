@@ -33,13 +33,13 @@ protected:
     fs::path db_path() const { return dir_ / "bench.db"; }
 
     int64_t count(const std::string& sql) const {
-        store::Database db(db_path().string(), false);
+        store::Database db(db_path().string(), store::Database::Mode::existing);
         store::Statement s(db, sql);
         EXPECT_TRUE(s.step()) << sql;
         return s.column_int(0);
     }
     std::string text(const std::string& sql) const {
-        store::Database db(db_path().string(), false);
+        store::Database db(db_path().string(), store::Database::Mode::existing);
         store::Statement s(db, sql);
         EXPECT_TRUE(s.step()) << sql;
         return s.column_text(0);
@@ -290,7 +290,7 @@ TEST_F(RunTest, BadInputFailsBeforeAnyBenchmark) {
 
 TEST_F(RunTest, ForeignOrNewerDatabasesAreRefusedUntouched) {
     {
-        store::Database db(db_path().string(), true);
+        store::Database db(db_path().string(), store::Database::Mode::create);
         db.exec("CREATE TABLE invoices (id INTEGER)");
     }
     expect_usage_error(run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1" + db_arg()), "not llmsweep's");
@@ -299,7 +299,7 @@ TEST_F(RunTest, ForeignOrNewerDatabasesAreRefusedUntouched) {
     fs::remove(db_path());
     ASSERT_EQ(run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1 -q" + db_arg()).exit_code, 0);
     {
-        store::Database db(db_path().string(), false);
+        store::Database db(db_path().string(), store::Database::Mode::existing);
         db.exec("PRAGMA user_version = 99");
     }
     expect_usage_error(run_llmsweep("run -m " + model() + " -p 16 -n 4 -r 1" + db_arg()), "newer llmsweep");

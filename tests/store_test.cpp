@@ -55,7 +55,7 @@ TEST(Store, RefusesAnotherApplicationsDatabase) {
     TempDir dir;
     const std::string path = (dir / "other.db").string();
     {
-        Database db(path, true);
+        Database db(path, store::Database::Mode::create);
         db.exec("CREATE TABLE customers (id INTEGER)");
     }
     try {
@@ -64,7 +64,7 @@ TEST(Store, RefusesAnotherApplicationsDatabase) {
     } catch (const UsageError& e) {
         EXPECT_NE(std::string(e.what()).find("not llmsweep's"), std::string::npos) << e.what();
     }
-    Database db(path, false);
+    Database db(path, store::Database::Mode::existing);
     Statement s(db, "SELECT count(*) FROM sqlite_schema");
     s.step();
     EXPECT_EQ(s.column_int(0), 1) << "the foreign database must be left untouched";
@@ -185,7 +185,7 @@ TEST(Store, MigratesASchemaVersion1Database) {
     TempDir dir;
     const std::string path = (dir / "v1.db").string();
     {
-        Database db(path, true);
+        Database db(path, store::Database::Mode::create);
         db.exec(test::read_file(std::filesystem::path(LLMSWEEP_SOURCE_DIR) / "tests/fixtures/schema_v1.sql"));
     }
     Store store(path);

@@ -2,11 +2,13 @@
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "engine/llama_runtime.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 namespace llmsweep::cli {
 namespace {
@@ -51,7 +53,7 @@ int run(int argc, char** argv) {
         // Same shape as every other error: one line, the usage exit code, and where to look.
         std::string where = "llmsweep";
         for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
-        fmt::print(stderr, "llmsweep: error: {}; see '{} --help'\n", e.what(), where);
+        fmt::print(stderr, "llmsweep: error: {}; see '{} --help'\n", escape::terminal(e.what()), where);
         return static_cast<int>(ExitCode::usage);
     }
 
@@ -69,10 +71,14 @@ int run(int argc, char** argv) {
         fmt::print("{}", app.help());
         return static_cast<int>(ExitCode::usage);
     } catch (const Error& e) {
-        fmt::print(stderr, "llmsweep: error: {}\n", e.what());
+        // Messages name files and values from the data as they are: escaped here, once, for the terminal.
+        fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
         return static_cast<int>(e.code());
+    } catch (const std::filesystem::filesystem_error& e) {
+        fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
+        return static_cast<int>(ExitCode::failure);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "llmsweep: internal error: {}\n", e.what());
+        fmt::print(stderr, "llmsweep: internal error: {}\n", escape::terminal(e.what()));
         return static_cast<int>(ExitCode::failure);
     }
 }

@@ -1,5 +1,7 @@
 #include "cli/progress.hpp"
 
+#include "core/escape.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,7 +13,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string describe(const sweep::Point& p) {
-    return fmt::format("{} {} p{} n{}{}", std::filesystem::path(p.load.model).filename().string(),
+    return fmt::format("{} {} p{} n{}{}", escape::terminal(std::filesystem::path(p.load.model).filename().string()),
                        sweep::name(p.load.load_mode), p.test.n_prompt, p.test.n_gen,
                        p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "");
 }
@@ -54,13 +56,13 @@ public:
             std::string figures;
             if (done.pp_ts) figures += fmt::format(" pp {:.1f} t/s", *done.pp_ts);
             if (done.tg_ts) figures += fmt::format(" tg {:.1f} t/s", *done.tg_ts);
-            if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, done.error);
+            if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, escape::terminal(done.error));
             fmt::print(stderr, "[{}/{}] {} rep {}:{}\n", done_, total_, describe(*done.point), done.repetition + 1,
                        figures);
         } else if (style_ == ProgressStyle::bar) {
             if (done.status != "ok") {
                 fmt::print(stderr, "\r\033[K{} rep {}: {}: {}\n", describe(*done.point), done.repetition + 1,
-                           done.status, done.error);
+                           done.status, escape::terminal(done.error));
             }
             draw();
         }
@@ -69,7 +71,7 @@ public:
     void on_load_failed(const sweep::LoadParams& load, const std::string& error) override {
         if (style_ == ProgressStyle::none) return;
         fmt::print(stderr, "{}load of {} ({}) failed: {}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "",
-                   load.model, sweep::name(load.load_mode), error);
+                   escape::terminal(load.model), sweep::name(load.load_mode), escape::terminal(error));
     }
 
 private:

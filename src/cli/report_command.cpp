@@ -1,7 +1,10 @@
 #include "analysis/dataset.hpp"
 #include "chart/charts.hpp"
+#include "chart/gnuplot.hpp"
 #include "cli/command.hpp"
 #include "core/error.hpp"
+#include "core/escape.hpp"
+#include "core/staged_folder.hpp"
 #include "report/report_model.hpp"
 #include "report/writers.hpp"
 #include "store/store.hpp"
@@ -15,6 +18,7 @@
 #include <fstream>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 namespace llmsweep::cli {
 namespace {
@@ -41,7 +45,15 @@ std::string read_text(const std::filesystem::path& path) {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// A report folder holds only what a report writes: a folder of these, written by an older llmsweep that left
+// no marker, may be replaced too.
+bool report_file(const std::filesystem::directory_entry& entry) {
+    static const std::set<std::string> extensions = {".md", ".html", ".json", ".csv", ".gp", ".dat", ".png", ".svg"};
+    return entry.is_regular_file() && extensions.count(entry.path().extension().string()) > 0;
+}
+
 void run_report(const ReportArgs& args) {
+    if (args.db.empty()) throw UsageError("--db is empty; name the database file to read");
     if (!std::filesystem::is_regular_file(args.db))
         throw UsageError(fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db",
                                      args.db));
@@ -57,37 +69,51 @@ void run_report(const ReportArgs& args) {
         options.filters.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
     }
     std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
+    for (const auto& format : formats)
+        if (format != "md" && format != "html" && format != "csv" && format != "json")
+            throw UsageError(fmt::format("unknown report format '{}'; choose from md, html, csv, json",
+                                         format));
     // HTML inlines the charts' SVG, so it is written after gnuplot has drawn them.
     const auto html = std::find(formats.begin(), formats.end(), "html");
     const bool want_html = html != formats.end();
     if (want_html) formats.erase(html);
 
-    store::Store store(args.db);
-    const report::ReportModel model = report::build_report(store, args.db, options);
+    const report::ReportModel model = [&] {
+        store::Store store(args.db, store::Store::Access::read_only);
+        return report::build_report(store, args.db, options);
+    }();
     // Charts, when gnuplot is there: data files and scripts go with the report, then gnuplot draws.
     report::ChartLinks links;
-    chart::ChartFiles charts;
+    chart::ReportCharts charts;
     const std::string gnuplot = args.no_charts ? "" : chart::find_gnuplot();
     if (args.no_charts) links.unavailable = "--no-charts";
     else if (gnuplot.empty()) links.unavailable = "gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
     else {
-        charts = chart::chart_files(model, lang);
-        for (const auto& figure : charts.figures) links.images.emplace_back(figure.name, figure.title);
+        charts = chart::report_charts(model, lang);
+        for (const auto& figure : charts.figures) links.images.emplace_back(figure.stem, figure.title);
+        links.left_out = charts.left_out;
     }
+    // Everything is written into a staging folder and put in place at the end: a report that fails or is
+    // interrupted leaves the previous one as it was.
+    StagedFolder folder(args.out, ".llmsweep-report", report_file);
     auto files = report::render(model, lang, formats, links);
-    files.insert(charts.files.begin(), charts.files.end());
-    report::write_report_files(args.out, files);
-    if (!gnuplot.empty()) chart::draw(gnuplot, args.out, charts.figures);
-    const auto out = std::filesystem::path(args.out);
-    if (want_html) {
-        const auto svg_of = [&](const std::string& stem) { return read_text(out / (stem + ".svg")); };
-        const std::string page = report::render_html(report::build_document(model, lang, links), lang, svg_of);
-        report::write_report_files(out, {{"report.html", page}});
-        files["report.html"] = page;
-        fmt::print("wrote {}\n", (out / "report.html").string());
+    for (const auto& figure : charts.figures) {
+        const auto gp = chart::to_gnuplot(figure);
+        files[figure.stem + ".gp"] = gp.script;
+        files[figure.stem + ".dat"] = gp.data;
     }
-    if (files.count("report.md")) fmt::print("wrote {}\n", (out / "report.md").string());
-    fmt::print("wrote {} files and {} charts into {}{}\n", files.size(), charts.figures.size(), out.string(),
+    for (const auto& [name, contents] : files) folder.write(name, contents);
+    if (!gnuplot.empty()) chart::draw(gnuplot, folder.path(), charts.figures);
+    if (want_html) {
+        const auto svg_of = [&](const std::string& stem) { return read_text(folder.path() / (stem + ".svg")); };
+        files["report.html"] = report::render_html(report::build_document(model, lang, links), lang, svg_of);
+        folder.write("report.html", files["report.html"]);
+    }
+    folder.commit();
+    const std::string out = escape::terminal(folder.target().string());
+    for (const char* name : {"report.html", "report.md"})
+        if (files.count(name)) fmt::print("wrote {}/{}\n", out, name);
+    fmt::print("wrote {} files and {} charts into {}{}\n", files.size(), charts.figures.size(), out,
                links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
 }
 

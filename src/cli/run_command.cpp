@@ -7,6 +7,7 @@
 #include "core/interrupt.hpp"
 #include "engine/system_info.hpp"
 #include "engine/worker.hpp"
+#include "store/claim.hpp"
 #include "store/store.hpp"
 #include "sweep/orchestrator.hpp"
 #include "sweep/plan.hpp"
@@ -33,6 +34,7 @@ struct RunArgs {
     bool dry_run = false;
     bool quiet = false;
     bool strict = false;
+    bool wait = false;
 };
 
 std::string flag_name(std::string_view key) {
@@ -78,6 +80,28 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         fmt::print("estimated time: unknown (no earlier measurement of these points in the database)\n");
 }
 
+// The claim on this spec in the database: taken now, or waited for with --wait; another sweep of the same spec
+// running into it is an error that says who runs it.
+store::Claim claim_spec(const RunArgs& args, const std::string& key) {
+    bool told = false;
+    while (true) {
+        store::ClaimHolder holder;
+        if (auto claim = store::Claim::try_take(args.db, key, &holder)) return std::move(*claim);
+        const std::string who = fmt::format("process {} on {} since {}", holder.pid,
+                                            holder.host.empty() ? "an unknown host" : holder.host,
+                                            holder.since.empty() ? "an unknown time" : holder.since);
+        if (!args.wait)
+            throw Error(fmt::format("this sweep is already being run into {} by {}; let it finish (the same command "
+                                    "afterwards reports it complete), or pass --wait to continue when it has",
+                                    args.db, who),
+                        ExitCode::busy);
+        if (!told) fmt::print(stderr, "waiting: this sweep is being run into {} by {}\n", args.db, who);
+        told = true;
+        throw_if_interrupted();
+        usleep(200 * 1000);
+    }
+}
+
 void run(const RunArgs& args) {
     sweep::SweepSpec spec;
     if (!args.spec_file.empty()) {
@@ -102,21 +126,26 @@ void run(const RunArgs& args) {
     const bool db_exists = std::filesystem::exists(args.db);
     if (args.dry_run) {
         std::unique_ptr<store::Store> store;
-        if (db_exists) store = std::make_unique<store::Store>(args.db);
+        if (db_exists) store = std::make_unique<store::Store>(args.db, store::Store::Access::read_only);
         print_plan(spec, plan, store.get());
         if (!first_command.empty())
             fmt::print("the first llama-bench: {}\n", fmt::join(first_command, " "));
         return;
     }
 
+    install_interrupt_handler();
+    const auto claim = claim_spec(args, sweep::spec_key(spec));
     store::Store store(args.db);
+    store.db().on_long_lock_wait([&] {
+        fmt::print(stderr, "waiting for another process to release the lock on {}; what is measured is kept "
+                           "until it can be stored\n", args.db);
+    });
     // Workers are this same binary, started in the worker role.
     const sweep::SweepOptions options{.fresh = args.fresh,
                                       .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
                                       .host = host,
                                       .build = engine::build_info(),
                                       .llama_bench = llama_bench};
-    install_interrupt_handler();
     auto observer = make_progress_observer(args.quiet ? ProgressStyle::none
                                                       : isatty(STDERR_FILENO) ? ProgressStyle::bar
                                                                               : ProgressStyle::lines);
@@ -186,6 +215,9 @@ Command add_run_command(CLI::App& app) {
     }
     sub->add_option("--db", args->db, "SQLite database to write")->capture_default_str();
     sub->add_flag("--fresh", args->fresh, "Start a new run even if this spec was run into the database before");
+    sub->add_flag("--wait", args->wait,
+                  "When another process is running this sweep into the database, wait for it instead of exiting "
+                  "with status 3");
     sub->add_flag("--dry-run", args->dry_run, "Print the plan (points, loads, estimated time) and exit");
     sub->add_flag("-q,--quiet", args->quiet, "No progress and no summary table");
     sub->add_flag("--strict", args->strict,

@@ -1,6 +1,7 @@
 #include "cli/summary.hpp"
 
 #include "analysis/dataset.hpp"
+#include "core/escape.hpp"
 
 #include <fmt/format.h>
 
@@ -20,7 +21,16 @@ size_t display_width(const std::string& text) {
     return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+// A cell as the terminal shows it: escaped (a name may hold line breaks or ANSI sequences), `|` kept inside.
+std::string cell(const std::string& text) {
+    std::string out;
+    for (const char c : escape::terminal(text)) out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out;
+}
+
+void print_table(const std::vector<std::string>& header, std::vector<std::vector<std::string>> rows) {
+    for (auto& row : rows)
+        for (auto& text : row) text = cell(text);
     std::vector<size_t> width(header.size());
     for (size_t c = 0; c < header.size(); ++c) {
         width[c] = display_width(header[c]);
@@ -97,7 +107,7 @@ void print_summary(store::Store& store, int64_t run_id) {
         row.push_back(r->status);
         rows.push_back(std::move(row));
     }
-    if (!rows.empty()) print_table(header, rows);
+    if (!rows.empty()) print_table(header, std::move(rows));
 }
 
 } // namespace llmsweep::cli

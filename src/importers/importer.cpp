@@ -2,11 +2,11 @@
 
 #include "build_config.hpp"
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "importers/llama_bench_file.hpp"
 #include "importers/llama_bench_test.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -73,17 +73,6 @@ store::Row run_row(const std::string& path, const std::string& sha, size_t index
             {"backends", first.backends},
             {"gpu_info", first.gpu_info},
             {"cpu_info", first.cpu_info}};
-}
-
-// SHA-256 of `content`, in hex.
-std::string sha256_hex(std::string_view content) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-        throw Error("SHA-256 failed");
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-    return hex;
 }
 
 // The results columns of the file's test number `index` (llama-bench's split semantics, warm cache). The
@@ -162,6 +151,13 @@ ImportOutcome import_file(store::Store& store, const std::string& path) {
     }
 
     store::Transaction tx(store.db());
+    // Another import of the same file may have committed while this one read it: the check again, under the
+    // write lock, makes a file go in exactly once whatever the timing.
+    if (auto runs = store.runs_imported_from(sha); !runs.empty()) {
+        outcome.run_ids = std::move(runs);
+        outcome.already_imported = true;
+        return outcome;
+    }
     for (size_t g = 0; g < origins.size(); ++g) {
         const auto& group = by_origin[origins[g]];
         const int64_t run_id = store.insert_run(run_row(path, sha, g, format, group));

@@ -69,6 +69,9 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                       {fmt::format("{} {}: {}", m.compare, s.values_of, fmt::join(m.values, ", ")), {}},
                       {fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}},
                       {fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}}}));
+    const bool any_ok = std::any_of(m.data.records.begin(), m.data.records.end(),
+                                    [](const analysis::Record& r) { return r.status == "ok"; });
+    if (!any_ok) d.push_back(paragraph(std::string(s.nothing_succeeded)));
 
     d.push_back(heading(2, std::string(s.counts)));
     d.push_back(table(counts_table(m, s)));
@@ -89,6 +92,12 @@ Document build_document(const ReportModel& m, std::string_view language, const C
 
     d.push_back(heading(2, std::string(s.charts)));
     if (!charts.unavailable.empty()) d.push_back(paragraph(fmt::format("{} {}", s.charts_unavailable, charts.unavailable)));
+    if (!charts.left_out.empty()) {
+        std::vector<ListItem> items;
+        for (const auto& title : charts.left_out) items.push_back({title, {}});
+        d.push_back(paragraph(std::string(s.charts_left_out)));
+        d.push_back(list(std::move(items)));
+    }
     for (const auto& [stem, title] : charts.images)
         d.push_back({.kind = Block::Kind::figure, .text = title, .stem = stem,
                      .links = {{stem + ".svg", "SVG"}, {stem + ".dat", std::string(s.chart_data)},

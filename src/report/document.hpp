@@ -31,6 +31,7 @@ struct Block {
 struct ChartLinks {
     std::vector<std::pair<std::string, std::string>> images;   // file stem, title
     std::string unavailable;                                   // non-empty: no charts, and why
+    std::vector<std::string> left_out;                         // titles of charts with nothing to draw
 };
 
 using Document = std::vector<Block>;

@@ -1,27 +1,12 @@
 #include "report/writers.hpp"
 
+#include "core/escape.hpp"
 #include "report/tables.hpp"
 
 #include <fmt/format.h>
 
 namespace llmsweep::report {
 namespace {
-
-std::string escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
 
 // gnuplot's SVG starts with an XML declaration and a DOCTYPE, which have no place inside HTML.
 std::string inline_svg(const std::string& svg) {
@@ -51,18 +36,18 @@ std::string render_html(const Document& document, std::string_view language,
     std::string html = fmt::format("<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n"
                                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                                    "<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n",
-                                   language == "zh" ? "zh-CN" : "en", escape(title), style);
+                                   language == "zh" ? "zh-CN" : "en", escape::html(title), style);
     for (const Block& b : document) {
         switch (b.kind) {
-        case Block::Kind::heading: html += fmt::format("<h{0}>{1}</h{0}>\n", b.level, escape(b.text)); break;
-        case Block::Kind::paragraph: html += fmt::format("<p>{}</p>\n", escape(b.text)); break;
+        case Block::Kind::heading: html += fmt::format("<h{0}>{1}</h{0}>\n", b.level, escape::html(b.text)); break;
+        case Block::Kind::paragraph: html += fmt::format("<p>{}</p>\n", escape::html(b.text)); break;
         case Block::Kind::list:
             html += "<ul>\n";
             for (const auto& item : b.items) {
-                html += "<li>" + escape(item.text);
+                html += "<li>" + escape::html(item.text);
                 if (!item.children.empty()) {
                     html += "<ul>";
-                    for (const auto& child : item.children) html += "<li>" + escape(child) + "</li>";
+                    for (const auto& child : item.children) html += "<li>" + escape::html(child) + "</li>";
                     html += "</ul>";
                 }
                 html += "</li>\n";
@@ -71,27 +56,27 @@ std::string render_html(const Document& document, std::string_view language,
             break;
         case Block::Kind::table: {
             html += "<div class=\"table\"><table>\n<thead><tr>";
-            for (const auto& cell : b.table->header()) html += "<th>" + escape(cell) + "</th>";
+            for (const auto& cell : b.table->header()) html += "<th>" + escape::html(cell) + "</th>";
             html += "</tr></thead>\n<tbody>\n";
             for (const auto& row : b.table->rows()) {
                 html += "<tr>";
-                for (const auto& cell : row) html += "<td>" + escape(cell) + "</td>";
+                for (const auto& cell : row) html += "<td>" + escape::html(cell) + "</td>";
                 html += "</tr>\n";
             }
             html += "</tbody></table></div>\n";
             break;
         }
         case Block::Kind::figure: {
-            html += "<figure>\n" + inline_svg(svg_of(b.stem)) + "\n<figcaption>" + escape(b.text);
+            html += "<figure>\n" + inline_svg(svg_of(b.stem)) + "\n<figcaption>" + escape::html(b.text);
             for (const auto& [href, text] : b.links)
-                html += fmt::format(" · <a href=\"{}\">{}</a>", escape(href), escape(text));
+                html += fmt::format(" · <a href=\"{}\">{}</a>", escape::html(href), escape::html(text));
             html += "</figcaption>\n</figure>\n";
             break;
         }
         case Block::Kind::links:
             html += "<ul>\n";
             for (const auto& [href, text] : b.links)
-                html += fmt::format("<li><a href=\"{}\">{}</a></li>\n", escape(href), escape(text));
+                html += fmt::format("<li><a href=\"{}\">{}</a></li>\n", escape::html(href), escape::html(text));
             html += "</ul>\n";
             break;
         }

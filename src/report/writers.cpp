@@ -1,6 +1,7 @@
 #include "report/writers.hpp"
 
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "report/strings.hpp"
 #include "report/tables.hpp"
 
@@ -17,32 +18,15 @@
 namespace llmsweep::report {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string csv_field(const std::string& field) {
-    if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
-    std::string quoted = "\"";
-    for (char c : field) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
-// Markdown table cells: a '|' would end the cell, a line break the row.
-std::string md_cell(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '|') out += "\\|";
-        else if (c == '\n' || c == '\r') out += ' ';
-        else out += c;
-    }
-    return out;
-}
+using escape::csv;
+using escape::markdown;
 
 } // namespace
 
 std::string to_csv(const Table& table) {
     std::string out;
     auto line = [&](const std::vector<std::string>& cells) {
-        for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
+        for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv(cells[i]);
         out += "\r\n";
     };
     line(table.header());
@@ -55,10 +39,10 @@ std::string raw_csv(const ReportModel& m) {
     for (const auto& p : analysis::parameter_names()) out += "," + p;
     out += ",avg_ts,stddev_ts,cv_percent,repetitions,error\r\n";
     for (const auto& r : m.data.records) {
-        out += csv_field(r.model) + "," + csv_field(r.metric) + "," + csv_field(r.status);
-        r.params.for_each([&](std::string_view, const std::string& value) { out += "," + csv_field(value); });
+        out += csv(r.model) + "," + csv(r.metric) + "," + csv(r.status);
+        r.params.for_each([&](std::string_view, const std::string& value) { out += "," + csv(value); });
         fmt::format_to(std::back_inserter(out), ",{},{},{},{},", r.avg_ts, r.stddev_ts, r.cv_percent(), r.repetitions);
-        out += csv_field(r.error) + "\r\n";
+        out += csv(r.error) + "\r\n";
     }
     return out;
 }
@@ -67,7 +51,7 @@ std::string to_markdown(const Table& table) {
     std::string out;
     auto line = [&](const std::vector<std::string>& cells) {
         out += "|";
-        for (const auto& cell : cells) out += " " + md_cell(cell) + " |";
+        for (const auto& cell : cells) out += " " + markdown(cell) + " |";
         out += "\n";
     };
     line(table.header());
@@ -82,25 +66,25 @@ std::string render_markdown(const Document& document) {
     std::string md;
     for (const Block& b : document) {
         switch (b.kind) {
-        case Block::Kind::heading: md += fmt::format("{} {}\n\n", std::string(b.level, '#'), b.text); break;
-        case Block::Kind::paragraph: md += b.text + "\n\n"; break;
+        case Block::Kind::heading: md += fmt::format("{} {}\n\n", std::string(b.level, '#'), markdown(b.text)); break;
+        case Block::Kind::paragraph: md += markdown(b.text) + "\n\n"; break;
         case Block::Kind::list:
             for (const auto& item : b.items) {
-                md += "- " + item.text + "\n";
-                for (const auto& child : item.children) md += "  - " + child + "\n";
+                md += "- " + markdown(item.text) + "\n";
+                for (const auto& child : item.children) md += "  - " + markdown(child) + "\n";
             }
             md += "\n";
             break;
         case Block::Kind::table: md += to_markdown(*b.table) + "\n"; break;
         case Block::Kind::figure: {
-            md += fmt::format("![{}]({}.png)\n\n", b.text, b.stem);
+            md += fmt::format("![{}]({}.png)\n\n", markdown(b.text), b.stem);
             std::vector<std::string> links;
-            for (const auto& [href, text] : b.links) links.push_back(fmt::format("[{}]({})", text, href));
+            for (const auto& [href, text] : b.links) links.push_back(fmt::format("[{}]({})", markdown(text), href));
             md += fmt::format("{}\n\n", fmt::join(links, " · "));
             break;
         }
         case Block::Kind::links:
-            for (const auto& [href, text] : b.links) md += fmt::format("- [{}]({})\n", text, href);
+            for (const auto& [href, text] : b.links) md += fmt::format("- [{}]({})\n", markdown(text), href);
             md += "\n";
             break;
         }
@@ -162,7 +146,8 @@ std::string json_report(const ReportModel& m) {
                                        {"high_cv_count", m.high_cv_count}, {"high_cv_worst", high_cv},
                                        {"not_ok_count", m.not_ok_count}, {"not_ok_first", not_ok}}},
                          {"runs", runs}};
-    return report.dump(2) + "\n";
+    // Invalid UTF-8 in a name (a file name from another system) is replaced, not an error.
+    return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::map<std::string, std::string> render(const ReportModel& m, std::string_view language,
@@ -178,42 +163,10 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
         } else if (format == "json") {
             files["report.json"] = json_report(m);
         } else {
-            throw UsageError(fmt::format("unknown report format '{}'; choose from md, csv, json", format));
+            throw UsageError(fmt::format("unknown report format '{}'; choose from md, html, csv, json", format));
         }
     }
     return files;
-}
-
-void write_report_files(const fs::path& folder, const std::map<std::string, std::string>& files) {
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (ec || !fs::is_directory(folder))
-        throw Error(fmt::format("cannot create the report folder '{}': {}; choose another --out", folder.string(),
-                                ec ? ec.message() : "it is not a folder"));
-    std::vector<std::pair<fs::path, fs::path>> pending;
-    auto clean_up = [&] {
-        for (const auto& [temp, final_path] : pending) fs::remove(temp, ec);
-    };
-    for (const auto& [name, contents] : files) {
-        const fs::path final_path = folder / name;
-        const fs::path temp = folder / fmt::format(".{}.{}.partial", name, getpid());
-        pending.emplace_back(temp, final_path);
-        std::ofstream out(temp, std::ios::binary);
-        out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-        out.close();
-        if (!out) {
-            const std::string why = std::strerror(errno);
-            clean_up();
-            throw Error(fmt::format("cannot write into '{}': {}; choose another --out", folder.string(), why));
-        }
-    }
-    for (const auto& [temp, final_path] : pending) {
-        fs::rename(temp, final_path, ec);
-        if (ec) {
-            clean_up();
-            throw Error(fmt::format("cannot write '{}': {}", final_path.string(), ec.message()));
-        }
-    }
 }
 
 } // namespace llmsweep::report

@@ -1,10 +1,10 @@
 #pragma once
-// Writers turn the report model into bytes; only write_report_files touches the disk.
+// Writers turn the report model into bytes; none touches the disk. Every text from the data goes through
+// core/escape.hpp's function for the format.
 
 #include "report/document.hpp"
 #include "report/report_model.hpp"
 
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -14,7 +14,8 @@ namespace llmsweep::report {
 
 class Table;
 
-// RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
+// RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends; text that a
+// spreadsheet would run as a formula starts with '.
 std::string to_csv(const Table& table);
 std::string to_markdown(const Table& table);
 // raw.csv: every result with every parameter, written row by row (a million results are not first held as
@@ -33,9 +34,5 @@ std::string json_report(const ReportModel& model);
 // File name -> contents for the requested formats ("md", "csv", "json").
 std::map<std::string, std::string> render(const ReportModel& model, std::string_view language,
                                           const std::vector<std::string>& formats, const ChartLinks& charts = {});
-
-// Writes every file into `folder` (created if needed) so that each appears whole: all are written under
-// temporary names first, then renamed over any earlier report. Throws Error naming the folder on failure.
-void write_report_files(const std::filesystem::path& folder, const std::map<std::string, std::string>& files);
 
 } // namespace llmsweep::report

@@ -1,45 +1,110 @@
 #include "store/sqlite.hpp"
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 
 #include <fmt/format.h>
 
 namespace llmsweep::store {
 namespace {
 
-[[noreturn]] void fail(sqlite3* db, std::string_view doing) {
-    throw Error(fmt::format("database error while {}: {}", doing, db ? sqlite3_errmsg(db) : "out of memory"));
+// One line that says what went wrong and what to do; never the SQL (hundreds of characters of it).
+[[noreturn]] void fail(sqlite3* db, const std::string& path, int rc) {
+    if (interrupt_requested() && (rc & 0xFF) == SQLITE_BUSY) throw Interrupted();
+    const std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    std::string what;
+    switch (rc & 0xFF) {
+    case SQLITE_FULL: what = "the disk is full; free some space, then run the same command again"; break;
+    case SQLITE_READONLY: what = "the database or its folder is read-only; choose a writable --db"; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: what = "another process holds the database; try again when it is done"; break;
+    case SQLITE_IOERR: what = "the disk failed to read or write; check the file system"; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: what = "the file is damaged or not a database"; break;
+    case SQLITE_CONSTRAINT: what = "a row broke the schema's rules"; break;
+    default: break;
+    }
+    throw Error(fmt::format("database '{}': {}{}", path, why, what.empty() ? "" : "; " + what));
+}
+
+
+// A file: URI for `path`, so that read-only opens can add parameters; '%', '?' and '#' are percent-encoded.
+std::string file_uri(const std::string& path, std::string_view parameters) {
+    std::string uri = "file:";
+    for (const char c : path) uri += (c == '%' || c == '?' || c == '#') ? fmt::format("%{:02X}", static_cast<unsigned char>(c)) : std::string(1, c);
+    return uri + "?" + std::string(parameters);
+}
+
+sqlite3* open(const std::string& name, int flags, std::string& why) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) == SQLITE_OK) return db;
+    why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return nullptr;
+}
+
+// Whether the database's schema can be read (a WAL database on a read-only folder cannot make its -shm).
+bool readable(sqlite3* db) {
+    return sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
 } // namespace
 
-Database::Database(const std::string& path, bool create) : path_(path) {
-    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-        const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw Error(fmt::format("cannot open database '{}': {}", path, why));
+Database::Database(const std::string& path, Mode mode) : path_(path) {
+    std::string why;
+    if (mode != Mode::read_only) {
+        db_ = open(path, SQLITE_OPEN_READWRITE | (mode == Mode::create ? SQLITE_OPEN_CREATE : 0), why);
+    } else {
+        db_ = open(file_uri(path, "mode=ro"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, why);
+        if (db_ && !readable(db_)) {
+            // A read-only folder or mount: nothing can be writing the file, so it can be read as immutable.
+            sqlite3_close(db_);
+            db_ = open(file_uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, why);
+        }
     }
+    if (!db_) throw Error(fmt::format("cannot open database '{}': {}", path, why));
     sqlite3_extended_result_codes(db_, 1);
-    // Another llmsweep (a report, say) may hold a read lock for a moment.
-    sqlite3_busy_timeout(db_, 5000);
+    if (mode == Mode::read_only) sqlite3_busy_timeout(db_, 5000);   // only a recovery can block a reader
+    else sqlite3_busy_handler(db_, &Database::wait_for_lock, this);
+}
+
+int Database::wait_for_lock(void* self, int attempts) {
+    auto* db = static_cast<Database*>(self);
+    if (interrupt_requested()) return 0;
+    // 10 ms at first, then 100 ms: short locks cost little, long ones little CPU.
+    const int ms = attempts < 50 ? 10 : 100;
+    if (!db->noticed_ && attempts == 50 + 30) {   // about 3.5 s
+        db->noticed_ = true;
+        if (db->lock_wait_notice_) db->lock_wait_notice_();
+    }
+    sqlite3_sleep(ms);
+    return 1;
+}
+
+Database::Database() : path_(":memory:") {
+    std::string why;
+    db_ = open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, why);
+    if (!db_) throw Error(fmt::format("cannot open a database in memory: {}", why));
+    sqlite3_extended_result_codes(db_, 1);
+}
+
+void Database::copy_from(Database& from) {
+    sqlite3_backup* backup = sqlite3_backup_init(db_, "main", from.handle(), "main");
+    if (!backup) fail(db_, path_, sqlite3_errcode(db_));
+    const int rc = sqlite3_backup_step(backup, -1);
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) fail(db_, from.path(), rc);
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }
 
 void Database::exec(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-        const std::string why = message ? message : sqlite3_errmsg(db_);
-        sqlite3_free(message);
-        throw Error(fmt::format("database error in '{}': {}", path_, why));
-    }
+    if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK) fail(db_, path_, rc);
 }
 
 Statement::Statement(Database& db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
-        fail(db.handle(), fmt::format("preparing '{}'", sql));
+    if (const int rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr); rc != SQLITE_OK)
+        fail(db.handle(), db.path(), rc);
 }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
@@ -60,7 +125,7 @@ Statement& Statement::bind(int index, const Value& value) {
         const auto& s = std::get<std::string>(value);
         rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
     }
-    if (rc != SQLITE_OK) fail(db_.handle(), "binding a value");
+    if (rc != SQLITE_OK) fail(db_.handle(), db_.path(), rc);
     return *this;
 }
 
@@ -68,9 +133,8 @@ bool Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    const std::string sql = sqlite3_sql(stmt_);
     sqlite3_reset(stmt_);
-    fail(db_.handle(), fmt::format("running '{}'", sql));
+    fail(db_.handle(), db_.path(), rc);
 }
 
 void Statement::run() {

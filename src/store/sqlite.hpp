@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,8 +17,12 @@ using Value = std::variant<std::monostate, int64_t, double, std::string>;
 
 class Database {
 public:
-    // Opens (creating if `create`) the file; throws Error naming the path on failure.
-    Database(const std::string& path, bool create);
+    enum class Mode { create, existing, read_only };
+    // Opens the file (creating it with Mode::create); throws Error naming the path on failure. Read-only
+    // opens never write, also where the folder or the mount is read-only.
+    Database(const std::string& path, Mode mode);
+    // An empty database in memory.
+    Database();
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -26,10 +31,20 @@ public:
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
     int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+    // Writers wait for another process's write lock as long as it is held (a sweep never aborts because an
+    // import holds the database); `notice` is called once when the wait has lasted a few seconds. Ctrl-C ends
+    // the wait with an error.
+    void on_long_lock_wait(std::function<void()> notice) { lock_wait_notice_ = std::move(notice); }
+    // Copies every table of `from` into this database (SQLite's online backup).
+    void copy_from(Database& from);
 
 private:
+    static int wait_for_lock(void* self, int attempts);
+
     sqlite3* db_ = nullptr;
     std::string path_;
+    std::function<void()> lock_wait_notice_;
+    bool noticed_ = false;
 };
 
 class Statement {

@@ -29,9 +29,16 @@ std::string utc_now() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
 }
 
-Store::Store(const std::string& path) : db_(path, true) {
+Store::Store(const std::string& path, Access access) : access_(access) {
+    if (path.empty() || path.front() == ':' || path.rfind("file:", 0) == 0)
+        throw UsageError(fmt::format("'{}' is not a database file's name (SQLite's in-memory and URI names keep "
+                                     "nothing); name a file with --db", path));
+    if (std::filesystem::is_directory(path))
+        throw UsageError(fmt::format("'{}' is a folder; name a database file with --db", path));
     try {
-        db_.exec("PRAGMA foreign_keys = ON");
+        db_ = std::make_unique<Database>(path, access == Access::read_only ? Database::Mode::read_only
+                                                                           : Database::Mode::create);
+        db_->exec("PRAGMA foreign_keys = ON");
         create_or_migrate();
     } catch (const UsageError&) {
         throw;
@@ -44,45 +51,75 @@ Store::Store(const std::string& path) : db_(path, true) {
 
 Statement& Store::statement(const std::string& sql) {
     auto it = statements_.find(sql);
-    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(*db_, sql)).first;
     return *it->second;
 }
 
 void Store::create_or_migrate() {
-    Statement pragmas(db_, "SELECT (SELECT application_id FROM pragma_application_id), "
-                           "(SELECT user_version FROM pragma_user_version), "
-                           "(SELECT count(*) FROM sqlite_schema)");
-    pragmas.step();
-    const int64_t app = pragmas.column_int(0), version = pragmas.column_int(1), objects = pragmas.column_int(2);
-    pragmas.reset();
+    int64_t app = 0, version = 0, objects = 0;
+    {
+        Statement pragmas(*db_, "SELECT (SELECT application_id FROM pragma_application_id), "
+                                "(SELECT user_version FROM pragma_user_version), "
+                                "(SELECT count(*) FROM sqlite_schema)");
+        pragmas.step();
+        app = pragmas.column_int(0), version = pragmas.column_int(1), objects = pragmas.column_int(2);
+    }
 
     if (app != application_id && objects > 0)
         throw UsageError(fmt::format("'{}' is an SQLite database but not llmsweep's; choose another --db, or import "
                                      "llama-bench results with 'llmsweep import'",
-                                     db_.path()));
+                                     db_->path()));
     if (version > schema_version)
         throw UsageError(fmt::format("'{}' was written by a newer llmsweep (schema {}; this one knows up to {}); "
                                      "upgrade llmsweep or choose another --db",
-                                     db_.path(), version, schema_version));
-    db_.exec("PRAGMA journal_mode = WAL");
+                                     db_->path(), version, schema_version));
+    if (access_ == Access::read_only) {
+        if (objects == 0)
+            throw UsageError(fmt::format("'{}' is empty: it holds no llmsweep results; run a sweep into it with "
+                                         "'llmsweep run', or choose another --db",
+                                         db_->path()));
+        if (version == schema_version) return;
+        // An older schema is brought up to date in a copy in memory: reading never writes the file.
+        auto copy = std::make_unique<Database>();
+        copy->copy_from(*db_);
+        statements_.clear();
+        db_ = std::move(copy);
+        db_->exec("PRAGMA foreign_keys = ON");
+        Transaction tx(*db_);
+        migrate(version);
+        for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+        tx.commit();
+        return;
+    }
+    db_->exec("PRAGMA journal_mode = WAL");
     // In WAL mode NORMAL loses no committed transaction on a crash of the process, only on power loss.
-    db_.exec("PRAGMA synchronous = NORMAL");
+    db_->exec("PRAGMA synchronous = NORMAL");
     // Checkpoints copy the WAL into the database with an fsync: a sweep asks for one between worker
     // processes (checkpoint()), where no point is being timed, and SQLite's own only after 16 MB.
-    db_.exec("PRAGMA wal_autocheckpoint = 4000");
+    db_->exec("PRAGMA wal_autocheckpoint = 4000");
     if (version == schema_version) return;
 
-    Transaction tx(db_);
+    Transaction tx(*db_);
+    // Another process may have created or migrated the schema while this one waited for the lock.
+    {
+        Statement again(*db_, "SELECT user_version FROM pragma_user_version");
+        again.step();
+        version = again.column_int(0);
+    }
+    if (version == schema_version) {
+        tx.commit();
+        return;
+    }
     if (version == 0) {
-        for (const Table& t : tables()) db_.exec(create_table_sql(t));
-        db_.exec("CREATE INDEX results_by_run ON results (run_id, status)");
-        db_.exec("CREATE INDEX samples_by_result ON samples (result_id)");
+        for (const Table& t : tables()) db_->exec(create_table_sql(t));
+        db_->exec("CREATE INDEX results_by_run ON results (run_id, status)");
+        db_->exec("CREATE INDEX samples_by_result ON samples (result_id)");
     } else {
         migrate(version);
     }
-    for (const std::string& trigger : llama_bench_trigger_sql()) db_.exec(trigger);
-    db_.exec(fmt::format("PRAGMA application_id = {}", application_id));
-    db_.exec(fmt::format("PRAGMA user_version = {}", schema_version));
+    for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+    db_->exec(fmt::format("PRAGMA application_id = {}", application_id));
+    db_->exec(fmt::format("PRAGMA user_version = {}", schema_version));
     tx.commit();
 }
 
@@ -95,16 +132,16 @@ void Store::migrate(int64_t from_version) {
             if (t.name == "llama_bench") continue;
             for (const Column& c : t.columns)
                 if (c.since == 2)
-                    db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.name, c.name, sql_type_name(c.type)));
+                    db_->exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.name, c.name, sql_type_name(c.type)));
         }
-        db_.exec("UPDATE runs SET source = 'run', engine = 'native'");
-        db_.exec("DROP VIEW IF EXISTS llama_bench");
-        db_.exec(create_table_sql(table("llama_bench")));
-        db_.exec(llama_bench_fill_sql());
+        db_->exec("UPDATE runs SET source = 'run', engine = 'native'");
+        db_->exec("DROP VIEW IF EXISTS llama_bench");
+        db_->exec(create_table_sql(table("llama_bench")));
+        db_->exec(llama_bench_fill_sql());
     }
 }
 
-void Store::checkpoint() { db_.exec("PRAGMA wal_checkpoint(PASSIVE)"); }
+void Store::checkpoint() { db_->exec("PRAGMA wal_checkpoint(PASSIVE)"); }
 
 std::optional<Store::RunRef> Store::latest_run(const std::string& spec_key) {
     Statement& s = statement("SELECT id, status FROM runs WHERE spec_key = :key ORDER BY id DESC LIMIT 1");
@@ -121,7 +158,7 @@ int64_t Store::insert(std::string_view table_name, const Row& row) {
     Statement& s = statement(insert_sql(t));
     for (const auto& [name, value] : row) s.bind(name, value);
     s.run();
-    return db_.last_insert_id();
+    return db_->last_insert_id();
 }
 
 int64_t Store::insert_run(const Row& row) { return insert("runs", row); }

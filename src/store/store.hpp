@@ -24,11 +24,16 @@ struct Progress {
 
 class Store {
 public:
-    // Opens `path`, creating it if absent. Throws UsageError if the file is not an llmsweep database or was
-    // written by a newer schema, saying what to do.
-    explicit Store(const std::string& path);
+    enum class Access {
+        read_write,   // created if absent, migrated to the current schema
+        read_only     // never written, also on a read-only folder or mount; an older schema is read through
+                      // a migrated copy in memory
+    };
+    // Opens `path`. Throws UsageError if the name is not a file's (empty, ":memory:", a folder), the file is
+    // not an llmsweep database (or, read-only, is empty) or was written by a newer schema, saying what to do.
+    explicit Store(const std::string& path, Access access = Access::read_write);
 
-    Database& db() { return db_; }
+    Database& db() { return *db_; }
     // Copies the WAL into the database now (a moment when nothing is being timed).
     void checkpoint();
 
@@ -66,7 +71,8 @@ private:
     int64_t insert(std::string_view table_name, const Row& row);
     void update(std::string_view table_name, int64_t id, const Row& row);
 
-    Database db_;
+    Access access_;
+    std::unique_ptr<Database> db_;
     std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
     Statement& statement(const std::string& sql);
 };

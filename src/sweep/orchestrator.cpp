@@ -441,6 +441,15 @@ Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
     return row;
 }
 
+// Records how a run ended, on the way out of a failure: if that write fails too (the disk that made the sweep
+// fail is still full), the first error is the one the user sees.
+void mark_run_ended(store::Store& store, int64_t run_id, const std::string& status) noexcept {
+    try {
+        store.update_run(run_id, {{"status", status}, {"finished_at", store::utc_now()}});
+    } catch (...) {
+    }
+}
+
 } // namespace
 
 std::string spec_key(const SweepSpec& spec) { return to_json(spec).dump(); }
@@ -478,10 +487,10 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
         store.update_run(run_id, {{"status", std::string("finished")}, {"finished_at", store::utc_now()}});
         return outcome;
     } catch (const Interrupted&) {
-        store.update_run(run_id, {{"status", std::string("interrupted")}, {"finished_at", store::utc_now()}});
+        mark_run_ended(store, run_id, "interrupted");
         throw;
     } catch (...) {
-        store.update_run(run_id, {{"status", std::string("failed")}, {"finished_at", store::utc_now()}});
+        mark_run_ended(store, run_id, "failed");
         throw;
     }
 }

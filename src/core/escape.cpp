@@ -1,0 +1,186 @@
+#include "core/escape.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+
+namespace llmsweep::escape {
+namespace {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";   // U+FFFD
+
+struct CodePoint {
+    char32_t value;
+    size_t length;   // bytes
+};
+
+// The well-formed UTF-8 sequence at `at` (Unicode table 3-7: no overlong forms, no surrogates, at most
+// U+10FFFF), or nothing.
+std::optional<CodePoint> decode(std::string_view text, size_t at) {
+    const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(at);
+    if (lead < 0x80) return CodePoint{lead, 1};
+    size_t length = 0;
+    char32_t value = 0;
+    unsigned char low = 0x80, high = 0xBF;   // range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) length = 2, value = lead & 0x1F;
+    else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3, value = lead & 0x0F;
+        if (lead == 0xE0) low = 0xA0;
+        if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4, value = lead & 0x07;
+        if (lead == 0xF0) low = 0x90;
+        if (lead == 0xF4) high = 0x8F;
+    } else return std::nullopt;
+    if (at + length > text.size()) return std::nullopt;
+    for (size_t i = 1; i < length; ++i) {
+        const unsigned char b = byte(at + i);
+        if (b < (i == 1 ? low : 0x80) || b > (i == 1 ? high : 0xBF)) return std::nullopt;
+        value = (value << 6) | (b & 0x3F);
+    }
+    return CodePoint{value, length};
+}
+
+// Calls f(code point, its bytes) for each well-formed sequence and f(nullopt, the byte) for each invalid byte.
+template <typename F>
+void for_each_code_point(std::string_view text, F f) {
+    for (size_t i = 0; i < text.size();) {
+        if (const auto cp = decode(text, i)) {
+            f(std::optional<char32_t>(cp->value), text.substr(i, cp->length));
+            i += cp->length;
+        } else {
+            f(std::optional<char32_t>(), text.substr(i, 1));
+            ++i;
+        }
+    }
+}
+
+bool is_control(char32_t c) { return c < 0x20 || c == 0x7F; }
+
+// Characters that change the direction of the text around them (the "Trojan Source" set) or are invisible
+// marks of direction.
+bool reorders(char32_t c) {
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
+           c == 0x061C;
+}
+
+// `text` as valid UTF-8 with every control character a space.
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for_each_code_point(text, [&](std::optional<char32_t> c, std::string_view bytes) {
+        if (!c) out += replacement;
+        else if (is_control(*c) || (*c >= 0x80 && *c <= 0x9F)) out += ' ';
+        else out += bytes;
+    });
+    return out;
+}
+
+bool is_number(std::string_view text) {
+    if (text.empty()) return false;
+    double value = 0;
+    if (text.front() == '+') text.remove_prefix(1);   // from_chars takes no '+', a spreadsheet does
+    if (text.empty()) return false;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc() && end == text.data() + text.size() && std::isfinite(value);
+}
+
+} // namespace
+
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for_each_code_point(text, [&](std::optional<char32_t> c, std::string_view bytes) { out += c ? bytes : replacement; });
+    return out;
+}
+
+std::string gnuplot(std::string_view text) {
+    constexpr std::string_view plain = "_.,:;=+-/%()[]{}<>#~!?^*&| ";
+    std::string out = "\"";
+    for (const char c : printable(text)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x80 && std::isalnum(byte)) || plain.find(c) != std::string_view::npos) out += c;
+        else out += fmt::format("\\{:03o}", byte);
+    }
+    return out + "\"";
+}
+
+std::string markdown(std::string_view text) {
+    // Inline markup anywhere; block markers (`#`, `>`, list bullets, `1.`, setext underlines) only where a line
+    // starts, which inline text may do. An underscore between two letters or digits (load_mode) cannot start
+    // or end emphasis, and stays as it is so that the Markdown reads well.
+    constexpr std::string_view inline_markup = "\\`*[]|~$";
+    constexpr std::string_view line_start = "#>+-=";
+    const std::string clean = printable(text);
+    const auto alnum_at = [&](size_t i) {
+        return i < clean.size() && std::isalnum(static_cast<unsigned char>(clean[i])) != 0;
+    };
+    std::string out;
+    for (size_t i = 0; i < clean.size(); ++i) {
+        const char c = clean[i];
+        if (c == '<') out += "&lt;";
+        else if (c == '&') out += "&amp;";
+        else {
+            const bool digits_before = i > 0 && clean.find_first_not_of("0123456789") == i;
+            // GitHub's renderer links bare URLs: `http://` and `www.` are broken up.
+            const bool www_before = i >= 3 && (clean.compare(i - 3, 3, "www") == 0 || clean.compare(i - 3, 3, "WWW") == 0);
+            const bool escaped = inline_markup.find(c) != std::string_view::npos ||
+                                 (c == '_' && !(i > 0 && alnum_at(i - 1) && alnum_at(i + 1))) ||
+                                 (c == ':' && clean.compare(i + 1, 2, "//") == 0) ||
+                                 (i == 0 && line_start.find(c) != std::string_view::npos) ||
+                                 ((c == '.' || c == ')') && digits_before) || (c == '.' && www_before);
+            if (escaped) out += '\\';
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string html(std::string_view text) {
+    std::string out;
+    for (const char c : printable(text)) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string csv(std::string_view text) {
+    std::string field = valid_utf8(text);
+    if (!field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos &&
+        !is_number(field))
+        field.insert(0, 1, '\'');
+    if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+    std::string quoted = "\"";
+    for (const char c : field) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string terminal(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for_each_code_point(text, [&](std::optional<char32_t> c, std::string_view bytes) {
+        if (!c) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(bytes.front()));
+        else if (*c == '\\') out += "\\\\";
+        else if (*c == '\n') out += "\\n";
+        else if (*c == '\r') out += "\\r";
+        else if (*c == '\t') out += "\\t";
+        else if (is_control(*c)) out += fmt::format("\\x{:02x}", static_cast<unsigned>(*c));
+        else if ((*c >= 0x80 && *c <= 0x9F) || reorders(*c)) out += fmt::format("\\u{{{:04x}}}", static_cast<unsigned>(*c));
+        else out += bytes;
+    });
+    return out;
+}
+
+} // namespace llmsweep::escape

@@ -1,0 +1,175 @@
+// Every escaping function over every hostile string, each checked by the real reader of its format: gnuplot
+// runs the literal, GitHub's Markdown renderer (cmark-gfm) renders the Markdown, an RFC 4180 reader reads the
+// CSV field back.
+
+#include "chart/figure.hpp"
+#include "core/escape.hpp"
+#include "hostile.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+namespace llmsweep {
+namespace {
+
+using test::hostile_strings;
+using test::read_file;
+using test::run_shell;
+using test::shell_quote;
+using test::shown_as_text;
+using test::TempDir;
+
+bool is_valid_utf8(const std::string& text) { return escape::valid_utf8(text) == text; }
+
+// HTML's five entities back to their characters (what cmark and gnuplot's SVG write).
+std::string unescape_html(std::string text) {
+    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
+        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size()) text.replace(at, entity.size(), c);
+    }
+    return text;
+}
+
+std::string trimmed(const std::string& text) {
+    const auto first = text.find_first_not_of(' ');
+    if (first == std::string::npos) return "";
+    return text.substr(first, text.find_last_not_of(' ') - first + 1);
+}
+
+TEST(EscapeGnuplot, EveryHostileStringReadsBackAndNothingRuns) {
+    TempDir dir;
+    std::string script = "set print \"printed.txt\"\n";
+    for (const auto& h : hostile_strings()) script += "print " + escape::gnuplot(h.text) + "\n";
+    // The same literals as a plot's labels, in both terminals the charts use.
+    script += "set terminal svg noenhanced\nset output \"t.svg\"\n";
+    for (const auto& h : hostile_strings()) script += "set title " + escape::gnuplot(h.text) + "\n";
+    script += "plot x title " + escape::gnuplot(hostile_strings().front().text) + "\n";
+    std::ofstream(dir / "t.gp") << script;
+    const auto r = run_shell("cd " + shell_quote(dir.path()) + " && gnuplot t.gp 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "pwned")) << "a hostile string ran a command";
+    std::ifstream printed(dir / "printed.txt");
+    for (const auto& h : hostile_strings()) {
+        std::string line;
+        ASSERT_TRUE(std::getline(printed, line)) << h.name;
+        EXPECT_EQ(line, shown_as_text(h.text)) << h.name;
+    }
+    std::string extra;
+    EXPECT_FALSE(std::getline(printed, extra)) << "one line per string: " << extra;
+}
+
+TEST(EscapeGnuplot, LiteralsHoldOnlyPlainBytesAndOctalEscapes) {
+    for (const auto& h : hostile_strings()) {
+        const std::string literal = escape::gnuplot(h.text);
+        ASSERT_GE(literal.size(), 2u);
+        EXPECT_EQ(literal.front(), '"');
+        EXPECT_EQ(literal.back(), '"');
+        for (size_t i = 1; i + 1 < literal.size(); ++i) {
+            const auto c = static_cast<unsigned char>(literal[i]);
+            EXPECT_TRUE(c >= 0x20 && c < 0x7F && c != '`' && c != '@' && c != '$' && c != '"' && c != '\'') << h.name;
+            if (c == '\\') {
+                ASSERT_LT(i + 3, literal.size()) << h.name;
+                for (int k = 1; k <= 3; ++k) EXPECT_TRUE(literal[i + k] >= '0' && literal[i + k] <= '7') << h.name;
+                i += 3;
+            }
+        }
+    }
+}
+
+TEST(EscapeMarkdown, GithubsRendererShowsEveryHostileStringAsPlainText) {
+    if (run_shell("command -v cmark-gfm").exit_code != 0)
+        GTEST_SKIP() << "cmark-gfm is not installed (scripts/test.sh installs it)";
+    TempDir dir;
+    for (const auto& h : hostile_strings()) {
+        SCOPED_TRACE(h.name);
+        const std::string cell = escape::markdown(h.text);
+        // As a paragraph, a list item and a table cell; rendered with raw HTML allowed and every extension on.
+        std::ofstream(dir / "t.md") << cell << "\n\n- " << cell << "\n\n| h |\n|---|\n| " << cell << " |\n";
+        const auto r = run_shell("cmark-gfm --unsafe -e table -e autolink -e strikethrough -e tagfilter " +
+                                 shell_quote(dir / "t.md"));
+        ASSERT_EQ(r.exit_code, 0);
+        const std::string expected = trimmed(shown_as_text(h.text));
+        for (const auto& [open, close] : std::vector<std::pair<std::string, std::string>>{
+                 {"<p>", "</p>"}, {"<li>", "</li>"}, {"<td>", "</td>"}}) {
+            const auto start = r.out.find(open);
+            if (expected.empty() && open == "<p>") continue;   // an empty paragraph is no paragraph
+            ASSERT_NE(start, std::string::npos) << open << " in " << r.out;
+            const auto end = r.out.find(close, start);
+            const std::string inner = r.out.substr(start + open.size(), end - start - open.size());
+            EXPECT_EQ(inner.find('<'), std::string::npos) << "markup from the data: " << inner;
+            EXPECT_EQ(trimmed(unescape_html(inner)), expected) << r.out;
+        }
+    }
+}
+
+TEST(EscapeHtml, NoMarkupSurvivesAndTheTextReadsBack) {
+    for (const auto& h : hostile_strings()) {
+        const std::string out = escape::html(h.text);
+        EXPECT_EQ(out.find_first_of("<>\"'"), std::string::npos) << h.name;
+        EXPECT_TRUE(is_valid_utf8(out)) << h.name;
+        EXPECT_EQ(unescape_html(out), shown_as_text(h.text)) << h.name;
+    }
+}
+
+// One RFC 4180 field back to its text.
+std::string read_csv_field(const std::string& field) {
+    if (field.empty() || field.front() != '"') return field;
+    std::string out;
+    for (size_t i = 1; i + 1 < field.size(); ++i) {
+        out += field[i];
+        if (field[i] == '"') ++i;   // "" is one quote
+    }
+    return out;
+}
+
+TEST(EscapeCsv, FormulasAreNeutralisedNumbersStayAndTextReadsBack) {
+    for (const auto& h : hostile_strings()) {
+        const std::string text = read_csv_field(escape::csv(h.text));
+        const std::string valid = escape::valid_utf8(h.text);
+        if (!valid.empty() && std::string("=+-@\t\r").find(valid.front()) != std::string::npos) {
+            EXPECT_EQ(text, "'" + valid) << h.name;
+        } else {
+            EXPECT_EQ(text, valid) << h.name;
+        }
+    }
+    for (const std::string number : {"-1", "-2.5e-3", "+3", "42", "-0.5"}) EXPECT_EQ(escape::csv(number), number);
+    EXPECT_EQ(escape::csv("a,\"b\""), "\"a,\"\"b\"\"\"");
+}
+
+TEST(EscapeTerminal, NoControlOrReorderingCharacterReachesTheTerminal) {
+    for (const auto& h : hostile_strings()) {
+        const std::string out = escape::terminal(h.text);
+        SCOPED_TRACE(h.name);
+        EXPECT_TRUE(is_valid_utf8(out));
+        for (const char c : out) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7F);
+        EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos);
+        EXPECT_EQ(out.find("\xe2\x80\xae"), std::string::npos);
+    }
+    EXPECT_EQ(escape::terminal("a\nb\x1b[0m\xff\\"), "a\\nb\\x1b[0m\\xff\\\\");
+    EXPECT_EQ(escape::terminal("x\xe2\x80\xaey"), "x\\u{202e}y");
+    EXPECT_EQ(escape::terminal("中文"), "中文");
+}
+
+TEST(SafeStem, EveryHostileStringGetsADistinctPlainFileName) {
+    std::set<std::string> stems;
+    for (const auto& h : hostile_strings()) {
+        const std::string stem = chart::safe_stem(h.text);
+        SCOPED_TRACE(h.name);
+        EXPECT_FALSE(stem.empty());
+        EXPECT_LE(stem.size(), 80u);
+        EXPECT_NE(stem.front(), '-');
+        EXPECT_NE(stem.front(), '.');
+        EXPECT_EQ(stem.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."),
+                  std::string::npos);
+        EXPECT_EQ(chart::safe_stem(stem), stem) << "a stem is its own stem";
+        EXPECT_TRUE(stems.insert(stem).second) << "two names share " << stem;
+    }
+    EXPECT_EQ(chart::safe_stem("pp_load_mode_aggregate"), "pp_load_mode_aggregate");
+    EXPECT_NE(chart::safe_stem("a b"), chart::safe_stem("a_b"));
+}
+
+} // namespace
+} // namespace llmsweep

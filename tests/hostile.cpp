@@ -1,0 +1,62 @@
+#include "hostile.hpp"
+
+#include "core/escape.hpp"
+
+namespace llmsweep::test {
+
+const std::vector<Hostile>& hostile_strings() {
+    using namespace std::string_literals;
+    static const std::vector<Hostile> all = {
+        {"backquote command", "/m/llama`touch pwned`.gguf"},
+        {"backquote in a name", "p`id>pwned`q.gguf"},
+        {"newline then a command", "X\nsystem('touch pwned') #"},
+        {"carriage return", "cr\rsystem(\"touch pwned\")"},
+        {"quotes and backslashes", "a\"b\\c\\\"; system(\"touch pwned\"); \""},
+        {"single quotes", "it's 'quoted' '; system('touch pwned'); '"},
+        {"shell substitution", "$(touch pwned) ${HOME}"},
+        {"gnuplot macro", "@GPVAL_TERM @x"},
+        {"leading dash", "-dash.gguf"},
+        {"dots", "../../etc/passwd"},
+        {"long", std::string(240, 'L') + ".gguf"},
+        {"NUL", "nul\0byte`touch pwned`"s},
+        {"invalid UTF-8", "\xff\xfe bad \xc3 utf8 \xed\xa0\x80 surrogate"},
+        {"HTML", "<img src=x onerror=alert(1)><script>alert(2)</script>"},
+        {"Markdown", "*_[x](http://e.vil)_* ![i](y) `code` ~~s~~ $x$"},
+        {"bare links", "see http://e.vil and www.e.vil"},
+        {"block markers", "# heading"},
+        {"list marker", "- item"},
+        {"ordered list", "1. first"},
+        {"quote", "> quoted"},
+        {"table pipes", "a|b||c"},
+        {"CSV formula", "=HYPERLINK(\"e.vil\",\"x\")"},
+        {"CSV plus", "+1-2"},
+        {"CSV at", "@SUM(A1:A9)"},
+        {"CSV minus", "-2+cmd|' -C calc'!A0"},
+        {"CSV tab", "\t=1+1"},
+        {"comma", "a,b.gguf"},
+        {"ANSI", "\x1b[31mred\x1b[0m\x1b]0;title\x07"},
+        {"C1 control", "c1\xc2\x9b" "31m"},
+        {"bidi override", "safe\xe2\x80\xae" "fdp.exe"},
+        {"Chinese", "中文模型.gguf"},
+        {"emoji", "model 🦙.gguf"},
+        {"only spaces", "   "},
+        {"percent", "100% %s %n"},
+    };
+    return all;
+}
+
+std::string shown_as_text(const std::string& text) {
+    std::string out;
+    const std::string valid = escape::valid_utf8(text);
+    for (size_t i = 0; i < valid.size(); ++i) {
+        const auto c = static_cast<unsigned char>(valid[i]);
+        if (c < 0x20 || c == 0x7F) out += ' ';
+        else if (c == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) <= 0x9F) {
+            out += ' ';   // U+0080..U+009F
+            ++i;
+        } else out += valid[i];
+    }
+    return out;
+}
+
+} // namespace llmsweep::test

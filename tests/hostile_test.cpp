@@ -1,0 +1,217 @@
+// The hostile strings (hostile.cpp) as models, values and host fields, end to end through the real binary:
+// nothing they say runs, and every report format shows them as text with the right numbers.
+
+#include "chart/figure.hpp"
+#include "core/escape.hpp"
+#include "hostile.hpp"
+#include "store/store.hpp"
+#include "test_support.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace llmsweep {
+namespace {
+
+namespace fs = std::filesystem;
+using test::hostile_strings;
+using test::read_file;
+using test::run_llmsweep;
+using test::run_shell;
+using test::shell_quote;
+using test::shown_as_text;
+
+// Anything named pwned* anywhere under `root`: the mark of a command that ran (chart files made from such a
+// name start with their model's slug, never with "pwned").
+std::vector<fs::path> pwned_files(const fs::path& root) {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::recursive_directory_iterator(root))
+        if (entry.path().filename().string().rfind("pwned", 0) == 0)
+            found.push_back(entry.path());
+    return found;
+}
+
+// A report names a model by its file name.
+std::string model_name(const std::string& path) { return fs::path(path).filename().string(); }
+
+std::string unescape_svg(std::string text) {
+    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
+        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size()) text.replace(at, entity.size(), c);
+    }
+    return text;
+}
+
+// The y values of one block (gnuplot's index) of a chart's data file, sorted.
+std::vector<double> block_values(const std::string& dat, size_t index) {
+    std::vector<double> values;
+    std::istringstream lines(dat);
+    size_t block = 0, blank = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty()) {
+            if (++blank == 2) ++block;
+            continue;
+        }
+        blank = 0;
+        if (line[0] == '#' || block != index) continue;
+        double x = 0, y = 0;
+        std::istringstream(line) >> x >> y;
+        values.push_back(y);
+    }
+    std::sort(values.begin(), values.end());
+    return values;
+}
+
+// Every model is a hostile string, and so are the run's host and build fields; mmap is 10 % faster.
+class HostileReport : public ::testing::Test {
+protected:
+    HostileReport() : db((dir / "h.db").string()) {
+        store::Store store(db);
+        const int64_t run = store.insert_run(
+            {{"spec_key", std::string("k")}, {"status", std::string("finished")}, {"started_at", store::utc_now()},
+             {"mode", std::string("request")}, {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
+             {"repetitions", int64_t{3}}, {"warmup", int64_t{1}}, {"spec_json", std::string("{}")},
+             {"llmsweep_version", std::string("t")}, {"build_commit", hostile_strings()[0].text},
+             {"hostname", hostile_strings()[2].text}, {"cpu_info", hostile_strings()[2].text},
+             {"backends", hostile_strings()[13].text}, {"os", hostile_strings()[27].text}});
+        for (size_t m = 0; m < hostile_strings().size(); ++m)
+            for (const std::string mode : {"none", "mmap"})
+                for (int64_t p = 32; p <= 128; p += 32) {
+                    const int64_t id = store.ensure_result(run, fmt::format("{}{}{}", m, mode, p), "pp",
+                                                           test::point_row(hostile_strings()[m].text, mode, p, 16));
+                    const double ts = ts_of(m, mode, p);
+                    store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.01}, {"repetitions", int64_t{3}},
+                                             {"status", std::string("ok")}});
+                }
+    }
+
+    static double ts_of(size_t model, const std::string& mode, int64_t p) {
+        return (100.0 + static_cast<double>(model) + static_cast<double>(p) / 8) * (mode == "mmap" ? 1.1 : 1.0);
+    }
+
+    test::TempDir dir;
+    std::string db;
+};
+
+TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
+    if (run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
+    const fs::path out = dir / "report";
+    const auto r = run_llmsweep("report --lang en --db " + shell_quote(db) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(pwned_files(dir.path()).empty()) << "a name ran as a command: " << pwned_files(dir.path()).front();
+    // Re-plotting as the README says runs nothing either.
+    for (const auto& entry : fs::directory_iterator(out))
+        if (entry.path().extension() == ".gp")
+            EXPECT_EQ(run_shell("cd " + shell_quote(out) + " && gnuplot ./" + entry.path().filename().string()).exit_code, 0);
+    EXPECT_TRUE(pwned_files(dir.path()).empty());
+
+    for (size_t m = 0; m < hostile_strings().size(); ++m) {
+        const auto& h = hostile_strings()[m];
+        SCOPED_TRACE(h.name);
+        const std::string stem = chart::safe_stem(model_name(h.text) + "_pp_load_mode_comparison");
+        ASSERT_TRUE(fs::is_regular_file(out / (stem + ".png")));
+        EXPECT_EQ(read_file(out / (stem + ".png")).substr(1, 3), "PNG");
+        const std::string svg = unescape_svg(read_file(out / (stem + ".svg")));
+        EXPECT_NE(svg.find(shown_as_text(model_name(h.text)) + " pp — load_mode"), std::string::npos)
+            << "the title names the model";
+        // The data: block 0 is none's points, block 1 mmap's, each with the stored throughputs.
+        const std::string dat = read_file(out / (stem + ".dat"));
+        for (const auto& [index, mode] : std::vector<std::pair<size_t, std::string>>{{0, "none"}, {1, "mmap"}}) {
+            std::vector<double> expected;
+            for (int64_t p = 32; p <= 128; p += 32) expected.push_back(ts_of(m, mode, p));
+            const auto got = block_values(dat, index);
+            ASSERT_EQ(got.size(), expected.size()) << dat;
+            for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-9);
+        }
+    }
+}
+
+TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
+    const fs::path out = dir / "report";
+    const auto r = run_llmsweep("report --lang zh --no-charts --db " + shell_quote(db) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+
+    // JSON: every name, as valid UTF-8.
+    const auto json = nlohmann::json::parse(read_file(out / "report.json"));
+    std::set<std::string> models(json.at("models").begin(), json.at("models").end());
+    for (const auto& h : hostile_strings()) EXPECT_TRUE(models.count(escape::valid_utf8(model_name(h.text)))) << h.name;
+
+    // Markdown, rendered by GitHub's renderer with raw HTML allowed: no element but the report's own.
+    if (run_shell("command -v cmark-gfm").exit_code == 0) {
+        const auto html = run_shell("cmark-gfm --unsafe -e table -e autolink -e strikethrough " +
+                                    shell_quote(out / "report.md"));
+        ASSERT_EQ(html.exit_code, 0);
+        const std::regex tag("<([a-zA-Z][a-zA-Z0-9]*)");
+        const std::set<std::string> ours = {"h1", "h2", "h3", "p", "ul", "li", "table", "thead", "tbody", "tr",
+                                            "th", "td", "a"};
+        for (auto it = std::sregex_iterator(html.out.begin(), html.out.end(), tag); it != std::sregex_iterator(); ++it)
+            EXPECT_TRUE(ours.count((*it)[1].str())) << "an element from the data: " << (*it)[0].str();
+        const std::regex href("href=\"([^\"]*)\"");
+        for (auto it = std::sregex_iterator(html.out.begin(), html.out.end(), href); it != std::sregex_iterator(); ++it)
+            EXPECT_TRUE(fs::is_regular_file(out / (*it)[1].str())) << "a link from the data: " << (*it)[0].str();
+        for (const auto& h : hostile_strings())
+            if (h.text.find_first_of("<&\"'") == std::string::npos && shown_as_text(h.text).find_first_not_of(' ') != std::string::npos)
+                EXPECT_NE(unescape_svg(html.out).find(shown_as_text(model_name(h.text))), std::string::npos) << h.name;
+    }
+
+    // CSV: no text cell a spreadsheet would run.
+    const std::string csv = read_file(out / "raw.csv");
+    size_t rows = 0;   // physical lines: a quoted cell may hold a line break
+    std::istringstream lines(csv);
+    for (std::string line; std::getline(lines, line);) {
+        ++rows;
+        if (!line.empty()) EXPECT_EQ(std::string("=+@\t").find(line.front()), std::string::npos) << line;
+    }
+    for (const auto& h : hostile_strings()) {
+        const std::string valid = escape::valid_utf8(model_name(h.text));
+        if (!valid.empty() && std::string("=+-@\t\r").find(valid.front()) != std::string::npos)
+            EXPECT_NE(csv.find("'" + valid.substr(0, 5)), std::string::npos) << h.name;
+    }
+    EXPECT_GT(rows, hostile_strings().size() * 8);
+
+    // HTML: nothing from the data is markup.
+    const std::string page = read_file(out / "report.html");
+    EXPECT_EQ(page.find("<img"), std::string::npos);
+    EXPECT_EQ(page.find("<script"), std::string::npos);
+    EXPECT_EQ(page.find("\x1b"), std::string::npos);
+    EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+}
+
+// The attack as a user meets it: someone else's llama-bench file, imported and reported.
+TEST(HostileImport, ACraftedLlamaBenchFileRunsNothingWhenReported) {
+    if (run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
+    test::TempDir dir;
+    nlohmann::json test = nlohmann::json::parse(
+        R"({"build_commit": "80fb11a", "build_number": 1, "cpu_info": "Xeon", "gpu_info": "", "backends": "CPU",
+            "model_filename": "m.gguf", "model_type": "llama ?B Q8_0", "model_size": 385536, "model_n_params": 361088,
+            "n_batch": 2048, "n_ubatch": 512, "n_threads": 1, "cpu_mask": "0x0", "cpu_strict": false, "poll": 50,
+            "type_k": "f16", "type_v": "f16", "n_gpu_layers": 99, "n_cpu_moe": 0, "split_mode": "layer",
+            "main_gpu": 0, "no_kv_offload": false, "flash_attn": -1, "devices": "auto", "tensor_split": "0.00",
+            "tensor_buft_overrides": "none", "load_mode": "mmap", "embeddings": false, "no_op_offload": 0,
+            "no_host": false, "n_prompt": 16, "n_gen": 0, "n_depth": 0, "test_time": "2026-01-01T00:00:00Z",
+            "avg_ns": 409247, "stddev_ns": 17000, "avg_ts": 39131.277714, "stddev_ts": 1600.1,
+            "samples_ns": [421501, 396993], "samples_ts": [37959.6, 40302.9]})");
+    std::ofstream file(dir / "crafted.jsonl");
+    for (const std::string mode : {"mmap", "none"}) {
+        test["model_filename"] = "/m/llama`id>pwned`.gguf";
+        test["cpu_info"] = "X\nsystem('touch pwned2') #";
+        test["load_mode"] = mode;
+        file << test.dump() << "\n";
+    }
+    file.close();
+    const std::string db = shell_quote(dir / "x.db");
+    ASSERT_EQ(run_llmsweep("import " + shell_quote(dir / "crafted.jsonl") + " --db " + db).exit_code, 0);
+    const auto r = run_shell("cd " + shell_quote(dir.path()) + " && " + shell_quote(LLMSWEEP_BINARY) +
+                             " report --db x.db --out r");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(pwned_files(dir.path()).empty());
+}
+
+} // namespace
+} // namespace llmsweep
