@@ -309,6 +309,12 @@ std::vector<Damaged> damaged_files() {
         {"samples.jsonl", replaced(line, "[ 421501, 396993 ]", "[ 421501 ]"), "samples_ns has 1 values"},
         {"empty.json", "", "empty"},
         {"flash.jsonl", replaced(line, "\"flash_attn\": -1", "\"flash_attn\": 7"), "flash_attn"},
+        {"duplicate.jsonl", line + "\n" + replaced(line, "\"n_prompt\": 16", "\"n_prompt\": 16, \"n_prompt\": 512"),
+         "line 2: the key 'n_prompt' appears twice"},
+        {"duplicate.json", "[" + line + ", " + replaced(line, "\"n_gen\": 0", "\"n_gen\": 0, \"n_gen\": 9") + "]",
+         "record 2: the key 'n_gen' appears twice"},
+        {"nul-escape.jsonl", replaced(line, "m.gguf", "m\\u0000x.gguf"), "NUL character"},
+        {"nul-byte.csv", csv_header + "\n" + replaced(csv_row, "m.gguf", std::string("m\0x.gguf", 8)) + "\n", "NUL byte"},
     };
 }
 

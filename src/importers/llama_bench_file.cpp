@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <memory>
+#include <set>
 
 namespace llmsweep::importers {
 namespace {
@@ -41,10 +43,45 @@ std::string_view json_type(const nlohmann::json& value) {
            : value.is_boolean() ? "a boolean" : value.is_null() ? "null" : "an object";
 }
 
+// Refuses what nlohmann's parser would take silently: a key twice in one object (the last value would win) and
+// a NUL character in a string (no llama-bench field holds one; it would cut names short in C APIs).
+class StrictJson {
+public:
+    bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using Event = nlohmann::json::parse_event_t;
+        if (event == Event::object_start) keys_.resize(static_cast<size_t>(depth) + 1), keys_.back().clear();
+        if (event == Event::key) {
+            const std::string& key = parsed.get_ref<const std::string&>();
+            if (!keys_.empty() && !keys_.back().insert(key).second)
+                throw FormatError(fmt::format("the key '{}' appears twice in one object", key));
+            if (key.find('\0') != std::string::npos) throw FormatError("a key holds a NUL character");
+        }
+        if (event == Event::value && parsed.is_string() &&
+            parsed.get_ref<const std::string&>().find('\0') != std::string::npos)
+            throw FormatError("a value holds a NUL character (\\u0000)");
+        return true;
+    }
+
+private:
+    std::vector<std::set<std::string>> keys_;   // per open object, innermost last
+};
+
+// `where` names the part being parsed for StrictJson's complaints (default: the line it starts on).
 nlohmann::json parse_json_text(std::string_view text, std::string_view content, size_t base_offset,
-                               nlohmann::json::parser_callback_t callback = nullptr) {
+                               nlohmann::json::parser_callback_t callback = nullptr,
+                               const std::function<std::string()>& where = nullptr) {
+    StrictJson strict;
+    auto checked = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        try {
+            strict(depth, event, parsed);
+        } catch (const FormatError& e) {
+            throw FormatError(fmt::format("{}: {}", where ? where() : fmt::format("line {}", line_of(content, base_offset)),
+                                          e.what()));
+        }
+        return callback ? callback(depth, event, parsed) : true;
+    };
     try {
-        return nlohmann::json::parse(text, std::move(callback));
+        return nlohmann::json::parse(text, checked);
     } catch (const nlohmann::json::parse_error& e) {
         const size_t at = base_offset + (e.byte > 0 ? e.byte - 1 : 0);
         const bool at_end = e.byte >= text.size();
@@ -295,6 +332,8 @@ Format detect_format(std::string_view content) {
 }
 
 Format read_llama_bench_output(std::string_view content, const TestSink& each) {
+    if (const size_t nul = content.find('\0'); nul != std::string_view::npos)
+        throw FormatError(fmt::format("line {}: a NUL byte (at byte {}): not llama-bench's text output", line_of(content, nul), nul));
     if (const size_t bad = invalid_utf8_at(content); bad != std::string_view::npos)
         throw FormatError(fmt::format("line {}: bytes that are not UTF-8 (at byte {})", line_of(content, bad), bad));
     const Format format = detect_format(content);
@@ -323,7 +362,8 @@ void parse_json(std::string_view content, const TestSink& each) {
         each({std::move(parsed), where});
         return false;
     };
-    const nlohmann::json document = parse_json_text(without_bom(content), content, 0, element);
+    const nlohmann::json document = parse_json_text(without_bom(content), content, 0, element,
+                                                    [&] { return fmt::format("record {}", record + 1); });
     if (!document.is_array())
         throw FormatError(fmt::format("expected llama-bench's JSON array of tests, found {}", json_type(document)));
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 namespace llmsweep::store {
 namespace {
 
@@ -71,13 +73,14 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
 int Database::wait_for_lock(void* self, int attempts) {
     auto* db = static_cast<Database*>(self);
     if (interrupt_requested()) return 0;
-    // 10 ms at first, then 100 ms: short locks cost little, long ones little CPU.
-    const int ms = attempts < 50 ? 10 : 100;
-    if (!db->noticed_ && attempts == 50 + 30) {   // about 3.5 s
+    const auto now = std::chrono::steady_clock::now();
+    if (attempts == 0) db->waiting_since_ = now;
+    if (!db->noticed_ && now - db->waiting_since_ > std::chrono::seconds(3)) {
         db->noticed_ = true;
         if (db->lock_wait_notice_) db->lock_wait_notice_();
     }
-    sqlite3_sleep(ms);
+    // 10 ms at first, then 100 ms: short locks cost little, long ones little CPU.
+    sqlite3_sleep(now - db->waiting_since_ < std::chrono::milliseconds(500) ? 10 : 100);
     return 1;
 }
 

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -44,6 +45,7 @@ private:
     sqlite3* db_ = nullptr;
     std::string path_;
     std::function<void()> lock_wait_notice_;
+    std::chrono::steady_clock::time_point waiting_since_;
     bool noticed_ = false;
 };
 

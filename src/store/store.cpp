@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "stats/descriptive.hpp"
 
 #include <fmt/chrono.h>
@@ -8,7 +9,10 @@
 
 #include <array>
 #include <chrono>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <unistd.h>
 
 namespace llmsweep::store {
 namespace {
@@ -35,6 +39,10 @@ Store::Store(const std::string& path, Access access) : access_(access) {
                                      "nothing); name a file with --db", path));
     if (std::filesystem::is_directory(path))
         throw UsageError(fmt::format("'{}' is a folder; name a database file with --db", path));
+    if (access == Access::read_write && std::filesystem::exists(path) && ::access(path.c_str(), W_OK) != 0)
+        throw UsageError(fmt::format("'{}' cannot be written ({}); 'llmsweep report' reads it where it is, but a "
+                                     "sweep or an import needs a writable --db",
+                                     path, errno == EROFS ? "read-only file system" : std::strerror(errno)));
     try {
         db_ = std::make_unique<Database>(path, access == Access::read_only ? Database::Mode::read_only
                                                                            : Database::Mode::create);
@@ -91,7 +99,25 @@ void Store::create_or_migrate() {
         tx.commit();
         return;
     }
-    db_->exec("PRAGMA journal_mode = WAL");
+    {
+        // Switching to WAL takes the write lock; a database already in WAL mode is opened without waiting for
+        // another process's write (a sweep's or an import's).
+        Statement mode(*db_, "PRAGMA journal_mode");
+        if (!mode.step() || mode.column_text(0) != "wal") {
+            mode.reset();
+            // SQLite does not wait for the lock this needs (another process creating the same new database
+            // holds it for a moment): wait here.
+            for (int attempt = 0;; ++attempt) {
+                try {
+                    db_->exec("PRAGMA journal_mode = WAL");
+                    break;
+                } catch (const Error&) {
+                    if (attempt >= 500 || interrupt_requested()) throw;
+                    sqlite3_sleep(10);
+                }
+            }
+        }
+    }
     // In WAL mode NORMAL loses no committed transaction on a crash of the process, only on power loss.
     db_->exec("PRAGMA synchronous = NORMAL");
     // Checkpoints copy the WAL into the database with an fsync: a sweep asks for one between worker

@@ -1,0 +1,336 @@
+// Reports that are whole or not at all, reports of sweeps where nothing succeeded, and databases shared by
+// several processes: a real second process holding the lock, concurrent sweeps and imports, a read-only
+// mount, a full file system (a small tmpfs), a report killed with SIGKILL.
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "report/strings.hpp"
+#include "store/store.hpp"
+#include "test_support.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace llmsweep {
+namespace {
+
+namespace fs = std::filesystem;
+using test::read_file;
+using test::run_llmsweep;
+using test::run_shell;
+using test::shell_quote;
+using test::TempDir;
+
+// Every file under `folder` (names relative) with the SHA-256 of its bytes.
+std::map<std::string, std::string> snapshot(const fs::path& folder) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::recursive_directory_iterator(folder))
+        if (entry.is_regular_file()) files[fs::relative(entry.path(), folder).string()] = sha256_hex(read_file(entry.path()));
+    return files;
+}
+
+// `sh -c command` in the background; its pid.
+pid_t start(const std::string& command) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const std::string exec = "exec " + command;   // the pid is the command's, not a shell's
+        execl("/bin/sh", "sh", "-c", exec.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    return pid;
+}
+
+int wait_for(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Processes named `name` whose working folder is under `folder`.
+std::vector<pid_t> processes_in(const std::string& name, const fs::path& folder) {
+    std::vector<pid_t> found;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string pid = entry.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::string comm = read_file(entry.path() / "comm");
+        if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+        std::error_code ec;
+        const auto cwd = fs::read_symlink(entry.path() / "cwd", ec);
+        if (comm == name && !ec && cwd.string().rfind(folder.string(), 0) == 0) found.push_back(std::stoi(pid));
+    }
+    return found;
+}
+
+// A database of `models` models x 2 load modes x 4 points, pp only; every result `status`.
+void fill(const std::string& db, int models, const std::string& status = "ok") {
+    store::Store store(db);
+    const int64_t run = test::insert_test_run(store);
+    for (int m = 0; m < models; ++m)
+        for (const std::string mode : {"none", "mmap"})
+            for (int64_t p = 32; p <= 128; p += 32) {
+                const int64_t id = store.ensure_result(run, fmt::format("{}{}{}", m, mode, p), "pp",
+                                                       test::point_row(fmt::format("/m/model-{}.gguf", m), mode, p, 16));
+                if (status == "ok")
+                    store.update_result(id, {{"avg_ts", 100.0 + m + static_cast<double>(p)}, {"stddev_ts", 1.0},
+                                             {"repetitions", int64_t{3}}, {"status", status}});
+                else
+                    store.update_result(id, {{"status", status},
+                                             {"error", std::string("llama.cpp refused the model: truncated GGUF")}});
+            }
+}
+
+// A tmpfs of `size` mounted at `where` for the test's life, where this process may mount one.
+class Tmpfs {
+public:
+    Tmpfs(const fs::path& where, const std::string& size) : where_(where) {
+        fs::create_directories(where);
+        mounted_ = mount("tmpfs", where.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+    }
+    ~Tmpfs() {
+        if (mounted_) umount2(where_.c_str(), MNT_DETACH);
+    }
+    bool mounted() const { return mounted_; }
+    bool make_read_only() { return mount(nullptr, where_.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0; }
+
+private:
+    fs::path where_;
+    bool mounted_ = false;
+};
+
+// One test as llama-bench -o jsonl writes it.
+std::string llama_bench_line(int n_prompt) {
+    return fmt::format(
+        R"({{"build_commit": "80fb11a", "build_number": 1, "cpu_info": "Xeon", "gpu_info": "", "backends": "CPU", )"
+        R"("model_filename": "m.gguf", "model_type": "llama ?B Q8_0", "model_size": 385536, "model_n_params": 361088, )"
+        R"("n_batch": 2048, "n_ubatch": 512, "n_threads": 1, "cpu_mask": "0x0", "cpu_strict": false, "poll": 50, )"
+        R"("type_k": "f16", "type_v": "f16", "n_gpu_layers": 99, "n_cpu_moe": 0, "split_mode": "layer", )"
+        R"("main_gpu": 0, "no_kv_offload": false, "flash_attn": -1, "devices": "auto", "tensor_split": "0.00", )"
+        R"("tensor_buft_overrides": "none", "load_mode": "mmap", "embeddings": false, "no_op_offload": 0, )"
+        R"("no_host": false, "n_prompt": {}, "n_gen": 0, "n_depth": 0, "test_time": "2026-01-01T00:00:00Z", )"
+        R"("avg_ns": 409247, "stddev_ns": 17000, "avg_ts": 39131.2, "stddev_ts": 1600.1, )"
+        R"("samples_ns": [421501, 396993], "samples_ts": [37959.6, 40302.9]}})",
+        n_prompt);
+}
+
+bool have_gnuplot() { return run_shell("command -v gnuplot").exit_code == 0; }
+
+TEST(WholeReport, AReportKilledMidwayLeavesThePreviousOneByteForByteAndNoGnuplot) {
+    if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed";
+    TempDir dir;
+    const std::string first = (dir / "first.db").string(), second = (dir / "second.db").string();
+    fill(first, 2);
+    fill(second, 40);   // 40 charts: time to kill it while gnuplot draws
+    const fs::path out = dir / "report";
+    ASSERT_EQ(run_llmsweep("report --db " + shell_quote(first) + " --out " + shell_quote(out)).exit_code, 0);
+    const auto before = snapshot(out);
+    ASSERT_GT(before.size(), 10u);
+
+    const pid_t report = start(shell_quote(LLMSWEEP_BINARY) + " report --db " + shell_quote(second) + " --out " +
+                               shell_quote(out) + " >/dev/null 2>&1");
+    // Kill it once gnuplot has drawn a few charts into the staging folder.
+    bool drawing = false;
+    for (int i = 0; i < 3000 && !drawing; ++i) {
+        for (const auto& entry : fs::directory_iterator(dir.path()))
+            if (entry.path().filename().string().rfind(".report.partial-", 0) == 0) {
+                size_t pngs = 0;
+                std::error_code ec;
+                for (const auto& file : fs::directory_iterator(entry.path(), ec)) pngs += file.path().extension() == ".png";
+                drawing = pngs >= 3 && !processes_in("gnuplot", entry.path()).empty();
+            }
+        if (!drawing) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_TRUE(drawing) << "the report finished before it could be killed";
+    kill(report, SIGKILL);
+    EXPECT_EQ(wait_for(report), 128 + SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_TRUE(processes_in("gnuplot", dir.path()).empty()) << "gnuplot outlived the report";
+    EXPECT_EQ(snapshot(out), before) << "the previous report changed";
+
+    // The next report replaces it whole and clears what the killed one left.
+    ASSERT_EQ(run_llmsweep("report --no-charts --db " + shell_quote(second) + " --out " + shell_quote(out)).exit_code, 0);
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+        EXPECT_EQ(entry.path().filename().string().find(".partial-"), std::string::npos) << entry.path();
+    EXPECT_FALSE(fs::exists(out / "pp_load_mode_aggregate.png")) << "charts of the old report are gone";
+    EXPECT_NE(read_file(out / "report.md").find("model-39.gguf"), std::string::npos);
+}
+
+TEST(WholeReport, AFullDiskFailsTheReportAndKeepsThePreviousOne) {
+    TempDir dir;
+    Tmpfs disk(dir / "disk", "96k");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+    const std::string small = (dir / "small.db").string(), big = (dir / "big.db").string();
+    fill(small, 1);
+    fill(big, 30);
+    const fs::path out = dir / "disk" / "report";
+    const auto ok = run_llmsweep("report --no-charts --format md --db " + shell_quote(small) + " --out " + shell_quote(out));
+    ASSERT_EQ(ok.exit_code, 0) << ok.err;
+    const auto before = snapshot(out);
+    const auto full = run_llmsweep("report --db " + shell_quote(big) + " --out " + shell_quote(out));
+    EXPECT_EQ(full.exit_code, 1);
+    test::expect_one_line_error(full, "free some space");
+    EXPECT_EQ(snapshot(out), before);
+    EXPECT_EQ(test::entries_in(dir / "disk"), 1u) << "no staging folder left behind";
+}
+
+TEST(WholeReport, ARefusedOutFolderIsLeftAlone) {
+    TempDir dir;
+    const std::string db = (dir / "r.db").string();
+    fill(db, 1);
+    fs::create_directories(dir / "mine");
+    std::ofstream(dir / "mine" / "thesis.tex") << "years of work";
+    const auto r = run_llmsweep("report --no-charts --db " + shell_quote(db) + " --out " + shell_quote(dir / "mine"));
+    EXPECT_EQ(r.exit_code, 2);
+    test::expect_one_line_error(r, "thesis.tex");
+    EXPECT_EQ(read_file(dir / "mine" / "thesis.tex"), "years of work");
+    EXPECT_EQ(test::entries_in(dir / "mine"), 1u);
+}
+
+TEST(NothingSucceeded, TheReportIsWrittenWithTheReasonsAndNoEmptyCharts) {
+    TempDir dir;
+    const std::string db = (dir / "f.db").string();
+    fill(db, 1, "failed");
+    const fs::path out = dir / "report";
+    const auto r = run_llmsweep("report --lang en --db " + shell_quote(db) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = read_file(out / "report.md");
+    EXPECT_NE(md.find(std::string(report::strings("en").nothing_succeeded).substr(0, 20)), std::string::npos) << md;
+    EXPECT_NE(md.find("failed: llama.cpp refused the model: truncated GGUF"), std::string::npos) << md;
+    EXPECT_TRUE(fs::is_regular_file(out / "report.html"));
+    if (have_gnuplot()) {
+        EXPECT_NE(md.find(std::string(report::strings("en").charts_left_out)), std::string::npos) << md;
+        for (const auto& entry : fs::directory_iterator(out)) EXPECT_NE(entry.path().extension(), ".png");
+    }
+}
+
+TEST(SharedDatabase, ASweepWaitsForAnotherProcessHoldingTheLockAndLosesNothing) {
+    if (run_shell("command -v python3").exit_code != 0) GTEST_SKIP() << "python3 is not installed";
+    TempDir dir;
+    ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
+    const std::string db = (dir / "s.db").string();
+    fill(db, 1);   // the database exists, so the holder can lock it
+    // A second process takes the write lock and holds it for 30 s.
+    const pid_t holder = start("python3 -c " + shell_quote("import sqlite3, time, sys\n"
+                                                                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                                                                "c.execute('BEGIN IMMEDIATE')\n"
+                                                                "print('locked', flush=True)\n"
+                                                                "time.sleep(30)\n"
+                                                                "c.execute('ROLLBACK')\n") +
+                               " " + shell_quote(db) + " > " + shell_quote(dir / "holder.log"));
+    for (int i = 0; i < 500 && read_file(dir / "holder.log").find("locked") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_NE(read_file(dir / "holder.log").find("locked"), std::string::npos);
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = run_llmsweep("run -m " + shell_quote(dir / "tiny.gguf") + " -p 8 -n 4 -r 2 --db " + shell_quote(db));
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EXPECT_EQ(wait_for(holder), 0);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_GT(waited, 25.0) << "the sweep did not wait for the lock";
+    EXPECT_NE(r.err.find("waiting for another process to release the lock"), std::string::npos) << r.err;
+    store::Database check(db, store::Database::Mode::read_only);
+    store::Statement s(check, "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id "
+                              "WHERE runs.status = 'finished' AND results.status = 'ok' AND results.repetitions = 2 "
+                              "AND results.model_filename LIKE '%tiny.gguf'");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 2) << "pp and tg, each with both repetitions";
+}
+
+TEST(SharedDatabase, OneSweepOfASpecAtATime) {
+    TempDir dir;
+    ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
+    const std::string db = shell_quote(dir / "c.db");
+    const std::string sweep = "run -m " + shell_quote(dir / "tiny.gguf") + " -p 8,16 -n 4 -r 1 --timeout 3 --db " + db;
+    // The first sweep's point p16 hangs until its 3 s timeout: time for the others to find the sweep running.
+    const pid_t first = start("env LLMSWEEP_TEST_FAULT=hang:16 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep +
+                              " -q > /dev/null 2>&1");
+    bool claimed = false;
+    for (int i = 0; i < 1000 && !claimed; ++i) {
+        for (const auto& entry : fs::directory_iterator(dir.path()))
+            claimed |= entry.path().filename().string().rfind("c.db.claim-", 0) == 0;
+        if (!claimed) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(claimed);
+    const auto second = run_llmsweep(sweep + " -q");
+    EXPECT_EQ(second.exit_code, 3) << second.err;
+    test::expect_one_line_error(second, fmt::format("by process {} on ", first));
+    // Another spec runs at the same time; with --wait the same spec waits and then finds the sweep complete.
+    const auto other = run_llmsweep("run -m " + shell_quote(dir / "tiny.gguf") + " -p 8 -n 2 -r 1 -q --db " + db);
+    EXPECT_EQ(other.exit_code, 0) << other.err;
+    const auto waited = run_llmsweep(sweep + " --wait -q");
+    EXPECT_EQ(waited.exit_code, 0) << waited.err;
+    EXPECT_NE(waited.err.find("waiting: this sweep is being run"), std::string::npos) << waited.err;
+    EXPECT_EQ(wait_for(first), 0);
+    EXPECT_NE(waited.out.find("already complete"), std::string::npos) << waited.out << waited.err;
+    store::Database check((dir / "c.db").string(), store::Database::Mode::read_only);
+    store::Statement s(check, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
+                              "(SELECT count(*) FROM samples)");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 2) << "one run per spec";
+    EXPECT_EQ(s.column_int(1), 2 * 2 + 2) << "each point's pp and tg once";
+    EXPECT_EQ(s.column_int(2), 2 + 2) << "every repetition of the points that did not time out, once";
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+        EXPECT_EQ(entry.path().filename().string().find(".claim-"), std::string::npos) << "claims are released";
+}
+
+TEST(SharedDatabase, TheSameFileImportedTwiceAtOnceGoesInOnce) {
+    TempDir dir;
+    std::ofstream jsonl(dir / "b.jsonl");
+    for (int i = 0; i < 2000; ++i) jsonl << llama_bench_line(16 + i) << "\n";
+    jsonl.close();
+    const std::string db = shell_quote(dir / "i.db");
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const std::string import = shell_quote(LLMSWEEP_BINARY) + " import " + shell_quote(dir / "b.jsonl") + " --db " + db;
+        const pid_t a = start(import + " > /dev/null 2>&1"), b = start(import + " > /dev/null 2>&1");
+        EXPECT_EQ(wait_for(a), 0);
+        EXPECT_EQ(wait_for(b), 0);
+    }
+    store::Database check((dir / "i.db").string(), store::Database::Mode::read_only);
+    store::Statement s(check, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results)");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 1);
+    EXPECT_EQ(s.column_int(1), 2000);
+}
+
+TEST(ReadOnlyDatabase, AReportReadsADatabaseOnAReadOnlyMountAndNeverWritesOne) {
+    TempDir dir;
+    // Anywhere: the report leaves the file as it was (SQLite may add its empty -wal and its -shm index beside
+    // it, which a reader of a WAL database needs where it can make them).
+    const std::string db = (dir / "r.db").string();
+    fill(db, 2);
+    const std::string before = sha256_hex(read_file(db));
+    ASSERT_EQ(run_llmsweep("report --no-charts --db " + shell_quote(db) + " --out " + shell_quote(dir / "out")).exit_code, 0);
+    fs::remove_all(dir / "out");
+    EXPECT_EQ(sha256_hex(read_file(db)), before) << "the report wrote to the database";
+    if (fs::exists(dir / "r.db-wal")) EXPECT_EQ(fs::file_size(dir / "r.db-wal"), 0u);
+    // A 0-byte file is refused and stays 0 bytes.
+    std::ofstream(dir / "empty.db").close();
+    const auto empty = run_llmsweep("report --db " + shell_quote(dir / "empty.db") + " --out " + shell_quote(dir / "o2"));
+    EXPECT_EQ(empty.exit_code, 2);
+    test::expect_one_line_error(empty, "is empty");
+    EXPECT_EQ(fs::file_size(dir / "empty.db"), 0u);
+
+    Tmpfs mount_point(dir / "ro", "4m");
+    if (!mount_point.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+    fs::copy_file(db, dir / "ro" / "r.db");
+    ASSERT_TRUE(mount_point.make_read_only());
+    const auto r = run_llmsweep("report --no-charts --lang en --db " + shell_quote(dir / "ro" / "r.db") + " --out " +
+                                shell_quote(dir / "out"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(read_file(dir / "out" / "report.md").find("model-1.gguf"), std::string::npos);
+    // An import there is refused with a one-line error that says what to do.
+    std::ofstream(dir / "one.jsonl") << llama_bench_line(16) << "\n";
+    const auto write = run_llmsweep("import " + shell_quote(dir / "one.jsonl") + " --db " + shell_quote(dir / "ro" / "r.db"));
+    EXPECT_NE(write.exit_code, 0);
+    test::expect_one_line_error(write, "read-only");
+}
+
+} // namespace
+} // namespace llmsweep
