@@ -215,3 +215,35 @@ TEST(HostileImport, ACraftedLlamaBenchFileRunsNothingWhenReported) {
 
 } // namespace
 } // namespace llmsweep
+
+namespace llmsweep {
+namespace {
+
+// A model file whose name is a terminal attack, swept for real: progress, summary and errors show it escaped.
+TEST(HostileTerminal, ASweepShowsAHostileFileNameEscaped) {
+    test::TempDir dir;
+    ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
+    const std::string name = "evil\x1b[2J\x1b]0;owned\x07|col|`touch pwned`\n\xe2\x80\xae.gguf";
+    fs::create_symlink(dir / "tiny.gguf", dir / name);
+    const auto r = run_shell("cd " + shell_quote(dir.path()) + " && " + shell_quote(LLMSWEEP_BINARY) + " run -m " +
+                             shell_quote(name) + " -p 8 -n 2 -r 1 --db t.db");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const std::string* stream : {&r.out, &r.err}) {
+        EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
+        EXPECT_EQ(stream->find('\x07'), std::string::npos);
+        EXPECT_EQ(stream->find("\xe2\x80\xae"), std::string::npos);
+    }
+    // The summary's rows keep their columns: the name's '|' is escaped, its line break shown as \n.
+    std::istringstream lines(r.out);
+    size_t rows = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("| evil", 0) != 0) continue;
+        ++rows;
+        EXPECT_NE(line.find("evil\\x1b[2J\\x1b]0;owned\\x07\\|col\\|`touch pwned`\\n\\u{202e}.gguf"), std::string::npos) << line;
+    }
+    EXPECT_EQ(rows, 2u) << r.out;
+    EXPECT_TRUE(pwned_files(dir.path()).empty());
+}
+
+} // namespace
+} // namespace llmsweep

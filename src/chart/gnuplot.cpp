@@ -71,6 +71,9 @@ std::string plot_commands(const Figure& figure, const std::string& data_file) {
                 out += fmt::format("{}{} {}", i ? ", " : "", quoted(panel.xtics[i].second), panel.xtics[i].first);
             out += ")\n";
         }
+        if (std::any_of(panel.series.begin(), panel.series.end(),
+                        [](const Series& s) { return s.style == Series::Style::boxes; }))
+            out += "set style fill solid 0.6\nset boxwidth 0.6\n";
         std::vector<std::string> plots;
         for (const Series& s : panel.series) {
             if (!has_drawable(s)) continue;
