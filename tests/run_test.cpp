@@ -288,6 +288,53 @@ TEST_F(RunTest, BadInputFailsBeforeAnyBenchmark) {
     EXPECT_FALSE(fs::exists(db_path())) << "nothing may be written before the spec is valid";
 }
 
+TEST_F(RunTest, ImpossibleSweepsAndNamesAreRefusedWithWhatToDo) {
+    const std::string base = "run -m " + model() + db_arg() + " ";
+    // Sizes: an absurd plan is counted, not built; an empty one is refused (also with the llama-bench engine).
+    expect_usage_error(run_llmsweep(base + "-p 1-100000 -n 1-100000 --dry-run"), "more than 1000000 points");
+    expect_usage_error(run_llmsweep(base + "--mode split -p 0 -n 0"), "no test");
+    expect_usage_error(run_llmsweep(base + "--mode split -p 0 -n 0 --engine llama-bench --llama-bench /bin/true --dry-run"),
+                       "no test");
+    // Databases that keep nothing, folders for files, names the store cannot hold.
+    expect_usage_error(run_llmsweep("run -m " + model() + " --db ''"), "not a database file's name");
+    expect_usage_error(run_llmsweep("run -m " + model() + " --db :memory:"), "not a database file's name");
+    expect_usage_error(run_llmsweep(base + shell_quote(dir_.path())), "is a folder");
+    expect_usage_error(run_llmsweep("run -m " + shell_quote(dir_.path()) + db_arg()), "is a folder");
+    fs::copy_file(*models_ / "tiny.gguf", dir_ / "bad\xff.gguf");
+    expect_usage_error(run_llmsweep("run -m " + shell_quote((dir_ / "bad\xff.gguf").string()) + db_arg()), "not valid UTF-8");
+    EXPECT_FALSE(fs::exists(db_path()));
+    for (const auto& entry : fs::directory_iterator(dir_.path()))
+        EXPECT_EQ(entry.path().filename().string().find(".claim-"), std::string::npos) << "no claim was left";
+    // The documented maximum seed, and a model whose name has a comma.
+    const auto seed = run_llmsweep(base + "--seed 9223372036854775807 --dry-run");
+    EXPECT_EQ(seed.exit_code, 0) << seed.err;
+    EXPECT_NE(seed.out.find("seed 9223372036854775807"), std::string::npos) << seed.out;
+    fs::copy_file(*models_ / "tiny.gguf", dir_ / "a,b.gguf");
+    const auto comma = run_llmsweep("run -m " + shell_quote(dir_ / "a,b.gguf") + " -p 8 -n 2 -r 1 -q" + db_arg());
+    EXPECT_EQ(comma.exit_code, 0) << comma.err;
+    EXPECT_EQ(text("SELECT group_concat(DISTINCT model_filename) FROM results"), (dir_ / "a,b.gguf").string());
+}
+
+TEST_F(RunTest, AResumeOverAReplacedModelFileIsRefused) {
+    fs::copy_file(*models_ / "tiny.gguf", dir_ / "m.gguf");
+    const std::string sweep = "run -m " + shell_quote(dir_ / "m.gguf") + " -p 8,16 -n 2 -r 1 --order grouped --timeout 2 -q" + db_arg();
+    // Killed (as by SIGKILL) while the point p16 hangs, its run left unfinished.
+    EXPECT_EQ(run_shell("LLMSWEEP_TEST_FAULT=hang:16 timeout -s KILL 1.5 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep)
+                  .exit_code,
+              137);
+    ASSERT_EQ(count("SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+    {   // Another file under the same name: same size, other bytes.
+        std::string bytes = test::read_file(dir_ / "m.gguf");
+        bytes[bytes.size() / 2] ^= 1;
+        std::ofstream(dir_ / "m.gguf", std::ios::binary | std::ios::trunc) << bytes;
+    }
+    expect_usage_error(run_llmsweep(sweep), "is not the file that run 1 started with");
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 2) << "nothing measured over the old run";
+    const auto fresh = run_llmsweep(sweep + " --fresh");
+    EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 2);
+}
+
 TEST_F(RunTest, ForeignOrNewerDatabasesAreRefusedUntouched) {
     {
         store::Database db(db_path().string(), store::Database::Mode::create);

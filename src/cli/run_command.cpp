@@ -105,6 +105,8 @@ store::Claim claim_spec(const RunArgs& args, const std::string& key) {
 void run(const RunArgs& args) {
     sweep::SweepSpec spec;
     if (!args.spec_file.empty()) {
+        if (std::filesystem::is_directory(args.spec_file))
+            throw UsageError(fmt::format("'{}' is a folder; pass a TOML sweep file", args.spec_file));
         if (!std::filesystem::is_regular_file(args.spec_file))
             throw UsageError(fmt::format("sweep file '{}' does not exist", args.spec_file));
         sweep::read_toml(args.spec_file, spec);
@@ -134,8 +136,8 @@ void run(const RunArgs& args) {
     }
 
     install_interrupt_handler();
-    const auto claim = claim_spec(args, sweep::spec_key(spec));
     store::Store store(args.db);
+    const auto claim = claim_spec(args, sweep::spec_key(spec));
     store.db().on_long_lock_wait([&] {
         fmt::print(stderr, "waiting for another process to release the lock on {}; what is measured is kept "
                            "until it can be stored\n", args.db);

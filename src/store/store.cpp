@@ -170,10 +170,10 @@ void Store::migrate(int64_t from_version) {
 void Store::checkpoint() { db_->exec("PRAGMA wal_checkpoint(PASSIVE)"); }
 
 std::optional<Store::RunRef> Store::latest_run(const std::string& spec_key) {
-    Statement& s = statement("SELECT id, status FROM runs WHERE spec_key = :key ORDER BY id DESC LIMIT 1");
+    Statement& s = statement("SELECT id, status, spec_json FROM runs WHERE spec_key = :key ORDER BY id DESC LIMIT 1");
     s.bind("key", spec_key);
     std::optional<RunRef> run;
-    if (s.step()) run = RunRef{s.column_int(0), s.column_text(1)};
+    if (s.step()) run = RunRef{s.column_int(0), s.column_text(1), s.column_text(2)};
     s.reset();
     return run;
 }

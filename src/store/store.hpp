@@ -40,6 +40,7 @@ public:
     struct RunRef {
         int64_t id = 0;
         std::string status;
+        std::string spec_json;
     };
     // The latest run with this spec key, if any.
     std::optional<RunRef> latest_run(const std::string& spec_key);

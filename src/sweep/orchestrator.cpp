@@ -407,6 +407,28 @@ std::string plan_json(const Plan& plan) {
     return visits.dump();
 }
 
+// The spec as stored with its run: the spec, and what each model file was when the run started.
+std::string spec_json(const SweepSpec& spec) {
+    nlohmann::json json = to_json(spec);
+    for (const auto& model : spec.models) json["model_fingerprints"][model] = model_fingerprint(model);
+    return json.dump();
+}
+
+// A run is resumed only over the model files it started with: a file replaced in between would put
+// measurements of two models under one name.
+void check_same_models(const SweepSpec& spec, const store::Store::RunRef& run) {
+    const auto stored = nlohmann::json::parse(run.spec_json, nullptr, false);
+    if (stored.is_discarded() || !stored.contains("model_fingerprints")) return;   // written before fingerprints
+    for (const auto& model : spec.models) {
+        const auto then = stored["model_fingerprints"].value(model, std::string());
+        const std::string now = model_fingerprint(model);
+        if (!then.empty() && then != now)
+            throw UsageError(fmt::format("'{}' is not the file that run {} started with ({} then, {} now); put that "
+                                         "file back to resume the run, or pass --fresh to measure this one in a new run",
+                                         model, run.id, then, now));
+    }
+}
+
 Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
     const bool native = spec.engine == Engine::native;
     Row row{{"spec_key", spec_key(spec)},
@@ -419,7 +441,7 @@ Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
             {"seed", static_cast<int64_t>(spec.seed)},
             {"repetitions", spec.repetitions},
             {"warmup", spec.warmup},
-            {"spec_json", to_json(spec).dump()},
+            {"spec_json", spec_json(spec)},
             {"plan_json", plan_json(plan)},
             {"llmsweep_version", o.build.llmsweep_version},
             // llama-bench's build is known from its first test (a run that measured nothing says unknown).
@@ -471,6 +493,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
     if (!options.fresh) {
         if (const auto previous = store.latest_run(spec_key(spec))) {
             if (previous->status == "finished") return {previous->id, true, 0, 0};
+            check_same_models(spec, *previous);
             run_id = previous->id;
             resumed = true;
             store.update_run(run_id, {{"status", std::string("running")}, {"finished_at", std::monostate{}}});

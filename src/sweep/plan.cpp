@@ -1,14 +1,22 @@
 #include "sweep/plan.hpp"
 
+#include "core/error.hpp"
+#include "core/hash.hpp"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <random>
 
 namespace llmsweep::sweep {
 namespace {
+
+// Far beyond any sweep that finishes (a million points at a second each is 12 days); above it, a typo.
+constexpr size_t max_points = 1'000'000;
 
 std::string model_identity(const std::string& path) {
     std::error_code ec;
@@ -34,6 +42,40 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
     return tests;
 }
 
+// Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
+// before a single point is made.
+void check_size(const SweepSpec& spec, size_t threads) {
+    const size_t prompts = spec.n_prompt.size(), gens = spec.n_gen.size();
+    const size_t tests_per_depth =
+        spec.mode == Mode::request
+            ? prompts * gens
+            : static_cast<size_t>(std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
+                                  std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; }));
+    const std::vector<std::pair<std::string_view, size_t>> factors = {
+        {"models", spec.models.size()}, {"load modes", spec.load_modes.size()},
+        {"cache states", spec.cache_states.size()}, {"GPU layer counts", spec.n_gpu_layers.size()},
+        {"thread counts", threads}, {"batch sizes", spec.n_batch.size()}, {"ubatch sizes", spec.n_ubatch.size()},
+        {"K cache types", spec.type_k.size()}, {"V cache types", spec.type_v.size()},
+        {"flash attention settings", spec.flash_attn.size()}, {"depths", spec.n_depth.size()},
+        {"tests per depth", tests_per_depth}};
+    unsigned __int128 points = 1;
+    std::vector<std::string> shape;
+    for (const auto& [what, n] : factors) {
+        points *= n;
+        if (n > 1) shape.push_back(fmt::format("{} {}", n, what));
+        if (points > max_points) points = max_points + 1;   // no overflow, whatever the factors
+    }
+    if (points == 0)
+        throw UsageError(spec.mode == Mode::split
+                             ? "the sweep has no test: in split mode an n_prompt above 0 is a pp test and an n_gen "
+                               "above 0 a tg test; pass -p or -n with a value above 0"
+                             : "the sweep has no point; give every parameter at least one value");
+    if (points > max_points)
+        throw UsageError(fmt::format("the sweep has more than {} points ({}); sweep fewer values, or split it into "
+                                     "several sweeps",
+                                     max_points, fmt::join(shape, " x ")));
+}
+
 } // namespace
 
 std::string Point::key(Mode mode) const {
@@ -42,6 +84,23 @@ std::string Point::key(Mode mode) const {
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
                        load.n_gpu_layers, context.threads, context.n_batch, context.n_ubatch, context.type_k,
                        context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth);
+}
+
+std::string model_fingerprint(const std::string& path) {
+    constexpr size_t head = 8 << 20, tail = 1 << 20;
+    std::ifstream file(path, std::ios::binary | std::ios::ate);
+    if (!file) return "unreadable";
+    const auto size = static_cast<size_t>(file.tellg());
+    std::string bytes(std::min(size, head), '\0');
+    file.seekg(0);
+    file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (size > head) {
+        std::string end(std::min(size - head, tail), '\0');
+        file.seekg(static_cast<std::streamoff>(size - end.size()));
+        file.read(end.data(), static_cast<std::streamsize>(end.size()));
+        bytes += end;
+    }
+    return fmt::format("{} bytes, sha256 {}", size, sha256_hex(bytes).substr(0, 16));
 }
 
 std::vector<std::string> metrics_of(const Point& point, Mode mode) {
@@ -58,6 +117,7 @@ size_t Plan::n_tasks() const {
 Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     Plan plan;
     const std::vector<int64_t> threads = spec.threads.empty() ? std::vector<int64_t>{default_threads} : spec.threads;
+    check_size(spec, threads.size());
     const std::vector<TestParams> tests = tests_of(spec);
 
     for (const auto& model : spec.models)

@@ -72,4 +72,8 @@ struct Plan {
 // Expands `spec` into points (threads defaulting to `default_threads`) and orders them.
 Plan make_plan(const SweepSpec& spec, int64_t default_threads);
 
+// What identifies a model file's content, cheaply: its size and a hash of its first 8 MiB (the GGUF header,
+// metadata and tensor table) and last 1 MiB. A resumed run checks that its models are the files it started with.
+std::string model_fingerprint(const std::string& path);
+
 } // namespace llmsweep::sweep

@@ -1,6 +1,7 @@
 #include "sweep/spec.hpp"
 
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "sweep/range.hpp"
 
 #include <fmt/format.h>
@@ -85,11 +86,25 @@ std::string cache_type(std::string_view text) {
     return std::string(text);
 }
 
+// Model files: a comma list, or one name with commas in it when a file of that whole name exists.
+std::vector<std::string> model_paths(const std::vector<std::string>& texts) {
+    std::vector<std::string> paths;
+    for (const auto& text : texts) {
+        std::error_code ec;
+        if (text.find(',') != std::string::npos && std::filesystem::is_regular_file(text, ec)) {
+            paths.push_back(text);
+            continue;
+        }
+        for (auto& path : parse_name_list(text, "--model")) paths.push_back(std::move(path));
+    }
+    return paths;
+}
+
 constexpr int64_t max_tokens = 1 << 20;
 
 const std::vector<Setting> all_settings = {
     {"model", "GGUF model files", true,
-     [](SweepSpec& s, const auto& t) { s.models = unique(parse_each(t, "--model", [](std::string_view v) { return std::string(v); })); }},
+     [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
     {"load_mode", "How llama.cpp reads the model: mmap, none, mlock, dio (default mmap)", true,
      [](SweepSpec& s, const auto& t) { s.load_modes = unique(parse_each(t, "--load-mode", parse_load_mode)); }},
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
@@ -248,6 +263,12 @@ void validate(const SweepSpec& spec) {
     if (spec.models.empty())
         throw UsageError("no model to benchmark; pass -m model.gguf (several -m, or a comma list, sweep several)");
     for (const auto& model : spec.models) {
+        if (escape::valid_utf8(model) != model)
+            throw UsageError(fmt::format("the model file name '{}' is not valid UTF-8, which the database and the "
+                                         "reports need; rename the file (or link to it under a UTF-8 name)",
+                                         model));
+        if (std::filesystem::is_directory(model))
+            throw UsageError(fmt::format("'{}' is a folder; pass a GGUF model file with -m", model));
         std::ifstream file(model, std::ios::binary);
         if (!std::filesystem::is_regular_file(model) || !file)
             throw UsageError(fmt::format("model file '{}' does not exist or cannot be read; check the path", model));
