@@ -110,6 +110,18 @@ TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
         if (entry.path().extension() == ".gp")
             EXPECT_EQ(run_shell("cd " + shell_quote(out) + " && gnuplot ./" + entry.path().filename().string()).exit_code, 0);
     EXPECT_TRUE(pwned_files(dir.path()).empty());
+    // Every text file of the report, whichever writer made it: valid UTF-8, no control character but line ends
+    // and tabs (nothing that drives a terminal when the file is shown with cat).
+    for (const auto& entry : fs::directory_iterator(out)) {
+        if (entry.path().extension() == ".png") continue;
+        const std::string text = read_file(entry.path());
+        EXPECT_EQ(escape::valid_utf8(text), text) << entry.path();
+        for (const char c : text)
+            if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7F) {
+                ADD_FAILURE() << entry.path() << " holds the control character " << static_cast<int>(c);
+                break;
+            }
+    }
 
     for (size_t m = 0; m < hostile_strings().size(); ++m) {
         const auto& h = hostile_strings()[m];
@@ -169,8 +181,9 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
         if (!line.empty()) EXPECT_EQ(std::string("=+@\t").find(line.front()), std::string::npos) << line;
     }
     for (const auto& h : hostile_strings()) {
-        const std::string valid = escape::valid_utf8(model_name(h.text));
-        if (!valid.empty() && std::string("=+-@\t\r").find(valid.front()) != std::string::npos)
+        const std::string valid = shown_as_text(model_name(h.text));
+        const auto first = valid.find_first_not_of(' ');
+        if (first != std::string::npos && std::string("=+-@").find(valid[first]) != std::string::npos)
             EXPECT_NE(csv.find("'" + valid.substr(0, 5)), std::string::npos) << h.name;
     }
     EXPECT_GT(rows, hostile_strings().size() * 8);

@@ -301,6 +301,7 @@ std::vector<Damaged> damaged_files() {
         {"attach.sql", "ATTACH DATABASE '/tmp/x.db' AS x;\n", "only llama-bench's"},
         {"other-table.sql", replaced(sql_insert, "llama_bench", "results"), "llama-bench's table"},
         {"huge.jsonl", replaced(line, "\"n_prompt\": 16", "\"n_prompt\": 99999999999999999999"), "n_prompt"},
+        {"overflow.jsonl", replaced(line, "\"avg_ts\": 39131.277714", "\"avg_ts\": 1e400"), "number overflow parsing '1e400'"},
         {"huge.csv", csv_header + "\n" + replaced(csv_row, "\"512\"", "\"99999999999999999999\"") + "\n", "in range"},
         {"negative.jsonl", replaced(line, "\"avg_ns\": 409247", "\"avg_ns\": -409247"), "avg_ns"},
         {"negative-sample.jsonl", replaced(line, "421501", "-421501"), "samples_ns"},
@@ -327,6 +328,7 @@ TEST(ImportDamaged, EachIsRefusedWithWhereAndWhatAndNothingStored) {
         SCOPED_TRACE(d.name);
         test::expect_one_line_error(r, d.must_mention);
         EXPECT_NE(r.err.find(d.name), std::string::npos) << "names the file: " << r.err;
+        EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << "a library's tag is no message: " << r.err;
     }
     test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir.path()) + " --db " + db), "is a folder");
     test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + " --db " + db), "cannot read");

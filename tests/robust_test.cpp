@@ -181,6 +181,25 @@ TEST(WholeReport, AFullDiskFailsTheReportAndKeepsThePreviousOne) {
     EXPECT_EQ(test::entries_in(dir / "disk"), 1u) << "no staging folder left behind";
 }
 
+TEST(FullDisk, AnImportThatDoesNotFitNamesTheFileAndStoresNothing) {
+    TempDir dir;
+    Tmpfs disk(dir / "disk", "384k");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+    std::ofstream jsonl(dir / "big.jsonl");
+    for (int i = 0; i < 3000; ++i) jsonl << llama_bench_line(16 + i) << "\n";
+    jsonl.close();
+    const std::string db = shell_quote(dir / "disk" / "i.db");
+    const auto r = run_llmsweep("import " + shell_quote(dir / "big.jsonl") + " --db " + db);
+    EXPECT_EQ(r.exit_code, 1);
+    test::expect_one_line_error(r, "big.jsonl: database");
+    EXPECT_NE(r.err.find("disk is full"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("INSERT"), std::string::npos) << "no SQL in messages: " << r.err;
+    store::Database check((dir / "disk" / "i.db").string(), store::Database::Mode::read_only);
+    store::Statement s(check, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM results)");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 0);
+}
+
 TEST(WholeReport, ARefusedOutFolderIsLeftAlone) {
     TempDir dir;
     const std::string db = (dir / "r.db").string();

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "importers/importer.hpp"
 #include "store/store.hpp"
 
@@ -18,22 +19,34 @@ struct ImportArgs {
 
 void print_outcome(const std::string& file, const importers::ImportOutcome& outcome) {
     if (outcome.already_imported)
-        fmt::print("{}: already imported (run {}); nothing added\n", file, fmt::join(outcome.run_ids, ", "));
+        fmt::print("{}: already imported (run {}); nothing added\n", escape::terminal(file), fmt::join(outcome.run_ids, ", "));
     else
-        fmt::print("{}: {} tests ({}) imported as run {}\n", file, outcome.tests, outcome.format,
+        fmt::print("{}: {} tests ({}) imported as run {}\n", escape::terminal(file), outcome.tests, outcome.format,
                    fmt::join(outcome.run_ids, ", "));
+}
+
+// One file, whole or not at all; a failure of the database (a full disk) names the file too.
+void import_one(store::Store& store, const std::string& file) {
+    try {
+        print_outcome(file, importers::import_file(store, file));
+    } catch (const store::DatabaseError& e) {
+        throw Error(fmt::format("{}: {}; nothing was imported from it", file, e.what()));
+    }
 }
 
 void run_import(const ImportArgs& args) {
     store::Store store(args.db);
-    if (args.files.size() == 1) return print_outcome(args.files[0], importers::import_file(store, args.files[0]));
+    store.db().on_long_lock_wait([&] {
+        fmt::print(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
+    });
+    if (args.files.size() == 1) return import_one(store, args.files[0]);
     size_t failed = 0;
     for (const std::string& file : args.files) {
         try {
-            print_outcome(file, importers::import_file(store, file));
+            import_one(store, file);
         } catch (const Error& e) {
             // Each file is whole or not at all; the others still go in.
-            fmt::print(stderr, "llmsweep: error: {}\n", e.what());
+            fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
             ++failed;
         }
     }

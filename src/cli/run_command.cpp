@@ -4,6 +4,7 @@
 #include "cli/progress.hpp"
 #include "cli/summary.hpp"
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "core/interrupt.hpp"
 #include "engine/system_info.hpp"
 #include "engine/worker.hpp"
@@ -95,7 +96,7 @@ store::Claim claim_spec(const RunArgs& args, const std::string& key) {
                                     "afterwards reports it complete), or pass --wait to continue when it has",
                                     args.db, who),
                         ExitCode::busy);
-        if (!told) fmt::print(stderr, "waiting: this sweep is being run into {} by {}\n", args.db, who);
+        if (!told) fmt::print(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(args.db), escape::terminal(who));
         told = true;
         throw_if_interrupted();
         usleep(200 * 1000);
@@ -131,7 +132,7 @@ void run(const RunArgs& args) {
         if (db_exists) store = std::make_unique<store::Store>(args.db, store::Store::Access::read_only);
         print_plan(spec, plan, store.get());
         if (!first_command.empty())
-            fmt::print("the first llama-bench: {}\n", fmt::join(first_command, " "));
+            fmt::print("the first llama-bench: {}\n", escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
         return;
     }
 
@@ -140,7 +141,7 @@ void run(const RunArgs& args) {
     const auto claim = claim_spec(args, sweep::spec_key(spec));
     store.db().on_long_lock_wait([&] {
         fmt::print(stderr, "waiting for another process to release the lock on {}; what is measured is kept "
-                           "until it can be stored\n", args.db);
+                           "until it can be stored\n", escape::terminal(args.db));
     });
     // Workers are this same binary, started in the worker role.
     const sweep::SweepOptions options{.fresh = args.fresh,
@@ -157,16 +158,16 @@ void run(const RunArgs& args) {
     } catch (const Interrupted&) {
         observer.reset();
         fmt::print(stderr, "interrupted: what was measured is in {}; run the same command again to finish the sweep\n",
-                   args.db);
+                   escape::terminal(args.db));
         throw;
     }
     observer.reset();
     if (outcome.already_complete) {
-        fmt::print("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n", args.db,
+        fmt::print("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n", escape::terminal(args.db),
                    outcome.run_id);
     }
     if (!args.quiet) print_summary(store, outcome.run_id);
-    fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", args.db, outcome.run_id, outcome.tasks_run,
+    fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id, outcome.tasks_run,
                outcome.tasks_run == 1 ? "" : "s", outcome.failures, outcome.failures == 1 ? "" : "s");
     if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native)
         fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "

@@ -157,8 +157,9 @@ std::string html(std::string_view text) {
 }
 
 std::string csv(std::string_view text) {
-    std::string field = valid_utf8(text);
-    if (!field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos &&
+    std::string field = printable(text);   // a tab or carriage return is a space now
+    const auto first = field.find_first_not_of(' ');
+    if (first != std::string::npos && std::string_view("=+-@").find(field[first]) != std::string_view::npos &&
         !is_number(field))
         field.insert(0, 1, '\'');
     if (field.find_first_of(",\"\r\n") == std::string::npos) return field;

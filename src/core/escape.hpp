@@ -29,7 +29,8 @@ std::string markdown(std::string_view text);
 // Text for HTML element content and attribute values (both quote kinds); control characters are spaces.
 std::string html(std::string_view text);
 
-// One RFC 4180 field. A text field that a spreadsheet would take as a formula (it starts with `=`, `+`, `-`,
+// One RFC 4180 field, control characters as spaces (a CSV shown with cat must not drive the terminal, and a
+// record stays one line). A text field that a spreadsheet would take as a formula (it starts with `=`, `+`, `-`,
 // `@`, a tab or a carriage return) gets a leading `'`, as OWASP recommends; a number (`-1`, `-2.5e-3`) stays
 // a number.
 std::string csv(std::string_view text);

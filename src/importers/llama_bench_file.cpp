@@ -89,7 +89,11 @@ nlohmann::json parse_json_text(std::string_view text, std::string_view content, 
         if (const auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
         throw FormatError(fmt::format("line {}: {}{}", line_of(content, at), at_end ? "the JSON ends early (truncated?): " : "not valid JSON: ", what));
     } catch (const nlohmann::json::exception& e) {
-        throw FormatError(fmt::format("line {}: {}", line_of(content, base_offset), e.what()));
+        // "[json.exception.out_of_range.406] number overflow parsing '1e400'": the words after the tag.
+        std::string what = e.what();
+        if (const auto tag_end = what.find("] "); what.rfind("[json.exception", 0) == 0 && tag_end != std::string::npos)
+            what = what.substr(tag_end + 2);
+        throw FormatError(fmt::format("line {}: {}", line_of(content, base_offset), what));
     }
 }
 

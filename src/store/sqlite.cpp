@@ -26,7 +26,7 @@ namespace {
     case SQLITE_CONSTRAINT: what = "a row broke the schema's rules"; break;
     default: break;
     }
-    throw Error(fmt::format("database '{}': {}{}", path, why, what.empty() ? "" : "; " + what));
+    throw DatabaseError(fmt::format("database '{}': {}{}", path, why, what.empty() ? "" : "; " + what), rc & 0xFF);
 }
 
 
@@ -64,7 +64,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
             db_ = open(file_uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, why);
         }
     }
-    if (!db_) throw Error(fmt::format("cannot open database '{}': {}", path, why));
+    if (!db_) throw DatabaseError(fmt::format("cannot open database '{}': {}", path, why), SQLITE_CANTOPEN);
     sqlite3_extended_result_codes(db_, 1);
     if (mode == Mode::read_only) sqlite3_busy_timeout(db_, 5000);   // only a recovery can block a reader
     else sqlite3_busy_handler(db_, &Database::wait_for_lock, this);

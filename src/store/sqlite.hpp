@@ -2,6 +2,8 @@
 // A thin RAII layer over SQLite's C API: a connection, prepared statements with parameters bound by name,
 // and transactions that roll back unless committed. Errors throw llmsweep::Error with SQLite's message.
 
+#include "core/error.hpp"
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -15,6 +17,16 @@
 namespace llmsweep::store {
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
+
+// A failure SQLite reported, with its primary result code (SQLITE_FULL, SQLITE_NOTADB, ...).
+class DatabaseError : public Error {
+public:
+    DatabaseError(const std::string& message, int code) : Error(message), code_(code) {}
+    int code() const noexcept { return code_; }   // primary: rc & 0xFF
+
+private:
+    int code_;
+};
 
 class Database {
 public:

@@ -48,10 +48,9 @@ Store::Store(const std::string& path, Access access) : access_(access) {
                                                                            : Database::Mode::create);
         db_->exec("PRAGMA foreign_keys = ON");
         create_or_migrate();
-    } catch (const UsageError&) {
-        throw;
-    } catch (const Error& e) {
-        // "file is not a database" and the like.
+    } catch (const DatabaseError& e) {
+        // "file is not a database" and the like; a full disk or a lock says so itself.
+        if (e.code() != SQLITE_NOTADB && e.code() != SQLITE_CORRUPT && e.code() != SQLITE_CANTOPEN) throw;
         throw UsageError(fmt::format("'{}' cannot be used as an llmsweep database ({}); choose another --db", path,
                                      e.what()));
     }
