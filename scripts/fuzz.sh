@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes each llama-bench importer (json, jsonl, csv, sql) with libFuzzer for a bounded time, SECONDS each
-# (default 60). An input that crashes one is kept as fuzz/regressions/FORMAT-crash-*, where the unit tests
-# (import_test) replay it from then on. Also: cmake --build build --target fuzz.
+# Fuzzes each llama-bench importer (json, jsonl, csv, sql) and the chart writer (the names and values that reach
+# gnuplot) with libFuzzer for a bounded time, SECONDS each (default 60). An input that crashes one is kept as
+# fuzz/regressions/TARGET-crash-*; the unit tests (import_test) replay the importers' from then on.
+# Also: cmake --build build --target fuzz.
 #   scripts/fuzz.sh [SECONDS]        LLMSWEEP_FUZZ_BUILD_DIR: build folder (default: build-fuzz)
 set -euo pipefail
 
@@ -11,19 +12,22 @@ build="${LLMSWEEP_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 
 # shellcheck source=scripts/packages.sh
 . "$root/scripts/packages.sh"
-install_missing clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libcsv-dev
+install_missing clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libcsv-dev libssl-dev
 
 cmake -S "$root/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build"
 status=0
-for format in json jsonl csv sql; do
-    mkdir -p "$build/corpus/$format"
-    echo "fuzzing the $format importer for $seconds s"
-    # The first folder receives what libFuzzer finds; the second holds real llama-bench output as seeds.
-    "$build/fuzz_$format" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$root/fuzz/regressions/$format-" "$build/corpus/$format" "$root/fuzz/corpus/$format" \
-        2> "$build/fuzz_$format.log" || { status=1; echo "the $format importer failed: see $build/fuzz_$format.log"; }
-    grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$build/fuzz_$format.log" | tr '\n' ' '
+for target in json jsonl csv sql chart; do
+    mkdir -p "$build/corpus/$target"
+    what="the $target importer"
+    [ "$target" = chart ] && what="the chart writer"
+    echo "fuzzing $what for $seconds s"
+    # The first folder receives what libFuzzer finds; the second holds the seeds (real llama-bench output for
+    # the importers, hostile names for the chart writer).
+    "$build/fuzz_$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+        -artifact_prefix="$root/fuzz/regressions/$target-" "$build/corpus/$target" "$root/fuzz/corpus/$target" \
+        2> "$build/fuzz_$target.log" || { status=1; echo "$what failed: see $build/fuzz_$target.log"; }
+    grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$build/fuzz_$target.log" | tr '\n' ' '
     echo
 done
 exit $status
