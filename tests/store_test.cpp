@@ -208,6 +208,24 @@ TEST(Store, MigratesASchemaVersion1Database) {
     EXPECT_EQ(one("SELECT count(*) FROM llama_bench"), "3");
 }
 
+TEST(StoreReadOnly, AnOlderSchemaIsReadThroughACopyAndTheFileIsNotTouched) {
+    test::TempDir dir;
+    const std::string path = (dir / "v1.db").string();
+    {
+        Database db(path, store::Database::Mode::create);
+        db.exec(test::read_file(std::filesystem::path(LLMSWEEP_SOURCE_DIR) / "tests/fixtures/schema_v1.sql"));
+    }
+    const std::string before = test::read_file(path);
+    Store store(path, Store::Access::read_only);
+    Statement s(store.db(), "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM llama_bench), "
+                            "(SELECT user_version FROM pragma_user_version)");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 2);
+    EXPECT_EQ(s.column_int(1), 2) << "the copy is migrated";
+    EXPECT_EQ(s.column_int(2), schema_version);
+    EXPECT_EQ(test::read_file(path), before) << "reading never writes the file";
+}
+
 TEST_F(StoreWithRun, LlamaBenchTableMapsRequestModeToLlamaBenchTests) {
     const int64_t pp = store.ensure_result(run_id, "p1", "pp", point());
     const int64_t tg = store.ensure_result(run_id, "p1", "tg", point());

@@ -174,8 +174,9 @@ void draw(const std::string& gnuplot, const std::filesystem::path& folder, const
             std::error_code ec;
             const auto image = folder / (figure.stem + extension);
             if (std::filesystem::file_size(image, ec) == 0 || ec)
-                throw Error(fmt::format("gnuplot drew no {} (is the disk full?){}", image.string(),
-                                        complaint.empty() ? "" : ": " + complaint));
+                throw Error(fmt::format("gnuplot drew no {}{}; if the disk is full, free some space or choose "
+                                        "another --out",
+                                        image.string(), complaint.empty() ? "" : " (" + complaint + ")"));
         }
     }
 }

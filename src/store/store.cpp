@@ -95,6 +95,7 @@ void Store::create_or_migrate() {
         Transaction tx(*db_);
         migrate(version);
         for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+        db_->exec(fmt::format("PRAGMA user_version = {}", schema_version));
         tx.commit();
         return;
     }
