@@ -63,27 +63,36 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                       {fmt::format("{}: {}", s.source, m.source), {}}}));
 
     d.push_back(heading(2, std::string(s.overview)));
-    d.push_back(list({{fmt::format("{}: {}", s.records, m.total_records()), {}},
-                      {fmt::format("{}: {}", s.models, fmt::join(m.models, ", ")), {}},
-                      {fmt::format("{}: {}", s.metrics, fmt::join(m.metrics, ", ")), {}},
-                      {fmt::format("{} {}: {}", m.compare, s.values_of, fmt::join(m.values, ", ")), {}},
-                      {fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}},
-                      {fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}}}));
+    std::vector<ListItem> overview = {{fmt::format("{}: {}", s.records, m.total_records()), {}},
+                                      {fmt::format("{}: {}", s.models, fmt::join(m.models, ", ")), {}},
+                                      {fmt::format("{}: {}", s.metrics, fmt::join(m.metrics, ", ")), {}}};
+    if (!m.values.empty())
+        overview.push_back({fmt::format("{} {}: {}", m.compare, s.values_of, fmt::join(m.values, ", ")), {}});
+    overview.push_back({fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}});
+    overview.push_back({fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}});
+    d.push_back(list(std::move(overview)));
+    // Nothing succeeded (a model llama.cpp refused, a sweep stopped before its first result): every section of
+    // numbers says so instead of showing empty tables, and the warnings give the reasons.
     const bool any_ok = std::any_of(m.data.records.begin(), m.data.records.end(),
                                     [](const analysis::Record& r) { return r.status == "ok"; });
     if (!any_ok) d.push_back(paragraph(std::string(s.nothing_succeeded)));
+    const auto none = [&] { return paragraph(std::string(s.no_result_succeeded)); };
 
     d.push_back(heading(2, std::string(s.counts)));
-    d.push_back(table(counts_table(m, s)));
+    d.push_back(any_ok ? table(counts_table(m, s)) : none());
 
     d.push_back(heading(2, std::string(s.performance)));
+    if (!any_ok) d.push_back(none());
     for (const auto& metric : m.metrics) {
+        if (!any_ok) break;
         d.push_back(heading(3, std::string(metric == "pp" ? s.pp_name : metric == "tg" ? s.tg_name : metric == "pg" ? s.pg_name : metric)));
         d.push_back(table(performance_table(m, metric, s)));
     }
 
     d.push_back(heading(2, std::string(s.differences)));
-    if (m.compares()) {
+    if (!any_ok) {
+        d.push_back(none());
+    } else if (m.compares()) {
         d.push_back(paragraph(std::string(s.differences_intro)));
         d.push_back(table(differences_table(m, s)));
     } else {

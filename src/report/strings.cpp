@@ -12,6 +12,7 @@ constexpr Strings english{
     .records = "Results",
     .nothing_succeeded = "No result succeeded: there are no throughputs to show or compare. The reasons are listed "
                          "under Warnings.",
+    .no_result_succeeded = "No successful result.",
     .models = "Models",
     .metrics = "Metrics",
     .values_of = "values",
@@ -113,6 +114,7 @@ constexpr Strings chinese{
     .overview = "数据概览",
     .records = "测试结果数",
     .nothing_succeeded = "没有任何测试成功: 没有可展示或比较的吞吐量。失败原因见「警告」一节。",
+    .no_result_succeeded = "没有成功的测试结果。",
     .models = "涉及模型",
     .metrics = "性能指标",
     .values_of = "取值",
