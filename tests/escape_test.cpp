@@ -85,9 +85,10 @@ TEST(EscapeMarkdown, GithubsRendererShowsEveryHostileStringAsPlainText) {
     TempDir dir;
     for (const auto& h : hostile_strings()) {
         SCOPED_TRACE(h.name);
-        const std::string cell = escape::markdown(h.text);
+        const std::string text = escape::markdown(h.text);
         // As a paragraph, a list item and a table cell; rendered with raw HTML allowed and every extension on.
-        std::ofstream(dir / "t.md") << cell << "\n\n- " << cell << "\n\n| h |\n|---|\n| " << cell << " |\n";
+        std::ofstream(dir / "t.md") << text << "\n\n- " << text << "\n\n| h |\n|---|\n| "
+                                   << escape::markdown_cell(h.text) << " |\n";
         const auto r = run_shell("cmark-gfm --unsafe -e table -e autolink -e strikethrough -e tagfilter " +
                                  shell_quote(dir / "t.md"));
         ASSERT_EQ(r.exit_code, 0);
@@ -103,6 +104,18 @@ TEST(EscapeMarkdown, GithubsRendererShowsEveryHostileStringAsPlainText) {
             EXPECT_EQ(trimmed(unescape_html(inner)), expected) << r.out;
         }
     }
+}
+
+TEST(EscapeMarkdown, NumbersAndNamesStayReadable) {
+    EXPECT_EQ(escape::markdown_cell("100.00"), "100.00");
+    EXPECT_EQ(escape::markdown_cell("+0.50"), "+0.50");
+    EXPECT_EQ(escape::markdown_cell("-"), "-");
+    EXPECT_EQ(escape::markdown("qwen2.5-0.5b-q8_0.gguf"), "qwen2.5-0.5b-q8_0.gguf");
+    EXPECT_EQ(escape::markdown("load_mode comparison report"), "load_mode comparison report");
+    EXPECT_EQ(escape::markdown("-dash.gguf"), "-dash.gguf") << "not a list item: no space after the dash";
+    EXPECT_EQ(escape::markdown("- item"), "\\- item");
+    EXPECT_EQ(escape::markdown("1. first"), "1\\. first");
+    EXPECT_EQ(escape::markdown("_x_"), "\\_x\\_");
 }
 
 TEST(EscapeHtml, NoMarkupSurvivesAndTheTextReadsBack) {

@@ -7,6 +7,7 @@
 #include "store/store.hpp"
 #include "test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -176,6 +177,56 @@ TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {
     const auto blocked = run_llmsweep("report --db " + shell_quote(db_path) + " --out " + shell_quote(dir / "afile"));
     EXPECT_EQ(blocked.exit_code, 2) << blocked.err;
     EXPECT_NE(blocked.err.find("choose another --out"), std::string::npos) << blocked.err;
+}
+
+// Two native runs whose loads took 1 and 2 ms, and a llama-bench run whose load llama-bench did not time.
+TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
+    test::TempDir dir;
+    const std::string db = (dir / "l.db").string();
+    {
+        store::Store store(db);
+        for (const auto& [engine, load_ms] : std::vector<std::pair<std::string, std::optional<double>>>{
+                 {"native", 1.0}, {"native", 2.0}, {"llama-bench", std::nullopt}}) {
+            const int64_t run = test::insert_test_run(store);
+            store.update_run(run, {{"engine", engine}});
+            store::Row load{{"run_id", run}, {"model_filename", std::string("/m/a.gguf")},
+                            {"load_mode", std::string("mmap")}, {"cache_state", std::string("warm")},
+                            {"n_gpu_layers", int64_t{0}}, {"round", int64_t{0}}, {"status", std::string("ok")},
+                            {"rss_peak_bytes", int64_t{1048576}}};
+            if (load_ms) load.emplace_back("load_ms", *load_ms);
+            store.insert_load(load);
+            for (int64_t p : {32, 64}) {
+                const int64_t id = store.ensure_result(run, fmt::format("{}{}", run, p), "pp",
+                                                       test::point_row("/m/a.gguf", "mmap", p, 16));
+                store.update_result(id, {{"avg_ts", 100.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{3}},
+                                         {"status", std::string("ok")}});
+            }
+        }
+    }
+    store::Store store(db, store::Store::Access::read_only);
+    ReportOptions all;
+    all.compare = "n_prompt";
+    const ReportModel every = build_report(store, db, all);
+    ASSERT_EQ(every.loads.size(), 1u);
+    EXPECT_EQ(every.loads[0].loads, 3u);
+    ASSERT_TRUE(every.loads[0].load_ms_mean.has_value());
+    EXPECT_DOUBLE_EQ(*every.loads[0].load_ms_mean, 1.5) << "the untimed load is not a 0 ms load";
+    EXPECT_EQ(every.runs.size(), 3u);
+
+    ReportOptions native = all;
+    native.filters.where.emplace_back("engine", "native");
+    const ReportModel some = build_report(store, db, native);
+    ASSERT_EQ(some.loads.size(), 1u);
+    EXPECT_EQ(some.loads[0].loads, 2u) << "the filter filters the loads";
+    EXPECT_EQ(some.runs.size(), 2u) << "the methodology lists the runs the report shows";
+
+    ReportOptions bench = all;
+    bench.filters.where.emplace_back("engine", "llama-bench");
+    const ReportModel untimed = build_report(store, db, bench);
+    ASSERT_EQ(untimed.loads.size(), 1u);
+    EXPECT_FALSE(untimed.loads[0].load_ms_mean.has_value());
+    EXPECT_NE(markdown_report(untimed, "en").find("| a.gguf | - | warm | 1 | - | - |"), std::string::npos)
+        << markdown_report(untimed, "en");
 }
 
 TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {

@@ -247,6 +247,27 @@ TEST_F(RunTest, ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn) {
         << "a broken model is loaded once, not once per round";
 }
 
+TEST_F(RunTest, AFailedLoadInGroupedOrderCountsEachPointOnce) {
+    std::ofstream(dir_ / "broken.gguf", std::ios::binary) << "GGUF\x03";
+    const auto r = run_llmsweep("run -m " + shell_quote(dir_ / "broken.gguf") + " -p 8,16,32 -n 2 -r 3 --order grouped" +
+                                db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("0 measurements, 3 failed points"), std::string::npos) << r.out;
+    // Progress lines count tasks: never more than the 9 planned, and all 9 by the end.
+    std::istringstream lines(r.err);
+    int last = 0;
+    for (std::string line; std::getline(lines, line);) {
+        int done = 0, total = 0;
+        if (std::sscanf(line.c_str(), "[%d/%d]", &done, &total) == 2) {
+            EXPECT_LE(done, total) << line;
+            EXPECT_EQ(total, 9) << line;
+            last = done;
+        }
+    }
+    EXPECT_EQ(last, 9) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed'"), 6) << "3 points, pp and tg";
+}
+
 TEST_F(RunTest, ColdLoadsSayWhetherTheEvictionWorked) {
     const auto r = run_llmsweep("run -m " + model() + " --cache cold,warm -p 8 -n 4 -r 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;

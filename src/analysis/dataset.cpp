@@ -43,7 +43,7 @@ const std::string& Params::at(std::string_view name) const {
 Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
     std::string columns = "r.model_filename, r.metric, r.avg_ts, r.stddev_ts, r.repetitions, r.status, "
-                          "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms, COALESCE(r.error, '')";
+                          "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms, COALESCE(r.error, ''), r.run_id";
     for (const auto& name : parameter_names()) {
         const bool from_run = std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
         columns += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", from_run ? "runs" : "r", name);
@@ -75,14 +75,21 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p90_ms = optional(8);
         record.itl_p99_ms = optional(9);
         record.error = s.column_text(10);
+        record.run_id = s.column_int(11);
         for (size_t i = 0; i < parameter_list.size(); ++i)
-            record.params.set(i, &*data.values->insert(s.column_text(11 + static_cast<int>(i))).first);
+            record.params.set(i, &*data.values->insert(s.column_text(12 + static_cast<int>(i))).first);
         if (filters.model && *filters.model != record.model && *filters.model != s.column_text(0)) continue;
         bool keep = true;
         for (const auto& [name, value] : filters.where) keep &= record.params.at(name) == value;
         if (keep) data.records.push_back(std::move(record));
     }
     return data;
+}
+
+std::vector<int64_t> Dataset::run_ids() const {
+    std::set<int64_t> ids;
+    for (const Record& r : records) ids.insert(r.run_id);
+    return {ids.begin(), ids.end()};
 }
 
 std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among) {
@@ -121,11 +128,13 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     const bool by_value = compare == "load_mode" || compare == "cache_state" || compare == "n_gpu_layers";
     const std::string value_column = by_value ? "CAST(" + compare + " AS TEXT)" : "''";
     store::Statement s(store.db(), "SELECT model_filename, " + value_column + ", cache_state, load_ms, "
-                                   "rss_peak_bytes, major_faults, minor_faults, cache_evicted FROM loads "
+                                   "rss_peak_bytes, major_faults, minor_faults, cache_evicted, run_id FROM loads "
                                    "WHERE status = 'ok' ORDER BY id");
     std::set<std::string> models;
     for (const Record& r : data.records) models.insert(r.model);
+    const std::vector<int64_t> runs = data.run_ids();
     struct Samples {
+        size_t loads = 0;
         std::vector<double> load_ms, rss_mib, major, minor;
         size_t evicted = 0;
     };
@@ -133,11 +142,12 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     std::map<std::tuple<std::string, std::string, std::string>, Samples> groups;
     while (s.step()) {
         const std::string model = std::filesystem::path(s.column_text(0)).filename().string();
-        if (!models.count(model)) continue;
+        if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), s.column_int(8))) continue;
         const auto key = std::make_tuple(model, s.column_text(1), s.column_text(2));
         if (!groups.count(key)) order.push_back(key);
         Samples& g = groups[key];
-        g.load_ms.push_back(s.column_double(3));
+        ++g.loads;
+        if (!s.column_is_null(3)) g.load_ms.push_back(s.column_double(3));
         g.rss_mib.push_back(s.column_double(4) / 1048576.0);
         g.major.push_back(s.column_double(5));
         g.minor.push_back(s.column_double(6));
@@ -146,10 +156,16 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     std::vector<LoadSummary> summaries;
     for (const auto& key : order) {
         const Samples& g = groups[key];
-        const auto load = stats::mean_sd(g.load_ms);
-        summaries.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), g.load_ms.size(), load.mean, load.sd,
-                             stats::mean_sd(g.rss_mib).mean, stats::mean_sd(g.major).mean, stats::mean_sd(g.minor).mean,
-                             g.evicted});
+        LoadSummary summary{std::get<0>(key), std::get<1>(key), std::get<2>(key), g.loads};
+        if (!g.load_ms.empty()) {
+            const auto load = stats::mean_sd(g.load_ms);
+            summary.load_ms_mean = load.mean, summary.load_ms_sd = load.sd;
+        }
+        summary.rss_peak_mib_mean = stats::mean_sd(g.rss_mib).mean;
+        summary.major_faults_mean = stats::mean_sd(g.major).mean;
+        summary.minor_faults_mean = stats::mean_sd(g.minor).mean;
+        summary.evicted = g.evicted;
+        summaries.push_back(std::move(summary));
     }
     return summaries;
 }

@@ -41,6 +41,7 @@ private:
 };
 
 struct Record {
+    int64_t run_id = 0;                         // the run that measured (or imported) it
     std::string model;                          // the model file's name, from the data
     std::string metric;                         // pp or tg
     Params params;                              // every parameter's value
@@ -66,6 +67,9 @@ struct Dataset {
     std::vector<Record> records;   // every status; analyses use the ok ones
     // The distinct parameter values the records point to.
     std::shared_ptr<std::unordered_set<std::string>> values = std::make_shared<std::unordered_set<std::string>>();
+
+    // The runs its records come from, ascending.
+    std::vector<int64_t> run_ids() const;
 };
 
 // parameter_list as strings.
@@ -79,14 +83,15 @@ struct LoadSummary {
     std::string model, value;       // value of the compared parameter, or "" when it is not a load parameter
     std::string cache_state;
     size_t loads = 0;
-    double load_ms_mean = 0, load_ms_sd = 0;
+    std::optional<double> load_ms_mean, load_ms_sd;   // none when no load of the group was timed (llama-bench's)
     double rss_peak_mib_mean = 0;
     double major_faults_mean = 0, minor_faults_mean = 0;
     size_t evicted = 0;             // cold loads whose eviction mincore confirmed
 };
 
 // Load parameters are load_mode, cache_state and n_gpu_layers; for any other `compare` the loads are
-// summarized per model alone. Only loads of the models in `data` count.
+// summarized per model alone. Only loads of the models and runs in `data` count (a filter on the results
+// filters the loads too); the load time averages the loads that were timed.
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare);
 
 // The order metrics are shown in: pp, tg, then pg (llama-bench's order), then any other by name.

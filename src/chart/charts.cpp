@@ -106,8 +106,10 @@ Figure loads_figure(const report::ReportModel& m, bool zh) {
         const std::string label = fmt::format("{} {} {}", l.model, l.value, l.cache_state);
         time.xtics.emplace_back(x, label);
         rss.xtics.emplace_back(x, label);
-        times.points.push_back({x, l.load_ms_mean});
-        bars.points.push_back({x, l.load_ms_mean, l.load_ms_sd});
+        if (l.load_ms_mean) {   // llama-bench's loads are not timed
+            times.points.push_back({x, *l.load_ms_mean});
+            bars.points.push_back({x, *l.load_ms_mean, l.load_ms_sd});
+        }
         sizes.points.push_back({x, l.rss_peak_mib_mean});
     }
     time.series = {std::move(times), std::move(bars)};

@@ -110,36 +110,59 @@ std::string gnuplot(std::string_view text) {
     return out + "\"";
 }
 
-std::string markdown(std::string_view text) {
-    // Inline markup anywhere; block markers (`#`, `>`, list bullets, `1.`, setext underlines) only where a line
-    // starts, which inline text may do. An underscore between two letters or digits (load_mode) cannot start
-    // or end emphasis, and stays as it is so that the Markdown reads well.
+namespace {
+
+// `text` as inline Markdown; `line_start`: the text may begin a line of a paragraph or list item, where a
+// block marker (`# `, `> `, `- `, `1. `, a setext underline) would make it a heading, quote or list.
+std::string markdown_inline(std::string_view text, bool line_start) {
+    // An underscore between two letters or digits (load_mode) cannot start or end emphasis, and stays as it is
+    // so that the Markdown reads well.
     constexpr std::string_view inline_markup = "\\`*[]|~$";
-    constexpr std::string_view line_start = "#>+-=";
-    const std::string clean = printable(text);
+    std::string clean = printable(text);
+    // Where a line starts, leading spaces would indent (four make a code block) and are not shown anyway.
+    if (line_start) clean.erase(0, std::min(clean.size(), clean.find_first_not_of(' ')));
     const auto alnum_at = [&](size_t i) {
         return i < clean.size() && std::isalnum(static_cast<unsigned char>(clean[i])) != 0;
     };
+    const auto blank_at = [&](size_t i) { return i >= clean.size() || clean[i] == ' '; };
+    size_t marker = std::string::npos;   // the byte whose escape breaks a block marker at the start
+    if (line_start && !clean.empty()) {
+        const size_t digits = clean.find_first_not_of("0123456789");
+        if (clean[0] == '>' || ((clean[0] == '#' || clean[0] == '-' || clean[0] == '+') && blank_at(1)))
+            marker = 0;
+        else if (digits > 0 && digits != std::string::npos && (clean[digits] == '.' || clean[digits] == ')') &&
+                 blank_at(digits + 1))
+            marker = digits;
+        else if ((clean[0] == '=' || clean[0] == '-') &&
+                 clean.find_first_not_of(clean[0] == '=' ? "= " : "- ") == std::string::npos)
+            marker = 0;   // a line of = or - under a paragraph line is a heading
+        if (clean[0] == '#' && clean.find_first_not_of('#') != std::string::npos &&
+            blank_at(clean.find_first_not_of('#')))
+            marker = 0;   // ## heading
+    }
     std::string out;
     for (size_t i = 0; i < clean.size(); ++i) {
         const char c = clean[i];
         if (c == '<') out += "&lt;";
         else if (c == '&') out += "&amp;";
         else {
-            const bool digits_before = i > 0 && clean.find_first_not_of("0123456789") == i;
             // GitHub's renderer links bare URLs: `http://` and `www.` are broken up.
             const bool www_before = i >= 3 && (clean.compare(i - 3, 3, "www") == 0 || clean.compare(i - 3, 3, "WWW") == 0);
-            const bool escaped = inline_markup.find(c) != std::string_view::npos ||
+            const bool escaped = i == marker || inline_markup.find(c) != std::string_view::npos ||
                                  (c == '_' && !(i > 0 && alnum_at(i - 1) && alnum_at(i + 1))) ||
-                                 (c == ':' && clean.compare(i + 1, 2, "//") == 0) ||
-                                 (i == 0 && line_start.find(c) != std::string_view::npos) ||
-                                 ((c == '.' || c == ')') && digits_before) || (c == '.' && www_before);
+                                 (c == ':' && clean.compare(i + 1, 2, "//") == 0) || (c == '.' && www_before);
             if (escaped) out += '\\';
             out += c;
         }
     }
     return out;
 }
+
+} // namespace
+
+std::string markdown(std::string_view text) { return markdown_inline(text, true); }
+
+std::string markdown_cell(std::string_view text) { return markdown_inline(text, false); }
 
 std::string html(std::string_view text) {
     std::string out;

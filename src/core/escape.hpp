@@ -20,11 +20,15 @@ std::string valid_utf8(std::string_view text);
 // substitution, macros and line structure never see a byte of the data.
 std::string gnuplot(std::string_view text);
 
-// Inline Markdown text, also safe inside a table cell: inline markup (`\`*_[]|~$`, but not an underscore
-// inside a word) and block markers where a line starts are backslash-escaped, `<` and `&` are entities (no raw HTML survives), bare URLs are broken up
-// so that no renderer links them (`http\://`, `www\.`), line breaks and other control characters are spaces.
-// Only an e-mail address may still be linked (as mailto:) by renderers that link them.
+// Markdown text that may start a line (a paragraph, a list item, a heading's text): inline markup
+// (`\`*_[]|~$`, but not an underscore inside a word) is backslash-escaped, and so is a block marker where
+// the text starts (`# `, `> `, `- `, `+ `, `1. `, a line of `=` or `-`); `<` and `&` are entities (no raw
+// HTML survives); bare URLs are broken up so that no renderer links them (`http\://`, `www\.`); line breaks
+// and other control characters are spaces. Only an e-mail address may still be linked (as mailto:) by
+// renderers that link them.
 std::string markdown(std::string_view text);
+// The same for a table cell, where no block can start: `-`, `+0.00` and `1.5` stay as they are.
+std::string markdown_cell(std::string_view text);
 
 // Text for HTML element content and attribute values (both quote kinds); control characters are spaces.
 std::string html(std::string_view text);

@@ -10,12 +10,14 @@
 namespace llmsweep::report {
 namespace {
 
-std::vector<RunInfo> read_runs(store::Store& store) {
+// The runs the report's results come from (a filter that excludes a run excludes it here too).
+std::vector<RunInfo> read_runs(store::Store& store, const std::vector<int64_t>& ids) {
     std::vector<RunInfo> runs;
     store::Statement s(store.db(), "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
                                    "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, "
                                    "COALESCE(cpu_cores_logical, 0) FROM runs ORDER BY id");
     while (s.step())
+        if (std::binary_search(ids.begin(), ids.end(), s.column_int(0)))
         runs.push_back({s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
                         s.column_text(5), s.column_text(6), s.column_text(7), s.column_int(8), s.column_int(9),
                         s.column_int(10)});
@@ -46,7 +48,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
         m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline);
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
-    m.runs = read_runs(store);
+    m.runs = read_runs(store, m.data.run_ids());
 
     bool first = true;
     for (const auto& r : m.data.records) {

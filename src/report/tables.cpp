@@ -74,8 +74,8 @@ Table loads_table(const ReportModel& m, const Strings& s) {
              std::string(s.load_sd), std::string(s.rss_peak), std::string(s.major_faults), std::string(s.minor_faults),
              std::string(s.evicted)});
     for (const auto& l : m.loads)
-        t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads), fixed(l.load_ms_mean),
-               fixed(l.load_ms_sd), fixed(l.rss_peak_mib_mean, 1), fixed(l.major_faults_mean, 0),
+        t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads), l.load_ms_mean ? fixed(*l.load_ms_mean) : "-",
+               l.load_ms_sd ? fixed(*l.load_ms_sd) : "-", fixed(l.rss_peak_mib_mean, 1), fixed(l.major_faults_mean, 0),
                fixed(l.minor_faults_mean, 0), l.cache_state == "cold" ? std::to_string(l.evicted) : "-"});
     return t;
 }

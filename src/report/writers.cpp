@@ -51,7 +51,7 @@ std::string to_markdown(const Table& table) {
     std::string out;
     auto line = [&](const std::vector<std::string>& cells) {
         out += "|";
-        for (const auto& cell : cells) out += " " + markdown(cell) + " |";
+        for (const auto& cell : cells) out += " " + escape::markdown_cell(cell) + " |";
         out += "\n";
     };
     line(table.header());
@@ -117,7 +117,8 @@ std::string json_report(const ReportModel& m) {
                                {"verdict", verdict_text(c.verdict, strings("en"))}});
     for (const auto& l : m.loads)
         loads.push_back({{"model", l.model}, {"value", l.value}, {"cache_state", l.cache_state}, {"loads", l.loads},
-                         {"load_ms_mean", l.load_ms_mean}, {"load_ms_sd", l.load_ms_sd},
+                         {"load_ms_mean", l.load_ms_mean ? json(*l.load_ms_mean) : json(nullptr)},
+                         {"load_ms_sd", l.load_ms_sd ? json(*l.load_ms_sd) : json(nullptr)},
                          {"rss_peak_mib_mean", l.rss_peak_mib_mean}, {"major_faults_mean", l.major_faults_mean},
                          {"minor_faults_mean", l.minor_faults_mean}, {"evicted", l.evicted}});
     for (const auto& l : m.latencies)

@@ -127,8 +127,10 @@ private:
                 }
                 insert_failed_load(load, visit.round, status, error);
                 observer_.on_load_failed(load, error);
-                // The load failed: every remaining point of this visit fails with it.
-                for (; next < tasks.size(); ++next) record_failure(tasks[next], status, "load failed: " + error);
+                // The load failed: every remaining point of this visit fails with it, once (in grouped order a
+                // point's repetitions are all in this visit, and the first failure makes the point final).
+                for (; next < tasks.size(); ++next)
+                    if (!task_done(tasks[next])) record_failure(tasks[next], status, "load failed: " + error);
                 return;
             }
             loaded_ = engine::load_outcome_from_json(answer.message);
