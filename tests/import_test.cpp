@@ -338,6 +338,17 @@ TEST(ImportDamaged, EachIsRefusedWithWhereAndWhatAndNothingStored) {
     EXPECT_EQ(s.column_int(0), 0) << "a damaged file imports nothing";
 }
 
+TEST(ImportDamaged, AMissingFileIsTheSameErrorAloneOrWithOthers) {
+    TempDir dir;
+    std::ofstream(dir / "good.jsonl") << good_jsonl << "\n";
+    const std::string db = " --db " + shell_quote(dir / "d.db");
+    const auto alone = run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + db);
+    const auto beside = run_llmsweep("import " + shell_quote(dir / "good.jsonl") + " " + shell_quote(dir / "absent.jsonl") + db);
+    EXPECT_EQ(alone.exit_code, 2) << alone.err;
+    EXPECT_EQ(beside.exit_code, alone.exit_code) << beside.err;
+    EXPECT_NE(beside.out.find("good.jsonl: 1 tests"), std::string::npos) << beside.out;
+}
+
 TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
     TempDir dir;
     std::ofstream(dir / "good.jsonl") << good_jsonl << "\n";

@@ -4,7 +4,10 @@
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -165,21 +168,29 @@ TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
               8 * 2 * 2);
 }
 
-TEST_F(RunTest, CtrlCStopsCleanlyAndTheSameCommandFinishes) {
-    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
-                                " -p 8-64+8 -n 4 -r 2 -t 1" + db_arg();
-    const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
-                             " & pid=$!; " +
-                             "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt 3 ]; do sleep 0.01; done; " +
-                             "kill -INT $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") + " >&2; exit $rc");
-    EXPECT_EQ(r.exit_code, 130) << r.err;
-    EXPECT_NE(r.err.find("run the same command again"), std::string::npos) << r.err;
-    EXPECT_EQ(text("SELECT status FROM runs"), "interrupted");
-    const int64_t stored = count("SELECT count(*) FROM samples");
-    EXPECT_GE(stored, 3 * 2);
-    ASSERT_EQ(run_shell(command + " -q").exit_code, 0);
-    EXPECT_EQ(text("SELECT status FROM runs"), "finished");
-    EXPECT_EQ(count("SELECT count(*) FROM samples"), 8 * 2 * 2);
+TEST_F(RunTest, CtrlCOrSigtermStopsCleanlyAndTheSameCommandFinishes) {
+    // Each signal stops its own sweep (another spec) with the shell's code for it.
+    for (const auto& [signal, code, first] : std::vector<std::tuple<std::string, int, int>>{{"INT", 130, 8}, {"TERM", 143, 16}}) {
+        SCOPED_TRACE(signal);
+        const std::string spec = fmt::format(" -p {}-{}+8 -n 4 -r 2 -t 1", first, first + 56);
+        const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + spec + db_arg();
+        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
+                                 " & pid=$!; " +
+                                 "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt 3 ]; do sleep 0.01; done; " +
+                                 "kill -" + signal + " $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") +
+                                 " >&2; exit $rc");
+        EXPECT_EQ(r.exit_code, code) << r.err;
+        EXPECT_NE(r.err.find("run the same command again"), std::string::npos) << r.err;
+        EXPECT_EQ(text("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), "interrupted");
+        const int64_t stored = count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id "
+                                     "WHERE results.run_id = (SELECT max(id) FROM runs)");
+        EXPECT_GE(stored, 3 * 2);
+        ASSERT_EQ(run_shell(command + " -q").exit_code, 0);
+        EXPECT_EQ(text("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), "finished");
+        EXPECT_EQ(count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id "
+                        "WHERE results.run_id = (SELECT max(id) FROM runs)"),
+                  8 * 2 * 2);
+    }
 }
 
 TEST_F(RunTest, AFinishedSpecIsNotRunTwiceUnlessFresh) {
@@ -393,6 +404,34 @@ protected:
         return " --mode split --engine llama-bench --llama-bench " + shell_quote(binary) + " ";
     }
 };
+
+TEST_F(LlamaBenchEngineTest, ABareNameIsFoundOnPath) {
+    const std::string folder = fs::path(LLMSWEEP_LLAMA_BENCH).parent_path().string();
+    const std::string name = fs::path(LLMSWEEP_LLAMA_BENCH).filename().string();
+    const auto r = run_shell("PATH=" + shell_quote(folder) + ":\"$PATH\" " + shell_quote(LLMSWEEP_BINARY) + " run -m " +
+                             model() + engine(name) + "-p 8 -n 0 -t 1 -r 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 1);
+}
+
+TEST_F(RunTest, VerboseShowsLlamaCppsLogFromTheWorkersAndNothingMoreWithout) {
+    const std::string sweep = "run -m " + model() + " -p 8 -n 2 -r 1 -q" + db_arg();
+    const auto loud = run_llmsweep("-v " + sweep);
+    ASSERT_EQ(loud.exit_code, 0) << loud.err;
+    EXPECT_NE(loud.err.find("llama_model_loader"), std::string::npos) << loud.err;
+    const auto quiet = run_llmsweep(sweep + " --fresh");
+    ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+    EXPECT_EQ(quiet.err.find("llama_model_loader"), std::string::npos) << quiet.err;
+}
+
+TEST_F(RunTest, TwoFlagsForTheLoadModeAreAUsageError) {
+    expect_usage_error(run_llmsweep("run -m " + model() + " --mmap 0 --load-mode mlock" + db_arg()),
+                       "both set the load mode");
+    std::ofstream(dir_ / "both.toml") << "mmap = [0, 1]\nload_mode = \"mlock\"\n";
+    expect_usage_error(run_llmsweep("run " + shell_quote(dir_ / "both.toml") + " -m " + model() + db_arg()),
+                       "both.toml:1: mmap and load_mode both set the load mode");
+    EXPECT_FALSE(fs::exists(db_path()));
+}
 
 TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
     const auto r = run_llmsweep("run -m " + model() + engine() + "--mmap 0,1 -p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());

@@ -58,7 +58,8 @@ int run(int argc, char** argv) {
     }
 
     try {
-        engine::init_llama(verbose);
+        engine::set_llama_log_verbose(verbose);
+        engine::init_llama();
         for (const Command& command : commands)
             if (command.app->parsed()) {
                 command.run();

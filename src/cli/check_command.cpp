@@ -15,7 +15,6 @@ namespace {
 struct CheckArgs {
     engine::CheckOptions options;
     bool json = false;
-    bool verbose = false;
 };
 
 void run_check(const CheckArgs& args) {

@@ -41,18 +41,23 @@ void run_import(const ImportArgs& args) {
     });
     if (args.files.size() == 1) return import_one(store, args.files[0]);
     size_t failed = 0;
+    ExitCode code = ExitCode::usage;   // as a single file's would be: 2 when every failure was a usage error
     for (const std::string& file : args.files) {
         try {
             import_one(store, file);
+        } catch (const Interrupted&) {
+            throw;
         } catch (const Error& e) {
             // Each file is whole or not at all; the others still go in.
             fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
+            if (e.code() != ExitCode::usage) code = ExitCode::failure;
             ++failed;
         }
     }
     if (failed > 0)
         throw Error(fmt::format("{} of {} files could not be imported (see above); the other {} were", failed,
-                                args.files.size(), args.files.size() - failed));
+                                args.files.size(), args.files.size() - failed),
+                    code);
 }
 
 } // namespace

@@ -112,6 +112,10 @@ void run(const RunArgs& args) {
             throw UsageError(fmt::format("sweep file '{}' does not exist", args.spec_file));
         sweep::read_toml(args.spec_file, spec);
     }
+    if (args.flags.count("mmap") && args.flags.count("load_mode"))
+        throw UsageError(fmt::format("--mmap {} and --load-mode {} both set the load mode; give one of them "
+                                     "(--mmap 0,1 is --load-mode none,mmap)",
+                                     fmt::join(args.flags.at("mmap"), ","), fmt::join(args.flags.at("load_mode"), ",")));
     for (const auto& [key, texts] : args.flags) sweep::find_setting(key).assign(spec, texts);
     sweep::validate(spec);
 
@@ -157,7 +161,7 @@ void run(const RunArgs& args) {
         outcome = sweep::run_sweep(spec, plan, store, options, *observer);
     } catch (const Interrupted&) {
         observer.reset();
-        fmt::print(stderr, "interrupted: what was measured is in {}; run the same command again to finish the sweep\n",
+        fmt::print(stderr, "stopped: what was measured is in {}; run the same command again to finish the sweep\n",
                    escape::terminal(args.db));
         throw;
     }

@@ -12,7 +12,8 @@ enum class ExitCode : int {
     failure = 1,      // the command could not do its work (I/O, llama.cpp refused a model, ...)
     usage = 2,        // the command line or a spec was wrong
     busy = 3,         // another process is running the same sweep into the database
-    interrupted = 130 // SIGINT, as shells report it
+    interrupted = 130, // SIGINT, as shells report it
+    terminated = 143   // SIGTERM, as shells report it
 };
 
 class Error : public std::runtime_error {
@@ -31,10 +32,11 @@ public:
     explicit UsageError(const std::string& message) : Error(message, ExitCode::usage) {}
 };
 
-// The user asked us to stop (Ctrl-C); whatever was half-done has been cleaned up.
+// The user (Ctrl-C) or the system (SIGTERM) asked us to stop; whatever was half-done has been cleaned up.
+// The exit code is the shell's for the signal: 130 for SIGINT, 143 for SIGTERM.
 class Interrupted : public Error {
 public:
-    Interrupted() : Error("interrupted", ExitCode::interrupted) {}
+    Interrupted();
 };
 
 } // namespace llmsweep

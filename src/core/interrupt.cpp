@@ -9,8 +9,10 @@ namespace llmsweep {
 namespace {
 
 std::atomic<bool> g_requested{false};
+std::atomic<int> g_signal{0};
 
 extern "C" void on_signal(int signo) {
+    g_signal.store(signo);
     if (g_requested.exchange(true)) {
         // Second request: the user means it.
         std::signal(signo, SIG_DFL);
@@ -29,6 +31,12 @@ void install_interrupt_handler() {
 }
 
 bool interrupt_requested() noexcept { return g_requested.load(std::memory_order_relaxed); }
+
+int interrupt_signal() noexcept { return g_signal.load(); }
+
+Interrupted::Interrupted()
+    : Error(interrupt_signal() == SIGTERM ? "terminated" : "interrupted",
+            interrupt_signal() == SIGTERM ? ExitCode::terminated : ExitCode::interrupted) {}
 
 void throw_if_interrupted() {
     if (interrupt_requested()) throw Interrupted();

@@ -6,6 +6,8 @@ namespace llmsweep {
 
 void install_interrupt_handler();
 bool interrupt_requested() noexcept;
+// The signal that asked (SIGINT or SIGTERM), 0 before one did.
+int interrupt_signal() noexcept;
 // Throws Interrupted when a stop was requested.
 void throw_if_interrupted();
 

@@ -46,12 +46,18 @@ std::string trimmed(std::string text) {
 
 } // namespace
 
-void init_llama(bool verbose) {
+void set_llama_log_verbose(bool verbose) {
+    std::lock_guard lock(log_state().mutex);
+    log_state().verbose = verbose;
+}
+
+bool llama_log_verbose() {
+    std::lock_guard lock(log_state().mutex);
+    return log_state().verbose;
+}
+
+void init_llama() {
     static std::once_flag once;
-    {
-        std::lock_guard lock(log_state().mutex);
-        log_state().verbose = verbose;
-    }
     std::call_once(once, [] {
         llama_log_set(on_llama_log, nullptr);
         llama_backend_init();

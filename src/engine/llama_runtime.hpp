@@ -8,9 +8,12 @@
 
 namespace llmsweep::engine {
 
-// Initialises llama.cpp's backends once per process. llama.cpp's log goes to stderr only when `verbose`;
-// otherwise its last error lines are kept for last_llama_error().
-void init_llama(bool verbose = false);
+// Initialises llama.cpp's backends once per process.
+void init_llama();
+// llama.cpp's log goes to stderr only when verbose (-v; workers started by a verbose process are verbose too);
+// its last error lines are kept for last_llama_error() either way.
+void set_llama_log_verbose(bool verbose);
+bool llama_log_verbose();
 
 // The most recent error lines llama.cpp logged (empty if none), to explain a failed load or decode.
 std::string last_llama_error();

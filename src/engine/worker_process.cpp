@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "engine/llama_runtime.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +36,7 @@ std::chrono::steady_clock::time_point deadline_in(double seconds) {
 } // namespace
 
 WorkerProcess::WorkerProcess(const std::vector<std::string>& command)
-    : name_(command.size() > 1 && command[1] == "worker" ? "worker" : std::filesystem::path(command.front()).filename().string()) {
+    : name_(command.size() > 1 && command.back() == "worker" ? "worker" : std::filesystem::path(command.front()).filename().string()) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
         throw Error(fmt::format("cannot create pipes for a worker: {}", std::strerror(errno)));
@@ -51,7 +52,8 @@ WorkerProcess::WorkerProcess(const std::vector<std::string>& command)
     std::vector<char*> argv;
     for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, command.front().c_str(), &actions, &attributes, argv.data(), environ);
+    // spawnp: a bare name (--llama-bench llama-bench) is looked up on PATH, as a shell would.
+    const int rc = posix_spawnp(&pid_, command.front().c_str(), &actions, &attributes, argv.data(), environ);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     close(in[0]);
@@ -76,6 +78,11 @@ WorkerProcess::~WorkerProcess() {
     close_fd(errors_from_child_);
 }
 
+std::vector<std::string> WorkerProcess::worker_command(const std::string& executable) {
+    if (llama_log_verbose()) return {executable, "-v", "worker"};
+    return {executable, "worker"};
+}
+
 void WorkerProcess::drain_stderr() {
     char buffer[4096];
     while (true) {
@@ -86,6 +93,8 @@ void WorkerProcess::drain_stderr() {
             close_fd(errors_from_child_);
             return;
         }
+        // With -v the child's log (llama.cpp's) is the user's to read, passed on as it comes.
+        if (llama_log_verbose()) std::fwrite(buffer, 1, static_cast<size_t>(n), stderr);
         stderr_tail_.append(buffer, static_cast<size_t>(n));
         if (stderr_tail_.size() > 2048) stderr_tail_.erase(0, stderr_tail_.size() - 2048);
     }

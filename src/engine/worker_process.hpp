@@ -17,8 +17,8 @@ class WorkerProcess {
 public:
     // Starts `argv[0] argv[1] ...`, in a process group of its own (Ctrl-C is the orchestrator's to handle).
     explicit WorkerProcess(const std::vector<std::string>& argv);
-    // Starts `executable worker`.
-    static std::vector<std::string> worker_command(const std::string& executable) { return {executable, "worker"}; }
+    // Starts `executable worker` (`executable -v worker` when this process shows llama.cpp's log).
+    static std::vector<std::string> worker_command(const std::string& executable);
     ~WorkerProcess();
     WorkerProcess(const WorkerProcess&) = delete;
     WorkerProcess& operator=(const WorkerProcess&) = delete;

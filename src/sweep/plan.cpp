@@ -58,12 +58,12 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"K cache types", spec.type_k.size()}, {"V cache types", spec.type_v.size()},
         {"flash attention settings", spec.flash_attn.size()}, {"depths", spec.n_depth.size()},
         {"tests per depth", tests_per_depth}};
-    unsigned __int128 points = 1;
+    size_t points = 1;
     std::vector<std::string> shape;
     for (const auto& [what, n] : factors) {
-        points *= n;
+        if (__builtin_mul_overflow(points, n, &points)) points = max_points + 1;
         if (n > 1) shape.push_back(fmt::format("{} {}", n, what));
-        if (points > max_points) points = max_points + 1;   // no overflow, whatever the factors
+        points = std::min(points, max_points + 1);   // no overflow, whatever the factors that follow
     }
     if (points == 0)
         throw UsageError(spec.mode == Mode::split

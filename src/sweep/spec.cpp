@@ -215,6 +215,10 @@ void read_toml(const std::string& path, SweepSpec& spec) {
         const auto& where = e.source().begin;
         throw UsageError(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
     }
+    if (table.contains("mmap") && table.contains("load_mode"))
+        throw UsageError(fmt::format("{}:{}: mmap and load_mode both set the load mode; keep one of them (mmap = [0, 1] "
+                                     "is load_mode = [\"none\", \"mmap\"])",
+                                     path, table.get("mmap")->source().begin.line));
     for (const auto& [key, node] : table) {
         const std::string key_text(key.str());
         auto bad = [&](std::string_view why) {
