@@ -52,9 +52,9 @@ TEST(CheckModel, FileThatIsNotGgufIsAnError) {
 
 // --- Driving llama-bench -------------------------------------------------------------------------------------
 
-std::vector<sweep::Point> grid(const std::vector<int64_t>& threads, const std::vector<int64_t>& n_prompt,
+std::vector<domain::Point> grid(const std::vector<int64_t>& threads, const std::vector<int64_t>& n_prompt,
                                const std::vector<int64_t>& n_gen) {
-    std::vector<sweep::Point> points;
+    std::vector<domain::Point> points;
     for (int64_t t : threads) {
         for (int64_t p : n_prompt) points.push_back({{"m.gguf"}, {.threads = t}, {.n_prompt = p}});
         for (int64_t g : n_gen) points.push_back({{"m.gguf"}, {.threads = t}, {.n_gen = g}});
@@ -62,8 +62,8 @@ std::vector<sweep::Point> grid(const std::vector<int64_t>& threads, const std::v
     return points;
 }
 
-std::vector<const sweep::Point*> pointers(const std::vector<sweep::Point>& points) {
-    std::vector<const sweep::Point*> out;
+std::vector<const domain::Point*> pointers(const std::vector<domain::Point>& points) {
+    std::vector<const domain::Point*> out;
     for (const auto& p : points) out.push_back(&p);
     return out;
 }
@@ -92,7 +92,7 @@ TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const LlamaBenchCli older{"/old", false, true, false};
     auto off = points;
     for (auto& p : off) {
-        p.load.load_mode = sweep::LoadMode::none;
+        p.load.load_mode = domain::LoadMode::none;
         p.context.flash_attn = "on";
     }
     const std::string command = joined(llama_bench_command(older, pointers(off), 1, 1));
@@ -100,7 +100,7 @@ TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     EXPECT_NE(command.find("-fa 1"), std::string::npos) << command;
     EXPECT_EQ(command.find("--no-warmup"), std::string::npos) << command;
     EXPECT_THROW(llama_bench_command(older, pointers(points), 1, 1), UsageError) << "fa auto";
-    for (auto& p : off) p.load.load_mode = sweep::LoadMode::mlock;
+    for (auto& p : off) p.load.load_mode = domain::LoadMode::mlock;
     EXPECT_THROW(llama_bench_command(older, pointers(off), 1, 1), UsageError) << "no mlock before -lm";
 }
 

@@ -14,6 +14,7 @@
 namespace llmsweep::sweep {
 namespace {
 
+using namespace domain;
 using V = std::vector<int64_t>;
 
 TEST(Range, ValuesAndRanges) {

@@ -12,9 +12,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string describe(const sweep::Point& p) {
+std::string describe(const domain::Point& p) {
     return fmt::format("{} {} p{} n{}{}", escape::terminal(std::filesystem::path(p.load.model).filename().string()),
-                       sweep::name(p.load.load_mode), p.test.n_prompt, p.test.n_gen,
+                       domain::name(p.load.load_mode), p.test.n_prompt, p.test.n_gen,
                        p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "");
 }
 
@@ -45,7 +45,7 @@ public:
             fmt::print(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
     }
 
-    void on_task_start(const sweep::Point& point, int64_t repetition) override {
+    void on_task_start(const domain::Point& point, int64_t repetition) override {
         current_ = fmt::format("{} rep {}", describe(point), repetition + 1);
         if (style_ == ProgressStyle::bar) draw();
     }
@@ -68,10 +68,10 @@ public:
         }
     }
 
-    void on_load_failed(const sweep::LoadParams& load, const std::string& error) override {
+    void on_load_failed(const domain::LoadParams& load, const std::string& error) override {
         if (style_ == ProgressStyle::none) return;
         fmt::print(stderr, "{}load of {} ({}) failed: {}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "",
-                   escape::terminal(load.model), sweep::name(load.load_mode), escape::terminal(error));
+                   escape::terminal(load.model), domain::name(load.load_mode), escape::terminal(error));
     }
 
 private:

@@ -58,9 +58,9 @@ std::string short_names(std::string_view key) {
 void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store) {
     fmt::print("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} worker loads, "
                "{} order, {} mode, seed {}\n",
-               plan.points.size(), plan.points.size() * (spec.mode == sweep::Mode::request ? 2 : 1),
+               plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
                plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(), sweep::name(spec.order),
-               sweep::name(spec.mode), spec.seed);
+               domain::name(spec.mode), spec.seed);
     // Estimated time from earlier measurements of the same points, where the database has them.
     double known_s = 0;
     size_t known = 0;

@@ -30,12 +30,12 @@ uint64_t current_rss_bytes() {
     return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-llama_load_mode to_llama(sweep::LoadMode mode) {
+llama_load_mode to_llama(domain::LoadMode mode) {
     switch (mode) {
-    case sweep::LoadMode::none: return LLAMA_LOAD_MODE_NONE;
-    case sweep::LoadMode::mmap: return LLAMA_LOAD_MODE_MMAP;
-    case sweep::LoadMode::mlock: return LLAMA_LOAD_MODE_MLOCK;
-    case sweep::LoadMode::dio: return LLAMA_LOAD_MODE_DIRECT_IO;
+    case domain::LoadMode::none: return LLAMA_LOAD_MODE_NONE;
+    case domain::LoadMode::mmap: return LLAMA_LOAD_MODE_MMAP;
+    case domain::LoadMode::mlock: return LLAMA_LOAD_MODE_MLOCK;
+    case domain::LoadMode::dio: return LLAMA_LOAD_MODE_DIRECT_IO;
     }
     return LLAMA_LOAD_MODE_MMAP;
 }
@@ -106,7 +106,7 @@ std::vector<int64_t> generate(llama_context* ctx, TokenSource& tokens, int64_t n
 
 } // namespace
 
-LoadOutcome BenchEngine::load(const sweep::LoadParams& params) {
+LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     init_llama();
     context_.reset();
     model_.reset();
@@ -114,7 +114,7 @@ LoadOutcome BenchEngine::load(const sweep::LoadParams& params) {
     LoadOutcome outcome;
     std::error_code ec;
     outcome.file_bytes = std::filesystem::file_size(params.model, ec);
-    if (params.cache_state == sweep::CacheState::cold) {
+    if (params.cache_state == domain::CacheState::cold) {
         evict_from_page_cache(params.model);
         outcome.resident_before_bytes = resident_bytes(params.model);
         outcome.cache_evicted = outcome.resident_before_bytes == 0;
@@ -188,7 +188,7 @@ Measurement BenchEngine::run(const RunRequest& request) {
     const bool from_start = t.n_depth == 0;
 
     Measurement m;
-    if (request.mode == sweep::Mode::split) {
+    if (request.mode == domain::Mode::split) {
         const auto start = Clock::now();
         if (t.n_prompt > 0) {
             process_prompt(ctx, tokens, t.n_prompt, n_batch, from_start);

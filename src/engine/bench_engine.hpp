@@ -4,7 +4,7 @@
 // no tokenization in the timed region).
 
 #include "engine/llama_runtime.hpp"
-#include "sweep/plan.hpp"
+#include "domain/point.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -26,9 +26,9 @@ struct LoadOutcome {
 };
 
 struct RunRequest {
-    sweep::ContextParams context;
-    sweep::TestParams test;
-    sweep::Mode mode = sweep::Mode::request;
+    domain::ContextParams context;
+    domain::TestParams test;
+    domain::Mode mode = domain::Mode::request;
     int64_t repetition = 0;
     int64_t warmup = 1;
     uint64_t seed = 1;
@@ -45,7 +45,7 @@ struct Measurement {
 class BenchEngine {
 public:
     // Throws Error if llama.cpp cannot load the model.
-    LoadOutcome load(const sweep::LoadParams& params);
+    LoadOutcome load(const domain::LoadParams& params);
     // Throws Error if a context cannot be created or a decode fails.
     Measurement run(const RunRequest& request);
 
@@ -56,7 +56,7 @@ private:
     ModelHandle model_;
     ThreadpoolHandle threadpool_{nullptr, ThreadpoolDeleter{}};
     ContextHandle context_;
-    sweep::ContextParams context_params_;
+    domain::ContextParams context_params_;
     int64_t context_n_ctx_ = 0;
 };
 

@@ -14,16 +14,16 @@ namespace {
 
 // The distinct values of one parameter among the points, in first-seen order.
 template <typename F>
-auto distinct(const std::vector<const sweep::Point*>& points, F value) {
+auto distinct(const std::vector<const domain::Point*>& points, F value) {
     std::vector<decltype(value(*points.front()))> values;
-    for (const sweep::Point* p : points)
+    for (const domain::Point* p : points)
         if (std::find(values.begin(), values.end(), value(*p)) == values.end()) values.push_back(value(*p));
     return values;
 }
 
-std::vector<int64_t> test_sizes(const std::vector<const sweep::Point*>& points, bool prompt) {
+std::vector<int64_t> test_sizes(const std::vector<const domain::Point*>& points, bool prompt) {
     std::vector<int64_t> sizes;
-    for (const sweep::Point* p : points) {
+    for (const domain::Point* p : points) {
         const int64_t n = prompt ? p->test.n_prompt : p->test.n_gen;
         if (n > 0 && (prompt ? p->test.n_gen : p->test.n_prompt) == 0 &&
             std::find(sizes.begin(), sizes.end(), n) == sizes.end())
@@ -58,36 +58,36 @@ LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s) {
     return cli;
 }
 
-bool runs_exactly(const std::vector<const sweep::Point*>& points) {
+bool runs_exactly(const std::vector<const domain::Point*>& points) {
     if (points.empty()) return false;
-    size_t combinations = distinct(points, [](const sweep::Point& p) { return p.context.threads; }).size() *
-                          distinct(points, [](const sweep::Point& p) { return p.context.n_batch; }).size() *
-                          distinct(points, [](const sweep::Point& p) { return p.context.n_ubatch; }).size() *
-                          distinct(points, [](const sweep::Point& p) { return p.context.type_k; }).size() *
-                          distinct(points, [](const sweep::Point& p) { return p.context.type_v; }).size() *
-                          distinct(points, [](const sweep::Point& p) { return p.context.flash_attn; }).size() *
-                          distinct(points, [](const sweep::Point& p) { return p.test.n_depth; }).size();
+    size_t combinations = distinct(points, [](const domain::Point& p) { return p.context.threads; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.n_batch; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.n_ubatch; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.type_k; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.type_v; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.flash_attn; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     combinations *= test_sizes(points, true).size() + test_sizes(points, false).size();
     std::set<std::string> keys;
-    for (const sweep::Point* p : points) keys.insert(p->key(sweep::Mode::split));
+    for (const domain::Point* p : points) keys.insert(p->key(domain::Mode::split));
     return combinations == keys.size() && keys.size() == points.size();
 }
 
-std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const sweep::Point*>& points,
+std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
                                              int64_t repetitions, int64_t warmup) {
-    const sweep::LoadParams& load = points.front()->load;
+    const domain::LoadParams& load = points.front()->load;
     std::vector<std::string> command = {cli.path, "-m", load.model, "-o", "jsonl", "-r", std::to_string(repetitions),
                                         "-ngl", std::to_string(load.n_gpu_layers)};
     auto add = [&](std::string flag, std::string value) {
         command.push_back(std::move(flag));
         command.push_back(std::move(value));
     };
-    const std::string mode(sweep::name(load.load_mode));
+    const std::string mode(domain::name(load.load_mode));
     if (cli.load_mode_flag) {
         add("-lm", mode);
-    } else if (load.load_mode == sweep::LoadMode::mmap || load.load_mode == sweep::LoadMode::none) {
-        add("-mmp", load.load_mode == sweep::LoadMode::mmap ? "1" : "0");
-    } else if (load.load_mode == sweep::LoadMode::dio && cli.direct_io_flag) {
+    } else if (load.load_mode == domain::LoadMode::mmap || load.load_mode == domain::LoadMode::none) {
+        add("-mmp", load.load_mode == domain::LoadMode::mmap ? "1" : "0");
+    } else if (load.load_mode == domain::LoadMode::dio && cli.direct_io_flag) {
         add("-dio", "1");
     } else {
         throw UsageError(fmt::format("this llama-bench ({}) has no load mode '{}'; sweep --load-mode none,mmap with it",
@@ -96,14 +96,14 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     const auto pp = test_sizes(points, true), tg = test_sizes(points, false);
     add("-p", pp.empty() ? "0" : list(pp));
     add("-n", tg.empty() ? "0" : list(tg));
-    add("-d", list(distinct(points, [](const sweep::Point& p) { return p.test.n_depth; })));
-    add("-t", list(distinct(points, [](const sweep::Point& p) { return p.context.threads; })));
-    add("-b", list(distinct(points, [](const sweep::Point& p) { return p.context.n_batch; })));
-    add("-ub", list(distinct(points, [](const sweep::Point& p) { return p.context.n_ubatch; })));
-    add("-ctk", list(distinct(points, [](const sweep::Point& p) { return p.context.type_k; })));
-    add("-ctv", list(distinct(points, [](const sweep::Point& p) { return p.context.type_v; })));
+    add("-d", list(distinct(points, [](const domain::Point& p) { return p.test.n_depth; })));
+    add("-t", list(distinct(points, [](const domain::Point& p) { return p.context.threads; })));
+    add("-b", list(distinct(points, [](const domain::Point& p) { return p.context.n_batch; })));
+    add("-ub", list(distinct(points, [](const domain::Point& p) { return p.context.n_ubatch; })));
+    add("-ctk", list(distinct(points, [](const domain::Point& p) { return p.context.type_k; })));
+    add("-ctv", list(distinct(points, [](const domain::Point& p) { return p.context.type_v; })));
     std::vector<std::string> fa;
-    for (const std::string& value : distinct(points, [](const sweep::Point& p) { return p.context.flash_attn; })) {
+    for (const std::string& value : distinct(points, [](const domain::Point& p) { return p.context.flash_attn; })) {
         if (cli.flash_attn_names) fa.push_back(value);
         else if (value == "auto")
             throw UsageError(fmt::format("this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off",

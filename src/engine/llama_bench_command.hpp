@@ -2,7 +2,7 @@
 // Driving a llama-bench binary (any build: CUDA, Vulkan, a fork, an older commit): what its command line
 // understands, and the command that runs a set of points as JSON lines.
 
-#include "sweep/plan.hpp"
+#include "domain/point.hpp"
 
 #include <string>
 #include <vector>
@@ -22,11 +22,11 @@ LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s = 30);
 
 // llama-bench runs every combination of the values it is given: true when that is exactly `points` (which
 // share one load), so that one process can run them all.
-bool runs_exactly(const std::vector<const sweep::Point*>& points);
+bool runs_exactly(const std::vector<const domain::Point*>& points);
 
 // The command that runs `points` (of one load group, each a pp or a tg test), `repetitions` times each, with
 // `-o jsonl`. Throws UsageError for a setting this build cannot express (mlock in an older one).
-std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const sweep::Point*>& points,
+std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
                                              int64_t repetitions, int64_t warmup);
 
 } // namespace llmsweep::engine

@@ -16,17 +16,17 @@ std::optional<T> get(const nlohmann::json& json, const char* key) {
 
 } // namespace
 
-nlohmann::json load_request_json(const sweep::LoadParams& p) {
+nlohmann::json load_request_json(const domain::LoadParams& p) {
     return {{"op", "load"},
             {"model", p.model},
-            {"load_mode", sweep::name(p.load_mode)},
-            {"cache_state", sweep::name(p.cache_state)},
+            {"load_mode", domain::name(p.load_mode)},
+            {"cache_state", domain::name(p.cache_state)},
             {"n_gpu_layers", p.n_gpu_layers}};
 }
 
-sweep::LoadParams load_params_from_json(const nlohmann::json& j) {
-    return {j.at("model").get<std::string>(), sweep::parse_load_mode(j.at("load_mode").get<std::string>()),
-            sweep::parse_cache_state(j.at("cache_state").get<std::string>()), j.at("n_gpu_layers").get<int64_t>()};
+domain::LoadParams load_params_from_json(const nlohmann::json& j) {
+    return {j.at("model").get<std::string>(), domain::parse_load_mode(j.at("load_mode").get<std::string>()),
+            domain::parse_cache_state(j.at("cache_state").get<std::string>()), j.at("n_gpu_layers").get<int64_t>()};
 }
 
 nlohmann::json run_request_json(const RunRequest& r) {
@@ -40,7 +40,7 @@ nlohmann::json run_request_json(const RunRequest& r) {
               {"type_v", c.type_v},
               {"flash_attn", c.flash_attn}}},
             {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
-            {"mode", sweep::name(r.mode)},
+            {"mode", domain::name(r.mode)},
             {"repetition", r.repetition},
             {"warmup", r.warmup},
             {"seed", r.seed}};
@@ -54,7 +54,7 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
                  c.at("n_ubatch").get<int64_t>(),     c.at("type_k").get<std::string>(),
                  c.at("type_v").get<std::string>(),   c.at("flash_attn").get<std::string>()};
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
-    r.mode = sweep::parse_mode(j.at("mode").get<std::string>());
+    r.mode = domain::parse_mode(j.at("mode").get<std::string>());
     r.repetition = j.at("repetition").get<int64_t>();
     r.warmup = j.at("warmup").get<int64_t>();
     r.seed = j.at("seed").get<uint64_t>();

@@ -17,7 +17,7 @@ struct SweepStart {
 };
 
 struct TaskDone {
-    const Point* point = nullptr;
+    const domain::Point* point = nullptr;
     int64_t repetition = 0;
     std::string status;         // ok, failed, timeout, crashed
     std::string error;
@@ -30,9 +30,9 @@ class SweepObserver {
 public:
     virtual ~SweepObserver() = default;
     virtual void on_start(const SweepStart&) {}
-    virtual void on_task_start(const Point&, int64_t /*repetition*/) {}
+    virtual void on_task_start(const domain::Point&, int64_t /*repetition*/) {}
     virtual void on_task_done(const TaskDone&) {}
-    virtual void on_load_failed(const LoadParams&, const std::string& /*error*/) {}
+    virtual void on_load_failed(const domain::LoadParams&, const std::string& /*error*/) {}
 };
 
 } // namespace llmsweep::sweep

@@ -20,6 +20,8 @@
 #include <sys/resource.h>
 
 namespace llmsweep::sweep {
+using namespace domain;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -1,7 +1,6 @@
 #include "sweep/plan.hpp"
 
 #include "core/error.hpp"
-#include "core/hash.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,17 +12,12 @@
 #include <random>
 
 namespace llmsweep::sweep {
+using namespace domain;
+
 namespace {
 
 // Far beyond any sweep that finishes (a million points at a second each is 12 days); above it, a typo.
 constexpr size_t max_points = 1'000'000;
-
-std::string model_identity(const std::string& path) {
-    std::error_code ec;
-    const auto absolute = std::filesystem::weakly_canonical(path, ec);
-    const auto size = std::filesystem::file_size(path, ec);
-    return fmt::format("{}:{}", ec ? path : absolute.string(), ec ? 0 : size);
-}
 
 std::vector<TestParams> tests_of(const SweepSpec& spec) {
     std::vector<TestParams> tests;
@@ -77,36 +71,6 @@ void check_size(const SweepSpec& spec, size_t threads) {
 }
 
 } // namespace
-
-std::string Point::key(Mode mode) const {
-    return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
-                       "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}",
-                       name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
-                       load.n_gpu_layers, context.threads, context.n_batch, context.n_ubatch, context.type_k,
-                       context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth);
-}
-
-std::string model_fingerprint(const std::string& path) {
-    constexpr size_t head = 8 << 20, tail = 1 << 20;
-    std::ifstream file(path, std::ios::binary | std::ios::ate);
-    if (!file) return "unreadable";
-    const auto size = static_cast<size_t>(file.tellg());
-    std::string bytes(std::min(size, head), '\0');
-    file.seekg(0);
-    file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (size > head) {
-        std::string end(std::min(size - head, tail), '\0');
-        file.seekg(static_cast<std::streamoff>(size - end.size()));
-        file.read(end.data(), static_cast<std::streamsize>(end.size()));
-        bytes += end;
-    }
-    return fmt::format("{} bytes, sha256 {}", size, sha256_hex(bytes).substr(0, 16));
-}
-
-std::vector<std::string> metrics_of(const Point& point, Mode mode) {
-    if (mode == Mode::request) return {"pp", "tg"};
-    return {point.test.n_prompt > 0 ? "pp" : "tg"};
-}
 
 size_t Plan::n_tasks() const {
     size_t n = 0;

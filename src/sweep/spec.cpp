@@ -16,25 +16,10 @@
 #include <fstream>
 
 namespace llmsweep::sweep {
+using namespace domain;
+
 namespace {
 
-template <typename Enum, size_t N>
-Enum parse_choice(std::string_view text, const std::array<std::pair<std::string_view, Enum>, N>& choices,
-                  std::string_view what) {
-    for (const auto& [choice, value] : choices)
-        if (choice == text) return value;
-    std::vector<std::string_view> names;
-    for (const auto& choice : choices) names.push_back(choice.first);
-    throw UsageError(fmt::format("{}: unknown value '{}'; choose from {}", what, text, fmt::join(names, ", ")));
-}
-
-constexpr std::array<std::pair<std::string_view, LoadMode>, 6> load_mode_names{{
-    {"none", LoadMode::none}, {"mmap", LoadMode::mmap}, {"mlock", LoadMode::mlock}, {"dio", LoadMode::dio},
-    {"0", LoadMode::none}, {"1", LoadMode::mmap}}};
-constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_names{{
-    {"warm", CacheState::warm}, {"cold", CacheState::cold}}};
-constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{{{"request", Mode::request},
-                                                                      {"split", Mode::split}}};
 constexpr std::array<std::pair<std::string_view, Order>, 2> order_names{{{"rounds", Order::rounds},
                                                                         {"grouped", Order::grouped}}};
 
@@ -169,33 +154,10 @@ const std::vector<Setting> all_settings = {
 
 } // namespace
 
-std::string_view name(LoadMode value) {
-    for (const auto& [text, v] : load_mode_names)
-        if (v == value) return text;
-    return "?";
-}
-std::string_view name(CacheState value) { return value == CacheState::warm ? "warm" : "cold"; }
-std::string_view name(Mode value) { return value == Mode::request ? "request" : "split"; }
 std::string_view name(Order value) { return value == Order::rounds ? "rounds" : "grouped"; }
 std::string_view name(Engine value) { return value == Engine::native ? "native" : "llama-bench"; }
 
-const std::vector<std::string_view>& cache_type_names() {
-    static const std::vector<std::string_view> names = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl",
-                                                        "q5_0", "q5_1"};
-    return names;
-}
-
-LoadMode parse_load_mode(std::string_view text) { return parse_choice(text, load_mode_names, "--load-mode"); }
-CacheState parse_cache_state(std::string_view text) { return parse_choice(text, cache_state_names, "--cache"); }
-Mode parse_mode(std::string_view text) { return parse_choice(text, mode_names, "--mode"); }
 Order parse_order(std::string_view text) { return parse_choice(text, order_names, "--order"); }
-
-std::string parse_flash_attn(std::string_view text) {
-    if (text == "1" || text == "on") return "on";
-    if (text == "0" || text == "off") return "off";
-    if (text == "auto") return "auto";
-    throw UsageError(fmt::format("--flash-attn: unknown value '{}'; choose from on, off, auto, 1, 0", text));
-}
 
 const std::vector<Setting>& settings() { return all_settings; }
 

@@ -2,6 +2,8 @@
 // A sweep specification: the lists of values to sweep, and how to run them. It comes from flags, a TOML file,
 // or both (flags win), and expands into points (see plan.hpp).
 
+#include "domain/parameters.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -11,28 +13,19 @@
 
 namespace llmsweep::sweep {
 
-// How llama.cpp reads the model file.
-enum class LoadMode { none, mmap, mlock, dio };
-// Whether the model file's pages may be in the page cache before the load (warm) or are evicted first (cold).
-enum class CacheState { warm, cold };
-// request: prefill n_prompt then decode n_gen in one sequence; split: llama-bench's separate pp and tg tests.
-enum class Mode { request, split };
 // rounds: repetitions spread over rounds in a seeded random order; grouped: llama-bench's back-to-back order.
 enum class Order { rounds, grouped };
 // native: llmsweep's workers on the llama.cpp it is linked to; llama_bench: a llama-bench binary (any build).
 enum class Engine { native, llama_bench };
 
-std::string_view name(LoadMode value);
-std::string_view name(CacheState value);
-std::string_view name(Mode value);
 std::string_view name(Order value);
 std::string_view name(Engine value);
 
 struct SweepSpec {
     std::vector<std::string> models;
     // Load parameters: each distinct combination is loaded in its own worker process.
-    std::vector<LoadMode> load_modes{LoadMode::mmap};
-    std::vector<CacheState> cache_states{CacheState::warm};
+    std::vector<domain::LoadMode> load_modes{domain::LoadMode::mmap};
+    std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
     std::vector<int64_t> n_gpu_layers{99};
     // Context parameters.
     std::vector<int64_t> threads;   // empty: the number of physical cores
@@ -48,7 +41,7 @@ struct SweepSpec {
 
     int64_t repetitions = 5;
     int64_t warmup = 1;
-    Mode mode = Mode::request;
+    domain::Mode mode = domain::Mode::request;
     Order order = Order::rounds;
     uint64_t seed = 1;
     double timeout_s = 600;
@@ -56,14 +49,7 @@ struct SweepSpec {
     std::string llama_bench;        // the llama-bench binary, for Engine::llama_bench
 };
 
-// The KV cache types llama.cpp accepts for type_k / type_v.
-const std::vector<std::string_view>& cache_type_names();
-
-LoadMode parse_load_mode(std::string_view text);   // also "0"/"1" for --mmap
-CacheState parse_cache_state(std::string_view text);
-Mode parse_mode(std::string_view text);
 Order parse_order(std::string_view text);
-std::string parse_flash_attn(std::string_view text); // on, off, auto; 0 and 1 as aliases
 
 // Reads a TOML sweep file into `spec`, over its defaults. Throws UsageError naming the file, key and problem.
 void read_toml(const std::string& path, SweepSpec& spec);

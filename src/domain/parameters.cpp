@@ -1,0 +1,41 @@
+#include "domain/parameters.hpp"
+
+namespace llmsweep::domain {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, LoadMode>, 6> load_mode_names{{
+    {"none", LoadMode::none}, {"mmap", LoadMode::mmap}, {"mlock", LoadMode::mlock}, {"dio", LoadMode::dio},
+    {"0", LoadMode::none}, {"1", LoadMode::mmap}}};
+constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_names{{
+    {"warm", CacheState::warm}, {"cold", CacheState::cold}}};
+constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{{{"request", Mode::request},
+                                                                      {"split", Mode::split}}};
+
+} // namespace
+
+std::string_view name(LoadMode value) {
+    for (const auto& [text, v] : load_mode_names)
+        if (v == value) return text;
+    return "?";
+}
+std::string_view name(CacheState value) { return value == CacheState::warm ? "warm" : "cold"; }
+std::string_view name(Mode value) { return value == Mode::request ? "request" : "split"; }
+
+LoadMode parse_load_mode(std::string_view text) { return parse_choice(text, load_mode_names, "--load-mode"); }
+CacheState parse_cache_state(std::string_view text) { return parse_choice(text, cache_state_names, "--cache"); }
+Mode parse_mode(std::string_view text) { return parse_choice(text, mode_names, "--mode"); }
+
+std::string parse_flash_attn(std::string_view text) {
+    if (text == "1" || text == "on") return "on";
+    if (text == "0" || text == "off") return "off";
+    if (text == "auto") return "auto";
+    throw UsageError(fmt::format("--flash-attn: unknown value '{}'; choose from on, off, auto, 1, 0", text));
+}
+
+const std::vector<std::string_view>& cache_type_names() {
+    static const std::vector<std::string_view> names = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl",
+                                                        "q5_0", "q5_1"};
+    return names;
+}
+
+} // namespace llmsweep::domain

@@ -1,0 +1,58 @@
+#pragma once
+// A point of a sweep: what a worker loads (LoadParams), what it creates a context with (ContextParams), and
+// the test it runs (TestParams), with the key that identifies the point across runs and machines.
+
+#include "domain/parameters.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmsweep::domain {
+
+// What a worker needs to load a model: points that share these share a load.
+struct LoadParams {
+    std::string model;
+    LoadMode load_mode = LoadMode::mmap;
+    CacheState cache_state = CacheState::warm;
+    int64_t n_gpu_layers = 99;
+    bool operator==(const LoadParams&) const = default;
+};
+
+// What a context is created with.
+struct ContextParams {
+    int64_t threads = 1;
+    int64_t n_batch = 2048;
+    int64_t n_ubatch = 512;
+    std::string type_k = "f16";
+    std::string type_v = "f16";
+    std::string flash_attn = "auto";
+    bool operator==(const ContextParams&) const = default;
+};
+
+// One test: in request mode both n_prompt and n_gen are set; in split mode exactly one is.
+struct TestParams {
+    int64_t n_prompt = 0;
+    int64_t n_gen = 0;
+    int64_t n_depth = 0;
+    bool operator==(const TestParams&) const = default;
+};
+
+struct Point {
+    LoadParams load;
+    ContextParams context;
+    TestParams test;
+
+    // Stable across runs and machines: the model file's identity (absolute path and size) and every value.
+    // A resumed sweep skips the points whose key is already finished.
+    std::string key(Mode mode) const;
+};
+
+// The metrics a point yields: pp and tg in request mode; pp or tg in split mode.
+std::vector<std::string> metrics_of(const Point& point, Mode mode);
+
+// What identifies a model file's content, cheaply: its size and a hash of its first 8 MiB (the GGUF header,
+// metadata and tensor table) and last 1 MiB. A resumed run checks that its models are the files it started with.
+std::string model_fingerprint(const std::string& path);
+
+} // namespace llmsweep::domain
