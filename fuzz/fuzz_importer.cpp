@@ -1,8 +1,8 @@
 // One llama-bench importer (LLMSWEEP_FUZZ_FORMAT: parse_json, parse_jsonl, parse_csv or parse_sql) on
 // arbitrary bytes: it may refuse them with a FormatError, never crash, hang or throw anything else.
 
-#include "importers/llama_bench_file.hpp"
-#include "importers/llama_bench_test.hpp"
+#include "llama_bench/output.hpp"
+#include "llama_bench/fields.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,8 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view content(reinterpret_cast<const char*>(data), size);
     try {
         llmsweep::importers::LLMSWEEP_FUZZ_FORMAT(
-            content, [](llmsweep::importers::RawTest&& test) { llmsweep::importers::to_bench_test(test.fields); });
-    } catch (const llmsweep::importers::FormatError&) {
+            content, [](llmsweep::llama_bench::RawTest&& test) { llmsweep::llama_bench::to_bench_test(test.fields); });
+    } catch (const llmsweep::llama_bench::FormatError&) {
         // Refused, with a message: what bad input should get.
     }
     return 0;

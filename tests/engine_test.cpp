@@ -1,5 +1,5 @@
 #include "core/error.hpp"
-#include "engine/llama_bench_command.hpp"
+#include "llama_bench/command.hpp"
 #include "engine/model_check.hpp"
 #include "engine/system_info.hpp"
 #include "test_support.hpp"
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 namespace llmsweep::engine {
+using namespace llama_bench;
 namespace {
 
 TEST(HostInfo, DescribesThisMachine) {

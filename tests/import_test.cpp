@@ -2,8 +2,8 @@
 // formats, read back field by field through the llama_bench table; and hand-made damaged files, each refused
 // with its line or record and nothing stored.
 
-#include "importers/llama_bench_file.hpp"
-#include "importers/llama_bench_test.hpp"
+#include "llama_bench/output.hpp"
+#include "llama_bench/fields.hpp"
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
 
@@ -366,15 +366,15 @@ TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
 // every input that once crashed an importer (scripts/fuzz.sh keeps them), which must now be refused cleanly.
 TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
     const fs::path fuzz = fs::path(LLMSWEEP_SOURCE_DIR) / "fuzz";
-    const std::map<std::string, void (*)(std::string_view, const importers::TestSink&)> parsers = {
-        {"json", importers::parse_json}, {"jsonl", importers::parse_jsonl},
-        {"csv", importers::parse_csv}, {"sql", importers::parse_sql}};
+    const std::map<std::string, void (*)(std::string_view, const llama_bench::TestSink&)> parsers = {
+        {"json", llama_bench::parse_json}, {"jsonl", llama_bench::parse_jsonl},
+        {"csv", llama_bench::parse_csv}, {"sql", llama_bench::parse_sql}};
     size_t seeds = 0;
     for (const auto& [format, parse] : parsers)
         for (const auto& entry : fs::directory_iterator(fuzz / "corpus" / format)) {
             size_t tests = 0;
-            parse(test::read_file(entry.path()), [&](importers::RawTest&& t) {
-                EXPECT_NO_THROW(importers::to_bench_test(t.fields)) << entry.path() << " " << t.where;
+            parse(test::read_file(entry.path()), [&](llama_bench::RawTest&& t) {
+                EXPECT_NO_THROW(llama_bench::to_bench_test(t.fields)) << entry.path() << " " << t.where;
                 ++tests;
             });
             EXPECT_GT(tests, 0u) << entry.path();
@@ -386,8 +386,8 @@ TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
         const auto parser = parsers.find(name.substr(0, name.find('-')));
         if (parser == parsers.end()) continue;
         try {
-            parser->second(test::read_file(entry.path()), [](importers::RawTest&& t) { importers::to_bench_test(t.fields); });
-        } catch (const importers::FormatError&) {
+            parser->second(test::read_file(entry.path()), [](llama_bench::RawTest&& t) { llama_bench::to_bench_test(t.fields); });
+        } catch (const llama_bench::FormatError&) {
         } catch (const std::exception& e) {
             ADD_FAILURE() << name << ": " << e.what();
         }
@@ -405,18 +405,18 @@ TEST(ImportOlderVersions, UseMmapAndBooleanFlashAttentionAndBackendFlags) {
     old["flash_attn"] = true;
     old["cuda"] = true;
     old["metal"] = false;
-    const importers::BenchTest t = importers::to_bench_test(old);
+    const llama_bench::BenchTest t = llama_bench::to_bench_test(old);
     EXPECT_EQ(t.load_mode, "none");
     EXPECT_EQ(t.flash_attn, "on");
     EXPECT_EQ(t.backends, "CUDA");
     EXPECT_EQ(t.n_depth, 0);
     old["use_direct_io"] = true;
-    EXPECT_EQ(importers::to_bench_test(old).load_mode, "dio");
+    EXPECT_EQ(llama_bench::to_bench_test(old).load_mode, "dio");
 }
 
-std::vector<importers::RawTest> read_all(std::string_view content) {
-    std::vector<importers::RawTest> tests;
-    importers::read_llama_bench_output(content, [&](importers::RawTest&& t) { tests.push_back(std::move(t)); });
+std::vector<llama_bench::RawTest> read_all(std::string_view content) {
+    std::vector<llama_bench::RawTest> tests;
+    llama_bench::read_llama_bench_output(content, [&](llama_bench::RawTest&& t) { tests.push_back(std::move(t)); });
     return tests;
 }
 

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "engine/llama_runtime.hpp"
+#include "llama_bench/flags.hpp"
 
 #include <fmt/format.h>
 
@@ -16,14 +17,8 @@ namespace {
 // llama-bench spells some long options with one dash (-ngl, -ub, -ctk); CLI11 wants two. Rewritten here so
 // that a llama-bench command line works as it is. Arguments are returned in reverse, as CLI11's parse expects.
 std::vector<std::string> with_llama_bench_flags(int argc, char** argv) {
-    static const std::vector<std::string> single_dash = {"-ngl", "-ub", "-ctk", "-ctv", "-fa", "-mmp"};
     std::vector<std::string> args;
-    for (int i = argc - 1; i >= 1; --i) {
-        std::string arg = argv[i];
-        if (std::find(single_dash.begin(), single_dash.end(), arg) != single_dash.end())
-            arg = arg == "-mmp" ? "--mmap" : "-" + arg;
-        args.push_back(std::move(arg));
-    }
+    for (int i = argc - 1; i >= 1; --i) args.push_back(llama_bench::as_long_flag(argv[i]).value_or(argv[i]));
     return args;
 }
 

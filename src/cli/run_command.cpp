@@ -8,6 +8,7 @@
 #include "core/interrupt.hpp"
 #include "engine/system_info.hpp"
 #include "engine/worker.hpp"
+#include "llama_bench/flags.hpp"
 #include "store/claim.hpp"
 #include "store/store.hpp"
 #include "sweep/orchestrator.hpp"
@@ -44,15 +45,12 @@ std::string flag_name(std::string_view key) {
     return "--" + flag;
 }
 
-// llama-bench's short names, so that its command lines carry over.
+// llama-bench's spelling of a setting as a CLI11 name ("-p," or "--ub,": app.cpp reads -ub as --ub), so that
+// its command lines carry over.
 std::string short_names(std::string_view key) {
-    static const std::map<std::string_view, std::string> shorts = {
-        {"model", "-m,"},       {"n_prompt", "-p,"},  {"n_gen", "-n,"},      {"n_depth", "-d,"},
-        {"threads", "-t,"},     {"n_batch", "-b,"},   {"n_ubatch", "--ub,"}, {"type_k", "--ctk,"},
-        {"type_v", "--ctv,"},   {"flash_attn", "--fa,"}, {"n_gpu_layers", "--ngl,"}, {"repetitions", "-r,"},
-    };
-    const auto it = shorts.find(key);
-    return it == shorts.end() ? "" : it->second;
+    const std::string_view flag = llama_bench::flag_for(key);
+    if (flag.empty() || key == "mmap") return "";   // -mmp is read as --mmap itself
+    return flag.size() == 2 ? std::string(flag) + "," : "-" + std::string(flag) + ",";
 }
 
 void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store) {
@@ -123,11 +121,11 @@ void run(const RunArgs& args) {
     const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
     // A llama-bench is asked what it understands before anything else; a setting it cannot express fails
     // here, not mid-sweep.
-    engine::LlamaBenchCli llama_bench;
+    llama_bench::LlamaBenchCli llama_bench;
     std::vector<std::string> first_command;
     if (spec.engine == sweep::Engine::llama_bench) {
-        llama_bench = engine::probe_llama_bench(spec.llama_bench);
-        for (const auto& point : plan.points) engine::llama_bench_command(llama_bench, {&point}, 1, spec.warmup);
+        llama_bench = llama_bench::probe_llama_bench(spec.llama_bench);
+        for (const auto& point : plan.points) llama_bench::llama_bench_command(llama_bench, {&point}, 1, spec.warmup);
         first_command = sweep::first_llama_bench_command(spec, plan, llama_bench);
     }
     const bool db_exists = std::filesystem::exists(args.db);

@@ -3,8 +3,8 @@
 #include "build_config.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
-#include "importers/llama_bench_file.hpp"
-#include "importers/llama_bench_test.hpp"
+#include "llama_bench/output.hpp"
+#include "llama_bench/fields.hpp"
 
 #include <fmt/format.h>
 
@@ -17,6 +17,8 @@
 #include <tuple>
 
 namespace llmsweep::importers {
+using namespace llama_bench;
+
 namespace {
 
 // The file's bytes; "-" is standard input (llama-bench piped in).

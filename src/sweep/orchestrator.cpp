@@ -4,7 +4,7 @@
 #include "core/interrupt.hpp"
 #include "engine/page_cache.hpp"
 #include "engine/protocol.hpp"
-#include "importers/llama_bench_test.hpp"
+#include "llama_bench/fields.hpp"
 #include "engine/worker_process.hpp"
 #include "stats/descriptive.hpp"
 
@@ -54,7 +54,7 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
     const size_t repetitions = split.tasks_of[points.front()].size();
     const bool together =
         std::all_of(points.begin(), points.end(), [&](size_t p) { return split.tasks_of[p].size() == repetitions; }) &&
-        engine::runs_exactly(points_of(plan, points));
+        llama_bench::runs_exactly(points_of(plan, points));
     if (together) split.batches.push_back(points);
     else for (size_t p : points) split.batches.push_back({p});
     return split;
@@ -165,7 +165,7 @@ private:
                                         const std::map<size_t, std::vector<Task>>& tasks_of) {
         const LoadParams& load = plan_.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
-        const auto command = engine::llama_bench_command(options_.llama_bench, points_of(plan_, batch),
+        const auto command = llama_bench::llama_bench_command(options_.llama_bench, points_of(plan_, batch),
                                                          static_cast<int64_t>(first_tasks.size()), spec_.warmup);
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
@@ -188,9 +188,9 @@ private:
             check_interrupt(answer.outcome);
             outcome = answer.outcome;
             if (outcome != Outcome::reply) break;
-            importers::BenchTest test;
+            llama_bench::BenchTest test;
             try {
-                test = importers::to_bench_test(answer.message);
+                test = llama_bench::to_bench_test(answer.message);
             } catch (const Error& e) {
                 bad_output = fmt::format("llama-bench wrote a line llmsweep cannot read: {}", e.what());
                 break;
@@ -218,7 +218,7 @@ private:
         return {};
     }
 
-    static bool is_test_of(const Point& p, const importers::BenchTest& t) {
+    static bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
         return t.n_threads == p.context.threads && t.n_batch == p.context.n_batch && t.n_ubatch == p.context.n_ubatch &&
                t.type_k == p.context.type_k && t.type_v == p.context.type_v && t.flash_attn == p.context.flash_attn &&
                t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen && t.n_depth == p.test.n_depth;
@@ -226,7 +226,7 @@ private:
 
     // Each of llama-bench's samples is one repetition, stored as the native engine stores its own.
     void record_llama_bench_test(size_t point, const std::vector<Task>& tasks, int64_t load_id,
-                                 const importers::BenchTest& test) {
+                                 const llama_bench::BenchTest& test) {
         if (!build_recorded_) {
             store_.update_run(run_id_, {{"build_commit", test.build_commit}, {"backends", test.backends},
                                         {"gpu_info", test.gpu_info}, {"cpu_info", test.cpu_info}});
@@ -481,10 +481,10 @@ void mark_run_ended(store::Store& store, int64_t run_id, const std::string& stat
 std::string spec_key(const SweepSpec& spec) { return to_json(spec).dump(); }
 
 std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
-                                                   const engine::LlamaBenchCli& cli) {
+                                                   const llama_bench::LlamaBenchCli& cli) {
     const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
     const auto& batch = split.batches.front();
-    return engine::llama_bench_command(cli, points_of(plan, batch),
+    return llama_bench::llama_bench_command(cli, points_of(plan, batch),
                                        static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup);
 }
 

@@ -2,7 +2,7 @@
 // Runs a plan: one worker process (or llama-bench) per visit, every repetition stored as it finishes, failures
 // recorded as data, and an interrupted run resumed where it stopped.
 
-#include "engine/llama_bench_command.hpp"
+#include "llama_bench/command.hpp"
 #include "engine/system_info.hpp"
 #include "store/store.hpp"
 #include "sweep/observer.hpp"
@@ -18,7 +18,7 @@ struct SweepOptions {
     std::string worker_executable;      // the llmsweep binary, started as `worker`
     engine::HostInfo host;
     engine::BuildInfo build;
-    engine::LlamaBenchCli llama_bench;  // what the llama-bench of --engine llama-bench understands
+    llama_bench::LlamaBenchCli llama_bench;  // what the llama-bench of --engine llama-bench understands
 };
 
 struct SweepOutcome {
@@ -39,7 +39,7 @@ std::string spec_key(const SweepSpec& spec);
 
 // The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
 std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
-                                                   const engine::LlamaBenchCli& cli);
+                                                   const llama_bench::LlamaBenchCli& cli);
 
 // Throws Interrupted on Ctrl-C, after marking the run interrupted; what was stored stays.
 SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,

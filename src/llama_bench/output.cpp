@@ -1,4 +1,4 @@
-#include "importers/llama_bench_file.hpp"
+#include "llama_bench/output.hpp"
 
 #include <csv.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <memory>
 #include <set>
 
-namespace llmsweep::importers {
+namespace llmsweep::llama_bench {
 namespace {
 
 size_t line_of(std::string_view content, size_t offset) {
@@ -433,4 +433,4 @@ void parse_csv(std::string_view content, const TestSink& each) {
 
 void parse_sql(std::string_view content, const TestSink& each) { SqlParser(without_bom(content), each).parse(); }
 
-} // namespace llmsweep::importers
+} // namespace llmsweep::llama_bench

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace llmsweep::importers {
+namespace llmsweep::llama_bench {
 
 enum class FieldType { text, integer, boolean, real, flash_attn, list };
 
@@ -49,4 +49,4 @@ struct BenchTest {
 // out of range, a negative time.
 BenchTest to_bench_test(const nlohmann::json& fields);
 
-} // namespace llmsweep::importers
+} // namespace llmsweep::llama_bench

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace llmsweep::engine {
+namespace llmsweep::llama_bench {
 
 // What a llama-bench binary accepts, learned from its --help.
 struct LlamaBenchCli {
@@ -29,4 +29,4 @@ bool runs_exactly(const std::vector<const domain::Point*>& points);
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
                                              int64_t repetitions, int64_t warmup);
 
-} // namespace llmsweep::engine
+} // namespace llmsweep::llama_bench

@@ -1,6 +1,6 @@
-#include "importers/llama_bench_test.hpp"
+#include "llama_bench/fields.hpp"
 
-#include "importers/llama_bench_file.hpp"
+#include "llama_bench/output.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include <limits>
 #include <optional>
 
-namespace llmsweep::importers {
+namespace llmsweep::llama_bench {
 namespace {
 
 using enum FieldType;
@@ -226,4 +226,4 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     return t;
 }
 
-} // namespace llmsweep::importers
+} // namespace llmsweep::llama_bench

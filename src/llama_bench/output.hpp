@@ -1,6 +1,6 @@
 #pragma once
 // llama-bench's output files read back: the format told from the content (-o json, jsonl, csv or sql), and
-// each test's fields exactly as written. Nothing here knows what the fields mean; llama_bench_test.hpp does.
+// each test's fields exactly as written. Nothing here knows what the fields mean; fields.hpp does.
 
 #include "core/error.hpp"
 
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace llmsweep::importers {
+namespace llmsweep::llama_bench {
 
 enum class Format { json, jsonl, csv, sql };
 std::string_view name(Format format);
@@ -44,4 +44,4 @@ void parse_csv(std::string_view content, const TestSink& each);
 // SQL is parsed, never executed.
 void parse_sql(std::string_view content, const TestSink& each);
 
-} // namespace llmsweep::importers
+} // namespace llmsweep::llama_bench

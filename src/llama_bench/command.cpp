@@ -1,4 +1,4 @@
-#include "engine/llama_bench_command.hpp"
+#include "llama_bench/command.hpp"
 
 #include "core/error.hpp"
 #include "engine/worker_process.hpp"
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <set>
 
-namespace llmsweep::engine {
+namespace llmsweep::llama_bench {
 namespace {
 
 // The distinct values of one parameter among the points, in first-seen order.
@@ -39,9 +39,9 @@ std::string list(const auto& values) { return fmt::format("{}", fmt::join(values
 LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s) {
     LlamaBenchCli cli{path};
     std::string help;
-    WorkerProcess::Exit exit;
+    engine::WorkerProcess::Exit exit;
     try {
-        WorkerProcess process({path, "--help"});
+        engine::WorkerProcess process({path, "--help"});
         help = process.read_all(timeout_s);
         exit = process.finish(true);
     } catch (const Error& e) {
@@ -115,4 +115,4 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     return command;
 }
 
-} // namespace llmsweep::engine
+} // namespace llmsweep::llama_bench
