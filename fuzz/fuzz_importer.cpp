@@ -11,7 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view content(reinterpret_cast<const char*>(data), size);
     try {
-        llmsweep::importers::LLMSWEEP_FUZZ_FORMAT(
+        llmsweep::llama_bench::LLMSWEEP_FUZZ_FORMAT(
             content, [](llmsweep::llama_bench::RawTest&& test) { llmsweep::llama_bench::to_bench_test(test.fields); });
     } catch (const llmsweep::llama_bench::FormatError&) {
         // Refused, with a message: what bad input should get.
