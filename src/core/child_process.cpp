@@ -1,62 +1,219 @@
 #include "core/child_process.hpp"
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <chrono>
+#include <utility>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <limits>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace llmsweep {
+namespace {
 
-ProgramResult run_program(const std::vector<std::string>& command, const std::filesystem::path& folder) {
-    if (command.empty()) throw Error("internal: run_program without a program");
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) throw Error(fmt::format("cannot run {}: {}", command.front(), std::strerror(errno)));
+void close_fd(int& fd) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+}
+
+std::chrono::steady_clock::time_point deadline_in(double seconds) {
+    return std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+} // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& command, Options options)
+    : name_(options.name.empty() ? std::filesystem::path(command.front()).filename().string() : options.name),
+      forward_stderr_(options.forward_stderr), exit_request_(options.exit_request) {
+    int in[2], out[2], err[2], exec_status[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+        pipe2(exec_status, O_CLOEXEC) != 0)
+        throw Error(fmt::format("cannot create pipes for {}: {}", name_, std::strerror(errno)));
     std::vector<char*> argv;
     for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    const std::string cwd = folder.string();
+    const std::string folder = options.folder.string();
     const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) {
-        const int error = errno;
-        close(out[0]);
-        close(out[1]);
-        throw Error(fmt::format("cannot run {}: {}", command.front(), std::strerror(error)));
-    }
-    if (pid == 0) {
+    pid_ = fork();
+    if (pid_ == 0) {
         // Only async-signal-safe calls from here to exec.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(127);   // the parent died before prctl
+        if (options.own_process_group) setpgid(0, 0);
+        if (!folder.empty() && chdir(folder.c_str()) != 0) _exit(126);
+        dup2(in[0], STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
-        dup2(out[1], STDERR_FILENO);
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+        dup2(err[1], STDERR_FILENO);
         execvp(argv[0], argv.data());
+        // A failed exec is reported through exec_status (a successful one closes it).
+        const int error = errno;
+        [[maybe_unused]] const ssize_t n = write(exec_status[1], &error, sizeof error);
         _exit(127);
     }
+    const int fork_error = errno;
+    close(exec_status[1]);
+    close(in[0]);
     close(out[1]);
-    ProgramResult result;
+    close(err[1]);
+    to_child_ = in[1];
+    from_child_ = out[0];
+    errors_from_child_ = err[0];
+    int exec_error = 0;
+    ssize_t n = 0;
+    if (pid_ > 0)
+        while ((n = read(exec_status[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+        }
+    close(exec_status[0]);
+    if (pid_ < 0 || n == static_cast<ssize_t>(sizeof exec_error)) {
+        const int error = pid_ < 0 ? fork_error : exec_error;
+        if (pid_ > 0) waitpid(pid_, nullptr, 0);
+        reaped_ = true;
+        pid_ = -1;
+        close_fd(to_child_);
+        close_fd(from_child_);
+        close_fd(errors_from_child_);
+        throw Error(fmt::format("cannot start {}: {}", command.front(), std::strerror(error)));
+    }
+}
+
+ChildProcess::~ChildProcess() {
+    if (!reaped_ && pid_ > 0) finish(true);
+    close_fd(to_child_);
+    close_fd(from_child_);
+    close_fd(errors_from_child_);
+}
+
+void ChildProcess::drain_stderr() {
     char buffer[4096];
     while (true) {
-        const ssize_t n = read(out[0], buffer, sizeof buffer);
+        pollfd p{errors_from_child_, POLLIN, 0};
+        if (errors_from_child_ < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return;
+        const ssize_t n = read(errors_from_child_, buffer, sizeof buffer);
+        if (n <= 0) {
+            close_fd(errors_from_child_);
+            return;
+        }
+        // With -v the child's log (llama.cpp's) is the user's to read, passed on as it comes.
+        if (forward_stderr_) std::fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+        stderr_tail_.append(buffer, static_cast<size_t>(n));
+        if (stderr_tail_.size() > 2048) stderr_tail_.erase(0, stderr_tail_.size() - 2048);
+    }
+}
+
+ChildProcess::Answer ChildProcess::request(const nlohmann::json& message, double timeout_s) {
+    const std::string line = message.dump() + "\n";
+    for (size_t written = 0; written < line.size();) {
+        const ssize_t n = write(to_child_, line.data() + written, line.size() - written);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        result.output.append(buffer, static_cast<size_t>(n));
+        if (n <= 0) return {Outcome::died, {}};  // EPIPE: it is gone
+        written += static_cast<size_t>(n);
     }
-    close(out[0]);
+    return read_line(timeout_s);
+}
+
+ChildProcess::Outcome ChildProcess::read_more(std::chrono::steady_clock::time_point deadline) {
+    char buffer[65536];
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return Outcome::timeout;
+        pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
+        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+        if (interrupt_requested()) return Outcome::interrupted;
+        if (ready < 0 && errno != EINTR) return Outcome::died;
+        if (ready <= 0) continue;
+        if (fds[1].revents) drain_stderr();
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            const ssize_t n = read(from_child_, buffer, sizeof buffer);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return Outcome::died;
+            pending_.append(buffer, static_cast<size_t>(n));
+            return Outcome::reply;
+        }
+    }
+}
+
+ChildProcess::Answer ChildProcess::read_line(double timeout_s) {
+    const auto deadline = deadline_in(timeout_s);
+    while (true) {
+        if (const auto newline = pending_.find('\n'); newline != std::string::npos) {
+            const std::string reply = pending_.substr(0, newline);
+            pending_.erase(0, newline + 1);
+            try {
+                return {Outcome::reply, nlohmann::json::parse(reply)};
+            } catch (const nlohmann::json::exception&) {
+                continue;  // a stray line (a library printing to stdout): not ours
+            }
+        }
+        if (const Outcome outcome = read_more(deadline); outcome != Outcome::reply) return {outcome, {}};
+    }
+}
+
+std::string ChildProcess::read_all(double timeout_s) {
+    const auto deadline = deadline_in(timeout_s);
+    while (read_more(deadline) == Outcome::reply) {
+    }
+    return std::exchange(pending_, {});
+}
+
+ChildProcess::Exit ChildProcess::finish(bool kill_it) {
+    if (reaped_) return exit_;
+    if (kill_it) {
+        ::kill(pid_, SIGKILL);
+    } else if (!exit_request_.empty()) {
+        [[maybe_unused]] const ssize_t ignored = write(to_child_, exit_request_.data(), exit_request_.size());
+    }
+    close_fd(to_child_);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    rusage usage{};
+    // A worker asked to exit gets a few seconds; then it is killed.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (true) {
+        const pid_t done = wait4(pid_, &status, WNOHANG, &usage);
+        if (done == pid_) break;
+        if (done < 0 && errno != EINTR) break;
+        if (std::chrono::steady_clock::now() > deadline) ::kill(pid_, SIGKILL);
+        usleep(2000);
     }
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-    if (result.exit_code == 127 && result.output.empty())
-        throw Error(fmt::format("cannot start {}: not found or not executable", command.front()));
+    drain_stderr();
+    reaped_ = true;
+    exit_.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+    if (WIFEXITED(status)) exit_.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) exit_.signal = WTERMSIG(status);
+    return exit_;
+}
+
+std::string ChildProcess::death_reason() {
+    if (!reaped_) finish(true);
+    drain_stderr();
+    std::string reason = exit_.signal ? fmt::format("{} killed by signal {} ({})", name_, exit_.signal, strsignal(exit_.signal))
+                                      : fmt::format("{} exited with code {}", name_, exit_.exit_code);
+    if (exit_.signal == SIGKILL) reason += ", possibly out of memory";
+    std::string tail = stderr_tail_;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+    if (const auto last_line = tail.rfind('\n'); last_line != std::string::npos) tail = tail.substr(last_line + 1);
+    if (!tail.empty()) reason += ": " + tail;
+    return reason;
+}
+
+ProgramResult run_program(const std::vector<std::string>& command, const std::filesystem::path& folder) {
+    ChildProcess child(command, {.own_process_group = false, .folder = folder});
+    ProgramResult result;
+    result.output = child.read_all(std::numeric_limits<double>::infinity());
+    const ChildProcess::Exit exit = child.finish();
+    result.exit_code = exit.exit_code;
+    result.signal = exit.signal;
+    result.output += child.stderr_tail();
     return result;
 }
 

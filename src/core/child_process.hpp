@@ -1,14 +1,84 @@
 #pragma once
-// A program run to its end with its output captured (gnuplot, a program's --help): found on PATH like a
-// shell would, started in the caller's process group (Ctrl-C reaches both) and killed by the kernel when the
-// caller dies, even by SIGKILL, so that nothing it started outlives it.
+// Child processes, one implementation for all of them: a worker (`llmsweep worker`) spoken to over pipes in
+// JSON lines, a llama-bench whose JSON lines are read as they come, a program run to its end with its output
+// (gnuplot, a --help probe). A program is found on PATH like a shell would; the kernel kills it when this
+// process dies, however it dies (PR_SET_PDEATHSIG); every answer has a deadline, and Ctrl-C stops a wait. The
+// child is killed and reaped when its object goes.
 
+#include <nlohmann/json.hpp>
+
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 namespace llmsweep {
 
+class ChildProcess {
+public:
+    struct Options {
+        bool own_process_group = true;   // Ctrl-C reaches only this process, which decides
+        bool forward_stderr = false;     // pass the child's stderr on to ours as it comes (-v), not only keep its end
+        std::string name;                // for messages; default: the program's file name
+        std::filesystem::path folder;    // its working folder; default: ours
+        std::string exit_request;        // a line that asks it to exit (a worker's {"op":"exit"}); default: none
+    };
+    // Starts `argv[0] argv[1] ...`. Throws Error when it cannot be started.
+    explicit ChildProcess(const std::vector<std::string>& argv, Options options);
+    explicit ChildProcess(const std::vector<std::string>& argv) : ChildProcess(argv, Options{}) {}
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    enum class Outcome { reply, timeout, died, interrupted };
+    struct Answer {
+        Outcome outcome = Outcome::died;
+        nlohmann::json message;   // the reply, when outcome == reply
+    };
+    // Sends one request and waits up to `timeout_s` for its one-line answer; a Ctrl-C stops the wait.
+    Answer request(const nlohmann::json& message, double timeout_s);
+    // Waits up to `timeout_s` for the next line of JSON on its stdout (other lines are skipped); `died` once
+    // its stdout is closed.
+    Answer read_line(double timeout_s);
+    // Everything it writes to stdout until it closes it, or until `timeout_s` has passed.
+    std::string read_all(double timeout_s);
+
+    struct Exit {
+        int exit_code = -1;       // when it exited
+        int signal = 0;           // when a signal ended it
+        uint64_t peak_rss_bytes = 0;
+    };
+    // Asks the child to exit (its exit request, then its stdin closed), or kills it with `kill`, and reaps it;
+    // one that does not exit within 10 s is killed.
+    Exit finish(bool kill = false);
+
+    // Why it died, for the stored error: the signal or exit code and the end of its stderr.
+    std::string death_reason();
+    // The last 2 KiB of what it wrote to stderr.
+    const std::string& stderr_tail() const { return stderr_tail_; }
+
+private:
+    void drain_stderr();
+    // Waits until stdout has more bytes (appended to pending_: reply), closes (died), the deadline passes
+    // or Ctrl-C is pressed.
+    Outcome read_more(std::chrono::steady_clock::time_point deadline);
+
+    std::string name_;          // for messages
+    bool forward_stderr_ = false;
+    std::string exit_request_;
+    pid_t pid_ = -1;
+    int to_child_ = -1;
+    int from_child_ = -1;
+    int errors_from_child_ = -1;
+    std::string pending_;       // stdout bytes after the last full line
+    std::string stderr_tail_;
+    bool reaped_ = false;
+    Exit exit_;
+};
+
+// A program run to its end, in this process's group (Ctrl-C reaches both), with its output captured.
 struct ProgramResult {
     int exit_code = -1;   // when it exited
     int signal = 0;       // when a signal ended it

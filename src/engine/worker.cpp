@@ -1,5 +1,7 @@
 #include "engine/worker.hpp"
 
+#include "engine/llama_runtime.hpp"
+
 #include "core/error.hpp"
 #include "engine/bench_engine.hpp"
 #include "engine/protocol.hpp"
@@ -63,5 +65,12 @@ int run_worker(std::istream& in, std::ostream& out) {
     }
     return 0;
 }
+
+std::vector<std::string> worker_command(const std::string& executable) {
+    if (llama_log_verbose()) return {executable, "-v", "worker"};
+    return {executable, "worker"};
+}
+
+bool worker_log_shown() { return llama_log_verbose(); }
 
 } // namespace llmsweep::engine

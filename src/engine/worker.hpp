@@ -11,10 +11,17 @@
 // A crash, a hang or running out of memory is seen by the orchestrator as a dead or silent pipe.
 
 #include <iosfwd>
+#include <string>
+#include <vector>
 
 namespace llmsweep::engine {
 
 // Returns the process exit code.
 int run_worker(std::istream& in, std::ostream& out);
+
+// The command that starts a worker: `executable worker`, or `executable -v worker` when this process shows
+// llama.cpp's log (and so passes on its workers' stderr: worker_log_shown()).
+std::vector<std::string> worker_command(const std::string& executable);
+bool worker_log_shown();
 
 } // namespace llmsweep::engine

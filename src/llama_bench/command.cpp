@@ -1,7 +1,7 @@
 #include "llama_bench/command.hpp"
 
 #include "core/error.hpp"
-#include "engine/worker_process.hpp"
+#include "core/child_process.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -39,9 +39,9 @@ std::string list(const auto& values) { return fmt::format("{}", fmt::join(values
 LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s) {
     LlamaBenchCli cli{path};
     std::string help;
-    engine::WorkerProcess::Exit exit;
+    ChildProcess::Exit exit;
     try {
-        engine::WorkerProcess process({path, "--help"});
+        ChildProcess process({path, "--help"});
         help = process.read_all(timeout_s);
         exit = process.finish(true);
     } catch (const Error& e) {

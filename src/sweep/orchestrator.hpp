@@ -1,8 +1,10 @@
 #pragma once
-// Runs a plan: one worker process (or llama-bench) per visit, every repetition stored as it finishes, failures
-// recorded as data, and an interrupted run resumed where it stopped.
+// Runs a plan: finds the run to resume (or starts one), then schedules its visits, each with the tasks not yet
+// stored, on an executor (sweep/executor.hpp) whose outcomes the recorder stores; failures are data, and an
+// interrupted run resumes where it stopped.
 
 #include "llama_bench/command.hpp"
+#include "sweep/executor.hpp"
 #include "engine/system_info.hpp"
 #include "store/store.hpp"
 #include "sweep/observer.hpp"
@@ -37,12 +39,12 @@ struct SweepOutcome {
 // The key under which a spec's run is found again to be resumed.
 std::string spec_key(const SweepSpec& spec);
 
-// The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
-std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
-                                                   const llama_bench::LlamaBenchCli& cli);
-
-// Throws Interrupted on Ctrl-C, after marking the run interrupted; what was stored stays.
+// Throws Interrupted on Ctrl-C, after marking the run interrupted; what was stored stays. The executor is the
+// spec's engine's: native workers, or llama-bench.
 SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
                        SweepObserver& observer);
+// The same on a given executor (the tests' fake workers).
+SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
+                       SweepObserver& observer, Executor& executor);
 
 } // namespace llmsweep::sweep

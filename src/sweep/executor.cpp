@@ -1,0 +1,271 @@
+#include "sweep/executor.hpp"
+
+#include "core/child_process.hpp"
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "engine/page_cache.hpp"
+#include "engine/protocol.hpp"
+#include "engine/worker.hpp"
+#include "llama_bench/fields.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+namespace llmsweep::sweep {
+using namespace domain;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void check_interrupt(ChildProcess::Outcome outcome) {
+    if (outcome == ChildProcess::Outcome::interrupted || interrupt_requested()) throw Interrupted();
+}
+
+// `llmsweep worker`, spoken to over its pipes.
+class NativeWorker : public Worker {
+public:
+    explicit NativeWorker(const std::string& executable)
+        : process_(engine::worker_command(executable),
+                   {.forward_stderr = engine::worker_log_shown(), .name = "worker", .exit_request = "{\"op\":\"exit\"}\n"}) {}
+
+    LoadAnswer load(const LoadParams& load, double timeout_s) override {
+        const auto answer = process_.request(engine::load_request_json(load), timeout_s);
+        check_interrupt(answer.outcome);
+        switch (answer.outcome) {
+        case ChildProcess::Outcome::timeout:
+            process_.finish(true);
+            return {Answer::timeout, {}, fmt::format("loading took more than {} s", timeout_s)};
+        case ChildProcess::Outcome::died: return {Answer::crashed, {}, process_.death_reason()};
+        default: break;
+        }
+        if (answer.message.value("event", "") != "loaded")
+            return {Answer::failed, {}, answer.message.value("error", "unknown error")};
+        return {Answer::ok, engine::load_outcome_from_json(answer.message), {}};
+    }
+
+    RunAnswer run(const engine::RunRequest& request, double timeout_s) override {
+        const auto answer = process_.request(engine::run_request_json(request), timeout_s);
+        check_interrupt(answer.outcome);
+        switch (answer.outcome) {
+        case ChildProcess::Outcome::timeout:
+            process_.finish(true);
+            return {Answer::timeout, {}, fmt::format("took more than {} s; the worker was killed", timeout_s)};
+        case ChildProcess::Outcome::died: return {Answer::crashed, {}, process_.death_reason()};
+        default: break;
+        }
+        if (answer.message.value("event", "") != "sample")
+            return {Answer::failed, {}, answer.message.value("error", "unknown error")};
+        return {Answer::ok, engine::measurement_from_json(answer.message), {}};
+    }
+
+    uint64_t finish(bool kill) override { return process_.finish(kill).peak_rss_bytes; }
+
+private:
+    ChildProcess process_;
+};
+
+class WorkerExecutor : public Executor {
+public:
+    WorkerExecutor(WorkerFactory factory, double timeout_s) : factory_(std::move(factory)), timeout_s_(timeout_s) {}
+
+    void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) override {
+        const Plan& plan = recorder.plan();
+        const SweepSpec& spec = recorder.spec();
+        const LoadParams& load = plan.points[plan.groups[visit.group].front()].load;
+        size_t next = 0;
+        while (next < tasks.size()) {
+            const std::unique_ptr<Worker> worker = factory_();
+            const LoadAnswer loaded = worker->load(load, timeout_s_);
+            if (loaded.answer != Answer::ok) {
+                worker->finish(true);
+                recorder.load_failed(load, visit.round, std::string(name(loaded.answer)), loaded.error);
+                // Every remaining point of this visit fails with its load.
+                for (; next < tasks.size(); ++next)
+                    recorder.failure(tasks[next], std::string(name(loaded.answer)), "load failed: " + loaded.error);
+                return;
+            }
+            const int64_t load_id = recorder.load_started(load, visit.round, loaded.outcome, true);
+            bool alive = true;
+            std::optional<Clock::time_point> last_answer;
+            while (alive && next < tasks.size()) {
+                const Task& task = tasks[next++];
+                if (recorder.done(task)) continue;   // its point failed earlier in this visit
+                const Point& point = plan.points[task.point];
+                recorder.task_started(task);
+                const engine::RunRequest request{point.context, point.test, spec.mode, task.repetition, spec.warmup,
+                                                 spec.seed};
+                if (last_answer)
+                    gaps_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - *last_answer).count());
+                const RunAnswer answer = worker->run(request, timeout_s_);
+                last_answer = Clock::now();
+                if (answer.answer == Answer::ok) {
+                    recorder.sample(task, load_id, answer.measurement);
+                    continue;
+                }
+                recorder.failure(task, std::string(name(answer.answer)), answer.error);
+                alive = answer.answer == Answer::failed;   // a crash or a timeout took the worker
+            }
+            recorder.load_finished(load_id, worker->finish(!alive));
+        }
+    }
+
+    std::vector<double> gaps_ms() const override { return gaps_ms_; }
+
+private:
+    WorkerFactory factory_;
+    double timeout_s_;
+    std::vector<double> gaps_ms_;
+};
+
+std::vector<const Point*> points_of(const Plan& plan, const std::vector<size_t>& indices) {
+    std::vector<const Point*> points;
+    for (size_t i : indices) points.push_back(&plan.points[i]);
+    return points;
+}
+
+// How the llama-bench engine runs a visit's tasks: each point's tasks, and the llama-bench processes for
+// them: one for all the points when llama-bench's grid of their values is exactly them and each has as many
+// repetitions, else one per point.
+struct LlamaBenchVisit {
+    std::map<size_t, std::vector<Task>> tasks_of;
+    std::vector<std::vector<size_t>> batches;
+};
+
+LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>& tasks) {
+    LlamaBenchVisit split;
+    std::vector<size_t> points;
+    for (const Task& task : tasks) {
+        if (!split.tasks_of.count(task.point)) points.push_back(task.point);
+        split.tasks_of[task.point].push_back(task);
+    }
+    const size_t repetitions = split.tasks_of[points.front()].size();
+    const bool together =
+        std::all_of(points.begin(), points.end(), [&](size_t p) { return split.tasks_of[p].size() == repetitions; }) &&
+        llama_bench::runs_exactly(points_of(plan, points));
+    if (together) split.batches.push_back(points);
+    else for (size_t p : points) split.batches.push_back({p});
+    return split;
+}
+
+bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
+    return t.n_threads == p.context.threads && t.n_batch == p.context.n_batch && t.n_ubatch == p.context.n_ubatch &&
+           t.type_k == p.context.type_k && t.type_v == p.context.type_v && t.flash_attn == p.context.flash_attn &&
+           t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen && t.n_depth == p.test.n_depth;
+}
+
+class LlamaBenchExecutor : public Executor {
+public:
+    LlamaBenchExecutor(llama_bench::LlamaBenchCli cli, double timeout_s) : cli_(std::move(cli)), timeout_s_(timeout_s) {}
+
+    void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) override {
+        const LlamaBenchVisit split = split_for_llama_bench(recorder.plan(), tasks);
+        for (const auto& batch : split.batches)
+            for (size_t p : run_batch(visit, batch, split.tasks_of, recorder))
+                run_batch(visit, {p}, split.tasks_of, recorder);
+    }
+
+private:
+    // Runs one llama-bench over `batch` and records each test as its line arrives. Returns the points left
+    // without a result when a llama-bench running several points failed; a single point's failure is recorded.
+    std::vector<size_t> run_batch(const Visit& visit, const std::vector<size_t>& batch,
+                                  const std::map<size_t, std::vector<Task>>& tasks_of, Recorder& recorder) {
+        const Plan& plan = recorder.plan();
+        const LoadParams& load = plan.points[batch.front()].load;
+        const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
+        const auto command = llama_bench::llama_bench_command(cli_, points_of(plan, batch),
+                                                              static_cast<int64_t>(first_tasks.size()),
+                                                              recorder.spec().warmup);
+        engine::LoadOutcome before;
+        before.file_bytes = std::filesystem::file_size(load.model);
+        // As the native worker does: cold evicts the file's pages, warm reads them in.
+        if (load.cache_state == CacheState::cold) engine::evict_from_page_cache(load.model);
+        else engine::warm_page_cache(load.model);
+        before.resident_before_bytes = engine::resident_bytes(load.model);
+        if (load.cache_state == CacheState::cold) before.cache_evicted = before.resident_before_bytes == 0;
+        recorder.task_started(first_tasks.front());
+
+        ChildProcess process(command, {.forward_stderr = engine::worker_log_shown()});
+        const int64_t load_id = recorder.load_started(load, visit.round, before, false);
+        std::vector<size_t> pending = batch;
+        using Outcome = ChildProcess::Outcome;
+        Outcome outcome = Outcome::reply;
+        std::string bad_output;
+        while (!pending.empty()) {
+            const auto answer = process.read_line(timeout_s_);
+            check_interrupt(answer.outcome);
+            outcome = answer.outcome;
+            if (outcome != Outcome::reply) break;
+            llama_bench::BenchTest test;
+            try {
+                test = llama_bench::to_bench_test(answer.message);
+            } catch (const Error& e) {
+                bad_output = fmt::format("llama-bench wrote a line llmsweep cannot read: {}", e.what());
+                break;
+            }
+            const auto it = std::find_if(pending.begin(), pending.end(),
+                                         [&](size_t p) { return is_test_of(plan.points[p], test); });
+            if (it == pending.end()) continue;   // not one of ours (cannot happen with the command we built)
+            recorder.llama_bench_test(*it, tasks_of.at(*it), load_id, test);
+            pending.erase(it);
+        }
+        const auto exit = process.finish(outcome == Outcome::timeout || !bad_output.empty());
+        recorder.load_finished(load_id, exit.peak_rss_bytes);
+        if (pending.empty()) return {};
+        if (batch.size() > 1) return pending;
+
+        std::string status = "failed", error = bad_output;
+        if (outcome == Outcome::timeout) {
+            status = "timeout";
+            error = fmt::format("took more than {} s; llama-bench was killed", timeout_s_);
+        } else if (error.empty()) {
+            status = exit.signal != 0 ? "crashed" : "failed";
+            error = process.death_reason();
+        }
+        recorder.failure(tasks_of.at(pending.front()).front(), status, error);
+        return {};
+    }
+
+    llama_bench::LlamaBenchCli cli_;
+    double timeout_s_;
+};
+
+} // namespace
+
+std::string_view name(Answer answer) {
+    switch (answer) {
+    case Answer::ok: return "ok";
+    case Answer::failed: return "failed";
+    case Answer::timeout: return "timeout";
+    case Answer::crashed: return "crashed";
+    }
+    return "failed";
+}
+
+std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_s) {
+    return std::make_unique<WorkerExecutor>(std::move(factory), timeout_s);
+}
+
+WorkerFactory native_workers(const std::string& executable) {
+    return [executable] { return std::make_unique<NativeWorker>(executable); };
+}
+
+std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s) {
+    return std::make_unique<LlamaBenchExecutor>(cli, timeout_s);
+}
+
+std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
+                                                   const llama_bench::LlamaBenchCli& cli) {
+    const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
+    const auto& batch = split.batches.front();
+    return llama_bench::llama_bench_command(cli, points_of(plan, batch),
+                                            static_cast<int64_t>(split.tasks_of.at(batch.front()).size()),
+                                            spec.warmup);
+}
+
+} // namespace llmsweep::sweep

@@ -1,0 +1,69 @@
+#pragma once
+// Executors run a visit's tasks and report every outcome to the recorder; the scheduler (orchestrator.cpp)
+// decides which tasks a visit still has. Two of them: workers (one process per load, a new one after a crash
+// or a hang; the native engine's `llmsweep worker`, or the scripted fake workers of the tests), and
+// llama-bench (one process per visit where its grid of values is exactly the visit's points).
+
+#include "engine/bench_engine.hpp"
+#include "llama_bench/command.hpp"
+#include "sweep/plan.hpp"
+#include "sweep/recorder.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llmsweep::sweep {
+
+// A worker's answer to a load or a run.
+enum class Answer { ok, failed, timeout, crashed };
+std::string_view name(Answer answer);   // the result status it stands for: ok, failed, timeout, crashed
+
+struct LoadAnswer {
+    Answer answer = Answer::ok;
+    engine::LoadOutcome outcome;   // when ok
+    std::string error;             // otherwise
+};
+
+struct RunAnswer {
+    Answer answer = Answer::ok;
+    engine::Measurement measurement;   // when ok
+    std::string error;                 // otherwise
+};
+
+// One process that loads a model and runs tasks on it. After a timeout or a crash it is gone.
+class Worker {
+public:
+    virtual ~Worker() = default;
+    virtual LoadAnswer load(const domain::LoadParams& load, double timeout_s) = 0;
+    virtual RunAnswer run(const engine::RunRequest& request, double timeout_s) = 0;
+    // Ends it (killed with `kill`); its peak resident memory.
+    virtual uint64_t finish(bool kill) = 0;
+};
+using WorkerFactory = std::function<std::unique_ptr<Worker>()>;
+
+class Executor {
+public:
+    virtual ~Executor() = default;
+    // Runs `tasks` (those of `visit` not done yet, in order) and reports each to `recorder`.
+    virtual void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) = 0;
+    // The orchestrator's own cost between a worker's answer and its next request (storing included), in ms.
+    virtual std::vector<double> gaps_ms() const { return {}; }
+};
+
+// Workers from `factory`, each answer awaited for at most `timeout_s`: a failed load fails the visit's
+// remaining points; a failed task fails its point; a crash or a timeout fails its point and a new worker
+// takes the rest.
+std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_s);
+// The native engine's workers: `executable worker` processes.
+WorkerFactory native_workers(const std::string& executable);
+// The llama-bench engine. A llama-bench that fails leaves its unreported points to be run one per process, so
+// that a failure costs only the point that caused it.
+std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s);
+
+// The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
+std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
+                                                   const llama_bench::LlamaBenchCli& cli);
+
+} // namespace llmsweep::sweep

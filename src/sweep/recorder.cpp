@@ -1,0 +1,175 @@
+#include "sweep/recorder.hpp"
+
+#include "llama_bench/fields.hpp"
+
+#include <fmt/format.h>
+
+namespace llmsweep::sweep {
+using namespace domain;
+
+namespace {
+
+store::Value optional_value(const std::optional<double>& v) {
+    return v ? store::Value(*v) : store::Value(std::monostate{});
+}
+
+} // namespace
+
+Recorder::Recorder(const SweepSpec& spec, const Plan& plan, store::Store& store, SweepObserver& observer,
+                   int64_t run_id)
+    : spec_(spec), plan_(plan), store_(store), observer_(observer), run_id_(run_id) {
+    for (const Point& p : plan.points) keys_.push_back(p.key(spec.mode));
+    progress_ = store.progress(run_id);
+    total_ = plan.n_tasks();
+    for (const Visit& visit : plan.visits)
+        for (const Task& task : visit.tasks) done_at_start_ += done(task) ? 1 : 0;
+    done_ = done_at_start_;
+}
+
+bool Recorder::done(const Task& task) const {
+    for (const auto& metric : metrics_of(plan_.points[task.point], spec_.mode)) {
+        const auto key = std::make_pair(keys_[task.point], metric);
+        if (progress_.final_results.count(key)) continue;
+        const auto it = progress_.repetitions.find(key);
+        if (it == progress_.repetitions.end() || !it->second.count(task.repetition)) return false;
+    }
+    return true;
+}
+
+void Recorder::start(bool resumed) { observer_.on_start({run_id_, resumed, total_, done_at_start_}); }
+
+void Recorder::task_started(const Task& task) { observer_.on_task_start(plan_.points[task.point], task.repetition); }
+
+int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engine::LoadOutcome& o, bool measured) {
+    loaded_ = o;
+    store::Row row{{"run_id", run_id_},
+                   {"model_filename", load.model},
+                   {"model_bytes", static_cast<int64_t>(o.file_bytes)},
+                   {"load_mode", std::string(name(load.load_mode))},
+                   {"cache_state", std::string(name(load.cache_state))},
+                   {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)},
+                   {"n_gpu_layers", load.n_gpu_layers},
+                   {"round", round},
+                   {"status", std::string("ok")}};
+    if (measured)
+        row.insert(row.end(), {{"load_ms", o.load_ms},
+                               {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
+                               {"major_faults", o.major_faults},
+                               {"minor_faults", o.minor_faults}});
+    if (o.cache_evicted) row.emplace_back("cache_evicted", int64_t{*o.cache_evicted ? 1 : 0});
+    return store_.insert_load(row);
+}
+
+void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes) {
+    store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)}});
+    store_.checkpoint();   // between worker processes: nothing is being timed
+}
+
+void Recorder::load_failed(const LoadParams& load, int64_t round, const std::string& status, const std::string& error) {
+    store_.insert_load({{"run_id", run_id_},
+                        {"model_filename", load.model},
+                        {"load_mode", std::string(name(load.load_mode))},
+                        {"cache_state", std::string(name(load.cache_state))},
+                        {"n_gpu_layers", load.n_gpu_layers},
+                        {"round", round},
+                        {"status", status},
+                        {"error", error}});
+    loaded_ = {};
+    observer_.on_load_failed(load, error);
+}
+
+store::Row Recorder::point_row(const Point& p) const {
+    store::Row row{{"model_filename", p.load.model},
+                   {"load_mode", std::string(name(p.load.load_mode))},
+                   {"cache_state", std::string(name(p.load.cache_state))},
+                   {"n_gpu_layers", p.load.n_gpu_layers},
+                   {"n_threads", p.context.threads},
+                   {"n_batch", p.context.n_batch},
+                   {"n_ubatch", p.context.n_ubatch},
+                   {"type_k", p.context.type_k},
+                   {"type_v", p.context.type_v},
+                   {"flash_attn", p.context.flash_attn},
+                   {"n_prompt", p.test.n_prompt},
+                   {"n_gen", p.test.n_gen},
+                   {"n_depth", p.test.n_depth},
+                   {"mode", std::string(name(spec_.mode))}};
+    if (!loaded_.model_type.empty())
+        row.insert(row.end(), {{"model_type", loaded_.model_type},
+                               {"model_size", static_cast<int64_t>(loaded_.model_size)},
+                               {"model_n_params", static_cast<int64_t>(loaded_.model_n_params)}});
+    return row;
+}
+
+void Recorder::sample(const Task& task, int64_t load_id, const engine::Measurement& m) {
+    const Point& point = plan_.points[task.point];
+    const std::string now = store::utc_now();
+    TaskDone event{&point, task.repetition, "ok", "", {}, {}, 0, total_};
+    store::Transaction tx(store_.db());
+    for (const auto& metric : metrics_of(point, spec_.mode)) {
+        const bool pp = metric == "pp";
+        const int64_t ns = pp ? m.pp_ns.value_or(0) : m.tg_ns.value_or(0);
+        const int64_t tokens = pp ? point.test.n_prompt : point.test.n_gen;
+        const double ts = ns > 0 ? static_cast<double>(tokens) * 1e9 / static_cast<double>(ns) : 0.0;
+        (pp ? event.pp_ts : event.tg_ts) = ts;
+        const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
+        store::Row sample{{"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition},
+                          {"ns", ns}, {"ts", ts}};
+        if (!pp && spec_.mode == Mode::request)
+            sample.insert(sample.end(), {{"ttft_ms", optional_value(m.ttft_ms)},
+                                         {"itl_p50_ms", optional_value(m.itl_p50_ms)},
+                                         {"itl_p90_ms", optional_value(m.itl_p90_ms)},
+                                         {"itl_p99_ms", optional_value(m.itl_p99_ms)}});
+        store_.insert_sample(sample);
+        auto& reps = progress_.repetitions[{keys_[task.point], metric}];
+        reps.insert(task.repetition);
+        const bool complete = static_cast<int64_t>(reps.size()) >= spec_.repetitions;
+        store_.summarize_result(result_id, complete ? "ok" : "running", now);
+        if (complete) progress_.final_results.insert({keys_[task.point], metric});
+    }
+    tx.commit();
+    ++tasks_run_;
+    event.tasks_done = ++done_;
+    observer_.on_task_done(event);
+}
+
+void Recorder::failure(const Task& task, const std::string& status, const std::string& error) {
+    if (done(task)) return;   // a point already final keeps what it has
+    const Point& point = plan_.points[task.point];
+    store::Transaction tx(store_.db());
+    for (const auto& metric : metrics_of(point, spec_.mode)) {
+        const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
+        store_.summarize_result(result_id, status, store::utc_now());
+        store_.update_result(result_id, {{"error", error}});
+        progress_.final_results.insert({keys_[task.point], metric});
+    }
+    tx.commit();
+    ++failures_;
+    // This task and the point's later repetitions all count as done.
+    for (const Visit& v : plan_.visits)
+        for (const Task& t : v.tasks)
+            if (t.point == task.point && t.repetition >= task.repetition) ++done_;
+    observer_.on_task_done({&point, task.repetition, status, error, {}, {}, done_, total_});
+}
+
+void Recorder::llama_bench_test(size_t point, const std::vector<Task>& tasks, int64_t load_id,
+                                const llama_bench::BenchTest& test) {
+    if (!build_recorded_) {
+        store_.update_run(run_id_, {{"build_commit", test.build_commit}, {"backends", test.backends},
+                                    {"gpu_info", test.gpu_info}, {"cpu_info", test.cpu_info}});
+        build_recorded_ = true;
+    }
+    loaded_.model_type = test.model_type;
+    loaded_.model_size = static_cast<uint64_t>(test.model_size);
+    loaded_.model_n_params = static_cast<uint64_t>(test.model_n_params);
+    const bool pp = plan_.points[point].test.n_prompt > 0;
+    for (size_t k = 0; k < tasks.size() && k < test.samples_ns.size(); ++k) {
+        engine::Measurement m;
+        (pp ? m.pp_ns : m.tg_ns) = test.samples_ns[k];
+        sample(tasks[k], load_id, m);
+    }
+    if (test.samples_ns.size() < tasks.size())
+        failure(tasks[test.samples_ns.size()], "failed",
+                fmt::format("llama-bench reported {} of {} repetitions", test.samples_ns.size(), tasks.size()));
+}
+
+} // namespace llmsweep::sweep

@@ -1,0 +1,73 @@
+#pragma once
+// The only writer of a run's measurements: samples, failures and loads go to the store through here, each in
+// its own transaction, and progress goes to the observer. It also knows what is already done (a resumed run's
+// stored repetitions, and what this invocation has recorded), which is what the scheduler asks.
+
+#include "engine/bench_engine.hpp"
+#include "store/store.hpp"
+#include "sweep/observer.hpp"
+#include "sweep/plan.hpp"
+
+#include <string>
+#include <vector>
+
+namespace llmsweep::llama_bench {
+struct BenchTest;
+}
+
+namespace llmsweep::sweep {
+
+class Recorder {
+public:
+    Recorder(const SweepSpec& spec, const Plan& plan, store::Store& store, SweepObserver& observer, int64_t run_id);
+
+    int64_t run_id() const { return run_id_; }
+    const Plan& plan() const { return plan_; }
+    const SweepSpec& spec() const { return spec_; }
+
+    // Whether every metric of the task's point has this repetition stored, or the point is final (failed).
+    bool done(const Task& task) const;
+    // Tasks done before this invocation started; tasks run (ok) and points failed by it.
+    size_t done_at_start() const { return done_at_start_; }
+    size_t tasks_run() const { return tasks_run_; }
+    size_t failures() const { return failures_; }
+
+    // Progress events that are not store writes.
+    void start(bool resumed);
+    void task_started(const Task& task);
+
+    // A load of `load` for the visit of `round`. `measured`: the load itself was timed (a native worker's);
+    // llama-bench does not report it. Returns the load's id for the samples measured on it.
+    int64_t load_started(const domain::LoadParams& load, int64_t round, const engine::LoadOutcome& outcome,
+                         bool measured);
+    void load_finished(int64_t load_id, uint64_t peak_rss_bytes);
+    // A load that failed: every remaining point of the visit fails with it (the caller records them).
+    void load_failed(const domain::LoadParams& load, int64_t round, const std::string& status,
+                     const std::string& error);
+
+    // One repetition measured.
+    void sample(const Task& task, int64_t load_id, const engine::Measurement& measurement);
+    // The point is finished with this status (failed, timeout, crashed): its later repetitions are not run.
+    void failure(const Task& task, const std::string& status, const std::string& error);
+
+    // A llama-bench test: its samples as repetitions of `tasks` (the run takes llama-bench's build from the
+    // first one), and a failure for the repetitions it did not report.
+    void llama_bench_test(size_t point, const std::vector<Task>& tasks, int64_t load_id,
+                          const llama_bench::BenchTest& test);
+
+private:
+    store::Row point_row(const domain::Point& p) const;
+
+    const SweepSpec& spec_;
+    const Plan& plan_;
+    store::Store& store_;
+    SweepObserver& observer_;
+    int64_t run_id_;
+    std::vector<std::string> keys_;
+    store::Progress progress_;
+    engine::LoadOutcome loaded_;   // the model's description, from the current load
+    size_t total_ = 0, done_ = 0, done_at_start_ = 0, tasks_run_ = 0, failures_ = 0;
+    bool build_recorded_ = false;
+};
+
+} // namespace llmsweep::sweep
