@@ -1,0 +1,230 @@
+// The orchestrator in-process, on scripted fake workers: the order tasks run in, what a resume runs after each
+// kind of failure, how failures and progress are counted, and timeouts, in milliseconds and without a model.
+// run_test.cpp keeps the end-to-end tests with real workers and a real llama-bench.
+
+#include "core/error.hpp"
+#include "store/store.hpp"
+#include "sweep/orchestrator.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace llmsweep::sweep {
+namespace {
+
+using namespace domain;
+
+// What a fake worker does with a task: (n_prompt, repetition) -> behaviour; anything unscripted succeeds.
+enum class Script { ok, fail, crash, hang, interrupt };
+
+struct World {
+    std::map<std::pair<int64_t, int64_t>, Script> tasks;
+    Script load = Script::ok;
+    // What happened, in order.
+    std::vector<std::pair<int64_t, int64_t>> ran;   // (n_prompt, repetition) of every run request
+    size_t workers = 0, finished = 0, killed = 0;
+};
+
+class FakeWorker : public Worker {
+public:
+    explicit FakeWorker(World& world) : world_(world) { ++world_.workers; }
+
+    LoadAnswer load(const LoadParams&, double) override {
+        switch (world_.load) {
+        case Script::fail: return {Answer::failed, {}, "llama.cpp could not load it"};
+        case Script::crash: return {Answer::crashed, {}, "worker killed by signal 9 (Killed)"};
+        case Script::hang: return {Answer::timeout, {}, "loading took more than 1 s"};
+        default: return {Answer::ok, {.load_ms = 5.0, .file_bytes = 1000}, {}};
+        }
+    }
+
+    RunAnswer run(const engine::RunRequest& request, double) override {
+        world_.ran.emplace_back(request.test.n_prompt, request.repetition);
+        const auto it = world_.tasks.find({request.test.n_prompt, request.repetition});
+        switch (it == world_.tasks.end() ? Script::ok : it->second) {
+        case Script::fail: return {Answer::failed, {}, "injected failure"};
+        case Script::crash: return {Answer::crashed, {}, "worker killed by signal 6 (Aborted)"};
+        case Script::hang: return {Answer::timeout, {}, "took more than 1 s; the worker was killed"};
+        case Script::interrupt: throw Interrupted();
+        case Script::ok: break;
+        }
+        engine::Measurement m;
+        m.pp_ns = 1'000'000 * request.test.n_prompt;   // 1000 t/s
+        m.tg_ns = 10'000'000 * request.test.n_gen;     // 100 t/s
+        return {Answer::ok, m, {}};
+    }
+
+    uint64_t finish(bool kill) override {
+        ++world_.finished;
+        world_.killed += kill ? 1 : 0;
+        return 1 << 20;
+    }
+
+private:
+    World& world_;
+};
+
+struct Events : SweepObserver {
+    std::vector<TaskDone> done;
+    size_t loads_failed = 0;
+    SweepStart start;
+    void on_start(const SweepStart& s) override { start = s; }
+    void on_task_done(const TaskDone& d) override { done.push_back(d); }
+    void on_load_failed(const LoadParams&, const std::string&) override { ++loads_failed; }
+};
+
+class Orchestrator : public ::testing::Test {
+protected:
+    Orchestrator() : store_path((dir / "o.db").string()) {
+        spec.models = {"/models/fake.gguf"};
+        spec.n_prompt = {8, 16, 32};
+        spec.n_gen = {4};
+        spec.repetitions = 3;
+        spec.timeout_s = 1;
+    }
+
+    SweepOutcome run(World& world, Events& events, bool fresh = false) {
+        plan = make_plan(spec, 1);
+        store::Store store(store_path);
+        const auto executor = worker_executor([&world] { return std::make_unique<FakeWorker>(world); }, spec.timeout_s);
+        SweepOptions options{.fresh = fresh};
+        return run_sweep(spec, plan, store, options, events, *executor);
+    }
+
+    int64_t count(const std::string& sql) {
+        store::Database db(store_path, store::Database::Mode::read_only);
+        store::Statement s(db, sql);
+        EXPECT_TRUE(s.step());
+        return s.column_int(0);
+    }
+
+    test::TempDir dir;
+    std::string store_path;
+    SweepSpec spec;
+    Plan plan;
+};
+
+TEST_F(Orchestrator, RunsEveryTaskOnceInThePlansOrder) {
+    World world;
+    Events events;
+    const SweepOutcome outcome = run(world, events);
+    std::vector<std::pair<int64_t, int64_t>> planned;
+    for (const Visit& v : plan.visits)
+        for (const Task& t : v.tasks) planned.emplace_back(plan.points[t.point].test.n_prompt, t.repetition);
+    EXPECT_EQ(world.ran, planned);
+    EXPECT_EQ(outcome.tasks_run, 9u);
+    EXPECT_EQ(outcome.failures, 0u);
+    EXPECT_EQ(world.workers, plan.visits.size()) << "one worker per visit";
+    EXPECT_EQ(world.killed, 0u);
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 9 * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 6);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pp' AND avg_ts = 1000"), 3);
+    ASSERT_EQ(events.done.size(), 9u);
+    for (size_t i = 0; i < events.done.size(); ++i) EXPECT_EQ(events.done[i].tasks_done, i + 1);
+    // The rounds order: each round runs repetition r of every point.
+    for (size_t i = 0; i < world.ran.size(); ++i) EXPECT_EQ(world.ran[i].second, static_cast<int64_t>(i / 3));
+}
+
+TEST_F(Orchestrator, ACrashCostsItsPointAndANewWorkerTakesTheRest) {
+    spec.order = Order::grouped;   // one visit: every task on one worker, unless it dies
+    World world;
+    world.tasks[{16, 0}] = Script::crash;
+    Events events;
+    const SweepOutcome outcome = run(world, events);
+    EXPECT_EQ(outcome.failures, 1u);
+    EXPECT_EQ(outcome.tasks_run, 6u);
+    EXPECT_EQ(world.workers, 2u);
+    EXPECT_EQ(world.killed, 1u);
+    EXPECT_EQ(std::count(world.ran.begin(), world.ran.end(), std::make_pair(int64_t{16}, int64_t{1})), 0)
+        << "a crashed point's later repetitions are not run";
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'crashed' AND error LIKE '%signal 6%'"), 2);
+    ASSERT_FALSE(events.done.empty());
+    EXPECT_EQ(events.done.back().tasks_done, 9u) << "the crashed point's three tasks count as done";
+}
+
+TEST_F(Orchestrator, ATimeoutIsRecordedAsSuchAndAFailureKeepsTheWorker) {
+    spec.order = Order::grouped;
+    World world;
+    world.tasks[{8, 1}] = Script::hang;
+    world.tasks[{32, 0}] = Script::fail;
+    Events events;
+    const SweepOutcome outcome = run(world, events);
+    EXPECT_EQ(outcome.failures, 2u);
+    EXPECT_EQ(world.workers, 2u) << "the hang took a worker, the failure did not";
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'timeout' AND n_prompt = 8"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND error = 'injected failure'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND n_prompt = 16 AND repetitions = 3"), 2);
+    // A timed-out point keeps the repetition it had: rep 0 of p8 was measured.
+    EXPECT_EQ(count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id "
+                    "WHERE results.n_prompt = 8"),
+              2);
+}
+
+TEST_F(Orchestrator, AFailedLoadFailsEachPointOnce) {
+    for (const Order order : {Order::grouped, Order::rounds}) {
+        SCOPED_TRACE(std::string(name(order)));
+        spec.order = order;
+        World world;
+        world.load = Script::fail;
+        Events events;
+        const SweepOutcome outcome = run(world, events, true);
+        EXPECT_EQ(outcome.failures, 3u);
+        EXPECT_EQ(outcome.tasks_run, 0u);
+        EXPECT_TRUE(world.ran.empty());
+        ASSERT_FALSE(events.done.empty());
+        EXPECT_EQ(events.done.back().tasks_done, 9u);
+        for (const auto& d : events.done) EXPECT_LE(d.tasks_done, d.tasks_total);
+        EXPECT_EQ(events.loads_failed, 1u) << "the first load's failure fails every point";
+    }
+}
+
+TEST_F(Orchestrator, AResumeRunsExactlyWhatIsMissingAfterEachKindOfStop) {
+    // Stopped by Ctrl-C at the fourth task, then by a crash of the whole visit's worker, then finished.
+    World first;
+    first.tasks[{32, 1}] = Script::interrupt;
+    Events events;
+    EXPECT_THROW(run(first, events), Interrupted);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
+    const int64_t stored = count("SELECT count(*) FROM samples");
+    EXPECT_EQ(stored, static_cast<int64_t>(first.ran.size() - 1) * 2);
+
+    World second;
+    Events resumed;
+    const SweepOutcome outcome = run(second, resumed);
+    EXPECT_TRUE(resumed.start.resumed);
+    EXPECT_EQ(resumed.start.tasks_done, first.ran.size() - 1);
+    EXPECT_EQ(second.ran.size(), 9 - (first.ran.size() - 1)) << "only the missing tasks run";
+    for (const auto& task : second.ran)
+        EXPECT_EQ(std::count(first.ran.begin(), first.ran.end() - 1, task), 0) << "no task runs twice";
+    EXPECT_EQ(outcome.tasks_run, second.ran.size());
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 1) << "the same run, resumed";
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 9 * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished'"), 1);
+
+    // Finished: the same spec again runs nothing.
+    World third;
+    Events again;
+    EXPECT_TRUE(run(third, again).already_complete);
+    EXPECT_TRUE(third.ran.empty());
+}
+
+TEST_F(Orchestrator, AResumeAfterFailuresDoesNotRetryFinalPoints) {
+    World first;
+    first.tasks[{8, 0}] = Script::crash;
+    first.tasks[{16, 2}] = Script::interrupt;
+    Events events;
+    EXPECT_THROW(run(first, events), Interrupted);
+    World second;
+    Events resumed;
+    run(second, resumed);
+    for (const auto& task : second.ran) EXPECT_NE(task.first, 8) << "the crashed point is final";
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'crashed'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 4);
+}
+
+} // namespace
+} // namespace llmsweep::sweep
