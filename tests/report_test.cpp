@@ -1,3 +1,4 @@
+#include "chart/charts.hpp"
 #include "chart/figure.hpp"
 #include "core/error.hpp"
 #include "report/report_model.hpp"
@@ -12,6 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <tuple>
+#include <set>
+#include <cmath>
 #include <sstream>
 
 namespace llmsweep::report {
@@ -227,6 +231,52 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
     EXPECT_FALSE(untimed.loads[0].load_ms_mean.has_value());
     EXPECT_NE(markdown_report(untimed, "en").find("| a.gguf | - | warm | 1 | - | - |"), std::string::npos)
         << markdown_report(untimed, "en");
+}
+
+// A native sweep and a llama-bench run of the same points, on other builds and hosts: the report's pairs and
+// the chart's are the same pairs.
+TEST(ReportPairs, ChartsDrawThePairsTheAnalysisMade) {
+    test::TempDir dir;
+    const std::string db = (dir / "e.db").string();
+    {
+        store::Store store(db);
+        for (const auto& [engine, build, factor] : std::vector<std::tuple<std::string, std::string, double>>{
+                 {"native", "abc1234", 1.0}, {"llama-bench", "def5678", 1.05}}) {
+            const int64_t run = test::insert_test_run(store);
+            // llama-bench names the CPU its own way: the run's other attributes differ with the engine.
+            store.update_run(run, {{"engine", engine}, {"build_commit", build}, {"hostname", engine + "-host"},
+                                   {"cpu_info", engine + " CPU"}, {"source", engine == "native" ? "run" : "import"}});
+            for (int64_t p = 32; p <= 256; p += 32) {
+                const int64_t id = store.ensure_result(run, engine + std::to_string(p), "pp",
+                                                       test::point_row("/m/a.gguf", "mmap", p, 16));
+                store.update_result(id, {{"avg_ts", factor * (100.0 + static_cast<double>(p))}, {"stddev_ts", 1.0},
+                                         {"repetitions", int64_t{3}}, {"status", std::string("ok")}});
+            }
+        }
+    }
+    store::Store store(db, store::Store::Access::read_only);
+    ReportOptions options;
+    options.compare = "engine";
+    const ReportModel m = build_report(store, db, options);
+    ASSERT_EQ(m.comparisons.size(), 1u);
+    EXPECT_EQ(m.comparisons[0].n_pairs, 8u);
+    ASSERT_EQ(m.comparisons[0].pairs.size(), 8u);
+    const chart::ReportCharts charts = chart::report_charts(m, "en");
+    ASSERT_FALSE(charts.figures.empty());
+    const chart::Figure& figure = charts.figures.front();
+    ASSERT_EQ(figure.panels.size(), 2u);
+    ASSERT_EQ(figure.panels[1].series.size(), 1u);
+    const auto& drawn = figure.panels[1].series[0].points;
+    ASSERT_EQ(drawn.size(), 8u) << "the chart pairs what the analysis paired";
+    for (size_t i = 0; i < drawn.size(); ++i) {
+        EXPECT_DOUBLE_EQ(drawn[i].x, m.comparisons[0].pairs[i].baseline_ts);
+        EXPECT_DOUBLE_EQ(drawn[i].y, m.comparisons[0].pairs[i].value_ts);
+    }
+    // And the points panel puts a point's two values at the same x.
+    std::set<double> xs;
+    for (const auto& series : figure.panels[0].series)
+        for (const auto& point : series.points) xs.insert(std::round(point.x));
+    EXPECT_EQ(xs.size(), 8u);
 }
 
 TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {

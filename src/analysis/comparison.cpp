@@ -24,18 +24,6 @@ bool is_run_parameter(std::string_view name) {
     return std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
 }
 
-// The point's identity without the compared parameter: what a pair must share. Comparing something of the
-// run's (two builds, two engines, two hosts), the run's other attributes go with it and are not matched: a
-// build imported from llama-bench pairs with a build swept natively.
-std::string match_key(const Record& r, const std::string& compare) {
-    const bool across_runs = is_run_parameter(compare);
-    std::string key;
-    r.params.for_each([&](std::string_view name, const std::string& value) {
-        if (name != compare && !(across_runs && is_run_parameter(name))) key.append(value).append(";");
-    });
-    return key;
-}
-
 template <typename F>
 void for_each_model_metric(const Dataset& data, F f) {
     std::vector<std::pair<std::string, std::string>> seen;
@@ -83,6 +71,15 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     if (std::all_of(varying.begin(), varying.end(), is_test_size)) return "mode";
     throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
                                  varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
+}
+
+std::string match_key(const Record& r, const std::string& compare) {
+    const bool across_runs = is_run_parameter(compare);
+    std::string key;
+    r.params.for_each([&](std::string_view name, const std::string& value) {
+        if (name != compare && !(across_runs && is_run_parameter(name))) key.append(value).append(";");
+    });
+    return key;
 }
 
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare) {
@@ -185,6 +182,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                     continue;
                 }
                 const double x = base.value(), y = it->second.value();
+                c.pairs.push_back({key, x, y});
                 a.push_back(x);
                 b.push_back(y);
                 diff.push_back(y - x);

@@ -42,7 +42,20 @@ struct LatencySummary {
 
 std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::string& compare);
 
+// The point's identity without the compared parameter: what a pair must share. Comparing something of the
+// run's (two builds, two engines, two hosts), the run's other attributes go with it and are not matched: a
+// build imported from llama-bench pairs with a build swept natively. The one definition of a pair: the
+// tables, the charts, the CSV and the JSON all draw from the comparisons made with it.
+std::string match_key(const Record& r, const std::string& compare);
+
 enum class Verdict { faster, slower, no_difference, too_few_pairs };
+
+// One matched pair: the point (its match key) and its throughput at the baseline and at the value (each the
+// mean over the runs that measured the point).
+struct Pair {
+    std::string key;
+    double baseline_ts = 0, value_ts = 0;
+};
 
 struct PairedComparison {
     std::string model, metric, baseline, value;
@@ -54,6 +67,7 @@ struct PairedComparison {
     double wilcoxon_p = 1, t_p = 1;
     double wilcoxon_p_holm = 1;        // adjusted across every comparison returned
     Verdict verdict = Verdict::too_few_pairs;
+    std::vector<Pair> pairs;           // the n_pairs pairs the numbers above come from
 };
 
 // Compares every value of `compare` against `baseline` (default: its first value), per model and metric.

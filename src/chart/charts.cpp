@@ -19,18 +19,14 @@ Figure comparison_figure(const report::ReportModel& m, const std::string& model,
     const std::string& compare = m.compare;
     Figure figure;
     figure.stem = safe_stem(fmt::format("{}_{}_{}_comparison", model, metric, compare));
-    std::unordered_map<std::string, size_t> labels;   // point (every other parameter) -> x position
+    // x positions: one per point as the analysis matches them (every parameter but the compared one).
+    std::unordered_map<std::string, size_t> labels;
     // value -> (x, record)
     std::map<std::string, std::vector<std::pair<size_t, const analysis::Record*>>> rows;
     for (const auto& value : m.values)
         for (const auto& r : m.data.records) {
             if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at(compare) != value) continue;
-            std::string label;
-            r.params.for_each([&](std::string_view name, const std::string& v) {
-                if (name != compare && name != "build_commit" && name != "hostname" && name != "mode")
-                    label.append(v).append(1, '\0');
-            });
-            rows[value].emplace_back(labels.emplace(label, labels.size()).first->second, &r);
+            rows[value].emplace_back(labels.emplace(analysis::match_key(r, compare), labels.size()).first->second, &r);
         }
     const size_t stride = std::max<size_t>(1, (labels.size() + max_points - 1) / max_points);
     const std::string sampled = stride <= 1 ? std::string()
@@ -48,17 +44,14 @@ Figure comparison_figure(const report::ReportModel& m, const std::string& model,
     }
     figure.panels.push_back(std::move(points));
 
-    if (m.compares()) {   // the pairs: the baseline (first value) against each other value
-        const std::string& base = m.values.front();
-        Panel pairs{.xlabel = compare + " = " + base + " (tokens/s)",
+    if (m.compares()) {   // the pairs the comparisons were computed from: the baseline against each other value
+        Panel pairs{.xlabel = compare + " = " + m.baseline + " (tokens/s)",
                     .ylabel = zh ? "其他取值 (tokens/s)" : "other value (tokens/s)",
                     .diagonal = std::string(zh ? "对角线" : "diagonal")};
-        std::unordered_map<size_t, double> baseline;
-        for (const auto& [x, r] : rows[base]) baseline[x] = r->avg_ts;
-        for (size_t v = 1; v < m.values.size(); ++v) {
-            Series s{.title = (zh ? "配对: " : "pairs: ") + compare + " = " + m.values[v]};
-            for (const auto& [x, r] : rows[m.values[v]])
-                if (x % stride == 0 && baseline.count(x)) s.points.push_back({baseline[x], r->avg_ts});
+        for (const auto& c : m.comparisons) {
+            if (c.model != model || c.metric != metric) continue;
+            Series s{.title = (zh ? "配对: " : "pairs: ") + compare + " = " + c.value};
+            for (size_t i = 0; i < c.pairs.size(); i += stride) s.points.push_back({c.pairs[i].baseline_ts, c.pairs[i].value_ts});
             pairs.series.push_back(std::move(s));
         }
         figure.panels.push_back(std::move(pairs));

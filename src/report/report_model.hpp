@@ -35,6 +35,7 @@ struct ReportModel {
     std::string generated_at;       // UTC, ISO 8601
     std::string compare;            // the compared parameter
     std::vector<std::string> values;
+    std::string baseline;           // the value the others are compared with
     std::vector<std::string> models, metrics;
     analysis::Range n_prompt, n_gen;
     analysis::Dataset data;
