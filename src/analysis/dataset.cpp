@@ -42,47 +42,32 @@ const std::string& Params::at(std::string_view name) const {
 
 Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
-    std::string columns = "r.model_filename, r.metric, r.avg_ts, r.stddev_ts, r.repetitions, r.status, "
-                          "r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms, COALESCE(r.error, ''), r.run_id";
-    for (const auto& name : parameter_names()) {
-        const bool from_run = std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
-        columns += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", from_run ? "runs" : "r", name);
-    }
-    const std::string of_run = filters.run_id ? " WHERE r.run_id = :run" : "";
-    store::Statement s(store.db(), "SELECT " + columns + " FROM results AS r JOIN runs ON runs.id = r.run_id" +
-                                       of_run + " ORDER BY r.id");
+    std::vector<store::ResultColumn> columns;
+    for (const auto& name : parameter_names())
+        columns.push_back({name, std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end()});
     Dataset data;
-    {
-        store::Statement count(store.db(), "SELECT count(*) FROM results AS r" + of_run);
-        if (filters.run_id) count.bind("run", *filters.run_id);
-        if (count.step()) data.records.reserve(static_cast<size_t>(count.column_int(0)));
-    }
-    if (filters.run_id) s.bind("run", *filters.run_id);
-    while (s.step()) {
+    data.records.reserve(store.count_results(filters.run_id));
+    store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record;
-        record.model = std::filesystem::path(s.column_text(0)).filename().string();
-        record.metric = s.column_text(1);
-        record.avg_ts = s.column_double(2);
-        record.stddev_ts = s.column_double(3);
-        record.repetitions = s.column_int(4);
-        record.status = s.column_text(5);
-        auto optional = [&](int column) -> std::optional<double> {
-            if (s.column_is_null(column)) return std::nullopt;
-            return s.column_double(column);
-        };
-        record.ttft_ms = optional(6);
-        record.itl_p50_ms = optional(7);
-        record.itl_p90_ms = optional(8);
-        record.itl_p99_ms = optional(9);
-        record.error = s.column_text(10);
-        record.run_id = s.column_int(11);
+        record.run_id = row.run_id;
+        record.model = std::filesystem::path(row.model_filename).filename().string();
+        record.metric = std::move(row.metric);
+        record.avg_ts = row.avg_ts;
+        record.stddev_ts = row.stddev_ts;
+        record.repetitions = row.repetitions;
+        record.status = std::move(row.status);
+        record.error = std::move(row.error);
+        record.ttft_ms = row.ttft_ms;
+        record.itl_p50_ms = row.itl_p50_ms;
+        record.itl_p90_ms = row.itl_p90_ms;
+        record.itl_p99_ms = row.itl_p99_ms;
         for (size_t i = 0; i < parameter_list.size(); ++i)
-            record.params.set(i, &*data.values->insert(s.column_text(12 + static_cast<int>(i))).first);
-        if (filters.model && *filters.model != record.model && *filters.model != s.column_text(0)) continue;
-        bool keep = true;
-        for (const auto& [name, value] : filters.where) keep &= record.params.at(name) == value;
-        if (keep) data.records.push_back(std::move(record));
-    }
+            record.params.set(i, &*data.values->insert(std::move(row.values[i])).first);
+        if (filters.model && *filters.model != record.model && *filters.model != row.model_filename) return;
+        for (const auto& [name, value] : filters.where)
+            if (record.params.at(name) != value) return;
+        data.records.push_back(std::move(record));
+    });
     return data;
 }
 
@@ -126,10 +111,6 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
 
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare) {
     const bool by_value = compare == "load_mode" || compare == "cache_state" || compare == "n_gpu_layers";
-    const std::string value_column = by_value ? "CAST(" + compare + " AS TEXT)" : "''";
-    store::Statement s(store.db(), "SELECT model_filename, " + value_column + ", cache_state, load_ms, "
-                                   "rss_peak_bytes, major_faults, minor_faults, cache_evicted, run_id FROM loads "
-                                   "WHERE status = 'ok' ORDER BY id");
     std::set<std::string> models;
     for (const Record& r : data.records) models.insert(r.model);
     const std::vector<int64_t> runs = data.run_ids();
@@ -140,18 +121,18 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     };
     std::vector<std::tuple<std::string, std::string, std::string>> order;
     std::map<std::tuple<std::string, std::string, std::string>, Samples> groups;
-    while (s.step()) {
-        const std::string model = std::filesystem::path(s.column_text(0)).filename().string();
-        if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), s.column_int(8))) continue;
-        const auto key = std::make_tuple(model, s.column_text(1), s.column_text(2));
+    for (const store::LoadRow& load : store.read_loads(by_value ? compare : "")) {
+        const std::string model = std::filesystem::path(load.model_filename).filename().string();
+        if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), load.run_id)) continue;
+        const auto key = std::make_tuple(model, load.value, load.cache_state);
         if (!groups.count(key)) order.push_back(key);
         Samples& g = groups[key];
         ++g.loads;
-        if (!s.column_is_null(3)) g.load_ms.push_back(s.column_double(3));
-        g.rss_mib.push_back(s.column_double(4) / 1048576.0);
-        g.major.push_back(s.column_double(5));
-        g.minor.push_back(s.column_double(6));
-        g.evicted += s.column_int(7) == 1 ? 1 : 0;
+        if (load.load_ms) g.load_ms.push_back(*load.load_ms);
+        g.rss_mib.push_back(load.rss_peak_bytes / 1048576.0);
+        g.major.push_back(load.major_faults);
+        g.minor.push_back(load.minor_faults);
+        g.evicted += load.evicted ? 1 : 0;
     }
     std::vector<LoadSummary> summaries;
     for (const auto& key : order) {

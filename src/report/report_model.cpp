@@ -13,14 +13,10 @@ namespace {
 // The runs the report's results come from (a filter that excludes a run excludes it here too).
 std::vector<RunInfo> read_runs(store::Store& store, const std::vector<int64_t>& ids) {
     std::vector<RunInfo> runs;
-    store::Statement s(store.db(), "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
-                                   "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, "
-                                   "COALESCE(cpu_cores_logical, 0) FROM runs ORDER BY id");
-    while (s.step())
-        if (std::binary_search(ids.begin(), ids.end(), s.column_int(0)))
-        runs.push_back({s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
-                        s.column_text(5), s.column_text(6), s.column_text(7), s.column_int(8), s.column_int(9),
-                        s.column_int(10)});
+    for (const store::RunRow& r : store.read_runs())
+        if (std::binary_search(ids.begin(), ids.end(), r.id))
+            runs.push_back({r.id, r.mode, r.order, r.started_at, r.build_commit, r.backends, r.cpu_info, r.os,
+                            r.repetitions, r.warmup, r.cpu_cores_logical});
     return runs;
 }
 
@@ -31,11 +27,8 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.source = source;
     m.generated_at = store::utc_now();
     m.cv_warning_percent = options.cv_warning_percent;
-    {
-        store::Statement any(store.db(), "SELECT EXISTS (SELECT 1 FROM results)");
-        if (!any.step() || any.column_int(0) == 0)
-            throw UsageError(fmt::format("'{}' has no results yet; run a sweep into it first with 'llmsweep run'", source));
-    }
+    if (!store.has_results())
+        throw UsageError(fmt::format("'{}' has no results yet; run a sweep into it first with 'llmsweep run'", source));
     m.data = analysis::load_dataset(store, options.filters);
     if (m.data.records.empty())
         throw UsageError("no results match --model/--where; drop a filter, or check its value with 'llmsweep report' "

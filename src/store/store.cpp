@@ -293,4 +293,81 @@ std::optional<double> Store::measured_ns(const std::string& point_key) {
     return ns;
 }
 
+namespace {
+
+// `name` if `table` has such a column; UsageError otherwise.
+const std::string& checked_column(std::string_view table_name, const std::string& name) {
+    for (const Column& c : table(table_name).columns)
+        if (c.name == name) return name;
+    throw UsageError(fmt::format("no column {} in {}", name, table_name));
+}
+
+} // namespace
+
+bool Store::has_results() {
+    Statement s(*db_, "SELECT EXISTS (SELECT 1 FROM results)");
+    return s.step() && s.column_int(0) != 0;
+}
+
+size_t Store::count_results(std::optional<int64_t> run_id) {
+    Statement s(*db_, run_id ? "SELECT count(*) FROM results WHERE run_id = :run" : "SELECT count(*) FROM results");
+    if (run_id) s.bind("run", *run_id);
+    return s.step() ? static_cast<size_t>(s.column_int(0)) : 0;
+}
+
+void Store::read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
+                         const std::function<void(ResultRow&&)>& each) {
+    std::string sql = "SELECT r.run_id, r.model_filename, r.metric, r.status, COALESCE(r.error, ''), r.avg_ts, "
+                      "r.stddev_ts, r.repetitions, r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
+    for (const ResultColumn& c : columns)
+        sql += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", c.of_run ? "runs" : "r",
+                           checked_column(c.of_run ? "runs" : "results", c.name));
+    sql += " FROM results AS r JOIN runs ON runs.id = r.run_id";
+    if (run_id) sql += " WHERE r.run_id = :run";
+    sql += " ORDER BY r.id";
+    Statement s(*db_, sql);
+    if (run_id) s.bind("run", *run_id);
+    const auto optional = [&](int column) -> std::optional<double> {
+        if (s.column_is_null(column)) return std::nullopt;
+        return s.column_double(column);
+    };
+    while (s.step()) {
+        ResultRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
+                      s.column_double(5), s.column_double(6), s.column_int(7), optional(8), optional(9),
+                      optional(10), optional(11), {}};
+        row.values.reserve(columns.size());
+        for (size_t i = 0; i < columns.size(); ++i) row.values.push_back(s.column_text(12 + static_cast<int>(i)));
+        each(std::move(row));
+    }
+}
+
+std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
+    const std::string value = value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
+    Statement s(*db_, "SELECT run_id, model_filename, " + value + ", cache_state, load_ms, rss_peak_bytes, "
+                      "major_faults, minor_faults, cache_evicted FROM loads WHERE status = 'ok' ORDER BY id");
+    std::vector<LoadRow> loads;
+    while (s.step()) {
+        LoadRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
+        if (!s.column_is_null(4)) row.load_ms = s.column_double(4);
+        row.rss_peak_bytes = s.column_double(5);
+        row.major_faults = s.column_double(6);
+        row.minor_faults = s.column_double(7);
+        row.evicted = s.column_int(8) == 1;
+        loads.push_back(std::move(row));
+    }
+    return loads;
+}
+
+std::vector<RunRow> Store::read_runs() {
+    Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
+                      "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0) "
+                      "FROM runs ORDER BY id");
+    std::vector<RunRow> runs;
+    while (s.step())
+        runs.push_back({s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
+                        s.column_text(5), s.column_text(6), s.column_text(7), s.column_int(8), s.column_int(9),
+                        s.column_int(10)});
+    return runs;
+}
+
 } // namespace llmsweep::store

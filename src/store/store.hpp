@@ -5,7 +5,9 @@
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -20,6 +22,37 @@ using Row = std::vector<std::pair<std::string_view, Value>>;
 struct Progress {
     std::map<std::pair<std::string, std::string>, std::set<int64_t>> repetitions;
     std::set<std::pair<std::string, std::string>> final_results;  // status other than running
+};
+
+// A result as the analysis reads it: its measurement, and the values of the requested columns as text.
+struct ResultRow {
+    int64_t run_id = 0;
+    std::string model_filename, metric, status, error;
+    double avg_ts = 0, stddev_ts = 0;
+    int64_t repetitions = 0;
+    std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
+    std::vector<std::string> values;   // one per requested column, "" for NULL
+};
+
+// A column of a result's or of its run's, by name.
+struct ResultColumn {
+    std::string name;
+    bool of_run = false;
+};
+
+// A successful load, as the report summarizes them.
+struct LoadRow {
+    int64_t run_id = 0;
+    std::string model_filename, value, cache_state;   // value: of the requested load column, as text
+    std::optional<double> load_ms;                    // none when the load was not timed (llama-bench's)
+    double rss_peak_bytes = 0, major_faults = 0, minor_faults = 0;
+    bool evicted = false;                             // a cold load whose eviction was confirmed
+};
+
+struct RunRow {
+    int64_t id = 0;
+    std::string mode, order, started_at, build_commit, backends, cpu_info, os;
+    int64_t repetitions = 0, warmup = 0, cpu_cores_logical = 0;
 };
 
 class Store {
@@ -62,6 +95,17 @@ public:
     void summarize_result(int64_t result_id, const std::string& status, const std::string& test_time);
 
     Progress progress(int64_t run_id);
+
+    // Reading for the analysis and reports. Column names are checked against the schema (UsageError for an
+    // unknown one), so that no text from outside reaches SQL.
+    bool has_results();
+    size_t count_results(std::optional<int64_t> run_id);
+    // Every result (of one run, or all), in the order stored.
+    void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
+                      const std::function<void(ResultRow&&)>& each);
+    // The successful loads, in the order made, with `value_column` (a loads column, or "" for none) as text.
+    std::vector<LoadRow> read_loads(const std::string& value_column);
+    std::vector<RunRow> read_runs();
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.
     std::optional<double> measured_ns(const std::string& point_key);
