@@ -109,6 +109,17 @@ TEST_F(ReportTest, EveryMarkdownTableRowHasAsManyCellsAsItsHeader) {
     }
 }
 
+// Strings holds nothing but string_views, so it can be read as an array of them: every one is set in both
+// languages (the compiler's missing-initializer warning is off for strings.cpp, so nothing else checks it).
+TEST(ReportStrings, EveryStringIsSetInBothLanguages) {
+    static_assert(sizeof(Strings) % sizeof(std::string_view) == 0);
+    constexpr size_t count = sizeof(Strings) / sizeof(std::string_view);
+    for (const char* language : {"zh", "en"}) {
+        const auto* all = reinterpret_cast<const std::string_view*>(&strings(language));
+        for (size_t i = 0; i < count; ++i) EXPECT_FALSE(all[i].empty()) << language << " string number " << i;
+    }
+}
+
 TEST_F(ReportTest, ChineseAndEnglishReportsSayTheSame) {
     const ReportModel m = model();
     const std::string zh = markdown_report(m, "zh"), en = markdown_report(m, "en");

@@ -248,22 +248,5 @@ TEST_F(StoreWithRun, LlamaBenchTableMapsRequestModeToLlamaBenchTests) {
     EXPECT_EQ(s.column_int(2), 64);
 }
 
-TEST(Stats, MeanSdIsStableForLargeOffsets) {
-    // The naive sum of squares loses every digit here; Welford's update does not.
-    const std::vector<double> v = {1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16};
-    const auto r = stats::mean_sd(v);
-    EXPECT_DOUBLE_EQ(r.mean, 1e9 + 10);
-    EXPECT_NEAR(r.sd, std::sqrt(30.0), 1e-9);
-    EXPECT_EQ(stats::mean_sd(std::vector<double>{3.0}).sd, 0.0);
-}
-
-TEST(Stats, QuantileInterpolatesLikeRType7) {
-    const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    EXPECT_DOUBLE_EQ(stats::quantile_sorted(v, 0.5), 5.5);
-    EXPECT_DOUBLE_EQ(stats::quantile_sorted(v, 0.9), 9.1);  // R: quantile(1:10, 0.9) = 9.1
-    EXPECT_DOUBLE_EQ(stats::quantile_sorted(v, 0.99), 9.91);
-    EXPECT_DOUBLE_EQ(stats::quantile_sorted(std::vector<double>{4.0}, 0.99), 4.0);
-}
-
 } // namespace
 } // namespace llmsweep::store

@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "sweep/orchestrator.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/range.hpp"
 #include "sweep/spec.hpp"
@@ -155,12 +156,49 @@ TEST(Plan, SplitModeMakesSeparatePpAndTgTests) {
 TEST(Plan, KeysAreStableAndDependOnEveryValue) {
     const Plan a = make_plan(two_model_spec(), 2);
     const Plan b = make_plan(two_model_spec(), 2);
-    EXPECT_EQ(a.points[3].key(Mode::request), b.points[3].key(Mode::request));
-    Point p = a.points[0];
-    const std::string base = p.key(Mode::request);
-    p.context.n_ubatch += 1;
-    EXPECT_NE(p.key(Mode::request), base);
-    EXPECT_NE(a.points[0].key(Mode::split), base);
+    for (size_t i = 0; i < a.points.size(); ++i) EXPECT_EQ(a.points[i].key(Mode::request), b.points[i].key(Mode::request));
+    const Point base_point = a.points[0];
+    const std::string base = base_point.key(Mode::request);
+    // Changing any one value of the point changes its key.
+    const std::vector<std::pair<std::string, void (*)(Point&)>> changes = {
+        {"model", [](Point& p) { p.load.model = "other.gguf"; }},
+        {"load_mode", [](Point& p) { p.load.load_mode = LoadMode::mlock; }},
+        {"cache_state", [](Point& p) { p.load.cache_state = CacheState::cold; }},
+        {"n_gpu_layers", [](Point& p) { p.load.n_gpu_layers += 1; }},
+        {"threads", [](Point& p) { p.context.threads += 1; }},
+        {"n_batch", [](Point& p) { p.context.n_batch += 1; }},
+        {"n_ubatch", [](Point& p) { p.context.n_ubatch += 1; }},
+        {"type_k", [](Point& p) { p.context.type_k = "q8_0"; }},
+        {"type_v", [](Point& p) { p.context.type_v = "q8_0"; }},
+        {"flash_attn", [](Point& p) { p.context.flash_attn = "on"; }},
+        {"n_prompt", [](Point& p) { p.test.n_prompt += 1; }},
+        {"n_gen", [](Point& p) { p.test.n_gen += 1; }},
+        {"n_depth", [](Point& p) { p.test.n_depth += 1; }}};
+    for (const auto& [what, change] : changes) {
+        Point p = base_point;
+        change(p);
+        EXPECT_NE(p.key(Mode::request), base) << what;
+    }
+    EXPECT_NE(base_point.key(Mode::split), base) << "mode";
+}
+
+// Resuming finds a run by its spec key and its points by their keys: a fixed spec's keys never change (a
+// change here orphans every stored run).
+TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
+    SweepSpec spec;
+    spec.models = {"/nonexistent/model.gguf"};
+    spec.n_prompt = {512};
+    spec.n_gen = {128};
+    EXPECT_EQ(spec_key(spec),
+              R"({"cache":["warm"],"flash_attn":["auto"],"load_mode":["mmap"],"mode":"request","model":["/nonexistent/model.gguf"],)"
+              R"("n_batch":[2048],"n_depth":[0],"n_gen":[128],"n_gpu_layers":[99],"n_prompt":[512],"n_ubatch":[512],)"
+              R"("order":"rounds","repetitions":5,"seed":1,"threads":[],"timeout":600.0,"type_k":["f16"],"type_v":["f16"],)"
+              R"("warmup":1})");
+    const Plan plan = make_plan(spec, 4);
+    ASSERT_EQ(plan.points.size(), 1u);
+    EXPECT_EQ(plan.points[0].key(Mode::request),
+              "mode=request;model=/nonexistent/model.gguf:0;load_mode=mmap;cache=warm;ngl=99;threads=4;n_batch=2048;"
+              "n_ubatch=512;type_k=f16;type_v=f16;fa=auto;n_prompt=512;n_gen=128;n_depth=0");
 }
 
 TEST(Plan, GroupedRunsEachGroupOnceWithRepetitionsBackToBack) {
@@ -197,12 +235,17 @@ TEST(Plan, RoundsInterleaveEveryGroupInEveryRound) {
         first.push_back(plan.visits[g].group);
         second.push_back(plan.visits[plan.groups.size() + g].group);
     }
+    EXPECT_NE(first, second) << "each round draws a new group order";
+    // Another seed, another order.
     SweepSpec other = spec;
     other.seed = 99;
     const Plan reseeded = make_plan(other, 2);
-    bool any_difference = first != second;
-    for (size_t v = 0; v < plan.visits.size(); ++v) any_difference |= plan.visits[v].group != reseeded.visits[v].group;
-    EXPECT_TRUE(any_difference);
+    std::vector<size_t> all, all_reseeded;
+    for (size_t v = 0; v < plan.visits.size(); ++v) {
+        all.push_back(plan.visits[v].group);
+        all_reseeded.push_back(reseeded.visits[v].group);
+    }
+    EXPECT_NE(all, all_reseeded);
 }
 
 TEST(Plan, SameSeedSameOrder) {

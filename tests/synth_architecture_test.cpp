@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <numeric>
 #include <set>
 
@@ -74,16 +76,20 @@ TEST(Presets, UntiedEmbeddingsAddAnOutputProjection) {
 
 TEST(Presets, GroupedQueryAttentionShapesKeyAndValueProjections) {
     const ModelShape& s = find_preset("qwen2.5-0.5b").shape;
+    // name -> (ne0, ne1); every one of them must be in the list (a renamed tensor fails, not passes).
+    const std::map<std::string, std::pair<int64_t, int64_t>> expected = {
+        {"blk.0.attn_k.weight", {896, 128}},   // 2 KV heads of 64
+        {"blk.0.attn_v.weight", {896, 128}},
+        {"blk.0.ffn_down.weight", {4864, 896}}};
+    size_t found = 0;
     for (const auto& t : tensor_list(s)) {
-        if (t.name == "blk.0.attn_k.weight" || t.name == "blk.0.attn_v.weight") {
-            EXPECT_EQ(t.ne0, 896);
-            EXPECT_EQ(t.ne1, 128); // 2 KV heads of 64
-        }
-        if (t.name == "blk.0.ffn_down.weight") {
-            EXPECT_EQ(t.ne0, 4864);
-            EXPECT_EQ(t.ne1, 896);
-        }
+        const auto it = expected.find(t.name);
+        if (it == expected.end()) continue;
+        ++found;
+        EXPECT_EQ(t.ne0, it->second.first) << t.name;
+        EXPECT_EQ(t.ne1, it->second.second) << t.name;
     }
+    EXPECT_EQ(found, expected.size());
 }
 
 TEST(Presets, UnknownPresetNamesTheKnownOnes) {
