@@ -22,12 +22,18 @@ int main(int argc, char** argv) {
     const int64_t wanted = argc > 2 ? std::atoll(argv[2]) : 1'000'000;
     std::filesystem::remove(argv[1]);
     store::Store store(argv[1]);
-    const int64_t run = store.insert_run(
-        {{"spec_key", std::string("generated")}, {"status", std::string("finished")}, {"started_at", store::utc_now()},
-         {"mode", std::string("request")}, {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
-         {"repetitions", int64_t{5}}, {"warmup", int64_t{1}}, {"spec_json", std::string("{}")},
-         {"llmsweep_version", std::string("bench")}, {"build_commit", std::string("80fb11a")},
-         {"cpu_info", std::string("synthetic")}});
+    const int64_t run = store.insert_run({{"spec_key", std::string("generated")},
+                                          {"status", std::string("finished")},
+                                          {"started_at", store::utc_now()},
+                                          {"mode", std::string("request")},
+                                          {"sweep_order", std::string("rounds")},
+                                          {"seed", int64_t{1}},
+                                          {"repetitions", int64_t{5}},
+                                          {"warmup", int64_t{1}},
+                                          {"spec_json", std::string("{}")},
+                                          {"llmsweep_version", std::string("bench")},
+                                          {"build_commit", std::string("80fb11a")},
+                                          {"cpu_info", std::string("synthetic")}});
 
     // 2 models x 2 load modes x 2 metrics share each (n_prompt, n_gen): points = wanted / 8.
     const int64_t points = std::max<int64_t>(1, wanted / 8);
@@ -49,19 +55,28 @@ int main(int argc, char** argv) {
                         const double effect = mode == "mmap" && metric == "pp" ? 1.01 : 1.0;
                         const double cv = 0.02 + 0.03 * std::abs(std::sin(static_cast<double>(i + j)));
                         const std::string key = fmt::format("{}|{}|{}|{}", model, mode, n_prompt, n_gen);
-                        const int64_t id = store.ensure_result(
-                            run, key, metric,
-                            {{"model_filename", model}, {"load_mode", mode}, {"cache_state", std::string("warm")},
-                             {"n_gpu_layers", int64_t{0}}, {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}},
-                             {"n_ubatch", int64_t{512}}, {"type_k", std::string("f16")},
-                             {"type_v", std::string("f16")}, {"flash_attn", std::string("auto")},
-                             {"n_prompt", n_prompt}, {"n_gen", n_gen}, {"n_depth", int64_t{0}},
-                             {"mode", std::string("request")}});
+                        const int64_t id = store.ensure_result(run, key, metric,
+                                                               {{"model_filename", model},
+                                                                {"load_mode", mode},
+                                                                {"cache_state", std::string("warm")},
+                                                                {"n_gpu_layers", int64_t{0}},
+                                                                {"n_threads", int64_t{2}},
+                                                                {"n_batch", int64_t{2048}},
+                                                                {"n_ubatch", int64_t{512}},
+                                                                {"type_k", std::string("f16")},
+                                                                {"type_v", std::string("f16")},
+                                                                {"flash_attn", std::string("auto")},
+                                                                {"n_prompt", n_prompt},
+                                                                {"n_gen", n_gen},
+                                                                {"n_depth", int64_t{0}},
+                                                                {"mode", std::string("request")}});
                         const int64_t tokens = metric == "pp" ? n_prompt : n_gen;
                         for (int64_t rep = 0; rep < 5; ++rep) {
                             const double ts = base * effect * (1 + cv * noise(rng));
-                            store.insert_sample({{"result_id", id}, {"repetition", rep},
-                                                 {"ns", static_cast<int64_t>(tokens * 1e9 / ts)}, {"ts", ts}});
+                            store.insert_sample({{"result_id", id},
+                                                 {"repetition", rep},
+                                                 {"ns", static_cast<int64_t>(tokens * 1e9 / ts)},
+                                                 {"ts", ts}});
                         }
                         store.summarize_result(id, "ok", store::utc_now());
                         ++written;

@@ -37,7 +37,7 @@ std::string blank_literals(const std::string& script) {
                 i += 3;
             }
         }
-        check(i < script.size());   // every literal is closed
+        check(i < script.size()); // every literal is closed
         out += '"';
     }
     return out;
@@ -82,7 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (int s = in.ConsumeIntegralInRange(0, 3); s > 0; --s) {
             Series series{.title = text(), .style = static_cast<Series::Style>(in.ConsumeIntegralInRange(0, 3))};
             for (int k = in.ConsumeIntegralInRange(0, 4); k > 0; --k)
-                series.points.push_back({number(), number(), in.ConsumeBool() ? std::optional<double>(number()) : std::nullopt});
+                series.points.push_back(
+                    {number(), number(), in.ConsumeBool() ? std::optional<double>(number()) : std::nullopt});
             panel.series.push_back(std::move(series));
         }
         figure.panels.push_back(std::move(panel));

@@ -1,8 +1,8 @@
 // One llama-bench importer (LLMSWEEP_FUZZ_FORMAT: parse_json, parse_jsonl, parse_csv or parse_sql) on
 // arbitrary bytes: it may refuse them with a FormatError, never crash, hang or throw anything else.
 
-#include "llama_bench/output.hpp"
 #include "llama_bench/fields.hpp"
+#include "llama_bench/output.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -16,17 +16,15 @@ using store::Row;
 // A database written through the store, with effects known in advance.
 class AnalysisTest : public ::testing::Test {
 protected:
-    AnalysisTest() : store((dir / "a.db").string()) {
-        run_id = test::insert_test_run(store);
-    }
+    AnalysisTest() : store((dir / "a.db").string()) { run_id = test::insert_test_run(store); }
 
     void add(const std::string& model, const std::string& metric, const std::string& load_mode, int64_t n_prompt,
              int64_t n_gen, double ts, const std::string& status = "ok") {
         const std::string key = model + load_mode + std::to_string(n_prompt) + "/" + std::to_string(n_gen);
         const int64_t id =
             store.ensure_result(run_id, key, metric, test::point_row("/models/" + model, load_mode, n_prompt, n_gen));
-        store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.02}, {"repetitions", int64_t{3}},
-                                 {"status", status}});
+        store.update_result(
+            id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.02}, {"repetitions", int64_t{3}}, {"status", status}});
     }
 
     // 16 points per load mode for a.gguf: pp 10 % faster with mmap, tg the same; b.gguf only 4 points.
@@ -34,7 +32,7 @@ protected:
         int i = 0;
         for (int64_t p = 64; p <= 512; p += 64)
             for (int64_t g : {32, 64}) {
-                const double wobble = 1.0 + 0.004 * std::sin(i++ * 1.7);   // deterministic, small, both signs
+                const double wobble = 1.0 + 0.004 * std::sin(i++ * 1.7); // deterministic, small, both signs
                 add("a.gguf", "pp", "none", p, g, 400.0 * wobble);
                 add("a.gguf", "pp", "mmap", p, g, 440.0 / wobble);
                 add("a.gguf", "tg", "none", p, g, 60.0 * wobble);
@@ -58,7 +56,7 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(data.records.front().model, "a.gguf");
     EXPECT_EQ(values_of(data, "load_mode"), (std::vector<std::string>{"none", "mmap"}));
     EXPECT_EQ(values_of(data, "n_prompt").front(), "64");
-    EXPECT_EQ(values_of(data, "n_prompt").back(), "512");  // numeric order, not text order
+    EXPECT_EQ(values_of(data, "n_prompt").back(), "512"); // numeric order, not text order
     EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"load_mode", "n_prompt", "n_gen"}));
 }
 
@@ -107,7 +105,7 @@ TEST_F(AnalysisTest, SummariesAddUpToTheRecords) {
     }
     EXPECT_EQ(points + not_ok, data.records.size());
     EXPECT_EQ(not_ok, 1u);
-    const auto& first = summaries.front();   // pp of a.gguf with none
+    const auto& first = summaries.front(); // pp of a.gguf with none
     EXPECT_EQ(first.model, "a.gguf");
     EXPECT_EQ(first.metric, "pp");
     EXPECT_EQ(first.value, "none");
@@ -119,9 +117,9 @@ TEST_F(AnalysisTest, SummariesAddUpToTheRecords) {
 
 TEST_F(AnalysisTest, PairedComparisonFindsTheRealDifferenceAndOnlyIt) {
     fill();
-    add("a.gguf", "tg", "mmap", 1024, 32, 61.0);   // no match with none: unpaired
+    add("a.gguf", "tg", "mmap", 1024, 32, 61.0); // no match with none: unpaired
     const auto comparisons = compare_paired(load_dataset(store, {}), "load_mode", std::nullopt);
-    ASSERT_EQ(comparisons.size(), 3u);   // a pp, b pp, a tg
+    ASSERT_EQ(comparisons.size(), 3u); // a pp, b pp, a tg
     const auto& a_pp = comparisons[0];
     EXPECT_EQ(a_pp.model, "a.gguf");
     EXPECT_EQ(a_pp.metric, "pp");

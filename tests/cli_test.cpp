@@ -140,10 +140,10 @@ TEST(Cli, SynthOnAFullDiskSaysSoAndLeavesNothing) {
 TEST(Cli, SynthInterruptedByCtrlCLeavesNothing) {
     // The 500 MiB model takes seconds to write: interrupt it once its temporary file exists.
     TempDir dir;
-    const auto r = run_shell(shell_quote(LLMSWEEP_BINARY) + " synth --preset qwen2.5-0.5b --type f16 -o " +
-                             shell_quote(dir / "m.gguf") + " & pid=$!; " +
-                             "for i in $(seq 200); do ls -A " + shell_quote(dir.path()) +
-                             " | grep -q partial && break; sleep 0.05; done; kill -INT $pid; wait $pid");
+    const auto r =
+        run_shell(shell_quote(LLMSWEEP_BINARY) + " synth --preset qwen2.5-0.5b --type f16 -o " +
+                  shell_quote(dir / "m.gguf") + " & pid=$!; " + "for i in $(seq 200); do ls -A " +
+                  shell_quote(dir.path()) + " | grep -q partial && break; sleep 0.05; done; kill -INT $pid; wait $pid");
     EXPECT_EQ(r.exit_code, 130) << r.err;
     EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
     EXPECT_EQ(entries_in(dir.path()), 0u);

@@ -1,7 +1,7 @@
 #include "core/error.hpp"
-#include "llama_bench/command.hpp"
 #include "engine/model_check.hpp"
 #include "engine/system_info.hpp"
+#include "llama_bench/command.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -54,7 +54,7 @@ TEST(CheckModel, FileThatIsNotGgufIsAnError) {
 // --- Driving llama-bench -------------------------------------------------------------------------------------
 
 std::vector<domain::Point> grid(const std::vector<int64_t>& threads, const std::vector<int64_t>& n_prompt,
-                               const std::vector<int64_t>& n_gen) {
+                                const std::vector<int64_t>& n_gen) {
     std::vector<domain::Point> points;
     for (int64_t t : threads) {
         for (int64_t p : n_prompt) points.push_back({{"m.gguf"}, {.threads = t}, {.n_prompt = p}});
@@ -79,7 +79,7 @@ TEST(LlamaBenchCommand, OneProcessRunsAGridButNotPartOfOne) {
     const auto points = grid({1, 2}, {64, 128}, {32});
     EXPECT_TRUE(runs_exactly(pointers(points)));
     auto part = pointers(points);
-    part.pop_back();  // llama-bench would run tg32 with 2 threads too
+    part.pop_back(); // llama-bench would run tg32 with 2 threads too
     EXPECT_FALSE(runs_exactly(part));
 }
 

@@ -28,7 +28,8 @@ bool is_valid_utf8(const std::string& text) { return escape::valid_utf8(text) ==
 std::string unescape_html(std::string text) {
     for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
              {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
-        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size()) text.replace(at, entity.size(), c);
+        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size())
+            text.replace(at, entity.size(), c);
     }
     return text;
 }
@@ -88,15 +89,15 @@ TEST(EscapeMarkdown, GithubsRendererShowsEveryHostileStringAsPlainText) {
         const std::string text = escape::markdown(h.text);
         // As a paragraph, a list item and a table cell; rendered with raw HTML allowed and every extension on.
         std::ofstream(dir / "t.md") << text << "\n\n- " << text << "\n\n| h |\n|---|\n| "
-                                   << escape::markdown_cell(h.text) << " |\n";
+                                    << escape::markdown_cell(h.text) << " |\n";
         const auto r = run_shell("cmark-gfm --unsafe -e table -e autolink -e strikethrough -e tagfilter " +
                                  shell_quote(dir / "t.md"));
         ASSERT_EQ(r.exit_code, 0);
         const std::string expected = trimmed(shown_as_text(h.text));
-        for (const auto& [open, close] : std::vector<std::pair<std::string, std::string>>{
-                 {"<p>", "</p>"}, {"<li>", "</li>"}, {"<td>", "</td>"}}) {
+        for (const auto& [open, close] :
+             std::vector<std::pair<std::string, std::string>>{{"<p>", "</p>"}, {"<li>", "</li>"}, {"<td>", "</td>"}}) {
             const auto start = r.out.find(open);
-            if (expected.empty() && open == "<p>") continue;   // an empty paragraph is no paragraph
+            if (expected.empty() && open == "<p>") continue; // an empty paragraph is no paragraph
             ASSERT_NE(start, std::string::npos) << open << " in " << r.out;
             const auto end = r.out.find(close, start);
             const std::string inner = r.out.substr(start + open.size(), end - start - open.size());
@@ -133,7 +134,7 @@ std::string read_csv_field(const std::string& field) {
     std::string out;
     for (size_t i = 1; i + 1 < field.size(); ++i) {
         out += field[i];
-        if (field[i] == '"') ++i;   // "" is one quote
+        if (field[i] == '"') ++i; // "" is one quote
     }
     return out;
 }

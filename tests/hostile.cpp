@@ -42,8 +42,10 @@ const std::vector<Hostile>& hostile_strings() {
         {"CSV tab", "\t=1+1"},
         {"comma", "a,b.gguf"},
         {"ANSI", "\x1b[31mred\x1b[0m\x1b]0;title\x07"},
-        {"C1 control", "c1\xc2\x9b" "31m"},
-        {"bidi override", "safe\xe2\x80\xae" "fdp.exe"},
+        {"C1 control", "c1\xc2\x9b"
+                       "31m"},
+        {"bidi override", "safe\xe2\x80\xae"
+                          "fdp.exe"},
         {"Chinese", "中文模型.gguf"},
         {"emoji", "model 🦙.gguf"},
         {"only spaces", "   "},
@@ -59,7 +61,7 @@ std::string shown_as_text(const std::string& text) {
         const auto c = static_cast<unsigned char>(valid[i]);
         if (c < 0x20 || c == 0x7F) out += ' ';
         else if (c == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) <= 0x9F) {
-            out += ' ';   // U+0080..U+009F
+            out += ' '; // U+0080..U+009F
             ++i;
         } else out += valid[i];
     }

@@ -10,8 +10,8 @@
 namespace llmsweep::test {
 
 struct Hostile {
-    std::string name;    // for test messages
-    std::string text;    // the bytes
+    std::string name; // for test messages
+    std::string text; // the bytes
 };
 
 const std::vector<Hostile>& hostile_strings();

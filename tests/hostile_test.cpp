@@ -32,8 +32,7 @@ using test::shown_as_text;
 std::vector<fs::path> pwned_files(const fs::path& root) {
     std::vector<fs::path> found;
     for (const auto& entry : fs::recursive_directory_iterator(root))
-        if (entry.path().filename().string().rfind("pwned", 0) == 0)
-            found.push_back(entry.path());
+        if (entry.path().filename().string().rfind("pwned", 0) == 0) found.push_back(entry.path());
     return found;
 }
 
@@ -43,7 +42,8 @@ std::string model_name(const std::string& path) { return fs::path(path).filename
 std::string unescape_svg(std::string text) {
     for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
              {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
-        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size()) text.replace(at, entity.size(), c);
+        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size())
+            text.replace(at, entity.size(), c);
     }
     return text;
 }
@@ -73,20 +73,30 @@ class HostileReport : public ::testing::Test {
 protected:
     HostileReport() : db((dir / "h.db").string()) {
         store::Store store(db);
-        const int64_t run = store.insert_run(
-            {{"spec_key", std::string("k")}, {"status", std::string("finished")}, {"started_at", store::utc_now()},
-             {"mode", std::string("request")}, {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
-             {"repetitions", int64_t{3}}, {"warmup", int64_t{1}}, {"spec_json", std::string("{}")},
-             {"llmsweep_version", std::string("t")}, {"build_commit", hostile_strings()[0].text},
-             {"hostname", hostile_strings()[2].text}, {"cpu_info", hostile_strings()[2].text},
-             {"backends", hostile_strings()[13].text}, {"os", hostile_strings()[27].text}});
+        const int64_t run = store.insert_run({{"spec_key", std::string("k")},
+                                              {"status", std::string("finished")},
+                                              {"started_at", store::utc_now()},
+                                              {"mode", std::string("request")},
+                                              {"sweep_order", std::string("rounds")},
+                                              {"seed", int64_t{1}},
+                                              {"repetitions", int64_t{3}},
+                                              {"warmup", int64_t{1}},
+                                              {"spec_json", std::string("{}")},
+                                              {"llmsweep_version", std::string("t")},
+                                              {"build_commit", hostile_strings()[0].text},
+                                              {"hostname", hostile_strings()[2].text},
+                                              {"cpu_info", hostile_strings()[2].text},
+                                              {"backends", hostile_strings()[13].text},
+                                              {"os", hostile_strings()[27].text}});
         for (size_t m = 0; m < hostile_strings().size(); ++m)
             for (const std::string mode : {"none", "mmap"})
                 for (int64_t p = 32; p <= 128; p += 32) {
                     const int64_t id = store.ensure_result(run, fmt::format("{}{}{}", m, mode, p), "pp",
                                                            test::point_row(hostile_strings()[m].text, mode, p, 16));
                     const double ts = ts_of(m, mode, p);
-                    store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.01}, {"repetitions", int64_t{3}},
+                    store.update_result(id, {{"avg_ts", ts},
+                                             {"stddev_ts", ts * 0.01},
+                                             {"repetitions", int64_t{3}},
                                              {"status", std::string("ok")}});
                 }
     }
@@ -108,7 +118,8 @@ TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
     // Re-plotting as the README says runs nothing either.
     for (const auto& entry : fs::directory_iterator(out))
         if (entry.path().extension() == ".gp")
-            EXPECT_EQ(run_shell("cd " + shell_quote(out) + " && gnuplot ./" + entry.path().filename().string()).exit_code, 0);
+            EXPECT_EQ(
+                run_shell("cd " + shell_quote(out) + " && gnuplot ./" + entry.path().filename().string()).exit_code, 0);
     EXPECT_TRUE(pwned_files(dir.path()).empty());
     // Every text file of the report, whichever writer made it: valid UTF-8, no control character but line ends
     // and tabs (nothing that drives a terminal when the file is shown with cat).
@@ -156,25 +167,26 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
 
     // Markdown, rendered by GitHub's renderer with raw HTML allowed: no element but the report's own.
     if (run_shell("command -v cmark-gfm").exit_code == 0) {
-        const auto html = run_shell("cmark-gfm --unsafe -e table -e autolink -e strikethrough " +
-                                    shell_quote(out / "report.md"));
+        const auto html =
+            run_shell("cmark-gfm --unsafe -e table -e autolink -e strikethrough " + shell_quote(out / "report.md"));
         ASSERT_EQ(html.exit_code, 0);
         const std::regex tag("<([a-zA-Z][a-zA-Z0-9]*)");
-        const std::set<std::string> ours = {"h1", "h2", "h3", "p", "ul", "li", "table", "thead", "tbody", "tr",
-                                            "th", "td", "a"};
+        const std::set<std::string> ours = {"h1",    "h2",    "h3", "p",  "ul", "li", "table",
+                                            "thead", "tbody", "tr", "th", "td", "a"};
         for (auto it = std::sregex_iterator(html.out.begin(), html.out.end(), tag); it != std::sregex_iterator(); ++it)
             EXPECT_TRUE(ours.count((*it)[1].str())) << "an element from the data: " << (*it)[0].str();
         const std::regex href("href=\"([^\"]*)\"");
         for (auto it = std::sregex_iterator(html.out.begin(), html.out.end(), href); it != std::sregex_iterator(); ++it)
             EXPECT_TRUE(fs::is_regular_file(out / (*it)[1].str())) << "a link from the data: " << (*it)[0].str();
         for (const auto& h : hostile_strings())
-            if (h.text.find_first_of("<&\"'") == std::string::npos && shown_as_text(h.text).find_first_not_of(' ') != std::string::npos)
+            if (h.text.find_first_of("<&\"'") == std::string::npos &&
+                shown_as_text(h.text).find_first_not_of(' ') != std::string::npos)
                 EXPECT_NE(unescape_svg(html.out).find(shown_as_text(model_name(h.text))), std::string::npos) << h.name;
     }
 
     // CSV: no text cell a spreadsheet would run.
     const std::string csv = read_file(out / "raw.csv");
-    size_t rows = 0;   // physical lines: a quoted cell may hold a line break
+    size_t rows = 0; // physical lines: a quoted cell may hold a line break
     std::istringstream lines(csv);
     for (std::string line; std::getline(lines, line);) {
         ++rows;
@@ -252,7 +264,8 @@ TEST(HostileTerminal, ASweepShowsAHostileFileNameEscaped) {
     for (std::string line; std::getline(lines, line);) {
         if (line.rfind("| evil", 0) != 0) continue;
         ++rows;
-        EXPECT_NE(line.find("evil\\x1b[2J\\x1b]0;owned\\x07\\|col\\|`touch pwned`\\n\\u{202e}.gguf"), std::string::npos) << line;
+        EXPECT_NE(line.find("evil\\x1b[2J\\x1b]0;owned\\x07\\|col\\|`touch pwned`\\n\\u{202e}.gguf"), std::string::npos)
+            << line;
     }
     EXPECT_EQ(rows, 2u) << r.out;
     EXPECT_TRUE(pwned_files(dir.path()).empty());

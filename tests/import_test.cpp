@@ -2,8 +2,8 @@
 // formats, read back field by field through the llama_bench table; and hand-made damaged files, each refused
 // with its line or record and nothing stored.
 
-#include "llama_bench/output.hpp"
 #include "llama_bench/fields.hpp"
+#include "llama_bench/output.hpp"
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
 
@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <map>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -27,18 +27,22 @@ namespace fs = std::filesystem;
 
 using test::llama_bench_columns;
 
-using Table = std::vector<std::vector<std::string>>;  // rows of llama_bench_columns, as text
+using Table = std::vector<std::vector<std::string>>; // rows of llama_bench_columns, as text
 
 Table llama_bench_rows(const fs::path& db_path, int64_t run_id) {
     store::Database db(db_path.string(), store::Database::Mode::existing);
     std::string columns;
-    for (const auto& c : llama_bench_columns()) columns += (columns.empty() ? "" : ", ") + ("CAST(llama_bench." + c + " AS TEXT)");
-    store::Statement s(db, "SELECT " + columns + " FROM llama_bench JOIN results ON results.id = llama_bench.result_id "
-                           "WHERE results.run_id = " + std::to_string(run_id) + " ORDER BY result_id");
+    for (const auto& c : llama_bench_columns())
+        columns += (columns.empty() ? "" : ", ") + ("CAST(llama_bench." + c + " AS TEXT)");
+    store::Statement s(db, "SELECT " + columns +
+                               " FROM llama_bench JOIN results ON results.id = llama_bench.result_id "
+                               "WHERE results.run_id = " +
+                               std::to_string(run_id) + " ORDER BY result_id");
     Table rows;
     while (s.step()) {
         rows.emplace_back();
-        for (size_t i = 0; i < llama_bench_columns().size(); ++i) rows.back().push_back(s.column_text(static_cast<int>(i)));
+        for (size_t i = 0; i < llama_bench_columns().size(); ++i)
+            rows.back().push_back(s.column_text(static_cast<int>(i)));
     }
     return rows;
 }
@@ -58,8 +62,7 @@ void expect_same_tests(const Table& stored, const Table& written, const std::str
             if (column == "avg_ts" || column == "stddev_ts")
                 EXPECT_NEAR(std::stod(stored[r][i]), std::stod(written[r][i]), 1e-6 * std::stod(written[r][i]) + 1e-6)
                     << format << " test " << r << " " << column;
-            else
-                EXPECT_EQ(stored[r][i], written[r][i]) << format << " test " << r << " " << column;
+            else EXPECT_EQ(stored[r][i], written[r][i]) << format << " test " << r << " " << column;
         }
 }
 
@@ -70,8 +73,9 @@ protected:
             GTEST_SKIP() << "no llama-bench: llama.cpp is an installed one without it on PATH";
         // CTest writes it once before these tests (the llama_bench_output fixture); a direct run writes it here.
         if (!fs::exists(output_dir() / "out.md")) {
-            const auto r = run_shell(shell_quote(LLMSWEEP_MAKE_LLAMA_BENCH_OUTPUT) + " " + shell_quote(LLMSWEEP_BINARY) +
-                                     " " + shell_quote(LLMSWEEP_LLAMA_BENCH) + " " + shell_quote(output_dir()));
+            const auto r =
+                run_shell(shell_quote(LLMSWEEP_MAKE_LLAMA_BENCH_OUTPUT) + " " + shell_quote(LLMSWEEP_BINARY) + " " +
+                          shell_quote(LLMSWEEP_LLAMA_BENCH) + " " + shell_quote(output_dir()));
             ASSERT_EQ(r.exit_code, 0) << r.err;
         }
     }
@@ -113,7 +117,8 @@ TEST_F(ImportRealLlamaBench, JsonAndJsonlKeepEveryFieldAndEverySample) {
 
         store::Database db(db_path().string(), store::Database::Mode::existing);
         store::Statement s(db, "SELECT s.ns, s.ts FROM samples AS s JOIN results AS r ON r.id = s.result_id "
-                               "WHERE r.run_id = " + std::to_string(run) + " ORDER BY r.id, s.repetition");
+                               "WHERE r.run_id = " +
+                                   std::to_string(run) + " ORDER BY r.id, s.repetition");
         for (const auto& t : tests)
             for (size_t k = 0; k < t.at("samples_ns").size(); ++k) {
                 ASSERT_TRUE(s.step());
@@ -152,8 +157,8 @@ TEST_F(ImportRealLlamaBench, CsvAndSqlKeepEveryField) {
             if (line.rfind("INSERT", 0) != 0) continue;
             written.emplace_back();
             std::smatch m;
-            for (std::string rest = line.substr(line.find("VALUES")); std::regex_search(rest, m, std::regex("'([^']*)'"));
-                 rest = m.suffix())
+            for (std::string rest = line.substr(line.find("VALUES"));
+                 std::regex_search(rest, m, std::regex("'([^']*)'")); rest = m.suffix())
                 written.back().push_back(m[1]);
         }
         expect_same_tests(llama_bench_rows(db_path(), run), written, "sql");
@@ -198,7 +203,8 @@ TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
     EXPECT_NE(md.find("n_threads"), std::string::npos);
     EXPECT_NE(md.find("tiny.gguf"), std::string::npos);
     // llama-bench's -pg test is a metric of its own, shown after pp and tg as llama-bench orders them.
-    const size_t pp = md.find("### PP"), tg = md.find("### TG"), pg = md.find("### PG (prompt then generation, llama-bench -pg)");
+    const size_t pp = md.find("### PP"), tg = md.find("### TG"),
+                 pg = md.find("### PG (prompt then generation, llama-bench -pg)");
     ASSERT_NE(pg, std::string::npos) << md;
     EXPECT_LT(pp, tg);
     EXPECT_LT(tg, pg);
@@ -216,7 +222,8 @@ TEST(CompareLlamaBench, ReadsAnLlmsweepDatabaseWithTwoBuilds) {
     TempDir dir;
     const std::string cd = "cd " + shell_quote(dir.path()) + " && ";
     ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
-    auto r = run_shell(cd + shell_quote(LLMSWEEP_BINARY) + " run -m tiny.gguf --mode split -p 16 -n 8 -t 1 -r 2 -q --db b.db");
+    auto r = run_shell(cd + shell_quote(LLMSWEEP_BINARY) +
+                       " run -m tiny.gguf --mode split -p 16 -n 8 -t 1 -r 2 -q --db b.db");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // llama-bench with llmsweep's defaults (all layers offloaded, mmap), so that the tests match.
     r = run_shell(cd + shell_quote(LLMSWEEP_LLAMA_BENCH) +
@@ -273,7 +280,8 @@ std::string replaced(std::string text, const std::string& from, const std::strin
     return text.replace(at, from.size(), to);
 }
 
-const std::string csv_header = "build_commit,model_filename,n_threads,n_prompt,n_gen,test_time,avg_ns,stddev_ns,avg_ts,stddev_ts";
+const std::string csv_header =
+    "build_commit,model_filename,n_threads,n_prompt,n_gen,test_time,avg_ns,stddev_ns,avg_ts,stddev_ts";
 const std::string csv_row = R"("abc","m.gguf","4","512","0","2026-01-01T00:00:00Z","1000","10","512000.0","5.0")";
 const std::string sql_insert = "INSERT INTO llama_bench (build_commit, model_filename, n_threads, n_prompt, n_gen, "
                                "avg_ns, avg_ts) VALUES ('abc', 'm.gguf', '4', '512', '0', '1000', '512000.0');";
@@ -301,7 +309,8 @@ std::vector<Damaged> damaged_files() {
         {"attach.sql", "ATTACH DATABASE '/tmp/x.db' AS x;\n", "only llama-bench's"},
         {"other-table.sql", replaced(sql_insert, "llama_bench", "results"), "llama-bench's table"},
         {"huge.jsonl", replaced(line, "\"n_prompt\": 16", "\"n_prompt\": 99999999999999999999"), "n_prompt"},
-        {"overflow.jsonl", replaced(line, "\"avg_ts\": 39131.277714", "\"avg_ts\": 1e400"), "number overflow parsing '1e400'"},
+        {"overflow.jsonl", replaced(line, "\"avg_ts\": 39131.277714", "\"avg_ts\": 1e400"),
+         "number overflow parsing '1e400'"},
         {"huge.csv", csv_header + "\n" + replaced(csv_row, "\"512\"", "\"99999999999999999999\"") + "\n", "in range"},
         {"negative.jsonl", replaced(line, "\"avg_ns\": 409247", "\"avg_ns\": -409247"), "avg_ns"},
         {"negative-sample.jsonl", replaced(line, "421501", "-421501"), "samples_ns"},
@@ -315,7 +324,8 @@ std::vector<Damaged> damaged_files() {
         {"duplicate.json", "[" + line + ", " + replaced(line, "\"n_gen\": 0", "\"n_gen\": 0, \"n_gen\": 9") + "]",
          "record 2: the key 'n_gen' appears twice"},
         {"nul-escape.jsonl", replaced(line, "m.gguf", "m\\u0000x.gguf"), "NUL character"},
-        {"nul-byte.csv", csv_header + "\n" + replaced(csv_row, "m.gguf", std::string("m\0x.gguf", 8)) + "\n", "NUL byte"},
+        {"nul-byte.csv", csv_header + "\n" + replaced(csv_row, "m.gguf", std::string("m\0x.gguf", 8)) + "\n",
+         "NUL byte"},
     };
 }
 
@@ -331,7 +341,8 @@ TEST(ImportDamaged, EachIsRefusedWithWhereAndWhatAndNothingStored) {
         EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << "a library's tag is no message: " << r.err;
     }
     test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir.path()) + " --db " + db), "is a folder");
-    test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + " --db " + db), "cannot read");
+    test::expect_one_line_error(run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + " --db " + db),
+                                "cannot read");
     store::Database database((dir / "d.db").string(), store::Database::Mode::existing);
     store::Statement s(database, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM results)");
     s.step();
@@ -343,7 +354,8 @@ TEST(ImportDamaged, AMissingFileIsTheSameErrorAloneOrWithOthers) {
     std::ofstream(dir / "good.jsonl") << good_jsonl << "\n";
     const std::string db = " --db " + shell_quote(dir / "d.db");
     const auto alone = run_llmsweep("import " + shell_quote(dir / "absent.jsonl") + db);
-    const auto beside = run_llmsweep("import " + shell_quote(dir / "good.jsonl") + " " + shell_quote(dir / "absent.jsonl") + db);
+    const auto beside =
+        run_llmsweep("import " + shell_quote(dir / "good.jsonl") + " " + shell_quote(dir / "absent.jsonl") + db);
     EXPECT_EQ(alone.exit_code, 2) << alone.err;
     EXPECT_EQ(beside.exit_code, alone.exit_code) << beside.err;
     EXPECT_NE(beside.out.find("good.jsonl: 1 tests"), std::string::npos) << beside.out;
@@ -367,8 +379,10 @@ TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
 TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
     const fs::path fuzz = fs::path(LLMSWEEP_SOURCE_DIR) / "fuzz";
     const std::map<std::string, void (*)(std::string_view, const llama_bench::TestSink&)> parsers = {
-        {"json", llama_bench::parse_json}, {"jsonl", llama_bench::parse_jsonl},
-        {"csv", llama_bench::parse_csv}, {"sql", llama_bench::parse_sql}};
+        {"json", llama_bench::parse_json},
+        {"jsonl", llama_bench::parse_jsonl},
+        {"csv", llama_bench::parse_csv},
+        {"sql", llama_bench::parse_sql}};
     size_t seeds = 0;
     for (const auto& [format, parse] : parsers)
         for (const auto& entry : fs::directory_iterator(fuzz / "corpus" / format)) {
@@ -386,7 +400,8 @@ TEST(ImportFuzzInputs, SeedsParseAndCrashersAreRefusedCleanly) {
         const auto parser = parsers.find(name.substr(0, name.find('-')));
         if (parser == parsers.end()) continue;
         try {
-            parser->second(test::read_file(entry.path()), [](llama_bench::RawTest&& t) { llama_bench::to_bench_test(t.fields); });
+            parser->second(test::read_file(entry.path()),
+                           [](llama_bench::RawTest&& t) { llama_bench::to_bench_test(t.fields); });
         } catch (const llama_bench::FormatError&) {
         } catch (const std::exception& e) {
             ADD_FAILURE() << name << ": " << e.what();
@@ -421,9 +436,8 @@ std::vector<llama_bench::RawTest> read_all(std::string_view content) {
 }
 
 TEST(ImportOlderVersions, SqlWithTheOldTableNameAndCsvWithCrLf) {
-    const auto sql = read_all(
-        "CREATE TABLE IF NOT EXISTS test (\n  build_commit TEXT,\n  n_prompt INTEGER\n);\n\n"
-        "INSERT INTO test (build_commit, n_prompt) VALUES ('it''s', '512');\n");
+    const auto sql = read_all("CREATE TABLE IF NOT EXISTS test (\n  build_commit TEXT,\n  n_prompt INTEGER\n);\n\n"
+                              "INSERT INTO test (build_commit, n_prompt) VALUES ('it''s', '512');\n");
     ASSERT_EQ(sql.size(), 1u);
     EXPECT_EQ(sql[0].fields["build_commit"], "it's");
     EXPECT_EQ(sql[0].where, "line 6");

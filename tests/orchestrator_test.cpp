@@ -25,7 +25,7 @@ struct World {
     std::map<std::pair<int64_t, int64_t>, Script> tasks;
     Script load = Script::ok;
     // What happened, in order.
-    std::vector<std::pair<int64_t, int64_t>> ran;   // (n_prompt, repetition) of every run request
+    std::vector<std::pair<int64_t, int64_t>> ran; // (n_prompt, repetition) of every run request
     size_t workers = 0, finished = 0, killed = 0;
 };
 
@@ -53,8 +53,8 @@ public:
         case Script::ok: break;
         }
         engine::Measurement m;
-        m.pp_ns = 1'000'000 * request.test.n_prompt;   // 1000 t/s
-        m.tg_ns = 10'000'000 * request.test.n_gen;     // 100 t/s
+        m.pp_ns = 1'000'000 * request.test.n_prompt; // 1000 t/s
+        m.tg_ns = 10'000'000 * request.test.n_gen;   // 100 t/s
         return {Answer::ok, m, {}};
     }
 
@@ -130,7 +130,7 @@ TEST_F(Orchestrator, RunsEveryTaskOnceInThePlansOrder) {
 }
 
 TEST_F(Orchestrator, ACrashCostsItsPointAndANewWorkerTakesTheRest) {
-    spec.order = Order::grouped;   // one visit: every task on one worker, unless it dies
+    spec.order = Order::grouped; // one visit: every task on one worker, unless it dies
     World world;
     world.tasks[{16, 0}] = Script::crash;
     Events events;

@@ -12,11 +12,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <tuple>
-#include <set>
 #include <cmath>
+#include <fstream>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 namespace llmsweep::report {
 namespace {
@@ -40,8 +40,10 @@ protected:
                                                                test::point_row("/m/" + model, mode, p, 32));
                         const double ts = (metric == "pp" ? 400.0 : 50.0) * (mode == "mmap" ? 1.1 : 1.0) *
                                           (1.0 + 0.003 * ((i++ * 7) % 5));
-                        store.update_result(id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.01},
-                                                 {"repetitions", int64_t{3}}, {"status", std::string("ok")}});
+                        store.update_result(id, {{"avg_ts", ts},
+                                                 {"stddev_ts", ts * 0.01},
+                                                 {"repetitions", int64_t{3}},
+                                                 {"status", std::string("ok")}});
                     }
     }
 
@@ -127,7 +129,7 @@ TEST_F(ReportTest, ChineseAndEnglishReportsSayTheSame) {
     EXPECT_NE(zh.find("## 差异分析"), std::string::npos);
     EXPECT_NE(en.find("## Data overview"), std::string::npos);
     EXPECT_EQ(std::count(zh.begin(), zh.end(), '\n'), std::count(en.begin(), en.end(), '\n'));
-    EXPECT_NE(zh.find(std::string(strings("zh").faster)), std::string::npos);  // mmap is 10 % faster
+    EXPECT_NE(zh.find(std::string(strings("zh").faster)), std::string::npos); // mmap is 10 % faster
 }
 
 TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
@@ -204,16 +206,22 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
                  {"native", 1.0}, {"native", 2.0}, {"llama-bench", std::nullopt}}) {
             const int64_t run = test::insert_test_run(store);
             store.update_run(run, {{"engine", engine}});
-            store::Row load{{"run_id", run}, {"model_filename", std::string("/m/a.gguf")},
-                            {"load_mode", std::string("mmap")}, {"cache_state", std::string("warm")},
-                            {"n_gpu_layers", int64_t{0}}, {"round", int64_t{0}}, {"status", std::string("ok")},
+            store::Row load{{"run_id", run},
+                            {"model_filename", std::string("/m/a.gguf")},
+                            {"load_mode", std::string("mmap")},
+                            {"cache_state", std::string("warm")},
+                            {"n_gpu_layers", int64_t{0}},
+                            {"round", int64_t{0}},
+                            {"status", std::string("ok")},
                             {"rss_peak_bytes", int64_t{1048576}}};
             if (load_ms) load.emplace_back("load_ms", *load_ms);
             store.insert_load(load);
             for (int64_t p : {32, 64}) {
                 const int64_t id = store.ensure_result(run, fmt::format("{}{}", run, p), "pp",
                                                        test::point_row("/m/a.gguf", "mmap", p, 16));
-                store.update_result(id, {{"avg_ts", 100.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{3}},
+                store.update_result(id, {{"avg_ts", 100.0},
+                                         {"stddev_ts", 1.0},
+                                         {"repetitions", int64_t{3}},
                                          {"status", std::string("ok")}});
             }
         }
@@ -255,13 +263,18 @@ TEST(ReportPairs, ChartsDrawThePairsTheAnalysisMade) {
                  {"native", "abc1234", 1.0}, {"llama-bench", "def5678", 1.05}}) {
             const int64_t run = test::insert_test_run(store);
             // llama-bench names the CPU its own way: the run's other attributes differ with the engine.
-            store.update_run(run, {{"engine", engine}, {"build_commit", build}, {"hostname", engine + "-host"},
-                                   {"cpu_info", engine + " CPU"}, {"source", engine == "native" ? "run" : "import"}});
+            store.update_run(run, {{"engine", engine},
+                                   {"build_commit", build},
+                                   {"hostname", engine + "-host"},
+                                   {"cpu_info", engine + " CPU"},
+                                   {"source", engine == "native" ? "run" : "import"}});
             for (int64_t p = 32; p <= 256; p += 32) {
                 const int64_t id = store.ensure_result(run, engine + std::to_string(p), "pp",
                                                        test::point_row("/m/a.gguf", "mmap", p, 16));
-                store.update_result(id, {{"avg_ts", factor * (100.0 + static_cast<double>(p))}, {"stddev_ts", 1.0},
-                                         {"repetitions", int64_t{3}}, {"status", std::string("ok")}});
+                store.update_result(id, {{"avg_ts", factor * (100.0 + static_cast<double>(p))},
+                                         {"stddev_ts", 1.0},
+                                         {"repetitions", int64_t{3}},
+                                         {"status", std::string("ok")}});
             }
         }
     }
@@ -297,8 +310,8 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // Per model x metric, per metric, and the loads (none here: the database has no loads).
     const std::vector<std::string> stems = {"plain.gguf_pp_load_mode_comparison", "plain.gguf_tg_load_mode_comparison",
-                                            chart::safe_stem("odd, \"name\".gguf_pp_load_mode_comparison"), "pp_load_mode_aggregate",
-                                            "tg_load_mode_aggregate"};
+                                            chart::safe_stem("odd, \"name\".gguf_pp_load_mode_comparison"),
+                                            "pp_load_mode_aggregate", "tg_load_mode_aggregate"};
     const std::string md = test::read_file(out / "report.md");
     for (const auto& stem : stems) {
         EXPECT_EQ(test::read_file(out / (stem + ".png")).substr(1, 3), "PNG") << stem;
@@ -325,7 +338,7 @@ TEST_F(ReportTest, ResultsOfOneSettingGetAReportWithoutComparisons) {
     EXPECT_EQ(md.rfind("# Benchmark report\n", 0), 0u) << md;
     EXPECT_NE(md.find(std::string(strings("en").nothing_to_compare)), std::string::npos);
     EXPECT_EQ(md.find("| Baseline |"), std::string::npos) << "no differences table";
-    EXPECT_NE(md.find("| request | plain.gguf | pp | 16 |"), std::string::npos) << md;  // the counts
+    EXPECT_NE(md.find("| request | plain.gguf | pp | 16 |"), std::string::npos) << md; // the counts
     const auto json = nlohmann::json::parse(test::read_file(out / "report.json"));
     EXPECT_TRUE(json.at("comparisons").empty());
     EXPECT_EQ(json.at("results").get<size_t>(), 64u);
@@ -351,7 +364,8 @@ TEST_F(ReportTest, HtmlIsSelfContainedEscapedAndLoadsInARealBrowser) {
     const auto browser = test::run_shell(
         "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
         "--disable-background-networking --disable-component-update --disable-sync --enable-logging=stderr --v=0 "
-        "--user-data-dir=" + shell_quote(dir / "profile") + " --dump-dom " + shell_quote("file://" + (out / "report.html").string()));
+        "--user-data-dir=" +
+        shell_quote(dir / "profile") + " --dump-dom " + shell_quote("file://" + (out / "report.html").string()));
     ASSERT_EQ(browser.exit_code, 0) << browser.err;
     EXPECT_EQ(browser.err.find("CONSOLE"), std::string::npos) << browser.err;
     const std::string& dom = browser.out;

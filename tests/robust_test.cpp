@@ -34,7 +34,8 @@ using test::TempDir;
 std::map<std::string, std::string> snapshot(const fs::path& folder) {
     std::map<std::string, std::string> files;
     for (const auto& entry : fs::recursive_directory_iterator(folder))
-        if (entry.is_regular_file()) files[fs::relative(entry.path(), folder).string()] = sha256_hex(read_file(entry.path()));
+        if (entry.is_regular_file())
+            files[fs::relative(entry.path(), folder).string()] = sha256_hex(read_file(entry.path()));
     return files;
 }
 
@@ -42,7 +43,7 @@ std::map<std::string, std::string> snapshot(const fs::path& folder) {
 pid_t start(const std::string& command) {
     const pid_t pid = fork();
     if (pid == 0) {
-        const std::string exec = "exec " + command;   // the pid is the command's, not a shell's
+        const std::string exec = "exec " + command; // the pid is the command's, not a shell's
         execl("/bin/sh", "sh", "-c", exec.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
@@ -77,11 +78,14 @@ void fill(const std::string& db, int models, const std::string& status = "ok") {
     for (int m = 0; m < models; ++m)
         for (const std::string mode : {"none", "mmap"})
             for (int64_t p = 32; p <= 128; p += 32) {
-                const int64_t id = store.ensure_result(run, fmt::format("{}{}{}", m, mode, p), "pp",
-                                                       test::point_row(fmt::format("/m/model-{}.gguf", m), mode, p, 16));
+                const int64_t id =
+                    store.ensure_result(run, fmt::format("{}{}{}", m, mode, p), "pp",
+                                        test::point_row(fmt::format("/m/model-{}.gguf", m), mode, p, 16));
                 if (status == "ok")
-                    store.update_result(id, {{"avg_ts", 100.0 + m + static_cast<double>(p)}, {"stddev_ts", 1.0},
-                                             {"repetitions", int64_t{3}}, {"status", status}});
+                    store.update_result(id, {{"avg_ts", 100.0 + m + static_cast<double>(p)},
+                                             {"stddev_ts", 1.0},
+                                             {"repetitions", int64_t{3}},
+                                             {"status", status}});
                 else
                     store.update_result(id, {{"status", status},
                                              {"error", std::string("llama.cpp refused the model: truncated GGUF")}});
@@ -128,7 +132,7 @@ TEST(WholeReport, AReportKilledMidwayLeavesThePreviousOneByteForByteAndNoGnuplot
     TempDir dir;
     const std::string first = (dir / "first.db").string(), second = (dir / "second.db").string();
     fill(first, 2);
-    fill(second, 40);   // 40 charts: time to kill it while gnuplot draws
+    fill(second, 40); // 40 charts: time to kill it while gnuplot draws
     const fs::path out = dir / "report";
     ASSERT_EQ(run_llmsweep("report --db " + shell_quote(first) + " --out " + shell_quote(out)).exit_code, 0);
     const auto before = snapshot(out);
@@ -143,7 +147,8 @@ TEST(WholeReport, AReportKilledMidwayLeavesThePreviousOneByteForByteAndNoGnuplot
             if (entry.path().filename().string().rfind(".report.partial-", 0) == 0) {
                 size_t pngs = 0;
                 std::error_code ec;
-                for (const auto& file : fs::directory_iterator(entry.path(), ec)) pngs += file.path().extension() == ".png";
+                for (const auto& file : fs::directory_iterator(entry.path(), ec))
+                    pngs += file.path().extension() == ".png";
                 drawing = pngs >= 3 && !processes_in("gnuplot", entry.path()).empty();
             }
         if (!drawing) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -156,7 +161,8 @@ TEST(WholeReport, AReportKilledMidwayLeavesThePreviousOneByteForByteAndNoGnuplot
     EXPECT_EQ(snapshot(out), before) << "the previous report changed";
 
     // The next report replaces it whole and clears what the killed one left.
-    ASSERT_EQ(run_llmsweep("report --no-charts --db " + shell_quote(second) + " --out " + shell_quote(out)).exit_code, 0);
+    ASSERT_EQ(run_llmsweep("report --no-charts --db " + shell_quote(second) + " --out " + shell_quote(out)).exit_code,
+              0);
     for (const auto& entry : fs::directory_iterator(dir.path()))
         EXPECT_EQ(entry.path().filename().string().find(".partial-"), std::string::npos) << entry.path();
     EXPECT_FALSE(fs::exists(out / "pp_load_mode_aggregate.png")) << "charts of the old report are gone";
@@ -171,7 +177,8 @@ TEST(WholeReport, AFullDiskFailsTheReportAndKeepsThePreviousOne) {
     fill(small, 1);
     fill(big, 30);
     const fs::path out = dir / "disk" / "report";
-    const auto ok = run_llmsweep("report --no-charts --format md --db " + shell_quote(small) + " --out " + shell_quote(out));
+    const auto ok =
+        run_llmsweep("report --no-charts --format md --db " + shell_quote(small) + " --out " + shell_quote(out));
     ASSERT_EQ(ok.exit_code, 0) << ok.err;
     const auto before = snapshot(out);
     const auto full = run_llmsweep("report --db " + shell_quote(big) + " --out " + shell_quote(out));
@@ -235,14 +242,15 @@ TEST(SharedDatabase, ASweepWaitsForAnotherProcessHoldingTheLockAndLosesNothing) 
     TempDir dir;
     ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
     const std::string db = (dir / "s.db").string();
-    fill(db, 1);   // the database exists, so the holder can lock it
+    fill(db, 1); // the database exists, so the holder can lock it
     // A second process takes the write lock and holds it for 30 s.
-    const pid_t holder = start("python3 -c " + shell_quote("import sqlite3, time, sys\n"
-                                                                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-                                                                "c.execute('BEGIN IMMEDIATE')\n"
-                                                                "print('locked', flush=True)\n"
-                                                                "time.sleep(30)\n"
-                                                                "c.execute('ROLLBACK')\n") +
+    const pid_t holder = start("python3 -c " +
+                               shell_quote("import sqlite3, time, sys\n"
+                                           "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                                           "c.execute('BEGIN IMMEDIATE')\n"
+                                           "print('locked', flush=True)\n"
+                                           "time.sleep(30)\n"
+                                           "c.execute('ROLLBACK')\n") +
                                " " + shell_quote(db) + " > " + shell_quote(dir / "holder.log"));
     for (int i = 0; i < 500 && read_file(dir / "holder.log").find("locked") == std::string::npos; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -268,8 +276,8 @@ TEST(SharedDatabase, OneSweepOfASpecAtATime) {
     const std::string db = shell_quote(dir / "c.db");
     const std::string sweep = "run -m " + shell_quote(dir / "tiny.gguf") + " -p 8,16 -n 4 -r 1 --timeout 3 --db " + db;
     // The first sweep's point p16 hangs until its 3 s timeout: time for the others to find the sweep running.
-    const pid_t first = start("env LLMSWEEP_TEST_FAULT=hang:16 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep +
-                              " -q > /dev/null 2>&1");
+    const pid_t first =
+        start("env LLMSWEEP_TEST_FAULT=hang:16 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep + " -q > /dev/null 2>&1");
     bool claimed = false;
     for (int i = 0; i < 1000 && !claimed; ++i) {
         for (const auto& entry : fs::directory_iterator(dir.path()))
@@ -306,7 +314,8 @@ TEST(SharedDatabase, TheSameFileImportedTwiceAtOnceGoesInOnce) {
     jsonl.close();
     const std::string db = shell_quote(dir / "i.db");
     for (int attempt = 0; attempt < 3; ++attempt) {
-        const std::string import = shell_quote(LLMSWEEP_BINARY) + " import " + shell_quote(dir / "b.jsonl") + " --db " + db;
+        const std::string import =
+            shell_quote(LLMSWEEP_BINARY) + " import " + shell_quote(dir / "b.jsonl") + " --db " + db;
         const pid_t a = start(import + " > /dev/null 2>&1"), b = start(import + " > /dev/null 2>&1");
         EXPECT_EQ(wait_for(a), 0);
         EXPECT_EQ(wait_for(b), 0);
@@ -325,13 +334,15 @@ TEST(ReadOnlyDatabase, AReportReadsADatabaseOnAReadOnlyMountAndNeverWritesOne) {
     const std::string db = (dir / "r.db").string();
     fill(db, 2);
     const std::string before = sha256_hex(read_file(db));
-    ASSERT_EQ(run_llmsweep("report --no-charts --db " + shell_quote(db) + " --out " + shell_quote(dir / "out")).exit_code, 0);
+    ASSERT_EQ(
+        run_llmsweep("report --no-charts --db " + shell_quote(db) + " --out " + shell_quote(dir / "out")).exit_code, 0);
     fs::remove_all(dir / "out");
     EXPECT_EQ(sha256_hex(read_file(db)), before) << "the report wrote to the database";
     if (fs::exists(dir / "r.db-wal")) EXPECT_EQ(fs::file_size(dir / "r.db-wal"), 0u);
     // A 0-byte file is refused and stays 0 bytes.
     std::ofstream(dir / "empty.db").close();
-    const auto empty = run_llmsweep("report --db " + shell_quote(dir / "empty.db") + " --out " + shell_quote(dir / "o2"));
+    const auto empty =
+        run_llmsweep("report --db " + shell_quote(dir / "empty.db") + " --out " + shell_quote(dir / "o2"));
     EXPECT_EQ(empty.exit_code, 2);
     test::expect_one_line_error(empty, "is empty");
     EXPECT_EQ(fs::file_size(dir / "empty.db"), 0u);
@@ -346,7 +357,8 @@ TEST(ReadOnlyDatabase, AReportReadsADatabaseOnAReadOnlyMountAndNeverWritesOne) {
     EXPECT_NE(read_file(dir / "out" / "report.md").find("model-1.gguf"), std::string::npos);
     // An import there is refused with a one-line error that says what to do.
     std::ofstream(dir / "one.jsonl") << llama_bench_line(16) << "\n";
-    const auto write = run_llmsweep("import " + shell_quote(dir / "one.jsonl") + " --db " + shell_quote(dir / "ro" / "r.db"));
+    const auto write =
+        run_llmsweep("import " + shell_quote(dir / "one.jsonl") + " --db " + shell_quote(dir / "ro" / "r.db"));
     EXPECT_NE(write.exit_code, 0);
     test::expect_one_line_error(write, "read-only");
 }

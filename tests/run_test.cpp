@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <tuple>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include <fstream>
 #include <sstream>
@@ -52,8 +52,8 @@ protected:
     // returns the shell's exit status for it (137 when it was killed, not finished).
     int kill_after(const std::string& command, int lines) const {
         const std::string log = shell_quote(dir_ / "log");
-        return run_shell(": >" + log + "; " + command + " 2>" + log + " & pid=$!; " +
-                         "while [ $(grep -c '^\\[' " + log + ") -lt " + std::to_string(lines) +
+        return run_shell(": >" + log + "; " + command + " 2>" + log + " & pid=$!; " + "while [ $(grep -c '^\\[' " +
+                         log + ") -lt " + std::to_string(lines) +
                          " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.005; done; kill -9 $pid; wait $pid")
             .exit_code;
     }
@@ -62,7 +62,8 @@ protected:
     void expect_one_cold_and_one_warm_load() const {
         EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
         EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
-                        "AND resident_before_bytes > 0"), 1);
+                        "AND resident_before_bytes > 0"),
+                  1);
     }
 
     static TempDir* models_;
@@ -85,7 +86,8 @@ TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
     // Rounds: each load group is loaded once per round.
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok' AND load_ms > 0 AND rss_peak_bytes > 0"), 4);
     EXPECT_EQ(count("SELECT count(DISTINCT round) FROM loads"), 2);
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'tg' AND ttft_ms > 0 AND itl_p99_ms >= itl_p50_ms"), 4);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'tg' AND ttft_ms > 0 AND itl_p99_ms >= itl_p50_ms"),
+              4);
     EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished' AND sweep_order = 'rounds' AND seed = 1"), 1);
     EXPECT_EQ(count("SELECT count(DISTINCT load_mode) FROM results"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM llama_bench"), 8);
@@ -121,9 +123,9 @@ TEST_F(RunTest, SplitModeRunsLlamaBenchsTests) {
 }
 
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
-    const auto r = run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
-                             " --load-mode mmap,none -p 16,8 -n 4 -r 1 --mode split --order grouped" + db_arg() +
-                             " 2>/dev/null");
+    const auto r =
+        run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                  " --load-mode mmap,none -p 16,8 -n 4 -r 1 --mode split --order grouped" + db_arg() + " 2>/dev/null");
     ASSERT_EQ(r.exit_code, 0) << r.out;
     // Each row's load mode, test and status: load_mode is shown because it was swept, none before mmap;
     // pp tests by size before the tg test; the failed points listed with the others.
@@ -138,7 +140,7 @@ TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
             cell.erase(cell.find_last_not_of(' ') + 1);
             cells.push_back(cell);
         }
-        ASSERT_EQ(cells.size(), 8u) << line;  // "", model, load_mode, test, t/s, CV %, n, status
+        ASSERT_EQ(cells.size(), 8u) << line; // "", model, load_mode, test, t/s, CV %, n, status
         rows.push_back(cells[2] + " " + cells[3] + " " + cells[7]);
     }
     EXPECT_EQ(rows, (std::vector<std::string>{"none pp8 failed", "none pp16 ok", "none tg4 ok", "mmap pp8 failed",
@@ -147,11 +149,12 @@ TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
 }
 
 TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
-    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
-                                " -p 8-64+8 -n 4,8 -r 3 -t 1 --timeout 60" + db_arg();
+    const std::string command =
+        shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " -p 8-64+8 -n 4,8 -r 3 -t 1 --timeout 60" + db_arg();
     const size_t total = 8 * 2 * 3;
     // Kill the orchestrator with SIGKILL after 1, 7 and 20 more stored measurements, then let it finish.
-    for (int lines : {1, 7, 20}) EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
+    for (int lines : {1, 7, 20})
+        EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
     EXPECT_LT(count("SELECT count(*) FROM samples"), static_cast<int64_t>(total * 2));
     const auto finish = run_shell(command + " 2>&1");
     ASSERT_EQ(finish.exit_code, 0) << finish.out;
@@ -170,15 +173,15 @@ TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
 
 TEST_F(RunTest, CtrlCOrSigtermStopsCleanlyAndTheSameCommandFinishes) {
     // Each signal stops its own sweep (another spec) with the shell's code for it.
-    for (const auto& [signal, code, first] : std::vector<std::tuple<std::string, int, int>>{{"INT", 130, 8}, {"TERM", 143, 16}}) {
+    for (const auto& [signal, code, first] :
+         std::vector<std::tuple<std::string, int, int>>{{"INT", 130, 8}, {"TERM", 143, 16}}) {
         SCOPED_TRACE(signal);
         const std::string spec = fmt::format(" -p {}-{}+8 -n 4 -r 2 -t 1", first, first + 56);
         const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + spec + db_arg();
-        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
-                                 " & pid=$!; " +
-                                 "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") + ") -lt 3 ]; do sleep 0.01; done; " +
-                                 "kill -" + signal + " $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") +
-                                 " >&2; exit $rc");
+        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" +
+                                 shell_quote(dir_ / "log") + " & pid=$!; " + "while [ $(grep -c '^\\[' " +
+                                 shell_quote(dir_ / "log") + ") -lt 3 ]; do sleep 0.01; done; " + "kill -" + signal +
+                                 " $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") + " >&2; exit $rc");
         EXPECT_EQ(r.exit_code, code) << r.err;
         EXPECT_NE(r.err.find("run the same command again"), std::string::npos) << r.err;
         EXPECT_EQ(text("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), "interrupted");
@@ -228,10 +231,12 @@ TEST_F(RunTest, FailedPointIsRecordedWithItsReason) {
                              " -p 8,16 -n 4 -r 2 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 8 AND status = 'failed' "
-                    "AND error = 'injected failure'"), 2);
+                    "AND error = 'injected failure'"),
+              2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'ok'"), 2);
     // The report lists the failed points with their reason.
-    ASSERT_EQ(run_llmsweep("report --lang en --no-charts --out " + shell_quote(dir_ / "report") + db_arg()).exit_code, 0);
+    ASSERT_EQ(run_llmsweep("report --lang en --no-charts --out " + shell_quote(dir_ / "report") + db_arg()).exit_code,
+              0);
     EXPECT_NE(test::read_file(dir_ / "report" / "report.md").find(": failed: injected failure"), std::string::npos);
     EXPECT_NE(test::read_file(dir_ / "report" / "raw.csv").find(",injected failure\r\n"), std::string::npos);
 }
@@ -260,8 +265,8 @@ TEST_F(RunTest, ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn) {
 
 TEST_F(RunTest, AFailedLoadInGroupedOrderCountsEachPointOnce) {
     std::ofstream(dir_ / "broken.gguf", std::ios::binary) << "GGUF\x03";
-    const auto r = run_llmsweep("run -m " + shell_quote(dir_ / "broken.gguf") + " -p 8,16,32 -n 2 -r 3 --order grouped" +
-                                db_arg());
+    const auto r = run_llmsweep("run -m " + shell_quote(dir_ / "broken.gguf") +
+                                " -p 8,16,32 -n 2 -r 3 --order grouped" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("0 measurements, 3 failed points"), std::string::npos) << r.out;
     // Progress lines count tasks: never more than the 9 planned, and all 9 by the end.
@@ -325,15 +330,17 @@ TEST_F(RunTest, ImpossibleSweepsAndNamesAreRefusedWithWhatToDo) {
     // Sizes: an absurd plan is counted, not built; an empty one is refused (also with the llama-bench engine).
     expect_usage_error(run_llmsweep(base + "-p 1-100000 -n 1-100000 --dry-run"), "more than 1000000 points");
     expect_usage_error(run_llmsweep(base + "--mode split -p 0 -n 0"), "no test");
-    expect_usage_error(run_llmsweep(base + "--mode split -p 0 -n 0 --engine llama-bench --llama-bench /bin/true --dry-run"),
-                       "no test");
+    expect_usage_error(
+        run_llmsweep(base + "--mode split -p 0 -n 0 --engine llama-bench --llama-bench /bin/true --dry-run"),
+        "no test");
     // Databases that keep nothing, folders for files, names the store cannot hold.
     expect_usage_error(run_llmsweep("run -m " + model() + " --db ''"), "not a database file's name");
     expect_usage_error(run_llmsweep("run -m " + model() + " --db :memory:"), "not a database file's name");
     expect_usage_error(run_llmsweep(base + shell_quote(dir_.path())), "is a folder");
     expect_usage_error(run_llmsweep("run -m " + shell_quote(dir_.path()) + db_arg()), "is a folder");
     fs::copy_file(*models_ / "tiny.gguf", dir_ / "bad\xff.gguf");
-    expect_usage_error(run_llmsweep("run -m " + shell_quote((dir_ / "bad\xff.gguf").string()) + db_arg()), "not valid UTF-8");
+    expect_usage_error(run_llmsweep("run -m " + shell_quote((dir_ / "bad\xff.gguf").string()) + db_arg()),
+                       "not valid UTF-8");
     EXPECT_FALSE(fs::exists(db_path()));
     for (const auto& entry : fs::directory_iterator(dir_.path()))
         EXPECT_EQ(entry.path().filename().string().find(".claim-"), std::string::npos) << "no claim was left";
@@ -349,13 +356,14 @@ TEST_F(RunTest, ImpossibleSweepsAndNamesAreRefusedWithWhatToDo) {
 
 TEST_F(RunTest, AResumeOverAReplacedModelFileIsRefused) {
     fs::copy_file(*models_ / "tiny.gguf", dir_ / "m.gguf");
-    const std::string sweep = "run -m " + shell_quote(dir_ / "m.gguf") + " -p 8,16 -n 2 -r 1 --order grouped --timeout 2 -q" + db_arg();
+    const std::string sweep =
+        "run -m " + shell_quote(dir_ / "m.gguf") + " -p 8,16 -n 2 -r 1 --order grouped --timeout 2 -q" + db_arg();
     // Killed (as by SIGKILL) while the point p16 hangs, its run left unfinished.
     EXPECT_EQ(run_shell("LLMSWEEP_TEST_FAULT=hang:16 timeout -s KILL 1.5 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep)
                   .exit_code,
               137);
     ASSERT_EQ(count("SELECT count(*) FROM runs WHERE status = 'running'"), 1);
-    {   // Another file under the same name: same size, other bytes.
+    { // Another file under the same name: same size, other bytes.
         std::string bytes = test::read_file(dir_ / "m.gguf");
         bytes[bytes.size() / 2] ^= 1;
         std::ofstream(dir_ / "m.gguf", std::ios::binary | std::ios::trunc) << bytes;
@@ -389,7 +397,8 @@ TEST_F(RunTest, LlamaBenchSpellingsOfFlagsWork) {
     const auto r = run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1 -ngl 0 -ub 64 -ctk q8_0 -fa 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_ubatch = 64 AND type_k = 'q8_0' AND flash_attn = 'on' "
-                    "AND n_gpu_layers = 0 AND status = 'ok'"), 2);
+                    "AND n_gpu_layers = 0 AND status = 'ok'"),
+              2);
 }
 
 // --- The llama-bench engine, on the real llama-bench built from the same llama.cpp source ---------------------
@@ -460,11 +469,13 @@ TEST_F(LlamaBenchEngineTest, ColdLoadsEvictTheModelBeforeLlamaBenchStarts) {
 
 TEST_F(LlamaBenchEngineTest, APointLlamaBenchRefusesFailsAloneWithItsError) {
     // A quantized V cache without flash attention: llama-bench cannot create that context and exits.
-    const auto r = run_llmsweep("run -m " + model() + engine() + "-p 8 -n 4 -t 1 -r 2 --ctv f16,q4_0 --fa off -q" + db_arg());
+    const auto r =
+        run_llmsweep("run -m " + model() + engine() + "-p 8 -n 4 -t 1 -r 2 --ctv f16,q4_0 --fa off -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE type_v = 'f16' AND status = 'ok' AND repetitions = 2"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE type_v = 'q4_0' AND status = 'failed' "
-                    "AND error LIKE 'llama-bench exited with code 1: %failed to create context%'"), 2);
+                    "AND error LIKE 'llama-bench exited with code 1: %failed to create context%'"),
+              2);
 }
 
 TEST_F(LlamaBenchEngineTest, ACrashingLlamaBenchCostsOnlyItsPoint) {
@@ -473,16 +484,18 @@ TEST_F(LlamaBenchEngineTest, ACrashingLlamaBenchCostsOnlyItsPoint) {
     std::ofstream(wrapper) << "#!/bin/sh\ncase \" $* \" in *\" -p 16 \"*|*\" -p 8,16 \"*) kill -SEGV $$ ;; esac\n"
                            << "exec " << shell_quote(LLMSWEEP_LLAMA_BENCH) << " \"$@\"\n";
     fs::permissions(wrapper, fs::perms::owner_all);
-    const auto r = run_llmsweep("run -m " + model() + engine(wrapper.string()) + "-p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());
+    const auto r =
+        run_llmsweep("run -m " + model() + engine(wrapper.string()) + "-p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 2"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'crashed' "
-                    "AND error LIKE 'llama-bench killed by signal 11%'"), 1);
+                    "AND error LIKE 'llama-bench killed by signal 11%'"),
+              1);
 }
 
 TEST_F(LlamaBenchEngineTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
-    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + engine() +
-                                "-p 8-64+8 -n 4,8 -t 1 -r 3" + db_arg();
+    const std::string command =
+        shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + engine() + "-p 8-64+8 -n 4,8 -t 1 -r 3" + db_arg();
     // 8 pp and 2 tg points, 3 repetitions: killed after 1 and 12 more stored measurements, then finished.
     for (int lines : {1, 12}) EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
     EXPECT_LT(count("SELECT count(*) FROM samples"), 30);
@@ -492,13 +505,16 @@ TEST_F(LlamaBenchEngineTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 10);
     EXPECT_EQ(count("SELECT count(*) FROM samples"), 30);
     EXPECT_EQ(count("SELECT count(*) FROM (SELECT result_id FROM samples GROUP BY result_id "
-                    "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"), 10);
+                    "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"),
+              10);
 }
 
 TEST_F(LlamaBenchEngineTest, DryRunShowsTheFirstLlamaBenchCommand) {
-    const auto r = run_llmsweep("run -m " + model() + engine() + "-p 8,16 -n 4 -t 1 -r 3 --order grouped --dry-run" + db_arg());
+    const auto r =
+        run_llmsweep("run -m " + model() + engine() + "-p 8,16 -n 4 -t 1 -r 3 --order grouped --dry-run" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("the first llama-bench: " + std::string(LLMSWEEP_LLAMA_BENCH) + " -m "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("the first llama-bench: " + std::string(LLMSWEEP_LLAMA_BENCH) + " -m "), std::string::npos)
+        << r.out;
     EXPECT_NE(r.out.find(" -o jsonl -r 3 -ngl 99 -lm mmap -p 8,16 -n 4 -d 0 -t 1 "), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists(db_path()));
 }
@@ -511,7 +527,8 @@ TEST_F(LlamaBenchEngineTest, BadInputFailsBeforeAnyBenchmark) {
     expect_usage_error(run_llmsweep(base + engine() + "--warmup 3"), "--warmup 3");
     expect_usage_error(run_llmsweep(base + engine("/bin/true")), "not a llama-bench");
     expect_usage_error(run_llmsweep(base + engine("/nonexistent/llama-bench")), "cannot be started");
-    expect_usage_error(run_llmsweep(base + "--llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)), "--engine llama-bench");
+    expect_usage_error(run_llmsweep(base + "--llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)),
+                       "--engine llama-bench");
     EXPECT_FALSE(fs::exists(db_path())) << "nothing may be written before the spec is valid";
 }
 
@@ -519,8 +536,11 @@ TEST_F(LlamaBenchEngineTest, ReportComparesTheTwoEnginesOnMatchedPoints) {
     const std::string sweep = " -p 8,16,24,32,40,48 -n 0 -t 1 -r 2 -q --mode split" + db_arg();
     ASSERT_EQ(run_llmsweep("run -m " + model() + sweep).exit_code, 0);
     ASSERT_EQ(run_llmsweep("run -m " + model() + sweep + " --engine llama-bench --llama-bench " +
-                           shell_quote(LLMSWEEP_LLAMA_BENCH)).exit_code, 0);
-    const auto r = run_llmsweep("report --compare engine --format json --no-charts --out " + shell_quote(dir_ / "r") + db_arg());
+                           shell_quote(LLMSWEEP_LLAMA_BENCH))
+                  .exit_code,
+              0);
+    const auto r =
+        run_llmsweep("report --compare engine --format json --no-charts --out " + shell_quote(dir_ / "r") + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto report = nlohmann::json::parse(test::read_file(dir_ / "r" / "report.json"));
     ASSERT_EQ(report.at("comparisons").size(), 1u) << report.dump(2);

@@ -107,7 +107,7 @@ TEST(Stats, MeanSdIsStableForLargeOffsets) {
 TEST(Stats, QuantileInterpolatesLikeRType7) {
     const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     EXPECT_DOUBLE_EQ(quantile_sorted(v, 0.5), 5.5);
-    EXPECT_DOUBLE_EQ(quantile_sorted(v, 0.9), 9.1);  // R: quantile(1:10, 0.9) = 9.1
+    EXPECT_DOUBLE_EQ(quantile_sorted(v, 0.9), 9.1); // R: quantile(1:10, 0.9) = 9.1
     EXPECT_DOUBLE_EQ(quantile_sorted(v, 0.99), 9.91);
     EXPECT_DOUBLE_EQ(quantile_sorted(std::vector<double>{4.0}, 0.99), 4.0);
 }

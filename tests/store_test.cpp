@@ -43,8 +43,9 @@ TEST(Store, CreatesMarksAndReopens) {
     const std::string path = (dir / "b.db").string();
     { Store store(path); }
     Store again(path);
-    Statement s(again.db(), "SELECT (SELECT application_id FROM pragma_application_id), "
-                            "(SELECT user_version FROM pragma_user_version), (SELECT journal_mode FROM pragma_journal_mode)");
+    Statement s(again.db(),
+                "SELECT (SELECT application_id FROM pragma_application_id), "
+                "(SELECT user_version FROM pragma_user_version), (SELECT journal_mode FROM pragma_journal_mode)");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.column_int(0), application_id);
     EXPECT_EQ(s.column_int(1), schema_version);
@@ -94,9 +95,7 @@ TEST(Store, RefusesAFileThatIsNotADatabase) {
 
 class StoreWithRun : public ::testing::Test {
 protected:
-    StoreWithRun() : store((dir / "s.db").string()) {
-        run_id = test::insert_test_run(store, "running");
-    }
+    StoreWithRun() : store((dir / "s.db").string()) { run_id = test::insert_test_run(store, "running"); }
     Row point() const { return test::point_row("m.gguf", "mmap", 64, 32); }
     TempDir dir;
     Store store;
@@ -113,8 +112,10 @@ TEST_F(StoreWithRun, SummaryMatchesTheSamples) {
     const int64_t id = store.ensure_result(run_id, "p1", "pp", point());
     const std::vector<double> ns = {1.0e6, 1.1e6, 0.9e6};
     for (size_t i = 0; i < ns.size(); ++i)
-        store.insert_sample({{"result_id", id}, {"repetition", static_cast<int64_t>(i)},
-                             {"ns", static_cast<int64_t>(ns[i])}, {"ts", 64 * 1e9 / ns[i]}});
+        store.insert_sample({{"result_id", id},
+                             {"repetition", static_cast<int64_t>(i)},
+                             {"ns", static_cast<int64_t>(ns[i])},
+                             {"ts", 64 * 1e9 / ns[i]}});
     store.summarize_result(id, "ok", utc_now());
     Statement s(store.db(), "SELECT repetitions, avg_ns, stddev_ns, avg_ts, status FROM results WHERE id = :id");
     s.bind("id", id);
@@ -151,7 +152,7 @@ TEST_F(StoreWithRun, UnknownColumnIsAnInternalError) {
 
 TEST_F(StoreWithRun, LlamaBenchTableHasLlamaBenchsColumns) {
     std::vector<std::string> expected = test::llama_bench_columns();
-    expected.push_back("result_id");  // llmsweep's own: the result the row shows
+    expected.push_back("result_id"); // llmsweep's own: the result the row shows
     Statement s(store.db(), "SELECT name FROM pragma_table_info('llama_bench')");
     std::vector<std::string> columns;
     while (s.step()) columns.push_back(s.column_text(0));

@@ -73,7 +73,8 @@ TEST(Spec, TomlFileUsesTheSameNames) {
                                          "timeout = 2.5\n";
     SweepSpec spec;
     read_toml((dir / "sweep.toml").string(), spec);
-    EXPECT_EQ(spec.models, (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf", (dir / "c.gguf").string()}));
+    EXPECT_EQ(spec.models,
+              (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf", (dir / "c.gguf").string()}));
     EXPECT_EQ(spec.load_modes.size(), 2u);
     EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
     EXPECT_EQ(spec.n_gen, (V{32, 64}));
@@ -156,7 +157,8 @@ TEST(Plan, SplitModeMakesSeparatePpAndTgTests) {
 TEST(Plan, KeysAreStableAndDependOnEveryValue) {
     const Plan a = make_plan(two_model_spec(), 2);
     const Plan b = make_plan(two_model_spec(), 2);
-    for (size_t i = 0; i < a.points.size(); ++i) EXPECT_EQ(a.points[i].key(Mode::request), b.points[i].key(Mode::request));
+    for (size_t i = 0; i < a.points.size(); ++i)
+        EXPECT_EQ(a.points[i].key(Mode::request), b.points[i].key(Mode::request));
     const Point base_point = a.points[0];
     const std::string base = base_point.key(Mode::request);
     // Changing any one value of the point changes its key.
@@ -189,11 +191,12 @@ TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
     spec.models = {"/nonexistent/model.gguf"};
     spec.n_prompt = {512};
     spec.n_gen = {128};
-    EXPECT_EQ(spec_key(spec),
-              R"({"cache":["warm"],"flash_attn":["auto"],"load_mode":["mmap"],"mode":"request","model":["/nonexistent/model.gguf"],)"
-              R"("n_batch":[2048],"n_depth":[0],"n_gen":[128],"n_gpu_layers":[99],"n_prompt":[512],"n_ubatch":[512],)"
-              R"("order":"rounds","repetitions":5,"seed":1,"threads":[],"timeout":600.0,"type_k":["f16"],"type_v":["f16"],)"
-              R"("warmup":1})");
+    EXPECT_EQ(
+        spec_key(spec),
+        R"({"cache":["warm"],"flash_attn":["auto"],"load_mode":["mmap"],"mode":"request","model":["/nonexistent/model.gguf"],)"
+        R"("n_batch":[2048],"n_depth":[0],"n_gen":[128],"n_gpu_layers":[99],"n_prompt":[512],"n_ubatch":[512],)"
+        R"("order":"rounds","repetitions":5,"seed":1,"threads":[],"timeout":600.0,"type_k":["f16"],"type_v":["f16"],)"
+        R"("warmup":1})");
     const Plan plan = make_plan(spec, 4);
     ASSERT_EQ(plan.points.size(), 1u);
     EXPECT_EQ(plan.points[0].key(Mode::request),

@@ -78,7 +78,7 @@ TEST(Presets, GroupedQueryAttentionShapesKeyAndValueProjections) {
     const ModelShape& s = find_preset("qwen2.5-0.5b").shape;
     // name -> (ne0, ne1); every one of them must be in the list (a renamed tensor fails, not passes).
     const std::map<std::string, std::pair<int64_t, int64_t>> expected = {
-        {"blk.0.attn_k.weight", {896, 128}},   // 2 KV heads of 64
+        {"blk.0.attn_k.weight", {896, 128}}, // 2 KV heads of 64
         {"blk.0.attn_v.weight", {896, 128}},
         {"blk.0.ffn_down.weight", {4864, 896}}};
     size_t found = 0;
@@ -118,8 +118,8 @@ TEST(Validate, RejectsShapesThatCannotWork) {
 }
 
 TEST(Validate, RejectsRowsTheQuantizationCannotHold) {
-    SynthOptions options{.model_name = "t", .shape = find_preset("tiny").shape,
-                         .weight_type = &find_weight_type("q4_0"), .seed = 1};
+    SynthOptions options{
+        .model_name = "t", .shape = find_preset("tiny").shape, .weight_type = &find_weight_type("q4_0"), .seed = 1};
     options.shape.n_ff = 100; // ffn_down rows of 100 values; q4_0 blocks hold 32
     EXPECT_THROW(validate(options), UsageError);
     options.weight_type = &find_weight_type("f16");

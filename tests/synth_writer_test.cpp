@@ -14,8 +14,8 @@ using test::TempDir;
 namespace fs = std::filesystem;
 
 SynthOptions tiny(std::string_view type = "q8_0", uint64_t seed = 7) {
-    return SynthOptions{.model_name = "tiny", .shape = find_preset("tiny").shape,
-                        .weight_type = &find_weight_type(type), .seed = seed};
+    return SynthOptions{
+        .model_name = "tiny", .shape = find_preset("tiny").shape, .weight_type = &find_weight_type(type), .seed = seed};
 }
 
 using test::entries_in;

@@ -54,8 +54,8 @@ CommandResult run_llmsweep(const std::string& arguments) {
 }
 
 size_t entries_in(const std::filesystem::path& dir) {
-    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir),
-                                             std::filesystem::directory_iterator()));
+    return static_cast<size_t>(
+        std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
 }
 
 void expect_one_line_error(const CommandResult& r, const std::string& must_mention) {
@@ -66,31 +66,60 @@ void expect_one_line_error(const CommandResult& r, const std::string& must_menti
 }
 
 const std::vector<std::string>& llama_bench_columns() {
-    static const std::vector<std::string> columns = {
-        "build_commit", "build_number", "cpu_info", "gpu_info", "backends", "model_filename", "model_type",
-        "model_size", "model_n_params", "n_batch", "n_ubatch", "n_threads", "cpu_mask", "cpu_strict", "poll",
-        "type_k", "type_v", "n_gpu_layers", "n_cpu_moe", "split_mode", "main_gpu", "no_kv_offload", "flash_attn",
-        "devices", "tensor_split", "tensor_buft_overrides", "load_mode", "lazy_mode", "embeddings",
-        "no_op_offload", "no_host", "fit_target", "fit_min_ctx", "n_prompt", "n_gen", "n_depth", "test_time",
-        "avg_ns", "stddev_ns", "avg_ts", "stddev_ts"};
+    static const std::vector<std::string> columns = {"build_commit",   "build_number",
+                                                     "cpu_info",       "gpu_info",
+                                                     "backends",       "model_filename",
+                                                     "model_type",     "model_size",
+                                                     "model_n_params", "n_batch",
+                                                     "n_ubatch",       "n_threads",
+                                                     "cpu_mask",       "cpu_strict",
+                                                     "poll",           "type_k",
+                                                     "type_v",         "n_gpu_layers",
+                                                     "n_cpu_moe",      "split_mode",
+                                                     "main_gpu",       "no_kv_offload",
+                                                     "flash_attn",     "devices",
+                                                     "tensor_split",   "tensor_buft_overrides",
+                                                     "load_mode",      "lazy_mode",
+                                                     "embeddings",     "no_op_offload",
+                                                     "no_host",        "fit_target",
+                                                     "fit_min_ctx",    "n_prompt",
+                                                     "n_gen",          "n_depth",
+                                                     "test_time",      "avg_ns",
+                                                     "stddev_ns",      "avg_ts",
+                                                     "stddev_ts"};
     return columns;
 }
 
 int64_t insert_test_run(store::Store& store, const std::string& status) {
-    return store.insert_run({{"spec_key", std::string("k")}, {"status", status}, {"started_at", store::utc_now()},
-                             {"mode", std::string("request")}, {"sweep_order", std::string("rounds")},
-                             {"seed", int64_t{1}}, {"repetitions", int64_t{3}}, {"warmup", int64_t{1}},
-                             {"spec_json", std::string("{}")}, {"llmsweep_version", std::string("t")},
-                             {"build_commit", std::string("abc")}, {"hostname", std::string("h")}});
+    return store.insert_run({{"spec_key", std::string("k")},
+                             {"status", status},
+                             {"started_at", store::utc_now()},
+                             {"mode", std::string("request")},
+                             {"sweep_order", std::string("rounds")},
+                             {"seed", int64_t{1}},
+                             {"repetitions", int64_t{3}},
+                             {"warmup", int64_t{1}},
+                             {"spec_json", std::string("{}")},
+                             {"llmsweep_version", std::string("t")},
+                             {"build_commit", std::string("abc")},
+                             {"hostname", std::string("h")}});
 }
 
-store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt,
-                     int64_t n_gen) {
-    return {{"model_filename", model_filename}, {"load_mode", load_mode}, {"cache_state", std::string("warm")},
-            {"n_gpu_layers", int64_t{0}},       {"n_threads", int64_t{2}}, {"n_batch", int64_t{2048}},
-            {"n_ubatch", int64_t{512}},         {"type_k", std::string("f16")}, {"type_v", std::string("f16")},
-            {"flash_attn", std::string("auto")}, {"n_prompt", n_prompt},    {"n_gen", n_gen},
-            {"n_depth", int64_t{0}},            {"mode", std::string("request")}};
+store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen) {
+    return {{"model_filename", model_filename},
+            {"load_mode", load_mode},
+            {"cache_state", std::string("warm")},
+            {"n_gpu_layers", int64_t{0}},
+            {"n_threads", int64_t{2}},
+            {"n_batch", int64_t{2048}},
+            {"n_ubatch", int64_t{512}},
+            {"type_k", std::string("f16")},
+            {"type_v", std::string("f16")},
+            {"flash_attn", std::string("auto")},
+            {"n_prompt", n_prompt},
+            {"n_gen", n_gen},
+            {"n_depth", int64_t{0}},
+            {"mode", std::string("request")}};
 }
 
 } // namespace llmsweep::test

@@ -52,7 +52,6 @@ const std::vector<std::string>& llama_bench_columns();
 int64_t insert_test_run(store::Store& store, const std::string& status = "finished");
 
 // A result's point columns: the given model, load mode and sizes, defaults for every other parameter.
-store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt,
-                     int64_t n_gen);
+store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen);
 
 } // namespace llmsweep::test

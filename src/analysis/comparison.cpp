@@ -31,7 +31,7 @@ void for_each_model_metric(const Dataset& data, F f) {
         if (std::find(seen.begin(), seen.end(), std::make_pair(r.model, r.metric)) == seen.end())
             seen.emplace_back(r.model, r.metric);
     std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
-        if (a.second != b.second) return metric_before(a.second, b.second);  // pp, tg, pg; then by model
+        if (a.second != b.second) return metric_before(a.second, b.second); // pp, tg, pg; then by model
         return a.first < b.first;
     });
     for (const auto& [model, metric] : seen) f(model, metric);
@@ -59,7 +59,8 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
         if (std::find(varying.begin(), varying.end(), *requested) == varying.end())
             throw UsageError(fmt::format("{} has one value in these results, so there is nothing to compare; "
                                          "parameters that vary: {}",
-                                         *requested, varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
+                                         *requested,
+                                         varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
         return *requested;
     }
     std::vector<std::string> candidates;
@@ -115,7 +116,8 @@ std::vector<GroupSummary> summarize(const Dataset& data, const std::string& comp
                 g.max_cv = *std::max_element(cv.begin(), cv.end());
                 g.n_prompt = {*std::min_element(n_prompt.begin(), n_prompt.end()),
                               *std::max_element(n_prompt.begin(), n_prompt.end())};
-                g.n_gen = {*std::min_element(n_gen.begin(), n_gen.end()), *std::max_element(n_gen.begin(), n_gen.end())};
+                g.n_gen = {*std::min_element(n_gen.begin(), n_gen.end()),
+                           *std::max_element(n_gen.begin(), n_gen.end())};
             }
             summaries.push_back(std::move(g));
         }

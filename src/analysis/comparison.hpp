@@ -24,11 +24,11 @@ struct Range {
 
 struct GroupSummary {
     std::string model, metric, value;
-    size_t n = 0;                    // points (ok results)
-    double mean = 0, sd = 0, min = 0, max = 0, median = 0;   // of the points' mean t/s
-    double mean_cv = 0, max_cv = 0;  // of the repetitions, percent
+    size_t n = 0;                                          // points (ok results)
+    double mean = 0, sd = 0, min = 0, max = 0, median = 0; // of the points' mean t/s
+    double mean_cv = 0, max_cv = 0;                        // of the repetitions, percent
     Range n_prompt, n_gen;
-    size_t not_ok = 0;               // failed, timeout, crashed or unfinished results in this group
+    size_t not_ok = 0; // failed, timeout, crashed or unfinished results in this group
 };
 
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare);
@@ -60,14 +60,14 @@ struct Pair {
 struct PairedComparison {
     std::string model, metric, baseline, value;
     size_t n_pairs = 0;
-    size_t unpaired = 0;               // ok points of either value with no match in the other
-    double mean_diff_ts = 0;           // value - baseline, t/s
-    double mean_rel_diff_pct = 0;      // mean of (value - baseline) / baseline, percent
-    double ci_low_pct = 0, ci_high_pct = 0;   // 95 % percentile bootstrap interval of that mean
+    size_t unpaired = 0;                    // ok points of either value with no match in the other
+    double mean_diff_ts = 0;                // value - baseline, t/s
+    double mean_rel_diff_pct = 0;           // mean of (value - baseline) / baseline, percent
+    double ci_low_pct = 0, ci_high_pct = 0; // 95 % percentile bootstrap interval of that mean
     double wilcoxon_p = 1, t_p = 1;
-    double wilcoxon_p_holm = 1;        // adjusted across every comparison returned
+    double wilcoxon_p_holm = 1; // adjusted across every comparison returned
     Verdict verdict = Verdict::too_few_pairs;
-    std::vector<Pair> pairs;           // the n_pairs pairs the numbers above come from
+    std::vector<Pair> pairs; // the n_pairs pairs the numbers above come from
 };
 
 // Compares every value of `compare` against `baseline` (default: its first value), per model and metric.

@@ -44,7 +44,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
     std::vector<store::ResultColumn> columns;
     for (const auto& name : parameter_names())
-        columns.push_back({name, std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end()});
+        columns.push_back(
+            {name, std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end()});
     Dataset data;
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
@@ -89,7 +90,7 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         {"load_mode", {"none", "mmap", "mlock", "dio"}},
         {"cache_state", {"warm", "cold"}},
         {"flash_attn", {"off", "on", "auto"}},
-        {"engine", {"llama-bench", "native"}},  // llama-bench is the reference llmsweep's engine is held to
+        {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
         {"mode", {"request", "split"}}};
     if (const auto order = natural.find(parameter); order != natural.end()) {
         auto rank = [&](const std::string& v) {

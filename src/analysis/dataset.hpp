@@ -7,9 +7,9 @@
 #include <array>
 #include <map>
 #include <memory>
-#include <unordered_set>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace llmsweep::analysis {
@@ -17,12 +17,12 @@ namespace llmsweep::analysis {
 // The parameters a report can compare or filter on: the results' own columns, plus the run's (what measured,
 // the llama.cpp build, the machine).
 inline constexpr std::array<std::string_view, 20> parameter_list = {
-    "load_mode", "cache_state", "n_gpu_layers", "n_threads", "n_batch", "n_ubatch", "type_k", "type_v",
-    "flash_attn", "n_prompt", "n_gen", "n_depth", "mode", "engine", "build_commit", "backends", "gpu_info",
-    "cpu_info", "hostname", "source"};
+    "load_mode",    "cache_state", "n_gpu_layers", "n_threads", "n_batch",  "n_ubatch", "type_k",
+    "type_v",       "flash_attn",  "n_prompt",     "n_gen",     "n_depth",  "mode",     "engine",
+    "build_commit", "backends",    "gpu_info",     "cpu_info",  "hostname", "source"};
 // Those of them that are the run's.
-inline constexpr std::array<std::string_view, 7> run_parameters = {"engine", "build_commit", "backends", "gpu_info",
-                                                                   "cpu_info", "hostname", "source"};
+inline constexpr std::array<std::string_view, 7> run_parameters = {"engine",   "build_commit", "backends", "gpu_info",
+                                                                   "cpu_info", "hostname",     "source"};
 
 // A record's parameter values, in parameter_list order. The values are shared strings owned by the dataset:
 // a million records hold a few hundred distinct values.
@@ -41,15 +41,15 @@ private:
 };
 
 struct Record {
-    int64_t run_id = 0;                         // the run that measured (or imported) it
-    std::string model;                          // the model file's name, from the data
-    std::string metric;                         // pp or tg
-    Params params;                              // every parameter's value
+    int64_t run_id = 0; // the run that measured (or imported) it
+    std::string model;  // the model file's name, from the data
+    std::string metric; // pp or tg
+    Params params;      // every parameter's value
     double avg_ts = 0;
     double stddev_ts = 0;
     int64_t repetitions = 0;
-    std::string status;                         // ok, failed, timeout, crashed, running
-    std::string error;                          // why it is not ok, as stored ("" when ok)
+    std::string status; // ok, failed, timeout, crashed, running
+    std::string error;  // why it is not ok, as stored ("" when ok)
     // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
 
@@ -58,13 +58,13 @@ struct Record {
 };
 
 struct Filters {
-    std::optional<int64_t> run_id;                       // one run's results only
-    std::optional<std::string> model;                    // file name or path as stored
-    std::vector<std::pair<std::string, std::string>> where;  // parameter = value
+    std::optional<int64_t> run_id;                          // one run's results only
+    std::optional<std::string> model;                       // file name or path as stored
+    std::vector<std::pair<std::string, std::string>> where; // parameter = value
 };
 
 struct Dataset {
-    std::vector<Record> records;   // every status; analyses use the ok ones
+    std::vector<Record> records; // every status; analyses use the ok ones
     // The distinct parameter values the records point to.
     std::shared_ptr<std::unordered_set<std::string>> values = std::make_shared<std::unordered_set<std::string>>();
 
@@ -80,13 +80,13 @@ Dataset load_dataset(store::Store& store, const Filters& filters);
 
 // What loading cost, per model and value of a load parameter, from the store's loads.
 struct LoadSummary {
-    std::string model, value;       // value of the compared parameter, or "" when it is not a load parameter
+    std::string model, value; // value of the compared parameter, or "" when it is not a load parameter
     std::string cache_state;
     size_t loads = 0;
-    std::optional<double> load_ms_mean, load_ms_sd;   // none when no load of the group was timed (llama-bench's)
+    std::optional<double> load_ms_mean, load_ms_sd; // none when no load of the group was timed (llama-bench's)
     double rss_peak_mib_mean = 0;
     double major_faults_mean = 0, minor_faults_mean = 0;
-    size_t evicted = 0;             // cold loads whose eviction mincore confirmed
+    size_t evicted = 0; // cold loads whose eviction mincore confirmed
 };
 
 // Load parameters are load_mode, cache_state and n_gpu_layers; for any other `compare` the loads are

@@ -30,8 +30,8 @@ Figure comparison_figure(const report::ReportModel& m, const std::string& model,
         }
     const size_t stride = std::max<size_t>(1, (labels.size() + max_points - 1) / max_points);
     const std::string sampled = stride <= 1 ? std::string()
-                                : zh        ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, labels.size())
-                                            : fmt::format(" (every {}th of {} points)", stride, labels.size());
+                                : zh ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, labels.size())
+                                     : fmt::format(" (every {}th of {} points)", stride, labels.size());
     figure.title = fmt::format("{} {} — {}{}", model, metric, compare, sampled);
 
     Panel points{.xlabel = zh ? "数据点" : "point", .ylabel = "tokens/s", .x_margin = 0.5};
@@ -44,14 +44,15 @@ Figure comparison_figure(const report::ReportModel& m, const std::string& model,
     }
     figure.panels.push_back(std::move(points));
 
-    if (m.compares()) {   // the pairs the comparisons were computed from: the baseline against each other value
+    if (m.compares()) { // the pairs the comparisons were computed from: the baseline against each other value
         Panel pairs{.xlabel = compare + " = " + m.baseline + " (tokens/s)",
                     .ylabel = zh ? "其他取值 (tokens/s)" : "other value (tokens/s)",
                     .diagonal = std::string(zh ? "对角线" : "diagonal")};
         for (const auto& c : m.comparisons) {
             if (c.model != model || c.metric != metric) continue;
             Series s{.title = (zh ? "配对: " : "pairs: ") + compare + " = " + c.value};
-            for (size_t i = 0; i < c.pairs.size(); i += stride) s.points.push_back({c.pairs[i].baseline_ts, c.pairs[i].value_ts});
+            for (size_t i = 0; i < c.pairs.size(); i += stride)
+                s.points.push_back({c.pairs[i].baseline_ts, c.pairs[i].value_ts});
             pairs.series.push_back(std::move(s));
         }
         figure.panels.push_back(std::move(pairs));
@@ -64,13 +65,16 @@ Figure comparison_figure(const report::ReportModel& m, const std::string& model,
 Figure aggregate_figure(const report::ReportModel& m, const std::string& metric) {
     const std::string& compare = m.compare;
     Figure figure{.stem = safe_stem(fmt::format("{}_{}_aggregate", metric, compare)),
-                  .title = fmt::format("{} — {}", metric, compare), .width = 1100, .height = 800, .rows = 2,
+                  .title = fmt::format("{} — {}", metric, compare),
+                  .width = 1100,
+                  .height = 800,
+                  .rows = 2,
                   .columns = 2};
     for (const char* axis : {"n_prompt", "n_gen"})
         for (const bool cv : {false, true}) {
             Panel panel{.xlabel = axis, .ylabel = cv ? "CV (%)" : "tokens/s"};
             for (const auto& value : m.values) {
-                std::map<double, std::pair<double, size_t>> at;   // x -> (sum, count)
+                std::map<double, std::pair<double, size_t>> at; // x -> (sum, count)
                 for (const auto& r : m.data.records)
                     if (r.metric == metric && r.status == "ok" && r.params.at(compare) == value) {
                         auto& [sum, count] = at[number(r.params.at(axis))];
@@ -89,17 +93,20 @@ Figure aggregate_figure(const report::ReportModel& m, const std::string& metric)
 
 Figure loads_figure(const report::ReportModel& m, bool zh) {
     Figure figure{.stem = safe_stem(fmt::format("loads_{}", m.compare)),
-                  .title = zh ? "加载耗时与内存" : "load time and memory", .width = 1100, .columns = 2};
+                  .title = zh ? "加载耗时与内存" : "load time and memory",
+                  .width = 1100,
+                  .columns = 2};
     Panel time{.ylabel = zh ? "加载耗时 (ms)" : "load time (ms)", .y_from_zero = true, .key = false, .x_margin = 0.5};
     Panel rss{.ylabel = zh ? "峰值 RSS (MiB)" : "peak RSS (MiB)", .y_from_zero = true, .key = false, .x_margin = 0.5};
-    Series times{.style = Series::Style::boxes}, bars{.style = Series::Style::error_bars}, sizes{.style = Series::Style::boxes};
+    Series times{.style = Series::Style::boxes}, bars{.style = Series::Style::error_bars},
+        sizes{.style = Series::Style::boxes};
     for (size_t i = 0; i < m.loads.size(); ++i) {
         const auto& l = m.loads[i];
         const double x = static_cast<double>(i);
         const std::string label = fmt::format("{} {} {}", l.model, l.value, l.cache_state);
         time.xtics.emplace_back(x, label);
         rss.xtics.emplace_back(x, label);
-        if (l.load_ms_mean) {   // llama-bench's loads are not timed
+        if (l.load_ms_mean) { // llama-bench's loads are not timed
             times.points.push_back({x, *l.load_ms_mean});
             bars.points.push_back({x, *l.load_ms_mean, l.load_ms_sd});
         }

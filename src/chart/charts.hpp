@@ -11,8 +11,8 @@
 namespace llmsweep::chart {
 
 struct ReportCharts {
-    std::vector<Figure> figures;          // those with something to draw
-    std::vector<std::string> left_out;    // titles of the charts that had nothing to draw (no ok result)
+    std::vector<Figure> figures;       // those with something to draw
+    std::vector<std::string> left_out; // titles of the charts that had nothing to draw (no ok result)
 };
 
 // Per model x metric: every point of each value with its repetitions' sd, and the matched pairs; per metric:

@@ -11,33 +11,33 @@ namespace llmsweep::chart {
 
 struct Point {
     double x = 0, y = 0;
-    std::optional<double> error;   // drawn as an error bar where the series' style has them
+    std::optional<double> error; // drawn as an error bar where the series' style has them
 };
 
 struct Series {
     enum class Style { error_bars, lines_points, points, boxes };
-    std::string title;             // in the key; "" for none
+    std::string title; // in the key; "" for none
     Style style = Style::points;
     std::vector<Point> points;
 };
 
 struct Panel {
     std::string title, xlabel, ylabel;
-    std::vector<std::pair<double, std::string>> xtics;   // labelled ticks at these x; empty: numbers
+    std::vector<std::pair<double, std::string>> xtics; // labelled ticks at these x; empty: numbers
     bool y_from_zero = false;
-    std::optional<std::string> diagonal;   // the line y = x, for paired values, with this title
-    bool key = true;                 // show the series' titles
-    double x_margin = 0;             // room left and right of the outermost x, in x units
+    std::optional<std::string> diagonal; // the line y = x, for paired values, with this title
+    bool key = true;                     // show the series' titles
+    double x_margin = 0;                 // room left and right of the outermost x, in x units
     std::vector<Series> series;
 
     bool has_points() const;
 };
 
 struct Figure {
-    std::string stem;                // file name stem (NAME.gp, .dat, .png, .svg): see safe_stem
-    std::string title;               // above the panels, and the report's text for the image
-    int width = 800, height = 450;   // pixels
-    int rows = 1, columns = 1;       // the panels' layout
+    std::string stem;              // file name stem (NAME.gp, .dat, .png, .svg): see safe_stem
+    std::string title;             // above the panels, and the report's text for the image
+    int width = 800, height = 450; // pixels
+    int rows = 1, columns = 1;     // the panels' layout
     std::vector<Panel> panels;
 
     // Whether anything would be drawn: a figure whose panels have no points is left out of a report.

@@ -161,7 +161,7 @@ std::string find_gnuplot() {
 
 void draw(const std::string& gnuplot, const std::filesystem::path& folder, const std::vector<Figure>& figures) {
     for (const Figure& figure : figures) {
-        const std::string script = "./" + figure.stem + ".gp";   // never taken for an option
+        const std::string script = "./" + figure.stem + ".gp"; // never taken for an option
         const ProgramResult result = run_program({gnuplot, script}, folder);
         std::string complaint;
         std::istringstream lines(result.output);

@@ -11,8 +11,8 @@
 namespace llmsweep::chart {
 
 struct GnuplotFiles {
-    std::string script;   // NAME.gp: draws NAME.png, then NAME.svg, from NAME.dat
-    std::string data;     // NAME.dat: one block per series (gnuplot's `index`), columns x y [error]
+    std::string script; // NAME.gp: draws NAME.png, then NAME.svg, from NAME.dat
+    std::string data;   // NAME.dat: one block per series (gnuplot's `index`), columns x y [error]
 };
 
 // Throws Error when the figure's stem is not a safe stem (safe_stem(stem) != stem).

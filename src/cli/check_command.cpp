@@ -38,8 +38,8 @@ void run_check(const CheckArgs& args) {
     } else {
         fmt::print("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", path, r.load_ms,
                    r.description, format_count(r.n_params), r.n_layer, r.n_vocab, format_bytes(r.model_bytes));
-        fmt::print("decoded a batch of {} tokens in {:.1f} ms ({:.1f} tokens/s); logits {}\n", r.n_tokens,
-                   r.decode_ms, r.tokens_per_second(), r.logits_finite ? "finite" : "NOT FINITE");
+        fmt::print("decoded a batch of {} tokens in {:.1f} ms ({:.1f} tokens/s); logits {}\n", r.n_tokens, r.decode_ms,
+                   r.tokens_per_second(), r.logits_finite ? "finite" : "NOT FINITE");
     }
     if (!r.logits_finite) throw Error("the model produced non-finite logits");
 }
@@ -51,7 +51,8 @@ Command add_check_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("check", "Load a model with llama.cpp and decode one batch of random tokens");
     sub->footer("Example:\n  llmsweep check smollm2-135m-q8_0.gguf -n 64");
     sub->add_option("model", args->options.model_path, "GGUF model file")->required();
-    sub->add_option("-n,--tokens", args->options.n_tokens, "Tokens in the batch")->capture_default_str()
+    sub->add_option("-n,--tokens", args->options.n_tokens, "Tokens in the batch")
+        ->capture_default_str()
         ->check(CLI::Range(1, 1 << 16));
     sub->add_option("-t,--threads", args->options.threads, "CPU threads (default: llama.cpp's choice)")
         ->check(CLI::Range(1, 4096));

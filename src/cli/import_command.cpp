@@ -19,7 +19,8 @@ struct ImportArgs {
 
 void print_outcome(const std::string& file, const importers::ImportOutcome& outcome) {
     if (outcome.already_imported)
-        fmt::print("{}: already imported (run {}); nothing added\n", escape::terminal(file), fmt::join(outcome.run_ids, ", "));
+        fmt::print("{}: already imported (run {}); nothing added\n", escape::terminal(file),
+                   fmt::join(outcome.run_ids, ", "));
     else
         fmt::print("{}: {} tests ({}) imported as run {}\n", escape::terminal(file), outcome.tests, outcome.format,
                    fmt::join(outcome.run_ids, ", "));
@@ -41,7 +42,7 @@ void run_import(const ImportArgs& args) {
     });
     if (args.files.size() == 1) return import_one(store, args.files[0]);
     size_t failed = 0;
-    ExitCode code = ExitCode::usage;   // as a single file's would be: 2 when every failure was a usage error
+    ExitCode code = ExitCode::usage; // as a single file's would be: 2 when every failure was a usage error
     for (const std::string& file : args.files) {
         try {
             import_one(store, file);
@@ -64,7 +65,8 @@ void run_import(const ImportArgs& args) {
 
 Command add_import_command(CLI::App& app) {
     auto args = std::make_shared<ImportArgs>();
-    CLI::App* sub = app.add_subcommand("import", "Import llama-bench results (-o json, jsonl, csv or sql) into the database");
+    CLI::App* sub =
+        app.add_subcommand("import", "Import llama-bench results (-o json, jsonl, csv or sql) into the database");
     sub->footer("The format is told from each file's content. Each file goes in whole or not at all, as a run\n"
                 "that records where it came from; a file imported before is skipped.\n\n"
                 "Examples:\n"

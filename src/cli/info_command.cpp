@@ -55,8 +55,7 @@ Command add_version_command(CLI::App& app) {
                                                       {"llama_origin", build.llama_origin},
                                                       {"backends", build.backends}}
                                            .dump(2));
-                else
-                    print_build(build);
+                else print_build(build);
             }};
 }
 

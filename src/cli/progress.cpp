@@ -41,8 +41,7 @@ public:
         if (start.resumed)
             fmt::print(stderr, "resuming run {}: {} of {} measurements already stored\n", start.run_id,
                        start.tasks_done, start.tasks_total);
-        else
-            fmt::print(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
+        else fmt::print(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
     }
 
     void on_task_start(const domain::Point& point, int64_t repetition) override {

@@ -15,8 +15,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -55,8 +55,8 @@ bool report_file(const std::filesystem::directory_entry& entry) {
 void run_report(const ReportArgs& args) {
     if (args.db.empty()) throw UsageError("--db is empty; name the database file to read");
     if (!std::filesystem::is_regular_file(args.db))
-        throw UsageError(fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db",
-                                     args.db));
+        throw UsageError(
+            fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db", args.db));
     const std::string lang = args.lang.empty() ? language_from_locale() : args.lang;
     report::ReportOptions options;
     if (!args.compare.empty()) options.compare = args.compare;
@@ -71,8 +71,7 @@ void run_report(const ReportArgs& args) {
     std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
     for (const auto& format : formats)
         if (format != "md" && format != "html" && format != "csv" && format != "json")
-            throw UsageError(fmt::format("unknown report format '{}'; choose from md, html, csv, json",
-                                         format));
+            throw UsageError(fmt::format("unknown report format '{}'; choose from md, html, csv, json", format));
     // HTML inlines the charts' SVG, so it is written after gnuplot has drawn them.
     const auto html = std::find(formats.begin(), formats.end(), "html");
     const bool want_html = html != formats.end();
@@ -125,15 +124,17 @@ Command add_report_command(CLI::App& app) {
                                                  "tests and verdicts, CSV files");
     std::vector<std::string_view> of_point;
     for (std::string_view name : analysis::parameter_list)
-        if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) == analysis::run_parameters.end())
+        if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) ==
+            analysis::run_parameters.end())
             of_point.push_back(name);
-    sub->footer(fmt::format("--compare and --where take a point's parameter:\n  {}\n"
-                            "or the run's, to compare llama.cpp builds, llmsweep with llama-bench, or machines:\n  {}\n\n"
-                            "Examples:\n"
-                            "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
-                            "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv\n"
-                            "  llmsweep report --compare build_commit --baseline 80fb11a",
-                            fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));
+    sub->footer(
+        fmt::format("--compare and --where take a point's parameter:\n  {}\n"
+                    "or the run's, to compare llama.cpp builds, llmsweep with llama-bench, or machines:\n  {}\n\n"
+                    "Examples:\n"
+                    "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
+                    "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv\n"
+                    "  llmsweep report --compare build_commit --baseline 80fb11a",
+                    fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));
     sub->add_option("--db", args->db, "Database to read")->capture_default_str();
     sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();
     sub->add_option("--compare", args->compare,
@@ -141,7 +142,8 @@ Command add_report_command(CLI::App& app) {
                     "n_prompt, n_gen or n_depth vary, a report of the results without comparisons)");
     sub->add_option("--baseline", args->baseline, "Value the others are compared with (default: the first)");
     sub->add_option("--model", args->model, "Only this model (file name as stored)");
-    sub->add_option("--where", args->where, "Only results with PARAM=VALUE (repeatable)")->type_size(1)
+    sub->add_option("--where", args->where, "Only results with PARAM=VALUE (repeatable)")
+        ->type_size(1)
         ->allow_extra_args(false);
     sub->add_option("--lang", args->lang, "Language of the report: zh or en (default: from the locale)")
         ->check(CLI::IsMember({"zh", "en"}));

@@ -30,7 +30,7 @@ namespace {
 
 struct RunArgs {
     std::string spec_file;
-    std::map<std::string, std::vector<std::string>> flags;  // setting key -> texts, in the order given
+    std::map<std::string, std::vector<std::string>> flags; // setting key -> texts, in the order given
     std::string db = "benchmark_results.db";
     bool fresh = false;
     bool dry_run = false;
@@ -49,7 +49,7 @@ std::string flag_name(std::string_view key) {
 // its command lines carry over.
 std::string short_names(std::string_view key) {
     const std::string_view flag = llama_bench::flag_for(key);
-    if (flag.empty() || key == "mmap") return "";   // -mmp is read as --mmap itself
+    if (flag.empty() || key == "mmap") return ""; // -mmp is read as --mmap itself
     return flag.size() == 2 ? std::string(flag) + "," : "-" + std::string(flag) + ",";
 }
 
@@ -75,8 +75,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
     else if (known > 0)
         fmt::print("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
                    known_s, known, plan.points.size() - known);
-    else
-        fmt::print("estimated time: unknown (no earlier measurement of these points in the database)\n");
+    else fmt::print("estimated time: unknown (no earlier measurement of these points in the database)\n");
 }
 
 // The claim on this spec in the database: taken now, or waited for with --wait; another sweep of the same spec
@@ -86,15 +85,17 @@ store::Claim claim_spec(const RunArgs& args, const std::string& key) {
     while (true) {
         store::ClaimHolder holder;
         if (auto claim = store::Claim::try_take(args.db, key, &holder)) return std::move(*claim);
-        const std::string who = fmt::format("process {} on {} since {}", holder.pid,
-                                            holder.host.empty() ? "an unknown host" : holder.host,
-                                            holder.since.empty() ? "an unknown time" : holder.since);
+        const std::string who =
+            fmt::format("process {} on {} since {}", holder.pid, holder.host.empty() ? "an unknown host" : holder.host,
+                        holder.since.empty() ? "an unknown time" : holder.since);
         if (!args.wait)
             throw Error(fmt::format("this sweep is already being run into {} by {}; let it finish (the same command "
                                     "afterwards reports it complete), or pass --wait to continue when it has",
                                     args.db, who),
                         ExitCode::busy);
-        if (!told) fmt::print(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(args.db), escape::terminal(who));
+        if (!told)
+            fmt::print(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(args.db),
+                       escape::terminal(who));
         told = true;
         throw_if_interrupted();
         usleep(200 * 1000);
@@ -113,7 +114,8 @@ void run(const RunArgs& args) {
     if (args.flags.count("mmap") && args.flags.count("load_mode"))
         throw UsageError(fmt::format("--mmap {} and --load-mode {} both set the load mode; give one of them "
                                      "(--mmap 0,1 is --load-mode none,mmap)",
-                                     fmt::join(args.flags.at("mmap"), ","), fmt::join(args.flags.at("load_mode"), ",")));
+                                     fmt::join(args.flags.at("mmap"), ","),
+                                     fmt::join(args.flags.at("load_mode"), ",")));
     for (const auto& [key, texts] : args.flags) sweep::find_setting(key).assign(spec, texts);
     sweep::validate(spec);
 
@@ -134,7 +136,8 @@ void run(const RunArgs& args) {
         if (db_exists) store = std::make_unique<store::Store>(args.db, store::Store::Access::read_only);
         print_plan(spec, plan, store.get());
         if (!first_command.empty())
-            fmt::print("the first llama-bench: {}\n", escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
+            fmt::print("the first llama-bench: {}\n",
+                       escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
         return;
     }
 
@@ -142,8 +145,10 @@ void run(const RunArgs& args) {
     store::Store store(args.db);
     const auto claim = claim_spec(args, sweep::spec_key(spec));
     store.db().on_long_lock_wait([&] {
-        fmt::print(stderr, "waiting for another process to release the lock on {}; what is measured is kept "
-                           "until it can be stored\n", escape::terminal(args.db));
+        fmt::print(stderr,
+                   "waiting for another process to release the lock on {}; what is measured is kept "
+                   "until it can be stored\n",
+                   escape::terminal(args.db));
     });
     // Workers are this same binary, started in the worker role.
     const sweep::SweepOptions options{.fresh = args.fresh,
@@ -151,9 +156,9 @@ void run(const RunArgs& args) {
                                       .host = host,
                                       .build = engine::build_info(),
                                       .llama_bench = llama_bench};
-    auto observer = make_progress_observer(args.quiet ? ProgressStyle::none
-                                                      : isatty(STDERR_FILENO) ? ProgressStyle::bar
-                                                                              : ProgressStyle::lines);
+    auto observer = make_progress_observer(args.quiet              ? ProgressStyle::none
+                                           : isatty(STDERR_FILENO) ? ProgressStyle::bar
+                                                                   : ProgressStyle::lines);
     sweep::SweepOutcome outcome;
     try {
         outcome = sweep::run_sweep(spec, plan, store, options, *observer);
@@ -165,17 +170,17 @@ void run(const RunArgs& args) {
     }
     observer.reset();
     if (outcome.already_complete) {
-        fmt::print("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n", escape::terminal(args.db),
-                   outcome.run_id);
+        fmt::print("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n",
+                   escape::terminal(args.db), outcome.run_id);
     }
     if (!args.quiet) print_summary(store, outcome.run_id);
-    fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id, outcome.tasks_run,
-               outcome.tasks_run == 1 ? "" : "s", outcome.failures, outcome.failures == 1 ? "" : "s");
+    fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
+               outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures,
+               outcome.failures == 1 ? "" : "s");
     if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native)
         fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
                    "(store write included)\n",
-                   format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms,
-                   outcome.gap_max_ms);
+                   format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);
     if (args.strict) {
         // The whole run counts, points that failed before a resume included.
         analysis::Filters filters;
@@ -195,21 +200,22 @@ void run(const RunArgs& args) {
 Command add_run_command(CLI::App& app) {
     auto args = std::make_shared<RunArgs>();
     CLI::App* sub = app.add_subcommand("run", "Sweep llama.cpp over a parameter grid into an SQLite database");
-    sub->footer(
-        "Lists take llama-bench's syntax: 64,128 or 64-1024*2 or 32-128+32; a flag may be repeated.\n"
-        "A TOML file uses the same names (n_prompt = '64-1024*2', mmap = [0, 1]); flags override it.\n\n"
-        "Examples:\n"
-        "  llmsweep run -m a.gguf -m b.gguf --mmap 0,1 -p 64-1024*2 -n 32,64,128 -r 5\n"
-        "  llmsweep run sweep.toml --dry-run\n"
-        "  llmsweep run -m model.gguf --mode split -p 512 -n 128 --order grouped\n"
-        "  llmsweep run -m model.gguf --mode split --engine llama-bench --llama-bench ~/cuda/bin/llama-bench -ngl 0,99\n\n"
-        "Ctrl-C stops cleanly; the same command resumes where it stopped.");
+    sub->footer("Lists take llama-bench's syntax: 64,128 or 64-1024*2 or 32-128+32; a flag may be repeated.\n"
+                "A TOML file uses the same names (n_prompt = '64-1024*2', mmap = [0, 1]); flags override it.\n\n"
+                "Examples:\n"
+                "  llmsweep run -m a.gguf -m b.gguf --mmap 0,1 -p 64-1024*2 -n 32,64,128 -r 5\n"
+                "  llmsweep run sweep.toml --dry-run\n"
+                "  llmsweep run -m model.gguf --mode split -p 512 -n 128 --order grouped\n"
+                "  llmsweep run -m model.gguf --mode split --engine llama-bench --llama-bench ~/cuda/bin/llama-bench "
+                "-ngl 0,99\n\n"
+                "Ctrl-C stops cleanly; the same command resumes where it stopped.");
     sub->add_option("spec", args->spec_file, "TOML sweep file");
     for (const sweep::Setting& setting : sweep::settings()) {
         const std::string names = short_names(setting.key) + flag_name(setting.key);
         const std::string key(setting.key);
         auto* option = sub->add_option_function<std::vector<std::string>>(
-            names, [args, key](const std::vector<std::string>& texts) {
+            names,
+            [args, key](const std::vector<std::string>& texts) {
                 auto& list = args->flags[key];
                 list.insert(list.end(), texts.begin(), texts.end());
             },
@@ -233,7 +239,7 @@ Command add_run_command(CLI::App& app) {
 
 Command add_worker_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("worker", "");
-    sub->group("");  // internal: started by `run`, one per model load
+    sub->group(""); // internal: started by `run`, one per model load
     return {sub, [] {
                 const int code = engine::run_worker(std::cin, std::cout);
                 if (code != 0) throw Error("worker failed");

@@ -13,7 +13,7 @@ namespace llmsweep::cli {
 namespace {
 
 // Columns shown only when the run swept them.
-constexpr const char* optional_columns[] = {"load_mode", "cache_state", "n_gpu_layers", "n_threads", "n_batch",
+constexpr const char* optional_columns[] = {"load_mode", "cache_state", "n_gpu_layers", "n_threads",  "n_batch",
                                             "n_ubatch",  "type_k",      "type_v",       "flash_attn", "n_depth"};
 
 // Width on a terminal: code points, not bytes ("±" is two bytes), as fmt pads.
@@ -41,7 +41,8 @@ void print_table(const std::vector<std::string>& header, std::vector<std::vector
         for (size_t c = 0; c < cells.size(); ++c) {
             // Text left, numbers right, as llama-bench aligns them.
             const bool numeric = !cells[c].empty() && (std::isdigit(static_cast<unsigned char>(cells[c][0])) != 0);
-            out += numeric ? fmt::format(" {:>{}} |", cells[c], width[c]) : fmt::format(" {:<{}} |", cells[c], width[c]);
+            out +=
+                numeric ? fmt::format(" {:>{}} |", cells[c], width[c]) : fmt::format(" {:<{}} |", cells[c], width[c]);
         }
         fmt::print("{}\n", out);
     };

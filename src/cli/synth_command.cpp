@@ -29,8 +29,8 @@ void list_presets() {
     for (const auto& preset : synth::presets()) {
         const auto& s = preset.shape;
         fmt::print("{:<14} {}\n{:<14} {} layers, n_embd {}, {} heads, {} KV heads, n_ff {}, vocab {}, {} parameters\n",
-                   preset.name, preset.description, "", s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff,
-                   s.n_vocab, format_count(synth::parameter_count(s)));
+                   preset.name, preset.description, "", s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab,
+                   format_count(synth::parameter_count(s)));
     }
 }
 
@@ -91,8 +91,8 @@ void run_synth(const SynthArgs& args) {
     synth::SynthResult result;
     {
         ProgressLine progress("writing " + output.string());
-        result = synth::write_model(options, output,
-                                    [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+        result =
+            synth::write_model(options, output, [&](uint64_t done, uint64_t total) { progress.update(done, total); });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto& s = options.shape;

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <utility>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 namespace llmsweep {
 namespace {
@@ -49,7 +49,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
     if (pid_ == 0) {
         // Only async-signal-safe calls from here to exec.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(127);   // the parent died before prctl
+        if (getppid() != parent) _exit(127); // the parent died before prctl
         if (options.own_process_group) setpgid(0, 0);
         if (!folder.empty() && chdir(folder.c_str()) != 0) _exit(126);
         dup2(in[0], STDIN_FILENO);
@@ -72,8 +72,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
     int exec_error = 0;
     ssize_t n = 0;
     if (pid_ > 0)
-        while ((n = read(exec_status[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
-        }
+        while ((n = read(exec_status[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {}
     close(exec_status[0]);
     if (pid_ < 0 || n == static_cast<ssize_t>(sizeof exec_error)) {
         const int error = pid_ < 0 ? fork_error : exec_error;
@@ -116,7 +115,7 @@ ChildProcess::Answer ChildProcess::request(const nlohmann::json& message, double
     for (size_t written = 0; written < line.size();) {
         const ssize_t n = write(to_child_, line.data() + written, line.size() - written);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return {Outcome::died, {}};  // EPIPE: it is gone
+        if (n <= 0) return {Outcome::died, {}}; // EPIPE: it is gone
         written += static_cast<size_t>(n);
     }
     return read_line(timeout_s);
@@ -125,10 +124,12 @@ ChildProcess::Answer ChildProcess::request(const nlohmann::json& message, double
 ChildProcess::Outcome ChildProcess::read_more(std::chrono::steady_clock::time_point deadline) {
     char buffer[65536];
     while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return Outcome::timeout;
         pollfd fds[2] = {{from_child_, POLLIN, 0}, {errors_from_child_, POLLIN, 0}};
-        const int ready = poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+        const int ready =
+            poll(fds, errors_from_child_ >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
         if (interrupt_requested()) return Outcome::interrupted;
         if (ready < 0 && errno != EINTR) return Outcome::died;
         if (ready <= 0) continue;
@@ -152,7 +153,7 @@ ChildProcess::Answer ChildProcess::read_line(double timeout_s) {
             try {
                 return {Outcome::reply, nlohmann::json::parse(reply)};
             } catch (const nlohmann::json::exception&) {
-                continue;  // a stray line (a library printing to stdout): not ours
+                continue; // a stray line (a library printing to stdout): not ours
             }
         }
         if (const Outcome outcome = read_more(deadline); outcome != Outcome::reply) return {outcome, {}};
@@ -161,8 +162,7 @@ ChildProcess::Answer ChildProcess::read_line(double timeout_s) {
 
 std::string ChildProcess::read_all(double timeout_s) {
     const auto deadline = deadline_in(timeout_s);
-    while (read_more(deadline) == Outcome::reply) {
-    }
+    while (read_more(deadline) == Outcome::reply) {}
     return std::exchange(pending_, {});
 }
 
@@ -196,8 +196,9 @@ ChildProcess::Exit ChildProcess::finish(bool kill_it) {
 std::string ChildProcess::death_reason() {
     if (!reaped_) finish(true);
     drain_stderr();
-    std::string reason = exit_.signal ? fmt::format("{} killed by signal {} ({})", name_, exit_.signal, strsignal(exit_.signal))
-                                      : fmt::format("{} exited with code {}", name_, exit_.exit_code);
+    std::string reason = exit_.signal
+                             ? fmt::format("{} killed by signal {} ({})", name_, exit_.signal, strsignal(exit_.signal))
+                             : fmt::format("{} exited with code {}", name_, exit_.exit_code);
     if (exit_.signal == SIGKILL) reason += ", possibly out of memory";
     std::string tail = stderr_tail_;
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();

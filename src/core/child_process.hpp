@@ -10,20 +10,20 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
-#include <vector>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <vector>
 
 namespace llmsweep {
 
 class ChildProcess {
 public:
     struct Options {
-        bool own_process_group = true;   // Ctrl-C reaches only this process, which decides
-        bool forward_stderr = false;     // pass the child's stderr on to ours as it comes (-v), not only keep its end
-        std::string name;                // for messages; default: the program's file name
-        std::filesystem::path folder;    // its working folder; default: ours
-        std::string exit_request;        // a line that asks it to exit (a worker's {"op":"exit"}); default: none
+        bool own_process_group = true; // Ctrl-C reaches only this process, which decides
+        bool forward_stderr = false;   // pass the child's stderr on to ours as it comes (-v), not only keep its end
+        std::string name;              // for messages; default: the program's file name
+        std::filesystem::path folder;  // its working folder; default: ours
+        std::string exit_request;      // a line that asks it to exit (a worker's {"op":"exit"}); default: none
     };
     // Starts `argv[0] argv[1] ...`. Throws Error when it cannot be started.
     explicit ChildProcess(const std::vector<std::string>& argv, Options options);
@@ -35,7 +35,7 @@ public:
     enum class Outcome { reply, timeout, died, interrupted };
     struct Answer {
         Outcome outcome = Outcome::died;
-        nlohmann::json message;   // the reply, when outcome == reply
+        nlohmann::json message; // the reply, when outcome == reply
     };
     // Sends one request and waits up to `timeout_s` for its one-line answer; a Ctrl-C stops the wait.
     Answer request(const nlohmann::json& message, double timeout_s);
@@ -46,8 +46,8 @@ public:
     std::string read_all(double timeout_s);
 
     struct Exit {
-        int exit_code = -1;       // when it exited
-        int signal = 0;           // when a signal ended it
+        int exit_code = -1; // when it exited
+        int signal = 0;     // when a signal ended it
         uint64_t peak_rss_bytes = 0;
     };
     // Asks the child to exit (its exit request, then its stdin closed), or kills it with `kill`, and reaps it;
@@ -65,14 +65,14 @@ private:
     // or Ctrl-C is pressed.
     Outcome read_more(std::chrono::steady_clock::time_point deadline);
 
-    std::string name_;          // for messages
+    std::string name_; // for messages
     bool forward_stderr_ = false;
     std::string exit_request_;
     pid_t pid_ = -1;
     int to_child_ = -1;
     int from_child_ = -1;
     int errors_from_child_ = -1;
-    std::string pending_;       // stdout bytes after the last full line
+    std::string pending_; // stdout bytes after the last full line
     std::string stderr_tail_;
     bool reaped_ = false;
     Exit exit_;
@@ -80,9 +80,9 @@ private:
 
 // A program run to its end, in this process's group (Ctrl-C reaches both), with its output captured.
 struct ProgramResult {
-    int exit_code = -1;   // when it exited
-    int signal = 0;       // when a signal ended it
-    std::string output;   // stdout and stderr together
+    int exit_code = -1; // when it exited
+    int signal = 0;     // when a signal ended it
+    std::string output; // stdout and stderr together
 
     bool succeeded() const { return signal == 0 && exit_code == 0; }
 };

@@ -9,9 +9,9 @@ namespace llmsweep {
 
 enum class ExitCode : int {
     ok = 0,
-    failure = 1,      // the command could not do its work (I/O, llama.cpp refused a model, ...)
-    usage = 2,        // the command line or a spec was wrong
-    busy = 3,         // another process is running the same sweep into the database
+    failure = 1,       // the command could not do its work (I/O, llama.cpp refused a model, ...)
+    usage = 2,         // the command line or a spec was wrong
+    busy = 3,          // another process is running the same sweep into the database
     interrupted = 130, // SIGINT, as shells report it
     terminated = 143   // SIGTERM, as shells report it
 };

@@ -11,11 +11,11 @@
 namespace llmsweep::escape {
 namespace {
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD";   // U+FFFD
+constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
 
 struct CodePoint {
     char32_t value;
-    size_t length;   // bytes
+    size_t length; // bytes
 };
 
 // The well-formed UTF-8 sequence at `at` (Unicode table 3-7: no overlong forms, no surrogates, at most
@@ -26,7 +26,7 @@ std::optional<CodePoint> decode(std::string_view text, size_t at) {
     if (lead < 0x80) return CodePoint{lead, 1};
     size_t length = 0;
     char32_t value = 0;
-    unsigned char low = 0x80, high = 0xBF;   // range of the second byte
+    unsigned char low = 0x80, high = 0xBF; // range of the second byte
     if (lead >= 0xC2 && lead <= 0xDF) length = 2, value = lead & 0x1F;
     else if (lead >= 0xE0 && lead <= 0xEF) {
         length = 3, value = lead & 0x0F;
@@ -65,8 +65,7 @@ bool is_control(char32_t c) { return c < 0x20 || c == 0x7F; }
 // Characters that change the direction of the text around them (the "Trojan Source" set) or are invisible
 // marks of direction.
 bool reorders(char32_t c) {
-    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
-           c == 0x061C;
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
 }
 
 // `text` as valid UTF-8 with every control character a space.
@@ -84,7 +83,7 @@ std::string printable(std::string_view text) {
 bool is_number(std::string_view text) {
     if (text.empty()) return false;
     double value = 0;
-    if (text.front() == '+') text.remove_prefix(1);   // from_chars takes no '+', a spreadsheet does
+    if (text.front() == '+') text.remove_prefix(1); // from_chars takes no '+', a spreadsheet does
     if (text.empty()) return false;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     return error == std::errc() && end == text.data() + text.size() && std::isfinite(value);
@@ -95,7 +94,8 @@ bool is_number(std::string_view text) {
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for_each_code_point(text, [&](std::optional<char32_t> c, std::string_view bytes) { out += c ? bytes : replacement; });
+    for_each_code_point(text,
+                        [&](std::optional<char32_t> c, std::string_view bytes) { out += c ? bytes : replacement; });
     return out;
 }
 
@@ -125,20 +125,19 @@ std::string markdown_inline(std::string_view text, bool line_start) {
         return i < clean.size() && std::isalnum(static_cast<unsigned char>(clean[i])) != 0;
     };
     const auto blank_at = [&](size_t i) { return i >= clean.size() || clean[i] == ' '; };
-    size_t marker = std::string::npos;   // the byte whose escape breaks a block marker at the start
+    size_t marker = std::string::npos; // the byte whose escape breaks a block marker at the start
     if (line_start && !clean.empty()) {
         const size_t digits = clean.find_first_not_of("0123456789");
-        if (clean[0] == '>' || ((clean[0] == '#' || clean[0] == '-' || clean[0] == '+') && blank_at(1)))
-            marker = 0;
+        if (clean[0] == '>' || ((clean[0] == '#' || clean[0] == '-' || clean[0] == '+') && blank_at(1))) marker = 0;
         else if (digits > 0 && digits != std::string::npos && (clean[digits] == '.' || clean[digits] == ')') &&
                  blank_at(digits + 1))
             marker = digits;
         else if ((clean[0] == '=' || clean[0] == '-') &&
                  clean.find_first_not_of(clean[0] == '=' ? "= " : "- ") == std::string::npos)
-            marker = 0;   // a line of = or - under a paragraph line is a heading
+            marker = 0; // a line of = or - under a paragraph line is a heading
         if (clean[0] == '#' && clean.find_first_not_of('#') != std::string::npos &&
             blank_at(clean.find_first_not_of('#')))
-            marker = 0;   // ## heading
+            marker = 0; // ## heading
     }
     std::string out;
     for (size_t i = 0; i < clean.size(); ++i) {
@@ -147,7 +146,8 @@ std::string markdown_inline(std::string_view text, bool line_start) {
         else if (c == '&') out += "&amp;";
         else {
             // GitHub's renderer links bare URLs: `http://` and `www.` are broken up.
-            const bool www_before = i >= 3 && (clean.compare(i - 3, 3, "www") == 0 || clean.compare(i - 3, 3, "WWW") == 0);
+            const bool www_before =
+                i >= 3 && (clean.compare(i - 3, 3, "www") == 0 || clean.compare(i - 3, 3, "WWW") == 0);
             const bool escaped = i == marker || inline_markup.find(c) != std::string_view::npos ||
                                  (c == '_' && !(i > 0 && alnum_at(i - 1) && alnum_at(i + 1))) ||
                                  (c == ':' && clean.compare(i + 1, 2, "//") == 0) || (c == '.' && www_before);
@@ -180,7 +180,7 @@ std::string html(std::string_view text) {
 }
 
 std::string csv(std::string_view text) {
-    std::string field = printable(text);   // a tab or carriage return is a space now
+    std::string field = printable(text); // a tab or carriage return is a space now
     const auto first = field.find_first_not_of(' ');
     if (first != std::string::npos && std::string_view("=+-@").find(field[first]) != std::string_view::npos &&
         !is_number(field))
@@ -201,7 +201,8 @@ std::string terminal(std::string_view text) {
         else if (*c == '\r') out += "\\r";
         else if (*c == '\t') out += "\\t";
         else if (is_control(*c)) out += fmt::format("\\x{:02x}", static_cast<unsigned>(*c));
-        else if ((*c >= 0x80 && *c <= 0x9F) || reorders(*c)) out += fmt::format("\\u{{{:04x}}}", static_cast<unsigned>(*c));
+        else if ((*c >= 0x80 && *c <= 0x9F) || reorders(*c))
+            out += fmt::format("\\u{{{:04x}}}", static_cast<unsigned>(*c));
         else out += bytes;
     });
     return out;

@@ -27,18 +27,17 @@ void remove_stale_staging(const fs::path& target) {
         const std::string name = entry.path().filename().string();
         if (name.rfind(prefix, 0) != 0) continue;
         const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
-        if (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;   // still running
+        if (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue; // still running
         fs::remove_all(entry.path(), ec);
     }
 }
 
 } // namespace
 
-StagedFolder::StagedFolder(fs::path target, std::string_view marker_name,
-                           bool (*owned)(const fs::directory_entry&))
+StagedFolder::StagedFolder(fs::path target, std::string_view marker_name, bool (*owned)(const fs::directory_entry&))
     : marker_(marker_name) {
     target = fs::absolute(target).lexically_normal();
-    if (target.filename().empty()) target = target.parent_path();   // "out/" names the folder out
+    if (target.filename().empty()) target = target.parent_path(); // "out/" names the folder out
     target_ = target;
     std::error_code ec;
     const auto status = fs::symlink_status(target_, ec);
@@ -48,18 +47,18 @@ StagedFolder::StagedFolder(fs::path target, std::string_view marker_name,
         const bool ours = fs::exists(target_ / marker_, ec);
         for (const auto& entry : fs::directory_iterator(target_, ec))
             if (!ours && !owned(entry))
-                throw UsageError(fmt::format("'{}' holds files that llmsweep did not write (such as '{}'), and a report "
-                                             "replaces the whole folder; choose a new or empty folder with --out",
-                                             shown(target_), shown(entry.path().filename())));
+                throw UsageError(
+                    fmt::format("'{}' holds files that llmsweep did not write (such as '{}'), and a report "
+                                "replaces the whole folder; choose a new or empty folder with --out",
+                                shown(target_), shown(entry.path().filename())));
     }
     fs::create_directories(target_.parent_path(), ec);
     remove_stale_staging(target_);
-    staging_ = target_.parent_path() /
-               fmt::format(".{}{}{}", target_.filename().string(), staging_infix, getpid());
+    staging_ = target_.parent_path() / fmt::format(".{}{}{}", target_.filename().string(), staging_infix, getpid());
     fs::remove_all(staging_, ec);
     if (!fs::create_directory(staging_, ec))
-        throw Error(fmt::format("cannot create a folder beside '{}': {}; choose another --out", shown(target_),
-                                ec.message()));
+        throw Error(
+            fmt::format("cannot create a folder beside '{}': {}; choose another --out", shown(target_), ec.message()));
 }
 
 StagedFolder::~StagedFolder() {
@@ -87,7 +86,7 @@ void StagedFolder::commit() {
         fs::rename(staging_, target_, ec);
         if (ec) throw Error(fmt::format("cannot put the report in place at '{}': {}", shown(target_), ec.message()));
     } else if (renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) == 0) {
-        fs::remove_all(staging_, ec);   // now the old folder
+        fs::remove_all(staging_, ec); // now the old folder
     } else {
         // No atomic exchange on this file system: move the old folder aside, then the new one in.
         const fs::path old = staging_.string() + ".old";

@@ -17,11 +17,11 @@ public:
     // user's), and Error when the staging folder cannot be made.
     StagedFolder(std::filesystem::path target, std::string_view marker_name,
                  bool (*owned)(const std::filesystem::directory_entry&));
-    ~StagedFolder();   // removes the staging folder unless committed
+    ~StagedFolder(); // removes the staging folder unless committed
     StagedFolder(const StagedFolder&) = delete;
     StagedFolder& operator=(const StagedFolder&) = delete;
 
-    const std::filesystem::path& path() const { return staging_; }     // write here
+    const std::filesystem::path& path() const { return staging_; } // write here
     const std::filesystem::path& target() const { return target_; }
 
     // Writes one file into the staging folder; throws Error naming it (and the likely cause) on failure.

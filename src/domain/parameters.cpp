@@ -3,13 +3,16 @@
 namespace llmsweep::domain {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, LoadMode>, 6> load_mode_names{{
-    {"none", LoadMode::none}, {"mmap", LoadMode::mmap}, {"mlock", LoadMode::mlock}, {"dio", LoadMode::dio},
-    {"0", LoadMode::none}, {"1", LoadMode::mmap}}};
-constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_names{{
-    {"warm", CacheState::warm}, {"cold", CacheState::cold}}};
-constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{{{"request", Mode::request},
-                                                                      {"split", Mode::split}}};
+constexpr std::array<std::pair<std::string_view, LoadMode>, 6> load_mode_names{{{"none", LoadMode::none},
+                                                                                {"mmap", LoadMode::mmap},
+                                                                                {"mlock", LoadMode::mlock},
+                                                                                {"dio", LoadMode::dio},
+                                                                                {"0", LoadMode::none},
+                                                                                {"1", LoadMode::mmap}}};
+constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_names{
+    {{"warm", CacheState::warm}, {"cold", CacheState::cold}}};
+constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{
+    {{"request", Mode::request}, {"split", Mode::split}}};
 
 } // namespace
 
@@ -33,8 +36,8 @@ std::string parse_flash_attn(std::string_view text) {
 }
 
 const std::vector<std::string_view>& cache_type_names() {
-    static const std::vector<std::string_view> names = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl",
-                                                        "q5_0", "q5_1"};
+    static const std::vector<std::string_view> names = {"f32",  "f16",    "bf16", "q8_0", "q4_0",
+                                                        "q4_1", "iq4_nl", "q5_0", "q5_1"};
     return names;
 }
 

@@ -27,7 +27,7 @@ std::string_view name(LoadMode value);
 std::string_view name(CacheState value);
 std::string_view name(Mode value);
 
-LoadMode parse_load_mode(std::string_view text);   // also "0"/"1" for --mmap
+LoadMode parse_load_mode(std::string_view text); // also "0"/"1" for --mmap
 CacheState parse_cache_state(std::string_view text);
 Mode parse_mode(std::string_view text);
 std::string parse_flash_attn(std::string_view text); // on, off, auto; 0 and 1 as aliases

@@ -82,7 +82,8 @@ void process_prompt(llama_context* ctx, TokenSource& tokens, int64_t n, int64_t 
     std::vector<llama_token> batch(static_cast<size_t>(std::min(n, n_batch)));
     for (int64_t done = 0; done < n;) {
         const auto count = static_cast<int32_t>(std::min(n - done, n_batch));
-        for (int32_t i = 0; i < count; ++i) batch[i] = (from_start && done == 0 && i == 0) ? tokens.first() : tokens.next();
+        for (int32_t i = 0; i < count; ++i)
+            batch[i] = (from_start && done == 0 && i == 0) ? tokens.first() : tokens.next();
         decode(ctx, batch, count);
         done += count;
     }

@@ -3,8 +3,8 @@
 // state, and times prompt processing and token generation as llama-bench does (random tokens, no sampling,
 // no tokenization in the timed region).
 
-#include "engine/llama_runtime.hpp"
 #include "domain/point.hpp"
+#include "engine/llama_runtime.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,7 +16,7 @@ struct LoadOutcome {
     double load_ms = 0;
     uint64_t file_bytes = 0;
     uint64_t resident_before_bytes = 0;
-    std::optional<bool> cache_evicted;   // for cold loads
+    std::optional<bool> cache_evicted; // for cold loads
     uint64_t rss_after_load_bytes = 0;
     int64_t major_faults = 0;
     int64_t minor_faults = 0;

@@ -15,7 +15,7 @@ namespace {
 struct LogState {
     std::mutex mutex;
     bool verbose = false;
-    std::string errors;     // error lines since the last successful call
+    std::string errors; // error lines since the last successful call
 };
 
 LogState& log_state() {
@@ -75,8 +75,8 @@ ThreadpoolHandle new_threadpool(int n_threads) {
     // backends works too.
     ggml_backend_reg_t cpu = ggml_backend_reg_by_name("CPU");
     if (!cpu) return ThreadpoolHandle(nullptr, ThreadpoolDeleter{});
-    auto* create = reinterpret_cast<decltype(ggml_threadpool_new)*>(
-        ggml_backend_reg_get_proc_address(cpu, "ggml_threadpool_new"));
+    auto* create =
+        reinterpret_cast<decltype(ggml_threadpool_new)*>(ggml_backend_reg_get_proc_address(cpu, "ggml_threadpool_new"));
     auto* destroy = reinterpret_cast<decltype(ggml_threadpool_free)*>(
         ggml_backend_reg_get_proc_address(cpu, "ggml_threadpool_free"));
     if (!create || !destroy) return ThreadpoolHandle(nullptr, ThreadpoolDeleter{});

@@ -10,12 +10,12 @@ namespace llmsweep::engine {
 struct CheckOptions {
     std::string model_path;
     int n_tokens = 32;
-    int threads = 0;      // 0: llama.cpp's default
-    uint32_t seed = 1;    // for the random token ids
+    int threads = 0;   // 0: llama.cpp's default
+    uint32_t seed = 1; // for the random token ids
 };
 
 struct CheckReport {
-    std::string description;   // llama_model_desc: architecture, size class, type
+    std::string description; // llama_model_desc: architecture, size class, type
     uint64_t n_params = 0;
     uint64_t model_bytes = 0;
     int32_t n_vocab = 0;

@@ -62,8 +62,7 @@ void warm_page_cache(const std::string& path) {
     Fd fd(path);
     posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
     std::vector<char> buffer(1 << 20);
-    while (read(fd.get(), buffer.data(), buffer.size()) > 0) {
-    }
+    while (read(fd.get(), buffer.data(), buffer.size()) > 0) {}
 }
 
 } // namespace llmsweep::engine

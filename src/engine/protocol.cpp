@@ -50,9 +50,9 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& c = j.at("context");
     const auto& t = j.at("test");
     RunRequest r;
-    r.context = {c.at("threads").get<int64_t>(),      c.at("n_batch").get<int64_t>(),
-                 c.at("n_ubatch").get<int64_t>(),     c.at("type_k").get<std::string>(),
-                 c.at("type_v").get<std::string>(),   c.at("flash_attn").get<std::string>()};
+    r.context = {c.at("threads").get<int64_t>(),    c.at("n_batch").get<int64_t>(),
+                 c.at("n_ubatch").get<int64_t>(),   c.at("type_k").get<std::string>(),
+                 c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>()};
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());
     r.repetition = j.at("repetition").get<int64_t>();
@@ -102,7 +102,7 @@ nlohmann::json to_json(const Measurement& m) {
 }
 
 Measurement measurement_from_json(const nlohmann::json& j) {
-    return {get<int64_t>(j, "pp_ns"),      get<int64_t>(j, "tg_ns"),      get<double>(j, "ttft_ms"),
+    return {get<int64_t>(j, "pp_ns"),     get<int64_t>(j, "tg_ns"),     get<double>(j, "ttft_ms"),
             get<double>(j, "itl_p50_ms"), get<double>(j, "itl_p90_ms"), get<double>(j, "itl_p99_ms")};
 }
 

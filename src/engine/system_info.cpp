@@ -109,9 +109,12 @@ BuildInfo build_info() {
 }
 
 nlohmann::json to_json(const HostInfo& host) {
-    return {{"cpu_model", host.cpu_model},     {"physical_cores", host.physical_cores},
-            {"logical_cores", host.logical_cores}, {"memory_bytes", host.memory_bytes},
-            {"os", host.os},                   {"kernel", host.kernel},
+    return {{"cpu_model", host.cpu_model},
+            {"physical_cores", host.physical_cores},
+            {"logical_cores", host.logical_cores},
+            {"memory_bytes", host.memory_bytes},
+            {"os", host.os},
+            {"kernel", host.kernel},
             {"hostname", host.hostname}};
 }
 

@@ -15,27 +15,27 @@ struct HostInfo {
     int physical_cores = 0;
     int logical_cores = 0;
     uint64_t memory_bytes = 0;
-    std::string os;          // distribution, e.g. "Debian GNU/Linux 12 (bookworm)"
-    std::string kernel;      // uname: sysname release machine
+    std::string os;     // distribution, e.g. "Debian GNU/Linux 12 (bookworm)"
+    std::string kernel; // uname: sysname release machine
     std::string hostname;
 };
 
 struct DeviceInfo {
     std::string name;
     std::string description;
-    std::string type;        // cpu, gpu, igpu, accel
+    std::string type; // cpu, gpu, igpu, accel
     uint64_t memory_total_bytes = 0;
     uint64_t memory_free_bytes = 0;
 };
 
 struct BuildInfo {
     std::string llmsweep_version;
-    std::string llama_commit;    // as compiled into ggml
+    std::string llama_commit; // as compiled into ggml
     std::string ggml_version;
-    std::string llama_origin;    // where the build took llama.cpp from
+    std::string llama_origin; // where the build took llama.cpp from
     std::vector<std::string> backends;
     std::vector<DeviceInfo> devices;
-    std::string cpu_features;    // llama_print_system_info()
+    std::string cpu_features; // llama_print_system_info()
 };
 
 HostInfo host_info();

@@ -3,8 +3,8 @@
 #include "build_config.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
-#include "llama_bench/output.hpp"
 #include "llama_bench/fields.hpp"
+#include "llama_bench/output.hpp"
 
 #include <fmt/format.h>
 
@@ -80,33 +80,33 @@ store::Row run_row(const std::string& path, const std::string& sha, size_t index
 // The results columns of the file's test number `index` (llama-bench's split semantics, warm cache). The
 // index is part of the key because the same test may appear more than once in a file (llama-bench appending).
 store::Row result_row(const BenchTest& t, size_t index) {
-    store::Row row{{"point_key", fmt::format("llama-bench;model={};load_mode={};ngl={};threads={};n_batch={};n_ubatch={};"
-                                             "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={};test={}",
-                                             t.model_filename, t.load_mode, t.n_gpu_layers, t.n_threads, t.n_batch,
-                                             t.n_ubatch, t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth,
-                                             index)},
-                   {"metric", t.metric()},
-                   {"model_filename", t.model_filename},
-                   {"load_mode", t.load_mode},
-                   {"cache_state", std::string("warm")},
-                   {"n_gpu_layers", t.n_gpu_layers},
-                   {"n_threads", t.n_threads},
-                   {"n_batch", t.n_batch},
-                   {"n_ubatch", t.n_ubatch},
-                   {"type_k", t.type_k},
-                   {"type_v", t.type_v},
-                   {"flash_attn", t.flash_attn},
-                   {"n_prompt", t.n_prompt},
-                   {"n_gen", t.n_gen},
-                   {"n_depth", t.n_depth},
-                   {"mode", std::string("split")},
-                   {"repetitions", static_cast<int64_t>(t.samples_ns.size())},
-                   {"avg_ns", t.avg_ns},
-                   {"stddev_ns", t.stddev_ns},
-                   {"avg_ts", t.avg_ts},
-                   {"stddev_ts", t.stddev_ts},
-                   {"status", std::string("ok")},
-                   {"llama_bench_json", t.extra.dump()}};
+    store::Row row{
+        {"point_key", fmt::format("llama-bench;model={};load_mode={};ngl={};threads={};n_batch={};n_ubatch={};"
+                                  "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={};test={}",
+                                  t.model_filename, t.load_mode, t.n_gpu_layers, t.n_threads, t.n_batch, t.n_ubatch,
+                                  t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth, index)},
+        {"metric", t.metric()},
+        {"model_filename", t.model_filename},
+        {"load_mode", t.load_mode},
+        {"cache_state", std::string("warm")},
+        {"n_gpu_layers", t.n_gpu_layers},
+        {"n_threads", t.n_threads},
+        {"n_batch", t.n_batch},
+        {"n_ubatch", t.n_ubatch},
+        {"type_k", t.type_k},
+        {"type_v", t.type_v},
+        {"flash_attn", t.flash_attn},
+        {"n_prompt", t.n_prompt},
+        {"n_gen", t.n_gen},
+        {"n_depth", t.n_depth},
+        {"mode", std::string("split")},
+        {"repetitions", static_cast<int64_t>(t.samples_ns.size())},
+        {"avg_ns", t.avg_ns},
+        {"stddev_ns", t.stddev_ns},
+        {"avg_ts", t.avg_ts},
+        {"stddev_ts", t.stddev_ts},
+        {"status", std::string("ok")},
+        {"llama_bench_json", t.extra.dump()}};
     if (!t.model_type.empty()) row.emplace_back("model_type", t.model_type);
     if (t.model_size > 0) row.emplace_back("model_size", t.model_size);
     if (t.model_n_params > 0) row.emplace_back("model_n_params", t.model_n_params);
@@ -170,8 +170,10 @@ ImportOutcome import_file(store::Store& store, const std::string& path) {
             row.emplace_back("run_id", run_id);
             const int64_t result_id = store.insert_result(row);
             for (size_t k = 0; k < t.samples_ns.size(); ++k)
-                store.insert_sample({{"result_id", result_id}, {"repetition", static_cast<int64_t>(k)},
-                                     {"ns", t.samples_ns[k]}, {"ts", t.samples_ts[k]}});
+                store.insert_sample({{"result_id", result_id},
+                                     {"repetition", static_cast<int64_t>(k)},
+                                     {"ns", t.samples_ns[k]},
+                                     {"ts", t.samples_ts[k]}});
         }
     }
     tx.commit();

@@ -10,10 +10,10 @@
 namespace llmsweep::importers {
 
 struct ImportOutcome {
-    std::string format;             // json, jsonl, csv or sql
+    std::string format; // json, jsonl, csv or sql
     size_t tests = 0;
-    std::vector<int64_t> run_ids;   // the runs written, or those of the earlier import
-    bool already_imported = false;  // the same content was imported before: nothing was written
+    std::vector<int64_t> run_ids;  // the runs written, or those of the earlier import
+    bool already_imported = false; // the same content was imported before: nothing was written
 };
 
 // Imports `path` ("-": standard input). Throws Error naming the file (and the line or record, and the

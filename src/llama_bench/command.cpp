@@ -1,7 +1,7 @@
 #include "llama_bench/command.hpp"
 
-#include "core/error.hpp"
 #include "core/child_process.hpp"
+#include "core/error.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -76,8 +76,15 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
                                              int64_t repetitions, int64_t warmup) {
     const domain::LoadParams& load = points.front()->load;
-    std::vector<std::string> command = {cli.path, "-m", load.model, "-o", "jsonl", "-r", std::to_string(repetitions),
-                                        "-ngl", std::to_string(load.n_gpu_layers)};
+    std::vector<std::string> command = {cli.path,
+                                        "-m",
+                                        load.model,
+                                        "-o",
+                                        "jsonl",
+                                        "-r",
+                                        std::to_string(repetitions),
+                                        "-ngl",
+                                        std::to_string(load.n_gpu_layers)};
     auto add = [&](std::string flag, std::string value) {
         command.push_back(std::move(flag));
         command.push_back(std::move(value));
@@ -106,8 +113,8 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     for (const std::string& value : distinct(points, [](const domain::Point& p) { return p.context.flash_attn; })) {
         if (cli.flash_attn_names) fa.push_back(value);
         else if (value == "auto")
-            throw UsageError(fmt::format("this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off",
-                                         cli.path));
+            throw UsageError(fmt::format(
+                "this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off", cli.path));
         else fa.push_back(value == "on" ? "1" : "0");
     }
     add("-fa", list(fa));

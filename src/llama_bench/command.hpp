@@ -12,9 +12,9 @@ namespace llmsweep::llama_bench {
 // What a llama-bench binary accepts, learned from its --help.
 struct LlamaBenchCli {
     std::string path;
-    bool load_mode_flag = false;    // -lm none|mmap|mlock|dio; older builds have -mmp 0|1 and -dio 0|1
-    bool direct_io_flag = false;    // -dio, in older builds
-    bool flash_attn_names = false;  // -fa on|off|auto; older builds take 0|1
+    bool load_mode_flag = false;   // -lm none|mmap|mlock|dio; older builds have -mmp 0|1 and -dio 0|1
+    bool direct_io_flag = false;   // -dio, in older builds
+    bool flash_attn_names = false; // -fa on|off|auto; older builds take 0|1
 };
 
 // Runs `path --help`; throws UsageError when it does not run or is not a llama-bench that writes JSON lines.

@@ -19,20 +19,64 @@ using enum FieldType;
 // versions: per-backend booleans before `backends`, `use_mmap` and `use_direct_io` before `load_mode`,
 // `f16_kv` before `type_k`/`type_v`, boolean `flash_attn` before -1/0/1.
 const std::vector<Field> fields = {
-    {"build_commit", text}, {"build_number", integer}, {"cpu_info", text}, {"gpu_info", text},
-    {"backends", text}, {"model_filename", text}, {"model_type", text}, {"model_size", integer},
-    {"model_n_params", integer}, {"n_batch", integer}, {"n_ubatch", integer}, {"n_threads", integer},
-    {"cpu_mask", text}, {"cpu_strict", boolean}, {"poll", integer}, {"type_k", text}, {"type_v", text},
-    {"n_gpu_layers", integer}, {"n_cpu_moe", integer}, {"split_mode", text}, {"main_gpu", integer},
-    {"no_kv_offload", boolean}, {"flash_attn", FieldType::flash_attn}, {"devices", text}, {"tensor_split", text},
-    {"tensor_buft_overrides", text}, {"load_mode", text}, {"lazy_mode", text}, {"embeddings", boolean},
-    {"no_op_offload", integer}, {"no_host", boolean}, {"fit_target", integer}, {"fit_min_ctx", integer},
-    {"n_prompt", integer}, {"n_gen", integer}, {"n_depth", integer}, {"test_time", text}, {"avg_ns", integer},
-    {"stddev_ns", integer}, {"avg_ts", real}, {"stddev_ts", real}, {"samples_ns", list}, {"samples_ts", list},
+    {"build_commit", text},
+    {"build_number", integer},
+    {"cpu_info", text},
+    {"gpu_info", text},
+    {"backends", text},
+    {"model_filename", text},
+    {"model_type", text},
+    {"model_size", integer},
+    {"model_n_params", integer},
+    {"n_batch", integer},
+    {"n_ubatch", integer},
+    {"n_threads", integer},
+    {"cpu_mask", text},
+    {"cpu_strict", boolean},
+    {"poll", integer},
+    {"type_k", text},
+    {"type_v", text},
+    {"n_gpu_layers", integer},
+    {"n_cpu_moe", integer},
+    {"split_mode", text},
+    {"main_gpu", integer},
+    {"no_kv_offload", boolean},
+    {"flash_attn", FieldType::flash_attn},
+    {"devices", text},
+    {"tensor_split", text},
+    {"tensor_buft_overrides", text},
+    {"load_mode", text},
+    {"lazy_mode", text},
+    {"embeddings", boolean},
+    {"no_op_offload", integer},
+    {"no_host", boolean},
+    {"fit_target", integer},
+    {"fit_min_ctx", integer},
+    {"n_prompt", integer},
+    {"n_gen", integer},
+    {"n_depth", integer},
+    {"test_time", text},
+    {"avg_ns", integer},
+    {"stddev_ns", integer},
+    {"avg_ts", real},
+    {"stddev_ts", real},
+    {"samples_ns", list},
+    {"samples_ts", list},
     // Older versions.
-    {"use_mmap", boolean}, {"use_direct_io", boolean}, {"f16_kv", boolean}, {"mul_mat_q", boolean},
-    {"defrag_thold", real}, {"cuda", boolean}, {"opencl", boolean}, {"vulkan", boolean}, {"kompute", boolean},
-    {"metal", boolean}, {"sycl", boolean}, {"rpc", boolean}, {"gpu_blas", boolean}, {"blas", boolean},
+    {"use_mmap", boolean},
+    {"use_direct_io", boolean},
+    {"f16_kv", boolean},
+    {"mul_mat_q", boolean},
+    {"defrag_thold", real},
+    {"cuda", boolean},
+    {"opencl", boolean},
+    {"vulkan", boolean},
+    {"kompute", boolean},
+    {"metal", boolean},
+    {"sycl", boolean},
+    {"rpc", boolean},
+    {"gpu_blas", boolean},
+    {"blas", boolean},
 };
 
 // Fields that older versions lack are optional and take the value llama-bench used before they existed.
@@ -40,17 +84,22 @@ const std::vector<std::string_view> required = {"model_filename", "n_threads", "
 
 // Fields with a place of their own in BenchTest; the others go to `extra`.
 const std::vector<std::string_view> modelled = {
-    "build_commit", "cpu_info", "gpu_info", "backends", "model_filename", "model_type", "model_size",
-    "model_n_params", "n_batch", "n_ubatch", "n_threads", "n_gpu_layers", "type_k", "type_v", "flash_attn",
-    "load_mode", "n_prompt", "n_gen", "n_depth", "test_time", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts",
-    "samples_ns", "samples_ts", "use_mmap", "use_direct_io", "f16_kv"};
+    "build_commit", "cpu_info",       "gpu_info",   "backends",      "model_filename", "model_type",
+    "model_size",   "model_n_params", "n_batch",    "n_ubatch",      "n_threads",      "n_gpu_layers",
+    "type_k",       "type_v",         "flash_attn", "load_mode",     "n_prompt",       "n_gen",
+    "n_depth",      "test_time",      "avg_ns",     "stddev_ns",     "avg_ts",         "stddev_ts",
+    "samples_ns",   "samples_ts",     "use_mmap",   "use_direct_io", "f16_kv"};
 
 // Fields read as they are into BenchTest's members.
 const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_members = {
-    {"build_commit", &BenchTest::build_commit}, {"cpu_info", &BenchTest::cpu_info},
-    {"gpu_info", &BenchTest::gpu_info},         {"model_filename", &BenchTest::model_filename},
-    {"model_type", &BenchTest::model_type},     {"test_time", &BenchTest::test_time},
-    {"type_k", &BenchTest::type_k},             {"type_v", &BenchTest::type_v}};
+    {"build_commit", &BenchTest::build_commit},
+    {"cpu_info", &BenchTest::cpu_info},
+    {"gpu_info", &BenchTest::gpu_info},
+    {"model_filename", &BenchTest::model_filename},
+    {"model_type", &BenchTest::model_type},
+    {"test_time", &BenchTest::test_time},
+    {"type_k", &BenchTest::type_k},
+    {"type_v", &BenchTest::type_v}};
 const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_members = {
     {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params},
     {"n_batch", &BenchTest::n_batch},       {"n_ubatch", &BenchTest::n_ubatch},
@@ -58,8 +107,8 @@ const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_membe
     {"n_gen", &BenchTest::n_gen},           {"n_depth", &BenchTest::n_depth}};
 
 const std::vector<std::pair<std::string_view, std::string_view>> legacy_backends = {
-    {"cuda", "CUDA"}, {"opencl", "OpenCL"}, {"vulkan", "Vulkan"}, {"kompute", "Kompute"}, {"metal", "Metal"},
-    {"sycl", "SYCL"}, {"rpc", "RPC"}, {"blas", "BLAS"}};
+    {"cuda", "CUDA"},   {"opencl", "OpenCL"}, {"vulkan", "Vulkan"}, {"kompute", "Kompute"},
+    {"metal", "Metal"}, {"sycl", "SYCL"},     {"rpc", "RPC"},       {"blas", "BLAS"}};
 
 [[noreturn]] void bad(std::string_view field, const nlohmann::json& value, std::string_view expected) {
     std::string shown = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -69,7 +118,8 @@ const std::vector<std::pair<std::string_view, std::string_view>> legacy_backends
 
 int64_t to_integer(std::string_view field, const nlohmann::json& v) {
     if (v.is_number_unsigned()) {
-        if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) bad(field, v, "an integer in range");
+        if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            bad(field, v, "an integer in range");
         return static_cast<int64_t>(v.get<uint64_t>());
     }
     if (v.is_number_integer()) return v.get<int64_t>();
@@ -185,7 +235,8 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     for (const auto& [name, member] : count_members)
         if (auto v = get(name)) t.*member = non_negative(name, *v);
     if (auto v = get("n_gpu_layers")) t.n_gpu_layers = to_integer("n_gpu_layers", *v);
-    if (t.n_prompt == 0 && t.n_gen == 0) throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
+    if (t.n_prompt == 0 && t.n_gen == 0)
+        throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
 
     if (auto v = get("flash_attn")) t.flash_attn = to_flash_attn("flash_attn", *v);
     if (auto v = get("load_mode")) {
@@ -198,7 +249,8 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         t.backends = to_text("backends", *v);
     } else {
         for (const auto& [flag, backend] : legacy_backends)
-            if (auto b = get(flag); b && to_boolean(flag, *b)) t.backends += fmt::format("{}{}", t.backends.empty() ? "" : ",", backend);
+            if (auto b = get(flag); b && to_boolean(flag, *b))
+                t.backends += fmt::format("{}{}", t.backends.empty() ? "" : ",", backend);
         if (t.backends.empty()) t.backends = "CPU";
     }
 
@@ -209,7 +261,8 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
 
     const auto ns = get("samples_ns"), ts = get("samples_ts");
     if (ns.has_value() != ts.has_value())
-        throw FormatError(fmt::format("{} without {}", ns ? "samples_ns" : "samples_ts", ns ? "samples_ts" : "samples_ns"));
+        throw FormatError(
+            fmt::format("{} without {}", ns ? "samples_ns" : "samples_ts", ns ? "samples_ts" : "samples_ns"));
     if (ns) {
         if (!ns->is_array()) bad("samples_ns", *ns, "a list");
         if (!ts->is_array()) bad("samples_ts", *ts, "a list");

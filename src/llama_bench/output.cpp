@@ -26,9 +26,9 @@ size_t invalid_utf8_at(std::string_view s) {
         for (size_t k = 1; k < length; ++k)
             if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return i;
         const auto c1 = static_cast<unsigned char>(length > 1 ? s[i + 1] : 0);
-        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90) ||
-            c > 0xF4)
-            return i;  // overlong, surrogate or beyond U+10FFFF
+        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
+            (c == 0xF4 && c1 >= 0x90) || c > 0xF4)
+            return i; // overlong, surrogate or beyond U+10FFFF
         i += length;
     }
     return std::string_view::npos;
@@ -39,8 +39,12 @@ std::string_view without_bom(std::string_view content) {
 }
 
 std::string_view json_type(const nlohmann::json& value) {
-    return value.is_number() ? "a number" : value.is_string() ? "a string" : value.is_array() ? "an array"
-           : value.is_boolean() ? "a boolean" : value.is_null() ? "null" : "an object";
+    return value.is_number()    ? "a number"
+           : value.is_string()  ? "a string"
+           : value.is_array()   ? "an array"
+           : value.is_boolean() ? "a boolean"
+           : value.is_null()    ? "null"
+                                : "an object";
 }
 
 // Refuses what nlohmann's parser would take silently: a key twice in one object (the last value would win) and
@@ -63,7 +67,7 @@ public:
     }
 
 private:
-    std::vector<std::set<std::string>> keys_;   // per open object, innermost last
+    std::vector<std::set<std::string>> keys_; // per open object, innermost last
 };
 
 // `where` names the part being parsed for StrictJson's complaints (default: the line it starts on).
@@ -75,8 +79,8 @@ nlohmann::json parse_json_text(std::string_view text, std::string_view content, 
         try {
             strict(depth, event, parsed);
         } catch (const FormatError& e) {
-            throw FormatError(fmt::format("{}: {}", where ? where() : fmt::format("line {}", line_of(content, base_offset)),
-                                          e.what()));
+            throw FormatError(fmt::format(
+                "{}: {}", where ? where() : fmt::format("line {}", line_of(content, base_offset)), e.what()));
         }
         return callback ? callback(depth, event, parsed) : true;
     };
@@ -87,7 +91,8 @@ nlohmann::json parse_json_text(std::string_view text, std::string_view content, 
         const bool at_end = e.byte >= text.size();
         std::string what = e.what();
         if (const auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
-        throw FormatError(fmt::format("line {}: {}{}", line_of(content, at), at_end ? "the JSON ends early (truncated?): " : "not valid JSON: ", what));
+        throw FormatError(fmt::format("line {}: {}{}", line_of(content, at),
+                                      at_end ? "the JSON ends early (truncated?): " : "not valid JSON: ", what));
     } catch (const nlohmann::json::exception& e) {
         // "[json.exception.out_of_range.406] number overflow parsing '1e400'": the words after the tag.
         std::string what = e.what();
@@ -116,11 +121,13 @@ public:
         const char c = s_[pos_];
         if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
             t.kind = Token::word;
-            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) t.text += s_[pos_++];
+            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
+                t.text += s_[pos_++];
         } else if (c == '\'') {
             t.kind = Token::string;
             for (++pos_;; ++pos_) {
-                if (pos_ >= s_.size()) throw FormatError(fmt::format("line {}: a string that never ends (truncated?)", t.line));
+                if (pos_ >= s_.size())
+                    throw FormatError(fmt::format("line {}: a string that never ends (truncated?)", t.line));
                 if (s_[pos_] == '\'') {
                     if (pos_ + 1 < s_.size() && s_[pos_ + 1] == '\'') {
                         t.text += '\'';
@@ -133,9 +140,11 @@ public:
                 line_ += s_[pos_] == '\n';
                 t.text += s_[pos_];
             }
-        } else if (std::isdigit(static_cast<unsigned char>(c)) || ((c == '-' || c == '+' || c == '.') && pos_ + 1 < s_.size())) {
+        } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+                   ((c == '-' || c == '+' || c == '.') && pos_ + 1 < s_.size())) {
             t.kind = Token::number;
-            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || std::string_view("+-.").find(s_[pos_]) != std::string_view::npos))
+            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
+                                        std::string_view("+-.").find(s_[pos_]) != std::string_view::npos))
                 t.text += s_[pos_++];
         } else if (std::string_view("(),;").find(c) != std::string_view::npos) {
             t.kind = Token::punct;
@@ -185,7 +194,8 @@ private:
 
     [[noreturn]] void fail(std::string_view expected) const {
         if (token_.kind == Token::end)
-            throw FormatError(fmt::format("line {}: the SQL ends inside a statement (truncated?); expected {}", token_.line, expected));
+            throw FormatError(fmt::format("line {}: the SQL ends inside a statement (truncated?); expected {}",
+                                          token_.line, expected));
         throw FormatError(fmt::format("line {}: expected {}, found '{}'", token_.line, expected, token_.text));
     }
     void keyword(std::string_view word) {
@@ -287,7 +297,7 @@ private:
 
 struct CsvState {
     std::vector<std::string> row;
-    std::vector<std::pair<size_t, std::vector<std::string>>> rows;  // rows not yet handed on: (line, fields)
+    std::vector<std::pair<size_t, std::vector<std::string>>> rows; // rows not yet handed on: (line, fields)
     size_t line = 0;
 };
 
@@ -322,8 +332,8 @@ Format detect_format(std::string_view content) {
     if (rest[0] == '[') return Format::json;
     if (rest[0] == '{') return Format::jsonl;
     // Any SQL statement makes it SQL, so that the parser can say which statements it refuses.
-    for (const char* keyword : {"CREATE", "INSERT", "BEGIN", "PRAGMA", "ATTACH", "DROP", "DELETE", "UPDATE",
-                                "SELECT", "ALTER", "REPLACE", "WITH", "VACUUM", "DETACH", "COMMIT"})
+    for (const char* keyword : {"CREATE", "INSERT", "BEGIN", "PRAGMA", "ATTACH", "DROP", "DELETE", "UPDATE", "SELECT",
+                                "ALTER", "REPLACE", "WITH", "VACUUM", "DETACH", "COMMIT"})
         if (head.rfind(keyword, 0) == 0) return Format::sql;
     if (rest[0] == '|')
         throw FormatError("this is llama-bench's Markdown table (-o md), which is for reading, not data; run "
@@ -337,7 +347,8 @@ Format detect_format(std::string_view content) {
 
 Format read_llama_bench_output(std::string_view content, const TestSink& each) {
     if (const size_t nul = content.find('\0'); nul != std::string_view::npos)
-        throw FormatError(fmt::format("line {}: a NUL byte (at byte {}): not llama-bench's text output", line_of(content, nul), nul));
+        throw FormatError(
+            fmt::format("line {}: a NUL byte (at byte {}): not llama-bench's text output", line_of(content, nul), nul));
     if (const size_t bad = invalid_utf8_at(content); bad != std::string_view::npos)
         throw FormatError(fmt::format("line {}: bytes that are not UTF-8 (at byte {})", line_of(content, bad), bad));
     const Format format = detect_format(content);
@@ -362,7 +373,8 @@ void parse_json(std::string_view content, const TestSink& each) {
             return true;
         const std::string where = fmt::format("record {}", ++record);
         if (!parsed.is_object())
-            throw FormatError(fmt::format("{}: expected an object of llama-bench fields, found {}", where, json_type(parsed)));
+            throw FormatError(
+                fmt::format("{}: expected an object of llama-bench fields, found {}", where, json_type(parsed)));
         each({std::move(parsed), where});
         return false;
     };
@@ -382,7 +394,8 @@ void parse_jsonl(std::string_view content, const TestSink& each) {
         if (text.find_first_not_of(" \t\r") != std::string_view::npos) {
             nlohmann::json test = parse_json_text(text, content, offset);
             if (!test.is_object())
-                throw FormatError(fmt::format("line {}: expected an object of llama-bench fields, found {}", line, json_type(test)));
+                throw FormatError(
+                    fmt::format("line {}: expected an object of llama-bench fields, found {}", line, json_type(test)));
             each({std::move(test), fmt::format("line {}", line)});
         }
         offset = end + 1;
@@ -401,13 +414,15 @@ void parse_csv(std::string_view content, const TestSink& each) {
             if (header.empty()) {
                 header = std::move(values);
                 for (size_t i = 0; i < header.size(); ++i)
-                    if (std::find(header.begin() + static_cast<ptrdiff_t>(i) + 1, header.end(), header[i]) != header.end())
+                    if (std::find(header.begin() + static_cast<ptrdiff_t>(i) + 1, header.end(), header[i]) !=
+                        header.end())
                         throw FormatError(fmt::format("line {}: the column '{}' appears twice", line, header[i]));
                 continue;
             }
             if (values.size() != header.size())
-                throw FormatError(fmt::format("line {}: {} values, but the header has {} columns{}", line, values.size(),
-                                              header.size(), values.size() < header.size() ? " (truncated?)" : ""));
+                throw FormatError(fmt::format("line {}: {} values, but the header has {} columns{}", line,
+                                              values.size(), header.size(),
+                                              values.size() < header.size() ? " (truncated?)" : ""));
             RawTest test{nlohmann::json::object(), fmt::format("line {}", line)};
             for (size_t i = 0; i < header.size(); ++i) test.fields[header[i]] = std::move(values[i]);
             each(std::move(test));

@@ -25,8 +25,8 @@ public:
 
 // One test as llama-bench wrote it.
 struct RawTest {
-    nlohmann::json fields;   // an object: field name → string, number, boolean or array (CSV and SQL give strings)
-    std::string where;       // "line 3" or "record 2", for messages
+    nlohmann::json fields; // an object: field name → string, number, boolean or array (CSV and SQL give strings)
+    std::string where;     // "line 3" or "record 2", for messages
 };
 
 // Receives each test as it is read, so that a large file is never held twice; it may throw to stop.

@@ -12,7 +12,9 @@ namespace {
 
 std::string range(const analysis::Range& r) { return fmt::format("{} - {}", r.min, r.max); }
 
-Block heading(int level, std::string text) { return {.kind = Block::Kind::heading, .level = level, .text = std::move(text)}; }
+Block heading(int level, std::string text) {
+    return {.kind = Block::Kind::heading, .level = level, .text = std::move(text)};
+}
 Block paragraph(std::string text) { return {.kind = Block::Kind::paragraph, .text = std::move(text)}; }
 Block list(std::vector<ListItem> items) { return {.kind = Block::Kind::list, .items = std::move(items)}; }
 Block table(Table t) { return {.kind = Block::Kind::table, .table = std::move(t)}; }
@@ -26,29 +28,38 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     std::vector<ListItem> items;
     if (!m.high_cv.empty()) {
         ListItem item{fmt::format("{} {}%: {}{}", s.high_cv_intro, m.cv_warning_percent, m.high_cv_count,
-                                  m.high_cv_count > m.high_cv.size() ? fmt::format(" ({} {})", s.worst_listed, m.high_cv.size()) : ""),
+                                  m.high_cv_count > m.high_cv.size()
+                                      ? fmt::format(" ({} {})", s.worst_listed, m.high_cv.size())
+                                      : ""),
                       {}};
-        for (const auto* r : m.high_cv) item.children.push_back(fmt::format("{}: CV {:.2f}%", point_name(m, *r), r->cv_percent()));
+        for (const auto* r : m.high_cv)
+            item.children.push_back(fmt::format("{}: CV {:.2f}%", point_name(m, *r), r->cv_percent()));
         items.push_back(std::move(item));
     }
     if (!m.not_ok.empty()) {
         ListItem item{fmt::format("{}: {}{}", s.not_ok_intro, m.not_ok_count,
-                                  m.not_ok_count > m.not_ok.size() ? fmt::format(" ({} {})", s.first_listed, m.not_ok.size()) : ""),
+                                  m.not_ok_count > m.not_ok.size()
+                                      ? fmt::format(" ({} {})", s.first_listed, m.not_ok.size())
+                                      : ""),
                       {}};
         for (const auto* r : m.not_ok) {
-            std::string why = r->error;  // one line in a list item
-            std::replace_if(why.begin(), why.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-            item.children.push_back(fmt::format("{}: {}{}{}", point_name(m, *r), r->status, why.empty() ? "" : ": ", why));
+            std::string why = r->error; // one line in a list item
+            std::replace_if(
+                why.begin(), why.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+            item.children.push_back(
+                fmt::format("{}: {}{}{}", point_name(m, *r), r->status, why.empty() ? "" : ": ", why));
         }
         items.push_back(std::move(item));
     }
     for (const auto& c : m.comparisons) {
         if (c.verdict == analysis::Verdict::too_few_pairs)
             items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, c.model, c.metric, c.value,
-                                         c.baseline, c.n_pairs), {}});
+                                         c.baseline, c.n_pairs),
+                             {}});
         if (c.unpaired > 0)
             items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.unpaired_intro, c.model, c.metric, c.value,
-                                         c.baseline, c.unpaired), {}});
+                                         c.baseline, c.unpaired),
+                             {}});
     }
     return items;
 }
@@ -58,7 +69,8 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
 Document build_document(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
     const Strings& s = strings(language);
     Document d;
-    d.push_back(heading(1, m.compares() ? fmt::format("{} {}", m.compare, s.title_suffix) : std::string(s.title_single)));
+    d.push_back(
+        heading(1, m.compares() ? fmt::format("{} {}", m.compare, s.title_suffix) : std::string(s.title_single)));
     d.push_back(list({{fmt::format("{}: {}", s.generated_at, m.generated_at), {}},
                       {fmt::format("{}: {}", s.source, m.source), {}}}));
 
@@ -85,7 +97,10 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (!any_ok) d.push_back(none());
     for (const auto& metric : m.metrics) {
         if (!any_ok) break;
-        d.push_back(heading(3, std::string(metric == "pp" ? s.pp_name : metric == "tg" ? s.tg_name : metric == "pg" ? s.pg_name : metric)));
+        d.push_back(heading(3, std::string(metric == "pp"   ? s.pp_name
+                                           : metric == "tg" ? s.tg_name
+                                           : metric == "pg" ? s.pg_name
+                                                            : metric)));
         d.push_back(table(performance_table(m, metric, s)));
     }
 
@@ -100,7 +115,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     }
 
     d.push_back(heading(2, std::string(s.charts)));
-    if (!charts.unavailable.empty()) d.push_back(paragraph(fmt::format("{} {}", s.charts_unavailable, charts.unavailable)));
+    if (!charts.unavailable.empty())
+        d.push_back(paragraph(fmt::format("{} {}", s.charts_unavailable, charts.unavailable)));
     if (!charts.left_out.empty()) {
         std::vector<ListItem> items;
         for (const auto& title : charts.left_out) items.push_back({title, {}});
@@ -108,8 +124,11 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(list(std::move(items)));
     }
     for (const auto& [stem, title] : charts.images)
-        d.push_back({.kind = Block::Kind::figure, .text = title, .stem = stem,
-                     .links = {{stem + ".svg", "SVG"}, {stem + ".dat", std::string(s.chart_data)},
+        d.push_back({.kind = Block::Kind::figure,
+                     .text = title,
+                     .stem = stem,
+                     .links = {{stem + ".svg", "SVG"},
+                               {stem + ".dat", std::string(s.chart_data)},
                                {stem + ".gp", std::string(s.chart_script)}}});
 
     d.push_back(heading(2, std::string(s.beyond)));
@@ -128,15 +147,17 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     d.push_back(paragraph(std::string(s.methodology_intro)));
     std::vector<ListItem> runs;
     for (const auto& run : m.runs)
-        runs.push_back({fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
-                                    run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions,
-                                    run.repetitions, s.warmup, run.warmup, s.build, run.build_commit, run.backends,
-                                    s.host, run.cpu, run.os), {}});
+        runs.push_back(
+            {fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
+                         run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions, run.repetitions, s.warmup,
+                         run.warmup, s.build, run.build_commit, run.backends, s.host, run.cpu, run.os),
+             {}});
     d.push_back(list(std::move(runs)));
 
     d.push_back(heading(2, std::string(s.data_files)));
     d.push_back({.kind = Block::Kind::links,
-                 .links = {{"raw.csv", std::string(s.raw_csv)}, {"summary.csv", std::string(s.summary_csv)},
+                 .links = {{"raw.csv", std::string(s.raw_csv)},
+                           {"summary.csv", std::string(s.summary_csv)},
                            {"difference.csv", std::string(s.difference_csv)}}});
     d.push_back(paragraph(std::string(s.closing)));
     return d;

@@ -19,19 +19,19 @@ struct ListItem {
 struct Block {
     enum class Kind { heading, paragraph, list, table, figure, links };
     Kind kind = Kind::paragraph;
-    int level = 1;                               // heading
-    std::string text;                            // heading, paragraph; figure title
-    std::vector<ListItem> items;                 // list
-    std::optional<Table> table;                  // table
-    std::string stem;                            // figure: NAME.png, NAME.svg, NAME.dat, NAME.gp
-    std::vector<std::pair<std::string, std::string>> links;   // links: href, text
+    int level = 1;                                          // heading
+    std::string text;                                       // heading, paragraph; figure title
+    std::vector<ListItem> items;                            // list
+    std::optional<Table> table;                             // table
+    std::string stem;                                       // figure: NAME.png, NAME.svg, NAME.dat, NAME.gp
+    std::vector<std::pair<std::string, std::string>> links; // links: href, text
 };
 
 // The charts a report links to: image stems and titles, or why there are none.
 struct ChartLinks {
-    std::vector<std::pair<std::string, std::string>> images;   // file stem, title
-    std::string unavailable;                                   // non-empty: no charts, and why
-    std::vector<std::string> left_out;                         // titles of charts with nothing to draw
+    std::vector<std::pair<std::string, std::string>> images; // file stem, title
+    std::string unavailable;                                 // non-empty: no charts, and why
+    std::vector<std::string> left_out;                       // titles of charts with nothing to draw
 };
 
 using Document = std::vector<Block>;

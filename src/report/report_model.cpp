@@ -37,8 +37,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
-    if (m.compares() || options.baseline)
-        m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline);
+    if (m.compares() || options.baseline) m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline);
     m.baseline = options.baseline.value_or(m.values.empty() ? std::string() : m.values.front());
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);

@@ -16,7 +16,7 @@ struct ReportOptions {
     std::optional<std::string> compare;
     std::optional<std::string> baseline;
     analysis::Filters filters;
-    double cv_warning_percent = 5.0;   // points whose repetitions vary more than this are listed
+    double cv_warning_percent = 5.0; // points whose repetitions vary more than this are listed
 };
 
 struct CountRow {
@@ -31,11 +31,11 @@ struct RunInfo {
 };
 
 struct ReportModel {
-    std::string source;             // the database file
-    std::string generated_at;       // UTC, ISO 8601
-    std::string compare;            // the compared parameter
+    std::string source;       // the database file
+    std::string generated_at; // UTC, ISO 8601
+    std::string compare;      // the compared parameter
     std::vector<std::string> values;
-    std::string baseline;           // the value the others are compared with
+    std::string baseline; // the value the others are compared with
     std::vector<std::string> models, metrics;
     analysis::Range n_prompt, n_gen;
     analysis::Dataset data;

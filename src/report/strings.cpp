@@ -39,7 +39,8 @@ constexpr Strings english{
     .differences = "Differences",
     .differences_intro = "Each value is compared with the baseline on points matched on every other parameter. "
                          "Difference: mean of (value - baseline) / baseline over the pairs, with its 95 % "
-                         "percentile bootstrap interval (2,000 resamples; at least 400 for very many pairs); p-values of the Wilcoxon signed-rank and paired t tests, the "
+                         "percentile bootstrap interval (2,000 resamples; at least 400 for very many pairs); p-values "
+                         "of the Wilcoxon signed-rank and paired t tests, the "
                          "Wilcoxon p adjusted by Holm's method across all comparisons of this report. The "
                          "verdict needs an adjusted p below 0.05 and an interval that excludes 0.",
     .nothing_to_compare = "Every result has the same settings apart from n_prompt, n_gen and n_depth, so there "
@@ -139,9 +140,11 @@ constexpr Strings chinese{
     .max_cv = "最大 CV (%)",
     .not_ok = "未成功",
     .differences = "差异分析",
-    .differences_intro = "每个取值与基准值在其余参数完全相同的配对数据点上比较。差异: 各配对 (取值 - 基准) / 基准 的平均值, "
-                         "附 95% 百分位 bootstrap 置信区间 (2000 次重抽样, 配对极多时至少 400 次); Wilcoxon 符号秩检验与配对 t 检验的 p 值, Wilcoxon p 值经 Holm "
-                         "方法对本报告全部比较进行校正。只有校正后 p < 0.05 且置信区间不含 0 时才下结论。",
+    .differences_intro =
+        "每个取值与基准值在其余参数完全相同的配对数据点上比较。差异: 各配对 (取值 - 基准) / 基准 的平均值, "
+        "附 95% 百分位 bootstrap 置信区间 (2000 次重抽样, 配对极多时至少 400 次); Wilcoxon 符号秩检验与配对 t 检验的 p "
+        "值, Wilcoxon p 值经 Holm "
+        "方法对本报告全部比较进行校正。只有校正后 p < 0.05 且置信区间不含 0 时才下结论。",
     .nothing_to_compare = "除 n_prompt、n_gen 和 n_depth 外, 所有结果的参数都相同, 因此没有可比较的取值。"
                           "可对某个参数扫描两个取值 (例如 --mmap 0,1), 或导入另一个 llama.cpp 版本的结果, "
                           "或用 --compare n_prompt 比较测试规模。",
@@ -165,7 +168,8 @@ constexpr Strings chinese{
     .chart_data = "数据",
     .chart_script = "gnuplot 脚本",
     .beyond = "吞吐量之外的影响",
-    .loads_intro = "模型加载, 每个工作进程一次 (llama_model_load_from_file 的耗时, 工作进程的峰值常驻内存, 加载期间的缺页次数)。",
+    .loads_intro =
+        "模型加载, 每个工作进程一次 (llama_model_load_from_file 的耗时, 工作进程的峰值常驻内存, 加载期间的缺页次数)。",
     .loads_count = "加载次数",
     .cache = "页缓存",
     .load_ms = "加载耗时 (ms)",

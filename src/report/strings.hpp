@@ -6,15 +6,16 @@
 namespace llmsweep::report {
 
 struct Strings {
-    std::string_view title_suffix;      // "<parameter> comparison report"
-    std::string_view title_single;      // when the results have one value of every parameter but the test sizes
+    std::string_view title_suffix; // "<parameter> comparison report"
+    std::string_view title_single; // when the results have one value of every parameter but the test sizes
     std::string_view generated_at, source;
-    std::string_view overview, records, nothing_succeeded, no_result_succeeded, models, metrics, values_of, n_prompt_range, n_gen_range;
+    std::string_view overview, records, nothing_succeeded, no_result_succeeded, models, metrics, values_of,
+        n_prompt_range, n_gen_range;
     std::string_view counts, value, model, metric, count;
     std::string_view performance, pp_name, tg_name, pg_name;
     std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
-    std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct, ci95,
-        wilcoxon_p, t_p, holm_p, verdict;
+    std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct,
+        ci95, wilcoxon_p, t_p, holm_p, verdict;
     std::string_view faster, slower, no_difference, too_few_pairs;
     std::string_view charts, charts_unavailable, charts_left_out, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, cache, load_ms, load_sd, rss_peak, major_faults, minor_faults,
@@ -25,6 +26,6 @@ struct Strings {
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
 };
 
-const Strings& strings(std::string_view language);   // "zh" or "en"
+const Strings& strings(std::string_view language); // "zh" or "en"
 
 } // namespace llmsweep::report

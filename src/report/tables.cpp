@@ -42,8 +42,7 @@ Table counts_table(const ReportModel& m, const Strings& s) {
 Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s) {
     Table t({std::string(s.model), m.compare, std::string(s.points), std::string(s.mean_ts), std::string(s.sd_ts),
              std::string(s.min_ts), std::string(s.max_ts), std::string(s.median_ts), std::string(s.mean_cv),
-             std::string(s.max_cv), std::string(s.n_prompt_range), std::string(s.n_gen_range),
-             std::string(s.not_ok)});
+             std::string(s.max_cv), std::string(s.n_prompt_range), std::string(s.n_gen_range), std::string(s.not_ok)});
     for (const auto& g : m.summaries) {
         if (g.metric != metric) continue;
         t.add({g.model, g.value, std::to_string(g.n), fixed(g.mean), fixed(g.sd), fixed(g.min), fixed(g.max),
@@ -61,7 +60,8 @@ Table differences_table(const ReportModel& m, const Strings& s) {
     for (const auto& c : m.comparisons) {
         const bool any = c.n_pairs > 0;
         t.add({c.model, c.metric, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(c.unpaired),
-               any ? fmt::format("{:+.2f}", c.mean_diff_ts) : "", any ? fmt::format("{:+.2f}", c.mean_rel_diff_pct) : "",
+               any ? fmt::format("{:+.2f}", c.mean_diff_ts) : "",
+               any ? fmt::format("{:+.2f}", c.mean_rel_diff_pct) : "",
                any ? fmt::format("[{:+.2f}, {:+.2f}]", c.ci_low_pct, c.ci_high_pct) : "",
                any ? p_value(c.wilcoxon_p) : "", any ? p_value(c.t_p) : "", any ? p_value(c.wilcoxon_p_holm) : "",
                verdict_text(c.verdict, s)});
@@ -74,9 +74,10 @@ Table loads_table(const ReportModel& m, const Strings& s) {
              std::string(s.load_sd), std::string(s.rss_peak), std::string(s.major_faults), std::string(s.minor_faults),
              std::string(s.evicted)});
     for (const auto& l : m.loads)
-        t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads), l.load_ms_mean ? fixed(*l.load_ms_mean) : "-",
-               l.load_ms_sd ? fixed(*l.load_ms_sd) : "-", fixed(l.rss_peak_mib_mean, 1), fixed(l.major_faults_mean, 0),
-               fixed(l.minor_faults_mean, 0), l.cache_state == "cold" ? std::to_string(l.evicted) : "-"});
+        t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads),
+               l.load_ms_mean ? fixed(*l.load_ms_mean) : "-", l.load_ms_sd ? fixed(*l.load_ms_sd) : "-",
+               fixed(l.rss_peak_mib_mean, 1), fixed(l.major_faults_mean, 0), fixed(l.minor_faults_mean, 0),
+               l.cache_state == "cold" ? std::to_string(l.evicted) : "-"});
     return t;
 }
 

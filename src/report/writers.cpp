@@ -103,31 +103,61 @@ std::string json_report(const ReportModel& m) {
     for (const auto& c : m.counts)
         counts.push_back({{"value", c.value}, {"model", c.model}, {"metric", c.metric}, {"results", c.records}});
     for (const auto& g : m.summaries)
-        summaries.push_back({{"model", g.model}, {"metric", g.metric}, {"value", g.value}, {"points", g.n},
-                             {"mean_ts", g.mean}, {"sd_ts", g.sd}, {"min_ts", g.min}, {"max_ts", g.max},
-                             {"median_ts", g.median}, {"mean_cv_percent", g.mean_cv}, {"max_cv_percent", g.max_cv},
-                             {"n_prompt", {g.n_prompt.min, g.n_prompt.max}}, {"n_gen", {g.n_gen.min, g.n_gen.max}},
+        summaries.push_back({{"model", g.model},
+                             {"metric", g.metric},
+                             {"value", g.value},
+                             {"points", g.n},
+                             {"mean_ts", g.mean},
+                             {"sd_ts", g.sd},
+                             {"min_ts", g.min},
+                             {"max_ts", g.max},
+                             {"median_ts", g.median},
+                             {"mean_cv_percent", g.mean_cv},
+                             {"max_cv_percent", g.max_cv},
+                             {"n_prompt", {g.n_prompt.min, g.n_prompt.max}},
+                             {"n_gen", {g.n_gen.min, g.n_gen.max}},
                              {"not_ok", g.not_ok}});
     for (const auto& c : m.comparisons)
-        comparisons.push_back({{"model", c.model}, {"metric", c.metric}, {"baseline", c.baseline}, {"value", c.value},
-                               {"pairs", c.n_pairs}, {"unpaired", c.unpaired}, {"mean_diff_ts", c.mean_diff_ts},
+        comparisons.push_back({{"model", c.model},
+                               {"metric", c.metric},
+                               {"baseline", c.baseline},
+                               {"value", c.value},
+                               {"pairs", c.n_pairs},
+                               {"unpaired", c.unpaired},
+                               {"mean_diff_ts", c.mean_diff_ts},
                                {"mean_rel_diff_percent", c.mean_rel_diff_pct},
-                               {"ci95_percent", {c.ci_low_pct, c.ci_high_pct}}, {"wilcoxon_p", c.wilcoxon_p},
-                               {"t_test_p", c.t_p}, {"wilcoxon_p_holm", c.wilcoxon_p_holm},
+                               {"ci95_percent", {c.ci_low_pct, c.ci_high_pct}},
+                               {"wilcoxon_p", c.wilcoxon_p},
+                               {"t_test_p", c.t_p},
+                               {"wilcoxon_p_holm", c.wilcoxon_p_holm},
                                {"verdict", verdict_text(c.verdict, strings("en"))}});
     for (const auto& l : m.loads)
-        loads.push_back({{"model", l.model}, {"value", l.value}, {"cache_state", l.cache_state}, {"loads", l.loads},
+        loads.push_back({{"model", l.model},
+                         {"value", l.value},
+                         {"cache_state", l.cache_state},
+                         {"loads", l.loads},
                          {"load_ms_mean", l.load_ms_mean ? json(*l.load_ms_mean) : json(nullptr)},
                          {"load_ms_sd", l.load_ms_sd ? json(*l.load_ms_sd) : json(nullptr)},
-                         {"rss_peak_mib_mean", l.rss_peak_mib_mean}, {"major_faults_mean", l.major_faults_mean},
-                         {"minor_faults_mean", l.minor_faults_mean}, {"evicted", l.evicted}});
+                         {"rss_peak_mib_mean", l.rss_peak_mib_mean},
+                         {"major_faults_mean", l.major_faults_mean},
+                         {"minor_faults_mean", l.minor_faults_mean},
+                         {"evicted", l.evicted}});
     for (const auto& l : m.latencies)
-        latencies.push_back({{"model", l.model}, {"value", l.value}, {"points", l.points}, {"ttft_ms", l.ttft_ms},
-                             {"itl_p50_ms", l.itl_p50_ms}, {"itl_p90_ms", l.itl_p90_ms}, {"itl_p99_ms", l.itl_p99_ms}});
+        latencies.push_back({{"model", l.model},
+                             {"value", l.value},
+                             {"points", l.points},
+                             {"ttft_ms", l.ttft_ms},
+                             {"itl_p50_ms", l.itl_p50_ms},
+                             {"itl_p90_ms", l.itl_p90_ms},
+                             {"itl_p99_ms", l.itl_p99_ms}});
     auto point = [&](const analysis::Record* r) {
         json parameters = json::object();
-        r->params.for_each([&](std::string_view name, const std::string& value) { parameters[std::string(name)] = value; });
-        json point{{"model", r->model}, {"metric", r->metric}, {"status", r->status}, {"parameters", parameters},
+        r->params.for_each(
+            [&](std::string_view name, const std::string& value) { parameters[std::string(name)] = value; });
+        json point{{"model", r->model},
+                   {"metric", r->metric},
+                   {"status", r->status},
+                   {"parameters", parameters},
                    {"cv_percent", r->cv_percent()}};
         if (!r->error.empty()) point["error"] = r->error;
         return point;
@@ -135,17 +165,36 @@ std::string json_report(const ReportModel& m) {
     for (const auto* r : m.not_ok) not_ok.push_back(point(r));
     for (const auto* r : m.high_cv) high_cv.push_back(point(r));
     for (const auto& r : m.runs)
-        runs.push_back({{"id", r.id}, {"mode", r.mode}, {"order", r.order}, {"started_at", r.started_at},
-                        {"repetitions", r.repetitions}, {"warmup", r.warmup}, {"build_commit", r.build_commit},
-                        {"backends", r.backends}, {"cpu", r.cpu}, {"os", r.os}});
-    const json report = {{"source", m.source}, {"generated_at", m.generated_at}, {"compare", m.compare},
-                         {"values", m.values}, {"models", m.models}, {"metrics", m.metrics},
-                         {"results", m.total_records()}, {"n_prompt", {m.n_prompt.min, m.n_prompt.max}},
-                         {"n_gen", {m.n_gen.min, m.n_gen.max}}, {"counts", counts}, {"summaries", summaries},
-                         {"comparisons", comparisons}, {"loads", loads}, {"latencies", latencies},
-                         {"warnings", {{"cv_threshold_percent", m.cv_warning_percent},
-                                       {"high_cv_count", m.high_cv_count}, {"high_cv_worst", high_cv},
-                                       {"not_ok_count", m.not_ok_count}, {"not_ok_first", not_ok}}},
+        runs.push_back({{"id", r.id},
+                        {"mode", r.mode},
+                        {"order", r.order},
+                        {"started_at", r.started_at},
+                        {"repetitions", r.repetitions},
+                        {"warmup", r.warmup},
+                        {"build_commit", r.build_commit},
+                        {"backends", r.backends},
+                        {"cpu", r.cpu},
+                        {"os", r.os}});
+    const json report = {{"source", m.source},
+                         {"generated_at", m.generated_at},
+                         {"compare", m.compare},
+                         {"values", m.values},
+                         {"models", m.models},
+                         {"metrics", m.metrics},
+                         {"results", m.total_records()},
+                         {"n_prompt", {m.n_prompt.min, m.n_prompt.max}},
+                         {"n_gen", {m.n_gen.min, m.n_gen.max}},
+                         {"counts", counts},
+                         {"summaries", summaries},
+                         {"comparisons", comparisons},
+                         {"loads", loads},
+                         {"latencies", latencies},
+                         {"warnings",
+                          {{"cv_threshold_percent", m.cv_warning_percent},
+                           {"high_cv_count", m.high_cv_count},
+                           {"high_cv_worst", high_cv},
+                           {"not_ok_count", m.not_ok_count},
+                           {"not_ok_first", not_ok}}},
                          {"runs", runs}};
     // Invalid UTF-8 in a name (a file name from another system) is replaced, not an error.
     return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

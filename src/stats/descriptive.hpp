@@ -7,7 +7,7 @@ namespace llmsweep::stats {
 
 struct MeanSd {
     double mean = 0;
-    double sd = 0;   // sample standard deviation (n - 1); 0 for fewer than two values
+    double sd = 0; // sample standard deviation (n - 1); 0 for fewer than two values
     size_t n = 0;
 };
 

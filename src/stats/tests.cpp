@@ -39,7 +39,7 @@ TestResult paired_t_test(std::span<const double> x, std::span<const double> y) {
     TestResult result;
     result.n = d.size();
     const MeanSd m = mean_sd(d);
-    if (d.size() < 2 || m.sd == 0) return result;  // no variation: no evidence either way
+    if (d.size() < 2 || m.sd == 0) return result; // no variation: no evidence either way
     const double df = static_cast<double>(d.size() - 1);
     result.statistic = m.mean / (m.sd / std::sqrt(static_cast<double>(d.size())));
     const boost::math::students_t dist(df);
@@ -82,8 +82,8 @@ TestResult wilcoxon_signed_rank(std::span<const double> x, std::span<const doubl
     if (d.size() < 50 && ties == 0 && !zeros) {
         result.exact = true;
         // Two-sided: twice the smaller tail, as R computes it.
-        const double p = v > n * (n + 1) / 4 ? 1 - exact_signed_rank_cdf(d.size(), v - 1)
-                                             : exact_signed_rank_cdf(d.size(), v);
+        const double p =
+            v > n * (n + 1) / 4 ? 1 - exact_signed_rank_cdf(d.size(), v - 1) : exact_signed_rank_cdf(d.size(), v);
         result.p_value = std::min(1.0, 2 * p);
         return result;
     }

@@ -8,10 +8,10 @@
 namespace llmsweep::stats {
 
 struct TestResult {
-    double statistic = 0;  // t for the t-test, V (sum of positive ranks) for Wilcoxon
-    double p_value = 1;    // two-sided
-    size_t n = 0;          // pairs used (Wilcoxon drops zero differences)
-    bool exact = false;    // Wilcoxon: exact distribution rather than the normal approximation
+    double statistic = 0; // t for the t-test, V (sum of positive ranks) for Wilcoxon
+    double p_value = 1;   // two-sided
+    size_t n = 0;         // pairs used (Wilcoxon drops zero differences)
+    bool exact = false;   // Wilcoxon: exact distribution rather than the normal approximation
 };
 
 // Student's paired t-test on differences x - y. Needs at least two pairs and not all differences equal.

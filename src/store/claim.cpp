@@ -50,7 +50,8 @@ std::optional<Claim> Claim::try_take(const std::string& db_path, const std::stri
         }
         // The file may have been removed by the holder that released it just before the lock was taken: a
         // lock on a file no longer at `path` claims nothing, so take the one that is there now.
-        struct stat locked {}, named {};
+        struct stat locked {
+        }, named{};
         if (fstat(fd, &locked) == 0 && stat(path.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
             locked.st_dev == named.st_dev) {
             char host[256] = {};
@@ -69,7 +70,7 @@ Claim::Claim(Claim&& other) noexcept : path_(std::move(other.path_)), fd_(other.
 
 Claim::~Claim() {
     if (fd_ < 0) return;
-    unlink(path_.c_str());   // while still locked: whoever opens the path next makes a new file
+    unlink(path_.c_str()); // while still locked: whoever opens the path next makes a new file
     close(fd_);
 }
 

@@ -11,7 +11,7 @@ namespace llmsweep::store {
 
 struct ClaimHolder {
     long pid = 0;
-    std::string host, since;   // since: UTC, ISO 8601
+    std::string host, since; // since: UTC, ISO 8601
 };
 
 class Claim {
@@ -21,7 +21,7 @@ public:
     Claim(Claim&& other) noexcept;
     Claim& operator=(Claim&&) = delete;
     Claim(const Claim&) = delete;
-    ~Claim();   // releases it and removes the lock file
+    ~Claim(); // releases it and removes the lock file
 
 private:
     Claim(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}

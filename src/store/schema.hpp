@@ -14,16 +14,16 @@ struct Column {
     std::string_view name;
     SqlType type;
     std::string_view doc;
-    std::string_view constraint = {};  // e.g. "PRIMARY KEY", "NOT NULL REFERENCES runs(id)"
-    int since = 1;                      // the schema version that added it (migrations add it then)
-    std::string_view from = {};         // llama_bench table: the expression over results r and runs that fills it
+    std::string_view constraint = {}; // e.g. "PRIMARY KEY", "NOT NULL REFERENCES runs(id)"
+    int since = 1;                    // the schema version that added it (migrations add it then)
+    std::string_view from = {};       // llama_bench table: the expression over results r and runs that fills it
 };
 
 struct Table {
     std::string_view name;
     std::string_view doc;
     std::vector<Column> columns;
-    std::string_view table_constraint = {};  // e.g. "UNIQUE (run_id, point_key, metric)"
+    std::string_view table_constraint = {}; // e.g. "UNIQUE (run_id, point_key, metric)"
 };
 
 // Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".

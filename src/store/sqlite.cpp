@@ -29,11 +29,12 @@ namespace {
     throw DatabaseError(fmt::format("database '{}': {}{}", path, why, what.empty() ? "" : "; " + what), rc & 0xFF);
 }
 
-
 // A file: URI for `path`, so that read-only opens can add parameters; '%', '?' and '#' are percent-encoded.
 std::string file_uri(const std::string& path, std::string_view parameters) {
     std::string uri = "file:";
-    for (const char c : path) uri += (c == '%' || c == '?' || c == '#') ? fmt::format("%{:02X}", static_cast<unsigned char>(c)) : std::string(1, c);
+    for (const char c : path)
+        uri += (c == '%' || c == '?' || c == '#') ? fmt::format("%{:02X}", static_cast<unsigned char>(c))
+                                                  : std::string(1, c);
     return uri + "?" + std::string(parameters);
 }
 
@@ -66,7 +67,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     }
     if (!db_) throw DatabaseError(fmt::format("cannot open database '{}': {}", path, why), SQLITE_CANTOPEN);
     sqlite3_extended_result_codes(db_, 1);
-    if (mode == Mode::read_only) sqlite3_busy_timeout(db_, 5000);   // only a recovery can block a reader
+    if (mode == Mode::read_only) sqlite3_busy_timeout(db_, 5000); // only a recovery can block a reader
     else sqlite3_busy_handler(db_, &Database::wait_for_lock, this);
 }
 
@@ -141,8 +142,7 @@ bool Statement::step() {
 }
 
 void Statement::run() {
-    while (step()) {
-    }
+    while (step()) {}
     reset();
 }
 

@@ -22,7 +22,7 @@ using Value = std::variant<std::monostate, int64_t, double, std::string>;
 class DatabaseError : public Error {
 public:
     DatabaseError(const std::string& message, int code) : Error(message), code_(code) {}
-    int code() const noexcept { return code_; }   // primary: rc & 0xFF
+    int code() const noexcept { return code_; } // primary: rc & 0xFF
 
 private:
     int code_;

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
@@ -36,7 +36,8 @@ std::string utc_now() {
 Store::Store(const std::string& path, Access access) : access_(access) {
     if (path.empty() || path.front() == ':' || path.rfind("file:", 0) == 0)
         throw UsageError(fmt::format("'{}' is not a database file's name (SQLite's in-memory and URI names keep "
-                                     "nothing); name a file with --db", path));
+                                     "nothing); name a file with --db",
+                                     path));
     if (std::filesystem::is_directory(path))
         throw UsageError(fmt::format("'{}' is a folder; name a database file with --db", path));
     if (access == Access::read_write && std::filesystem::exists(path) && ::access(path.c_str(), W_OK) != 0)
@@ -51,8 +52,8 @@ Store::Store(const std::string& path, Access access) : access_(access) {
     } catch (const DatabaseError& e) {
         // "file is not a database" and the like; a full disk or a lock says so itself.
         if (e.code() != SQLITE_NOTADB && e.code() != SQLITE_CORRUPT && e.code() != SQLITE_CANTOPEN) throw;
-        throw UsageError(fmt::format("'{}' cannot be used as an llmsweep database ({}); choose another --db", path,
-                                     e.what()));
+        throw UsageError(
+            fmt::format("'{}' cannot be used as an llmsweep database ({}); choose another --db", path, e.what()));
     }
 }
 
@@ -193,7 +194,8 @@ void Store::update(std::string_view table_name, int64_t id, const Row& row) {
     const Table& t = table(table_name);
     check_row(t, row);
     std::string assignments;
-    for (const auto& [name, value] : row) assignments += fmt::format("{}{} = :{}", assignments.empty() ? "" : ", ", name, name);
+    for (const auto& [name, value] : row)
+        assignments += fmt::format("{}{} = :{}", assignments.empty() ? "" : ", ", name, name);
     Statement& s = statement(fmt::format("UPDATE {} SET {} WHERE id = :id", t.name, assignments));
     for (const auto& [name, value] : row) s.bind(name, value);
     s.bind("id", id);
@@ -216,8 +218,11 @@ int64_t Store::ensure_result(int64_t run_id, const std::string& point_key, const
     }
     find.reset();
     Row full = row;
-    full.insert(full.end(), {{"run_id", run_id}, {"point_key", point_key}, {"metric", metric},
-                             {"status", std::string("running")}, {"repetitions", int64_t{0}}});
+    full.insert(full.end(), {{"run_id", run_id},
+                             {"point_key", point_key},
+                             {"metric", metric},
+                             {"status", std::string("running")},
+                             {"repetitions", int64_t{0}}});
     return insert("results", full);
 }
 
@@ -262,8 +267,8 @@ void Store::summarize_result(int64_t result_id, const std::string& status, const
             {"itl_p90_ms", mean_or_null(latency[2])},
             {"itl_p99_ms", mean_or_null(latency[3])}};
     if (!ns.empty()) {
-        row.insert(row.end(), {{"avg_ns", time.mean}, {"stddev_ns", time.sd}, {"avg_ts", speed.mean},
-                               {"stddev_ts", speed.sd}});
+        row.insert(row.end(),
+                   {{"avg_ns", time.mean}, {"stddev_ns", time.sd}, {"avg_ts", speed.mean}, {"stddev_ts", speed.sd}});
     }
     update("results", result_id, row);
 }
@@ -332,9 +337,19 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
         return s.column_double(column);
     };
     while (s.step()) {
-        ResultRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
-                      s.column_double(5), s.column_double(6), s.column_int(7), optional(8), optional(9),
-                      optional(10), optional(11), {}};
+        ResultRow row{s.column_int(0),
+                      s.column_text(1),
+                      s.column_text(2),
+                      s.column_text(3),
+                      s.column_text(4),
+                      s.column_double(5),
+                      s.column_double(6),
+                      s.column_int(7),
+                      optional(8),
+                      optional(9),
+                      optional(10),
+                      optional(11),
+                      {}};
         row.values.reserve(columns.size());
         for (size_t i = 0; i < columns.size(); ++i) row.values.push_back(s.column_text(12 + static_cast<int>(i)));
         each(std::move(row));
@@ -342,9 +357,11 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
 }
 
 std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
-    const std::string value = value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
-    Statement s(*db_, "SELECT run_id, model_filename, " + value + ", cache_state, load_ms, rss_peak_bytes, "
-                      "major_faults, minor_faults, cache_evicted FROM loads WHERE status = 'ok' ORDER BY id");
+    const std::string value =
+        value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
+    Statement s(*db_, "SELECT run_id, model_filename, " + value +
+                          ", cache_state, load_ms, rss_peak_bytes, "
+                          "major_faults, minor_faults, cache_evicted FROM loads WHERE status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};

@@ -7,8 +7,8 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -21,7 +21,7 @@ using Row = std::vector<std::pair<std::string_view, Value>>;
 // What a run has already measured: per (point key, metric), the repetitions stored and whether it is final.
 struct Progress {
     std::map<std::pair<std::string, std::string>, std::set<int64_t>> repetitions;
-    std::set<std::pair<std::string, std::string>> final_results;  // status other than running
+    std::set<std::pair<std::string, std::string>> final_results; // status other than running
 };
 
 // A result as the analysis reads it: its measurement, and the values of the requested columns as text.
@@ -31,7 +31,7 @@ struct ResultRow {
     double avg_ts = 0, stddev_ts = 0;
     int64_t repetitions = 0;
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
-    std::vector<std::string> values;   // one per requested column, "" for NULL
+    std::vector<std::string> values; // one per requested column, "" for NULL
 };
 
 // A column of a result's or of its run's, by name.
@@ -43,10 +43,10 @@ struct ResultColumn {
 // A successful load, as the report summarizes them.
 struct LoadRow {
     int64_t run_id = 0;
-    std::string model_filename, value, cache_state;   // value: of the requested load column, as text
-    std::optional<double> load_ms;                    // none when the load was not timed (llama-bench's)
+    std::string model_filename, value, cache_state; // value: of the requested load column, as text
+    std::optional<double> load_ms;                  // none when the load was not timed (llama-bench's)
     double rss_peak_bytes = 0, major_faults = 0, minor_faults = 0;
-    bool evicted = false;                             // a cold load whose eviction was confirmed
+    bool evicted = false; // a cold load whose eviction was confirmed
 };
 
 struct RunRow {
@@ -58,9 +58,9 @@ struct RunRow {
 class Store {
 public:
     enum class Access {
-        read_write,   // created if absent, migrated to the current schema
-        read_only     // never written, also on a read-only folder or mount; an older schema is read through
-                      // a migrated copy in memory
+        read_write, // created if absent, migrated to the current schema
+        read_only   // never written, also on a read-only folder or mount; an older schema is read through
+                    // a migrated copy in memory
     };
     // Opens `path`. Throws UsageError if the name is not a file's (empty, ":memory:", a folder), the file is
     // not an llmsweep database (or, read-only, is empty) or was written by a newer schema, saying what to do.

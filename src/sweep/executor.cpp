@@ -31,8 +31,9 @@ void check_interrupt(ChildProcess::Outcome outcome) {
 class NativeWorker : public Worker {
 public:
     explicit NativeWorker(const std::string& executable)
-        : process_(engine::worker_command(executable),
-                   {.forward_stderr = engine::worker_log_shown(), .name = "worker", .exit_request = "{\"op\":\"exit\"}\n"}) {}
+        : process_(engine::worker_command(executable), {.forward_stderr = engine::worker_log_shown(),
+                                                        .name = "worker",
+                                                        .exit_request = "{\"op\":\"exit\"}\n"}) {}
 
     LoadAnswer load(const LoadParams& load, double timeout_s) override {
         const auto answer = process_.request(engine::load_request_json(load), timeout_s);
@@ -95,11 +96,11 @@ public:
             std::optional<Clock::time_point> last_answer;
             while (alive && next < tasks.size()) {
                 const Task& task = tasks[next++];
-                if (recorder.done(task)) continue;   // its point failed earlier in this visit
+                if (recorder.done(task)) continue; // its point failed earlier in this visit
                 const Point& point = plan.points[task.point];
                 recorder.task_started(task);
-                const engine::RunRequest request{point.context, point.test, spec.mode, task.repetition, spec.warmup,
-                                                 spec.seed};
+                const engine::RunRequest request{point.context,   point.test,  spec.mode,
+                                                 task.repetition, spec.warmup, spec.seed};
                 if (last_answer)
                     gaps_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - *last_answer).count());
                 const RunAnswer answer = worker->run(request, timeout_s_);
@@ -109,7 +110,7 @@ public:
                     continue;
                 }
                 recorder.failure(task, std::string(name(answer.answer)), answer.error);
-                alive = answer.answer == Answer::failed;   // a crash or a timeout took the worker
+                alive = answer.answer == Answer::failed; // a crash or a timeout took the worker
             }
             recorder.load_finished(load_id, worker->finish(!alive));
         }
@@ -149,7 +150,8 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
         std::all_of(points.begin(), points.end(), [&](size_t p) { return split.tasks_of[p].size() == repetitions; }) &&
         llama_bench::runs_exactly(points_of(plan, points));
     if (together) split.batches.push_back(points);
-    else for (size_t p : points) split.batches.push_back({p});
+    else
+        for (size_t p : points) split.batches.push_back({p});
     return split;
 }
 
@@ -161,7 +163,8 @@ bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
 
 class LlamaBenchExecutor : public Executor {
 public:
-    LlamaBenchExecutor(llama_bench::LlamaBenchCli cli, double timeout_s) : cli_(std::move(cli)), timeout_s_(timeout_s) {}
+    LlamaBenchExecutor(llama_bench::LlamaBenchCli cli, double timeout_s)
+        : cli_(std::move(cli)), timeout_s_(timeout_s) {}
 
     void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) override {
         const LlamaBenchVisit split = split_for_llama_bench(recorder.plan(), tasks);
@@ -178,9 +181,8 @@ private:
         const Plan& plan = recorder.plan();
         const LoadParams& load = plan.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
-        const auto command = llama_bench::llama_bench_command(cli_, points_of(plan, batch),
-                                                              static_cast<int64_t>(first_tasks.size()),
-                                                              recorder.spec().warmup);
+        const auto command = llama_bench::llama_bench_command(
+            cli_, points_of(plan, batch), static_cast<int64_t>(first_tasks.size()), recorder.spec().warmup);
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
         // As the native worker does: cold evicts the file's pages, warm reads them in.
@@ -210,7 +212,7 @@ private:
             }
             const auto it = std::find_if(pending.begin(), pending.end(),
                                          [&](size_t p) { return is_test_of(plan.points[p], test); });
-            if (it == pending.end()) continue;   // not one of ours (cannot happen with the command we built)
+            if (it == pending.end()) continue; // not one of ours (cannot happen with the command we built)
             recorder.llama_bench_test(*it, tasks_of.at(*it), load_id, test);
             pending.erase(it);
         }
@@ -264,8 +266,7 @@ std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const 
     const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
     const auto& batch = split.batches.front();
     return llama_bench::llama_bench_command(cli, points_of(plan, batch),
-                                            static_cast<int64_t>(split.tasks_of.at(batch.front()).size()),
-                                            spec.warmup);
+                                            static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup);
 }
 
 } // namespace llmsweep::sweep

@@ -18,18 +18,18 @@ namespace llmsweep::sweep {
 
 // A worker's answer to a load or a run.
 enum class Answer { ok, failed, timeout, crashed };
-std::string_view name(Answer answer);   // the result status it stands for: ok, failed, timeout, crashed
+std::string_view name(Answer answer); // the result status it stands for: ok, failed, timeout, crashed
 
 struct LoadAnswer {
     Answer answer = Answer::ok;
-    engine::LoadOutcome outcome;   // when ok
-    std::string error;             // otherwise
+    engine::LoadOutcome outcome; // when ok
+    std::string error;           // otherwise
 };
 
 struct RunAnswer {
     Answer answer = Answer::ok;
-    engine::Measurement measurement;   // when ok
-    std::string error;                 // otherwise
+    engine::Measurement measurement; // when ok
+    std::string error;               // otherwise
 };
 
 // One process that loads a model and runs tasks on it. After a timeout or a crash it is gone.

@@ -12,17 +12,17 @@ namespace llmsweep::sweep {
 struct SweepStart {
     int64_t run_id = 0;
     bool resumed = false;
-    size_t tasks_total = 0;     // repetitions in the plan
-    size_t tasks_done = 0;      // already stored by an earlier, interrupted invocation
+    size_t tasks_total = 0; // repetitions in the plan
+    size_t tasks_done = 0;  // already stored by an earlier, interrupted invocation
 };
 
 struct TaskDone {
     const domain::Point* point = nullptr;
     int64_t repetition = 0;
-    std::string status;         // ok, failed, timeout, crashed
+    std::string status; // ok, failed, timeout, crashed
     std::string error;
     std::optional<double> pp_ts, tg_ts;
-    size_t tasks_done = 0;      // including this one
+    size_t tasks_done = 0; // including this one
     size_t tasks_total = 0;
 };
 

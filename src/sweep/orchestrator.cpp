@@ -38,39 +38,40 @@ std::string spec_json(const SweepSpec& spec) {
 // measurements of two models under one name.
 void check_same_models(const SweepSpec& spec, const store::Store::RunRef& run) {
     const auto stored = nlohmann::json::parse(run.spec_json, nullptr, false);
-    if (stored.is_discarded() || !stored.contains("model_fingerprints")) return;   // written before fingerprints
+    if (stored.is_discarded() || !stored.contains("model_fingerprints")) return; // written before fingerprints
     for (const auto& model : spec.models) {
         const auto then = stored["model_fingerprints"].value(model, std::string());
         const std::string now = model_fingerprint(model);
         if (!then.empty() && then != now)
-            throw UsageError(fmt::format("'{}' is not the file that run {} started with ({} then, {} now); put that "
-                                         "file back to resume the run, or pass --fresh to measure this one in a new run",
-                                         model, run.id, then, now));
+            throw UsageError(
+                fmt::format("'{}' is not the file that run {} started with ({} then, {} now); put that "
+                            "file back to resume the run, or pass --fresh to measure this one in a new run",
+                            model, run.id, then, now));
     }
 }
 
 store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
     const bool native = spec.engine == Engine::native;
     store::Row row{{"spec_key", spec_key(spec)},
-            {"source", std::string("run")},
-            {"engine", std::string(name(spec.engine))},
-            {"status", std::string("running")},
-            {"started_at", store::utc_now()},
-            {"mode", std::string(name(spec.mode))},
-            {"sweep_order", std::string(name(spec.order))},
-            {"seed", static_cast<int64_t>(spec.seed)},
-            {"repetitions", spec.repetitions},
-            {"warmup", spec.warmup},
-            {"spec_json", spec_json(spec)},
-            {"plan_json", plan_json(plan)},
-            {"llmsweep_version", o.build.llmsweep_version},
-            // llama-bench's build is known from its first test (a run that measured nothing says unknown).
-            {"build_commit", native ? o.build.llama_commit : std::string("unknown")},
-            {"cpu_cores_physical", int64_t{o.host.physical_cores}},
-            {"cpu_cores_logical", int64_t{o.host.logical_cores}},
-            {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
-            {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
-            {"hostname", o.host.hostname}};
+                   {"source", std::string("run")},
+                   {"engine", std::string(name(spec.engine))},
+                   {"status", std::string("running")},
+                   {"started_at", store::utc_now()},
+                   {"mode", std::string(name(spec.mode))},
+                   {"sweep_order", std::string(name(spec.order))},
+                   {"seed", static_cast<int64_t>(spec.seed)},
+                   {"repetitions", spec.repetitions},
+                   {"warmup", spec.warmup},
+                   {"spec_json", spec_json(spec)},
+                   {"plan_json", plan_json(plan)},
+                   {"llmsweep_version", o.build.llmsweep_version},
+                   // llama-bench's build is known from its first test (a run that measured nothing says unknown).
+                   {"build_commit", native ? o.build.llama_commit : std::string("unknown")},
+                   {"cpu_cores_physical", int64_t{o.host.physical_cores}},
+                   {"cpu_cores_logical", int64_t{o.host.logical_cores}},
+                   {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
+                   {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
+                   {"hostname", o.host.hostname}};
     if (native) {
         std::vector<std::string> gpus;
         for (const auto& d : o.build.devices)
@@ -88,8 +89,7 @@ store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& 
 void mark_run_ended(store::Store& store, int64_t run_id, const std::string& status) noexcept {
     try {
         store.update_run(run_id, {{"status", status}, {"finished_at", store::utc_now()}});
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 } // namespace

@@ -3,10 +3,10 @@
 // stored, on an executor (sweep/executor.hpp) whose outcomes the recorder stores; failures are data, and an
 // interrupted run resumes where it stopped.
 
-#include "llama_bench/command.hpp"
-#include "sweep/executor.hpp"
 #include "engine/system_info.hpp"
+#include "llama_bench/command.hpp"
 #include "store/store.hpp"
+#include "sweep/executor.hpp"
 #include "sweep/observer.hpp"
 #include "sweep/plan.hpp"
 
@@ -16,16 +16,16 @@
 namespace llmsweep::sweep {
 
 struct SweepOptions {
-    bool fresh = false;                 // a new run even if this spec was run before
-    std::string worker_executable;      // the llmsweep binary, started as `worker`
+    bool fresh = false;            // a new run even if this spec was run before
+    std::string worker_executable; // the llmsweep binary, started as `worker`
     engine::HostInfo host;
     engine::BuildInfo build;
-    llama_bench::LlamaBenchCli llama_bench;  // what the llama-bench of --engine llama-bench understands
+    llama_bench::LlamaBenchCli llama_bench; // what the llama-bench of --engine llama-bench understands
 };
 
 struct SweepOutcome {
     int64_t run_id = 0;
-    bool already_complete = false;      // the same spec had finished before: nothing was run
+    bool already_complete = false; // the same spec had finished before: nothing was run
     size_t tasks_run = 0;
     size_t failures = 0;
     // The orchestrator's own cost: time from a worker's answer to the next request on the same worker

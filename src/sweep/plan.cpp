@@ -43,21 +43,28 @@ void check_size(const SweepSpec& spec, size_t threads) {
     const size_t tests_per_depth =
         spec.mode == Mode::request
             ? prompts * gens
-            : static_cast<size_t>(std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
-                                  std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; }));
+            : static_cast<size_t>(
+                  std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
+                  std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; }));
     const std::vector<std::pair<std::string_view, size_t>> factors = {
-        {"models", spec.models.size()}, {"load modes", spec.load_modes.size()},
-        {"cache states", spec.cache_states.size()}, {"GPU layer counts", spec.n_gpu_layers.size()},
-        {"thread counts", threads}, {"batch sizes", spec.n_batch.size()}, {"ubatch sizes", spec.n_ubatch.size()},
-        {"K cache types", spec.type_k.size()}, {"V cache types", spec.type_v.size()},
-        {"flash attention settings", spec.flash_attn.size()}, {"depths", spec.n_depth.size()},
+        {"models", spec.models.size()},
+        {"load modes", spec.load_modes.size()},
+        {"cache states", spec.cache_states.size()},
+        {"GPU layer counts", spec.n_gpu_layers.size()},
+        {"thread counts", threads},
+        {"batch sizes", spec.n_batch.size()},
+        {"ubatch sizes", spec.n_ubatch.size()},
+        {"K cache types", spec.type_k.size()},
+        {"V cache types", spec.type_v.size()},
+        {"flash attention settings", spec.flash_attn.size()},
+        {"depths", spec.n_depth.size()},
         {"tests per depth", tests_per_depth}};
     size_t points = 1;
     std::vector<std::string> shape;
     for (const auto& [what, n] : factors) {
         if (__builtin_mul_overflow(points, n, &points)) points = max_points + 1;
         if (n > 1) shape.push_back(fmt::format("{} {}", n, what));
-        points = std::min(points, max_points + 1);   // no overflow, whatever the factors that follow
+        points = std::min(points, max_points + 1); // no overflow, whatever the factors that follow
     }
     if (points == 0)
         throw UsageError(spec.mode == Mode::split

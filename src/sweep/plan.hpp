@@ -24,8 +24,8 @@ struct Visit {
 
 struct Plan {
     std::vector<domain::Point> points;
-    std::vector<std::vector<size_t>> groups;  // point indices, by load group
-    std::vector<Visit> visits;                // in execution order
+    std::vector<std::vector<size_t>> groups; // point indices, by load group
+    std::vector<Visit> visits;               // in execution order
     size_t n_tasks() const;
 };
 

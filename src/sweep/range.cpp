@@ -66,14 +66,15 @@ std::vector<int64_t> parse_int_list(std::string_view text, std::string_view what
             }
         }
         if (last < first) throw bad("ends before it starts");
-        if (op == '+' ? step < 1 : step < 2) throw bad(op == '+' ? "steps by less than 1" : "multiplies by less than 2");
+        if (op == '+' ? step < 1 : step < 2)
+            throw bad(op == '+' ? "steps by less than 1" : "multiplies by less than 2");
         if (op == '*' && first == 0) throw bad("multiplies from 0, which never grows");
         for (int64_t v = first;;) {
             if (v < min_value || v > max_value)
                 throw bad(fmt::format("holds {}, outside {}..{}", v, min_value, max_value));
             values.push_back(v);
             if (values.size() > max_values) throw bad(fmt::format("expands to more than {} values", max_values));
-            int64_t next = 0;   // the next value, unless it would pass the end (or INT64_MAX)
+            int64_t next = 0; // the next value, unless it would pass the end (or INT64_MAX)
             if (op == '+' ? __builtin_add_overflow(v, step, &next) : __builtin_mul_overflow(v, step, &next)) break;
             if (next > last) break;
             v = next;

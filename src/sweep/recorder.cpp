@@ -62,7 +62,7 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
 
 void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes) {
     store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)}});
-    store_.checkpoint();   // between worker processes: nothing is being timed
+    store_.checkpoint(); // between worker processes: nothing is being timed
 }
 
 void Recorder::load_failed(const LoadParams& load, int64_t round, const std::string& status, const std::string& error) {
@@ -112,8 +112,8 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
         const double ts = ns > 0 ? static_cast<double>(tokens) * 1e9 / static_cast<double>(ns) : 0.0;
         (pp ? event.pp_ts : event.tg_ts) = ts;
         const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
-        store::Row sample{{"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition},
-                          {"ns", ns}, {"ts", ts}};
+        store::Row sample{
+            {"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition}, {"ns", ns}, {"ts", ts}};
         if (!pp && spec_.mode == Mode::request)
             sample.insert(sample.end(), {{"ttft_ms", optional_value(m.ttft_ms)},
                                          {"itl_p50_ms", optional_value(m.itl_p50_ms)},
@@ -133,7 +133,7 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
 }
 
 void Recorder::failure(const Task& task, const std::string& status, const std::string& error) {
-    if (done(task)) return;   // a point already final keeps what it has
+    if (done(task)) return; // a point already final keeps what it has
     const Point& point = plan_.points[task.point];
     store::Transaction tx(store_.db());
     for (const auto& metric : metrics_of(point, spec_.mode)) {
@@ -154,8 +154,10 @@ void Recorder::failure(const Task& task, const std::string& status, const std::s
 void Recorder::llama_bench_test(size_t point, const std::vector<Task>& tasks, int64_t load_id,
                                 const llama_bench::BenchTest& test) {
     if (!build_recorded_) {
-        store_.update_run(run_id_, {{"build_commit", test.build_commit}, {"backends", test.backends},
-                                    {"gpu_info", test.gpu_info}, {"cpu_info", test.cpu_info}});
+        store_.update_run(run_id_, {{"build_commit", test.build_commit},
+                                    {"backends", test.backends},
+                                    {"gpu_info", test.gpu_info},
+                                    {"cpu_info", test.cpu_info}});
         build_recorded_ = true;
     }
     loaded_.model_type = test.model_type;

@@ -65,7 +65,7 @@ private:
     int64_t run_id_;
     std::vector<std::string> keys_;
     store::Progress progress_;
-    engine::LoadOutcome loaded_;   // the model's description, from the current load
+    engine::LoadOutcome loaded_; // the model's description, from the current load
     size_t total_ = 0, done_ = 0, done_at_start_ = 0, tasks_run_ = 0, failures_ = 0;
     bool build_recorded_ = false;
 };

@@ -20,8 +20,8 @@ using namespace domain;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Order>, 2> order_names{{{"rounds", Order::rounds},
-                                                                        {"grouped", Order::grouped}}};
+constexpr std::array<std::pair<std::string_view, Order>, 2> order_names{
+    {{"rounds", Order::rounds}, {"grouped", Order::grouped}}};
 
 template <typename Parse>
 auto parse_each(const std::vector<std::string>& texts, std::string_view what, Parse parse) {
@@ -42,16 +42,13 @@ std::vector<int64_t> ints(const std::vector<std::string>& texts, std::string_vie
 }
 
 const std::string& single(const std::vector<std::string>& texts, std::string_view what) {
-    if (texts.size() != 1)
-        throw UsageError(fmt::format("{} takes one value, got {}", what, fmt::join(texts, " and ")));
+    if (texts.size() != 1) throw UsageError(fmt::format("{} takes one value, got {}", what, fmt::join(texts, " and ")));
     return texts.front();
 }
 
-int64_t single_int(const std::vector<std::string>& texts, std::string_view what, int64_t min_value,
-                   int64_t max_value) {
+int64_t single_int(const std::vector<std::string>& texts, std::string_view what, int64_t min_value, int64_t max_value) {
     const auto values = parse_int_list(single(texts, what), what, min_value, max_value);
-    if (values.size() != 1)
-        throw UsageError(fmt::format("{} takes one number, got '{}'", what, texts.front()));
+    if (values.size() != 1) throw UsageError(fmt::format("{} takes one number, got '{}'", what, texts.front()));
     return values.front();
 }
 
@@ -88,8 +85,7 @@ std::vector<std::string> model_paths(const std::vector<std::string>& texts) {
 constexpr int64_t max_tokens = 1 << 20;
 
 const std::vector<Setting> all_settings = {
-    {"model", "GGUF model files", true,
-     [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
+    {"model", "GGUF model files", true, [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
     {"load_mode", "How llama.cpp reads the model: mmap, none, mlock, dio (default mmap)", true,
      [](SweepSpec& s, const auto& t) { s.load_modes = unique(parse_each(t, "--load-mode", parse_load_mode)); }},
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
@@ -140,8 +136,10 @@ const std::vector<Setting> all_settings = {
              throw UsageError(fmt::format("--timeout: '{}' is not a positive number of seconds", text));
          s.timeout_s = value;
      }},
-    {"engine", "native (llmsweep's workers on its llama.cpp; default) or llama-bench (a llama-bench binary, any "
-               "build: give --llama-bench)", false,
+    {"engine",
+     "native (llmsweep's workers on its llama.cpp; default) or llama-bench (a llama-bench binary, any "
+     "build: give --llama-bench)",
+     false,
      [](SweepSpec& s, const auto& t) {
          const std::string& text = single(t, "--engine");
          if (text != "native" && text != "llama-bench")
@@ -178,9 +176,10 @@ void read_toml(const std::string& path, SweepSpec& spec) {
         throw UsageError(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
     }
     if (table.contains("mmap") && table.contains("load_mode"))
-        throw UsageError(fmt::format("{}:{}: mmap and load_mode both set the load mode; keep one of them (mmap = [0, 1] "
-                                     "is load_mode = [\"none\", \"mmap\"])",
-                                     path, table.get("mmap")->source().begin.line));
+        throw UsageError(
+            fmt::format("{}:{}: mmap and load_mode both set the load mode; keep one of them (mmap = [0, 1] "
+                        "is load_mode = [\"none\", \"mmap\"])",
+                        path, table.get("mmap")->source().begin.line));
     for (const auto& [key, node] : table) {
         const std::string key_text(key.str());
         auto bad = [&](std::string_view why) {
@@ -196,7 +195,8 @@ void read_toml(const std::string& path, SweepSpec& spec) {
         auto add = [&](const toml::node& item) {
             if (auto s = item.value<std::string>(); s && item.is_string()) texts.push_back(*s);
             else if (auto i = item.value<int64_t>(); i && item.is_integer()) texts.push_back(std::to_string(*i));
-            else if (auto f = item.value<double>(); f && item.is_floating_point()) texts.push_back(fmt::format("{}", *f));
+            else if (auto f = item.value<double>(); f && item.is_floating_point())
+                texts.push_back(fmt::format("{}", *f));
             else if (auto b = item.value<bool>(); b && item.is_boolean()) texts.push_back(*b ? "1" : "0");
             else throw bad("must be a string, a number or an array of them");
         };
@@ -251,8 +251,8 @@ void validate(const SweepSpec& spec) {
         if (spec.mode != Mode::split)
             throw UsageError("--engine llama-bench runs llama-bench's own pp and tg tests: add --mode split");
         if (spec.warmup > 1)
-            throw UsageError(fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1",
-                                         spec.warmup));
+            throw UsageError(
+                fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1", spec.warmup));
     } else if (!spec.llama_bench.empty()) {
         throw UsageError("--llama-bench is the binary of --engine llama-bench; add --engine llama-bench");
     }
@@ -270,16 +270,25 @@ nlohmann::json to_json(const SweepSpec& spec) {
         for (const auto& v : values) out.emplace_back(name(v));
         return out;
     };
-    nlohmann::json json = {{"model", spec.models},       {"load_mode", names(spec.load_modes)},
-            {"cache", names(spec.cache_states)}, {"n_gpu_layers", spec.n_gpu_layers},
-            {"threads", spec.threads},     {"n_batch", spec.n_batch},
-            {"n_ubatch", spec.n_ubatch},   {"type_k", spec.type_k},
-            {"type_v", spec.type_v},       {"flash_attn", spec.flash_attn},
-            {"n_prompt", spec.n_prompt},   {"n_gen", spec.n_gen},
-            {"n_depth", spec.n_depth},     {"repetitions", spec.repetitions},
-            {"warmup", spec.warmup},       {"mode", name(spec.mode)},
-            {"order", name(spec.order)},   {"seed", spec.seed},
-            {"timeout", spec.timeout_s}};
+    nlohmann::json json = {{"model", spec.models},
+                           {"load_mode", names(spec.load_modes)},
+                           {"cache", names(spec.cache_states)},
+                           {"n_gpu_layers", spec.n_gpu_layers},
+                           {"threads", spec.threads},
+                           {"n_batch", spec.n_batch},
+                           {"n_ubatch", spec.n_ubatch},
+                           {"type_k", spec.type_k},
+                           {"type_v", spec.type_v},
+                           {"flash_attn", spec.flash_attn},
+                           {"n_prompt", spec.n_prompt},
+                           {"n_gen", spec.n_gen},
+                           {"n_depth", spec.n_depth},
+                           {"repetitions", spec.repetitions},
+                           {"warmup", spec.warmup},
+                           {"mode", name(spec.mode)},
+                           {"order", name(spec.order)},
+                           {"seed", spec.seed},
+                           {"timeout", spec.timeout_s}};
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);

@@ -28,7 +28,7 @@ struct SweepSpec {
     std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
     std::vector<int64_t> n_gpu_layers{99};
     // Context parameters.
-    std::vector<int64_t> threads;   // empty: the number of physical cores
+    std::vector<int64_t> threads; // empty: the number of physical cores
     std::vector<int64_t> n_batch{2048};
     std::vector<int64_t> n_ubatch{512};
     std::vector<std::string> type_k{"f16"};
@@ -46,7 +46,7 @@ struct SweepSpec {
     uint64_t seed = 1;
     double timeout_s = 600;
     Engine engine = Engine::native;
-    std::string llama_bench;        // the llama-bench binary, for Engine::llama_bench
+    std::string llama_bench; // the llama-bench binary, for Engine::llama_bench
 };
 
 Order parse_order(std::string_view text);
@@ -66,7 +66,7 @@ namespace llmsweep::sweep {
 // One setting of the spec, as the TOML file and the command line name it. Every list-valued setting accepts
 // several texts (repeated flags, TOML arrays), each a comma list or a range.
 struct Setting {
-    std::string_view key;      // TOML key; the long flag is the same with '-' for '_'
+    std::string_view key; // TOML key; the long flag is the same with '-' for '_'
     std::string_view help;
     bool is_list = true;
     void (*assign)(SweepSpec& spec, const std::vector<std::string>& texts);

@@ -11,7 +11,7 @@
 namespace llmsweep::synth {
 
 struct ModelShape {
-    std::string architecture;   // GGUF general.architecture: "llama" or "qwen2"
+    std::string architecture; // GGUF general.architecture: "llama" or "qwen2"
     int64_t n_layer = 0;
     int64_t n_embd = 0;
     int64_t n_head = 0;
@@ -43,8 +43,8 @@ enum class TensorRole { embedding, matrix, norm, bias };
 
 struct TensorSpec {
     std::string name;
-    int64_t ne0 = 1;            // row length (ggml's ne[0])
-    int64_t ne1 = 1;            // number of rows; 1 for vectors
+    int64_t ne0 = 1; // row length (ggml's ne[0])
+    int64_t ne1 = 1; // number of rows; 1 for vectors
     TensorRole role = TensorRole::matrix;
 
     int64_t n_elements() const { return ne0 * ne1; }

@@ -74,8 +74,7 @@ public:
         if (rc != 0) fail_write();
         std::error_code ec;
         fs::rename(temp_path_, final_path_, ec);
-        if (ec)
-            throw Error(fmt::format("cannot create '{}': {}", final_path_.string(), ec.message()));
+        if (ec) throw Error(fmt::format("cannot create '{}': {}", final_path_.string(), ec.message()));
         committed_ = true;
     }
 
@@ -83,8 +82,8 @@ private:
     [[noreturn]] void fail_write() const {
         const int err = errno;
         if (err == ENOSPC)
-            throw Error(fmt::format("the disk holding '{}' is full; free some space or write elsewhere",
-                                    final_path_.string()));
+            throw Error(
+                fmt::format("the disk holding '{}' is full; free some space or write elsewhere", final_path_.string()));
         throw Error(fmt::format("cannot write '{}': {}", final_path_.string(), std::strerror(err)));
     }
 
@@ -201,9 +200,8 @@ SynthResult write_model(const SynthOptions& options, const fs::path& path, const
     set_metadata(gguf.get(), options, make_vocabulary(options.shape.n_vocab));
 
     // Tensor descriptions only (no_alloc): the data is streamed after the metadata.
-    ggml_init_params params{.mem_size = ggml_tensor_overhead() * (tensors.size() + 1),
-                            .mem_buffer = nullptr,
-                            .no_alloc = true};
+    ggml_init_params params{
+        .mem_size = ggml_tensor_overhead() * (tensors.size() + 1), .mem_buffer = nullptr, .no_alloc = true};
     GgmlContext meta(ggml_init(params), ggml_free);
     for (const TensorSpec& spec : tensors) {
         ggml_tensor* t = spec.is_vector()

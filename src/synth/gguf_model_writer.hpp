@@ -14,7 +14,7 @@
 namespace llmsweep::synth {
 
 struct SynthOptions {
-    std::string model_name;   // GGUF general.name
+    std::string model_name; // GGUF general.name
     ModelShape shape;
     const WeightType* weight_type = nullptr;
     uint64_t seed = 42;

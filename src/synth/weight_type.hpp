@@ -8,9 +8,9 @@
 namespace llmsweep::synth {
 
 struct WeightType {
-    std::string_view name;  // as the user writes it: f32, f16, q8_0, q4_0
+    std::string_view name; // as the user writes it: f32, f16, q8_0, q4_0
     ggml_type type;
-    uint32_t file_type;     // GGUF general.file_type (llama_ftype)
+    uint32_t file_type; // GGUF general.file_type (llama_ftype)
 };
 
 // Throws UsageError listing the supported types.
