@@ -56,20 +56,13 @@ int main(int argc, char** argv) {
                         const double cv = 0.02 + 0.03 * std::abs(std::sin(static_cast<double>(i + j)));
                         const std::string key = fmt::format("{}|{}|{}|{}", model, mode, n_prompt, n_gen);
                         const int64_t id = store.ensure_result(run, key, metric,
-                                                               {{"model_filename", model},
-                                                                {"load_mode", mode},
-                                                                {"cache_state", std::string("warm")},
-                                                                {"n_gpu_layers", int64_t{0}},
-                                                                {"n_threads", int64_t{2}},
-                                                                {"n_batch", int64_t{2048}},
-                                                                {"n_ubatch", int64_t{512}},
-                                                                {"type_k", std::string("f16")},
-                                                                {"type_v", std::string("f16")},
-                                                                {"flash_attn", std::string("auto")},
-                                                                {"n_prompt", n_prompt},
-                                                                {"n_gen", n_gen},
-                                                                {"n_depth", int64_t{0}},
-                                                                {"mode", std::string("request")}});
+                                                               store::PointColumns{.model_filename = model,
+                                                                                   .load_mode = mode,
+                                                                                   .n_gpu_layers = 0,
+                                                                                   .n_threads = 2,
+                                                                                   .n_prompt = n_prompt,
+                                                                                   .n_gen = n_gen}
+                                                                   .row());
                         const int64_t tokens = metric == "pp" ? n_prompt : n_gen;
                         for (int64_t rep = 0; rep < 5; ++rep) {
                             const double ts = base * effect * (1 + cv * noise(rng));

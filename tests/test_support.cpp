@@ -106,20 +106,13 @@ int64_t insert_test_run(store::Store& store, const std::string& status) {
 }
 
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen) {
-    return {{"model_filename", model_filename},
-            {"load_mode", load_mode},
-            {"cache_state", std::string("warm")},
-            {"n_gpu_layers", int64_t{0}},
-            {"n_threads", int64_t{2}},
-            {"n_batch", int64_t{2048}},
-            {"n_ubatch", int64_t{512}},
-            {"type_k", std::string("f16")},
-            {"type_v", std::string("f16")},
-            {"flash_attn", std::string("auto")},
-            {"n_prompt", n_prompt},
-            {"n_gen", n_gen},
-            {"n_depth", int64_t{0}},
-            {"mode", std::string("request")}};
+    return store::PointColumns{.model_filename = model_filename,
+                               .load_mode = load_mode,
+                               .n_gpu_layers = 0,
+                               .n_threads = 2,
+                               .n_prompt = n_prompt,
+                               .n_gen = n_gen}
+        .row();
 }
 
 } // namespace llmsweep::test

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 
@@ -200,10 +201,9 @@ std::string ChildProcess::death_reason() {
                              ? fmt::format("{} killed by signal {} ({})", name_, exit_.signal, strsignal(exit_.signal))
                              : fmt::format("{} exited with code {}", name_, exit_.exit_code);
     if (exit_.signal == SIGKILL) reason += ", possibly out of memory";
-    std::string tail = stderr_tail_;
-    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+    std::string_view tail = trim(stderr_tail_);
     if (const auto last_line = tail.rfind('\n'); last_line != std::string::npos) tail = tail.substr(last_line + 1);
-    if (!tail.empty()) reason += ": " + tail;
+    if (!tail.empty()) reason += ": " + std::string(tail);
     return reason;
 }
 

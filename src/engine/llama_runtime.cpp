@@ -1,6 +1,7 @@
 #include "engine/llama_runtime.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <ggml-cpu.h>
 
@@ -39,11 +40,6 @@ void clear_errors() {
     log_state().errors.clear();
 }
 
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
-
 } // namespace
 
 void set_llama_log_verbose(bool verbose) {
@@ -67,7 +63,7 @@ void init_llama() {
 
 std::string last_llama_error() {
     std::lock_guard lock(log_state().mutex);
-    return trimmed(log_state().errors);
+    return std::string(trim(log_state().errors));
 }
 
 ThreadpoolHandle new_threadpool(int n_threads) {

@@ -1,6 +1,7 @@
 #include "engine/system_info.hpp"
 
 #include "build_config.hpp"
+#include "core/text.hpp"
 #include "engine/llama_runtime.hpp"
 
 #include <ggml-backend.h>
@@ -62,11 +63,6 @@ const char* device_type_name(enum ggml_backend_dev_type kind) {
     }
 }
 
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '|')) text.pop_back();
-    return text;
-}
-
 } // namespace
 
 HostInfo host_info() {
@@ -104,7 +100,7 @@ BuildInfo build_info() {
         device.memory_total_bytes = total;
         build.devices.push_back(std::move(device));
     }
-    build.cpu_features = trimmed(llama_print_system_info());
+    build.cpu_features = std::string(trim(llama_print_system_info(), " \n|"));
     return build;
 }
 

@@ -86,20 +86,6 @@ store::Row result_row(const BenchTest& t, size_t index) {
                                   t.model_filename, t.load_mode, t.n_gpu_layers, t.n_threads, t.n_batch, t.n_ubatch,
                                   t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth, index)},
         {"metric", t.metric()},
-        {"model_filename", t.model_filename},
-        {"load_mode", t.load_mode},
-        {"cache_state", std::string("warm")},
-        {"n_gpu_layers", t.n_gpu_layers},
-        {"n_threads", t.n_threads},
-        {"n_batch", t.n_batch},
-        {"n_ubatch", t.n_ubatch},
-        {"type_k", t.type_k},
-        {"type_v", t.type_v},
-        {"flash_attn", t.flash_attn},
-        {"n_prompt", t.n_prompt},
-        {"n_gen", t.n_gen},
-        {"n_depth", t.n_depth},
-        {"mode", std::string("split")},
         {"repetitions", static_cast<int64_t>(t.samples_ns.size())},
         {"avg_ns", t.avg_ns},
         {"stddev_ns", t.stddev_ns},
@@ -107,6 +93,22 @@ store::Row result_row(const BenchTest& t, size_t index) {
         {"stddev_ts", t.stddev_ts},
         {"status", std::string("ok")},
         {"llama_bench_json", t.extra.dump()}};
+    const store::Row point = store::PointColumns{.model_filename = t.model_filename,
+                                                 .load_mode = t.load_mode,
+                                                 .cache_state = "warm",
+                                                 .n_gpu_layers = t.n_gpu_layers,
+                                                 .n_threads = t.n_threads,
+                                                 .n_batch = t.n_batch,
+                                                 .n_ubatch = t.n_ubatch,
+                                                 .type_k = t.type_k,
+                                                 .type_v = t.type_v,
+                                                 .flash_attn = t.flash_attn,
+                                                 .n_prompt = t.n_prompt,
+                                                 .n_gen = t.n_gen,
+                                                 .n_depth = t.n_depth,
+                                                 .mode = "split"}
+                                 .row();
+    row.insert(row.end(), point.begin(), point.end());
     if (!t.model_type.empty()) row.emplace_back("model_type", t.model_type);
     if (t.model_size > 0) row.emplace_back("model_size", t.model_size);
     if (t.model_n_params > 0) row.emplace_back("model_n_params", t.model_n_params);

@@ -309,6 +309,23 @@ const std::string& checked_column(std::string_view table_name, const std::string
 
 } // namespace
 
+Row PointColumns::row() const {
+    return {{"model_filename", model_filename},
+            {"load_mode", load_mode},
+            {"cache_state", cache_state},
+            {"n_gpu_layers", n_gpu_layers},
+            {"n_threads", n_threads},
+            {"n_batch", n_batch},
+            {"n_ubatch", n_ubatch},
+            {"type_k", type_k},
+            {"type_v", type_v},
+            {"flash_attn", flash_attn},
+            {"n_prompt", n_prompt},
+            {"n_gen", n_gen},
+            {"n_depth", n_depth},
+            {"mode", mode}};
+}
+
 bool Store::has_results() {
     Statement s(*db_, "SELECT EXISTS (SELECT 1 FROM results)");
     return s.step() && s.column_int(0) != 0;

@@ -24,6 +24,18 @@ struct Progress {
     std::set<std::pair<std::string, std::string>> final_results; // status other than running
 };
 
+// The columns that say which point a result is of, as one value: every writer of results (a sweep, an
+// import, the tests' fixtures) fills these and nothing else for the point.
+struct PointColumns {
+    std::string model_filename, load_mode = "mmap", cache_state = "warm";
+    int64_t n_gpu_layers = 99, n_threads = 1, n_batch = 2048, n_ubatch = 512;
+    std::string type_k = "f16", type_v = "f16", flash_attn = "auto";
+    int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
+    std::string mode = "request";
+
+    Row row() const;
+};
+
 // A result as the analysis reads it: its measurement, and the values of the requested columns as text.
 struct ResultRow {
     int64_t run_id = 0;

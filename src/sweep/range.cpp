@@ -1,6 +1,7 @@
 #include "sweep/range.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 
@@ -11,12 +12,6 @@ namespace {
 
 // A range expanding past this many values is surely a typo (64-1024+1 is 961 values, still fine).
 constexpr size_t max_values = 100'000;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    return s;
-}
 
 std::vector<std::string_view> split_commas(std::string_view text) {
     std::vector<std::string_view> items;

@@ -79,20 +79,21 @@ void Recorder::load_failed(const LoadParams& load, int64_t round, const std::str
 }
 
 store::Row Recorder::point_row(const Point& p) const {
-    store::Row row{{"model_filename", p.load.model},
-                   {"load_mode", std::string(name(p.load.load_mode))},
-                   {"cache_state", std::string(name(p.load.cache_state))},
-                   {"n_gpu_layers", p.load.n_gpu_layers},
-                   {"n_threads", p.context.threads},
-                   {"n_batch", p.context.n_batch},
-                   {"n_ubatch", p.context.n_ubatch},
-                   {"type_k", p.context.type_k},
-                   {"type_v", p.context.type_v},
-                   {"flash_attn", p.context.flash_attn},
-                   {"n_prompt", p.test.n_prompt},
-                   {"n_gen", p.test.n_gen},
-                   {"n_depth", p.test.n_depth},
-                   {"mode", std::string(name(spec_.mode))}};
+    store::Row row = store::PointColumns{.model_filename = p.load.model,
+                                         .load_mode = std::string(name(p.load.load_mode)),
+                                         .cache_state = std::string(name(p.load.cache_state)),
+                                         .n_gpu_layers = p.load.n_gpu_layers,
+                                         .n_threads = p.context.threads,
+                                         .n_batch = p.context.n_batch,
+                                         .n_ubatch = p.context.n_ubatch,
+                                         .type_k = p.context.type_k,
+                                         .type_v = p.context.type_v,
+                                         .flash_attn = p.context.flash_attn,
+                                         .n_prompt = p.test.n_prompt,
+                                         .n_gen = p.test.n_gen,
+                                         .n_depth = p.test.n_depth,
+                                         .mode = std::string(name(spec_.mode))}
+                         .row();
     if (!loaded_.model_type.empty())
         row.insert(row.end(), {{"model_type", loaded_.model_type},
                                {"model_size", static_cast<int64_t>(loaded_.model_size)},

@@ -1,0 +1,15 @@
+#pragma once
+// Small text helpers shared by every layer.
+
+#include <string_view>
+
+namespace llmsweep {
+
+// `text` without the leading and trailing characters in `chars` (by default white space).
+constexpr std::string_view trim(std::string_view text, std::string_view chars = " \t\r\n") {
+    const auto first = text.find_first_not_of(chars);
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(chars) - first + 1);
+}
+
+} // namespace llmsweep
