@@ -180,7 +180,7 @@ TEST_F(RunTest, CtrlCOrSigtermStopsCleanlyAndTheSameCommandFinishes) {
         const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + spec + db_arg();
         const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" +
                                  shell_quote(dir_ / "log") + " & pid=$!; " + "while [ $(grep -c '^\\[' " +
-                                 shell_quote(dir_ / "log") + ") -lt 3 ]; do sleep 0.01; done; " + "kill -" + signal +
+                                 shell_quote(dir_ / "log") + ") -lt 3 ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; " + "kill -" + signal +
                                  " $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") + " >&2; exit $rc");
         EXPECT_EQ(r.exit_code, code) << r.err;
         EXPECT_NE(r.err.find("run the same command again"), std::string::npos) << r.err;
