@@ -1,5 +1,6 @@
 #include "synth/gguf_model_writer.hpp"
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "synth/vocabulary.hpp"
@@ -37,61 +38,6 @@ constexpr float weight_std = 0.02f;
 ggml_type storage_type(const TensorSpec& tensor, const WeightType& weight_type) {
     return tensor.is_vector() ? GGML_TYPE_F32 : weight_type.type;
 }
-
-// An output file that exists under a temporary name until commit(); destroyed uncommitted, it is removed.
-class PendingFile {
-public:
-    explicit PendingFile(fs::path final_path)
-        : final_path_(std::move(final_path)),
-          temp_path_(final_path_.parent_path() /
-                     fmt::format(".{}.{}.partial", final_path_.filename().string(), getpid())) {
-        file_ = std::fopen(temp_path_.c_str(), "wb");
-        if (!file_)
-            throw Error(fmt::format("cannot write '{}': {}; choose an output path in a writable folder",
-                                    final_path_.string(), std::strerror(errno)));
-        std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
-    }
-    PendingFile(const PendingFile&) = delete;
-    PendingFile& operator=(const PendingFile&) = delete;
-    ~PendingFile() {
-        if (file_) std::fclose(file_);
-        if (!committed_) {
-            std::error_code ignored;
-            fs::remove(temp_path_, ignored);
-        }
-    }
-
-    FILE* get() const { return file_; }
-
-    void write(const void* data, size_t bytes) {
-        if (bytes != 0 && std::fwrite(data, 1, bytes, file_) != bytes) fail_write();
-    }
-
-    void commit() {
-        if (std::fflush(file_) != 0 || fsync(fileno(file_)) != 0) fail_write();
-        const int rc = std::fclose(file_);
-        file_ = nullptr;
-        if (rc != 0) fail_write();
-        std::error_code ec;
-        fs::rename(temp_path_, final_path_, ec);
-        if (ec) throw Error(fmt::format("cannot create '{}': {}", final_path_.string(), ec.message()));
-        committed_ = true;
-    }
-
-private:
-    [[noreturn]] void fail_write() const {
-        const int err = errno;
-        if (err == ENOSPC)
-            throw Error(
-                fmt::format("the disk holding '{}' is full; free some space or write elsewhere", final_path_.string()));
-        throw Error(fmt::format("cannot write '{}': {}", final_path_.string(), std::strerror(err)));
-    }
-
-    fs::path final_path_;
-    fs::path temp_path_;
-    FILE* file_ = nullptr;
-    bool committed_ = false;
-};
 
 void set_metadata(gguf_context* ctx, const SynthOptions& options, const Vocabulary& vocab) {
     const ModelShape& s = options.shape;
@@ -219,7 +165,7 @@ SynthResult write_model(const SynthOptions& options, const fs::path& path, const
 
     const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     check_free_space(folder, total_bytes, path);
-    PendingFile out(path);
+    AtomicFile out(path);
 
     std::vector<uint8_t> meta_data(meta_bytes);
     gguf_get_meta_data(gguf.get(), meta_data.data());
