@@ -133,7 +133,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
 
     d.push_back(heading(2, std::string(s.beyond)));
     d.push_back(paragraph(std::string(s.loads_intro)));
-    d.push_back(table(loads_table(m, s)));
+    d.push_back(m.loads.empty() ? paragraph(std::string(s.no_loads)) : table(loads_table(m, s)));
     if (!m.latencies.empty()) {
         d.push_back(paragraph(std::string(s.latency_intro)));
         d.push_back(table(latency_table(m, s)));

@@ -69,6 +69,7 @@ constexpr Strings english{
     .loads_intro = "Model loads, one per worker process (load time of llama_model_load_from_file, the worker's "
                    "peak resident memory, page faults during the load).",
     .loads_count = "Loads",
+    .no_loads = "No successful load is recorded for these results (imports carry none).",
     .cache = "Page cache",
     .load_ms = "Load ms",
     .load_sd = "SD ms",
@@ -171,6 +172,7 @@ constexpr Strings chinese{
     .loads_intro =
         "模型加载, 每个工作进程一次 (llama_model_load_from_file 的耗时, 工作进程的峰值常驻内存, 加载期间的缺页次数)。",
     .loads_count = "加载次数",
+    .no_loads = "这些结果没有记录成功的模型加载 (导入的结果不含加载记录)。",
     .cache = "页缓存",
     .load_ms = "加载耗时 (ms)",
     .load_sd = "标准差 (ms)",
