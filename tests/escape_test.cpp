@@ -24,16 +24,6 @@ using test::TempDir;
 
 bool is_valid_utf8(const std::string& text) { return escape::valid_utf8(text) == text; }
 
-// HTML's five entities back to their characters (what cmark and gnuplot's SVG write).
-std::string unescape_html(std::string text) {
-    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
-             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
-        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size())
-            text.replace(at, entity.size(), c);
-    }
-    return text;
-}
-
 std::string trimmed(const std::string& text) {
     const auto first = text.find_first_not_of(' ');
     if (first == std::string::npos) return "";
@@ -102,7 +92,7 @@ TEST(EscapeMarkdown, GithubsRendererShowsEveryHostileStringAsPlainText) {
             const auto end = r.out.find(close, start);
             const std::string inner = r.out.substr(start + open.size(), end - start - open.size());
             EXPECT_EQ(inner.find('<'), std::string::npos) << "markup from the data: " << inner;
-            EXPECT_EQ(trimmed(unescape_html(inner)), expected) << r.out;
+            EXPECT_EQ(trimmed(test::unescape_html(inner)), expected) << r.out;
         }
     }
 }
@@ -124,7 +114,7 @@ TEST(EscapeHtml, NoMarkupSurvivesAndTheTextReadsBack) {
         const std::string out = escape::html(h.text);
         EXPECT_EQ(out.find_first_of("<>\"'"), std::string::npos) << h.name;
         EXPECT_TRUE(is_valid_utf8(out)) << h.name;
-        EXPECT_EQ(unescape_html(out), shown_as_text(h.text)) << h.name;
+        EXPECT_EQ(test::unescape_html(out), shown_as_text(h.text)) << h.name;
     }
 }
 

@@ -68,4 +68,13 @@ std::string shown_as_text(const std::string& text) {
     return out;
 }
 
+std::string unescape_html(std::string text) {
+    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
+        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size())
+            text.replace(at, entity.size(), c);
+    }
+    return text;
+}
+
 } // namespace llmsweep::test

@@ -20,4 +20,7 @@ const std::vector<Hostile>& hostile_strings();
 // as U+FFFD) with every control character (C0, DEL, C1) a space.
 std::string shown_as_text(const std::string& text);
 
+// HTML's five entities back to their characters (what cmark-gfm and gnuplot's SVG write).
+std::string unescape_html(std::string text);
+
 } // namespace llmsweep::test

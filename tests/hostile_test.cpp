@@ -39,15 +39,6 @@ std::vector<fs::path> pwned_files(const fs::path& root) {
 // A report names a model by its file name.
 std::string model_name(const std::string& path) { return fs::path(path).filename().string(); }
 
-std::string unescape_svg(std::string text) {
-    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
-             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}}) {
-        for (size_t at = 0; (at = text.find(entity, at)) != std::string::npos; at += c.size())
-            text.replace(at, entity.size(), c);
-    }
-    return text;
-}
-
 // The y values of one block (gnuplot's index) of a chart's data file, sorted.
 std::vector<double> block_values(const std::string& dat, size_t index) {
     std::vector<double> values;
@@ -73,21 +64,12 @@ class HostileReport : public ::testing::Test {
 protected:
     HostileReport() : db((dir / "h.db").string()) {
         store::Store store(db);
-        const int64_t run = store.insert_run({{"spec_key", std::string("k")},
-                                              {"status", std::string("finished")},
-                                              {"started_at", store::utc_now()},
-                                              {"mode", std::string("request")},
-                                              {"sweep_order", std::string("rounds")},
-                                              {"seed", int64_t{1}},
-                                              {"repetitions", int64_t{3}},
-                                              {"warmup", int64_t{1}},
-                                              {"spec_json", std::string("{}")},
-                                              {"llmsweep_version", std::string("t")},
-                                              {"build_commit", hostile_strings()[0].text},
-                                              {"hostname", hostile_strings()[2].text},
-                                              {"cpu_info", hostile_strings()[2].text},
-                                              {"backends", hostile_strings()[13].text},
-                                              {"os", hostile_strings()[27].text}});
+        const int64_t run = test::insert_test_run(store);
+        store.update_run(run, {{"build_commit", hostile_strings()[0].text},
+                               {"hostname", hostile_strings()[2].text},
+                               {"cpu_info", hostile_strings()[2].text},
+                               {"backends", hostile_strings()[13].text},
+                               {"os", hostile_strings()[27].text}});
         for (size_t m = 0; m < hostile_strings().size(); ++m)
             for (const std::string mode : {"none", "mmap"})
                 for (int64_t p = 32; p <= 128; p += 32) {
@@ -140,7 +122,7 @@ TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
         const std::string stem = chart::safe_stem(model_name(h.text) + "_pp_load_mode_comparison");
         ASSERT_TRUE(fs::is_regular_file(out / (stem + ".png")));
         EXPECT_EQ(read_file(out / (stem + ".png")).substr(1, 3), "PNG");
-        const std::string svg = unescape_svg(read_file(out / (stem + ".svg")));
+        const std::string svg = test::unescape_html(read_file(out / (stem + ".svg")));
         EXPECT_NE(svg.find(shown_as_text(model_name(h.text)) + " pp — load_mode"), std::string::npos)
             << "the title names the model";
         // The data: block 0 is none's points, block 1 mmap's, each with the stored throughputs.
@@ -181,7 +163,8 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
         for (const auto& h : hostile_strings())
             if (h.text.find_first_of("<&\"'") == std::string::npos &&
                 shown_as_text(h.text).find_first_not_of(' ') != std::string::npos)
-                EXPECT_NE(unescape_svg(html.out).find(shown_as_text(model_name(h.text))), std::string::npos) << h.name;
+                EXPECT_NE(test::unescape_html(html.out).find(shown_as_text(model_name(h.text))), std::string::npos)
+                    << h.name;
     }
 
     // CSV: no text cell a spreadsheet would run.
