@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 #include "cli/format.hpp"
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "engine/model_check.hpp"
 
 #include <fmt/format.h>
@@ -34,10 +35,12 @@ void run_check(const CheckArgs& args) {
                                           {"decode_ms", r.decode_ms},
                                           {"avg_ts", r.tokens_per_second()},
                                           {"logits_finite", r.logits_finite}}
-                               .dump(2));
+                               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
-        fmt::print("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", path, r.load_ms,
-                   r.description, format_count(r.n_params), r.n_layer, r.n_vocab, format_bytes(r.model_bytes));
+        // The path and the model's own description (from its metadata) are shown escaped.
+        fmt::print("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", escape::terminal(path),
+                   r.load_ms, escape::terminal(r.description), format_count(r.n_params), r.n_layer, r.n_vocab,
+                   format_bytes(r.model_bytes));
         fmt::print("decoded a batch of {} tokens in {:.1f} ms ({:.1f} tokens/s); logits {}\n", r.n_tokens, r.decode_ms,
                    r.tokens_per_second(), r.logits_finite ? "finite" : "NOT FINITE");
     }

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "cli/format.hpp"
+#include "core/escape.hpp"
 #include "engine/system_info.hpp"
 
 #include <fmt/format.h>
@@ -27,18 +28,20 @@ Command add_info_command(CLI::App& app) {
                 const engine::HostInfo host = engine::host_info();
                 const engine::BuildInfo build = engine::build_info();
                 if (*json) {
-                    fmt::print("{}\n", nlohmann::json{{"host", to_json(host)}, {"build", to_json(build)}}.dump(2));
+                    fmt::print("{}\n", nlohmann::json{{"host", to_json(host)}, {"build", to_json(build)}}.dump(
+                                           2, ' ', false, nlohmann::json::error_handler_t::replace));
                     return;
                 }
-                fmt::print("CPU:      {}\n", host.cpu_model);
+                fmt::print("CPU:      {}\n", escape::terminal(host.cpu_model));
                 fmt::print("cores:    {} physical, {} logical\n", host.physical_cores, host.logical_cores);
                 fmt::print("memory:   {}\n", format_bytes(host.memory_bytes));
-                fmt::print("OS:       {} ({})\n", host.os, host.kernel);
+                fmt::print("OS:       {} ({})\n", escape::terminal(host.os), escape::terminal(host.kernel));
                 print_build(build);
                 for (const auto& device : build.devices)
-                    fmt::print("device:   {} ({}, {}{})\n", device.name, device.description, device.type,
+                    fmt::print("device:   {} ({}, {}{})\n", escape::terminal(device.name),
+                               escape::terminal(device.description), device.type,
                                device.memory_total_bytes ? ", " + format_bytes(device.memory_total_bytes) : "");
-                fmt::print("features: {}\n", build.cpu_features);
+                fmt::print("features: {}\n", escape::terminal(build.cpu_features));
             }};
 }
 
@@ -54,7 +57,7 @@ Command add_version_command(CLI::App& app) {
                                                       {"ggml_version", build.ggml_version},
                                                       {"llama_origin", build.llama_origin},
                                                       {"backends", build.backends}}
-                                           .dump(2));
+                                           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
                 else print_build(build);
             }};
 }
