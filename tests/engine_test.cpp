@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "engine/memory_map.hpp"
 #include "engine/model_check.hpp"
 #include "engine/system_info.hpp"
 #include "llama_bench/command.hpp"
@@ -111,6 +112,26 @@ TEST(LlamaBenchCommand, ProbesTheRealLlamaBench) {
     EXPECT_TRUE(cli.load_mode_flag);
     EXPECT_TRUE(cli.flash_attn_names);
     EXPECT_THROW(probe_llama_bench("/bin/true"), UsageError);
+}
+
+TEST(MemoryMap, ReadsSmapsRollupAsTheKernelWritesIt) {
+    const auto state = parse_smaps_rollup("55d5-7ffd ---p 00000000 00:00 0  [rollup]\n"
+                                          "Rss:               12756 kB\nPss:                 487 kB\n"
+                                          "Anonymous:          2116 kB\nAnonHugePages:      2048 kB\n"
+                                          "ShmemPmdMapped:        0 kB\nFilePmdMapped:      8192 kB\n");
+    ASSERT_TRUE(state.has_value());
+    EXPECT_EQ(state->rss_kb, 12756);
+    EXPECT_EQ(state->anon_kb, 2116);
+    EXPECT_EQ(state->anon_huge_kb, 2048);
+    EXPECT_EQ(state->file_pmd_kb, 8192);
+    EXPECT_FALSE(parse_smaps_rollup("").has_value());
+    // This process, as the worker reads itself.
+    const auto self = mapping_state();
+    ASSERT_TRUE(self.has_value());
+    EXPECT_GT(self->rss_kb, 0);
+    EXPECT_LE(self->anon_kb, self->rss_kb);
+    const std::string mode = transparent_huge_pages_mode();
+    EXPECT_TRUE(mode.empty() || mode == "always" || mode == "madvise" || mode == "never") << mode;
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // End-to-end tests of `llmsweep run` with real llama.cpp workers on the synthetic tiny model: what is stored,
 // resuming after SIGKILL, failing workers, and bad input.
 
+#include "engine/memory_map.hpp"
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
 
@@ -95,6 +96,22 @@ TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
     EXPECT_EQ(plan.size(), 4u); // visits
 }
 
+TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
+    const auto r = run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8 -n 2 -r 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM loads"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE anon_after_load_kb >= 0 AND anon_huge_after_load_kb >= 0 "
+                    "AND file_pmd_after_load_kb >= 0 AND rss_at_end_kb > 0 AND anon_at_end_kb >= 0"),
+              2);
+    const std::string mode = engine::transparent_huge_pages_mode();
+    if (!mode.empty()) EXPECT_EQ(count("SELECT count(*) FROM loads WHERE thp_mode = '" + mode + "'"), 2);
+    const auto report = run_llmsweep("report --lang en --no-charts --db " + shell_quote(db_path()) + " --out " +
+                                     shell_quote(dir_ / "report"));
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    const std::string md = test::read_file(dir_ / "report" / "report.md");
+    EXPECT_NE(md.find("| File PMD MiB |"), std::string::npos) << md;
+}
+
 TEST_F(RunTest, ReportOfARealSweepShowsLoadsAndLatencies) {
     ASSERT_EQ(run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8,16 -n 4 -r 2 -q" + db_arg()).exit_code, 0);
     const auto r = run_llmsweep("report --lang en --out " + shell_quote(dir_ / "report") + db_arg());
@@ -178,10 +195,11 @@ TEST_F(RunTest, CtrlCOrSigtermStopsCleanlyAndTheSameCommandFinishes) {
         SCOPED_TRACE(signal);
         const std::string spec = fmt::format(" -p {}-{}+8 -n 4 -r 2 -t 1", first, first + 56);
         const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + spec + db_arg();
-        const auto r = run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" +
-                                 shell_quote(dir_ / "log") + " & pid=$!; " + "while [ $(grep -c '^\\[' " +
-                                 shell_quote(dir_ / "log") + ") -lt 3 ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; " + "kill -" + signal +
-                                 " $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") + " >&2; exit $rc");
+        const auto r =
+            run_shell(": >" + shell_quote(dir_ / "log") + "; " + command + " 2>" + shell_quote(dir_ / "log") +
+                      " & pid=$!; " + "while [ $(grep -c '^\\[' " + shell_quote(dir_ / "log") +
+                      ") -lt 3 ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; " + "kill -" + signal +
+                      " $pid; wait $pid; rc=$?; cat " + shell_quote(dir_ / "log") + " >&2; exit $rc");
         EXPECT_EQ(r.exit_code, code) << r.err;
         EXPECT_NE(r.err.find("run the same command again"), std::string::npos) << r.err;
         EXPECT_EQ(text("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), "interrupted");

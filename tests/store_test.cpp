@@ -209,6 +209,43 @@ TEST(Store, MigratesASchemaVersion1Database) {
     EXPECT_EQ(one("SELECT count(*) FROM llama_bench"), "3");
 }
 
+// Schema 2 had no mapping columns in loads: a database of it gains them and keeps its rows and triggers.
+TEST(Store, MigratesASchemaVersion2Database) {
+    TempDir dir;
+    const std::string path = (dir / "v2.db").string();
+    int64_t run = 0;
+    {
+        Store store(path);
+        run = test::insert_test_run(store);
+        store.insert_load({{"run_id", run},
+                           {"model_filename", std::string("m.gguf")},
+                           {"load_mode", std::string("mmap")},
+                           {"cache_state", std::string("warm")},
+                           {"n_gpu_layers", int64_t{0}},
+                           {"status", std::string("ok")},
+                           {"load_ms", 3.0}});
+    }
+    {
+        Database db(path, store::Database::Mode::existing);
+        for (const Column& c : table("loads").columns)
+            if (c.since == 3) db.exec(fmt::format("ALTER TABLE loads DROP COLUMN {}", c.name));
+        db.exec("PRAGMA user_version = 2");
+    }
+    Store store(path);
+    Statement s(store.db(), "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM loads "
+                            "WHERE load_ms = 3 AND thp_mode IS NULL AND file_pmd_at_end_kb IS NULL)");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), schema_version);
+    EXPECT_EQ(s.column_int(1), 1);
+    // The triggers were replaced, not doubled: a new result fills llama_bench once.
+    const int64_t id = store.ensure_result(run, "k", "pp", test::point_row("m.gguf", "mmap", 64, 0));
+    store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 5.0}});
+    store.summarize_result(id, "ok", utc_now());
+    Statement rows(store.db(), "SELECT count(*) FROM llama_bench");
+    ASSERT_TRUE(rows.step());
+    EXPECT_EQ(rows.column_int(0), 1);
+}
+
 TEST(StoreReadOnly, AnOlderSchemaIsReadThroughACopyAndTheFileIsNotTouched) {
     test::TempDir dir;
     const std::string path = (dir / "v1.db").string();

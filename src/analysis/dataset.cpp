@@ -117,8 +117,9 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     const std::vector<int64_t> runs = data.run_ids();
     struct Samples {
         size_t loads = 0;
-        std::vector<double> load_ms, rss_mib, major, minor;
+        std::vector<double> load_ms, rss_mib, major, minor, anon_huge_mib, file_pmd_mib;
         size_t evicted = 0;
+        std::set<std::string> thp_modes;
     };
     std::vector<std::tuple<std::string, std::string, std::string>> order;
     std::map<std::tuple<std::string, std::string, std::string>, Samples> groups;
@@ -134,6 +135,9 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         g.major.push_back(load.major_faults);
         g.minor.push_back(load.minor_faults);
         g.evicted += load.evicted ? 1 : 0;
+        if (load.anon_huge_kb) g.anon_huge_mib.push_back(*load.anon_huge_kb / 1024.0);
+        if (load.file_pmd_kb) g.file_pmd_mib.push_back(*load.file_pmd_kb / 1024.0);
+        if (!load.thp_mode.empty()) g.thp_modes.insert(load.thp_mode);
     }
     std::vector<LoadSummary> summaries;
     for (const auto& key : order) {
@@ -147,6 +151,9 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         summary.major_faults_mean = stats::mean_sd(g.major).mean;
         summary.minor_faults_mean = stats::mean_sd(g.minor).mean;
         summary.evicted = g.evicted;
+        if (!g.anon_huge_mib.empty()) summary.anon_huge_mib_mean = stats::mean_sd(g.anon_huge_mib).mean;
+        if (!g.file_pmd_mib.empty()) summary.file_pmd_mib_mean = stats::mean_sd(g.file_pmd_mib).mean;
+        summary.thp_modes = fmt::format("{}", fmt::join(g.thp_modes, ", "));
         summaries.push_back(std::move(summary));
     }
     return summaries;

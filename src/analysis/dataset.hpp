@@ -87,6 +87,11 @@ struct LoadSummary {
     double rss_peak_mib_mean = 0;
     double major_faults_mean = 0, minor_faults_mean = 0;
     size_t evicted = 0; // cold loads whose eviction mincore confirmed
+    // Memory mapped with huge pages at the end of the visits (transparent huge pages of anonymous memory, and
+    // PMD-mapped page cache of a mapped model file), MiB, means over the loads that recorded it; and the
+    // host's transparent-huge-page modes seen.
+    std::optional<double> anon_huge_mib_mean, file_pmd_mib_mean;
+    std::string thp_modes;
 };
 
 // Load parameters are load_mode, cache_state and n_gpu_layers; for any other `compare` the loads are

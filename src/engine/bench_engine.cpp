@@ -138,6 +138,8 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     outcome.major_faults = after.ru_majflt - before.ru_majflt;
     outcome.minor_faults = after.ru_minflt - before.ru_minflt;
     outcome.rss_after_load_bytes = current_rss_bytes();
+    outcome.mapping = mapping_state();
+    outcome.thp_mode = transparent_huge_pages_mode();
     char description[256] = {};
     llama_model_desc(model_.get(), description, sizeof description);
     outcome.model_type = description;

@@ -5,6 +5,7 @@
 
 #include "domain/point.hpp"
 #include "engine/llama_runtime.hpp"
+#include "engine/memory_map.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -23,6 +24,8 @@ struct LoadOutcome {
     std::string model_type;
     uint64_t model_size = 0;
     uint64_t model_n_params = 0;
+    std::optional<MappingState> mapping; // the worker's memory right after the load
+    std::string thp_mode;                // the host's transparent-huge-page mode
 };
 
 struct RunRequest {

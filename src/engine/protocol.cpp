@@ -72,7 +72,19 @@ nlohmann::json to_json(const LoadOutcome& o) {
                         {"model_size", o.model_size},
                         {"model_n_params", o.model_n_params}};
     put(j, "cache_evicted", o.cache_evicted);
+    if (o.mapping) j["mapping"] = to_json(*o.mapping);
+    j["thp_mode"] = o.thp_mode;
     return j;
+}
+
+nlohmann::json to_json(const MappingState& m) {
+    return {
+        {"rss_kb", m.rss_kb}, {"anon_kb", m.anon_kb}, {"anon_huge_kb", m.anon_huge_kb}, {"file_pmd_kb", m.file_pmd_kb}};
+}
+
+MappingState mapping_state_from_json(const nlohmann::json& j) {
+    return {j.at("rss_kb").get<int64_t>(), j.at("anon_kb").get<int64_t>(), j.at("anon_huge_kb").get<int64_t>(),
+            j.at("file_pmd_kb").get<int64_t>()};
 }
 
 LoadOutcome load_outcome_from_json(const nlohmann::json& j) {
@@ -87,6 +99,8 @@ LoadOutcome load_outcome_from_json(const nlohmann::json& j) {
     o.model_size = j.at("model_size").get<uint64_t>();
     o.model_n_params = j.at("model_n_params").get<uint64_t>();
     o.cache_evicted = get<bool>(j, "cache_evicted");
+    if (j.contains("mapping")) o.mapping = mapping_state_from_json(j.at("mapping"));
+    o.thp_mode = j.value("thp_mode", "");
     return o;
 }
 

@@ -16,6 +16,9 @@ RunRequest run_request_from_json(const nlohmann::json& json);
 nlohmann::json to_json(const LoadOutcome& outcome);
 LoadOutcome load_outcome_from_json(const nlohmann::json& json);
 
+nlohmann::json to_json(const MappingState& state);
+MappingState mapping_state_from_json(const nlohmann::json& json);
+
 nlohmann::json to_json(const Measurement& measurement);
 Measurement measurement_from_json(const nlohmann::json& json);
 

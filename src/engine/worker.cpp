@@ -1,6 +1,7 @@
 #include "engine/worker.hpp"
 
 #include "engine/llama_runtime.hpp"
+#include "engine/memory_map.hpp"
 
 #include "core/error.hpp"
 #include "engine/bench_engine.hpp"
@@ -55,6 +56,10 @@ int run_worker(std::istream& in, std::ostream& out) {
                 maybe_inject_fault(run);
                 reply = to_json(engine.run(run));
                 reply["event"] = "sample";
+            } else if (op == "state") {
+                // The memory's state at the end of a visit, after the measurements.
+                reply = {{"event", "state"}, {"thp_mode", transparent_huge_pages_mode()}};
+                if (const auto mapping = mapping_state()) reply["mapping"] = to_json(*mapping);
             } else {
                 reply = {{"event", "failed"}, {"error", "unknown op " + op}};
             }

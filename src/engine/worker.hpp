@@ -6,6 +6,7 @@
 //       -> {"event":"loaded", load metrics...} or {"event":"failed","error":...}
 //   {"op":"run","context":{...},"test":{...},"mode":...,"repetition":...,"warmup":...,"seed":...}
 //       -> {"event":"sample", measurement...} or {"event":"failed","error":...}
+//   {"op":"state"} -> {"event":"state","mapping":{rss_kb, anon_kb, anon_huge_kb, file_pmd_kb},"thp_mode":...}
 //   {"op":"exit"} or end of input -> exits
 //
 // A crash, a hang or running out of memory is seen by the orchestrator as a dead or silent pipe.

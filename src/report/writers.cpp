@@ -141,7 +141,10 @@ std::string json_report(const ReportModel& m) {
                          {"rss_peak_mib_mean", l.rss_peak_mib_mean},
                          {"major_faults_mean", l.major_faults_mean},
                          {"minor_faults_mean", l.minor_faults_mean},
-                         {"evicted", l.evicted}});
+                         {"evicted", l.evicted},
+                         {"anon_huge_mib_mean", l.anon_huge_mib_mean ? json(*l.anon_huge_mib_mean) : json(nullptr)},
+                         {"file_pmd_mib_mean", l.file_pmd_mib_mean ? json(*l.file_pmd_mib_mean) : json(nullptr)},
+                         {"thp_modes", l.thp_modes}});
     for (const auto& l : m.latencies)
         latencies.push_back({{"model", l.model},
                              {"value", l.value},

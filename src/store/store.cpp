@@ -95,7 +95,7 @@ void Store::create_or_migrate() {
         db_->exec("PRAGMA foreign_keys = ON");
         Transaction tx(*db_);
         migrate(version);
-        for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+        recreate_triggers();
         db_->exec(fmt::format("PRAGMA user_version = {}", schema_version));
         tx.commit();
         return;
@@ -144,27 +144,42 @@ void Store::create_or_migrate() {
     } else {
         migrate(version);
     }
-    for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+    recreate_triggers();
     db_->exec(fmt::format("PRAGMA application_id = {}", application_id));
     db_->exec(fmt::format("PRAGMA user_version = {}", schema_version));
     tx.commit();
 }
 
 // Each step brings a database written by an older llmsweep to the next schema version, keeping every row.
+// The llama_bench table's triggers as this version writes them: an older database's are replaced.
+void Store::recreate_triggers() {
+    std::vector<std::string> old;
+    {
+        Statement s(*db_, "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'llama_bench_%'");
+        while (s.step()) old.push_back(s.column_text(0));
+    }
+    for (const auto& name : old) db_->exec(fmt::format("DROP TRIGGER \"{}\"", name));
+    for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+}
+
 void Store::migrate(int64_t from_version) {
-    if (from_version < 2) {
-        // 1 → 2: imports (run source, llama-bench's extra fields), and llama_bench becomes a table kept by
-        // triggers instead of a view, because llama.cpp's compare-llama-bench.py lists tables only.
+    for (int64_t version = from_version + 1; version <= schema_version; ++version) {
+        // Each version's new columns (the llama_bench table is rebuilt whole, below).
         for (const Table& t : tables()) {
             if (t.name == "llama_bench") continue;
             for (const Column& c : t.columns)
-                if (c.since == 2)
+                if (c.since == version)
                     db_->exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.name, c.name, sql_type_name(c.type)));
         }
-        db_->exec("UPDATE runs SET source = 'run', engine = 'native'");
-        db_->exec("DROP VIEW IF EXISTS llama_bench");
-        db_->exec(create_table_sql(table("llama_bench")));
-        db_->exec(llama_bench_fill_sql());
+        if (version == 2) {
+            // 1 → 2: imports (run source, llama-bench's extra fields), and llama_bench becomes a table kept by
+            // triggers instead of a view, because llama.cpp's compare-llama-bench.py lists tables only.
+            db_->exec("UPDATE runs SET source = 'run', engine = 'native'");
+            db_->exec("DROP VIEW IF EXISTS llama_bench");
+            db_->exec(create_table_sql(table("llama_bench")));
+            db_->exec(llama_bench_fill_sql());
+        }
+        // 2 → 3: each load's memory mapping (transparent huge pages, huge-page-mapped file pages): columns only.
     }
 }
 
@@ -376,9 +391,12 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
 std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     const std::string value =
         value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
-    Statement s(*db_, "SELECT run_id, model_filename, " + value +
-                          ", cache_state, load_ms, rss_peak_bytes, "
-                          "major_faults, minor_faults, cache_evicted FROM loads WHERE status = 'ok' ORDER BY id");
+    Statement s(*db_,
+                "SELECT run_id, model_filename, " + value +
+                    ", cache_state, load_ms, rss_peak_bytes, "
+                    "major_faults, minor_faults, cache_evicted, COALESCE(thp_mode, ''), "
+                    "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb), "
+                    "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) FROM loads WHERE status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
@@ -387,6 +405,9 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         row.major_faults = s.column_double(6);
         row.minor_faults = s.column_double(7);
         row.evicted = s.column_int(8) == 1;
+        row.thp_mode = s.column_text(9);
+        if (!s.column_is_null(10)) row.anon_huge_kb = s.column_double(10);
+        if (!s.column_is_null(11)) row.file_pmd_kb = s.column_double(11);
         loads.push_back(std::move(row));
     }
     return loads;

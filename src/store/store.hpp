@@ -59,6 +59,10 @@ struct LoadRow {
     std::optional<double> load_ms;                  // none when the load was not timed (llama-bench's)
     double rss_peak_bytes = 0, major_faults = 0, minor_faults = 0;
     bool evicted = false; // a cold load whose eviction was confirmed
+    std::string thp_mode; // "" when not recorded
+    // Huge-page-mapped memory after the visit's measurements (else right after the load), KiB; none when not
+    // recorded (older databases, llama-bench's loads).
+    std::optional<double> anon_huge_kb, file_pmd_kb;
 };
 
 struct RunRow {
@@ -125,6 +129,7 @@ public:
 private:
     void create_or_migrate();
     void migrate(int64_t from_version);
+    void recreate_triggers();
     int64_t insert(std::string_view table_name, const Row& row);
     void update(std::string_view table_name, int64_t id, const Row& row);
 

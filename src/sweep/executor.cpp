@@ -65,6 +65,13 @@ public:
         return {Answer::ok, engine::measurement_from_json(answer.message), {}};
     }
 
+    std::optional<engine::MappingState> end_state(double timeout_s) override {
+        const auto answer = process_.request({{"op", "state"}}, timeout_s);
+        check_interrupt(answer.outcome);
+        if (answer.outcome != ChildProcess::Outcome::reply || !answer.message.contains("mapping")) return std::nullopt;
+        return engine::mapping_state_from_json(answer.message.at("mapping"));
+    }
+
     uint64_t finish(bool kill) override { return process_.finish(kill).peak_rss_bytes; }
 
 private:
@@ -112,7 +119,8 @@ public:
                 recorder.failure(task, std::string(name(answer.answer)), answer.error);
                 alive = answer.answer == Answer::failed; // a crash or a timeout took the worker
             }
-            recorder.load_finished(load_id, worker->finish(!alive));
+            const std::optional<engine::MappingState> end = alive ? worker->end_state(timeout_s_) : std::nullopt;
+            recorder.load_finished(load_id, worker->finish(!alive), end);
         }
     }
 
@@ -217,7 +225,7 @@ private:
             pending.erase(it);
         }
         const auto exit = process.finish(outcome == Outcome::timeout || !bad_output.empty());
-        recorder.load_finished(load_id, exit.peak_rss_bytes);
+        recorder.load_finished(load_id, exit.peak_rss_bytes, std::nullopt);
         if (pending.empty()) return {};
         if (batch.size() > 1) return pending;
 

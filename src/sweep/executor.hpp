@@ -38,6 +38,8 @@ public:
     virtual ~Worker() = default;
     virtual LoadAnswer load(const domain::LoadParams& load, double timeout_s) = 0;
     virtual RunAnswer run(const engine::RunRequest& request, double timeout_s) = 0;
+    // Its memory's state after the visit's measurements (none where it cannot say).
+    virtual std::optional<engine::MappingState> end_state(double /*timeout_s*/) { return std::nullopt; }
     // Ends it (killed with `kill`); its peak resident memory.
     virtual uint64_t finish(bool kill) = 0;
 };

@@ -57,11 +57,22 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
                                {"major_faults", o.major_faults},
                                {"minor_faults", o.minor_faults}});
     if (o.cache_evicted) row.emplace_back("cache_evicted", int64_t{*o.cache_evicted ? 1 : 0});
+    if (!o.thp_mode.empty()) row.emplace_back("thp_mode", o.thp_mode);
+    if (o.mapping)
+        row.insert(row.end(), {{"anon_after_load_kb", o.mapping->anon_kb},
+                               {"anon_huge_after_load_kb", o.mapping->anon_huge_kb},
+                               {"file_pmd_after_load_kb", o.mapping->file_pmd_kb}});
     return store_.insert_load(row);
 }
 
-void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes) {
-    store_.update_load(load_id, {{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)}});
+void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end) {
+    store::Row row{{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)}};
+    if (end)
+        row.insert(row.end(), {{"rss_at_end_kb", end->rss_kb},
+                               {"anon_at_end_kb", end->anon_kb},
+                               {"anon_huge_at_end_kb", end->anon_huge_kb},
+                               {"file_pmd_at_end_kb", end->file_pmd_kb}});
+    store_.update_load(load_id, row);
     store_.checkpoint(); // between worker processes: nothing is being timed
 }
 

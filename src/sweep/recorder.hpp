@@ -40,7 +40,8 @@ public:
     // llama-bench does not report it. Returns the load's id for the samples measured on it.
     int64_t load_started(const domain::LoadParams& load, int64_t round, const engine::LoadOutcome& outcome,
                          bool measured);
-    void load_finished(int64_t load_id, uint64_t peak_rss_bytes);
+    // The end of a load's visit: its peak memory, and its memory's state after the measurements.
+    void load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end);
     // A load that failed: every remaining point of the visit fails with it (the caller records them).
     void load_failed(const domain::LoadParams& load, int64_t round, const std::string& status,
                      const std::string& error);
