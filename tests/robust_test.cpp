@@ -274,8 +274,8 @@ TEST(SharedDatabase, OneSweepOfASpecAtATime) {
     TempDir dir;
     ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "tiny.gguf")).exit_code, 0);
     const std::string db = shell_quote(dir / "c.db");
-    const std::string sweep = "run -m " + shell_quote(dir / "tiny.gguf") + " -p 8,16 -n 4 -r 1 --timeout 3 --db " + db;
-    // The first sweep's point p16 hangs until its 3 s timeout: time for the others to find the sweep running.
+    const std::string sweep = "run -m " + shell_quote(dir / "tiny.gguf") + " -p 8,16 -n 4 -r 1 --timeout 6 --db " + db;
+    // The first sweep's point p16 hangs until its 6 s timeout: time for the others to find the sweep running.
     const pid_t first =
         start("env LLMSWEEP_TEST_FAULT=hang:16 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep + " -q > /dev/null 2>&1");
     bool claimed = false;

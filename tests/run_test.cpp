@@ -375,20 +375,18 @@ TEST_F(RunTest, ImpossibleSweepsAndNamesAreRefusedWithWhatToDo) {
 TEST_F(RunTest, AResumeOverAReplacedModelFileIsRefused) {
     fs::copy_file(*models_ / "tiny.gguf", dir_ / "m.gguf");
     const std::string sweep =
-        "run -m " + shell_quote(dir_ / "m.gguf") + " -p 8,16 -n 2 -r 1 --order grouped --timeout 2 -q" + db_arg();
-    // Killed (as by SIGKILL) while the point p16 hangs, its run left unfinished.
-    EXPECT_EQ(run_shell("LLMSWEEP_TEST_FAULT=hang:16 timeout -s KILL 1.5 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep)
-                  .exit_code,
-              137);
+        "run -m " + shell_quote(dir_ / "m.gguf") + " -p 8,16 -n 2 -r 1 --order grouped --timeout 60" + db_arg();
+    // Killed with SIGKILL once p8 is stored, while p16 hangs: the run is left unfinished.
+    EXPECT_EQ(kill_after("LLMSWEEP_TEST_FAULT=hang:16 " + shell_quote(LLMSWEEP_BINARY) + " " + sweep, 1), 137);
     ASSERT_EQ(count("SELECT count(*) FROM runs WHERE status = 'running'"), 1);
     { // Another file under the same name: same size, other bytes.
         std::string bytes = test::read_file(dir_ / "m.gguf");
         bytes[bytes.size() / 2] ^= 1;
         std::ofstream(dir_ / "m.gguf", std::ios::binary | std::ios::trunc) << bytes;
     }
-    expect_usage_error(run_llmsweep(sweep), "is not the file that run 1 started with");
+    expect_usage_error(run_llmsweep(sweep + " -q"), "is not the file that run 1 started with");
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 2) << "nothing measured over the old run";
-    const auto fresh = run_llmsweep(sweep + " --fresh");
+    const auto fresh = run_llmsweep(sweep + " --fresh -q");
     EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
     EXPECT_EQ(count("SELECT count(*) FROM runs"), 2);
 }

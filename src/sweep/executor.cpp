@@ -36,33 +36,17 @@ public:
                                                         .exit_request = "{\"op\":\"exit\"}\n"}) {}
 
     LoadAnswer load(const LoadParams& load, double timeout_s) override {
-        const auto answer = process_.request(engine::load_request_json(load), timeout_s);
-        check_interrupt(answer.outcome);
-        switch (answer.outcome) {
-        case ChildProcess::Outcome::timeout:
-            process_.finish(true);
-            return {Answer::timeout, {}, fmt::format("loading took more than {} s", timeout_s)};
-        case ChildProcess::Outcome::died: return {Answer::crashed, {}, process_.death_reason()};
-        default: break;
-        }
-        if (answer.message.value("event", "") != "loaded")
-            return {Answer::failed, {}, answer.message.value("error", "unknown error")};
-        return {Answer::ok, engine::load_outcome_from_json(answer.message), {}};
+        const Reply reply = ask(engine::load_request_json(load), "loaded", timeout_s,
+                                fmt::format("loading took more than {} s", timeout_s));
+        if (reply.answer != Answer::ok) return {reply.answer, {}, reply.error};
+        return {Answer::ok, engine::load_outcome_from_json(reply.message), {}};
     }
 
     RunAnswer run(const engine::RunRequest& request, double timeout_s) override {
-        const auto answer = process_.request(engine::run_request_json(request), timeout_s);
-        check_interrupt(answer.outcome);
-        switch (answer.outcome) {
-        case ChildProcess::Outcome::timeout:
-            process_.finish(true);
-            return {Answer::timeout, {}, fmt::format("took more than {} s; the worker was killed", timeout_s)};
-        case ChildProcess::Outcome::died: return {Answer::crashed, {}, process_.death_reason()};
-        default: break;
-        }
-        if (answer.message.value("event", "") != "sample")
-            return {Answer::failed, {}, answer.message.value("error", "unknown error")};
-        return {Answer::ok, engine::measurement_from_json(answer.message), {}};
+        const Reply reply = ask(engine::run_request_json(request), "sample", timeout_s,
+                                fmt::format("took more than {} s; the worker was killed", timeout_s));
+        if (reply.answer != Answer::ok) return {reply.answer, {}, reply.error};
+        return {Answer::ok, engine::measurement_from_json(reply.message), {}};
     }
 
     std::optional<engine::MappingState> end_state(double timeout_s) override {
@@ -75,6 +59,27 @@ public:
     uint64_t finish(bool kill) override { return process_.finish(kill).peak_rss_bytes; }
 
 private:
+    struct Reply {
+        Answer answer = Answer::ok;
+        nlohmann::json message; // when ok
+        std::string error;      // otherwise
+    };
+
+    // Sends `request` and waits for the `event` it should answer with: a timeout kills the worker, a death
+    // is a crash, any other answer is the worker's own failure.
+    Reply ask(const nlohmann::json& request, std::string_view event, double timeout_s, std::string timed_out) {
+        auto answer = process_.request(request, timeout_s);
+        check_interrupt(answer.outcome);
+        if (answer.outcome == ChildProcess::Outcome::timeout) {
+            process_.finish(true);
+            return {Answer::timeout, {}, std::move(timed_out)};
+        }
+        if (answer.outcome == ChildProcess::Outcome::died) return {Answer::crashed, {}, process_.death_reason()};
+        if (answer.message.value("event", "") != event)
+            return {Answer::failed, {}, answer.message.value("error", "unknown error")};
+        return {Answer::ok, std::move(answer.message), {}};
+    }
+
     ChildProcess process_;
 };
 
