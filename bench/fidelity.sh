@@ -123,6 +123,30 @@ for name, index in (("llmsweep", 3), ("control", 4)):
           f"{len(differences)} process pairs, median difference {statistics.median(differences):+.2f} points, "
           f"signed-rank p (higher) {wilcoxon(differences, alternative='greater').pvalue:.3f}.", end="")
 print()
+# What each tool says mmap does: per round, mmap's median against the same round's none median.
+print("\nThe mmap effect (mmap vs none) as each process measures it: per round, its mmap median against its none "
+      "median of that round, then the median over rounds (min..max).\n")
+print("| test | llama-bench | llmsweep | control |")
+print("|---|---|---|---|")
+for metric in ("pp", "tg"):
+    effects = []
+    for source in (reference, ours, control):
+        none, mmap = source.get((metric, "none"), []), source.get((metric, "mmap"), [])
+        effects.append(spread(paired_percent(none, mmap)) if none and len(none) == len(mmap) else "-")
+    print(f"| {metric}{512 if metric == 'pp' else 128} | " + " | ".join(effects) + " |")
+# How llmsweep's workers had their memory mapped (schema 3): a mapping that differs between the load modes is a
+# candidate for what decides the difference.
+columns = [c for (_, c, *_) in db.execute("PRAGMA table_info(loads)")]
+if "file_pmd_at_end_kb" in columns:
+    print("\nllmsweep's workers' memory at the end of their visits, MiB (mean over loads):\n")
+    print("| load mode | loads | anonymous | anonymous on huge pages | file pages mapped huge | THP |")
+    print("|---|---|---|---|---|---|")
+    for mode, loads, anon, anon_huge, file_pmd, thp in db.execute(
+            "SELECT load_mode, count(*), avg(anon_at_end_kb) / 1024.0, avg(anon_huge_at_end_kb) / 1024.0, "
+            "avg(file_pmd_at_end_kb) / 1024.0, group_concat(DISTINCT thp_mode) FROM loads WHERE status = 'ok' "
+            "GROUP BY load_mode ORDER BY load_mode"):
+        fmt = lambda v: "-" if v is None else f"{v:.1f}"
+        print(f"| {mode} | {loads} | {fmt(anon)} | {fmt(anon_huge)} | {fmt(file_pmd)} | {thp or '-'} |")
 print("\nVerdict: ok when the paired median difference is within ±3 % and the signed-rank test does not find "
       "llmsweep's CV higher than llama-bench's (p >= 0.05).")
 sys.exit(1 if failed else 0)
