@@ -103,6 +103,9 @@ TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE anon_after_load_kb >= 0 AND anon_huge_after_load_kb >= 0 "
                     "AND file_pmd_after_load_kb >= 0 AND rss_at_end_kb > 0 AND anon_at_end_kb >= 0"),
               2);
+    // Where llama.cpp put the weights: the mapped file with mmap, buffers it read them into without.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE load_mode = 'mmap' AND model_buffers LIKE 'CPU_Mapped %'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE load_mode = 'none' AND model_buffers LIKE 'CPU %'"), 1);
     const std::string mode = engine::transparent_huge_pages_mode();
     if (!mode.empty()) EXPECT_EQ(count("SELECT count(*) FROM loads WHERE thp_mode = '" + mode + "'"), 2);
     const auto report = run_llmsweep("report --lang en --no-charts --db " + shell_quote(db_path()) + " --out " +
@@ -110,6 +113,7 @@ TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
     ASSERT_EQ(report.exit_code, 0) << report.err;
     const std::string md = test::read_file(dir_ / "report" / "report.md");
     EXPECT_NE(md.find("| File PMD MiB |"), std::string::npos) << md;
+    EXPECT_NE(md.find("CPU_Mapped "), std::string::npos) << md;
 }
 
 TEST_F(RunTest, ReportOfARealSweepShowsLoadsAndLatencies) {

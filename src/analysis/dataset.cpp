@@ -119,7 +119,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         size_t loads = 0;
         std::vector<double> load_ms, rss_mib, major, minor, anon_huge_mib, file_pmd_mib;
         size_t evicted = 0;
-        std::set<std::string> thp_modes;
+        std::set<std::string> thp_modes, model_buffers;
     };
     std::vector<std::tuple<std::string, std::string, std::string>> order;
     std::map<std::tuple<std::string, std::string, std::string>, Samples> groups;
@@ -138,6 +138,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         if (load.anon_huge_kb) g.anon_huge_mib.push_back(*load.anon_huge_kb / 1024.0);
         if (load.file_pmd_kb) g.file_pmd_mib.push_back(*load.file_pmd_kb / 1024.0);
         if (!load.thp_mode.empty()) g.thp_modes.insert(load.thp_mode);
+        if (!load.model_buffers.empty()) g.model_buffers.insert(load.model_buffers);
     }
     std::vector<LoadSummary> summaries;
     for (const auto& key : order) {
@@ -154,6 +155,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         if (!g.anon_huge_mib.empty()) summary.anon_huge_mib_mean = stats::mean_sd(g.anon_huge_mib).mean;
         if (!g.file_pmd_mib.empty()) summary.file_pmd_mib_mean = stats::mean_sd(g.file_pmd_mib).mean;
         summary.thp_modes = fmt::format("{}", fmt::join(g.thp_modes, ", "));
+        summary.model_buffers = fmt::format("{}", fmt::join(g.model_buffers, "; "));
         summaries.push_back(std::move(summary));
     }
     return summaries;

@@ -92,6 +92,7 @@ struct LoadSummary {
     // host's transparent-huge-page modes seen.
     std::optional<double> anon_huge_mib_mean, file_pmd_mib_mean;
     std::string thp_modes;
+    std::string model_buffers; // where the weights went, as the group's loads recorded it (distinct ones)
 };
 
 // Load parameters are load_mode, cache_state and n_gpu_layers; for any other `compare` the loads are

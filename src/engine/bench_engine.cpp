@@ -140,6 +140,7 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     outcome.rss_after_load_bytes = current_rss_bytes();
     outcome.mapping = mapping_state();
     outcome.thp_mode = transparent_huge_pages_mode();
+    outcome.model_buffers_mib = last_model_buffers();
     char description[256] = {};
     llama_model_desc(model_.get(), description, sizeof description);
     outcome.model_type = description;

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace llmsweep::engine {
 
@@ -24,8 +26,9 @@ struct LoadOutcome {
     std::string model_type;
     uint64_t model_size = 0;
     uint64_t model_n_params = 0;
-    std::optional<MappingState> mapping; // the worker's memory right after the load
-    std::string thp_mode;                // the host's transparent-huge-page mode
+    std::optional<MappingState> mapping;                           // the worker's memory right after the load
+    std::string thp_mode;                                          // the host's transparent-huge-page mode
+    std::vector<std::pair<std::string, double>> model_buffers_mib; // where the weights went: buffer type, MiB
 };
 
 struct RunRequest {

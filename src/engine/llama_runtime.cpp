@@ -8,7 +8,11 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace llmsweep::engine {
 namespace {
@@ -16,8 +20,20 @@ namespace {
 struct LogState {
     std::mutex mutex;
     bool verbose = false;
-    std::string errors; // error lines since the last successful call
+    std::string errors;                                        // error lines since the last successful call
+    std::vector<std::pair<std::string, double>> model_buffers; // of the last load: buffer type, MiB
 };
+
+// "load_tensors:   CPU_REPACK model buffer size =    12.00 MiB": the model's weights in a buffer of that type.
+void note_model_buffer(LogState& state, std::string_view line) {
+    const auto at = line.find(" model buffer size =");
+    if (at == std::string_view::npos) return;
+    const std::string_view before = trim(line.substr(0, at));
+    const auto space = before.find_last_of(" :");
+    const std::string type(space == std::string_view::npos ? before : before.substr(space + 1));
+    const std::string value(trim(line.substr(at + std::string_view(" model buffer size =").size())));
+    state.model_buffers.emplace_back(type, std::strtod(value.c_str(), nullptr));
+}
 
 LogState& log_state() {
     static LogState state;
@@ -28,6 +44,7 @@ void on_llama_log(ggml_log_level level, const char* text, void* /*user_data*/) {
     LogState& state = log_state();
     std::lock_guard lock(state.mutex);
     if (state.verbose) std::fputs(text, stderr);
+    note_model_buffer(state, text);
     if (level == GGML_LOG_LEVEL_ERROR) {
         state.errors += text;
         // Keep only the latest lines: they explain the failure at hand.
@@ -38,6 +55,7 @@ void on_llama_log(ggml_log_level level, const char* text, void* /*user_data*/) {
 void clear_errors() {
     std::lock_guard lock(log_state().mutex);
     log_state().errors.clear();
+    log_state().model_buffers.clear();
 }
 
 } // namespace
@@ -59,6 +77,11 @@ void init_llama() {
         llama_backend_init();
         ggml_backend_load_all();
     });
+}
+
+std::vector<std::pair<std::string, double>> last_model_buffers() {
+    std::lock_guard lock(log_state().mutex);
+    return log_state().model_buffers;
 }
 
 std::string last_llama_error() {

@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace llmsweep::engine {
 
@@ -17,6 +19,9 @@ bool llama_log_verbose();
 
 // The most recent error lines llama.cpp logged (empty if none), to explain a failed load or decode.
 std::string last_llama_error();
+// Where the last model load put the weights, as llama.cpp logs it: buffer type (CPU_Mapped for a mapped
+// file, CPU for weights read into memory, CPU_REPACK for weights repacked for this CPU's kernels) and MiB.
+std::vector<std::pair<std::string, double>> last_model_buffers();
 
 struct ModelDeleter {
     void operator()(llama_model* model) const noexcept { llama_model_free(model); }

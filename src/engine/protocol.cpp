@@ -74,6 +74,7 @@ nlohmann::json to_json(const LoadOutcome& o) {
     put(j, "cache_evicted", o.cache_evicted);
     if (o.mapping) j["mapping"] = to_json(*o.mapping);
     j["thp_mode"] = o.thp_mode;
+    j["model_buffers_mib"] = o.model_buffers_mib;
     return j;
 }
 
@@ -101,6 +102,8 @@ LoadOutcome load_outcome_from_json(const nlohmann::json& j) {
     o.cache_evicted = get<bool>(j, "cache_evicted");
     if (j.contains("mapping")) o.mapping = mapping_state_from_json(j.at("mapping"));
     o.thp_mode = j.value("thp_mode", "");
+    if (j.contains("model_buffers_mib"))
+        o.model_buffers_mib = j.at("model_buffers_mib").get<std::vector<std::pair<std::string, double>>>();
     return o;
 }
 

@@ -80,6 +80,7 @@ constexpr Strings english{
     .anon_huge = "Anon huge MiB",
     .file_pmd = "File PMD MiB",
     .thp_mode = "THP",
+    .model_buffers = "Weights in (MiB)",
     .latency_intro = "Request mode: time to first token (the prefill) and inter-token latency percentiles, "
                      "means over the points.",
     .ttft = "TTFT ms",
@@ -186,6 +187,7 @@ constexpr Strings chinese{
     .anon_huge = "匿名大页 (MiB)",
     .file_pmd = "文件大页映射 (MiB)",
     .thp_mode = "THP 模式",
+    .model_buffers = "权重所在缓冲区 (MiB)",
     .latency_intro = "请求模式: 首 token 时间 (即 prefill) 与 token 间延迟的百分位, 为各数据点的平均值。",
     .ttft = "首 token 时间 (ms)",
     .itl_p50 = "token 间延迟 p50 (ms)",

@@ -144,7 +144,8 @@ std::string json_report(const ReportModel& m) {
                          {"evicted", l.evicted},
                          {"anon_huge_mib_mean", l.anon_huge_mib_mean ? json(*l.anon_huge_mib_mean) : json(nullptr)},
                          {"file_pmd_mib_mean", l.file_pmd_mib_mean ? json(*l.file_pmd_mib_mean) : json(nullptr)},
-                         {"thp_modes", l.thp_modes}});
+                         {"thp_modes", l.thp_modes},
+                         {"model_buffers", l.model_buffers}});
     for (const auto& l : m.latencies)
         latencies.push_back({{"model", l.model},
                              {"value", l.value},

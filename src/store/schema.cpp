@@ -70,6 +70,12 @@ const std::vector<Table> all_tables = {
           "The host's transparent-huge-page mode at the load: `always`, `madvise` or `never`.",
           {},
           3},
+         {"model_buffers",
+          text,
+          "Where llama.cpp put the weights, as it logs them: `CPU_Mapped` (the mapped file), `CPU` (read into "
+          "memory), `CPU_REPACK` (repacked for this CPU's kernels), each with its MiB, e.g. `CPU_Mapped 136.47`.",
+          {},
+          3},
          {"anon_after_load_kb",
           integer,
           "Worker's anonymous memory right after the load (a model read into buffers, repacked weights), KiB.",

@@ -394,7 +394,7 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     Statement s(*db_,
                 "SELECT run_id, model_filename, " + value +
                     ", cache_state, load_ms, rss_peak_bytes, "
-                    "major_faults, minor_faults, cache_evicted, COALESCE(thp_mode, ''), "
+                    "major_faults, minor_faults, cache_evicted, COALESCE(thp_mode, ''), COALESCE(model_buffers, ''), "
                     "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb), "
                     "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) FROM loads WHERE status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
@@ -406,8 +406,9 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         row.minor_faults = s.column_double(7);
         row.evicted = s.column_int(8) == 1;
         row.thp_mode = s.column_text(9);
-        if (!s.column_is_null(10)) row.anon_huge_kb = s.column_double(10);
-        if (!s.column_is_null(11)) row.file_pmd_kb = s.column_double(11);
+        row.model_buffers = s.column_text(10);
+        if (!s.column_is_null(11)) row.anon_huge_kb = s.column_double(11);
+        if (!s.column_is_null(12)) row.file_pmd_kb = s.column_double(12);
         loads.push_back(std::move(row));
     }
     return loads;

@@ -58,8 +58,9 @@ struct LoadRow {
     std::string model_filename, value, cache_state; // value: of the requested load column, as text
     std::optional<double> load_ms;                  // none when the load was not timed (llama-bench's)
     double rss_peak_bytes = 0, major_faults = 0, minor_faults = 0;
-    bool evicted = false; // a cold load whose eviction was confirmed
-    std::string thp_mode; // "" when not recorded
+    bool evicted = false;      // a cold load whose eviction was confirmed
+    std::string thp_mode;      // "" when not recorded
+    std::string model_buffers; // "" when not recorded
     // Huge-page-mapped memory after the visit's measurements (else right after the load), KiB; none when not
     // recorded (older databases, llama-bench's loads).
     std::optional<double> anon_huge_kb, file_pmd_kb;

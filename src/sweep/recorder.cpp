@@ -3,6 +3,7 @@
 #include "llama_bench/fields.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace llmsweep::sweep {
 using namespace domain;
@@ -58,6 +59,11 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
                                {"minor_faults", o.minor_faults}});
     if (o.cache_evicted) row.emplace_back("cache_evicted", int64_t{*o.cache_evicted ? 1 : 0});
     if (!o.thp_mode.empty()) row.emplace_back("thp_mode", o.thp_mode);
+    if (!o.model_buffers_mib.empty()) {
+        std::vector<std::string> buffers;
+        for (const auto& [type, mib] : o.model_buffers_mib) buffers.push_back(fmt::format("{} {:.2f}", type, mib));
+        row.emplace_back("model_buffers", fmt::format("{}", fmt::join(buffers, ", ")));
+    }
     if (o.mapping)
         row.insert(row.end(), {{"anon_after_load_kb", o.mapping->anon_kb},
                                {"anon_huge_after_load_kb", o.mapping->anon_huge_kb},
