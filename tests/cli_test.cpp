@@ -1,5 +1,6 @@
 // End-to-end tests of the llmsweep binary: exit codes, messages and files, as a user sees them.
 
+#include "engine/memory_map.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -41,6 +42,7 @@ TEST(Cli, InfoJsonParsesAndHasHostAndBuild) {
     const auto json = nlohmann::json::parse(r.out);
     EXPECT_GE(json.at("host").at("logical_cores").get<int>(), 1);
     EXPECT_GE(json.at("host").at("physical_cores").get<int>(), 1);
+    EXPECT_EQ(json.at("host").at("thp_mode").get<std::string>(), engine::transparent_huge_pages_mode());
     EXPECT_GT(json.at("host").at("memory_bytes").get<uint64_t>(), 0u);
     EXPECT_FALSE(json.at("host").at("cpu_model").get<std::string>().empty());
     EXPECT_FALSE(json.at("build").at("llama_commit").get<std::string>().empty());

@@ -3,6 +3,7 @@
 #include "build_config.hpp"
 #include "core/text.hpp"
 #include "engine/llama_runtime.hpp"
+#include "engine/memory_map.hpp"
 
 #include <ggml-backend.h>
 #include <ggml.h>
@@ -77,6 +78,7 @@ HostInfo host_info() {
         host.kernel = std::string(names.sysname) + " " + names.release + " " + names.machine;
         host.hostname = names.nodename;
     }
+    host.thp_mode = transparent_huge_pages_mode();
     return host;
 }
 
@@ -111,7 +113,8 @@ nlohmann::json to_json(const HostInfo& host) {
             {"memory_bytes", host.memory_bytes},
             {"os", host.os},
             {"kernel", host.kernel},
-            {"hostname", host.hostname}};
+            {"hostname", host.hostname},
+            {"thp_mode", host.thp_mode}};
 }
 
 nlohmann::json to_json(const BuildInfo& build) {

@@ -18,6 +18,7 @@ struct HostInfo {
     std::string os;     // distribution, e.g. "Debian GNU/Linux 12 (bookworm)"
     std::string kernel; // uname: sysname release machine
     std::string hostname;
+    std::string thp_mode; // transparent huge pages: always, madvise or never ("" where unknown)
 };
 
 struct DeviceInfo {
