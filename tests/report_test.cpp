@@ -36,14 +36,10 @@ protected:
             for (const std::string metric : {"pp", "tg"})
                 for (const std::string mode : {"none", "mmap"})
                     for (int64_t p = 32; p <= 512; p += 32) {
-                        const int64_t id = store.ensure_result(run, model + mode + std::to_string(p), metric,
-                                                               test::point_row("/m/" + model, mode, p, 32));
                         const double ts = (metric == "pp" ? 400.0 : 50.0) * (mode == "mmap" ? 1.1 : 1.0) *
                                           (1.0 + 0.003 * ((i++ * 7) % 5));
-                        store.update_result(id, {{"avg_ts", ts},
-                                                 {"stddev_ts", ts * 0.01},
-                                                 {"repetitions", int64_t{3}},
-                                                 {"status", std::string("ok")}});
+                        test::ok_result(store, run, model + mode + std::to_string(p), metric,
+                                        test::point_row("/m/" + model, mode, p, 32), ts, ts * 0.01);
                     }
     }
 
@@ -217,12 +213,8 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
             if (load_ms) load.emplace_back("load_ms", *load_ms);
             store.insert_load(load);
             for (int64_t p : {32, 64}) {
-                const int64_t id = store.ensure_result(run, fmt::format("{}{}", run, p), "pp",
-                                                       test::point_row("/m/a.gguf", "mmap", p, 16));
-                store.update_result(id, {{"avg_ts", 100.0},
-                                         {"stddev_ts", 1.0},
-                                         {"repetitions", int64_t{3}},
-                                         {"status", std::string("ok")}});
+                test::ok_result(store, run, fmt::format("{}{}", run, p), "pp",
+                                test::point_row("/m/a.gguf", "mmap", p, 16), 100.0, 1.0);
             }
         }
     }
@@ -269,12 +261,9 @@ TEST(ReportPairs, ChartsDrawThePairsTheAnalysisMade) {
                                    {"cpu_info", engine + " CPU"},
                                    {"source", engine == "native" ? "run" : "import"}});
             for (int64_t p = 32; p <= 256; p += 32) {
-                const int64_t id = store.ensure_result(run, engine + std::to_string(p), "pp",
-                                                       test::point_row("/m/a.gguf", "mmap", p, 16));
-                store.update_result(id, {{"avg_ts", factor * (100.0 + static_cast<double>(p))},
-                                         {"stddev_ts", 1.0},
-                                         {"repetitions", int64_t{3}},
-                                         {"status", std::string("ok")}});
+                test::ok_result(store, run, engine + std::to_string(p), "pp",
+                                test::point_row("/m/a.gguf", "mmap", p, 16), factor * (100.0 + static_cast<double>(p)),
+                                1.0);
             }
         }
     }

@@ -78,17 +78,15 @@ void fill(const std::string& db, int models, const std::string& status = "ok") {
     for (int m = 0; m < models; ++m)
         for (const std::string mode : {"none", "mmap"})
             for (int64_t p = 32; p <= 128; p += 32) {
-                const int64_t id =
-                    store.ensure_result(run, fmt::format("{}{}{}", m, mode, p), "pp",
-                                        test::point_row(fmt::format("/m/model-{}.gguf", m), mode, p, 16));
-                if (status == "ok")
-                    store.update_result(id, {{"avg_ts", 100.0 + m + static_cast<double>(p)},
-                                             {"stddev_ts", 1.0},
-                                             {"repetitions", int64_t{3}},
-                                             {"status", status}});
-                else
+                const std::string key = fmt::format("{}{}{}", m, mode, p);
+                const store::Row row = test::point_row(fmt::format("/m/model-{}.gguf", m), mode, p, 16);
+                if (status == "ok") {
+                    test::ok_result(store, run, key, "pp", row, 100.0 + m + static_cast<double>(p), 1.0);
+                } else {
+                    const int64_t id = store.ensure_result(run, key, "pp", row);
                     store.update_result(id, {{"status", status},
                                              {"error", std::string("llama.cpp refused the model: truncated GGUF")}});
+                }
             }
 }
 

@@ -105,6 +105,14 @@ int64_t insert_test_run(store::Store& store, const std::string& status) {
                              {"hostname", std::string("h")}});
 }
 
+int64_t ok_result(store::Store& store, int64_t run_id, const std::string& point_key, const std::string& metric,
+                  const store::Row& row, double avg_ts, double stddev_ts) {
+    const int64_t id = store.ensure_result(run_id, point_key, metric, row);
+    store.update_result(
+        id, {{"avg_ts", avg_ts}, {"stddev_ts", stddev_ts}, {"repetitions", int64_t{3}}, {"status", std::string("ok")}});
+    return id;
+}
+
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen) {
     return store::PointColumns{.model_filename = model_filename,
                                .load_mode = load_mode,

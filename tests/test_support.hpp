@@ -51,6 +51,10 @@ const std::vector<std::string>& llama_bench_columns();
 // A run row with every required column, for tests that write results through the store.
 int64_t insert_test_run(store::Store& store, const std::string& status = "finished");
 
+// A finished, successful result of `metric` at the point `row` (point_row's), with 3 repetitions.
+int64_t ok_result(store::Store& store, int64_t run_id, const std::string& point_key, const std::string& metric,
+                  const store::Row& row, double avg_ts, double stddev_ts);
+
 // A result's point columns: the given model, load mode and sizes, defaults for every other parameter.
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen);
 
