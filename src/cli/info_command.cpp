@@ -35,7 +35,7 @@ Command add_info_command(CLI::App& app) {
                 fmt::print("CPU:      {}\n", escape::terminal(host.cpu_model));
                 fmt::print("cores:    {} physical, {} logical\n", host.physical_cores, host.logical_cores);
                 fmt::print("memory:   {}\n", format_bytes(host.memory_bytes));
-                fmt::print("THP:      {}\n", host.thp_mode.empty() ? "unknown" : host.thp_mode);
+                fmt::print("THP:      {}\n", host.thp_mode.empty() ? "unknown" : escape::terminal(host.thp_mode));
                 fmt::print("OS:       {} ({})\n", escape::terminal(host.os), escape::terminal(host.kernel));
                 print_build(build);
                 for (const auto& device : build.devices)
