@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <optional>
 
 namespace llmsweep::analysis {
 namespace {
@@ -58,6 +60,50 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(values_of(data, "n_prompt").front(), "64");
     EXPECT_EQ(values_of(data, "n_prompt").back(), "512"); // numeric order, not text order
     EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"load_mode", "n_prompt", "n_gen"}));
+}
+
+// huge_pages_used says what the loads of a result's samples recorded: at the end of the visit where the
+// worker answered, else right after the load.
+TEST_F(AnalysisTest, HugePagesUsedComesFromTheLoadsOfTheResultsSamples) {
+    auto load = [&](std::optional<int64_t> file_pmd_after_load, std::optional<int64_t> file_pmd_at_end) {
+        Row row{{"run_id", run_id},
+                {"model_filename", std::string("/models/a.gguf")},
+                {"load_mode", std::string("mmap")},
+                {"cache_state", std::string("warm")},
+                {"n_gpu_layers", int64_t{0}},
+                {"status", std::string("ok")}};
+        if (file_pmd_after_load)
+            row.insert(row.end(),
+                       {{"anon_huge_after_load_kb", int64_t{0}}, {"file_pmd_after_load_kb", *file_pmd_after_load}});
+        if (file_pmd_at_end)
+            row.insert(row.end(), {{"anon_huge_at_end_kb", int64_t{0}}, {"file_pmd_at_end_kb", *file_pmd_at_end}});
+        return store.insert_load(row);
+    };
+    const int64_t huge = load(0, 2048), small = load(0, 0), huge_until_killed = load(4096, std::nullopt),
+                  unrecorded = load(std::nullopt, std::nullopt);
+    auto result = [&](int64_t n_prompt, std::vector<int64_t> loads) {
+        const int64_t id = store.ensure_result(run_id, "k" + std::to_string(n_prompt), "pp",
+                                               test::point_row("/models/a.gguf", "mmap", n_prompt, 0));
+        for (size_t r = 0; r < loads.size(); ++r)
+            store.insert_sample({{"result_id", id},
+                                 {"load_id", loads[r]},
+                                 {"repetition", static_cast<int64_t>(r)},
+                                 {"ns", int64_t{1000}},
+                                 {"ts", 100.0}});
+        store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+    };
+    result(1, {huge, huge_until_killed});
+    result(2, {small, small});
+    result(3, {huge, small});
+    result(4, {huge, unrecorded});
+    result(5, {});
+    std::map<std::string, std::string> used;
+    for (const Record& r : load_dataset(store, {}).records)
+        used[r.params.at("n_prompt")] = r.params.at("huge_pages_used");
+    EXPECT_EQ(used, (std::map<std::string, std::string>{
+                        {"1", "yes"}, {"2", "no"}, {"3", "mixed"}, {"4", "unknown"}, {"5", "unknown"}}));
+    EXPECT_EQ(load_dataset(store, {.where = {{"huge_pages_used", "yes"}}}).records.size(), 1u);
+    EXPECT_EQ(values_of(load_dataset(store, {}), "huge_pages"), (std::vector<std::string>{"auto"}));
 }
 
 TEST_F(AnalysisTest, LoadModeNoneComesFirstWhateverTheOrderOfTheData) {

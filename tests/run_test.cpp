@@ -453,6 +453,38 @@ TEST_F(RunTest, VerboseShowsLlamaCppsLogFromTheWorkersAndNothingMoreWithout) {
     EXPECT_EQ(quiet.err.find("llama_model_loader"), std::string::npos) << quiet.err;
 }
 
+// --huge-pages off keeps every worker off huge pages; on collapses its anonymous memory (the weights read in,
+// with --load-mode none) into them, on kernels with MADV_COLLAPSE (6.1+), whatever the host's THP mode.
+TEST_F(RunTest, HugePagesOffAndOnDecideTheWorkersMapping) {
+    // Weights of some MiB: 2 MiB pages need regions at least that large.
+    const std::string wide = shell_quote(dir_ / "wide.gguf");
+    ASSERT_EQ(run_llmsweep("synth --preset tiny --layers 2 --n-embd 512 --n-ff 1536 --type f16 -o " + wide).exit_code,
+              0);
+    const auto r = run_llmsweep("run -m " + wide +
+                                " --huge-pages off,on --load-mode none,mmap --mode split "
+                                "-p 64 -n 0 -t 1 -r 2 -q" +
+                                db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND huge_pages IN ('off', 'on')"), 4);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE huge_pages = 'off' AND anon_huge_at_end_kb = 0 "
+                    "AND file_pmd_at_end_kb = 0 AND anon_huge_after_load_kb = 0 AND file_pmd_after_load_kb = 0"),
+              4);
+    const std::string kernel = test::read_file("/proc/sys/kernel/osrelease");
+    if (std::stoi(kernel) < 6 || (std::stoi(kernel) == 6 && std::stoi(kernel.substr(kernel.find('.') + 1)) < 1))
+        GTEST_SKIP() << "kernel " << kernel << " has no MADV_COLLAPSE (6.1+): on cannot collapse";
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE huge_pages = 'on' AND load_mode = 'none' AND "
+                    "anon_huge_after_load_kb >= 2048 AND anon_huge_at_end_kb >= 2048"),
+              2);
+    // The report and its filters see it.
+    const auto report = run_llmsweep("report --no-charts --compare load_mode --where huge_pages_used=yes --format "
+                                     "json --out " +
+                                     shell_quote(dir_ / "report") + db_arg());
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    const auto json = nlohmann::json::parse(test::read_file(dir_ / "report" / "report.json"));
+    ASSERT_EQ(json.at("comparisons").size(), 1u) << json.dump(2);
+    EXPECT_EQ(json["comparisons"][0].at("pairs"), 1) << "only the on points: off used no huge pages";
+}
+
 TEST_F(RunTest, TwoFlagsForTheLoadModeAreAUsageError) {
     expect_usage_error(run_llmsweep("run -m " + model() + " --mmap 0 --load-mode mlock" + db_arg()),
                        "both set the load mode");

@@ -31,11 +31,25 @@ TEST(Schema, EveryColumnIsDocumentedAndUnique) {
     }
 }
 
-TEST(Schema, InsertStatementNamesEveryColumnButTheId) {
-    const std::string sql = insert_sql(table("samples"));
-    EXPECT_EQ(sql, "INSERT INTO samples (result_id, load_id, repetition, ns, ts, ttft_ms, itl_p50_ms, itl_p90_ms, "
-                   "itl_p99_ms) VALUES (:result_id, :load_id, :repetition, :ns, :ts, :ttft_ms, :itl_p50_ms, "
-                   ":itl_p90_ms, :itl_p99_ms)");
+TEST(Schema, InsertStatementNamesTheRowsColumns) {
+    EXPECT_EQ(insert_sql(table("samples"), {"result_id", "repetition", "ts"}),
+              "INSERT INTO samples (result_id, repetition, ts) VALUES (:result_id, :repetition, :ts)");
+}
+
+// A column the row leaves out takes its default: huge_pages is `auto` for a writer that predates it.
+TEST(Store, AColumnLeftOutTakesItsDefault) {
+    TempDir dir;
+    Store store((dir / "d.db").string());
+    const int64_t run = test::insert_test_run(store);
+    store.insert_load({{"run_id", run},
+                       {"model_filename", std::string("m.gguf")},
+                       {"load_mode", std::string("mmap")},
+                       {"cache_state", std::string("warm")},
+                       {"n_gpu_layers", int64_t{0}},
+                       {"status", std::string("ok")}});
+    Statement s(store.db(), "SELECT huge_pages FROM loads");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_text(0), "auto");
 }
 
 TEST(Store, CreatesMarksAndReopens) {
@@ -209,7 +223,8 @@ TEST(Store, MigratesASchemaVersion1Database) {
     EXPECT_EQ(one("SELECT count(*) FROM llama_bench"), "3");
 }
 
-// Schema 2 had no mapping columns in loads: a database of it gains them and keeps its rows and triggers.
+// Schema 2 had no mapping columns in loads (3) nor huge-page settings (4): a database of it gains them (the
+// setting `auto`, what every earlier run had) and keeps its rows and triggers.
 TEST(Store, MigratesASchemaVersion2Database) {
     TempDir dir;
     const std::string path = (dir / "v2.db").string();
@@ -228,12 +243,15 @@ TEST(Store, MigratesASchemaVersion2Database) {
     {
         Database db(path, store::Database::Mode::existing);
         for (const Column& c : table("loads").columns)
-            if (c.since == 3) db.exec(fmt::format("ALTER TABLE loads DROP COLUMN {}", c.name));
+            if (c.since >= 3) db.exec(fmt::format("ALTER TABLE loads DROP COLUMN {}", c.name));
+        for (const Column& c : table("results").columns)
+            if (c.since >= 3) db.exec(fmt::format("ALTER TABLE results DROP COLUMN {}", c.name));
         db.exec("PRAGMA user_version = 2");
     }
     Store store(path);
     Statement s(store.db(), "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM loads "
-                            "WHERE load_ms = 3 AND thp_mode IS NULL AND file_pmd_at_end_kb IS NULL)");
+                            "WHERE load_ms = 3 AND thp_mode IS NULL AND file_pmd_at_end_kb IS NULL "
+                            "AND huge_pages = 'auto')");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.column_int(0), schema_version);
     EXPECT_EQ(s.column_int(1), 1);

@@ -78,7 +78,8 @@ std::string match_key(const Record& r, const std::string& compare) {
     const bool across_runs = is_run_parameter(compare);
     std::string key;
     r.params.for_each([&](std::string_view name, const std::string& value) {
-        if (name != compare && !(across_runs && is_run_parameter(name))) key.append(value).append(";");
+        if (name != compare && !(across_runs && is_run_parameter(name)) && !is_recorded_state(name))
+            key.append(value).append(";");
     });
     return key;
 }

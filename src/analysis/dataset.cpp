@@ -29,6 +29,11 @@ void check_parameter(const std::string& name) {
 
 } // namespace
 
+bool is_recorded_state(std::string_view name) {
+    return std::find(store::load_derived_columns.begin(), store::load_derived_columns.end(), name) !=
+           store::load_derived_columns.end();
+}
+
 const std::vector<std::string>& parameter_names() {
     static const std::vector<std::string> names(parameter_list.begin(), parameter_list.end());
     return names;
@@ -43,9 +48,14 @@ const std::string& Params::at(std::string_view name) const {
 Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
     std::vector<store::ResultColumn> columns;
+    using Of = store::ResultColumn::Of;
+    auto among = [](const auto& list, const std::string& name) {
+        return std::find(list.begin(), list.end(), name) != list.end();
+    };
     for (const auto& name : parameter_names())
-        columns.push_back(
-            {name, std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end()});
+        columns.push_back({name, among(run_parameters, name) ? Of::run
+                                 : is_recorded_state(name)   ? Of::loads
+                                                             : Of::result});
     Dataset data;
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
@@ -89,6 +99,8 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     static const std::map<std::string, std::vector<std::string>> natural = {
         {"load_mode", {"none", "mmap", "mlock", "dio"}},
         {"cache_state", {"warm", "cold"}},
+        {"huge_pages", {"auto", "off", "on"}},
+        {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
         {"flash_attn", {"off", "on", "auto"}},
         {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
         {"mode", {"request", "split"}}};
@@ -111,7 +123,8 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
 }
 
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare) {
-    const bool by_value = compare == "load_mode" || compare == "cache_state" || compare == "n_gpu_layers";
+    const bool by_value =
+        compare == "load_mode" || compare == "cache_state" || compare == "n_gpu_layers" || compare == "huge_pages";
     std::set<std::string> models;
     for (const Record& r : data.records) models.insert(r.model);
     const std::vector<int64_t> runs = data.run_ids();
@@ -170,7 +183,7 @@ bool metric_before(const std::string& a, const std::string& b) {
 std::vector<std::string> varying_parameters(const Dataset& data) {
     std::vector<std::string> varying;
     for (const auto& name : parameter_names())
-        if (values_of(data, name).size() > 1) varying.push_back(name);
+        if (!is_recorded_state(name) && values_of(data, name).size() > 1) varying.push_back(name);
     return varying;
 }
 

@@ -14,15 +14,20 @@
 
 namespace llmsweep::analysis {
 
-// The parameters a report can compare or filter on: the results' own columns, plus the run's (what measured,
-// the llama.cpp build, the machine).
-inline constexpr std::array<std::string_view, 20> parameter_list = {
-    "load_mode",    "cache_state", "n_gpu_layers", "n_threads", "n_batch",  "n_ubatch", "type_k",
-    "type_v",       "flash_attn",  "n_prompt",     "n_gen",     "n_depth",  "mode",     "engine",
-    "build_commit", "backends",    "gpu_info",     "cpu_info",  "hostname", "source"};
+// The parameters a report can compare or filter on: the results' own columns, what their loads recorded, and
+// the run's (what measured, the llama.cpp build, the machine).
+// huge_pages_used is what the loads recorded (store::load_derived_columns).
+inline constexpr std::array<std::string_view, 22> parameter_list = {
+    "load_mode",    "cache_state", "n_gpu_layers", "huge_pages", "huge_pages_used", "n_threads", "n_batch", "n_ubatch",
+    "type_k",       "type_v",      "flash_attn",   "n_prompt",   "n_gen",           "n_depth",   "mode",    "engine",
+    "build_commit", "backends",    "gpu_info",     "cpu_info",   "hostname",        "source"};
 // Those of them that are the run's.
 inline constexpr std::array<std::string_view, 7> run_parameters = {"engine",   "build_commit", "backends", "gpu_info",
                                                                    "cpu_info", "hostname",     "source"};
+
+// Whether `name` is what the worker processes recorded (huge_pages_used) rather than a setting: a filter and a
+// comparison may use it, but points are matched and swept parameters found without it.
+bool is_recorded_state(std::string_view name);
 
 // A record's parameter values, in parameter_list order. The values are shared strings owned by the dataset:
 // a million records hold a few hundred distinct values.
@@ -95,7 +100,7 @@ struct LoadSummary {
     std::string model_buffers; // where the weights went, as the group's loads recorded it (distinct ones)
 };
 
-// Load parameters are load_mode, cache_state and n_gpu_layers; for any other `compare` the loads are
+// Load parameters are load_mode, cache_state, n_gpu_layers and huge_pages; for any other `compare` the loads are
 // summarized per model alone. Only loads of the models and runs in `data` count (a filter on the results
 // filters the loads too); the load time averages the loads that were timed.
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare);
@@ -103,7 +108,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
 // The order metrics are shown in: pp, tg, then pg (llama-bench's order), then any other by name.
 bool metric_before(const std::string& a, const std::string& b);
 
-// Parameters with more than one value among the ok records, in parameter_names() order.
+// Settings (not recorded states) with more than one value among the ok records, in parameter_names() order.
 std::vector<std::string> varying_parameters(const Dataset& data);
 // Which records a question about values looks at: the ok ones (what an analysis compares), or all of them
 // (what a listing of the points shows, failed ones included).

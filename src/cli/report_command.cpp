@@ -125,15 +125,21 @@ Command add_report_command(CLI::App& app) {
     std::vector<std::string_view> of_point;
     for (std::string_view name : analysis::parameter_list)
         if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) ==
-            analysis::run_parameters.end())
+                analysis::run_parameters.end() &&
+            std::find(store::load_derived_columns.begin(), store::load_derived_columns.end(), name) ==
+                store::load_derived_columns.end())
             of_point.push_back(name);
     sub->footer(
         fmt::format("--compare and --where take a point's parameter:\n  {}\n"
+                    "or what the worker processes recorded:\n"
+                    "  huge_pages_used  yes when every load the result ran on had memory on huge pages (THP, or\n"
+                    "                   PMD-mapped model file pages), no when none had, mixed, or unknown\n"
                     "or the run's, to compare llama.cpp builds, llmsweep with llama-bench, or machines:\n  {}\n\n"
                     "Examples:\n"
                     "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
                     "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv\n"
-                    "  llmsweep report --compare build_commit --baseline 80fb11a",
+                    "  llmsweep report --compare build_commit --baseline 80fb11a\n"
+                    "  llmsweep report --compare load_mode --where huge_pages_used=no",
                     fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));
     sub->add_option("--db", args->db, "Database to read")->capture_default_str();
     sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();

@@ -13,6 +13,8 @@ constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_nam
     {{"warm", CacheState::warm}, {"cold", CacheState::cold}}};
 constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{
     {{"request", Mode::request}, {"split", Mode::split}}};
+constexpr std::array<std::pair<std::string_view, HugePages>, 3> huge_pages_names{
+    {{"auto", HugePages::automatic}, {"off", HugePages::off}, {"on", HugePages::on}}};
 
 } // namespace
 
@@ -23,10 +25,16 @@ std::string_view name(LoadMode value) {
 }
 std::string_view name(CacheState value) { return value == CacheState::warm ? "warm" : "cold"; }
 std::string_view name(Mode value) { return value == Mode::request ? "request" : "split"; }
+std::string_view name(HugePages value) {
+    for (const auto& [text, v] : huge_pages_names)
+        if (v == value) return text;
+    return "?";
+}
 
 LoadMode parse_load_mode(std::string_view text) { return parse_choice(text, load_mode_names, "--load-mode"); }
 CacheState parse_cache_state(std::string_view text) { return parse_choice(text, cache_state_names, "--cache"); }
 Mode parse_mode(std::string_view text) { return parse_choice(text, mode_names, "--mode"); }
+HugePages parse_huge_pages(std::string_view text) { return parse_choice(text, huge_pages_names, "--huge-pages"); }
 
 std::string parse_flash_attn(std::string_view text) {
     if (text == "1" || text == "on") return "on";

@@ -20,16 +20,26 @@ namespace llmsweep::domain {
 enum class LoadMode { none, mmap, mlock, dio };
 // Whether the model file's pages may be in the page cache before the load (warm) or are evicted first (cold).
 enum class CacheState { warm, cold };
+// Whether the worker's memory may be mapped with huge pages (transparent huge pages for anonymous memory,
+// PMD mappings of the page cache's large folios for a mapped model file):
+//   automatic: llmsweep changes nothing, as llama-bench: the kernel's THP mode and the history of the file's
+//              pages in the page cache decide;
+//   off:       none (prctl PR_SET_THP_DISABLE in the worker before the load);
+//   on:        as much as the kernel gives: the file's cached pages re-read into large folios before the load,
+//              the weights and buffers collapsed into huge pages after it (madvise MADV_COLLAPSE).
+enum class HugePages { automatic, off, on };
 // request: prefill n_prompt then decode n_gen in one sequence; split: llama-bench's separate pp and tg tests.
 enum class Mode { request, split };
 
 std::string_view name(LoadMode value);
 std::string_view name(CacheState value);
 std::string_view name(Mode value);
+std::string_view name(HugePages value);
 
 LoadMode parse_load_mode(std::string_view text); // also "0"/"1" for --mmap
 CacheState parse_cache_state(std::string_view text);
 Mode parse_mode(std::string_view text);
+HugePages parse_huge_pages(std::string_view text);
 std::string parse_flash_attn(std::string_view text); // on, off, auto; 0 and 1 as aliases
 
 // The KV cache types llama.cpp accepts for type_k / type_v.

@@ -21,11 +21,14 @@ std::string model_identity(const std::string& path) {
 } // namespace
 
 std::string Point::key(Mode mode) const {
+    // huge_pages joined the key later: at its default it is left out, so that older runs resume.
+    const std::string huge_pages =
+        load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
-                       "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}",
+                       "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
                        load.n_gpu_layers, context.threads, context.n_batch, context.n_ubatch, context.type_k,
-                       context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth);
+                       context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth, huge_pages);
 }
 
 std::string model_fingerprint(const std::string& path) {

@@ -16,6 +16,7 @@ struct LoadParams {
     LoadMode load_mode = LoadMode::mmap;
     CacheState cache_state = CacheState::warm;
     int64_t n_gpu_layers = 99;
+    HugePages huge_pages = HugePages::automatic;
     bool operator==(const LoadParams&) const = default;
 };
 

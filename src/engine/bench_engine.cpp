@@ -1,6 +1,7 @@
 #include "engine/bench_engine.hpp"
 
 #include "core/error.hpp"
+#include "engine/memory_map.hpp"
 #include "engine/page_cache.hpp"
 #include "stats/descriptive.hpp"
 
@@ -115,12 +116,16 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     LoadOutcome outcome;
     std::error_code ec;
     outcome.file_bytes = std::filesystem::file_size(params.model, ec);
+    using domain::HugePages;
+    if (params.huge_pages == HugePages::off) disable_huge_pages();
     if (params.cache_state == domain::CacheState::cold) {
+        // The load reads the file afresh, into large folios where the kernel makes them.
         evict_from_page_cache(params.model);
         outcome.resident_before_bytes = resident_bytes(params.model);
         outcome.cache_evicted = outcome.resident_before_bytes == 0;
     } else {
-        warm_page_cache(params.model);
+        if (params.huge_pages == HugePages::on) reread_into_large_folios(params.model);
+        else warm_page_cache(params.model);
         outcome.resident_before_bytes = resident_bytes(params.model);
     }
 
@@ -137,6 +142,8 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
 
     outcome.major_faults = after.ru_majflt - before.ru_majflt;
     outcome.minor_faults = after.ru_minflt - before.ru_minflt;
+    load_params_ = params;
+    if (params.huge_pages == HugePages::on) collapse_into_huge_pages(params.model);
     outcome.rss_after_load_bytes = current_rss_bytes();
     outcome.mapping = mapping_state();
     outcome.thp_mode = transparent_huge_pages_mode();
@@ -169,6 +176,8 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     if (threadpool_) llama_attach_threadpool(context_.get(), threadpool_.get(), nullptr);
     context_params_ = request.context;
     context_n_ctx_ = n_ctx;
+    // The new context's KV cache and compute buffers join the weights on huge pages.
+    if (load_params_.huge_pages == domain::HugePages::on) collapse_into_huge_pages(load_params_.model);
 
     // Warm-up on every new context, as llama-bench does before its repetitions.
     TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);

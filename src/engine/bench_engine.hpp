@@ -60,6 +60,7 @@ private:
 
     // Destroyed in reverse: the context before the threadpool it uses, both before the model.
     ModelHandle model_;
+    domain::LoadParams load_params_;
     ThreadpoolHandle threadpool_{nullptr, ThreadpoolDeleter{}};
     ContextHandle context_;
     domain::ContextParams context_params_;

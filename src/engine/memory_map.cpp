@@ -1,7 +1,21 @@
 #include "engine/memory_map.hpp"
 
+#include "core/error.hpp"
+#include "engine/page_cache.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 
 namespace llmsweep::engine {
 namespace {
@@ -12,6 +26,8 @@ std::string read_text(const std::string& path) {
     text << in.rdbuf();
     return text.str();
 }
+
+constexpr uintptr_t huge_page = uintptr_t{2} << 20;
 
 } // namespace
 
@@ -37,6 +53,42 @@ std::optional<MappingState> parse_smaps_rollup(const std::string& text) {
 
 std::optional<MappingState> mapping_state(const std::string& pid) {
     return parse_smaps_rollup(read_text("/proc/" + pid + "/smaps_rollup"));
+}
+
+void disable_huge_pages() {
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0)
+        throw Error(
+            fmt::format("cannot keep the worker off huge pages (prctl PR_SET_THP_DISABLE): {}", std::strerror(errno)));
+}
+
+int64_t collapse_into_huge_pages(const std::string& file) {
+    std::error_code ec;
+    const std::string target = std::filesystem::weakly_canonical(file, ec).string();
+    std::istringstream maps(read_text("/proc/self/maps"));
+    int64_t collapsed = 0;
+    for (std::string line; std::getline(maps, line);) {
+        // start-end perms offset dev inode [path]
+        std::istringstream fields(line);
+        std::string range, perms, offset, device, inode, path;
+        fields >> range >> perms >> offset >> device >> inode;
+        std::getline(fields >> std::ws, path);
+        const bool anonymous =
+            inode == "0" && perms.size() == 4 && perms[3] == 'p' && (path.empty() || path == "[heap]");
+        if (!anonymous && path != target) continue;
+        const auto dash = range.find('-');
+        const uintptr_t begin = std::stoull(range.substr(0, dash), nullptr, 16);
+        const uintptr_t end = std::stoull(range.substr(dash + 1), nullptr, 16);
+        const uintptr_t first = (begin + huge_page - 1) & ~(huge_page - 1), last = end & ~(huge_page - 1);
+        if (last <= first) continue;
+        void* address = reinterpret_cast<void*>(first);
+        if (madvise(address, last - first, MADV_COLLAPSE) == 0) collapsed += static_cast<int64_t>(last - first);
+    }
+    return collapsed;
+}
+
+void reread_into_large_folios(const std::string& file) {
+    evict_from_page_cache(file);
+    warm_page_cache(file);
 }
 
 std::string transparent_huge_pages_mode() {

@@ -23,6 +23,21 @@ std::optional<MappingState> mapping_state(const std::string& pid = "self");
 // The parsed form of smaps_rollup text (for the tests).
 std::optional<MappingState> parse_smaps_rollup(const std::string& text);
 
+// Keeps this process's memory off huge pages from now on (prctl PR_SET_THP_DISABLE): no transparent huge pages,
+// no PMD mappings of the page cache's large folios. Throws Error where the kernel refuses.
+void disable_huge_pages();
+
+// Collapses what can be collapsed of this process's memory into huge pages now (madvise MADV_COLLAPSE, Linux
+// 6.1+, whatever the THP mode): every private anonymous mapping of 2 MiB or more, and the mappings of
+// `file` (which needs a kernel built with READ_ONLY_THP_FOR_FS; elsewhere a mapped file is PMD-mapped only
+// where the page cache holds it in 2 MiB folios, see reread_into_large_folios). Returns the bytes collapsed.
+int64_t collapse_into_huge_pages(const std::string& file);
+
+// Drops the file's pages from the page cache and reads it again in large sequential reads, so that the
+// cache holds it in large folios (up to 2 MiB where the filesystem and read-ahead allow), which a mapping
+// aligned to 2 MiB maps with huge pages. Pages that another process has mapped stay as they are.
+void reread_into_large_folios(const std::string& file);
+
 // /sys/kernel/mm/transparent_hugepage/enabled's chosen mode: always, madvise or never; "" where unknown.
 std::string transparent_huge_pages_mode();
 

@@ -21,12 +21,14 @@ nlohmann::json load_request_json(const domain::LoadParams& p) {
             {"model", p.model},
             {"load_mode", domain::name(p.load_mode)},
             {"cache_state", domain::name(p.cache_state)},
-            {"n_gpu_layers", p.n_gpu_layers}};
+            {"n_gpu_layers", p.n_gpu_layers},
+            {"huge_pages", domain::name(p.huge_pages)}};
 }
 
 domain::LoadParams load_params_from_json(const nlohmann::json& j) {
     return {j.at("model").get<std::string>(), domain::parse_load_mode(j.at("load_mode").get<std::string>()),
-            domain::parse_cache_state(j.at("cache_state").get<std::string>()), j.at("n_gpu_layers").get<int64_t>()};
+            domain::parse_cache_state(j.at("cache_state").get<std::string>()), j.at("n_gpu_layers").get<int64_t>(),
+            domain::parse_huge_pages(j.value("huge_pages", "auto"))};
 }
 
 nlohmann::json run_request_json(const RunRequest& r) {

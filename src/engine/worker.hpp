@@ -2,7 +2,7 @@
 // The worker role: `llmsweep worker`, spawned by the orchestrator for each load. It reads one JSON request
 // per line on stdin and answers one JSON line per request on stdout:
 //
-//   {"op":"load","model":...,"load_mode":...,"cache_state":...,"n_gpu_layers":...}
+//   {"op":"load","model":...,"load_mode":...,"cache_state":...,"n_gpu_layers":...,"huge_pages":...}
 //       -> {"event":"loaded", load metrics...} or {"event":"failed","error":...}
 //   {"op":"run","context":{...},"test":{...},"mode":...,"repetition":...,"warmup":...,"seed":...}
 //       -> {"event":"sample", measurement...} or {"event":"failed","error":...}

@@ -9,6 +9,10 @@ namespace {
 
 using enum SqlType;
 
+constexpr std::string_view huge_pages_doc =
+    "The huge-page setting of the worker: `auto` (the kernel's THP mode and the page cache decide, as for "
+    "llama-bench; imports and older runs), `off` or `on`.";
+
 const std::vector<Table> all_tables = {
     {"runs",
      "One invocation of `llmsweep run` (or its resumption): what was swept, on what, and how it ended.",
@@ -57,6 +61,7 @@ const std::vector<Table> all_tables = {
          {"cache_evicted", integer, "For cold loads: 1 if mincore found the file's pages gone before the load."},
          {"resident_before_bytes", integer, "Bytes of the model file in the page cache just before the load."},
          {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "NOT NULL"},
+         {"huge_pages", text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
          {"round", integer, "Round of the visit (0 in grouped order)."},
          {"load_ms", real, "Wall time of llama_model_load_from_file, ms."},
          {"rss_after_load_bytes", integer, "Worker's resident set size right after the load."},
@@ -108,6 +113,7 @@ const std::vector<Table> all_tables = {
           "NOT NULL"},
          {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
          {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "NOT NULL"},
+         {"huge_pages", text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
          {"n_threads", integer, "CPU threads.", "NOT NULL"},
          {"n_batch", integer, "Logical batch size.", "NOT NULL"},
          {"n_ubatch", integer, "Physical batch size.", "NOT NULL"},
@@ -249,12 +255,11 @@ std::string create_table_sql(const Table& t) {
     return sql + ")";
 }
 
-std::string insert_sql(const Table& t) {
+std::string insert_sql(const Table& t, const std::vector<std::string_view>& columns) {
     std::string names, params;
-    for (const Column& c : t.columns) {
-        if (c.constraint == "PRIMARY KEY") continue;
-        names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
-        params += fmt::format("{}:{}", params.empty() ? "" : ", ", c.name);
+    for (std::string_view name : columns) {
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
+        params += fmt::format("{}:{}", params.empty() ? "" : ", ", name);
     }
     return fmt::format("INSERT INTO {} ({}) VALUES ({})", t.name, names, params);
 }

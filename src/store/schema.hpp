@@ -29,15 +29,15 @@ struct Table {
 // Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".
 inline constexpr int application_id = 0x4C4C4D53;
 // The schema version written by this build (PRAGMA user_version).
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 
 const std::vector<Table>& tables();
 const Table& table(std::string_view name);
 
 std::string_view sql_type_name(SqlType type);
 std::string create_table_sql(const Table& table);
-// "INSERT INTO t (a, b) VALUES (:a, :b)" over every column but the integer primary key.
-std::string insert_sql(const Table& table);
+// "INSERT INTO t (a, b) VALUES (:a, :b)" over `columns`: the others take their defaults.
+std::string insert_sql(const Table& table, const std::vector<std::string_view>& columns);
 // The triggers that keep the llama_bench table equal to the ok results under llama-bench's column names.
 std::vector<std::string> llama_bench_trigger_sql();
 // Fills the llama_bench table from the results already stored (for a migration).

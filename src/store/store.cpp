@@ -169,7 +169,11 @@ void Store::migrate(int64_t from_version) {
             if (t.name == "llama_bench") continue;
             for (const Column& c : t.columns)
                 if (c.since == version)
-                    db_->exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.name, c.name, sql_type_name(c.type)));
+                    // A column that has a default keeps its constraint (SQLite fills the rows with the default).
+                    db_->exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}{}", t.name, c.name, sql_type_name(c.type),
+                                          c.constraint.find("DEFAULT") == std::string_view::npos
+                                              ? std::string()
+                                              : " " + std::string(c.constraint)));
         }
         if (version == 2) {
             // 1 → 2: imports (run source, llama-bench's extra fields), and llama_bench becomes a table kept by
@@ -180,6 +184,7 @@ void Store::migrate(int64_t from_version) {
             db_->exec(llama_bench_fill_sql());
         }
         // 2 → 3: each load's memory mapping (transparent huge pages, huge-page-mapped file pages): columns only.
+        // 3 → 4: the huge-page setting of loads and results (`auto` for everything before it): columns only.
     }
 }
 
@@ -197,7 +202,9 @@ std::optional<Store::RunRef> Store::latest_run(const std::string& spec_key) {
 int64_t Store::insert(std::string_view table_name, const Row& row) {
     const Table& t = table(table_name);
     check_row(t, row);
-    Statement& s = statement(insert_sql(t));
+    std::vector<std::string_view> columns;
+    for (const auto& [name, value] : row) columns.push_back(name);
+    Statement& s = statement(insert_sql(t, columns));
     for (const auto& [name, value] : row) s.bind(name, value);
     s.run();
     return db_->last_insert_id();
@@ -329,6 +336,7 @@ Row PointColumns::row() const {
             {"load_mode", load_mode},
             {"cache_state", cache_state},
             {"n_gpu_layers", n_gpu_layers},
+            {"huge_pages", huge_pages},
             {"n_threads", n_threads},
             {"n_batch", n_batch},
             {"n_ubatch", n_ubatch},
@@ -356,10 +364,27 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
                          const std::function<void(ResultRow&&)>& each) {
     std::string sql = "SELECT r.run_id, r.model_filename, r.metric, r.status, COALESCE(r.error, ''), r.avg_ts, "
                       "r.stddev_ts, r.repetitions, r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
-    for (const ResultColumn& c : columns)
-        sql += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", c.of_run ? "runs" : "r",
-                           checked_column(c.of_run ? "runs" : "results", c.name));
+    bool loads = false;
+    for (const ResultColumn& c : columns) {
+        using Of = ResultColumn::Of;
+        if (c.of == Of::loads) {
+            if (c.name != "huge_pages_used") throw UsageError(fmt::format("no column {} of loads", c.name));
+            sql += ", COALESCE(huge.used, 'unknown')";
+            loads = true;
+        } else {
+            sql += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", c.of == Of::run ? "runs" : "r",
+                               checked_column(c.of == Of::run ? "runs" : "results", c.name));
+        }
+    }
     sql += " FROM results AS r JOIN runs ON runs.id = r.run_id";
+    if (loads)
+        // Each load's huge-page memory at the end of its visit (else after the load; NULL where not recorded),
+        // then per result over the loads of its samples.
+        sql += " LEFT JOIN (SELECT s.result_id, CASE WHEN count(l.huge_kb) < count(*) THEN 'unknown' "
+               "WHEN min(l.huge_kb) > 0 THEN 'yes' WHEN max(l.huge_kb) = 0 THEN 'no' ELSE 'mixed' END AS used "
+               "FROM samples AS s JOIN (SELECT id, COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb) + "
+               "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) AS huge_kb FROM loads) AS l "
+               "ON l.id = s.load_id GROUP BY s.result_id) AS huge ON huge.result_id = r.id";
     if (run_id) sql += " WHERE r.run_id = :run";
     sql += " ORDER BY r.id";
     Statement s(*db_, sql);

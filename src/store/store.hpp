@@ -5,6 +5,7 @@
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,7 +29,9 @@ struct Progress {
 // import, the tests' fixtures) fills these and nothing else for the point.
 struct PointColumns {
     std::string model_filename, load_mode = "mmap", cache_state = "warm";
-    int64_t n_gpu_layers = 99, n_threads = 1, n_batch = 2048, n_ubatch = 512;
+    int64_t n_gpu_layers = 99;
+    std::string huge_pages = "auto";
+    int64_t n_threads = 1, n_batch = 2048, n_ubatch = 512;
     std::string type_k = "f16", type_v = "f16", flash_attn = "auto";
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string mode = "request";
@@ -46,11 +49,19 @@ struct ResultRow {
     std::vector<std::string> values; // one per requested column, "" for NULL
 };
 
-// A column of a result's or of its run's, by name.
+// A column of a result's, of its run's, or one that the loads its samples ran on say about it (see
+// load_derived_columns), by name.
 struct ResultColumn {
+    enum class Of { result, run, loads };
     std::string name;
-    bool of_run = false;
+    Of of = Of::result;
 };
+
+// What a result's loads (the worker processes its repetitions ran in) say about it, as text:
+//   huge_pages_used: `yes` when every load had memory on huge pages at the end of its visit (anonymous THP or
+//   PMD-mapped file pages), `no` when none had, `mixed`, or `unknown` (not recorded: imports, llama-bench's
+//   loads, older databases).
+inline constexpr std::array<std::string_view, 1> load_derived_columns = {"huge_pages_used"};
 
 // A successful load, as the report summarizes them.
 struct LoadRow {

@@ -51,6 +51,7 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"load modes", spec.load_modes.size()},
         {"cache states", spec.cache_states.size()},
         {"GPU layer counts", spec.n_gpu_layers.size()},
+        {"huge-page settings", spec.huge_pages.size()},
         {"thread counts", threads},
         {"batch sizes", spec.n_batch.size()},
         {"ubatch sizes", spec.n_ubatch.size()},
@@ -94,21 +95,22 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     for (const auto& model : spec.models)
         for (LoadMode load_mode : spec.load_modes)
             for (CacheState cache : spec.cache_states)
-                for (int64_t ngl : spec.n_gpu_layers) {
-                    std::vector<size_t> group;
-                    const LoadParams load{model, load_mode, cache, ngl};
-                    for (int64_t t : threads)
-                        for (int64_t b : spec.n_batch)
-                            for (int64_t ub : spec.n_ubatch)
-                                for (const auto& tk : spec.type_k)
-                                    for (const auto& tv : spec.type_v)
-                                        for (const auto& fa : spec.flash_attn)
-                                            for (const TestParams& test : tests) {
-                                                group.push_back(plan.points.size());
-                                                plan.points.push_back({load, {t, b, ub, tk, tv, fa}, test});
-                                            }
-                    plan.groups.push_back(std::move(group));
-                }
+                for (int64_t ngl : spec.n_gpu_layers)
+                    for (HugePages huge_pages : spec.huge_pages) {
+                        std::vector<size_t> group;
+                        const LoadParams load{model, load_mode, cache, ngl, huge_pages};
+                        for (int64_t t : threads)
+                            for (int64_t b : spec.n_batch)
+                                for (int64_t ub : spec.n_ubatch)
+                                    for (const auto& tk : spec.type_k)
+                                        for (const auto& tv : spec.type_v)
+                                            for (const auto& fa : spec.flash_attn)
+                                                for (const TestParams& test : tests) {
+                                                    group.push_back(plan.points.size());
+                                                    plan.points.push_back({load, {t, b, ub, tk, tv, fa}, test});
+                                                }
+                        plan.groups.push_back(std::move(group));
+                    }
 
     if (spec.order == Order::grouped) {
         // llama-bench's order: one load per group, every repetition of a point back to back.

@@ -50,6 +50,7 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
                    {"cache_state", std::string(name(load.cache_state))},
                    {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)},
                    {"n_gpu_layers", load.n_gpu_layers},
+                   {"huge_pages", std::string(name(load.huge_pages))},
                    {"round", round},
                    {"status", std::string("ok")}};
     if (measured)
@@ -88,6 +89,7 @@ void Recorder::load_failed(const LoadParams& load, int64_t round, const std::str
                         {"load_mode", std::string(name(load.load_mode))},
                         {"cache_state", std::string(name(load.cache_state))},
                         {"n_gpu_layers", load.n_gpu_layers},
+                        {"huge_pages", std::string(name(load.huge_pages))},
                         {"round", round},
                         {"status", status},
                         {"error", error}});
@@ -100,6 +102,7 @@ store::Row Recorder::point_row(const Point& p) const {
                                          .load_mode = std::string(name(p.load.load_mode)),
                                          .cache_state = std::string(name(p.load.cache_state)),
                                          .n_gpu_layers = p.load.n_gpu_layers,
+                                         .huge_pages = std::string(name(p.load.huge_pages)),
                                          .n_threads = p.context.threads,
                                          .n_batch = p.context.n_batch,
                                          .n_ubatch = p.context.n_ubatch,

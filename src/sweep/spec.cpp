@@ -97,6 +97,10 @@ const std::vector<Setting> all_settings = {
      }},
     {"cache", "Page cache before each load: warm, or cold (evicted) (default warm)", true,
      [](SweepSpec& s, const auto& t) { s.cache_states = unique(parse_each(t, "--cache", parse_cache_state)); }},
+    {"huge_pages",
+     "Huge pages for the worker's memory: auto (as the kernel's THP mode and the page cache give them, as "
+     "llama-bench; default), off (none), on (as many as the kernel allows)",
+     true, [](SweepSpec& s, const auto& t) { s.huge_pages = unique(parse_each(t, "--huge-pages", parse_huge_pages)); }},
     {"n_gpu_layers", "Layers offloaded to the GPU (default 99)", true,
      [](SweepSpec& s, const auto& t) { s.n_gpu_layers = unique(ints(t, "--n-gpu-layers", 0, 100000)); }},
     {"threads", "CPU threads (default: physical cores)", true,
@@ -250,6 +254,9 @@ void validate(const SweepSpec& spec) {
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
         if (spec.mode != Mode::split)
             throw UsageError("--engine llama-bench runs llama-bench's own pp and tg tests: add --mode split");
+        if (spec.huge_pages != std::vector{HugePages::automatic})
+            throw UsageError("--huge-pages off and on set up llmsweep's own workers; llama-bench leaves huge pages "
+                             "to the kernel (auto). Drop --huge-pages, or use --engine native");
         if (spec.warmup > 1)
             throw UsageError(
                 fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1", spec.warmup));
@@ -290,6 +297,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
                            {"seed", spec.seed},
                            {"timeout", spec.timeout_s}};
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
+    if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);
         json["llama_bench"] = spec.llama_bench;

@@ -27,6 +27,7 @@ struct SweepSpec {
     std::vector<domain::LoadMode> load_modes{domain::LoadMode::mmap};
     std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
     std::vector<int64_t> n_gpu_layers{99};
+    std::vector<domain::HugePages> huge_pages{domain::HugePages::automatic};
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
     std::vector<int64_t> n_batch{2048};
