@@ -12,7 +12,17 @@
 # threads than cores, the rest of the machine's work (the kernel, the script, the other tool's start-up) has
 # a core of its own instead of preempting a thread that the others wait for at every barrier.
 #
-#   bench/fidelity.sh [--rounds N] [--reps N] [--threads N] [--keep DIR]
+# --page-cache decides how the model file sits in the page cache before the first round, which decides how much
+# of a mapped model the kernel maps with 2 MiB pages (docs/fidelity.md): as-is (default: as the script finds
+# it), written (the file rewritten, so that the cache holds the pages of a write: small folios, nothing
+# PMD-mapped) or reread (evicted and read again: large folios, most of the file PMD-mapped). The state is
+# printed before the first and after the last round.
+#
+# --llmsweep-defaults runs llmsweep with its own defaults (request mode, rounds order: a worker per
+# repetition) instead of llama-bench's (split mode, grouped order).
+#
+#   bench/fidelity.sh [--rounds N] [--reps N] [--threads N] [--page-cache as-is|written|reread]
+#                     [--llmsweep-defaults] [--keep DIR]
 #   bench/fidelity.sh --analyse DIR      the verdict again on what --keep DIR kept
 set -euo pipefail
 
@@ -22,14 +32,19 @@ reps=5
 keep=""
 analyse=""
 threads=()
+page_cache=as-is
+llmsweep_order=(--mode split --order grouped)
 while [ $# -gt 0 ]; do
     case "$1" in
+        --page-cache) page_cache="$2"; shift ;;
+        --llmsweep-defaults) llmsweep_order=() ;;
         --rounds) rounds="$2"; shift ;;
         --reps) reps="$2"; shift ;;
         --threads) threads=(-t "$2"); shift ;;
         --keep) keep="$2"; shift ;;
         --analyse) analyse="$2"; shift ;;
-        *) echo "usage: $0 [--rounds N] [--reps N] [--threads N] [--keep DIR] | --analyse DIR" >&2; exit 2 ;;
+        *) echo "usage: $0 [--rounds N] [--reps N] [--threads N] [--page-cache as-is|written|reread]" \
+                "[--llmsweep-defaults] [--keep DIR] | --analyse DIR" >&2; exit 2 ;;
     esac
     shift
 done
@@ -96,6 +111,10 @@ for key in sorted(reference):
     failed |= not (median_ok and cv_ok)
     rows.append((test, key[1], ref, got, ctl, paired, paired_control, p, p_control, median_ok and cv_ok))
 
+try:
+    print(open(f"{work}/page-cache.txt").read())
+except FileNotFoundError:
+    pass
 print(f"{len(reference[next(iter(reference))])} rounds, {reps} repetitions per process, "
       f"{', '.join(map(str, sorted(threads)))} threads\n")
 print("Medians: the paired difference is each round's median against that round's llama-bench median, then "
@@ -125,15 +144,26 @@ for name, index in (("llmsweep", 3), ("control", 4)):
 print()
 # What each tool says mmap does: per round, mmap's median against the same round's none median.
 print("\nThe mmap effect (mmap vs none) as each process measures it: per round, its mmap median against its none "
-      "median of that round, then the median over rounds (min..max).\n")
-print("| test | llama-bench | llmsweep | control |")
-print("|---|---|---|---|")
+      "median of that round, then the median over rounds (min..max). Agreement: llmsweep's median within the "
+      "control's range, and of llama-bench's sign where llama-bench and its control agree on the sign.\n")
+print("| test | llama-bench | llmsweep | control | verdict |")
+print("|---|---|---|---|---|")
 for metric in ("pp", "tg"):
     effects = []
     for source in (reference, ours, control):
         none, mmap = source.get((metric, "none"), []), source.get((metric, "mmap"), [])
-        effects.append(spread(paired_percent(none, mmap)) if none and len(none) == len(mmap) else "-")
-    print(f"| {metric}{512 if metric == 'pp' else 128} | " + " | ".join(effects) + " |")
+        effects.append(paired_percent(none, mmap) if none and len(none) == len(mmap) else [])
+    if not all(effects):
+        print(f"| {metric}{512 if metric == 'pp' else 128} | - | - | - | incomplete |")
+        failed = True
+        continue
+    reference_effect, our_effect, control_effect = (statistics.median(e) for e in effects)
+    sign_settled = (reference_effect > 0) == (control_effect > 0)
+    ok = (min(effects[2]) <= our_effect <= max(effects[2])
+          and (not sign_settled or (our_effect > 0) == (reference_effect > 0)))
+    failed |= not ok
+    print(f"| {metric}{512 if metric == 'pp' else 128} | " + " | ".join(map(spread, effects))
+          + f" | {'ok' if ok else 'OUT OF TARGET'} |")
 # How llmsweep's workers had their memory mapped (schema 3): a mapping that differs between the load modes is a
 # candidate for what decides the difference.
 columns = [c for (_, c, *_) in db.execute("PRAGMA table_info(loads)")]
@@ -148,7 +178,7 @@ if "file_pmd_at_end_kb" in columns:
         fmt = lambda v: "-" if v is None else f"{v:.1f}"
         print(f"| {mode} | {loads} | {fmt(anon)} | {fmt(anon_huge)} | {fmt(file_pmd)} | {thp or '-'} |")
 print("\nVerdict: ok when the paired median difference is within ±3 % and the signed-rank test does not find "
-      "llmsweep's CV higher than llama-bench's (p >= 0.05).")
+      "llmsweep's CV higher than llama-bench's (p >= 0.05), and the mmap effects agree as above.")
 sys.exit(1 if failed else 0)
 PY
 }
@@ -170,6 +200,27 @@ fi
 model="$work/smollm2-135m-q8_0.gguf"
 [ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 -o "$model" >/dev/null
 
+page_cache_state() {  # how much of the model a mapping of it gets on 2 MiB pages now, as each tool's would
+/usr/bin/python3 - "$model" <<'PY'
+import mmap, os, sys
+with open(sys.argv[1], "rb") as f:
+    size = os.fstat(f.fileno()).st_size
+    m = mmap.mmap(f.fileno(), size, prot=mmap.PROT_READ)
+    for offset in range(0, size, 4096): m[offset]
+    pmd = next(int(l.split()[1]) for l in open("/proc/self/smaps_rollup") if l.startswith("FilePmdMapped:"))
+    print(f"{pmd / 1024:.0f} of {size / 2**20:.0f} MiB of the model file PMD-mapped by a fresh mapping")
+PY
+}
+case "$page_cache" in
+    as-is) ;;
+    written) cp "$model" "$model.new" && mv "$model.new" "$model" ;;
+    reread) /usr/bin/python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+while os.read(fd, 1 << 20): pass' "$model" ;;
+    *) echo "--page-cache: as-is, written or reread" >&2; exit 2 ;;
+esac
+echo "page cache before the first round ($page_cache): $(page_cache_state)" | tee "$work/page-cache.txt" >&2
+
 run_llama_bench() {  # load mode, output file
     "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" "${threads[@]}" -lm "$1" -o jsonl >> "$2" 2>/dev/null
 }
@@ -177,8 +228,8 @@ run_tool() {  # tool, load mode
     case "$1" in
         llama-bench) run_llama_bench "$2" "$work/llama-bench.jsonl" ;;
         control) run_llama_bench "$2" "$work/control.jsonl" ;;
-        llmsweep) "$llmsweep" run -m "$model" --mode split -p 512 -n 128 -r "$reps" "${threads[@]}" --load-mode "$2" \
-                      --order grouped --fresh -q --db "$work/llmsweep.db" >/dev/null ;;
+        llmsweep) "$llmsweep" run -m "$model" "${llmsweep_order[@]}" -p 512 -n 128 -r "$reps" "${threads[@]}" \
+                      --load-mode "$2" --fresh -q --db "$work/llmsweep.db" >/dev/null ;;
     esac
 }
 orders=("llama-bench llmsweep control" "llmsweep control llama-bench" "control llama-bench llmsweep"
@@ -191,4 +242,5 @@ for round in $(seq "$rounds"); do
         for tool in ${orders[$(( (2 * round + i) % 6 ))]}; do run_tool "$tool" "$load_mode"; done
     done
 done
+echo "page cache after the last round: $(page_cache_state)" | tee -a "$work/page-cache.txt" >&2
 analyse "$work"
