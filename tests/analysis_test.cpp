@@ -171,23 +171,58 @@ TEST_F(AnalysisTest, PairedComparisonFindsTheRealDifferenceAndOnlyIt) {
     EXPECT_EQ(a_pp.metric, "pp");
     EXPECT_EQ(a_pp.baseline, "none");
     EXPECT_EQ(a_pp.n_pairs, 16u);
-    EXPECT_NEAR(a_pp.mean_rel_diff_pct, 10.0, 1.0);
-    EXPECT_LT(a_pp.ci_low_pct, a_pp.mean_rel_diff_pct);
-    EXPECT_GT(a_pp.ci_high_pct, a_pp.mean_rel_diff_pct);
-    EXPECT_GT(a_pp.ci_low_pct, 0);
+    // Results stored without samples are one block: the points are the replicates.
+    EXPECT_EQ(a_pp.effect.all.unit, stats::Unit::points);
+    EXPECT_NEAR(a_pp.effect.all.estimate, 10.0, 1.0);
+    EXPECT_LT(a_pp.effect.all.ci95.low, a_pp.effect.all.estimate);
+    EXPECT_GT(a_pp.effect.all.ci95.high, a_pp.effect.all.estimate);
+    EXPECT_GT(a_pp.effect.all.ci95.low, 2.0);
     EXPECT_EQ(a_pp.verdict, Verdict::faster);
 
     const auto& b_pp = comparisons[1];
     EXPECT_EQ(b_pp.model, "b.gguf");
     EXPECT_EQ(b_pp.n_pairs, 4u);
-    EXPECT_EQ(b_pp.verdict, Verdict::too_few_pairs);
+    EXPECT_NEAR(b_pp.effect.all.estimate, 10.0, 1e-9) << "990 against 900 at every point";
+    EXPECT_EQ(b_pp.verdict, Verdict::faster);
 
     const auto& a_tg = comparisons[2];
     EXPECT_EQ(a_tg.metric, "tg");
     EXPECT_EQ(a_tg.unpaired, 1u);
-    EXPECT_EQ(a_tg.verdict, Verdict::no_difference);
-    EXPECT_LT(std::abs(a_tg.mean_rel_diff_pct), 1.0);
-    EXPECT_GE(a_tg.wilcoxon_p_holm, a_tg.wilcoxon_p);
+    EXPECT_EQ(a_tg.verdict, Verdict::equivalent) << "within +-2 %";
+    EXPECT_LT(std::abs(a_tg.effect.all.estimate), 1.0);
+    EXPECT_GE(a_tg.p_holm, a_tg.effect.all.p_value);
+    // A margin narrower than the points' spread cannot call it equivalent.
+    const auto strict = compare_paired(load_dataset(store, {}), "load_mode", std::nullopt, 0.05);
+    EXPECT_EQ(strict[2].verdict, Verdict::inconclusive);
+    EXPECT_TRUE(strict[2].blocks_needed.has_value());
+}
+
+// The sweep's own samples: one point, five repetitions in five rounds, each round's mmap run 3 % above the
+// same round's none run though the rounds move by 10 %: the blocks carry the effect, and the one-point
+// comparison gets an interval and a verdict.
+TEST_F(AnalysisTest, OnePointWithRepetitionsIsComparedRoundByRound) {
+    const std::vector<double> round_level = {1.00, 0.92, 1.05, 0.97, 1.10};
+    const std::vector<double> wobble = {1.000, 1.004, 0.997, 1.002, 0.998};
+    for (const std::string mode : {"none", "mmap"}) {
+        const int64_t id =
+            store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128));
+        for (size_t r = 0; r < round_level.size(); ++r)
+            store.insert_sample({{"result_id", id},
+                                 {"repetition", static_cast<int64_t>(r)},
+                                 {"ns", int64_t{1000}},
+                                 {"ts", 40.0 * round_level[r] * (mode == "mmap" ? 1.03 * wobble[r] : 1.0)}});
+        store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+    }
+    const auto c = compare_paired(load_dataset(store, {}), "load_mode", std::nullopt);
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].n_pairs, 1u);
+    EXPECT_EQ(c[0].effect.all.unit, stats::Unit::blocks);
+    EXPECT_EQ(c[0].effect.all.replicates, 5u);
+    EXPECT_NEAR(c[0].effect.all.estimate, 3.0, 0.2);
+    EXPECT_LT(c[0].effect.all.ci95.low, c[0].effect.all.ci95.high) << "an interval of non-zero width";
+    EXPECT_GT(c[0].effect.all.ci95.low, 2.0);
+    EXPECT_LT(c[0].effect.all.ci95.high, 4.0);
+    EXPECT_EQ(c[0].verdict, Verdict::faster);
 }
 
 TEST_F(AnalysisTest, BaselineCanBeChosenAndMustExist) {
@@ -214,8 +249,11 @@ TEST_F(AnalysisTest, APointMeasuredInSeveralRunsCountsOnceWithItsMean) {
     const auto by_build = compare_paired(data, "build_commit", std::string("abc"));
     ASSERT_EQ(by_build.size(), 1u);
     EXPECT_EQ(by_build[0].n_pairs, 2u);
-    // none: 100 and 100; mmap: 110 against the mean of 130 and 150.
-    EXPECT_DOUBLE_EQ(by_build[0].mean_rel_diff_pct, (0.0 + 100.0 * (140.0 - 110.0) / 110.0) / 2.0);
+    // none: 100 and 100; mmap: 110 against 130 and 150 (their mean log): two points, one block.
+    EXPECT_EQ(by_build[0].effect.all.unit, stats::Unit::points);
+    const double mmap = (std::log(130.0) + std::log(150.0)) / 2 - std::log(110.0);
+    EXPECT_NEAR(by_build[0].effect.all.estimate, 100 * std::expm1(mmap / 2), 1e-9);
+    EXPECT_DOUBLE_EQ(by_build[0].mean_diff_ts, (0.0 + (140.0 - 110.0)) / 2.0) << "the charts' pairs: point means";
 }
 
 } // namespace

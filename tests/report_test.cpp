@@ -138,7 +138,10 @@ TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
     EXPECT_TRUE(odd_seen);
     const auto difference = parse_csv(to_csv(difference_csv_table(m)));
     ASSERT_EQ(difference.size(), m.comparisons.size() + 1);
-    EXPECT_EQ(difference[1][14], "faster");
+    const auto& header = difference.front();
+    const auto verdict = std::find(header.begin(), header.end(), "verdict") - header.begin();
+    ASSERT_LT(static_cast<size_t>(verdict), header.size());
+    EXPECT_EQ(difference[1][verdict], "faster");
     const auto summary = parse_csv(to_csv(summary_csv_table(m)));
     EXPECT_EQ(summary.size(), m.summaries.size() + 1);
 }
@@ -242,6 +245,57 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
     EXPECT_FALSE(untimed.loads[0].load_ms_mean.has_value());
     EXPECT_NE(markdown_report(untimed, "en").find("| a.gguf | - | warm | 1 | - | - |"), std::string::npos)
         << markdown_report(untimed, "en");
+}
+
+// mmap's workers had the model on huge pages (PMD-mapped file pages), none's did not: the report says that the
+// load modes' difference includes the huge pages' effect, in both languages; when both ran without, it does not.
+TEST(ReportHugePages, ComparedValuesWithDifferentHugePagesAreAWarning) {
+    test::TempDir dir;
+    const std::string db = (dir / "h.db").string();
+    auto fill = [&](int64_t mmap_file_pmd_kb) {
+        store::Store store(db);
+        const int64_t run = test::insert_test_run(store);
+        for (const auto& [load_mode, file_pmd_kb] :
+             std::vector<std::pair<std::string, int64_t>>{{"none", 0}, {"mmap", mmap_file_pmd_kb}}) {
+            const int64_t load = store.insert_load({{"run_id", run},
+                                                    {"model_filename", std::string("/m/a.gguf")},
+                                                    {"load_mode", load_mode},
+                                                    {"cache_state", std::string("warm")},
+                                                    {"n_gpu_layers", int64_t{0}},
+                                                    {"status", std::string("ok")},
+                                                    {"anon_huge_at_end_kb", int64_t{0}},
+                                                    {"file_pmd_at_end_kb", file_pmd_kb}});
+            for (int64_t p : {32, 64}) {
+                const int64_t id = test::ok_result(store, run, load_mode + std::to_string(p), "pp",
+                                                   test::point_row("/m/a.gguf", load_mode, p, 16), 100.0, 1.0);
+                store.insert_sample({{"result_id", id},
+                                     {"load_id", load},
+                                     {"repetition", int64_t{0}},
+                                     {"ns", int64_t{1000}},
+                                     {"ts", 100.0}});
+            }
+        }
+    };
+    fill(100352);
+    {
+        store::Store store(db, store::Store::Access::read_only);
+        const ReportModel m = build_report(store, db, {});
+        ASSERT_EQ(m.huge_pages_differ.size(), 1u);
+        EXPECT_EQ(m.huge_pages_differ[0].used,
+                  (std::vector<std::pair<std::string, std::string>>{{"none", "no"}, {"mmap", "yes"}}));
+        EXPECT_NE(markdown_report(m, "en").find("a.gguf: load\_mode=none: no; load\_mode=mmap: yes (huge pages used)"),
+                  std::string::npos)
+            << markdown_report(m, "en");
+        EXPECT_NE(markdown_report(m, "zh").find("(是否使用大页)"), std::string::npos);
+        ReportOptions within;
+        within.compare = "load_mode";
+        within.filters.where = {{"huge_pages_used", "no"}};
+        EXPECT_THROW(build_report(store, db, within), UsageError) << "only none is left: nothing to compare";
+    }
+    std::filesystem::remove(db);
+    fill(0);
+    store::Store store(db, store::Store::Access::read_only);
+    EXPECT_TRUE(build_report(store, db, {}).huge_pages_differ.empty());
 }
 
 // A native sweep and a llama-bench run of the same points, on other builds and hosts: the report's pairs and

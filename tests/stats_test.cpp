@@ -1,3 +1,4 @@
+#include "stats/blocked.hpp"
 #include "stats/bootstrap.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/tests.hpp"
@@ -5,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <vector>
 
 namespace llmsweep::stats {
@@ -110,6 +112,77 @@ TEST(Stats, QuantileInterpolatesLikeRType7) {
     EXPECT_DOUBLE_EQ(quantile_sorted(v, 0.9), 9.1); // R: quantile(1:10, 0.9) = 9.1
     EXPECT_DOUBLE_EQ(quantile_sorted(v, 0.99), 9.91);
     EXPECT_DOUBLE_EQ(quantile_sorted(std::vector<double>{4.0}, 0.99), 4.0);
+}
+
+// Five blocks of one point each: the estimate, intervals and p are SciPy's one-sample t test on the log
+// ratios (scipy.stats.ttest_1samp, t.ppf), back on the percent scale.
+TEST(Blocked, MatchesScipysOneSampleTOnTheBlocks) {
+    const std::vector<std::vector<std::optional<double>>> blocks = {{0.012}, {0.020}, {-0.004}, {0.015}, {0.031}};
+    const BlockedEffect e = blocked_effect(blocks);
+    EXPECT_EQ(e.all.unit, Unit::blocks);
+    EXPECT_EQ(e.all.replicates, 5u);
+    EXPECT_NEAR(e.all.estimate, 1.491006230370371, 1e-9);
+    EXPECT_NEAR(e.all.ci95.low, -0.10373713669029391, 1e-9);
+    EXPECT_NEAR(e.all.ci95.high, 3.111208071390807, 1e-9);
+    EXPECT_NEAR(e.all.ci90.low, 0.26426122963440707, 1e-8);
+    EXPECT_NEAR(e.all.ci90.high, 2.732760600131496, 1e-8);
+    EXPECT_NEAR(e.all.p_value, 0.060397139157981984, 1e-9);
+    EXPECT_TRUE(e.flagged.empty());
+}
+
+// The mean of each block over its points, then across blocks: a point missing from a block counts in the
+// others; the spread across points is each point's mean over its blocks.
+TEST(Blocked, BlocksAverageTheirPointsAndPointsTheirBlocks) {
+    const std::vector<std::vector<std::optional<double>>> blocks = {
+        {0.10, 0.00}, {0.12, std::nullopt}, {0.08, 0.02}, {}};
+    const BlockedEffect e = blocked_effect(blocks);
+    EXPECT_EQ(e.all.replicates, 3u) << "the empty block is left out";
+    EXPECT_NEAR(e.all.log_mean, (0.05 + 0.12 + 0.05) / 3, 1e-12);
+    EXPECT_EQ(e.points, 2u);
+    EXPECT_NEAR(e.point_max, 100 * std::expm1(0.10), 1e-9);
+    EXPECT_NEAR(e.point_min, 100 * std::expm1(0.01), 1e-9);
+    ASSERT_EQ(e.block_effects.size(), 4u);
+    EXPECT_TRUE(std::isnan(e.block_effects[3]));
+}
+
+// One block: the points are the replicates (and the report says so); one block of one point: no interval.
+TEST(Blocked, OneBlockFallsBackToPointsAndOneValueToNone) {
+    const BlockedEffect points = blocked_effect({{0.01, 0.03, 0.02}});
+    EXPECT_EQ(points.all.unit, Unit::points);
+    EXPECT_EQ(points.all.replicates, 3u);
+    EXPECT_LT(points.all.ci95.low, points.all.estimate);
+    const BlockedEffect single = blocked_effect({{0.05}});
+    EXPECT_EQ(single.all.unit, Unit::none);
+    EXPECT_NEAR(single.all.estimate, 100 * std::expm1(0.05), 1e-9);
+    EXPECT_EQ(single.all.ci95.low, single.all.ci95.high);
+}
+
+// Three quiet rounds around +1 % and one disturbed by -30 %: the disturbed one is flagged, and the estimate
+// without it is the quiet rounds' own.
+TEST(Blocked, ADisturbedBlockIsFlaggedAndLeftOutOfTheSecondEstimate) {
+    const std::vector<std::vector<std::optional<double>>> blocks = {
+        {std::log(0.70)}, {std::log(1.012)}, {std::log(1.008)}, {std::log(1.011)}, {std::log(1.009)}};
+    const BlockedEffect e = blocked_effect(blocks);
+    ASSERT_EQ(e.flagged, (std::vector<size_t>{0}));
+    ASSERT_TRUE(e.without_flagged.has_value());
+    EXPECT_EQ(e.without_flagged->replicates, 4u);
+    EXPECT_NEAR(e.without_flagged->estimate, 1.0, 0.05);
+    EXPECT_GT(e.all.ci95.high - e.all.ci95.low, 10.0) << "the disturbed round widens the interval of all";
+    // Rounds that differ by less than the floor of the spread are not flagged.
+    const BlockedEffect quiet = blocked_effect({{0.0}, {0.0}, {0.0}, {0.004}});
+    EXPECT_TRUE(quiet.flagged.empty());
+}
+
+TEST(Blocked, BlocksNeededShrinkTheIntervalToTheTarget) {
+    const BlockedEffect e = blocked_effect({{0.012}, {0.020}, {-0.004}, {0.015}, {0.031}});
+    const auto needed = replicates_needed(e.all, std::fabs(e.all.log_mean));
+    ASSERT_TRUE(needed.has_value());
+    // With that many blocks of the same spread, the 95 % half-width is at most the target.
+    const double sd = e.all.log_se * std::sqrt(5.0);
+    EXPECT_LE(student_t_critical(0.95, static_cast<double>(*needed - 1)) * sd / std::sqrt(static_cast<double>(*needed)),
+              std::fabs(e.all.log_mean) + 1e-12);
+    EXPECT_GT(*needed, 5u);
+    EXPECT_FALSE(replicates_needed(blocked_effect({{0.05}}).all, 0.01).has_value());
 }
 
 } // namespace

@@ -1,7 +1,6 @@
 #include "analysis/comparison.hpp"
 
 #include "core/error.hpp"
-#include "stats/bootstrap.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/tests.hpp"
 
@@ -9,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <tuple>
@@ -39,12 +39,12 @@ void for_each_model_metric(const Dataset& data, F f) {
 
 double as_number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
-// 2,000 resamples (Efron & Tibshirani's advice for percentile intervals) while that is cheap; with very many
-// pairs fewer, at least 400, keeping the draws near 5e7: the resampled means are then close to normal and
-// the interval's ends move by well under a tenth of its width.
-int bootstrap_resamples(size_t pairs) {
-    const double budget = 5e7 / static_cast<double>(std::max<size_t>(pairs, 1));
-    return static_cast<int>(std::clamp(budget, 400.0, 2000.0));
+Verdict verdict_of(const stats::BlockedEstimate& e, double p, double margin_pct) {
+    if (e.unit == stats::Unit::none) return Verdict::too_few;
+    if (e.ci90.low > -margin_pct && e.ci90.high < margin_pct) return Verdict::equivalent;
+    if (p < alpha && e.ci95.low > 0) return Verdict::faster;
+    if (p < alpha && e.ci95.high < 0) return Verdict::slower;
+    return Verdict::inconclusive;
 }
 
 } // namespace
@@ -150,74 +150,92 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
 }
 
 std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
-                                             const std::optional<std::string>& baseline_value, uint64_t seed) {
+                                             const std::optional<std::string>& baseline_value, double margin_pct) {
     const std::vector<std::string> values = values_of(data, compare);
     if (values.size() < 2) throw UsageError(fmt::format("{} has fewer than two values to compare", compare));
     const std::string baseline = baseline_value.value_or(values.front());
     if (std::find(values.begin(), values.end(), baseline) == values.end())
         throw UsageError(fmt::format("--baseline {} is not a value of {}; its values are {}", baseline, compare,
                                      fmt::join(values, ", ")));
+    const bool across_runs = is_run_parameter(compare);
 
     std::vector<PairedComparison> comparisons;
     for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
-        // Ok results of this model and metric by value, then by match key; a point measured in several runs
-        // (a sweep repeated, the same file imported under two names) counts once, with its mean.
+        // Per value and point (match key): the point's mean t/s (the pairs the charts draw), and its mean log
+        // t/s per block. A block is a repetition index within a run (the round, in rounds order), or across
+        // runs the repetition index alone; a point measured in several runs counts once per block.
         struct Mean {
             double sum = 0;
             size_t n = 0;
+            void add(double x) { sum += x, ++n; }
             double value() const { return sum / static_cast<double>(n); }
         };
-        std::map<std::string, std::map<std::string, Mean>> by_value;
-        for (const Record& r : data.records)
-            if (r.model == model && r.metric == metric && r.status == "ok") {
-                Mean& m = by_value[r.params.at(compare)][match_key(r, compare)];
-                m.sum += r.avg_ts;
-                ++m.n;
-            }
+        struct PointData {
+            Mean ts;
+            std::map<std::pair<int64_t, int64_t>, Mean> log_ts; // (run or 0, repetition) -> mean log t/s
+        };
+        std::map<std::string, std::map<std::string, PointData>> by_value;
+        for (const Record& r : data.records) {
+            if (r.model != model || r.metric != metric || r.status != "ok") continue;
+            PointData& point = by_value[r.params.at(compare)][match_key(r, compare)];
+            point.ts.add(r.avg_ts);
+            const int64_t run = across_runs ? 0 : r.run_id;
+            if (r.samples.empty()) point.log_ts[{run, 0}].add(std::log(r.avg_ts)); // stored without samples
+            for (const Sample& sample : r.samples)
+                if (sample.ts > 0) point.log_ts[{run, sample.repetition}].add(std::log(sample.ts));
+        }
         for (const std::string& value : values) {
             if (value == baseline || !by_value.count(value) || !by_value.count(baseline)) continue;
             PairedComparison c{model, metric, baseline, value};
-            std::vector<double> a, b, rel, diff;
+            std::map<std::pair<int64_t, int64_t>, std::vector<std::optional<double>>> blocks;
+            std::vector<double> diff;
             for (const auto& [key, base] : by_value[baseline]) {
                 const auto it = by_value[value].find(key);
                 if (it == by_value[value].end()) {
                     ++c.unpaired;
                     continue;
                 }
-                const double x = base.value(), y = it->second.value();
-                c.pairs.push_back({key, x, y});
-                a.push_back(x);
-                b.push_back(y);
-                diff.push_back(y - x);
-                rel.push_back(100.0 * (y - x) / x);
+                const size_t point = c.pairs.size();
+                c.pairs.push_back({key, base.ts.value(), it->second.ts.value()});
+                diff.push_back(it->second.ts.value() - base.ts.value());
+                for (const auto& [block, other] : it->second.log_ts) {
+                    const auto b = base.log_ts.find(block);
+                    if (b == base.log_ts.end()) continue;
+                    auto& ratios = blocks[block];
+                    ratios.resize(point + 1);
+                    ratios[point] = other.value() - b->second.value();
+                }
             }
             for (const auto& [key, other] : by_value[value])
                 if (!by_value[baseline].count(key)) ++c.unpaired;
-            c.n_pairs = a.size();
-            if (c.n_pairs > 0) {
-                c.mean_diff_ts = stats::mean_sd(diff).mean;
-                c.mean_rel_diff_pct = stats::mean_sd(rel).mean;
-                const auto ci = stats::bootstrap_mean_ci(rel, 0.95, bootstrap_resamples(rel.size()), seed);
-                c.ci_low_pct = ci.low;
-                c.ci_high_pct = ci.high;
-                c.wilcoxon_p = stats::wilcoxon_signed_rank(b, a).p_value;
-                c.t_p = stats::paired_t_test(b, a).p_value;
+            c.n_pairs = c.pairs.size();
+            if (c.n_pairs > 0) c.mean_diff_ts = stats::mean_sd(diff).mean;
+            std::vector<std::vector<std::optional<double>>> log_ratios;
+            for (auto& [block, ratios] : blocks) {
+                log_ratios.push_back(std::move(ratios));
+                c.blocks.push_back({block.first, block.second});
             }
+            c.effect = stats::blocked_effect(log_ratios);
             comparisons.push_back(std::move(c));
         }
     });
 
     // Holm across every comparison of the report, then the verdicts.
     std::vector<double> p;
-    for (const auto& c : comparisons) p.push_back(c.wilcoxon_p);
+    for (const auto& c : comparisons) p.push_back(c.effect.all.p_value);
     const std::vector<double> adjusted = stats::holm_adjust(p);
+    const double margin_log = std::log1p(margin_pct / 100.0);
     for (size_t i = 0; i < comparisons.size(); ++i) {
         auto& c = comparisons[i];
-        c.wilcoxon_p_holm = adjusted[i];
-        if (c.n_pairs < min_pairs) c.verdict = Verdict::too_few_pairs;
-        else if (c.wilcoxon_p_holm < alpha && c.ci_low_pct > 0) c.verdict = Verdict::faster;
-        else if (c.wilcoxon_p_holm < alpha && c.ci_high_pct < 0) c.verdict = Verdict::slower;
-        else c.verdict = Verdict::no_difference;
+        c.p_holm = adjusted[i];
+        c.verdict = verdict_of(c.effect.all, c.p_holm, margin_pct);
+        if (c.verdict == Verdict::inconclusive) {
+            // Either a difference as large as the estimate, or equivalence at the margin, whichever is nearer.
+            const double distance = std::fabs(c.effect.all.log_mean);
+            c.blocks_needed = stats::replicates_needed(c.effect.all, std::max(distance, margin_log - distance));
+        }
+        if (c.effect.without_flagged)
+            c.verdict_without_flagged = verdict_of(*c.effect.without_flagged, c.effect.without_flagged->p_value, margin_pct);
     }
     return comparisons;
 }

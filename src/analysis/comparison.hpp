@@ -1,9 +1,10 @@
 #pragma once
-// Summaries per model x metric x value of the compared parameter, and paired differences between values:
-// points matched on every other parameter, with a bootstrap interval, Wilcoxon and t tests, Holm's
-// adjustment across all comparisons, and a verdict.
+// Summaries per model x metric x value of the compared parameter, and differences between values: points
+// matched on every other parameter, the effect estimated per block of the design (docs/statistics.md), Holm's
+// adjustment across all comparisons, and a verdict with an equivalence margin.
 
 #include "analysis/dataset.hpp"
+#include "stats/blocked.hpp"
 
 #include <optional>
 #include <string>
@@ -48,10 +49,13 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
 // tables, the charts, the CSV and the JSON all draw from the comparisons made with it.
 std::string match_key(const Record& r, const std::string& compare);
 
-enum class Verdict { faster, slower, no_difference, too_few_pairs };
+// faster / slower: the 95 % interval excludes no effect and Holm's adjusted p is below 0.05, and the effect is
+// not within the margin; equivalent: the 90 % interval lies inside +-margin (two one-sided tests at 5 %);
+// inconclusive: neither; too_few: a single replicate (one block and one point), no interval at all.
+enum class Verdict { faster, slower, equivalent, inconclusive, too_few };
 
 // One matched pair: the point (its match key) and its throughput at the baseline and at the value (each the
-// mean over the runs that measured the point).
+// mean of its repetitions, over the runs that measured the point).
 struct Pair {
     std::string key;
     double baseline_ts = 0, value_ts = 0;
@@ -59,23 +63,34 @@ struct Pair {
 
 struct PairedComparison {
     std::string model, metric, baseline, value;
-    size_t n_pairs = 0;
-    size_t unpaired = 0;                    // ok points of either value with no match in the other
-    double mean_diff_ts = 0;                // value - baseline, t/s
-    double mean_rel_diff_pct = 0;           // mean of (value - baseline) / baseline, percent
-    double ci_low_pct = 0, ci_high_pct = 0; // 95 % percentile bootstrap interval of that mean
-    double wilcoxon_p = 1, t_p = 1;
-    double wilcoxon_p_holm = 1; // adjusted across every comparison returned
-    Verdict verdict = Verdict::too_few_pairs;
-    std::vector<Pair> pairs; // the n_pairs pairs the numbers above come from
+    size_t n_pairs = 0;      // points measured at both values
+    size_t unpaired = 0;     // ok points of either value with no match in the other
+    double mean_diff_ts = 0; // mean over the pairs of value - baseline, t/s
+    // The design's estimate (stats/blocked.hpp): blocks are the rounds of one run (a repetition index of each
+    // point is its round), or, comparing runs (builds, engines, hosts), the repetition indices of each.
+    stats::BlockedEffect effect;
+    struct BlockId {
+        int64_t run = 0; // 0 comparing runs
+        int64_t repetition = 0;
+    };
+    std::vector<BlockId> blocks; // what effect.block_effects and effect.flagged refer to
+    double p_holm = 1; // effect.all.p_value adjusted across every comparison returned
+    Verdict verdict = Verdict::too_few;
+    // Inconclusive: the blocks that would probably decide it at this spread (to show a difference as large as
+    // the estimate, or equivalence, whichever needs fewer).
+    std::optional<size_t> blocks_needed;
+    // With flagged (disturbed) blocks: the verdict without them (unadjusted p).
+    std::optional<Verdict> verdict_without_flagged;
+    std::vector<Pair> pairs; // the n_pairs pairs, as the charts draw them
 };
 
-// Compares every value of `compare` against `baseline` (default: its first value), per model and metric.
-// The bootstrap is seeded, so the same data give the same intervals.
-std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
-                                             const std::optional<std::string>& baseline, uint64_t seed = 1);
+// The margin within which a difference counts as none (percent), when the report is not given one.
+inline constexpr double default_margin_pct = 2.0;
 
-// Fewest pairs for which a two-sided Wilcoxon test can reach p < 0.05 (with 5 pairs the smallest p is 0.0625).
-inline constexpr size_t min_pairs = 6;
+// Compares every value of `compare` against `baseline` (default: its first value), per model and metric,
+// with equivalence judged at +-margin_pct.
+std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
+                                             const std::optional<std::string>& baseline,
+                                             double margin_pct = default_margin_pct);
 
 } // namespace llmsweep::analysis

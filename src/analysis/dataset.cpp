@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 namespace llmsweep::analysis {
 namespace {
@@ -60,6 +61,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record;
+        record.result_id = row.id;
         record.run_id = row.run_id;
         record.model = std::filesystem::path(row.model_filename).filename().string();
         record.metric = std::move(row.metric);
@@ -79,6 +81,15 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             if (record.params.at(name) != value) return;
         data.records.push_back(std::move(record));
     });
+    std::unordered_map<int64_t, size_t> index;
+    for (size_t i = 0; i < data.records.size(); ++i) index.emplace(data.records[i].result_id, i);
+    store.read_samples(filters.run_id, [&](int64_t result_id, int64_t repetition, double ts) {
+        if (const auto it = index.find(result_id); it != index.end())
+            data.records[it->second].samples.push_back({repetition, ts});
+    });
+    for (Record& r : data.records)
+        std::sort(r.samples.begin(), r.samples.end(),
+                  [](const Sample& a, const Sample& b) { return a.repetition < b.repetition; });
     return data;
 }
 

@@ -45,7 +45,14 @@ private:
     std::array<const std::string*, parameter_list.size()> values_{};
 };
 
+// One repetition of a record: its index (in rounds order, the round it ran in) and throughput.
+struct Sample {
+    int64_t repetition = 0;
+    double ts = 0;
+};
+
 struct Record {
+    int64_t result_id = 0;
     int64_t run_id = 0; // the run that measured (or imported) it
     std::string model;  // the model file's name, from the data
     std::string metric; // pp or tg
@@ -57,6 +64,7 @@ struct Record {
     std::string error;  // why it is not ok, as stored ("" when ok)
     // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
+    std::vector<Sample> samples; // by repetition; empty for a result stored without its samples
 
     // Coefficient of variation of the repetitions, in percent.
     double cv_percent() const { return avg_ts > 0 ? 100.0 * stddev_ts / avg_ts : 0.0; }

@@ -6,6 +6,8 @@
 #include "core/escape.hpp"
 #include "core/staged_folder.hpp"
 #include "report/report_model.hpp"
+#include "report/strings.hpp"
+#include "report/tables.hpp"
 #include "report/writers.hpp"
 #include "store/store.hpp"
 #include "sweep/range.hpp"
@@ -29,7 +31,21 @@ struct ReportArgs {
     std::string compare, baseline, model, lang, formats = "md,html,csv,json";
     std::vector<std::string> where;
     bool no_charts = false;
+    double margin = analysis::default_margin_pct;
+    std::vector<std::string> fail_on;
 };
+
+// Which verdicts --fail-on names: faster, slower, equivalent, inconclusive, or different (faster or slower).
+bool fails(analysis::Verdict verdict, const std::vector<std::string>& fail_on) {
+    using analysis::Verdict;
+    for (const std::string& name : fail_on) {
+        if ((name == "faster" || name == "different") && verdict == Verdict::faster) return true;
+        if ((name == "slower" || name == "different") && verdict == Verdict::slower) return true;
+        if (name == "equivalent" && verdict == Verdict::equivalent) return true;
+        if (name == "inconclusive" && (verdict == Verdict::inconclusive || verdict == Verdict::too_few)) return true;
+    }
+    return false;
+}
 
 // zh for a Chinese locale (LC_ALL, LC_MESSAGES or LANG starting with zh), en otherwise.
 std::string language_from_locale() {
@@ -59,6 +75,7 @@ void run_report(const ReportArgs& args) {
             fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db", args.db));
     const std::string lang = args.lang.empty() ? language_from_locale() : args.lang;
     report::ReportOptions options;
+    options.margin_pct = args.margin;
     if (!args.compare.empty()) options.compare = args.compare;
     if (!args.baseline.empty()) options.baseline = args.baseline;
     if (!args.model.empty()) options.filters.model = args.model;
@@ -114,6 +131,23 @@ void run_report(const ReportArgs& args) {
         if (files.count(name)) fmt::print("wrote {}/{}\n", out, name);
     fmt::print("wrote {} files and {} charts into {}{}\n", files.size(), charts.figures.size(), out,
                links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
+
+    // The gate, once the report is in place: one line per comparison it stops on, then exit 1.
+    size_t failing = 0;
+    const report::Strings& en = report::strings("en");
+    for (const auto& c : model.comparisons) {
+        if (!fails(c.verdict, args.fail_on)) continue;
+        ++failing;
+        const auto& e = c.effect.all;
+        fmt::print(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
+                   report::verdict_text(c.verdict, en), escape::terminal(c.model), c.metric,
+                   escape::terminal(model.compare), escape::terminal(c.value), escape::terminal(c.baseline), e.estimate,
+                   e.ci95.low, e.ci95.high, e.replicates);
+    }
+    if (failing > 0)
+        throw Error(fmt::format("{} of {} comparisons {} {} (--fail-on {})", failing, model.comparisons.size(),
+                                failing == 1 ? "is" : "are", fmt::join(args.fail_on, " or "),
+                                fmt::join(args.fail_on, ",")));
 }
 
 } // namespace
@@ -155,6 +189,16 @@ Command add_report_command(CLI::App& app) {
         ->check(CLI::IsMember({"zh", "en"}));
     sub->add_option("--format", args->formats, "Formats to write: md, html, csv, json")->capture_default_str();
     sub->add_flag("--no-charts", args->no_charts, "Do not draw charts (they need gnuplot)");
+    sub->add_option("--margin", args->margin,
+                    "Differences within +-PCT percent count as none: a comparison whose 90 % interval lies inside "
+                    "is 'equivalent'")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 100.0));
+    sub->add_option("--fail-on", args->fail_on,
+                    "Exit 1 after writing the report when a comparison's verdict is one of these: faster, slower, "
+                    "different (faster or slower), equivalent, inconclusive (a CI gate)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"faster", "slower", "different", "equivalent", "inconclusive"}));
     return {sub, [args] { run_report(*args); }};
 }
 

@@ -25,6 +25,10 @@ std::string point_name(const ReportModel& m, const analysis::Record& r) {
 }
 
 std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
+    const auto block_name = [](const analysis::PairedComparison::BlockId& b, const Strings& s) {
+        return b.run == 0 ? fmt::format(fmt::runtime(s.flagged_block), b.repetition)
+                          : fmt::format(fmt::runtime(s.flagged_round), b.repetition, b.run);
+    };
     std::vector<ListItem> items;
     if (!m.high_cv.empty()) {
         ListItem item{fmt::format("{} {}%: {}{}", s.high_cv_intro, m.cv_warning_percent, m.high_cv_count,
@@ -51,8 +55,24 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
         }
         items.push_back(std::move(item));
     }
+    if (!m.huge_pages_differ.empty()) {
+        ListItem item{std::string(s.huge_pages_differ_intro), {}};
+        for (const auto& d : m.huge_pages_differ) {
+            std::vector<std::string> values;
+            for (const auto& [value, used] : d.used) values.push_back(fmt::format("{}={}: {}", m.compare, value, used));
+            item.children.push_back(fmt::format("{}: {} ({})", d.model, fmt::join(values, "; "), s.huge_pages_used_as));
+        }
+        items.push_back(std::move(item));
+    }
+    ListItem flagged{std::string(s.flagged_intro), {}};
+    for (const auto& c : m.comparisons)
+        for (size_t k : c.effect.flagged)
+            flagged.children.push_back(fmt::format("{} {} {} vs {}, {}: {:+.2f} %", c.model, c.metric, c.value,
+                                                   c.baseline, block_name(c.blocks[k], s),
+                                                   c.effect.block_effects[k]));
+    if (!flagged.children.empty()) items.push_back(std::move(flagged));
     for (const auto& c : m.comparisons) {
-        if (c.verdict == analysis::Verdict::too_few_pairs)
+        if (c.verdict == analysis::Verdict::too_few)
             items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, c.model, c.metric, c.value,
                                          c.baseline, c.n_pairs),
                              {}});
@@ -108,7 +128,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (!any_ok) {
         d.push_back(none());
     } else if (m.compares()) {
-        d.push_back(paragraph(std::string(s.differences_intro)));
+        d.push_back(paragraph(fmt::format(fmt::runtime(s.differences_intro), m.margin_pct)));
         d.push_back(table(differences_table(m, s)));
     } else {
         d.push_back(paragraph(std::string(s.nothing_to_compare)));

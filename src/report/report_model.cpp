@@ -3,9 +3,11 @@
 #include "core/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 namespace llmsweep::report {
 namespace {
@@ -20,6 +22,31 @@ std::vector<RunInfo> read_runs(store::Store& store, const std::vector<int64_t>& 
     return runs;
 }
 
+// Per model, the huge-page states (huge_pages_used) of each compared value's ok records, where one value ran
+// with huge pages and another without.
+std::vector<ReportModel::HugePagesDiffer> huge_pages_differ(const ReportModel& m) {
+    std::vector<ReportModel::HugePagesDiffer> differ;
+    if (analysis::is_recorded_state(m.compare) || m.compare == "huge_pages") return differ;
+    for (const std::string& model : m.models) {
+        ReportModel::HugePagesDiffer d{model, {}};
+        bool with = false, without = false;
+        for (const std::string& value : m.values) {
+            std::set<std::string> states;
+            for (const analysis::Record& r : m.data.records)
+                if (r.status == "ok" && r.model == model && r.params.at(m.compare) == value)
+                    states.insert(r.params.at("huge_pages_used"));
+            if (states.empty()) continue;
+            with |= states.count("yes") > 0;
+            without |= states.count("no") > 0;
+            d.used.emplace_back(value, fmt::format("{}", fmt::join(states, ", ")));
+        }
+        // Only a difference between values counts: every value on huge pages (or none) is one state.
+        const bool all_same = std::all_of(d.used.begin(), d.used.end(), [&](const auto& u) { return u.second == d.used.front().second; });
+        if (with && without && !all_same) differ.push_back(std::move(d));
+    }
+    return differ;
+}
+
 } // namespace
 
 ReportModel build_report(store::Store& store, const std::string& source, const ReportOptions& options) {
@@ -27,6 +54,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.source = source;
     m.generated_at = store::utc_now();
     m.cv_warning_percent = options.cv_warning_percent;
+    m.margin_pct = options.margin_pct;
     if (!store.has_results())
         throw UsageError(fmt::format("'{}' has no results yet; run a sweep into it first with 'llmsweep run'", source));
     m.data = analysis::load_dataset(store, options.filters);
@@ -37,7 +65,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
-    if (m.compares() || options.baseline) m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline);
+    if (m.compares() || options.baseline) m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline, options.margin_pct);
     m.baseline = options.baseline.value_or(m.values.empty() ? std::string() : m.values.front());
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
@@ -64,6 +92,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
               [](const analysis::Record* a, const analysis::Record* b) { return a->cv_percent() > b->cv_percent(); });
     if (m.high_cv.size() > ReportModel::listed_at_most) m.high_cv.resize(ReportModel::listed_at_most);
     if (m.not_ok.size() > ReportModel::listed_at_most) m.not_ok.resize(ReportModel::listed_at_most);
+    m.huge_pages_differ = huge_pages_differ(m);
     // Counts per value x model x metric, from the same summaries the tables show.
     for (const auto& value : m.values)
         for (const auto& g : m.summaries)

@@ -17,6 +17,7 @@ struct ReportOptions {
     std::optional<std::string> baseline;
     analysis::Filters filters;
     double cv_warning_percent = 5.0; // points whose repetitions vary more than this are listed
+    double margin_pct = analysis::default_margin_pct; // differences within +-margin count as none
 };
 
 struct CountRow {
@@ -53,6 +54,14 @@ struct ReportModel {
     static constexpr size_t listed_at_most = 20;
     std::vector<RunInfo> runs;
     double cv_warning_percent = 5.0;
+    double margin_pct = analysis::default_margin_pct;
+    // Models whose compared values ran with different huge-page states (huge_pages_used: yes for one value,
+    // no for another): their differences include the effect of huge pages. Per model, each value's states.
+    struct HugePagesDiffer {
+        std::string model;
+        std::vector<std::pair<std::string, std::string>> used; // value, huge_pages_used values (", ")
+    };
+    std::vector<HugePagesDiffer> huge_pages_differ;
 
     size_t total_records() const { return data.records.size(); }
     // Whether there is anything to compare: one value (nothing but the test sizes varies) makes a report of

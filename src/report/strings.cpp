@@ -37,12 +37,15 @@ constexpr Strings english{
     .max_cv = "Max CV %",
     .not_ok = "Not ok",
     .differences = "Differences",
-    .differences_intro = "Each value is compared with the baseline on points matched on every other parameter. "
-                         "Difference: mean of (value - baseline) / baseline over the pairs, with its 95 % "
-                         "percentile bootstrap interval (2,000 resamples; at least 400 for very many pairs); p-values "
-                         "of the Wilcoxon signed-rank and paired t tests, the "
-                         "Wilcoxon p adjusted by Holm's method across all comparisons of this report. The "
-                         "verdict needs an adjusted p below 0.05 and an interval that excludes 0.",
+    .differences_intro =
+        "Each value is compared with the baseline on points matched on every other parameter, block by block "
+        "(docs/statistics.md): a block is a round of the sweep (every load group visited once, in a random order; "
+        "in grouped order and imports, a repetition index), the effect within a block is the mean over its points "
+        "of log(value / baseline), and the blocks are the replicates. Difference: the mean effect over the blocks "
+        "in percent, with its 95 % t interval; across points: the smallest and largest effect of a single point; "
+        "p: the t test of no effect, adjusted by Holm's method across all comparisons of this report. Faster or "
+        "slower: adjusted p below 0.05 and an interval that excludes 0; equivalent: the 90 % interval inside "
+        "±{} % (two one-sided tests); otherwise inconclusive.",
     .nothing_to_compare = "Every result has the same settings apart from n_prompt, n_gen and n_depth, so there "
                           "is nothing to compare. Sweep a setting over two values (for example --mmap 0,1) or "
                           "import results of another llama.cpp build, or compare test sizes with --compare n_prompt.",
@@ -52,14 +55,22 @@ constexpr Strings english{
     .diff_ts = "Difference t/s",
     .diff_pct = "Difference %",
     .ci95 = "95 % interval",
-    .wilcoxon_p = "Wilcoxon p",
-    .t_p = "t-test p",
+    .blocks = "Blocks",
+    .across_points = "Across points %",
     .holm_p = "Holm p",
     .verdict = "Verdict",
     .faster = "faster",
     .slower = "slower",
-    .no_difference = "no detectable difference",
-    .too_few_pairs = "too few pairs to tell",
+    .equivalent = "equivalent",
+    .inconclusive = "inconclusive",
+    .too_few = "one measurement, no interval",
+    .blocks_needed = "about {} blocks would decide",
+    .without_flagged = "without the flagged blocks: {}",
+    .flagged_intro = "Blocks whose effect departs from the other blocks' far beyond their spread (robust z above 4: "
+                     "a visit disturbed by something else on the machine); each comparison's verdict with and "
+                     "without them is in the differences table",
+    .flagged_block = "repetition {}",
+    .flagged_round = "round {} of run {}",
     .charts = "Charts",
     .charts_unavailable = "No charts:",
     .charts_left_out = "Not drawn, because no result in them succeeded:",
@@ -95,6 +106,12 @@ constexpr Strings english{
     .not_ok_intro = "Results that did not finish ok (left out of every table above)",
     .too_few_intro = "Comparisons with fewer pairs than a test needs (6)",
     .unpaired_intro = "Points without a match in the other value, left out of the paired analysis",
+    .huge_pages_differ_intro =
+        "The compared values ran with different huge pages (memory on 2 MiB pages: transparent huge pages, or a "
+        "mapped model file in large page-cache folios), so their differences include the effect of huge pages. "
+        "Compare within one state (--where huge_pages_used=yes or =no), or sweep --huge-pages off,on to measure "
+        "both",
+    .huge_pages_used_as = "huge pages used",
     .methodology = "Methodology",
     .methodology_intro = "Measured by llmsweep with llama.cpp's own API, random tokens, no sampling in the "
                          "timed region; each model load in its own worker process.",
@@ -146,10 +163,11 @@ constexpr Strings chinese{
     .not_ok = "未成功",
     .differences = "差异分析",
     .differences_intro =
-        "每个取值与基准值在其余参数完全相同的配对数据点上比较。差异: 各配对 (取值 - 基准) / 基准 的平均值, "
-        "附 95% 百分位 bootstrap 置信区间 (2000 次重抽样, 配对极多时至少 400 次); Wilcoxon 符号秩检验与配对 t 检验的 p "
-        "值, Wilcoxon p 值经 Holm "
-        "方法对本报告全部比较进行校正。只有校正后 p < 0.05 且置信区间不含 0 时才下结论。",
+        "每个取值与基准值在其余参数完全相同的配对数据点上逐区组比较 (docs/statistics.md): 一个区组即扫描的一轮 "
+        "(每个加载组按随机顺序各访问一次; grouped 顺序与导入数据中为重复序号), 区组内的效应为其各数据点 "
+        "log(取值 / 基准) 的平均, 各区组为独立重复。差异: 各区组效应的平均 (百分比), 附 95% t 置信区间; "
+        "各数据点范围: 单个数据点效应的最小与最大值; p: 无效应的 t 检验, 经 Holm 方法对本报告全部比较校正。"
+        "更快或更慢: 校正后 p < 0.05 且区间不含 0; 等效: 90% 区间位于 ±{} % 之内 (两个单侧检验); 否则无法定论。",
     .nothing_to_compare = "除 n_prompt、n_gen 和 n_depth 外, 所有结果的参数都相同, 因此没有可比较的取值。"
                           "可对某个参数扫描两个取值 (例如 --mmap 0,1), 或导入另一个 llama.cpp 版本的结果, "
                           "或用 --compare n_prompt 比较测试规模。",
@@ -159,14 +177,21 @@ constexpr Strings chinese{
     .diff_ts = "性能差异 (tokens/s)",
     .diff_pct = "差异百分比 (%)",
     .ci95 = "95% 置信区间",
-    .wilcoxon_p = "Wilcoxon p",
-    .t_p = "t 检验 p",
+    .blocks = "区组数",
+    .across_points = "各数据点范围 (%)",
     .holm_p = "Holm 校正 p",
     .verdict = "结论",
     .faster = "更快",
     .slower = "更慢",
-    .no_difference = "无可检测差异",
-    .too_few_pairs = "配对太少, 无法判断",
+    .equivalent = "等效",
+    .inconclusive = "无法定论",
+    .too_few = "仅一次测量, 无置信区间",
+    .blocks_needed = "约需 {} 个区组才能定论",
+    .without_flagged = "去除被标记区组后: {}",
+    .flagged_intro = "效应远离其余区组的区组 (稳健 z 值大于 4: 该次访问受到机器上其他活动干扰); "
+                     "各比较在包含与去除它们时的结论见差异分析表",
+    .flagged_block = "重复 {}",
+    .flagged_round = "运行 {1} 的第 {0} 轮",
     .charts = "分析图表",
     .charts_unavailable = "未生成图表:",
     .charts_left_out = "以下图表没有成功的测试结果, 未绘制:",
@@ -201,6 +226,10 @@ constexpr Strings chinese{
     .not_ok_intro = "未成功完成的结果 (已从上述所有表格中排除)",
     .too_few_intro = "配对数少于检验所需 (6) 的比较",
     .unpaired_intro = "在另一取值中没有对应配置的数据点, 未纳入配对分析",
+    .huge_pages_differ_intro = "被比较的取值使用大页的情况不同 (内存位于 2 MiB 页上: 透明大页, 或映射的模型文件位于"
+                               "页缓存的大 folio 中), 因此差异中包含大页本身的影响。请在同一状态内比较 "
+                               "(--where huge_pages_used=yes 或 =no), 或用 --huge-pages off,on 分别测量",
+    .huge_pages_used_as = "是否使用大页",
     .methodology = "测量方法",
     .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
                          "每次模型加载在独立的工作进程中进行。",

@@ -15,14 +15,16 @@ struct Strings {
     std::string_view performance, pp_name, tg_name, pg_name;
     std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
     std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct,
-        ci95, wilcoxon_p, t_p, holm_p, verdict;
-    std::string_view faster, slower, no_difference, too_few_pairs;
+        ci95, blocks, across_points, holm_p, verdict;
+    std::string_view faster, slower, equivalent, inconclusive, too_few, blocks_needed, without_flagged;
+    std::string_view flagged_intro, flagged_block, flagged_round;
     std::string_view charts, charts_unavailable, charts_left_out, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, no_loads, cache, load_ms, load_sd, rss_peak, major_faults,
         minor_faults, evicted, anon_huge, file_pmd, thp_mode, model_buffers, latency_intro, ttft, itl_p50, itl_p90,
         itl_p99;
     std::string_view worst_listed, first_listed;
-    std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro;
+    std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
+        huge_pages_differ_intro, huge_pages_used_as;
     std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
 };

@@ -17,6 +17,19 @@ std::string p_value(double p) { return p < 0.0001 ? "< 0.0001" : fmt::format("{:
 
 } // namespace
 
+std::string_view unit_name(stats::Unit unit) {
+    switch (unit) {
+    case stats::Unit::blocks: return "blocks";
+    case stats::Unit::points: return "points";
+    case stats::Unit::none: return "none";
+    }
+    return "";
+}
+
+namespace {
+
+} // namespace
+
 void Table::add(std::vector<std::string> row) {
     if (row.size() != header_.size())
         throw Error(fmt::format("internal: a report row has {} cells under {} headers", row.size(), header_.size()));
@@ -27,10 +40,19 @@ std::string verdict_text(analysis::Verdict verdict, const Strings& s) {
     switch (verdict) {
     case analysis::Verdict::faster: return std::string(s.faster);
     case analysis::Verdict::slower: return std::string(s.slower);
-    case analysis::Verdict::no_difference: return std::string(s.no_difference);
-    case analysis::Verdict::too_few_pairs: return std::string(s.too_few_pairs);
+    case analysis::Verdict::equivalent: return std::string(s.equivalent);
+    case analysis::Verdict::inconclusive: return std::string(s.inconclusive);
+    case analysis::Verdict::too_few: return std::string(s.too_few);
     }
     return {};
+}
+
+std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s) {
+    std::string text = verdict_text(c.verdict, s);
+    if (c.blocks_needed) text += fmt::format(" ({})", fmt::format(fmt::runtime(s.blocks_needed), *c.blocks_needed));
+    if (c.verdict_without_flagged)
+        text += fmt::format("; {}", fmt::format(fmt::runtime(s.without_flagged), verdict_text(*c.verdict_without_flagged, s)));
+    return text;
 }
 
 Table counts_table(const ReportModel& m, const Strings& s) {
@@ -54,17 +76,17 @@ Table performance_table(const ReportModel& m, const std::string& metric, const S
 
 Table differences_table(const ReportModel& m, const Strings& s) {
     Table t({std::string(s.model), std::string(s.metric), std::string(s.baseline), std::string(s.value),
-             std::string(s.pairs), std::string(s.unpaired), std::string(s.diff_ts), std::string(s.diff_pct),
-             std::string(s.ci95), std::string(s.wilcoxon_p), std::string(s.t_p), std::string(s.holm_p),
-             std::string(s.verdict)});
+             std::string(s.pairs), std::string(s.blocks), std::string(s.diff_pct), std::string(s.ci95),
+             std::string(s.across_points), std::string(s.holm_p), std::string(s.verdict)});
     for (const auto& c : m.comparisons) {
-        const bool any = c.n_pairs > 0;
-        t.add({c.model, c.metric, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(c.unpaired),
-               any ? fmt::format("{:+.2f}", c.mean_diff_ts) : "",
-               any ? fmt::format("{:+.2f}", c.mean_rel_diff_pct) : "",
-               any ? fmt::format("[{:+.2f}, {:+.2f}]", c.ci_low_pct, c.ci_high_pct) : "",
-               any ? p_value(c.wilcoxon_p) : "", any ? p_value(c.t_p) : "", any ? p_value(c.wilcoxon_p_holm) : "",
-               verdict_text(c.verdict, s)});
+        const auto& e = c.effect.all;
+        const bool any = c.n_pairs > 0 && e.replicates > 0;
+        const bool interval = e.unit != stats::Unit::none;
+        t.add({c.model, c.metric, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(e.replicates),
+               any ? fmt::format("{:+.2f}", e.estimate) : "",
+               interval ? fmt::format("[{:+.2f}, {:+.2f}]", e.ci95.low, e.ci95.high) : "-",
+               c.effect.points > 1 ? fmt::format("{:+.1f} .. {:+.1f}", c.effect.point_min, c.effect.point_max) : "-",
+               interval ? p_value(c.p_holm) : "-", verdict_cell(c, s)});
     }
     return t;
 }
@@ -106,13 +128,20 @@ Table summary_csv_table(const ReportModel& m) {
 
 Table difference_csv_table(const ReportModel& m) {
     const Strings& en = strings("en");
-    Table t({"model", "metric", "parameter", "baseline", "value", "pairs", "unpaired", "mean_diff_ts",
-             "mean_rel_diff_percent", "ci95_low_percent", "ci95_high_percent", "wilcoxon_p", "t_test_p",
-             "wilcoxon_p_holm", "verdict"});
-    for (const auto& c : m.comparisons)
+    Table t({"model", "metric", "parameter", "baseline", "value", "pairs", "unpaired", "mean_diff_ts", "blocks",
+             "replicates_are", "difference_percent", "ci95_low_percent", "ci95_high_percent", "ci90_low_percent",
+             "ci90_high_percent", "p", "p_holm", "point_min_percent", "point_median_percent", "point_max_percent",
+             "flagged_blocks", "margin_percent", "verdict", "blocks_needed", "verdict_without_flagged"});
+    for (const auto& c : m.comparisons) {
+        const auto& e = c.effect.all;
         t.add({c.model, c.metric, m.compare, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(c.unpaired),
-               full(c.mean_diff_ts), full(c.mean_rel_diff_pct), full(c.ci_low_pct), full(c.ci_high_pct),
-               full(c.wilcoxon_p), full(c.t_p), full(c.wilcoxon_p_holm), verdict_text(c.verdict, en)});
+               full(c.mean_diff_ts), std::to_string(e.replicates), std::string(unit_name(e.unit)), full(e.estimate),
+               full(e.ci95.low), full(e.ci95.high), full(e.ci90.low), full(e.ci90.high), full(e.p_value),
+               full(c.p_holm), full(c.effect.point_min), full(c.effect.point_median), full(c.effect.point_max),
+               std::to_string(c.effect.flagged.size()), full(m.margin_pct), verdict_text(c.verdict, en),
+               c.blocks_needed ? std::to_string(*c.blocks_needed) : "",
+               c.verdict_without_flagged ? verdict_text(*c.verdict_without_flagged, en) : ""});
+    }
     return t;
 }
 

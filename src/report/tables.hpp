@@ -24,6 +24,10 @@ private:
 };
 
 std::string verdict_text(analysis::Verdict verdict, const Strings& s);
+// The verdict with what qualifies it: the blocks an inconclusive one needs, the verdict without flagged blocks.
+std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s);
+// What a comparison's replicates were: blocks, points or none.
+std::string_view unit_name(stats::Unit unit);
 
 // For people (labels in the report's language).
 Table counts_table(const ReportModel& m, const Strings& s);

@@ -9,6 +9,8 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -20,6 +22,13 @@ namespace {
 
 using escape::csv;
 using escape::markdown;
+
+// Each block's effect in percent; null for a block without a pair (JSON has no NaN).
+nlohmann::json block_effects(const analysis::PairedComparison& c) {
+    nlohmann::json out = nlohmann::json::array();
+    for (double e : c.effect.block_effects) out.push_back(std::isnan(e) ? nlohmann::json(nullptr) : nlohmann::json(e));
+    return out;
+}
 
 } // namespace
 
@@ -125,12 +134,28 @@ std::string json_report(const ReportModel& m) {
                                {"pairs", c.n_pairs},
                                {"unpaired", c.unpaired},
                                {"mean_diff_ts", c.mean_diff_ts},
-                               {"mean_rel_diff_percent", c.mean_rel_diff_pct},
-                               {"ci95_percent", {c.ci_low_pct, c.ci_high_pct}},
-                               {"wilcoxon_p", c.wilcoxon_p},
-                               {"t_test_p", c.t_p},
-                               {"wilcoxon_p_holm", c.wilcoxon_p_holm},
-                               {"verdict", verdict_text(c.verdict, strings("en"))}});
+                               {"blocks", c.effect.all.replicates},
+                               {"replicates_are", unit_name(c.effect.all.unit)},
+                               {"difference_percent", c.effect.all.estimate},
+                               {"ci95_percent", {c.effect.all.ci95.low, c.effect.all.ci95.high}},
+                               {"ci90_percent", {c.effect.all.ci90.low, c.effect.all.ci90.high}},
+                               {"p", c.effect.all.p_value},
+                               {"p_holm", c.p_holm},
+                               {"across_points_percent",
+                                {{"min", c.effect.point_min},
+                                 {"q1", c.effect.point_q1},
+                                 {"median", c.effect.point_median},
+                                 {"q3", c.effect.point_q3},
+                                 {"max", c.effect.point_max}}},
+                               {"block_effects_percent", block_effects(c)},
+                               {"flagged_blocks", c.effect.flagged},
+                               {"margin_percent", m.margin_pct},
+                               {"verdict", verdict_text(c.verdict, strings("en"))},
+                               {"blocks_needed", c.blocks_needed ? json(*c.blocks_needed) : json(nullptr)},
+                               {"verdict_without_flagged", c.verdict_without_flagged
+                                                               ? json(verdict_text(*c.verdict_without_flagged,
+                                                                                   strings("en")))
+                                                               : json(nullptr)}});
     for (const auto& l : m.loads)
         loads.push_back({{"model", l.model},
                          {"value", l.value},

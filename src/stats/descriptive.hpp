@@ -5,6 +5,11 @@
 
 namespace llmsweep::stats {
 
+struct Interval {
+    double low = 0;
+    double high = 0;
+};
+
 struct MeanSd {
     double mean = 0;
     double sd = 0; // sample standard deviation (n - 1); 0 for fewer than two values

@@ -362,7 +362,7 @@ size_t Store::count_results(std::optional<int64_t> run_id) {
 
 void Store::read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                          const std::function<void(ResultRow&&)>& each) {
-    std::string sql = "SELECT r.run_id, r.model_filename, r.metric, r.status, COALESCE(r.error, ''), r.avg_ts, "
+    std::string sql = "SELECT r.id, r.run_id, r.model_filename, r.metric, r.status, COALESCE(r.error, ''), r.avg_ts, "
                       "r.stddev_ts, r.repetitions, r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
     bool loads = false;
     for (const ResultColumn& c : columns) {
@@ -395,22 +395,32 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
     };
     while (s.step()) {
         ResultRow row{s.column_int(0),
-                      s.column_text(1),
+                      s.column_int(1),
                       s.column_text(2),
                       s.column_text(3),
                       s.column_text(4),
-                      s.column_double(5),
+                      s.column_text(5),
                       s.column_double(6),
-                      s.column_int(7),
-                      optional(8),
+                      s.column_double(7),
+                      s.column_int(8),
                       optional(9),
                       optional(10),
                       optional(11),
+                      optional(12),
                       {}};
         row.values.reserve(columns.size());
-        for (size_t i = 0; i < columns.size(); ++i) row.values.push_back(s.column_text(12 + static_cast<int>(i)));
+        for (size_t i = 0; i < columns.size(); ++i) row.values.push_back(s.column_text(13 + static_cast<int>(i)));
         each(std::move(row));
     }
+}
+
+void Store::read_samples(std::optional<int64_t> run_id,
+                         const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each) {
+    Statement s(*db_, run_id ? "SELECT s.result_id, s.repetition, s.ts FROM samples AS s JOIN results AS r "
+                               "ON r.id = s.result_id WHERE r.run_id = :run"
+                             : "SELECT result_id, repetition, ts FROM samples");
+    if (run_id) s.bind("run", *run_id);
+    while (s.step()) each(s.column_int(0), s.column_int(1), s.column_double(2));
 }
 
 std::vector<LoadRow> Store::read_loads(const std::string& value_column) {

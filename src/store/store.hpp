@@ -41,7 +41,7 @@ struct PointColumns {
 
 // A result as the analysis reads it: its measurement, and the values of the requested columns as text.
 struct ResultRow {
-    int64_t run_id = 0;
+    int64_t id = 0, run_id = 0;
     std::string model_filename, metric, status, error;
     double avg_ts = 0, stddev_ts = 0;
     int64_t repetitions = 0;
@@ -133,6 +133,9 @@ public:
                       const std::function<void(ResultRow&&)>& each);
     // The successful loads, in the order made, with `value_column` (a loads column, or "" for none) as text.
     std::vector<LoadRow> read_loads(const std::string& value_column);
+    // Every sample (of one run's results, or all): its result, repetition index and throughput.
+    void read_samples(std::optional<int64_t> run_id,
+                      const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each);
     std::vector<RunRow> read_runs();
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.

@@ -1,0 +1,195 @@
+// The simulation study of the report's statistics: thousands of simulated sweeps with a known effect, for the
+// analysis the report uses (blocks: the effect per round, then across rounds; stats/blocked.hpp) and for the
+// one it replaced (each point's mean over its repetitions, the relative differences of the points, a
+// percentile bootstrap interval and a Wilcoxon test over points, no verdict under 6 points).
+//
+// A simulated sweep compares two values of a load-level parameter (two load groups, e.g. mmap and none) over
+// P points and R rounds, in rounds order: every round visits both groups, each visit measures every point
+// once. log(t/s) of point p, value v, round r =
+//     level_p + effect_p * [v] + visit_{v,r} + drift_r + noise_{v,p,r}
+// with effect_p = effect + spread_p (the effect varies across points), visit shifts shared by a visit's
+// points, drift shared by a round's visits, and, in a fraction of the sweeps, one visit disturbed by a large
+// shift (something else ran on the machine). The figures (coverage of the 95 % intervals, false verdicts at
+// no effect, power, equivalence at no effect) are in docs/benchmarks.md.
+//
+//   llmsweep_stats_coverage [--sweeps N] [--seed S] [--check]
+//
+// --check (the test suite's reduced run) exits 1 when the blocked analysis's coverage falls below 90 % in a
+// scenario, its false verdicts at no effect exceed 7 %, or a one-point sweep gets no verdict.
+
+#include "stats/blocked.hpp"
+#include "stats/bootstrap.hpp"
+#include "stats/descriptive.hpp"
+#include "stats/tests.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace llmsweep::stats;
+
+struct Scenario {
+    std::string name;
+    int points = 8, rounds = 5;
+    double effect_pct = 0;
+    double disturbed_fraction = 0; // of the sweeps, with one visit shifted by `disturbance`
+};
+
+// Noise of this host's measurements (docs/fidelity.md, run-to-run): per-repetition 2 %, per-visit 3 %,
+// drift between rounds 2 %, effects differing across points by 0.5 %, a disturbed visit -25 %.
+constexpr double noise_sd = 0.02, visit_sd = 0.03, drift_sd = 0.02, spread_sd = 0.005, disturbance = -0.25;
+constexpr double margin_pct = 2.0;
+
+enum class Verdict { faster, slower, equivalent, inconclusive, too_few };
+
+struct Outcome {
+    bool covered = false;
+    Verdict verdict = Verdict::too_few;
+};
+
+struct Tally {
+    int sweeps = 0, covered = 0, faster = 0, slower = 0, equivalent = 0, too_few = 0;
+    void add(const Outcome& o) {
+        ++sweeps;
+        covered += o.covered;
+        faster += o.verdict == Verdict::faster;
+        slower += o.verdict == Verdict::slower;
+        equivalent += o.verdict == Verdict::equivalent;
+        too_few += o.verdict == Verdict::too_few;
+    }
+    std::string pct(int n) const { return fmt::format("{:.1f} %", 100.0 * n / sweeps); }
+};
+
+// ts[v][p][r]
+using Sweep = std::vector<std::vector<std::vector<double>>>;
+
+Sweep simulate(const Scenario& s, std::mt19937_64& rng, double& true_effect_pct) {
+    std::normal_distribution<double> normal(0.0, 1.0);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    std::vector<double> level(s.points), effect(s.points);
+    double mean_effect = 0;
+    for (int p = 0; p < s.points; ++p) {
+        level[p] = std::log(100.0 * std::pow(1.3, p));
+        effect[p] = std::log1p(s.effect_pct / 100.0) + spread_sd * normal(rng);
+        mean_effect += effect[p] / s.points;
+    }
+    // The estimand: the effect averaged over the swept points.
+    true_effect_pct = 100.0 * std::expm1(mean_effect);
+    std::vector<double> drift(s.rounds);
+    for (int r = 0; r < s.rounds; ++r) drift[r] = drift_sd * normal(rng);
+    int disturbed_value = -1, disturbed_round = -1;
+    if (uniform(rng) < s.disturbed_fraction) {
+        disturbed_value = static_cast<int>(uniform(rng) * 2);
+        disturbed_round = static_cast<int>(uniform(rng) * s.rounds);
+    }
+    Sweep ts(2, std::vector<std::vector<double>>(s.points, std::vector<double>(s.rounds)));
+    for (int v = 0; v < 2; ++v)
+        for (int r = 0; r < s.rounds; ++r) {
+            double visit = visit_sd * normal(rng) + drift[r];
+            if (v == disturbed_value && r == disturbed_round) visit += disturbance;
+            for (int p = 0; p < s.points; ++p)
+                ts[v][p][r] = std::exp(level[p] + (v == 1 ? effect[p] : 0.0) + visit + noise_sd * normal(rng));
+        }
+    return ts;
+}
+
+Outcome blocked_analysis(const Sweep& ts, double true_effect_pct) {
+    const size_t points = ts[0].size(), rounds = ts[0][0].size();
+    std::vector<std::vector<std::optional<double>>> blocks(rounds, std::vector<std::optional<double>>(points));
+    for (size_t r = 0; r < rounds; ++r)
+        for (size_t p = 0; p < points; ++p) blocks[r][p] = std::log(ts[1][p][r]) - std::log(ts[0][p][r]);
+    const BlockedEstimate e = blocked_effect(blocks).all;
+    Outcome o;
+    o.covered = e.ci95.low <= true_effect_pct && true_effect_pct <= e.ci95.high;
+    if (e.unit == Unit::none) o.verdict = Verdict::too_few;
+    else if (e.ci90.low > -margin_pct && e.ci90.high < margin_pct) o.verdict = Verdict::equivalent;
+    else if (e.p_value < 0.05 && e.ci95.low > 0) o.verdict = Verdict::faster;
+    else if (e.p_value < 0.05 && e.ci95.high < 0) o.verdict = Verdict::slower;
+    else o.verdict = Verdict::inconclusive;
+    return o;
+}
+
+Outcome pointwise_analysis(const Sweep& ts, double true_effect_pct, uint64_t seed) {
+    std::vector<double> base, value, relative;
+    for (size_t p = 0; p < ts[0].size(); ++p) {
+        base.push_back(mean_sd(ts[0][p]).mean);
+        value.push_back(mean_sd(ts[1][p]).mean);
+        relative.push_back(100.0 * (value.back() - base.back()) / base.back());
+    }
+    const Interval ci = bootstrap_mean_ci(relative, 0.95, 1000, seed);
+    Outcome o;
+    o.covered = ci.low <= true_effect_pct && true_effect_pct <= ci.high;
+    if (relative.size() < 6) return o; // too few pairs
+    const double p = wilcoxon_signed_rank(value, base).p_value;
+    o.verdict = p < 0.05 && ci.low > 0    ? Verdict::faster
+                : p < 0.05 && ci.high < 0 ? Verdict::slower
+                                          : Verdict::inconclusive;
+    return o;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    int sweeps = 4000;
+    uint64_t seed = 1;
+    bool check = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        if (flag == "--check") check = true;
+        else if (flag == "--sweeps" && i + 1 < argc) sweeps = std::atoi(argv[++i]);
+        else if (flag == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+        else {
+            fmt::print(stderr, "usage: {} [--sweeps N] [--seed S] [--check]\n", argv[0]);
+            return 2;
+        }
+    }
+    int failures = 0;
+    const std::vector<Scenario> scenarios = {
+        {"8 points, 5 rounds, no effect", 8, 5, 0.0, 0.0},
+        {"8 points, 5 rounds, no effect, 20 % with a disturbed visit", 8, 5, 0.0, 0.2},
+        {"8 points, 5 rounds, +2 %", 8, 5, 2.0, 0.0},
+        {"8 points, 5 rounds, +5 %", 8, 5, 5.0, 0.0},
+        {"8 points, 5 rounds, +5 %, 20 % with a disturbed visit", 8, 5, 5.0, 0.2},
+        {"8 points, 10 rounds, +2 %", 8, 10, 2.0, 0.0},
+        {"1 point, 5 rounds, no effect", 1, 5, 0.0, 0.0},
+        {"1 point, 5 rounds, +5 %", 1, 5, 5.0, 0.0},
+        {"1 point, 10 rounds, +5 %", 1, 10, 5.0, 0.0},
+    };
+    fmt::print("{} simulated sweeps per scenario, seed {}; noise: repetition {} %, visit {} %, drift {} %, "
+               "spread across points {} %, disturbed visit {} %; margin +-{} %\n\n",
+               sweeps, seed, noise_sd * 100, visit_sd * 100, drift_sd * 100, spread_sd * 100, disturbance * 100,
+               margin_pct);
+    fmt::print("| scenario | analysis | 95 % coverage | faster | slower | equivalent | no verdict (too few) |\n");
+    fmt::print("|---|---|---|---|---|---|---|\n");
+    std::mt19937_64 rng(seed);
+    for (const Scenario& s : scenarios) {
+        Tally blocked, pointwise;
+        for (int i = 0; i < sweeps; ++i) {
+            double truth = 0;
+            const Sweep ts = simulate(s, rng, truth);
+            blocked.add(blocked_analysis(ts, truth));
+            pointwise.add(pointwise_analysis(ts, truth, seed + static_cast<uint64_t>(i)));
+        }
+        for (const auto& [name, t] : {std::pair<const char*, const Tally&>{"blocks", blocked},
+                                      std::pair<const char*, const Tally&>{"points (before)", pointwise}})
+            fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", s.name, name, t.pct(t.covered), t.pct(t.faster),
+                       t.pct(t.slower), t.pct(t.equivalent), t.pct(t.too_few));
+        if (!check) continue;
+        const auto fail = [&](const std::string& why) {
+            fmt::print(stderr, "FAILED: {}: {}\n", s.name, why);
+            ++failures;
+        };
+        if (blocked.covered < 0.90 * blocked.sweeps) fail("coverage of the 95 % intervals below 90 %");
+        if (s.effect_pct == 0 && s.disturbed_fraction == 0 && blocked.faster + blocked.slower > 0.07 * blocked.sweeps)
+            fail("more than 7 % false verdicts at no effect");
+        if (blocked.too_few > 0) fail("sweeps without a verdict");
+    }
+    return failures == 0 ? 0 : 1;
+}
