@@ -19,7 +19,8 @@
 # printed before the first and after the last round.
 #
 # --llmsweep-defaults runs llmsweep with its own defaults (request mode, rounds order: a worker per
-# repetition) instead of llama-bench's (split mode, grouped order).
+# repetition) instead of llama-bench's (split mode, grouped order). Request mode decodes right after the
+# prompt, so llama-bench then measures tg128 at depth 512 (-d 512), the same test.
 #
 #   bench/fidelity.sh [--rounds N] [--reps N] [--threads N] [--page-cache as-is|written|reread]
 #                     [--llmsweep-defaults] [--keep DIR]
@@ -226,7 +227,13 @@ esac
 echo "page cache before the first round ($page_cache): $(page_cache_state)" > "$work/page-cache.txt"
 
 run_llama_bench() {  # load mode, output file
-    "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" "${threads[@]}" -lm "$1" -o jsonl >> "$2" 2>/dev/null
+    if [ ${#llmsweep_order[@]} -eq 0 ]; then
+        # llmsweep's request mode decodes after the prompt: its tg128 is llama-bench's tg128 at depth 512.
+        "$llama_bench" -m "$model" -p 512 -n 0 -r "$reps" "${threads[@]}" -lm "$1" -o jsonl >> "$2" 2>/dev/null
+        "$llama_bench" -m "$model" -p 0 -n 128 -d 512 -r "$reps" "${threads[@]}" -lm "$1" -o jsonl >> "$2" 2>/dev/null
+    else
+        "$llama_bench" -m "$model" -p 512 -n 128 -r "$reps" "${threads[@]}" -lm "$1" -o jsonl >> "$2" 2>/dev/null
+    fi
 }
 run_tool() {  # tool, load mode
     case "$1" in

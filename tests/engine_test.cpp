@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "engine/host_activity.hpp"
 #include "engine/memory_map.hpp"
 #include "engine/model_check.hpp"
 #include "engine/system_info.hpp"
@@ -8,7 +9,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace llmsweep::engine {
@@ -112,6 +118,41 @@ TEST(LlamaBenchCommand, ProbesTheRealLlamaBench) {
     EXPECT_TRUE(cli.load_mode_flag);
     EXPECT_TRUE(cli.flash_attn_names);
     EXPECT_THROW(probe_llama_bench("/bin/true"), UsageError);
+}
+
+TEST(HostActivity, ReadsProcStatAsTheKernelWritesIt) {
+    HostSample sample;
+    ASSERT_TRUE(parse_proc_stat("cpu  100 5 20 800 7 3 2 9 4 0\ncpu0 50 2 10 400 3 1 1 4 2 0\n", sample));
+    EXPECT_EQ(sample.busy_ticks, 100u + 5 + 20 + 3 + 2);
+    EXPECT_EQ(sample.steal_ticks, 9u);
+    EXPECT_EQ(sample.total_ticks, 100u + 5 + 20 + 800 + 7 + 3 + 2 + 9);
+    EXPECT_FALSE(parse_proc_stat("intr 1 2 3\n", sample));
+}
+
+// A process spinning beside the "visit" is other work: about one core of it. Counted as the worker's (its
+// CPU time handed in), it is not.
+TEST(HostActivity, AnotherProcessSpinningIsOtherWorkAndTheWorkersOwnIsNot) {
+    const HostSample start = sample_host();
+    const pid_t spinner = fork();
+    ASSERT_GE(spinner, 0);
+    if (spinner == 0) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+        while (std::chrono::steady_clock::now() < end) {}
+        _exit(0);
+    }
+    int status = 0;
+    rusage usage{};
+    ASSERT_EQ(wait4(spinner, &status, 0, &usage), spinner);
+    const HostSample end = sample_host();
+    const double spun = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    const VisitActivity other = activity_between(start, end, 0.0);
+    EXPECT_GT(other.wall_s, 0.7);
+    EXPECT_GT(other.other_cpu_cores, 0.6) << "the spinner kept a core busy";
+    const VisitActivity own = activity_between(start, end, spun);
+    EXPECT_LT(own.other_cpu_cores, other.other_cpu_cores - 0.6) << "the worker's own time is not other work";
+    EXPECT_GE(other.steal_percent, 0.0);
+    EXPECT_GT(other.load_average, 0.0);
 }
 
 TEST(MemoryMap, ReadsSmapsRollupAsTheKernelWritesIt) {

@@ -283,7 +283,7 @@ TEST(ReportHugePages, ComparedValuesWithDifferentHugePagesAreAWarning) {
         ASSERT_EQ(m.huge_pages_differ.size(), 1u);
         EXPECT_EQ(m.huge_pages_differ[0].used,
                   (std::vector<std::pair<std::string, std::string>>{{"none", "no"}, {"mmap", "yes"}}));
-        EXPECT_NE(markdown_report(m, "en").find("a.gguf: load\_mode=none: no; load\_mode=mmap: yes (huge pages used)"),
+        EXPECT_NE(markdown_report(m, "en").find("a.gguf: load_mode=none: no; load_mode=mmap: yes (huge pages used)"),
                   std::string::npos)
             << markdown_report(m, "en");
         EXPECT_NE(markdown_report(m, "zh").find("(是否使用大页)"), std::string::npos);
@@ -296,6 +296,50 @@ TEST(ReportHugePages, ComparedValuesWithDifferentHugePagesAreAWarning) {
     fill(0);
     store::Store store(db, store::Store::Access::read_only);
     EXPECT_TRUE(build_report(store, db, {}).huge_pages_differ.empty());
+}
+
+// A visit beside other work (0.9 cores of other processes) and one with the hypervisor stealing 7 % are
+// listed, in both languages; a quiet one and one recorded before these columns are not.
+TEST(ReportBusyVisits, VisitsBesideOtherWorkAreListed) {
+    test::TempDir dir;
+    const std::string db = (dir / "b.db").string();
+    {
+        store::Store store(db);
+        const int64_t run = test::insert_test_run(store);
+        int64_t round = 0;
+        for (const auto& [mode, other, steal] : std::vector<std::tuple<std::string, std::optional<double>, double>>{
+                 {"none", 0.9, 0.0}, {"mmap", 0.05, 7.0}, {"none", 0.1, 1.0}, {"mmap", std::nullopt, 0.0}}) {
+            store::Row row{{"run_id", run},
+                           {"model_filename", std::string("/m/a.gguf")},
+                           {"load_mode", mode},
+                           {"cache_state", std::string("warm")},
+                           {"n_gpu_layers", int64_t{0}},
+                           {"round", round++},
+                           {"status", std::string("ok")}};
+            if (other)
+                row.insert(row.end(), {{"other_cpu_cores", *other}, {"steal_percent", steal}, {"load_average", 1.5}});
+            store.insert_load(row);
+        }
+        for (const std::string mode : {"none", "mmap"})
+            for (int64_t p : {32, 64})
+                test::ok_result(store, run, mode + std::to_string(p), "pp", test::point_row("/m/a.gguf", mode, p, 16),
+                                100.0, 1.0);
+    }
+    store::Store store(db, store::Store::Access::read_only);
+    const ReportModel m = build_report(store, db, {});
+    ASSERT_EQ(m.busy_visits.size(), 2u);
+    EXPECT_EQ(m.busy_visits[0].value, "none");
+    EXPECT_EQ(m.busy_visits[0].round, 0);
+    EXPECT_EQ(m.busy_visits[1].value, "mmap");
+    const std::string en = markdown_report(m, "en");
+    EXPECT_NE(en.find("a.gguf load_mode=none, round 0 of run 1: other processes 0.90 cores, steal 0.0 %"),
+              std::string::npos)
+        << en;
+    const std::string zh = markdown_report(m, "zh");
+    EXPECT_NE(zh.find("运行 1 的第 1 轮: 其他进程 0.05 个核心, 窃取 7.0 %"), std::string::npos) << zh;
+    const auto json = nlohmann::json::parse(json_report(m));
+    ASSERT_EQ(json["warnings"]["busy_visits"].size(), 2u);
+    EXPECT_EQ(json["warnings"]["busy_visits"][1]["steal_percent"], 7.0);
 }
 
 // A native sweep and a llama-bench run of the same points, on other builds and hosts: the report's pairs and
@@ -369,6 +413,25 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     std::filesystem::remove(out / (stems[3] + ".png"));
     EXPECT_EQ(test::run_shell("cd " + shell_quote(out) + " && gnuplot " + stems[3] + ".gp").exit_code, 0);
     EXPECT_TRUE(std::filesystem::is_regular_file(out / (stems[3] + ".png")));
+}
+
+// --fail-on: the report is written, each offending comparison has its line, and the exit code is 1; a
+// verdict not named passes.
+TEST_F(ReportTest, FailOnIsAGateThatWritesTheReportFirst) {
+    const std::string base = "report --lang en --no-charts --format md --db " + shell_quote(db_path) + " --out " +
+                             shell_quote(dir / "gate") + " --baseline mmap";
+    const auto slower = run_llmsweep(base + " --fail-on slower");
+    EXPECT_EQ(slower.exit_code, 1) << slower.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "gate" / "report.md"));
+    EXPECT_NE(slower.err.find("slower: plain.gguf pp load_mode=none vs mmap: -9."), std::string::npos) << slower.err;
+    EXPECT_NE(slower.err.find("4 of 4 comparisons are slower (--fail-on slower)"), std::string::npos) << slower.err;
+    const auto faster = run_llmsweep(base + " --fail-on faster,equivalent");
+    EXPECT_EQ(faster.exit_code, 0) << faster.err;
+    EXPECT_EQ(faster.err.find("faster:"), std::string::npos) << faster.err;
+    // A margin wider than the effect makes the 10 % equivalent.
+    const auto wide = run_llmsweep(base + " --margin 50 --fail-on equivalent");
+    EXPECT_EQ(wide.exit_code, 1) << wide.err;
+    EXPECT_EQ(run_llmsweep(base + " --fail-on sometimes").exit_code, 2);
 }
 
 TEST_F(ReportTest, ResultsOfOneSettingGetAReportWithoutComparisons) {

@@ -231,11 +231,15 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
         c.verdict = verdict_of(c.effect.all, c.p_holm, margin_pct);
         if (c.verdict == Verdict::inconclusive) {
             // Either a difference as large as the estimate, or equivalence at the margin, whichever is nearer.
+            // At the level Holm's adjustment asks of this comparison (its adjusted p over its own).
             const double distance = std::fabs(c.effect.all.log_mean);
-            c.blocks_needed = stats::replicates_needed(c.effect.all, std::max(distance, margin_log - distance));
+            const double holm_factor = c.effect.all.p_value > 0 ? std::max(1.0, c.p_holm / c.effect.all.p_value) : 1.0;
+            c.blocks_needed = stats::replicates_needed(c.effect.all, std::max(distance, margin_log - distance),
+                                                       1.0 - alpha / holm_factor);
         }
         if (c.effect.without_flagged)
-            c.verdict_without_flagged = verdict_of(*c.effect.without_flagged, c.effect.without_flagged->p_value, margin_pct);
+            c.verdict_without_flagged =
+                verdict_of(*c.effect.without_flagged, c.effect.without_flagged->p_value, margin_pct);
     }
     return comparisons;
 }

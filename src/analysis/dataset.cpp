@@ -133,9 +133,32 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     return values;
 }
 
+namespace {
+
+bool is_load_parameter(const std::string& name) {
+    return name == "load_mode" || name == "cache_state" || name == "n_gpu_layers" || name == "huge_pages";
+}
+
+} // namespace
+
+std::vector<BusyVisit> busy_visits(store::Store& store, const Dataset& data, const std::string& compare) {
+    std::set<std::string> models;
+    for (const Record& r : data.records) models.insert(r.model);
+    const std::vector<int64_t> runs = data.run_ids();
+    std::vector<BusyVisit> busy;
+    for (const store::LoadRow& load : store.read_loads(is_load_parameter(compare) ? compare : "")) {
+        const std::string model = std::filesystem::path(load.model_filename).filename().string();
+        if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), load.run_id)) continue;
+        if (!load.other_cpu_cores || !load.steal_percent) continue;
+        if (!under_outside_load(*load.other_cpu_cores, *load.steal_percent)) continue;
+        busy.push_back({model, load.value, load.run_id, load.round, *load.other_cpu_cores, *load.steal_percent,
+                        load.load_average.value_or(0)});
+    }
+    return busy;
+}
+
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare) {
-    const bool by_value =
-        compare == "load_mode" || compare == "cache_state" || compare == "n_gpu_layers" || compare == "huge_pages";
+    const bool by_value = is_load_parameter(compare);
     std::set<std::string> models;
     for (const Record& r : data.records) models.insert(r.model);
     const std::vector<int64_t> runs = data.run_ids();

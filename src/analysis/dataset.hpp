@@ -91,6 +91,24 @@ const std::vector<std::string>& parameter_names();
 // Throws UsageError for an unknown parameter in the filters, naming the known ones.
 Dataset load_dataset(store::Store& store, const Filters& filters);
 
+// A visit ran beside other work when other processes used a quarter of a core or more on average, or the
+// hypervisor stole 5 % or more of the CPU time (loads.other_cpu_cores, loads.steal_percent).
+inline constexpr double busy_other_cores = 0.25, busy_steal_percent = 5.0;
+inline bool under_outside_load(double other_cpu_cores, double steal_percent) {
+    return other_cpu_cores >= busy_other_cores || steal_percent >= busy_steal_percent;
+}
+
+// A visit that ran beside other work, as the report lists it.
+struct BusyVisit {
+    std::string model, value; // value: of the compared load parameter, "" for another parameter
+    int64_t run_id = 0, round = 0;
+    double other_cpu_cores = 0, steal_percent = 0, load_average = 0;
+};
+
+// The visits of the runs and models in `data` that ran beside other work (under_outside_load), in the order
+// stored.
+std::vector<BusyVisit> busy_visits(store::Store& store, const Dataset& data, const std::string& compare);
+
 // What loading cost, per model and value of a load parameter, from the store's loads.
 struct LoadSummary {
     std::string model, value; // value of the compared parameter, or "" when it is not a load parameter

@@ -189,6 +189,8 @@ ChildProcess::Exit ChildProcess::finish(bool kill_it) {
     drain_stderr();
     reaped_ = true;
     exit_.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+    exit_.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     if (WIFEXITED(status)) exit_.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) exit_.signal = WTERMSIG(status);
     return exit_;

@@ -49,6 +49,7 @@ public:
         int exit_code = -1; // when it exited
         int signal = 0;     // when a signal ended it
         uint64_t peak_rss_bytes = 0;
+        double cpu_seconds = 0; // user and system time it used
     };
     // Asks the child to exit (its exit request, then its stdin closed), or kills it with `kill`, and reaps it;
     // one that does not exit within 10 s is killed.

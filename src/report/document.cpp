@@ -68,9 +68,17 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     for (const auto& c : m.comparisons)
         for (size_t k : c.effect.flagged)
             flagged.children.push_back(fmt::format("{} {} {} vs {}, {}: {:+.2f} %", c.model, c.metric, c.value,
-                                                   c.baseline, block_name(c.blocks[k], s),
-                                                   c.effect.block_effects[k]));
+                                                   c.baseline, block_name(c.blocks[k], s), c.effect.block_effects[k]));
     if (!flagged.children.empty()) items.push_back(std::move(flagged));
+    if (!m.busy_visits.empty()) {
+        ListItem busy{fmt::format(fmt::runtime(s.busy_intro), analysis::busy_other_cores, analysis::busy_steal_percent),
+                      {}};
+        for (const auto& v : m.busy_visits)
+            busy.children.push_back(fmt::format(fmt::runtime(s.busy_visit), v.model,
+                                                v.value.empty() ? "" : fmt::format(" {}={}", m.compare, v.value),
+                                                v.round, v.run_id, v.other_cpu_cores, v.steal_percent, v.load_average));
+        items.push_back(std::move(busy));
+    }
     for (const auto& c : m.comparisons) {
         if (c.verdict == analysis::Verdict::too_few)
             items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, c.model, c.metric, c.value,

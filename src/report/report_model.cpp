@@ -41,7 +41,8 @@ std::vector<ReportModel::HugePagesDiffer> huge_pages_differ(const ReportModel& m
             d.used.emplace_back(value, fmt::format("{}", fmt::join(states, ", ")));
         }
         // Only a difference between values counts: every value on huge pages (or none) is one state.
-        const bool all_same = std::all_of(d.used.begin(), d.used.end(), [&](const auto& u) { return u.second == d.used.front().second; });
+        const bool all_same =
+            std::all_of(d.used.begin(), d.used.end(), [&](const auto& u) { return u.second == d.used.front().second; });
         if (with && without && !all_same) differ.push_back(std::move(d));
     }
     return differ;
@@ -65,9 +66,11 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
-    if (m.compares() || options.baseline) m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline, options.margin_pct);
+    if (m.compares() || options.baseline)
+        m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline, options.margin_pct);
     m.baseline = options.baseline.value_or(m.values.empty() ? std::string() : m.values.front());
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
+    m.busy_visits = analysis::busy_visits(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
     m.runs = read_runs(store, m.data.run_ids());
 

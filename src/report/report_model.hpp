@@ -16,7 +16,7 @@ struct ReportOptions {
     std::optional<std::string> compare;
     std::optional<std::string> baseline;
     analysis::Filters filters;
-    double cv_warning_percent = 5.0; // points whose repetitions vary more than this are listed
+    double cv_warning_percent = 5.0;                  // points whose repetitions vary more than this are listed
     double margin_pct = analysis::default_margin_pct; // differences within +-margin count as none
 };
 
@@ -62,6 +62,8 @@ struct ReportModel {
         std::vector<std::pair<std::string, std::string>> used; // value, huge_pages_used values (", ")
     };
     std::vector<HugePagesDiffer> huge_pages_differ;
+    // Visits that ran beside other work (analysis::under_outside_load).
+    std::vector<analysis::BusyVisit> busy_visits;
 
     size_t total_records() const { return data.records.size(); }
     // Whether there is anything to compare: one value (nothing but the test sizes varies) makes a report of

@@ -112,6 +112,9 @@ constexpr Strings english{
         "Compare within one state (--where huge_pages_used=yes or =no), or sweep --huge-pages off,on to measure "
         "both",
     .huge_pages_used_as = "huge pages used",
+    .busy_intro = "Visits measured beside other work (other processes used {} of a core or more on average, or "
+                  "the hypervisor stole {} % or more of the CPU time): a round with one of them may be disturbed",
+    .busy_visit = "{}{}, round {} of run {}: other processes {:.2f} cores, steal {:.1f} %, load average {:.2f}",
     .methodology = "Methodology",
     .methodology_intro = "Measured by llmsweep with llama.cpp's own API, random tokens, no sampling in the "
                          "timed region; each model load in its own worker process.",
@@ -230,6 +233,9 @@ constexpr Strings chinese{
                                "页缓存的大 folio 中), 因此差异中包含大页本身的影响。请在同一状态内比较 "
                                "(--where huge_pages_used=yes 或 =no), 或用 --huge-pages off,on 分别测量",
     .huge_pages_used_as = "是否使用大页",
+    .busy_intro = "测量时机器上有其他负载的访问 (其他进程平均占用 {} 个核心以上, 或虚拟机监控程序窃取了 {} % "
+                  "以上的 CPU 时间): 含有这类访问的轮次可能受到干扰",
+    .busy_visit = "{0}{1}, 运行 {3} 的第 {2} 轮: 其他进程 {4:.2f} 个核心, 窃取 {5:.1f} %, 平均负载 {6:.2f}",
     .methodology = "测量方法",
     .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
                          "每次模型加载在独立的工作进程中进行。",

@@ -24,7 +24,7 @@ struct Strings {
         itl_p99;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
-        huge_pages_differ_intro, huge_pages_used_as;
+        huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit;
     std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
 };

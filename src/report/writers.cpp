@@ -127,35 +127,35 @@ std::string json_report(const ReportModel& m) {
                              {"n_gen", {g.n_gen.min, g.n_gen.max}},
                              {"not_ok", g.not_ok}});
     for (const auto& c : m.comparisons)
-        comparisons.push_back({{"model", c.model},
-                               {"metric", c.metric},
-                               {"baseline", c.baseline},
-                               {"value", c.value},
-                               {"pairs", c.n_pairs},
-                               {"unpaired", c.unpaired},
-                               {"mean_diff_ts", c.mean_diff_ts},
-                               {"blocks", c.effect.all.replicates},
-                               {"replicates_are", unit_name(c.effect.all.unit)},
-                               {"difference_percent", c.effect.all.estimate},
-                               {"ci95_percent", {c.effect.all.ci95.low, c.effect.all.ci95.high}},
-                               {"ci90_percent", {c.effect.all.ci90.low, c.effect.all.ci90.high}},
-                               {"p", c.effect.all.p_value},
-                               {"p_holm", c.p_holm},
-                               {"across_points_percent",
-                                {{"min", c.effect.point_min},
-                                 {"q1", c.effect.point_q1},
-                                 {"median", c.effect.point_median},
-                                 {"q3", c.effect.point_q3},
-                                 {"max", c.effect.point_max}}},
-                               {"block_effects_percent", block_effects(c)},
-                               {"flagged_blocks", c.effect.flagged},
-                               {"margin_percent", m.margin_pct},
-                               {"verdict", verdict_text(c.verdict, strings("en"))},
-                               {"blocks_needed", c.blocks_needed ? json(*c.blocks_needed) : json(nullptr)},
-                               {"verdict_without_flagged", c.verdict_without_flagged
-                                                               ? json(verdict_text(*c.verdict_without_flagged,
-                                                                                   strings("en")))
-                                                               : json(nullptr)}});
+        comparisons.push_back(
+            {{"model", c.model},
+             {"metric", c.metric},
+             {"baseline", c.baseline},
+             {"value", c.value},
+             {"pairs", c.n_pairs},
+             {"unpaired", c.unpaired},
+             {"mean_diff_ts", c.mean_diff_ts},
+             {"blocks", c.effect.all.replicates},
+             {"replicates_are", unit_name(c.effect.all.unit)},
+             {"difference_percent", c.effect.all.estimate},
+             {"ci95_percent", {c.effect.all.ci95.low, c.effect.all.ci95.high}},
+             {"ci90_percent", {c.effect.all.ci90.low, c.effect.all.ci90.high}},
+             {"p", c.effect.all.p_value},
+             {"p_holm", c.p_holm},
+             {"across_points_percent",
+              {{"min", c.effect.point_min},
+               {"q1", c.effect.point_q1},
+               {"median", c.effect.point_median},
+               {"q3", c.effect.point_q3},
+               {"max", c.effect.point_max}}},
+             {"block_effects_percent", block_effects(c)},
+             {"flagged_blocks", c.effect.flagged},
+             {"margin_percent", m.margin_pct},
+             {"verdict", verdict_text(c.verdict, strings("en"))},
+             {"blocks_needed", c.blocks_needed ? json(*c.blocks_needed) : json(nullptr)},
+             {"verdict_without_flagged", c.verdict_without_flagged
+                                             ? json(verdict_text(*c.verdict_without_flagged, strings("en")))
+                                             : json(nullptr)}});
     for (const auto& l : m.loads)
         loads.push_back({{"model", l.model},
                          {"value", l.value},
@@ -191,6 +191,20 @@ std::string json_report(const ReportModel& m) {
         if (!r->error.empty()) point["error"] = r->error;
         return point;
     };
+    json huge_pages_differ = json::array(), busy_visits = json::array();
+    for (const auto& d : m.huge_pages_differ) {
+        json used = json::object();
+        for (const auto& [value, states] : d.used) used[value] = states;
+        huge_pages_differ.push_back({{"model", d.model}, {"huge_pages_used", used}});
+    }
+    for (const auto& v : m.busy_visits)
+        busy_visits.push_back({{"model", v.model},
+                               {"value", v.value},
+                               {"run", v.run_id},
+                               {"round", v.round},
+                               {"other_cpu_cores", v.other_cpu_cores},
+                               {"steal_percent", v.steal_percent},
+                               {"load_average", v.load_average}});
     for (const auto* r : m.not_ok) not_ok.push_back(point(r));
     for (const auto* r : m.high_cv) high_cv.push_back(point(r));
     for (const auto& r : m.runs)
@@ -223,7 +237,9 @@ std::string json_report(const ReportModel& m) {
                            {"high_cv_count", m.high_cv_count},
                            {"high_cv_worst", high_cv},
                            {"not_ok_count", m.not_ok_count},
-                           {"not_ok_first", not_ok}}},
+                           {"not_ok_first", not_ok},
+                           {"huge_pages_differ", huge_pages_differ},
+                           {"busy_visits", busy_visits}}},
                          {"runs", runs}};
     // Invalid UTF-8 in a name (a file name from another system) is replaced, not an error.
     return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

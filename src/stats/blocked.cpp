@@ -3,6 +3,7 @@
 #include "stats/descriptive.hpp"
 #include "stats/tests.hpp"
 
+#include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 
 #include <algorithm>
@@ -114,15 +115,16 @@ BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>
     return effect;
 }
 
-std::optional<size_t> replicates_needed(const BlockedEstimate& e, double half_width_log) {
+std::optional<size_t> replicates_needed(const BlockedEstimate& e, double half_width_log, double confidence) {
     if (e.unit == Unit::none || e.log_se <= 0 || half_width_log <= 0) return std::nullopt;
     const double sd = e.log_se * std::sqrt(static_cast<double>(e.replicates));
     // The normal quantile gives a lower bound (t > z); from there, the first count whose t interval is narrow
     // enough.
     const auto half_width = [&](size_t n) {
-        return student_t_critical(0.95, static_cast<double>(n - 1)) * sd / std::sqrt(static_cast<double>(n));
+        return student_t_critical(confidence, static_cast<double>(n - 1)) * sd / std::sqrt(static_cast<double>(n));
     };
-    size_t n = std::max<size_t>(2, static_cast<size_t>(std::ceil(std::pow(1.959964 * sd / half_width_log, 2))));
+    const double z = boost::math::quantile(boost::math::normal(), 0.5 + confidence / 2);
+    size_t n = std::max<size_t>(2, static_cast<size_t>(std::ceil(std::pow(z * sd / half_width_log, 2))));
     constexpr size_t limit = 1000000;
     while (n < limit && half_width(n) > half_width_log) ++n;
     return n;

@@ -22,10 +22,10 @@ enum class Unit {
 
 struct BlockedEstimate {
     Unit unit = Unit::none;
-    size_t replicates = 0;  // blocks (or points, for Unit::points)
-    double estimate = 0;    // percent: exp(mean log ratio) - 1
-    Interval ci95, ci90;    // percent; equal to the estimate when there is no interval
-    double p_value = 1;     // two-sided t test of no effect
+    size_t replicates = 0;           // blocks (or points, for Unit::points)
+    double estimate = 0;             // percent: exp(mean log ratio) - 1
+    Interval ci95, ci90;             // percent; equal to the estimate when there is no interval
+    double p_value = 1;              // two-sided t test of no effect
     double log_mean = 0, log_se = 0; // on the log scale, for the number of blocks a decision needs
 };
 
@@ -52,8 +52,8 @@ BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>
 // Estimate, intervals and test from replicate log ratios (means of blocks, or points).
 BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, Unit unit);
 
-// The replicates (blocks) a t interval of this spread would need for its 95 % half-width to reach
+// The replicates (blocks) a t interval of this spread would need for its half-width at `confidence` to reach
 // `half_width_log` on the log scale; none when the spread is zero or unknown.
-std::optional<size_t> replicates_needed(const BlockedEstimate& e, double half_width_log);
+std::optional<size_t> replicates_needed(const BlockedEstimate& e, double half_width_log, double confidence = 0.95);
 
 } // namespace llmsweep::stats

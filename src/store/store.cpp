@@ -394,20 +394,13 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
         return s.column_double(column);
     };
     while (s.step()) {
-        ResultRow row{s.column_int(0),
-                      s.column_int(1),
-                      s.column_text(2),
-                      s.column_text(3),
-                      s.column_text(4),
-                      s.column_text(5),
-                      s.column_double(6),
-                      s.column_double(7),
-                      s.column_int(8),
-                      optional(9),
-                      optional(10),
-                      optional(11),
-                      optional(12),
-                      {}};
+        ResultRow row{s.column_int(0),    s.column_int(1),
+                      s.column_text(2),   s.column_text(3),
+                      s.column_text(4),   s.column_text(5),
+                      s.column_double(6), s.column_double(7),
+                      s.column_int(8),    optional(9),
+                      optional(10),       optional(11),
+                      optional(12),       {}};
         row.values.reserve(columns.size());
         for (size_t i = 0; i < columns.size(); ++i) row.values.push_back(s.column_text(13 + static_cast<int>(i)));
         each(std::move(row));
@@ -431,7 +424,8 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
                     ", cache_state, load_ms, rss_peak_bytes, "
                     "major_faults, minor_faults, cache_evicted, COALESCE(thp_mode, ''), COALESCE(model_buffers, ''), "
                     "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb), "
-                    "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) FROM loads WHERE status = 'ok' ORDER BY id");
+                    "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb), COALESCE(round, 0), other_cpu_cores, "
+                    "steal_percent, load_average FROM loads WHERE status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
@@ -444,6 +438,10 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         row.model_buffers = s.column_text(10);
         if (!s.column_is_null(11)) row.anon_huge_kb = s.column_double(11);
         if (!s.column_is_null(12)) row.file_pmd_kb = s.column_double(12);
+        row.round = s.column_int(13);
+        if (!s.column_is_null(14)) row.other_cpu_cores = s.column_double(14);
+        if (!s.column_is_null(15)) row.steal_percent = s.column_double(15);
+        if (!s.column_is_null(16)) row.load_average = s.column_double(16);
         loads.push_back(std::move(row));
     }
     return loads;

@@ -75,6 +75,9 @@ struct LoadRow {
     // Huge-page-mapped memory after the visit's measurements (else right after the load), KiB; none when not
     // recorded (older databases, llama-bench's loads).
     std::optional<double> anon_huge_kb, file_pmd_kb;
+    int64_t round = 0;
+    // What the machine did besides the visit (none when not recorded: older databases).
+    std::optional<double> other_cpu_cores, steal_percent, load_average;
 };
 
 struct RunRow {

@@ -3,6 +3,7 @@
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "engine/host_activity.hpp"
 #include "engine/page_cache.hpp"
 #include "engine/protocol.hpp"
 #include "engine/worker.hpp"
@@ -56,7 +57,10 @@ public:
         return engine::mapping_state_from_json(answer.message.at("mapping"));
     }
 
-    uint64_t finish(bool kill) override { return process_.finish(kill).peak_rss_bytes; }
+    Exit finish(bool kill) override {
+        const ChildProcess::Exit exit = process_.finish(kill);
+        return {exit.peak_rss_bytes, exit.cpu_seconds};
+    }
 
 private:
     struct Reply {
@@ -93,6 +97,7 @@ public:
         const LoadParams& load = plan.points[plan.groups[visit.group].front()].load;
         size_t next = 0;
         while (next < tasks.size()) {
+            const engine::HostSample start = engine::sample_host();
             const std::unique_ptr<Worker> worker = factory_();
             const LoadAnswer loaded = worker->load(load, timeout_s_);
             if (loaded.answer != Answer::ok) {
@@ -125,7 +130,9 @@ public:
                 alive = answer.answer == Answer::failed; // a crash or a timeout took the worker
             }
             const std::optional<engine::MappingState> end = alive ? worker->end_state(timeout_s_) : std::nullopt;
-            recorder.load_finished(load_id, worker->finish(!alive), end);
+            const Worker::Exit exit = worker->finish(!alive);
+            recorder.load_finished(load_id, exit.peak_rss_bytes, end,
+                                   engine::activity_between(start, engine::sample_host(), exit.cpu_seconds));
         }
     }
 
@@ -205,6 +212,7 @@ private:
         if (load.cache_state == CacheState::cold) before.cache_evicted = before.resident_before_bytes == 0;
         recorder.task_started(first_tasks.front());
 
+        const engine::HostSample start = engine::sample_host();
         ChildProcess process(command, {.forward_stderr = engine::worker_log_shown()});
         const int64_t load_id = recorder.load_started(load, visit.round, before, false);
         std::vector<size_t> pending = batch;
@@ -230,7 +238,8 @@ private:
             pending.erase(it);
         }
         const auto exit = process.finish(outcome == Outcome::timeout || !bad_output.empty());
-        recorder.load_finished(load_id, exit.peak_rss_bytes, std::nullopt);
+        recorder.load_finished(load_id, exit.peak_rss_bytes, std::nullopt,
+                               engine::activity_between(start, engine::sample_host(), exit.cpu_seconds));
         if (pending.empty()) return {};
         if (batch.size() > 1) return pending;
 

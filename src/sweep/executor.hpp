@@ -40,8 +40,12 @@ public:
     virtual RunAnswer run(const engine::RunRequest& request, double timeout_s) = 0;
     // Its memory's state after the visit's measurements (none where it cannot say).
     virtual std::optional<engine::MappingState> end_state(double /*timeout_s*/) { return std::nullopt; }
-    // Ends it (killed with `kill`); its peak resident memory.
-    virtual uint64_t finish(bool kill) = 0;
+    struct Exit {
+        uint64_t peak_rss_bytes = 0;
+        double cpu_seconds = 0;
+    };
+    // Ends it (killed with `kill`); its peak resident memory and the CPU time it used.
+    virtual Exit finish(bool kill) = 0;
 };
 using WorkerFactory = std::function<std::unique_ptr<Worker>()>;
 

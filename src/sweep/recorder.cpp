@@ -72,8 +72,15 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
     return store_.insert_load(row);
 }
 
-void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end) {
-    store::Row row{{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)}};
+void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end,
+                             const engine::VisitActivity& activity) {
+    store::Row row{{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)},
+                   {"visit_s", activity.wall_s},
+                   {"other_cpu_cores", activity.other_cpu_cores},
+                   {"steal_percent", activity.steal_percent},
+                   {"load_average", activity.load_average}};
+    if (activity.cpu_mhz) row.emplace_back("cpu_mhz", *activity.cpu_mhz);
+    if (activity.throttle_events) row.emplace_back("throttle_events", *activity.throttle_events);
     if (end)
         row.insert(row.end(), {{"rss_at_end_kb", end->rss_kb},
                                {"anon_at_end_kb", end->anon_kb},

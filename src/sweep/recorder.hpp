@@ -4,6 +4,7 @@
 // stored repetitions, and what this invocation has recorded), which is what the scheduler asks.
 
 #include "engine/bench_engine.hpp"
+#include "engine/host_activity.hpp"
 #include "store/store.hpp"
 #include "sweep/observer.hpp"
 #include "sweep/plan.hpp"
@@ -41,7 +42,8 @@ public:
     int64_t load_started(const domain::LoadParams& load, int64_t round, const engine::LoadOutcome& outcome,
                          bool measured);
     // The end of a load's visit: its peak memory, and its memory's state after the measurements.
-    void load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end);
+    void load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end,
+                       const engine::VisitActivity& activity);
     // A load that failed: every remaining point of the visit fails with it (the caller records them).
     void load_failed(const domain::LoadParams& load, int64_t round, const std::string& status,
                      const std::string& error);
