@@ -220,7 +220,7 @@ case "$page_cache" in
     as-is) ;;
     written) cp "$model" "$model.new" && mv "$model.new" "$model" ;;
     reread) /usr/bin/python3 -c 'import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+fd = os.open(sys.argv[1], os.O_RDONLY); os.fdatasync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 while os.read(fd, 1 << 20): pass' "$model" ;;
     *) echo "--page-cache: as-is, written or reread" >&2; exit 2 ;;
 esac
