@@ -164,30 +164,41 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
         // Per value and point (match key): the point's mean t/s (the pairs the charts draw), and its mean log
         // t/s per block. A block is a repetition index within a run (the round, in rounds order), or across
         // runs the repetition index alone; a point measured in several runs counts once per block.
-        struct Mean {
-            double sum = 0;
-            size_t n = 0;
-            void add(double x) { sum += x, ++n; }
-            double value() const { return sum / static_cast<double>(n); }
-        };
         struct PointData {
-            Mean ts;
-            std::map<std::pair<int64_t, int64_t>, Mean> log_ts; // (run or 0, repetition) -> mean log t/s
+            double ts_sum = 0;
+            std::vector<const Record*> records; // the runs that measured it
+            double ts() const { return ts_sum / static_cast<double>(records.size()); }
         };
         std::map<std::string, std::map<std::string, PointData>> by_value;
         for (const Record& r : data.records) {
             if (r.model != model || r.metric != metric || r.status != "ok") continue;
             PointData& point = by_value[r.params.at(compare)][match_key(r, compare)];
-            point.ts.add(r.avg_ts);
-            const int64_t run = across_runs ? 0 : r.run_id;
-            if (r.samples.empty()) point.log_ts[{run, 0}].add(std::log(r.avg_ts)); // stored without samples
-            for (const Sample& sample : r.samples)
-                if (sample.ts > 0) point.log_ts[{run, sample.repetition}].add(std::log(sample.ts));
+            point.ts_sum += r.avg_ts;
+            point.records.push_back(&r);
         }
+        // A point's mean log t/s per block: a block is a repetition index within a run (the round, in rounds
+        // order), or across runs the repetition index alone; a point measured in several runs counts once per
+        // block. Built for one pair at a time, so that a million points need no per-point maps.
+        using Block = std::pair<int64_t, int64_t>;
+        const auto log_ts_by_block = [&](const PointData& point) {
+            std::vector<std::pair<Block, std::pair<double, int>>> blocks; // block -> (sum of log t/s, count)
+            const auto add = [&](Block block, double ts) {
+                auto it = std::find_if(blocks.begin(), blocks.end(), [&](const auto& b) { return b.first == block; });
+                if (it == blocks.end()) blocks.push_back({block, {std::log(ts), 1}});
+                else it->second.first += std::log(ts), ++it->second.second;
+            };
+            for (const Record* r : point.records) {
+                const int64_t run = across_runs ? 0 : r->run_id;
+                if (r->samples_count == 0 && r->avg_ts > 0) add({run, 0}, r->avg_ts); // stored without samples
+                for (const Sample& sample : data.samples_of(*r))
+                    if (sample.ts > 0) add({run, sample.repetition}, sample.ts);
+            }
+            return blocks;
+        };
         for (const std::string& value : values) {
             if (value == baseline || !by_value.count(value) || !by_value.count(baseline)) continue;
             PairedComparison c{model, metric, baseline, value};
-            std::map<std::pair<int64_t, int64_t>, std::vector<std::optional<double>>> blocks;
+            std::map<Block, std::vector<std::optional<double>>> blocks;
             std::vector<double> diff;
             for (const auto& [key, base] : by_value[baseline]) {
                 const auto it = by_value[value].find(key);
@@ -196,14 +207,16 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                     continue;
                 }
                 const size_t point = c.pairs.size();
-                c.pairs.push_back({key, base.ts.value(), it->second.ts.value()});
-                diff.push_back(it->second.ts.value() - base.ts.value());
-                for (const auto& [block, other] : it->second.log_ts) {
-                    const auto b = base.log_ts.find(block);
-                    if (b == base.log_ts.end()) continue;
+                c.pairs.push_back({key, base.ts(), it->second.ts()});
+                diff.push_back(it->second.ts() - base.ts());
+                const auto base_blocks = log_ts_by_block(base);
+                for (const auto& [block, other] : log_ts_by_block(it->second)) {
+                    const auto b = std::find_if(base_blocks.begin(), base_blocks.end(),
+                                                [&](const auto& x) { return x.first == block; });
+                    if (b == base_blocks.end()) continue;
                     auto& ratios = blocks[block];
                     ratios.resize(point + 1);
-                    ratios[point] = other.value() - b->second.value();
+                    ratios[point] = other.first / other.second - b->second.first / b->second.second;
                 }
             }
             for (const auto& [key, other] : by_value[value])

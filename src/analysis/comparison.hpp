@@ -74,7 +74,7 @@ struct PairedComparison {
         int64_t repetition = 0;
     };
     std::vector<BlockId> blocks; // what effect.block_effects and effect.flagged refer to
-    double p_holm = 1; // effect.all.p_value adjusted across every comparison returned
+    double p_holm = 1;           // effect.all.p_value adjusted across every comparison returned
     Verdict verdict = Verdict::too_few;
     // Inconclusive: the blocks that would probably decide it at this spread (to show a difference as large as
     // the estimate, or equivalence, whichever needs fewer).

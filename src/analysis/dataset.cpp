@@ -12,7 +12,6 @@
 #include <map>
 #include <set>
 #include <tuple>
-#include <unordered_map>
 
 namespace llmsweep::analysis {
 namespace {
@@ -81,15 +80,17 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             if (record.params.at(name) != value) return;
         data.records.push_back(std::move(record));
     });
-    std::unordered_map<int64_t, size_t> index;
-    for (size_t i = 0; i < data.records.size(); ++i) index.emplace(data.records[i].result_id, i);
+    // Records and samples both come in result id order: one walk matches them.
+    size_t next = 0;
     store.read_samples(filters.run_id, [&](int64_t result_id, int64_t repetition, double ts) {
-        if (const auto it = index.find(result_id); it != index.end())
-            data.records[it->second].samples.push_back({repetition, ts});
+        while (next < data.records.size() && data.records[next].result_id < result_id) ++next;
+        if (next == data.records.size() || data.records[next].result_id != result_id) return; // filtered out
+        Record& r = data.records[next];
+        if (r.samples_count == 0) r.samples_begin = static_cast<uint32_t>(data.samples.size());
+        data.samples.push_back({static_cast<int32_t>(repetition), static_cast<float>(ts)});
+        ++r.samples_count;
     });
-    for (Record& r : data.records)
-        std::sort(r.samples.begin(), r.samples.end(),
-                  [](const Sample& a, const Sample& b) { return a.repetition < b.repetition; });
+    data.samples.shrink_to_fit();
     return data;
 }
 

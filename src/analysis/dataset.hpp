@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -47,8 +48,8 @@ private:
 
 // One repetition of a record: its index (in rounds order, the round it ran in) and throughput.
 struct Sample {
-    int64_t repetition = 0;
-    double ts = 0;
+    int32_t repetition = 0;
+    float ts = 0; // 24 bits of mantissa: far finer than any measurement's noise, half the memory
 };
 
 struct Record {
@@ -64,7 +65,8 @@ struct Record {
     std::string error;  // why it is not ok, as stored ("" when ok)
     // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
-    std::vector<Sample> samples; // by repetition; empty for a result stored without its samples
+    // Its samples, by repetition, in Dataset::samples (none for a result stored without them).
+    uint32_t samples_begin = 0, samples_count = 0;
 
     // Coefficient of variation of the repetitions, in percent.
     double cv_percent() const { return avg_ts > 0 ? 100.0 * stddev_ts / avg_ts : 0.0; }
@@ -80,6 +82,11 @@ struct Dataset {
     std::vector<Record> records; // every status; analyses use the ok ones
     // The distinct parameter values the records point to.
     std::shared_ptr<std::unordered_set<std::string>> values = std::make_shared<std::unordered_set<std::string>>();
+    std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
+
+    std::span<const Sample> samples_of(const Record& r) const {
+        return std::span<const Sample>(samples).subspan(r.samples_begin, r.samples_count);
+    }
 
     // The runs its records come from, ascending.
     std::vector<int64_t> run_ids() const;

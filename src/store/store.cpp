@@ -410,8 +410,8 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
 void Store::read_samples(std::optional<int64_t> run_id,
                          const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each) {
     Statement s(*db_, run_id ? "SELECT s.result_id, s.repetition, s.ts FROM samples AS s JOIN results AS r "
-                               "ON r.id = s.result_id WHERE r.run_id = :run"
-                             : "SELECT result_id, repetition, ts FROM samples");
+                               "ON r.id = s.result_id WHERE r.run_id = :run ORDER BY s.result_id, s.repetition"
+                             : "SELECT result_id, repetition, ts FROM samples ORDER BY result_id, repetition");
     if (run_id) s.bind("run", *run_id);
     while (s.step()) each(s.column_int(0), s.column_int(1), s.column_double(2));
 }

@@ -136,7 +136,8 @@ public:
                       const std::function<void(ResultRow&&)>& each);
     // The successful loads, in the order made, with `value_column` (a loads column, or "" for none) as text.
     std::vector<LoadRow> read_loads(const std::string& value_column);
-    // Every sample (of one run's results, or all): its result, repetition index and throughput.
+    // Every sample (of one run's results, or all): its result, repetition index and throughput, in the order
+    // of result id and repetition.
     void read_samples(std::optional<int64_t> run_id,
                       const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each);
     std::vector<RunRow> read_runs();
