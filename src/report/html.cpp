@@ -21,6 +21,7 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; border-botto
 .table { overflow-x: auto; margin: 0.5rem 0 1rem; }
 table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; white-space: nowrap; }
+td:last-child { white-space: normal; min-width: 12rem; }
 th { background: #f3f3f3; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #555; }
