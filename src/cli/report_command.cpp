@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/staged_folder.hpp"
+#include "core/text.hpp"
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
 #include "report/tables.hpp"
@@ -54,11 +55,6 @@ std::string language_from_locale() {
         if (value && *value) return std::string_view(value).substr(0, 2) == "zh" ? "zh" : "en";
     }
     return "en";
-}
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // A report folder holds only what a report writes: a folder of these, written by an older llmsweep that left
@@ -121,7 +117,7 @@ void run_report(const ReportArgs& args) {
     for (const auto& [name, contents] : files) folder.write(name, contents);
     if (!gnuplot.empty()) chart::draw(gnuplot, folder.path(), charts.figures);
     if (want_html) {
-        const auto svg_of = [&](const std::string& stem) { return read_text(folder.path() / (stem + ".svg")); };
+        const auto svg_of = [&](const std::string& stem) { return read_text_file(folder.path() / (stem + ".svg")); };
         files["report.html"] = report::render_html(report::build_document(model, lang, links), lang, svg_of);
         folder.write("report.html", files["report.html"]);
     }

@@ -1,6 +1,8 @@
 #pragma once
 // Small text helpers shared by every layer.
 
+#include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace llmsweep {
@@ -11,5 +13,9 @@ constexpr std::string_view trim(std::string_view text, std::string_view chars = 
     if (first == std::string_view::npos) return {};
     return text.substr(first, text.find_last_not_of(chars) - first + 1);
 }
+
+// The whole content of a file, bytes as they are; "" when it cannot be read (a /proc or /sys file that this
+// kernel lacks, a file gone).
+std::string read_text_file(const std::filesystem::path& path);
 
 } // namespace llmsweep

@@ -1,5 +1,7 @@
 #include "engine/host_activity.hpp"
 
+#include "core/text.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,13 +10,6 @@
 
 namespace llmsweep::engine {
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 double own_cpu_seconds() {
     rusage usage{};
@@ -46,7 +41,7 @@ std::optional<double> mean_cpu_mhz() {
             count += std::filesystem::exists(entry.path() / "cpufreq/scaling_cur_freq", ec);
         if (count > 0) return static_cast<double>(*khz) / 1000.0 / count;
     }
-    std::istringstream cpuinfo(read_text("/proc/cpuinfo"));
+    std::istringstream cpuinfo(read_text_file("/proc/cpuinfo"));
     double sum = 0;
     count = 0;
     for (std::string line; std::getline(cpuinfo, line);) {
@@ -79,7 +74,7 @@ bool parse_proc_stat(const std::string& text, HostSample& sample) {
 HostSample sample_host() {
     HostSample sample;
     sample.at = std::chrono::steady_clock::now();
-    parse_proc_stat(read_text("/proc/stat"), sample);
+    parse_proc_stat(read_text_file("/proc/stat"), sample);
     sample.own_cpu_s = own_cpu_seconds();
     sample.throttle_events = sum_over_cpus("thermal_throttle/core_throttle_count");
     return sample;
@@ -94,7 +89,7 @@ VisitActivity activity_between(const HostSample& start, const HostSample& end, d
     if (a.wall_s > 0) a.other_cpu_cores = std::max(0.0, other_s) / a.wall_s;
     const uint64_t total = end.total_ticks - start.total_ticks;
     if (total > 0) a.steal_percent = 100.0 * static_cast<double>(end.steal_ticks - start.steal_ticks) / total;
-    std::istringstream loadavg(read_text("/proc/loadavg"));
+    std::istringstream loadavg(read_text_file("/proc/loadavg"));
     loadavg >> a.load_average;
     a.cpu_mhz = mean_cpu_mhz();
     if (start.throttle_events && end.throttle_events) a.throttle_events = *end.throttle_events - *start.throttle_events;

@@ -1,6 +1,7 @@
 #include "engine/memory_map.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "engine/page_cache.hpp"
 
 #include <fmt/format.h>
@@ -19,13 +20,6 @@
 
 namespace llmsweep::engine {
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 constexpr uintptr_t huge_page = uintptr_t{2} << 20;
 
@@ -52,7 +46,7 @@ std::optional<MappingState> parse_smaps_rollup(const std::string& text) {
 }
 
 std::optional<MappingState> mapping_state(const std::string& pid) {
-    return parse_smaps_rollup(read_text("/proc/" + pid + "/smaps_rollup"));
+    return parse_smaps_rollup(read_text_file("/proc/" + pid + "/smaps_rollup"));
 }
 
 void disable_huge_pages() {
@@ -64,7 +58,7 @@ void disable_huge_pages() {
 int64_t collapse_into_huge_pages(const std::string& file) {
     std::error_code ec;
     const std::string target = std::filesystem::weakly_canonical(file, ec).string();
-    std::istringstream maps(read_text("/proc/self/maps"));
+    std::istringstream maps(read_text_file("/proc/self/maps"));
     int64_t collapsed = 0;
     for (std::string line; std::getline(maps, line);) {
         // start-end perms offset dev inode [path]
@@ -92,7 +86,7 @@ void reread_into_large_folios(const std::string& file) {
 }
 
 std::string transparent_huge_pages_mode() {
-    const std::string text = read_text("/sys/kernel/mm/transparent_hugepage/enabled");
+    const std::string text = read_text_file("/sys/kernel/mm/transparent_hugepage/enabled");
     const auto open = text.find('['), close = text.find(']');
     if (open == std::string::npos || close == std::string::npos || close < open) return "";
     return text.substr(open + 1, close - open - 1);
