@@ -117,7 +117,9 @@ constexpr Strings english{
     .busy_visit = "{}{}, round {} of run {}: other processes {:.2f} cores, steal {:.1f} %, load average {:.2f}",
     .methodology = "Methodology",
     .methodology_intro = "Measured by llmsweep with llama.cpp's own API, random tokens, no sampling in the "
-                         "timed region; each model load in its own worker process.",
+                         "timed region; each model load in its own worker process. In request mode tg is "
+                         "decoded right after the prompt, at depth n_prompt (llama-bench's tg with -d n_prompt, "
+                         "not its tg at depth 0).",
     .run = "Run",
     .mode = "mode",
     .order = "order",
@@ -238,7 +240,8 @@ constexpr Strings chinese{
     .busy_visit = "{0}{1}, 运行 {3} 的第 {2} 轮: 其他进程 {4:.2f} 个核心, 窃取 {5:.1f} %, 平均负载 {6:.2f}",
     .methodology = "测量方法",
     .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
-                         "每次模型加载在独立的工作进程中进行。",
+                         "每次模型加载在独立的工作进程中进行。请求模式下 tg 紧接在提示词之后解码, 即深度为 "
+                         "n_prompt (相当于 llama-bench 的 tg 加 -d n_prompt, 而不是深度 0 的 tg)。",
     .run = "运行",
     .mode = "模式",
     .order = "顺序",
