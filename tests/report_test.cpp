@@ -342,6 +342,50 @@ TEST(ReportBusyVisits, VisitsBesideOtherWorkAreListed) {
     EXPECT_EQ(json["warnings"]["busy_visits"][1]["steal_percent"], 7.0);
 }
 
+// Six rounds of one point at both load modes, mmap 2 % faster, but round 3's mmap visit ran beside other work
+// and read 30 % low: the round is flagged, said to have had a busy visit, and the verdict without it given.
+TEST(ReportFlaggedRounds, AFlaggedRoundNamesItsBusyVisit) {
+    test::TempDir dir;
+    const std::string db = (dir / "f.db").string();
+    {
+        store::Store store(db);
+        const int64_t run = test::insert_test_run(store);
+        const std::vector<double> level = {1.00, 0.99, 1.01, 1.00, 0.995, 1.005};
+        for (const std::string mode : {"none", "mmap"}) {
+            const int64_t id =
+                store.ensure_result(run, "p-" + mode, "tg", test::point_row("/m/a.gguf", mode, 512, 128));
+            for (int64_t round = 0; round < 6; ++round) {
+                const bool disturbed = mode == "mmap" && round == 3;
+                const int64_t load = store.insert_load({{"run_id", run},
+                                                        {"model_filename", std::string("/m/a.gguf")},
+                                                        {"load_mode", mode},
+                                                        {"cache_state", std::string("warm")},
+                                                        {"n_gpu_layers", int64_t{0}},
+                                                        {"round", round},
+                                                        {"status", std::string("ok")},
+                                                        {"other_cpu_cores", disturbed ? 0.95 : 0.02},
+                                                        {"steal_percent", 0.0},
+                                                        {"load_average", 1.0}});
+                const double ts = 40.0 * level[round] * (mode == "mmap" ? (disturbed ? 0.70 : 1.02) : 1.0);
+                store.insert_sample(
+                    {{"result_id", id}, {"load_id", load}, {"repetition", round}, {"ns", int64_t{1000}}, {"ts", ts}});
+            }
+            store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+        }
+    }
+    store::Store store(db, store::Store::Access::read_only);
+    const ReportModel m = build_report(store, db, {});
+    ASSERT_EQ(m.comparisons.size(), 1u);
+    ASSERT_EQ(m.comparisons[0].effect.flagged, (std::vector<size_t>{3}));
+    ASSERT_TRUE(m.comparisons[0].verdict_without_flagged.has_value());
+    EXPECT_EQ(*m.comparisons[0].verdict_without_flagged, analysis::Verdict::faster);
+    EXPECT_NE(m.comparisons[0].verdict, analysis::Verdict::faster) << "with the disturbed round, not decided";
+    const std::string en = markdown_report(m, "en");
+    EXPECT_NE(en.find("round 3 of run 1: -30.00 %"), std::string::npos) << en;
+    EXPECT_NE(en.find(std::string(strings("en").flagged_busy)), std::string::npos) << en;
+    EXPECT_NE(markdown_report(m, "zh").find(std::string(strings("zh").flagged_busy)), std::string::npos);
+}
+
 // A native sweep and a llama-bench run of the same points, on other builds and hosts: the report's pairs and
 // the chart's are the same pairs.
 TEST(ReportPairs, ChartsDrawThePairsTheAnalysisMade) {

@@ -66,9 +66,17 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     }
     ListItem flagged{std::string(s.flagged_intro), {}};
     for (const auto& c : m.comparisons)
-        for (size_t k : c.effect.flagged)
-            flagged.children.push_back(fmt::format("{} {} {} vs {}, {}: {:+.2f} %", c.model, c.metric, c.value,
-                                                   c.baseline, block_name(c.blocks[k], s), c.effect.block_effects[k]));
+        for (size_t k : c.effect.flagged) {
+            const auto& block = c.blocks[k];
+            // Blocks of one run are its rounds: a busy visit of the same round is the likely cause.
+            const bool busy =
+                block.run != 0 && std::any_of(m.busy_visits.begin(), m.busy_visits.end(), [&](const auto& v) {
+                    return v.model == c.model && v.run_id == block.run && v.round == block.repetition;
+                });
+            flagged.children.push_back(fmt::format("{} {} {} vs {}, {}: {:+.2f} %{}", c.model, c.metric, c.value,
+                                                   c.baseline, block_name(block, s), c.effect.block_effects[k],
+                                                   busy ? fmt::format("; {}", s.flagged_busy) : ""));
+        }
     if (!flagged.children.empty()) items.push_back(std::move(flagged));
     if (!m.busy_visits.empty()) {
         ListItem busy{fmt::format(fmt::runtime(s.busy_intro), analysis::busy_other_cores, analysis::busy_steal_percent),
