@@ -7,12 +7,13 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
-#include <tuple>
 
 #include <fstream>
+#include <signal.h>
 #include <sstream>
+#include <sys/wait.h>
+#include <tuple>
 
 namespace llmsweep {
 namespace {
@@ -483,6 +484,23 @@ TEST_F(RunTest, HugePagesOffAndOnDecideTheWorkersMapping) {
     const auto json = nlohmann::json::parse(test::read_file(dir_ / "report" / "report.json"));
     ASSERT_EQ(json.at("comparisons").size(), 1u) << json.dump(2);
     EXPECT_EQ(json["comparisons"][0].at("pairs"), 1) << "only the on points: off used no huge pages";
+}
+
+// A process spinning beside the sweep: its visits record the other work, and the summary says so.
+TEST_F(RunTest, VisitsBesideOtherWorkAreRecordedAndSummarized) {
+    const pid_t spinner = fork();
+    ASSERT_GE(spinner, 0);
+    if (spinner == 0) {
+        for (;;) {}
+    }
+    // Visits long enough (tenths of a second) for /proc/stat's 10 ms ticks to measure them.
+    const auto r = run_llmsweep("run -m " + model() + " -p 512 -n 128 -t 1 -r 2" + db_arg());
+    kill(spinner, SIGKILL);
+    waitpid(spinner, nullptr, 0);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE other_cpu_cores >= 0.25 AND visit_s > 0 AND load_average > 0"), 2)
+        << "both visits ran beside the spinner";
+    EXPECT_NE(r.out.find("2 visits ran beside other work"), std::string::npos) << r.out;
 }
 
 TEST_F(RunTest, TwoFlagsForTheLoadModeAreAUsageError) {

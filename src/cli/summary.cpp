@@ -110,6 +110,10 @@ void print_summary(store::Store& store, int64_t run_id) {
         rows.push_back(std::move(row));
     }
     if (!rows.empty()) print_table(header, std::move(rows));
+    if (const auto busy = analysis::busy_visits(store, data, ""); !busy.empty())
+        fmt::print("{} visit{} ran beside other work (other processes {} cores or more, or {} % steal): their "
+                   "rounds may be disturbed; the report lists them\n",
+                   busy.size(), busy.size() == 1 ? "" : "s", analysis::busy_other_cores, analysis::busy_steal_percent);
 }
 
 } // namespace llmsweep::cli
