@@ -169,7 +169,8 @@ Command add_report_command(CLI::App& app) {
                     "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
                     "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv\n"
                     "  llmsweep report --compare build_commit --baseline 80fb11a\n"
-                    "  llmsweep report --compare load_mode --where huge_pages_used=no",
+                    "  llmsweep report --compare load_mode --where huge_pages_used=no\n"
+                    "  llmsweep report --compare build_commit --baseline 80fb11a --margin 3 --fail-on slower",
                     fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));
     sub->add_option("--db", args->db, "Database to read")->capture_default_str();
     sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();
