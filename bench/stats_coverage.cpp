@@ -17,6 +17,7 @@
 // --check (the test suite's reduced run) exits 1 when the blocked analysis's coverage falls below 90 % in a
 // scenario, its false verdicts at no effect exceed 7 %, or a one-point sweep gets no verdict.
 
+#include "analysis/comparison.hpp"
 #include "stats/blocked.hpp"
 #include "stats/bootstrap.hpp"
 #include "stats/descriptive.hpp"
@@ -47,7 +48,7 @@ struct Scenario {
 constexpr double noise_sd = 0.02, visit_sd = 0.03, drift_sd = 0.02, spread_sd = 0.005, disturbance = -0.25;
 constexpr double margin_pct = 2.0;
 
-enum class Verdict { faster, slower, equivalent, inconclusive, too_few };
+using llmsweep::analysis::Verdict;
 
 struct Outcome {
     bool covered = false;
@@ -108,11 +109,7 @@ Outcome blocked_analysis(const Sweep& ts, double true_effect_pct) {
     const BlockedEstimate e = blocked_effect(blocks).all;
     Outcome o;
     o.covered = e.ci95.low <= true_effect_pct && true_effect_pct <= e.ci95.high;
-    if (e.unit == Unit::none) o.verdict = Verdict::too_few;
-    else if (e.ci90.low > -margin_pct && e.ci90.high < margin_pct) o.verdict = Verdict::equivalent;
-    else if (e.p_value < 0.05 && e.ci95.low > 0) o.verdict = Verdict::faster;
-    else if (e.p_value < 0.05 && e.ci95.high < 0) o.verdict = Verdict::slower;
-    else o.verdict = Verdict::inconclusive;
+    o.verdict = llmsweep::analysis::verdict_of(e, e.p_value, margin_pct); // the report's own rule
     return o;
 }
 

@@ -66,12 +66,7 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
 // worker answered, else right after the load.
 TEST_F(AnalysisTest, HugePagesUsedComesFromTheLoadsOfTheResultsSamples) {
     auto load = [&](std::optional<int64_t> file_pmd_after_load, std::optional<int64_t> file_pmd_at_end) {
-        Row row{{"run_id", run_id},
-                {"model_filename", std::string("/models/a.gguf")},
-                {"load_mode", std::string("mmap")},
-                {"cache_state", std::string("warm")},
-                {"n_gpu_layers", int64_t{0}},
-                {"status", std::string("ok")}};
+        Row row = test::load_row(run_id, "/models/a.gguf", "mmap");
         if (file_pmd_after_load)
             row.insert(row.end(),
                        {{"anon_huge_after_load_kb", int64_t{0}}, {"file_pmd_after_load_kb", *file_pmd_after_load}});

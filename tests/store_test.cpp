@@ -41,12 +41,7 @@ TEST(Store, AColumnLeftOutTakesItsDefault) {
     TempDir dir;
     Store store((dir / "d.db").string());
     const int64_t run = test::insert_test_run(store);
-    store.insert_load({{"run_id", run},
-                       {"model_filename", std::string("m.gguf")},
-                       {"load_mode", std::string("mmap")},
-                       {"cache_state", std::string("warm")},
-                       {"n_gpu_layers", int64_t{0}},
-                       {"status", std::string("ok")}});
+    store.insert_load(test::load_row(run, "m.gguf", "mmap"));
     Statement s(store.db(), "SELECT huge_pages FROM loads");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.column_text(0), "auto");
@@ -232,13 +227,7 @@ TEST(Store, MigratesASchemaVersion2Database) {
     {
         Store store(path);
         run = test::insert_test_run(store);
-        store.insert_load({{"run_id", run},
-                           {"model_filename", std::string("m.gguf")},
-                           {"load_mode", std::string("mmap")},
-                           {"cache_state", std::string("warm")},
-                           {"n_gpu_layers", int64_t{0}},
-                           {"status", std::string("ok")},
-                           {"load_ms", 3.0}});
+        store.insert_load(test::load_row(run, "m.gguf", "mmap", {{"load_ms", 3.0}}));
     }
     {
         Database db(path, store::Database::Mode::existing);

@@ -113,6 +113,14 @@ int64_t ok_result(store::Store& store, int64_t run_id, const std::string& point_
     return id;
 }
 
+store::Row load_row(int64_t run_id, const std::string& model_filename, const std::string& load_mode, store::Row extra) {
+    store::Row row{{"run_id", run_id},           {"model_filename", model_filename},
+                   {"load_mode", load_mode},     {"cache_state", std::string("warm")},
+                   {"n_gpu_layers", int64_t{0}}, {"status", std::string("ok")}};
+    row.insert(row.end(), extra.begin(), extra.end());
+    return row;
+}
+
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen) {
     return store::PointColumns{.model_filename = model_filename,
                                .load_mode = load_mode,

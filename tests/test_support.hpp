@@ -55,6 +55,11 @@ int64_t insert_test_run(store::Store& store, const std::string& status = "finish
 int64_t ok_result(store::Store& store, int64_t run_id, const std::string& point_key, const std::string& metric,
                   const store::Row& row, double avg_ts, double stddev_ts);
 
+// A successful load of `model_filename` in `load_mode` (warm cache, no GPU layers) and the `extra` columns, for
+// tests that write loads.
+store::Row load_row(int64_t run_id, const std::string& model_filename, const std::string& load_mode,
+                    store::Row extra = {});
+
 // A result's point columns: the given model, load mode and sizes, defaults for every other parameter.
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen);
 

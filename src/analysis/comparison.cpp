@@ -39,14 +39,6 @@ void for_each_model_metric(const Dataset& data, F f) {
 
 double as_number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
-Verdict verdict_of(const stats::BlockedEstimate& e, double p, double margin_pct) {
-    if (e.unit == stats::Unit::none) return Verdict::too_few;
-    if (e.ci90.low > -margin_pct && e.ci90.high < margin_pct) return Verdict::equivalent;
-    if (p < alpha && e.ci95.low > 0) return Verdict::faster;
-    if (p < alpha && e.ci95.high < 0) return Verdict::slower;
-    return Verdict::inconclusive;
-}
-
 } // namespace
 
 std::string choose_compare(const Dataset& data, const std::optional<std::string>& requested) {
@@ -147,6 +139,14 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
                                  stats::mean_sd(p90).mean, stats::mean_sd(p99).mean});
         }
     return summaries;
+}
+
+Verdict verdict_of(const stats::BlockedEstimate& e, double p, double margin_pct) {
+    if (e.unit == stats::Unit::none) return Verdict::too_few;
+    if (e.ci90.low > -margin_pct && e.ci90.high < margin_pct) return Verdict::equivalent;
+    if (p < alpha && e.ci95.low > 0) return Verdict::faster;
+    if (p < alpha && e.ci95.high < 0) return Verdict::slower;
+    return Verdict::inconclusive;
 }
 
 std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,

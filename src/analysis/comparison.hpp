@@ -54,6 +54,9 @@ std::string match_key(const Record& r, const std::string& compare);
 // inconclusive: neither; too_few: a single replicate (one block and one point), no interval at all.
 enum class Verdict { faster, slower, equivalent, inconclusive, too_few };
 
+// The verdict on an estimate whose (adjusted) p-value is `p`, at +-margin_pct.
+Verdict verdict_of(const stats::BlockedEstimate& estimate, double p, double margin_pct);
+
 // One matched pair: the point (its match key) and its throughput at the baseline and at the value (each the
 // mean of its repetitions, over the runs that measured the point).
 struct Pair {
