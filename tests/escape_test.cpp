@@ -7,6 +7,7 @@
 #include "hostile.hpp"
 #include "test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -50,6 +51,21 @@ TEST(EscapeGnuplot, EveryHostileStringReadsBackAndNothingRuns) {
     }
     std::string extra;
     EXPECT_FALSE(std::getline(printed, extra)) << "one line per string: " << extra;
+}
+
+// Tic labels are format strings to gnuplot: every hostile string as one draws ("100% %s %n" used to stop the
+// plot with "Bad format character"), and shows as itself.
+TEST(EscapeGnuplot, EveryHostileStringIsATicLabelThatShowsAsItself) {
+    TempDir dir;
+    std::string script = "set terminal svg noenhanced\nset output \"t.svg\"\nset xtics (";
+    for (size_t i = 0; i < hostile_strings().size(); ++i)
+        script += fmt::format("{}{} {}", i ? ", " : "", escape::gnuplot_tic_label(hostile_strings()[i].text), i);
+    script += ")\nplot [0:" + std::to_string(hostile_strings().size()) + "] x notitle\n";
+    std::ofstream(dir / "t.gp") << script;
+    const auto r = run_shell("cd " + shell_quote(dir.path()) + " && gnuplot t.gp 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "pwned")) << "a hostile string ran a command";
+    EXPECT_NE(read_file(dir / "t.svg").find("100% %s %n"), std::string::npos) << "the percent signs show";
 }
 
 TEST(EscapeGnuplot, LiteralsHoldOnlyPlainBytesAndOctalEscapes) {

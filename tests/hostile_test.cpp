@@ -59,7 +59,8 @@ std::vector<double> block_values(const std::string& dat, size_t index) {
     return values;
 }
 
-// Every model is a hostile string, and so are the run's host and build fields; mmap is 10 % faster.
+// Every model is a hostile string, and so are the run's host and build fields; mmap is 10 % faster. Each
+// model's mmap visit had its file on huge pages and ran beside other work, so the warnings name every model.
 class HostileReport : public ::testing::Test {
 protected:
     HostileReport() : db((dir / "h.db").string()) {
@@ -71,12 +72,27 @@ protected:
                                {"backends", hostile_strings()[13].text},
                                {"os", hostile_strings()[27].text}});
         for (size_t m = 0; m < hostile_strings().size(); ++m)
-            for (const std::string mode : {"none", "mmap"})
+            for (const std::string mode : {"none", "mmap"}) {
+                const bool mmap = mode == "mmap";
+                const int64_t load =
+                    store.insert_load(test::load_row(run, hostile_strings()[m].text, mode,
+                                                     {{"anon_huge_at_end_kb", int64_t{0}},
+                                                      {"file_pmd_at_end_kb", int64_t{mmap ? 98304 : 0}},
+                                                      {"other_cpu_cores", mmap ? 0.9 : 0.0},
+                                                      {"steal_percent", 0.0},
+                                                      {"load_average", 1.0}}));
                 for (int64_t p = 32; p <= 128; p += 32) {
                     const double ts = ts_of(m, mode, p);
-                    test::ok_result(store, run, fmt::format("{}{}{}", m, mode, p), "pp",
-                                    test::point_row(hostile_strings()[m].text, mode, p, 16), ts, ts * 0.01);
+                    const int64_t id =
+                        test::ok_result(store, run, fmt::format("{}{}{}", m, mode, p), "pp",
+                                        test::point_row(hostile_strings()[m].text, mode, p, 16), ts, ts * 0.01);
+                    store.insert_sample({{"result_id", id},
+                                         {"load_id", load},
+                                         {"repetition", int64_t{0}},
+                                         {"ns", int64_t{1000}},
+                                         {"ts", ts}});
                 }
+            }
     }
 
     static double ts_of(size_t model, const std::string& mode, int64_t p) {
@@ -137,6 +153,11 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
     const fs::path out = dir / "report";
     const auto r = run_llmsweep("report --lang zh --no-charts --db " + shell_quote(db) + " --out " + shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The warnings that name models are there for every one of them (and so face the checks below).
+    const auto json_warnings = nlohmann::json::parse(read_file(out / "report.json")).at("warnings");
+    const size_t model_count = nlohmann::json::parse(read_file(out / "report.json")).at("models").size();
+    EXPECT_EQ(json_warnings.at("huge_pages_differ").size(), model_count);
+    EXPECT_EQ(json_warnings.at("busy_visits").size(), hostile_strings().size()) << "one busy visit per load";
 
     // JSON: every name, as valid UTF-8.
     const auto json = nlohmann::json::parse(read_file(out / "report.json"));
@@ -185,6 +206,21 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
     EXPECT_EQ(page.find("<script"), std::string::npos);
     EXPECT_EQ(page.find("\x1b"), std::string::npos);
     EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+}
+
+// --fail-on prints a line per comparison on the terminal: every model name in it escaped.
+TEST_F(HostileReport, TheCiGatesLinesShowEveryNameEscaped) {
+    const auto r = run_llmsweep("report --lang en --no-charts --format md --fail-on faster --db " + shell_quote(db) +
+                                " --out " + shell_quote(dir / "gate"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    std::set<std::string> models; // as the report names them: file names
+    for (const auto& h : hostile_strings()) models.insert(escape::valid_utf8(model_name(h.text)));
+    EXPECT_NE(r.err.find(fmt::format("{0} of {0} comparisons are faster", models.size())), std::string::npos) << r.err;
+    for (const char c : r.err)
+        EXPECT_FALSE((static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == 0x7F)
+            << "a control character reached the terminal: " << static_cast<int>(c);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), static_cast<long>(models.size()) + 1)
+        << "one line per comparison and the summary: no name broke a line";
 }
 
 // The attack as a user meets it: someone else's llama-bench file, imported and reported.

@@ -205,14 +205,8 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
                  {"native", 1.0}, {"native", 2.0}, {"llama-bench", std::nullopt}}) {
             const int64_t run = test::insert_test_run(store);
             store.update_run(run, {{"engine", engine}});
-            store::Row load{{"run_id", run},
-                            {"model_filename", std::string("/m/a.gguf")},
-                            {"load_mode", std::string("mmap")},
-                            {"cache_state", std::string("warm")},
-                            {"n_gpu_layers", int64_t{0}},
-                            {"round", int64_t{0}},
-                            {"status", std::string("ok")},
-                            {"rss_peak_bytes", int64_t{1048576}}};
+            store::Row load =
+                test::load_row(run, "/m/a.gguf", "mmap", {{"round", int64_t{0}}, {"rss_peak_bytes", int64_t{1048576}}});
             if (load_ms) load.emplace_back("load_ms", *load_ms);
             store.insert_load(load);
             for (int64_t p : {32, 64}) {
@@ -243,6 +237,19 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
     const ReportModel untimed = build_report(store, db, bench);
     ASSERT_EQ(untimed.loads.size(), 1u);
     EXPECT_FALSE(untimed.loads[0].load_ms_mean.has_value());
+    // Its chart shows the memory alone: an empty load-time panel broke gnuplot's layout.
+    const auto charts = chart::report_charts(untimed, "en").figures;
+    const auto loads =
+        std::find_if(charts.begin(), charts.end(), [](const auto& f) { return f.stem.rfind("loads", 0) == 0; });
+    ASSERT_NE(loads, charts.end());
+    ASSERT_EQ(loads->panels.size(), 1u);
+    EXPECT_EQ(loads->panels[0].ylabel, "peak RSS (MiB)");
+    EXPECT_EQ(loads->columns, 1);
+    const auto timed = chart::report_charts(every, "en").figures;
+    const auto both =
+        std::find_if(timed.begin(), timed.end(), [](const auto& f) { return f.stem.rfind("loads", 0) == 0; });
+    ASSERT_NE(both, timed.end());
+    EXPECT_EQ(both->panels.size(), 2u) << "timed loads: load time and memory";
     EXPECT_NE(markdown_report(untimed, "en").find("| a.gguf | - | warm | 1 | - | - |"), std::string::npos)
         << markdown_report(untimed, "en");
 }
@@ -257,14 +264,9 @@ TEST(ReportHugePages, ComparedValuesWithDifferentHugePagesAreAWarning) {
         const int64_t run = test::insert_test_run(store);
         for (const auto& [load_mode, file_pmd_kb] :
              std::vector<std::pair<std::string, int64_t>>{{"none", 0}, {"mmap", mmap_file_pmd_kb}}) {
-            const int64_t load = store.insert_load({{"run_id", run},
-                                                    {"model_filename", std::string("/m/a.gguf")},
-                                                    {"load_mode", load_mode},
-                                                    {"cache_state", std::string("warm")},
-                                                    {"n_gpu_layers", int64_t{0}},
-                                                    {"status", std::string("ok")},
-                                                    {"anon_huge_at_end_kb", int64_t{0}},
-                                                    {"file_pmd_at_end_kb", file_pmd_kb}});
+            const int64_t load = store.insert_load(
+                test::load_row(run, "/m/a.gguf", load_mode,
+                               {{"anon_huge_at_end_kb", int64_t{0}}, {"file_pmd_at_end_kb", file_pmd_kb}}));
             for (int64_t p : {32, 64}) {
                 const int64_t id = test::ok_result(store, run, load_mode + std::to_string(p), "pp",
                                                    test::point_row("/m/a.gguf", load_mode, p, 16), 100.0, 1.0);
@@ -309,13 +311,7 @@ TEST(ReportBusyVisits, VisitsBesideOtherWorkAreListed) {
         int64_t round = 0;
         for (const auto& [mode, other, steal] : std::vector<std::tuple<std::string, std::optional<double>, double>>{
                  {"none", 0.9, 0.0}, {"mmap", 0.05, 7.0}, {"none", 0.1, 1.0}, {"mmap", std::nullopt, 0.0}}) {
-            store::Row row{{"run_id", run},
-                           {"model_filename", std::string("/m/a.gguf")},
-                           {"load_mode", mode},
-                           {"cache_state", std::string("warm")},
-                           {"n_gpu_layers", int64_t{0}},
-                           {"round", round++},
-                           {"status", std::string("ok")}};
+            store::Row row = test::load_row(run, "/m/a.gguf", mode, {{"round", round++}});
             if (other)
                 row.insert(row.end(), {{"other_cpu_cores", *other}, {"steal_percent", steal}, {"load_average", 1.5}});
             store.insert_load(row);
@@ -356,16 +352,11 @@ TEST(ReportFlaggedRounds, AFlaggedRoundNamesItsBusyVisit) {
                 store.ensure_result(run, "p-" + mode, "tg", test::point_row("/m/a.gguf", mode, 512, 128));
             for (int64_t round = 0; round < 6; ++round) {
                 const bool disturbed = mode == "mmap" && round == 3;
-                const int64_t load = store.insert_load({{"run_id", run},
-                                                        {"model_filename", std::string("/m/a.gguf")},
-                                                        {"load_mode", mode},
-                                                        {"cache_state", std::string("warm")},
-                                                        {"n_gpu_layers", int64_t{0}},
-                                                        {"round", round},
-                                                        {"status", std::string("ok")},
-                                                        {"other_cpu_cores", disturbed ? 0.95 : 0.02},
-                                                        {"steal_percent", 0.0},
-                                                        {"load_average", 1.0}});
+                const int64_t load = store.insert_load(test::load_row(run, "/m/a.gguf", mode,
+                                                                      {{"round", round},
+                                                                       {"other_cpu_cores", disturbed ? 0.95 : 0.02},
+                                                                       {"steal_percent", 0.0},
+                                                                       {"load_average", 1.0}}));
                 const double ts = 40.0 * level[round] * (mode == "mmap" ? (disturbed ? 0.70 : 1.02) : 1.0);
                 store.insert_sample(
                     {{"result_id", id}, {"load_id", load}, {"repetition", round}, {"ns", int64_t{1000}}, {"ts", ts}});

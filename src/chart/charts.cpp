@@ -9,6 +9,17 @@
 namespace llmsweep::chart {
 namespace {
 
+// `text` cut to `max` code points, an ellipsis marking the cut: a tic label of a long model name would run
+// over the next ones and off the image.
+std::string clipped(const std::string& text, size_t max) {
+    size_t points = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue; // inside a code point
+        if (points++ == max) return text.substr(0, i) + "…";
+    }
+    return text;
+}
+
 double number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
 // Beyond max_points points a chart shows every k-th, and says so: a scatter of a million points is a blot, and
@@ -103,7 +114,7 @@ Figure loads_figure(const report::ReportModel& m, bool zh) {
     for (size_t i = 0; i < m.loads.size(); ++i) {
         const auto& l = m.loads[i];
         const double x = static_cast<double>(i);
-        const std::string label = fmt::format("{} {} {}", l.model, l.value, l.cache_state);
+        const std::string label = fmt::format("{} {} {}", clipped(l.model, 24), l.value, l.cache_state);
         time.xtics.emplace_back(x, label);
         rss.xtics.emplace_back(x, label);
         if (l.load_ms_mean) { // llama-bench's loads are not timed
@@ -112,9 +123,15 @@ Figure loads_figure(const report::ReportModel& m, bool zh) {
         }
         sizes.points.push_back({x, l.rss_peak_mib_mean});
     }
+    // A panel needs points: llama-bench's loads have no load time (and imported ones no memory either).
+    const bool timed = !times.points.empty();
+    const bool measured = std::any_of(sizes.points.begin(), sizes.points.end(), [](const auto& p) { return p.y > 0; });
     time.series = {std::move(times), std::move(bars)};
     rss.series = {std::move(sizes)};
-    figure.panels = {std::move(time), std::move(rss)};
+    if (timed) figure.panels.push_back(std::move(time));
+    if (measured) figure.panels.push_back(std::move(rss));
+    if (!timed) figure.title = zh ? "峰值内存" : "peak memory";
+    figure.columns = static_cast<int>(std::max<size_t>(figure.panels.size(), 1));
     return figure;
 }
 

@@ -68,7 +68,8 @@ std::string plot_commands(const Figure& figure, const std::string& data_file) {
         } else {
             out += "set xtics rotate by -20 (";
             for (size_t i = 0; i < panel.xtics.size(); ++i)
-                out += fmt::format("{}{} {}", i ? ", " : "", quoted(panel.xtics[i].second), panel.xtics[i].first);
+                out += fmt::format("{}{} {}", i ? ", " : "", escape::gnuplot_tic_label(panel.xtics[i].second),
+                                   panel.xtics[i].first);
             out += ")\n";
         }
         if (std::any_of(panel.series.begin(), panel.series.end(),

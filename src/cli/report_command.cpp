@@ -136,7 +136,7 @@ void run_report(const ReportArgs& args) {
         ++failing;
         const auto& e = c.effect.all;
         fmt::print(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
-                   report::verdict_text(c.verdict, en), escape::terminal(c.model), c.metric,
+                   report::verdict_text(c.verdict, en), escape::terminal(c.model), escape::terminal(c.metric),
                    escape::terminal(model.compare), escape::terminal(c.value), escape::terminal(c.baseline), e.estimate,
                    e.ci95.low, e.ci95.high, e.replicates);
     }

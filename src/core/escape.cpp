@@ -110,6 +110,12 @@ std::string gnuplot(std::string_view text) {
     return out + "\"";
 }
 
+std::string gnuplot_tic_label(std::string_view text) {
+    std::string doubled;
+    for (const char c : text) doubled += c == '%' ? std::string("%%") : std::string(1, c);
+    return gnuplot(doubled);
+}
+
 namespace {
 
 // `text` as inline Markdown; `line_start`: the text may begin a line of a paragraph or list item, where a

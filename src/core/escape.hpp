@@ -20,6 +20,10 @@ std::string valid_utf8(std::string_view text);
 // substitution, macros and line structure never see a byte of the data.
 std::string gnuplot(std::string_view text);
 
+// The same, for a tic label (`set xtics ("label" 1)`): gnuplot reads tic labels as format strings, so `%` is
+// doubled to show as itself.
+std::string gnuplot_tic_label(std::string_view text);
+
 // Markdown text that may start a line (a paragraph, a list item, a heading's text): inline markup
 // (`\`*_[]|~$`, but not an underscore inside a word) is backslash-escaped, and so is a block marker where
 // the text starts (`# `, `> `, `- `, `+ `, `1. `, a line of `=` or `-`); `<` and `&` are entities (no raw
