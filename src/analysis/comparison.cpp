@@ -161,9 +161,8 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
 
     std::vector<PairedComparison> comparisons;
     for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
-        // Per value and point (match key): the point's mean t/s (the pairs the charts draw), and its mean log
-        // t/s per block. A block is a repetition index within a run (the round, in rounds order), or across
-        // runs the repetition index alone; a point measured in several runs counts once per block.
+        // Per value and point (match key): the records that measured it, and its mean t/s (the pairs the charts
+        // draw).
         struct PointData {
             double ts_sum = 0;
             std::vector<const Record*> records; // the runs that measured it
