@@ -24,6 +24,7 @@
 #include "stats/tests.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -131,6 +132,105 @@ Outcome pointwise_analysis(const Sweep& ts, double true_effect_pct, uint64_t see
     return o;
 }
 
+// Adaptive rounds (run --max-repetitions M --decide): a sweep of M rounds looked at after each round from the
+// first N, stopping at the first verdict. Designs: fixed rounds (N, M and between); looks at 5 % each (what a naive
+// stopping rule would do); and alpha spending with Kim and DeMets' power family, power 1, 2 (the product's) and
+// 3 (analysis::look_levels).
+struct Design {
+    std::string name;
+    enum Kind { fixed, naive, spending } kind;
+    double power = 0; // spending: the power of the spending function; fixed: the rounds
+};
+
+struct AdaptiveTally {
+    int sweeps = 0, covered = 0, faster = 0, slower = 0, equivalent = 0;
+    double blocks = 0;
+    std::string pct(int n) const { return fmt::format("{:.1f} %", 100.0 * n / sweeps); }
+};
+
+// The design's verdict on the sweep, and the blocks it used.
+void judge(const Sweep& ts, double truth, const Design& d, int first, int last, const std::vector<double>& levels,
+           AdaptiveTally& t) {
+    const size_t points = ts[0].size();
+    std::vector<std::vector<std::optional<double>>> blocks;
+    const llmsweep::analysis::Looks looks{first, last};
+    BlockedEstimate e;
+    double level = 0.05;
+    for (int r = 0; r < last; ++r) {
+        std::vector<std::optional<double>> block(points);
+        for (size_t p = 0; p < points; ++p) block[p] = std::log(ts[1][p][r]) - std::log(ts[0][p][r]);
+        blocks.push_back(std::move(block));
+        const int n = r + 1;
+        if (d.kind == Design::fixed ? n < d.power : n < first) continue;
+        e = blocked_effect(blocks).all;
+        level = d.kind == Design::spending ? llmsweep::analysis::level_at(looks, levels, n) : 0.05;
+        const Verdict v = llmsweep::analysis::verdict_of(e, e.p_value, margin_pct, level);
+        if (d.kind == Design::fixed || v == Verdict::faster || v == Verdict::slower || v == Verdict::equivalent) break;
+    }
+    const Verdict v = llmsweep::analysis::verdict_of(e, e.p_value, margin_pct, level);
+    const Interval ci = e.interval(1 - level);
+    ++t.sweeps;
+    t.covered += ci.low <= truth && truth <= ci.high;
+    t.faster += v == Verdict::faster;
+    t.slower += v == Verdict::slower;
+    t.equivalent += v == Verdict::equivalent;
+    t.blocks += static_cast<double>(e.replicates);
+}
+
+int adaptive_study(int sweeps, uint64_t seed, bool check) {
+    constexpr int first = 3, last = 10;
+    const std::vector<Design> designs = {
+        {"fixed -r 3", Design::fixed, 3},
+        {"fixed -r 6", Design::fixed, 6},
+        {"fixed -r 8", Design::fixed, 8},
+        {"fixed -r 10", Design::fixed, 10},
+        {"looks at 5 % each", Design::naive},
+        {"alpha spending, power 1", Design::spending, 1},
+        {"alpha spending, power 2 (llmsweep)", Design::spending, llmsweep::analysis::spending_power},
+        {"alpha spending, power 3", Design::spending, 3}};
+    const std::vector<Scenario> scenarios = {
+        {"8 points, no effect", 8, last, 0.0, 0.0}, {"8 points, +2 %", 8, last, 2.0, 0.0},
+        {"8 points, +5 %", 8, last, 5.0, 0.0},      {"1 point, no effect", 1, last, 0.0, 0.0},
+        {"1 point, +5 %", 1, last, 5.0, 0.0},       {"1 point, +10 %", 1, last, 10.0, 0.0}};
+    fmt::print("\nAdaptive rounds: -r {} --max-repetitions {} --decide, stopping at the first verdict\n\n", first,
+               last);
+    std::vector<std::vector<double>> levels;
+    for (const Design& d : designs)
+        levels.push_back(d.kind == Design::spending ? llmsweep::analysis::look_levels({first, last}, d.power)
+                                                    : std::vector<double>());
+    std::vector<std::string> product_levels;
+    for (double level : levels[6]) product_levels.push_back(fmt::format("{:.4f}", level));
+    fmt::print("llmsweep's levels at looks {}-{}: {}\n\n", first, last, fmt::join(product_levels, ", "));
+    fmt::print("| scenario | design | 95 % coverage | faster | slower | equivalent | mean blocks |\n");
+    fmt::print("|---|---|---|---|---|---|---|\n");
+    std::mt19937_64 rng(seed + 1);
+    int failures = 0;
+    for (const Scenario& s : scenarios) {
+        std::vector<AdaptiveTally> tallies(designs.size());
+        for (int i = 0; i < sweeps; ++i) {
+            double truth = 0;
+            const Sweep ts = simulate(s, rng, truth);
+            for (size_t d = 0; d < designs.size(); ++d)
+                judge(ts, truth, designs[d], first, last, levels[d], tallies[d]);
+        }
+        for (size_t d = 0; d < designs.size(); ++d) {
+            const AdaptiveTally& t = tallies[d];
+            fmt::print("| {} | {} | {} | {} | {} | {} | {:.2f} |\n", s.name, designs[d].name, t.pct(t.covered),
+                       t.pct(t.faster), t.pct(t.slower), t.pct(t.equivalent), t.blocks / t.sweeps);
+        }
+        const AdaptiveTally& product = tallies[6];
+        if (check && s.effect_pct == 0 && product.faster + product.slower > 0.07 * product.sweeps) {
+            fmt::print(stderr, "FAILED: adaptive rounds, {}: more than 7 % false verdicts at no effect\n", s.name);
+            ++failures;
+        }
+        if (check && product.covered < 0.90 * product.sweeps) {
+            fmt::print(stderr, "FAILED: adaptive rounds, {}: coverage below 90 %\n", s.name);
+            ++failures;
+        }
+    }
+    return failures;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -188,5 +288,6 @@ int main(int argc, char** argv) {
             fail("more than 7 % false verdicts at no effect");
         if (blocked.too_few > 0) fail("sweeps without a verdict");
     }
+    failures += adaptive_study(sweeps, seed, check);
     return failures == 0 ? 0 : 1;
 }

@@ -2,13 +2,17 @@
 // kind of failure, how failures and progress are counted, and timeouts, in milliseconds and without a model.
 // run_test.cpp keeps the end-to-end tests with real workers and a real llama-bench.
 
+#include "analysis/comparison.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 #include "sweep/orchestrator.hpp"
 #include "test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -27,13 +31,16 @@ struct World {
     // What happened, in order.
     std::vector<std::pair<int64_t, int64_t>> ran; // (n_prompt, repetition) of every run request
     size_t workers = 0, finished = 0, killed = 0;
+    // The pp throughput a task measures, by load mode, n_prompt and repetition (tg: a tenth of it).
+    std::function<double(LoadMode, int64_t, int64_t)> pp_ts = [](LoadMode, int64_t, int64_t) { return 1000.0; };
 };
 
 class FakeWorker : public Worker {
 public:
     explicit FakeWorker(World& world) : world_(world) { ++world_.workers; }
 
-    LoadAnswer load(const LoadParams&, double) override {
+    LoadAnswer load(const LoadParams& load, double) override {
+        load_mode_ = load.load_mode;
         switch (world_.load) {
         case Script::fail: return {Answer::failed, {}, "llama.cpp could not load it"};
         case Script::crash: return {Answer::crashed, {}, "worker killed by signal 9 (Killed)"};
@@ -52,9 +59,10 @@ public:
         case Script::interrupt: throw Interrupted();
         case Script::ok: break;
         }
+        const double ts = world_.pp_ts(load_mode_, request.test.n_prompt, request.repetition);
         engine::Measurement m;
-        m.pp_ns = 1'000'000 * request.test.n_prompt; // 1000 t/s
-        m.tg_ns = 10'000'000 * request.test.n_gen;   // 100 t/s
+        m.pp_ns = static_cast<int64_t>(1e9 * static_cast<double>(request.test.n_prompt) / ts);
+        m.tg_ns = static_cast<int64_t>(1e10 * static_cast<double>(request.test.n_gen) / ts);
         return {Answer::ok, m, {}};
     }
 
@@ -66,6 +74,7 @@ public:
 
 private:
     World& world_;
+    LoadMode load_mode_ = LoadMode::mmap;
 };
 
 struct Events : SweepObserver {
@@ -75,6 +84,8 @@ struct Events : SweepObserver {
     void on_start(const SweepStart& s) override { start = s; }
     void on_task_done(const TaskDone& d) override { done.push_back(d); }
     void on_load_failed(const LoadParams&, const std::string&) override { ++loads_failed; }
+    std::vector<RoundAdded> rounds;
+    void on_round_added(const RoundAdded& r) override { rounds.push_back(r); }
 };
 
 class Orchestrator : public ::testing::Test {
@@ -224,6 +235,129 @@ TEST_F(Orchestrator, AResumeAfterFailuresDoesNotRetryFinalPoints) {
     for (const auto& task : second.ran) EXPECT_NE(task.first, 8) << "the crashed point is final";
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'crashed'"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 4);
+}
+
+TEST_F(Orchestrator, FixedRepetitionsRecordWhyEveryPointStopped) {
+    World world;
+    Events events;
+    run(world, events);
+    EXPECT_TRUE(events.rounds.empty());
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE stop_reason = 'repetitions'"), 6);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE max_repetitions IS NULL"), 1);
+}
+
+// Adaptive rounds for precision: only the noisy point gets more rounds, up to the limit; the quiet ones stop at
+// -r with their rule met.
+TEST_F(Orchestrator, AddedRoundsRunOnlyThePointsThatNeedThem) {
+    spec.max_repetitions = 6;
+    spec.target_ci_pct = 2;
+    World world;
+    world.pp_ts = [](LoadMode, int64_t n_prompt, int64_t rep) {
+        return n_prompt == 8 ? 1000.0 * (1 + 0.1 * (rep % 2 == 0 ? 1 : -1)) : 1000.0 + static_cast<double>(rep % 2);
+    };
+    Events events;
+    const SweepOutcome outcome = run(world, events);
+    EXPECT_EQ(outcome.tasks_run, 9u + 3u);
+    for (const auto& [n_prompt, rep] : world.ran)
+        if (rep >= 3) EXPECT_EQ(n_prompt, 8) << "a point already precise runs no added round";
+    ASSERT_EQ(events.rounds.size(), 3u);
+    EXPECT_EQ(events.rounds[0].round, 3);
+    EXPECT_EQ(events.rounds[0].points, 1u);
+    EXPECT_EQ(events.rounds.back().tasks_total, 12u);
+    EXPECT_EQ(events.done.back().tasks_done, 12u);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 8 AND repetitions = 6 AND "
+                    "stop_reason = 'max_repetitions'"),
+              2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt != 8 AND repetitions = 3 AND "
+                    "stop_reason = 'rule_met'"),
+              4);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE max_repetitions = 6 AND target_ci_pct = 2 AND decide IS NULL"), 1);
+}
+
+// Adaptive rounds to decide a comparison: a clear effect under noise is decided before the limit, on every point
+// of the comparison alike, and the report's own analysis of what was stored agrees; no effect under large noise
+// is not, and every point reaches the limit.
+TEST_F(Orchestrator, AddedRoundsStopWhenTheComparisonIsDecided) {
+    spec.load_modes = {LoadMode::none, LoadMode::mmap};
+    spec.decide = {"load_mode"};
+    spec.max_repetitions = 12;
+    // Visit noise of a few percent, the same for every point of a visit; mmap 15 % faster.
+    const auto noise = [](LoadMode mode, int64_t rep) {
+        return 1 + 0.04 * std::sin(1.7 * static_cast<double>(rep) + (mode == LoadMode::mmap ? 2.0 : 0.0));
+    };
+    for (const double effect : {0.15, 0.0}) {
+        SCOPED_TRACE(effect);
+        World world;
+        world.pp_ts = [&](LoadMode mode, int64_t n_prompt, int64_t rep) {
+            const double scale = effect == 0 ? 5.0 : 1.0; // no effect: noise far beyond the 2 % margin
+            return static_cast<double>(n_prompt) * (mode == LoadMode::mmap ? 1 + effect : 1.0) *
+                   (1 + scale * (noise(mode, rep) - 1));
+        };
+        Events events;
+        run(world, events, true);
+        const int64_t run_id = count("SELECT max(id) FROM runs");
+        const int64_t most = count(fmt::format("SELECT max(repetitions) FROM results WHERE run_id = {}", run_id));
+        EXPECT_EQ(count(fmt::format("SELECT min(repetitions) FROM results WHERE run_id = {}", run_id)), most)
+            << "every point of the comparison gets every round";
+        if (effect > 0) {
+            EXPECT_GT(most, 3) << "not decided by the first look";
+            EXPECT_LT(most, 12) << "decided before the limit";
+            EXPECT_EQ(count(fmt::format("SELECT count(*) FROM results WHERE run_id = {} AND stop_reason = 'rule_met'",
+                                        run_id)),
+                      12);
+            store::Store store(store_path, store::Store::Access::read_only);
+            const auto data = analysis::load_dataset(store, {.run_id = run_id});
+            const auto looks = analysis::Looks{3, 12};
+            for (const auto& c : analysis::compare_paired(data, "load_mode", std::nullopt, 2.0, looks))
+                EXPECT_EQ(c.verdict, analysis::Verdict::faster) << c.metric;
+        } else {
+            EXPECT_EQ(most, 12);
+            EXPECT_EQ(
+                count(fmt::format("SELECT count(*) FROM results WHERE run_id = {} AND stop_reason = 'max_repetitions'",
+                                  run_id)),
+                12);
+        }
+    }
+}
+
+// Interrupted in an added round, the resumed run makes the same decisions from what was stored: it runs only
+// what is missing, and ends where an uninterrupted run ends.
+TEST_F(Orchestrator, AResumeInAnAddedRoundRunsTheSameRounds) {
+    spec.max_repetitions = 6;
+    spec.target_ci_pct = 2;
+    const auto noisy = [](LoadMode, int64_t n_prompt, int64_t rep) {
+        return n_prompt == 8 ? 1000.0 * (1 + 0.1 * (rep % 2 == 0 ? 1 : -1)) : 1000.0;
+    };
+    World first;
+    first.pp_ts = noisy;
+    first.tasks[{8, 4}] = Script::interrupt;
+    Events events;
+    EXPECT_THROW(run(first, events), Interrupted);
+    World second;
+    second.pp_ts = noisy;
+    Events resumed;
+    run(second, resumed);
+    EXPECT_EQ(second.ran, (std::vector<std::pair<int64_t, int64_t>>{{8, 4}, {8, 5}}));
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), (9 + 3) * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE stop_reason = 'max_repetitions'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished'"), 1);
+}
+
+// A failure in an added round ends the point's rounds but keeps what it measured: it stays ok.
+TEST_F(Orchestrator, AFailureInAnAddedRoundKeepsThePointsRepetitions) {
+    spec.max_repetitions = 6;
+    spec.target_ci_pct = 2;
+    World world;
+    world.pp_ts = [](LoadMode, int64_t n_prompt, int64_t rep) {
+        return n_prompt == 8 ? 1000.0 * (1 + 0.1 * (rep % 2 == 0 ? 1 : -1)) : 1000.0;
+    };
+    world.tasks[{8, 4}] = Script::fail;
+    Events events;
+    run(world, events);
+    EXPECT_EQ(std::count(world.ran.begin(), world.ran.end(), std::make_pair(int64_t{8}, int64_t{5})), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 8 AND status = 'ok' AND repetitions = 4 AND "
+                    "stop_reason = 'failed' AND error LIKE 'repetition 5: failed: injected failure'"),
+              2);
 }
 
 } // namespace

@@ -531,5 +531,62 @@ TEST_F(ReportTest, WithoutGnuplotTheReportSaysSoAndIsStillWritten) {
     EXPECT_FALSE(std::filesystem::exists(out / "pp_load_mode_aggregate.gp"));
 }
 
+// A run with adaptive rounds that decided load_mode looked after every round: its verdicts are judged at the
+// look's level, its intervals widened to it, and the methodology says how it ran and why its points stopped.
+TEST(ReportAdaptiveRounds, VerdictsAreJudgedAtTheLooksLevel) {
+    test::TempDir dir;
+    const std::string db = (dir / "a.db").string();
+    int64_t run = 0;
+    {
+        store::Store store(db);
+        run = test::insert_test_run(store);
+        const std::vector<double> level = {1.00, 0.97, 1.02, 1.01, 0.98, 1.00};
+        for (const std::string mode : {"none", "mmap"}) {
+            const int64_t id =
+                store.ensure_result(run, "p-" + mode, "tg", test::point_row("/m/a.gguf", mode, 512, 128));
+            for (int64_t round = 0; round < 6; ++round) {
+                const double ts = 40.0 * level[round] * (mode == "mmap" ? 1.05 + 0.01 * (round % 3 - 1) : 1.0);
+                store.insert_sample(
+                    {{"result_id", id}, {"repetition", round}, {"ns", int64_t{1000}}, {"ts", ts}});
+            }
+            store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+        }
+    }
+    const auto report = [&] {
+        store::Store store(db, store::Store::Access::read_only);
+        return build_report(store, db, {});
+    };
+    const ReportModel fixed = report();
+    ASSERT_EQ(fixed.comparisons.size(), 1u);
+    EXPECT_FALSE(fixed.looks.has_value());
+    EXPECT_EQ(fixed.comparisons[0].level, 0.05);
+
+    {
+        store::Store store(db);
+        store.update_run(run, {{"max_repetitions", int64_t{10}}, {"decide", std::string("load_mode")},
+                               {"margin_pct", 2.0}});
+        store.set_stop_reason(run, "p-none", "rule_met");
+        store.set_stop_reason(run, "p-mmap", "rule_met");
+    }
+    const ReportModel adaptive = report();
+    ASSERT_TRUE(adaptive.looks.has_value());
+    EXPECT_EQ(adaptive.looks->first, 3);
+    EXPECT_EQ(adaptive.looks->last, 10);
+    const auto& c = adaptive.comparisons.at(0);
+    EXPECT_EQ(c.level, analysis::look_levels({3, 10})[6 - 3]);
+    EXPECT_LT(c.level, 0.05);
+    EXPECT_LT(c.interval.low, fixed.comparisons[0].interval.low) << "widened to the look's level";
+    EXPECT_GT(c.interval.high, fixed.comparisons[0].interval.high);
+    const std::string en = markdown_report(adaptive, "en");
+    EXPECT_NE(en.find("adaptive rounds: 3 to 10 repetitions per point"), std::string::npos) << en;
+    EXPECT_NE(en.find("2 results met the rule (6 repetitions)"), std::string::npos) << en;
+    EXPECT_NE(en.find(std::string(strings("en").looks_intro)), std::string::npos);
+    const std::string zh = markdown_report(adaptive, "zh");
+    EXPECT_NE(zh.find("自适应轮次: 每个数据点 3 到 10 次重复"), std::string::npos) << zh;
+    const auto json = nlohmann::json::parse(json_report(adaptive));
+    EXPECT_EQ(json["runs"][0]["max_repetitions"], 10);
+    EXPECT_EQ(json["runs"][0]["stop_reasons"]["rule_met"]["results"], 2);
+}
+
 } // namespace
 } // namespace llmsweep::report

@@ -1,12 +1,14 @@
 #include "stats/blocked.hpp"
 #include "stats/bootstrap.hpp"
 #include "stats/descriptive.hpp"
+#include "stats/sequential.hpp"
 #include "stats/tests.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace llmsweep::stats {
@@ -183,6 +185,39 @@ TEST(Blocked, BlocksNeededShrinkTheIntervalToTheTarget) {
               std::fabs(e.all.log_mean) + 1e-12);
     EXPECT_GT(*needed, 5u);
     EXPECT_FALSE(replicates_needed(blocked_effect({{0.05}}).all, 0.01).has_value());
+}
+
+// Group-sequential levels against the published two-look designs at alpha 0.05, equal information (Jennison
+// and Turnbull 2000, tables 2.1 and 2.3: Pocock's nominal 0.0294 at both looks; O'Brien and Fleming's 0.0052,
+// then 0.0480). With 50 replicates per look the t statistics are all but normal.
+TEST(Sequential, TwoLooksMatchPocockAndOBrienFleming) {
+    // Only the first and the last look spend anything here.
+    std::vector<double> spent(51, 0.0294);
+    spent.back() = 0.05;
+    const auto two = sequential_t_levels(50, 100, spent);
+    EXPECT_NEAR(two.front(), 0.0294, 0.001);
+    EXPECT_NEAR(two.back(), 0.0294, 0.003) << "Pocock";
+    for (size_t k = 1; k + 1 < two.size(); ++k) EXPECT_EQ(two[k], 0) << "a look that spends nothing never stops";
+    std::vector<double> obf(51, 0.0052);
+    obf.back() = 0.05;
+    const auto levels = sequential_t_levels(50, 100, obf);
+    EXPECT_NEAR(levels.front(), 0.0052, 0.0005);
+    EXPECT_NEAR(levels.back(), 0.0480, 0.003) << "O'Brien-Fleming";
+}
+
+// One look is a plain t test; more looks each test below alpha, and the same design gets the same levels.
+TEST(Sequential, OneLookIsAlphaAndLooksShareIt) {
+    EXPECT_NEAR(sequential_t_levels(5, 5, {0.05}).front(), 0.05, 0.002);
+    const std::vector<double> spent = {0.0045, 0.008, 0.0125, 0.018, 0.0245, 0.032, 0.0405, 0.05};
+    const auto levels = sequential_t_levels(3, 10, spent);
+    ASSERT_EQ(levels.size(), 8u);
+    for (double level : levels) {
+        EXPECT_GT(level, 0);
+        EXPECT_LT(level, 0.05);
+    }
+    EXPECT_NEAR(levels.front(), 0.0045, 0.0005) << "the first look spends its share alone";
+    EXPECT_EQ(levels, sequential_t_levels(3, 10, spent)) << "seeded";
+    EXPECT_THROW(sequential_t_levels(1, 10, std::vector<double>(10, 0.05)), std::invalid_argument);
 }
 
 } // namespace

@@ -231,19 +231,18 @@ TEST(Store, MigratesASchemaVersion2Database) {
     }
     {
         Database db(path, store::Database::Mode::existing);
-        for (const Column& c : table("loads").columns)
-            if (c.since >= 3) db.exec(fmt::format("ALTER TABLE loads DROP COLUMN {}", c.name));
-        for (const Column& c : table("results").columns)
-            if (c.since >= 3) db.exec(fmt::format("ALTER TABLE results DROP COLUMN {}", c.name));
+        for (const char* name : {"runs", "loads", "results"})
+            for (const Column& c : table(name).columns)
+                if (c.since >= 3) db.exec(fmt::format("ALTER TABLE {} DROP COLUMN {}", name, c.name));
         db.exec("PRAGMA user_version = 2");
     }
     Store store(path);
     Statement s(store.db(), "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM loads "
                             "WHERE load_ms = 3 AND thp_mode IS NULL AND file_pmd_at_end_kb IS NULL "
-                            "AND huge_pages = 'auto')");
+                            "AND huge_pages = 'auto') + (SELECT count(*) FROM runs WHERE max_repetitions IS NULL)");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.column_int(0), schema_version);
-    EXPECT_EQ(s.column_int(1), 1);
+    EXPECT_EQ(s.column_int(1), 2);
     // The triggers were replaced, not doubled: a new result fills llama_bench once.
     const int64_t id = store.ensure_result(run, "k", "pp", test::point_row("m.gguf", "mmap", 64, 0));
     store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 5.0}});

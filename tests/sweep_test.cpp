@@ -121,6 +121,52 @@ TEST(Spec, ValidateRejectsMissingAndNonGgufModels) {
     }
 }
 
+TEST(Spec, AdaptiveRoundsNeedARuleALimitAndASweptParameter) {
+    test::TempDir dir;
+    std::ofstream(dir / "m.gguf") << "GGUF";
+    SweepSpec spec;
+    spec.models = {(dir / "m.gguf").string()};
+    spec.load_modes = {LoadMode::none, LoadMode::mmap};
+    spec.repetitions = 3;
+    const auto error = [](const SweepSpec& s) -> std::string {
+        try {
+            validate(s);
+            return "";
+        } catch (const UsageError& e) {
+            return e.what();
+        }
+    };
+    SweepSpec s = spec;
+    s.max_repetitions = 10;
+    EXPECT_NE(error(s).find("give --target-ci PCT"), std::string::npos) << error(s);
+    s = spec;
+    find_setting("decide").assign(s, {"load_mode"});
+    EXPECT_NE(error(s).find("add --max-repetitions M above --repetitions 3"), std::string::npos) << error(s);
+    s.max_repetitions = 2;
+    EXPECT_NE(error(s).find("below --repetitions 3"), std::string::npos) << error(s);
+    s.max_repetitions = 10;
+    EXPECT_EQ(error(s), "");
+    s.decide = {"n_threads"};
+    EXPECT_NE(error(s).find("one value"), std::string::npos) << error(s);
+    s.decide = {"load-mode"};
+    EXPECT_NE(error(s).find("not a parameter the sweep sets"), std::string::npos) << error(s);
+    s.decide = {"load_mode"};
+    s.order = Order::grouped;
+    EXPECT_NE(error(s).find("--order rounds"), std::string::npos) << error(s);
+    s = spec;
+    find_setting("max_repetitions").assign(s, {"8"});
+    find_setting("target_ci").assign(s, {"1.5"});
+    find_setting("margin").assign(s, {"1"});
+    EXPECT_NE(error(s).find("--margin is the equivalence margin of --decide"), std::string::npos) << error(s);
+    EXPECT_THROW(find_setting("target_ci").assign(s, {"-1"}), UsageError);
+    s.margin_pct.reset();
+    EXPECT_EQ(error(s), "");
+    // The rule is part of the run's identity: another rule is another run.
+    EXPECT_NE(spec_key(s).find(R"("max_repetitions":8,)"), std::string::npos) << spec_key(s);
+    EXPECT_NE(spec_key(s).find(R"("target_ci":1.5)"), std::string::npos) << spec_key(s);
+    EXPECT_EQ(spec_key(spec).find("max_repetitions"), std::string::npos);
+}
+
 SweepSpec two_model_spec() {
     SweepSpec spec;
     spec.models = {"a.gguf", "b.gguf"};

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "stats/descriptive.hpp"
+#include "stats/sequential.hpp"
 #include "stats/tests.hpp"
 
 #include <fmt/format.h>
@@ -11,12 +12,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 namespace llmsweep::analysis {
 namespace {
-
-constexpr double alpha = 0.05;
 
 bool is_test_size(const std::string& name) { return name == "n_prompt" || name == "n_gen" || name == "n_depth"; }
 
@@ -141,16 +141,39 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
     return summaries;
 }
 
-Verdict verdict_of(const stats::BlockedEstimate& e, double p, double margin_pct) {
+std::vector<double> look_levels(const Looks& looks, double power) {
+    // Calibrating a design takes a fifth of a second; a sweep asks for the same one after every round.
+    static std::mutex mutex;
+    static std::map<std::tuple<int64_t, int64_t, double>, std::vector<double>> designs;
+    const std::lock_guard lock(mutex);
+    const auto key = std::make_tuple(looks.first, looks.last, power);
+    if (const auto it = designs.find(key); it != designs.end()) return it->second;
+    const int64_t first = std::max<int64_t>(2, looks.first);
+    std::vector<double> spent;
+    for (int64_t n = first; n <= looks.last; ++n)
+        spent.push_back(alpha * std::pow(static_cast<double>(n) / static_cast<double>(looks.last), power));
+    return designs[key] = stats::sequential_t_levels(first, looks.last, spent);
+}
+
+double level_at(const Looks& looks, const std::vector<double>& levels, size_t blocks) {
+    if (levels.empty()) return alpha;
+    const int64_t first = std::max<int64_t>(2, looks.first);
+    const int64_t n = std::clamp<int64_t>(static_cast<int64_t>(blocks), first, looks.last);
+    return levels[static_cast<size_t>(n - first)];
+}
+
+Verdict verdict_of(const stats::BlockedEstimate& e, double p, double margin_pct, double level) {
     if (e.unit == stats::Unit::none) return Verdict::too_few;
-    if (e.ci90.low > -margin_pct && e.ci90.high < margin_pct) return Verdict::equivalent;
-    if (p < alpha && e.ci95.low > 0) return Verdict::faster;
-    if (p < alpha && e.ci95.high < 0) return Verdict::slower;
+    const stats::Interval equivalence = e.interval(1 - 2 * level), interval = e.interval(1 - level);
+    if (equivalence.low > -margin_pct && equivalence.high < margin_pct) return Verdict::equivalent;
+    if (p < level && interval.low > 0) return Verdict::faster;
+    if (p < level && interval.high < 0) return Verdict::slower;
     return Verdict::inconclusive;
 }
 
 std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
-                                             const std::optional<std::string>& baseline_value, double margin_pct) {
+                                             const std::optional<std::string>& baseline_value, double margin_pct,
+                                             const std::optional<Looks>& looks) {
     const std::vector<std::string> values = values_of(data, compare);
     if (values.size() < 2) throw UsageError(fmt::format("{} has fewer than two values to compare", compare));
     const std::string baseline = baseline_value.value_or(values.front());
@@ -237,21 +260,25 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
     for (const auto& c : comparisons) p.push_back(c.effect.all.p_value);
     const std::vector<double> adjusted = stats::holm_adjust(p);
     const double margin_log = std::log1p(margin_pct / 100.0);
+    const std::vector<double> levels = looks ? look_levels(*looks) : std::vector<double>();
     for (size_t i = 0; i < comparisons.size(); ++i) {
         auto& c = comparisons[i];
         c.p_holm = adjusted[i];
-        c.verdict = verdict_of(c.effect.all, c.p_holm, margin_pct);
+        c.level = looks ? level_at(*looks, levels, c.effect.all.replicates) : alpha;
+        c.interval = c.effect.all.interval(1 - c.level);
+        c.equivalence_interval = c.effect.all.interval(1 - 2 * c.level);
+        c.verdict = verdict_of(c.effect.all, c.p_holm, margin_pct, c.level);
         if (c.verdict == Verdict::inconclusive) {
             // Either a difference as large as the estimate, or equivalence at the margin, whichever is nearer.
             // At the level Holm's adjustment asks of this comparison (its adjusted p over its own).
             const double distance = std::fabs(c.effect.all.log_mean);
             const double holm_factor = c.effect.all.p_value > 0 ? std::max(1.0, c.p_holm / c.effect.all.p_value) : 1.0;
             c.blocks_needed = stats::replicates_needed(c.effect.all, std::max(distance, margin_log - distance),
-                                                       1.0 - alpha / holm_factor);
+                                                       1.0 - c.level / holm_factor);
         }
         if (c.effect.without_flagged)
             c.verdict_without_flagged =
-                verdict_of(*c.effect.without_flagged, c.effect.without_flagged->p_value, margin_pct);
+                verdict_of(*c.effect.without_flagged, c.effect.without_flagged->p_value, margin_pct, c.level);
     }
     return comparisons;
 }

@@ -49,13 +49,34 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
 // tables, the charts, the CSV and the JSON all draw from the comparisons made with it.
 std::string match_key(const Record& r, const std::string& compare);
 
-// faster / slower: the 95 % interval excludes no effect and Holm's adjusted p is below 0.05, and the effect is
-// not within the margin; equivalent: the 90 % interval lies inside +-margin (two one-sided tests at 5 %);
-// inconclusive: neither; too_few: a single replicate (one block and one point), no interval at all.
+// The level of every test and interval: 5 % false verdicts, 95 % intervals.
+inline constexpr double alpha = 0.05;
+
+// A sweep that added rounds until its comparisons were decided (run --decide) looked at its data after each
+// round, from `first` repetitions to `last`. So that looking often cannot make more false verdicts than
+// looking once, the looks share alpha as a group-sequential design (stats/sequential.hpp): by the look at n
+// blocks, at most alpha * (n / last)^2 may have been spent (Kim and DeMets' power family of spending
+// functions), and each look tests at the nominal level that spends exactly its share (docs/statistics.md). A
+// design with a first look below 2 blocks looks first at 2.
+struct Looks {
+    int64_t first = 0, last = 0;
+};
+inline constexpr double spending_power = 2.0;
+// The nominal level of each look: the look at n blocks (first <= n <= last) tests at levels[n - first].
+// (`power`: another member of the family, for the simulation study that chose this one.)
+std::vector<double> look_levels(const Looks& looks, double power = spending_power);
+// The level of the look at `blocks` blocks, from look_levels (a comparison with fewer blocks than the first
+// look, a point that failed, is judged as at the first look; one with more, as at the last).
+double level_at(const Looks& looks, const std::vector<double>& levels, size_t blocks);
+
+// faster / slower: the (1 - level) interval excludes no effect and Holm's adjusted p is below the level, and the
+// effect is not within the margin; equivalent: the (1 - 2 level) interval lies inside +-margin (two one-sided
+// tests); inconclusive: neither; too_few: a single replicate (one block and one point), no interval at all. The
+// level is alpha, or a sequential design's share of it at this look.
 enum class Verdict { faster, slower, equivalent, inconclusive, too_few };
 
 // The verdict on an estimate whose (adjusted) p-value is `p`, at +-margin_pct.
-Verdict verdict_of(const stats::BlockedEstimate& estimate, double p, double margin_pct);
+Verdict verdict_of(const stats::BlockedEstimate& estimate, double p, double margin_pct, double level = alpha);
 
 // One matched pair: the point (its match key) and its throughput at the baseline and at the value (each the
 // mean of its repetitions, over the runs that measured the point).
@@ -78,6 +99,10 @@ struct PairedComparison {
     };
     std::vector<BlockId> blocks; // what effect.block_effects and effect.flagged refer to
     double p_holm = 1;           // effect.all.p_value adjusted across every comparison returned
+    // The level its verdict tested at (alpha, or its look's share of it), and the intervals at that level: the
+    // interval the report shows (95 % without looks) and the one equivalence is judged on (90 %).
+    double level = alpha;
+    stats::Interval interval, equivalence_interval;
     Verdict verdict = Verdict::too_few;
     // Inconclusive: the blocks that would probably decide it at this spread (to show a difference as large as
     // the estimate, or equivalence, whichever needs fewer).
@@ -91,9 +116,10 @@ struct PairedComparison {
 inline constexpr double default_margin_pct = 2.0;
 
 // Compares every value of `compare` against `baseline` (default: its first value), per model and metric,
-// with equivalence judged at +-margin_pct.
+// with equivalence judged at +-margin_pct; with `looks`, each verdict at its look's level.
 std::vector<PairedComparison> compare_paired(const Dataset& data, const std::string& compare,
                                              const std::optional<std::string>& baseline,
-                                             double margin_pct = default_margin_pct);
+                                             double margin_pct = default_margin_pct,
+                                             const std::optional<Looks>& looks = std::nullopt);
 
 } // namespace llmsweep::analysis

@@ -73,6 +73,13 @@ public:
                    escape::terminal(load.model), domain::name(load.load_mode), escape::terminal(error));
     }
 
+    void on_round_added(const sweep::RoundAdded& added) override {
+        total_ = added.tasks_total;
+        if (style_ == ProgressStyle::none) return;
+        fmt::print(stderr, "{}round {}: {} of {} points need another repetition\n",
+                   style_ == ProgressStyle::bar ? "\r\033[K" : "", added.round + 1, added.points, added.points_total);
+    }
+
 private:
     void draw() {
         constexpr int width = 24;

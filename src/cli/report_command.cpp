@@ -138,7 +138,7 @@ void run_report(const ReportArgs& args) {
         fmt::print(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
                    report::verdict_text(c.verdict, en), escape::terminal(c.model), escape::terminal(c.metric),
                    escape::terminal(model.compare), escape::terminal(c.value), escape::terminal(c.baseline), e.estimate,
-                   e.ci95.low, e.ci95.high, e.replicates);
+                   c.interval.low, c.interval.high, e.replicates);
     }
     if (failing > 0)
         throw Error(fmt::format("{} of {} comparisons {} {} (--fail-on {})", failing, model.comparisons.size(),

@@ -1,3 +1,4 @@
+#include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
 #include "cli/command.hpp"
 #include "cli/format.hpp"
@@ -59,6 +60,17 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
                plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(), sweep::name(spec.order),
                domain::name(spec.mode), spec.seed);
+    if (spec.adaptive()) {
+        std::vector<std::string> rules;
+        if (spec.target_ci_pct > 0)
+            rules.push_back(fmt::format("each result's mean known to +-{} % (95 % interval)", spec.target_ci_pct));
+        if (!spec.decide.empty())
+            rules.push_back(fmt::format("every comparison of {} faster, slower or equivalent at +-{} %",
+                                        fmt::join(spec.decide, ", "),
+                                        spec.margin_pct.value_or(analysis::default_margin_pct)));
+        fmt::print("then rounds added, up to {} repetitions, for the points that still need them, until {}\n",
+                   spec.max_repetitions, fmt::join(rules, " and "));
+    }
     // Estimated time from earlier measurements of the same points, where the database has them.
     double known_s = 0;
     size_t known = 0;

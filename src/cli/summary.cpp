@@ -114,6 +114,24 @@ void print_summary(store::Store& store, int64_t run_id) {
         fmt::print("{} visit{} ran beside other work (other processes {} cores or more, or {} % steal): their "
                    "rounds may be disturbed; the report lists them\n",
                    busy.size(), busy.size() == 1 ? "" : "s", analysis::busy_other_cores, analysis::busy_steal_percent);
+    // Adaptive rounds: why the points stopped.
+    for (const store::RunRow& run : store.read_runs()) {
+        if (run.id != run_id || !run.max_repetitions) continue;
+        std::vector<std::string> stops;
+        for (const auto& stop : run.stops) {
+            const std::string_view why = stop.reason == "rule_met"          ? "met the rule"
+                                         : stop.reason == "max_repetitions" ? "reached --max-repetitions unmet"
+                                         : stop.reason == "failed"          ? "stopped at a failed repetition"
+                                                                            : "";
+            if (!why.empty())
+                stops.push_back(fmt::format(
+                    "{} result{} {} ({}{} repetitions)", stop.results, stop.results == 1 ? "" : "s", why,
+                    stop.min_repetitions,
+                    stop.max_repetitions == stop.min_repetitions ? "" : fmt::format("-{}", stop.max_repetitions)));
+        }
+        fmt::print("adaptive rounds, {} to {} repetitions: {}\n", run.repetitions, *run.max_repetitions,
+                   fmt::join(stops, "; "));
+    }
 }
 
 } // namespace llmsweep::cli

@@ -100,6 +100,28 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     return items;
 }
 
+// A run with adaptive rounds: its rule, and why its points stopped.
+std::vector<std::string> adaptive_description(const store::RunRow& run, const Strings& s) {
+    std::vector<std::string> rules;
+    if (run.target_ci_pct) rules.push_back(fmt::format(fmt::runtime(s.rule_target_ci), *run.target_ci_pct));
+    if (!run.decide.empty())
+        rules.push_back(fmt::format(fmt::runtime(s.rule_decide), run.decide, run.margin_pct.value_or(0)));
+    std::vector<std::string> lines{
+        fmt::format(fmt::runtime(s.adaptive_run), run.repetitions, *run.max_repetitions, fmt::join(rules, s.rule_and))};
+    for (const auto& stop : run.stops) {
+        const std::string_view text = stop.reason == "rule_met"          ? s.stop_rule_met
+                                      : stop.reason == "max_repetitions" ? s.stop_max_repetitions
+                                      : stop.reason == "failed"          ? s.stop_failed
+                                                                         : std::string_view();
+        if (text.empty()) continue;
+        lines.push_back(fmt::format(fmt::runtime(text), stop.results,
+                                    stop.min_repetitions == stop.max_repetitions
+                                        ? fmt::format("{}", stop.min_repetitions)
+                                        : fmt::format("{}-{}", stop.min_repetitions, stop.max_repetitions)));
+    }
+    return lines;
+}
+
 } // namespace
 
 Document build_document(const ReportModel& m, std::string_view language, const ChartLinks& charts) {
@@ -182,13 +204,17 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     d.push_back(heading(2, std::string(s.methodology)));
     d.push_back(paragraph(std::string(s.methodology_intro)));
     std::vector<ListItem> runs;
-    for (const auto& run : m.runs)
-        runs.push_back(
-            {fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
-                         run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions, run.repetitions, s.warmup,
-                         run.warmup, s.build, run.build_commit, run.backends, s.host, run.cpu, run.os),
-             {}});
+    for (const auto& run : m.runs) {
+        ListItem item{fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
+                                  run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions, run.repetitions,
+                                  s.warmup, run.warmup, s.build, run.build_commit, run.backends, s.host, run.cpu_info,
+                                  run.os),
+                      {}};
+        if (run.max_repetitions) item.children = adaptive_description(run, s);
+        runs.push_back(std::move(item));
+    }
     d.push_back(list(std::move(runs)));
+    if (m.looks) d.push_back(paragraph(std::string(s.looks_intro)));
 
     d.push_back(heading(2, std::string(s.data_files)));
     d.push_back({.kind = Block::Kind::links,

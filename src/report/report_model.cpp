@@ -13,13 +13,24 @@ namespace llmsweep::report {
 namespace {
 
 // The runs the report's results come from (a filter that excludes a run excludes it here too).
-std::vector<RunInfo> read_runs(store::Store& store, const std::vector<int64_t>& ids) {
-    std::vector<RunInfo> runs;
-    for (const store::RunRow& r : store.read_runs())
-        if (std::binary_search(ids.begin(), ids.end(), r.id))
-            runs.push_back({r.id, r.mode, r.order, r.started_at, r.build_commit, r.backends, r.cpu_info, r.os,
-                            r.repetitions, r.warmup, r.cpu_cores_logical});
+std::vector<store::RunRow> read_runs(store::Store& store, const std::vector<int64_t>& ids) {
+    std::vector<store::RunRow> runs;
+    for (store::RunRow& r : store.read_runs())
+        if (std::binary_search(ids.begin(), ids.end(), r.id)) runs.push_back(std::move(r));
     return runs;
+}
+
+// The looks of the runs that decided comparisons as they went; of several, from the fewest first repetitions
+// to the most last ones (more looks: each at a smaller share of alpha).
+std::optional<analysis::Looks> looks_of(const std::vector<store::RunRow>& runs) {
+    std::optional<analysis::Looks> looks;
+    for (const store::RunRow& r : runs) {
+        if (r.decide.empty() || !r.max_repetitions) continue;
+        if (!looks) looks = analysis::Looks{r.repetitions, *r.max_repetitions};
+        looks->first = std::min(looks->first, r.repetitions);
+        looks->last = std::max(looks->last, *r.max_repetitions);
+    }
+    return looks;
 }
 
 // Per model, the huge-page states (huge_pages_used) of each compared value's ok records, where one value ran
@@ -65,14 +76,15 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.compare = analysis::choose_compare(m.data, options.compare);
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
+    m.runs = read_runs(store, m.data.run_ids());
+    m.looks = looks_of(m.runs);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
     if (m.compares() || options.baseline)
-        m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline, options.margin_pct);
+        m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline, options.margin_pct, m.looks);
     m.baseline = options.baseline.value_or(m.values.empty() ? std::string() : m.values.front());
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.busy_visits = analysis::busy_visits(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
-    m.runs = read_runs(store, m.data.run_ids());
 
     bool first = true;
     for (const auto& r : m.data.records) {

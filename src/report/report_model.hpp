@@ -25,12 +25,6 @@ struct CountRow {
     size_t records = 0;
 };
 
-struct RunInfo {
-    int64_t id = 0;
-    std::string mode, order, started_at, build_commit, backends, cpu, os;
-    int64_t repetitions = 0, warmup = 0, threads_logical = 0;
-};
-
 struct ReportModel {
     std::string source;       // the database file
     std::string generated_at; // UTC, ISO 8601
@@ -52,7 +46,10 @@ struct ReportModel {
     std::vector<const analysis::Record*> not_ok;
     size_t not_ok_count = 0;
     static constexpr size_t listed_at_most = 20;
-    std::vector<RunInfo> runs;
+    std::vector<store::RunRow> runs;
+    // The looks of runs with adaptive rounds that decided comparisons (run --decide): every verdict is judged at
+    // its look's level (analysis::Looks). None when no run looked.
+    std::optional<analysis::Looks> looks;
     double cv_warning_percent = 5.0;
     double margin_pct = analysis::default_margin_pct;
     // Models whose compared values ran with different huge-page states (huge_pages_used: yes for one value,

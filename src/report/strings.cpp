@@ -128,6 +128,18 @@ constexpr Strings english{
     .warmup = "warm-up",
     .build = "llama.cpp",
     .host = "host",
+    .adaptive_run = "adaptive rounds: {} to {} repetitions per point, added while {}",
+    .rule_target_ci = "a result's mean was not known to +-{} % (95 % interval)",
+    .rule_decide = "a comparison of {} was not faster, slower or equivalent at +-{} %",
+    .rule_and = ", or ",
+    .stop_rule_met = "{} results met the rule ({} repetitions)",
+    .stop_max_repetitions = "{} results reached the limit without meeting it ({} repetitions)",
+    .stop_failed = "{} results stopped at a failed repetition ({} repetitions)",
+    .looks_intro = "Runs with adaptive rounds that decided comparisons (run --decide) looked at them after every "
+                   "round. So that looking often makes no more false verdicts than looking once, each verdict "
+                   "tests at its look's share of the 5 % (alpha spending: the look at n of at most N blocks "
+                   "spends 5 % x ((n/N)^2 - ((n-1)/N)^2), the first look 5 % x (n/N)^2), and its interval is "
+                   "widened to the same level (column level of difference.csv).",
     .data_files = "Data files",
     .raw_csv = "Raw results (every result with every parameter)",
     .summary_csv = "Summary (per model, metric and value)",
@@ -251,6 +263,17 @@ constexpr Strings chinese{
     .warmup = "预热次数",
     .build = "llama.cpp",
     .host = "主机",
+    .adaptive_run = "自适应轮次: 每个数据点 {} 到 {} 次重复, 在 {} 时继续增加轮次",
+    .rule_target_ci = "结果均值的 95% 置信区间宽于 ±{} %",
+    .rule_decide = "{} 的某项比较在 ±{} % 下尚未判定为更快、更慢或等效",
+    .rule_and = ", 或",
+    .stop_rule_met = "{} 条结果满足停止规则 ({} 次重复)",
+    .stop_max_repetitions = "{} 条结果达到上限仍未满足规则 ({} 次重复)",
+    .stop_failed = "{} 条结果因某次重复失败而停止 ({} 次重复)",
+    .looks_intro = "使用自适应轮次并判定比较 (run --decide) 的运行在每一轮之后都查看了比较结果。为使多次查看不比一次"
+                   "查看产生更多错误结论, 每次查看只使用 5% 显著性水平中的一份 (alpha 消耗: 最多 N 个区组中的第 n "
+                   "次查看使用 5% x ((n/N)^2 - ((n-1)/N)^2), 第一次查看使用 5% x (n/N)^2), 其置信区间也相应加宽 "
+                   "(见 difference.csv 的 level 列)。",
     .data_files = "数据文件",
     .raw_csv = "原始数据 (每条结果及其全部参数)",
     .summary_csv = "汇总数据 (按模型、指标和取值)",

@@ -26,9 +26,7 @@ std::string_view unit_name(stats::Unit unit) {
     return "";
 }
 
-namespace {
-
-} // namespace
+namespace {} // namespace
 
 void Table::add(std::vector<std::string> row) {
     if (row.size() != header_.size())
@@ -51,7 +49,8 @@ std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s) 
     std::string text = verdict_text(c.verdict, s);
     if (c.blocks_needed) text += fmt::format(" ({})", fmt::format(fmt::runtime(s.blocks_needed), *c.blocks_needed));
     if (c.verdict_without_flagged)
-        text += fmt::format("; {}", fmt::format(fmt::runtime(s.without_flagged), verdict_text(*c.verdict_without_flagged, s)));
+        text += fmt::format("; {}",
+                            fmt::format(fmt::runtime(s.without_flagged), verdict_text(*c.verdict_without_flagged, s)));
     return text;
 }
 
@@ -84,7 +83,7 @@ Table differences_table(const ReportModel& m, const Strings& s) {
         const bool interval = e.unit != stats::Unit::none;
         t.add({c.model, c.metric, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(e.replicates),
                any ? fmt::format("{:+.2f}", e.estimate) : "",
-               interval ? fmt::format("[{:+.2f}, {:+.2f}]", e.ci95.low, e.ci95.high) : "-",
+               interval ? fmt::format("[{:+.2f}, {:+.2f}]", c.interval.low, c.interval.high) : "-",
                c.effect.points > 1 ? fmt::format("{:+.1f} .. {:+.1f}", c.effect.point_min, c.effect.point_max) : "-",
                interval ? p_value(c.p_holm) : "-", verdict_cell(c, s)});
     }
@@ -128,17 +127,58 @@ Table summary_csv_table(const ReportModel& m) {
 
 Table difference_csv_table(const ReportModel& m) {
     const Strings& en = strings("en");
-    Table t({"model", "metric", "parameter", "baseline", "value", "pairs", "unpaired", "mean_diff_ts", "blocks",
-             "replicates_are", "difference_percent", "ci95_low_percent", "ci95_high_percent", "ci90_low_percent",
-             "ci90_high_percent", "p", "p_holm", "point_min_percent", "point_median_percent", "point_max_percent",
-             "flagged_blocks", "margin_percent", "verdict", "blocks_needed", "verdict_without_flagged"});
+    Table t({"model",
+             "metric",
+             "parameter",
+             "baseline",
+             "value",
+             "pairs",
+             "unpaired",
+             "mean_diff_ts",
+             "blocks",
+             "replicates_are",
+             "difference_percent",
+             "ci95_low_percent",
+             "ci95_high_percent",
+             "ci90_low_percent",
+             "ci90_high_percent",
+             "p",
+             "p_holm",
+             "level",
+             "point_min_percent",
+             "point_median_percent",
+             "point_max_percent",
+             "flagged_blocks",
+             "margin_percent",
+             "verdict",
+             "blocks_needed",
+             "verdict_without_flagged"});
     for (const auto& c : m.comparisons) {
         const auto& e = c.effect.all;
-        t.add({c.model, c.metric, m.compare, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(c.unpaired),
-               full(c.mean_diff_ts), std::to_string(e.replicates), std::string(unit_name(e.unit)), full(e.estimate),
-               full(e.ci95.low), full(e.ci95.high), full(e.ci90.low), full(e.ci90.high), full(e.p_value),
-               full(c.p_holm), full(c.effect.point_min), full(c.effect.point_median), full(c.effect.point_max),
-               std::to_string(c.effect.flagged.size()), full(m.margin_pct), verdict_text(c.verdict, en),
+        t.add({c.model,
+               c.metric,
+               m.compare,
+               c.baseline,
+               c.value,
+               std::to_string(c.n_pairs),
+               std::to_string(c.unpaired),
+               full(c.mean_diff_ts),
+               std::to_string(e.replicates),
+               std::string(unit_name(e.unit)),
+               full(e.estimate),
+               full(c.interval.low),
+               full(c.interval.high),
+               full(c.equivalence_interval.low),
+               full(c.equivalence_interval.high),
+               full(e.p_value),
+               full(c.p_holm),
+               full(c.level),
+               full(c.effect.point_min),
+               full(c.effect.point_median),
+               full(c.effect.point_max),
+               std::to_string(c.effect.flagged.size()),
+               full(m.margin_pct),
+               verdict_text(c.verdict, en),
                c.blocks_needed ? std::to_string(*c.blocks_needed) : "",
                c.verdict_without_flagged ? verdict_text(*c.verdict_without_flagged, en) : ""});
     }

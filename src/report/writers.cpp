@@ -138,8 +138,9 @@ std::string json_report(const ReportModel& m) {
              {"blocks", c.effect.all.replicates},
              {"replicates_are", unit_name(c.effect.all.unit)},
              {"difference_percent", c.effect.all.estimate},
-             {"ci95_percent", {c.effect.all.ci95.low, c.effect.all.ci95.high}},
-             {"ci90_percent", {c.effect.all.ci90.low, c.effect.all.ci90.high}},
+             {"ci95_percent", {c.interval.low, c.interval.high}},
+             {"ci90_percent", {c.equivalence_interval.low, c.equivalence_interval.high}},
+             {"level", c.level},
              {"p", c.effect.all.p_value},
              {"p_holm", c.p_holm},
              {"across_points_percent",
@@ -207,17 +208,28 @@ std::string json_report(const ReportModel& m) {
                                {"load_average", v.load_average}});
     for (const auto* r : m.not_ok) not_ok.push_back(point(r));
     for (const auto* r : m.high_cv) high_cv.push_back(point(r));
-    for (const auto& r : m.runs)
+    for (const auto& r : m.runs) {
+        json stops = json::object();
+        for (const auto& stop : r.stops)
+            stops[stop.reason] = {{"results", stop.results},
+                                  {"repetitions", {stop.min_repetitions, stop.max_repetitions}}};
+        const auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
         runs.push_back({{"id", r.id},
                         {"mode", r.mode},
                         {"order", r.order},
                         {"started_at", r.started_at},
                         {"repetitions", r.repetitions},
+                        {"max_repetitions", optional(r.max_repetitions)},
+                        {"target_ci_percent", optional(r.target_ci_pct)},
+                        {"decide", r.decide.empty() ? json(nullptr) : json(r.decide)},
+                        {"margin_percent", optional(r.margin_pct)},
+                        {"stop_reasons", stops},
                         {"warmup", r.warmup},
                         {"build_commit", r.build_commit},
                         {"backends", r.backends},
-                        {"cpu", r.cpu},
+                        {"cpu", r.cpu_info},
                         {"os", r.os}});
+    }
     const json report = {{"source", m.source},
                          {"generated_at", m.generated_at},
                          {"compare", m.compare},

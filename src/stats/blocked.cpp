@@ -26,6 +26,12 @@ constexpr double min_robust_sd = 0.0025;
 
 } // namespace
 
+Interval BlockedEstimate::interval(double confidence) const {
+    if (unit == Unit::none || log_se <= 0) return {estimate, estimate};
+    const double t = student_t_critical(confidence, static_cast<double>(replicates - 1));
+    return {percent(log_mean - t * log_se), percent(log_mean + t * log_se)};
+}
+
 BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, Unit unit) {
     BlockedEstimate e;
     e.replicates = replicates.size();
@@ -43,9 +49,8 @@ BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, 
         e.p_value = m.mean == 0 ? 1.0 : 0.0;
         return e;
     }
-    const double t95 = student_t_critical(0.95, df), t90 = student_t_critical(0.90, df);
-    e.ci95 = {percent(m.mean - t95 * e.log_se), percent(m.mean + t95 * e.log_se)};
-    e.ci90 = {percent(m.mean - t90 * e.log_se), percent(m.mean + t90 * e.log_se)};
+    e.ci95 = e.interval(0.95);
+    e.ci90 = e.interval(0.90);
     const boost::math::students_t dist(df);
     e.p_value = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(m.mean / e.log_se)));
     return e;

@@ -27,6 +27,9 @@ struct BlockedEstimate {
     Interval ci95, ci90;             // percent; equal to the estimate when there is no interval
     double p_value = 1;              // two-sided t test of no effect
     double log_mean = 0, log_se = 0; // on the log scale, for the number of blocks a decision needs
+
+    // The t interval at another confidence (percent): a sequential design's adjusted level; ci95 at 0.95.
+    Interval interval(double confidence) const;
 };
 
 struct BlockedEffect {

@@ -48,6 +48,14 @@ const std::vector<Table> all_tables = {
           "", 2},
          {"source_file", text, "Imports: the file as given.", "", 2},
          {"source_sha256", text, "Imports: SHA-256 of the file's content; a file already imported is skipped.", "", 2},
+         {"max_repetitions", integer,
+          "Adaptive rounds: the most repetitions a point may get (`repetitions` is the least); NULL for a fixed "
+          "number.",
+          "", 5},
+         {"target_ci_pct", real, "Adaptive rounds: the 95 % interval of each result's mean sought, +- percent.", "", 5},
+         {"decide", text, "Adaptive rounds: the parameters whose comparisons were to be decided, comma separated.", "",
+          5},
+         {"margin_pct", real, "Adaptive rounds: the equivalence margin the decisions used, percent.", "", 5},
      }},
     {"loads",
      "One model load in a worker process: what it cost, for every load mode and cache state.",
@@ -145,7 +153,12 @@ const std::vector<Table> all_tables = {
          {"itl_p90_ms", real, "Request mode, tg: mean 90th percentile inter-token latency, ms."},
          {"itl_p99_ms", real, "Request mode, tg: mean 99th percentile inter-token latency, ms."},
          {"status", text, "`running` (repetitions pending), `ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
-         {"error", text, "Why the point failed."},
+         {"error", text, "Why the point failed (or, with status `ok`, why a repetition after the first ones did)."},
+         {"stop_reason", text,
+          "Why the point got no more repetitions: `repetitions` (the fixed number), `rule_met` (adaptive rounds: "
+          "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `failed` (a later "
+          "repetition failed); NULL while running, for failures and imports.",
+          "", 5},
          {"test_time", text, "UTC time of the last repetition, ISO 8601."},
          {"llama_bench_json", text,
           "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},

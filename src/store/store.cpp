@@ -185,6 +185,7 @@ void Store::migrate(int64_t from_version) {
         }
         // 2 → 3: each load's memory mapping (transparent huge pages, huge-page-mapped file pages): columns only.
         // 3 → 4: the huge-page setting of loads and results (`auto` for everything before it): columns only.
+        // 4 → 5: adaptive rounds (the run's stopping rule, each result's stop reason): columns only.
     }
 }
 
@@ -297,17 +298,38 @@ void Store::summarize_result(int64_t result_id, const std::string& status, const
 
 Progress Store::progress(int64_t run_id) {
     Progress progress;
-    Statement& s = statement("SELECT r.point_key, r.metric, r.status, s.repetition FROM results AS r "
+    Statement& s = statement("SELECT r.point_key, r.metric, r.status, s.repetition, r.stop_reason FROM results AS r "
                              "LEFT JOIN samples AS s ON s.result_id = r.id WHERE r.run_id = :run");
     s.bind("run", run_id);
     while (s.step()) {
         auto key = std::make_pair(s.column_text(0), s.column_text(1));
-        if (s.column_text(2) != "running") progress.final_results.insert(key);
+        const std::string status = s.column_text(2);
+        if ((status != "running" && status != "ok") || (!s.column_is_null(4) && s.column_text(4) == "failed"))
+            progress.final_results.insert(key);
         auto& reps = progress.repetitions[key];
         if (!s.column_is_null(3)) reps.insert(s.column_int(3));
     }
     s.reset();
     return progress;
+}
+
+std::unordered_map<int64_t, std::string> Store::point_keys(int64_t run_id) {
+    Statement& s = statement("SELECT id, point_key FROM results WHERE run_id = :run");
+    s.bind("run", run_id);
+    std::unordered_map<int64_t, std::string> keys;
+    while (s.step()) keys.emplace(s.column_int(0), s.column_text(1));
+    s.reset();
+    return keys;
+}
+
+void Store::set_stop_reason(int64_t run_id, const std::string& point_key, const std::string& reason) {
+    Statement& s = statement("UPDATE results SET stop_reason = :reason WHERE run_id = :run AND point_key = :key "
+                             "AND status = 'ok' AND (stop_reason IS NULL OR stop_reason != 'failed')");
+    s.bind("reason", reason);
+    s.bind("run", run_id);
+    s.bind("key", point_key);
+    s.step();
+    s.reset();
 }
 
 std::optional<double> Store::measured_ns(const std::string& point_key) {
@@ -449,13 +471,28 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
 
 std::vector<RunRow> Store::read_runs() {
     Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
-                      "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0) "
-                      "FROM runs ORDER BY id");
+                      "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0), "
+                      "max_repetitions, target_ci_pct, margin_pct, COALESCE(decide, '') FROM runs ORDER BY id");
     std::vector<RunRow> runs;
-    while (s.step())
-        runs.push_back({s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
-                        s.column_text(5), s.column_text(6), s.column_text(7), s.column_int(8), s.column_int(9),
-                        s.column_int(10)});
+    while (s.step()) {
+        RunRow run{s.column_int(0),  s.column_text(1), s.column_text(2), s.column_text(3),
+                   s.column_text(4), s.column_text(5), s.column_text(6), s.column_text(7),
+                   s.column_int(8),  s.column_int(9),  s.column_int(10)};
+        if (!s.column_is_null(11)) run.max_repetitions = s.column_int(11);
+        if (!s.column_is_null(12)) run.target_ci_pct = s.column_double(12);
+        if (!s.column_is_null(13)) run.margin_pct = s.column_double(13);
+        run.decide = s.column_text(14);
+        runs.push_back(std::move(run));
+    }
+    Statement stops(*db_, "SELECT run_id, stop_reason, count(*), min(repetitions), max(repetitions) FROM results "
+                          "WHERE stop_reason IS NOT NULL GROUP BY run_id, stop_reason ORDER BY run_id, stop_reason");
+    while (stops.step()) {
+        const int64_t id = stops.column_int(0);
+        const auto run = std::find_if(runs.begin(), runs.end(), [&](const RunRow& r) { return r.id == id; });
+        if (run != runs.end())
+            run->stops.push_back({stops.column_text(1), static_cast<size_t>(stops.column_int(2)), stops.column_int(3),
+                                  stops.column_int(4)});
+    }
     return runs;
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -22,7 +23,9 @@ using Row = std::vector<std::pair<std::string_view, Value>>;
 // What a run has already measured: per (point key, metric), the repetitions stored and whether it is final.
 struct Progress {
     std::map<std::pair<std::string, std::string>, std::set<int64_t>> repetitions;
-    std::set<std::pair<std::string, std::string>> final_results; // status other than running
+    // Results that get no more repetitions: failed (status other than running and ok), or ok with a later
+    // repetition failed (stop_reason failed).
+    std::set<std::pair<std::string, std::string>> final_results;
 };
 
 // The columns that say which point a result is of, as one value: every writer of results (a sweep, an
@@ -80,10 +83,22 @@ struct LoadRow {
     std::optional<double> other_cpu_cores, steal_percent, load_average;
 };
 
+// Why a run's points got no more repetitions (results.stop_reason): how many, and their repetitions.
+struct StopCount {
+    std::string reason;
+    size_t results = 0;
+    int64_t min_repetitions = 0, max_repetitions = 0;
+};
+
 struct RunRow {
     int64_t id = 0;
     std::string mode, order, started_at, build_commit, backends, cpu_info, os;
     int64_t repetitions = 0, warmup = 0, cpu_cores_logical = 0;
+    // Adaptive rounds (none for a fixed number of repetitions).
+    std::optional<int64_t> max_repetitions;
+    std::optional<double> target_ci_pct, margin_pct;
+    std::string decide; // comma separated
+    std::vector<StopCount> stops;
 };
 
 class Store {
@@ -126,6 +141,11 @@ public:
     void summarize_result(int64_t result_id, const std::string& status, const std::string& test_time);
 
     Progress progress(int64_t run_id);
+    // The point key of each of a run's results, by result id.
+    std::unordered_map<int64_t, std::string> point_keys(int64_t run_id);
+    // Sets why a point (every metric of it) got no more repetitions; a point whose later repetition failed keeps
+    // `failed`.
+    void set_stop_reason(int64_t run_id, const std::string& point_key, const std::string& reason);
 
     // Reading for the analysis and reports. Column names are checked against the schema (UsageError for an
     // unknown one), so that no text from outside reaches SQL.

@@ -26,6 +26,14 @@ struct TaskDone {
     size_t tasks_total = 0;
 };
 
+// Adaptive rounds: a round added for the points that still need one.
+struct RoundAdded {
+    int64_t round = 0;       // from 0
+    size_t points = 0;       // that need it
+    size_t points_total = 0; // in the plan
+    size_t tasks_total = 0;  // repetitions now planned, this round's included
+};
+
 class SweepObserver {
 public:
     virtual ~SweepObserver() = default;
@@ -33,6 +41,7 @@ public:
     virtual void on_task_start(const domain::Point&, int64_t /*repetition*/) {}
     virtual void on_task_done(const TaskDone&) {}
     virtual void on_load_failed(const domain::LoadParams&, const std::string& /*error*/) {}
+    virtual void on_round_added(const RoundAdded&) {}
 };
 
 } // namespace llmsweep::sweep

@@ -1,8 +1,10 @@
 #include "sweep/orchestrator.hpp"
 
+#include "analysis/comparison.hpp"
 #include "core/error.hpp"
 #include "stats/descriptive.hpp"
 #include "sweep/recorder.hpp"
+#include "sweep/stopping.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -52,26 +54,32 @@ void check_same_models(const SweepSpec& spec, const store::Store::RunRef& run) {
 
 store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
     const bool native = spec.engine == Engine::native;
-    store::Row row{{"spec_key", spec_key(spec)},
-                   {"source", std::string("run")},
-                   {"engine", std::string(name(spec.engine))},
-                   {"status", std::string("running")},
-                   {"started_at", store::utc_now()},
-                   {"mode", std::string(name(spec.mode))},
-                   {"sweep_order", std::string(name(spec.order))},
-                   {"seed", static_cast<int64_t>(spec.seed)},
-                   {"repetitions", spec.repetitions},
-                   {"warmup", spec.warmup},
-                   {"spec_json", spec_json(spec)},
-                   {"plan_json", plan_json(plan)},
-                   {"llmsweep_version", o.build.llmsweep_version},
-                   // llama-bench's build is known from its first test (a run that measured nothing says unknown).
-                   {"build_commit", native ? o.build.llama_commit : std::string("unknown")},
-                   {"cpu_cores_physical", int64_t{o.host.physical_cores}},
-                   {"cpu_cores_logical", int64_t{o.host.logical_cores}},
-                   {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
-                   {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
-                   {"hostname", o.host.hostname}};
+    store::Row row{
+        {"spec_key", spec_key(spec)},
+        {"source", std::string("run")},
+        {"engine", std::string(name(spec.engine))},
+        {"status", std::string("running")},
+        {"started_at", store::utc_now()},
+        {"mode", std::string(name(spec.mode))},
+        {"sweep_order", std::string(name(spec.order))},
+        {"seed", static_cast<int64_t>(spec.seed)},
+        {"repetitions", spec.repetitions},
+        {"max_repetitions", spec.adaptive() ? store::Value(spec.max_repetitions) : store::Value()},
+        {"target_ci_pct", spec.target_ci_pct > 0 ? store::Value(spec.target_ci_pct) : store::Value()},
+        {"decide", spec.decide.empty() ? store::Value() : store::Value(fmt::format("{}", fmt::join(spec.decide, ",")))},
+        {"margin_pct",
+         spec.decide.empty() ? store::Value() : store::Value(spec.margin_pct.value_or(analysis::default_margin_pct))},
+        {"warmup", spec.warmup},
+        {"spec_json", spec_json(spec)},
+        {"plan_json", plan_json(plan)},
+        {"llmsweep_version", o.build.llmsweep_version},
+        // llama-bench's build is known from its first test (a run that measured nothing says unknown).
+        {"build_commit", native ? o.build.llama_commit : std::string("unknown")},
+        {"cpu_cores_physical", int64_t{o.host.physical_cores}},
+        {"cpu_cores_logical", int64_t{o.host.logical_cores}},
+        {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
+        {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
+        {"hostname", o.host.hostname}};
     if (native) {
         std::vector<std::string> gpus;
         for (const auto& d : o.build.devices)
@@ -82,6 +90,45 @@ store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& 
                                {"cpu_info", o.host.cpu_model}});
     }
     return row;
+}
+
+// Adaptive rounds, after the plan's: each round for the points that the samples of the rounds before it say
+// still need one (sweep/stopping.hpp), until none does or the limit is reached; then why each point stopped.
+void run_added_rounds(const SweepSpec& spec, const Plan& plan, store::Store& store, Recorder& recorder,
+                      Executor& executor) {
+    std::vector<size_t> needed;
+    int64_t round = spec.repetitions;
+    for (;; ++round) {
+        needed = points_needing_round(store, recorder.run_id(), spec, recorder.point_keys(), round);
+        std::erase_if(needed, [&](size_t point) { return recorder.final(point); });
+        if (needed.empty() || round >= spec.max_repetitions) break;
+        const std::vector<Visit> visits = added_round(plan, needed, round, spec.seed);
+        std::vector<std::vector<Task>> pending;
+        size_t tasks = 0;
+        for (const Visit& visit : visits) {
+            pending.emplace_back();
+            for (const Task& task : visit.tasks)
+                if (!recorder.done(task)) pending.back().push_back(task);
+            tasks += pending.back().size();
+        }
+        recorder.round_added(round, needed.size(), tasks);
+        for (size_t v = 0; v < visits.size(); ++v)
+            if (!pending[v].empty()) executor.run_visit(visits[v], pending[v], recorder);
+    }
+    // The points that still needed a round at the limit did not meet the rule; every other point did.
+    store::Transaction tx(store.db());
+    for (size_t point = 0; point < plan.points.size(); ++point)
+        store.set_stop_reason(recorder.run_id(), recorder.point_keys()[point],
+                              std::binary_search(needed.begin(), needed.end(), point) ? "max_repetitions" : "rule_met");
+    tx.commit();
+}
+
+// A fixed number of repetitions: every point stopped at it.
+void record_fixed_stops(const Plan& plan, store::Store& store, const Recorder& recorder) {
+    store::Transaction tx(store.db());
+    for (size_t point = 0; point < plan.points.size(); ++point)
+        store.set_stop_reason(recorder.run_id(), recorder.point_keys()[point], "repetitions");
+    tx.commit();
 }
 
 // Records how a run ended, on the way out of a failure: if that write fails too (the disk that made the sweep
@@ -131,6 +178,8 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
                 if (!recorder.done(task)) tasks.push_back(task);
             if (!tasks.empty()) executor.run_visit(visit, tasks, recorder);
         }
+        if (spec.adaptive()) run_added_rounds(spec, plan, store, recorder, executor);
+        else record_fixed_stops(plan, store, recorder);
         SweepOutcome outcome{run_id, false, recorder.tasks_run(), recorder.failures()};
         std::vector<double> gaps = executor.gaps_ms();
         if (!gaps.empty()) {

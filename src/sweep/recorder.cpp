@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 namespace llmsweep::sweep {
 using namespace domain;
 
@@ -37,7 +39,18 @@ bool Recorder::done(const Task& task) const {
     return true;
 }
 
+bool Recorder::final(size_t point) const {
+    for (const auto& metric : metrics_of(plan_.points[point], spec_.mode))
+        if (progress_.final_results.count({keys_[point], metric})) return true;
+    return false;
+}
+
 void Recorder::start(bool resumed) { observer_.on_start({run_id_, resumed, total_, done_at_start_}); }
+
+void Recorder::round_added(int64_t round, size_t points, size_t tasks) {
+    total_ += tasks;
+    observer_.on_round_added({round, points, plan_.points.size(), total_});
+}
 
 void Recorder::task_started(const Task& task) { observer_.on_task_start(plan_.points[task.point], task.repetition); }
 
@@ -152,7 +165,6 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
         reps.insert(task.repetition);
         const bool complete = static_cast<int64_t>(reps.size()) >= spec_.repetitions;
         store_.summarize_result(result_id, complete ? "ok" : "running", now);
-        if (complete) progress_.final_results.insert({keys_[task.point], metric});
     }
     tx.commit();
     ++tasks_run_;
@@ -163,19 +175,31 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
 void Recorder::failure(const Task& task, const std::string& status, const std::string& error) {
     if (done(task)) return; // a point already final keeps what it has
     const Point& point = plan_.points[task.point];
+    const auto metrics = metrics_of(point, spec_.mode);
+    const bool measured = std::all_of(metrics.begin(), metrics.end(), [&](const std::string& metric) {
+        const auto it = progress_.repetitions.find({keys_[task.point], metric});
+        return it != progress_.repetitions.end() && static_cast<int64_t>(it->second.size()) >= spec_.repetitions;
+    });
     store::Transaction tx(store_.db());
-    for (const auto& metric : metrics_of(point, spec_.mode)) {
+    for (const auto& metric : metrics) {
         const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
-        store_.summarize_result(result_id, status, store::utc_now());
-        store_.update_result(result_id, {{"error", error}});
+        if (measured) {
+            store_.update_result(result_id,
+                                 {{"error", fmt::format("repetition {}: {}: {}", task.repetition + 1, status, error)},
+                                  {"stop_reason", std::string("failed")}});
+        } else {
+            store_.summarize_result(result_id, status, store::utc_now());
+            store_.update_result(result_id, {{"error", error}});
+        }
         progress_.final_results.insert({keys_[task.point], metric});
     }
     tx.commit();
     ++failures_;
-    // This task and the point's later repetitions all count as done.
+    // This task and the point's later repetitions in the plan all count as done.
+    ++done_;
     for (const Visit& v : plan_.visits)
         for (const Task& t : v.tasks)
-            if (t.point == task.point && t.repetition >= task.repetition) ++done_;
+            if (t.point == task.point && t.repetition > task.repetition) ++done_;
     observer_.on_task_done({&point, task.repetition, status, error, {}, {}, done_, total_});
 }
 

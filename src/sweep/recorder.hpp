@@ -26,8 +26,12 @@ public:
     const Plan& plan() const { return plan_; }
     const SweepSpec& spec() const { return spec_; }
 
-    // Whether every metric of the task's point has this repetition stored, or the point is final (failed).
+    const std::vector<std::string>& point_keys() const { return keys_; }
+
+    // Whether every metric of the task's point has this repetition stored, or the point is final.
     bool done(const Task& task) const;
+    // Whether the point gets no more repetitions: it failed, or a repetition after its first ones did.
+    bool final(size_t point) const;
     // Tasks done before this invocation started; tasks run (ok) and points failed by it.
     size_t done_at_start() const { return done_at_start_; }
     size_t tasks_run() const { return tasks_run_; }
@@ -36,6 +40,8 @@ public:
     // Progress events that are not store writes.
     void start(bool resumed);
     void task_started(const Task& task);
+    // Adaptive rounds: round `round` added, for `points` points and `tasks` repetitions still to run.
+    void round_added(int64_t round, size_t points, size_t tasks);
 
     // A load of `load` for the visit of `round`. `measured`: the load itself was timed (a native worker's);
     // llama-bench does not report it. Returns the load's id for the samples measured on it.
@@ -50,7 +56,8 @@ public:
 
     // One repetition measured.
     void sample(const Task& task, int64_t load_id, const engine::Measurement& measurement);
-    // The point is finished with this status (failed, timeout, crashed): its later repetitions are not run.
+    // The point is finished with this status (failed, timeout, crashed): its later repetitions are not run. A
+    // point that already has its first repetitions (a failure in an added round) stays ok with what it has.
     void failure(const Task& task, const std::string& status, const std::string& error);
 
     // A llama-bench test: its samples as repetitions of `tasks` (the run takes llama-bench's build from the

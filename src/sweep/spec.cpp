@@ -1,5 +1,6 @@
 #include "sweep/spec.hpp"
 
+#include "analysis/comparison.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "sweep/range.hpp"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -82,6 +84,14 @@ std::vector<std::string> model_paths(const std::vector<std::string>& texts) {
     return paths;
 }
 
+double positive_number(const std::string& text, std::string_view what) {
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || !std::isfinite(value))
+        throw UsageError(fmt::format("{}: '{}' is not a positive number", what, text));
+    return value;
+}
+
 constexpr int64_t max_tokens = 1 << 20;
 
 const std::vector<Setting> all_settings = {
@@ -123,6 +133,21 @@ const std::vector<Setting> all_settings = {
      [](SweepSpec& s, const auto& t) { s.n_depth = unique(ints(t, "--n-depth", 0, max_tokens)); }},
     {"repetitions", "Repetitions of each point (default 5)", false,
      [](SweepSpec& s, const auto& t) { s.repetitions = single_int(t, "--repetitions", 1, 10000); }},
+    {"max_repetitions",
+     "Adaptive rounds: add rounds, only for the points that still need them, up to this many repetitions "
+     "(-r is the least), until the rule of --target-ci and/or --decide holds",
+     false, [](SweepSpec& s, const auto& t) { s.max_repetitions = single_int(t, "--max-repetitions", 1, 10000); }},
+    {"target_ci", "Adaptive rounds: stop when each result's mean is known to +-PCT percent (95 % interval)", false,
+     [](SweepSpec& s, const auto& t) { s.target_ci_pct = positive_number(single(t, "--target-ci"), "--target-ci"); }},
+    {"decide",
+     "Adaptive rounds: stop when every comparison of this parameter (e.g. load_mode; several: a comma list) is "
+     "faster, slower or equivalent at --margin",
+     true,
+     [](SweepSpec& s, const auto& t) {
+         s.decide = unique(parse_each(t, "--decide", [](std::string_view v) { return std::string(v); }));
+     }},
+    {"margin", "Adaptive rounds: the equivalence margin of --decide, percent (default 2)", false,
+     [](SweepSpec& s, const auto& t) { s.margin_pct = positive_number(single(t, "--margin"), "--margin"); }},
     {"warmup", "Untimed runs on each new context, before its repetitions (default 1)", false,
      [](SweepSpec& s, const auto& t) { s.warmup = single_int(t, "--warmup", 0, 100); }},
     {"mode", "request (prefill then decode, one sequence; default) or split (llama-bench's pp and tg tests)", false,
@@ -132,14 +157,7 @@ const std::vector<Setting> all_settings = {
     {"seed", "Seed of the order and of the random tokens (default 1)", false,
      [](SweepSpec& s, const auto& t) { s.seed = static_cast<uint64_t>(single_int(t, "--seed", 0, INT64_MAX)); }},
     {"timeout", "Seconds a load or a repetition may take before its worker is killed (default 600)", false,
-     [](SweepSpec& s, const auto& t) {
-         const std::string& text = single(t, "--timeout");
-         double value = 0;
-         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-         if (ec != std::errc() || end != text.data() + text.size() || !(value > 0))
-             throw UsageError(fmt::format("--timeout: '{}' is not a positive number of seconds", text));
-         s.timeout_s = value;
-     }},
+     [](SweepSpec& s, const auto& t) { s.timeout_s = positive_number(single(t, "--timeout"), "--timeout"); }},
     {"engine",
      "native (llmsweep's workers on its llama.cpp; default) or llama-bench (a llama-bench binary, any "
      "build: give --llama-bench)",
@@ -229,6 +247,62 @@ void read_toml(const std::string& path, SweepSpec& spec) {
     }
 }
 
+namespace {
+
+void validate_adaptive(const SweepSpec& spec) {
+    const bool rule = spec.target_ci_pct > 0 || !spec.decide.empty();
+    if (spec.max_repetitions > 0 && spec.max_repetitions < spec.repetitions)
+        throw UsageError(fmt::format("--max-repetitions {} is below --repetitions {}: -r is the least number of "
+                                     "repetitions, --max-repetitions the most",
+                                     spec.max_repetitions, spec.repetitions));
+    if (spec.adaptive() && !rule)
+        throw UsageError("--max-repetitions adds rounds until a rule holds: give --target-ci PCT (each result's "
+                         "mean known to +-PCT) and/or --decide PARAM (every comparison of PARAM decided)");
+    if (rule && !spec.adaptive())
+        throw UsageError(
+            fmt::format("--target-ci and --decide choose when adaptive rounds stop: add "
+                        "--max-repetitions M above --repetitions {} (the most repetitions a point may get)",
+                        spec.repetitions));
+    if (spec.margin_pct && spec.decide.empty())
+        throw UsageError("--margin is the equivalence margin of --decide; add --decide PARAM, or give the margin to "
+                         "'llmsweep report --margin'");
+    if (spec.adaptive() && spec.order != Order::rounds)
+        throw UsageError("adaptive rounds (--max-repetitions) add rounds: use --order rounds");
+    for (const std::string& parameter : spec.decide) {
+        const size_t values = swept_values(spec, parameter);
+        if (values == 0)
+            throw UsageError(fmt::format("--decide {}: not a parameter the sweep sets; choose one it sweeps, such as "
+                                         "load_mode, n_threads or type_k",
+                                         parameter));
+        if (values < 2)
+            throw UsageError(fmt::format("--decide {}: the sweep gives it one value, so there is nothing to decide; "
+                                         "sweep two or more values of it",
+                                         parameter));
+    }
+}
+
+} // namespace
+
+size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
+    const std::vector<std::pair<std::string_view, size_t>> sizes = {
+        {"load_mode", spec.load_modes.size()},
+        {"cache_state", spec.cache_states.size()},
+        {"n_gpu_layers", spec.n_gpu_layers.size()},
+        {"huge_pages", spec.huge_pages.size()},
+        {"n_threads", std::max<size_t>(1, spec.threads.size())},
+        {"n_batch", spec.n_batch.size()},
+        {"n_ubatch", spec.n_ubatch.size()},
+        {"type_k", spec.type_k.size()},
+        {"type_v", spec.type_v.size()},
+        {"flash_attn", spec.flash_attn.size()},
+        {"n_prompt", spec.n_prompt.size()},
+        {"n_gen", spec.n_gen.size()},
+        {"n_depth", spec.n_depth.size()}};
+    for (const auto& [name, n] : sizes)
+        if (name == parameter) return n;
+    return 0;
+}
+
 void validate(const SweepSpec& spec) {
     if (spec.models.empty())
         throw UsageError("no model to benchmark; pass -m model.gguf (several -m, or a comma list, sweep several)");
@@ -263,6 +337,7 @@ void validate(const SweepSpec& spec) {
     } else if (!spec.llama_bench.empty()) {
         throw UsageError("--llama-bench is the binary of --engine llama-bench; add --engine llama-bench");
     }
+    validate_adaptive(spec);
     if (spec.mode == Mode::request) {
         for (int64_t n : spec.n_prompt)
             if (n < 1) throw UsageError("--n-prompt 0 has no meaning in request mode; use --mode split for tg alone");
@@ -298,6 +373,14 @@ nlohmann::json to_json(const SweepSpec& spec) {
                            {"timeout", spec.timeout_s}};
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
+    if (spec.adaptive()) {
+        json["max_repetitions"] = spec.max_repetitions;
+        if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;
+        if (!spec.decide.empty()) {
+            json["decide"] = spec.decide;
+            json["margin"] = spec.margin_pct.value_or(analysis::default_margin_pct);
+        }
+    }
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);
         json["llama_bench"] = spec.llama_bench;

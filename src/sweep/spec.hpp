@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,14 @@ struct SweepSpec {
     std::vector<int64_t> n_depth{0};
 
     int64_t repetitions = 5;
+    // Adaptive rounds (sweep/stopping.hpp): above `repetitions`, rounds are added for the points that still need
+    // them until the rule holds: each result's mean known to +-target_ci_pct at 95 %, and/or every comparison of
+    // the `decide` parameters decided at +-margin_pct. 0: a fixed number of repetitions.
+    int64_t max_repetitions = 0;
+    double target_ci_pct = 0;
+    std::vector<std::string> decide;
+    std::optional<double> margin_pct; // the report's default when none is given
+    bool adaptive() const { return max_repetitions > repetitions; }
     int64_t warmup = 1;
     domain::Mode mode = domain::Mode::request;
     Order order = Order::rounds;
@@ -54,6 +63,10 @@ Order parse_order(std::string_view text);
 
 // Reads a TOML sweep file into `spec`, over its defaults. Throws UsageError naming the file, key and problem.
 void read_toml(const std::string& path, SweepSpec& spec);
+
+// How many values the spec sweeps of a point parameter (its name in the results, e.g. load_mode, n_threads);
+// 0 for a name that is not one.
+size_t swept_values(const SweepSpec& spec, std::string_view parameter);
 
 // Checks what expansion cannot: models given, files exist and are GGUF, values in range.
 void validate(const SweepSpec& spec);
