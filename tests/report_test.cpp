@@ -546,8 +546,7 @@ TEST(ReportAdaptiveRounds, VerdictsAreJudgedAtTheLooksLevel) {
                 store.ensure_result(run, "p-" + mode, "tg", test::point_row("/m/a.gguf", mode, 512, 128));
             for (int64_t round = 0; round < 6; ++round) {
                 const double ts = 40.0 * level[round] * (mode == "mmap" ? 1.05 + 0.01 * (round % 3 - 1) : 1.0);
-                store.insert_sample(
-                    {{"result_id", id}, {"repetition", round}, {"ns", int64_t{1000}}, {"ts", ts}});
+                store.insert_sample({{"result_id", id}, {"repetition", round}, {"ns", int64_t{1000}}, {"ts", ts}});
             }
             store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
         }
@@ -563,8 +562,8 @@ TEST(ReportAdaptiveRounds, VerdictsAreJudgedAtTheLooksLevel) {
 
     {
         store::Store store(db);
-        store.update_run(run, {{"max_repetitions", int64_t{10}}, {"decide", std::string("load_mode")},
-                               {"margin_pct", 2.0}});
+        store.update_run(run,
+                         {{"max_repetitions", int64_t{10}}, {"decide", std::string("load_mode")}, {"margin_pct", 2.0}});
         store.set_stop_reason(run, "p-none", "rule_met");
         store.set_stop_reason(run, "p-mmap", "rule_met");
     }

@@ -144,6 +144,30 @@ TEST_F(RunTest, SplitModeRunsLlamaBenchsTests) {
     EXPECT_NE(r.out.find("CV %"), std::string::npos) << r.out;
 }
 
+// Adaptive rounds with real workers: a precision no machine reaches takes every point to the limit, in added
+// rounds (one worker load per group and round), the summary and the report say why the points stopped, and the
+// same command finds the run complete.
+TEST_F(RunTest, AdaptiveRoundsRunToTheLimitAndSayWhy) {
+    const std::string args = "run -m " + model() + " --mmap 0,1 -p 8 -n 4 -r 2 --max-repetitions 4 " +
+                             "--decide load_mode --margin 0.001 --target-ci 0.001 -t 1" + db_arg();
+    const auto r = run_llmsweep(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("round 3: 2 of 2 points need another repetition"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("adaptive rounds, 2 to 4 repetitions: 4 results reached --max-repetitions unmet (4 "
+                         "repetitions)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE repetitions = 4 AND stop_reason = 'max_repetitions'"), 4);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok'"), 8) << "one load per group and round";
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE max_repetitions = 4 AND decide = 'load_mode'"), 1);
+    const auto again = run_llmsweep(args);
+    EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
+    const auto report = run_llmsweep("report --lang en --no-charts --out " + shell_quote(dir_ / "report") + db_arg());
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    const std::string md = test::read_file(dir_ / "report" / "report.md");
+    EXPECT_NE(md.find("4 results reached the limit without meeting it (4 repetitions)"), std::string::npos) << md;
+}
+
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
     const auto r =
         run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
