@@ -80,7 +80,7 @@ TEST_F(ReportTest, CountsAddUpAndNamesComeFromTheData) {
     for (const auto& c : m.counts) sum += c.records;
     EXPECT_EQ(sum, m.total_records());
     EXPECT_EQ(m.total_records(), 2u * 2u * 2u * 16u);
-    EXPECT_EQ(m.models, (std::vector<std::string>{"plain.gguf", "odd, \"name\".gguf"}));
+    EXPECT_EQ(m.models, (std::vector<std::string>{"odd, \"name\".gguf", "plain.gguf"})) << "by name, everywhere";
     const std::string md = markdown_report(m, "en");
     EXPECT_NE(md.find("- Results: 128"), std::string::npos);
     EXPECT_NE(md.find("odd, \"name\".gguf"), std::string::npos);
@@ -154,7 +154,7 @@ TEST_F(ReportTest, JsonSaysWhatTheTablesSay) {
     EXPECT_EQ(json.at("summaries").size(), m.summaries.size());
     EXPECT_EQ(json.at("comparisons").size(), m.comparisons.size());
     EXPECT_EQ(json.at("comparisons")[0].at("verdict"), "faster");
-    EXPECT_EQ(json.at("models")[1], "odd, \"name\".gguf");
+    EXPECT_EQ(json.at("models")[0], "odd, \"name\".gguf");
     size_t sum = 0;
     for (const auto& c : json.at("counts")) sum += c.at("results").get<size_t>();
     EXPECT_EQ(sum, m.total_records());
@@ -237,19 +237,19 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
     const ReportModel untimed = build_report(store, db, bench);
     ASSERT_EQ(untimed.loads.size(), 1u);
     EXPECT_FALSE(untimed.loads[0].load_ms_mean.has_value());
-    // Its chart shows the memory alone: an empty load-time panel broke gnuplot's layout.
-    const auto charts = chart::report_charts(untimed, "en").figures;
-    const auto loads =
-        std::find_if(charts.begin(), charts.end(), [](const auto& f) { return f.stem.rfind("loads", 0) == 0; });
-    ASSERT_NE(loads, charts.end());
-    ASSERT_EQ(loads->panels.size(), 1u);
-    EXPECT_EQ(loads->panels[0].ylabel, "peak RSS (MiB)");
-    EXPECT_EQ(loads->columns, 1);
+    // Its charts show the memory alone: llama-bench does not time its loads, and no 0 ms load is drawn.
+    const auto charts = chart::report_charts(untimed, "en");
+    const auto is = [](const char* stem) {
+        return [stem](const chart::Figure& f) { return f.stem.rfind(stem, 0) == 0; };
+    };
+    EXPECT_EQ(std::count_if(charts.figures.begin(), charts.figures.end(), is("loads_time")), 0);
+    const auto memory = std::find_if(charts.figures.begin(), charts.figures.end(), is("loads_memory"));
+    ASSERT_NE(memory, charts.figures.end());
+    EXPECT_EQ(memory->ylabel, "peak RSS (MiB)");
+    EXPECT_TRUE(charts.left_out.empty()) << "an untimed load is no result left out";
     const auto timed = chart::report_charts(every, "en").figures;
-    const auto both =
-        std::find_if(timed.begin(), timed.end(), [](const auto& f) { return f.stem.rfind("loads", 0) == 0; });
-    ASSERT_NE(both, timed.end());
-    EXPECT_EQ(both->panels.size(), 2u) << "timed loads: load time and memory";
+    EXPECT_EQ(std::count_if(timed.begin(), timed.end(), is("loads_time")), 1) << "timed loads: load time and memory";
+    EXPECT_EQ(std::count_if(timed.begin(), timed.end(), is("loads_memory")), 1);
     EXPECT_NE(markdown_report(untimed, "en").find("| a.gguf | - | warm | 1 | - | - |"), std::string::npos)
         << markdown_report(untimed, "en");
 }
@@ -408,19 +408,28 @@ TEST(ReportPairs, ChartsDrawThePairsTheAnalysisMade) {
     EXPECT_EQ(m.comparisons[0].n_pairs, 8u);
     ASSERT_EQ(m.comparisons[0].pairs.size(), 8u);
     const chart::ReportCharts charts = chart::report_charts(m, "en");
-    ASSERT_FALSE(charts.figures.empty());
-    const chart::Figure& figure = charts.figures.front();
-    ASSERT_EQ(figure.panels.size(), 2u);
-    ASSERT_EQ(figure.panels[1].series.size(), 1u);
-    const auto& drawn = figure.panels[1].series[0].points;
+    const auto find = [&](const std::string& suffix) {
+        const auto it = std::find_if(charts.figures.begin(), charts.figures.end(), [&](const chart::Figure& f) {
+            return f.stem.size() >= suffix.size() &&
+                   f.stem.compare(f.stem.size() - suffix.size(), suffix.size(), suffix) == 0;
+        });
+        EXPECT_NE(it, charts.figures.end()) << suffix;
+        return it;
+    };
+    const auto pairs = find("_pairs");
+    ASSERT_NE(pairs, charts.figures.end());
+    ASSERT_EQ(pairs->series.size(), 1u);
+    const auto& drawn = pairs->series[0].points;
     ASSERT_EQ(drawn.size(), 8u) << "the chart pairs what the analysis paired";
     for (size_t i = 0; i < drawn.size(); ++i) {
         EXPECT_DOUBLE_EQ(drawn[i].x, m.comparisons[0].pairs[i].baseline_ts);
         EXPECT_DOUBLE_EQ(drawn[i].y, m.comparisons[0].pairs[i].value_ts);
     }
-    // And the points panel puts a point's two values at the same x.
+    // And the points chart puts a point's two values at the same x.
+    const auto points = find("_comparison");
+    ASSERT_NE(points, charts.figures.end());
     std::set<double> xs;
-    for (const auto& series : figure.panels[0].series)
+    for (const auto& series : points->series)
         for (const auto& point : series.points) xs.insert(std::round(point.x));
     EXPECT_EQ(xs.size(), 8u);
 }
@@ -430,17 +439,19 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     const auto out = dir / "charts";
     const auto r = run_llmsweep("report --lang zh --db " + shell_quote(db_path) + " --out " + shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    // Per model x metric, per metric, and the loads (none here: the database has no loads).
+    // Per model, per model x metric, per model x metric x test size (none here: the database has no loads).
     const std::vector<std::string> stems = {"plain.gguf_pp_load_mode_comparison", "plain.gguf_tg_load_mode_comparison",
                                             chart::safe_stem("odd, \"name\".gguf_pp_load_mode_comparison"),
-                                            "pp_load_mode_aggregate", "tg_load_mode_aggregate"};
+                                            "plain.gguf_pp_load_mode_by_n_prompt", "plain.gguf_load_mode_forest"};
     const std::string md = test::read_file(out / "report.md");
     for (const auto& stem : stems) {
         EXPECT_EQ(test::read_file(out / (stem + ".png")).substr(1, 3), "PNG") << stem;
         const std::string svg = test::read_file(out / (stem + ".svg"));
         EXPECT_NE(svg.find("<svg"), std::string::npos) << stem;
         // Labels from the data are printed as they are, not as gnuplot's enhanced text (load_mode, not load_{m}ode).
-        EXPECT_NE(svg.find("load_mode = mmap"), std::string::npos) << stem;
+        EXPECT_NE(svg.find(stem.find("forest") == std::string::npos ? "load_mode = mmap" : "— load_mode"),
+                  std::string::npos)
+            << stem;
         EXPECT_TRUE(std::filesystem::is_regular_file(out / (stem + ".dat"))) << stem;
         EXPECT_NE(md.find("(" + stem + ".png)"), std::string::npos) << stem;
     }
@@ -484,7 +495,7 @@ TEST_F(ReportTest, ResultsOfOneSettingGetAReportWithoutComparisons) {
     EXPECT_TRUE(json.at("comparisons").empty());
     EXPECT_EQ(json.at("results").get<size_t>(), 64u);
     if (test::run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
-    for (const char* stem : {"plain.gguf_pp_mode_comparison", "pp_mode_aggregate"})
+    for (const char* stem : {"plain.gguf_pp_mode_comparison", "plain.gguf_pp_mode_by_n_prompt"})
         EXPECT_EQ(test::read_file(out / (std::string(stem) + ".png")).substr(1, 3), "PNG") << stem;
 }
 
@@ -528,7 +539,8 @@ TEST_F(ReportTest, WithoutGnuplotTheReportSaysSoAndIsStillWritten) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::string md = test::read_file(out / "report.md");
     EXPECT_NE(md.find("No charts: gnuplot is not installed"), std::string::npos) << md;
-    EXPECT_FALSE(std::filesystem::exists(out / "pp_load_mode_aggregate.gp"));
+    for (const auto& entry : std::filesystem::directory_iterator(out))
+        EXPECT_NE(entry.path().extension(), ".gp") << "no chart script without gnuplot: " << entry.path();
 }
 
 // A run with adaptive rounds that decided load_mode looked after every round: its verdicts are judged at the

@@ -188,6 +188,15 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         if (!load.thp_mode.empty()) g.thp_modes.insert(load.thp_mode);
         if (!load.model_buffers.empty()) g.model_buffers.insert(load.model_buffers);
     }
+    // In the report's order: by model, then the compared values' order, warm before cold.
+    const std::vector<std::string> values =
+        by_value ? values_of(data, compare, Among::all) : std::vector<std::string>();
+    const auto rank = [&](const std::tuple<std::string, std::string, std::string>& key) {
+        return std::make_tuple(std::get<0>(key),
+                               std::find(values.begin(), values.end(), std::get<1>(key)) - values.begin(),
+                               std::get<2>(key) != "warm", std::get<2>(key));
+    };
+    std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
     std::vector<LoadSummary> summaries;
     for (const auto& key : order) {
         const Samples& g = groups[key];

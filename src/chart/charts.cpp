@@ -1,9 +1,16 @@
 #include "chart/charts.hpp"
 
-#include <fmt/format.h>
+#include "report/tables.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 
 namespace llmsweep::chart {
@@ -25,129 +32,360 @@ double number(const std::string& text) { return std::strtod(text.c_str(), nullpt
 // Beyond max_points points a chart shows every k-th, and says so: a scatter of a million points is a blot, and
 // its SVG would be hundreds of megabytes.
 constexpr size_t max_points = 2000;
+// Beyond this many labelled ticks, every k-th point is labelled.
+constexpr size_t max_labels = 16;
 
-Figure comparison_figure(const report::ReportModel& m, const std::string& model, const std::string& metric, bool zh) {
-    const std::string& compare = m.compare;
-    Figure figure;
-    figure.stem = safe_stem(fmt::format("{}_{}_{}_comparison", model, metric, compare));
-    // x positions: one per point as the analysis matches them (every parameter but the compared one).
-    std::unordered_map<std::string, size_t> labels;
-    // value -> (x, record)
-    std::map<std::string, std::vector<std::pair<size_t, const analysis::Record*>>> rows;
-    for (const auto& value : m.values)
-        for (const auto& r : m.data.records) {
-            if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at(compare) != value) continue;
-            rows[value].emplace_back(labels.emplace(analysis::match_key(r, compare), labels.size()).first->second, &r);
-        }
-    const size_t stride = std::max<size_t>(1, (labels.size() + max_points - 1) / max_points);
+const char* verdict_color(analysis::Verdict v) {
+    switch (v) {
+    case analysis::Verdict::faster: return "#2ca02c";
+    case analysis::Verdict::slower: return "#d62728";
+    case analysis::Verdict::equivalent: return "#1f77b4";
+    case analysis::Verdict::inconclusive: return "#7f7f7f";
+    case analysis::Verdict::too_few: return "#bbbbbb";
+    }
+    return "#7f7f7f";
+}
+
+std::string color_of_value(const report::ReportModel& m, const std::string& value) {
+    const auto at = std::find(m.values.begin(), m.values.end(), value) - m.values.begin();
+    return palette[static_cast<size_t>(at) % std::size(palette)];
+}
+
+struct Context {
+    const report::ReportModel& m;
+    bool zh;
+    const report::Strings& s;
+};
+
+std::string interval_text(const analysis::PairedComparison& c) {
+    return fmt::format("{:+.2f} % [{:+.2f}, {:+.2f}]", c.effect.all.estimate, c.interval.low, c.interval.high);
+}
+
+// The headline: per model, every comparison's estimate with its interval, the zero line and the margin band,
+// coloured by verdict. Rows top to bottom in the differences table's order.
+Figure forest_figure(const Context& x, const std::string& model) {
+    const auto& m = x.m;
+    std::vector<const analysis::PairedComparison*> rows;
+    for (const auto& c : m.comparisons)
+        if (c.model == model && c.n_pairs > 0) rows.push_back(&c);
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_forest", model, m.compare)),
+             .title = fmt::format("{} — {}", clipped(model, 32), m.compare),
+             .headline = true};
+    f.height = 150 + 40 * static_cast<int>(std::max<size_t>(rows.size(), 1));
+    f.xlabel = x.zh ? fmt::format("与 {} 相比的差异 (%), 95% 置信区间", m.baseline)
+                    : fmt::format("difference from {} (%), 95 % interval", m.baseline);
+    f.x_band = m.margin_pct;
+    f.x_zero_line = true;
+    f.y_margin = 0.6;
+    std::map<analysis::Verdict, Series> by_verdict;
+    std::map<analysis::Verdict, size_t> counts;
+    const analysis::PairedComparison* largest = nullptr;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& c = *rows[i];
+        const double y = static_cast<double>(rows.size() - 1 - i);
+        f.ytics.emplace_back(y, fmt::format("{} {}", c.metric, clipped(c.value, 14)));
+        auto& series = by_verdict[c.verdict];
+        series.title = report::verdict_text(c.verdict, x.s);
+        series.style = Series::Style::x_intervals;
+        series.color = verdict_color(c.verdict);
+        series.points.push_back({c.effect.all.estimate, y, {}, std::make_pair(c.interval.low, c.interval.high)});
+        ++counts[c.verdict];
+        if (!largest || std::fabs(c.effect.all.estimate) > std::fabs(largest->effect.all.estimate)) largest = &c;
+    }
+    for (auto& [verdict, series] : by_verdict) f.series.push_back(std::move(series));
+    std::vector<std::string> tally;
+    for (const auto& [verdict, n] : counts)
+        tally.push_back(fmt::format("{} {}", n, report::verdict_text(verdict, x.s)));
+    const std::string joined = fmt::format("{}", fmt::join(tally, x.zh ? "、" : ", "));
+    if (largest)
+        f.caption = x.zh ? fmt::format("{} 的 {} 项比较 (等效范围 ±{} %, 阴影): {}。差异最大: {} {} {}, {}。", model,
+                                       rows.size(), m.margin_pct, joined, largest->metric, largest->value,
+                                       interval_text(*largest), report::verdict_text(largest->verdict, x.s))
+                         : fmt::format("{} comparisons of {} (equivalence margin ±{} %, shaded): {}. Largest: {} {} "
+                                       "{}, {}.",
+                                       rows.size(), model, m.margin_pct, joined, largest->metric, largest->value,
+                                       interval_text(*largest), report::verdict_text(largest->verdict, x.s));
+    return f;
+}
+
+// The parameters that tell a model's points apart besides the compared one: the test sizes that vary, then
+// any other swept setting.
+std::vector<std::string> point_axes(const report::ReportModel& m) {
+    std::vector<std::string> axes;
+    for (const char* size : {"n_depth", "n_prompt", "n_gen"})
+        if (analysis::values_of(m.data, size).size() > 1) axes.emplace_back(size);
+    for (const auto& name : analysis::varying_parameters(m.data))
+        if (name != m.compare && std::find(axes.begin(), axes.end(), name) == axes.end() && name != "mode")
+            axes.push_back(name);
+    return axes;
+}
+
+std::string point_label(const analysis::Record& r, const std::vector<std::string>& axes) {
+    std::string label;
+    for (const auto& axis : axes) {
+        const std::string& v = r.params.at(axis);
+        if (!label.empty()) label += ' ';
+        if (axis == "n_prompt") label += "p" + v;
+        else if (axis == "n_gen") label += "n" + v;
+        else if (axis == "n_depth") label += "d" + v;
+        else label += axis + "=" + v;
+    }
+    return label;
+}
+
+// Per model and metric: each point's mean with its repetitions' sd, one colour per value, the points ordered by
+// their parameters and labelled with them.
+Figure points_figure(const Context& x, const std::string& model, const std::string& metric) {
+    const auto& m = x.m;
+    const std::vector<std::string> axes = point_axes(m);
+    // The points (match keys) in the order of their parameters' values.
+    std::vector<std::vector<std::string>> orders;
+    for (const auto& axis : axes) orders.push_back(analysis::values_of(m.data, axis));
+    struct Row {
+        std::vector<std::ptrdiff_t> rank;
+        std::string key, label;
+    };
+    std::vector<Row> rows;
+    std::unordered_map<std::string, size_t> row_of;
+    for (const auto& r : m.data.records) {
+        if (r.model != model || r.metric != metric || r.status != "ok") continue;
+        const std::string key = analysis::match_key(r, m.compare);
+        if (row_of.count(key)) continue;
+        Row row{{}, key, point_label(r, axes)};
+        for (size_t a = 0; a < axes.size(); ++a)
+            row.rank.push_back(std::find(orders[a].begin(), orders[a].end(), r.params.at(axes[a])) - orders[a].begin());
+        row_of.emplace(key, rows.size());
+        rows.push_back(std::move(row));
+    }
+    std::vector<size_t> order(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows[a].rank < rows[b].rank; });
+    std::unordered_map<std::string, size_t> x_of;
+    for (size_t i = 0; i < order.size(); ++i) x_of.emplace(rows[order[i]].key, i);
+
+    const size_t stride = std::max<size_t>(1, (rows.size() + max_points - 1) / max_points);
     const std::string sampled = stride <= 1 ? std::string()
-                                : zh ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, labels.size())
-                                     : fmt::format(" (every {}th of {} points)", stride, labels.size());
-    figure.title = fmt::format("{} {} — {}{}", model, metric, compare, sampled);
-
-    Panel points{.xlabel = zh ? "数据点" : "point", .ylabel = "tokens/s", .x_margin = 0.5};
+                                : x.zh      ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, rows.size())
+                                            : fmt::format(" (every {}th of {} points)", stride, rows.size());
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_comparison", model, metric, m.compare)),
+             .title = fmt::format("{} {} — {}{}", clipped(model, 28), metric, m.compare, sampled)};
+    f.ylabel = "tokens/s";
+    f.x_margin = 0.5;
+    f.width = std::max(480, std::min(960, 160 + 40 * static_cast<int>(rows.size())));
+    const size_t label_every = std::max<size_t>(1, (rows.size() + max_labels - 1) / max_labels);
+    for (size_t i = 0; i < order.size(); i += label_every)
+        f.xtics.emplace_back(static_cast<double>(i), rows[order[i]].label);
+    const double width = m.values.size() > 1 ? 0.3 : 0.0;
     for (size_t v = 0; v < m.values.size(); ++v) {
-        Series s{.title = compare + " = " + m.values[v], .style = Series::Style::error_bars};
-        for (const auto& [x, r] : rows[m.values[v]])
-            if (x % stride == 0)
-                s.points.push_back({static_cast<double>(x) + 0.15 * static_cast<double>(v), r->avg_ts, r->stddev_ts});
-        points.series.push_back(std::move(s));
-    }
-    figure.panels.push_back(std::move(points));
-
-    if (m.compares()) { // the pairs the comparisons were computed from: the baseline against each other value
-        Panel pairs{.xlabel = compare + " = " + m.baseline + " (tokens/s)",
-                    .ylabel = zh ? "其他取值 (tokens/s)" : "other value (tokens/s)",
-                    .diagonal = std::string(zh ? "对角线" : "diagonal")};
-        for (const auto& c : m.comparisons) {
-            if (c.model != model || c.metric != metric) continue;
-            Series s{.title = (zh ? "配对: " : "pairs: ") + compare + " = " + c.value};
-            for (size_t i = 0; i < c.pairs.size(); i += stride)
-                s.points.push_back({c.pairs[i].baseline_ts, c.pairs[i].value_ts});
-            pairs.series.push_back(std::move(s));
+        Series s{.title = m.compare + " = " + m.values[v],
+                 .style = Series::Style::error_bars,
+                 .color = color_of_value(m, m.values[v])};
+        const double shift =
+            m.values.size() > 1 ? -width / 2 + width * static_cast<double>(v) / static_cast<double>(m.values.size() - 1)
+                                : 0.0;
+        for (const auto& r : m.data.records) {
+            if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at(m.compare) != m.values[v])
+                continue;
+            const size_t at = x_of.at(analysis::match_key(r, m.compare));
+            if (at % stride != 0) continue;
+            s.points.push_back({static_cast<double>(at) + shift, r.avg_ts,
+                                r.repetitions > 1 ? std::optional<double>(r.stddev_ts) : std::nullopt});
         }
-        figure.panels.push_back(std::move(pairs));
-        figure.columns = 2;
-        figure.width = 1200;
+        std::sort(s.points.begin(), s.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
+        f.series.push_back(std::move(s));
     }
-    return figure;
+    std::vector<std::string> found;
+    for (const auto& c : m.comparisons)
+        if (c.model == model && c.metric == metric)
+            found.push_back(fmt::format("{} {}: {}, {}", m.compare, c.value, interval_text(c),
+                                        report::verdict_text(c.verdict, x.s)));
+    const std::string axes_text = axes.empty() ? std::string("-") : fmt::format("{}", fmt::join(axes, ", "));
+    f.caption = x.zh ? fmt::format("{} {}: 每个数据点的平均吞吐量, 误差线为各次重复的标准差; 数据点按 {} 排序。{}",
+                                   model, metric, axes_text, fmt::join(found, "; "))
+                     : fmt::format("{} {}: each point's mean throughput, error bars the repetitions' sd; points "
+                                   "ordered by {}. {}",
+                                   model, metric, axes_text, fmt::join(found, "; "));
+    return f;
 }
 
-Figure aggregate_figure(const report::ReportModel& m, const std::string& metric) {
-    const std::string& compare = m.compare;
-    Figure figure{.stem = safe_stem(fmt::format("{}_{}_aggregate", metric, compare)),
-                  .title = fmt::format("{} — {}", metric, compare),
-                  .width = 1100,
-                  .height = 800,
-                  .rows = 2,
-                  .columns = 2};
-    for (const char* axis : {"n_prompt", "n_gen"})
-        for (const bool cv : {false, true}) {
-            Panel panel{.xlabel = axis, .ylabel = cv ? "CV (%)" : "tokens/s"};
-            for (const auto& value : m.values) {
-                std::map<double, std::pair<double, size_t>> at; // x -> (sum, count)
-                for (const auto& r : m.data.records)
-                    if (r.metric == metric && r.status == "ok" && r.params.at(compare) == value) {
-                        auto& [sum, count] = at[number(r.params.at(axis))];
-                        sum += cv ? r.cv_percent() : r.avg_ts;
-                        ++count;
-                    }
-                Series s{.title = compare + " = " + value, .style = Series::Style::lines_points};
-                for (const auto& [x, sum_count] : at)
-                    s.points.push_back({x, sum_count.first / static_cast<double>(sum_count.second)});
-                panel.series.push_back(std::move(s));
+// The matched pairs the comparisons were computed from: the baseline's t/s against each other value's.
+Figure pairs_figure(const Context& x, const std::string& model, const std::string& metric) {
+    const auto& m = x.m;
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_pairs", model, metric, m.compare)),
+             .title = fmt::format("{} {} — {}", clipped(model, 28), metric, x.zh ? "配对" : "pairs")};
+    f.xlabel = m.compare + " = " + m.baseline + " (tokens/s)";
+    f.ylabel = x.zh ? "其他取值 (tokens/s)" : "other value (tokens/s)";
+    f.diagonal = std::string(x.zh ? "对角线 (无差异)" : "diagonal (no difference)");
+    size_t pairs = 0;
+    for (const auto& c : m.comparisons) {
+        if (c.model != model || c.metric != metric) continue;
+        const size_t stride = std::max<size_t>(1, (c.pairs.size() + max_points - 1) / max_points);
+        Series s{.title = m.compare + " = " + c.value, .color = color_of_value(m, c.value)};
+        for (size_t i = 0; i < c.pairs.size(); i += stride)
+            s.points.push_back({c.pairs[i].baseline_ts, c.pairs[i].value_ts});
+        pairs += c.pairs.size();
+        f.series.push_back(std::move(s));
+    }
+    // Room around the points, and short tic numbers.
+    double low = INFINITY, high = -INFINITY;
+    for (const auto& s : f.series)
+        for (const auto& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
+    f.x_margin = high > low ? 0.05 * (high - low) : 0.5;
+    f.compact_x = true;
+    f.caption = x.zh ? fmt::format("{} {} 的 {} 个配对: 横轴为基准 {} 的吞吐量, 纵轴为其他取值; 对角线以上表示更快。",
+                                   model, metric, pairs, m.baseline)
+                     : fmt::format("The {} pairs of {} {}: x the baseline {}'s throughput, y the other value's; above "
+                                   "the diagonal is faster.",
+                                   pairs, model, metric, m.baseline);
+    return f;
+}
+
+// Per model and metric, for one test size that varies: the mean throughput at each of its values, one line
+// per compared value, error bars the repetitions' sd (mean over the points averaged).
+Figure trend_figure(const Context& x, const std::string& model, const std::string& metric, const std::string& axis) {
+    const auto& m = x.m;
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_by_{}", model, metric, m.compare, axis)),
+             .title = fmt::format("{} {} — {}", clipped(model, 28), metric, axis)};
+    f.xlabel = axis;
+    f.ylabel = "tokens/s";
+    std::set<double> xs;
+    std::map<std::string, std::map<double, double>> means; // value -> x -> mean t/s
+    for (const auto& value : m.values) {
+        std::map<double, std::tuple<double, double, size_t>> at; // x -> (sum t/s, sum sd, count)
+        for (const auto& r : m.data.records)
+            if (r.model == model && r.metric == metric && r.status == "ok" && r.params.at(m.compare) == value) {
+                auto& [sum, sd, count] = at[number(r.params.at(axis))];
+                sum += r.avg_ts;
+                sd += r.stddev_ts;
+                ++count;
             }
-            figure.panels.push_back(std::move(panel));
+        Series s{.title = m.compare + " = " + value,
+                 .style = Series::Style::lines_error_bars,
+                 .color = color_of_value(m, value)};
+        for (const auto& [xv, acc] : at) {
+            const auto& [sum, sd, count] = acc;
+            const double n = static_cast<double>(count);
+            s.points.push_back({xv, sum / n, sd / n});
+            means[value][xv] = sum / n;
+            xs.insert(xv);
         }
-    return figure;
+        f.series.push_back(std::move(s));
+    }
+    // Doubling grids (64-1024*2) on a log2 axis, every value labelled.
+    const std::vector<double> sorted(xs.begin(), xs.end());
+    f.log2_x = sorted.size() >= 3 && sorted.front() > 0;
+    for (size_t i = 1; f.log2_x && i < sorted.size(); ++i) f.log2_x = sorted[i] == 2 * sorted[i - 1];
+    if (f.log2_x)
+        for (double v : sorted) f.xtics.emplace_back(v, fmt::format("{}", v));
+    else f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
+    // What it found: the largest gap between a value and the baseline along the axis.
+    std::string found;
+    double gap = 0;
+    for (const auto& value : m.values) {
+        if (value == m.baseline || !means.count(value) || !means.count(m.baseline)) continue;
+        for (const auto& [xv, mean] : means[value]) {
+            const auto base = means[m.baseline].find(xv);
+            if (base == means[m.baseline].end() || base->second <= 0) continue;
+            const double pct = 100.0 * (mean / base->second - 1);
+            if (std::fabs(pct) <= std::fabs(gap)) continue;
+            gap = pct;
+            found = x.zh
+                        ? fmt::format("与 {} 的差距在 {} = {} 处最大: {} {:+.1f} %。", m.baseline, axis, xv, value, pct)
+                        : fmt::format("The largest gap from {} is at {} = {}: {} {:+.1f} %.", m.baseline, axis, xv,
+                                      value, pct);
+        }
+    }
+    f.caption = x.zh
+                    ? fmt::format("{} {}: 各 {} 下的平均吞吐量 (对其他参数取平均), 每个 {} 取值一条线; 误差线为各次重复"
+                                  "的标准差 (数据点的平均)。{}",
+                                  model, metric, axis, m.compare, found)
+                    : fmt::format("{} {}: mean throughput at each {} (over the other parameters), one line per {}; "
+                                  "error bars the repetitions' sd (mean over the points). {}",
+                                  model, metric, axis, m.compare, found);
+    return f;
 }
 
-Figure loads_figure(const report::ReportModel& m, bool zh) {
-    Figure figure{.stem = safe_stem(fmt::format("loads_{}", m.compare)),
-                  .title = zh ? "加载耗时与内存" : "load time and memory",
-                  .width = 1100,
-                  .columns = 2};
-    Panel time{.ylabel = zh ? "加载耗时 (ms)" : "load time (ms)", .y_from_zero = true, .key = false, .x_margin = 0.5};
-    Panel rss{.ylabel = zh ? "峰值 RSS (MiB)" : "peak RSS (MiB)", .y_from_zero = true, .key = false, .x_margin = 0.5};
-    Series times{.style = Series::Style::boxes}, bars{.style = Series::Style::error_bars},
-        sizes{.style = Series::Style::boxes};
+// Load time or peak memory per model, value and cache state, in the loads table's order, one colour per value.
+Figure loads_figure(const Context& x, bool time) {
+    const auto& m = x.m;
+    Figure f{.stem = safe_stem(fmt::format("loads_{}_{}", time ? "time" : "memory", m.compare)),
+             .title = time ? (x.zh ? "加载耗时" : "load time") : (x.zh ? "峰值内存" : "peak memory")};
+    f.ylabel = time ? (x.zh ? "加载耗时 (ms)" : "load time (ms)") : (x.zh ? "峰值 RSS (MiB)" : "peak RSS (MiB)");
+    f.y_from_zero = true;
+    f.x_margin = 0.7;
+    std::map<std::string, Series> by_value;
+    std::vector<std::string> order;
+    std::vector<std::string> found;
+    std::set<std::string> caches;
+    for (const auto& l : m.loads) caches.insert(l.cache_state);
+    // One label per run of bars of the same model (and cache state, where it varies), under its middle.
+    const auto label_of = [&](const analysis::LoadSummary& l) {
+        return caches.size() > 1 ? fmt::format("{} {}", clipped(l.model, 18), l.cache_state) : clipped(l.model, 22);
+    };
+    for (size_t i = 0, first = 0; i < m.loads.size(); ++i)
+        if (i + 1 == m.loads.size() || label_of(m.loads[i + 1]) != label_of(m.loads[i])) {
+            f.xtics.emplace_back(static_cast<double>(first + i) / 2, label_of(m.loads[i]));
+            first = i + 1;
+        }
     for (size_t i = 0; i < m.loads.size(); ++i) {
         const auto& l = m.loads[i];
-        const double x = static_cast<double>(i);
-        const std::string label = fmt::format("{} {} {}", clipped(l.model, 24), l.value, l.cache_state);
-        time.xtics.emplace_back(x, label);
-        rss.xtics.emplace_back(x, label);
-        if (l.load_ms_mean) { // llama-bench's loads are not timed
-            times.points.push_back({x, *l.load_ms_mean});
-            bars.points.push_back({x, *l.load_ms_mean, l.load_ms_sd});
+        const double xv = static_cast<double>(i);
+        const std::string name = l.value.empty() ? std::string(x.zh ? "全部" : "all") : l.value;
+        if (!by_value.count(name)) {
+            order.push_back(name);
+            by_value[name] = {.title = l.value.empty() ? name : m.compare + " = " + l.value,
+                              .style = Series::Style::boxes,
+                              .color = l.value.empty() ? palette[0] : color_of_value(m, l.value)};
         }
-        sizes.points.push_back({x, l.rss_peak_mib_mean});
+        if (time && l.load_ms_mean) {
+            by_value[name].points.push_back({xv, *l.load_ms_mean});
+            found.push_back(fmt::format("{} {} {:.0f} ms", clipped(l.model, 24), name, *l.load_ms_mean));
+        }
+        if (!time && l.rss_peak_mib_mean > 0) {
+            by_value[name].points.push_back({xv, l.rss_peak_mib_mean});
+            found.push_back(fmt::format("{} {} {:.1f} MiB", clipped(l.model, 24), name, l.rss_peak_mib_mean));
+        }
     }
-    // A panel needs points: llama-bench's loads have no load time (and imported ones no memory either).
-    const bool timed = !times.points.empty();
-    const bool measured = std::any_of(sizes.points.begin(), sizes.points.end(), [](const auto& p) { return p.y > 0; });
-    time.series = {std::move(times), std::move(bars)};
-    rss.series = {std::move(sizes)};
-    if (timed) figure.panels.push_back(std::move(time));
-    if (measured) figure.panels.push_back(std::move(rss));
-    if (!timed) figure.title = zh ? "峰值内存" : "peak memory";
-    figure.columns = static_cast<int>(std::max<size_t>(figure.panels.size(), 1));
-    return figure;
+    for (const auto& name : order) f.series.push_back(std::move(by_value[name]));
+    f.width = std::max(480, std::min(960, 200 + 70 * static_cast<int>(m.loads.size())));
+    f.caption =
+        time ? (x.zh ? fmt::format("每个模型、取值和缓存状态的平均加载耗时: {}。", fmt::join(found, "; "))
+                     : fmt::format("Mean load time per model, value and cache state: {}.", fmt::join(found, "; ")))
+             : (x.zh ? fmt::format("每个模型、取值和缓存状态的平均峰值 RSS (映射的文件页也计入): {}。",
+                                   fmt::join(found, "; "))
+                     : fmt::format("Mean peak RSS per model, value and cache state (mapped file pages count "
+                                   "as resident): {}.",
+                                   fmt::join(found, "; ")));
+    return f;
 }
 
 } // namespace
 
 ReportCharts report_charts(const report::ReportModel& m, std::string_view language) {
-    const bool zh = language == "zh";
+    const Context x{m, language == "zh", report::strings(language)};
     std::vector<Figure> all;
+    if (m.compares())
+        for (const auto& model : m.models) all.push_back(forest_figure(x, model));
     for (const auto& model : m.models)
-        for (const auto& metric : m.metrics) all.push_back(comparison_figure(m, model, metric, zh));
-    for (const auto& metric : m.metrics) all.push_back(aggregate_figure(m, metric));
-    if (!m.loads.empty()) all.push_back(loads_figure(m, zh));
+        for (const auto& metric : m.metrics) {
+            all.push_back(points_figure(x, model, metric));
+            if (m.compares()) all.push_back(pairs_figure(x, model, metric));
+            for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
+                std::set<std::string> values;
+                for (const auto& r : m.data.records)
+                    if (r.model == model && r.metric == metric && r.status == "ok") values.insert(r.params.at(axis));
+                if (values.size() > 1) all.push_back(trend_figure(x, model, metric, axis));
+            }
+        }
+    if (!m.loads.empty()) {
+        all.push_back(loads_figure(x, true));
+        all.push_back(loads_figure(x, false));
+    }
     ReportCharts out;
     for (auto& figure : all) {
         if (figure.has_points()) out.figures.push_back(std::move(figure));
-        else out.left_out.push_back(figure.title);
+        // Loads that were not timed (llama-bench's) or not measured (imports) are no result left out.
+        else if (figure.stem.rfind("loads_", 0) != 0) out.left_out.push_back(figure.title);
     }
     return out;
 }

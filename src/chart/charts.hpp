@@ -15,8 +15,9 @@ struct ReportCharts {
     std::vector<std::string> left_out; // titles of the charts that had nothing to draw (no ok result)
 };
 
-// Per model x metric: every point of each value with its repetitions' sd, and the matched pairs; per metric:
-// throughput and CV against n_prompt and n_gen; the loads.
+// Per model: a forest plot of its comparisons (the headline); per model x metric: every point of each value with
+// its repetitions' sd, labelled and ordered by its parameters, the matched pairs, and the throughput against
+// each test size that varies, one line per value; the loads' time and memory. No chart pools models.
 ReportCharts report_charts(const report::ReportModel& model, std::string_view language);
 
 } // namespace llmsweep::chart

@@ -17,7 +17,8 @@ namespace llmsweep::chart {
 namespace {
 
 // Font with CJK glyphs (Debian: fonts-wqy-microhei); gnuplot falls back to its default where it is missing.
-constexpr const char* font = "WenQuanYi Micro Hei,10";
+constexpr const char* font = "WenQuanYi Micro Hei";
+constexpr int font_size = 15;
 
 bool plain_name_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
@@ -28,76 +29,93 @@ std::string quoted(const std::string& text) { return escape::gnuplot(text); }
 
 const char* style_of(Series::Style style) {
     switch (style) {
-    case Series::Style::error_bars: return "yerrorbars";
-    case Series::Style::lines_points: return "linespoints";
-    case Series::Style::points: return "points pt 7";
+    case Series::Style::error_bars: return "yerrorbars pt 7 ps 0.8";
+    case Series::Style::lines_points: return "linespoints pt 7 ps 0.8";
+    case Series::Style::lines_error_bars: return "yerrorlines pt 7 ps 0.8";
+    case Series::Style::points: return "points pt 7 ps 0.8";
     case Series::Style::boxes: return "boxes";
+    case Series::Style::x_intervals: return "xerrorbars pt 7 ps 1.2 lw 2";
     }
     return "points";
 }
 
+// "lc rgb '#rrggbb'" for a colour of the palette's form; anything else is not a colour and is left out.
+std::string color_of(const Series& s) {
+    const bool valid = s.color.size() == 7 && s.color[0] == '#' &&
+                       std::all_of(s.color.begin() + 1, s.color.end(), [](char c) { return std::isxdigit(c) != 0; });
+    return valid ? fmt::format(" lc rgb \"{}\"", s.color) : "";
+}
+
 bool has_errors(const Series& s) {
-    return s.style != Series::Style::lines_points && std::any_of(s.points.begin(), s.points.end(), [](const Point& p) {
-               return p.error && std::isfinite(*p.error);
-           });
+    if (s.style == Series::Style::x_intervals) return true;
+    return (s.style == Series::Style::error_bars || s.style == Series::Style::lines_error_bars) &&
+           std::any_of(s.points.begin(), s.points.end(),
+                       [](const Point& p) { return p.error && std::isfinite(*p.error); });
 }
 
 bool drawable(const Point& p) { return std::isfinite(p.x) && std::isfinite(p.y); }
 
 bool has_drawable(const Series& s) { return std::any_of(s.points.begin(), s.points.end(), drawable); }
 
-// The commands that draw every panel once, into whatever terminal is set; `index` numbers the data blocks.
-std::string plot_commands(const Figure& figure, const std::string& data_file) {
-    std::string out;
-    const bool multiplot = figure.panels.size() > 1 || !figure.title.empty();
-    if (multiplot)
-        out += fmt::format("set multiplot layout {},{}{}\n", figure.rows, figure.columns,
-                           figure.title.empty() ? "" : " title " + quoted(figure.title));
-    size_t index = 0;
-    for (const Panel& panel : figure.panels) {
-        if (!panel.has_points()) continue;
-        out += "set grid\n";
-        out += "set title " + quoted(panel.title) + "\n";
-        out += "set xlabel " + quoted(panel.xlabel) + "\n";
-        out += "set ylabel " + quoted(panel.ylabel) + "\n";
-        out += panel.key ? "set key top left\n" : "unset key\n";
-        out += fmt::format("set offsets {}, {}, 0, 0\n", panel.x_margin, panel.x_margin);
-        out += panel.y_from_zero ? "set yrange [0:*]\n" : "set yrange [*:*]\n";
-        if (panel.xtics.empty()) {
-            out += "set xtics autofreq norotate\n";
-        } else {
-            out += "set xtics rotate by -20 (";
-            for (size_t i = 0; i < panel.xtics.size(); ++i)
-                out += fmt::format("{}{} {}", i ? ", " : "", escape::gnuplot_tic_label(panel.xtics[i].second),
-                                   panel.xtics[i].first);
-            out += ")\n";
-        }
-        if (std::any_of(panel.series.begin(), panel.series.end(),
-                        [](const Series& s) { return s.style == Series::Style::boxes; }))
-            out += "set style fill solid 0.6\nset boxwidth 0.6\n";
-        std::vector<std::string> plots;
-        for (const Series& s : panel.series) {
-            if (!has_drawable(s)) continue;
-            const std::string title = s.title.empty() ? "notitle" : "title " + quoted(s.title);
-            plots.push_back(fmt::format("\"{}\" index {} using 1:2{} with {} {}", data_file, index++,
-                                        has_errors(s) ? ":3" : "", style_of(s.style), title));
-        }
-        if (panel.diagonal) plots.push_back("x with lines dt 2 title " + quoted(*panel.diagonal));
-        out += "plot ";
-        for (size_t i = 0; i < plots.size(); ++i) out += (i ? ", \\\n     " : "") + plots[i];
-        out += "\n";
+std::string tics(const char* axis, const std::vector<std::pair<double, std::string>>& labels, bool rotate) {
+    if (labels.empty()) return fmt::format("set {}tics autofreq norotate\n", axis);
+    std::string out = fmt::format("set {}tics {}(", axis, rotate ? "rotate by -35 " : "norotate ");
+    for (size_t i = 0; i < labels.size(); ++i)
+        out += fmt::format("{}{} {}", i ? ", " : "", escape::gnuplot_tic_label(labels[i].second), labels[i].first);
+    return out + ")\n";
+}
+
+// The commands that draw the figure once, into whatever terminal is set.
+std::string plot_commands(const Figure& f, const std::string& data_file) {
+    std::string out = "set grid\n";
+    out += "set title " + quoted(f.title) + "\n";
+    out += "set xlabel " + quoted(f.xlabel) + "\n";
+    out += "set ylabel " + quoted(f.ylabel) + "\n";
+    out += f.key ? "set key below left Left reverse\n" : "unset key\n";
+    out += fmt::format("set offsets {}, {}, {}, {}\n", f.x_margin, f.x_margin, f.y_margin, f.y_margin);
+    out += f.log2_x ? "set logscale x 2\n" : "unset logscale x\n";
+    // On a log axis the offsets do not apply: a quarter of a doubling of room each side, by the range.
+    if (f.log2_x && !f.xtics.empty()) {
+        const auto [low, high] = std::minmax_element(f.xtics.begin(), f.xtics.end());
+        out += fmt::format("set xrange [{}:{}]\n", low->first / 1.19, high->first * 1.19);
+    } else {
+        // The data's own range, then the margins: gnuplot would otherwise round the range out to the next tic.
+        out += "set xrange [*:*]\nset autoscale xfix\n";
     }
-    if (multiplot) out += "unset multiplot\n";
-    return out;
+    out += f.y_from_zero ? "set yrange [0:*]\n" : "set yrange [*:*]\n";
+    // Long tic labels turn so that they do not run into each other.
+    // (About 8 px per character at 15 px, and 120 px of the width for the y axis and its label.)
+    size_t longest = 0;
+    for (const auto& [x, label] : f.xtics) longest = std::max(longest, label.size());
+    const double room = f.xtics.empty() ? 0 : (f.width - 120.0) / static_cast<double>(f.xtics.size());
+    out += tics("x", f.xtics, 8.0 * static_cast<double>(longest) > room);
+    out += tics("y", f.ytics, false);
+    out += f.compact_x ? "set format x \"%.0s%c\"\n" : "set format x \"% h\"\n";
+    if (f.x_band)
+        out += fmt::format("set object 1 rect from {0}, graph 0 to {1}, graph 1 behind fc rgb \"#dce9f5\" "
+                           "fs solid 1.0 noborder\n",
+                           -*f.x_band, *f.x_band);
+    if (f.x_zero_line) out += "set arrow 1 from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb \"#555555\"\n";
+    if (std::any_of(f.series.begin(), f.series.end(), [](const Series& s) { return s.style == Series::Style::boxes; }))
+        out += "set style fill solid 0.7\nset boxwidth 0.6\n";
+    std::vector<std::string> plots;
+    size_t index = 0;
+    for (const Series& s : f.series) {
+        if (!has_drawable(s)) continue;
+        const std::string title = s.title.empty() ? "notitle" : "title " + quoted(s.title);
+        const char* columns = s.style == Series::Style::x_intervals ? "1:2:3:4" : has_errors(s) ? "1:2:3" : "1:2";
+        plots.push_back(fmt::format("\"{}\" index {} using {} with {}{} {}", data_file, index++, columns,
+                                    style_of(s.style), color_of(s), title));
+    }
+    if (f.diagonal) plots.push_back("x with lines dt 2 lc rgb \"#555555\" title " + quoted(*f.diagonal));
+    out += "plot ";
+    for (size_t i = 0; i < plots.size(); ++i) out += (i ? ", \\\n     " : "") + plots[i];
+    return out + "\n";
 }
 
 } // namespace
 
-bool Panel::has_points() const { return std::any_of(series.begin(), series.end(), has_drawable); }
-
-bool Figure::has_points() const {
-    return std::any_of(panels.begin(), panels.end(), [](const Panel& p) { return p.has_points(); });
-}
+bool Figure::has_points() const { return std::any_of(series.begin(), series.end(), has_drawable); }
 
 std::string safe_stem(const std::string& text) {
     constexpr size_t longest = 80;
@@ -121,31 +139,36 @@ GnuplotFiles to_gnuplot(const Figure& figure) {
     GnuplotFiles files;
     std::ostringstream data;
     size_t index = 0;
-    for (const Panel& panel : figure.panels)
-        for (const Series& s : panel.series) {
-            if (!panel.has_points() || !has_drawable(s)) continue;
-            // The comment is escaped as a gnuplot string: one line, whatever the title holds.
-            data << "# index " << index++ << ": " << quoted(s.title) << "\n";
-            const bool errors = has_errors(s);
-            for (const Point& p : s.points) {
-                if (!drawable(p)) continue;
-                data << fmt::format("{} {}", p.x, p.y);
-                if (errors) data << fmt::format(" {}", p.error && std::isfinite(*p.error) ? *p.error : 0.0);
-                data << "\n";
-            }
-            data << "\n\n";
+    for (const Series& s : figure.series) {
+        if (!has_drawable(s)) continue;
+        // The comment is escaped as a gnuplot string: one line, whatever the title holds.
+        data << "# index " << index++ << ": " << quoted(s.title) << "\n";
+        const bool errors = has_errors(s);
+        for (const Point& p : s.points) {
+            if (!drawable(p)) continue;
+            data << fmt::format("{} {}", p.x, p.y);
+            if (s.style == Series::Style::x_intervals)
+                data << fmt::format(" {} {}", p.x_range ? p.x_range->first : p.x, p.x_range ? p.x_range->second : p.x);
+            else if (errors) data << fmt::format(" {}", p.error && std::isfinite(*p.error) ? *p.error : 0.0);
+            data << "\n";
         }
+        data << "\n\n";
+    }
     files.data = data.str();
     const std::string& stem = figure.stem;
     const std::string commands = plot_commands(figure, stem + ".dat");
     const std::string size = fmt::format("{},{}", figure.width, figure.height);
     // noenhanced: text from the data (qwen2_5_0_5b, load_mode) must not turn '_' into subscripts.
+    // The PNG at twice the size (sharp on a high-density screen, the same proportions); the SVG as it is.
+    const std::string png_size = fmt::format("{},{}", 2 * figure.width, 2 * figure.height);
     files.script = fmt::format("# {0}.gp: draws {0}.png and {0}.svg from {0}.dat (run: gnuplot {0}.gp)\n"
                                "set encoding utf8\n"
-                               "set terminal pngcairo noenhanced size {1} font \"{2}\"\nset output \"{0}.png\"\n{3}"
-                               "set terminal svg noenhanced size {1} dynamic font \"{2}\"\nset output \"{0}.svg\"\n{3}"
+                               "set terminal pngcairo noenhanced size {5} font \"{2},{6}\" linewidth 2\n"
+                               "set output \"{0}.png\"\n{3}"
+                               "set terminal svg noenhanced size {1} dynamic font \"{2},{4}\"\n"
+                               "set output \"{0}.svg\"\n{3}"
                                "unset output\n",
-                               stem, size, font, commands);
+                               stem, size, font, commands, font_size, png_size, font_size * 3 / 2);
     return files;
 }
 

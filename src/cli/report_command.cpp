@@ -102,7 +102,8 @@ void run_report(const ReportArgs& args) {
     else if (gnuplot.empty()) links.unavailable = "gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
     else {
         charts = chart::report_charts(model, lang);
-        for (const auto& figure : charts.figures) links.images.emplace_back(figure.stem, figure.title);
+        for (const auto& figure : charts.figures)
+            links.images.push_back({figure.stem, figure.title, figure.caption, figure.headline});
         links.left_out = charts.left_out;
     }
     // Everything is written into a staging folder and put in place at the end: a report that fails or is

@@ -100,6 +100,16 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     return items;
 }
 
+Block figure(const ChartImage& image, const Strings& s) {
+    return {.kind = Block::Kind::figure,
+            .text = image.title,
+            .stem = image.stem,
+            .caption = image.caption,
+            .links = {{image.stem + ".svg", "SVG"},
+                      {image.stem + ".dat", std::string(s.chart_data)},
+                      {image.stem + ".gp", std::string(s.chart_script)}}};
+}
+
 // A run with adaptive rounds: its rule, and why its points stopped.
 std::vector<std::string> adaptive_description(const store::RunRow& run, const Strings& s) {
     std::vector<std::string> rules;
@@ -141,6 +151,12 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     overview.push_back({fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}});
     overview.push_back({fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}});
     d.push_back(list(std::move(overview)));
+    // The headline: every comparison at a glance, before the tables.
+    if (std::any_of(charts.images.begin(), charts.images.end(), [](const ChartImage& i) { return i.headline; })) {
+        d.push_back(heading(2, std::string(s.headline)));
+        for (const auto& image : charts.images)
+            if (image.headline) d.push_back(figure(image, s));
+    }
     // Nothing succeeded (a model llama.cpp refused, a sweep stopped before its first result): every section of
     // numbers says so instead of showing empty tables, and the warnings give the reasons.
     const bool any_ok = std::any_of(m.data.records.begin(), m.data.records.end(),
@@ -181,13 +197,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(paragraph(std::string(s.charts_left_out)));
         d.push_back(list(std::move(items)));
     }
-    for (const auto& [stem, title] : charts.images)
-        d.push_back({.kind = Block::Kind::figure,
-                     .text = title,
-                     .stem = stem,
-                     .links = {{stem + ".svg", "SVG"},
-                               {stem + ".dat", std::string(s.chart_data)},
-                               {stem + ".gp", std::string(s.chart_script)}}});
+    for (const auto& image : charts.images)
+        if (!image.headline) d.push_back(figure(image, s));
 
     d.push_back(heading(2, std::string(s.beyond)));
     d.push_back(paragraph(std::string(s.loads_intro)));

@@ -24,14 +24,20 @@ struct Block {
     std::vector<ListItem> items;                            // list
     std::optional<Table> table;                             // table
     std::string stem;                                       // figure: NAME.png, NAME.svg, NAME.dat, NAME.gp
+    std::string caption;                                    // figure: what it shows and found
     std::vector<std::pair<std::string, std::string>> links; // links: href, text
 };
 
 // The charts a report links to: image stems and titles, or why there are none.
+struct ChartImage {
+    std::string stem, title, caption;
+    bool headline = false; // at the top of the report
+};
+
 struct ChartLinks {
-    std::vector<std::pair<std::string, std::string>> images; // file stem, title
-    std::string unavailable;                                 // non-empty: no charts, and why
-    std::vector<std::string> left_out;                       // titles of charts with nothing to draw
+    std::vector<ChartImage> images;
+    std::string unavailable;           // non-empty: no charts, and why
+    std::vector<std::string> left_out; // titles of charts with nothing to draw
 };
 
 using Document = std::vector<Block>;

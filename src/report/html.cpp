@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace llmsweep::report {
 namespace {
 
@@ -14,18 +16,37 @@ std::string inline_svg(const std::string& svg) {
     return start == std::string::npos ? std::string() : svg.substr(start);
 }
 
+// One column of text up to a comfortable width; tables scroll inside their own box (the page never does), their
+// first column staying in view; charts side by side where they fit, one under another on a phone, their text
+// never below 11 px; a dark scheme where the reader asks for one (the charts keep their white ground).
 constexpr const char* style = R"(
-body { font-family: system-ui, "WenQuanYi Micro Hei", sans-serif; margin: 0 auto; padding: 1rem; max-width: 80rem;
-       line-height: 1.5; color: #1b1b1b; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
-.table { overflow-x: auto; margin: 0.5rem 0 1rem; }
-table { border-collapse: collapse; font-size: 0.9rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; white-space: nowrap; }
+:root { color-scheme: light dark; --fg: #1b1b1b; --bg: #ffffff; --muted: #555; --line: #ccc; --head: #f3f3f3; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6e6e6; --bg: #161616; --muted: #aaa; --line: #444; --head: #262626; }
+}
+html { background: var(--bg); color: var(--fg); }
+body { font-family: system-ui, "WenQuanYi Micro Hei", sans-serif; margin: 0 auto; padding: 1rem; max-width: 110rem;
+       line-height: 1.5; overflow-wrap: anywhere; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+a { color: inherit; }
+nav ul { columns: 14rem; margin: 0; }
+.table { overflow-x: auto; max-width: 100%; margin: 0.5rem 0 1rem; }
+table { border-collapse: separate; border-spacing: 0; font-size: 0.9rem; }
+th, td { border: 1px solid var(--line); border-width: 0 1px 1px 0; padding: 0.25rem 0.5rem; text-align: left;
+         white-space: nowrap; background: var(--bg); overflow-wrap: normal; }
+tr > :first-child { position: sticky; left: 0; border-left-width: 1px; }
+thead th { border-top-width: 1px; }
 td:last-child { white-space: normal; min-width: 12rem; }
-th { background: #f3f3f3; }
-figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
-figcaption { font-size: 0.9rem; color: #555; }
+th { background: var(--head); }
+.figures { display: flex; flex-wrap: wrap; gap: 1.5rem; margin: 1rem 0; }
+figure { margin: 0; flex: 1 1 30rem; max-width: 60rem; min-width: 0; }
+figure svg { width: 100%; height: auto; background: #fff; border-radius: 4px; }
+figcaption { font-size: 0.9rem; color: var(--muted); }
+@media (max-width: 40rem) { body { padding: 0.75rem; } }
 )";
+
+// An id for a heading's anchor: its position, so that any text (from data) makes a valid one.
+std::string anchor(size_t index) { return fmt::format("s{}", index); }
 
 } // namespace
 
@@ -38,9 +59,26 @@ std::string render_html(const Document& document, std::string_view language,
                                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                                    "<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n",
                                    language == "zh" ? "zh-CN" : "en", escape::html(title), style);
-    for (const Block& b : document) {
+    // A table of contents of the sections, before the first of them.
+    std::string contents = "<nav><ul>\n";
+    for (size_t i = 0; i < document.size(); ++i)
+        if (document[i].kind == Block::Kind::heading && document[i].level == 2)
+            contents += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", anchor(i), escape::html(document[i].text));
+    contents += "</ul></nav>\n";
+    bool in_figures = false;
+    for (size_t i = 0; i < document.size(); ++i) {
+        const Block& b = document[i];
+        if (b.kind == Block::Kind::heading && b.level == 2 && !contents.empty()) html += std::exchange(contents, "");
+        // Consecutive figures share one box that lays them out side by side.
+        if (b.kind == Block::Kind::figure && !in_figures) html += "<div class=\"figures\">\n";
+        if (b.kind != Block::Kind::figure && in_figures) html += "</div>\n";
+        in_figures = b.kind == Block::Kind::figure;
         switch (b.kind) {
-        case Block::Kind::heading: html += fmt::format("<h{0}>{1}</h{0}>\n", b.level, escape::html(b.text)); break;
+        case Block::Kind::heading:
+            html += b.level == 1
+                        ? fmt::format("<h1>{}</h1>\n", escape::html(b.text))
+                        : fmt::format("<h{0} id=\"{2}\">{1}</h{0}>\n", b.level, escape::html(b.text), anchor(i));
+            break;
         case Block::Kind::paragraph: html += fmt::format("<p>{}</p>\n", escape::html(b.text)); break;
         case Block::Kind::list:
             html += "<ul>\n";
@@ -68,7 +106,7 @@ std::string render_html(const Document& document, std::string_view language,
             break;
         }
         case Block::Kind::figure: {
-            html += "<figure>\n" + inline_svg(svg_of(b.stem)) + "\n<figcaption>" + escape::html(b.text);
+            html += "<figure>\n" + inline_svg(svg_of(b.stem)) + "\n<figcaption>" + escape::html(b.caption);
             for (const auto& [href, text] : b.links)
                 html += fmt::format(" · <a href=\"{}\">{}</a>", escape::html(href), escape::html(text));
             html += "</figcaption>\n</figure>\n";
@@ -82,6 +120,7 @@ std::string render_html(const Document& document, std::string_view language,
             break;
         }
     }
+    if (in_figures) html += "</div>\n";
     return html + "</body>\n</html>\n";
 }
 

@@ -100,6 +100,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
         else if (r.cv_percent() > options.cv_warning_percent) m.high_cv.push_back(&r);
     }
     std::sort(m.metrics.begin(), m.metrics.end(), analysis::metric_before);
+    std::sort(m.models.begin(), m.models.end()); // as the comparisons and the loads order them
     // A report lists the worst points, not thousands of them.
     m.high_cv_count = m.high_cv.size();
     m.not_ok_count = m.not_ok.size();

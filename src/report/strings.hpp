@@ -18,7 +18,7 @@ struct Strings {
         ci95, blocks, across_points, holm_p, verdict;
     std::string_view faster, slower, equivalent, inconclusive, too_few, blocks_needed, without_flagged;
     std::string_view flagged_intro, flagged_block, flagged_round, flagged_busy;
-    std::string_view charts, charts_unavailable, charts_left_out, chart_data, chart_script;
+    std::string_view headline, charts, charts_unavailable, charts_left_out, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, no_loads, cache, load_ms, load_sd, rss_peak, major_faults,
         minor_faults, evicted, anon_huge, file_pmd, thp_mode, model_buffers, latency_intro, ttft, itl_p50, itl_p90,
         itl_p99;

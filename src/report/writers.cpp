@@ -87,6 +87,7 @@ std::string render_markdown(const Document& document) {
         case Block::Kind::table: md += to_markdown(*b.table) + "\n"; break;
         case Block::Kind::figure: {
             md += fmt::format("![{}]({}.png)\n\n", markdown(b.text), b.stem);
+            if (!b.caption.empty()) md += fmt::format("{}\n\n", markdown(b.caption));
             std::vector<std::string> links;
             for (const auto& [href, text] : b.links) links.push_back(fmt::format("[{}]({})", markdown(text), href));
             md += fmt::format("{}\n\n", fmt::join(links, " · "));
