@@ -91,6 +91,7 @@ std::vector<GroupSummary> summarize(const Dataset& data, const std::string& comp
                 }
                 ts.push_back(r.avg_ts);
                 cv.push_back(r.cv_percent());
+                g.repeated |= r.repetitions > 1;
                 n_prompt.push_back(as_number(r.params.at("n_prompt")));
                 n_gen.push_back(as_number(r.params.at("n_gen")));
             }

@@ -28,6 +28,7 @@ struct GroupSummary {
     size_t n = 0;                                          // points (ok results)
     double mean = 0, sd = 0, min = 0, max = 0, median = 0; // of the points' mean t/s
     double mean_cv = 0, max_cv = 0;                        // of the repetitions, percent
+    bool repeated = false; // some point has more than one repetition (else the CVs say nothing)
     Range n_prompt, n_gen;
     size_t not_ok = 0; // failed, timeout, crashed or unfinished results in this group
 };

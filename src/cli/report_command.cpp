@@ -126,7 +126,8 @@ void run_report(const ReportArgs& args) {
     const std::string out = escape::terminal(folder.target().string());
     for (const char* name : {"report.html", "report.md"})
         if (files.count(name)) fmt::print("wrote {}/{}\n", out, name);
-    fmt::print("wrote {} files and {} charts into {}{}\n", files.size(), charts.figures.size(), out,
+    fmt::print("wrote {} file{} and {} chart{} into {}{}\n", files.size(), files.size() == 1 ? "" : "s",
+               charts.figures.size(), charts.figures.size() == 1 ? "" : "s", out,
                links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
 
     // The gate, once the report is in place: one line per comparison it stops on, then exit 1.

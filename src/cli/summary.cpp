@@ -102,9 +102,12 @@ void print_summary(store::Store& store, int64_t run_id) {
         const std::string& n_gen = r->params.at("n_gen");
         if (n_prompt != "0" && n_gen != "0") row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, r->metric));
         else row.push_back(r->metric + (r->metric == "pp" ? n_prompt : n_gen));
-        const bool has = r->repetitions > 0;
-        row.push_back(has ? fmt::format("{:.2f} ± {:.2f}", r->avg_ts, r->stddev_ts) : "");
-        row.push_back(has && r->avg_ts > 0 ? fmt::format("{:.1f}", r->cv_percent()) : "");
+        // One repetition has no spread: "-", not "± 0.00" and a CV of 0.
+        const bool has = r->repetitions > 0, spread = r->repetitions > 1;
+        row.push_back(!has     ? ""
+                      : spread ? fmt::format("{:.2f} ± {:.2f}", r->avg_ts, r->stddev_ts)
+                               : fmt::format("{:.2f} ± -", r->avg_ts));
+        row.push_back(spread && r->avg_ts > 0 ? fmt::format("{:.1f}", r->cv_percent()) : "-");
         row.push_back(std::to_string(r->repetitions));
         row.push_back(r->status);
         rows.push_back(std::move(row));

@@ -216,15 +216,29 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     d.push_back(paragraph(std::string(s.methodology_intro)));
     std::vector<ListItem> runs;
     for (const auto& run : m.runs) {
+        std::string host = run.cpu_info;
+        if (run.cpu_cores_logical > 0) host += fmt::format(", {} {}", run.cpu_cores_logical, s.logical_cores);
+        if (run.memory_bytes > 0)
+            host += fmt::format(", {:.1f} GiB", static_cast<double>(run.memory_bytes) / (1 << 30));
         ListItem item{fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
                                   run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions, run.repetitions,
-                                  s.warmup, run.warmup, s.build, run.build_commit, run.backends, s.host, run.cpu_info,
-                                  run.os),
+                                  s.warmup, run.warmup, s.build, run.build_commit, run.backends, s.host, host, run.os),
                       {}};
         if (run.max_repetitions) item.children = adaptive_description(run, s);
         runs.push_back(std::move(item));
     }
     d.push_back(list(std::move(runs)));
+    // Every setting the results share, so that a reader can repeat the measurement.
+    std::vector<std::string> fixed;
+    for (const std::string_view name : analysis::parameter_list) {
+        if (name == m.compare || analysis::is_recorded_state(name) ||
+            std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) !=
+                analysis::run_parameters.end())
+            continue;
+        const auto values = analysis::values_of(m.data, std::string(name), analysis::Among::all);
+        if (values.size() == 1) fixed.push_back(fmt::format("{} {}", name, values.front()));
+    }
+    if (!fixed.empty()) d.push_back(paragraph(fmt::format("{}: {}.", s.fixed_settings, fmt::join(fixed, ", "))));
     if (m.looks) d.push_back(paragraph(std::string(s.looks_intro)));
 
     d.push_back(heading(2, std::string(s.data_files)));

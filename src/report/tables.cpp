@@ -66,9 +66,10 @@ Table performance_table(const ReportModel& m, const std::string& metric, const S
              std::string(s.max_cv), std::string(s.n_prompt_range), std::string(s.n_gen_range), std::string(s.not_ok)});
     for (const auto& g : m.summaries) {
         if (g.metric != metric) continue;
-        t.add({g.model, g.value, std::to_string(g.n), fixed(g.mean), fixed(g.sd), fixed(g.min), fixed(g.max),
-               fixed(g.median), fixed(g.mean_cv), fixed(g.max_cv), range(g.n_prompt), range(g.n_gen),
-               std::to_string(g.not_ok)});
+        // No spread from one point, nor a CV from one repetition: "-", not 0.
+        t.add({g.model, g.value, std::to_string(g.n), fixed(g.mean), g.n > 1 ? fixed(g.sd) : "-", fixed(g.min),
+               fixed(g.max), fixed(g.median), g.repeated ? fixed(g.mean_cv) : "-", g.repeated ? fixed(g.max_cv) : "-",
+               range(g.n_prompt), range(g.n_gen), std::to_string(g.not_ok)});
     }
     return t;
 }

@@ -20,6 +20,11 @@
 namespace llmsweep::report {
 namespace {
 
+// Token counts are whole numbers: [64, 1024], not [64.0, 1024.0].
+nlohmann::json integer_range(const analysis::Range& r) {
+    return {static_cast<int64_t>(std::llround(r.min)), static_cast<int64_t>(std::llround(r.max))};
+}
+
 using escape::csv;
 using escape::markdown;
 
@@ -124,8 +129,8 @@ std::string json_report(const ReportModel& m) {
                              {"median_ts", g.median},
                              {"mean_cv_percent", g.mean_cv},
                              {"max_cv_percent", g.max_cv},
-                             {"n_prompt", {g.n_prompt.min, g.n_prompt.max}},
-                             {"n_gen", {g.n_gen.min, g.n_gen.max}},
+                             {"n_prompt", integer_range(g.n_prompt)},
+                             {"n_gen", integer_range(g.n_gen)},
                              {"not_ok", g.not_ok}});
     for (const auto& c : m.comparisons)
         comparisons.push_back(
@@ -238,8 +243,8 @@ std::string json_report(const ReportModel& m) {
                          {"models", m.models},
                          {"metrics", m.metrics},
                          {"results", m.total_records()},
-                         {"n_prompt", {m.n_prompt.min, m.n_prompt.max}},
-                         {"n_gen", {m.n_gen.min, m.n_gen.max}},
+                         {"n_prompt", integer_range(m.n_prompt)},
+                         {"n_gen", integer_range(m.n_gen)},
                          {"counts", counts},
                          {"summaries", summaries},
                          {"comparisons", comparisons},

@@ -472,7 +472,8 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
 std::vector<RunRow> Store::read_runs() {
     Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
                       "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0), "
-                      "max_repetitions, target_ci_pct, margin_pct, COALESCE(decide, '') FROM runs ORDER BY id");
+                      "max_repetitions, target_ci_pct, margin_pct, COALESCE(decide, ''), COALESCE(memory_bytes, 0) "
+                      "FROM runs ORDER BY id");
     std::vector<RunRow> runs;
     while (s.step()) {
         RunRow run{s.column_int(0),  s.column_text(1), s.column_text(2), s.column_text(3),
@@ -482,6 +483,7 @@ std::vector<RunRow> Store::read_runs() {
         if (!s.column_is_null(12)) run.target_ci_pct = s.column_double(12);
         if (!s.column_is_null(13)) run.margin_pct = s.column_double(13);
         run.decide = s.column_text(14);
+        run.memory_bytes = s.column_int(15);
         runs.push_back(std::move(run));
     }
     Statement stops(*db_, "SELECT run_id, stop_reason, count(*), min(repetitions), max(repetitions) FROM results "

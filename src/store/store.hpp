@@ -94,6 +94,7 @@ struct RunRow {
     int64_t id = 0;
     std::string mode, order, started_at, build_commit, backends, cpu_info, os;
     int64_t repetitions = 0, warmup = 0, cpu_cores_logical = 0;
+    int64_t memory_bytes = 0; // 0: not recorded (imports)
     // Adaptive rounds (none for a fixed number of repetitions).
     std::optional<int64_t> max_repetitions;
     std::optional<double> target_ci_pct, margin_pct;
