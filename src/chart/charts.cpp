@@ -95,7 +95,7 @@ Figure forest_figure(const Context& x, const std::string& model) {
     for (auto& [verdict, series] : by_verdict) f.series.push_back(std::move(series));
     std::vector<std::string> tally;
     for (const auto& [verdict, n] : counts)
-        tally.push_back(fmt::format(x.zh ? "{} 项{}" : "{} {}", n, report::verdict_text(verdict, x.s)));
+        tally.push_back(fmt::format(fmt::runtime(x.zh ? "{} 项{}" : "{} {}"), n, report::verdict_text(verdict, x.s)));
     const std::string joined = fmt::format("{}", fmt::join(tally, x.zh ? "、" : ", "));
     if (largest)
         f.caption = x.zh ? fmt::format("{} 的 {} 项比较 (等效范围 ±{} %, 阴影): {}。差异最大: {} {} {}, {}。", model,
