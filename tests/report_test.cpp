@@ -633,6 +633,7 @@ TEST_F(ReportCharts, NoChartPoolsModels) {
         if (f.stem.rfind("loads_", 0) == 0 || f.stem.find("_forest") != std::string::npos) continue;
         const bool fast = f.title.rfind("fast.gguf", 0) == 0;
         ASSERT_TRUE(fast || f.title.rfind("slow.gguf", 0) == 0) << f.title;
+        if (f.stem.find("_heatmap") != std::string::npos) continue; // percentages of one model, by its title
         for (const auto& series : f.series)
             for (const auto& p : series.points) {
                 // Every value drawn is one model's: fast's are 700-1100 t/s, slow's 70-110; a mean of both would
@@ -717,6 +718,37 @@ TEST_F(ReportCharts, TheForestPlotDrawsTheComparisonsOfDifferenceCsv) {
     EXPECT_EQ(rows, m.comparisons.size());
     const auto zh = chart::report_charts(m, "zh");
     EXPECT_NE(zh.figures.front().caption.find("项比较"), std::string::npos) << zh.figures.front().caption;
+}
+
+// The heatmap's cells are the relative differences at each n_prompt x n_gen; without samples there is no
+// interval, so every number is in parentheses.
+TEST_F(ReportCharts, TheHeatmapShowsTheDifferenceInEachCell) {
+    const auto charts = chart::report_charts(m, "en");
+    const auto heatmap = std::find_if(charts.figures.begin(), charts.figures.end(),
+                                      [](const auto& f) { return f.stem == "slow.gguf_tg_load_mode_mmap_heatmap"; });
+    ASSERT_NE(heatmap, charts.figures.end());
+    ASSERT_EQ(heatmap->series.size(), 2u);
+    const auto& cells = heatmap->series[0].points;
+    const auto& labels = heatmap->series[1].points;
+    ASSERT_EQ(cells.size(), 8u); // 4 n_prompt x 2 n_gen
+    ASSERT_TRUE(heatmap->color_range.has_value());
+    const auto ts = [&](const std::string& mode, const std::string& p, const std::string& g) {
+        for (const auto& r : m.data.records)
+            if (r.model == "slow.gguf" && r.metric == "tg" && r.params.at("load_mode") == mode &&
+                r.params.at("n_prompt") == p && r.params.at("n_gen") == g)
+                return r.avg_ts;
+        ADD_FAILURE() << mode << p << g;
+        return 0.0;
+    };
+    for (size_t i = 0; i < cells.size(); ++i) {
+        const std::string p = heatmap->xtics.at(static_cast<size_t>(cells[i].x)).second;
+        const std::string g = heatmap->ytics.at(static_cast<size_t>(cells[i].y)).second;
+        const double expected = 100.0 * (ts("mmap", p, g) / ts("none", p, g) - 1);
+        EXPECT_NEAR(cells[i].z, expected, 1e-9) << p << " " << g;
+        EXPECT_EQ(labels[i].label, fmt::format("({:+.1f})", expected));
+        EXPECT_LE(std::fabs(cells[i].z), *heatmap->color_range);
+    }
+    EXPECT_NE(heatmap->caption.find("(8 of 8)"), std::string::npos) << heatmap->caption;
 }
 
 // The HTML page laid out by a real browser at a phone's, a laptop's and a desktop's width

@@ -1,6 +1,7 @@
 #include "chart/charts.hpp"
 
 #include "report/tables.hpp"
+#include "stats/blocked.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -305,6 +306,99 @@ Figure trend_figure(const Context& x, const std::string& model, const std::strin
     return f;
 }
 
+// Where in the grid a value differs from the baseline: per model, metric, compared value (and depth, where it
+// varies), the relative difference over n_prompt x n_gen, on a diverging scale centred on 0. Each cell is the
+// blocked estimate of its points (stats/blocked.hpp); a cell whose 95 % interval includes 0 shows its number in
+// parentheses.
+Figure heatmap_figure(const Context& x, const std::string& model, const std::string& metric, const std::string& value,
+                      const std::string& depth, bool depths) {
+    const auto& m = x.m;
+    Figure f{.stem = safe_stem(
+                 fmt::format("{}_{}_{}_{}{}_heatmap", model, metric, m.compare, value, depths ? "_d" + depth : "")),
+             .title = fmt::format("{} {} — {} {}{}", clipped(model, 24), metric, m.compare, value,
+                                  depths ? " d" + depth : "")};
+    f.xlabel = "n_prompt";
+    f.ylabel = "n_gen";
+    f.key = false;
+    f.color_label = x.zh ? fmt::format("与 {} 相比 (%)", m.baseline) : fmt::format("vs {} (%)", m.baseline);
+    // The baseline's and the value's record of each point, by match key.
+    std::map<std::string, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
+    for (const auto& r : m.data.records) {
+        if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at("n_depth") != depth) continue;
+        const std::string& v = r.params.at(m.compare);
+        if (v == m.baseline) pairs[analysis::match_key(r, m.compare)].first = &r;
+        else if (v == value) pairs[analysis::match_key(r, m.compare)].second = &r;
+    }
+    // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline).
+    using Block = std::pair<int64_t, int64_t>;
+    std::map<std::pair<double, double>, std::map<Block, std::vector<std::optional<double>>>> cells;
+    std::map<std::pair<double, double>, size_t> points_in;
+    for (const auto& [key, pair] : pairs) {
+        const auto [base, other] = pair;
+        if (!base || !other) continue;
+        const std::pair<double, double> cell{number(base->params.at("n_prompt")), number(base->params.at("n_gen"))};
+        const size_t point = points_in[cell]++;
+        std::map<Block, double> base_log;
+        for (const auto& sample : m.data.samples_of(*base))
+            if (sample.ts > 0) base_log[{base->run_id, sample.repetition}] = std::log(sample.ts);
+        bool any = false;
+        for (const auto& sample : m.data.samples_of(*other)) {
+            const auto b = base_log.find({base->run_id, sample.repetition});
+            if (b == base_log.end() || sample.ts <= 0 || base->run_id != other->run_id) continue;
+            auto& ratios = cells[cell][b->first];
+            ratios.resize(point + 1);
+            ratios[point] = std::log(sample.ts) - b->second;
+            any = true;
+        }
+        if (!any && base->avg_ts > 0 && other->avg_ts > 0) { // without samples: the means, no interval
+            auto& ratios = cells[cell][{0, 0}];
+            ratios.resize(point + 1);
+            ratios[point] = std::log(other->avg_ts / base->avg_ts);
+        }
+    }
+    std::set<double> prompts, gens;
+    for (const auto& [cell, blocks] : cells) prompts.insert(cell.first), gens.insert(cell.second);
+    if (prompts.size() < 2 || gens.size() < 2) return f; // not a grid: nothing drawn
+    const std::vector<double> px(prompts.begin(), prompts.end()), gy(gens.begin(), gens.end());
+    for (size_t i = 0; i < px.size(); ++i) f.xtics.emplace_back(static_cast<double>(i), fmt::format("{}", px[i]));
+    for (size_t j = 0; j < gy.size(); ++j) f.ytics.emplace_back(static_cast<double>(j), fmt::format("{}", gy[j]));
+    Series image{.style = Series::Style::image}, labels{.style = Series::Style::labels};
+    double largest = 1, low = INFINITY, high = -INFINITY;
+    size_t uncertain = 0;
+    for (const auto& [cell, blocks] : cells) {
+        std::vector<std::vector<std::optional<double>>> log_ratios;
+        for (const auto& [block, ratios] : blocks) log_ratios.push_back(ratios);
+        const stats::BlockedEstimate e = stats::blocked_effect(log_ratios).all;
+        const double xi = static_cast<double>(std::find(px.begin(), px.end(), cell.first) - px.begin());
+        const double yj = static_cast<double>(std::find(gy.begin(), gy.end(), cell.second) - gy.begin());
+        const bool excludes_zero = e.unit != stats::Unit::none && (e.ci95.low > 0 || e.ci95.high < 0);
+        uncertain += excludes_zero ? 0 : 1;
+        image.points.push_back({xi, yj, {}, {}, e.estimate});
+        labels.points.push_back(
+            {xi,
+             yj,
+             {},
+             {},
+             0,
+             excludes_zero ? fmt::format("{:+.1f}", e.estimate) : fmt::format("({:+.1f})", e.estimate)});
+        largest = std::max(largest, std::fabs(e.estimate));
+        low = std::min(low, e.estimate), high = std::max(high, e.estimate);
+    }
+    f.color_range = largest;
+    f.series = {std::move(image), std::move(labels)};
+    const size_t n = f.series[0].points.size();
+    f.caption =
+        x.zh ? fmt::format("{} {}: {} = {} 相对 {} 的差异 (%), 按 n_prompt x n_gen{}; 从 {:+.1f} % 到 {:+.1f} %。"
+                           "括号中的数值: 该格的 95% 置信区间包含 0 ({} / {} 格)。",
+                           model, metric, m.compare, value, m.baseline, depths ? ", 深度 " + depth : "", low, high,
+                           uncertain, n)
+             : fmt::format("{} {}: {} = {} against {} (%), over n_prompt x n_gen{}: from {:+.1f} % to "
+                           "{:+.1f} %. In parentheses: cells whose 95 % interval includes 0 ({} of {}).",
+                           model, metric, m.compare, value, m.baseline, depths ? " at depth " + depth : "", low, high,
+                           uncertain, n);
+    return f;
+}
+
 // Load time or peak memory per model, value and cache state, in the loads table's order, one colour per value.
 Figure loads_figure(const Context& x, bool time) {
     const auto& m = x.m;
@@ -370,6 +464,13 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
         for (const auto& metric : m.metrics) {
             all.push_back(points_figure(x, model, metric));
             if (m.compares()) all.push_back(pairs_figure(x, model, metric));
+            if (m.compares()) {
+                const auto depths = analysis::values_of(m.data, "n_depth");
+                for (const auto& value : m.values)
+                    if (value != m.baseline)
+                        for (const auto& depth : depths)
+                            all.push_back(heatmap_figure(x, model, metric, value, depth, depths.size() > 1));
+            }
             for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
                 std::set<std::string> values;
                 for (const auto& r : m.data.records)
@@ -384,8 +485,10 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
     ReportCharts out;
     for (auto& figure : all) {
         if (figure.has_points()) out.figures.push_back(std::move(figure));
-        // Loads that were not timed (llama-bench's) or not measured (imports) are no result left out.
-        else if (figure.stem.rfind("loads_", 0) != 0) out.left_out.push_back(figure.title);
+        // Loads that were not timed (llama-bench's) or not measured (imports), and a grid of one row (split
+        // mode's tests), are no result left out.
+        else if (figure.stem.rfind("loads_", 0) != 0 && figure.stem.find("_heatmap") == std::string::npos)
+            out.left_out.push_back(figure.title);
     }
     return out;
 }

@@ -15,6 +15,8 @@ struct Point {
     double x = 0, y = 0;
     std::optional<double> error;                      // a vertical error bar, for the series' styles that draw them
     std::optional<std::pair<double, double>> x_range; // a horizontal interval (low, high), for x_intervals
+    double z = 0;                                     // the colour's value, for image
+    std::string label; // the text, for labels (made from numbers by the charts, never from data)
 };
 
 // The colours of the report's charts: one per compared value (in the values' order), and one per verdict.
@@ -22,7 +24,7 @@ inline constexpr const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#946
                                           "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
 
 struct Series {
-    enum class Style { error_bars, lines_points, lines_error_bars, points, boxes, x_intervals };
+    enum class Style { error_bars, lines_points, lines_error_bars, points, boxes, x_intervals, image, labels };
     std::string title; // in the key; "" for none
     Style style = Style::points;
     std::string color; // "#rrggbb", or "" for gnuplot's own
@@ -45,8 +47,11 @@ struct Figure {
     std::optional<double> x_band;        // a shaded band from -x_band to +x_band (the equivalence margin)
     bool x_zero_line = false;            // a dashed line at x = 0
     bool key = true;                     // show the series' titles (below the plot, outside the data)
-    double x_margin = 0;                 // room left and right of the outermost x, in x units
-    double y_margin = 0;                 // room below and above the outermost y, in y units
+    // image series: a diverging colour scale from -color_range (blue) through 0 (white) to +color_range (red).
+    std::optional<double> color_range;
+    std::string color_label;
+    double x_margin = 0; // room left and right of the outermost x, in x units
+    double y_margin = 0; // room below and above the outermost y, in y units
     std::vector<Series> series;
 
     // Whether anything would be drawn: a figure without points is left out of a report.

@@ -35,6 +35,8 @@ const char* style_of(Series::Style style) {
     case Series::Style::points: return "points pt 7 ps 0.8";
     case Series::Style::boxes: return "boxes";
     case Series::Style::x_intervals: return "xerrorbars pt 7 ps 1.2 lw 2";
+    case Series::Style::image: return "image";
+    case Series::Style::labels: return "labels center";
     }
     return "points";
 }
@@ -96,6 +98,10 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
                            "fs solid 1.0 noborder\n",
                            -*f.x_band, *f.x_band);
     if (f.x_zero_line) out += "set arrow 1 from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb \"#555555\"\n";
+    if (f.color_range)
+        out += fmt::format("set palette defined (-1 \"#2166ac\", 0 \"#f7f7f7\", 1 \"#b2182b\")\n"
+                           "set cbrange [{0}:{1}]\nset cblabel {2}\nset colorbox\n",
+                           -*f.color_range, *f.color_range, quoted(f.color_label));
     if (std::any_of(f.series.begin(), f.series.end(), [](const Series& s) { return s.style == Series::Style::boxes; }))
         out += "set style fill solid 0.7\nset boxwidth 0.6\n";
     std::vector<std::string> plots;
@@ -103,7 +109,10 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
     for (const Series& s : f.series) {
         if (!has_drawable(s)) continue;
         const std::string title = s.title.empty() ? "notitle" : "title " + quoted(s.title);
-        const char* columns = s.style == Series::Style::x_intervals ? "1:2:3:4" : has_errors(s) ? "1:2:3" : "1:2";
+        const char* columns = s.style == Series::Style::x_intervals ? "1:2:3:4"
+                              : has_errors(s) || s.style == Series::Style::image || s.style == Series::Style::labels
+                                  ? "1:2:3"
+                                  : "1:2";
         plots.push_back(fmt::format("\"{}\" index {} using {} with {}{} {}", data_file, index++, columns,
                                     style_of(s.style), color_of(s), title));
     }
@@ -147,7 +156,9 @@ GnuplotFiles to_gnuplot(const Figure& figure) {
         for (const Point& p : s.points) {
             if (!drawable(p)) continue;
             data << fmt::format("{} {}", p.x, p.y);
-            if (s.style == Series::Style::x_intervals)
+            if (s.style == Series::Style::image) data << fmt::format(" {}", p.z);
+            else if (s.style == Series::Style::labels) data << " " << quoted(p.label);
+            else if (s.style == Series::Style::x_intervals)
                 data << fmt::format(" {} {}", p.x_range ? p.x_range->first : p.x, p.x_range ? p.x_range->second : p.x);
             else if (errors) data << fmt::format(" {}", p.error && std::isfinite(*p.error) ? *p.error : 0.0);
             data << "\n";
