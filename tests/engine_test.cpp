@@ -155,6 +155,18 @@ TEST(HostActivity, AnotherProcessSpinningIsOtherWorkAndTheWorkersOwnIsNot) {
     EXPECT_GT(other.load_average, 0.0);
 }
 
+TEST(MemoryMap, ReadsTheResidentSplitOfProcStatus) {
+    const auto split = parse_rss_split("Name:\tllmsweep\nVmHWM:\t  180000 kB\nVmRSS:\t  170000 kB\n"
+                                       "RssAnon:\t  158700 kB\nRssFile:\t   10700 kB\nRssShmem:\t       0 kB\n");
+    ASSERT_TRUE(split.has_value());
+    EXPECT_EQ(split->anon_kb, 158700);
+    EXPECT_EQ(split->file_kb, 10700);
+    EXPECT_FALSE(parse_rss_split("Name:\tx\nRssAnon:\t 1 kB\n").has_value()) << "RssFile missing";
+    const auto self = rss_split();
+    ASSERT_TRUE(self.has_value());
+    EXPECT_GT(self->anon_kb + self->file_kb, 0);
+}
+
 TEST(MemoryMap, ReadsSmapsRollupAsTheKernelWritesIt) {
     const auto state = parse_smaps_rollup("55d5-7ffd ---p 00000000 00:00 0  [rollup]\n"
                                           "Rss:               12756 kB\nPss:                 487 kB\n"

@@ -104,6 +104,15 @@ TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE anon_after_load_kb >= 0 AND anon_huge_after_load_kb >= 0 "
                     "AND file_pmd_after_load_kb >= 0 AND rss_at_end_kb > 0 AND anon_at_end_kb >= 0"),
               2);
+    // The peak split: a mapped model is file-backed memory, a model read into buffers anonymous; the file
+    // stays in the page cache (warm) before and after.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE rss_anon_peak_kb > 0 AND rss_file_peak_kb > 0 AND "
+                    "resident_after_bytes = model_bytes AND resident_before_bytes = model_bytes"),
+              2);
+    EXPECT_GT(count("SELECT (SELECT rss_anon_peak_kb FROM loads WHERE load_mode = 'none') - "
+                    "(SELECT rss_anon_peak_kb FROM loads WHERE load_mode = 'mmap')"),
+              0)
+        << "reading the model into buffers takes anonymous memory";
     // Where llama.cpp put the weights: the mapped file with mmap, buffers it read them into without.
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE load_mode = 'mmap' AND model_buffers LIKE 'CPU_Mapped %'"), 1);
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE load_mode = 'none' AND model_buffers LIKE 'CPU %'"), 1);
@@ -114,6 +123,7 @@ TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
     ASSERT_EQ(report.exit_code, 0) << report.err;
     const std::string md = test::read_file(dir_ / "report" / "report.md");
     EXPECT_NE(md.find("| File PMD MiB |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| Peak anonymous MiB | Peak file-backed MiB |"), std::string::npos) << md;
     EXPECT_NE(md.find("CPU_Mapped "), std::string::npos) << md;
 }
 

@@ -165,7 +165,8 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     const std::vector<int64_t> runs = data.run_ids();
     struct Samples {
         size_t loads = 0;
-        std::vector<double> load_ms, rss_mib, major, minor, anon_huge_mib, file_pmd_mib;
+        std::vector<double> load_ms, rss_mib, major, minor, anon_huge_mib, file_pmd_mib, peak_anon_mib, peak_file_mib,
+            cached_before_mib, cached_after_mib;
         size_t evicted = 0;
         std::set<std::string> thp_modes, model_buffers;
     };
@@ -185,6 +186,10 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         g.evicted += load.evicted ? 1 : 0;
         if (load.anon_huge_kb) g.anon_huge_mib.push_back(*load.anon_huge_kb / 1024.0);
         if (load.file_pmd_kb) g.file_pmd_mib.push_back(*load.file_pmd_kb / 1024.0);
+        if (load.peak_anon_kb) g.peak_anon_mib.push_back(*load.peak_anon_kb / 1024.0);
+        if (load.peak_file_kb) g.peak_file_mib.push_back(*load.peak_file_kb / 1024.0);
+        if (load.resident_before_bytes) g.cached_before_mib.push_back(*load.resident_before_bytes / 1048576.0);
+        if (load.resident_after_bytes) g.cached_after_mib.push_back(*load.resident_after_bytes / 1048576.0);
         if (!load.thp_mode.empty()) g.thp_modes.insert(load.thp_mode);
         if (!load.model_buffers.empty()) g.model_buffers.insert(load.model_buffers);
     }
@@ -211,6 +216,13 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         summary.evicted = g.evicted;
         if (!g.anon_huge_mib.empty()) summary.anon_huge_mib_mean = stats::mean_sd(g.anon_huge_mib).mean;
         if (!g.file_pmd_mib.empty()) summary.file_pmd_mib_mean = stats::mean_sd(g.file_pmd_mib).mean;
+        const auto mean = [](const std::vector<double>& v) {
+            return v.empty() ? std::nullopt : std::optional<double>(stats::mean_sd(v).mean);
+        };
+        summary.peak_anon_mib_mean = mean(g.peak_anon_mib);
+        summary.peak_file_mib_mean = mean(g.peak_file_mib);
+        summary.cached_before_mib_mean = mean(g.cached_before_mib);
+        summary.cached_after_mib_mean = mean(g.cached_after_mib);
         summary.thp_modes = fmt::format("{}", fmt::join(g.thp_modes, ", "));
         summary.model_buffers = fmt::format("{}", fmt::join(g.model_buffers, "; "));
         summaries.push_back(std::move(summary));

@@ -123,6 +123,10 @@ struct LoadSummary {
     size_t loads = 0;
     std::optional<double> load_ms_mean, load_ms_sd; // none when no load of the group was timed (llama-bench's)
     double rss_peak_mib_mean = 0;
+    // What the peak holds, MiB, means over the loads that recorded it: the largest anonymous and file-backed
+    // resident memory of the visit (a mapped model counts as file-backed), and the model file's bytes in the page
+    // cache before the load and after the visit.
+    std::optional<double> peak_anon_mib_mean, peak_file_mib_mean, cached_before_mib_mean, cached_after_mib_mean;
     double major_faults_mean = 0, minor_faults_mean = 0;
     size_t evicted = 0; // cold loads whose eviction mincore confirmed
     // Memory mapped with huge pages at the end of the visits (transparent huge pages of anonymous memory, and

@@ -410,6 +410,11 @@ Figure loads_figure(const Context& x, bool time) {
     std::map<std::string, Series> by_value;
     std::vector<std::string> order;
     std::vector<std::string> found;
+    // Memory split into anonymous and file-backed where every load group recorded it (older runs did not).
+    const bool split = !time && !m.loads.empty() && std::all_of(m.loads.begin(), m.loads.end(), [](const auto& l) {
+        return l.peak_anon_mib_mean && l.peak_file_mib_mean;
+    });
+    Series file{.title = x.zh ? "文件映射" : "file-backed", .style = Series::Style::boxes, .color = "#9e9e9e"};
     std::set<std::string> caches;
     for (const auto& l : m.loads) caches.insert(l.cache_state);
     // One label per run of bars of the same model (and cache state, where it varies), under its middle.
@@ -435,21 +440,43 @@ Figure loads_figure(const Context& x, bool time) {
             by_value[name].points.push_back({xv, *l.load_ms_mean});
             found.push_back(fmt::format("{} {} {:.0f} ms", clipped(l.model, 24), name, *l.load_ms_mean));
         }
-        if (!time && l.rss_peak_mib_mean > 0) {
+        if (!time && split) {
+            // Anonymous (the value's colour) beside file-backed (grey): what a mapped model moves between them.
+            by_value[name].points.push_back({xv - 0.19, *l.peak_anon_mib_mean});
+            file.points.push_back({xv + 0.19, *l.peak_file_mib_mean});
+            found.push_back(fmt::format(fmt::runtime(x.zh ? "{} {} 匿名 {:.1f} MiB, 文件映射 {:.1f} MiB"
+                                                          : "{} {} anonymous {:.1f} MiB, file-backed {:.1f} MiB"),
+                                        clipped(l.model, 24), name, *l.peak_anon_mib_mean, *l.peak_file_mib_mean));
+        } else if (!time && l.rss_peak_mib_mean > 0) {
             by_value[name].points.push_back({xv, l.rss_peak_mib_mean});
             found.push_back(fmt::format("{} {} {:.1f} MiB", clipped(l.model, 24), name, l.rss_peak_mib_mean));
         }
     }
-    for (const auto& name : order) f.series.push_back(std::move(by_value[name]));
+    for (const auto& name : order) {
+        if (split) by_value[name].title += x.zh ? " (匿名)" : " (anonymous)";
+        f.series.push_back(std::move(by_value[name]));
+    }
+    if (split) {
+        f.series.push_back(std::move(file));
+        f.box_width = 0.36;
+        f.ylabel = x.zh ? "峰值常驻内存 (MiB)" : "peak resident memory (MiB)";
+    }
     f.width = std::max(480, std::min(960, 200 + 70 * static_cast<int>(m.loads.size())));
     f.caption =
         time ? (x.zh ? fmt::format("每个模型、取值和缓存状态的平均加载耗时: {}。", fmt::join(found, "; "))
                      : fmt::format("Mean load time per model, value and cache state: {}.", fmt::join(found, "; ")))
-             : (x.zh ? fmt::format("每个模型、取值和缓存状态的平均峰值 RSS (映射的文件页也计入): {}。",
-                                   fmt::join(found, "; "))
-                     : fmt::format("Mean peak RSS per model, value and cache state (mapped file pages count "
-                                   "as resident): {}.",
-                                   fmt::join(found, "; ")));
+        : split
+            ? (x.zh ? fmt::format("每个模型、取值和缓存状态在访问期间的匿名内存与文件映射内存峰值 (映射的模型页面属于"
+                                  "文件映射): {}。",
+                                  fmt::join(found, "; "))
+                    : fmt::format("The visit's peak anonymous and file-backed memory per model, value and cache "
+                                  "state (a mapped model's pages are file-backed): {}.",
+                                  fmt::join(found, "; ")))
+            : (x.zh ? fmt::format("每个模型、取值和缓存状态的平均峰值 RSS (映射的文件页也计入): {}。",
+                                  fmt::join(found, "; "))
+                    : fmt::format("Mean peak RSS per model, value and cache state (mapped file pages count "
+                                  "as resident): {}.",
+                                  fmt::join(found, "; ")));
     return f;
 }
 

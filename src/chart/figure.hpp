@@ -50,8 +50,9 @@ struct Figure {
     // image series: a diverging colour scale from -color_range (blue) through 0 (white) to +color_range (red).
     std::optional<double> color_range;
     std::string color_label;
-    double x_margin = 0; // room left and right of the outermost x, in x units
-    double y_margin = 0; // room below and above the outermost y, in y units
+    double x_margin = 0;    // room left and right of the outermost x, in x units
+    double box_width = 0.6; // of boxes, in x units
+    double y_margin = 0;    // room below and above the outermost y, in y units
     std::vector<Series> series;
 
     // Whether anything would be drawn: a figure without points is left out of a report.

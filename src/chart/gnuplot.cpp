@@ -103,7 +103,7 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
                            "set cbrange [{0}:{1}]\nset cblabel {2}\nset colorbox\n",
                            -*f.color_range, *f.color_range, quoted(f.color_label));
     if (std::any_of(f.series.begin(), f.series.end(), [](const Series& s) { return s.style == Series::Style::boxes; }))
-        out += "set style fill solid 0.7\nset boxwidth 0.6\n";
+        out += fmt::format("set style fill solid 0.7\nset boxwidth {}\n", f.box_width);
     std::vector<std::string> plots;
     size_t index = 0;
     for (const Series& s : f.series) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -43,6 +44,24 @@ std::optional<MappingState> parse_smaps_rollup(const std::string& text) {
     }
     if (!any) return std::nullopt;
     return state;
+}
+
+std::optional<RssSplit> parse_rss_split(const std::string& text) {
+    RssSplit split;
+    bool anon = false, file = false;
+    std::istringstream lines(text);
+    for (std::string name; lines >> name;) {
+        int64_t kb = 0;
+        if (name == "RssAnon:" && lines >> kb) split.anon_kb = kb, anon = true;
+        else if (name == "RssFile:" && lines >> kb) split.file_kb = kb, file = true;
+        lines.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    }
+    if (!anon || !file) return std::nullopt;
+    return split;
+}
+
+std::optional<RssSplit> rss_split(const std::string& pid) {
+    return parse_rss_split(read_text_file("/proc/" + pid + "/status"));
 }
 
 std::optional<MappingState> mapping_state(const std::string& pid) {

@@ -15,7 +15,20 @@ struct MappingState {
     int64_t anon_kb = 0;      // Anonymous
     int64_t anon_huge_kb = 0; // AnonHugePages
     int64_t file_pmd_kb = 0;  // FilePmdMapped
+    // The largest anonymous and file-backed resident memory seen over a visit (RssAnon, RssFile of
+    // /proc/PID/status, after the load and after each measurement): a mapped model's pages are file-backed, a
+    // model read into buffers is anonymous, so peak RSS alone hides what mmap changes. In a visit's end state.
+    std::optional<int64_t> peak_anon_kb, peak_file_kb;
 };
+
+// Resident memory by kind, from /proc/PID/status.
+struct RssSplit {
+    int64_t anon_kb = 0; // RssAnon
+    int64_t file_kb = 0; // RssFile
+};
+std::optional<RssSplit> rss_split(const std::string& pid = "self");
+// The parsed form of /proc/PID/status text (for the tests).
+std::optional<RssSplit> parse_rss_split(const std::string& text);
 
 // The state of process `pid` ("self" for this one); none where /proc does not say (another OS, no access).
 std::optional<MappingState> mapping_state(const std::string& pid = "self");

@@ -81,13 +81,19 @@ nlohmann::json to_json(const LoadOutcome& o) {
 }
 
 nlohmann::json to_json(const MappingState& m) {
-    return {
+    nlohmann::json j = {
         {"rss_kb", m.rss_kb}, {"anon_kb", m.anon_kb}, {"anon_huge_kb", m.anon_huge_kb}, {"file_pmd_kb", m.file_pmd_kb}};
+    put(j, "peak_anon_kb", m.peak_anon_kb);
+    put(j, "peak_file_kb", m.peak_file_kb);
+    return j;
 }
 
 MappingState mapping_state_from_json(const nlohmann::json& j) {
-    return {j.at("rss_kb").get<int64_t>(), j.at("anon_kb").get<int64_t>(), j.at("anon_huge_kb").get<int64_t>(),
-            j.at("file_pmd_kb").get<int64_t>()};
+    MappingState m{j.at("rss_kb").get<int64_t>(), j.at("anon_kb").get<int64_t>(), j.at("anon_huge_kb").get<int64_t>(),
+                   j.at("file_pmd_kb").get<int64_t>()};
+    m.peak_anon_kb = get<int64_t>(j, "peak_anon_kb");
+    m.peak_file_kb = get<int64_t>(j, "peak_file_kb");
+    return m;
 }
 
 LoadOutcome load_outcome_from_json(const nlohmann::json& j) {

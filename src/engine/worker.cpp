@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -41,6 +42,16 @@ int run_worker(std::istream& in, std::ostream& out) {
     // Ctrl-C reaches the whole process group; the orchestrator decides what happens to this worker.
     std::signal(SIGINT, SIG_IGN);
     BenchEngine engine;
+    // The visit's largest anonymous and file-backed memory, sampled after the load and after each measurement
+    // (outside every timed region).
+    std::optional<RssSplit> peak;
+    const auto note_memory = [&] {
+        const auto now = rss_split();
+        if (!now) return;
+        if (!peak) peak = now;
+        peak->anon_kb = std::max(peak->anon_kb, now->anon_kb);
+        peak->file_kb = std::max(peak->file_kb, now->file_kb);
+    };
     std::string line;
     while (std::getline(in, line)) {
         nlohmann::json reply;
@@ -51,15 +62,20 @@ int run_worker(std::istream& in, std::ostream& out) {
             if (op == "load") {
                 reply = to_json(engine.load(load_params_from_json(request)));
                 reply["event"] = "loaded";
+                note_memory();
             } else if (op == "run") {
                 const RunRequest run = run_request_from_json(request);
                 maybe_inject_fault(run);
                 reply = to_json(engine.run(run));
                 reply["event"] = "sample";
+                note_memory();
             } else if (op == "state") {
                 // The memory's state at the end of a visit, after the measurements.
                 reply = {{"event", "state"}, {"thp_mode", transparent_huge_pages_mode()}};
-                if (const auto mapping = mapping_state()) reply["mapping"] = to_json(*mapping);
+                if (auto mapping = mapping_state()) {
+                    if (peak) mapping->peak_anon_kb = peak->anon_kb, mapping->peak_file_kb = peak->file_kb;
+                    reply["mapping"] = to_json(*mapping);
+                }
             } else {
                 reply = {{"event", "failed"}, {"error", "unknown op " + op}};
             }

@@ -80,13 +80,19 @@ constexpr Strings english{
     .chart_script = "gnuplot script",
     .beyond = "Beyond throughput",
     .loads_intro = "Model loads, one per worker process (load time of llama_model_load_from_file, the worker's "
-                   "peak resident memory, page faults during the load).",
+                   "peak resident memory, page faults during the load). A mapped model's pages count as resident, "
+                   "so peak RSS hides what mmap changes: the anonymous and file-backed peaks split it (a model read "
+                   "into buffers is anonymous, a mapped one file-backed), and the model file's bytes in the page "
+                   "cache before the load and after the visit show what stays cached for the next process.",
     .loads_count = "Loads",
     .no_loads = "No successful load is recorded for these results (imports carry none).",
     .cache = "Page cache",
     .load_ms = "Load ms",
     .load_sd = "SD ms",
     .rss_peak = "Peak RSS MiB",
+    .peak_anon = "Peak anonymous MiB",
+    .peak_file = "Peak file-backed MiB",
+    .cached_before_after = "Model cached before / after MiB",
     .major_faults = "Major faults",
     .minor_faults = "Minor faults",
     .evicted = "Evicted (cold)",
@@ -222,13 +228,20 @@ constexpr Strings chinese{
     .chart_script = "gnuplot 脚本",
     .beyond = "吞吐量之外的影响",
     .loads_intro =
-        "模型加载, 每个工作进程一次 (llama_model_load_from_file 的耗时, 工作进程的峰值常驻内存, 加载期间的缺页次数)。",
+        "模型加载, 每个工作进程一次 (llama_model_load_from_file 的耗时, 工作进程的峰值常驻内存, 加载期间的缺页次数)。"
+        "映射的模型页面也计入常驻内存, 因此峰值 RSS 看不出 mmap 的影响: 匿名内存峰值与文件映射内存峰值把它拆开 "
+        "(读入缓冲区"
+        "的模型是匿名内存, 映射的模型是文件映射内存); "
+        "加载前与访问结束后模型文件在页缓存中的字节数说明下一个进程能用到多少缓存。",
     .loads_count = "加载次数",
     .no_loads = "这些结果没有记录成功的模型加载 (导入的结果不含加载记录)。",
     .cache = "页缓存",
     .load_ms = "加载耗时 (ms)",
     .load_sd = "标准差 (ms)",
     .rss_peak = "峰值 RSS (MiB)",
+    .peak_anon = "匿名内存峰值 MiB",
+    .peak_file = "文件映射内存峰值 MiB",
+    .cached_before_after = "模型在页缓存中 (前 / 后) MiB",
     .major_faults = "主缺页",
     .minor_faults = "次缺页",
     .evicted = "已清除 (冷)",

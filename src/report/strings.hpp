@@ -19,9 +19,9 @@ struct Strings {
     std::string_view faster, slower, equivalent, inconclusive, too_few, blocks_needed, without_flagged;
     std::string_view flagged_intro, flagged_block, flagged_round, flagged_busy;
     std::string_view headline, charts, charts_unavailable, charts_left_out, chart_data, chart_script;
-    std::string_view beyond, loads_intro, loads_count, no_loads, cache, load_ms, load_sd, rss_peak, major_faults,
-        minor_faults, evicted, anon_huge, file_pmd, thp_mode, model_buffers, latency_intro, ttft, itl_p50, itl_p90,
-        itl_p99;
+    std::string_view beyond, loads_intro, loads_count, no_loads, cache, load_ms, load_sd, rss_peak, peak_anon,
+        peak_file, cached_before_after, major_faults, minor_faults, evicted, anon_huge, file_pmd, thp_mode,
+        model_buffers, latency_intro, ttft, itl_p50, itl_p90, itl_p99;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
         huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit;

@@ -93,14 +93,19 @@ Table differences_table(const ReportModel& m, const Strings& s) {
 
 Table loads_table(const ReportModel& m, const Strings& s) {
     Table t({std::string(s.model), m.compare, std::string(s.cache), std::string(s.loads_count), std::string(s.load_ms),
-             std::string(s.load_sd), std::string(s.rss_peak), std::string(s.major_faults), std::string(s.minor_faults),
+             std::string(s.load_sd), std::string(s.rss_peak), std::string(s.peak_anon), std::string(s.peak_file),
+             std::string(s.cached_before_after), std::string(s.major_faults), std::string(s.minor_faults),
              std::string(s.evicted), std::string(s.anon_huge), std::string(s.file_pmd), std::string(s.thp_mode),
              std::string(s.model_buffers)});
     const auto mib = [](const std::optional<double>& v) { return v ? fixed(*v, 1) : std::string("-"); };
     for (const auto& l : m.loads)
         t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads),
                l.load_ms_mean ? fixed(*l.load_ms_mean) : "-", l.load_ms_sd ? fixed(*l.load_ms_sd) : "-",
-               fixed(l.rss_peak_mib_mean, 1), fixed(l.major_faults_mean, 0), fixed(l.minor_faults_mean, 0),
+               fixed(l.rss_peak_mib_mean, 1), mib(l.peak_anon_mib_mean), mib(l.peak_file_mib_mean),
+               l.cached_before_mib_mean && l.cached_after_mib_mean
+                   ? fmt::format("{:.1f} / {:.1f}", *l.cached_before_mib_mean, *l.cached_after_mib_mean)
+                   : "-",
+               fixed(l.major_faults_mean, 0), fixed(l.minor_faults_mean, 0),
                l.cache_state == "cold" ? std::to_string(l.evicted) : "-", mib(l.anon_huge_mib_mean),
                mib(l.file_pmd_mib_mean), l.thp_modes.empty() ? "-" : l.thp_modes,
                l.model_buffers.empty() ? "-" : l.model_buffers});

@@ -105,6 +105,18 @@ const std::vector<Table> all_tables = {
          {"anon_huge_at_end_kb", integer, "Its anonymous memory on transparent huge pages then, KiB.", {}, 3},
          {"file_pmd_at_end_kb", integer, "Its page-cache memory mapped with huge pages then, KiB.", {}, 3},
          {"visit_s", real, "Wall time of the visit: the worker's start to its end, s.", {}, 4},
+         {"rss_anon_peak_kb",
+          integer,
+          "The largest anonymous resident memory (RssAnon) over the visit, sampled after the load and after each "
+          "measurement, KiB: buffers, and a model read into them.",
+          {},
+          5},
+         {"rss_file_peak_kb",
+          integer,
+          "The largest file-backed resident memory (RssFile) over the visit, KiB: a mapped model file's pages.",
+          {},
+          5},
+         {"resident_after_bytes", integer, "Bytes of the model file in the page cache at the end of the visit.", {}, 5},
          {"other_cpu_cores",
           real,
           "CPU time of every other process during the visit (not the worker's, not llmsweep's), in cores: 1.0 is "

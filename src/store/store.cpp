@@ -447,7 +447,8 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
                     "major_faults, minor_faults, cache_evicted, COALESCE(thp_mode, ''), COALESCE(model_buffers, ''), "
                     "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb), "
                     "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb), COALESCE(round, 0), other_cpu_cores, "
-                    "steal_percent, load_average FROM loads WHERE status = 'ok' ORDER BY id");
+                    "steal_percent, load_average, rss_anon_peak_kb, rss_file_peak_kb, resident_before_bytes, "
+                    "resident_after_bytes FROM loads WHERE status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
@@ -464,6 +465,10 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         if (!s.column_is_null(14)) row.other_cpu_cores = s.column_double(14);
         if (!s.column_is_null(15)) row.steal_percent = s.column_double(15);
         if (!s.column_is_null(16)) row.load_average = s.column_double(16);
+        if (!s.column_is_null(17)) row.peak_anon_kb = s.column_double(17);
+        if (!s.column_is_null(18)) row.peak_file_kb = s.column_double(18);
+        if (!s.column_is_null(19)) row.resident_before_bytes = s.column_double(19);
+        if (!s.column_is_null(20)) row.resident_after_bytes = s.column_double(20);
         loads.push_back(std::move(row));
     }
     return loads;

@@ -78,6 +78,9 @@ struct LoadRow {
     // Huge-page-mapped memory after the visit's measurements (else right after the load), KiB; none when not
     // recorded (older databases, llama-bench's loads).
     std::optional<double> anon_huge_kb, file_pmd_kb;
+    // The visit's largest anonymous and file-backed resident memory, KiB, and the model file's bytes in the page
+    // cache before the load and after the visit; none when not recorded.
+    std::optional<double> peak_anon_kb, peak_file_kb, resident_before_bytes, resident_after_bytes;
     int64_t round = 0;
     // What the machine did besides the visit (none when not recorded: older databases).
     std::optional<double> other_cpu_cores, steal_percent, load_average;

@@ -24,6 +24,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The model file's bytes in the page cache at the end of a visit; none where it cannot be read (the tests'
+// fake models, a file removed meanwhile).
+std::optional<uint64_t> resident_after(const std::string& model) {
+    try {
+        return engine::resident_bytes(model);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 void check_interrupt(ChildProcess::Outcome outcome) {
     if (outcome == ChildProcess::Outcome::interrupted || interrupt_requested()) throw Interrupted();
 }
@@ -132,7 +142,8 @@ public:
             const std::optional<engine::MappingState> end = alive ? worker->end_state(timeout_s_) : std::nullopt;
             const Worker::Exit exit = worker->finish(!alive);
             recorder.load_finished(load_id, exit.peak_rss_bytes, end,
-                                   engine::activity_between(start, engine::sample_host(), exit.cpu_seconds));
+                                   engine::activity_between(start, engine::sample_host(), exit.cpu_seconds),
+                                   resident_after(load.model));
         }
     }
 
@@ -239,7 +250,8 @@ private:
         }
         const auto exit = process.finish(outcome == Outcome::timeout || !bad_output.empty());
         recorder.load_finished(load_id, exit.peak_rss_bytes, std::nullopt,
-                               engine::activity_between(start, engine::sample_host(), exit.cpu_seconds));
+                               engine::activity_between(start, engine::sample_host(), exit.cpu_seconds),
+                               resident_after(load.model));
         if (pending.empty()) return {};
         if (batch.size() > 1) return pending;
 

@@ -86,7 +86,7 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
 }
 
 void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end,
-                             const engine::VisitActivity& activity) {
+                             const engine::VisitActivity& activity, std::optional<uint64_t> resident_after) {
     store::Row row{{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)},
                    {"visit_s", activity.wall_s},
                    {"other_cpu_cores", activity.other_cpu_cores},
@@ -94,6 +94,9 @@ void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std
                    {"load_average", activity.load_average}};
     if (activity.cpu_mhz) row.emplace_back("cpu_mhz", *activity.cpu_mhz);
     if (activity.throttle_events) row.emplace_back("throttle_events", *activity.throttle_events);
+    if (resident_after) row.emplace_back("resident_after_bytes", static_cast<int64_t>(*resident_after));
+    if (end && end->peak_anon_kb) row.emplace_back("rss_anon_peak_kb", *end->peak_anon_kb);
+    if (end && end->peak_file_kb) row.emplace_back("rss_file_peak_kb", *end->peak_file_kb);
     if (end)
         row.insert(row.end(), {{"rss_at_end_kb", end->rss_kb},
                                {"anon_at_end_kb", end->anon_kb},

@@ -48,8 +48,9 @@ public:
     int64_t load_started(const domain::LoadParams& load, int64_t round, const engine::LoadOutcome& outcome,
                          bool measured);
     // The end of a load's visit: its peak memory, and its memory's state after the measurements.
+    // `resident_after`: the model file's bytes in the page cache then.
     void load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end,
-                       const engine::VisitActivity& activity);
+                       const engine::VisitActivity& activity, std::optional<uint64_t> resident_after);
     // A load that failed: every remaining point of the visit fails with it (the caller records them).
     void load_failed(const domain::LoadParams& load, int64_t round, const std::string& status,
                      const std::string& error);
