@@ -276,9 +276,10 @@ Figure trend_figure(const Context& x, const std::string& model, const std::strin
     const std::vector<double> sorted(xs.begin(), xs.end());
     f.log2_x = sorted.size() >= 3 && sorted.front() > 0;
     for (size_t i = 1; f.log2_x && i < sorted.size(); ++i) f.log2_x = sorted[i] == 2 * sorted[i - 1];
-    if (f.log2_x)
+    // A few values (or a doubling grid) are labelled themselves, not with round numbers between them.
+    if (f.log2_x || sorted.size() <= 8)
         for (double v : sorted) f.xtics.emplace_back(v, fmt::format("{}", v));
-    else f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
+    if (!f.log2_x) f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
     // What it found: the largest gap between a value and the baseline along the axis.
     std::string found;
     double gap = 0;
