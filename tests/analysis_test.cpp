@@ -59,7 +59,33 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(values_of(data, "load_mode"), (std::vector<std::string>{"none", "mmap"}));
     EXPECT_EQ(values_of(data, "n_prompt").front(), "64");
     EXPECT_EQ(values_of(data, "n_prompt").back(), "512"); // numeric order, not text order
-    EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"load_mode", "n_prompt", "n_gen"}));
+    EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"model", "load_mode", "n_prompt", "n_gen"}));
+    EXPECT_EQ(values_of(data, "model"), (std::vector<std::string>{"a.gguf", "b.gguf"})) << "the file's name";
+}
+
+// The model is a parameter like any other when asked for: the comparisons are then across models (one group),
+// pairs match on every other parameter, and a sweep of two models still compares its two load modes by default.
+TEST_F(AnalysisTest, ModelsAreComparedOnTheirMatchedPoints) {
+    fill();
+    const Dataset data = load_dataset(store, {});
+    EXPECT_EQ(choose_compare(data, std::nullopt), "load_mode") << "the model only when asked";
+    const auto c = compare_paired(data, "model", std::string("a.gguf"));
+    // pp (b.gguf has 4 points per load mode, all of them at n_gen 32, matching a.gguf's) and tg (b has none).
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].model, "") << "one group: every model";
+    EXPECT_EQ(c[0].metric, "pp");
+    EXPECT_EQ(c[0].baseline, "a.gguf");
+    EXPECT_EQ(c[0].value, "b.gguf");
+    EXPECT_EQ(c[0].n_pairs, 8u) << "4 points x 2 load modes, each matched with a's same point";
+    // b is 900/400 = 2.25 times a in pp at none and 990/440 at mmap: +125 %.
+    EXPECT_NEAR(c[0].effect.all.estimate, 125.0, 1.0);
+    for (const auto& pair : c[0].pairs) EXPECT_GT(pair.value_ts, 2 * pair.baseline_ts);
+    const auto summaries = summarize(data, "model");
+    for (const auto& g : summaries) EXPECT_EQ(g.model, "");
+    EXPECT_EQ(group_of(data.records.front(), "model"), "");
+    EXPECT_EQ(group_of(data.records.front(), "load_mode"), "a.gguf");
+    // --where model= filters like any parameter.
+    EXPECT_EQ(load_dataset(store, {.where = {{"model", "b.gguf"}}}).records.size(), 8u);
 }
 
 // huge_pages_used says what the loads of a result's samples recorded: at the end of the visit where the

@@ -462,6 +462,24 @@ TEST_F(ReportTest, ChartsAreDrawnByGnuplotWithTheirDataAndScripts) {
     EXPECT_TRUE(std::filesystem::is_regular_file(out / (stems[3] + ".png")));
 }
 
+// Models compared: one group of every model, the baseline given as a path, and what the models are.
+TEST_F(ReportTest, ModelsAreComparedLikeAnyParameter) {
+    const auto out = dir / "models";
+    const auto r = run_llmsweep("report --lang en --no-charts --compare model --baseline /m/plain.gguf --db " +
+                                shell_quote(db_path) + " --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("| all models | pp | plain.gguf | odd, \"name\".gguf | 32 |"), std::string::npos) << md;
+    const auto json = nlohmann::json::parse(test::read_file(out / "report.json"));
+    EXPECT_EQ(json.at("compare"), "model");
+    ASSERT_EQ(json.at("comparisons").size(), 2u); // pp and tg
+    EXPECT_EQ(json.at("comparisons")[0].at("baseline"), "plain.gguf");
+    EXPECT_EQ(run_llmsweep("report --no-charts --compare model --baseline other.gguf --db " + shell_quote(db_path) +
+                           " --out " + shell_quote(dir / "bad"))
+                  .exit_code,
+              2);
+}
+
 // --fail-on: the report is written, each offending comparison has its line, and the exit code is 1; a
 // verdict not named passes.
 TEST_F(ReportTest, FailOnIsAGateThatWritesTheReportFirst) {

@@ -25,11 +25,11 @@ bool is_run_parameter(std::string_view name) {
 }
 
 template <typename F>
-void for_each_model_metric(const Dataset& data, F f) {
+void for_each_model_metric(const Dataset& data, const std::string& compare, F f) {
     std::vector<std::pair<std::string, std::string>> seen;
     for (const Record& r : data.records)
-        if (std::find(seen.begin(), seen.end(), std::make_pair(r.model, r.metric)) == seen.end())
-            seen.emplace_back(r.model, r.metric);
+        if (std::find(seen.begin(), seen.end(), std::make_pair(group_of(r, compare), r.metric)) == seen.end())
+            seen.emplace_back(group_of(r, compare), r.metric);
     std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
         if (a.second != b.second) return metric_before(a.second, b.second); // pp, tg, pg; then by model
         return a.first < b.first;
@@ -56,21 +56,31 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
         return *requested;
     }
     std::vector<std::string> candidates;
+    // The model is compared only when asked: two models swept with two load modes compare the load modes.
     for (const auto& name : varying)
-        if (!is_test_size(name) && values_of(data, name).size() == 2) candidates.push_back(name);
+        if (!is_test_size(name) && !is_model_parameter(name) && values_of(data, name).size() == 2)
+            candidates.push_back(name);
     if (candidates.size() == 1) return candidates.front();
     // Nothing varies but the test sizes: the results form one group, named by their test mode, and there is
     // nothing to compare.
-    if (std::all_of(varying.begin(), varying.end(), is_test_size)) return "mode";
+    if (std::all_of(varying.begin(), varying.end(),
+                    [](const std::string& name) { return is_test_size(name) || is_model_parameter(name); }))
+        return "mode";
     throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
                                  varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
 }
 
+const std::string& group_of(const Record& r, const std::string& compare) {
+    static const std::string every_model;
+    return is_model_parameter(compare) ? every_model : r.model;
+}
+
 std::string match_key(const Record& r, const std::string& compare) {
-    const bool across_runs = is_run_parameter(compare);
+    const bool across_runs = is_run_parameter(compare), across_models = is_model_parameter(compare);
     std::string key;
     r.params.for_each([&](std::string_view name, const std::string& value) {
-        if (name != compare && !(across_runs && is_run_parameter(name)) && !is_recorded_state(name))
+        if (name != compare && !(across_runs && is_run_parameter(name)) &&
+            !(across_models && is_model_parameter(name)) && !is_recorded_state(name))
             key.append(value).append(";");
     });
     return key;
@@ -79,12 +89,12 @@ std::string match_key(const Record& r, const std::string& compare) {
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare) {
     std::vector<GroupSummary> summaries;
     const std::vector<std::string> values = values_of(data, compare);
-    for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
+    for_each_model_metric(data, compare, [&](const std::string& model, const std::string& metric) {
         for (const std::string& value : values) {
             GroupSummary g{model, metric, value};
             std::vector<double> ts, cv, n_prompt, n_gen;
             for (const Record& r : data.records) {
-                if (r.model != model || r.metric != metric || r.params.at(compare) != value) continue;
+                if (group_of(r, compare) != model || r.metric != metric || r.params.at(compare) != value) continue;
                 if (r.status != "ok") {
                     ++g.not_ok;
                     continue;
@@ -124,12 +134,14 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
     const std::vector<std::string> values = values_of(data, compare);
     std::vector<std::string> models;
     for (const Record& r : data.records)
-        if (std::find(models.begin(), models.end(), r.model) == models.end()) models.push_back(r.model);
+        if (std::find(models.begin(), models.end(), group_of(r, compare)) == models.end())
+            models.push_back(group_of(r, compare));
     for (const auto& model : models)
         for (const auto& value : values) {
             std::vector<double> ttft, p50, p90, p99;
             for (const Record& r : data.records) {
-                if (r.model != model || r.status != "ok" || !r.ttft_ms || r.params.at(compare) != value) continue;
+                if (group_of(r, compare) != model || r.status != "ok" || !r.ttft_ms || r.params.at(compare) != value)
+                    continue;
                 ttft.push_back(*r.ttft_ms);
                 p50.push_back(r.itl_p50_ms.value_or(0));
                 p90.push_back(r.itl_p90_ms.value_or(0));
@@ -184,7 +196,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
     const bool across_runs = is_run_parameter(compare);
 
     std::vector<PairedComparison> comparisons;
-    for_each_model_metric(data, [&](const std::string& model, const std::string& metric) {
+    for_each_model_metric(data, compare, [&](const std::string& model, const std::string& metric) {
         // Per value and point (match key): the records that measured it, and its mean t/s (the pairs the charts
         // draw).
         struct PointData {
@@ -194,7 +206,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
         };
         std::map<std::string, std::map<std::string, PointData>> by_value;
         for (const Record& r : data.records) {
-            if (r.model != model || r.metric != metric || r.status != "ok") continue;
+            if (group_of(r, compare) != model || r.metric != metric || r.status != "ok") continue;
             PointData& point = by_value[r.params.at(compare)][match_key(r, compare)];
             point.ts_sum += r.avg_ts;
             point.records.push_back(&r);

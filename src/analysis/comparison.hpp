@@ -18,13 +18,17 @@ namespace llmsweep::analysis {
 // otherwise.
 std::string choose_compare(const Dataset& data, const std::optional<std::string>& requested);
 
+// The group a record's comparisons and summaries are made in: its model, or "" (every model) when the compared
+// parameter is the model itself (model_parameters).
+const std::string& group_of(const Record& r, const std::string& compare);
+
 struct Range {
     double min = 0;
     double max = 0;
 };
 
 struct GroupSummary {
-    std::string model, metric, value;
+    std::string model, metric, value;                      // model: the group (group_of)
     size_t n = 0;                                          // points (ok results)
     double mean = 0, sd = 0, min = 0, max = 0, median = 0; // of the points' mean t/s
     double mean_cv = 0, max_cv = 0;                        // of the repetitions, percent
@@ -87,10 +91,10 @@ struct Pair {
 };
 
 struct PairedComparison {
-    std::string model, metric, baseline, value;
-    size_t n_pairs = 0;      // points measured at both values
-    size_t unpaired = 0;     // ok points of either value with no match in the other
-    double mean_diff_ts = 0; // mean over the pairs of value - baseline, t/s
+    std::string model, metric, baseline, value; // model: the group (group_of)
+    size_t n_pairs = 0;                         // points measured at both values
+    size_t unpaired = 0;                        // ok points of either value with no match in the other
+    double mean_diff_ts = 0;                    // mean over the pairs of value - baseline, t/s
     // The design's estimate (stats/blocked.hpp): blocks are the rounds of one run (a repetition index of each
     // point is its round), or, comparing runs (builds, engines, hosts), the repetition indices of each.
     stats::BlockedEffect effect;

@@ -29,6 +29,10 @@ void check_parameter(const std::string& name) {
 
 } // namespace
 
+bool is_model_parameter(std::string_view name) {
+    return std::find(model_parameters.begin(), model_parameters.end(), name) != model_parameters.end();
+}
+
 bool is_recorded_state(std::string_view name) {
     return std::find(store::load_derived_columns.begin(), store::load_derived_columns.end(), name) !=
            store::load_derived_columns.end();
@@ -53,9 +57,10 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         return std::find(list.begin(), list.end(), name) != list.end();
     };
     for (const auto& name : parameter_names())
-        columns.push_back({name, among(run_parameters, name) ? Of::run
-                                 : is_recorded_state(name)   ? Of::loads
-                                                             : Of::result});
+        columns.push_back({name == "model" ? "model_filename" : name, among(run_parameters, name) ? Of::run
+                                                                      : is_recorded_state(name)   ? Of::loads
+                                                                                                  : Of::result});
+    const size_t model_index = 0; // parameter_list's first: the file's name, as Record::model
     Dataset data;
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
@@ -73,6 +78,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p50_ms = row.itl_p50_ms;
         record.itl_p90_ms = row.itl_p90_ms;
         record.itl_p99_ms = row.itl_p99_ms;
+        row.values[model_index] = record.model;
         for (size_t i = 0; i < parameter_list.size(); ++i)
             record.params.set(i, &*data.values->insert(std::move(row.values[i])).first);
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename) return;

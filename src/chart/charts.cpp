@@ -64,12 +64,13 @@ std::string interval_text(const analysis::PairedComparison& c) {
 
 // The headline: per model, every comparison's estimate with its interval, the zero line and the margin band,
 // coloured by verdict. Rows top to bottom in the differences table's order.
-Figure forest_figure(const Context& x, const std::string& model) {
+Figure forest_figure(const Context& x, const std::string& group) {
+    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
     const auto& m = x.m;
     std::vector<const analysis::PairedComparison*> rows;
     for (const auto& c : m.comparisons)
-        if (c.model == model && c.n_pairs > 0) rows.push_back(&c);
-    Figure f{.stem = safe_stem(fmt::format("{}_{}_forest", model, m.compare)),
+        if (c.model == group && c.n_pairs > 0) rows.push_back(&c);
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_forest", stem_name, m.compare)),
              .title = fmt::format("{} — {}", clipped(model, 32), m.compare),
              .headline = true};
     f.height = 150 + 40 * static_cast<int>(std::max<size_t>(rows.size(), 1));
@@ -116,7 +117,8 @@ std::vector<std::string> point_axes(const report::ReportModel& m) {
     for (const char* size : {"n_depth", "n_prompt", "n_gen"})
         if (analysis::values_of(m.data, size).size() > 1) axes.emplace_back(size);
     for (const auto& name : analysis::varying_parameters(m.data))
-        if (name != m.compare && std::find(axes.begin(), axes.end(), name) == axes.end() && name != "mode")
+        if (name != m.compare && std::find(axes.begin(), axes.end(), name) == axes.end() && name != "mode" &&
+            !analysis::is_model_parameter(name))
             axes.push_back(name);
     return axes;
 }
@@ -136,7 +138,8 @@ std::string point_label(const analysis::Record& r, const std::vector<std::string
 
 // Per model and metric: each point's mean with its repetitions' sd, one colour per value, the points ordered by
 // their parameters and labelled with them.
-Figure points_figure(const Context& x, const std::string& model, const std::string& metric) {
+Figure points_figure(const Context& x, const std::string& group, const std::string& metric) {
+    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
     const auto& m = x.m;
     const std::vector<std::string> axes = point_axes(m);
     // The points (match keys) in the order of their parameters' values.
@@ -149,7 +152,7 @@ Figure points_figure(const Context& x, const std::string& model, const std::stri
     std::vector<Row> rows;
     std::unordered_map<std::string, size_t> row_of;
     for (const auto& r : m.data.records) {
-        if (r.model != model || r.metric != metric || r.status != "ok") continue;
+        if (analysis::group_of(r, m.compare) != group || r.metric != metric || r.status != "ok") continue;
         const std::string key = analysis::match_key(r, m.compare);
         if (row_of.count(key)) continue;
         Row row{{}, key, point_label(r, axes)};
@@ -168,7 +171,7 @@ Figure points_figure(const Context& x, const std::string& model, const std::stri
     const std::string sampled = stride <= 1 ? std::string()
                                 : x.zh      ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, rows.size())
                                             : fmt::format(" (every {}th of {} points)", stride, rows.size());
-    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_comparison", model, metric, m.compare)),
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_comparison", stem_name, metric, m.compare)),
              .title = fmt::format("{} {} — {}{}", clipped(model, 28), metric, m.compare, sampled)};
     f.ylabel = "tokens/s";
     f.x_margin = 0.5;
@@ -185,7 +188,8 @@ Figure points_figure(const Context& x, const std::string& model, const std::stri
             m.values.size() > 1 ? -width / 2 + width * static_cast<double>(v) / static_cast<double>(m.values.size() - 1)
                                 : 0.0;
         for (const auto& r : m.data.records) {
-            if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at(m.compare) != m.values[v])
+            if (analysis::group_of(r, m.compare) != group || r.metric != metric || r.status != "ok" ||
+                r.params.at(m.compare) != m.values[v])
                 continue;
             const size_t at = x_of.at(analysis::match_key(r, m.compare));
             if (at % stride != 0) continue;
@@ -197,7 +201,7 @@ Figure points_figure(const Context& x, const std::string& model, const std::stri
     }
     std::vector<std::string> found;
     for (const auto& c : m.comparisons)
-        if (c.model == model && c.metric == metric)
+        if (c.model == group && c.metric == metric)
             found.push_back(fmt::format("{} {}: {}, {}", m.compare, c.value, interval_text(c),
                                         report::verdict_text(c.verdict, x.s)));
     const std::string axes_text = axes.empty() ? std::string("-") : fmt::format("{}", fmt::join(axes, ", "));
@@ -210,16 +214,17 @@ Figure points_figure(const Context& x, const std::string& model, const std::stri
 }
 
 // The matched pairs the comparisons were computed from: the baseline's t/s against each other value's.
-Figure pairs_figure(const Context& x, const std::string& model, const std::string& metric) {
+Figure pairs_figure(const Context& x, const std::string& group, const std::string& metric) {
+    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
     const auto& m = x.m;
-    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_pairs", model, metric, m.compare)),
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_pairs", stem_name, metric, m.compare)),
              .title = fmt::format("{} {} — {}", clipped(model, 28), metric, x.zh ? "配对" : "pairs")};
     f.xlabel = m.compare + " = " + m.baseline + " (tokens/s)";
     f.ylabel = x.zh ? "其他取值 (tokens/s)" : "other value (tokens/s)";
     f.diagonal = std::string(x.zh ? "对角线 (无差异)" : "diagonal (no difference)");
     size_t pairs = 0;
     for (const auto& c : m.comparisons) {
-        if (c.model != model || c.metric != metric) continue;
+        if (c.model != group || c.metric != metric) continue;
         const size_t stride = std::max<size_t>(1, (c.pairs.size() + max_points - 1) / max_points);
         Series s{.title = m.compare + " = " + c.value, .color = color_of_value(m, c.value)};
         for (size_t i = 0; i < c.pairs.size(); i += stride)
@@ -243,9 +248,10 @@ Figure pairs_figure(const Context& x, const std::string& model, const std::strin
 
 // Per model and metric, for one test size that varies: the mean throughput at each of its values, one line
 // per compared value, error bars the repetitions' sd (mean over the points averaged).
-Figure trend_figure(const Context& x, const std::string& model, const std::string& metric, const std::string& axis) {
+Figure trend_figure(const Context& x, const std::string& group, const std::string& metric, const std::string& axis) {
+    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
     const auto& m = x.m;
-    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_by_{}", model, metric, m.compare, axis)),
+    Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_by_{}", stem_name, metric, m.compare, axis)),
              .title = fmt::format("{} {} — {}", clipped(model, 28), metric, axis)};
     f.xlabel = axis;
     f.ylabel = "tokens/s";
@@ -254,7 +260,8 @@ Figure trend_figure(const Context& x, const std::string& model, const std::strin
     for (const auto& value : m.values) {
         std::map<double, std::tuple<double, double, size_t>> at; // x -> (sum t/s, sum sd, count)
         for (const auto& r : m.data.records)
-            if (r.model == model && r.metric == metric && r.status == "ok" && r.params.at(m.compare) == value) {
+            if (analysis::group_of(r, m.compare) == group && r.metric == metric && r.status == "ok" &&
+                r.params.at(m.compare) == value) {
                 auto& [sum, sd, count] = at[number(r.params.at(axis))];
                 sum += r.avg_ts;
                 sd += r.stddev_ts;
@@ -311,11 +318,12 @@ Figure trend_figure(const Context& x, const std::string& model, const std::strin
 // varies), the relative difference over n_prompt x n_gen, on a diverging scale centred on 0. Each cell is the
 // blocked estimate of its points (stats/blocked.hpp); a cell whose 95 % interval includes 0 shows its number in
 // parentheses.
-Figure heatmap_figure(const Context& x, const std::string& model, const std::string& metric, const std::string& value,
+Figure heatmap_figure(const Context& x, const std::string& group, const std::string& metric, const std::string& value,
                       const std::string& depth, bool depths) {
+    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
     const auto& m = x.m;
     Figure f{.stem = safe_stem(
-                 fmt::format("{}_{}_{}_{}{}_heatmap", model, metric, m.compare, value, depths ? "_d" + depth : "")),
+                 fmt::format("{}_{}_{}_{}{}_heatmap", stem_name, metric, m.compare, value, depths ? "_d" + depth : "")),
              .title = fmt::format("{} {} — {} {}{}", clipped(model, 24), metric, m.compare, value,
                                   depths ? " d" + depth : "")};
     f.xlabel = "n_prompt";
@@ -325,7 +333,9 @@ Figure heatmap_figure(const Context& x, const std::string& model, const std::str
     // The baseline's and the value's record of each point, by match key.
     std::map<std::string, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
     for (const auto& r : m.data.records) {
-        if (r.model != model || r.metric != metric || r.status != "ok" || r.params.at("n_depth") != depth) continue;
+        if (analysis::group_of(r, m.compare) != group || r.metric != metric || r.status != "ok" ||
+            r.params.at("n_depth") != depth)
+            continue;
         const std::string& v = r.params.at(m.compare);
         if (v == m.baseline) pairs[analysis::match_key(r, m.compare)].first = &r;
         else if (v == value) pairs[analysis::match_key(r, m.compare)].second = &r;
@@ -487,8 +497,8 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
     const Context x{m, language == "zh", report::strings(language)};
     std::vector<Figure> all;
     if (m.compares())
-        for (const auto& model : m.models) all.push_back(forest_figure(x, model));
-    for (const auto& model : m.models)
+        for (const auto& model : m.groups) all.push_back(forest_figure(x, model));
+    for (const auto& model : m.groups)
         for (const auto& metric : m.metrics) {
             all.push_back(points_figure(x, model, metric));
             if (m.compares()) all.push_back(pairs_figure(x, model, metric));
@@ -502,7 +512,8 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
             for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
                 std::set<std::string> values;
                 for (const auto& r : m.data.records)
-                    if (r.model == model && r.metric == metric && r.status == "ok") values.insert(r.params.at(axis));
+                    if (analysis::group_of(r, m.compare) == model && r.metric == metric && r.status == "ok")
+                        values.insert(r.params.at(axis));
                 if (values.size() > 1) all.push_back(trend_figure(x, model, metric, axis));
             }
         }

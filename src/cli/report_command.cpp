@@ -138,9 +138,9 @@ void run_report(const ReportArgs& args) {
         ++failing;
         const auto& e = c.effect.all;
         fmt::print(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
-                   report::verdict_text(c.verdict, en), escape::terminal(c.model), escape::terminal(c.metric),
-                   escape::terminal(model.compare), escape::terminal(c.value), escape::terminal(c.baseline), e.estimate,
-                   c.interval.low, c.interval.high, e.replicates);
+                   report::verdict_text(c.verdict, en), escape::terminal(report::group_label(c.model, en)),
+                   escape::terminal(c.metric), escape::terminal(model.compare), escape::terminal(c.value),
+                   escape::terminal(c.baseline), e.estimate, c.interval.low, c.interval.high, e.replicates);
     }
     if (failing > 0)
         throw Error(fmt::format("{} of {} comparisons {} {} (--fail-on {})", failing, model.comparisons.size(),
@@ -171,6 +171,7 @@ Command add_report_command(CLI::App& app) {
                     "  llmsweep report --db benchmark_results.db --compare load_mode --out report/ --lang zh\n"
                     "  llmsweep report --compare n_threads --baseline 1 --where n_gen=128 --format csv\n"
                     "  llmsweep report --compare build_commit --baseline 80fb11a\n"
+                    "  llmsweep report --compare model --baseline qwen-q8_0.gguf   (which quantization is faster)\n"
                     "  llmsweep report --compare load_mode --where huge_pages_used=no\n"
                     "  llmsweep report --compare build_commit --baseline 80fb11a --margin 3 --fail-on slower",
                     fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));

@@ -71,10 +71,11 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
             // Blocks of one run are its rounds: a busy visit of the same round is the likely cause.
             const bool busy =
                 block.run != 0 && std::any_of(m.busy_visits.begin(), m.busy_visits.end(), [&](const auto& v) {
-                    return v.model == c.model && v.run_id == block.run && v.round == block.repetition;
+                    return (c.model.empty() || v.model == c.model) && v.run_id == block.run &&
+                           v.round == block.repetition;
                 });
-            flagged.children.push_back(fmt::format("{} {} {} vs {}, {}: {:+.2f} %{}", c.model, c.metric, c.value,
-                                                   c.baseline, block_name(block, s), c.effect.block_effects[k],
+            flagged.children.push_back(fmt::format("{} {} {} vs {}, {}: {:+.2f} %{}", group_label(c.model, s), c.metric,
+                                                   c.value, c.baseline, block_name(block, s), c.effect.block_effects[k],
                                                    busy ? fmt::format("; {}", s.flagged_busy) : ""));
         }
     if (!flagged.children.empty()) items.push_back(std::move(flagged));
@@ -89,12 +90,12 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     }
     for (const auto& c : m.comparisons) {
         if (c.verdict == analysis::Verdict::too_few)
-            items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, c.model, c.metric, c.value,
-                                         c.baseline, c.n_pairs),
+            items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, group_label(c.model, s), c.metric,
+                                         c.value, c.baseline, c.n_pairs),
                              {}});
         if (c.unpaired > 0)
-            items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.unpaired_intro, c.model, c.metric, c.value,
-                                         c.baseline, c.unpaired),
+            items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.unpaired_intro, group_label(c.model, s), c.metric,
+                                         c.value, c.baseline, c.unpaired),
                              {}});
     }
     return items;
@@ -151,6 +152,9 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     overview.push_back({fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}});
     overview.push_back({fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}});
     d.push_back(list(std::move(overview)));
+    // What the models are: with --compare model, what differs beside the verdict.
+    if (std::any_of(m.model_facts.begin(), m.model_facts.end(), [](const auto& f) { return !f.model_type.empty(); }))
+        d.push_back(table(models_table(m, s)));
     // The headline: every comparison at a glance, before the tables.
     if (std::any_of(charts.images.begin(), charts.images.end(), [](const ChartImage& i) { return i.headline; })) {
         d.push_back(heading(2, std::string(s.headline)));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 namespace llmsweep::report {
@@ -79,9 +80,12 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.runs = read_runs(store, m.data.run_ids());
     m.looks = looks_of(m.runs);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
-    if (m.compares() || options.baseline)
-        m.comparisons = analysis::compare_paired(m.data, m.compare, options.baseline, options.margin_pct, m.looks);
-    m.baseline = options.baseline.value_or(m.values.empty() ? std::string() : m.values.front());
+    // A model is named by its file's name: --baseline models/a.gguf is a.gguf.
+    std::optional<std::string> baseline = options.baseline;
+    if (baseline && m.compare == "model") baseline = std::filesystem::path(*baseline).filename().string();
+    if (m.compares() || baseline)
+        m.comparisons = analysis::compare_paired(m.data, m.compare, baseline, options.margin_pct, m.looks);
+    m.baseline = baseline.value_or(m.values.empty() ? std::string() : m.values.front());
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.busy_visits = analysis::busy_visits(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
@@ -101,6 +105,15 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     }
     std::sort(m.metrics.begin(), m.metrics.end(), analysis::metric_before);
     std::sort(m.models.begin(), m.models.end()); // as the comparisons and the loads order them
+    m.groups = analysis::is_model_parameter(m.compare) ? std::vector<std::string>{""} : m.models;
+    // Several paths of one file name are one model to the report (it names models by file name).
+    for (store::ModelRow& row : store.read_models()) {
+        row.model_filename = std::filesystem::path(row.model_filename).filename().string();
+        const bool shown = std::binary_search(m.models.begin(), m.models.end(), row.model_filename);
+        const bool seen = std::any_of(m.model_facts.begin(), m.model_facts.end(),
+                                      [&](const auto& f) { return f.model_filename == row.model_filename; });
+        if (shown && !seen) m.model_facts.push_back(std::move(row));
+    }
     // A report lists the worst points, not thousands of them.
     m.high_cv_count = m.high_cv.size();
     m.not_ok_count = m.not_ok.size();

@@ -32,6 +32,9 @@ struct ReportModel {
     std::vector<std::string> values;
     std::string baseline; // the value the others are compared with
     std::vector<std::string> models, metrics;
+    // The groups comparisons are made in (analysis::group_of): the models, or one group of every model ("")
+    // when the models are compared.
+    std::vector<std::string> groups;
     analysis::Range n_prompt, n_gen;
     analysis::Dataset data;
     std::vector<CountRow> counts;
@@ -47,6 +50,8 @@ struct ReportModel {
     size_t not_ok_count = 0;
     static constexpr size_t listed_at_most = 20;
     std::vector<store::RunRow> runs;
+    // The models of the results (file name as the results name it), with what llama.cpp said of them.
+    std::vector<store::ModelRow> model_facts;
     // The looks of runs with adaptive rounds that decided comparisons (run --decide): every verdict is judged at
     // its look's level (analysis::Looks). None when no run looked.
     std::optional<analysis::Looks> looks;

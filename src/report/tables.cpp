@@ -45,6 +45,10 @@ std::string verdict_text(analysis::Verdict verdict, const Strings& s) {
     return {};
 }
 
+std::string group_label(const std::string& group, const Strings& s) {
+    return group.empty() ? std::string(s.all_models) : group;
+}
+
 std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s) {
     std::string text = verdict_text(c.verdict, s);
     if (c.blocks_needed) text += fmt::format(" ({})", fmt::format(fmt::runtime(s.blocks_needed), *c.blocks_needed));
@@ -56,7 +60,16 @@ std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s) 
 
 Table counts_table(const ReportModel& m, const Strings& s) {
     Table t({std::string(s.value), std::string(s.model), std::string(s.metric), std::string(s.count)});
-    for (const CountRow& c : m.counts) t.add({c.value, c.model, c.metric, std::to_string(c.records)});
+    for (const CountRow& c : m.counts) t.add({c.value, group_label(c.model, s), c.metric, std::to_string(c.records)});
+    return t;
+}
+
+Table models_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), std::string(s.model_type), std::string(s.model_size), std::string(s.model_params)});
+    for (const auto& f : m.model_facts)
+        t.add({f.model_filename, f.model_type.empty() ? "-" : f.model_type,
+               f.model_size > 0 ? fixed(static_cast<double>(f.model_size) / 1048576.0, 1) : "-",
+               f.model_n_params > 0 ? fixed(static_cast<double>(f.model_n_params) / 1e6, 1) : "-"});
     return t;
 }
 
@@ -67,9 +80,9 @@ Table performance_table(const ReportModel& m, const std::string& metric, const S
     for (const auto& g : m.summaries) {
         if (g.metric != metric) continue;
         // No spread from one point, nor a CV from one repetition: "-", not 0.
-        t.add({g.model, g.value, std::to_string(g.n), fixed(g.mean), g.n > 1 ? fixed(g.sd) : "-", fixed(g.min),
-               fixed(g.max), fixed(g.median), g.repeated ? fixed(g.mean_cv) : "-", g.repeated ? fixed(g.max_cv) : "-",
-               range(g.n_prompt), range(g.n_gen), std::to_string(g.not_ok)});
+        t.add({group_label(g.model, s), g.value, std::to_string(g.n), fixed(g.mean), g.n > 1 ? fixed(g.sd) : "-",
+               fixed(g.min), fixed(g.max), fixed(g.median), g.repeated ? fixed(g.mean_cv) : "-",
+               g.repeated ? fixed(g.max_cv) : "-", range(g.n_prompt), range(g.n_gen), std::to_string(g.not_ok)});
     }
     return t;
 }
@@ -82,8 +95,8 @@ Table differences_table(const ReportModel& m, const Strings& s) {
         const auto& e = c.effect.all;
         const bool any = c.n_pairs > 0 && e.replicates > 0;
         const bool interval = e.unit != stats::Unit::none;
-        t.add({c.model, c.metric, c.baseline, c.value, std::to_string(c.n_pairs), std::to_string(e.replicates),
-               any ? fmt::format("{:+.2f}", e.estimate) : "",
+        t.add({group_label(c.model, s), c.metric, c.baseline, c.value, std::to_string(c.n_pairs),
+               std::to_string(e.replicates), any ? fmt::format("{:+.2f}", e.estimate) : "",
                interval ? fmt::format("[{:+.2f}, {:+.2f}]", c.interval.low, c.interval.high) : "-",
                c.effect.points > 1 ? fmt::format("{:+.1f} .. {:+.1f}", c.effect.point_min, c.effect.point_max) : "-",
                interval ? p_value(c.p_holm) : "-", verdict_cell(c, s)});
@@ -116,8 +129,8 @@ Table latency_table(const ReportModel& m, const Strings& s) {
     Table t({std::string(s.model), m.compare, std::string(s.points), std::string(s.ttft), std::string(s.itl_p50),
              std::string(s.itl_p90), std::string(s.itl_p99)});
     for (const auto& l : m.latencies)
-        t.add({l.model, l.value, std::to_string(l.points), fixed(l.ttft_ms), fixed(l.itl_p50_ms), fixed(l.itl_p90_ms),
-               fixed(l.itl_p99_ms)});
+        t.add({group_label(l.model, s), l.value, std::to_string(l.points), fixed(l.ttft_ms), fixed(l.itl_p50_ms),
+               fixed(l.itl_p90_ms), fixed(l.itl_p99_ms)});
     return t;
 }
 
@@ -125,9 +138,9 @@ Table summary_csv_table(const ReportModel& m) {
     Table t({"model", "metric", m.compare, "points", "mean_ts", "sd_ts", "min_ts", "max_ts", "median_ts",
              "mean_cv_percent", "max_cv_percent", "n_prompt_min", "n_prompt_max", "n_gen_min", "n_gen_max", "not_ok"});
     for (const auto& g : m.summaries)
-        t.add({g.model, g.metric, g.value, std::to_string(g.n), full(g.mean), full(g.sd), full(g.min), full(g.max),
-               full(g.median), full(g.mean_cv), full(g.max_cv), full(g.n_prompt.min), full(g.n_prompt.max),
-               full(g.n_gen.min), full(g.n_gen.max), std::to_string(g.not_ok)});
+        t.add({group_label(g.model, strings("en")), g.metric, g.value, std::to_string(g.n), full(g.mean), full(g.sd),
+               full(g.min), full(g.max), full(g.median), full(g.mean_cv), full(g.max_cv), full(g.n_prompt.min),
+               full(g.n_prompt.max), full(g.n_gen.min), full(g.n_gen.max), std::to_string(g.not_ok)});
     return t;
 }
 
@@ -161,7 +174,7 @@ Table difference_csv_table(const ReportModel& m) {
              "verdict_without_flagged"});
     for (const auto& c : m.comparisons) {
         const auto& e = c.effect.all;
-        t.add({c.model,
+        t.add({group_label(c.model, en),
                c.metric,
                m.compare,
                c.baseline,

@@ -24,6 +24,10 @@ private:
 };
 
 std::string verdict_text(analysis::Verdict verdict, const Strings& s);
+
+// The name of a group of comparisons (analysis::group_of): its model, or "all models" when the models are what
+// is compared.
+std::string group_label(const std::string& group, const Strings& s);
 // The verdict with what qualifies it: the blocks an inconclusive one needs, the verdict without flagged blocks.
 std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s);
 // What a comparison's replicates were: blocks, points or none.
@@ -31,6 +35,7 @@ std::string_view unit_name(stats::Unit unit);
 
 // For people (labels in the report's language).
 Table counts_table(const ReportModel& m, const Strings& s);
+Table models_table(const ReportModel& m, const Strings& s);
 Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s);
 Table differences_table(const ReportModel& m, const Strings& s);
 Table loads_table(const ReportModel& m, const Strings& s);

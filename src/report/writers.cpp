@@ -50,11 +50,14 @@ std::string to_csv(const Table& table) {
 
 std::string raw_csv(const ReportModel& m) {
     std::string out = "model,metric,status";
-    for (const auto& p : analysis::parameter_names()) out += "," + p;
+    for (const auto& p : analysis::parameter_names())
+        if (p != "model") out += "," + p; // the first column
     out += ",avg_ts,stddev_ts,cv_percent,repetitions,error\r\n";
     for (const auto& r : m.data.records) {
         out += csv(r.model) + "," + csv(r.metric) + "," + csv(r.status);
-        r.params.for_each([&](std::string_view, const std::string& value) { out += "," + csv(value); });
+        r.params.for_each([&](std::string_view name, const std::string& value) {
+            if (name != "model") out += "," + csv(value);
+        });
         fmt::format_to(std::back_inserter(out), ",{},{},{},{},", r.avg_ts, r.stddev_ts, r.cv_percent(), r.repetitions);
         out += csv(r.error) + "\r\n";
     }

@@ -474,6 +474,14 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     return loads;
 }
 
+std::vector<ModelRow> Store::read_models() {
+    Statement s(*db_, "SELECT model_filename, COALESCE(max(model_type), ''), COALESCE(max(model_size), 0), "
+                      "COALESCE(max(model_n_params), 0) FROM results GROUP BY model_filename ORDER BY model_filename");
+    std::vector<ModelRow> models;
+    while (s.step()) models.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3)});
+    return models;
+}
+
 std::vector<RunRow> Store::read_runs() {
     Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
                       "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0), "

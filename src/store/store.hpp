@@ -93,6 +93,12 @@ struct StopCount {
     int64_t min_repetitions = 0, max_repetitions = 0;
 };
 
+// A model file as its results describe it (llama.cpp's description, tensor bytes, parameters; 0 when unknown).
+struct ModelRow {
+    std::string model_filename, model_type;
+    int64_t model_size = 0, model_n_params = 0;
+};
+
 struct RunRow {
     int64_t id = 0;
     std::string mode, order, started_at, build_commit, backends, cpu_info, os;
@@ -165,6 +171,8 @@ public:
     void read_samples(std::optional<int64_t> run_id,
                       const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each);
     std::vector<RunRow> read_runs();
+    // Every model file with results, with what they say of it.
+    std::vector<ModelRow> read_models();
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.
     std::optional<double> measured_ns(const std::string& point_key);
