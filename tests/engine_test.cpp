@@ -90,6 +90,19 @@ TEST(LlamaBenchCommand, OneProcessRunsAGridButNotPartOfOne) {
     EXPECT_FALSE(runs_exactly(part));
 }
 
+TEST(LlamaBenchCommand, CombinedTestsAreItsPg) {
+    auto points = grid({1}, {64}, {32});
+    auto combined = points.front();
+    combined.test = {64, 32, 0};
+    points.push_back(combined);
+    const LlamaBenchCli current{"/lb", true, false, true};
+    const std::string command = joined(llama_bench_command(current, pointers(points), 3, 0));
+    EXPECT_NE(command.find("-p 64 -n 32 -pg 64,32 -d 0"), std::string::npos) << command;
+    EXPECT_TRUE(runs_exactly(pointers(points))) << "pp64, tg32 and pp64+tg32: what llama-bench runs";
+    points.pop_back();
+    EXPECT_EQ(joined(llama_bench_command(current, pointers(points), 3, 0)).find("-pg"), std::string::npos);
+}
+
 TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};

@@ -178,6 +178,22 @@ TEST_F(RunTest, AdaptiveRoundsRunToTheLimitAndSayWhy) {
     EXPECT_NE(md.find("4 results reached the limit without meeting it (4 repetitions)"), std::string::npos) << md;
 }
 
+// llama-bench's combined test: the prompt then the generation, timed as one, (p + g) tokens over that time.
+TEST_F(RunTest, CombinedTestsMeasurePromptAndGenerationAsOne) {
+    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 16 -n 8 -pg 16,8 -r 2 -t 1" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("| pp16+tg8 |"), std::string::npos) << r.out;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pg' AND n_prompt = 16 AND n_gen = 8 AND "
+                    "status = 'ok' AND avg_ts > 0"),
+              1);
+    // Its time is about the pp test's and the tg test's together: its t/s lies between theirs.
+    EXPECT_EQ(count("SELECT (SELECT avg_ts FROM results WHERE metric = 'pg') < (SELECT avg_ts FROM results "
+                    "WHERE metric = 'pp') AND (SELECT avg_ts FROM results WHERE metric = 'pg') > (SELECT avg_ts "
+                    "FROM results WHERE metric = 'tg')"),
+              1);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE n_prompt = 16 AND n_gen = 8"), 1);
+}
+
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
     const auto r =
         run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +

@@ -200,6 +200,35 @@ TEST(Plan, SplitModeMakesSeparatePpAndTgTests) {
     }
 }
 
+TEST(Plan, CombinedTestsAreSplitModesPg) {
+    SweepSpec spec = two_model_spec();
+    spec.mode = Mode::split;
+    find_setting("n_pg").assign(spec, {"512,128", "64,32", "512,128"});
+    EXPECT_EQ(spec.n_pg, (std::vector<std::pair<int64_t, int64_t>>{{512, 128}, {64, 32}}));
+    const Plan plan = make_plan(spec, 2);
+    EXPECT_EQ(plan.points.size(), 4u * (2u + 2u + 2u));
+    size_t combined = 0;
+    for (const auto& p : plan.points)
+        if (p.test.n_prompt > 0 && p.test.n_gen > 0) {
+            ++combined;
+            EXPECT_EQ(metrics_of(p, Mode::split), std::vector<std::string>{"pg"});
+        }
+    EXPECT_EQ(combined, 4u * 2u);
+    EXPECT_NE(spec_key(spec).find(R"("n_pg":[[512,128],[64,32]])"), std::string::npos) << spec_key(spec);
+    EXPECT_THROW(find_setting("n_pg").assign(spec, {"512"}), UsageError) << "a pair";
+    EXPECT_THROW(find_setting("n_pg").assign(spec, {"512,0"}), UsageError) << "both above 0";
+    test::TempDir dir;
+    std::ofstream(dir / "m.gguf") << "GGUF";
+    spec.models = {(dir / "m.gguf").string()};
+    spec.mode = Mode::request;
+    try {
+        validate(spec);
+        FAIL() << "-pg in request mode";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("add --mode split"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Plan, KeysAreStableAndDependOnEveryValue) {
     const Plan a = make_plan(two_model_spec(), 2);
     const Plan b = make_plan(two_model_spec(), 2);

@@ -100,7 +100,8 @@ void print_summary(store::Store& store, int64_t run_id) {
         // Split mode: llama-bench's pp512 / tg128. Request mode: the request, then the phase.
         const std::string& n_prompt = r->params.at("n_prompt");
         const std::string& n_gen = r->params.at("n_gen");
-        if (n_prompt != "0" && n_gen != "0") row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, r->metric));
+        if (r->metric == "pg") row.push_back(fmt::format("pp{}+tg{}", n_prompt, n_gen)); // llama-bench's name
+        else if (n_prompt != "0" && n_gen != "0") row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, r->metric));
         else row.push_back(r->metric + (r->metric == "pp" ? n_prompt : n_gen));
         // One repetition has no spread: "-", not "± 0.00" and a CV of 0.
         const bool has = r->repetitions > 0, spread = r->repetitions > 1;

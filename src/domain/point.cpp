@@ -50,6 +50,7 @@ std::string model_fingerprint(const std::string& path) {
 
 std::vector<std::string> metrics_of(const Point& point, Mode mode) {
     if (mode == Mode::request) return {"pp", "tg"};
+    if (point.test.n_prompt > 0 && point.test.n_gen > 0) return {"pg"};
     return {point.test.n_prompt > 0 ? "pp" : "tg"};
 }
 

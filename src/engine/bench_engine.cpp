@@ -203,7 +203,12 @@ Measurement BenchEngine::run(const RunRequest& request) {
     Measurement m;
     if (request.mode == domain::Mode::split) {
         const auto start = Clock::now();
-        if (t.n_prompt > 0) {
+        if (t.n_prompt > 0 && t.n_gen > 0) {
+            // llama-bench's -pg: the prompt, then the generation, timed as one.
+            process_prompt(ctx, tokens, t.n_prompt, n_batch, from_start);
+            generate(ctx, tokens, t.n_gen, false);
+            m.pg_ns = ns_since(start);
+        } else if (t.n_prompt > 0) {
             process_prompt(ctx, tokens, t.n_prompt, n_batch, from_start);
             m.pp_ns = ns_since(start);
         } else {

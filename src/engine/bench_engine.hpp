@@ -44,6 +44,7 @@ struct RunRequest {
 struct Measurement {
     std::optional<int64_t> pp_ns;
     std::optional<int64_t> tg_ns;
+    std::optional<int64_t> pg_ns; // split mode's combined test (llama-bench -pg): the prompt, then the generation
     std::optional<double> ttft_ms;
     std::optional<double> itl_p50_ms, itl_p90_ms, itl_p99_ms;
 };

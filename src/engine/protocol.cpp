@@ -119,6 +119,7 @@ nlohmann::json to_json(const Measurement& m) {
     nlohmann::json j = nlohmann::json::object();
     put(j, "pp_ns", m.pp_ns);
     put(j, "tg_ns", m.tg_ns);
+    put(j, "pg_ns", m.pg_ns);
     put(j, "ttft_ms", m.ttft_ms);
     put(j, "itl_p50_ms", m.itl_p50_ms);
     put(j, "itl_p90_ms", m.itl_p90_ms);
@@ -127,8 +128,9 @@ nlohmann::json to_json(const Measurement& m) {
 }
 
 Measurement measurement_from_json(const nlohmann::json& j) {
-    return {get<int64_t>(j, "pp_ns"),     get<int64_t>(j, "tg_ns"),     get<double>(j, "ttft_ms"),
-            get<double>(j, "itl_p50_ms"), get<double>(j, "itl_p90_ms"), get<double>(j, "itl_p99_ms")};
+    return {get<int64_t>(j, "pp_ns"),    get<int64_t>(j, "tg_ns"),     get<int64_t>(j, "pg_ns"),
+            get<double>(j, "ttft_ms"),   get<double>(j, "itl_p50_ms"), get<double>(j, "itl_p90_ms"),
+            get<double>(j, "itl_p99_ms")};
 }
 
 } // namespace llmsweep::engine

@@ -32,6 +32,17 @@ std::vector<int64_t> test_sizes(const std::vector<const domain::Point*>& points,
     return sizes;
 }
 
+// The combined tests (both sizes above 0: llama-bench's -pg), in first-seen order.
+std::vector<std::pair<int64_t, int64_t>> combined_tests(const std::vector<const domain::Point*>& points) {
+    std::vector<std::pair<int64_t, int64_t>> tests;
+    for (const domain::Point* p : points) {
+        const std::pair test{p->test.n_prompt, p->test.n_gen};
+        if (test.first > 0 && test.second > 0 && std::find(tests.begin(), tests.end(), test) == tests.end())
+            tests.push_back(test);
+    }
+    return tests;
+}
+
 std::string list(const auto& values) { return fmt::format("{}", fmt::join(values, ",")); }
 
 } // namespace
@@ -67,7 +78,7 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
                           distinct(points, [](const domain::Point& p) { return p.context.type_v; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.flash_attn; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
-    combinations *= test_sizes(points, true).size() + test_sizes(points, false).size();
+    combinations *= test_sizes(points, true).size() + test_sizes(points, false).size() + combined_tests(points).size();
     std::set<std::string> keys;
     for (const domain::Point* p : points) keys.insert(p->key(domain::Mode::split));
     return combinations == keys.size() && keys.size() == points.size();
@@ -103,6 +114,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     const auto pp = test_sizes(points, true), tg = test_sizes(points, false);
     add("-p", pp.empty() ? "0" : list(pp));
     add("-n", tg.empty() ? "0" : list(tg));
+    for (const auto& [p, g] : combined_tests(points)) add("-pg", fmt::format("{},{}", p, g));
     add("-d", list(distinct(points, [](const domain::Point& p) { return p.test.n_depth; })));
     add("-t", list(distinct(points, [](const domain::Point& p) { return p.context.threads; })));
     add("-b", list(distinct(points, [](const domain::Point& p) { return p.context.n_batch; })));

@@ -7,7 +7,8 @@ namespace llmsweep::llama_bench {
 namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 13> spellings{{{"model", "-m"},
+constexpr std::array<std::pair<std::string_view, std::string_view>, 14> spellings{{{"model", "-m"},
+                                                                                   {"n_pg", "-pg"},
                                                                                    {"n_prompt", "-p"},
                                                                                    {"n_gen", "-n"},
                                                                                    {"n_depth", "-d"},

@@ -134,7 +134,9 @@ const std::vector<Table> all_tables = {
          {"id", integer, "Result id.", "PRIMARY KEY"},
          {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
          {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
-         {"metric", text, "`pp` (prompt processing), `tg` (token generation) or, imported, `pg` (llama-bench's -pg).",
+         {"metric", text,
+          "`pp` (prompt processing), `tg` (token generation) or `pg` (llama-bench's -pg: the prompt, then the "
+          "generation, timed as one; split mode).",
           "NOT NULL"},
          {"model_filename", text, "Model file path as given.", "NOT NULL"},
          {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},

@@ -21,7 +21,7 @@ struct TaskDone {
     int64_t repetition = 0;
     std::string status; // ok, failed, timeout, crashed
     std::string error;
-    std::optional<double> pp_ts, tg_ts;
+    std::optional<double> pp_ts, tg_ts, pg_ts;
     size_t tasks_done = 0; // including this one
     size_t tasks_total = 0;
 };

@@ -31,6 +31,7 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
                 if (p > 0) tests.push_back({p, 0, depth});
             for (int64_t g : spec.n_gen)
                 if (g > 0) tests.push_back({0, g, depth});
+            for (const auto& [p, g] : spec.n_pg) tests.push_back({p, g, depth});
         }
     }
     return tests;
@@ -45,7 +46,8 @@ void check_size(const SweepSpec& spec, size_t threads) {
             ? prompts * gens
             : static_cast<size_t>(
                   std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
-                  std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; }));
+                  std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; })) +
+                  spec.n_pg.size();
     const std::vector<std::pair<std::string_view, size_t>> factors = {
         {"models", spec.models.size()},
         {"load modes", spec.load_modes.size()},

@@ -147,14 +147,16 @@ store::Row Recorder::point_row(const Point& p) const {
 void Recorder::sample(const Task& task, int64_t load_id, const engine::Measurement& m) {
     const Point& point = plan_.points[task.point];
     const std::string now = store::utc_now();
-    TaskDone event{&point, task.repetition, "ok", "", {}, {}, 0, total_};
+    TaskDone event{&point, task.repetition, "ok", "", {}, {}, {}, 0, total_};
     store::Transaction tx(store_.db());
     for (const auto& metric : metrics_of(point, spec_.mode)) {
-        const bool pp = metric == "pp";
-        const int64_t ns = pp ? m.pp_ns.value_or(0) : m.tg_ns.value_or(0);
-        const int64_t tokens = pp ? point.test.n_prompt : point.test.n_gen;
+        const bool pp = metric == "pp", pg = metric == "pg";
+        const int64_t ns = pp ? m.pp_ns.value_or(0) : pg ? m.pg_ns.value_or(0) : m.tg_ns.value_or(0);
+        const int64_t tokens = pp   ? point.test.n_prompt
+                               : pg ? point.test.n_prompt + point.test.n_gen
+                                    : point.test.n_gen;
         const double ts = ns > 0 ? static_cast<double>(tokens) * 1e9 / static_cast<double>(ns) : 0.0;
-        (pp ? event.pp_ts : event.tg_ts) = ts;
+        (pp ? event.pp_ts : pg ? event.pg_ts : event.tg_ts) = ts;
         const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
         store::Row sample{
             {"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition}, {"ns", ns}, {"ts", ts}};
@@ -203,7 +205,7 @@ void Recorder::failure(const Task& task, const std::string& status, const std::s
     for (const Visit& v : plan_.visits)
         for (const Task& t : v.tasks)
             if (t.point == task.point && t.repetition > task.repetition) ++done_;
-    observer_.on_task_done({&point, task.repetition, status, error, {}, {}, done_, total_});
+    observer_.on_task_done({&point, task.repetition, status, error, {}, {}, {}, done_, total_});
 }
 
 void Recorder::llama_bench_test(size_t point, const std::vector<Task>& tasks, int64_t load_id,
@@ -218,10 +220,10 @@ void Recorder::llama_bench_test(size_t point, const std::vector<Task>& tasks, in
     loaded_.model_type = test.model_type;
     loaded_.model_size = static_cast<uint64_t>(test.model_size);
     loaded_.model_n_params = static_cast<uint64_t>(test.model_n_params);
-    const bool pp = plan_.points[point].test.n_prompt > 0;
+    const std::string metric = metrics_of(plan_.points[point], spec_.mode).front();
     for (size_t k = 0; k < tasks.size() && k < test.samples_ns.size(); ++k) {
         engine::Measurement m;
-        (pp ? m.pp_ns : m.tg_ns) = test.samples_ns[k];
+        (metric == "pp" ? m.pp_ns : metric == "pg" ? m.pg_ns : m.tg_ns) = test.samples_ns[k];
         sample(tasks[k], load_id, m);
     }
     if (test.samples_ns.size() < tasks.size())

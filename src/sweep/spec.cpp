@@ -131,6 +131,22 @@ const std::vector<Setting> all_settings = {
      [](SweepSpec& s, const auto& t) { s.n_gen = unique(ints(t, "--n-gen", 0, max_tokens)); }},
     {"n_depth", "Tokens already in the context before the test (default 0)", true,
      [](SweepSpec& s, const auto& t) { s.n_depth = unique(ints(t, "--n-depth", 0, max_tokens)); }},
+    {"n_pg",
+     "Split mode: llama-bench's combined test pp,tg (the prompt, then the generation, timed as one: metric pg); "
+     "repeat it for several",
+     true,
+     [](SweepSpec& s, const auto& t) {
+         std::vector<std::pair<int64_t, int64_t>> pairs;
+         for (const auto& text : t) {
+             const auto values = parse_int_list(text, "--n-pg", 1, max_tokens);
+             if (values.size() != 2)
+                 throw UsageError(fmt::format("--n-pg takes two numbers, the prompt and the generation (512,128); "
+                                              "got '{}'",
+                                              text));
+             pairs.emplace_back(values[0], values[1]);
+         }
+         s.n_pg = unique(pairs);
+     }},
     {"repetitions", "Repetitions of each point (default 5)", false,
      [](SweepSpec& s, const auto& t) { s.repetitions = single_int(t, "--repetitions", 1, 10000); }},
     {"max_repetitions",
@@ -338,6 +354,9 @@ void validate(const SweepSpec& spec) {
         throw UsageError("--llama-bench is the binary of --engine llama-bench; add --engine llama-bench");
     }
     validate_adaptive(spec);
+    if (spec.mode == Mode::request && !spec.n_pg.empty())
+        throw UsageError("--n-pg (-pg) is llama-bench's combined test, a split-mode test; add --mode split (request "
+                         "mode already times the prompt and the generation of each request)");
     if (spec.mode == Mode::request) {
         for (int64_t n : spec.n_prompt)
             if (n < 1) throw UsageError("--n-prompt 0 has no meaning in request mode; use --mode split for tg alone");
@@ -373,6 +392,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
                            {"timeout", spec.timeout_s}};
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
+    if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;
         if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;

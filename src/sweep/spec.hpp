@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace llmsweep::sweep {
@@ -40,6 +41,8 @@ struct SweepSpec {
     std::vector<int64_t> n_prompt{512};
     std::vector<int64_t> n_gen{128};
     std::vector<int64_t> n_depth{0};
+    // Split mode: llama-bench's combined tests (-pg pp,tg), each the prompt then the generation, timed as one.
+    std::vector<std::pair<int64_t, int64_t>> n_pg;
 
     int64_t repetitions = 5;
     // Adaptive rounds (sweep/stopping.hpp): above `repetitions`, rounds are added for the points that still need
