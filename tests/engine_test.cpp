@@ -103,6 +103,26 @@ TEST(LlamaBenchCommand, CombinedTestsAreItsPg) {
     EXPECT_EQ(joined(llama_bench_command(current, pointers(points), 3, 0)).find("-pg"), std::string::npos);
 }
 
+TEST(LlamaBenchCommand, KvOffloadAndEmbeddingsOnlyWhereSwept) {
+    auto points = grid({1}, {64}, {32});
+    const LlamaBenchCli current{"/lb", true, false, true};
+    const std::string plain = joined(llama_bench_command(current, pointers(points), 1, 0));
+    EXPECT_EQ(plain.find("-nkvo"), std::string::npos) << "an older llama-bench without the flag still runs it";
+    EXPECT_EQ(plain.find("-embd"), std::string::npos);
+    auto both = points;
+    for (auto p : points) {
+        p.context.no_kv_offload = true;
+        p.context.embeddings = true;
+        both.push_back(p);
+    }
+    // (not a grid llama-bench runs exactly: embeddings only with nkvo)
+    const std::string command = joined(llama_bench_command(current, pointers(both), 1, 0));
+    EXPECT_NE(command.find("-nkvo 0,1 -embd 0,1"), std::string::npos) << command;
+    EXPECT_FALSE(runs_exactly(pointers(both)));
+    EXPECT_NE(both.back().key(domain::Mode::split).find(";nkvo=1;embd=1"), std::string::npos);
+    EXPECT_EQ(points.front().key(domain::Mode::split).find("nkvo"), std::string::npos) << "old keys unchanged";
+}
+
 TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};

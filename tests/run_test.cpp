@@ -1,6 +1,7 @@
 // End-to-end tests of `llmsweep run` with real llama.cpp workers on the synthetic tiny model: what is stored,
 // resuming after SIGKILL, failing workers, and bad input.
 
+#include "engine/bench_engine.hpp"
 #include "engine/memory_map.hpp"
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
@@ -192,6 +193,26 @@ TEST_F(RunTest, CombinedTestsMeasurePromptAndGenerationAsOne) {
                     "FROM results WHERE metric = 'tg')"),
               1);
     EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE n_prompt = 16 AND n_gen = 8"), 1);
+}
+
+// -nkvo and -embd: swept, stored, and (embeddings, which llama.cpp shows) in the context llama.cpp made.
+TEST_F(RunTest, KvOffloadAndEmbeddingsAreContextSettings) {
+    const auto r =
+        run_llmsweep("run -m " + model() + " -nkvo 0,1 -embd 1 --mode split -p 8 -n 2 -r 1 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND embeddings = 1"), 4);
+    EXPECT_EQ(count("SELECT count(DISTINCT no_kv_offload) FROM results"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE no_kv_offload = 1 AND embeddings = 1"), 2);
+
+    engine::BenchEngine engine;
+    engine.load({(*models_ / "tiny.gguf").string()});
+    engine::RunRequest request{
+        {1, 2048, 512, "f16", "f16", "auto", true, true}, {8, 0, 0}, domain::Mode::split, 0, 1, 1};
+    engine.run(request);
+    EXPECT_TRUE(engine.computes_embeddings());
+    request.context.embeddings = false;
+    engine.run(request);
+    EXPECT_FALSE(engine.computes_embeddings());
 }
 
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {

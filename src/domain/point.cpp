@@ -22,8 +22,11 @@ std::string model_identity(const std::string& path) {
 
 std::string Point::key(Mode mode) const {
     // huge_pages joined the key later: at its default it is left out, so that older runs resume.
-    const std::string huge_pages =
+    // So did the settings after it: each only where it is not llama-bench's default.
+    std::string huge_pages =
         load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
+    if (context.no_kv_offload) huge_pages += ";nkvo=1";
+    if (context.embeddings) huge_pages += ";embd=1";
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
                        "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),

@@ -28,6 +28,8 @@ struct ContextParams {
     std::string type_k = "f16";
     std::string type_v = "f16";
     std::string flash_attn = "auto";
+    bool no_kv_offload = false; // llama-bench -nkvo: the KV cache stays in host memory
+    bool embeddings = false;    // llama-bench -embd: the context computes embeddings
     bool operator==(const ContextParams&) const = default;
 };
 

@@ -169,6 +169,8 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     cparams.type_k = cache_type(request.context.type_k);
     cparams.type_v = cache_type(request.context.type_v);
     cparams.flash_attn_type = flash_attn(request.context.flash_attn);
+    cparams.offload_kqv = !request.context.no_kv_offload;
+    cparams.embeddings = request.context.embeddings;
     cparams.n_threads = cparams.n_threads_batch = static_cast<int32_t>(request.context.threads);
     cparams.swa_full = false;
     context_ = new_context(model_.get(), cparams);
@@ -187,6 +189,8 @@ void BenchEngine::prepare_context(const RunRequest& request) {
         llama_memory_clear(llama_get_memory(context_.get()), false);
     }
 }
+
+bool BenchEngine::computes_embeddings() const { return context_ && llama_get_embeddings(context_.get()) != nullptr; }
 
 Measurement BenchEngine::run(const RunRequest& request) {
     if (!model_) throw Error("internal: run before load");

@@ -55,6 +55,8 @@ public:
     LoadOutcome load(const domain::LoadParams& params);
     // Throws Error if a context cannot be created or a decode fails.
     Measurement run(const RunRequest& request);
+    // Whether the current context computes embeddings, as llama.cpp has it after a decode (-embd).
+    bool computes_embeddings() const;
 
 private:
     void prepare_context(const RunRequest& request);

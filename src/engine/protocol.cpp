@@ -40,7 +40,9 @@ nlohmann::json run_request_json(const RunRequest& r) {
               {"n_ubatch", c.n_ubatch},
               {"type_k", c.type_k},
               {"type_v", c.type_v},
-              {"flash_attn", c.flash_attn}}},
+              {"flash_attn", c.flash_attn},
+              {"no_kv_offload", c.no_kv_offload},
+              {"embeddings", c.embeddings}}},
             {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
             {"mode", domain::name(r.mode)},
             {"repetition", r.repetition},
@@ -54,7 +56,8 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     RunRequest r;
     r.context = {c.at("threads").get<int64_t>(),    c.at("n_batch").get<int64_t>(),
                  c.at("n_ubatch").get<int64_t>(),   c.at("type_k").get<std::string>(),
-                 c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>()};
+                 c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>(),
+                 c.at("no_kv_offload").get<bool>(), c.at("embeddings").get<bool>()};
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());
     r.repetition = j.at("repetition").get<int64_t>();

@@ -103,6 +103,8 @@ store::Row result_row(const BenchTest& t, size_t index) {
                                                  .type_k = t.type_k,
                                                  .type_v = t.type_v,
                                                  .flash_attn = t.flash_attn,
+                                                 .no_kv_offload = t.no_kv_offload ? 1 : 0,
+                                                 .embeddings = t.embeddings ? 1 : 0,
                                                  .n_prompt = t.n_prompt,
                                                  .n_gen = t.n_gen,
                                                  .n_depth = t.n_depth,

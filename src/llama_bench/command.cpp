@@ -77,6 +77,8 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
                           distinct(points, [](const domain::Point& p) { return p.context.type_k; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.type_v; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.flash_attn; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.no_kv_offload; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.embeddings; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     combinations *= test_sizes(points, true).size() + test_sizes(points, false).size() + combined_tests(points).size();
     std::set<std::string> keys;
@@ -130,6 +132,16 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
         else fa.push_back(value == "on" ? "1" : "0");
     }
     add("-fa", list(fa));
+    const auto bits = [](const std::vector<bool>& values) {
+        std::vector<int> out;
+        for (const bool v : values) out.push_back(v ? 1 : 0);
+        return list(out);
+    };
+    // Only where swept away from llama-bench's default: older builds without the flags still run the rest.
+    const auto nkvo = distinct(points, [](const domain::Point& p) { return p.context.no_kv_offload; });
+    if (nkvo != std::vector<bool>{false}) add("-nkvo", bits(nkvo));
+    const auto embd = distinct(points, [](const domain::Point& p) { return p.context.embeddings; });
+    if (embd != std::vector<bool>{false}) add("-embd", bits(embd));
     if (warmup == 0) command.push_back("--no-warmup");
     return command;
 }

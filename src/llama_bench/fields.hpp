@@ -31,6 +31,7 @@ struct BenchTest {
     int64_t n_batch = 2048, n_ubatch = 512, n_threads = 0, n_gpu_layers = 99;
     std::string type_k = "f16", type_v = "f16";
     std::string flash_attn = "off"; // on, off or auto
+    bool no_kv_offload = false, embeddings = false;
     std::string load_mode = "mmap"; // as llama-bench names it: auto, none, mmap, mlock, mmap+mlock, dio
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string test_time;

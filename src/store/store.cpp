@@ -163,8 +163,9 @@ void Store::recreate_triggers() {
 }
 
 void Store::migrate(int64_t from_version) {
+    // First every version's new columns, so that what fills the data below may read any of them (the llama_bench
+    // table of version 2 is filled from columns added later).
     for (int64_t version = from_version + 1; version <= schema_version; ++version) {
-        // Each version's new columns (the llama_bench table is rebuilt whole, below).
         for (const Table& t : tables()) {
             if (t.name == "llama_bench") continue;
             for (const Column& c : t.columns)
@@ -175,6 +176,8 @@ void Store::migrate(int64_t from_version) {
                                               ? std::string()
                                               : " " + std::string(c.constraint)));
         }
+    }
+    for (int64_t version = from_version + 1; version <= schema_version; ++version) {
         if (version == 2) {
             // 1 → 2: imports (run source, llama-bench's extra fields), and llama_bench becomes a table kept by
             // triggers instead of a view, because llama.cpp's compare-llama-bench.py lists tables only.
@@ -185,7 +188,12 @@ void Store::migrate(int64_t from_version) {
         }
         // 2 → 3: each load's memory mapping (transparent huge pages, huge-page-mapped file pages): columns only.
         // 3 → 4: the huge-page setting of loads and results (`auto` for everything before it): columns only.
-        // 4 → 5: adaptive rounds (the run's stopping rule, each result's stop reason): columns only.
+        // 4 → 5: adaptive rounds (the run's stopping rule, each result's stop reason); -nkvo and -embd as columns,
+        // filled for imports from the fields they kept.
+        if (version == 5)
+            db_->exec("UPDATE results SET no_kv_offload = COALESCE(json_extract(llama_bench_json, '$.no_kv_offload'), "
+                      "0), embeddings = COALESCE(json_extract(llama_bench_json, '$.embeddings'), 0) WHERE "
+                      "llama_bench_json IS NOT NULL");
     }
 }
 
@@ -365,6 +373,8 @@ Row PointColumns::row() const {
             {"type_k", type_k},
             {"type_v", type_v},
             {"flash_attn", flash_attn},
+            {"no_kv_offload", no_kv_offload},
+            {"embeddings", embeddings},
             {"n_prompt", n_prompt},
             {"n_gen", n_gen},
             {"n_depth", n_depth},

@@ -189,6 +189,7 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
 bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
     return t.n_threads == p.context.threads && t.n_batch == p.context.n_batch && t.n_ubatch == p.context.n_ubatch &&
            t.type_k == p.context.type_k && t.type_v == p.context.type_v && t.flash_attn == p.context.flash_attn &&
+           t.no_kv_offload == p.context.no_kv_offload && t.embeddings == p.context.embeddings &&
            t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen && t.n_depth == p.test.n_depth;
 }
 

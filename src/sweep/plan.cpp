@@ -60,6 +60,8 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"K cache types", spec.type_k.size()},
         {"V cache types", spec.type_v.size()},
         {"flash attention settings", spec.flash_attn.size()},
+        {"KV offload settings", spec.no_kv_offload.size()},
+        {"embeddings settings", spec.embeddings.size()},
         {"depths", spec.n_depth.size()},
         {"tests per depth", tests_per_depth}};
     size_t points = 1;
@@ -107,10 +109,13 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
                                     for (const auto& tk : spec.type_k)
                                         for (const auto& tv : spec.type_v)
                                             for (const auto& fa : spec.flash_attn)
-                                                for (const TestParams& test : tests) {
-                                                    group.push_back(plan.points.size());
-                                                    plan.points.push_back({load, {t, b, ub, tk, tv, fa}, test});
-                                                }
+                                                for (const bool nkvo : spec.no_kv_offload)
+                                                    for (const bool embd : spec.embeddings)
+                                                        for (const TestParams& test : tests) {
+                                                            group.push_back(plan.points.size());
+                                                            plan.points.push_back(
+                                                                {load, {t, b, ub, tk, tv, fa, nkvo, embd}, test});
+                                                        }
                         plan.groups.push_back(std::move(group));
                     }
 

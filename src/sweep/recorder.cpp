@@ -132,6 +132,8 @@ store::Row Recorder::point_row(const Point& p) const {
                                          .type_k = p.context.type_k,
                                          .type_v = p.context.type_v,
                                          .flash_attn = p.context.flash_attn,
+                                         .no_kv_offload = p.context.no_kv_offload ? 1 : 0,
+                                         .embeddings = p.context.embeddings ? 1 : 0,
                                          .n_prompt = p.test.n_prompt,
                                          .n_gen = p.test.n_gen,
                                          .n_depth = p.test.n_depth,

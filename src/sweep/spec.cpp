@@ -58,7 +58,7 @@ int64_t single_int(const std::vector<std::string>& texts, std::string_view what,
 template <typename T>
 std::vector<T> unique(std::vector<T> values) {
     std::vector<T> out;
-    for (auto& v : values)
+    for (auto&& v : values)
         if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
     return out;
 }
@@ -82,6 +82,13 @@ std::vector<std::string> model_paths(const std::vector<std::string>& texts) {
         for (auto& path : parse_name_list(text, "--model")) paths.push_back(std::move(path));
     }
     return paths;
+}
+
+// llama-bench's 0|1 (and the words a TOML file may use).
+bool parse_bool(std::string_view text) {
+    if (text == "1" || text == "true" || text == "on") return true;
+    if (text == "0" || text == "false" || text == "off") return false;
+    throw UsageError(fmt::format("'{}' is not 0 or 1", text));
 }
 
 double positive_number(const std::string& text, std::string_view what) {
@@ -125,6 +132,10 @@ const std::vector<Setting> all_settings = {
      [](SweepSpec& s, const auto& t) { s.type_v = unique(parse_each(t, "--type-v", cache_type)); }},
     {"flash_attn", "Flash attention: on, off, auto, 1, 0 (default auto)", true,
      [](SweepSpec& s, const auto& t) { s.flash_attn = unique(parse_each(t, "--flash-attn", parse_flash_attn)); }},
+    {"no_kv_offload", "0,1: keep the KV cache in host memory, not on the GPU (llama-bench -nkvo; default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.no_kv_offload = unique(parse_each(t, "--no-kv-offload", parse_bool)); }},
+    {"embeddings", "0,1: the context computes embeddings (llama-bench -embd; default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.embeddings = unique(parse_each(t, "--embeddings", parse_bool)); }},
     {"n_prompt", "Prompt tokens (default 512)", true,
      [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
     {"n_gen", "Generated tokens (default 128)", true,
@@ -311,6 +322,8 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"type_k", spec.type_k.size()},
         {"type_v", spec.type_v.size()},
         {"flash_attn", spec.flash_attn.size()},
+        {"no_kv_offload", spec.no_kv_offload.size()},
+        {"embeddings", spec.embeddings.size()},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()}};
@@ -393,6 +406,8 @@ nlohmann::json to_json(const SweepSpec& spec) {
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
+    if (spec.no_kv_offload != std::vector<bool>{false}) json["no_kv_offload"] = spec.no_kv_offload;
+    if (spec.embeddings != std::vector<bool>{false}) json["embeddings"] = spec.embeddings;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;
         if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;

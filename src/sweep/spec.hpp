@@ -37,6 +37,8 @@ struct SweepSpec {
     std::vector<std::string> type_k{"f16"};
     std::vector<std::string> type_v{"f16"};
     std::vector<std::string> flash_attn{"auto"};
+    std::vector<bool> no_kv_offload{false}; // -nkvo
+    std::vector<bool> embeddings{false};    // -embd
     // Test parameters.
     std::vector<int64_t> n_prompt{512};
     std::vector<int64_t> n_gen{128};
