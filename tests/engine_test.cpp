@@ -123,6 +123,22 @@ TEST(LlamaBenchCommand, KvOffloadAndEmbeddingsOnlyWhereSwept) {
     EXPECT_EQ(points.front().key(domain::Mode::split).find("nkvo"), std::string::npos) << "old keys unchanged";
 }
 
+TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
+    auto points = grid({2}, {64}, {32});
+    const LlamaBenchCli current{"/lb", true, false, true};
+    const std::string plain = joined(llama_bench_command(current, pointers(points), 1, 0));
+    for (const char* flag : {"-C ", "--cpu-strict", "--poll", "--prio"})
+        EXPECT_EQ(plain.find(flag), std::string::npos) << flag;
+    for (auto& p : points) {
+        p.context.cpu_mask = "0x3";
+        p.context.cpu_strict = true;
+        p.context.poll = 0;
+    }
+    const std::string command = joined(llama_bench_command(current, pointers(points), 1, 0, 2));
+    EXPECT_NE(command.find("-C 0x3 --cpu-strict 1 --poll 0 --prio 2"), std::string::npos) << command;
+    EXPECT_NE(points.front().key(domain::Mode::split).find(";cpu_mask=0x3;cpu_strict=1;poll=0"), std::string::npos);
+}
+
 TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};

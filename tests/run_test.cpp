@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sched.h>
+#include <set>
 #include <signal.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -213,6 +215,47 @@ TEST_F(RunTest, KvOffloadAndEmbeddingsAreContextSettings) {
     request.context.embeddings = false;
     engine.run(request);
     EXPECT_FALSE(engine.computes_embeddings());
+}
+
+// The CPU mask reaches ggml's threadpool: with a mask of one CPU, its threads may run there alone.
+TEST_F(RunTest, ACpuMaskOfOneCpuShowsInTheThreadsAffinity) {
+    cpu_set_t before;
+    ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+    const auto allowed_lists = [] {
+        std::multiset<std::string> lists;
+        for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+            std::ifstream status(task.path() / "status");
+            for (std::string line; std::getline(status, line);)
+                if (line.rfind("Cpus_allowed_list:", 0) == 0) lists.insert(line.substr(line.find_last_of(" \t") + 1));
+        }
+        return lists;
+    };
+    const size_t on_cpu0_before = allowed_lists().count("0");
+    {
+        engine::BenchEngine engine;
+        engine.load({(*models_ / "tiny.gguf").string()});
+        engine::RunRequest request{{2, 2048, 512, "f16", "f16", "auto", false, false, "0x1", false, 0},
+                                   {16, 0, 0},
+                                   domain::Mode::split,
+                                   0,
+                                   0,
+                                   1};
+        engine.run(request);
+        EXPECT_GT(allowed_lists().count("0"), on_cpu0_before) << "a thread of the pool is held to CPU 0";
+    }
+    sched_setaffinity(0, sizeof before, &before); // this thread too, where ggml pinned it
+    EXPECT_THROW(
+        {
+            engine::BenchEngine engine;
+            engine.load({(*models_ / "tiny.gguf").string()});
+            engine.run({{1, 2048, 512, "f16", "f16", "auto", false, false, "0xzz", false, 50},
+                        {8, 0, 0},
+                        domain::Mode::split,
+                        0,
+                        0,
+                        1});
+        },
+        Error);
 }
 
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {

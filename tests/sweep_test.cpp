@@ -229,6 +229,23 @@ TEST(Plan, CombinedTestsAreSplitModesPg) {
     }
 }
 
+TEST(Spec, CpuPlacementTakesLlamaBenchsValues) {
+    SweepSpec spec;
+    find_setting("cpu_mask").assign(spec, {"0xFF,3", "0xff"});
+    EXPECT_EQ(spec.cpu_mask, (std::vector<std::string>{"0xff", "0x3"})) << "one spelling of a mask";
+    EXPECT_THROW(find_setting("cpu_mask").assign(spec, {"0xfg"}), UsageError);
+    find_setting("poll").assign(spec, {"0,100"});
+    EXPECT_EQ(spec.poll, (std::vector<int64_t>{0, 100}));
+    EXPECT_THROW(find_setting("poll").assign(spec, {"101"}), UsageError);
+    EXPECT_THROW(find_setting("prio").assign(spec, {"4"}), UsageError);
+    find_setting("prio").assign(spec, {"-1"});
+    EXPECT_EQ(spec.prio, -1);
+    spec.models = {"m.gguf"};
+    const Plan plan = make_plan(spec, 1);
+    EXPECT_EQ(plan.points.size(), 2u * 2u) << "masks x polls";
+    EXPECT_NE(spec_key(spec).find(R"("prio":-1)"), std::string::npos) << spec_key(spec);
+}
+
 TEST(Plan, KeysAreStableAndDependOnEveryValue) {
     const Plan a = make_plan(two_model_spec(), 2);
     const Plan b = make_plan(two_model_spec(), 2);

@@ -27,6 +27,9 @@ std::string Point::key(Mode mode) const {
         load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
     if (context.no_kv_offload) huge_pages += ";nkvo=1";
     if (context.embeddings) huge_pages += ";embd=1";
+    if (context.cpu_mask != "0x0") huge_pages += ";cpu_mask=" + context.cpu_mask;
+    if (context.cpu_strict) huge_pages += ";cpu_strict=1";
+    if (context.poll != 50) huge_pages += fmt::format(";poll={}", context.poll);
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
                        "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),

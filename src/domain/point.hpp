@@ -30,6 +30,11 @@ struct ContextParams {
     std::string flash_attn = "auto";
     bool no_kv_offload = false; // llama-bench -nkvo: the KV cache stays in host memory
     bool embeddings = false;    // llama-bench -embd: the context computes embeddings
+    // The CPU threadpool's placement, as llama-bench sets it: the CPUs its threads may run on (a hex mask, 0x0
+    // for any), one thread per CPU of the mask in order (strict), and how much its threads spin-wait (0-100).
+    std::string cpu_mask = "0x0";
+    bool cpu_strict = false;
+    int64_t poll = 50;
     bool operator==(const ContextParams&) const = default;
 };
 

@@ -159,7 +159,8 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
 void BenchEngine::prepare_context(const RunRequest& request) {
     const auto& t = request.test;
     const int64_t n_ctx = std::max<int64_t>(t.n_depth + t.n_prompt + t.n_gen, 1);
-    if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx) return;
+    if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx && context_prio_ == request.prio)
+        return;
 
     context_.reset();
     llama_context_params cparams = llama_context_default_params();
@@ -174,9 +175,11 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     cparams.n_threads = cparams.n_threads_batch = static_cast<int32_t>(request.context.threads);
     cparams.swa_full = false;
     context_ = new_context(model_.get(), cparams);
-    threadpool_ = new_threadpool(static_cast<int>(request.context.threads));
+    threadpool_ = new_threadpool({static_cast<int>(request.context.threads), request.context.cpu_mask,
+                                  request.context.cpu_strict, static_cast<int>(request.context.poll), request.prio});
     if (threadpool_) llama_attach_threadpool(context_.get(), threadpool_.get(), nullptr);
     context_params_ = request.context;
+    context_prio_ = request.prio;
     context_n_ctx_ = n_ctx;
     // The new context's KV cache and compute buffers join the weights on huge pages.
     if (load_params_.huge_pages == domain::HugePages::on) collapse_into_huge_pages(load_params_.model);

@@ -38,6 +38,7 @@ struct RunRequest {
     int64_t repetition = 0;
     int64_t warmup = 1;
     uint64_t seed = 1;
+    int prio = 0; // the threadpool's threads' priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime
 };
 
 // One repetition. Request mode fills both phases and the latencies; split mode one phase.
@@ -68,6 +69,7 @@ private:
     ContextHandle context_;
     domain::ContextParams context_params_;
     int64_t context_n_ctx_ = 0;
+    int context_prio_ = 0;
 };
 
 } // namespace llmsweep::engine

@@ -89,7 +89,23 @@ std::string last_llama_error() {
     return std::string(trim(log_state().errors));
 }
 
-ThreadpoolHandle new_threadpool(int n_threads) {
+bool parse_cpu_mask(std::string_view mask, bool* cpus, size_t n_cpus) {
+    if (mask.substr(0, 2) == "0x" || mask.substr(0, 2) == "0X") mask.remove_prefix(2);
+    if (mask.empty() || mask.size() * 4 > n_cpus) return false;
+    for (size_t i = 0; i < mask.size(); ++i) {
+        const char c = mask[mask.size() - 1 - i]; // the last digit holds CPUs 0-3
+        int digit = 0;
+        if (c >= '0' && c <= '9') digit = c - '0';
+        else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+        else return false;
+        for (int bit = 0; bit < 4; ++bit)
+            if (digit & (1 << bit)) cpus[4 * i + static_cast<size_t>(bit)] = true;
+    }
+    return true;
+}
+
+ThreadpoolHandle new_threadpool(const ThreadpoolSettings& settings) {
     // Through the CPU backend's registry, as llama-bench does, so that a build with dynamically loaded
     // backends works too.
     ggml_backend_reg_t cpu = ggml_backend_reg_by_name("CPU");
@@ -99,7 +115,13 @@ ThreadpoolHandle new_threadpool(int n_threads) {
     auto* destroy = reinterpret_cast<decltype(ggml_threadpool_free)*>(
         ggml_backend_reg_get_proc_address(cpu, "ggml_threadpool_free"));
     if (!create || !destroy) return ThreadpoolHandle(nullptr, ThreadpoolDeleter{});
-    ggml_threadpool_params params = ggml_threadpool_params_default(n_threads);
+    ggml_threadpool_params params = ggml_threadpool_params_default(settings.n_threads);
+    if (!parse_cpu_mask(settings.cpu_mask, params.cpumask, GGML_MAX_N_THREADS))
+        throw Error(
+            fmt::format("CPU mask '{}' is not a hex mask of at most {} CPUs", settings.cpu_mask, GGML_MAX_N_THREADS));
+    params.strict_cpu = settings.strict;
+    params.poll = static_cast<uint32_t>(settings.poll);
+    params.prio = static_cast<ggml_sched_priority>(settings.prio);
     return ThreadpoolHandle(create(&params), ThreadpoolDeleter{destroy});
 }
 

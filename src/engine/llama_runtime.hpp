@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,7 +42,21 @@ struct ThreadpoolDeleter {
     }
 };
 using ThreadpoolHandle = std::unique_ptr<ggml_threadpool, ThreadpoolDeleter>;
-ThreadpoolHandle new_threadpool(int n_threads);
+// The CPU threadpool as llama-bench makes it: n threads, on the CPUs of a hex mask (0x0: any), one per CPU in
+// order when strict, spin-waiting `poll` (0-100), at a priority (-1 low .. 3 realtime). None where the CPU
+// backend offers no threadpool. Throws Error for a mask that is not hex.
+struct ThreadpoolSettings {
+    int n_threads = 1;
+    std::string cpu_mask = "0x0";
+    bool strict = false;
+    int poll = 50;
+    int prio = 0;
+};
+ThreadpoolHandle new_threadpool(const ThreadpoolSettings& settings);
+
+// The CPUs of a hex mask (0x prefix optional), into llama.cpp's per-CPU flags; false for a character that is
+// not hex or a mask longer than the flags.
+bool parse_cpu_mask(std::string_view mask, bool* cpus, size_t n_cpus);
 
 // Throws Error with llama.cpp's own explanation when the file cannot be loaded.
 ModelHandle load_model(const std::string& path, const llama_model_params& params);

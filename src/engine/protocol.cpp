@@ -42,7 +42,11 @@ nlohmann::json run_request_json(const RunRequest& r) {
               {"type_v", c.type_v},
               {"flash_attn", c.flash_attn},
               {"no_kv_offload", c.no_kv_offload},
-              {"embeddings", c.embeddings}}},
+              {"embeddings", c.embeddings},
+              {"cpu_mask", c.cpu_mask},
+              {"cpu_strict", c.cpu_strict},
+              {"poll", c.poll}}},
+            {"prio", r.prio},
             {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
             {"mode", domain::name(r.mode)},
             {"repetition", r.repetition},
@@ -54,10 +58,12 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& c = j.at("context");
     const auto& t = j.at("test");
     RunRequest r;
-    r.context = {c.at("threads").get<int64_t>(),    c.at("n_batch").get<int64_t>(),
-                 c.at("n_ubatch").get<int64_t>(),   c.at("type_k").get<std::string>(),
-                 c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>(),
-                 c.at("no_kv_offload").get<bool>(), c.at("embeddings").get<bool>()};
+    r.context = {
+        c.at("threads").get<int64_t>(),    c.at("n_batch").get<int64_t>(),    c.at("n_ubatch").get<int64_t>(),
+        c.at("type_k").get<std::string>(), c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>(),
+        c.at("no_kv_offload").get<bool>(), c.at("embeddings").get<bool>(),    c.at("cpu_mask").get<std::string>(),
+        c.at("cpu_strict").get<bool>(),    c.at("poll").get<int64_t>()};
+    r.prio = j.at("prio").get<int>();
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());
     r.repetition = j.at("repetition").get<int64_t>();

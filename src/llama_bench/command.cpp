@@ -79,6 +79,9 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
                           distinct(points, [](const domain::Point& p) { return p.context.flash_attn; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.no_kv_offload; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.embeddings; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.cpu_mask; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.cpu_strict; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.poll; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     combinations *= test_sizes(points, true).size() + test_sizes(points, false).size() + combined_tests(points).size();
     std::set<std::string> keys;
@@ -87,7 +90,7 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
 }
 
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
-                                             int64_t repetitions, int64_t warmup) {
+                                             int64_t repetitions, int64_t warmup, int prio) {
     const domain::LoadParams& load = points.front()->load;
     std::vector<std::string> command = {cli.path,
                                         "-m",
@@ -142,6 +145,13 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     if (nkvo != std::vector<bool>{false}) add("-nkvo", bits(nkvo));
     const auto embd = distinct(points, [](const domain::Point& p) { return p.context.embeddings; });
     if (embd != std::vector<bool>{false}) add("-embd", bits(embd));
+    const auto mask = distinct(points, [](const domain::Point& p) { return p.context.cpu_mask; });
+    if (mask != std::vector<std::string>{"0x0"}) add("-C", list(mask));
+    const auto strict = distinct(points, [](const domain::Point& p) { return p.context.cpu_strict; });
+    if (strict != std::vector<bool>{false}) add("--cpu-strict", bits(strict));
+    const auto poll = distinct(points, [](const domain::Point& p) { return p.context.poll; });
+    if (poll != std::vector<int64_t>{50}) add("--poll", list(poll));
+    if (prio != 0) add("--prio", std::to_string(prio));
     if (warmup == 0) command.push_back("--no-warmup");
     return command;
 }

@@ -84,11 +84,11 @@ const std::vector<std::string_view> required = {"model_filename", "n_threads", "
 
 // Fields with a place of their own in BenchTest; the others go to `extra`.
 const std::vector<std::string_view> modelled = {
-    "build_commit",   "cpu_info",      "gpu_info",  "backends",   "model_filename", "model_type", "model_size",
-    "model_n_params", "n_batch",       "n_ubatch",  "n_threads",  "n_gpu_layers",   "type_k",     "type_v",
-    "flash_attn",     "load_mode",     "n_prompt",  "n_gen",      "n_depth",        "test_time",  "avg_ns",
-    "stddev_ns",      "avg_ts",        "stddev_ts", "samples_ns", "samples_ts",     "use_mmap",   "use_direct_io",
-    "f16_kv",         "no_kv_offload", "embeddings"};
+    "build_commit",   "cpu_info",      "gpu_info",   "backends",   "model_filename", "model_type", "model_size",
+    "model_n_params", "n_batch",       "n_ubatch",   "n_threads",  "n_gpu_layers",   "type_k",     "type_v",
+    "flash_attn",     "load_mode",     "n_prompt",   "n_gen",      "n_depth",        "test_time",  "avg_ns",
+    "stddev_ns",      "avg_ts",        "stddev_ts",  "samples_ns", "samples_ts",     "use_mmap",   "use_direct_io",
+    "f16_kv",         "no_kv_offload", "embeddings", "cpu_mask",   "cpu_strict",     "poll"};
 
 // Fields read as they are into BenchTest's members.
 const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_members = {
@@ -241,6 +241,9 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     if (auto v = get("flash_attn")) t.flash_attn = to_flash_attn("flash_attn", *v);
     if (auto v = get("no_kv_offload")) t.no_kv_offload = to_boolean("no_kv_offload", *v);
     if (auto v = get("embeddings")) t.embeddings = to_boolean("embeddings", *v);
+    if (auto v = get("cpu_mask")) t.cpu_mask = to_text("cpu_mask", *v);
+    if (auto v = get("cpu_strict")) t.cpu_strict = to_boolean("cpu_strict", *v);
+    if (auto v = get("poll")) t.poll = to_integer("poll", *v);
     if (auto v = get("load_mode")) {
         t.load_mode = to_text("load_mode", *v);
     } else {

@@ -32,6 +32,9 @@ struct BenchTest {
     std::string type_k = "f16", type_v = "f16";
     std::string flash_attn = "off"; // on, off or auto
     bool no_kv_offload = false, embeddings = false;
+    std::string cpu_mask = "0x0";
+    bool cpu_strict = false;
+    int64_t poll = 50;
     std::string load_mode = "mmap"; // as llama-bench names it: auto, none, mmap, mlock, mmap+mlock, dio
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string test_time;

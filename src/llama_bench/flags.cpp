@@ -7,7 +7,8 @@ namespace llmsweep::llama_bench {
 namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 16> spellings{{{"model", "-m"},
+constexpr std::array<std::pair<std::string_view, std::string_view>, 17> spellings{{{"model", "-m"},
+                                                                                   {"cpu_mask", "-C"},
                                                                                    {"no_kv_offload", "-nkvo"},
                                                                                    {"embeddings", "-embd"},
                                                                                    {"n_pg", "-pg"},

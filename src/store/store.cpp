@@ -192,8 +192,10 @@ void Store::migrate(int64_t from_version) {
         // filled for imports from the fields they kept.
         if (version == 5)
             db_->exec("UPDATE results SET no_kv_offload = COALESCE(json_extract(llama_bench_json, '$.no_kv_offload'), "
-                      "0), embeddings = COALESCE(json_extract(llama_bench_json, '$.embeddings'), 0) WHERE "
-                      "llama_bench_json IS NOT NULL");
+                      "0), embeddings = COALESCE(json_extract(llama_bench_json, '$.embeddings'), 0), cpu_mask = "
+                      "COALESCE(json_extract(llama_bench_json, '$.cpu_mask'), '0x0'), cpu_strict = "
+                      "COALESCE(json_extract(llama_bench_json, '$.cpu_strict'), 0), poll = "
+                      "COALESCE(json_extract(llama_bench_json, '$.poll'), 50) WHERE llama_bench_json IS NOT NULL");
     }
 }
 
@@ -375,6 +377,9 @@ Row PointColumns::row() const {
             {"flash_attn", flash_attn},
             {"no_kv_offload", no_kv_offload},
             {"embeddings", embeddings},
+            {"cpu_mask", cpu_mask},
+            {"cpu_strict", cpu_strict},
+            {"poll", poll},
             {"n_prompt", n_prompt},
             {"n_gen", n_gen},
             {"n_depth", n_depth},

@@ -37,6 +37,8 @@ struct PointColumns {
     int64_t n_threads = 1, n_batch = 2048, n_ubatch = 512;
     std::string type_k = "f16", type_v = "f16", flash_attn = "auto";
     int64_t no_kv_offload = 0, embeddings = 0;
+    std::string cpu_mask = "0x0";
+    int64_t cpu_strict = 0, poll = 50;
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string mode = "request";
 

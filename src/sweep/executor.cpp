@@ -126,8 +126,8 @@ public:
                 if (recorder.done(task)) continue; // its point failed earlier in this visit
                 const Point& point = plan.points[task.point];
                 recorder.task_started(task);
-                const engine::RunRequest request{point.context,   point.test,  spec.mode,
-                                                 task.repetition, spec.warmup, spec.seed};
+                const engine::RunRequest request{point.context, point.test, spec.mode, task.repetition,
+                                                 spec.warmup,   spec.seed,  spec.prio};
                 if (last_answer)
                     gaps_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - *last_answer).count());
                 const RunAnswer answer = worker->run(request, timeout_s_);
@@ -190,6 +190,7 @@ bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
     return t.n_threads == p.context.threads && t.n_batch == p.context.n_batch && t.n_ubatch == p.context.n_ubatch &&
            t.type_k == p.context.type_k && t.type_v == p.context.type_v && t.flash_attn == p.context.flash_attn &&
            t.no_kv_offload == p.context.no_kv_offload && t.embeddings == p.context.embeddings &&
+           t.cpu_mask == p.context.cpu_mask && t.cpu_strict == p.context.cpu_strict && t.poll == p.context.poll &&
            t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen && t.n_depth == p.test.n_depth;
 }
 
@@ -213,8 +214,9 @@ private:
         const Plan& plan = recorder.plan();
         const LoadParams& load = plan.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
-        const auto command = llama_bench::llama_bench_command(
-            cli_, points_of(plan, batch), static_cast<int64_t>(first_tasks.size()), recorder.spec().warmup);
+        const auto command =
+            llama_bench::llama_bench_command(cli_, points_of(plan, batch), static_cast<int64_t>(first_tasks.size()),
+                                             recorder.spec().warmup, recorder.spec().prio);
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
         // As the native worker does: cold evicts the file's pages, warm reads them in.
@@ -301,7 +303,8 @@ std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const 
     const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
     const auto& batch = split.batches.front();
     return llama_bench::llama_bench_command(cli, points_of(plan, batch),
-                                            static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup);
+                                            static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup,
+                                            spec.prio);
 }
 
 } // namespace llmsweep::sweep

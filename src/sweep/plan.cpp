@@ -37,6 +37,33 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
     return tests;
 }
 
+// Every combination of the context settings, the first setting varying slowest.
+std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<int64_t>& threads) {
+    std::vector<ContextParams> contexts{ContextParams{}};
+    const auto expand = [&](const auto& values, auto set) {
+        std::vector<ContextParams> next;
+        for (const ContextParams& context : contexts)
+            for (const auto& value : values) {
+                ContextParams c = context;
+                set(c, value);
+                next.push_back(std::move(c));
+            }
+        contexts = std::move(next);
+    };
+    expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; });
+    expand(spec.n_batch, [](ContextParams& c, int64_t v) { c.n_batch = v; });
+    expand(spec.n_ubatch, [](ContextParams& c, int64_t v) { c.n_ubatch = v; });
+    expand(spec.type_k, [](ContextParams& c, const std::string& v) { c.type_k = v; });
+    expand(spec.type_v, [](ContextParams& c, const std::string& v) { c.type_v = v; });
+    expand(spec.flash_attn, [](ContextParams& c, const std::string& v) { c.flash_attn = v; });
+    expand(spec.no_kv_offload, [](ContextParams& c, bool v) { c.no_kv_offload = v; });
+    expand(spec.embeddings, [](ContextParams& c, bool v) { c.embeddings = v; });
+    expand(spec.cpu_mask, [](ContextParams& c, const std::string& v) { c.cpu_mask = v; });
+    expand(spec.cpu_strict, [](ContextParams& c, bool v) { c.cpu_strict = v; });
+    expand(spec.poll, [](ContextParams& c, int64_t v) { c.poll = v; });
+    return contexts;
+}
+
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
 // before a single point is made.
 void check_size(const SweepSpec& spec, size_t threads) {
@@ -62,6 +89,9 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"flash attention settings", spec.flash_attn.size()},
         {"KV offload settings", spec.no_kv_offload.size()},
         {"embeddings settings", spec.embeddings.size()},
+        {"CPU masks", spec.cpu_mask.size()},
+        {"CPU strictness settings", spec.cpu_strict.size()},
+        {"polling levels", spec.poll.size()},
         {"depths", spec.n_depth.size()},
         {"tests per depth", tests_per_depth}};
     size_t points = 1;
@@ -95,6 +125,7 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     const std::vector<int64_t> threads = spec.threads.empty() ? std::vector<int64_t>{default_threads} : spec.threads;
     check_size(spec, threads.size());
     const std::vector<TestParams> tests = tests_of(spec);
+    const std::vector<ContextParams> contexts = contexts_of(spec, threads);
 
     for (const auto& model : spec.models)
         for (LoadMode load_mode : spec.load_modes)
@@ -103,19 +134,11 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
                     for (HugePages huge_pages : spec.huge_pages) {
                         std::vector<size_t> group;
                         const LoadParams load{model, load_mode, cache, ngl, huge_pages};
-                        for (int64_t t : threads)
-                            for (int64_t b : spec.n_batch)
-                                for (int64_t ub : spec.n_ubatch)
-                                    for (const auto& tk : spec.type_k)
-                                        for (const auto& tv : spec.type_v)
-                                            for (const auto& fa : spec.flash_attn)
-                                                for (const bool nkvo : spec.no_kv_offload)
-                                                    for (const bool embd : spec.embeddings)
-                                                        for (const TestParams& test : tests) {
-                                                            group.push_back(plan.points.size());
-                                                            plan.points.push_back(
-                                                                {load, {t, b, ub, tk, tv, fa, nkvo, embd}, test});
-                                                        }
+                        for (const ContextParams& context : contexts)
+                            for (const TestParams& test : tests) {
+                                group.push_back(plan.points.size());
+                                plan.points.push_back({load, context, test});
+                            }
                         plan.groups.push_back(std::move(group));
                     }
 

@@ -91,6 +91,16 @@ bool parse_bool(std::string_view text) {
     throw UsageError(fmt::format("'{}' is not 0 or 1", text));
 }
 
+// A hex CPU mask as llama-bench takes it (0x prefix optional): lower case, with the prefix.
+std::string cpu_mask(std::string_view text) {
+    std::string digits(text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X" ? text.substr(2) : text);
+    const bool hex = !digits.empty() && digits.size() <= 128 &&
+                     std::all_of(digits.begin(), digits.end(), [](char c) { return std::isxdigit(c) != 0; });
+    if (!hex) throw UsageError(fmt::format("--cpu-mask: '{}' is not a hex mask of CPUs (0x3: CPUs 0 and 1)", text));
+    for (char& c : digits) c = static_cast<char>(std::tolower(c));
+    return "0x" + digits;
+}
+
 double positive_number(const std::string& text, std::string_view what) {
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -136,6 +146,22 @@ const std::vector<Setting> all_settings = {
      [](SweepSpec& s, const auto& t) { s.no_kv_offload = unique(parse_each(t, "--no-kv-offload", parse_bool)); }},
     {"embeddings", "0,1: the context computes embeddings (llama-bench -embd; default 0)", true,
      [](SweepSpec& s, const auto& t) { s.embeddings = unique(parse_each(t, "--embeddings", parse_bool)); }},
+    {"cpu_mask", "CPUs the threads may run on, a hex mask (llama-bench -C; default 0x0: any)", true,
+     [](SweepSpec& s, const auto& t) { s.cpu_mask = unique(parse_each(t, "--cpu-mask", cpu_mask)); }},
+    {"cpu_strict", "0,1: one thread per CPU of the mask, in order (default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.cpu_strict = unique(parse_each(t, "--cpu-strict", parse_bool)); }},
+    {"poll", "How much the threads spin-wait for work, 0-100 (default 50)", true,
+     [](SweepSpec& s, const auto& t) { s.poll = unique(ints(t, "--poll", 0, 100)); }},
+    {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
+     [](SweepSpec& s, const auto& t) {
+         // A plain number: -1 is a value here, not the start of a range.
+         const std::string& text = single(t, "--prio");
+         int value = 0;
+         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+         if (ec != std::errc() || end != text.data() + text.size() || value < -1 || value > 3)
+             throw UsageError(fmt::format("--prio: '{}' is not one of -1, 0, 1, 2, 3", text));
+         s.prio = value;
+     }},
     {"n_prompt", "Prompt tokens (default 512)", true,
      [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
     {"n_gen", "Generated tokens (default 128)", true,
@@ -324,6 +350,9 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"flash_attn", spec.flash_attn.size()},
         {"no_kv_offload", spec.no_kv_offload.size()},
         {"embeddings", spec.embeddings.size()},
+        {"cpu_mask", spec.cpu_mask.size()},
+        {"cpu_strict", spec.cpu_strict.size()},
+        {"poll", spec.poll.size()},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()}};
@@ -408,6 +437,10 @@ nlohmann::json to_json(const SweepSpec& spec) {
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
     if (spec.no_kv_offload != std::vector<bool>{false}) json["no_kv_offload"] = spec.no_kv_offload;
     if (spec.embeddings != std::vector<bool>{false}) json["embeddings"] = spec.embeddings;
+    if (spec.cpu_mask != std::vector<std::string>{"0x0"}) json["cpu_mask"] = spec.cpu_mask;
+    if (spec.cpu_strict != std::vector<bool>{false}) json["cpu_strict"] = spec.cpu_strict;
+    if (spec.poll != std::vector<int64_t>{50}) json["poll"] = spec.poll;
+    if (spec.prio != 0) json["prio"] = spec.prio;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;
         if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;

@@ -37,8 +37,12 @@ struct SweepSpec {
     std::vector<std::string> type_k{"f16"};
     std::vector<std::string> type_v{"f16"};
     std::vector<std::string> flash_attn{"auto"};
-    std::vector<bool> no_kv_offload{false}; // -nkvo
-    std::vector<bool> embeddings{false};    // -embd
+    std::vector<bool> no_kv_offload{false};   // -nkvo
+    std::vector<bool> embeddings{false};      // -embd
+    std::vector<std::string> cpu_mask{"0x0"}; // -C
+    std::vector<bool> cpu_strict{false};      // --cpu-strict
+    std::vector<int64_t> poll{50};            // --poll
+    int prio = 0;                             // --prio: the threads' priority, -1 low .. 3 realtime
     // Test parameters.
     std::vector<int64_t> n_prompt{512};
     std::vector<int64_t> n_gen{128};
