@@ -134,8 +134,8 @@ TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
         p.context.cpu_strict = true;
         p.context.poll = 0;
     }
-    const std::string command = joined(llama_bench_command(current, pointers(points), 1, 0, 2));
-    EXPECT_NE(command.find("-C 0x3 --cpu-strict 1 --poll 0 --prio 2"), std::string::npos) << command;
+    const std::string command = joined(llama_bench_command(current, pointers(points), 1, 0, 2, 5));
+    EXPECT_NE(command.find("-C 0x3 --cpu-strict 1 --poll 0 --prio 2 --delay 5"), std::string::npos) << command;
     EXPECT_NE(points.front().key(domain::Mode::split).find(";cpu_mask=0x3;cpu_strict=1;poll=0"), std::string::npos);
 }
 

@@ -258,6 +258,16 @@ TEST_F(RunTest, ACpuMaskOfOneCpuShowsInTheThreadsAffinity) {
         Error);
 }
 
+// --delay: each test starts after a cool-off, outside the timed region.
+TEST_F(RunTest, DelayCoolsOffBeforeEachTest) {
+    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 8 -n 2 -r 2 -t 1 --delay 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // One visit per round, each with the two tests: two seconds of cooling off at least, per visit.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE visit_s >= 2.0"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND avg_ts > 1000"), 2)
+        << "the cool-off is not in the measurement";
+}
+
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
     const auto r =
         run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +

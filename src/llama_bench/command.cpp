@@ -90,7 +90,7 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
 }
 
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
-                                             int64_t repetitions, int64_t warmup, int prio) {
+                                             int64_t repetitions, int64_t warmup, int prio, int64_t delay_s) {
     const domain::LoadParams& load = points.front()->load;
     std::vector<std::string> command = {cli.path,
                                         "-m",
@@ -152,6 +152,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     const auto poll = distinct(points, [](const domain::Point& p) { return p.context.poll; });
     if (poll != std::vector<int64_t>{50}) add("--poll", list(poll));
     if (prio != 0) add("--prio", std::to_string(prio));
+    if (delay_s != 0) add("--delay", std::to_string(delay_s));
     if (warmup == 0) command.push_back("--no-warmup");
     return command;
 }

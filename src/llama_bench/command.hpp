@@ -28,6 +28,6 @@ bool runs_exactly(const std::vector<const domain::Point*>& points);
 // `-o jsonl`, its threads at priority `prio`. Throws UsageError for a setting this build cannot express (mlock in
 // an older one).
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
-                                             int64_t repetitions, int64_t warmup, int prio = 0);
+                                             int64_t repetitions, int64_t warmup, int prio = 0, int64_t delay_s = 0);
 
 } // namespace llmsweep::llama_bench

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <thread>
 
 namespace llmsweep::sweep {
 using namespace domain;
@@ -31,6 +32,15 @@ std::optional<uint64_t> resident_after(const std::string& model) {
         return engine::resident_bytes(model);
     } catch (const std::exception&) {
         return std::nullopt;
+    }
+}
+
+// Sleeps `seconds`, untimed, waking for Ctrl-C.
+void cool_off(int64_t seconds) {
+    const auto until = Clock::now() + std::chrono::seconds(seconds);
+    while (Clock::now() < until) {
+        if (interrupt_requested()) throw Interrupted();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
@@ -121,9 +131,13 @@ public:
             const int64_t load_id = recorder.load_started(load, visit.round, loaded.outcome, true);
             bool alive = true;
             std::optional<Clock::time_point> last_answer;
+            size_t previous_point = SIZE_MAX;
             while (alive && next < tasks.size()) {
                 const Task& task = tasks[next++];
                 if (recorder.done(task)) continue; // its point failed earlier in this visit
+                // Cooling off before each test, as llama-bench's --delay: a point's repetitions are one test.
+                if (spec.delay_s > 0 && task.point != previous_point) cool_off(spec.delay_s);
+                previous_point = task.point;
                 const Point& point = plan.points[task.point];
                 recorder.task_started(task);
                 const engine::RunRequest request{point.context, point.test, spec.mode, task.repetition,
@@ -216,7 +230,7 @@ private:
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
         const auto command =
             llama_bench::llama_bench_command(cli_, points_of(plan, batch), static_cast<int64_t>(first_tasks.size()),
-                                             recorder.spec().warmup, recorder.spec().prio);
+                                             recorder.spec().warmup, recorder.spec().prio, recorder.spec().delay_s);
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
         // As the native worker does: cold evicts the file's pages, warm reads them in.
@@ -304,7 +318,7 @@ std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const 
     const auto& batch = split.batches.front();
     return llama_bench::llama_bench_command(cli, points_of(plan, batch),
                                             static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup,
-                                            spec.prio);
+                                            spec.prio, spec.delay_s);
 }
 
 } // namespace llmsweep::sweep

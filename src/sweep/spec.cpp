@@ -162,6 +162,8 @@ const std::vector<Setting> all_settings = {
              throw UsageError(fmt::format("--prio: '{}' is not one of -1, 0, 1, 2, 3", text));
          s.prio = value;
      }},
+    {"delay", "Seconds to cool off before each test, as llama-bench --delay (default 0)", false,
+     [](SweepSpec& s, const auto& t) { s.delay_s = single_int(t, "--delay", 0, 3600); }},
     {"n_prompt", "Prompt tokens (default 512)", true,
      [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
     {"n_gen", "Generated tokens (default 128)", true,
@@ -441,6 +443,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
     if (spec.cpu_strict != std::vector<bool>{false}) json["cpu_strict"] = spec.cpu_strict;
     if (spec.poll != std::vector<int64_t>{50}) json["poll"] = spec.poll;
     if (spec.prio != 0) json["prio"] = spec.prio;
+    if (spec.delay_s != 0) json["delay"] = spec.delay_s;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;
         if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;

@@ -42,7 +42,9 @@ struct SweepSpec {
     std::vector<std::string> cpu_mask{"0x0"}; // -C
     std::vector<bool> cpu_strict{false};      // --cpu-strict
     std::vector<int64_t> poll{50};            // --poll
-    int prio = 0;                             // --prio: the threads' priority, -1 low .. 3 realtime
+    int prio = 0;
+    int64_t delay_s =
+        0; // --delay: seconds to cool off before each test (each point's repetitions), untimed                             // --prio: the threads' priority, -1 low .. 3 realtime
     // Test parameters.
     std::vector<int64_t> n_prompt{512};
     std::vector<int64_t> n_gen{128};
