@@ -139,6 +139,24 @@ TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
     EXPECT_NE(points.front().key(domain::Mode::split).find(";cpu_mask=0x3;cpu_strict=1;poll=0"), std::string::npos);
 }
 
+TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
+    auto points = grid({1}, {64}, {32});
+    const LlamaBenchCli current{"/lb", true, false, true};
+    const std::string plain = joined(llama_bench_command(current, pointers(points), 1, 0));
+    for (const char* flag : {"-nopo", "-sm", "-mg", "--no-host", "-lzm"})
+        EXPECT_EQ(plain.find(std::string(flag) + " "), std::string::npos) << flag;
+    for (auto& p : points) {
+        p.context.no_op_offload = true;
+        p.load.split_mode = "none";
+        p.load.main_gpu = 1;
+        p.load.no_host = true;
+        p.load.lazy_mode = "on";
+    }
+    const std::string command = joined(llama_bench_command(current, pointers(points), 1, 0));
+    EXPECT_NE(command.find("-nopo 1 -sm none -mg 1 --no-host 1 -lzm on"), std::string::npos) << command;
+    EXPECT_NE(points.front().key(domain::Mode::split).find(";nopo=1;sm=none;mg=1;no_host=1;lzm=on"), std::string::npos);
+}
+
 TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};

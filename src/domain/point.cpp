@@ -30,6 +30,11 @@ std::string Point::key(Mode mode) const {
     if (context.cpu_mask != "0x0") huge_pages += ";cpu_mask=" + context.cpu_mask;
     if (context.cpu_strict) huge_pages += ";cpu_strict=1";
     if (context.poll != 50) huge_pages += fmt::format(";poll={}", context.poll);
+    if (context.no_op_offload) huge_pages += ";nopo=1";
+    if (load.split_mode != "layer") huge_pages += ";sm=" + load.split_mode;
+    if (load.main_gpu != 0) huge_pages += fmt::format(";mg={}", load.main_gpu);
+    if (load.no_host) huge_pages += ";no_host=1";
+    if (load.lazy_mode != "auto") huge_pages += ";lzm=" + load.lazy_mode;
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
                        "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),

@@ -17,6 +17,13 @@ struct LoadParams {
     CacheState cache_state = CacheState::warm;
     int64_t n_gpu_layers = 99;
     HugePages huge_pages = HugePages::automatic;
+    // Where the weights go, as llama-bench sets it (it matters with GPUs): how the model is split over devices
+    // (none, layer, row, tensor), the device of split none, host buffers bypassed, and tensors read on demand
+    // (off, auto, on).
+    std::string split_mode = "layer";
+    int64_t main_gpu = 0;
+    bool no_host = false;
+    std::string lazy_mode = "auto";
     bool operator==(const LoadParams&) const = default;
 };
 
@@ -35,6 +42,7 @@ struct ContextParams {
     std::string cpu_mask = "0x0";
     bool cpu_strict = false;
     int64_t poll = 50;
+    bool no_op_offload = false; // llama-bench -nopo: host tensor operations stay on the host
     bool operator==(const ContextParams&) const = default;
 };
 

@@ -49,6 +49,19 @@ ggml_type cache_type(const std::string& name) {
     throw Error(fmt::format("unknown KV cache type '{}'", name));
 }
 
+llama_split_mode split_mode(const std::string& value) {
+    if (value == "none") return LLAMA_SPLIT_MODE_NONE;
+    if (value == "row") return LLAMA_SPLIT_MODE_ROW;
+    if (value == "tensor") return LLAMA_SPLIT_MODE_TENSOR;
+    return LLAMA_SPLIT_MODE_LAYER;
+}
+
+llama_lazy_mode lazy_mode(const std::string& value) {
+    if (value == "on") return LLAMA_LAZY_MODE_ON;
+    if (value == "off") return LLAMA_LAZY_MODE_OFF;
+    return LLAMA_LAZY_MODE_AUTO;
+}
+
 llama_flash_attn_type flash_attn(const std::string& value) {
     if (value == "on") return LLAMA_FLASH_ATTN_TYPE_ENABLED;
     if (value == "off") return LLAMA_FLASH_ATTN_TYPE_DISABLED;
@@ -132,6 +145,10 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     llama_model_params mparams = llama_model_default_params();
     mparams.load_mode = to_llama(params.load_mode);
     mparams.n_gpu_layers = static_cast<int32_t>(params.n_gpu_layers);
+    mparams.split_mode = split_mode(params.split_mode);
+    mparams.main_gpu = static_cast<int32_t>(params.main_gpu);
+    mparams.no_host = params.no_host;
+    mparams.lazy_mode = lazy_mode(params.lazy_mode);
 
     rusage before{}, after{};
     getrusage(RUSAGE_SELF, &before);
@@ -172,6 +189,7 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     cparams.flash_attn_type = flash_attn(request.context.flash_attn);
     cparams.offload_kqv = !request.context.no_kv_offload;
     cparams.embeddings = request.context.embeddings;
+    cparams.op_offload = !request.context.no_op_offload;
     cparams.n_threads = cparams.n_threads_batch = static_cast<int32_t>(request.context.threads);
     cparams.swa_full = false;
     context_ = new_context(model_.get(), cparams);

@@ -22,13 +22,23 @@ nlohmann::json load_request_json(const domain::LoadParams& p) {
             {"load_mode", domain::name(p.load_mode)},
             {"cache_state", domain::name(p.cache_state)},
             {"n_gpu_layers", p.n_gpu_layers},
-            {"huge_pages", domain::name(p.huge_pages)}};
+            {"huge_pages", domain::name(p.huge_pages)},
+            {"split_mode", p.split_mode},
+            {"main_gpu", p.main_gpu},
+            {"no_host", p.no_host},
+            {"lazy_mode", p.lazy_mode}};
 }
 
 domain::LoadParams load_params_from_json(const nlohmann::json& j) {
-    return {j.at("model").get<std::string>(), domain::parse_load_mode(j.at("load_mode").get<std::string>()),
-            domain::parse_cache_state(j.at("cache_state").get<std::string>()), j.at("n_gpu_layers").get<int64_t>(),
-            domain::parse_huge_pages(j.value("huge_pages", "auto"))};
+    return {j.at("model").get<std::string>(),
+            domain::parse_load_mode(j.at("load_mode").get<std::string>()),
+            domain::parse_cache_state(j.at("cache_state").get<std::string>()),
+            j.at("n_gpu_layers").get<int64_t>(),
+            domain::parse_huge_pages(j.value("huge_pages", "auto")),
+            j.at("split_mode").get<std::string>(),
+            j.at("main_gpu").get<int64_t>(),
+            j.at("no_host").get<bool>(),
+            j.at("lazy_mode").get<std::string>()};
 }
 
 nlohmann::json run_request_json(const RunRequest& r) {
@@ -45,7 +55,8 @@ nlohmann::json run_request_json(const RunRequest& r) {
               {"embeddings", c.embeddings},
               {"cpu_mask", c.cpu_mask},
               {"cpu_strict", c.cpu_strict},
-              {"poll", c.poll}}},
+              {"poll", c.poll},
+              {"no_op_offload", c.no_op_offload}}},
             {"prio", r.prio},
             {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
             {"mode", domain::name(r.mode)},
@@ -62,7 +73,7 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
         c.at("threads").get<int64_t>(),    c.at("n_batch").get<int64_t>(),    c.at("n_ubatch").get<int64_t>(),
         c.at("type_k").get<std::string>(), c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>(),
         c.at("no_kv_offload").get<bool>(), c.at("embeddings").get<bool>(),    c.at("cpu_mask").get<std::string>(),
-        c.at("cpu_strict").get<bool>(),    c.at("poll").get<int64_t>()};
+        c.at("cpu_strict").get<bool>(),    c.at("poll").get<int64_t>(),       c.at("no_op_offload").get<bool>()};
     r.prio = j.at("prio").get<int>();
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());

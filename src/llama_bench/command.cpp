@@ -82,6 +82,7 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
                           distinct(points, [](const domain::Point& p) { return p.context.cpu_mask; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.cpu_strict; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.poll; }).size() *
+                          distinct(points, [](const domain::Point& p) { return p.context.no_op_offload; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     combinations *= test_sizes(points, true).size() + test_sizes(points, false).size() + combined_tests(points).size();
     std::set<std::string> keys;
@@ -151,6 +152,13 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     if (strict != std::vector<bool>{false}) add("--cpu-strict", bits(strict));
     const auto poll = distinct(points, [](const domain::Point& p) { return p.context.poll; });
     if (poll != std::vector<int64_t>{50}) add("--poll", list(poll));
+    const auto nopo = distinct(points, [](const domain::Point& p) { return p.context.no_op_offload; });
+    if (nopo != std::vector<bool>{false}) add("-nopo", bits(nopo));
+    // The load settings: one value per load group, so per command.
+    if (load.split_mode != "layer") add("-sm", load.split_mode);
+    if (load.main_gpu != 0) add("-mg", std::to_string(load.main_gpu));
+    if (load.no_host) add("--no-host", "1");
+    if (load.lazy_mode != "auto") add("-lzm", load.lazy_mode);
     if (prio != 0) add("--prio", std::to_string(prio));
     if (delay_s != 0) add("--delay", std::to_string(delay_s));
     if (warmup == 0) command.push_back("--no-warmup");

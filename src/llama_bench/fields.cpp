@@ -88,7 +88,8 @@ const std::vector<std::string_view> modelled = {
     "model_n_params", "n_batch",       "n_ubatch",   "n_threads",  "n_gpu_layers",   "type_k",     "type_v",
     "flash_attn",     "load_mode",     "n_prompt",   "n_gen",      "n_depth",        "test_time",  "avg_ns",
     "stddev_ns",      "avg_ts",        "stddev_ts",  "samples_ns", "samples_ts",     "use_mmap",   "use_direct_io",
-    "f16_kv",         "no_kv_offload", "embeddings", "cpu_mask",   "cpu_strict",     "poll"};
+    "f16_kv",         "no_kv_offload", "embeddings", "cpu_mask",   "cpu_strict",     "poll",       "no_op_offload",
+    "no_host",        "split_mode",    "lazy_mode",  "main_gpu"};
 
 // Fields read as they are into BenchTest's members.
 const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_members = {
@@ -244,6 +245,12 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     if (auto v = get("cpu_mask")) t.cpu_mask = to_text("cpu_mask", *v);
     if (auto v = get("cpu_strict")) t.cpu_strict = to_boolean("cpu_strict", *v);
     if (auto v = get("poll")) t.poll = to_integer("poll", *v);
+    // -nopo is written as a number (0 or 1), --no-host as a boolean.
+    if (auto v = get("no_op_offload")) t.no_op_offload = to_integer("no_op_offload", *v) != 0;
+    if (auto v = get("no_host")) t.no_host = to_boolean("no_host", *v);
+    if (auto v = get("split_mode")) t.split_mode = to_text("split_mode", *v);
+    if (auto v = get("lazy_mode")) t.lazy_mode = to_text("lazy_mode", *v);
+    if (auto v = get("main_gpu")) t.main_gpu = to_integer("main_gpu", *v);
     if (auto v = get("load_mode")) {
         t.load_mode = to_text("load_mode", *v);
     } else {

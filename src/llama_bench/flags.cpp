@@ -7,7 +7,11 @@ namespace llmsweep::llama_bench {
 namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> spellings{{{"model", "-m"},
+constexpr std::array<std::pair<std::string_view, std::string_view>, 21> spellings{{{"model", "-m"},
+                                                                                   {"no_op_offload", "-nopo"},
+                                                                                   {"split_mode", "-sm"},
+                                                                                   {"main_gpu", "-mg"},
+                                                                                   {"lazy_mode", "-lzm"},
                                                                                    {"cpu_mask", "-C"},
                                                                                    {"no_kv_offload", "-nkvo"},
                                                                                    {"embeddings", "-embd"},

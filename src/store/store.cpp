@@ -195,7 +195,13 @@ void Store::migrate(int64_t from_version) {
                       "0), embeddings = COALESCE(json_extract(llama_bench_json, '$.embeddings'), 0), cpu_mask = "
                       "COALESCE(json_extract(llama_bench_json, '$.cpu_mask'), '0x0'), cpu_strict = "
                       "COALESCE(json_extract(llama_bench_json, '$.cpu_strict'), 0), poll = "
-                      "COALESCE(json_extract(llama_bench_json, '$.poll'), 50) WHERE llama_bench_json IS NOT NULL");
+                      "COALESCE(json_extract(llama_bench_json, '$.poll'), 50), no_op_offload = "
+                      "COALESCE(json_extract(llama_bench_json, '$.no_op_offload'), 0), split_mode = "
+                      "COALESCE(json_extract(llama_bench_json, '$.split_mode'), 'layer'), main_gpu = "
+                      "COALESCE(json_extract(llama_bench_json, '$.main_gpu'), 0), no_host = "
+                      "COALESCE(json_extract(llama_bench_json, '$.no_host'), 0), lazy_mode = "
+                      "COALESCE(json_extract(llama_bench_json, '$.lazy_mode'), 'auto') WHERE llama_bench_json IS NOT "
+                      "NULL");
     }
 }
 
@@ -380,6 +386,11 @@ Row PointColumns::row() const {
             {"cpu_mask", cpu_mask},
             {"cpu_strict", cpu_strict},
             {"poll", poll},
+            {"no_op_offload", no_op_offload},
+            {"split_mode", split_mode},
+            {"main_gpu", main_gpu},
+            {"no_host", no_host},
+            {"lazy_mode", lazy_mode},
             {"n_prompt", n_prompt},
             {"n_gen", n_gen},
             {"n_depth", n_depth},

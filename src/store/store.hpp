@@ -38,7 +38,10 @@ struct PointColumns {
     std::string type_k = "f16", type_v = "f16", flash_attn = "auto";
     int64_t no_kv_offload = 0, embeddings = 0;
     std::string cpu_mask = "0x0";
-    int64_t cpu_strict = 0, poll = 50;
+    int64_t cpu_strict = 0, poll = 50, no_op_offload = 0;
+    std::string split_mode = "layer";
+    int64_t main_gpu = 0, no_host = 0;
+    std::string lazy_mode = "auto";
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string mode = "request";
 

@@ -37,31 +37,59 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
     return tests;
 }
 
+// The product of each setting's values, the first setting varying slowest: expand(values, set) multiplies.
+template <typename T>
+class Product {
+public:
+    template <typename Values, typename Set>
+    Product& expand(const Values& values, Set set) {
+        std::vector<T> next;
+        for (const T& item : items_)
+            for (const auto& value : values) {
+                T copy = item;
+                set(copy, value);
+                next.push_back(std::move(copy));
+            }
+        items_ = std::move(next);
+        return *this;
+    }
+    std::vector<T> items() const { return items_; }
+
+private:
+    std::vector<T> items_{T{}};
+};
+
+// Every combination of the load settings: each is one load group.
+std::vector<LoadParams> loads_of(const SweepSpec& spec) {
+    return Product<LoadParams>()
+        .expand(spec.models, [](LoadParams& l, const std::string& v) { l.model = v; })
+        .expand(spec.load_modes, [](LoadParams& l, LoadMode v) { l.load_mode = v; })
+        .expand(spec.cache_states, [](LoadParams& l, CacheState v) { l.cache_state = v; })
+        .expand(spec.n_gpu_layers, [](LoadParams& l, int64_t v) { l.n_gpu_layers = v; })
+        .expand(spec.huge_pages, [](LoadParams& l, HugePages v) { l.huge_pages = v; })
+        .expand(spec.split_mode, [](LoadParams& l, const std::string& v) { l.split_mode = v; })
+        .expand(spec.main_gpu, [](LoadParams& l, int64_t v) { l.main_gpu = v; })
+        .expand(spec.no_host, [](LoadParams& l, bool v) { l.no_host = v; })
+        .expand(spec.lazy_mode, [](LoadParams& l, const std::string& v) { l.lazy_mode = v; })
+        .items();
+}
+
 // Every combination of the context settings, the first setting varying slowest.
 std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<int64_t>& threads) {
-    std::vector<ContextParams> contexts{ContextParams{}};
-    const auto expand = [&](const auto& values, auto set) {
-        std::vector<ContextParams> next;
-        for (const ContextParams& context : contexts)
-            for (const auto& value : values) {
-                ContextParams c = context;
-                set(c, value);
-                next.push_back(std::move(c));
-            }
-        contexts = std::move(next);
-    };
-    expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; });
-    expand(spec.n_batch, [](ContextParams& c, int64_t v) { c.n_batch = v; });
-    expand(spec.n_ubatch, [](ContextParams& c, int64_t v) { c.n_ubatch = v; });
-    expand(spec.type_k, [](ContextParams& c, const std::string& v) { c.type_k = v; });
-    expand(spec.type_v, [](ContextParams& c, const std::string& v) { c.type_v = v; });
-    expand(spec.flash_attn, [](ContextParams& c, const std::string& v) { c.flash_attn = v; });
-    expand(spec.no_kv_offload, [](ContextParams& c, bool v) { c.no_kv_offload = v; });
-    expand(spec.embeddings, [](ContextParams& c, bool v) { c.embeddings = v; });
-    expand(spec.cpu_mask, [](ContextParams& c, const std::string& v) { c.cpu_mask = v; });
-    expand(spec.cpu_strict, [](ContextParams& c, bool v) { c.cpu_strict = v; });
-    expand(spec.poll, [](ContextParams& c, int64_t v) { c.poll = v; });
-    return contexts;
+    return Product<ContextParams>()
+        .expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; })
+        .expand(spec.n_batch, [](ContextParams& c, int64_t v) { c.n_batch = v; })
+        .expand(spec.n_ubatch, [](ContextParams& c, int64_t v) { c.n_ubatch = v; })
+        .expand(spec.type_k, [](ContextParams& c, const std::string& v) { c.type_k = v; })
+        .expand(spec.type_v, [](ContextParams& c, const std::string& v) { c.type_v = v; })
+        .expand(spec.flash_attn, [](ContextParams& c, const std::string& v) { c.flash_attn = v; })
+        .expand(spec.no_kv_offload, [](ContextParams& c, bool v) { c.no_kv_offload = v; })
+        .expand(spec.embeddings, [](ContextParams& c, bool v) { c.embeddings = v; })
+        .expand(spec.cpu_mask, [](ContextParams& c, const std::string& v) { c.cpu_mask = v; })
+        .expand(spec.cpu_strict, [](ContextParams& c, bool v) { c.cpu_strict = v; })
+        .expand(spec.poll, [](ContextParams& c, int64_t v) { c.poll = v; })
+        .expand(spec.no_op_offload, [](ContextParams& c, bool v) { c.no_op_offload = v; })
+        .items();
 }
 
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
@@ -92,6 +120,11 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"CPU masks", spec.cpu_mask.size()},
         {"CPU strictness settings", spec.cpu_strict.size()},
         {"polling levels", spec.poll.size()},
+        {"op offload settings", spec.no_op_offload.size()},
+        {"split modes", spec.split_mode.size()},
+        {"main GPUs", spec.main_gpu.size()},
+        {"host buffer settings", spec.no_host.size()},
+        {"lazy modes", spec.lazy_mode.size()},
         {"depths", spec.n_depth.size()},
         {"tests per depth", tests_per_depth}};
     size_t points = 1;
@@ -127,20 +160,15 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     const std::vector<TestParams> tests = tests_of(spec);
     const std::vector<ContextParams> contexts = contexts_of(spec, threads);
 
-    for (const auto& model : spec.models)
-        for (LoadMode load_mode : spec.load_modes)
-            for (CacheState cache : spec.cache_states)
-                for (int64_t ngl : spec.n_gpu_layers)
-                    for (HugePages huge_pages : spec.huge_pages) {
-                        std::vector<size_t> group;
-                        const LoadParams load{model, load_mode, cache, ngl, huge_pages};
-                        for (const ContextParams& context : contexts)
-                            for (const TestParams& test : tests) {
-                                group.push_back(plan.points.size());
-                                plan.points.push_back({load, context, test});
-                            }
-                        plan.groups.push_back(std::move(group));
-                    }
+    for (const LoadParams& load : loads_of(spec)) {
+        std::vector<size_t> group;
+        for (const ContextParams& context : contexts)
+            for (const TestParams& test : tests) {
+                group.push_back(plan.points.size());
+                plan.points.push_back({load, context, test});
+            }
+        plan.groups.push_back(std::move(group));
+    }
 
     if (spec.order == Order::grouped) {
         // llama-bench's order: one load per group, every repetition of a point back to back.

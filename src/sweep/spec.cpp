@@ -91,6 +91,12 @@ bool parse_bool(std::string_view text) {
     throw UsageError(fmt::format("'{}' is not 0 or 1", text));
 }
 
+std::string one_of(std::string_view text, std::string_view what, std::initializer_list<std::string_view> names) {
+    for (std::string_view name : names)
+        if (text == name) return std::string(text);
+    throw UsageError(fmt::format("{}: unknown value '{}'; choose from {}", what, text, fmt::join(names, ", ")));
+}
+
 // A hex CPU mask as llama-bench takes it (0x prefix optional): lower case, with the prefix.
 std::string cpu_mask(std::string_view text) {
     std::string digits(text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X" ? text.substr(2) : text);
@@ -164,6 +170,25 @@ const std::vector<Setting> all_settings = {
      }},
     {"delay", "Seconds to cool off before each test, as llama-bench --delay (default 0)", false,
      [](SweepSpec& s, const auto& t) { s.delay_s = single_int(t, "--delay", 0, 3600); }},
+    {"no_op_offload", "0,1: host tensor operations stay on the host (llama-bench -nopo; default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.no_op_offload = unique(parse_each(t, "--no-op-offload", parse_bool)); }},
+    {"split_mode", "How the model is split over devices: none, layer, row, tensor (llama-bench -sm; default layer)",
+     true,
+     [](SweepSpec& s, const auto& t) {
+         s.split_mode = unique(parse_each(t, "--split-mode", [](std::string_view v) {
+             return one_of(v, "--split-mode", {"none", "layer", "row", "tensor"});
+         }));
+     }},
+    {"main_gpu", "The device of split mode none (llama-bench -mg; default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.main_gpu = unique(ints(t, "--main-gpu", 0, 1024)); }},
+    {"no_host", "0,1: bypass host buffers (llama-bench --no-host; default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.no_host = unique(parse_each(t, "--no-host", parse_bool)); }},
+    {"lazy_mode", "Tensors read on demand: off, auto, on (llama-bench -lzm; default auto)", true,
+     [](SweepSpec& s, const auto& t) {
+         s.lazy_mode = unique(parse_each(t, "--lazy-mode", [](std::string_view v) {
+             return one_of(v, "--lazy-mode", {"off", "auto", "on"});
+         }));
+     }},
     {"n_prompt", "Prompt tokens (default 512)", true,
      [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
     {"n_gen", "Generated tokens (default 128)", true,
@@ -355,6 +380,11 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"cpu_mask", spec.cpu_mask.size()},
         {"cpu_strict", spec.cpu_strict.size()},
         {"poll", spec.poll.size()},
+        {"no_op_offload", spec.no_op_offload.size()},
+        {"split_mode", spec.split_mode.size()},
+        {"main_gpu", spec.main_gpu.size()},
+        {"no_host", spec.no_host.size()},
+        {"lazy_mode", spec.lazy_mode.size()},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()}};
@@ -443,6 +473,11 @@ nlohmann::json to_json(const SweepSpec& spec) {
     if (spec.cpu_strict != std::vector<bool>{false}) json["cpu_strict"] = spec.cpu_strict;
     if (spec.poll != std::vector<int64_t>{50}) json["poll"] = spec.poll;
     if (spec.prio != 0) json["prio"] = spec.prio;
+    if (spec.no_op_offload != std::vector<bool>{false}) json["no_op_offload"] = spec.no_op_offload;
+    if (spec.split_mode != std::vector<std::string>{"layer"}) json["split_mode"] = spec.split_mode;
+    if (spec.main_gpu != std::vector<int64_t>{0}) json["main_gpu"] = spec.main_gpu;
+    if (spec.no_host != std::vector<bool>{false}) json["no_host"] = spec.no_host;
+    if (spec.lazy_mode != std::vector<std::string>{"auto"}) json["lazy_mode"] = spec.lazy_mode;
     if (spec.delay_s != 0) json["delay"] = spec.delay_s;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;

@@ -30,6 +30,10 @@ struct SweepSpec {
     std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
     std::vector<int64_t> n_gpu_layers{99};
     std::vector<domain::HugePages> huge_pages{domain::HugePages::automatic};
+    std::vector<std::string> split_mode{"layer"}; // -sm
+    std::vector<int64_t> main_gpu{0};             // -mg
+    std::vector<bool> no_host{false};             // --no-host
+    std::vector<std::string> lazy_mode{"auto"};   // -lzm
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
     std::vector<int64_t> n_batch{2048};
@@ -42,6 +46,7 @@ struct SweepSpec {
     std::vector<std::string> cpu_mask{"0x0"}; // -C
     std::vector<bool> cpu_strict{false};      // --cpu-strict
     std::vector<int64_t> poll{50};            // --poll
+    std::vector<bool> no_op_offload{false};   // -nopo
     int prio = 0;
     int64_t delay_s =
         0; // --delay: seconds to cool off before each test (each point's repetitions), untimed                             // --prio: the threads' priority, -1 low .. 3 realtime
