@@ -96,17 +96,17 @@ TEST(LlamaBenchCommand, CombinedTestsAreItsPg) {
     combined.test = {64, 32, 0};
     points.push_back(combined);
     const LlamaBenchCli current{"/lb", true, false, true};
-    const std::string command = joined(llama_bench_command(current, pointers(points), 3, 0));
+    const std::string command = joined(llama_bench_command(current, pointers(points), {3, 0}));
     EXPECT_NE(command.find("-p 64 -n 32 -pg 64,32 -d 0"), std::string::npos) << command;
     EXPECT_TRUE(runs_exactly(pointers(points))) << "pp64, tg32 and pp64+tg32: what llama-bench runs";
     points.pop_back();
-    EXPECT_EQ(joined(llama_bench_command(current, pointers(points), 3, 0)).find("-pg"), std::string::npos);
+    EXPECT_EQ(joined(llama_bench_command(current, pointers(points), {3, 0})).find("-pg"), std::string::npos);
 }
 
 TEST(LlamaBenchCommand, KvOffloadAndEmbeddingsOnlyWhereSwept) {
     auto points = grid({1}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
-    const std::string plain = joined(llama_bench_command(current, pointers(points), 1, 0));
+    const std::string plain = joined(llama_bench_command(current, pointers(points), {1, 0}));
     EXPECT_EQ(plain.find("-nkvo"), std::string::npos) << "an older llama-bench without the flag still runs it";
     EXPECT_EQ(plain.find("-embd"), std::string::npos);
     auto both = points;
@@ -116,7 +116,7 @@ TEST(LlamaBenchCommand, KvOffloadAndEmbeddingsOnlyWhereSwept) {
         both.push_back(p);
     }
     // (not a grid llama-bench runs exactly: embeddings only with nkvo)
-    const std::string command = joined(llama_bench_command(current, pointers(both), 1, 0));
+    const std::string command = joined(llama_bench_command(current, pointers(both), {1, 0}));
     EXPECT_NE(command.find("-nkvo 0,1 -embd 0,1"), std::string::npos) << command;
     EXPECT_FALSE(runs_exactly(pointers(both)));
     EXPECT_NE(both.back().key(domain::Mode::split).find(";nkvo=1;embd=1"), std::string::npos);
@@ -126,7 +126,7 @@ TEST(LlamaBenchCommand, KvOffloadAndEmbeddingsOnlyWhereSwept) {
 TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
     auto points = grid({2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
-    const std::string plain = joined(llama_bench_command(current, pointers(points), 1, 0));
+    const std::string plain = joined(llama_bench_command(current, pointers(points), {1, 0}));
     for (const char* flag : {"-C ", "--cpu-strict", "--poll", "--prio"})
         EXPECT_EQ(plain.find(flag), std::string::npos) << flag;
     for (auto& p : points) {
@@ -134,7 +134,7 @@ TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
         p.context.cpu_strict = true;
         p.context.poll = 0;
     }
-    const std::string command = joined(llama_bench_command(current, pointers(points), 1, 0, 2, 5));
+    const std::string command = joined(llama_bench_command(current, pointers(points), {1, 0, 2, 5}));
     EXPECT_NE(command.find("-C 0x3 --cpu-strict 1 --poll 0 --prio 2 --delay 5"), std::string::npos) << command;
     EXPECT_NE(points.front().key(domain::Mode::split).find(";cpu_mask=0x3;cpu_strict=1;poll=0"), std::string::npos);
 }
@@ -142,7 +142,7 @@ TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
 TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
     auto points = grid({1}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
-    const std::string plain = joined(llama_bench_command(current, pointers(points), 1, 0));
+    const std::string plain = joined(llama_bench_command(current, pointers(points), {1, 0}));
     for (const char* flag : {"-nopo", "-sm", "-mg", "--no-host", "-lzm"})
         EXPECT_EQ(plain.find(std::string(flag) + " "), std::string::npos) << flag;
     for (auto& p : points) {
@@ -152,15 +152,23 @@ TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
         p.load.no_host = true;
         p.load.lazy_mode = "on";
     }
-    const std::string command = joined(llama_bench_command(current, pointers(points), 1, 0));
+    const std::string command = joined(llama_bench_command(current, pointers(points), {1, 0}));
     EXPECT_NE(command.find("-nopo 1 -sm none -mg 1 --no-host 1 -lzm on"), std::string::npos) << command;
     EXPECT_NE(points.front().key(domain::Mode::split).find(";nopo=1;sm=none;mg=1;no_host=1;lzm=on"), std::string::npos);
+}
+
+TEST(LlamaBenchCommand, HandsOnAnyOtherArgumentLast) {
+    const auto points = grid({1}, {64}, {32});
+    const LlamaBenchCli current{"/lb", true, false, true};
+    const std::string command =
+        joined(llama_bench_command(current, pointers(points), {1, 0, 0, 0, {"-fitt", "512", "--progress"}}));
+    EXPECT_NE(command.find("--no-warmup -fitt 512 --progress"), std::string::npos) << command;
 }
 
 TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
-    EXPECT_EQ(joined(llama_bench_command(current, pointers(points), 3, 0)),
+    EXPECT_EQ(joined(llama_bench_command(current, pointers(points), {3, 0})),
               "/lb -m m.gguf -o jsonl -r 3 -ngl 99 -lm mmap -p 64 -n 32 -d 0 -t 1,2 -b 2048 -ub 512 -ctk f16 -ctv f16 "
               "-fa auto --no-warmup");
     // An older build: -mmp instead of -lm, -fa 0|1, and no flash attention auto.
@@ -170,13 +178,13 @@ TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
         p.load.load_mode = domain::LoadMode::none;
         p.context.flash_attn = "on";
     }
-    const std::string command = joined(llama_bench_command(older, pointers(off), 1, 1));
+    const std::string command = joined(llama_bench_command(older, pointers(off), {1, 1}));
     EXPECT_NE(command.find("-mmp 0"), std::string::npos) << command;
     EXPECT_NE(command.find("-fa 1"), std::string::npos) << command;
     EXPECT_EQ(command.find("--no-warmup"), std::string::npos) << command;
-    EXPECT_THROW(llama_bench_command(older, pointers(points), 1, 1), UsageError) << "fa auto";
+    EXPECT_THROW(llama_bench_command(older, pointers(points), {1, 1}), UsageError) << "fa auto";
     for (auto& p : off) p.load.load_mode = domain::LoadMode::mlock;
-    EXPECT_THROW(llama_bench_command(older, pointers(off), 1, 1), UsageError) << "no mlock before -lm";
+    EXPECT_THROW(llama_bench_command(older, pointers(off), {1, 1}), UsageError) << "no mlock before -lm";
 }
 
 TEST(LlamaBenchCommand, ProbesTheRealLlamaBench) {

@@ -666,6 +666,21 @@ TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
     EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
 }
 
+// The settings llama-bench takes besides the points' (-pg, -nkvo, -C, ...), and any other argument handed on:
+// each reaches the real llama-bench, whose output pairs with the points.
+TEST_F(LlamaBenchEngineTest, PassesEveryLlamaBenchSettingItHas) {
+    const auto r = run_llmsweep(
+        "run -m " + model() + engine() + "-p 8 -n 4 -pg 8,4 -nkvo 1 -embd 1 -C 0x1 " +
+        "--poll 0 -nopo 1 -sm none -lzm on --delay 1 --llama-bench-arg=--progress -t 1 -r 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_kv_offload = 1 AND embeddings = 1 AND "
+                    "cpu_mask = '0x1' AND poll = 0 AND no_op_offload = 1 AND split_mode = 'none' AND "
+                    "lazy_mode = 'on'"),
+              3);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pg'"), 1);
+    EXPECT_NE(text("SELECT spec_json FROM runs").find(R"("llama_bench_args":["--progress"])"), std::string::npos);
+}
+
 TEST_F(LlamaBenchEngineTest, ColdLoadsEvictTheModelBeforeLlamaBenchStarts) {
     const auto r = run_llmsweep("run -m " + model() + engine() + "--cache cold,warm -p 8 -n 4 -t 1 -r 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;

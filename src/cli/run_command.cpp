@@ -140,7 +140,7 @@ void run(const RunArgs& args) {
     if (spec.engine == sweep::Engine::llama_bench) {
         llama_bench = llama_bench::probe_llama_bench(spec.llama_bench);
         for (const auto& point : plan.points)
-            llama_bench::llama_bench_command(llama_bench, {&point}, 1, spec.warmup, spec.prio);
+            llama_bench::llama_bench_command(llama_bench, {&point}, sweep::command_settings(spec, 1));
         first_command = sweep::first_llama_bench_command(spec, plan, llama_bench);
     }
     const bool db_exists = std::filesystem::exists(args.db);

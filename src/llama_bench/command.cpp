@@ -91,7 +91,7 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
 }
 
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
-                                             int64_t repetitions, int64_t warmup, int prio, int64_t delay_s) {
+                                             const CommandSettings& settings) {
     const domain::LoadParams& load = points.front()->load;
     std::vector<std::string> command = {cli.path,
                                         "-m",
@@ -99,7 +99,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
                                         "-o",
                                         "jsonl",
                                         "-r",
-                                        std::to_string(repetitions),
+                                        std::to_string(settings.repetitions),
                                         "-ngl",
                                         std::to_string(load.n_gpu_layers)};
     auto add = [&](std::string flag, std::string value) {
@@ -159,9 +159,10 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     if (load.main_gpu != 0) add("-mg", std::to_string(load.main_gpu));
     if (load.no_host) add("--no-host", "1");
     if (load.lazy_mode != "auto") add("-lzm", load.lazy_mode);
-    if (prio != 0) add("--prio", std::to_string(prio));
-    if (delay_s != 0) add("--delay", std::to_string(delay_s));
-    if (warmup == 0) command.push_back("--no-warmup");
+    if (settings.prio != 0) add("--prio", std::to_string(settings.prio));
+    if (settings.delay_s != 0) add("--delay", std::to_string(settings.delay_s));
+    if (settings.warmup == 0) command.push_back("--no-warmup");
+    command.insert(command.end(), settings.extra.begin(), settings.extra.end());
     return command;
 }
 

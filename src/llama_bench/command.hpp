@@ -24,10 +24,18 @@ LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s = 30);
 // share one load), so that one process can run them all.
 bool runs_exactly(const std::vector<const domain::Point*>& points);
 
-// The command that runs `points` (of one load group, each a pp, tg or pg test), `repetitions` times each, with
-// `-o jsonl`, its threads at priority `prio`. Throws UsageError for a setting this build cannot express (mlock in
-// an older one).
+// How each command runs its tests, beside the points' own settings.
+struct CommandSettings {
+    int64_t repetitions = 1;
+    int64_t warmup = 1;
+    int prio = 0;                   // --prio
+    int64_t delay_s = 0;            // --delay
+    std::vector<std::string> extra; // handed to llama-bench as they are, last (--llama-bench-arg)
+};
+
+// The command that runs `points` (of one load group, each a pp, tg or pg test) with `-o jsonl`. Throws UsageError
+// for a setting this build cannot express (mlock in an older one).
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
-                                             int64_t repetitions, int64_t warmup, int prio = 0, int64_t delay_s = 0);
+                                             const CommandSettings& settings);
 
 } // namespace llmsweep::llama_bench

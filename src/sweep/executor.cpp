@@ -230,9 +230,8 @@ private:
         const Plan& plan = recorder.plan();
         const LoadParams& load = plan.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
-        const auto command =
-            llama_bench::llama_bench_command(cli_, points_of(plan, batch), static_cast<int64_t>(first_tasks.size()),
-                                             recorder.spec().warmup, recorder.spec().prio, recorder.spec().delay_s);
+        const auto command = llama_bench::llama_bench_command(
+            cli_, points_of(plan, batch), command_settings(recorder.spec(), static_cast<int64_t>(first_tasks.size())));
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
         // As the native worker does: cold evicts the file's pages, warm reads them in.
@@ -318,9 +317,13 @@ std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const 
                                                    const llama_bench::LlamaBenchCli& cli) {
     const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
     const auto& batch = split.batches.front();
-    return llama_bench::llama_bench_command(cli, points_of(plan, batch),
-                                            static_cast<int64_t>(split.tasks_of.at(batch.front()).size()), spec.warmup,
-                                            spec.prio, spec.delay_s);
+    return llama_bench::llama_bench_command(
+        cli, points_of(plan, batch),
+        command_settings(spec, static_cast<int64_t>(split.tasks_of.at(batch.front()).size())));
+}
+
+llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions) {
+    return {repetitions, spec.warmup, spec.prio, spec.delay_s, spec.llama_bench_args};
 }
 
 } // namespace llmsweep::sweep

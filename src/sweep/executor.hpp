@@ -69,6 +69,9 @@ WorkerFactory native_workers(const std::string& executable);
 std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s);
 
 // The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
+// The spec's settings of every llama-bench command, each test run `repetitions` times.
+llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions);
+
 std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
                                                    const llama_bench::LlamaBenchCli& cli);
 

@@ -250,6 +250,11 @@ const std::vector<Setting> all_settings = {
      }},
     {"llama_bench", "The llama-bench binary that --engine llama-bench runs (a CUDA, Vulkan or other build)", false,
      [](SweepSpec& s, const auto& t) { s.llama_bench = single(t, "--llama-bench"); }},
+    {"llama_bench_arg",
+     "An argument handed as it is to --engine llama-bench, after llmsweep's own (a newer build's flags); repeat "
+     "it for several, and write a flag's value after '=': --llama-bench-arg=-fitt --llama-bench-arg=512",
+     true,
+     [](SweepSpec& s, const auto& t) { s.llama_bench_args.insert(s.llama_bench_args.end(), t.begin(), t.end()); }},
 };
 
 } // namespace
@@ -424,6 +429,9 @@ void validate(const SweepSpec& spec) {
         if (spec.warmup > 1)
             throw UsageError(
                 fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1", spec.warmup));
+    } else if (!spec.llama_bench_args.empty()) {
+        throw UsageError("--llama-bench-arg is handed to the llama-bench of --engine llama-bench; add --engine "
+                         "llama-bench --llama-bench PATH");
     } else if (!spec.llama_bench.empty()) {
         throw UsageError("--llama-bench is the binary of --engine llama-bench; add --engine llama-bench");
     }
@@ -490,6 +498,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);
         json["llama_bench"] = spec.llama_bench;
+        if (!spec.llama_bench_args.empty()) json["llama_bench_args"] = spec.llama_bench_args;
     }
     return json;
 }

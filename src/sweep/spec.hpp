@@ -72,7 +72,8 @@ struct SweepSpec {
     uint64_t seed = 1;
     double timeout_s = 600;
     Engine engine = Engine::native;
-    std::string llama_bench; // the llama-bench binary, for Engine::llama_bench
+    std::string llama_bench;                   // the llama-bench binary, for Engine::llama_bench
+    std::vector<std::string> llama_bench_args; // handed to it as they are (a newer build's flags)
 };
 
 Order parse_order(std::string_view text);
