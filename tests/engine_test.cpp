@@ -143,7 +143,7 @@ TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
     auto points = grid({1}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
     const std::string plain = joined(llama_bench_command(current, pointers(points), {1, 0}));
-    for (const char* flag : {"-nopo", "-sm", "-mg", "--no-host", "-lzm"})
+    for (const char* flag : {"-nopo", "-sm", "-mg", "--no-host", "-lzm", "-ncmoe"})
         EXPECT_EQ(plain.find(std::string(flag) + " "), std::string::npos) << flag;
     for (auto& p : points) {
         p.context.no_op_offload = true;
@@ -151,9 +151,10 @@ TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
         p.load.main_gpu = 1;
         p.load.no_host = true;
         p.load.lazy_mode = "on";
+        p.load.n_cpu_moe = 2;
     }
     const std::string command = joined(llama_bench_command(current, pointers(points), {1, 0}));
-    EXPECT_NE(command.find("-nopo 1 -sm none -mg 1 --no-host 1 -lzm on"), std::string::npos) << command;
+    EXPECT_NE(command.find("-nopo 1 -sm none -mg 1 --no-host 1 -lzm on -ncmoe 2"), std::string::npos) << command;
     EXPECT_NE(points.front().key(domain::Mode::split).find(";nopo=1;sm=none;mg=1;no_host=1;lzm=on"), std::string::npos);
 }
 

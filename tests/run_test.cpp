@@ -271,9 +271,11 @@ TEST_F(RunTest, DelayCoolsOffBeforeEachTest) {
 // Where the weights go (they matter with GPUs): a CPU-only build accepts every setting, and each is stored.
 TEST_F(RunTest, PlacementOfTheWeightsIsSweptAndStored) {
     const auto r = run_llmsweep("run -m " + model() + " --mode split -p 8 -n 2 -sm none,layer -lzm off,on -nopo 1 " +
-                                "--no-host 1 -mg 0 -r 1 -t 1 -q" + db_arg());
+                                "--no-host 1 -mg 0 -ncmoe 2 -r 1 -t 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_op_offload = 1 AND no_host = 1"), 8);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_op_offload = 1 AND no_host = 1 AND "
+                    "n_cpu_moe = 2"),
+              8);
     EXPECT_EQ(count("SELECT count(DISTINCT split_mode || lazy_mode) FROM results"), 4);
     EXPECT_EQ(count("SELECT count(*) FROM loads"), 4) << "each split and lazy mode is a load of its own";
     EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE split_mode = 'none' AND lazy_mode = 'on'"), 2);

@@ -13,10 +13,11 @@ namespace llmsweep::cli {
 namespace {
 
 // Columns shown only when the run swept them.
-constexpr const char* optional_columns[] = {
-    "load_mode",     "cache_state", "n_gpu_layers", "split_mode", "main_gpu", "no_host",       "lazy_mode",
-    "huge_pages",    "n_threads",   "n_batch",      "n_ubatch",   "type_k",   "type_v",        "flash_attn",
-    "no_kv_offload", "embeddings",  "cpu_mask",     "cpu_strict", "poll",     "no_op_offload", "n_depth"};
+constexpr const char* optional_columns[] = {"load_mode",     "cache_state", "n_gpu_layers", "split_mode", "main_gpu",
+                                            "no_host",       "lazy_mode",   "n_cpu_moe",    "huge_pages", "n_threads",
+                                            "n_batch",       "n_ubatch",    "type_k",       "type_v",     "flash_attn",
+                                            "no_kv_offload", "embeddings",  "cpu_mask",     "cpu_strict", "poll",
+                                            "no_op_offload", "n_depth"};
 
 // Width on a terminal: code points, not bytes ("±" is two bytes), as fmt pads.
 size_t display_width(const std::string& text) {

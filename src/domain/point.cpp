@@ -35,6 +35,7 @@ std::string Point::key(Mode mode) const {
     if (load.main_gpu != 0) huge_pages += fmt::format(";mg={}", load.main_gpu);
     if (load.no_host) huge_pages += ";no_host=1";
     if (load.lazy_mode != "auto") huge_pages += ";lzm=" + load.lazy_mode;
+    if (load.n_cpu_moe != 0) huge_pages += fmt::format(";ncmoe={}", load.n_cpu_moe);
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
                        "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),

@@ -24,6 +24,7 @@ struct LoadParams {
     int64_t main_gpu = 0;
     bool no_host = false;
     std::string lazy_mode = "auto";
+    int64_t n_cpu_moe = 0; // llama-bench -ncmoe: the expert tensors of the first N layers kept on the CPU
     bool operator==(const LoadParams&) const = default;
 };
 

@@ -149,6 +149,16 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     mparams.main_gpu = static_cast<int32_t>(params.main_gpu);
     mparams.no_host = params.no_host;
     mparams.lazy_mode = lazy_mode(params.lazy_mode);
+    // -ncmoe: the expert tensors (ffn_up/down/gate/gate_up _exps or _chexps) of blocks 0..N-1 in CPU buffers.
+    std::vector<std::string> patterns;
+    std::vector<llama_model_tensor_buft_override> overrides;
+    for (int64_t i = 0; i < params.n_cpu_moe; ++i)
+        patterns.push_back(fmt::format("blk\\.{}\\.ffn_(up|down|gate|gate_up)_(ch|)exps", i));
+    for (const std::string& pattern : patterns) overrides.push_back({pattern.c_str(), ggml_backend_cpu_buffer_type()});
+    if (!overrides.empty()) {
+        overrides.push_back({nullptr, nullptr});
+        mparams.tensor_buft_overrides = overrides.data();
+    }
 
     rusage before{}, after{};
     getrusage(RUSAGE_SELF, &before);

@@ -26,7 +26,8 @@ nlohmann::json load_request_json(const domain::LoadParams& p) {
             {"split_mode", p.split_mode},
             {"main_gpu", p.main_gpu},
             {"no_host", p.no_host},
-            {"lazy_mode", p.lazy_mode}};
+            {"lazy_mode", p.lazy_mode},
+            {"n_cpu_moe", p.n_cpu_moe}};
 }
 
 domain::LoadParams load_params_from_json(const nlohmann::json& j) {
@@ -38,7 +39,8 @@ domain::LoadParams load_params_from_json(const nlohmann::json& j) {
             j.at("split_mode").get<std::string>(),
             j.at("main_gpu").get<int64_t>(),
             j.at("no_host").get<bool>(),
-            j.at("lazy_mode").get<std::string>()};
+            j.at("lazy_mode").get<std::string>(),
+            j.at("n_cpu_moe").get<int64_t>()};
 }
 
 nlohmann::json run_request_json(const RunRequest& r) {

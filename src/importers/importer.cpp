@@ -113,6 +113,7 @@ store::Row result_row(const BenchTest& t, size_t index) {
                                                  .main_gpu = t.main_gpu,
                                                  .no_host = t.no_host ? 1 : 0,
                                                  .lazy_mode = t.lazy_mode,
+                                                 .n_cpu_moe = t.n_cpu_moe,
                                                  .n_prompt = t.n_prompt,
                                                  .n_gen = t.n_gen,
                                                  .n_depth = t.n_depth,

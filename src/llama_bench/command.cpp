@@ -159,6 +159,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     if (load.main_gpu != 0) add("-mg", std::to_string(load.main_gpu));
     if (load.no_host) add("--no-host", "1");
     if (load.lazy_mode != "auto") add("-lzm", load.lazy_mode);
+    if (load.n_cpu_moe != 0) add("-ncmoe", std::to_string(load.n_cpu_moe));
     if (settings.prio != 0) add("--prio", std::to_string(settings.prio));
     if (settings.delay_s != 0) add("--delay", std::to_string(settings.delay_s));
     if (settings.warmup == 0) command.push_back("--no-warmup");

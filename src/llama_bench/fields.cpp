@@ -89,7 +89,7 @@ const std::vector<std::string_view> modelled = {
     "flash_attn",     "load_mode",     "n_prompt",   "n_gen",      "n_depth",        "test_time",  "avg_ns",
     "stddev_ns",      "avg_ts",        "stddev_ts",  "samples_ns", "samples_ts",     "use_mmap",   "use_direct_io",
     "f16_kv",         "no_kv_offload", "embeddings", "cpu_mask",   "cpu_strict",     "poll",       "no_op_offload",
-    "no_host",        "split_mode",    "lazy_mode",  "main_gpu"};
+    "no_host",        "split_mode",    "lazy_mode",  "main_gpu",   "n_cpu_moe"};
 
 // Fields read as they are into BenchTest's members.
 const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_members = {
@@ -251,6 +251,7 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     if (auto v = get("split_mode")) t.split_mode = to_text("split_mode", *v);
     if (auto v = get("lazy_mode")) t.lazy_mode = to_text("lazy_mode", *v);
     if (auto v = get("main_gpu")) t.main_gpu = to_integer("main_gpu", *v);
+    if (auto v = get("n_cpu_moe")) t.n_cpu_moe = to_integer("n_cpu_moe", *v);
     if (auto v = get("load_mode")) {
         t.load_mode = to_text("load_mode", *v);
     } else {

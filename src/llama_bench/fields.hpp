@@ -37,7 +37,7 @@ struct BenchTest {
     int64_t poll = 50;
     bool no_op_offload = false, no_host = false;
     std::string split_mode = "layer", lazy_mode = "auto";
-    int64_t main_gpu = 0;
+    int64_t main_gpu = 0, n_cpu_moe = 0;
     std::string load_mode = "mmap"; // as llama-bench names it: auto, none, mmap, mlock, mmap+mlock, dio
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string test_time;

@@ -7,27 +7,13 @@ namespace llmsweep::llama_bench {
 namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 21> spellings{{{"model", "-m"},
-                                                                                   {"no_op_offload", "-nopo"},
-                                                                                   {"split_mode", "-sm"},
-                                                                                   {"main_gpu", "-mg"},
-                                                                                   {"lazy_mode", "-lzm"},
-                                                                                   {"cpu_mask", "-C"},
-                                                                                   {"no_kv_offload", "-nkvo"},
-                                                                                   {"embeddings", "-embd"},
-                                                                                   {"n_pg", "-pg"},
-                                                                                   {"n_prompt", "-p"},
-                                                                                   {"n_gen", "-n"},
-                                                                                   {"n_depth", "-d"},
-                                                                                   {"threads", "-t"},
-                                                                                   {"n_batch", "-b"},
-                                                                                   {"n_ubatch", "-ub"},
-                                                                                   {"type_k", "-ctk"},
-                                                                                   {"type_v", "-ctv"},
-                                                                                   {"flash_attn", "-fa"},
-                                                                                   {"n_gpu_layers", "-ngl"},
-                                                                                   {"repetitions", "-r"},
-                                                                                   {"mmap", "-mmp"}}};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> spellings{
+    {{"model", "-m"},         {"n_cpu_moe", "-ncmoe"}, {"no_op_offload", "-nopo"}, {"split_mode", "-sm"},
+     {"main_gpu", "-mg"},     {"lazy_mode", "-lzm"},   {"cpu_mask", "-C"},         {"no_kv_offload", "-nkvo"},
+     {"embeddings", "-embd"}, {"n_pg", "-pg"},         {"n_prompt", "-p"},         {"n_gen", "-n"},
+     {"n_depth", "-d"},       {"threads", "-t"},       {"n_batch", "-b"},          {"n_ubatch", "-ub"},
+     {"type_k", "-ctk"},      {"type_v", "-ctv"},      {"flash_attn", "-fa"},      {"n_gpu_layers", "-ngl"},
+     {"repetitions", "-r"},   {"mmap", "-mmp"}}};
 
 } // namespace
 

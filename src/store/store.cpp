@@ -200,8 +200,8 @@ void Store::migrate(int64_t from_version) {
                       "COALESCE(json_extract(llama_bench_json, '$.split_mode'), 'layer'), main_gpu = "
                       "COALESCE(json_extract(llama_bench_json, '$.main_gpu'), 0), no_host = "
                       "COALESCE(json_extract(llama_bench_json, '$.no_host'), 0), lazy_mode = "
-                      "COALESCE(json_extract(llama_bench_json, '$.lazy_mode'), 'auto') WHERE llama_bench_json IS NOT "
-                      "NULL");
+                      "COALESCE(json_extract(llama_bench_json, '$.lazy_mode'), 'auto'), n_cpu_moe = "
+                      "COALESCE(json_extract(llama_bench_json, '$.n_cpu_moe'), 0) WHERE llama_bench_json IS NOT NULL");
     }
 }
 
@@ -391,6 +391,7 @@ Row PointColumns::row() const {
             {"main_gpu", main_gpu},
             {"no_host", no_host},
             {"lazy_mode", lazy_mode},
+            {"n_cpu_moe", n_cpu_moe},
             {"n_prompt", n_prompt},
             {"n_gen", n_gen},
             {"n_depth", n_depth},

@@ -42,6 +42,7 @@ struct PointColumns {
     std::string split_mode = "layer";
     int64_t main_gpu = 0, no_host = 0;
     std::string lazy_mode = "auto";
+    int64_t n_cpu_moe = 0;
     int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
     std::string mode = "request";
 

@@ -207,7 +207,8 @@ bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
            t.cpu_mask == p.context.cpu_mask && t.cpu_strict == p.context.cpu_strict && t.poll == p.context.poll &&
            t.no_op_offload == p.context.no_op_offload && t.split_mode == p.load.split_mode &&
            t.main_gpu == p.load.main_gpu && t.no_host == p.load.no_host && t.lazy_mode == p.load.lazy_mode &&
-           t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen && t.n_depth == p.test.n_depth;
+           t.n_cpu_moe == p.load.n_cpu_moe && t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen &&
+           t.n_depth == p.test.n_depth;
 }
 
 class LlamaBenchExecutor : public Executor {

@@ -71,6 +71,7 @@ std::vector<LoadParams> loads_of(const SweepSpec& spec) {
         .expand(spec.main_gpu, [](LoadParams& l, int64_t v) { l.main_gpu = v; })
         .expand(spec.no_host, [](LoadParams& l, bool v) { l.no_host = v; })
         .expand(spec.lazy_mode, [](LoadParams& l, const std::string& v) { l.lazy_mode = v; })
+        .expand(spec.n_cpu_moe, [](LoadParams& l, int64_t v) { l.n_cpu_moe = v; })
         .items();
 }
 
@@ -125,6 +126,7 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"main GPUs", spec.main_gpu.size()},
         {"host buffer settings", spec.no_host.size()},
         {"lazy modes", spec.lazy_mode.size()},
+        {"MoE CPU layer counts", spec.n_cpu_moe.size()},
         {"depths", spec.n_depth.size()},
         {"tests per depth", tests_per_depth}};
     size_t points = 1;

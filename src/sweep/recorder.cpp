@@ -142,6 +142,7 @@ store::Row Recorder::point_row(const Point& p) const {
                                          .main_gpu = p.load.main_gpu,
                                          .no_host = p.load.no_host ? 1 : 0,
                                          .lazy_mode = p.load.lazy_mode,
+                                         .n_cpu_moe = p.load.n_cpu_moe,
                                          .n_prompt = p.test.n_prompt,
                                          .n_gen = p.test.n_gen,
                                          .n_depth = p.test.n_depth,

@@ -189,6 +189,9 @@ const std::vector<Setting> all_settings = {
              return one_of(v, "--lazy-mode", {"off", "auto", "on"});
          }));
      }},
+    {"n_cpu_moe",
+     "MoE models: keep the expert tensors of the first N layers on the CPU (llama-bench -ncmoe; default 0)", true,
+     [](SweepSpec& s, const auto& t) { s.n_cpu_moe = unique(ints(t, "--n-cpu-moe", 0, 100000)); }},
     {"n_prompt", "Prompt tokens (default 512)", true,
      [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
     {"n_gen", "Generated tokens (default 128)", true,
@@ -390,6 +393,7 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"main_gpu", spec.main_gpu.size()},
         {"no_host", spec.no_host.size()},
         {"lazy_mode", spec.lazy_mode.size()},
+        {"n_cpu_moe", spec.n_cpu_moe.size()},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()}};
@@ -486,6 +490,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
     if (spec.main_gpu != std::vector<int64_t>{0}) json["main_gpu"] = spec.main_gpu;
     if (spec.no_host != std::vector<bool>{false}) json["no_host"] = spec.no_host;
     if (spec.lazy_mode != std::vector<std::string>{"auto"}) json["lazy_mode"] = spec.lazy_mode;
+    if (spec.n_cpu_moe != std::vector<int64_t>{0}) json["n_cpu_moe"] = spec.n_cpu_moe;
     if (spec.delay_s != 0) json["delay"] = spec.delay_s;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;

@@ -34,6 +34,7 @@ struct SweepSpec {
     std::vector<int64_t> main_gpu{0};             // -mg
     std::vector<bool> no_host{false};             // --no-host
     std::vector<std::string> lazy_mode{"auto"};   // -lzm
+    std::vector<int64_t> n_cpu_moe{0};            // -ncmoe
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
     std::vector<int64_t> n_batch{2048};
