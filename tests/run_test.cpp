@@ -573,6 +573,21 @@ protected:
     }
 };
 
+// docs/llama-bench-options.md has a row for every option the pinned llama-bench offers.
+TEST_F(LlamaBenchEngineTest, TheOptionsTableMissesNoOption) {
+    const auto help = run_shell(shell_quote(LLMSWEEP_LLAMA_BENCH) + " --help");
+    const std::string doc = test::read_file(fs::path(LLMSWEEP_SOURCE_DIR) / "docs" / "llama-bench-options.md");
+    std::istringstream lines(help.out + help.err);
+    size_t options = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("  -", 0) != 0) continue;
+        std::string flag = line.substr(2, line.find_first_of(" ,", 2) - 2);
+        ++options;
+        EXPECT_NE(doc.find("`" + flag), std::string::npos) << flag << " has no row";
+    }
+    EXPECT_GT(options, 40u) << "llama-bench --help as parsed: " << help.out;
+}
+
 TEST_F(LlamaBenchEngineTest, ABareNameIsFoundOnPath) {
     const std::string folder = fs::path(LLMSWEEP_LLAMA_BENCH).parent_path().string();
     const std::string name = fs::path(LLMSWEEP_LLAMA_BENCH).filename().string();
