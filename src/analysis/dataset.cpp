@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 namespace llmsweep::analysis {
 namespace {
@@ -43,10 +44,31 @@ const std::vector<std::string>& parameter_names() {
     return names;
 }
 
-const std::string& Params::at(std::string_view name) const {
-    for (size_t i = 0; i < parameter_list.size(); ++i)
-        if (parameter_list[i] == name) return *values_[i];
-    throw std::out_of_range(fmt::format("no parameter {}", name));
+size_t parameter_index(std::string_view name) {
+    // A lookup a million records make many times each: hashed, not a walk of the list.
+    static const std::unordered_map<std::string_view, size_t> index = [] {
+        std::unordered_map<std::string_view, size_t> map;
+        for (size_t i = 0; i < parameter_list.size(); ++i) map.emplace(parameter_list[i], i);
+        return map;
+    }();
+    const auto it = index.find(name);
+    if (it == index.end()) throw std::out_of_range(fmt::format("no parameter {}", name));
+    return it->second;
+}
+
+const std::string& Params::at(std::string_view name) const { return *values_[parameter_index(name)]; }
+
+std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset& data) {
+    std::vector<std::pair<std::string, std::string>> fixed;
+    if (data.records.empty()) return fixed;
+    const Params& first = data.records.front().params;
+    for (size_t i = 0; i < parameter_list.size(); ++i) {
+        // Values are shared: one address per distinct value.
+        const bool one = std::all_of(data.records.begin(), data.records.end(),
+                                     [&](const Record& r) { return r.params.at(i) == first.at(i); });
+        if (one) fixed.emplace_back(parameter_list[i], *first.at(i));
+    }
+    return fixed;
 }
 
 Dataset load_dataset(store::Store& store, const Filters& filters) {
@@ -107,12 +129,16 @@ std::vector<int64_t> Dataset::run_ids() const {
 }
 
 std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among) {
-    std::vector<std::string> values;
+    // Values are shared, one address per distinct value: a million records are compared by address.
+    const size_t index = parameter_index(parameter);
+    std::vector<const std::string*> seen;
     for (const Record& r : data.records) {
         if (among == Among::ok && r.status != "ok") continue;
-        const std::string& value = r.params.at(parameter);
-        if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+        const std::string* value = r.params.at(index);
+        if (std::find(seen.begin(), seen.end(), value) == seen.end()) seen.push_back(value);
     }
+    std::vector<std::string> values;
+    for (const std::string* value : seen) values.push_back(*value);
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.
     static const std::map<std::string, std::vector<std::string>> natural = {
         {"load_mode", {"none", "mmap", "mlock", "dio"}},

@@ -43,6 +43,8 @@ class Params {
 public:
     // Throws std::out_of_range for a name not in parameter_list.
     const std::string& at(std::string_view name) const;
+    // By position in parameter_list; the value's address is the same for every record with the same value.
+    const std::string* at(size_t index) const { return values_[index]; }
     void set(size_t index, const std::string* value) { values_[index] = value; }
     template <typename F>
     void for_each(F f) const {
@@ -151,6 +153,12 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
 
 // The order metrics are shown in: pp, tg, then pg (llama-bench's order), then any other by name.
 bool metric_before(const std::string& a, const std::string& b);
+
+// The position of a parameter in parameter_list; throws std::out_of_range for another name.
+size_t parameter_index(std::string_view name);
+
+// The parameters with one value in every record (ok or not), with that value, in parameter_list order.
+std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset& data);
 
 // Settings (not recorded states) with more than one value among the ok records, in parameter_names() order.
 std::vector<std::string> varying_parameters(const Dataset& data);

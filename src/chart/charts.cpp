@@ -35,6 +35,8 @@ double number(const std::string& text) { return std::strtod(text.c_str(), nullpt
 constexpr size_t max_points = 2000;
 // Beyond this many labelled ticks, every k-th point is labelled.
 constexpr size_t max_labels = 16;
+// Beyond this many cells a heatmap shows colours without numbers.
+constexpr size_t max_numbered_cells = 144;
 
 const char* verdict_color(analysis::Verdict v) {
     switch (v) {
@@ -52,10 +54,47 @@ std::string color_of_value(const report::ReportModel& m, const std::string& valu
     return palette[static_cast<size_t>(at) % std::size(palette)];
 }
 
+// The parameters that tell a model's points apart besides the compared one: the test sizes that vary, then
+// any other swept setting.
+std::vector<std::string> point_axes(const report::ReportModel& m) {
+    std::vector<std::string> axes;
+    for (const char* size : {"n_depth", "n_prompt", "n_gen"})
+        if (analysis::values_of(m.data, size).size() > 1) axes.emplace_back(size);
+    for (const auto& name : analysis::varying_parameters(m.data))
+        if (name != m.compare && std::find(axes.begin(), axes.end(), name) == axes.end() && name != "mode" &&
+            !analysis::is_model_parameter(name))
+            axes.push_back(name);
+    return axes;
+}
+
 struct Context {
     const report::ReportModel& m;
     bool zh;
     const report::Strings& s;
+
+    // The ok records of each group and metric, and each record's match key as a 64-bit hash: built once, so
+    // that a figure walks its own records, not a million, and builds no key again.
+    std::map<std::pair<std::string, std::string>, std::vector<const analysis::Record*>> ok;
+    std::vector<uint64_t> keys;    // by record index
+    std::vector<std::string> axes; // what tells a group's points apart (point_axes)
+
+    Context(const report::ReportModel& model, std::string_view language)
+        : m(model), zh(language == "zh"), s(report::strings(language)), keys(model.data.records.size()) {
+        const std::hash<std::string> hash;
+        for (size_t i = 0; i < m.data.records.size(); ++i) {
+            const analysis::Record& r = m.data.records[i];
+            if (r.status != "ok") continue;
+            ok[{analysis::group_of(r, m.compare), r.metric}].push_back(&r);
+            keys[i] = hash(analysis::match_key(r, m.compare));
+        }
+        axes = point_axes(m);
+    }
+    const std::vector<const analysis::Record*>& records(const std::string& group, const std::string& metric) const {
+        static const std::vector<const analysis::Record*> none;
+        const auto it = ok.find({group, metric});
+        return it == ok.end() ? none : it->second;
+    }
+    uint64_t key(const analysis::Record& r) const { return keys[static_cast<size_t>(&r - m.data.records.data())]; }
 };
 
 std::string interval_text(const analysis::PairedComparison& c) {
@@ -110,19 +149,6 @@ Figure forest_figure(const Context& x, const std::string& group) {
     return f;
 }
 
-// The parameters that tell a model's points apart besides the compared one: the test sizes that vary, then
-// any other swept setting.
-std::vector<std::string> point_axes(const report::ReportModel& m) {
-    std::vector<std::string> axes;
-    for (const char* size : {"n_depth", "n_prompt", "n_gen"})
-        if (analysis::values_of(m.data, size).size() > 1) axes.emplace_back(size);
-    for (const auto& name : analysis::varying_parameters(m.data))
-        if (name != m.compare && std::find(axes.begin(), axes.end(), name) == axes.end() && name != "mode" &&
-            !analysis::is_model_parameter(name))
-            axes.push_back(name);
-    return axes;
-}
-
 std::string point_label(const analysis::Record& r, const std::vector<std::string>& axes) {
     std::string label;
     for (const auto& axis : axes) {
@@ -141,30 +167,31 @@ std::string point_label(const analysis::Record& r, const std::vector<std::string
 Figure points_figure(const Context& x, const std::string& group, const std::string& metric) {
     const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
     const auto& m = x.m;
-    const std::vector<std::string> axes = point_axes(m);
+    const std::vector<std::string>& axes = x.axes;
     // The points (match keys) in the order of their parameters' values.
     std::vector<std::vector<std::string>> orders;
     for (const auto& axis : axes) orders.push_back(analysis::values_of(m.data, axis));
     struct Row {
         std::vector<std::ptrdiff_t> rank;
-        std::string key, label;
+        uint64_t key = 0;
+        const analysis::Record* record = nullptr; // labels it
     };
     std::vector<Row> rows;
-    std::unordered_map<std::string, size_t> row_of;
-    for (const auto& r : m.data.records) {
-        if (analysis::group_of(r, m.compare) != group || r.metric != metric || r.status != "ok") continue;
-        const std::string key = analysis::match_key(r, m.compare);
+    std::unordered_map<uint64_t, size_t> row_of;
+    for (const analysis::Record* r : x.records(group, metric)) {
+        const uint64_t key = x.key(*r);
         if (row_of.count(key)) continue;
-        Row row{{}, key, point_label(r, axes)};
+        Row row{{}, key, r};
         for (size_t a = 0; a < axes.size(); ++a)
-            row.rank.push_back(std::find(orders[a].begin(), orders[a].end(), r.params.at(axes[a])) - orders[a].begin());
+            row.rank.push_back(std::find(orders[a].begin(), orders[a].end(), r->params.at(axes[a])) -
+                               orders[a].begin());
         row_of.emplace(key, rows.size());
         rows.push_back(std::move(row));
     }
     std::vector<size_t> order(rows.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows[a].rank < rows[b].rank; });
-    std::unordered_map<std::string, size_t> x_of;
+    std::unordered_map<uint64_t, size_t> x_of;
     for (size_t i = 0; i < order.size(); ++i) x_of.emplace(rows[order[i]].key, i);
 
     const size_t stride = std::max<size_t>(1, (rows.size() + max_points - 1) / max_points);
@@ -178,7 +205,7 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
     f.width = std::max(480, std::min(960, 160 + 40 * static_cast<int>(rows.size())));
     const size_t label_every = std::max<size_t>(1, (rows.size() + max_labels - 1) / max_labels);
     for (size_t i = 0; i < order.size(); i += label_every)
-        f.xtics.emplace_back(static_cast<double>(i), rows[order[i]].label);
+        f.xtics.emplace_back(static_cast<double>(i), point_label(*rows[order[i]].record, axes));
     const double width = m.values.size() > 1 ? 0.3 : 0.0;
     for (size_t v = 0; v < m.values.size(); ++v) {
         Series s{.title = m.compare + " = " + m.values[v],
@@ -187,14 +214,12 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
         const double shift =
             m.values.size() > 1 ? -width / 2 + width * static_cast<double>(v) / static_cast<double>(m.values.size() - 1)
                                 : 0.0;
-        for (const auto& r : m.data.records) {
-            if (analysis::group_of(r, m.compare) != group || r.metric != metric || r.status != "ok" ||
-                r.params.at(m.compare) != m.values[v])
-                continue;
-            const size_t at = x_of.at(analysis::match_key(r, m.compare));
+        for (const analysis::Record* r : x.records(group, metric)) {
+            if (r->params.at(m.compare) != m.values[v]) continue;
+            const size_t at = x_of.at(x.key(*r));
             if (at % stride != 0) continue;
-            s.points.push_back({static_cast<double>(at) + shift, r.avg_ts,
-                                r.repetitions > 1 ? std::optional<double>(r.stddev_ts) : std::nullopt});
+            s.points.push_back({static_cast<double>(at) + shift, r->avg_ts,
+                                r->repetitions > 1 ? std::optional<double>(r->stddev_ts) : std::nullopt});
         }
         std::sort(s.points.begin(), s.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
         f.series.push_back(std::move(s));
@@ -259,12 +284,11 @@ Figure trend_figure(const Context& x, const std::string& group, const std::strin
     std::map<std::string, std::map<double, double>> means; // value -> x -> mean t/s
     for (const auto& value : m.values) {
         std::map<double, std::tuple<double, double, size_t>> at; // x -> (sum t/s, sum sd, count)
-        for (const auto& r : m.data.records)
-            if (analysis::group_of(r, m.compare) == group && r.metric == metric && r.status == "ok" &&
-                r.params.at(m.compare) == value) {
-                auto& [sum, sd, count] = at[number(r.params.at(axis))];
-                sum += r.avg_ts;
-                sd += r.stddev_ts;
+        for (const analysis::Record* r : x.records(group, metric))
+            if (r->params.at(m.compare) == value) {
+                auto& [sum, sd, count] = at[number(r->params.at(axis))];
+                sum += r->avg_ts;
+                sd += r->stddev_ts;
                 ++count;
             }
         Series s{.title = m.compare + " = " + value,
@@ -331,14 +355,12 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     f.key = false;
     f.color_label = x.zh ? fmt::format("与 {} 相比 (%)", m.baseline) : fmt::format("vs {} (%)", m.baseline);
     // The baseline's and the value's record of each point, by match key.
-    std::map<std::string, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
-    for (const auto& r : m.data.records) {
-        if (analysis::group_of(r, m.compare) != group || r.metric != metric || r.status != "ok" ||
-            r.params.at("n_depth") != depth)
-            continue;
-        const std::string& v = r.params.at(m.compare);
-        if (v == m.baseline) pairs[analysis::match_key(r, m.compare)].first = &r;
-        else if (v == value) pairs[analysis::match_key(r, m.compare)].second = &r;
+    std::unordered_map<uint64_t, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
+    for (const analysis::Record* r : x.records(group, metric)) {
+        if (r->params.at("n_depth") != depth) continue;
+        const std::string& v = r->params.at(m.compare);
+        if (v == m.baseline) pairs[x.key(*r)].first = r;
+        else if (v == value) pairs[x.key(*r)].second = r;
     }
     // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline).
     using Block = std::pair<int64_t, int64_t>;
@@ -396,17 +418,35 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
         low = std::min(low, e.estimate), high = std::max(high, e.estimate);
     }
     f.color_range = largest;
-    f.series = {std::move(image), std::move(labels)};
-    const size_t n = f.series[0].points.size();
-    f.caption =
-        x.zh ? fmt::format("{} {}: {} = {} 相对 {} 的差异 (%), 按 n_prompt x n_gen{}; 从 {:+.1f} % 到 {:+.1f} %。"
-                           "括号中的数值: 该格的 95% 置信区间包含 0 ({} / {} 格)。",
-                           model, metric, m.compare, value, m.baseline, depths ? ", 深度 " + depth : "", low, high,
-                           uncertain, n)
-             : fmt::format("{} {}: {} = {} against {} (%), over n_prompt x n_gen{}: from {:+.1f} % to "
-                           "{:+.1f} %. In parentheses: cells whose 95 % interval includes 0 ({} of {}).",
-                           model, metric, m.compare, value, m.baseline, depths ? " at depth " + depth : "", low, high,
-                           uncertain, n);
+    // Numbers in the cells while they fit (12 x 12); beyond, the colours alone, and fewer tic labels.
+    const size_t n = image.points.size();
+    const bool numbered = n <= max_numbered_cells;
+    f.series = {std::move(image)};
+    if (numbered) f.series.push_back(std::move(labels));
+    const auto thin = [](std::vector<std::pair<double, std::string>>& tics) {
+        const size_t every = std::max<size_t>(1, (tics.size() + max_labels - 1) / max_labels);
+        std::vector<std::pair<double, std::string>> kept;
+        for (size_t i = 0; i < tics.size(); i += every) kept.push_back(tics[i]);
+        tics = std::move(kept);
+    };
+    thin(f.xtics);
+    thin(f.ytics);
+    const std::string about_cells =
+        numbered ? fmt::format(fmt::runtime(x.zh ? "括号中的数值: 该格的 95% 置信区间包含 0 ({} / {} 格)。"
+                                                 : "In parentheses: cells whose 95 % interval includes 0 ({} of {})."),
+                               uncertain, n)
+                 : fmt::format(fmt::runtime(x.zh ? "{} 格, 数值从略; 其中 {} 格的 95% 置信区间包含 0。"
+                                                 : "{} cells, too many to number; in {} of them the 95 % interval "
+                                                   "includes 0."),
+                               n, uncertain);
+    f.caption = x.zh ? fmt::format("{} {}: {} = {} 相对 {} 的差异 (%), 按 n_prompt x n_gen{}; 从 {:+.1f} % 到 "
+                                   "{:+.1f} %。{}",
+                                   model, metric, m.compare, value, m.baseline, depths ? ", 深度 " + depth : "", low,
+                                   high, about_cells)
+                     : fmt::format("{} {}: {} = {} against {} (%), over n_prompt x n_gen{}: from {:+.1f} % to "
+                                   "{:+.1f} %. {}",
+                                   model, metric, m.compare, value, m.baseline, depths ? " at depth " + depth : "", low,
+                                   high, about_cells);
     return f;
 }
 
@@ -494,7 +534,7 @@ Figure loads_figure(const Context& x, bool time) {
 } // namespace
 
 ReportCharts report_charts(const report::ReportModel& m, std::string_view language) {
-    const Context x{m, language == "zh", report::strings(language)};
+    const Context x(m, language);
     std::vector<Figure> all;
     if (m.compares())
         for (const auto& model : m.groups) all.push_back(forest_figure(x, model));
@@ -511,9 +551,7 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
             }
             for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
                 std::set<std::string> values;
-                for (const auto& r : m.data.records)
-                    if (analysis::group_of(r, m.compare) == model && r.metric == metric && r.status == "ok")
-                        values.insert(r.params.at(axis));
+                for (const analysis::Record* r : x.records(model, metric)) values.insert(r->params.at(axis));
                 if (values.size() > 1) all.push_back(trend_figure(x, model, metric, axis));
             }
         }

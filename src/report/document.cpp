@@ -234,13 +234,12 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     d.push_back(list(std::move(runs)));
     // Every setting the results share, so that a reader can repeat the measurement.
     std::vector<std::string> fixed;
-    for (const std::string_view name : analysis::parameter_list) {
+    for (const auto& [name, value] : analysis::fixed_parameters(m.data)) {
         if (name == m.compare || analysis::is_recorded_state(name) ||
             std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) !=
                 analysis::run_parameters.end())
             continue;
-        const auto values = analysis::values_of(m.data, std::string(name), analysis::Among::all);
-        if (values.size() == 1) fixed.push_back(fmt::format("{} {}", name, values.front()));
+        fixed.push_back(fmt::format("{} {}", name, value));
     }
     if (!fixed.empty()) d.push_back(paragraph(fmt::format("{}: {}.", s.fixed_settings, fmt::join(fixed, ", "))));
     if (m.looks) d.push_back(paragraph(std::string(s.looks_intro)));
