@@ -39,7 +39,7 @@ thead th { border-top-width: 1px; }
 td:last-child { white-space: normal; min-width: 12rem; }
 th { background: var(--head); }
 .figures { display: flex; flex-wrap: wrap; gap: 1.5rem; margin: 1rem 0; }
-figure { margin: 0; flex: 1 1 30rem; max-width: 60rem; min-width: 0; }
+figure { margin: 0; flex: 1 1 30rem; max-width: 42rem; min-width: 0; }
 figure svg { width: 100%; height: auto; background: #fff; border-radius: 4px; }
 figcaption { font-size: 0.9rem; color: var(--muted); }
 @media (max-width: 40rem) { body { padding: 0.75rem; } }
