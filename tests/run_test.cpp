@@ -1,18 +1,14 @@
 // End-to-end tests of `llmsweep run` with real llama.cpp workers on the synthetic tiny model: what is stored,
 // resuming after SIGKILL, failing workers, and bad input.
 
-#include "engine/bench_engine.hpp"
 #include "engine/memory_map.hpp"
-#include "store/sqlite.hpp"
-#include "test_support.hpp"
+#include "run_fixture.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <sched.h>
-#include <set>
 #include <signal.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -20,66 +16,6 @@
 
 namespace llmsweep {
 namespace {
-
-using test::run_llmsweep;
-using test::run_shell;
-using test::shell_quote;
-using test::TempDir;
-namespace fs = std::filesystem;
-
-class RunTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        models_ = new TempDir;
-        const auto r = run_llmsweep("synth --preset tiny -o " + shell_quote(*models_ / "tiny.gguf"));
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-    static void TearDownTestSuite() { delete models_; }
-
-    std::string model() const { return shell_quote(*models_ / "tiny.gguf"); }
-    std::string db_arg() const { return " --db " + shell_quote(db_path()); }
-    fs::path db_path() const { return dir_ / "bench.db"; }
-
-    int64_t count(const std::string& sql) const {
-        store::Database db(db_path().string(), store::Database::Mode::existing);
-        store::Statement s(db, sql);
-        EXPECT_TRUE(s.step()) << sql;
-        return s.column_int(0);
-    }
-    std::string text(const std::string& sql) const {
-        store::Database db(db_path().string(), store::Database::Mode::existing);
-        store::Statement s(db, sql);
-        EXPECT_TRUE(s.step()) << sql;
-        return s.column_text(0);
-    }
-
-    // Runs `command` in the background and kills it with SIGKILL once it has printed `lines` progress lines;
-    // returns the shell's exit status for it (137 when it was killed, not finished).
-    int kill_after(const std::string& command, int lines) const {
-        const std::string log = shell_quote(dir_ / "log");
-        return run_shell(": >" + log + "; " + command + " 2>" + log + " & pid=$!; " + "while [ $(grep -c '^\\[' " +
-                         log + ") -lt " + std::to_string(lines) +
-                         " ]; do kill -0 $pid 2>/dev/null || break; sleep 0.005; done; kill -9 $pid; wait $pid")
-            .exit_code;
-    }
-
-    // After a sweep of --cache cold,warm over one point: each load says what the page cache held.
-    void expect_one_cold_and_one_warm_load() const {
-        EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'cold' AND cache_evicted IS NOT NULL"), 1);
-        EXPECT_EQ(count("SELECT count(*) FROM loads WHERE cache_state = 'warm' AND cache_evicted IS NULL "
-                        "AND resident_before_bytes > 0"),
-                  1);
-    }
-
-    static TempDir* models_;
-    TempDir dir_;
-};
-TempDir* RunTest::models_ = nullptr;
-
-void expect_usage_error(const test::CommandResult& r, const std::string& must_mention) {
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    test::expect_one_line_error(r, must_mention);
-}
 
 TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
     const auto r = run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8,16 -n 4 -r 2 -q" + db_arg());
@@ -179,106 +115,6 @@ TEST_F(RunTest, AdaptiveRoundsRunToTheLimitAndSayWhy) {
     ASSERT_EQ(report.exit_code, 0) << report.err;
     const std::string md = test::read_file(dir_ / "report" / "report.md");
     EXPECT_NE(md.find("4 results reached the limit without meeting it (4 repetitions)"), std::string::npos) << md;
-}
-
-// llama-bench's combined test: the prompt then the generation, timed as one, (p + g) tokens over that time.
-TEST_F(RunTest, CombinedTestsMeasurePromptAndGenerationAsOne) {
-    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 16 -n 8 -pg 16,8 -r 2 -t 1" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("| pp16+tg8 |"), std::string::npos) << r.out;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pg' AND n_prompt = 16 AND n_gen = 8 AND "
-                    "status = 'ok' AND avg_ts > 0"),
-              1);
-    // Its throughput counts the prompt's and the generation's tokens over the one time: 24 tokens per sample.
-    EXPECT_EQ(count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id WHERE metric = 'pg' "
-                    "AND abs(ts - 24e9 / ns) < 1e-6 * ts"),
-              2);
-    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE n_prompt = 16 AND n_gen = 8"), 1);
-}
-
-// -nkvo and -embd: swept, stored, and (embeddings, which llama.cpp shows) in the context llama.cpp made.
-TEST_F(RunTest, KvOffloadAndEmbeddingsAreContextSettings) {
-    const auto r =
-        run_llmsweep("run -m " + model() + " -nkvo 0,1 -embd 1 --mode split -p 8 -n 2 -r 1 -t 1 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND embeddings = 1"), 4);
-    EXPECT_EQ(count("SELECT count(DISTINCT no_kv_offload) FROM results"), 2);
-    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE no_kv_offload = 1 AND embeddings = 1"), 2);
-
-    engine::BenchEngine engine;
-    engine.load({(*models_ / "tiny.gguf").string()});
-    engine::RunRequest request{
-        {1, 2048, 512, "f16", "f16", "auto", true, true}, {8, 0, 0}, domain::Mode::split, 0, 1, 1};
-    engine.run(request);
-    EXPECT_TRUE(engine.computes_embeddings());
-    request.context.embeddings = false;
-    engine.run(request);
-    EXPECT_FALSE(engine.computes_embeddings());
-}
-
-// The CPU mask reaches ggml's threadpool: with a mask of one CPU, its threads may run there alone.
-TEST_F(RunTest, ACpuMaskOfOneCpuShowsInTheThreadsAffinity) {
-    cpu_set_t before;
-    ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
-    const auto allowed_lists = [] {
-        std::multiset<std::string> lists;
-        for (const auto& task : fs::directory_iterator("/proc/self/task")) {
-            std::ifstream status(task.path() / "status");
-            for (std::string line; std::getline(status, line);)
-                if (line.rfind("Cpus_allowed_list:", 0) == 0) lists.insert(line.substr(line.find_last_of(" \t") + 1));
-        }
-        return lists;
-    };
-    const size_t on_cpu0_before = allowed_lists().count("0");
-    {
-        engine::BenchEngine engine;
-        engine.load({(*models_ / "tiny.gguf").string()});
-        engine::RunRequest request{{2, 2048, 512, "f16", "f16", "auto", false, false, "0x1", false, 0},
-                                   {16, 0, 0},
-                                   domain::Mode::split,
-                                   0,
-                                   0,
-                                   1};
-        engine.run(request);
-        EXPECT_GT(allowed_lists().count("0"), on_cpu0_before) << "a thread of the pool is held to CPU 0";
-    }
-    sched_setaffinity(0, sizeof before, &before); // this thread too, where ggml pinned it
-    EXPECT_THROW(
-        {
-            engine::BenchEngine engine;
-            engine.load({(*models_ / "tiny.gguf").string()});
-            engine.run({{1, 2048, 512, "f16", "f16", "auto", false, false, "0xzz", false, 50},
-                        {8, 0, 0},
-                        domain::Mode::split,
-                        0,
-                        0,
-                        1});
-        },
-        Error);
-}
-
-// --delay: each test starts after a cool-off, outside the timed region.
-TEST_F(RunTest, DelayCoolsOffBeforeEachTest) {
-    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 8 -n 2 -r 2 -t 1 --delay 1 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    // One visit per round, each with the two tests: two seconds of cooling off at least, per visit.
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE visit_s >= 2.0"), 2);
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND avg_ts > 1000"), 2)
-        << "the cool-off is not in the measurement";
-}
-
-// Where the weights go (they matter with GPUs): a CPU-only build accepts every setting, and each is stored.
-TEST_F(RunTest, PlacementOfTheWeightsIsSweptAndStored) {
-    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 8 -n 2 -sm none,layer -lzm off,on -nopo 1 " +
-                                "--no-host 1 -mg 0 -ncmoe 2 -r 1 -t 1 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_op_offload = 1 AND no_host = 1 AND "
-                    "n_cpu_moe = 2"),
-              8);
-    EXPECT_EQ(count("SELECT count(DISTINCT split_mode || lazy_mode) FROM results"), 4);
-    EXPECT_EQ(count("SELECT count(*) FROM loads"), 4) << "each split and lazy mode is a load of its own";
-    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE split_mode = 'none' AND lazy_mode = 'on'"), 2);
-    EXPECT_EQ(run_llmsweep("run -m " + model() + " -sm diagonal -q" + db_arg()).exit_code, 2);
 }
 
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
@@ -559,43 +395,6 @@ TEST_F(RunTest, LlamaBenchSpellingsOfFlagsWork) {
               2);
 }
 
-// --- The llama-bench engine, on the real llama-bench built from the same llama.cpp source ---------------------
-
-class LlamaBenchEngineTest : public RunTest {
-protected:
-    void SetUp() override {
-        if (std::string(LLMSWEEP_LLAMA_BENCH).empty())
-            GTEST_SKIP() << "no llama-bench: llama.cpp is an installed one without it on PATH";
-    }
-    static std::string engine(const std::string& binary = LLMSWEEP_LLAMA_BENCH) {
-        return " --mode split --engine llama-bench --llama-bench " + shell_quote(binary) + " ";
-    }
-};
-
-// docs/llama-bench-options.md has a row for every option the pinned llama-bench offers.
-TEST_F(LlamaBenchEngineTest, TheOptionsTableMissesNoOption) {
-    const auto help = run_shell(shell_quote(LLMSWEEP_LLAMA_BENCH) + " --help");
-    const std::string doc = test::read_file(fs::path(LLMSWEEP_SOURCE_DIR) / "docs" / "llama-bench-options.md");
-    std::istringstream lines(help.out + help.err);
-    size_t options = 0;
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind("  -", 0) != 0) continue;
-        std::string flag = line.substr(2, line.find_first_of(" ,", 2) - 2);
-        ++options;
-        EXPECT_NE(doc.find("`" + flag), std::string::npos) << flag << " has no row";
-    }
-    EXPECT_GT(options, 40u) << "llama-bench --help as parsed: " << help.out;
-}
-
-TEST_F(LlamaBenchEngineTest, ABareNameIsFoundOnPath) {
-    const std::string folder = fs::path(LLMSWEEP_LLAMA_BENCH).parent_path().string();
-    const std::string name = fs::path(LLMSWEEP_LLAMA_BENCH).filename().string();
-    const auto r = run_shell("PATH=" + shell_quote(folder) + ":\"$PATH\" " + shell_quote(LLMSWEEP_BINARY) + " run -m " +
-                             model() + engine(name) + "-p 8 -n 0 -t 1 -r 1 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 1);
-}
-
 TEST_F(RunTest, VerboseShowsLlamaCppsLogFromTheWorkersAndNothingMoreWithout) {
     const std::string sweep = "run -m " + model() + " -p 8 -n 2 -r 1 -q" + db_arg();
     const auto loud = run_llmsweep("-v " + sweep);
@@ -662,130 +461,6 @@ TEST_F(RunTest, TwoFlagsForTheLoadModeAreAUsageError) {
     expect_usage_error(run_llmsweep("run " + shell_quote(dir_ / "both.toml") + " -m " + model() + db_arg()),
                        "both.toml:1: mmap and load_mode both set the load mode");
     EXPECT_FALSE(fs::exists(db_path()));
-}
-
-TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
-    const auto r = run_llmsweep("run -m " + model() + engine() + "--mmap 0,1 -p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    // 2 load modes x (pp8, pp16, tg4), 2 repetitions each, as the native engine would store them.
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 2 AND avg_ts > 0"), 6);
-    EXPECT_EQ(count("SELECT count(*) FROM samples WHERE ns > 0 AND load_id IS NOT NULL"), 12);
-    // Rounds: one llama-bench per load group and round, running the group's three tests.
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok' AND rss_peak_bytes > 0 AND load_ms IS NULL"), 4);
-    EXPECT_EQ(text("SELECT engine FROM runs"), "llama-bench");
-    const std::string commit = text("SELECT build_commit FROM runs");
-    EXPECT_EQ(commit.size(), 7u) << "llama-bench's own build, not '" << commit << "'";
-    EXPECT_EQ(text("SELECT group_concat(DISTINCT model_type) FROM results"), "llama ?B Q8_0");
-    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE build_commit = '" + commit + "'"), 6);
-    // The same command again finds the sweep finished.
-    const auto again = run_llmsweep("run -m " + model() + engine() + "--mmap 0,1 -p 8,16 -n 4 -t 1 -r 2" + db_arg());
-    EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
-}
-
-// The settings llama-bench takes besides the points' (-pg, -nkvo, -C, ...), and any other argument handed on:
-// each reaches the real llama-bench, whose output pairs with the points.
-TEST_F(LlamaBenchEngineTest, PassesEveryLlamaBenchSettingItHas) {
-    const auto r = run_llmsweep(
-        "run -m " + model() + engine() + "-p 8 -n 4 -pg 8,4 -nkvo 1 -embd 1 -C 0x1 " +
-        "--poll 0 -nopo 1 -sm none -lzm on --delay 1 --llama-bench-arg=--progress -t 1 -r 1 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_kv_offload = 1 AND embeddings = 1 AND "
-                    "cpu_mask = '0x1' AND poll = 0 AND no_op_offload = 1 AND split_mode = 'none' AND "
-                    "lazy_mode = 'on'"),
-              3);
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pg'"), 1);
-    EXPECT_NE(text("SELECT spec_json FROM runs").find(R"("llama_bench_args":["--progress"])"), std::string::npos);
-}
-
-TEST_F(LlamaBenchEngineTest, ColdLoadsEvictTheModelBeforeLlamaBenchStarts) {
-    const auto r = run_llmsweep("run -m " + model() + engine() + "--cache cold,warm -p 8 -n 4 -t 1 -r 1 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    expect_one_cold_and_one_warm_load();
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 4);
-}
-
-TEST_F(LlamaBenchEngineTest, APointLlamaBenchRefusesFailsAloneWithItsError) {
-    // A quantized V cache without flash attention: llama-bench cannot create that context and exits.
-    const auto r =
-        run_llmsweep("run -m " + model() + engine() + "-p 8 -n 4 -t 1 -r 2 --ctv f16,q4_0 --fa off -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE type_v = 'f16' AND status = 'ok' AND repetitions = 2"), 2);
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE type_v = 'q4_0' AND status = 'failed' "
-                    "AND error LIKE 'llama-bench exited with code 1: %failed to create context%'"),
-              2);
-}
-
-TEST_F(LlamaBenchEngineTest, ACrashingLlamaBenchCostsOnlyItsPoint) {
-    // The real llama-bench, but one that dies of SIGSEGV whenever it is asked for pp16.
-    const fs::path wrapper = dir_ / "llama-bench";
-    std::ofstream(wrapper) << "#!/bin/sh\ncase \" $* \" in *\" -p 16 \"*|*\" -p 8,16 \"*) kill -SEGV $$ ;; esac\n"
-                           << "exec " << shell_quote(LLMSWEEP_LLAMA_BENCH) << " \"$@\"\n";
-    fs::permissions(wrapper, fs::perms::owner_all);
-    const auto r =
-        run_llmsweep("run -m " + model() + engine(wrapper.string()) + "-p 8,16 -n 4 -t 1 -r 2 -q" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 2"), 2);
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE n_prompt = 16 AND status = 'crashed' "
-                    "AND error LIKE 'llama-bench killed by signal 11%'"),
-              1);
-}
-
-TEST_F(LlamaBenchEngineTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
-    const std::string command =
-        shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + engine() + "-p 8-64+8 -n 4,8 -t 1 -r 3" + db_arg();
-    // 8 pp and 2 tg points, 3 repetitions: killed after 1 and 12 more stored measurements, then finished.
-    for (int lines : {1, 12}) EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
-    EXPECT_LT(count("SELECT count(*) FROM samples"), 30);
-    const auto finish = run_shell(command + " 2>&1");
-    ASSERT_EQ(finish.exit_code, 0) << finish.out;
-    EXPECT_NE(finish.out.find("resuming run 1"), std::string::npos) << finish.out;
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 10);
-    EXPECT_EQ(count("SELECT count(*) FROM samples"), 30);
-    EXPECT_EQ(count("SELECT count(*) FROM (SELECT result_id FROM samples GROUP BY result_id "
-                    "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"),
-              10);
-}
-
-TEST_F(LlamaBenchEngineTest, DryRunShowsTheFirstLlamaBenchCommand) {
-    const auto r =
-        run_llmsweep("run -m " + model() + engine() + "-p 8,16 -n 4 -t 1 -r 3 --order grouped --dry-run" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("the first llama-bench: " + std::string(LLMSWEEP_LLAMA_BENCH) + " -m "), std::string::npos)
-        << r.out;
-    EXPECT_NE(r.out.find(" -o jsonl -r 3 -ngl 99 -lm mmap -p 8,16 -n 4 -d 0 -t 1 "), std::string::npos) << r.out;
-    EXPECT_FALSE(fs::exists(db_path()));
-}
-
-TEST_F(LlamaBenchEngineTest, BadInputFailsBeforeAnyBenchmark) {
-    const std::string base = "run -m " + model() + db_arg() + " -p 8 -n 4 ";
-    expect_usage_error(run_llmsweep(base + "--engine llama-bench --mode split"), "--llama-bench");
-    expect_usage_error(run_llmsweep(base + "--engine llama-bench --llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)),
-                       "--mode split");
-    expect_usage_error(run_llmsweep(base + engine() + "--warmup 3"), "--warmup 3");
-    expect_usage_error(run_llmsweep(base + engine("/bin/true")), "not a llama-bench");
-    expect_usage_error(run_llmsweep(base + engine("/nonexistent/llama-bench")), "cannot be started");
-    expect_usage_error(run_llmsweep(base + "--llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)),
-                       "--engine llama-bench");
-    EXPECT_FALSE(fs::exists(db_path())) << "nothing may be written before the spec is valid";
-}
-
-TEST_F(LlamaBenchEngineTest, ReportComparesTheTwoEnginesOnMatchedPoints) {
-    const std::string sweep = " -p 8,16,24,32,40,48 -n 0 -t 1 -r 2 -q --mode split" + db_arg();
-    ASSERT_EQ(run_llmsweep("run -m " + model() + sweep).exit_code, 0);
-    ASSERT_EQ(run_llmsweep("run -m " + model() + sweep + " --engine llama-bench --llama-bench " +
-                           shell_quote(LLMSWEEP_LLAMA_BENCH))
-                  .exit_code,
-              0);
-    const auto r =
-        run_llmsweep("report --compare engine --format json --no-charts --out " + shell_quote(dir_ / "r") + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto report = nlohmann::json::parse(test::read_file(dir_ / "r" / "report.json"));
-    ASSERT_EQ(report.at("comparisons").size(), 1u) << report.dump(2);
-    const auto& c = report["comparisons"][0];
-    EXPECT_EQ(c.at("baseline"), "llama-bench") << "the reference llmsweep is held to";
-    EXPECT_EQ(c.at("value"), "native");
-    EXPECT_EQ(c.at("pairs"), 6) << "every pp point of one engine pairs with the other's";
-    EXPECT_EQ(c.at("unpaired"), 0);
 }
 
 } // namespace

@@ -1,0 +1,118 @@
+// llama-bench's settings swept by llmsweep's own workers on the synthetic tiny model: each stored, and each
+// that llama.cpp shows reaching it (embeddings in the context, the CPU mask in the threads' affinity).
+
+#include "core/error.hpp"
+#include "engine/bench_engine.hpp"
+#include "run_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sched.h>
+#include <set>
+
+namespace llmsweep {
+namespace {
+
+// llama-bench's combined test: the prompt then the generation, timed as one, (p + g) tokens over that time.
+TEST_F(RunTest, CombinedTestsMeasurePromptAndGenerationAsOne) {
+    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 16 -n 8 -pg 16,8 -r 2 -t 1" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("| pp16+tg8 |"), std::string::npos) << r.out;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pg' AND n_prompt = 16 AND n_gen = 8 AND "
+                    "status = 'ok' AND avg_ts > 0"),
+              1);
+    // Its throughput counts the prompt's and the generation's tokens over the one time: 24 tokens per sample.
+    EXPECT_EQ(count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id WHERE metric = 'pg' "
+                    "AND abs(ts - 24e9 / ns) < 1e-6 * ts"),
+              2);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE n_prompt = 16 AND n_gen = 8"), 1);
+}
+
+// -nkvo and -embd: swept, stored, and (embeddings, which llama.cpp shows) in the context llama.cpp made.
+TEST_F(RunTest, KvOffloadAndEmbeddingsAreContextSettings) {
+    const auto r =
+        run_llmsweep("run -m " + model() + " -nkvo 0,1 -embd 1 --mode split -p 8 -n 2 -r 1 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND embeddings = 1"), 4);
+    EXPECT_EQ(count("SELECT count(DISTINCT no_kv_offload) FROM results"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE no_kv_offload = 1 AND embeddings = 1"), 2);
+
+    engine::BenchEngine engine;
+    engine.load({(*models_ / "tiny.gguf").string()});
+    engine::RunRequest request{
+        {1, 2048, 512, "f16", "f16", "auto", true, true}, {8, 0, 0}, domain::Mode::split, 0, 1, 1};
+    engine.run(request);
+    EXPECT_TRUE(engine.computes_embeddings());
+    request.context.embeddings = false;
+    engine.run(request);
+    EXPECT_FALSE(engine.computes_embeddings());
+}
+
+// The CPU mask reaches ggml's threadpool: with a mask of one CPU, its threads may run there alone.
+TEST_F(RunTest, ACpuMaskOfOneCpuShowsInTheThreadsAffinity) {
+    cpu_set_t before;
+    ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+    const auto allowed_lists = [] {
+        std::multiset<std::string> lists;
+        for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+            std::ifstream status(task.path() / "status");
+            for (std::string line; std::getline(status, line);)
+                if (line.rfind("Cpus_allowed_list:", 0) == 0) lists.insert(line.substr(line.find_last_of(" \t") + 1));
+        }
+        return lists;
+    };
+    const size_t on_cpu0_before = allowed_lists().count("0");
+    {
+        engine::BenchEngine engine;
+        engine.load({(*models_ / "tiny.gguf").string()});
+        engine::RunRequest request{{2, 2048, 512, "f16", "f16", "auto", false, false, "0x1", false, 0},
+                                   {16, 0, 0},
+                                   domain::Mode::split,
+                                   0,
+                                   0,
+                                   1};
+        engine.run(request);
+        EXPECT_GT(allowed_lists().count("0"), on_cpu0_before) << "a thread of the pool is held to CPU 0";
+    }
+    sched_setaffinity(0, sizeof before, &before); // this thread too, where ggml pinned it
+    EXPECT_THROW(
+        {
+            engine::BenchEngine engine;
+            engine.load({(*models_ / "tiny.gguf").string()});
+            engine.run({{1, 2048, 512, "f16", "f16", "auto", false, false, "0xzz", false, 50},
+                        {8, 0, 0},
+                        domain::Mode::split,
+                        0,
+                        0,
+                        1});
+        },
+        Error);
+}
+
+// --delay: each test starts after a cool-off, outside the timed region.
+TEST_F(RunTest, DelayCoolsOffBeforeEachTest) {
+    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 8 -n 2 -r 2 -t 1 --delay 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // One visit per round, each with the two tests: two seconds of cooling off at least, per visit.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE visit_s >= 2.0"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND avg_ts > 1000"), 2)
+        << "the cool-off is not in the measurement";
+}
+
+// Where the weights go (they matter with GPUs): a CPU-only build accepts every setting, and each is stored.
+TEST_F(RunTest, PlacementOfTheWeightsIsSweptAndStored) {
+    const auto r = run_llmsweep("run -m " + model() + " --mode split -p 8 -n 2 -sm none,layer -lzm off,on -nopo 1 " +
+                                "--no-host 1 -mg 0 -ncmoe 2 -r 1 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_op_offload = 1 AND no_host = 1 AND "
+                    "n_cpu_moe = 2"),
+              8);
+    EXPECT_EQ(count("SELECT count(DISTINCT split_mode || lazy_mode) FROM results"), 4);
+    EXPECT_EQ(count("SELECT count(*) FROM loads"), 4) << "each split and lazy mode is a load of its own";
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE split_mode = 'none' AND lazy_mode = 'on'"), 2);
+    EXPECT_EQ(run_llmsweep("run -m " + model() + " -sm diagonal -q" + db_arg()).exit_code, 2);
+}
+
+} // namespace
+} // namespace llmsweep
