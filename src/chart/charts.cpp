@@ -30,6 +30,9 @@ std::string clipped(const std::string& text, size_t max) {
 
 double number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
+// A group's part of a chart's file name: its model, or "models" for every model (the same in every language).
+std::string group_stem(const std::string& group) { return group.empty() ? "models" : group; }
+
 // Beyond max_points points a chart shows every k-th, and says so: a scatter of a million points is a blot, and
 // its SVG would be hundreds of megabytes.
 constexpr size_t max_points = 2000;
@@ -104,7 +107,7 @@ std::string interval_text(const analysis::PairedComparison& c) {
 // The headline: per model, every comparison's estimate with its interval, the zero line and the margin band,
 // coloured by verdict. Rows top to bottom in the differences table's order.
 Figure forest_figure(const Context& x, const std::string& group) {
-    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
+    const std::string model = report::group_label(group, x.s), stem_name = group_stem(group);
     const auto& m = x.m;
     std::vector<const analysis::PairedComparison*> rows;
     for (const auto& c : m.comparisons)
@@ -165,7 +168,7 @@ std::string point_label(const analysis::Record& r, const std::vector<std::string
 // Per model and metric: each point's mean with its repetitions' sd, one colour per value, the points ordered by
 // their parameters and labelled with them.
 Figure points_figure(const Context& x, const std::string& group, const std::string& metric) {
-    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
+    const std::string model = report::group_label(group, x.s), stem_name = group_stem(group);
     const auto& m = x.m;
     const std::vector<std::string>& axes = x.axes;
     // The points (match keys) in the order of their parameters' values.
@@ -240,7 +243,7 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
 
 // The matched pairs the comparisons were computed from: the baseline's t/s against each other value's.
 Figure pairs_figure(const Context& x, const std::string& group, const std::string& metric) {
-    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
+    const std::string model = report::group_label(group, x.s), stem_name = group_stem(group);
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_pairs", stem_name, metric, m.compare)),
              .title = fmt::format("{} {} — {}", clipped(model, 28), metric, x.zh ? "配对" : "pairs")};
@@ -274,7 +277,7 @@ Figure pairs_figure(const Context& x, const std::string& group, const std::strin
 // Per model and metric, for one test size that varies: the mean throughput at each of its values, one line
 // per compared value, error bars the repetitions' sd (mean over the points averaged).
 Figure trend_figure(const Context& x, const std::string& group, const std::string& metric, const std::string& axis) {
-    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
+    const std::string model = report::group_label(group, x.s), stem_name = group_stem(group);
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_by_{}", stem_name, metric, m.compare, axis)),
              .title = fmt::format("{} {} — {}", clipped(model, 28), metric, axis)};
@@ -344,7 +347,7 @@ Figure trend_figure(const Context& x, const std::string& group, const std::strin
 // parentheses.
 Figure heatmap_figure(const Context& x, const std::string& group, const std::string& metric, const std::string& value,
                       const std::string& depth, bool depths) {
-    const std::string model = report::group_label(group, x.s), stem_name = group.empty() ? "models" : group;
+    const std::string model = report::group_label(group, x.s), stem_name = group_stem(group);
     const auto& m = x.m;
     Figure f{.stem = safe_stem(
                  fmt::format("{}_{}_{}_{}{}_heatmap", stem_name, metric, m.compare, value, depths ? "_d" + depth : "")),

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 namespace llmsweep::llama_bench {
 namespace {
@@ -136,30 +137,36 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
         else fa.push_back(value == "on" ? "1" : "0");
     }
     add("-fa", list(fa));
-    const auto bits = [](const std::vector<bool>& values) {
-        std::vector<int> out;
-        for (const bool v : values) out.push_back(v ? 1 : 0);
-        return list(out);
+    // The settings llama-bench has beside those above, only where they differ from its default (the points'
+    // default): older builds without their flags still run the rest. Booleans as llama-bench writes them, 0 and 1.
+    const auto add_context = [&](const char* flag, auto member) {
+        const auto values = distinct(points, [&](const domain::Point& p) { return p.context.*member; });
+        if (values.size() == 1 && values.front() == domain::ContextParams{}.*member) return;
+        if constexpr (std::is_same_v<typename decltype(values)::value_type, bool>) {
+            std::vector<int> bits;
+            for (const bool v : values) bits.push_back(v ? 1 : 0);
+            add(flag, list(bits));
+        } else {
+            add(flag, list(values));
+        }
     };
-    // Only where swept away from llama-bench's default: older builds without the flags still run the rest.
-    const auto nkvo = distinct(points, [](const domain::Point& p) { return p.context.no_kv_offload; });
-    if (nkvo != std::vector<bool>{false}) add("-nkvo", bits(nkvo));
-    const auto embd = distinct(points, [](const domain::Point& p) { return p.context.embeddings; });
-    if (embd != std::vector<bool>{false}) add("-embd", bits(embd));
-    const auto mask = distinct(points, [](const domain::Point& p) { return p.context.cpu_mask; });
-    if (mask != std::vector<std::string>{"0x0"}) add("-C", list(mask));
-    const auto strict = distinct(points, [](const domain::Point& p) { return p.context.cpu_strict; });
-    if (strict != std::vector<bool>{false}) add("--cpu-strict", bits(strict));
-    const auto poll = distinct(points, [](const domain::Point& p) { return p.context.poll; });
-    if (poll != std::vector<int64_t>{50}) add("--poll", list(poll));
-    const auto nopo = distinct(points, [](const domain::Point& p) { return p.context.no_op_offload; });
-    if (nopo != std::vector<bool>{false}) add("-nopo", bits(nopo));
+    add_context("-nkvo", &domain::ContextParams::no_kv_offload);
+    add_context("-embd", &domain::ContextParams::embeddings);
+    add_context("-C", &domain::ContextParams::cpu_mask);
+    add_context("--cpu-strict", &domain::ContextParams::cpu_strict);
+    add_context("--poll", &domain::ContextParams::poll);
+    add_context("-nopo", &domain::ContextParams::no_op_offload);
     // The load settings: one value per load group, so per command.
-    if (load.split_mode != "layer") add("-sm", load.split_mode);
-    if (load.main_gpu != 0) add("-mg", std::to_string(load.main_gpu));
-    if (load.no_host) add("--no-host", "1");
-    if (load.lazy_mode != "auto") add("-lzm", load.lazy_mode);
-    if (load.n_cpu_moe != 0) add("-ncmoe", std::to_string(load.n_cpu_moe));
+    const auto add_load = [&](const char* flag, auto member) {
+        if (load.*member == domain::LoadParams{}.*member) return;
+        if constexpr (std::is_same_v<std::decay_t<decltype(load.*member)>, bool>) add(flag, "1");
+        else add(flag, fmt::format("{}", load.*member));
+    };
+    add_load("-sm", &domain::LoadParams::split_mode);
+    add_load("-mg", &domain::LoadParams::main_gpu);
+    add_load("--no-host", &domain::LoadParams::no_host);
+    add_load("-lzm", &domain::LoadParams::lazy_mode);
+    add_load("-ncmoe", &domain::LoadParams::n_cpu_moe);
     if (settings.prio != 0) add("--prio", std::to_string(settings.prio));
     if (settings.delay_s != 0) add("--delay", std::to_string(settings.delay_s));
     if (settings.warmup == 0) command.push_back("--no-warmup");

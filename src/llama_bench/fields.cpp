@@ -211,6 +211,11 @@ std::string BenchTest::metric() const {
     return "pg";
 }
 
+domain::ContextParams BenchTest::context() const {
+    return {n_threads,     n_batch,    n_ubatch, type_k,     type_v, flash_attn,
+            no_kv_offload, embeddings, cpu_mask, cpu_strict, poll,   no_op_offload};
+}
+
 BenchTest to_bench_test(const nlohmann::json& raw) {
     if (!raw.is_object()) throw FormatError("expected an object of llama-bench fields");
     for (const auto& item : raw.items()) {

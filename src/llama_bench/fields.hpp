@@ -3,6 +3,8 @@
 // test checked and typed from them. Older versions' fields (use_mmap, use_direct_io, boolean flash_attn, ...)
 // are read into today's meaning.
 
+#include "domain/point.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -50,6 +52,9 @@ struct BenchTest {
 
     // pp, tg, or pg for llama-bench's combined -pg test.
     std::string metric() const;
+    // Its settings as a point's: what a context was made with, and the test.
+    domain::ContextParams context() const;
+    domain::TestParams test() const { return {n_prompt, n_gen, n_depth}; }
 };
 
 // Throws FormatError naming the field and the problem: an unknown or missing field, a wrong type, a number

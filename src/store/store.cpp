@@ -190,18 +190,18 @@ void Store::migrate(int64_t from_version) {
         // 3 → 4: the huge-page setting of loads and results (`auto` for everything before it): columns only.
         // 4 → 5: adaptive rounds (the run's stopping rule, each result's stop reason); -nkvo and -embd as columns,
         // filled for imports from the fields they kept.
-        if (version == 5)
-            db_->exec("UPDATE results SET no_kv_offload = COALESCE(json_extract(llama_bench_json, '$.no_kv_offload'), "
-                      "0), embeddings = COALESCE(json_extract(llama_bench_json, '$.embeddings'), 0), cpu_mask = "
-                      "COALESCE(json_extract(llama_bench_json, '$.cpu_mask'), '0x0'), cpu_strict = "
-                      "COALESCE(json_extract(llama_bench_json, '$.cpu_strict'), 0), poll = "
-                      "COALESCE(json_extract(llama_bench_json, '$.poll'), 50), no_op_offload = "
-                      "COALESCE(json_extract(llama_bench_json, '$.no_op_offload'), 0), split_mode = "
-                      "COALESCE(json_extract(llama_bench_json, '$.split_mode'), 'layer'), main_gpu = "
-                      "COALESCE(json_extract(llama_bench_json, '$.main_gpu'), 0), no_host = "
-                      "COALESCE(json_extract(llama_bench_json, '$.no_host'), 0), lazy_mode = "
-                      "COALESCE(json_extract(llama_bench_json, '$.lazy_mode'), 'auto'), n_cpu_moe = "
-                      "COALESCE(json_extract(llama_bench_json, '$.n_cpu_moe'), 0) WHERE llama_bench_json IS NOT NULL");
+        if (version == 5) {
+            // Version 5's settings with a default (every llama-bench setting that had no column) move out of the
+            // fields imports kept: each takes the field's value, or its default where the file had none.
+            std::vector<std::string> moved;
+            for (const Column& c : table("results").columns) {
+                const auto at = c.constraint.find("DEFAULT ");
+                if (c.since == 5 && at != std::string_view::npos)
+                    moved.push_back(fmt::format("{0} = COALESCE(json_extract(llama_bench_json, '$.{0}'), {1})", c.name,
+                                                c.constraint.substr(at + 8)));
+            }
+            db_->exec(fmt::format("UPDATE results SET {} WHERE llama_bench_json IS NOT NULL", fmt::join(moved, ", ")));
+        }
     }
 }
 

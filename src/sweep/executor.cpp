@@ -201,14 +201,9 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
 }
 
 bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
-    return t.n_threads == p.context.threads && t.n_batch == p.context.n_batch && t.n_ubatch == p.context.n_ubatch &&
-           t.type_k == p.context.type_k && t.type_v == p.context.type_v && t.flash_attn == p.context.flash_attn &&
-           t.no_kv_offload == p.context.no_kv_offload && t.embeddings == p.context.embeddings &&
-           t.cpu_mask == p.context.cpu_mask && t.cpu_strict == p.context.cpu_strict && t.poll == p.context.poll &&
-           t.no_op_offload == p.context.no_op_offload && t.split_mode == p.load.split_mode &&
+    return t.context() == p.context && t.test() == p.test && t.split_mode == p.load.split_mode &&
            t.main_gpu == p.load.main_gpu && t.no_host == p.load.no_host && t.lazy_mode == p.load.lazy_mode &&
-           t.n_cpu_moe == p.load.n_cpu_moe && t.n_prompt == p.test.n_prompt && t.n_gen == p.test.n_gen &&
-           t.n_depth == p.test.n_depth;
+           t.n_cpu_moe == p.load.n_cpu_moe;
 }
 
 class LlamaBenchExecutor : public Executor {
