@@ -59,7 +59,8 @@ std::vector<double> block_values(const std::string& dat, size_t index) {
     return values;
 }
 
-// Every model is a hostile string, and so are the run's host and build fields; mmap is 10 % faster. Each
+// Every model is a hostile string, and so are the run's host and build fields and each model's CPU mask (a text
+// setting an import takes as the file has it: it labels every point of the charts); mmap is 10 % faster. Each
 // model's mmap visit had its file on huge pages and ran beside other work, so the warnings name every model.
 class HostileReport : public ::testing::Test {
 protected:
@@ -83,9 +84,10 @@ protected:
                                                       {"load_average", 1.0}}));
                 for (int64_t p = 32; p <= 128; p += 32) {
                     const double ts = ts_of(m, mode, p);
+                    store::Row point = test::point_row(hostile_strings()[m].text, mode, p, 16);
+                    point.emplace_back("cpu_mask", hostile_strings()[(m + 5) % hostile_strings().size()].text);
                     const int64_t id =
-                        test::ok_result(store, run, fmt::format("{}{}{}", m, mode, p), "pp",
-                                        test::point_row(hostile_strings()[m].text, mode, p, 16), ts, ts * 0.01);
+                        test::ok_result(store, run, fmt::format("{}{}{}", m, mode, p), "pp", point, ts, ts * 0.01);
                     store.insert_sample({{"result_id", id},
                                          {"load_id", load},
                                          {"repetition", int64_t{0}},
@@ -133,6 +135,9 @@ TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
         SCOPED_TRACE(h.name);
         const std::string stem = chart::safe_stem(model_name(h.text) + "_pp_load_mode_comparison");
         ASSERT_TRUE(fs::is_regular_file(out / (stem + ".png")));
+        // The headline, drawn under the model's name too.
+        const std::string forest = chart::safe_stem(model_name(h.text) + "_load_mode_forest");
+        EXPECT_EQ(read_file(out / (forest + ".png")).substr(1, 3), "PNG");
         EXPECT_EQ(read_file(out / (stem + ".png")).substr(1, 3), "PNG");
         const std::string svg = test::unescape_html(read_file(out / (stem + ".svg")));
         // A long name is cut, with an ellipsis, to fit the chart's width (the caption under it has it whole).

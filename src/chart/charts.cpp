@@ -160,9 +160,10 @@ std::string point_label(const analysis::Record& r, const std::vector<std::string
         if (axis == "n_prompt") label += "p" + v;
         else if (axis == "n_gen") label += "n" + v;
         else if (axis == "n_depth") label += "d" + v;
-        else label += axis + "=" + v;
+        else label += axis + "=" + clipped(v, 12);
     }
-    return label;
+    // A tick label, under a 480-pixel chart: a long value from the data would push the plot off the image.
+    return clipped(label, 40);
 }
 
 // Per model and metric: each point's mean with its repetitions' sd, one colour per value, the points ordered by
