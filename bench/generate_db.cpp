@@ -55,14 +55,14 @@ int main(int argc, char** argv) {
                         const double effect = mode == "mmap" && metric == "pp" ? 1.01 : 1.0;
                         const double cv = 0.02 + 0.03 * std::abs(std::sin(static_cast<double>(i + j)));
                         const std::string key = fmt::format("{}|{}|{}|{}", model, mode, n_prompt, n_gen);
-                        const int64_t id = store.ensure_result(run, key, metric,
-                                                               store::PointColumns{.model_filename = model,
-                                                                                   .load_mode = mode,
-                                                                                   .n_gpu_layers = 0,
-                                                                                   .n_threads = 2,
-                                                                                   .n_prompt = n_prompt,
-                                                                                   .n_gen = n_gen}
-                                                                   .row());
+                        llmsweep::domain::Point point;
+                        point.load.model = model;
+                        point.load.load_mode = llmsweep::domain::parse_load_mode(mode);
+                        point.load.n_gpu_layers = 0;
+                        point.context.threads = 2;
+                        point.test = {n_prompt, n_gen, 0};
+                        const int64_t id = store.ensure_result(
+                            run, key, metric, store::point_columns(point, llmsweep::domain::Mode::request));
                         const int64_t tokens = metric == "pp" ? n_prompt : n_gen;
                         for (int64_t rep = 0; rep < 5; ++rep) {
                             const double ts = base * effect * (1 + cv * noise(rng));

@@ -161,8 +161,8 @@ TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
 TEST(LlamaBenchCommand, HandsOnAnyOtherArgumentLast) {
     const auto points = grid({1}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
-    const std::string command =
-        joined(llama_bench_command(current, pointers(points), {1, 0, 0, 0, {"-fitt", "512", "--progress"}}));
+    const std::string command = joined(
+        llama_bench_command(current, pointers(points), {1, 0, 0, 0, "disabled", "", {"-fitt", "512", "--progress"}}));
     EXPECT_NE(command.find("--no-warmup -fitt 512 --progress"), std::string::npos) << command;
 }
 
@@ -170,7 +170,7 @@ TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
     EXPECT_EQ(joined(llama_bench_command(current, pointers(points), {3, 0})),
-              "/lb -m m.gguf -o jsonl -r 3 -ngl 99 -lm mmap -p 64 -n 32 -d 0 -t 1,2 -b 2048 -ub 512 -ctk f16 -ctv f16 "
+              "/lb -m m.gguf -o jsonl -r 3 -ngl -1 -lm auto -p 64 -n 32 -d 0 -t 1,2 -b 2048 -ub 512 -ctk f16 -ctv f16 "
               "-fa auto --no-warmup");
     // An older build: -mmp instead of -lm, -fa 0|1, and no flash attention auto.
     const LlamaBenchCli older{"/old", false, true, false};

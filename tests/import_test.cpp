@@ -225,9 +225,9 @@ TEST(CompareLlamaBench, ReadsAnLlmsweepDatabaseWithTwoBuilds) {
     auto r = run_shell(cd + shell_quote(LLMSWEEP_BINARY) +
                        " run -m tiny.gguf --mode split -p 16 -n 8 -t 1 -r 2 -q --db b.db");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    // llama-bench with llmsweep's defaults (all layers offloaded, mmap), so that the tests match.
+    // llama-bench at its defaults, which are llmsweep's (all layers offloaded, load mode auto): the tests match.
     r = run_shell(cd + shell_quote(LLMSWEEP_LLAMA_BENCH) +
-                  " -m tiny.gguf -p 16 -n 8 -t 1 -r 2 -ngl 99 -lm mmap -o jsonl 2>/dev/null"
+                  " -m tiny.gguf -p 16 -n 8 -t 1 -r 2 -o jsonl 2>/dev/null"
                   " | sed 's/\"build_commit\": \"[0-9a-f]*\"/\"build_commit\": \"b2c3d4e\"/' > other.jsonl");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = run_llmsweep("import " + shell_quote(dir / "other.jsonl") + " --db " + shell_quote(dir / "b.db"));
@@ -421,12 +421,12 @@ TEST(ImportOlderVersions, UseMmapAndBooleanFlashAttentionAndBackendFlags) {
     old["cuda"] = true;
     old["metal"] = false;
     const llama_bench::BenchTest t = llama_bench::to_bench_test(old);
-    EXPECT_EQ(t.load_mode, "none");
-    EXPECT_EQ(t.flash_attn, "on");
+    EXPECT_EQ(t.point.load.load_mode, domain::LoadMode::none);
+    EXPECT_EQ(t.point.context.flash_attn, "on");
     EXPECT_EQ(t.backends, "CUDA");
-    EXPECT_EQ(t.n_depth, 0);
+    EXPECT_EQ(t.point.test.n_depth, 0);
     old["use_direct_io"] = true;
-    EXPECT_EQ(llama_bench::to_bench_test(old).load_mode, "dio");
+    EXPECT_EQ(llama_bench::to_bench_test(old).point.load.load_mode, domain::LoadMode::dio);
 }
 
 std::vector<llama_bench::RawTest> read_all(std::string_view content) {

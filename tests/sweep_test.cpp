@@ -232,10 +232,10 @@ TEST(Plan, CombinedTestsAreSplitModesPg) {
 TEST(Spec, CpuPlacementTakesLlamaBenchsValues) {
     SweepSpec spec;
     find_setting("cpu_mask").assign(spec, {"0xFF,3", "0xff"});
-    EXPECT_EQ(spec.cpu_mask, (std::vector<std::string>{"0xff", "0x3"})) << "one spelling of a mask";
+    EXPECT_EQ(spec.knobs.at("cpu_mask"), (std::vector<std::string>{"0xff", "0x3"})) << "one spelling of a mask";
     EXPECT_THROW(find_setting("cpu_mask").assign(spec, {"0xfg"}), UsageError);
     find_setting("poll").assign(spec, {"0,100"});
-    EXPECT_EQ(spec.poll, (std::vector<int64_t>{0, 100}));
+    EXPECT_EQ(spec.knobs.at("poll"), (std::vector<std::string>{"0", "100"}));
     EXPECT_THROW(find_setting("poll").assign(spec, {"101"}), UsageError);
     EXPECT_THROW(find_setting("prio").assign(spec, {"4"}), UsageError);
     find_setting("prio").assign(spec, {"-1"});
@@ -277,12 +277,15 @@ TEST(Plan, KeysAreStableAndDependOnEveryValue) {
 }
 
 // Resuming finds a run by its spec key and its points by their keys: a fixed spec's keys never change (a
-// change here orphans every stored run).
+// change here orphans every stored run). (The defaults became llama-bench's, -ngl -1 and load mode auto, in
+// schema 6: a run that gave neither resumes when it gives them, -ngl 99 --load-mode mmap.)
 TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
     SweepSpec spec;
     spec.models = {"/nonexistent/model.gguf"};
     spec.n_prompt = {512};
     spec.n_gen = {128};
+    spec.load_modes = {LoadMode::mmap};
+    spec.n_gpu_layers = {99};
     EXPECT_EQ(
         spec_key(spec),
         R"({"cache":["warm"],"flash_attn":["auto"],"load_mode":["mmap"],"mode":"request","model":["/nonexistent/model.gguf"],)"

@@ -122,13 +122,13 @@ store::Row load_row(int64_t run_id, const std::string& model_filename, const std
 }
 
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen) {
-    return store::PointColumns{.model_filename = model_filename,
-                               .load_mode = load_mode,
-                               .n_gpu_layers = 0,
-                               .n_threads = 2,
-                               .n_prompt = n_prompt,
-                               .n_gen = n_gen}
-        .row();
+    domain::Point point;
+    point.load.model = model_filename;
+    point.load.load_mode = domain::parse_load_mode(load_mode);
+    point.load.n_gpu_layers = 0;
+    point.context.threads = 2;
+    point.test = {n_prompt, n_gen, 0};
+    return store::point_columns(point, domain::Mode::request);
 }
 
 } // namespace llmsweep::test

@@ -141,7 +141,7 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     for (const std::string* value : seen) values.push_back(*value);
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.
     static const std::map<std::string, std::vector<std::string>> natural = {
-        {"load_mode", {"none", "mmap", "mlock", "dio"}},
+        {"load_mode", {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"}},
         {"cache_state", {"warm", "cold"}},
         {"huge_pages", {"auto", "off", "on"}},
         {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},

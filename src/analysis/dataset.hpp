@@ -18,12 +18,14 @@ namespace llmsweep::analysis {
 // The parameters a report can compare or filter on: the results' own columns, what their loads recorded, and
 // the run's (what measured, the llama.cpp build, the machine).
 // huge_pages_used is what the loads recorded (store::load_derived_columns); model is the model file's name.
-inline constexpr std::array<std::string_view, 35> parameter_list = {
-    "model",      "model_type",   "load_mode",     "cache_state", "n_gpu_layers",    "split_mode", "main_gpu",
-    "no_host",    "lazy_mode",    "n_cpu_moe",     "huge_pages",  "huge_pages_used", "n_threads",  "n_batch",
-    "n_ubatch",   "type_k",       "type_v",        "flash_attn",  "no_kv_offload",   "embeddings", "cpu_mask",
-    "cpu_strict", "poll",         "no_op_offload", "n_prompt",    "n_gen",           "n_depth",    "mode",
-    "engine",     "build_commit", "backends",      "gpu_info",    "cpu_info",        "hostname",   "source"};
+inline constexpr std::array<std::string_view, 40> parameter_list = {
+    "model",         "model_type", "load_mode",       "cache_state", "n_gpu_layers", "split_mode",      "main_gpu",
+    "no_host",       "lazy_mode",  "n_cpu_moe",       "devices",     "tensor_split", "override_tensor", "fit_target",
+    "fit_min_ctx",   "huge_pages", "huge_pages_used", "n_threads",   "n_batch",      "n_ubatch",        "type_k",
+    "type_v",        "flash_attn", "no_kv_offload",   "embeddings",  "cpu_mask",     "cpu_strict",      "poll",
+    "no_op_offload", "n_prompt",   "n_gen",           "n_depth",     "mode",         "engine",          "build_commit",
+    "backends",      "gpu_info",   "cpu_info",        "hostname",    "source"};
+// load_mode and n_gpu_layers are what the settings came to where that is known (store::effective_columns).
 // Those that name the model: its file, and llama.cpp's description of it (architecture, size, weight type).
 // Comparing them compares different files: the comparisons are then not per model, and a pair matches on every
 // parameter but these.

@@ -51,7 +51,9 @@ std::string flag_name(std::string_view key) {
 std::string short_names(std::string_view key) {
     const std::string_view flag = llama_bench::flag_for(key);
     if (flag.empty() || key == "mmap") return ""; // -mmp is read as --mmap itself
-    return flag.size() == 2 ? std::string(flag) + "," : "-" + std::string(flag) + ",";
+    if (flag.size() == 2) return std::string(flag) + ",";
+    const std::string long_name = "-" + std::string(flag);
+    return long_name == flag_name(key) ? "" : long_name + ","; // -rpc is read as --rpc itself
 }
 
 void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store) {

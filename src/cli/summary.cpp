@@ -6,18 +6,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <tuple>
 #include <vector>
 
 namespace llmsweep::cli {
 namespace {
 
-// Columns shown only when the run swept them.
-constexpr const char* optional_columns[] = {"load_mode",     "cache_state", "n_gpu_layers", "split_mode", "main_gpu",
-                                            "no_host",       "lazy_mode",   "n_cpu_moe",    "huge_pages", "n_threads",
-                                            "n_batch",       "n_ubatch",    "type_k",       "type_v",     "flash_attn",
-                                            "no_kv_offload", "embeddings",  "cpu_mask",     "cpu_strict", "poll",
-                                            "no_op_offload", "n_depth"};
+// Columns shown only when the run swept them: the settings, but the model (a table of its own) and the test
+// sizes (the rows).
+bool optional_column(std::string_view name) {
+    constexpr std::array<std::string_view, 5> not_shown = {"model", "model_type", "n_prompt", "n_gen", "mode"};
+    return std::find(not_shown.begin(), not_shown.end(), name) == not_shown.end() &&
+           !analysis::is_recorded_state(name) &&
+           std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) ==
+               analysis::run_parameters.end();
+}
 
 // Width on a terminal: code points, not bytes ("±" is two bytes), as fmt pads.
 size_t display_width(const std::string& text) {
@@ -66,8 +70,9 @@ void print_summary(store::Store& store, int64_t run_id) {
     // The columns the run swept, failed points included, each with its values in their natural order.
     std::vector<std::string> shown;
     std::vector<std::vector<std::string>> orders;
-    for (const char* column : optional_columns) {
-        auto values = analysis::values_of(data, column, analysis::Among::all);
+    for (std::string_view column : analysis::parameter_list) {
+        if (!optional_column(column)) continue;
+        auto values = analysis::values_of(data, std::string(column), analysis::Among::all);
         if (values.size() < 2) continue;
         shown.emplace_back(column);
         orders.push_back(std::move(values));

@@ -3,9 +3,11 @@
 namespace llmsweep::domain {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, LoadMode>, 6> load_mode_names{{{"none", LoadMode::none},
+constexpr std::array<std::pair<std::string_view, LoadMode>, 8> load_mode_names{{{"auto", LoadMode::automatic},
+                                                                                {"none", LoadMode::none},
                                                                                 {"mmap", LoadMode::mmap},
                                                                                 {"mlock", LoadMode::mlock},
+                                                                                {"mmap+mlock", LoadMode::mmap_mlock},
                                                                                 {"dio", LoadMode::dio},
                                                                                 {"0", LoadMode::none},
                                                                                 {"1", LoadMode::mmap}}};
@@ -42,6 +44,8 @@ std::string parse_flash_attn(std::string_view text) {
     if (text == "auto") return "auto";
     throw UsageError(fmt::format("--flash-attn: unknown value '{}'; choose from on, off, auto, 1, 0", text));
 }
+
+int64_t effective_gpu_layers(int64_t given, int64_t n_layer) { return given < 0 || given > n_layer ? -1 : given; }
 
 const std::vector<std::string_view>& cache_type_names() {
     static const std::vector<std::string_view> names = {"f32",  "f16",    "bf16", "q8_0", "q4_0",

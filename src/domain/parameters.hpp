@@ -16,8 +16,9 @@
 
 namespace llmsweep::domain {
 
-// How llama.cpp reads the model file.
-enum class LoadMode { none, mmap, mlock, dio };
+// How llama.cpp reads the model file: automatic is llama.cpp's own choice (mmap where every device the model
+// uses can map the file, else none), mmap_mlock maps the file and locks its pages in memory.
+enum class LoadMode { automatic, none, mmap, mlock, mmap_mlock, dio };
 // Whether the model file's pages may be in the page cache before the load (warm) or are evicted first (cold).
 enum class CacheState { warm, cold };
 // Whether the worker's memory may be mapped with huge pages (transparent huge pages for anonymous memory,
@@ -41,6 +42,10 @@ CacheState parse_cache_state(std::string_view text);
 Mode parse_mode(std::string_view text);
 HugePages parse_huge_pages(std::string_view text);
 std::string parse_flash_attn(std::string_view text); // on, off, auto; 0 and 1 as aliases
+
+// n_gpu_layers as llama.cpp counts it for a model of n_layer layers: -1 (all) for a negative value or n_layer + 1
+// or more (the output layer counts too), else the value. -ngl 99 and -ngl -1 are then the same setting.
+int64_t effective_gpu_layers(int64_t given, int64_t n_layer);
 
 // The KV cache types llama.cpp accepts for type_k / type_v.
 const std::vector<std::string_view>& cache_type_names();

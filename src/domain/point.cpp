@@ -1,6 +1,7 @@
 #include "domain/point.hpp"
 
 #include "core/hash.hpp"
+#include "domain/knobs.hpp"
 
 #include <fmt/format.h>
 
@@ -21,26 +22,18 @@ std::string model_identity(const std::string& path) {
 } // namespace
 
 std::string Point::key(Mode mode) const {
-    // huge_pages joined the key later: at its default it is left out, so that older runs resume.
-    // So did the settings after it: each only where it is not llama-bench's default.
-    std::string huge_pages =
+    // The settings that joined the key later are in it only where they are not llama-bench's default, so that
+    // older runs resume.
+    std::string later =
         load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
-    if (context.no_kv_offload) huge_pages += ";nkvo=1";
-    if (context.embeddings) huge_pages += ";embd=1";
-    if (context.cpu_mask != "0x0") huge_pages += ";cpu_mask=" + context.cpu_mask;
-    if (context.cpu_strict) huge_pages += ";cpu_strict=1";
-    if (context.poll != 50) huge_pages += fmt::format(";poll={}", context.poll);
-    if (context.no_op_offload) huge_pages += ";nopo=1";
-    if (load.split_mode != "layer") huge_pages += ";sm=" + load.split_mode;
-    if (load.main_gpu != 0) huge_pages += fmt::format(";mg={}", load.main_gpu);
-    if (load.no_host) huge_pages += ";no_host=1";
-    if (load.lazy_mode != "auto") huge_pages += ";lzm=" + load.lazy_mode;
-    if (load.n_cpu_moe != 0) huge_pages += fmt::format(";ncmoe={}", load.n_cpu_moe);
+    for (const Knob& knob : knobs())
+        if (const std::string value = knob.text(*this); value != knob.default_text())
+            later += fmt::format(";{}={}", knob.key_tag, value);
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
                        "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
                        load.n_gpu_layers, context.threads, context.n_batch, context.n_ubatch, context.type_k,
-                       context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth, huge_pages);
+                       context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

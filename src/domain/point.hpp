@@ -13,9 +13,9 @@ namespace llmsweep::domain {
 // What a worker needs to load a model: points that share these share a load.
 struct LoadParams {
     std::string model;
-    LoadMode load_mode = LoadMode::mmap;
+    LoadMode load_mode = LoadMode::automatic; // llama-bench's default: mmap where every device can map the file
     CacheState cache_state = CacheState::warm;
-    int64_t n_gpu_layers = 99;
+    int64_t n_gpu_layers = -1; // all layers, as llama-bench
     HugePages huge_pages = HugePages::automatic;
     // Where the weights go, as llama-bench sets it (it matters with GPUs): how the model is split over devices
     // (none, layer, row, tensor), the device of split none, host buffers bypassed, and tensors read on demand
@@ -25,6 +25,15 @@ struct LoadParams {
     bool no_host = false;
     std::string lazy_mode = "auto";
     int64_t n_cpu_moe = 0; // llama-bench -ncmoe: the expert tensors of the first N layers kept on the CPU
+    // The devices used ("auto": all but the CPU; "none"; names joined by '/'), how the layers are shared among
+    // them (proportions joined by '/'), and which tensors go to which buffer type (pattern=TYPE;...).
+    std::string devices = "auto";
+    std::string tensor_split = "0.00";
+    std::string override_tensor = "none";
+    // llama-bench -fitt/-fitc: fit the layers and the context to free device memory, leaving MiB free, with a
+    // context of at least N tokens (0, 0: no fitting).
+    int64_t fit_target = 0;
+    int64_t fit_min_ctx = 0;
     bool operator==(const LoadParams&) const = default;
 };
 

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "engine/memory_map.hpp"
 #include "engine/page_cache.hpp"
+#include "engine/placement.hpp"
 #include "stats/descriptive.hpp"
 
 #include <fmt/format.h>
@@ -33,7 +34,9 @@ uint64_t current_rss_bytes() {
 
 llama_load_mode to_llama(domain::LoadMode mode) {
     switch (mode) {
+    case domain::LoadMode::automatic: return LLAMA_LOAD_MODE_AUTO;
     case domain::LoadMode::none: return LLAMA_LOAD_MODE_NONE;
+    case domain::LoadMode::mmap_mlock: return LLAMA_LOAD_MODE_MMAP_MLOCK;
     case domain::LoadMode::mmap: return LLAMA_LOAD_MODE_MMAP;
     case domain::LoadMode::mlock: return LLAMA_LOAD_MODE_MLOCK;
     case domain::LoadMode::dio: return LLAMA_LOAD_MODE_DIRECT_IO;
@@ -121,8 +124,9 @@ std::vector<int64_t> generate(llama_context* ctx, TokenSource& tokens, int64_t n
 
 } // namespace
 
-LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
-    init_llama();
+LoadOutcome BenchEngine::load(const LoadRequest& request) {
+    const domain::LoadParams& params = request.params;
+    set_up_process(request.numa, request.rpc);
     context_.reset();
     model_.reset();
 
@@ -149,16 +153,8 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     mparams.main_gpu = static_cast<int32_t>(params.main_gpu);
     mparams.no_host = params.no_host;
     mparams.lazy_mode = lazy_mode(params.lazy_mode);
-    // -ncmoe: the expert tensors (ffn_up/down/gate/gate_up _exps or _chexps) of blocks 0..N-1 in CPU buffers.
-    std::vector<std::string> patterns;
-    std::vector<llama_model_tensor_buft_override> overrides;
-    for (int64_t i = 0; i < params.n_cpu_moe; ++i)
-        patterns.push_back(fmt::format("blk\\.{}\\.ffn_(up|down|gate|gate_up)_(ch|)exps", i));
-    for (const std::string& pattern : patterns) overrides.push_back({pattern.c_str(), ggml_backend_cpu_buffer_type()});
-    if (!overrides.empty()) {
-        overrides.push_back({nullptr, nullptr});
-        mparams.tensor_buft_overrides = overrides.data();
-    }
+    const Placement placement(params);
+    placement.apply(mparams);
 
     rusage before{}, after{};
     getrusage(RUSAGE_SELF, &before);
@@ -180,6 +176,8 @@ LoadOutcome BenchEngine::load(const domain::LoadParams& params) {
     outcome.model_type = description;
     outcome.model_size = llama_model_size(model_.get());
     outcome.model_n_params = llama_model_n_params(model_.get());
+    outcome.effective_load_mode = effective_load_mode(params);
+    outcome.n_layer = llama_model_n_layer(model_.get());
     return outcome;
 }
 

@@ -29,6 +29,17 @@ struct LoadOutcome {
     std::optional<MappingState> mapping;                           // the worker's memory right after the load
     std::string thp_mode;                                          // the host's transparent-huge-page mode
     std::vector<std::pair<std::string, double>> model_buffers_mib; // where the weights went: buffer type, MiB
+    // What the given settings came to: the load mode llama.cpp used (auto resolved to mmap or none), and the
+    // model's layers (n_gpu_layers of n_layer + 1 or more, or negative, offloads all of them).
+    std::string effective_load_mode;
+    int64_t n_layer = 0;
+};
+
+// A load, and the settings of the whole sweep that the worker process applies before it.
+struct LoadRequest {
+    domain::LoadParams params;
+    std::string numa = "disabled"; // llama_numa_init's strategy: disabled, distribute, isolate, numactl
+    std::string rpc;               // RPC servers (host:port, comma-separated) whose devices join the local ones
 };
 
 struct RunRequest {
@@ -53,7 +64,7 @@ struct Measurement {
 class BenchEngine {
 public:
     // Throws Error if llama.cpp cannot load the model.
-    LoadOutcome load(const domain::LoadParams& params);
+    LoadOutcome load(const LoadRequest& request);
     // Throws Error if a context cannot be created or a decode fails.
     Measurement run(const RunRequest& request);
     // Whether the current context computes embeddings, as llama.cpp has it after a decode (-embd).

@@ -1,5 +1,7 @@
 #include "engine/protocol.hpp"
 
+#include "domain/knobs.hpp"
+
 namespace llmsweep::engine {
 namespace {
 
@@ -14,51 +16,56 @@ std::optional<T> get(const nlohmann::json& json, const char* key) {
     return json.at(key).get<T>();
 }
 
-} // namespace
-
-nlohmann::json load_request_json(const domain::LoadParams& p) {
-    return {{"op", "load"},
-            {"model", p.model},
-            {"load_mode", domain::name(p.load_mode)},
-            {"cache_state", domain::name(p.cache_state)},
-            {"n_gpu_layers", p.n_gpu_layers},
-            {"huge_pages", domain::name(p.huge_pages)},
-            {"split_mode", p.split_mode},
-            {"main_gpu", p.main_gpu},
-            {"no_host", p.no_host},
-            {"lazy_mode", p.lazy_mode},
-            {"n_cpu_moe", p.n_cpu_moe}};
+// A knob's JSON value as the text Knob::set reads.
+std::string text_of(const nlohmann::json& value) {
+    if (value.is_boolean()) return value.get<bool>() ? "1" : "0";
+    if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+    return value.get<std::string>();
 }
 
-domain::LoadParams load_params_from_json(const nlohmann::json& j) {
-    return {j.at("model").get<std::string>(),
-            domain::parse_load_mode(j.at("load_mode").get<std::string>()),
-            domain::parse_cache_state(j.at("cache_state").get<std::string>()),
-            j.at("n_gpu_layers").get<int64_t>(),
-            domain::parse_huge_pages(j.value("huge_pages", "auto")),
-            j.at("split_mode").get<std::string>(),
-            j.at("main_gpu").get<int64_t>(),
-            j.at("no_host").get<bool>(),
-            j.at("lazy_mode").get<std::string>(),
-            j.at("n_cpu_moe").get<int64_t>()};
+nlohmann::json context_json(const domain::ContextParams& c) {
+    nlohmann::json json = {{"threads", c.threads}, {"n_batch", c.n_batch}, {"n_ubatch", c.n_ubatch},
+                           {"type_k", c.type_k},   {"type_v", c.type_v},   {"flash_attn", c.flash_attn}};
+    for (const domain::Knob& knob : domain::knobs())
+        if (!knob.of_load()) json[std::string(knob.name)] = knob.json({}, c);
+    return json;
+}
+
+} // namespace
+
+nlohmann::json load_request_json(const LoadRequest& r) {
+    const domain::LoadParams& p = r.params;
+    nlohmann::json json = {{"op", "load"},
+                           {"model", p.model},
+                           {"load_mode", domain::name(p.load_mode)},
+                           {"cache_state", domain::name(p.cache_state)},
+                           {"n_gpu_layers", p.n_gpu_layers},
+                           {"huge_pages", domain::name(p.huge_pages)},
+                           {"numa", r.numa},
+                           {"rpc", r.rpc}};
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.of_load()) json[std::string(knob.name)] = knob.json(p, {});
+    return json;
+}
+
+LoadRequest load_request_from_json(const nlohmann::json& j) {
+    LoadRequest r;
+    r.params.model = j.at("model").get<std::string>();
+    r.params.load_mode = domain::parse_load_mode(j.at("load_mode").get<std::string>());
+    r.params.cache_state = domain::parse_cache_state(j.at("cache_state").get<std::string>());
+    r.params.n_gpu_layers = j.at("n_gpu_layers").get<int64_t>();
+    r.params.huge_pages = domain::parse_huge_pages(j.value("huge_pages", "auto"));
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.of_load()) knob.set(r.params, text_of(j.at(std::string(knob.name))));
+    r.numa = j.value("numa", "disabled");
+    r.rpc = j.value("rpc", "");
+    return r;
 }
 
 nlohmann::json run_request_json(const RunRequest& r) {
     const auto& c = r.context;
     return {{"op", "run"},
-            {"context",
-             {{"threads", c.threads},
-              {"n_batch", c.n_batch},
-              {"n_ubatch", c.n_ubatch},
-              {"type_k", c.type_k},
-              {"type_v", c.type_v},
-              {"flash_attn", c.flash_attn},
-              {"no_kv_offload", c.no_kv_offload},
-              {"embeddings", c.embeddings},
-              {"cpu_mask", c.cpu_mask},
-              {"cpu_strict", c.cpu_strict},
-              {"poll", c.poll},
-              {"no_op_offload", c.no_op_offload}}},
+            {"context", context_json(c)},
             {"prio", r.prio},
             {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
             {"mode", domain::name(r.mode)},
@@ -71,11 +78,14 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& c = j.at("context");
     const auto& t = j.at("test");
     RunRequest r;
-    r.context = {
-        c.at("threads").get<int64_t>(),    c.at("n_batch").get<int64_t>(),    c.at("n_ubatch").get<int64_t>(),
-        c.at("type_k").get<std::string>(), c.at("type_v").get<std::string>(), c.at("flash_attn").get<std::string>(),
-        c.at("no_kv_offload").get<bool>(), c.at("embeddings").get<bool>(),    c.at("cpu_mask").get<std::string>(),
-        c.at("cpu_strict").get<bool>(),    c.at("poll").get<int64_t>(),       c.at("no_op_offload").get<bool>()};
+    r.context.threads = c.at("threads").get<int64_t>();
+    r.context.n_batch = c.at("n_batch").get<int64_t>();
+    r.context.n_ubatch = c.at("n_ubatch").get<int64_t>();
+    r.context.type_k = c.at("type_k").get<std::string>();
+    r.context.type_v = c.at("type_v").get<std::string>();
+    r.context.flash_attn = c.at("flash_attn").get<std::string>();
+    for (const domain::Knob& knob : domain::knobs())
+        if (!knob.of_load()) knob.set(r.context, text_of(c.at(std::string(knob.name))));
     r.prio = j.at("prio").get<int>();
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());
@@ -99,6 +109,8 @@ nlohmann::json to_json(const LoadOutcome& o) {
     if (o.mapping) j["mapping"] = to_json(*o.mapping);
     j["thp_mode"] = o.thp_mode;
     j["model_buffers_mib"] = o.model_buffers_mib;
+    j["effective_load_mode"] = o.effective_load_mode;
+    j["n_layer"] = o.n_layer;
     return j;
 }
 
@@ -132,6 +144,8 @@ LoadOutcome load_outcome_from_json(const nlohmann::json& j) {
     o.cache_evicted = get<bool>(j, "cache_evicted");
     if (j.contains("mapping")) o.mapping = mapping_state_from_json(j.at("mapping"));
     o.thp_mode = j.value("thp_mode", "");
+    o.effective_load_mode = j.value("effective_load_mode", "");
+    o.n_layer = j.value("n_layer", int64_t{0});
     if (j.contains("model_buffers_mib"))
         o.model_buffers_mib = j.at("model_buffers_mib").get<std::vector<std::pair<std::string, double>>>();
     return o;

@@ -7,8 +7,8 @@
 
 namespace llmsweep::engine {
 
-nlohmann::json load_request_json(const domain::LoadParams& params);
-domain::LoadParams load_params_from_json(const nlohmann::json& json);
+nlohmann::json load_request_json(const LoadRequest& request);
+LoadRequest load_request_from_json(const nlohmann::json& json);
 
 nlohmann::json run_request_json(const RunRequest& request);
 RunRequest run_request_from_json(const nlohmann::json& json);

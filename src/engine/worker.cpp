@@ -60,7 +60,7 @@ int run_worker(std::istream& in, std::ostream& out) {
             const std::string op = request.at("op");
             if (op == "exit") break;
             if (op == "load") {
-                reply = to_json(engine.load(load_params_from_json(request)));
+                reply = to_json(engine.load(load_request_from_json(request)));
                 reply["event"] = "loaded";
                 note_memory();
             } else if (op == "run") {

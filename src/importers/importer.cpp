@@ -1,5 +1,7 @@
 #include "importers/importer.hpp"
 
+#include "engine/placement.hpp"
+
 #include "build_config.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -80,11 +82,13 @@ store::Row run_row(const std::string& path, const std::string& sha, size_t index
 // The results columns of the file's test number `index` (llama-bench's split semantics, warm cache). The
 // index is part of the key because the same test may appear more than once in a file (llama-bench appending).
 store::Row result_row(const BenchTest& t, size_t index) {
+    const domain::Point& p = t.point;
     store::Row row{
         {"point_key", fmt::format("llama-bench;model={};load_mode={};ngl={};threads={};n_batch={};n_ubatch={};"
                                   "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={};test={}",
-                                  t.model_filename, t.load_mode, t.n_gpu_layers, t.n_threads, t.n_batch, t.n_ubatch,
-                                  t.type_k, t.type_v, t.flash_attn, t.n_prompt, t.n_gen, t.n_depth, index)},
+                                  p.load.model, domain::name(p.load.load_mode), p.load.n_gpu_layers, p.context.threads,
+                                  p.context.n_batch, p.context.n_ubatch, p.context.type_k, p.context.type_v,
+                                  p.context.flash_attn, p.test.n_prompt, p.test.n_gen, p.test.n_depth, index)},
         {"metric", t.metric()},
         {"repetitions", static_cast<int64_t>(t.samples_ns.size())},
         {"avg_ns", t.avg_ns},
@@ -93,37 +97,18 @@ store::Row result_row(const BenchTest& t, size_t index) {
         {"stddev_ts", t.stddev_ts},
         {"status", std::string("ok")},
         {"llama_bench_json", t.extra.dump()}};
-    const store::Row point = store::PointColumns{.model_filename = t.model_filename,
-                                                 .load_mode = t.load_mode,
-                                                 .cache_state = "warm",
-                                                 .n_gpu_layers = t.n_gpu_layers,
-                                                 .n_threads = t.n_threads,
-                                                 .n_batch = t.n_batch,
-                                                 .n_ubatch = t.n_ubatch,
-                                                 .type_k = t.type_k,
-                                                 .type_v = t.type_v,
-                                                 .flash_attn = t.flash_attn,
-                                                 .no_kv_offload = t.no_kv_offload ? 1 : 0,
-                                                 .embeddings = t.embeddings ? 1 : 0,
-                                                 .cpu_mask = t.cpu_mask,
-                                                 .cpu_strict = t.cpu_strict ? 1 : 0,
-                                                 .poll = t.poll,
-                                                 .no_op_offload = t.no_op_offload ? 1 : 0,
-                                                 .split_mode = t.split_mode,
-                                                 .main_gpu = t.main_gpu,
-                                                 .no_host = t.no_host ? 1 : 0,
-                                                 .lazy_mode = t.lazy_mode,
-                                                 .n_cpu_moe = t.n_cpu_moe,
-                                                 .n_prompt = t.n_prompt,
-                                                 .n_gen = t.n_gen,
-                                                 .n_depth = t.n_depth,
-                                                 .mode = "split"}
-                                 .row();
+    const store::Row point = store::point_columns(p, domain::Mode::split);
     row.insert(row.end(), point.begin(), point.end());
     if (!t.model_type.empty()) row.emplace_back("model_type", t.model_type);
     if (t.model_size > 0) row.emplace_back("model_size", t.model_size);
     if (t.model_n_params > 0) row.emplace_back("model_n_params", t.model_n_params);
     if (!t.test_time.empty()) row.emplace_back("test_time", t.test_time);
+    // What the settings came to, where the file's build and the model file tell.
+    const engine::Effective effective = engine::effective_for_llama_bench(p.load, t.backends);
+    if (effective.load_mode) row.emplace_back("effective_load_mode", *effective.load_mode);
+    if (effective.n_layer)
+        row.emplace_back("effective_n_gpu_layers",
+                         domain::effective_gpu_layers(p.load.n_gpu_layers, *effective.n_layer));
     return row;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/child_process.hpp"
 #include "core/error.hpp"
+#include "domain/knobs.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -78,13 +79,10 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
                           distinct(points, [](const domain::Point& p) { return p.context.type_k; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.type_v; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.context.flash_attn; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.no_kv_offload; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.embeddings; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.cpu_mask; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.cpu_strict; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.poll; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.no_op_offload; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
+    for (const domain::Knob& knob : domain::knobs())
+        if (!knob.of_load())
+            combinations *= distinct(points, [&](const domain::Point& p) { return knob.text(p); }).size();
     combinations *= test_sizes(points, true).size() + test_sizes(points, false).size() + combined_tests(points).size();
     std::set<std::string> keys;
     for (const domain::Point* p : points) keys.insert(p->key(domain::Mode::split));
@@ -108,11 +106,14 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
         command.push_back(std::move(value));
     };
     const std::string mode(domain::name(load.load_mode));
+    using domain::LoadMode;
     if (cli.load_mode_flag) {
         add("-lm", mode);
-    } else if (load.load_mode == domain::LoadMode::mmap || load.load_mode == domain::LoadMode::none) {
-        add("-mmp", load.load_mode == domain::LoadMode::mmap ? "1" : "0");
-    } else if (load.load_mode == domain::LoadMode::dio && cli.direct_io_flag) {
+    } else if (load.load_mode == LoadMode::automatic || load.load_mode == LoadMode::mmap ||
+               load.load_mode == LoadMode::none) {
+        // Before -lm, llama-bench mapped the file unless told -mmp 0.
+        add("-mmp", load.load_mode == LoadMode::none ? "0" : "1");
+    } else if (load.load_mode == LoadMode::dio && cli.direct_io_flag) {
         add("-dio", "1");
     } else {
         throw UsageError(fmt::format("this llama-bench ({}) has no load mode '{}'; sweep --load-mode none,mmap with it",
@@ -137,36 +138,15 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
         else fa.push_back(value == "on" ? "1" : "0");
     }
     add("-fa", list(fa));
-    // The settings llama-bench has beside those above, only where they differ from its default (the points'
-    // default): older builds without their flags still run the rest. Booleans as llama-bench writes them, 0 and 1.
-    const auto add_context = [&](const char* flag, auto member) {
-        const auto values = distinct(points, [&](const domain::Point& p) { return p.context.*member; });
-        if (values.size() == 1 && values.front() == domain::ContextParams{}.*member) return;
-        if constexpr (std::is_same_v<typename decltype(values)::value_type, bool>) {
-            std::vector<int> bits;
-            for (const bool v : values) bits.push_back(v ? 1 : 0);
-            add(flag, list(bits));
-        } else {
-            add(flag, list(values));
-        }
-    };
-    add_context("-nkvo", &domain::ContextParams::no_kv_offload);
-    add_context("-embd", &domain::ContextParams::embeddings);
-    add_context("-C", &domain::ContextParams::cpu_mask);
-    add_context("--cpu-strict", &domain::ContextParams::cpu_strict);
-    add_context("--poll", &domain::ContextParams::poll);
-    add_context("-nopo", &domain::ContextParams::no_op_offload);
-    // The load settings: one value per load group, so per command.
-    const auto add_load = [&](const char* flag, auto member) {
-        if (load.*member == domain::LoadParams{}.*member) return;
-        if constexpr (std::is_same_v<std::decay_t<decltype(load.*member)>, bool>) add(flag, "1");
-        else add(flag, fmt::format("{}", load.*member));
-    };
-    add_load("-sm", &domain::LoadParams::split_mode);
-    add_load("-mg", &domain::LoadParams::main_gpu);
-    add_load("--no-host", &domain::LoadParams::no_host);
-    add_load("-lzm", &domain::LoadParams::lazy_mode);
-    add_load("-ncmoe", &domain::LoadParams::n_cpu_moe);
+    // The knobs, only where they differ from llama-bench's default (the points' default): older builds without
+    // their flags still run the rest. A load knob has one value per load group, so per command.
+    for (const domain::Knob& knob : domain::knobs()) {
+        const auto values = distinct(points, [&](const domain::Point& p) { return knob.text(p); });
+        if (values.size() == 1 && values.front() == knob.default_text()) continue;
+        add(std::string(knob.flag), list(values));
+    }
+    if (settings.numa != "disabled") add("--numa", settings.numa);
+    if (!settings.rpc.empty()) add("-rpc", settings.rpc);
     if (settings.prio != 0) add("--prio", std::to_string(settings.prio));
     if (settings.delay_s != 0) add("--delay", std::to_string(settings.delay_s));
     if (settings.warmup == 0) command.push_back("--no-warmup");

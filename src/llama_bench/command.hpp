@@ -30,6 +30,8 @@ struct CommandSettings {
     int64_t warmup = 1;
     int prio = 0;                   // --prio
     int64_t delay_s = 0;            // --delay
+    std::string numa = "disabled";  // --numa
+    std::string rpc;                // -rpc
     std::vector<std::string> extra; // handed to llama-bench as they are, last (--llama-bench-arg)
 };
 

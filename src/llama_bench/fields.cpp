@@ -2,6 +2,9 @@
 
 #include "llama_bench/output.hpp"
 
+#include "core/error.hpp"
+#include "domain/knobs.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -82,30 +85,37 @@ const std::vector<Field> fields = {
 // Fields that older versions lack are optional and take the value llama-bench used before they existed.
 const std::vector<std::string_view> required = {"model_filename", "n_threads", "n_prompt", "n_gen", "avg_ns", "avg_ts"};
 
-// Fields with a place of their own in BenchTest; the others go to `extra`.
+// Fields with a place of their own in BenchTest (the knobs' too); the others go to `extra`.
 const std::vector<std::string_view> modelled = {
-    "build_commit",   "cpu_info",      "gpu_info",   "backends",   "model_filename", "model_type", "model_size",
-    "model_n_params", "n_batch",       "n_ubatch",   "n_threads",  "n_gpu_layers",   "type_k",     "type_v",
-    "flash_attn",     "load_mode",     "n_prompt",   "n_gen",      "n_depth",        "test_time",  "avg_ns",
-    "stddev_ns",      "avg_ts",        "stddev_ts",  "samples_ns", "samples_ts",     "use_mmap",   "use_direct_io",
-    "f16_kv",         "no_kv_offload", "embeddings", "cpu_mask",   "cpu_strict",     "poll",       "no_op_offload",
-    "no_host",        "split_mode",    "lazy_mode",  "main_gpu",   "n_cpu_moe"};
+    "build_commit", "cpu_info",       "gpu_info",   "backends",      "model_filename", "model_type",
+    "model_size",   "model_n_params", "n_batch",    "n_ubatch",      "n_threads",      "n_gpu_layers",
+    "type_k",       "type_v",         "flash_attn", "load_mode",     "n_prompt",       "n_gen",
+    "n_depth",      "test_time",      "avg_ns",     "stddev_ns",     "avg_ts",         "stddev_ts",
+    "samples_ns",   "samples_ts",     "use_mmap",   "use_direct_io", "f16_kv"};
+
+bool is_modelled(std::string_view field) {
+    return std::find(modelled.begin(), modelled.end(), field) != modelled.end() ||
+           std::any_of(domain::knobs().begin(), domain::knobs().end(),
+                       [&](const domain::Knob& k) { return k.field == field; });
+}
 
 // Fields read as they are into BenchTest's members.
 const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_members = {
     {"build_commit", &BenchTest::build_commit},
     {"cpu_info", &BenchTest::cpu_info},
     {"gpu_info", &BenchTest::gpu_info},
-    {"model_filename", &BenchTest::model_filename},
     {"model_type", &BenchTest::model_type},
-    {"test_time", &BenchTest::test_time},
-    {"type_k", &BenchTest::type_k},
-    {"type_v", &BenchTest::type_v}};
+    {"test_time", &BenchTest::test_time}};
 const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_members = {
-    {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params},
-    {"n_batch", &BenchTest::n_batch},       {"n_ubatch", &BenchTest::n_ubatch},
-    {"n_threads", &BenchTest::n_threads},   {"n_prompt", &BenchTest::n_prompt},
-    {"n_gen", &BenchTest::n_gen},           {"n_depth", &BenchTest::n_depth}};
+    {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params}};
+const std::vector<std::pair<std::string_view, int64_t domain::ContextParams::*>> context_counts = {
+    {"n_batch", &domain::ContextParams::n_batch},
+    {"n_ubatch", &domain::ContextParams::n_ubatch},
+    {"n_threads", &domain::ContextParams::threads}};
+const std::vector<std::pair<std::string_view, int64_t domain::TestParams::*>> test_counts = {
+    {"n_prompt", &domain::TestParams::n_prompt},
+    {"n_gen", &domain::TestParams::n_gen},
+    {"n_depth", &domain::TestParams::n_depth}};
 
 const std::vector<std::pair<std::string_view, std::string_view>> legacy_backends = {
     {"cuda", "CUDA"},   {"opencl", "OpenCL"}, {"vulkan", "Vulkan"}, {"kompute", "Kompute"},
@@ -165,6 +175,15 @@ std::string to_text(std::string_view field, const nlohmann::json& v) {
     return v.get<std::string>();
 }
 
+domain::LoadMode to_load_mode(std::string_view field, const nlohmann::json& v) {
+    const std::string text = to_text(field, v);
+    try {
+        return domain::parse_load_mode(text);
+    } catch (const UsageError&) {
+        bad(field, v, "a load mode (auto, none, mmap, mlock, mmap+mlock, dio)");
+    }
+}
+
 // -1 (auto), 0 (off), 1 (on); booleans in versions before flash attention had an auto mode.
 std::string to_flash_attn(std::string_view field, const nlohmann::json& v) {
     if (v.is_boolean()) return v.get<bool>() ? "on" : "off";
@@ -205,15 +224,19 @@ nlohmann::json typed(const Field& f, const nlohmann::json& v) {
 
 const std::vector<Field>& llama_bench_fields() { return fields; }
 
-std::string BenchTest::metric() const {
-    if (n_gen == 0) return "pp";
-    if (n_prompt == 0) return "tg";
-    return "pg";
+domain::Point BenchTest::legacy_point() {
+    domain::Point point;
+    point.load.n_gpu_layers = 99;
+    point.load.load_mode = domain::LoadMode::mmap;
+    point.context.flash_attn = "off";
+    point.context.threads = 0;
+    return point;
 }
 
-domain::ContextParams BenchTest::context() const {
-    return {n_threads,     n_batch,    n_ubatch, type_k,     type_v, flash_attn,
-            no_kv_offload, embeddings, cpu_mask, cpu_strict, poll,   no_op_offload};
+std::string BenchTest::metric() const {
+    if (point.test.n_gen == 0) return "pp";
+    if (point.test.n_prompt == 0) return "tg";
+    return "pg";
 }
 
 BenchTest to_bench_test(const nlohmann::json& raw) {
@@ -232,36 +255,50 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         return *it;
     };
     BenchTest t;
+    domain::LoadParams& load = t.point.load;
+    domain::ContextParams& context = t.point.context;
+    domain::TestParams& test = t.point.test;
     for (const auto& [name, member] : text_members)
         if (auto v = get(name)) t.*member = to_text(name, *v);
+    if (auto v = get("type_k")) context.type_k = to_text("type_k", *v);
+    if (auto v = get("type_v")) context.type_v = to_text("type_v", *v);
     if (!raw.contains("type_k") && raw.contains("f16_kv"))
-        t.type_k = t.type_v = to_boolean("f16_kv", raw["f16_kv"]) ? "f16" : "f32";
+        context.type_k = context.type_v = to_boolean("f16_kv", raw["f16_kv"]) ? "f16" : "f32";
     if (t.build_commit.empty()) t.build_commit = "unknown";
-    if (t.model_filename.empty()) throw FormatError("model_filename: empty");
+    load.model = to_text("model_filename", raw["model_filename"]);
+    if (load.model.empty()) throw FormatError("model_filename: empty");
     for (const auto& [name, member] : count_members)
         if (auto v = get(name)) t.*member = non_negative(name, *v);
-    if (auto v = get("n_gpu_layers")) t.n_gpu_layers = to_integer("n_gpu_layers", *v);
-    if (t.n_prompt == 0 && t.n_gen == 0)
+    for (const auto& [name, member] : context_counts)
+        if (auto v = get(name)) context.*member = non_negative(name, *v);
+    for (const auto& [name, member] : test_counts)
+        if (auto v = get(name)) test.*member = non_negative(name, *v);
+    if (auto v = get("n_gpu_layers")) load.n_gpu_layers = to_integer("n_gpu_layers", *v);
+    if (test.n_prompt == 0 && test.n_gen == 0)
         throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
 
-    if (auto v = get("flash_attn")) t.flash_attn = to_flash_attn("flash_attn", *v);
-    if (auto v = get("no_kv_offload")) t.no_kv_offload = to_boolean("no_kv_offload", *v);
-    if (auto v = get("embeddings")) t.embeddings = to_boolean("embeddings", *v);
-    if (auto v = get("cpu_mask")) t.cpu_mask = to_text("cpu_mask", *v);
-    if (auto v = get("cpu_strict")) t.cpu_strict = to_boolean("cpu_strict", *v);
-    if (auto v = get("poll")) t.poll = to_integer("poll", *v);
-    // -nopo is written as a number (0 or 1), --no-host as a boolean.
-    if (auto v = get("no_op_offload")) t.no_op_offload = to_integer("no_op_offload", *v) != 0;
-    if (auto v = get("no_host")) t.no_host = to_boolean("no_host", *v);
-    if (auto v = get("split_mode")) t.split_mode = to_text("split_mode", *v);
-    if (auto v = get("lazy_mode")) t.lazy_mode = to_text("lazy_mode", *v);
-    if (auto v = get("main_gpu")) t.main_gpu = to_integer("main_gpu", *v);
-    if (auto v = get("n_cpu_moe")) t.n_cpu_moe = to_integer("n_cpu_moe", *v);
+    if (auto v = get("flash_attn")) context.flash_attn = to_flash_attn("flash_attn", *v);
+    for (const domain::Knob& knob : domain::knobs()) {
+        const auto v = get(knob.field);
+        if (!v) continue;
+        std::string value;
+        switch (knob.type()) {
+        case domain::Knob::Type::integer: value = std::to_string(to_integer(knob.field, *v)); break;
+        case domain::Knob::Type::boolean: // -nopo is written as a number, the others as booleans
+            value = (v->is_number() ? to_integer(knob.field, *v) != 0 : to_boolean(knob.field, *v)) ? "1" : "0";
+            break;
+        case domain::Knob::Type::text: value = to_text(knob.field, *v); break;
+        }
+        knob.set(load, value); // one of the two: the other scope's parameters are left alone
+        knob.set(context, value);
+    }
     if (auto v = get("load_mode")) {
-        t.load_mode = to_text("load_mode", *v);
+        load.load_mode = to_load_mode("load_mode", *v);
     } else {
-        if (auto mmap = get("use_mmap")) t.load_mode = to_boolean("use_mmap", *mmap) ? "mmap" : "none";
-        if (auto dio = get("use_direct_io"); dio && to_boolean("use_direct_io", *dio)) t.load_mode = "dio";
+        if (auto mmap = get("use_mmap"))
+            load.load_mode = to_boolean("use_mmap", *mmap) ? domain::LoadMode::mmap : domain::LoadMode::none;
+        if (auto dio = get("use_direct_io"); dio && to_boolean("use_direct_io", *dio))
+            load.load_mode = domain::LoadMode::dio;
     }
     if (auto v = get("backends")) {
         t.backends = to_text("backends", *v);
@@ -291,7 +328,7 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     }
 
     for (const Field& f : fields) {
-        if (std::find(modelled.begin(), modelled.end(), f.name) != modelled.end()) continue;
+        if (is_modelled(f.name)) continue;
         if (auto v = get(f.name)) t.extra[std::string(f.name)] = typed(f, *v);
     }
     return t;

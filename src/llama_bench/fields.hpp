@@ -27,21 +27,13 @@ const std::vector<Field>& llama_bench_fields();
 struct BenchTest {
     // The build and machine.
     std::string build_commit, cpu_info, gpu_info, backends;
-    // The test.
-    std::string model_filename, model_type;
+    // The model, as llama.cpp describes it.
+    std::string model_type;
     int64_t model_size = 0, model_n_params = 0;
-    int64_t n_batch = 2048, n_ubatch = 512, n_threads = 0, n_gpu_layers = 99;
-    std::string type_k = "f16", type_v = "f16";
-    std::string flash_attn = "off"; // on, off or auto
-    bool no_kv_offload = false, embeddings = false;
-    std::string cpu_mask = "0x0";
-    bool cpu_strict = false;
-    int64_t poll = 50;
-    bool no_op_offload = false, no_host = false;
-    std::string split_mode = "layer", lazy_mode = "auto";
-    int64_t main_gpu = 0, n_cpu_moe = 0;
-    std::string load_mode = "mmap"; // as llama-bench names it: auto, none, mmap, mlock, mmap+mlock, dio
-    int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
+    // The test's settings as a point's (load.model is the model file as llama-bench names it). Fields that
+    // older versions lack have the value those versions used: 99 GPU layers, mmap, flash attention off.
+    domain::Point point = legacy_point();
+    static domain::Point legacy_point();
     std::string test_time;
     // The measurement.
     double avg_ns = 0, stddev_ns = 0, avg_ts = 0, stddev_ts = 0;
@@ -52,9 +44,6 @@ struct BenchTest {
 
     // pp, tg, or pg for llama-bench's combined -pg test.
     std::string metric() const;
-    // Its settings as a point's: what a context was made with, and the test.
-    domain::ContextParams context() const;
-    domain::TestParams test() const { return {n_prompt, n_gen, n_depth}; }
 };
 
 // Throws FormatError naming the field and the problem: an unknown or missing field, a wrong type, a number

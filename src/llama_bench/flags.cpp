@@ -1,30 +1,51 @@
 #include "llama_bench/flags.hpp"
 
+#include "domain/knobs.hpp"
+
 #include <array>
 #include <utility>
+#include <vector>
 
 namespace llmsweep::llama_bench {
 namespace {
 
-// (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 22> spellings{
-    {{"model", "-m"},         {"n_cpu_moe", "-ncmoe"}, {"no_op_offload", "-nopo"}, {"split_mode", "-sm"},
-     {"main_gpu", "-mg"},     {"lazy_mode", "-lzm"},   {"cpu_mask", "-C"},         {"no_kv_offload", "-nkvo"},
-     {"embeddings", "-embd"}, {"n_pg", "-pg"},         {"n_prompt", "-p"},         {"n_gen", "-n"},
-     {"n_depth", "-d"},       {"threads", "-t"},       {"n_batch", "-b"},          {"n_ubatch", "-ub"},
-     {"type_k", "-ctk"},      {"type_v", "-ctv"},      {"flash_attn", "-fa"},      {"n_gpu_layers", "-ngl"},
-     {"repetitions", "-r"},   {"mmap", "-mmp"}}};
+// (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' come from their
+// table (domain/knobs.hpp).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 16> spellings{{{"model", "-m"},
+                                                                                   {"n_pg", "-pg"},
+                                                                                   {"n_prompt", "-p"},
+                                                                                   {"n_gen", "-n"},
+                                                                                   {"n_depth", "-d"},
+                                                                                   {"threads", "-t"},
+                                                                                   {"n_batch", "-b"},
+                                                                                   {"n_ubatch", "-ub"},
+                                                                                   {"type_k", "-ctk"},
+                                                                                   {"type_v", "-ctv"},
+                                                                                   {"flash_attn", "-fa"},
+                                                                                   {"n_gpu_layers", "-ngl"},
+                                                                                   {"repetitions", "-r"},
+                                                                                   {"mmap", "-mmp"},
+                                                                                   {"load_mode", "-lm"},
+                                                                                   {"rpc", "-rpc"}}};
+
+// llama-bench's one-dash spellings: its long options (--poll, --no-host) are llmsweep's own already.
+std::vector<std::pair<std::string_view, std::string_view>> all_spellings() {
+    std::vector<std::pair<std::string_view, std::string_view>> all(spellings.begin(), spellings.end());
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.flag.substr(0, 2) != "--") all.emplace_back(knob.name, knob.flag);
+    return all;
+}
 
 } // namespace
 
 std::string_view flag_for(std::string_view setting) {
-    for (const auto& [key, flag] : spellings)
+    for (const auto& [key, flag] : all_spellings())
         if (key == setting) return flag;
     return {};
 }
 
 std::optional<std::string> as_long_flag(std::string_view argument) {
-    for (const auto& [key, flag] : spellings) {
+    for (const auto& [key, flag] : all_spellings()) {
         if (flag != argument || flag.size() <= 2) continue; // -m, -p, ... are short options already
         if (key == "mmap") return std::string("--mmap");
         return "-" + std::string(flag);

@@ -242,6 +242,17 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         fixed.push_back(fmt::format("{} {}", name, value));
     }
     if (!fixed.empty()) d.push_back(paragraph(fmt::format("{}: {}.", s.fixed_settings, fmt::join(fixed, ", "))));
+    if (!m.respellings.empty()) {
+        std::vector<ListItem> items;
+        for (const store::Respelling& r : m.respellings)
+            items.push_back(
+                {fmt::format("{} {} → {}{}", r.column, r.given, r.effective,
+                             r.column == "n_gpu_layers" && r.effective == "-1" ? fmt::format(" ({})", s.all_layers)
+                                                                               : ""),
+                 {}});
+        d.push_back(paragraph(fmt::format("{}:", s.respelled)));
+        d.push_back(list(std::move(items)));
+    }
     if (m.looks) d.push_back(paragraph(std::string(s.looks_intro)));
 
     d.push_back(heading(2, std::string(s.data_files)));

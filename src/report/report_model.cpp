@@ -78,6 +78,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
     m.runs = read_runs(store, m.data.run_ids());
+    m.respellings = store.respellings(m.data.run_ids());
     m.looks = looks_of(m.runs);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
     // A model is named by its file's name: --baseline models/a.gguf is a.gguf.

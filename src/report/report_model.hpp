@@ -55,6 +55,9 @@ struct ReportModel {
     // The looks of runs with adaptive rounds that decided comparisons (run --decide): every verdict is judged at
     // its look's level (analysis::Looks). None when no run looked.
     std::optional<analysis::Looks> looks;
+    // Settings given in one spelling that came to another (store::effective_columns): the results pair on the
+    // latter, and the methodology says so.
+    std::vector<store::Respelling> respellings;
     double cv_warning_percent = 5.0;
     double margin_pct = analysis::default_margin_pct;
     // Models whose compared values ran with different huge-page states (huge_pages_used: yes for one value,

@@ -153,6 +153,9 @@ constexpr Strings english{
                    "tests at its look's share of the 5 % (alpha spending: the look at n of at most N blocks "
                    "spends 5 % x ((n/N)^2 - ((n-1)/N)^2), the first look 5 % x (n/N)^2), and its interval is "
                    "widened to the same level (column level of difference.csv).",
+    .respelled = "Settings given in another spelling than what they came to are paired on what they came to (as "
+                 "llama-bench's defaults -ngl -1 and -lm auto pair with -ngl 99 and -lm mmap)",
+    .all_layers = "all layers",
     .data_files = "Data files",
     .raw_csv = "Raw results (every result with every parameter)",
     .summary_csv = "Summary (per model, metric and value)",
@@ -301,6 +304,9 @@ constexpr Strings chinese{
                    "查看产生更多错误结论, 每次查看只使用 5% 显著性水平中的一份 (alpha 消耗: 最多 N 个区组中的第 n "
                    "次查看使用 5% x ((n/N)^2 - ((n-1)/N)^2), 第一次查看使用 5% x (n/N)^2), 其置信区间也相应加宽 "
                    "(见 difference.csv 的 level 列)。",
+    .respelled = "写法与实际生效值不同的设置按实际生效的值配对 (例如 llama-bench 的默认值 -ngl -1 与 -lm auto 与 "
+                 "-ngl 99 和 -lm mmap 配对)",
+    .all_layers = "全部层",
     .data_files = "数据文件",
     .raw_csv = "原始数据 (每条结果及其全部参数)",
     .summary_csv = "汇总数据 (按模型、指标和取值)",

@@ -28,7 +28,7 @@ struct Strings {
     std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
     std::string_view fixed_settings, logical_cores;
     std::string_view adaptive_run, rule_target_ci, rule_decide, rule_and, stop_rule_met, stop_max_repetitions,
-        stop_failed, looks_intro;
+        stop_failed, looks_intro, respelled, all_layers;
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
 };
 

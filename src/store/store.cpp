@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "domain/knobs.hpp"
+
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "stats/descriptive.hpp"
@@ -190,15 +192,17 @@ void Store::migrate(int64_t from_version) {
         // 3 → 4: the huge-page setting of loads and results (`auto` for everything before it): columns only.
         // 4 → 5: adaptive rounds (the run's stopping rule, each result's stop reason); -nkvo and -embd as columns,
         // filled for imports from the fields they kept.
-        if (version == 5) {
-            // Version 5's settings with a default (every llama-bench setting that had no column) move out of the
-            // fields imports kept: each takes the field's value, or its default where the file had none.
+        // 5 → 6: -dev, -ts, -ot, -fitt, -fitc as columns, likewise; the effective load mode and GPU layers.
+        if (version == 5 || version == 6) {
+            // The version's settings with a default (llama-bench settings that had no column) move out of the
+            // fields imports kept: each takes its field's value, or its default where the file had none.
             std::vector<std::string> moved;
             for (const Column& c : table("results").columns) {
                 const auto at = c.constraint.find("DEFAULT ");
-                if (c.since == 5 && at != std::string_view::npos)
-                    moved.push_back(fmt::format("{0} = COALESCE(json_extract(llama_bench_json, '$.{0}'), {1})", c.name,
-                                                c.constraint.substr(at + 8)));
+                if (c.since != version || at == std::string_view::npos) continue;
+                const domain::Knob* knob = domain::find_knob(c.name);
+                moved.push_back(fmt::format("{} = COALESCE(json_extract(llama_bench_json, '$.{}'), {})", c.name,
+                                            knob ? knob->field : c.name, c.constraint.substr(at + 8)));
             }
             db_->exec(fmt::format("UPDATE results SET {} WHERE llama_bench_json IS NOT NULL", fmt::join(moved, ", ")));
         }
@@ -369,33 +373,25 @@ const std::string& checked_column(std::string_view table_name, const std::string
 
 } // namespace
 
-Row PointColumns::row() const {
-    return {{"model_filename", model_filename},
-            {"load_mode", load_mode},
-            {"cache_state", cache_state},
-            {"n_gpu_layers", n_gpu_layers},
-            {"huge_pages", huge_pages},
-            {"n_threads", n_threads},
-            {"n_batch", n_batch},
-            {"n_ubatch", n_ubatch},
-            {"type_k", type_k},
-            {"type_v", type_v},
-            {"flash_attn", flash_attn},
-            {"no_kv_offload", no_kv_offload},
-            {"embeddings", embeddings},
-            {"cpu_mask", cpu_mask},
-            {"cpu_strict", cpu_strict},
-            {"poll", poll},
-            {"no_op_offload", no_op_offload},
-            {"split_mode", split_mode},
-            {"main_gpu", main_gpu},
-            {"no_host", no_host},
-            {"lazy_mode", lazy_mode},
-            {"n_cpu_moe", n_cpu_moe},
-            {"n_prompt", n_prompt},
-            {"n_gen", n_gen},
-            {"n_depth", n_depth},
-            {"mode", mode}};
+Row point_columns(const domain::Point& p, domain::Mode mode) {
+    Row row = {{"model_filename", p.load.model},
+               {"load_mode", std::string(name(p.load.load_mode))},
+               {"cache_state", std::string(name(p.load.cache_state))},
+               {"n_gpu_layers", p.load.n_gpu_layers},
+               {"huge_pages", std::string(name(p.load.huge_pages))},
+               {"n_threads", p.context.threads},
+               {"n_batch", p.context.n_batch},
+               {"n_ubatch", p.context.n_ubatch},
+               {"type_k", p.context.type_k},
+               {"type_v", p.context.type_v},
+               {"flash_attn", p.context.flash_attn},
+               {"n_prompt", p.test.n_prompt},
+               {"n_gen", p.test.n_gen},
+               {"n_depth", p.test.n_depth},
+               {"mode", std::string(name(mode))}};
+    for (const domain::Knob& knob : domain::knobs())
+        row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
+    return row;
 }
 
 bool Store::has_results() {
@@ -409,6 +405,23 @@ size_t Store::count_results(std::optional<int64_t> run_id) {
     return s.step() ? static_cast<size_t>(s.column_int(0)) : 0;
 }
 
+std::vector<Respelling> Store::respellings(const std::vector<int64_t>& run_ids) {
+    std::vector<Respelling> found;
+    for (std::string_view column : effective_columns) {
+        Statement s(*db_, fmt::format("SELECT DISTINCT CAST(r.{0} AS TEXT), CAST(r.effective_{0} AS TEXT), r.run_id "
+                                      "FROM results AS r WHERE r.effective_{0} IS NOT NULL AND "
+                                      "CAST(r.effective_{0} AS TEXT) != CAST(r.{0} AS TEXT) ORDER BY 1, 2",
+                                      column));
+        while (s.step()) {
+            if (!run_ids.empty() && std::find(run_ids.begin(), run_ids.end(), s.column_int(2)) == run_ids.end())
+                continue;
+            Respelling r{std::string(column), s.column_text(0), s.column_text(1)};
+            if (std::find(found.begin(), found.end(), r) == found.end()) found.push_back(std::move(r));
+        }
+    }
+    return found;
+}
+
 void Store::read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                          const std::function<void(ResultRow&&)>& each) {
     std::string sql = "SELECT r.id, r.run_id, r.model_filename, r.metric, r.status, COALESCE(r.error, ''), r.avg_ts, "
@@ -420,6 +433,9 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
             if (c.name != "huge_pages_used") throw UsageError(fmt::format("no column {} of loads", c.name));
             sql += ", COALESCE(huge.used, 'unknown')";
             loads = true;
+        } else if (c.of == Of::result &&
+                   std::find(effective_columns.begin(), effective_columns.end(), c.name) != effective_columns.end()) {
+            sql += fmt::format(", CAST(COALESCE(r.effective_{0}, r.{0}) AS TEXT)", checked_column("results", c.name));
         } else {
             sql += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", c.of == Of::run ? "runs" : "r",
                                checked_column(c.of == Of::run ? "runs" : "results", c.name));

@@ -2,6 +2,7 @@
 // The benchmark store: opens (and creates or migrates) an llmsweep database, and reads and writes runs, loads,
 // results and samples. Rows are column-name → value lists checked against the schema table.
 
+#include "domain/point.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -28,26 +29,9 @@ struct Progress {
     std::set<std::pair<std::string, std::string>> final_results;
 };
 
-// The columns that say which point a result is of, as one value: every writer of results (a sweep, an
-// import, the tests' fixtures) fills these and nothing else for the point.
-struct PointColumns {
-    std::string model_filename, load_mode = "mmap", cache_state = "warm";
-    int64_t n_gpu_layers = 99;
-    std::string huge_pages = "auto";
-    int64_t n_threads = 1, n_batch = 2048, n_ubatch = 512;
-    std::string type_k = "f16", type_v = "f16", flash_attn = "auto";
-    int64_t no_kv_offload = 0, embeddings = 0;
-    std::string cpu_mask = "0x0";
-    int64_t cpu_strict = 0, poll = 50, no_op_offload = 0;
-    std::string split_mode = "layer";
-    int64_t main_gpu = 0, no_host = 0;
-    std::string lazy_mode = "auto";
-    int64_t n_cpu_moe = 0;
-    int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
-    std::string mode = "request";
-
-    Row row() const;
-};
+// The columns that say which point a result is of: every writer of results (a sweep, an import, the tests'
+// fixtures) fills these from a point and nothing else for the point.
+Row point_columns(const domain::Point& point, domain::Mode mode);
 
 // A result as the analysis reads it: its measurement, and the values of the requested columns as text.
 struct ResultRow {
@@ -72,6 +56,18 @@ struct ResultColumn {
 //   PMD-mapped file pages), `no` when none had, `mixed`, or `unknown` (not recorded: imports, llama-bench's
 //   loads, older databases).
 inline constexpr std::array<std::string_view, 1> load_derived_columns = {"huge_pages_used"};
+
+// The settings that have two spellings for one meaning (llama-bench's -ngl -1 and 99 on a smaller model; load
+// mode auto, which llama.cpp resolves to mmap or none): results store what was given and, beside it in
+// effective_<column>, what it came to. The analysis reads the effective value where there is one, so that
+// results pair on what ran.
+inline constexpr std::array<std::string_view, 2> effective_columns = {"load_mode", "n_gpu_layers"};
+
+// A setting given in one spelling that came to another: what the report says it paired on.
+struct Respelling {
+    std::string column, given, effective;
+    bool operator==(const Respelling&) const = default;
+};
 
 // A successful load, as the report summarizes them.
 struct LoadRow {
@@ -169,6 +165,8 @@ public:
     bool has_results();
     size_t count_results(std::optional<int64_t> run_id);
     // Every result (of one run, or all), in the order stored.
+    // The distinct respellings among the results of `run_ids` (every run when empty).
+    std::vector<Respelling> respellings(const std::vector<int64_t>& run_ids);
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                       const std::function<void(ResultRow&&)>& each);
     // The successful loads, in the order made, with `value_column` (a loads column, or "" for none) as text.

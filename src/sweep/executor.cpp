@@ -1,5 +1,7 @@
 #include "sweep/executor.hpp"
 
+#include "domain/knobs.hpp"
+
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
@@ -51,13 +53,14 @@ void check_interrupt(ChildProcess::Outcome outcome) {
 // `llmsweep worker`, spoken to over its pipes.
 class NativeWorker : public Worker {
 public:
-    explicit NativeWorker(const std::string& executable)
-        : process_(engine::worker_command(executable), {.forward_stderr = engine::worker_log_shown(),
-                                                        .name = "worker",
-                                                        .exit_request = "{\"op\":\"exit\"}\n"}) {}
+    NativeWorker(const std::string& executable, std::string numa, std::string rpc)
+        : process_(
+              engine::worker_command(executable),
+              {.forward_stderr = engine::worker_log_shown(), .name = "worker", .exit_request = "{\"op\":\"exit\"}\n"}),
+          numa_(std::move(numa)), rpc_(std::move(rpc)) {}
 
     LoadAnswer load(const LoadParams& load, double timeout_s) override {
-        const Reply reply = ask(engine::load_request_json(load), "loaded", timeout_s,
+        const Reply reply = ask(engine::load_request_json({load, numa_, rpc_}), "loaded", timeout_s,
                                 fmt::format("loading took more than {} s", timeout_s));
         if (reply.answer != Answer::ok) return {reply.answer, {}, reply.error};
         return {Answer::ok, engine::load_outcome_from_json(reply.message), {}};
@@ -105,6 +108,7 @@ private:
     }
 
     ChildProcess process_;
+    std::string numa_, rpc_;
 };
 
 class WorkerExecutor : public Executor {
@@ -201,9 +205,8 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
 }
 
 bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
-    return t.context() == p.context && t.test() == p.test && t.split_mode == p.load.split_mode &&
-           t.main_gpu == p.load.main_gpu && t.no_host == p.load.no_host && t.lazy_mode == p.load.lazy_mode &&
-           t.n_cpu_moe == p.load.n_cpu_moe;
+    return t.point.context == p.context && t.point.test == p.test &&
+           std::all_of(knobs().begin(), knobs().end(), [&](const Knob& k) { return k.text(t.point) == k.text(p); });
 }
 
 class LlamaBenchExecutor : public Executor {
@@ -301,8 +304,10 @@ std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_
     return std::make_unique<WorkerExecutor>(std::move(factory), timeout_s);
 }
 
-WorkerFactory native_workers(const std::string& executable) {
-    return [executable] { return std::make_unique<NativeWorker>(executable); };
+WorkerFactory native_workers(const std::string& executable, const SweepSpec& spec) {
+    return [executable, numa = spec.numa, rpc = spec.rpc] {
+        return std::make_unique<NativeWorker>(executable, numa, rpc);
+    };
 }
 
 std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s) {
@@ -319,7 +324,7 @@ std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const 
 }
 
 llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions) {
-    return {repetitions, spec.warmup, spec.prio, spec.delay_s, spec.llama_bench_args};
+    return {repetitions, spec.warmup, spec.prio, spec.delay_s, spec.numa, spec.rpc, spec.llama_bench_args};
 }
 
 } // namespace llmsweep::sweep

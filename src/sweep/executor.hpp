@@ -63,7 +63,8 @@ public:
 // takes the rest.
 std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_s);
 // The native engine's workers: `executable worker` processes.
-WorkerFactory native_workers(const std::string& executable);
+// llmsweep's own workers, with the sweep's process-wide settings (NUMA, RPC servers).
+WorkerFactory native_workers(const std::string& executable, const SweepSpec& spec);
 // The llama-bench engine. A llama-bench that fails leaves its unreported points to be run one per process, so
 // that a failure costs only the point that caused it.
 std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s);

@@ -61,36 +61,31 @@ private:
 
 // Every combination of the load settings: each is one load group.
 std::vector<LoadParams> loads_of(const SweepSpec& spec) {
-    return Product<LoadParams>()
-        .expand(spec.models, [](LoadParams& l, const std::string& v) { l.model = v; })
+    Product<LoadParams> loads;
+    loads.expand(spec.models, [](LoadParams& l, const std::string& v) { l.model = v; })
         .expand(spec.load_modes, [](LoadParams& l, LoadMode v) { l.load_mode = v; })
         .expand(spec.cache_states, [](LoadParams& l, CacheState v) { l.cache_state = v; })
         .expand(spec.n_gpu_layers, [](LoadParams& l, int64_t v) { l.n_gpu_layers = v; })
-        .expand(spec.huge_pages, [](LoadParams& l, HugePages v) { l.huge_pages = v; })
-        .expand(spec.split_mode, [](LoadParams& l, const std::string& v) { l.split_mode = v; })
-        .expand(spec.main_gpu, [](LoadParams& l, int64_t v) { l.main_gpu = v; })
-        .expand(spec.no_host, [](LoadParams& l, bool v) { l.no_host = v; })
-        .expand(spec.lazy_mode, [](LoadParams& l, const std::string& v) { l.lazy_mode = v; })
-        .expand(spec.n_cpu_moe, [](LoadParams& l, int64_t v) { l.n_cpu_moe = v; })
-        .items();
+        .expand(spec.huge_pages, [](LoadParams& l, HugePages v) { l.huge_pages = v; });
+    for (const Knob& knob : knobs())
+        if (knob.of_load())
+            loads.expand(spec.values_of(knob), [&](LoadParams& l, const std::string& v) { knob.set(l, v); });
+    return loads.items();
 }
 
 // Every combination of the context settings, the first setting varying slowest.
 std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<int64_t>& threads) {
-    return Product<ContextParams>()
-        .expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; })
+    Product<ContextParams> contexts;
+    contexts.expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; })
         .expand(spec.n_batch, [](ContextParams& c, int64_t v) { c.n_batch = v; })
         .expand(spec.n_ubatch, [](ContextParams& c, int64_t v) { c.n_ubatch = v; })
         .expand(spec.type_k, [](ContextParams& c, const std::string& v) { c.type_k = v; })
         .expand(spec.type_v, [](ContextParams& c, const std::string& v) { c.type_v = v; })
-        .expand(spec.flash_attn, [](ContextParams& c, const std::string& v) { c.flash_attn = v; })
-        .expand(spec.no_kv_offload, [](ContextParams& c, bool v) { c.no_kv_offload = v; })
-        .expand(spec.embeddings, [](ContextParams& c, bool v) { c.embeddings = v; })
-        .expand(spec.cpu_mask, [](ContextParams& c, const std::string& v) { c.cpu_mask = v; })
-        .expand(spec.cpu_strict, [](ContextParams& c, bool v) { c.cpu_strict = v; })
-        .expand(spec.poll, [](ContextParams& c, int64_t v) { c.poll = v; })
-        .expand(spec.no_op_offload, [](ContextParams& c, bool v) { c.no_op_offload = v; })
-        .items();
+        .expand(spec.flash_attn, [](ContextParams& c, const std::string& v) { c.flash_attn = v; });
+    for (const Knob& knob : knobs())
+        if (!knob.of_load())
+            contexts.expand(spec.values_of(knob), [&](ContextParams& c, const std::string& v) { knob.set(c, v); });
+    return contexts.items();
 }
 
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
@@ -104,31 +99,20 @@ void check_size(const SweepSpec& spec, size_t threads) {
                   std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
                   std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; })) +
                   spec.n_pg.size();
-    const std::vector<std::pair<std::string_view, size_t>> factors = {
-        {"models", spec.models.size()},
-        {"load modes", spec.load_modes.size()},
-        {"cache states", spec.cache_states.size()},
-        {"GPU layer counts", spec.n_gpu_layers.size()},
-        {"huge-page settings", spec.huge_pages.size()},
-        {"thread counts", threads},
-        {"batch sizes", spec.n_batch.size()},
-        {"ubatch sizes", spec.n_ubatch.size()},
-        {"K cache types", spec.type_k.size()},
-        {"V cache types", spec.type_v.size()},
-        {"flash attention settings", spec.flash_attn.size()},
-        {"KV offload settings", spec.no_kv_offload.size()},
-        {"embeddings settings", spec.embeddings.size()},
-        {"CPU masks", spec.cpu_mask.size()},
-        {"CPU strictness settings", spec.cpu_strict.size()},
-        {"polling levels", spec.poll.size()},
-        {"op offload settings", spec.no_op_offload.size()},
-        {"split modes", spec.split_mode.size()},
-        {"main GPUs", spec.main_gpu.size()},
-        {"host buffer settings", spec.no_host.size()},
-        {"lazy modes", spec.lazy_mode.size()},
-        {"MoE CPU layer counts", spec.n_cpu_moe.size()},
-        {"depths", spec.n_depth.size()},
-        {"tests per depth", tests_per_depth}};
+    std::vector<std::pair<std::string_view, size_t>> factors = {{"models", spec.models.size()},
+                                                                {"load modes", spec.load_modes.size()},
+                                                                {"cache states", spec.cache_states.size()},
+                                                                {"GPU layer counts", spec.n_gpu_layers.size()},
+                                                                {"huge-page settings", spec.huge_pages.size()},
+                                                                {"thread counts", threads},
+                                                                {"batch sizes", spec.n_batch.size()},
+                                                                {"ubatch sizes", spec.n_ubatch.size()},
+                                                                {"K cache types", spec.type_k.size()},
+                                                                {"V cache types", spec.type_v.size()},
+                                                                {"flash attention settings", spec.flash_attn.size()},
+                                                                {"depths", spec.n_depth.size()},
+                                                                {"tests per depth", tests_per_depth}};
+    for (const Knob& knob : knobs()) factors.emplace_back(knob.plural, spec.values_of(knob).size());
     size_t points = 1;
     std::vector<std::string> shape;
     for (const auto& [what, n] : factors) {

@@ -1,5 +1,7 @@
 #include "sweep/recorder.hpp"
 
+#include "engine/placement.hpp"
+
 #include "llama_bench/fields.hpp"
 
 #include <fmt/format.h>
@@ -121,37 +123,14 @@ void Recorder::load_failed(const LoadParams& load, int64_t round, const std::str
 }
 
 store::Row Recorder::point_row(const Point& p) const {
-    store::Row row = store::PointColumns{.model_filename = p.load.model,
-                                         .load_mode = std::string(name(p.load.load_mode)),
-                                         .cache_state = std::string(name(p.load.cache_state)),
-                                         .n_gpu_layers = p.load.n_gpu_layers,
-                                         .huge_pages = std::string(name(p.load.huge_pages)),
-                                         .n_threads = p.context.threads,
-                                         .n_batch = p.context.n_batch,
-                                         .n_ubatch = p.context.n_ubatch,
-                                         .type_k = p.context.type_k,
-                                         .type_v = p.context.type_v,
-                                         .flash_attn = p.context.flash_attn,
-                                         .no_kv_offload = p.context.no_kv_offload ? 1 : 0,
-                                         .embeddings = p.context.embeddings ? 1 : 0,
-                                         .cpu_mask = p.context.cpu_mask,
-                                         .cpu_strict = p.context.cpu_strict ? 1 : 0,
-                                         .poll = p.context.poll,
-                                         .no_op_offload = p.context.no_op_offload ? 1 : 0,
-                                         .split_mode = p.load.split_mode,
-                                         .main_gpu = p.load.main_gpu,
-                                         .no_host = p.load.no_host ? 1 : 0,
-                                         .lazy_mode = p.load.lazy_mode,
-                                         .n_cpu_moe = p.load.n_cpu_moe,
-                                         .n_prompt = p.test.n_prompt,
-                                         .n_gen = p.test.n_gen,
-                                         .n_depth = p.test.n_depth,
-                                         .mode = std::string(name(spec_.mode))}
-                         .row();
+    store::Row row = store::point_columns(p, spec_.mode);
     if (!loaded_.model_type.empty())
         row.insert(row.end(), {{"model_type", loaded_.model_type},
                                {"model_size", static_cast<int64_t>(loaded_.model_size)},
                                {"model_n_params", static_cast<int64_t>(loaded_.model_n_params)}});
+    if (!loaded_.effective_load_mode.empty()) row.emplace_back("effective_load_mode", loaded_.effective_load_mode);
+    if (loaded_.n_layer > 0)
+        row.emplace_back("effective_n_gpu_layers", effective_gpu_layers(p.load.n_gpu_layers, loaded_.n_layer));
     return row;
 }
 
@@ -231,6 +210,9 @@ void Recorder::llama_bench_test(size_t point, const std::vector<Task>& tasks, in
     loaded_.model_type = test.model_type;
     loaded_.model_size = static_cast<uint64_t>(test.model_size);
     loaded_.model_n_params = static_cast<uint64_t>(test.model_n_params);
+    const engine::Effective effective = engine::effective_for_llama_bench(test.point.load, test.backends);
+    loaded_.effective_load_mode = effective.load_mode.value_or("");
+    loaded_.n_layer = effective.n_layer.value_or(0);
     const std::string metric = metrics_of(plan_.points[point], spec_.mode).front();
     for (size_t k = 0; k < tasks.size() && k < test.samples_ns.size(); ++k) {
         engine::Measurement m;

@@ -91,20 +91,10 @@ bool parse_bool(std::string_view text) {
     throw UsageError(fmt::format("'{}' is not 0 or 1", text));
 }
 
-std::string one_of(std::string_view text, std::string_view what, std::initializer_list<std::string_view> names) {
+std::string one_of(const std::string& text, std::string_view what, std::initializer_list<std::string_view> names) {
     for (std::string_view name : names)
-        if (text == name) return std::string(text);
+        if (text == name) return text;
     throw UsageError(fmt::format("{}: unknown value '{}'; choose from {}", what, text, fmt::join(names, ", ")));
-}
-
-// A hex CPU mask as llama-bench takes it (0x prefix optional): lower case, with the prefix.
-std::string cpu_mask(std::string_view text) {
-    std::string digits(text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X" ? text.substr(2) : text);
-    const bool hex = !digits.empty() && digits.size() <= 128 &&
-                     std::all_of(digits.begin(), digits.end(), [](char c) { return std::isxdigit(c) != 0; });
-    if (!hex) throw UsageError(fmt::format("--cpu-mask: '{}' is not a hex mask of CPUs (0x3: CPUs 0 and 1)", text));
-    for (char& c : digits) c = static_cast<char>(std::tolower(c));
-    return "0x" + digits;
 }
 
 double positive_number(const std::string& text, std::string_view what) {
@@ -117,10 +107,12 @@ double positive_number(const std::string& text, std::string_view what) {
 
 constexpr int64_t max_tokens = 1 << 20;
 
-const std::vector<Setting> all_settings = {
+const std::vector<Setting> base_settings = {
     {"model", "GGUF model files", true, [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
-    {"load_mode", "How llama.cpp reads the model: mmap, none, mlock, dio (default mmap)", true,
-     [](SweepSpec& s, const auto& t) { s.load_modes = unique(parse_each(t, "--load-mode", parse_load_mode)); }},
+    {"load_mode",
+     "How llama.cpp reads the model: auto (mmap where every device can map the file, as llama-bench; default), "
+     "none, mmap, mlock, mmap+mlock, dio",
+     true, [](SweepSpec& s, const auto& t) { s.load_modes = unique(parse_each(t, "--load-mode", parse_load_mode)); }},
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
      [](SweepSpec& s, const auto& t) {
          s.load_modes = unique(parse_each(t, "--mmap", [](std::string_view v) {
@@ -134,8 +126,8 @@ const std::vector<Setting> all_settings = {
      "Huge pages for the worker's memory: auto (as the kernel's THP mode and the page cache give them, as "
      "llama-bench; default), off (none), on (as many as the kernel allows)",
      true, [](SweepSpec& s, const auto& t) { s.huge_pages = unique(parse_each(t, "--huge-pages", parse_huge_pages)); }},
-    {"n_gpu_layers", "Layers offloaded to the GPU (default 99)", true,
-     [](SweepSpec& s, const auto& t) { s.n_gpu_layers = unique(ints(t, "--n-gpu-layers", 0, 100000)); }},
+    {"n_gpu_layers", "Layers offloaded to the GPU (default -1: all, as llama-bench; 99 means all too)", true,
+     [](SweepSpec& s, const auto& t) { s.n_gpu_layers = unique(ints(t, "--n-gpu-layers", -1, 100000)); }},
     {"threads", "CPU threads (default: physical cores)", true,
      [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
     {"n_batch", "Logical batch size (default 2048)", true,
@@ -148,16 +140,6 @@ const std::vector<Setting> all_settings = {
      [](SweepSpec& s, const auto& t) { s.type_v = unique(parse_each(t, "--type-v", cache_type)); }},
     {"flash_attn", "Flash attention: on, off, auto, 1, 0 (default auto)", true,
      [](SweepSpec& s, const auto& t) { s.flash_attn = unique(parse_each(t, "--flash-attn", parse_flash_attn)); }},
-    {"no_kv_offload", "0,1: keep the KV cache in host memory, not on the GPU (llama-bench -nkvo; default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.no_kv_offload = unique(parse_each(t, "--no-kv-offload", parse_bool)); }},
-    {"embeddings", "0,1: the context computes embeddings (llama-bench -embd; default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.embeddings = unique(parse_each(t, "--embeddings", parse_bool)); }},
-    {"cpu_mask", "CPUs the threads may run on, a hex mask (llama-bench -C; default 0x0: any)", true,
-     [](SweepSpec& s, const auto& t) { s.cpu_mask = unique(parse_each(t, "--cpu-mask", cpu_mask)); }},
-    {"cpu_strict", "0,1: one thread per CPU of the mask, in order (default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.cpu_strict = unique(parse_each(t, "--cpu-strict", parse_bool)); }},
-    {"poll", "How much the threads spin-wait for work, 0-100 (default 50)", true,
-     [](SweepSpec& s, const auto& t) { s.poll = unique(ints(t, "--poll", 0, 100)); }},
     {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
      [](SweepSpec& s, const auto& t) {
          // A plain number: -1 is a value here, not the start of a range.
@@ -170,28 +152,29 @@ const std::vector<Setting> all_settings = {
      }},
     {"delay", "Seconds to cool off before each test, as llama-bench --delay (default 0)", false,
      [](SweepSpec& s, const auto& t) { s.delay_s = single_int(t, "--delay", 0, 3600); }},
-    {"no_op_offload", "0,1: host tensor operations stay on the host (llama-bench -nopo; default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.no_op_offload = unique(parse_each(t, "--no-op-offload", parse_bool)); }},
-    {"split_mode", "How the model is split over devices: none, layer, row, tensor (llama-bench -sm; default layer)",
-     true,
+    {"numa", "NUMA placement of the threads and memory: disabled, distribute, isolate, numactl (default disabled)",
+     false,
      [](SweepSpec& s, const auto& t) {
-         s.split_mode = unique(parse_each(t, "--split-mode", [](std::string_view v) {
-             return one_of(v, "--split-mode", {"none", "layer", "row", "tensor"});
-         }));
+         s.numa = one_of(single(t, "--numa"), "--numa", {"disabled", "distribute", "isolate", "numactl"});
      }},
-    {"main_gpu", "The device of split mode none (llama-bench -mg; default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.main_gpu = unique(ints(t, "--main-gpu", 0, 1024)); }},
-    {"no_host", "0,1: bypass host buffers (llama-bench --no-host; default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.no_host = unique(parse_each(t, "--no-host", parse_bool)); }},
-    {"lazy_mode", "Tensors read on demand: off, auto, on (llama-bench -lzm; default auto)", true,
+    {"rpc",
+     "RPC servers (llama.cpp's rpc-server) whose devices join the local ones, host:port, comma-separated; the "
+     "sweep's load settings then place layers on them (-ngl, -sm, -ts, -dev RPC0/...)",
+     false,
      [](SweepSpec& s, const auto& t) {
-         s.lazy_mode = unique(parse_each(t, "--lazy-mode", [](std::string_view v) {
-             return one_of(v, "--lazy-mode", {"off", "auto", "on"});
-         }));
+         std::vector<std::string> servers;
+         for (const auto& text : t)
+             for (auto& server : parse_name_list(text, "--rpc")) {
+                 const size_t colon = server.rfind(':');
+                 const bool port = colon != std::string::npos && colon > 0 && colon + 1 < server.size() &&
+                                   server.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+                 if (!port)
+                     throw UsageError(
+                         fmt::format("--rpc: '{}' is not HOST:PORT (127.0.0.1:50052)", escape::terminal(server)));
+                 servers.push_back(std::move(server));
+             }
+         s.rpc = fmt::format("{}", fmt::join(servers, ","));
      }},
-    {"n_cpu_moe",
-     "MoE models: keep the expert tensors of the first N layers on the CPU (llama-bench -ncmoe; default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.n_cpu_moe = unique(ints(t, "--n-cpu-moe", 0, 100000)); }},
     {"n_prompt", "Prompt tokens (default 512)", true,
      [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
     {"n_gen", "Generated tokens (default 128)", true,
@@ -267,13 +250,59 @@ std::string_view name(Engine value) { return value == Engine::native ? "native" 
 
 Order parse_order(std::string_view text) { return parse_choice(text, order_names, "--order"); }
 
-const std::vector<Setting>& settings() { return all_settings; }
+namespace {
+
+// A knob's setting: its values in the sweep's list syntax (numbers and ranges for integers, 0 and 1 for
+// booleans, a comma list of texts).
+Setting knob_setting(const Knob& knob) {
+    std::string flag = "--" + std::string(knob.name);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return {knob.name,
+            fmt::format("{} (llama-bench {}; default {}){}", knob.help, knob.flag, knob.default_text(),
+                        knob.native ? "" : "; --engine llama-bench only"),
+            true, [&knob, flag](SweepSpec& s, const std::vector<std::string>& texts) {
+                std::vector<std::string> values;
+                switch (knob.type()) {
+                case Knob::Type::integer:
+                    for (int64_t v : ints(texts, flag, knob.min, knob.max)) values.push_back(std::to_string(v));
+                    break;
+                case Knob::Type::boolean:
+                    for (bool v : parse_each(texts, flag, parse_bool)) values.push_back(v ? "1" : "0");
+                    break;
+                case Knob::Type::text: values = parse_each(texts, flag, knob.canonical); break;
+                }
+                s.knobs[knob.name] = unique(std::move(values));
+            }};
+}
+
+// The settings in --help's order: the knobs after the load and context settings, before the tests.
+std::vector<Setting> all_settings() {
+    std::vector<Setting> all;
+    for (const Setting& setting : base_settings) {
+        if (setting.key == "n_prompt")
+            for (const Knob& knob : knobs()) all.push_back(knob_setting(knob));
+        all.push_back(setting);
+    }
+    return all;
+}
+
+} // namespace
+
+std::vector<std::string> SweepSpec::values_of(const Knob& knob) const {
+    const auto it = knobs.find(knob.name);
+    return it == knobs.end() ? std::vector<std::string>{knob.default_text()} : it->second;
+}
+
+const std::vector<Setting>& settings() {
+    static const std::vector<Setting> all = all_settings();
+    return all;
+}
 
 const Setting& find_setting(std::string_view key) {
-    for (const auto& setting : all_settings)
+    for (const auto& setting : settings())
         if (setting.key == key) return setting;
     std::vector<std::string_view> keys;
-    for (const auto& setting : all_settings) keys.push_back(setting.key);
+    for (const auto& setting : settings()) keys.push_back(setting.key);
     throw UsageError(fmt::format("unknown setting '{}'; the known ones are {}", key, fmt::join(keys, ", ")));
 }
 
@@ -383,22 +412,12 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"type_k", spec.type_k.size()},
         {"type_v", spec.type_v.size()},
         {"flash_attn", spec.flash_attn.size()},
-        {"no_kv_offload", spec.no_kv_offload.size()},
-        {"embeddings", spec.embeddings.size()},
-        {"cpu_mask", spec.cpu_mask.size()},
-        {"cpu_strict", spec.cpu_strict.size()},
-        {"poll", spec.poll.size()},
-        {"no_op_offload", spec.no_op_offload.size()},
-        {"split_mode", spec.split_mode.size()},
-        {"main_gpu", spec.main_gpu.size()},
-        {"no_host", spec.no_host.size()},
-        {"lazy_mode", spec.lazy_mode.size()},
-        {"n_cpu_moe", spec.n_cpu_moe.size()},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()}};
     for (const auto& [name, n] : sizes)
         if (name == parameter) return n;
+    if (const Knob* knob = find_knob(parameter)) return spec.values_of(*knob).size();
     return 0;
 }
 
@@ -433,6 +452,13 @@ void validate(const SweepSpec& spec) {
         if (spec.warmup > 1)
             throw UsageError(
                 fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1", spec.warmup));
+    } else if (const auto only = std::find_if(
+                   knobs().begin(), knobs().end(),
+                   [&](const Knob& k) { return !k.native && spec.values_of(k) != std::vector{k.default_text()}; });
+               only != knobs().end()) {
+        throw UsageError(fmt::format("{} ({}) is llama-bench's own: llmsweep's workers do not run it; add "
+                                     "--engine llama-bench --llama-bench PATH",
+                                     only->flag, only->name));
     } else if (!spec.llama_bench_args.empty()) {
         throw UsageError("--llama-bench-arg is handed to the llama-bench of --engine llama-bench; add --engine "
                          "llama-bench --llama-bench PATH");
@@ -479,19 +505,17 @@ nlohmann::json to_json(const SweepSpec& spec) {
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
-    if (spec.no_kv_offload != std::vector<bool>{false}) json["no_kv_offload"] = spec.no_kv_offload;
-    if (spec.embeddings != std::vector<bool>{false}) json["embeddings"] = spec.embeddings;
-    if (spec.cpu_mask != std::vector<std::string>{"0x0"}) json["cpu_mask"] = spec.cpu_mask;
-    if (spec.cpu_strict != std::vector<bool>{false}) json["cpu_strict"] = spec.cpu_strict;
-    if (spec.poll != std::vector<int64_t>{50}) json["poll"] = spec.poll;
+    for (const auto& [knob_name, values] : spec.knobs) {
+        const Knob& knob = *find_knob(knob_name);
+        if (values == std::vector{knob.default_text()}) continue;
+        nlohmann::json list = nlohmann::json::array();
+        for (const std::string& value : values) list.push_back(knob.json_of(value));
+        json[std::string(knob_name)] = std::move(list);
+    }
     if (spec.prio != 0) json["prio"] = spec.prio;
-    if (spec.no_op_offload != std::vector<bool>{false}) json["no_op_offload"] = spec.no_op_offload;
-    if (spec.split_mode != std::vector<std::string>{"layer"}) json["split_mode"] = spec.split_mode;
-    if (spec.main_gpu != std::vector<int64_t>{0}) json["main_gpu"] = spec.main_gpu;
-    if (spec.no_host != std::vector<bool>{false}) json["no_host"] = spec.no_host;
-    if (spec.lazy_mode != std::vector<std::string>{"auto"}) json["lazy_mode"] = spec.lazy_mode;
-    if (spec.n_cpu_moe != std::vector<int64_t>{0}) json["n_cpu_moe"] = spec.n_cpu_moe;
     if (spec.delay_s != 0) json["delay"] = spec.delay_s;
+    if (spec.numa != "disabled") json["numa"] = spec.numa;
+    if (!spec.rpc.empty()) json["rpc"] = spec.rpc;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;
         if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;

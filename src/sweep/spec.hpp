@@ -2,11 +2,14 @@
 // A sweep specification: the lists of values to sweep, and how to run them. It comes from flags, a TOML file,
 // or both (flags win), and expands into points (see plan.hpp).
 
+#include "domain/knobs.hpp"
 #include "domain/parameters.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,15 +29,10 @@ std::string_view name(Engine value);
 struct SweepSpec {
     std::vector<std::string> models;
     // Load parameters: each distinct combination is loaded in its own worker process.
-    std::vector<domain::LoadMode> load_modes{domain::LoadMode::mmap};
+    std::vector<domain::LoadMode> load_modes{domain::LoadParams{}.load_mode};
     std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
-    std::vector<int64_t> n_gpu_layers{99};
+    std::vector<int64_t> n_gpu_layers{domain::LoadParams{}.n_gpu_layers};
     std::vector<domain::HugePages> huge_pages{domain::HugePages::automatic};
-    std::vector<std::string> split_mode{"layer"}; // -sm
-    std::vector<int64_t> main_gpu{0};             // -mg
-    std::vector<bool> no_host{false};             // --no-host
-    std::vector<std::string> lazy_mode{"auto"};   // -lzm
-    std::vector<int64_t> n_cpu_moe{0};            // -ncmoe
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
     std::vector<int64_t> n_batch{2048};
@@ -42,15 +40,16 @@ struct SweepSpec {
     std::vector<std::string> type_k{"f16"};
     std::vector<std::string> type_v{"f16"};
     std::vector<std::string> flash_attn{"auto"};
-    std::vector<bool> no_kv_offload{false};   // -nkvo
-    std::vector<bool> embeddings{false};      // -embd
-    std::vector<std::string> cpu_mask{"0x0"}; // -C
-    std::vector<bool> cpu_strict{false};      // --cpu-strict
-    std::vector<int64_t> poll{50};            // --poll
-    std::vector<bool> no_op_offload{false};   // -nopo
+    // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default.
+    std::map<std::string_view, std::vector<std::string>> knobs;
+    std::vector<std::string> values_of(const domain::Knob& knob) const;
+    // Of the whole sweep, as llama-bench has them: the threads' priority (-1 low .. 3 realtime), seconds to cool
+    // off before each test (each point's repetitions, untimed), NUMA placement (disabled, distribute, isolate,
+    // numactl), and RPC servers whose devices join the local ones (host:port, comma-separated).
     int prio = 0;
-    int64_t delay_s =
-        0; // --delay: seconds to cool off before each test (each point's repetitions), untimed                             // --prio: the threads' priority, -1 low .. 3 realtime
+    int64_t delay_s = 0;
+    std::string numa = "disabled";
+    std::string rpc;
     // Test parameters.
     std::vector<int64_t> n_prompt{512};
     std::vector<int64_t> n_gen{128};
@@ -99,9 +98,9 @@ namespace llmsweep::sweep {
 // several texts (repeated flags, TOML arrays), each a comma list or a range.
 struct Setting {
     std::string_view key; // TOML key; the long flag is the same with '-' for '_'
-    std::string_view help;
+    std::string help;
     bool is_list = true;
-    void (*assign)(SweepSpec& spec, const std::vector<std::string>& texts);
+    std::function<void(SweepSpec& spec, const std::vector<std::string>& texts)> assign;
 };
 
 const std::vector<Setting>& settings();

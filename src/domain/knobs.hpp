@@ -1,0 +1,67 @@
+#pragma once
+// The knobs: the settings of a point that are one plain value of its load or its context, as llama-bench sets
+// them (-nkvo, -C, -sm, -ot, ...). One table says, for each, its name (the results column, the TOML key, the
+// worker protocol's field), llama-bench's flag and JSON field, its part of a point's key, how a value is read,
+// and the member of LoadParams or ContextParams it sets. Every layer that handles them walks this table: adding
+// a knob is a member, a row here, and the code that hands it to llama.cpp.
+
+#include "domain/point.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace llmsweep::domain {
+
+struct Knob {
+    enum class Type { integer, boolean, text };
+    using Member = std::variant<int64_t LoadParams::*, bool LoadParams::*, std::string LoadParams::*,
+                                int64_t ContextParams::*, bool ContextParams::*, std::string ContextParams::*>;
+
+    std::string_view name;    // results column and TOML key; the long flag is --name with '-' for '_'
+    std::string_view flag;    // llama-bench's spelling, which llmsweep's command line also takes
+    std::string_view field;   // llama-bench's JSON field
+    std::string_view key_tag; // its part of a point's key (";tag=value"), only when not the default
+    std::string_view help;    // for --help, without the default (added from the member's initializer)
+    std::string_view plural;  // "CPU masks": what a sweep of several values has several of
+    Member member;
+    int64_t min = 0, max = 0; // integers: the range accepted
+    // Text values: the canonical spelling of one value, or UsageError naming the flag. Integers and booleans
+    // are read by the sweep's list syntax.
+    std::string (*canonical)(std::string_view value) = nullptr;
+    bool native = true; // whether llmsweep's own workers run it (false: --engine llama-bench only)
+
+    Type type() const;
+    bool of_load() const; // a load setting (one worker process each), else a context setting
+
+    // Its value as text: integers in decimal, booleans 0 or 1, text as it is.
+    std::string text(const LoadParams& load, const ContextParams& context) const;
+    std::string text(const Point& point) const { return text(point.load, point.context); }
+    std::string default_text() const; // the member's initializer: llama-bench's default
+    // Sets it from a canonical text (what text() writes, or what canonical() returns); the other scope's
+    // parameters are left alone.
+    void set(LoadParams& load, std::string_view value) const;
+    void set(ContextParams& context, std::string_view value) const;
+    // As JSON: numbers, booleans, strings.
+    nlohmann::json json(const LoadParams& load, const ContextParams& context) const;
+    nlohmann::json json_of(std::string_view value) const;
+    // Its value for a store column: integers and booleans as integers, text as text.
+    std::variant<int64_t, std::string> column(const Point& point) const;
+};
+
+const std::vector<Knob>& knobs();
+// nullptr for a name that is not a knob's.
+const Knob* find_knob(std::string_view name);
+
+// -dev: "auto" (llama.cpp's choice), "none", or device names joined by '/'.
+std::string canonical_devices(std::string_view value);
+// -ts: proportions joined by '/' (or ';'), as llama-bench writes them: two decimals, trailing zeros dropped.
+std::string canonical_tensor_split(std::string_view value);
+// -ot: "none", or pattern=BUFFER_TYPE pairs joined by ';'; each pattern must be a valid regular expression.
+std::string canonical_overrides(std::string_view value);
+
+} // namespace llmsweep::domain

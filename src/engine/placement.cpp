@@ -1,0 +1,195 @@
+#include "engine/placement.hpp"
+
+#include "core/error.hpp"
+#include "engine/llama_runtime.hpp"
+
+#include <ggml-backend.h>
+#include <ggml-cpu.h>
+#include <gguf.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <regex>
+
+namespace llmsweep::engine {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t end; (end = text.find(separator, start)) != std::string::npos; start = end + 1)
+        parts.push_back(text.substr(start, end - start));
+    parts.push_back(text.substr(start));
+    return parts;
+}
+
+std::vector<std::string> device_names(bool with_cpu) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (with_cpu || ggml_backend_dev_type(dev) != GGML_BACKEND_DEVICE_TYPE_CPU)
+            names.emplace_back(ggml_backend_dev_name(dev));
+    }
+    return names;
+}
+
+// -dev as llama-bench reads it: auto is llama.cpp's choice, none no device, else the named ones (not the CPU).
+std::vector<ggml_backend_dev_t> devices_of(const std::string& text) {
+    if (text == "auto") return {};
+    if (text == "none") return {nullptr};
+    std::vector<ggml_backend_dev_t> devices;
+    for (const std::string& name : split(text, '/')) {
+        ggml_backend_dev_t dev = ggml_backend_dev_by_name(name.c_str());
+        if (!dev || ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) {
+            const auto known = device_names(false);
+            throw Error(fmt::format("no device '{}' in this build of llama.cpp; {}", name,
+                                    known.empty() ? std::string("it has none but the CPU (use -dev none or auto)")
+                                                  : fmt::format("it has {}", fmt::join(known, ", "))));
+        }
+        devices.push_back(dev);
+    }
+    devices.push_back(nullptr);
+    return devices;
+}
+
+// The devices a load's model uses: those named, or llama.cpp's choice (every GPU).
+std::vector<ggml_backend_dev_t> model_devices(const domain::LoadParams& load) {
+    std::vector<ggml_backend_dev_t> devices = devices_of(load.devices);
+    if (load.devices != "auto") {
+        devices.pop_back();
+        return devices;
+    }
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        const auto type = ggml_backend_dev_type(dev);
+        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) devices.push_back(dev);
+    }
+    return devices;
+}
+
+ggml_backend_buffer_type_t buffer_type(const std::string& name) {
+    std::vector<std::string> known;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_buffer_type_t buft = ggml_backend_dev_buffer_type(ggml_backend_dev_get(i));
+        if (!buft) continue;
+        if (name == ggml_backend_buft_name(buft)) return buft;
+        known.emplace_back(ggml_backend_buft_name(buft));
+    }
+    throw Error(fmt::format("no buffer type '{}' in this build of llama.cpp; it has {}", name, fmt::join(known, ", ")));
+}
+
+} // namespace
+
+void set_up_process(const std::string& numa, const std::string& rpc) {
+    static std::once_flag once;
+    std::call_once(once, [&] {
+        init_llama();
+        if (numa != "disabled")
+            llama_numa_init(numa == "distribute" ? GGML_NUMA_STRATEGY_DISTRIBUTE
+                            : numa == "isolate"  ? GGML_NUMA_STRATEGY_ISOLATE
+                                                 : GGML_NUMA_STRATEGY_NUMACTL);
+        if (rpc.empty()) return;
+        ggml_backend_reg_t reg = ggml_backend_reg_by_name("RPC");
+        using AddServer = ggml_backend_reg_t (*)(const char* endpoint);
+        auto add =
+            reg ? reinterpret_cast<AddServer>(ggml_backend_reg_get_proc_address(reg, "ggml_backend_rpc_add_server"))
+                : nullptr;
+        if (!add) throw Error("this build of llama.cpp has no RPC backend: build it with -DGGML_RPC=ON for --rpc");
+        for (const std::string& server : split(rpc, ',')) {
+            ggml_backend_reg_t server_reg = add(server.c_str());
+            if (!server_reg) throw Error(fmt::format("RPC server {} could not be added", server));
+            ggml_backend_register(server_reg);
+        }
+    });
+}
+
+Placement::Placement(const domain::LoadParams& load) : devices_(devices_of(load.devices)) {
+    tensor_split_.assign(llama_max_devices(), 0.0f);
+    const auto shares = split(load.tensor_split, '/');
+    if (shares.size() > tensor_split_.size())
+        throw Error(fmt::format("tensor split {} names {} devices; this build of llama.cpp has at most {}",
+                                load.tensor_split, shares.size(), tensor_split_.size()));
+    for (size_t i = 0; i < shares.size(); ++i) tensor_split_[i] = std::strtof(shares[i].c_str(), nullptr);
+
+    // The overrides first, then -ncmoe's, as llama-bench merges them.
+    std::vector<ggml_backend_buffer_type_t> types;
+    if (load.override_tensor != "none") {
+        const std::vector<std::string> tensors = gguf_tensor_names(load.model);
+        for (const std::string& item : split(load.override_tensor, ';')) {
+            const size_t equals = item.rfind('=');
+            patterns_.push_back(item.substr(0, equals));
+            types.push_back(buffer_type(item.substr(equals + 1)));
+            const std::regex pattern(patterns_.back());
+            if (std::none_of(tensors.begin(), tensors.end(),
+                             [&](const std::string& name) { return std::regex_search(name, pattern); }))
+                throw Error(fmt::format("the override pattern '{}' matches no tensor of the model (its tensors are "
+                                        "named like {})",
+                                        patterns_.back(), tensors.empty() ? "?" : tensors.front()));
+        }
+    }
+    // -ncmoe: the expert tensors (ffn_up/down/gate/gate_up _exps or _chexps) of blocks 0..N-1 in CPU buffers.
+    for (int64_t i = 0; i < load.n_cpu_moe; ++i) {
+        patterns_.push_back(fmt::format("blk\\.{}\\.ffn_(up|down|gate|gate_up)_(ch|)exps", i));
+        types.push_back(ggml_backend_cpu_buffer_type());
+    }
+    for (size_t i = 0; i < patterns_.size(); ++i) overrides_.push_back({patterns_[i].c_str(), types[i]});
+    if (!overrides_.empty()) overrides_.push_back({nullptr, nullptr});
+}
+
+void Placement::apply(llama_model_params& params) const {
+    if (!devices_.empty()) params.devices = const_cast<ggml_backend_dev_t*>(devices_.data());
+    params.tensor_split = tensor_split_.data();
+    params.tensor_buft_overrides = overrides_.empty() ? nullptr : overrides_.data();
+}
+
+std::string effective_load_mode(const domain::LoadParams& load) {
+    if (load.load_mode != domain::LoadMode::automatic) return std::string(domain::name(load.load_mode));
+    for (ggml_backend_dev_t dev : model_devices(load)) {
+        ggml_backend_dev_props props{};
+        ggml_backend_dev_get_props(dev, &props);
+        if (!props.caps.mmap_support) return "none";
+    }
+    return "mmap";
+}
+
+Effective effective_for_llama_bench(const domain::LoadParams& load, const std::string& backends) {
+    Effective effective;
+    if (load.load_mode != domain::LoadMode::automatic) {
+        effective.load_mode = std::string(domain::name(load.load_mode));
+    } else {
+        const auto names = split(backends, ',');
+        if (std::all_of(names.begin(), names.end(), [](const std::string& b) { return b == "CPU" || b == "BLAS"; }))
+            effective.load_mode = "mmap";
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(load.model, ec)) return effective; // an import from another machine
+    gguf_init_params params{true, nullptr};
+    std::unique_ptr<gguf_context, decltype(&gguf_free)> gguf(gguf_init_from_file(load.model.c_str(), params),
+                                                             gguf_free);
+    if (!gguf) return effective;
+    const int64_t arch = gguf_find_key(gguf.get(), "general.architecture");
+    if (arch < 0 || gguf_get_kv_type(gguf.get(), arch) != GGUF_TYPE_STRING) return effective;
+    const int64_t blocks =
+        gguf_find_key(gguf.get(), fmt::format("{}.block_count", gguf_get_val_str(gguf.get(), arch)).c_str());
+    if (blocks >= 0 && gguf_get_kv_type(gguf.get(), blocks) == GGUF_TYPE_UINT32)
+        effective.n_layer = gguf_get_val_u32(gguf.get(), blocks);
+    return effective;
+}
+
+std::vector<std::string> gguf_tensor_names(const std::string& path) {
+    gguf_init_params params{true, nullptr};
+    std::unique_ptr<gguf_context, decltype(&gguf_free)> gguf(gguf_init_from_file(path.c_str(), params), gguf_free);
+    if (!gguf) throw Error(fmt::format("'{}' is not a readable GGUF file", path));
+    std::vector<std::string> names;
+    for (int64_t i = 0; i < gguf_get_n_tensors(gguf.get()); ++i)
+        names.emplace_back(gguf_get_tensor_name(gguf.get(), i));
+    return names;
+}
+
+} // namespace llmsweep::engine

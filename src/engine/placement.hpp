@@ -1,0 +1,50 @@
+#pragma once
+// Where a model's weights go, as llama-bench places them: the devices (-dev), the shares of each (-ts), tensors
+// sent to buffer types by name (-ot, and -ncmoe's expert patterns), RPC servers whose devices join the local
+// ones (-rpc), NUMA placement (--numa); and what llama.cpp's automatic load mode comes to on these devices.
+
+#include "domain/point.hpp"
+
+#include <llama.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmsweep::engine {
+
+// Once per process, before the first load: NUMA placement (disabled, distribute, isolate, numactl) and the RPC
+// servers (host:port, comma-separated; none when empty). Throws Error when this build has no RPC backend.
+void set_up_process(const std::string& numa, const std::string& rpc);
+
+// The model parameters of a load's placement, and the storage they point into: keep it alive for the load.
+class Placement {
+public:
+    // Throws Error naming the problem: an unknown device (with the ones this build has), an unknown buffer type
+    // (with the known ones), an override pattern that matches no tensor of the model.
+    explicit Placement(const domain::LoadParams& load);
+    void apply(llama_model_params& params) const;
+
+private:
+    std::vector<ggml_backend_dev_t> devices_; // empty: llama.cpp's choice
+    std::vector<float> tensor_split_;
+    std::vector<std::string> patterns_;
+    std::vector<llama_model_tensor_buft_override> overrides_; // ends with {nullptr, nullptr}; empty: none
+};
+
+// The load mode llama.cpp uses for `mode` on the devices of `load` ("auto" is mmap unless one of them cannot
+// map a file).
+std::string effective_load_mode(const domain::LoadParams& load);
+
+// What a llama-bench run of `load` on a build with `backends` (its comma list) came to, where llmsweep can
+// tell: auto is mmap on a build of CPU (and BLAS) alone; the model's layers from its GGUF file, when readable.
+struct Effective {
+    std::optional<std::string> load_mode;
+    std::optional<int64_t> n_layer;
+};
+Effective effective_for_llama_bench(const domain::LoadParams& load, const std::string& backends);
+
+// The names of the tensors in a GGUF file.
+std::vector<std::string> gguf_tensor_names(const std::string& path);
+
+} // namespace llmsweep::engine
