@@ -29,6 +29,9 @@ endif()
 set(BUILD_SHARED_LIBS OFF)
 set(LLAMA_BUILD_COMMON ON)    # needed by llama-bench only; EXCLUDE_FROM_ALL keeps it out of the default build
 set(LLAMA_BUILD_TOOLS ON)
+# The RPC backend, so that a sweep can place layers on llama.cpp's rpc-server (--rpc, as llama-bench -rpc);
+# the tests run that server (ggml-rpc-server) from the same source on 127.0.0.1.
+set(GGML_RPC ON)
 foreach(off LLAMA_BUILD_TESTS LLAMA_BUILD_EXAMPLES LLAMA_BUILD_SERVER LLAMA_BUILD_APP LLAMA_BUILD_UI
             LLAMA_OPENSSL LLAMA_ALL_WARNINGS GGML_ALL_WARNINGS)
     set(${off} OFF)

@@ -158,6 +158,30 @@ TEST(LlamaBenchCommand, PlacementOfTheWeightsOnlyWhereSet) {
     EXPECT_NE(points.front().key(domain::Mode::split).find(";nopo=1;sm=none;mg=1;no_host=1;lzm=on"), std::string::npos);
 }
 
+// -dev, -ts, -ot, the fit options, --numa and -rpc: as llama-bench spells them, only where set.
+TEST(LlamaBenchCommand, DevicesSplitsOverridesAndFittingOnlyWhereSet) {
+    auto points = grid({1}, {64}, {32});
+    const LlamaBenchCli current{"/lb", true, false, true};
+    const std::string plain = joined(llama_bench_command(current, pointers(points), {1, 0}));
+    for (const char* flag : {"-dev", "-ts", "-ot", "-fitt", "-fitc", "--numa", "-rpc"})
+        EXPECT_EQ(plain.find(std::string(" ") + flag + " "), std::string::npos) << flag;
+    for (auto& p : points) {
+        p.load.devices = "CUDA0/CUDA1";
+        p.load.tensor_split = "3.00/1.00";
+        p.load.override_tensor = "ffn_.*_exps=CPU";
+        p.load.fit_target = 512;
+        p.load.fit_min_ctx = 4096;
+    }
+    const std::string command =
+        joined(llama_bench_command(current, pointers(points), {1, 0, 0, 0, "distribute", "127.0.0.1:50052", {}}));
+    EXPECT_NE(command.find("-dev CUDA0/CUDA1 -ts 3.00/1.00 -ot ffn_.*_exps=CPU -fitt 512 -fitc 4096 --numa "
+                           "distribute -rpc 127.0.0.1:50052"),
+              std::string::npos)
+        << command;
+    EXPECT_NE(points.front().key(domain::Mode::split).find(";dev=CUDA0/CUDA1;ts=3.00/1.00;ot=ffn_.*_exps=CPU;fitt=512"),
+              std::string::npos);
+}
+
 TEST(LlamaBenchCommand, HandsOnAnyOtherArgumentLast) {
     const auto points = grid({1}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};

@@ -163,5 +163,37 @@ TEST_F(LlamaBenchEngineTest, ReportComparesTheTwoEnginesOnMatchedPoints) {
     EXPECT_EQ(c.at("unpaired"), 0);
 }
 
+// llama-bench and llmsweep at their defaults measure the same points: llama-bench's file, imported, pairs point for
+// point with a split-mode sweep. -ngl 99 and --load-mode mmap, which on this model and build mean what -ngl -1 and
+// auto mean, pair too, on the values they came to, and the report says so.
+TEST_F(LlamaBenchEngineTest, ImportedDefaultsPairWithASweepAtLlmsweepsDefaults) {
+    const std::string file = shell_quote(dir_ / "defaults.jsonl");
+    ASSERT_EQ(run_shell(shell_quote(LLMSWEEP_LLAMA_BENCH) + " -m " + model() + " -o jsonl > " + file + " 2>/dev/null")
+                  .exit_code,
+              0);
+    const auto pairs_with_import = [&](const std::string& sweep, const std::string& db) {
+        const std::string at = " --db " + shell_quote(dir_ / db);
+        EXPECT_EQ(run_llmsweep("run -m " + model() + " --mode split -q" + sweep + at).exit_code, 0);
+        EXPECT_EQ(run_llmsweep("import " + file + at).exit_code, 0);
+        const fs::path out = dir_ / (db + "-report");
+        const auto r = run_llmsweep("report --compare engine --format json,md --no-charts --lang en --out " +
+                                    shell_quote(out) + at);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        const auto report = nlohmann::json::parse(test::read_file(out / "report.json"));
+        EXPECT_EQ(report.at("comparisons").size(), 2u) << "pp and tg";
+        for (const auto& c : report.at("comparisons")) {
+            EXPECT_EQ(c.at("pairs"), 1) << c.dump();
+            EXPECT_EQ(c.at("unpaired"), 0) << c.dump();
+        }
+        return test::read_file(out / "report.md");
+    };
+    const std::string at_defaults = pairs_with_import("", "defaults.db");
+    EXPECT_EQ(at_defaults.find("n_gpu_layers 99 →"), std::string::npos);
+    const std::string respelled = pairs_with_import(" -ngl 99 --load-mode mmap", "respelled.db");
+    EXPECT_NE(respelled.find("are paired on what they came to"), std::string::npos) << respelled;
+    EXPECT_NE(respelled.find("- n_gpu_layers 99 → -1 (all layers)"), std::string::npos) << respelled;
+    EXPECT_NE(respelled.find("- load_mode auto → mmap"), std::string::npos) << respelled;
+}
+
 } // namespace
 } // namespace llmsweep

@@ -1,6 +1,7 @@
 // llama-bench's settings swept by llmsweep's own workers on the synthetic tiny model: each stored, and each
 // that llama.cpp shows reaching it (embeddings in the context, the CPU mask in the threads' affinity).
 
+#include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "engine/bench_engine.hpp"
 #include "run_fixture.hpp"
@@ -112,6 +113,67 @@ TEST_F(RunTest, PlacementOfTheWeightsIsSweptAndStored) {
     EXPECT_EQ(count("SELECT count(*) FROM loads"), 4) << "each split and lazy mode is a load of its own";
     EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE split_mode = 'none' AND lazy_mode = 'on'"), 2);
     EXPECT_EQ(run_llmsweep("run -m " + model() + " -sm diagonal -q" + db_arg()).exit_code, 2);
+}
+
+// -ot reaches llama.cpp's loader: a pattern that matches tensors loads, one that matches none, or names a buffer
+// type this build lacks, fails its point with the reason (the sweep goes on); a pattern that is no regular
+// expression is a usage error.
+TEST_F(RunTest, TensorOverridesReachTheLoaderAndBadOnesFailTheirPoint) {
+    const auto r = run_llmsweep("run -m " + model() +
+                                " -ot 'blk\.0\.=CPU,nomatch_xyz=CPU,blk=NOPE' -p 8 -n 2 -r 1 "
+                                "-t 1 -q" +
+                                db_arg());
+    EXPECT_EQ(r.exit_code, 0) << r.err; // the sweep goes on past its failed points
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE override_tensor = 'blk\.0\.=CPU' AND status = 'ok'"), 2);
+    EXPECT_NE(text("SELECT error FROM results WHERE override_tensor = 'nomatch_xyz=CPU'")
+                  .find("the override pattern 'nomatch_xyz' matches no tensor of the model"),
+              std::string::npos);
+    EXPECT_NE(text("SELECT error FROM results WHERE override_tensor = 'blk=NOPE'").find("no buffer type 'NOPE'"),
+              std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE tensor_buft_overrides = 'blk\.0\.=CPU'"), 2);
+    expect_usage_error(run_llmsweep("run -m " + model() + " -ot '(=CPU' -q" + db_arg()), "not a regular expression");
+    expect_usage_error(run_llmsweep("run -m " + model() + " -ot 'blk' -q" + db_arg()), "PATTERN=BUFFER_TYPE");
+}
+
+// -dev and -ts: a device this build lacks fails the point with the devices it has; a split that is not
+// proportions is a usage error; "none" and "auto" run on the CPU.
+TEST_F(RunTest, DevicesAndTensorSplitsAreLoadSettings) {
+    const auto r =
+        run_llmsweep("run -m " + model() + " -dev auto,none,CUDA0 -ts 3/1 -p 8 -n 2 -r 1 -t 1 -q" + db_arg());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND tensor_split = '3.00/1.00'"), 4);
+    EXPECT_NE(text("SELECT error FROM results WHERE devices = 'CUDA0'").find("no device 'CUDA0'"), std::string::npos);
+    expect_usage_error(run_llmsweep("run -m " + model() + " -ts 3/x -q" + db_arg()), "--tensor-split");
+    expect_usage_error(run_llmsweep("run -m " + model() + " -fitt 512 -q" + db_arg()), "--engine llama-bench");
+}
+
+// -rpc: llama.cpp's rpc-server from the same source, on 127.0.0.1; the model's layers go to its device. A server
+// that does not answer fails the points with the reason, and nothing hangs.
+TEST_F(RunTest, RpcServersTakeTheLayers) {
+    if (std::string(LLMSWEEP_RPC_SERVER).empty()) GTEST_SKIP() << "this llama.cpp build has no rpc-server (GGML_RPC)";
+    const int port = test::free_tcp_port();
+    ChildProcess server({LLMSWEEP_RPC_SERVER, "-H", "127.0.0.1", "-p", std::to_string(port)});
+    ASSERT_TRUE(test::wait_for_tcp_port(port, 10)) << "rpc-server did not start listening";
+    const std::string address = "127.0.0.1:" + std::to_string(port);
+    const auto r =
+        run_llmsweep("run -m " + model() + " -rpc " + address + " -ngl 0,-1 -p 8 -n 2 -r 1 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 4);
+    EXPECT_EQ(
+        count("SELECT count(*) FROM loads WHERE n_gpu_layers = -1 AND model_buffers LIKE '%RPC0[" + address + "]%'"), 1)
+        << "all layers on the server's device";
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE n_gpu_layers = 0 AND model_buffers NOT LIKE '%RPC0%'"), 1);
+    EXPECT_NE(text("SELECT spec_json FROM runs").find("\"rpc\":\"" + address + "\""), std::string::npos);
+
+    const int closed = test::free_tcp_port();
+    const auto refused = run_llmsweep("run -m " + model() + " -rpc 127.0.0.1:" + std::to_string(closed) +
+                                      " -p 8 -n 2 -r 1 -t 1 -q --db " + shell_quote(dir_ / "refused.db"));
+    EXPECT_EQ(refused.exit_code, 0) << refused.err;
+    store::Database db((dir_ / "refused.db").string(), store::Database::Mode::existing);
+    store::Statement error(db, "SELECT error FROM results");
+    ASSERT_TRUE(error.step());
+    EXPECT_NE(error.column_text(0).find("does not answer"), std::string::npos) << error.column_text(0);
+    expect_usage_error(run_llmsweep("run -m " + model() + " -rpc localhost -q" + db_arg()), "HOST:PORT");
 }
 
 } // namespace

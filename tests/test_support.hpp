@@ -63,4 +63,9 @@ store::Row load_row(int64_t run_id, const std::string& model_filename, const std
 // A result's point columns: the given model, load mode and sizes, defaults for every other parameter.
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen);
 
+// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice).
+int free_tcp_port();
+// Whether something accepts connections on 127.0.0.1:port within `seconds`.
+bool wait_for_tcp_port(int port, double seconds);
+
 } // namespace llmsweep::test

@@ -28,8 +28,10 @@ struct LogState {
 void note_model_buffer(LogState& state, std::string_view line) {
     const auto at = line.find(" model buffer size =");
     if (at == std::string_view::npos) return;
-    const std::string_view before = trim(line.substr(0, at));
-    const auto space = before.find_last_of(" :");
+    // After the function's name and its colon; a device's name may hold colons (RPC0[127.0.0.1:50052]).
+    std::string_view before = trim(line.substr(0, at));
+    if (const auto colon = before.find(": "); colon != std::string_view::npos) before = trim(before.substr(colon + 1));
+    const auto space = before.find_last_of(' ');
     const std::string type(space == std::string_view::npos ? before : before.substr(space + 1));
     const std::string value(trim(line.substr(at + std::string_view(" model buffer size =").size())));
     state.model_buffers.emplace_back(type, std::strtod(value.c_str(), nullptr));

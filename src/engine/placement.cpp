@@ -11,11 +11,18 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <regex>
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace llmsweep::engine {
 namespace {
@@ -84,6 +91,38 @@ ggml_backend_buffer_type_t buffer_type(const std::string& name) {
     throw Error(fmt::format("no buffer type '{}' in this build of llama.cpp; it has {}", name, fmt::join(known, ", ")));
 }
 
+// Throws Error unless a TCP connection to host:port opens within 5 s.
+void check_answers(const std::string& server) {
+    const size_t colon = server.rfind(':');
+    const std::string host = server.substr(0, colon), port = server.substr(colon + 1);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+        throw Error(fmt::format("RPC server {}: {}", server, gai_strerror(rc)));
+    std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
+    std::string why = "no address";
+    for (const addrinfo* a = found; a; a = a->ai_next) {
+        const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        int error = 0;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            error = errno;
+            if (error == EINPROGRESS) {
+                pollfd p{fd, POLLOUT, 0};
+                socklen_t size = sizeof error;
+                error = poll(&p, 1, 5000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 ? error
+                                                                                                           : ETIMEDOUT;
+            }
+        }
+        close(fd);
+        if (error == 0) return;
+        why = std::strerror(error);
+    }
+    throw Error(fmt::format("RPC server {} does not answer ({}); start llama.cpp's rpc-server there, or check --rpc",
+                            server, why));
+}
+
 } // namespace
 
 void set_up_process(const std::string& numa, const std::string& rpc) {
@@ -102,6 +141,7 @@ void set_up_process(const std::string& numa, const std::string& rpc) {
                 : nullptr;
         if (!add) throw Error("this build of llama.cpp has no RPC backend: build it with -DGGML_RPC=ON for --rpc");
         for (const std::string& server : split(rpc, ',')) {
+            check_answers(server); // ggml's RPC client aborts the process when a server does not answer
             ggml_backend_reg_t server_reg = add(server.c_str());
             if (!server_reg) throw Error(fmt::format("RPC server {} could not be added", server));
             ggml_backend_register(server_reg);

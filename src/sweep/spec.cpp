@@ -127,7 +127,15 @@ const std::vector<Setting> base_settings = {
      "llama-bench; default), off (none), on (as many as the kernel allows)",
      true, [](SweepSpec& s, const auto& t) { s.huge_pages = unique(parse_each(t, "--huge-pages", parse_huge_pages)); }},
     {"n_gpu_layers", "Layers offloaded to the GPU (default -1: all, as llama-bench; 99 means all too)", true,
-     [](SweepSpec& s, const auto& t) { s.n_gpu_layers = unique(ints(t, "--n-gpu-layers", -1, 100000)); }},
+     [](SweepSpec& s, const auto& t) {
+         // llama-bench's -1 (all layers) beside counts and ranges of them.
+         std::vector<int64_t> layers;
+         for (const auto& item : parse_each(t, "--n-gpu-layers", [](std::string_view v) { return std::string(v); }))
+             if (item == "-1") layers.push_back(-1);
+             else
+                 for (int64_t n : parse_int_list(item, "--n-gpu-layers", 0, 100000)) layers.push_back(n);
+         s.n_gpu_layers = unique(layers);
+     }},
     {"threads", "CPU threads (default: physical cores)", true,
      [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
     {"n_batch", "Logical batch size (default 2048)", true,
