@@ -248,9 +248,13 @@ TEST(HostActivity, AnotherProcessSpinningIsOtherWorkAndTheWorkersOwnIsNot) {
                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     const VisitActivity other = activity_between(start, end, 0.0);
     EXPECT_GT(other.wall_s, 0.7);
-    EXPECT_GT(other.other_cpu_cores, 0.6) << "the spinner kept a core busy";
+    // The spinner's share of a core (less than one when the tests run in parallel on few cores).
+    const double spun_cores = spun / other.wall_s;
+    ASSERT_GT(spun_cores, 0.2) << "the spinner hardly ran";
+    EXPECT_GT(other.other_cpu_cores, 0.9 * spun_cores) << "the spinner's time is other work";
     const VisitActivity own = activity_between(start, end, spun);
-    EXPECT_LT(own.other_cpu_cores, other.other_cpu_cores - 0.6) << "the worker's own time is not other work";
+    EXPECT_LT(own.other_cpu_cores, other.other_cpu_cores - 0.9 * spun_cores)
+        << "the worker's own time is not other work";
     EXPECT_GE(other.steal_percent, 0.0);
     EXPECT_GT(other.load_average, 0.0);
 }

@@ -9,6 +9,8 @@
 #include <ggml.h>
 #include <llama.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -80,6 +82,14 @@ HostInfo host_info() {
     }
     host.thp_mode = transparent_huge_pages_mode();
     return host;
+}
+
+std::string backends_used(const BuildInfo& build, bool rpc_servers) {
+    std::vector<std::string> used;
+    for (const std::string& backend : build.backends)
+        if (backend != "CPU" && backend.rfind("RPC", 0) != 0) used.push_back(backend);
+    if (rpc_servers) used.emplace_back("RPC");
+    return used.empty() ? "CPU" : fmt::format("{}", fmt::join(used, ","));
 }
 
 BuildInfo build_info() {

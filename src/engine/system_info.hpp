@@ -42,6 +42,9 @@ struct BuildInfo {
 HostInfo host_info();
 // Initialises llama.cpp if it was not yet.
 BuildInfo build_info();
+// The backends a run used, as llama-bench writes them (so that its tools pair llmsweep's rows with its own): the
+// registered ones but the CPU and RPC, then RPC where the run had RPC servers; "CPU" when none.
+std::string backends_used(const BuildInfo& build, bool rpc_servers);
 
 nlohmann::json to_json(const HostInfo& host);
 nlohmann::json to_json(const BuildInfo& build);
