@@ -62,12 +62,16 @@ TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
 TEST_F(LlamaBenchEngineTest, PassesEveryLlamaBenchSettingItHas) {
     const auto r = run_llmsweep(
         "run -m " + model() + engine() + "-p 8 -n 4 -pg 8,4 -nkvo 1 -embd 1 -C 0x1 " +
-        "--poll 0 -nopo 1 -sm none -lzm on --delay 1 --llama-bench-arg=--progress -t 1 -r 1 -q" + db_arg());
+        "--poll 0 -nopo 1 -sm none -lzm on -dev none -ts 1 -ot 'blk\\.0\\.=CPU' -fitt 512 -fitc 64 " +
+        "--numa distribute --delay 1 --llama-bench-arg=--progress -t 1 -r 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Each row is llama-bench's own report of a test: it ran them with these settings.
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_kv_offload = 1 AND embeddings = 1 AND "
                     "cpu_mask = '0x1' AND poll = 0 AND no_op_offload = 1 AND split_mode = 'none' AND "
-                    "lazy_mode = 'on'"),
+                    "lazy_mode = 'on' AND devices = 'none' AND tensor_split = '1.00' AND "
+                    "override_tensor = 'blk\\.0\\.=CPU' AND fit_target = 512 AND fit_min_ctx = 64"),
               3);
+    EXPECT_NE(text("SELECT spec_json FROM runs").find(R"("numa":"distribute")"), std::string::npos);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'pg'"), 1);
     EXPECT_NE(text("SELECT spec_json FROM runs").find(R"("llama_bench_args":["--progress"])"), std::string::npos);
 }

@@ -164,6 +164,18 @@ TEST_F(RunTest, RpcServersTakeTheLayers) {
         << "all layers on the server's device";
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE n_gpu_layers = 0 AND model_buffers NOT LIKE '%RPC0%'"), 1);
     EXPECT_NE(text("SELECT spec_json FROM runs").find("\"rpc\":\"" + address + "\""), std::string::npos);
+    EXPECT_EQ(text("SELECT backends FROM runs"), "RPC") << "as llama-bench names what it used";
+    if (!std::string(LLMSWEEP_LLAMA_BENCH).empty()) {
+        // The llama-bench engine hands the server to llama-bench, which reports the RPC backend it used.
+        const auto engine = run_llmsweep("run -m " + model() + " --engine llama-bench --llama-bench " +
+                                         shell_quote(LLMSWEEP_LLAMA_BENCH) + " --mode split -rpc " + address +
+                                         " -p 8 -n 2 -r 1 -t 1 -q --db " + shell_quote(dir_ / "engine.db"));
+        ASSERT_EQ(engine.exit_code, 0) << engine.err;
+        store::Database db((dir_ / "engine.db").string(), store::Database::Mode::existing);
+        store::Statement used(db, "SELECT count(*) FROM llama_bench WHERE backends = 'RPC'");
+        ASSERT_TRUE(used.step());
+        EXPECT_EQ(used.column_int(0), 2);
+    }
 
     const int closed = test::free_tcp_port();
     const auto refused = run_llmsweep("run -m " + model() + " -rpc 127.0.0.1:" + std::to_string(closed) +
