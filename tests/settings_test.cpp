@@ -165,6 +165,19 @@ TEST_F(RunTest, RpcServersTakeTheLayers) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE n_gpu_layers = 0 AND model_buffers NOT LIKE '%RPC0%'"), 1);
     EXPECT_NE(text("SELECT spec_json FROM runs").find("\"rpc\":\"" + address + "\""), std::string::npos);
     EXPECT_EQ(text("SELECT backends FROM runs"), "RPC") << "as llama-bench names what it used";
+    // -ot reaches llama.cpp's loader: with no layer offloaded, block 0's tensors alone go to the server's buffer.
+    const std::string device = "RPC0[" + address + "]";
+    const auto overridden = run_llmsweep("run -m " + model() + " -rpc " + address + " -ngl 0 -ot 'blk\\.0\\.=" +
+                                         device + "' -p 8 -n 2 -r 1 -t 1 -q --db " + shell_quote(dir_ / "ot.db"));
+    ASSERT_EQ(overridden.exit_code, 0) << overridden.err;
+    {
+        store::Database db((dir_ / "ot.db").string(), store::Database::Mode::existing);
+        store::Statement buffers(db, "SELECT model_buffers FROM loads");
+        ASSERT_TRUE(buffers.step());
+        const std::string where = buffers.column_text(0);
+        EXPECT_NE(where.find(device), std::string::npos) << where;
+        EXPECT_NE(where.find("CPU_Mapped"), std::string::npos) << "the other blocks stay on the CPU: " << where;
+    }
     if (!std::string(LLMSWEEP_LLAMA_BENCH).empty()) {
         // The llama-bench engine hands the server to llama-bench, which reports the RPC backend it used.
         const auto engine = run_llmsweep("run -m " + model() + " --engine llama-bench --llama-bench " +
