@@ -230,7 +230,8 @@ TEST(Store, MigratesASchemaVersion2Database) {
         store.insert_load(test::load_row(run, "m.gguf", "mmap", {{"load_ms", 3.0}}));
         // An import's result, with llama-bench's settings that had no column then kept as its fields.
         const int64_t imported = store.ensure_result(run, "imported", "pp", test::point_row("m.gguf", "mmap", 64, 0));
-        store.update_result(imported, {{"llama_bench_json", std::string(R"({"cpu_mask": "0xff", "n_cpu_moe": 3})")}});
+        store.update_result(imported, {{"llama_bench_json", std::string(R"({"cpu_mask": "0xff", "n_cpu_moe": 3, )"
+                                                                        R"("tensor_buft_overrides": "exps=CPU"})")}});
     }
     {
         Database db(path, store::Database::Mode::existing);
@@ -243,6 +244,8 @@ TEST(Store, MigratesASchemaVersion2Database) {
         for (const char* name : {"runs", "loads", "results"})
             for (const Column& c : table(name).columns)
                 if (c.since >= 3) db.exec(fmt::format("ALTER TABLE {} DROP COLUMN {}", name, c.name));
+        for (const Table& t : tables())
+            if (t.since >= 3) db.exec(fmt::format("DROP TABLE {}", t.name));
         db.exec("PRAGMA user_version = 2");
     }
     Store store(path);
@@ -252,11 +255,15 @@ TEST(Store, MigratesASchemaVersion2Database) {
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.column_int(0), schema_version);
     EXPECT_EQ(s.column_int(1), 2);
-    // Version 5 moves them into columns, each at its default where the file had none.
+    // Versions 5 and 6 move them into columns, each at its default where the file had none; version 6 adds the
+    // roofline's tables.
     Statement moved(store.db(), "SELECT count(*) FROM results WHERE point_key = 'imported' AND cpu_mask = '0xff' AND "
-                                "n_cpu_moe = 3 AND poll = 50 AND split_mode = 'layer' AND no_kv_offload = 0");
+                                "n_cpu_moe = 3 AND poll = 50 AND split_mode = 'layer' AND no_kv_offload = 0 AND "
+                                "override_tensor = 'exps=CPU' AND devices = 'auto' AND fit_target = 0");
     ASSERT_TRUE(moved.step());
     EXPECT_EQ(moved.column_int(0), 1);
+    EXPECT_TRUE(store.read_machines().empty());
+    EXPECT_TRUE(store.read_model_profiles().empty());
     // The triggers were replaced, not doubled: a new result fills llama_bench once.
     const int64_t id = store.ensure_result(run, "k", "pp", test::point_row("m.gguf", "mmap", 64, 0));
     store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 5.0}});

@@ -535,6 +535,54 @@ Figure loads_figure(const Context& x, bool time) {
     return f;
 }
 
+// The roofline of one thread count: every pp and tg result by its operations per byte and per second, one colour
+// per value, under the memory's roof (bandwidth x intensity) and the matrix multiplication's (flat).
+Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineFigures& roofs) {
+    const auto& m = x.m;
+    Figure f{.stem = safe_stem(fmt::format("roofline_{}_threads", threads)),
+             .title = fmt::format(fmt::runtime(x.s.roofline_chart_title), threads)};
+    f.xlabel = std::string(x.s.intensity_axis);
+    f.ylabel = std::string(x.s.gflops_axis);
+    f.log_xy = true;
+    std::map<std::string, Series> by_value;
+    double low = 0, high = 0;
+    std::vector<std::string> found;
+    for (const analysis::RooflinePoint& p : m.roofline.points) {
+        if (p.threads != threads || p.cost.intensity() <= 0 || p.gflops <= 0) continue;
+        Series& series = by_value[p.value];
+        if (series.points.empty()) {
+            series.title = m.compare + " = " + p.value;
+            series.color = color_of_value(m, p.value);
+        }
+        series.points.push_back({p.cost.intensity(), p.gflops});
+        low = low == 0 ? p.cost.intensity() : std::min(low, p.cost.intensity());
+        high = std::max(high, p.cost.intensity());
+    }
+    double compute = 0;
+    for (const auto& [type, gflops] : roofs.matmul_gflops) compute = std::max(compute, gflops);
+    if (by_value.empty() || roofs.read_gbs <= 0 || compute <= 0) return f;
+    const double ridge = compute / roofs.read_gbs; // where the roofs meet, FLOP per byte
+    low = std::min(low, ridge) / 4, high = std::max(high, ridge) * 4;
+    f.series.push_back({.title = fmt::format("{} {:.1f} GB/s", x.s.memory_roof, roofs.read_gbs),
+                        .style = Series::Style::lines,
+                        .color = "#555555",
+                        .points = {{low, roofs.read_gbs * low}, {ridge, compute}}});
+    f.series.push_back({.title = fmt::format("{} {:.1f} GFLOP/s", x.s.compute_roof, compute),
+                        .style = Series::Style::lines,
+                        .color = "#999999",
+                        .points = {{ridge, compute}, {high, compute}}});
+    for (const std::string& value : m.values)
+        if (auto it = by_value.find(value); it != by_value.end()) f.series.push_back(std::move(it->second));
+    for (const auto& g : m.roofline.groups)
+        if (g.threads == threads)
+            found.push_back(
+                g.metric == "tg"
+                    ? fmt::format("{} {} {} {:.0f} %", clipped(g.model, 24), g.metric, g.value, 100 * g.bandwidth_share)
+                    : fmt::format("{} {} {} {:.0f} %", clipped(g.model, 24), g.metric, g.value, 100 * g.compute_share));
+    f.caption = fmt::format("{} {}", x.s.roofline_chart_caption, fmt::join(found, "; "));
+    return f;
+}
+
 } // namespace
 
 ReportCharts report_charts(const report::ReportModel& m, std::string_view language) {
@@ -563,12 +611,14 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
         all.push_back(loads_figure(x, true));
         all.push_back(loads_figure(x, false));
     }
+    for (const auto& [threads, roofs] : m.roofline.machines) all.push_back(roofline_figure(x, threads, roofs));
     ReportCharts out;
     for (auto& figure : all) {
         if (figure.has_points()) out.figures.push_back(std::move(figure));
         // Loads that were not timed (llama-bench's) or not measured (imports), and a grid of one row (split
         // mode's tests), are no result left out.
-        else if (figure.stem.rfind("loads_", 0) != 0 && figure.stem.find("_heatmap") == std::string::npos)
+        else if (figure.stem.rfind("loads_", 0) != 0 && figure.stem.rfind("roofline_", 0) != 0 &&
+                 figure.stem.find("_heatmap") == std::string::npos)
             out.left_out.push_back(figure.title);
     }
     return out;

@@ -24,7 +24,7 @@ inline constexpr const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#946
                                           "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
 
 struct Series {
-    enum class Style { error_bars, lines_points, lines_error_bars, points, boxes, x_intervals, image, labels };
+    enum class Style { error_bars, lines, lines_points, lines_error_bars, points, boxes, x_intervals, image, labels };
     std::string title; // in the key; "" for none
     Style style = Style::points;
     std::string color; // "#rrggbb", or "" for gnuplot's own
@@ -41,6 +41,7 @@ struct Figure {
     std::string xlabel, ylabel;
     std::vector<std::pair<double, std::string>> xtics, ytics; // labelled ticks at these values; empty: numbers
     bool log2_x = false;                                      // the x values double
+    bool log_xy = false;                                      // both axes logarithmic, base 10 (a roofline)
     bool compact_x = false; // x tic numbers with SI prefixes (12k), where they are large and many
     bool y_from_zero = false;
     std::optional<std::string> diagonal; // the line y = x, for paired values, with this title

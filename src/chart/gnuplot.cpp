@@ -30,6 +30,7 @@ std::string quoted(const std::string& text) { return escape::gnuplot(text); }
 const char* style_of(Series::Style style) {
     switch (style) {
     case Series::Style::error_bars: return "yerrorbars pt 7 ps 0.8";
+    case Series::Style::lines: return "lines lw 2";
     case Series::Style::lines_points: return "linespoints pt 7 ps 0.8";
     case Series::Style::lines_error_bars: return "yerrorlines pt 7 ps 0.8";
     case Series::Style::points: return "points pt 7 ps 0.8";
@@ -75,7 +76,8 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
     out += "set ylabel " + quoted(f.ylabel) + "\n";
     out += f.key ? "set key below left Left reverse\n" : "unset key\n";
     out += fmt::format("set offsets {}, {}, {}, {}\n", f.x_margin, f.x_margin, f.y_margin, f.y_margin);
-    out += f.log2_x ? "set logscale x 2\n" : "unset logscale x\n";
+    out += f.log2_x ? "set logscale x 2\n" : f.log_xy ? "set logscale x 10\n" : "unset logscale x\n";
+    out += f.log_xy ? "set logscale y 10\n" : "unset logscale y\n";
     // On a log axis the offsets do not apply: a quarter of a doubling of room each side, by the range.
     if (f.log2_x && !f.xtics.empty()) {
         const auto [low, high] = std::minmax_element(f.xtics.begin(), f.xtics.end());

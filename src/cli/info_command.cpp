@@ -1,7 +1,10 @@
 #include "cli/command.hpp"
 #include "cli/format.hpp"
 #include "core/escape.hpp"
+#include "engine/machine.hpp"
 #include "engine/system_info.hpp"
+#include "store/store.hpp"
+#include "sweep/roofline.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,18 +21,68 @@ void print_build(const engine::BuildInfo& build) {
     fmt::print("backends: {}\n", fmt::join(build.backends, ", "));
 }
 
+void print_machine(const domain::MachineFigures& f) {
+    std::vector<std::string> matmul;
+    for (const auto& [type, gflops] : f.matmul_gflops) matmul.push_back(fmt::format("{} {:.1f}", type, gflops));
+    fmt::print("roofline: {} thread{}: read {:.1f} GB/s (triad {:.1f}), matrix multiplication {} GFLOP/s{}; measured "
+               "{}\n",
+               f.threads, f.threads == 1 ? "" : "s", f.read_gbs, f.triad_gbs, fmt::join(matmul, ", "),
+               f.peak_gflops ? fmt::format(", peak {:.1f} GFLOP/s", *f.peak_gflops) : "", f.measured_at);
+}
+
+struct InfoArgs {
+    bool json = false;
+    bool measure = false;
+    std::vector<int64_t> threads;
+    std::string db;
+};
+
 } // namespace
 
 Command add_info_command(CLI::App& app) {
-    auto json = std::make_shared<bool>(false);
-    CLI::App* sub = app.add_subcommand("info", "Show the host and the llama.cpp build that benchmarks run on");
-    sub->add_flag("--json", *json, "Print as JSON");
-    return {sub, [json] {
+    auto args = std::make_shared<InfoArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "info", "Show the host, the llama.cpp build that benchmarks run on, and the machine's roofs (memory "
+                "bandwidth, matrix multiplication) measured for the report's roofline");
+    sub->add_flag("--json", args->json, "Print as JSON");
+    sub->add_flag("--measure", args->measure,
+                  "Measure the roofs again (a second or two per thread count; nothing else should run)");
+    sub->add_option("-t,--threads", args->threads, "Thread counts to measure (default: the physical cores)")
+        ->check(CLI::Range(1, 4096));
+    sub->add_option("--db", args->db,
+                    "Also store the measurement in this database, for the roofline of results imported into it");
+    sub->footer("Examples:\n  llmsweep info\n  llmsweep info --measure -t 1,4,8 --db benchmark_results.db");
+    return {sub, [args] {
                 const engine::HostInfo host = engine::host_info();
                 const engine::BuildInfo build = engine::build_info();
-                if (*json) {
-                    fmt::print("{}\n", nlohmann::json{{"host", to_json(host)}, {"build", to_json(build)}}.dump(
-                                           2, ' ', false, nlohmann::json::error_handler_t::replace));
+                std::vector<int64_t> threads = args->threads;
+                if (threads.empty()) threads.push_back(host.physical_cores);
+                std::vector<domain::MachineFigures> machines;
+                for (const int64_t n : threads) {
+                    auto figures =
+                        args->measure ? std::nullopt : engine::cached_machine(host.hostname, build.llama_commit, n);
+                    if (!figures && args->measure) {
+                        if (!args->json)
+                            fmt::print(stderr,
+                                       "measuring memory bandwidth and matrix multiplication with {} "
+                                       "thread{}\n",
+                                       n, n == 1 ? "" : "s");
+                        figures = engine::measure_machine(n, engine::roofline_weight_types({}), build.llama_commit);
+                        engine::remember_machine(*figures);
+                    }
+                    if (figures) machines.push_back(std::move(*figures));
+                }
+                if (!args->db.empty() && !machines.empty()) {
+                    store::Store store(args->db);
+                    for (const auto& figures : machines) sweep::store_machine(store, figures);
+                }
+                if (args->json) {
+                    nlohmann::json list = nlohmann::json::array();
+                    for (const auto& figures : machines) list.push_back(domain::to_json(figures));
+                    fmt::print(
+                        "{}\n",
+                        nlohmann::json{{"host", to_json(host)}, {"build", to_json(build)}, {"machines", list}}.dump(
+                            2, ' ', false, nlohmann::json::error_handler_t::replace));
                     return;
                 }
                 fmt::print("CPU:      {}\n", escape::terminal(host.cpu_model));
@@ -43,6 +96,11 @@ Command add_info_command(CLI::App& app) {
                                escape::terminal(device.description), device.type,
                                device.memory_total_bytes ? ", " + format_bytes(device.memory_total_bytes) : "");
                 fmt::print("features: {}\n", escape::terminal(build.cpu_features));
+                for (const auto& figures : machines) print_machine(figures);
+                if (machines.empty())
+                    fmt::print("roofline: not measured yet with {} threads on this build (llmsweep info --measure, "
+                               "or any sweep, measures it)\n",
+                               fmt::join(threads, ", "));
             }};
 }
 

@@ -74,6 +74,14 @@ public:
                    escape::terminal(load.model), domain::name(load.load_mode), escape::terminal(error));
     }
 
+    void on_measuring_machine(int64_t threads) override {
+        if (style_ == ProgressStyle::none) return;
+        fmt::print(stderr,
+                   "measuring this machine's memory bandwidth and matrix multiplication with {} thread{} (once per "
+                   "host, build and thread count; --no-roofline skips it)\n",
+                   threads, threads == 1 ? "" : "s");
+    }
+
     void on_round_added(const sweep::RoundAdded& added) override {
         total_ = added.tasks_total;
         if (style_ == ProgressStyle::none) return;

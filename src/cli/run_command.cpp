@@ -38,6 +38,7 @@ struct RunArgs {
     bool quiet = false;
     bool strict = false;
     bool wait = false;
+    bool no_roofline = false;
 };
 
 std::string flag_name(std::string_view key) {
@@ -170,7 +171,8 @@ void run(const RunArgs& args) {
                                       .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
                                       .host = host,
                                       .build = engine::build_info(),
-                                      .llama_bench = llama_bench};
+                                      .llama_bench = llama_bench,
+                                      .roofline = !args.no_roofline};
     auto observer = make_progress_observer(args.quiet              ? ProgressStyle::none
                                            : isatty(STDERR_FILENO) ? ProgressStyle::bar
                                                                    : ProgressStyle::lines);
@@ -244,6 +246,9 @@ Command add_run_command(CLI::App& app) {
     sub->add_flag("--wait", args->wait,
                   "When another process is running this sweep into the database, wait for it instead of exiting "
                   "with status 3");
+    sub->add_flag("--no-roofline", args->no_roofline,
+                  "Do not read the models' costs per token or measure the machine's memory bandwidth and compute "
+                  "before the first point (the report then has no roofline)");
     sub->add_flag("--dry-run", args->dry_run, "Print the plan (points, loads, estimated time) and exit");
     sub->add_flag("-q,--quiet", args->quiet, "No progress and no summary table");
     sub->add_flag("--strict", args->strict,

@@ -23,6 +23,7 @@ struct SynthArgs {
     bool force = false;
     bool list = false;
     std::optional<int64_t> layers, n_embd, heads, kv_heads, n_ff, vocab;
+    bool untied = false;
 };
 
 void list_presets() {
@@ -77,6 +78,7 @@ void run_synth(const SynthArgs& args) {
     override_with(args.kv_heads, options.shape.n_head_kv);
     override_with(args.n_ff, options.shape.n_ff);
     override_with(args.vocab, options.shape.n_vocab);
+    if (args.untied) options.shape.tied_embeddings = false;
     synth::validate(options);
 
     const std::filesystem::path output =
@@ -128,6 +130,7 @@ Command add_synth_command(CLI::App& app) {
     shape->add_option("--kv-heads", args->kv_heads, "Key/value heads (grouped-query attention)");
     shape->add_option("--n-ff", args->n_ff, "Feed-forward width");
     shape->add_option("--vocab", args->vocab, "Vocabulary size");
+    shape->add_flag("--untied", args->untied, "A separate output matrix instead of the token embedding's");
     return {sub, [args] { run_synth(*args); }};
 }
 

@@ -202,7 +202,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(list(std::move(items)));
     }
     for (const auto& image : charts.images)
-        if (!image.headline) d.push_back(figure(image, s));
+        if (!image.headline && image.stem.rfind("roofline", 0) != 0) d.push_back(figure(image, s));
 
     d.push_back(heading(2, std::string(s.beyond)));
     d.push_back(paragraph(std::string(s.loads_intro)));
@@ -210,6 +210,35 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (!m.latencies.empty()) {
         d.push_back(paragraph(std::string(s.latency_intro)));
         d.push_back(table(latency_table(m, s)));
+    }
+
+    d.push_back(heading(2, std::string(s.roofline)));
+    if (!m.roofline_measured) {
+        d.push_back(paragraph(std::string(s.no_roofline)));
+    } else {
+        d.push_back(paragraph(std::string(s.roofline_intro)));
+        if (!m.roofline.machines.empty()) {
+            d.push_back(paragraph(fmt::format("{}:", s.roofline_machines)));
+            d.push_back(table(roofline_machine_table(m, s)));
+        }
+        if (!m.roofline.groups.empty()) d.push_back(table(roofline_table(m, s)));
+        for (const auto& image : charts.images)
+            if (image.stem.rfind("roofline", 0) == 0) d.push_back(figure(image, s));
+        std::vector<ListItem> notes;
+        const auto joined = [](const auto& items) { return fmt::format("{}", fmt::join(items, ", ")); };
+        if (!m.roofline.models_without_profile.empty())
+            notes.push_back(
+                {fmt::format(fmt::runtime(s.roofline_no_profile), joined(m.roofline.models_without_profile)), {}});
+        if (!m.roofline.without_machine.empty()) {
+            std::vector<std::string> where;
+            for (const auto& [host, threads] : m.roofline.without_machine)
+                where.push_back(fmt::format("{} ({} {})", host, threads, s.threads));
+            notes.push_back({fmt::format(fmt::runtime(s.roofline_no_machine), joined(where)), {}});
+        }
+        if (!m.roofline.fit_in_cache.empty())
+            notes.push_back({fmt::format(fmt::runtime(s.roofline_fits_cache), joined(m.roofline.fit_in_cache)), {}});
+        if (m.roofline.other_build) notes.push_back({std::string(s.roofline_other_build), {}});
+        if (!notes.empty()) d.push_back(list(std::move(notes)));
     }
 
     d.push_back(heading(2, std::string(s.warnings)));
@@ -260,6 +289,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                  .links = {{"raw.csv", std::string(s.raw_csv)},
                            {"summary.csv", std::string(s.summary_csv)},
                            {"difference.csv", std::string(s.difference_csv)}}});
+    if (!m.roofline.points.empty()) d.back().links.emplace_back("roofline.csv", "roofline.csv");
     d.push_back(paragraph(std::string(s.closing)));
     return d;
 }

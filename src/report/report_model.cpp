@@ -90,6 +90,10 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.busy_visits = analysis::busy_visits(store, m.data, m.compare);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
+    const auto profiles = store.read_model_profiles();
+    const auto machines = store.read_machines();
+    m.roofline_measured = !profiles.empty() || !machines.empty();
+    m.roofline = analysis::roofline(m.data, m.compare, profiles, machines);
 
     bool first = true;
     for (const auto& r : m.data.records) {

@@ -4,6 +4,7 @@
 
 #include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
+#include "analysis/roofline.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -58,6 +59,10 @@ struct ReportModel {
     // Settings given in one spelling that came to another (store::effective_columns): the results pair on the
     // latter, and the methodology says so.
     std::vector<store::Respelling> respellings;
+    // Each throughput's share of the machine's limit; measured: whether the store holds any roof or model cost
+    // at all (none: the runs skipped them).
+    analysis::Roofline roofline;
+    bool roofline_measured = false;
     double cv_warning_percent = 5.0;
     double margin_pct = analysis::default_margin_pct;
     // Models whose compared values ran with different huge-page states (huge_pages_used: yes for one value,

@@ -110,6 +110,43 @@ constexpr Strings english{
     .itl_p50 = "ITL p50 ms",
     .itl_p90 = "ITL p90 ms",
     .itl_p99 = "ITL p99 ms",
+    .roofline = "How close to the machine's limit",
+    .roofline_intro =
+        "Token generation reads every active weight once per token, so its ceiling is the memory's read bandwidth "
+        "over the bytes a token reads (the weights, and the KV cache up to the point's context); prompt processing "
+        "shares each weight over a batch, so its ceiling is the rate of the matrix multiplication. A token's bytes "
+        "and operations come from the model's tensors (docs/roofline.md); the roofs were measured on the same host "
+        "with the same thread count, before the sweep: the read bandwidth of threads streaming through memory far "
+        "larger than the last-level cache, and ggml's own matrix multiplication on the CPU backend at batch 512. "
+        "Share: the achieved rate over the roof (CPU token generation typically reaches 40-80 % of the bandwidth).",
+    .no_roofline = "No roofline: no run of these results measured the machine or read the models' costs (run "
+                   "without --no-roofline, or `llmsweep info --measure` on the host that ran them).",
+    .roofline_machines = "The roofs, as measured",
+    .threads = "Threads",
+    .read_gbs = "Read GB/s",
+    .triad_gbs = "Triad GB/s",
+    .matmul_gflops = "Matrix multiplication GFLOP/s",
+    .peak_gflops = "Peak GFLOP/s",
+    .l3_cache = "Last-level cache MiB",
+    .achieved_gbs = "GB/s",
+    .bandwidth_share = "Share of bandwidth %",
+    .achieved_gflops = "GFLOP/s",
+    .compute_share = "Share of compute %",
+    .roofline_no_profile = "No cost per token for these models (their files were not readable when the results "
+                           "were stored): {}",
+    .roofline_no_machine = "No measurement of the machine for: {} (run `llmsweep info --measure -t N` there)",
+    .roofline_fits_cache = "The weights a token reads fit in the last-level cache for: {}; the memory's roof does "
+                           "not bound them, and a share above 100 % is possible",
+    .roofline_other_build = "Some roofs were measured with another llama.cpp build of the same host.",
+    .roofline_chart_title = "Roofline, {} threads",
+    .roofline_chart_caption =
+        "Each point is a result: its operations per byte read (x) and operations per second (y), both log "
+        "scales. The sloped line is the memory's roof (bandwidth x intensity), the flat one the matrix "
+        "multiplication's; a point far below the roof that binds it leaves performance on the table.",
+    .intensity_axis = "FLOP per byte",
+    .gflops_axis = "GFLOP/s",
+    .memory_roof = "memory roof",
+    .compute_roof = "compute roof",
     .worst_listed = "the worst listed:",
     .first_listed = "the first listed:",
     .warnings = "Warnings",
@@ -265,6 +302,38 @@ constexpr Strings chinese{
     .itl_p50 = "token 间延迟 p50 (ms)",
     .itl_p90 = "token 间延迟 p90 (ms)",
     .itl_p99 = "token 间延迟 p99 (ms)",
+    .roofline = "距离机器极限有多远",
+    .roofline_intro =
+        "逐 token 生成每生成一个 token 都要读取一遍所有活跃权重, 因此其上限是内存读带宽除以每个 token 读取的字节数 "
+        "(权重, 以及截至该点上下文的 KV 缓存); 提示词处理在一个批次内共享每个权重, 其上限是矩阵乘法的速率。每个 "
+        "token 的字节数和运算量由模型的张量算出 (docs/roofline.md); 屋顶值在扫描之前于同一主机、同一线程数下测得: "
+        "多线程流式读取远大于末级缓存的内存所得的读带宽, 以及 ggml 自身在 CPU 后端上批大小 512 的矩阵乘法速率。"
+        "占比: 实际速率除以屋顶值 (CPU 上逐 token 生成通常达到带宽的 40-80%)。",
+    .no_roofline = "没有 roofline: 这些结果的运行都没有测量机器或读取模型的开销 (运行时不要加 --no-roofline, "
+                   "或在运行它们的主机上执行 `llmsweep info --measure`)。",
+    .roofline_machines = "测得的屋顶值",
+    .threads = "线程数",
+    .read_gbs = "读带宽 GB/s",
+    .triad_gbs = "Triad GB/s",
+    .matmul_gflops = "矩阵乘法 GFLOP/s",
+    .peak_gflops = "理论峰值 GFLOP/s",
+    .l3_cache = "末级缓存 MiB",
+    .achieved_gbs = "GB/s",
+    .bandwidth_share = "占带宽 %",
+    .achieved_gflops = "GFLOP/s",
+    .compute_share = "占算力 %",
+    .roofline_no_profile = "以下模型没有每 token 开销 (存储结果时其文件不可读): {}",
+    .roofline_no_machine = "以下主机与线程数没有机器测量: {} (在该主机上运行 `llmsweep info --measure -t N`)",
+    .roofline_fits_cache = "以下模型每个 token 读取的权重可以放进末级缓存: {}; 内存屋顶对其不构成上限, 占比可能超过 "
+                           "100%",
+    .roofline_other_build = "部分屋顶值是用同一主机上另一个 llama.cpp 构建测得的。",
+    .roofline_chart_title = "Roofline, {} 线程",
+    .roofline_chart_caption = "每个点是一条结果: 每读取一个字节的运算量 (x) 与每秒运算量 (y), 均为对数坐标。斜线是内存"
+                              "屋顶 (带宽 x 运算强度), 水平线是矩阵乘法屋顶; 远低于约束它的屋顶的点还有提升空间。",
+    .intensity_axis = "FLOP / 字节",
+    .gflops_axis = "GFLOP/s",
+    .memory_roof = "内存屋顶",
+    .compute_roof = "算力屋顶",
     .worst_listed = "列出最差的",
     .first_listed = "列出前",
     .warnings = "警告",

@@ -134,6 +134,47 @@ Table latency_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
+Table roofline_machine_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.threads), std::string(s.read_gbs), std::string(s.triad_gbs), std::string(s.matmul_gflops),
+             std::string(s.peak_gflops), std::string(s.l3_cache)});
+    for (const auto& [threads, f] : m.roofline.machines) {
+        std::vector<std::string> matmul;
+        for (const auto& [type, gflops] : f.matmul_gflops) matmul.push_back(fmt::format("{} {:.1f}", type, gflops));
+        t.add({std::to_string(threads), fixed(f.read_gbs, 1), fixed(f.triad_gbs, 1),
+               fmt::format("{}", fmt::join(matmul, ", ")), f.peak_gflops ? fixed(*f.peak_gflops, 1) : "-",
+               f.l3_bytes > 0 ? fixed(static_cast<double>(f.l3_bytes) / (1 << 20), 1) : "-"});
+    }
+    return t;
+}
+
+Table roofline_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), std::string(s.metric), m.compare, std::string(s.threads), std::string(s.points),
+             std::string(s.achieved_gbs), std::string(s.bandwidth_share), std::string(s.achieved_gflops),
+             std::string(s.compute_share)});
+    for (const auto& g : m.roofline.groups) {
+        // The share that bounds the metric is the one shown: bandwidth for tg, compute for pp.
+        const bool tg = g.metric == "tg";
+        t.add({g.model, g.metric, g.value, std::to_string(g.threads), std::to_string(g.points), fixed(g.gbs, 2),
+               tg ? fixed(100 * g.bandwidth_share, 1) : "-", fixed(g.gflops, 2),
+               tg ? "-" : fixed(100 * g.compute_share, 1)});
+    }
+    return t;
+}
+
+Table roofline_csv_table(const ReportModel& m) {
+    Table t({"model", "metric", m.compare, "n_threads", "n_prompt", "n_gen", "n_depth", "avg_ts", "bytes_per_token",
+             "flop_per_token", "flop_per_byte", "achieved_gbs", "achieved_gflops", "roof_gbs", "roof_gflops",
+             "bandwidth_share", "compute_share"});
+    for (const auto& p : m.roofline.points) {
+        const analysis::Record& r = *p.record;
+        t.add({r.model, r.metric, p.value, std::to_string(p.threads), r.params.at("n_prompt"), r.params.at("n_gen"),
+               r.params.at("n_depth"), full(r.avg_ts), full(p.cost.bytes), full(p.cost.flops), full(p.cost.intensity()),
+               full(p.gbs), full(p.gflops), full(p.roof_gbs), full(p.roof_gflops), full(p.bandwidth_share),
+               full(p.compute_share)});
+    }
+    return t;
+}
+
 Table summary_csv_table(const ReportModel& m) {
     Table t({"model", "metric", m.compare, "points", "mean_ts", "sd_ts", "min_ts", "max_ts", "median_ts",
              "mean_cv_percent", "max_cv_percent", "n_prompt_min", "n_prompt_max", "n_gen_min", "n_gen_max", "not_ok"});

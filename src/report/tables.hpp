@@ -40,9 +40,14 @@ Table performance_table(const ReportModel& m, const std::string& metric, const S
 Table differences_table(const ReportModel& m, const Strings& s);
 Table loads_table(const ReportModel& m, const Strings& s);
 Table latency_table(const ReportModel& m, const Strings& s);
+// The roofs per thread count, and per model, metric, value and thread count the achieved rates and shares.
+Table roofline_machine_table(const ReportModel& m, const Strings& s);
+Table roofline_table(const ReportModel& m, const Strings& s);
 
 // For programs (stable English column names, full precision).
 Table summary_csv_table(const ReportModel& m);
 Table difference_csv_table(const ReportModel& m);
+// roofline.csv: every point with its cost per token, achieved rates, roofs and shares.
+Table roofline_csv_table(const ReportModel& m);
 
 } // namespace llmsweep::report

@@ -239,6 +239,27 @@ std::string json_report(const ReportModel& m) {
                         {"cpu", r.cpu_info},
                         {"os", r.os}});
     }
+    json roofline = {{"measured", m.roofline_measured},
+                     {"machines", json::array()},
+                     {"groups", json::array()},
+                     {"models_without_profile", m.roofline.models_without_profile},
+                     {"fit_in_cache", m.roofline.fit_in_cache},
+                     {"other_build", m.roofline.other_build}};
+    for (const auto& [threads, figures] : m.roofline.machines) roofline["machines"].push_back(domain::to_json(figures));
+    for (const auto& [host, threads] : m.roofline.without_machine)
+        roofline["without_machine"].push_back({{"host", host}, {"threads", threads}});
+    for (const auto& g : m.roofline.groups)
+        roofline["groups"].push_back({{"model", g.model},
+                                      {"metric", g.metric},
+                                      {"value", g.value},
+                                      {"threads", g.threads},
+                                      {"points", g.points},
+                                      {"achieved_gbs", g.gbs},
+                                      {"bandwidth_share", g.bandwidth_share},
+                                      {"achieved_gflops", g.gflops},
+                                      {"compute_share", g.compute_share},
+                                      {"roof_gbs", g.roof_gbs},
+                                      {"roof_gflops", g.roof_gflops}});
     const json report = {{"source", m.source},
                          {"generated_at", m.generated_at},
                          {"compare", m.compare},
@@ -253,6 +274,7 @@ std::string json_report(const ReportModel& m) {
                          {"comparisons", comparisons},
                          {"loads", loads},
                          {"latencies", latencies},
+                         {"roofline", roofline},
                          {"warnings",
                           {{"cv_threshold_percent", m.cv_warning_percent},
                            {"high_cv_count", m.high_cv_count},
@@ -276,6 +298,7 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
             files["raw.csv"] = raw_csv(m);
             files["summary.csv"] = to_csv(summary_csv_table(m));
             files["difference.csv"] = to_csv(difference_csv_table(m));
+            if (!m.roofline.points.empty()) files["roofline.csv"] = to_csv(roofline_csv_table(m));
         } else if (format == "json") {
             files["report.json"] = json_report(m);
         } else {

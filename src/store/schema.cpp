@@ -225,6 +225,51 @@ const std::vector<Table> all_tables = {
          {"itl_p99_ms", real, "Request mode, tg: 99th percentile inter-token latency, ms."},
      },
      "UNIQUE (result_id, repetition)"},
+    {"machines",
+     "How fast a host can go, measured once per host, llama.cpp build and thread count (before a sweep's first "
+     "point, outside every timed region, or by `llmsweep info --measure`): the roofs of the report's roofline. A "
+     "run's figures are those of its `hostname` and `build_commit` at the result's `n_threads`.",
+     {
+         {"id", integer, "Measurement id.", "PRIMARY KEY"},
+         {"hostname", text, "Host name.", "NOT NULL"},
+         {"cpu_info", text, "CPU model."},
+         {"build_commit", text, "llama.cpp commit whose ggml multiplied the matrices.", "NOT NULL"},
+         {"threads", integer, "Threads used.", "NOT NULL"},
+         {"measured_at", text, "UTC, ISO 8601.", "NOT NULL"},
+         {"read_gbs", real,
+          "Memory read bandwidth, GB/s (1e9 bytes): threads summing a buffer far larger than the "
+          "last-level cache, best of 5 passes.",
+          "NOT NULL"},
+         {"triad_gbs", real, "STREAM triad (a = b + s c), GB/s, counting two arrays read and one written."},
+         {"buffer_bytes", integer, "Bytes the bandwidth passes streamed through."},
+         {"matmul_gflops", text,
+          "ggml's matrix multiplication on the CPU backend (4096 x 4096 weights, batch 512, best of 5), GFLOP/s per "
+          "weight "
+          "type, as a JSON object.",
+          "NOT NULL"},
+         {"peak_gflops", real,
+          "Theoretical FP32 peak: threads x clock x (2 FMA units of the widest vectors the CPU flags name); NULL "
+          "where unknown."},
+         {"l1d_bytes", integer, "Level 1 data cache per core."},
+         {"l2_bytes", integer, "Level 2 cache."},
+         {"l3_bytes", integer, "Level 3 (last-level) cache, as the kernel reports it."},
+     },
+     "",
+     6},
+    {"model_profiles",
+     "What a token costs each model (docs/roofline.md): read from the GGUF file's tensors when a sweep starts or "
+     "a file is imported where the model is readable.",
+     {
+         {"model_filename", text, "Model file path as the results name it.", "NOT NULL"},
+         {"file_bytes", integer, "The file's size.", "NOT NULL"},
+         {"weight_type", text, "The type of most of the matrices' bytes."},
+         {"profile_json", text,
+          "Attention shape (layers, heads, KV heads, head sizes, experts), weight bytes and matrix parameters per "
+          "token, the model's bytes, tied embeddings.",
+          "NOT NULL"},
+     },
+     "UNIQUE (model_filename, file_bytes)",
+     6},
     {"llama_bench",
      "The `ok` results under llama-bench's own SQL table and column names, kept current by triggers, so that "
      "tools written for llama-bench databases (llama.cpp's `scripts/compare-llama-bench.py`) read llmsweep's. "

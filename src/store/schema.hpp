@@ -24,6 +24,7 @@ struct Table {
     std::string_view doc;
     std::vector<Column> columns;
     std::string_view table_constraint = {}; // e.g. "UNIQUE (run_id, point_key, metric)"
+    int since = 1;                          // the schema version that added it (migrations create it then)
 };
 
 // Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".

@@ -8,6 +8,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cerrno>
@@ -169,7 +170,11 @@ void Store::migrate(int64_t from_version) {
     // table of version 2 is filled from columns added later).
     for (int64_t version = from_version + 1; version <= schema_version; ++version) {
         for (const Table& t : tables()) {
-            if (t.name == "llama_bench") continue;
+            if (t.name == "llama_bench" || t.since > version) continue;
+            if (t.since == version) {
+                db_->exec(create_table_sql(t));
+                continue;
+            }
             for (const Column& c : t.columns)
                 if (c.since == version)
                     // A column that has a default keeps its constraint (SQLite fills the rows with the default).
@@ -523,6 +528,51 @@ std::vector<ModelRow> Store::read_models() {
     std::vector<ModelRow> models;
     while (s.step()) models.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3)});
     return models;
+}
+
+void Store::insert_machine(const Row& row) { insert("machines", row); }
+
+std::vector<nlohmann::json> Store::read_machines() {
+    Statement s(*db_, "SELECT hostname, COALESCE(cpu_info, ''), build_commit, threads, measured_at, read_gbs, "
+                      "COALESCE(triad_gbs, 0), COALESCE(buffer_bytes, 0), matmul_gflops, peak_gflops, "
+                      "COALESCE(l1d_bytes, 0), COALESCE(l2_bytes, 0), COALESCE(l3_bytes, 0) FROM machines ORDER BY id");
+    std::vector<nlohmann::json> machines;
+    while (s.step()) {
+        nlohmann::json matmul = nlohmann::json::parse(s.column_text(8), nullptr, false);
+        machines.push_back(nlohmann::json{
+            {"hostname", s.column_text(0)},
+            {"cpu_info", s.column_text(1)},
+            {"build_commit", s.column_text(2)},
+            {"threads", s.column_int(3)},
+            {"measured_at", s.column_text(4)},
+            {"read_gbs", s.column_double(5)},
+            {"triad_gbs", s.column_double(6)},
+            {"buffer_bytes", s.column_int(7)},
+            {"matmul_gflops", matmul.is_object() ? matmul : nlohmann::json::object()},
+            {"peak_gflops", s.column_is_null(9) ? nlohmann::json(nullptr) : nlohmann::json(s.column_double(9))},
+            {"l1d_bytes", s.column_int(10)},
+            {"l2_bytes", s.column_int(11)},
+            {"l3_bytes", s.column_int(12)}});
+    }
+    return machines;
+}
+
+void Store::save_model_profile(const std::string& model_filename, int64_t file_bytes, const std::string& weight_type,
+                               const std::string& profile_json) {
+    Statement& s = statement("INSERT OR IGNORE INTO model_profiles (model_filename, file_bytes, weight_type, "
+                             "profile_json) VALUES (:model, :bytes, :type, :profile)");
+    s.bind("model", model_filename);
+    s.bind("bytes", file_bytes);
+    s.bind("type", weight_type);
+    s.bind("profile", profile_json);
+    s.run();
+}
+
+std::map<std::string, std::string> Store::read_model_profiles() {
+    Statement s(*db_, "SELECT model_filename, profile_json FROM model_profiles ORDER BY rowid");
+    std::map<std::string, std::string> profiles;
+    while (s.step()) profiles[s.column_text(0)] = s.column_text(1);
+    return profiles;
 }
 
 std::vector<RunRow> Store::read_runs() {

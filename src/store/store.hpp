@@ -6,6 +6,8 @@
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <functional>
 #include <map>
@@ -178,6 +180,16 @@ public:
     std::vector<RunRow> read_runs();
     // Every model file with results, with what they say of it.
     std::vector<ModelRow> read_models();
+
+    // The roofline's roofs (table machines): one measurement, its columns as a row; every measurement, each as
+    // a JSON object named by the columns (matmul_gflops an object), oldest first.
+    void insert_machine(const Row& row);
+    std::vector<nlohmann::json> read_machines();
+    // What a token costs each model (table model_profiles): kept once per file name and size; the latest per
+    // file name, as the profile's JSON text.
+    void save_model_profile(const std::string& model_filename, int64_t file_bytes, const std::string& weight_type,
+                            const std::string& profile_json);
+    std::map<std::string, std::string> read_model_profiles();
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.
     std::optional<double> measured_ns(const std::string& point_key);

@@ -1,5 +1,7 @@
 #include "sweep/orchestrator.hpp"
 
+#include "sweep/roofline.hpp"
+
 #include "analysis/comparison.hpp"
 #include "core/error.hpp"
 #include "stats/descriptive.hpp"
@@ -170,6 +172,14 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
     if (!resumed) run_id = store.insert_run(run_row(spec, plan, options));
 
     try {
+        if (options.roofline) {
+            std::vector<int64_t> threads;
+            for (const Point& point : plan.points)
+                if (std::find(threads.begin(), threads.end(), point.context.threads) == threads.end())
+                    threads.push_back(point.context.threads);
+            prepare_roofline(spec, threads, store, options.host, options.build.llama_commit,
+                             [&](int64_t n) { observer.on_measuring_machine(n); });
+        }
         // The scheduler: the plan's visits in order, each with the tasks the store does not have yet.
         Recorder recorder(spec, plan, store, observer, run_id);
         recorder.start(resumed);

@@ -21,6 +21,8 @@ struct SweepOptions {
     engine::HostInfo host;
     engine::BuildInfo build;
     llama_bench::LlamaBenchCli llama_bench; // what the llama-bench of --engine llama-bench understands
+    // Before the first point: the models' costs per token and the machine's roofs (sweep/roofline.hpp).
+    bool roofline = false;
 };
 
 struct SweepOutcome {

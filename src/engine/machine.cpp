@@ -1,0 +1,259 @@
+#include "engine/machine.hpp"
+
+#include "core/atomic_file.hpp"
+#include "core/text.hpp"
+#include "engine/system_info.hpp"
+
+#include <ggml-cpu.h>
+#include <ggml.h>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <thread>
+
+namespace llmsweep::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t cache_bytes(int level, bool data) {
+    uint64_t bytes = 0;
+    for (int index = 0; index < 8; ++index) {
+        const std::string dir = fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}", index);
+        std::ifstream level_file(dir + "/level"), type_file(dir + "/type"), size_file(dir + "/size");
+        int found_level = 0;
+        std::string type, size;
+        if (!(level_file >> found_level) || !(type_file >> type) || !(size_file >> size)) continue;
+        if (found_level != level || (data && type == "Instruction")) continue;
+        uint64_t value = std::strtoull(size.c_str(), nullptr, 10);
+        if (size.back() == 'K') value <<= 10;
+        else if (size.back() == 'M') value <<= 20;
+        bytes = std::max(bytes, value);
+    }
+    return bytes;
+}
+
+// FP32 operations per cycle and core, and the clock in GHz, from /proc/cpuinfo: two FMA units of the widest
+// vectors the flags name. Nothing where either is unknown.
+std::optional<double> peak_gflops(int64_t threads) {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line, flags;
+    double mhz = 0;
+    for (; std::getline(cpuinfo, line);) {
+        if (line.rfind("flags", 0) == 0 && flags.empty()) flags = " " + line.substr(line.find(':') + 1) + " ";
+        if (line.rfind("cpu MHz", 0) == 0 && mhz == 0)
+            mhz = std::strtod(line.substr(line.find(':') + 1).c_str(), nullptr);
+    }
+    std::ifstream max_freq("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
+    if (double khz = 0; max_freq >> khz) mhz = khz / 1000;
+    if (mhz <= 0 || flags.empty()) return std::nullopt;
+    const auto has = [&](const char* flag) { return flags.find(fmt::format(" {} ", flag)) != std::string::npos; };
+    const double lanes = has("avx512f") ? 16 : has("avx2") || has("avx") ? 8 : has("sse2") ? 4 : 0;
+    if (lanes == 0) return std::nullopt;
+    const double per_cycle = lanes * (has("fma") || has("avx512f") ? 2 : 1) * 2; // FMA counts 2, two units
+    return static_cast<double>(threads) * mhz / 1000 * per_cycle;
+}
+
+// Runs `work(thread index)` on n threads started together; returns the wall time of the slowest, in seconds.
+template <typename Work>
+double timed_on_threads(int64_t n, Work work) {
+    std::barrier start(static_cast<std::ptrdiff_t>(n) + 1);
+    std::vector<std::jthread> threads;
+    for (int64_t t = 0; t < n; ++t)
+        threads.emplace_back([&, t] {
+            start.arrive_and_wait();
+            work(t);
+        });
+    start.arrive_and_wait();
+    const auto begin = Clock::now();
+    threads.clear(); // joins
+    return std::chrono::duration<double>(Clock::now() - begin).count();
+}
+
+struct Bandwidth {
+    double read_gbs = 0, triad_gbs = 0;
+    uint64_t buffer_bytes = 0;
+};
+
+Bandwidth measure_bandwidth(int64_t threads, uint64_t l3_bytes, uint64_t memory_bytes) {
+    // Far larger than the last-level cache (4x, at least 256 MiB), within a quarter of the memory.
+    uint64_t bytes = std::max<uint64_t>(4 * l3_bytes, 256ull << 20);
+    if (memory_bytes > 0) bytes = std::min(bytes, memory_bytes / 4);
+    const size_t words = bytes / sizeof(uint64_t);
+    std::unique_ptr<uint64_t[]> buffer(new uint64_t[words]);
+    std::memset(buffer.get(), 0x5A, words * sizeof(uint64_t)); // in memory (not the zero page), and no 0 byte
+    const size_t chunk = words * sizeof(uint64_t) / static_cast<size_t>(threads);
+    std::vector<const void*> found(static_cast<size_t>(threads));
+    Bandwidth result;
+    result.buffer_bytes = bytes;
+    for (int pass = 0; pass < 5; ++pass) {
+        // Each thread looks for a byte its part does not hold: the C library's memchr reads with the widest
+        // vectors the CPU has, as fast as the memory delivers.
+        const double s = timed_on_threads(threads, [&](int64_t t) {
+            const auto* p = reinterpret_cast<const char*>(buffer.get()) + static_cast<size_t>(t) * chunk;
+            found[static_cast<size_t>(t)] = std::memchr(p, 0, chunk);
+        });
+        result.read_gbs =
+            std::max(result.read_gbs, static_cast<double>(chunk * static_cast<size_t>(threads)) / s / 1e9);
+    }
+    // Triad over three arrays of doubles in the same memory: a = b + s * c.
+    const size_t n = words / 3 / static_cast<size_t>(threads) * static_cast<size_t>(threads);
+    auto* a = reinterpret_cast<double*>(buffer.get());
+    double* b = a + n;
+    double* c = b + n;
+    for (size_t i = 0; i < n; ++i) b[i] = 1.0, c[i] = 2.0;
+    const size_t part = n / static_cast<size_t>(threads);
+    for (int pass = 0; pass < 5; ++pass) {
+        const double s = timed_on_threads(threads, [&](int64_t t) {
+            const size_t from = static_cast<size_t>(t) * part;
+            for (size_t i = from; i < from + part; ++i) a[i] = b[i] + 3.0 * c[i];
+        });
+        result.triad_gbs = std::max(result.triad_gbs, static_cast<double>(3 * n * sizeof(double)) / s / 1e9);
+    }
+    volatile double keep = a[n / 2] + (found.front() ? 1 : 0); // the reads are not optimized away
+    (void)keep;
+    return result;
+}
+
+ggml_type type_named(const std::string& name) {
+    for (int t = 0; t < GGML_TYPE_COUNT; ++t) {
+        const char* type_name = ggml_type_name(static_cast<ggml_type>(t));
+        if (type_name && name == type_name) return static_cast<ggml_type>(t);
+    }
+    return GGML_TYPE_COUNT;
+}
+
+// ggml's matrix multiplication of a K x N weight of `type` with a batch of B activations, as a model's layer
+// computes it; GFLOP/s of the best of three.
+std::optional<double> measure_matmul(const std::string& type_name, int64_t threads) {
+    const ggml_type type = type_named(type_name);
+    if (type == GGML_TYPE_COUNT || ggml_quantize_requires_imatrix(type)) return std::nullopt;
+    constexpr int64_t K = 4096, N = 4096, B = 512;
+    const size_t memory = ggml_row_size(type, K) * N + ggml_row_size(GGML_TYPE_F32, K) * B +
+                          ggml_row_size(GGML_TYPE_F32, N) * B + ggml_graph_overhead() + 16 * ggml_tensor_overhead();
+    ggml_init_params params{memory, nullptr, false};
+    std::unique_ptr<ggml_context, decltype(&ggml_free)> ctx(ggml_init(params), ggml_free);
+    if (!ctx) return std::nullopt;
+    ggml_tensor* weight = ggml_new_tensor_2d(ctx.get(), type, K, N);
+    ggml_tensor* input = ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F32, K, B);
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    std::vector<float> values(static_cast<size_t>(K * N));
+    for (float& v : values) v = normal(rng);
+    if (type == GGML_TYPE_F32) std::memcpy(weight->data, values.data(), ggml_nbytes(weight));
+    else if (type == GGML_TYPE_F16)
+        for (size_t i = 0; i < values.size(); ++i)
+            static_cast<ggml_fp16_t*>(weight->data)[i] = ggml_fp32_to_fp16(values[i]);
+    else ggml_quantize_chunk(type, values.data(), weight->data, 0, N, K, nullptr);
+    auto* in = static_cast<float*>(input->data);
+    for (int64_t i = 0; i < K * B; ++i) in[i] = normal(rng);
+    ggml_tensor* out = ggml_mul_mat(ctx.get(), weight, input);
+    ggml_cgraph* graph = ggml_new_graph(ctx.get());
+    ggml_build_forward_expand(graph, out);
+    ggml_cplan plan = ggml_graph_plan(graph, static_cast<int>(threads), nullptr);
+    std::vector<uint8_t> work(plan.work_size);
+    plan.work_data = work.data();
+    double best = 0;
+    for (int pass = 0; pass < 6; ++pass) { // the first warms the caches and the threads
+        const auto begin = Clock::now();
+        if (ggml_graph_compute(graph, &plan) != GGML_STATUS_SUCCESS) return std::nullopt;
+        const double s = std::chrono::duration<double>(Clock::now() - begin).count();
+        if (pass > 0) best = std::max(best, 2.0 * K * N * B / s / 1e9);
+    }
+    return best;
+}
+
+std::filesystem::path cache_folder() {
+    if (const char* dir = std::getenv("LLMSWEEP_CACHE_DIR"); dir && *dir) return dir;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "llmsweep";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / ".cache" / "llmsweep";
+    return {};
+}
+
+std::vector<MachineFigures> cached_list() {
+    std::vector<MachineFigures> list;
+    const auto folder = cache_folder();
+    if (folder.empty()) return list;
+    std::ifstream file(folder / "machines.json");
+    if (!file) return list;
+    try {
+        for (const auto& item : nlohmann::json::parse(file)) list.push_back(domain::machine_figures_from_json(item));
+    } catch (const std::exception&) {
+        list.clear(); // a damaged cache is measured again
+    }
+    return list;
+}
+
+} // namespace
+
+std::vector<std::string> roofline_weight_types(const std::vector<std::string>& model_weight_types) {
+    std::vector<std::string> types = {"q8_0", "q4_0", "f16"};
+    for (const std::string& type : model_weight_types)
+        if (std::find(types.begin(), types.end(), type) == types.end() && type_named(type) != GGML_TYPE_COUNT)
+            types.push_back(type);
+    return types;
+}
+
+MachineFigures measure_machine(int64_t threads, const std::vector<std::string>& weight_types,
+                               const std::string& build_commit) {
+    const HostInfo host = host_info();
+    MachineFigures f;
+    f.hostname = host.hostname;
+    f.cpu_info = host.cpu_model;
+    f.build_commit = build_commit;
+    f.threads = threads;
+    f.measured_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                                std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    f.l1d_bytes = cache_bytes(1, true);
+    f.l2_bytes = cache_bytes(2, false);
+    f.l3_bytes = cache_bytes(3, false);
+    const Bandwidth bandwidth = measure_bandwidth(threads, f.l3_bytes, host.memory_bytes);
+    f.read_gbs = bandwidth.read_gbs;
+    f.triad_gbs = bandwidth.triad_gbs;
+    f.buffer_bytes = bandwidth.buffer_bytes;
+    for (const std::string& type : weight_types)
+        if (const auto gflops = measure_matmul(type, threads)) f.matmul_gflops.emplace_back(type, *gflops);
+    f.peak_gflops = peak_gflops(threads);
+    return f;
+}
+
+std::optional<MachineFigures> cached_machine(const std::string& hostname, const std::string& build_commit,
+                                             int64_t threads) {
+    for (MachineFigures& f : cached_list())
+        if (f.hostname == hostname && f.build_commit == build_commit && f.threads == threads) return std::move(f);
+    return std::nullopt;
+}
+
+void remember_machine(const MachineFigures& figures) {
+    const auto folder = cache_folder();
+    if (folder.empty()) return;
+    try {
+        std::filesystem::create_directories(folder);
+        nlohmann::json list = nlohmann::json::array();
+        for (const MachineFigures& f : cached_list())
+            if (!(f.hostname == figures.hostname && f.build_commit == figures.build_commit &&
+                  f.threads == figures.threads))
+                list.push_back(domain::to_json(f));
+        list.push_back(domain::to_json(figures));
+        AtomicFile file(folder / "machines.json");
+        const std::string text = list.dump(1);
+        file.write(text.data(), text.size());
+        file.commit();
+    } catch (const std::exception&) {
+        // A cache that cannot be written costs a measurement next time, nothing else.
+    }
+}
+
+} // namespace llmsweep::engine

@@ -1,0 +1,26 @@
+#pragma once
+// Before a sweep's first point, outside every timed region: what a token costs each swept model (read from its
+// GGUF file) and how fast this machine can go at each swept thread count (measured once per host, build and
+// thread count: from the database, else llmsweep's cache folder, else measured now). Both are stored for the
+// report's roofline.
+
+#include "engine/machine.hpp"
+#include "engine/system_info.hpp"
+#include "store/store.hpp"
+#include "sweep/spec.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace llmsweep::sweep {
+
+// Calls `measuring(threads)` before each measurement it has to make (it takes a second or two).
+void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_counts, store::Store& store,
+                      const engine::HostInfo& host, const std::string& build_commit,
+                      const std::function<void(int64_t threads)>& measuring);
+
+// Stores the machine figures in `store` (table machines).
+void store_machine(store::Store& store, const engine::MachineFigures& figures);
+
+} // namespace llmsweep::sweep
