@@ -1,5 +1,6 @@
 #include "importers/importer.hpp"
 
+#include "engine/model_profile.hpp"
 #include "engine/placement.hpp"
 
 #include "build_config.hpp"
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -158,6 +160,11 @@ ImportOutcome import_file(store::Store& store, const std::string& path) {
         outcome.already_imported = true;
         return outcome;
     }
+    // What a token costs each model, where its file is readable here (the report's roofline).
+    std::set<std::string> models;
+    for (const BenchTest& t : tests) models.insert(t.point.load.model);
+    for (const std::string& model : models)
+        if (const auto profile = engine::read_model_profile(model)) store.save_model_profile(model, *profile);
     for (size_t g = 0; g < origins.size(); ++g) {
         const auto& group = by_origin[origins[g]];
         const int64_t run_id = store.insert_run(run_row(path, sha, g, format, group));

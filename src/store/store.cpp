@@ -557,14 +557,15 @@ std::vector<nlohmann::json> Store::read_machines() {
     return machines;
 }
 
-void Store::save_model_profile(const std::string& model_filename, int64_t file_bytes, const std::string& weight_type,
-                               const std::string& profile_json) {
+void Store::save_model_profile(const std::string& model_filename, const domain::ModelProfile& profile) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(model_filename, ec);
     Statement& s = statement("INSERT OR IGNORE INTO model_profiles (model_filename, file_bytes, weight_type, "
                              "profile_json) VALUES (:model, :bytes, :type, :profile)");
     s.bind("model", model_filename);
-    s.bind("bytes", file_bytes);
-    s.bind("type", weight_type);
-    s.bind("profile", profile_json);
+    s.bind("bytes", ec ? int64_t{0} : static_cast<int64_t>(bytes));
+    s.bind("type", profile.weight_type);
+    s.bind("profile", domain::to_json(profile).dump());
     s.run();
 }
 

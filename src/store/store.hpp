@@ -2,6 +2,7 @@
 // The benchmark store: opens (and creates or migrates) an llmsweep database, and reads and writes runs, loads,
 // results and samples. Rows are column-name → value lists checked against the schema table.
 
+#include "domain/model_cost.hpp"
 #include "domain/point.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -187,8 +188,7 @@ public:
     std::vector<nlohmann::json> read_machines();
     // What a token costs each model (table model_profiles): kept once per file name and size; the latest per
     // file name, as the profile's JSON text.
-    void save_model_profile(const std::string& model_filename, int64_t file_bytes, const std::string& weight_type,
-                            const std::string& profile_json);
+    void save_model_profile(const std::string& model_filename, const domain::ModelProfile& profile);
     std::map<std::string, std::string> read_model_profiles();
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.

@@ -33,10 +33,7 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
     for (const std::string& model : spec.models) {
         const auto profile = engine::read_model_profile(model);
         if (!profile) continue;
-        std::error_code ec;
-        const auto bytes = std::filesystem::file_size(model, ec);
-        store.save_model_profile(model, ec ? 0 : static_cast<int64_t>(bytes), profile->weight_type,
-                                 domain::to_json(*profile).dump());
+        store.save_model_profile(model, *profile);
         weight_types.push_back(profile->weight_type);
     }
     const auto stored = store.read_machines();

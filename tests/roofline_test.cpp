@@ -1,0 +1,203 @@
+// How close to the machine's limit: a token's bytes and operations against hand-computed values (the formulas
+// written out from the presets' shapes), the KV cache at depth, tied and untied embeddings, experts; the machine's
+// roofs measured, kept and reused; the report's roofline section, chart and files, and --no-roofline.
+
+#include "domain/model_cost.hpp"
+#include "engine/machine.hpp"
+#include "engine/model_profile.hpp"
+#include "run_fixture.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace llmsweep {
+namespace {
+
+using domain::AttentionShape;
+using domain::ModelProfile;
+
+// The tiny preset: 2 layers, n_embd 128, 4 heads of 32, 2 KV heads, n_ff 256, vocab 512; q8_0 matrices (34 bytes
+// per 32 weights), f32 norms.
+constexpr double L = 2, E = 128, H = 4, KV_HEADS = 2, D = 32, FF = 256, V = 512;
+constexpr double KV = KV_HEADS * D;                                             // K and V widths: 64
+constexpr double BLOCK_MATRICES = E * E + E * KV + E * KV + E * E + 3 * E * FF; // q, k, v, output; gate, up, down
+constexpr double NORMS = L * 2 * E + E;                                         // two per block, and the output norm
+constexpr double Q8 = 34.0 / 32.0;
+
+class ModelCost : public RunTest {
+protected:
+    ModelProfile profile(const std::string& extra_flags, const std::string& name) {
+        const auto path = *models_ / name;
+        if (!fs::exists(path)) {
+            const auto r = run_llmsweep("synth --preset tiny " + extra_flags + " -o " + shell_quote(path));
+            EXPECT_EQ(r.exit_code, 0) << r.err;
+        }
+        const auto profile = engine::read_model_profile(path.string());
+        EXPECT_TRUE(profile.has_value());
+        return profile.value_or(ModelProfile{});
+    }
+};
+
+// Tied embeddings: the token embedding is the output matrix too, so every token reads all of it and multiplies
+// by it; nothing else is read but the blocks and the norms.
+TEST_F(ModelCost, TiedEmbeddingsAreReadWholeAsTheOutputMatrix) {
+    const ModelProfile p = profile("", "tiny.gguf");
+    EXPECT_TRUE(p.tied_embeddings);
+    EXPECT_EQ(p.weight_type, "q8_0");
+    EXPECT_DOUBLE_EQ(p.matmul_params_per_token, L * BLOCK_MATRICES + V * E);
+    EXPECT_DOUBLE_EQ(p.output_params, V * E);
+    EXPECT_DOUBLE_EQ(p.weight_bytes_per_token, (L * BLOCK_MATRICES + V * E) * Q8 + NORMS * 4);
+    EXPECT_EQ(p.weight_bytes, static_cast<uint64_t>(p.weight_bytes_per_token)) << "every byte, every token";
+    EXPECT_EQ(p.shape.n_layer, 2);
+    EXPECT_EQ(p.shape.n_head_kv, 2);
+    EXPECT_EQ(p.shape.head_dim_k, 32);
+}
+
+// Untied: the token embedding is a lookup of one row per token; the output matrix is read and multiplied whole.
+TEST_F(ModelCost, UntiedEmbeddingsReadOneRowOfTheTable) {
+    const ModelProfile p = profile("--untied", "tiny-untied.gguf");
+    EXPECT_FALSE(p.tied_embeddings);
+    EXPECT_DOUBLE_EQ(p.matmul_params_per_token, L * BLOCK_MATRICES + V * E);
+    const double table_bytes = V * E * Q8, row_bytes = E * Q8;
+    EXPECT_DOUBLE_EQ(p.weight_bytes_per_token, L * BLOCK_MATRICES * Q8 + NORMS * 4 + table_bytes + row_bytes);
+    EXPECT_EQ(p.weight_bytes, static_cast<uint64_t>(L * BLOCK_MATRICES * Q8 + NORMS * 4 + 2 * table_bytes));
+}
+
+// The KV cache at the point's context: layers x KV heads x (K and V head sizes at their types) per token of
+// context, read by every generated token; attention's operations grow with it too.
+TEST_F(ModelCost, TheKvCacheAtDepthIsReadPerGeneratedToken) {
+    const ModelProfile p = profile("", "tiny.gguf");
+    EXPECT_DOUBLE_EQ(domain::kv_bytes_per_token(p.shape, "f16", "f16"), L * KV_HEADS * (D * 2 + D * 2));
+    EXPECT_DOUBLE_EQ(domain::kv_bytes_per_token(p.shape, "q8_0", "f16"), L * KV_HEADS * (D * Q8 + D * 2));
+    // tg of 8 tokens after 100 of depth: on average 103.5 tokens before each, 104.5 attended.
+    const double context = domain::mean_context(100, 8);
+    EXPECT_DOUBLE_EQ(context, 103.5);
+    const domain::TokenCost tg = domain::tg_cost(p, context, "f16", "f16");
+    EXPECT_DOUBLE_EQ(tg.bytes, p.weight_bytes_per_token + L * KV_HEADS * 4 * D * 104.5);
+    EXPECT_DOUBLE_EQ(tg.flops, 2 * (L * BLOCK_MATRICES + V * E) + 2 * L * H * (D + D) * 104.5);
+    const domain::TokenCost at_zero = domain::tg_cost(p, domain::mean_context(0, 1), "f16", "f16");
+    EXPECT_LT(at_zero.bytes, tg.bytes);
+    EXPECT_DOUBLE_EQ(at_zero.bytes, p.weight_bytes_per_token + L * KV_HEADS * 4 * D);
+}
+
+// A prompt token: the same operations but the output matrix's (only the batch's last token goes through it),
+// and the weights read once per batch.
+TEST_F(ModelCost, PromptTokensShareTheWeightsOfTheirBatch) {
+    const ModelProfile p = profile("", "tiny.gguf");
+    const double context = domain::mean_context(0, 512); // 255.5
+    const domain::TokenCost pp = domain::pp_cost(p, context, 512, "f16", "f16");
+    EXPECT_DOUBLE_EQ(pp.flops, 2 * (L * BLOCK_MATRICES + V * E / 512) + 2 * L * H * (D + D) * 256.5);
+    EXPECT_DOUBLE_EQ(pp.bytes, (p.weight_bytes_per_token + L * KV_HEADS * 4 * D * 256.5) / 512);
+    EXPECT_GT(pp.intensity(), 100 * domain::tg_cost(p, context, "f16", "f16").intensity());
+}
+
+// A mixture of experts: a token goes through n_expert_used of n_expert experts of each layer, all of the rest.
+TEST(ModelCostByHand, ExpertsCountByTheirUsedShare) {
+    const AttentionShape shape{
+        .n_layer = 1, .n_head = 2, .n_head_kv = 2, .head_dim_k = 8, .head_dim_v = 8, .n_expert = 8, .n_expert_used = 2};
+    const std::vector<domain::TensorInfo> tensors = {
+        {"token_embd.weight", "f16", 16, 100, 1600, 3200},
+        {"blk.0.attn_q.weight", "f16", 16, 16, 256, 512},
+        {"blk.0.ffn_gate_inp.weight", "f32", 16, 8, 128, 512},          // the router: every token
+        {"blk.0.ffn_up_exps.weight", "f16", 16, 32, 16 * 32 * 8, 8192}, // 8 experts
+        {"blk.0.ffn_down_exps.weight", "f16", 32, 16, 32 * 16 * 8, 8192},
+        {"output_norm.weight", "f32", 16, 1, 16, 64},
+        {"output.weight", "f16", 16, 100, 1600, 3200}};
+    const ModelProfile p = domain::profile_of(tensors, shape);
+    EXPECT_FALSE(p.tied_embeddings);
+    EXPECT_EQ(p.weight_type, "f16");
+    EXPECT_DOUBLE_EQ(p.matmul_params_per_token, 256 + 128 + 2.0 / 8 * (4096 + 4096) + 1600);
+    EXPECT_DOUBLE_EQ(p.weight_bytes_per_token, 3200.0 / 100 + 512 + 512 + 2.0 / 8 * (8192 + 8192) + 64 + 3200);
+    // Round trip through the store's JSON.
+    const ModelProfile back = domain::profile_from_json(nlohmann::json::parse(domain::to_json(p).dump()));
+    EXPECT_DOUBLE_EQ(back.weight_bytes_per_token, p.weight_bytes_per_token);
+    EXPECT_EQ(back.shape.n_expert_used, 2);
+}
+
+// The roofs: a measurement gives positive rates for every weight type asked, is kept in the cache folder, and the
+// database has them after a sweep.
+TEST_F(RunTest, TheMachineIsMeasuredOnceAndKept) {
+    const auto r = run_llmsweep("run -m " + model() + " -p 16 -n 8 -r 2 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM machines WHERE threads = 1 AND read_gbs > 0.1 AND triad_gbs > 0.1 AND "
+                    "json_extract(matmul_gflops, '$.q8_0') > 0.1 AND json_extract(matmul_gflops, '$.f16') > 0.1"),
+              1);
+    EXPECT_EQ(count("SELECT count(*) FROM model_profiles WHERE weight_type = 'q8_0' AND "
+                    "json_extract(profile_json, '$.n_layer') = 2"),
+              1);
+    // The same sweep again measures nothing more: the database has it.
+    ASSERT_EQ(run_llmsweep("run -m " + model() + " -p 16 -n 8 -r 2 -t 1 -q --fresh" + db_arg()).exit_code, 0);
+    EXPECT_EQ(count("SELECT count(*) FROM machines"), 1);
+    // info shows what was measured, as numbers in JSON.
+    const auto info = run_llmsweep("info --json -t 1");
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    const auto json = nlohmann::json::parse(info.out);
+    ASSERT_EQ(json.at("machines").size(), 1u) << info.out;
+    EXPECT_GT(json["machines"][0].at("read_gbs").get<double>(), 0.1);
+    EXPECT_TRUE(json["machines"][0].at("matmul_gflops").at("q4_0").is_number());
+}
+
+// The report: the roofs, each value's share of them, the chart and the files; and without measurements, a note.
+TEST_F(RunTest, TheReportPlacesEveryPointUnderTheRoofs) {
+    ASSERT_EQ(run_llmsweep("run -m " + model() + " --mmap 0,1 -p 16,32 -n 8 -r 2 -t 1 -q" + db_arg()).exit_code, 0);
+    const fs::path out = dir_ / "report";
+    const auto r = run_llmsweep("report --lang en --format md,csv,json --out " + shell_quote(out) + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("## How close to the machine's limit"), std::string::npos);
+    EXPECT_NE(md.find("| Threads | Read GB/s | Triad GB/s |"), std::string::npos) << md;
+    EXPECT_NE(md.find("![Roofline, 1 threads](roofline_1_threads.png)"), std::string::npos) << md;
+    EXPECT_TRUE(fs::file_size(out / "roofline_1_threads.png") > 1000);
+    const auto report = nlohmann::json::parse(test::read_file(out / "report.json"));
+    const auto& groups = report.at("roofline").at("groups");
+    ASSERT_EQ(groups.size(), 4u) << "pp and tg of each load mode";
+    for (const auto& g : groups) {
+        const double share = g.at(g.at("metric") == "tg" ? "bandwidth_share" : "compute_share").get<double>();
+        EXPECT_GT(share, 0.0) << g.dump();
+        EXPECT_LT(share, 100.0) << g.dump();
+        EXPECT_GT(g.at("roof_gbs").get<double>(), 0.0);
+    }
+    // roofline.csv: a row per point (2 models' worth: 2 load modes x 2 prompts x pp and tg), its cost per token
+    // as the model's formulas give it.
+    const std::string csv = test::read_file(out / "roofline.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 * 2 * 2);
+    EXPECT_NE(csv.find("bytes_per_token,flop_per_token,flop_per_byte"), std::string::npos);
+    // The tiny model's weights fit in any last-level cache: the report says its memory roof does not bind.
+    EXPECT_NE(md.find("fit in the last-level cache for: tiny.gguf"), std::string::npos);
+
+    const auto skipped = run_llmsweep("run -m " + model() + " -p 16 -n 8 -r 1 -t 1 -q --no-roofline --db " +
+                                      shell_quote(dir_ / "none.db"));
+    ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+    const fs::path none = dir_ / "none";
+    ASSERT_EQ(run_llmsweep("report --lang en --format md,csv --no-charts --out " + shell_quote(none) + " --db " +
+                           shell_quote(dir_ / "none.db"))
+                  .exit_code,
+              0);
+    EXPECT_NE(test::read_file(none / "report.md").find("No roofline: no run of these results measured"),
+              std::string::npos);
+    EXPECT_FALSE(fs::exists(none / "roofline.csv"));
+}
+
+// Imported results use a measurement of the same host stored in their database (info --measure --db).
+TEST_F(LlamaBenchEngineTest, ImportedResultsUseAStoredMeasurementOfTheirHost) {
+    const std::string file = shell_quote(dir_ / "lb.jsonl");
+    ASSERT_EQ(run_shell(shell_quote(LLMSWEEP_LLAMA_BENCH) + " -m " + model() + " -p 16 -n 8 -r 2 -t 1 -o jsonl > " +
+                        file + " 2>/dev/null")
+                  .exit_code,
+              0);
+    ASSERT_EQ(run_llmsweep("import " + file + db_arg()).exit_code, 0);
+    const fs::path before = dir_ / "before";
+    ASSERT_EQ(
+        run_llmsweep("report --lang en --format md --no-charts --out " + shell_quote(before) + db_arg()).exit_code, 0);
+    EXPECT_NE(test::read_file(before / "report.md").find("No measurement of the machine for"), std::string::npos)
+        << "the model's cost is known, but no roof";
+    ASSERT_EQ(run_llmsweep("info --measure -t 1" + db_arg()).exit_code, 0);
+    const fs::path after = dir_ / "after";
+    ASSERT_EQ(
+        run_llmsweep("report --lang en --format json --no-charts --out " + shell_quote(after) + db_arg()).exit_code, 0);
+    const auto report = nlohmann::json::parse(test::read_file(after / "report.json"));
+    EXPECT_EQ(report.at("roofline").at("groups").size(), 2u) << report.at("roofline").dump();
+}
+
+} // namespace
+} // namespace llmsweep
