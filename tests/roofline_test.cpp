@@ -5,10 +5,14 @@
 #include "domain/model_cost.hpp"
 #include "engine/machine.hpp"
 #include "engine/model_profile.hpp"
+#include "engine/system_info.hpp"
 #include "run_fixture.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
 
 namespace llmsweep {
 namespace {
@@ -176,6 +180,37 @@ TEST_F(RunTest, TheReportPlacesEveryPointUnderTheRoofs) {
     EXPECT_NE(test::read_file(none / "report.md").find("No roofline: no run of these results measured"),
               std::string::npos);
     EXPECT_FALSE(fs::exists(none / "roofline.csv"));
+}
+
+// A dry run of a sweep never measured estimates its time from the roofline: the known figures of this machine (a
+// cache folder holding made-up ones here) and the model's costs, at the typical shares of the roofs.
+TEST_F(ModelCost, ADryRunEstimatesANewSweepFromTheRoofline) {
+    const ModelProfile p = profile("", "tiny.gguf");
+    domain::MachineFigures figures;
+    figures.hostname = engine::host_info().hostname;
+    figures.build_commit = engine::build_info().llama_commit;
+    figures.threads = 1;
+    figures.read_gbs = 0.001; // 1 MB/s and 1 MFLOP/s: slow enough for whole seconds
+    figures.matmul_gflops = {{"q8_0", 0.001}};
+    TempDir cache;
+    std::ofstream(cache / "machines.json") << nlohmann::json::array({domain::to_json(figures)}).dump();
+    const auto r =
+        run_shell("LLMSWEEP_CACHE_DIR=" + shell_quote(cache.path()) + " " + shell_quote(LLMSWEEP_BINARY) + " run -m " +
+                  model() + " --mode split -p 64 -n 16 -r 2 --warmup 1 -t 1 --dry-run" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // pp64 and tg16, each (2 + 1 warm-up) times; 2 visits (rounds), each loading the weights once.
+    const double pp =
+        domain::seconds_at_roofs(64, domain::pp_cost(p, domain::mean_context(0, 64), 64, "f16", "f16"), 0.001, 0.001);
+    const double tg =
+        domain::seconds_at_roofs(16, domain::tg_cost(p, domain::mean_context(0, 16), "f16", "f16"), 0.001, 0.001);
+    const double expected = 3 * (pp + tg) + 2 * static_cast<double>(p.weight_bytes) / 1e6;
+    EXPECT_NE(r.out.find(fmt::format("estimated time: about {:.0f} s from the roofline", expected)), std::string::npos)
+        << r.out << " expected " << expected;
+    EXPECT_NE(r.out.find("1 thread: read 0.0 GB/s"), std::string::npos) << "says which figures it used";
+    // Without figures of this machine, it says the sweep measures them first.
+    const auto unknown = run_shell("LLMSWEEP_CACHE_DIR=" + shell_quote(dir_ / "empty") + " " +
+                                   shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " -t 1 --dry-run" + db_arg());
+    EXPECT_NE(unknown.out.find("the sweep measures them before its first point"), std::string::npos) << unknown.out;
 }
 
 // Imported results use a measurement of the same host stored in their database (info --measure --db).

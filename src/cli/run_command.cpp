@@ -14,6 +14,7 @@
 #include "store/store.hpp"
 #include "sweep/orchestrator.hpp"
 #include "sweep/plan.hpp"
+#include "sweep/roofline.hpp"
 #include "sweep/spec.hpp"
 
 #include <fmt/format.h>
@@ -57,7 +58,8 @@ std::string short_names(std::string_view key) {
     return long_name == flag_name(key) ? "" : long_name + ","; // -rpc is read as --rpc itself
 }
 
-void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store) {
+void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store,
+                const engine::HostInfo& host) {
     fmt::print("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} worker loads, "
                "{} order, {} mode, seed {}\n",
                plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
@@ -85,12 +87,32 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
             }
         }
     }
-    if (known == plan.points.size())
+    if (known == plan.points.size()) {
         fmt::print("estimated time: {:.0f} s, from earlier runs of the same points\n", known_s);
-    else if (known > 0)
+    } else if (known > 0) {
         fmt::print("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
                    known_s, known, plan.points.size() - known);
-    else fmt::print("estimated time: unknown (no earlier measurement of these points in the database)\n");
+    } else {
+        // None measured before: from the models' costs per token and the machine's roofs.
+        const auto estimate = sweep::estimate_from_roofline(spec, plan, store, host, engine::build_info().llama_commit);
+        std::vector<std::string> figures;
+        for (const auto& m : estimate.machines) {
+            std::vector<std::string> matmul;
+            for (const auto& [type, gflops] : m.matmul_gflops) matmul.push_back(fmt::format("{} {:.0f}", type, gflops));
+            figures.push_back(fmt::format("{} thread{}: read {:.1f} GB/s, matrix multiplication {} GFLOP/s", m.threads,
+                                          m.threads == 1 ? "" : "s", m.read_gbs, fmt::join(matmul, ", ")));
+        }
+        if (estimate.points == 0)
+            fmt::print("estimated time: unknown (no earlier measurement of these points, and no roofline figures of "
+                       "this machine yet: the sweep measures them before its first point)\n");
+        else
+            fmt::print(
+                "estimated time: about {:.0f} s from the roofline{} (the models' costs per token at {:.0f} % "
+                "of the read bandwidth in token generation and {:.0f} % of the matrix multiplication in "
+                "prompts, typical shares; {})\n",
+                estimate.seconds, estimate.points_without ? fmt::format(" for {} of the points", estimate.points) : "",
+                100 * domain::typical_bandwidth_share, 100 * domain::typical_compute_share, fmt::join(figures, "; "));
+    }
 }
 
 // The claim on this spec in the database: taken now, or waited for with --wait; another sweep of the same spec
@@ -150,7 +172,7 @@ void run(const RunArgs& args) {
     if (args.dry_run) {
         std::unique_ptr<store::Store> store;
         if (db_exists) store = std::make_unique<store::Store>(args.db, store::Store::Access::read_only);
-        print_plan(spec, plan, store.get());
+        print_plan(spec, plan, store.get(), host);
         if (!first_command.empty())
             fmt::print("the first llama-bench: {}\n",
                        escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));

@@ -136,4 +136,10 @@ TokenCost pp_cost(const ModelProfile& m, double context, int64_t batch, std::str
             token_flops(m, attended) - 2.0 * m.output_params * (1.0 - 1.0 / tokens)};
 }
 
+double seconds_at_roofs(double tokens, const TokenCost& cost, double read_gbs, double compute_gflops) {
+    const double memory = read_gbs > 0 ? cost.bytes / (read_gbs * 1e9 * typical_bandwidth_share) : 0;
+    const double compute = compute_gflops > 0 ? cost.flops / (compute_gflops * 1e9 * typical_compute_share) : 0;
+    return tokens * std::max(memory, compute);
+}
+
 } // namespace llmsweep::domain

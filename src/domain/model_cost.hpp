@@ -79,4 +79,13 @@ TokenCost tg_cost(const ModelProfile& model, double context, std::string_view ty
 TokenCost pp_cost(const ModelProfile& model, double context, int64_t batch, std::string_view type_k,
                   std::string_view type_v);
 
+// The shares of the roofs that llama.cpp's CPU kernels typically reach (docs/benchmarks.md: 44-60 % of the read
+// bandwidth in token generation, 87-96 % of the matrix multiplication in prompt processing), for estimates made
+// before anything is measured.
+inline constexpr double typical_bandwidth_share = 0.5, typical_compute_share = 0.9;
+
+// Seconds to process `tokens` tokens at a cost each, at the typical shares of a machine's roofs (GB/s, GFLOP/s):
+// whichever of the memory and the compute takes longer.
+double seconds_at_roofs(double tokens, const TokenCost& cost, double read_gbs, double compute_gflops);
+
 } // namespace llmsweep::domain

@@ -238,7 +238,7 @@ const std::vector<Table> all_tables = {
          {"measured_at", text, "UTC, ISO 8601.", "NOT NULL"},
          {"read_gbs", real,
           "Memory read bandwidth, GB/s (1e9 bytes): threads summing a buffer far larger than the "
-          "last-level cache, best of 5 passes.",
+          "last-level cache, best of 7 passes.",
           "NOT NULL"},
          {"triad_gbs", real, "STREAM triad (a = b + s c), GB/s, counting two arrays read and one written."},
          {"buffer_bytes", integer, "Bytes the bandwidth passes streamed through."},

@@ -5,9 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <optional>
 
 namespace llmsweep::sweep {
+using namespace domain;
 
 void store_machine(store::Store& store, const engine::MachineFigures& f) {
     const nlohmann::json json = domain::to_json(f);
@@ -24,6 +28,71 @@ void store_machine(store::Store& store, const engine::MachineFigures& f) {
                           {"l1d_bytes", static_cast<int64_t>(f.l1d_bytes)},
                           {"l2_bytes", static_cast<int64_t>(f.l2_bytes)},
                           {"l3_bytes", static_cast<int64_t>(f.l3_bytes)}});
+}
+
+RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan, store::Store* store,
+                                        const engine::HostInfo& host, const std::string& build_commit) {
+    RooflineEstimate estimate;
+    std::map<std::string, std::optional<domain::ModelProfile>> profiles;
+    for (const std::string& model : spec.models) profiles[model] = engine::read_model_profile(model);
+    std::map<int64_t, std::optional<domain::MachineFigures>> machines;
+    const auto stored = store ? store->read_machines() : std::vector<nlohmann::json>{};
+    const auto machine = [&](int64_t threads) -> const std::optional<domain::MachineFigures>& {
+        auto it = machines.find(threads);
+        if (it != machines.end()) return it->second;
+        std::optional<domain::MachineFigures> found;
+        for (const nlohmann::json& m : stored)
+            if (m.at("hostname") == host.hostname && m.at("threads") == threads && m.at("build_commit") == build_commit)
+                found = domain::machine_figures_from_json(m);
+        if (!found) found = engine::cached_machine(host.hostname, build_commit, threads);
+        if (found) estimate.machines.push_back(*found);
+        return machines.emplace(threads, std::move(found)).first->second;
+    };
+    std::vector<size_t> visits_of(plan.groups.size());
+    for (const Visit& visit : plan.visits) ++visits_of[visit.group];
+    for (size_t g = 0; g < plan.groups.size(); ++g) {
+        for (const size_t index : plan.groups[g]) {
+            const Point& p = plan.points[index];
+            const auto& profile = profiles[p.load.model];
+            const auto& figures = machine(p.context.threads);
+            if (!profile || !figures) {
+                ++estimate.points_without;
+                continue;
+            }
+            const double bw = figures->read_gbs, compute = figures->compute_gflops(profile->weight_type);
+            const std::string &k = p.context.type_k, &v = p.context.type_v;
+            const int64_t batch =
+                std::max<int64_t>(std::min(p.context.n_ubatch, std::max<int64_t>(p.test.n_prompt, 1)), 1);
+            const auto prompt_s = [&](int64_t before, int64_t tokens) {
+                return tokens > 0 ? domain::seconds_at_roofs(
+                                        static_cast<double>(tokens),
+                                        domain::pp_cost(*profile, domain::mean_context(before, tokens), batch, k, v),
+                                        bw, compute)
+                                  : 0.0;
+            };
+            const auto generate_s = [&](int64_t before, int64_t tokens) {
+                return tokens > 0
+                           ? domain::seconds_at_roofs(
+                                 static_cast<double>(tokens),
+                                 domain::tg_cost(*profile, domain::mean_context(before, tokens), k, v), bw, compute)
+                           : 0.0;
+            };
+            // A repetition: the depth's prefill (untimed, but it takes its time), then the test.
+            const TestParams& t = p.test;
+            const double repetition =
+                prompt_s(0, t.n_depth) + prompt_s(t.n_depth, t.n_prompt) + generate_s(t.n_depth + t.n_prompt, t.n_gen);
+            estimate.seconds += repetition * static_cast<double>(spec.repetitions + spec.warmup);
+            ++estimate.points;
+        }
+        // Each visit loads the model once: its bytes at the read bandwidth.
+        const Point& first = plan.points[plan.groups[g].front()];
+        const auto& profile = profiles[first.load.model];
+        const auto& figures = machine(first.context.threads);
+        if (profile && figures && figures->read_gbs > 0)
+            estimate.seconds += static_cast<double>(visits_of[g]) * static_cast<double>(profile->weight_bytes) /
+                                (figures->read_gbs * 1e9);
+    }
+    return estimate;
 }
 
 void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_counts, store::Store& store,

@@ -7,6 +7,7 @@
 #include "engine/machine.hpp"
 #include "engine/system_info.hpp"
 #include "store/store.hpp"
+#include "sweep/plan.hpp"
 #include "sweep/spec.hpp"
 
 #include <functional>
@@ -19,6 +20,18 @@ namespace llmsweep::sweep {
 void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_counts, store::Store& store,
                       const engine::HostInfo& host, const std::string& build_commit,
                       const std::function<void(int64_t threads)>& measuring);
+
+// What a sweep should take, before anything of it was measured: each point's tests (its depth's prefill, and
+// the warm-up, included) at the typical shares of the roofs, and each visit's load at the read bandwidth.
+// Points whose model file or thread count has no figures are left out and counted.
+struct RooflineEstimate {
+    double seconds = 0;
+    size_t points = 0, points_without = 0;
+    std::vector<domain::MachineFigures> machines; // the figures used, per thread count
+};
+// The machine's figures come from `store` (if given) or llmsweep's cache folder; none are measured.
+RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan, store::Store* store,
+                                        const engine::HostInfo& host, const std::string& build_commit);
 
 // Stores the machine figures in `store` (table machines).
 void store_machine(store::Store& store, const engine::MachineFigures& figures);
