@@ -575,11 +575,12 @@ Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineF
         if (auto it = by_value.find(value); it != by_value.end()) f.series.push_back(std::move(it->second));
     for (const auto& g : m.roofline.groups)
         if (g.threads == threads)
-            found.push_back(
-                g.metric == "tg"
-                    ? fmt::format("{} {} {} {:.0f} %", clipped(g.model, 24), g.metric, g.value, 100 * g.bandwidth_share)
-                    : fmt::format("{} {} {} {:.0f} %", clipped(g.model, 24), g.metric, g.value, 100 * g.compute_share));
-    f.caption = fmt::format("{} {}", x.s.roofline_chart_caption, fmt::join(found, "; "));
+            found.push_back(fmt::format("{} {} {} {:.0f} % {}", clipped(g.model, 24), g.metric, g.value,
+                                        100 * (g.metric == "tg" ? g.bandwidth_share : g.compute_share),
+                                        g.metric == "tg" ? (x.zh ? "带宽" : "of the bandwidth")
+                                                         : (x.zh ? "算力" : "of the matrix multiplication")));
+    f.caption = fmt::format("{} {}: {}.", x.s.roofline_chart_caption,
+                            x.zh ? "占约束屋顶的比例" : "Shares of the binding roof", fmt::join(found, "; "));
     return f;
 }
 

@@ -96,6 +96,7 @@ void run_report(const ReportArgs& args) {
     }();
     // Charts, when gnuplot is there: data files and scripts go with the report, then gnuplot draws.
     report::ChartLinks links;
+    links.data_files = std::find(formats.begin(), formats.end(), "csv") != formats.end();
     chart::ReportCharts charts;
     const std::string gnuplot = args.no_charts ? "" : chart::find_gnuplot();
     if (args.no_charts) links.unavailable = "--no-charts";

@@ -284,12 +284,14 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     }
     if (m.looks) d.push_back(paragraph(std::string(s.looks_intro)));
 
-    d.push_back(heading(2, std::string(s.data_files)));
-    d.push_back({.kind = Block::Kind::links,
-                 .links = {{"raw.csv", std::string(s.raw_csv)},
-                           {"summary.csv", std::string(s.summary_csv)},
-                           {"difference.csv", std::string(s.difference_csv)}}});
-    if (!m.roofline.points.empty()) d.back().links.emplace_back("roofline.csv", "roofline.csv");
+    if (charts.data_files) {
+        d.push_back(heading(2, std::string(s.data_files)));
+        d.push_back({.kind = Block::Kind::links,
+                     .links = {{"raw.csv", std::string(s.raw_csv)},
+                               {"summary.csv", std::string(s.summary_csv)},
+                               {"difference.csv", std::string(s.difference_csv)}}});
+        if (!m.roofline.points.empty()) d.back().links.emplace_back("roofline.csv", "roofline.csv");
+    }
     d.push_back(paragraph(std::string(s.closing)));
     return d;
 }

@@ -38,6 +38,7 @@ struct ChartLinks {
     std::vector<ChartImage> images;
     std::string unavailable;           // non-empty: no charts, and why
     std::vector<std::string> left_out; // titles of charts with nothing to draw
+    bool data_files = true;            // the CSV files are written beside the report (--format csv)
 };
 
 using Document = std::vector<Block>;
