@@ -7,7 +7,7 @@
 #  2. The synthetic smollm2-135m and qwen2.5-0.5b q8_0 models swept at 1 and 2 threads (llama-bench's pp512 and
 #     tg128): each result's share of the roof that binds it, from the report's JSON.
 #
-#   bench/roofline.sh [--runs N] [--keep DIR]
+#   bench/roofline.sh [--runs N] [--keep DIR] [--part bandwidth|shares|all]
 # Needs a built llmsweep (scripts/setup.sh) and likwid-bench (apt-get install likwid); prints Markdown tables.
 set -euo pipefail
 
@@ -15,11 +15,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 llmsweep="${LLMSWEEP_BUILD_DIR:-$root/build}/src/llmsweep"
 runs=5
 keep=""
+part=all
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    *) echo "usage: bench/roofline.sh [--runs N] [--keep DIR]" >&2; exit 2 ;;
+    --part) part="$2"; shift 2 ;;
+    *) echo "usage: bench/roofline.sh [--runs N] [--keep DIR] [--part bandwidth|shares|all]" >&2; exit 2 ;;
     esac
 done
 command -v likwid-bench >/dev/null || { echo "likwid-bench is missing: apt-get install likwid" >&2; exit 2; }
@@ -31,6 +33,7 @@ export LLMSWEEP_CACHE_DIR="$work/cache"
 # likwid-bench's load kernel for the widest vectors the CPU has.
 if grep -qw avx512f /proc/cpuinfo; then suffix=_avx512; elif grep -qw avx /proc/cpuinfo; then suffix=_avx; else suffix=""; fi
 
+if [ "$part" != shares ]; then
 echo "## Memory bandwidth: llmsweep against likwid-bench (GB/s, $runs runs each, interleaved)"
 echo
 echo "| threads | llmsweep read | likwid-bench load$suffix | ratio | llmsweep triad | likwid-bench triad$suffix | read spread llmsweep / likwid |"
@@ -58,6 +61,8 @@ done
 echo
 echo "Medians; spread: (max - min) / median over the runs."
 echo
+fi
+[ "$part" = bandwidth ] && exit 0
 
 echo "## Shares of the roof: llama-bench's tests on the synthetic models"
 echo

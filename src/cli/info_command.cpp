@@ -34,6 +34,7 @@ struct InfoArgs {
     bool json = false;
     bool measure = false;
     std::vector<int64_t> threads;
+    std::vector<std::string> types;
     std::string db;
 };
 
@@ -49,6 +50,8 @@ Command add_info_command(CLI::App& app) {
                   "Measure the roofs again (a second or two per thread count; nothing else should run)");
     sub->add_option("-t,--threads", args->threads, "Thread counts to measure (default: the physical cores)")
         ->check(CLI::Range(1, 4096));
+    sub->add_option("--type", args->types,
+                    "Weight types to multiply besides q8_0, q4_0 and f16 (those of the models a sweep measures for)");
     sub->add_option("--db", args->db,
                     "Also store the measurement in this database, for the roofline of results imported into it");
     sub->footer("Examples:\n  llmsweep info\n  llmsweep info --measure -t 1,4,8 --db benchmark_results.db");
@@ -67,7 +70,8 @@ Command add_info_command(CLI::App& app) {
                                        "measuring memory bandwidth and matrix multiplication with {} "
                                        "thread{}\n",
                                        n, n == 1 ? "" : "s");
-                        figures = engine::measure_machine(n, engine::roofline_weight_types({}), build.llama_commit);
+                        figures =
+                            engine::measure_machine(n, engine::roofline_weight_types(args->types), build.llama_commit);
                         engine::remember_machine(*figures);
                     }
                     if (figures) machines.push_back(std::move(*figures));

@@ -178,6 +178,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
                 if (std::find(threads.begin(), threads.end(), point.context.threads) == threads.end())
                     threads.push_back(point.context.threads);
             prepare_roofline(spec, threads, store, options.host, options.build.llama_commit,
+                             measure_in_child(options.worker_executable),
                              [&](int64_t n) { observer.on_measuring_machine(n); });
         }
         // The scheduler: the plan's visits in order, each with the tasks the store does not have yet.

@@ -1,7 +1,11 @@
 #include "sweep/roofline.hpp"
 
+#include "core/child_process.hpp"
+#include "core/error.hpp"
 #include "engine/machine.hpp"
 #include "engine/model_profile.hpp"
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -95,8 +99,23 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
     return estimate;
 }
 
+MachineMeasurer measure_in_child(const std::string& llmsweep_executable) {
+    return [llmsweep_executable](int64_t threads, const std::vector<std::string>& weight_types) {
+        std::vector<std::string> command = {llmsweep_executable,    "info", "--measure", "--json", "-t",
+                                            std::to_string(threads)};
+        for (const std::string& type : weight_types) command.insert(command.end(), {"--type", type});
+        ChildProcess child(command);
+        const std::string out = child.read_all(600);
+        const ChildProcess::Exit exit = child.finish();
+        const auto json = nlohmann::json::parse(out, nullptr, false);
+        if (exit.exit_code != 0 || !json.is_object() || !json.contains("machines") || json["machines"].empty())
+            throw Error(fmt::format("measuring the machine with {} threads failed: {}", threads, child.death_reason()));
+        return domain::machine_figures_from_json(json["machines"][0]);
+    };
+}
+
 void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_counts, store::Store& store,
-                      const engine::HostInfo& host, const std::string& build_commit,
+                      const engine::HostInfo& host, const std::string& build_commit, const MachineMeasurer& measure,
                       const std::function<void(int64_t threads)>& measuring) {
     std::vector<std::string> weight_types;
     for (const std::string& model : spec.models) {
@@ -115,8 +134,7 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
         auto figures = engine::cached_machine(host.hostname, build_commit, threads);
         if (!figures) {
             measuring(threads);
-            figures = engine::measure_machine(threads, engine::roofline_weight_types(weight_types), build_commit);
-            engine::remember_machine(*figures);
+            figures = measure(threads, weight_types); // remembered in the cache folder by the measuring process
         }
         store_machine(store, *figures);
     }

@@ -16,9 +16,15 @@
 
 namespace llmsweep::sweep {
 
-// Calls `measuring(threads)` before each measurement it has to make (it takes a second or two).
+// Measures the machine with a thread count for these weight types (engine::measure_machine, in a process of its
+// own: `llmsweep info --measure --json`, so that the sweep's own memory stays its own).
+using MachineMeasurer =
+    std::function<domain::MachineFigures(int64_t threads, const std::vector<std::string>& weight_types)>;
+MachineMeasurer measure_in_child(const std::string& llmsweep_executable);
+
+// Calls `measuring(threads)` before each measurement it has to make (a few seconds each).
 void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_counts, store::Store& store,
-                      const engine::HostInfo& host, const std::string& build_commit,
+                      const engine::HostInfo& host, const std::string& build_commit, const MachineMeasurer& measure,
                       const std::function<void(int64_t threads)>& measuring);
 
 // What a sweep should take, before anything of it was measured: each point's tests (its depth's prefill, and
