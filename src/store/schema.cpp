@@ -18,6 +18,10 @@ const std::vector<Table> all_tables = {
      "One invocation of `llmsweep run` (or its resumption): what was swept, on what, and how it ended.",
      {
          {"id", integer, "Run id.", "PRIMARY KEY"},
+         {"uid", text,
+          "A globally unique id (128 random bits, hex): `merge` copies a run into another database once, whatever its "
+          "id there.",
+          "", 6},
          {"spec_key", text, "Canonical JSON of the spec; a run with the same key is resumed.", "NOT NULL"},
          {"status", text, "`running` (or killed while running), `finished`, `interrupted` (Ctrl-C) or `failed`.",
           "NOT NULL"},

@@ -154,6 +154,14 @@ void Statement::reset() {
 int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+Value Statement::column_value(int index) const {
+    switch (sqlite3_column_type(stmt_, index)) {
+    case SQLITE_NULL: return std::monostate{};
+    case SQLITE_INTEGER: return column_int(index);
+    case SQLITE_FLOAT: return column_double(index);
+    default: return column_text(index);
+    }
+}
 std::string Statement::column_text(int index) const {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
     return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string();

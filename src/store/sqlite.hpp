@@ -81,6 +81,7 @@ public:
     double column_double(int index) const;
     std::string column_text(int index) const;
     bool column_is_null(int index) const;
+    Value column_value(int index) const; // as SQLite stored it: NULL, integer, real or text
 
 private:
     Database& db_;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <unistd.h>
 
 namespace llmsweep::store {
@@ -211,6 +212,11 @@ void Store::migrate(int64_t from_version) {
             }
             db_->exec(fmt::format("UPDATE results SET {} WHERE llama_bench_json IS NOT NULL", fmt::join(moved, ", ")));
         }
+        // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
+        // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
+        if (version == 6)
+            db_->exec("UPDATE runs SET uid = printf('legacy:%s:%d:%s:%s', started_at, id, COALESCE(hostname, ''), "
+                      "COALESCE(source_sha256, spec_key)) WHERE uid IS NULL");
     }
 }
 
@@ -236,7 +242,19 @@ int64_t Store::insert(std::string_view table_name, const Row& row) {
     return db_->last_insert_id();
 }
 
-int64_t Store::insert_run(const Row& row) { return insert("runs", row); }
+int64_t Store::insert_run(const Row& row) {
+    if (std::any_of(row.begin(), row.end(), [](const auto& c) { return c.first == "uid"; })) return insert("runs", row);
+    Row with_uid = row;
+    with_uid.emplace_back("uid", new_run_uid());
+    return insert("runs", with_uid);
+}
+
+std::string new_run_uid() {
+    std::random_device random;
+    std::string uid;
+    for (int i = 0; i < 4; ++i) uid += fmt::format("{:08x}", random());
+    return uid;
+}
 
 void Store::update(std::string_view table_name, int64_t id, const Row& row) {
     const Table& t = table(table_name);

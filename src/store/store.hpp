@@ -36,6 +36,15 @@ struct Progress {
 // fixtures) fills these from a point and nothing else for the point.
 Row point_columns(const domain::Point& point, domain::Mode mode);
 
+// A new run's globally unique id: 128 random bits, hex.
+std::string new_run_uid();
+
+// What `merge` copied from one database.
+struct MergeOutcome {
+    size_t runs = 0, runs_present = 0; // copied; already in the database (the same uid)
+    size_t loads = 0, results = 0, samples = 0, machines = 0, model_profiles = 0;
+};
+
 // A result as the analysis reads it: its measurement, and the values of the requested columns as text.
 struct ResultRow {
     int64_t id = 0, run_id = 0;
@@ -193,6 +202,12 @@ public:
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.
     std::optional<double> measured_ns(const std::string& point_key);
+
+    // Copies from `other` every run this database lacks (by uid) with its loads, results and samples, and the
+    // machines and model profiles it lacks; the llama_bench table follows by its triggers. One transaction: a
+    // merge that fails or is killed leaves this database as it was. Merging a database into itself, or the same
+    // one twice, adds nothing.
+    MergeOutcome merge_from(Store& other);
 
 private:
     void create_or_migrate();

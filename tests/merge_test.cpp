@@ -1,0 +1,128 @@
+// `llmsweep merge`: other databases' runs copied into one, each input whole or not at all; the same run never
+// twice (merging again, or a database into itself); older schemas read, newer ones and other files refused with
+// nothing written.
+
+#include "run_fixture.hpp"
+#include "store/schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+namespace llmsweep {
+namespace {
+
+class MergeTest : public RunTest {
+protected:
+    // A sweep of the tiny model into a database of its own.
+    fs::path sweep(const std::string& name, const std::string& flags) {
+        const fs::path db = dir_ / name;
+        const auto r =
+            run_llmsweep("run -m " + model() + " -p 16 -n 8 -r 2 -t 1 -q " + flags + " --db " + shell_quote(db));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return db;
+    }
+    static int64_t count_in(const fs::path& db, const std::string& sql) {
+        store::Database d(db.string(), store::Database::Mode::existing);
+        store::Statement s(d, sql);
+        EXPECT_TRUE(s.step()) << sql;
+        return s.column_int(0);
+    }
+    // runs, results, samples, loads, llama_bench rows: what a merge must carry over exactly.
+    static std::vector<int64_t> counts(const fs::path& db) {
+        std::vector<int64_t> out;
+        for (const char* table : {"runs", "results", "samples", "loads", "llama_bench"})
+            out.push_back(count_in(db, std::string("SELECT count(*) FROM ") + table));
+        return out;
+    }
+    test::CommandResult merge(const fs::path& out, const std::vector<fs::path>& inputs) {
+        std::string command = "merge --db " + shell_quote(out);
+        for (const auto& input : inputs) command += " " + shell_quote(input);
+        return run_llmsweep(command);
+    }
+};
+
+TEST_F(MergeTest, CopiesEveryRunOnceWhateverIsMergedAgain) {
+    const fs::path a = sweep("a.db", "--mmap 0,1"), b = sweep("b.db", "-t 1 -p 32");
+    const fs::path all = dir_ / "all.db";
+    ASSERT_EQ(merge(all, {a, b}).exit_code, 0);
+    const auto ca = counts(a), cb = counts(b), merged = counts(all);
+    for (size_t i = 0; i < merged.size(); ++i) EXPECT_EQ(merged[i], ca[i] + cb[i]) << "table " << i;
+    EXPECT_EQ(count_in(all, "SELECT count(*) FROM results WHERE status = 'ok'"), merged[4])
+        << "llama_bench shows every ok result, by its triggers";
+    // The samples point at the merged database's results and loads.
+    EXPECT_EQ(count_in(all, "SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id JOIN loads l ON "
+                            "l.id = s.load_id AND l.run_id = r.run_id"),
+              merged[2]);
+    // Again, and the merged database into itself: nothing more.
+    const auto again = merge(all, {a, b, all});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find("0 runs merged"), std::string::npos) << again.out;
+    EXPECT_EQ(counts(all), merged);
+    // The report reads the merged runs as one database.
+    EXPECT_EQ(
+        run_llmsweep("report --no-charts --format md --out " + shell_quote(dir_ / "r") + " --db " + shell_quote(all))
+            .exit_code,
+        0);
+}
+
+// A merge killed in the middle of an input leaves the database as it was before that input.
+TEST_F(MergeTest, AKilledMergeLeavesTheDatabaseAsItWas) {
+    const fs::path small = sweep("small.db", ""), big = sweep("big.db", "-p 24");
+    {
+        // Enough samples that copying them takes a while.
+        store::Database d(big.string(), store::Database::Mode::existing);
+        d.exec("WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i + 1 FROM n WHERE i < 800000) "
+               "INSERT INTO samples (result_id, repetition, ns, ts) SELECT (SELECT min(id) FROM results), i, 1000, 1.0 "
+               "FROM n");
+    }
+    const fs::path out = dir_ / "out.db";
+    ASSERT_EQ(merge(out, {small}).exit_code, 0);
+    const auto before = counts(out);
+    const int status = run_shell(shell_quote(LLMSWEEP_BINARY) + " merge --db " + shell_quote(out) + " " +
+                                 shell_quote(big) + " >/dev/null 2>&1 & pid=$!; sleep 0.5; kill -9 $pid; wait $pid")
+                           .exit_code;
+    ASSERT_EQ(status, 137) << "the merge finished within 0.5 s: make the input bigger";
+    EXPECT_EQ(counts(out), before);
+    ASSERT_EQ(merge(out, {big}).exit_code, 0);
+    EXPECT_EQ(counts(out)[2], before[2] + counts(big)[2]) << "and the same merge again goes in whole";
+}
+
+// Older databases are read as this llmsweep's (their runs get ids from what identifies them, so merging one twice
+// adds it once); a newer schema and a file that is not llmsweep's are refused before anything is written.
+TEST_F(MergeTest, OlderSchemasMergeAndOthersAreRefused) {
+    const fs::path old = dir_ / "v1.db";
+    {
+        store::Database d(old.string(), store::Database::Mode::create);
+        d.exec(test::read_file(fs::path(LLMSWEEP_SOURCE_DIR) / "tests/fixtures/schema_v1.sql"));
+    }
+    const fs::path out = dir_ / "out.db";
+    ASSERT_EQ(merge(out, {old}).exit_code, 0);
+    const auto once = counts(out);
+    EXPECT_EQ(once[0], count_in(old, "SELECT count(*) FROM runs"));
+    EXPECT_GT(once[1], 0);
+    ASSERT_EQ(merge(out, {old}).exit_code, 0);
+    EXPECT_EQ(counts(out), once) << "the old file's runs are the same runs the second time";
+    EXPECT_EQ(count_in(old, "SELECT user_version FROM pragma_user_version"), 1) << "the input is never written";
+
+    const fs::path newer = dir_ / "newer.db";
+    fs::copy_file(sweep("n.db", ""), newer);
+    {
+        store::Database d(newer.string(), store::Database::Mode::existing);
+        d.exec(fmt::format("PRAGMA user_version = {}", store::schema_version + 1));
+    }
+    const fs::path fresh = dir_ / "fresh.db";
+    expect_usage_error(merge(fresh, {old, newer}), "newer llmsweep");
+    EXPECT_FALSE(fs::exists(fresh)) << "nothing is written when an input is refused";
+    std::ofstream(dir_ / "notes.txt") << "not a database";
+    expect_usage_error(merge(fresh, {dir_ / "notes.txt"}), "notes.txt");
+    expect_usage_error(merge(fresh, {dir_ / "missing.db"}), "does not exist");
+    EXPECT_FALSE(fs::exists(fresh));
+}
+
+} // namespace
+} // namespace llmsweep
