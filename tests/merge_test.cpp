@@ -6,6 +6,7 @@
 #include "store/schema.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
@@ -68,6 +69,39 @@ TEST_F(MergeTest, CopiesEveryRunOnceWhateverIsMergedAgain) {
         run_llmsweep("report --no-charts --format md --out " + shell_quote(dir_ / "r") + " --db " + shell_quote(all))
             .exit_code,
         0);
+}
+
+// Two machines, simulated by two shard runs of a grid with --mmap 0,1, merged: exactly the points of the same
+// sweep run whole, every repetition once, and every pair of the comparison in one shard.
+TEST_F(MergeTest, ShardsMergedAreTheWholeSweepWithEveryPairWhole) {
+    const std::string grid = "--mmap 0,1 -p 16,32,48 -n 8 --mode split ";
+    const fs::path whole = sweep("whole.db", grid), one = sweep("one.db", grid + "--shard 1/2"),
+                   two = sweep("two.db", grid + "--shard 2/2");
+    const fs::path merged = dir_ / "merged.db";
+    ASSERT_EQ(merge(merged, {one, two}).exit_code, 0);
+    EXPECT_EQ(count_in(merged, "SELECT count(*) FROM results"), count_in(whole, "SELECT count(*) FROM results"));
+    EXPECT_EQ(count_in(merged, "SELECT count(*) FROM samples"), count_in(whole, "SELECT count(*) FROM samples"));
+    for (const fs::path& shard : {one, two}) {
+        EXPECT_GT(count_in(shard, "SELECT count(*) FROM results"), 0) << "each shard has work";
+        // Each test of a shard ran at both load modes: no pair crosses shards.
+        EXPECT_EQ(count_in(shard, "SELECT count(*) FROM (SELECT n_prompt, n_gen FROM results GROUP BY n_prompt, n_gen "
+                                  "HAVING count(DISTINCT load_mode) != 2)"),
+                  0);
+    }
+    const std::string point_of = "SELECT group_concat(k, '|') FROM (SELECT load_mode || n_prompt || '/' || n_gen || "
+                                 "metric AS k FROM results ORDER BY k)";
+    store::Database w(whole.string(), store::Database::Mode::existing),
+        m(merged.string(), store::Database::Mode::existing);
+    store::Statement a(w, point_of), b(m, point_of);
+    ASSERT_TRUE(a.step() && b.step());
+    EXPECT_EQ(a.column_text(0), b.column_text(0)) << "the same points";
+    const fs::path out = dir_ / "merged-report";
+    ASSERT_EQ(run_llmsweep("report --compare load_mode --format json --no-charts --out " + shell_quote(out) + " --db " +
+                           shell_quote(merged))
+                  .exit_code,
+              0);
+    const auto report = nlohmann::json::parse(test::read_file(out / "report.json"));
+    for (const auto& c : report.at("comparisons")) EXPECT_EQ(c.at("unpaired"), 0) << c.dump();
 }
 
 // A merge killed in the middle of an input leaves the database as it was before that input.

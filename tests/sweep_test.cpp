@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -297,6 +300,64 @@ TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
     EXPECT_EQ(plan.points[0].key(Mode::request),
               "mode=request;model=/nonexistent/model.gguf:0;load_mode=mmap;cache=warm;ngl=99;threads=4;n_batch=2048;"
               "n_ubatch=512;type_k=f16;type_v=f16;fa=auto;n_prompt=512;n_gen=128;n_depth=0");
+}
+
+// --shard K/N: the shards together are the sweep, every point once; a pair (the same point at another value of
+// a parameter) is never split, since a shard takes whole tests; the work is dealt out evenly.
+TEST(Plan, ShardsPartitionTheSweepWithoutSplittingAPair) {
+    SweepSpec spec = two_model_spec();
+    spec.n_prompt = {16, 32, 64, 128, 256};
+    spec.n_gen = {8, 16, 32};
+    spec.n_depth = {0, 512};
+    const Plan whole = make_plan(spec, 2);
+    std::multiset<std::string> seen;
+    std::vector<double> work;
+    for (int64_t k = 1; k <= 4; ++k) {
+        spec.shard = std::pair{k, int64_t{4}};
+        const Plan shard = make_plan(spec, 2);
+        EXPECT_EQ(make_plan(spec, 2).points.size(), shard.points.size()) << "the same partition every time";
+        double w = 0;
+        std::set<std::string> tests;
+        for (const Point& p : shard.points) {
+            seen.insert(p.key(Mode::request));
+            tests.insert(fmt::format("{}/{}/{}", p.test.n_prompt, p.test.n_gen, p.test.n_depth));
+            // Its partners at every other value of every parameter are in the same shard.
+            for (const std::string& model : spec.models)
+                for (const LoadMode mode : spec.load_modes) {
+                    Point partner = p;
+                    partner.load.model = model;
+                    partner.load.load_mode = mode;
+                    EXPECT_TRUE(
+                        std::any_of(shard.points.begin(), shard.points.end(),
+                                    [&](const Point& q) { return q.key(Mode::request) == partner.key(Mode::request); }))
+                        << "shard " << k << " lacks a partner of " << p.key(Mode::request);
+                }
+        }
+        for (const std::string& test : tests) {
+            int64_t prompt = 0, gen = 0, depth = 0;
+            std::sscanf(test.c_str(), "%ld/%ld/%ld", &prompt, &gen, &depth);
+            w += static_cast<double>(depth + prompt) + generated_token_weight * static_cast<double>(gen);
+        }
+        work.push_back(w);
+    }
+    std::multiset<std::string> all;
+    for (const Point& p : whole.points) all.insert(p.key(Mode::request));
+    EXPECT_EQ(seen, all) << "every point in exactly one shard";
+    // Balanced: no shard above the others by more than the largest single test's work.
+    const double largest_test = 512 + 256 + generated_token_weight * 32;
+    EXPECT_LE(*std::max_element(work.begin(), work.end()) - *std::min_element(work.begin(), work.end()), largest_test);
+    // More shards than tests is an error that says how many there can be.
+    spec.shard = std::pair{int64_t{1}, int64_t{31}};
+    try {
+        make_plan(spec, 2);
+        FAIL() << "31 shards of 30 tests";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("use at most 30 shards"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(find_setting("shard").assign(spec, {"3/2"}), UsageError);
+    EXPECT_THROW(find_setting("shard").assign(spec, {"0/2"}), UsageError);
+    find_setting("shard").assign(spec, {"2/3"});
+    EXPECT_NE(spec_key(spec).find(R"("shard":"2/3")"), std::string::npos) << "each shard is a run of its own";
 }
 
 TEST(Plan, GroupedRunsEachGroupOnceWithRepetitionsBackToBack) {

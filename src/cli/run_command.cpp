@@ -65,6 +65,31 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
                plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(), sweep::name(spec.order),
                domain::name(spec.mode), spec.seed);
+    if (spec.shard) {
+        // Every shard's tests and share of the work, so that the N commands can be checked before they run.
+        const auto tests = sweep::tests_of(spec);
+        const auto shards = sweep::shard_tests(tests, spec.shard->second);
+        const auto work = [&](size_t t) {
+            return static_cast<double>(tests[t].n_depth + tests[t].n_prompt) +
+                   sweep::generated_token_weight * static_cast<double>(tests[t].n_gen);
+        };
+        double total = 0;
+        for (size_t t = 0; t < tests.size(); ++t) total += work(t);
+        for (size_t k = 0; k < shards.size(); ++k) {
+            std::vector<std::string> sizes;
+            double share = 0;
+            for (const size_t t : shards[k]) {
+                const auto& test = tests[t];
+                sizes.push_back(fmt::format("p{}+n{}{}", test.n_prompt, test.n_gen,
+                                            test.n_depth ? fmt::format("@d{}", test.n_depth) : ""));
+                share += work(t);
+            }
+            fmt::print("{} shard {}/{}: {} test{} ({}), {:.0f} % of the estimated work\n",
+                       static_cast<int64_t>(k + 1) == spec.shard->first ? "*" : " ", k + 1, shards.size(),
+                       shards[k].size(), shards[k].size() == 1 ? "" : "s", fmt::join(sizes, ", "),
+                       total > 0 ? 100 * share / total : 0);
+        }
+    }
     if (spec.adaptive()) {
         std::vector<std::string> rules;
         if (spec.target_ci_pct > 0)

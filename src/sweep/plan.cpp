@@ -19,6 +19,8 @@ namespace {
 // Far beyond any sweep that finishes (a million points at a second each is 12 days); above it, a typo.
 constexpr size_t max_points = 1'000'000;
 
+} // namespace
+
 std::vector<TestParams> tests_of(const SweepSpec& spec) {
     std::vector<TestParams> tests;
     for (int64_t depth : spec.n_depth) {
@@ -36,6 +38,26 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
     }
     return tests;
 }
+
+std::vector<std::vector<size_t>> shard_tests(const std::vector<TestParams>& tests, int64_t shards) {
+    const auto work = [](const TestParams& t) {
+        return static_cast<double>(t.n_depth + t.n_prompt) + generated_token_weight * static_cast<double>(t.n_gen);
+    };
+    std::vector<size_t> order(tests.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work(tests[a]) > work(tests[b]); });
+    std::vector<std::vector<size_t>> out(static_cast<size_t>(std::max<int64_t>(shards, 1)));
+    std::vector<double> load(out.size(), 0);
+    for (const size_t t : order) {
+        const size_t least = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+        out[least].push_back(t);
+        load[least] += work(tests[t]);
+    }
+    for (auto& shard : out) std::sort(shard.begin(), shard.end()); // in the spec's order
+    return out;
+}
+
+namespace {
 
 // The product of each setting's values, the first setting varying slowest: expand(values, set) multiplies.
 template <typename T>
@@ -143,7 +165,19 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     Plan plan;
     const std::vector<int64_t> threads = spec.threads.empty() ? std::vector<int64_t>{default_threads} : spec.threads;
     check_size(spec, threads.size());
-    const std::vector<TestParams> tests = tests_of(spec);
+    std::vector<TestParams> tests = tests_of(spec);
+    if (spec.shard) {
+        const auto [k, n] = *spec.shard;
+        if (static_cast<size_t>(n) > tests.size())
+            throw UsageError(fmt::format("--shard {}/{}: the sweep has {} test{} (sizes of prompt, generation and "
+                                         "depth), and a shard takes whole tests so that no pair is split; use at most "
+                                         "{} shards",
+                                         k, n, tests.size(), tests.size() == 1 ? "" : "s", tests.size()));
+        const auto shards = shard_tests(tests, n);
+        std::vector<TestParams> mine;
+        for (const size_t t : shards[static_cast<size_t>(k - 1)]) mine.push_back(tests[t]);
+        tests = std::move(mine);
+    }
     const std::vector<ContextParams> contexts = contexts_of(spec, threads);
 
     for (const LoadParams& load : loads_of(spec)) {

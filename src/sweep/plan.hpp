@@ -29,7 +29,18 @@ struct Plan {
     size_t n_tasks() const;
 };
 
-// Expands `spec` into points (threads defaulting to `default_threads`) and orders them.
+// Expands `spec` into points (threads defaulting to `default_threads`) and orders them; with --shard K/N, only
+// the points of shard K.
 Plan make_plan(const SweepSpec& spec, int64_t default_threads);
+
+// The spec's tests (prompt, generation and depth sizes), each with every load and context setting.
+std::vector<domain::TestParams> tests_of(const SweepSpec& spec);
+
+// The shards of a sweep (run --shard K/N): its tests, each whole with every value of every other parameter, so
+// that no comparison's pair is split (a pair always has one test's sizes); dealt out by estimated work, the
+// largest first, each to the shard with the least so far. A generated token counts as `generated_token_weight`
+// prompt tokens (about the ratio of pp to tg throughput on a CPU). Returns the tests' indices per shard.
+inline constexpr double generated_token_weight = 25;
+std::vector<std::vector<size_t>> shard_tests(const std::vector<domain::TestParams>& tests, int64_t shards);
 
 } // namespace llmsweep::sweep

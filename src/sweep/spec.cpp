@@ -205,6 +205,24 @@ const std::vector<Setting> base_settings = {
          }
          s.n_pg = unique(pairs);
      }},
+    {"shard",
+     "K/N: run shard K of N (a run of its own, resumed as any): whole tests, with every value of the other "
+     "parameters, so that no pair is split; balanced by estimated work. `llmsweep merge` puts the shards together",
+     false,
+     [](SweepSpec& s, const auto& t) {
+         const std::string& text = single(t, "--shard");
+         const size_t slash = text.find('/');
+         int64_t k = 0, n = 0;
+         const auto number = [](std::string_view part, int64_t& value) {
+             const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+             return ec == std::errc() && end == part.data() + part.size();
+         };
+         if (slash == std::string::npos || !number(std::string_view(text).substr(0, slash), k) ||
+             !number(std::string_view(text).substr(slash + 1), n) || n < 1 || k < 1 || k > n || n > 100000)
+             throw UsageError(fmt::format("--shard: '{}' is not K/N with 1 <= K <= N (2/4: the second of four)",
+                                          escape::terminal(text)));
+         s.shard = std::pair{k, n};
+     }},
     {"repetitions", "Repetitions of each point (default 5)", false,
      [](SweepSpec& s, const auto& t) { s.repetitions = single_int(t, "--repetitions", 1, 10000); }},
     {"max_repetitions",
@@ -520,6 +538,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
         for (const std::string& value : values) list.push_back(knob.json_of(value));
         json[std::string(knob_name)] = std::move(list);
     }
+    if (spec.shard) json["shard"] = fmt::format("{}/{}", spec.shard->first, spec.shard->second);
     if (spec.prio != 0) json["prio"] = spec.prio;
     if (spec.delay_s != 0) json["delay"] = spec.delay_s;
     if (spec.numa != "disabled") json["numa"] = spec.numa;

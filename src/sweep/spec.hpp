@@ -57,6 +57,8 @@ struct SweepSpec {
     // Split mode: llama-bench's combined tests (-pg pp,tg), each the prompt then the generation, timed as one.
     std::vector<std::pair<int64_t, int64_t>> n_pg;
 
+    // run --shard K/N: shard K (from 1) of N (sweep/plan.hpp, shard_tests); none: the whole sweep.
+    std::optional<std::pair<int64_t, int64_t>> shard;
     int64_t repetitions = 5;
     // Adaptive rounds (sweep/stopping.hpp): above `repetitions`, rounds are added for the points that still need
     // them until the rule holds: each result's mean known to +-target_ci_pct at 95 %, and/or every comparison of
