@@ -185,16 +185,7 @@ GnuplotFiles to_gnuplot(const Figure& figure) {
     return files;
 }
 
-std::string find_gnuplot() {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path ? path : "");
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        const auto candidate = std::filesystem::path(dir) / "gnuplot";
-        if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-    return {};
-}
+std::string find_gnuplot() { return find_on_path("gnuplot"); }
 
 void draw(const std::string& gnuplot, const std::filesystem::path& folder, const std::vector<Figure>& figures) {
     for (const Figure& figure : figures) {

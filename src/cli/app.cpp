@@ -34,9 +34,9 @@ int run(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "Show llama.cpp's own log on stderr");
 
     const std::vector<Command> commands = {add_run_command(app),    add_report_command(app), add_import_command(app),
-                                           add_merge_command(app),  add_synth_command(app),  add_check_command(app),
-                                           add_info_command(app),   add_schema_command(app), add_worker_command(app),
-                                           add_version_command(app)};
+                                           add_merge_command(app),  add_slurm_command(app),  add_synth_command(app),
+                                           add_check_command(app),  add_info_command(app),   add_schema_command(app),
+                                           add_worker_command(app), add_version_command(app)};
     try {
         app.parse(with_llama_bench_flags(argc, argv));
     } catch (const CLI::CallForHelp& e) {

@@ -24,5 +24,6 @@ Command add_worker_command(CLI::App& app);
 Command add_schema_command(CLI::App& app);
 Command add_import_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_slurm_command(CLI::App& app);
 
 } // namespace llmsweep::cli

@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <limits>
 #include <poll.h>
+#include <sstream>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -218,6 +220,17 @@ ProgramResult run_program(const std::vector<std::string>& command, const std::fi
     result.signal = exit.signal;
     result.output += child.stderr_tail();
     return result;
+}
+
+std::string find_on_path(std::string_view name) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        const auto candidate = std::filesystem::path(dir) / name;
+        if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    return {};
 }
 
 } // namespace llmsweep

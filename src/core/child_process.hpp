@@ -88,6 +88,9 @@ struct ProgramResult {
     bool succeeded() const { return signal == 0 && exit_code == 0; }
 };
 
+// The executable `name` in a folder of PATH, as a shell finds it; "" where there is none.
+std::string find_on_path(std::string_view name);
+
 // Runs argv[0] (a path, or a name looked up on PATH) in `folder`. Throws Error when it cannot be started.
 ProgramResult run_program(const std::vector<std::string>& argv, const std::filesystem::path& folder = {});
 

@@ -214,4 +214,14 @@ std::string terminal(std::string_view text) {
     return out;
 }
 
+std::string shell(std::string_view text) {
+    std::string out = "'";
+    for (const char c : text) {
+        if (c == '\0') continue;
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
 } // namespace llmsweep::escape

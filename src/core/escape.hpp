@@ -48,4 +48,9 @@ std::string csv(std::string_view text);
 // an invalid byte as `\xNN`, a backslash as `\\`.
 std::string terminal(std::string_view text);
 
+// One word for a POSIX shell (a script `llmsweep slurm` writes): single-quoted, a `'` as `'\''`. Unlike the
+// others it keeps every byte as it is (a file name that is not UTF-8 must name the same file) but NUL, which no
+// shell word can hold and no path has: it is left out.
+std::string shell(std::string_view text);
+
 } // namespace llmsweep::escape

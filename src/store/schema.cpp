@@ -60,6 +60,10 @@ const std::vector<Table> all_tables = {
          {"decide", text, "Adaptive rounds: the parameters whose comparisons were to be decided, comma separated.", "",
           5},
          {"margin_pct", real, "Adaptive rounds: the equivalence margin the decisions used, percent.", "", 5},
+         {"slurm_job", text,
+          "Under Slurm: the job that ran it (`ARRAY_TASK` for a task of a job array, as `llmsweep slurm` submits).", "",
+          6},
+         {"slurm_node", text, "Under Slurm: the node it ran on, as Slurm names it.", "", 6},
      }},
     {"loads",
      "One model load in a worker process: what it cost, for every load mode and cache state.",
@@ -241,7 +245,7 @@ const std::vector<Table> all_tables = {
          {"threads", integer, "Threads used.", "NOT NULL"},
          {"measured_at", text, "UTC, ISO 8601.", "NOT NULL"},
          {"read_gbs", real,
-          "Memory read bandwidth, GB/s (1e9 bytes): threads summing a buffer far larger than the "
+          "Memory read bandwidth, GB/s (1e9 bytes): threads reading a buffer far larger than the "
           "last-level cache, best of 7 passes.",
           "NOT NULL"},
          {"triad_gbs", real, "STREAM triad (a = b + s c), GB/s, counting two arrays read and one written."},

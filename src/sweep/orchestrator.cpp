@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <sys/resource.h>
 
 namespace llmsweep::sweep {
@@ -82,6 +83,19 @@ store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& 
         {"memory_bytes", static_cast<int64_t>(o.host.memory_bytes)},
         {"os", fmt::format("{} ({})", o.host.os, o.host.kernel)},
         {"hostname", o.host.hostname}};
+    // Under Slurm, which job and node ran it (a shard of `llmsweep slurm` is a task of a job array).
+    const auto env = [](const char* name) -> store::Value {
+        const char* value = std::getenv(name);
+        return value && *value ? store::Value(std::string(value)) : store::Value();
+    };
+    if (std::holds_alternative<std::string>(env("SLURM_JOB_ID"))) {
+        const store::Value array = env("SLURM_ARRAY_JOB_ID"), task = env("SLURM_ARRAY_TASK_ID");
+        row.emplace_back("slurm_job",
+                         std::holds_alternative<std::string>(array) && std::holds_alternative<std::string>(task)
+                             ? store::Value(std::get<std::string>(array) + "_" + std::get<std::string>(task))
+                             : env("SLURM_JOB_ID"));
+        row.emplace_back("slurm_node", env("SLURMD_NODENAME"));
+    }
     if (native) {
         std::vector<std::string> gpus;
         for (const auto& d : o.build.devices)
