@@ -104,6 +104,27 @@ TEST_F(MergeTest, ShardsMergedAreTheWholeSweepWithEveryPairWhole) {
     for (const auto& c : report.at("comparisons")) EXPECT_EQ(c.at("unpaired"), 0) << c.dump();
 }
 
+// A fleet merged: the values of a comparison measured on different hosts do not pair, and the report says so.
+TEST_F(MergeTest, TheReportWarnsWhenTheValuesCameFromDifferentHosts) {
+    const fs::path a = sweep("host-a.db", "--mmap 0"), b = sweep("host-b.db", "--mmap 1");
+    {
+        store::Database d(b.string(), store::Database::Mode::existing);
+        d.exec("UPDATE runs SET hostname = 'host-b'");
+    }
+    const fs::path fleet = dir_ / "fleet.db";
+    ASSERT_EQ(merge(fleet, {a, b}).exit_code, 0);
+    const fs::path out = dir_ / "fleet-report";
+    ASSERT_EQ(run_llmsweep("report --compare load_mode --lang en --format md,json --no-charts --out " +
+                           shell_quote(out) + " --db " + shell_quote(fleet))
+                  .exit_code,
+              0);
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("The values were measured on different hosts"), std::string::npos) << md;
+    EXPECT_NE(md.find("load_mode = mmap: host-b"), std::string::npos) << md;
+    for (const auto& c : nlohmann::json::parse(test::read_file(out / "report.json")).at("comparisons"))
+        EXPECT_EQ(c.at("pairs"), 0) << "no pair across hosts";
+}
+
 // A merge killed in the middle of an input leaves the database as it was before that input.
 TEST_F(MergeTest, AKilledMergeLeavesTheDatabaseAsItWas) {
     const fs::path small = sweep("small.db", ""), big = sweep("big.db", "-p 24");

@@ -40,6 +40,12 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
             item.children.push_back(fmt::format("{}: CV {:.2f}%", point_name(m, *r), r->cv_percent()));
         items.push_back(std::move(item));
     }
+    if (!m.hosts_by_value.empty()) {
+        ListItem item{std::string(s.hosts_differ_intro), {}};
+        for (const auto& [value, hosts] : m.hosts_by_value)
+            item.children.push_back(fmt::format("{} = {}: {}", m.compare, value, hosts));
+        items.push_back(std::move(item));
+    }
     if (!m.not_ok.empty()) {
         ListItem item{fmt::format("{}: {}{}", s.not_ok_intro, m.not_ok_count,
                                   m.not_ok_count > m.not_ok.size()

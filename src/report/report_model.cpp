@@ -127,6 +127,16 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     if (m.high_cv.size() > ReportModel::listed_at_most) m.high_cv.resize(ReportModel::listed_at_most);
     if (m.not_ok.size() > ReportModel::listed_at_most) m.not_ok.resize(ReportModel::listed_at_most);
     m.huge_pages_differ = huge_pages_differ(m);
+    if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), m.compare) ==
+        analysis::run_parameters.end()) {
+        std::vector<std::set<std::string>> hosts(m.values.size());
+        for (const analysis::Record& r : m.data.records)
+            for (size_t v = 0; v < m.values.size(); ++v)
+                if (r.status == "ok" && r.params.at(m.compare) == m.values[v]) hosts[v].insert(r.params.at("hostname"));
+        if (std::any_of(hosts.begin(), hosts.end(), [&](const auto& h) { return h != hosts.front(); }))
+            for (size_t v = 0; v < m.values.size(); ++v)
+                m.hosts_by_value.emplace_back(m.values[v], fmt::format("{}", fmt::join(hosts[v], ", ")));
+    }
     // Counts per value x model x metric, from the same summaries the tables show.
     for (const auto& value : m.values)
         for (const auto& g : m.summaries)

@@ -72,6 +72,10 @@ struct ReportModel {
         std::vector<std::pair<std::string, std::string>> used; // value, huge_pages_used values (", ")
     };
     std::vector<HugePagesDiffer> huge_pages_differ;
+    // The hosts each compared value was measured on, where they differ between values (hand-made shards, merged
+    // fleets): points pair only within a host (the host is part of what matches them), so such values are
+    // compared only where a host measured both; --compare hostname compares the hosts.
+    std::vector<std::pair<std::string, std::string>> hosts_by_value; // value, its hosts (", ")
     // Visits that ran beside other work (analysis::under_outside_load).
     std::vector<analysis::BusyVisit> busy_visits;
 

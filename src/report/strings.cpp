@@ -164,6 +164,9 @@ constexpr Strings english{
     .busy_intro = "Visits measured beside other work (other processes used {} of a core or more on average, or "
                   "the hypervisor stole {} % or more of the CPU time): a round with one of them may be disturbed",
     .busy_visit = "{}{}, round {} of run {}: other processes {:.2f} cores, steal {:.1f} %, load average {:.2f}",
+    .hosts_differ_intro = "The values were measured on different hosts (merged databases or hand-made shards): points "
+                          "pair only where one host measured both values, the others go unpaired; --compare hostname "
+                          "compares the hosts. Hosts per value:",
     .methodology = "Methodology",
     .methodology_intro = "Measured by llmsweep with llama.cpp's own API, random tokens, no sampling in the "
                          "timed region; each model load in its own worker process. In request mode tg is "
@@ -349,6 +352,9 @@ constexpr Strings chinese{
     .busy_intro = "测量时机器上有其他负载的访问 (其他进程平均占用 {} 个核心以上, 或虚拟机监控程序窃取了 {} % "
                   "以上的 CPU 时间): 含有这类访问的轮次可能受到干扰",
     .busy_visit = "{0}{1}, 运行 {3} 的第 {2} 轮: 其他进程 {4:.2f} 个核心, 窃取 {5:.1f} %, 平均负载 {6:.2f}",
+    .hosts_differ_intro =
+        "各取值在不同的主机上测得 (合并的数据库或手工分片): 只有同一主机测过两个取值的点才能配对, 其余"
+        "不配对; --compare hostname 用于比较主机。各取值的主机:",
     .methodology = "测量方法",
     .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
                          "每次模型加载在独立的工作进程中进行。请求模式下 tg 紧接在提示词之后解码, 即深度为 "

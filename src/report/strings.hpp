@@ -28,7 +28,7 @@ struct Strings {
         roofline_chart_caption, intensity_axis, gflops_axis, memory_roof, compute_roof;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
-        huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit;
+        huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro;
     std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
     std::string_view fixed_settings, logical_cores;
     std::string_view adaptive_run, rule_target_ci, rule_decide, rule_and, stop_rule_met, stop_max_repetitions,
