@@ -145,6 +145,23 @@ std::string read_csv_field(const std::string& field) {
     return out;
 }
 
+// A shell word: bash reads every hostile string back byte for byte (NUL, which no argument can hold, left out),
+// and runs none of it.
+TEST(EscapeShell, BashReadsEveryHostileStringBackAndRunsNothing) {
+    TempDir dir;
+    for (const auto& [name, text] : hostile_strings()) {
+        std::string expected = text;
+        std::erase(expected, '\0');
+        std::ofstream(dir / "script.sh") << "cd " << shell_quote(dir.path()) << " && printf %s " << escape::shell(text)
+                                         << " > out\n";
+        const auto r = run_shell("bash " + shell_quote(dir / "script.sh"));
+        ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+        EXPECT_EQ(read_file(dir / "out"), expected) << name;
+    }
+    EXPECT_EQ(test::entries_in(dir.path()), 2u) << "the script and its output: nothing else was made";
+    EXPECT_EQ(escape::shell("it's $(touch x)"), "'it'\\''s $(touch x)'");
+}
+
 TEST(EscapeCsv, FormulasAreNeutralisedNumbersStayAndTextReadsBack) {
     for (const auto& h : hostile_strings()) {
         const std::string field = escape::csv(h.text);
