@@ -24,10 +24,11 @@ void print_build(const engine::BuildInfo& build) {
 void print_machine(const domain::MachineFigures& f) {
     std::vector<std::string> matmul;
     for (const auto& [type, gflops] : f.matmul_gflops) matmul.push_back(fmt::format("{} {:.1f}", type, gflops));
-    fmt::print("roofline: {} thread{}: read {:.1f} GB/s (triad {:.1f}), matrix multiplication {} GFLOP/s{}; measured "
-               "{}\n",
+    fmt::print("roofline: {} thread{}: read {:.1f} GB/s (triad {:.1f}), matrix multiplication {} GFLOP/s{}; caches "
+               "L1d {}, L2 {}, L3 {}; measured {}\n",
                f.threads, f.threads == 1 ? "" : "s", f.read_gbs, f.triad_gbs, fmt::join(matmul, ", "),
-               f.peak_gflops ? fmt::format(", peak {:.1f} GFLOP/s", *f.peak_gflops) : "", f.measured_at);
+               f.peak_gflops ? fmt::format(", peak {:.1f} GFLOP/s", *f.peak_gflops) : "", format_bytes(f.l1d_bytes),
+               format_bytes(f.l2_bytes), format_bytes(f.l3_bytes), f.measured_at);
 }
 
 struct InfoArgs {
