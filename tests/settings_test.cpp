@@ -147,6 +147,17 @@ TEST_F(RunTest, DevicesAndTensorSplitsAreLoadSettings) {
     expect_usage_error(run_llmsweep("run -m " + model() + " -fitt 512 -q" + db_arg()), "--engine llama-bench");
 }
 
+// GPU layer counts that mean the same on the model are one setting, and the sweep says so before it starts.
+TEST_F(RunTest, GpuLayerCountsThatMeanTheSameAreNamed) {
+    const auto r = run_llmsweep("run -m " + model() + " -ngl 1,3,99 -p 8 -n 2 -t 1 --dry-run" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("note: -ngl 3,99 all offload every layer of tiny.gguf (2 layers and the output)"),
+              std::string::npos)
+        << r.err;
+    const auto one = run_llmsweep("run -m " + model() + " -ngl 1,2 -p 8 -n 2 -t 1 --dry-run" + db_arg());
+    EXPECT_EQ(one.err.find("note:"), std::string::npos) << "1 and 2 of 3 are different settings: " << one.err;
+}
+
 // -rpc: llama.cpp's rpc-server from the same source, on 127.0.0.1; the model's layers go to its device. A server
 // that does not answer fails the points with the reason, and nothing hangs.
 TEST_F(RunTest, RpcServersTakeTheLayers) {
@@ -167,8 +178,9 @@ TEST_F(RunTest, RpcServersTakeTheLayers) {
     EXPECT_EQ(text("SELECT backends FROM runs"), "RPC") << "as llama-bench names what it used";
     // -ot reaches llama.cpp's loader: with no layer offloaded, block 0's tensors alone go to the server's buffer.
     const std::string device = "RPC0[" + address + "]";
-    const auto overridden = run_llmsweep("run -m " + model() + " -rpc " + address + " -ngl 0 -ot 'blk\\.0\\.=" +
-                                         device + "' -p 8 -n 2 -r 1 -t 1 -q --db " + shell_quote(dir_ / "ot.db"));
+    const auto overridden =
+        run_llmsweep("run -m " + model() + " -rpc " + address + " -ngl 0 -ot 'blk\\.0\\.=" + device +
+                     "' -p 8 -n 2 -r 1 -t 1 -q --db " + shell_quote(dir_ / "ot.db"));
     ASSERT_EQ(overridden.exit_code, 0) << overridden.err;
     {
         store::Database db((dir_ / "ot.db").string(), store::Database::Mode::existing);

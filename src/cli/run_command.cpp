@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/interrupt.hpp"
+#include "engine/model_profile.hpp"
 #include "engine/system_info.hpp"
 #include "engine/worker.hpp"
 #include "llama_bench/flags.hpp"
@@ -140,6 +141,26 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
     }
 }
 
+// GPU layer counts that mean the same on a model (-ngl 99 and -1 both offload every layer of a smaller model) are
+// one setting: the report pairs on what they came to, so the sweep measures the same thing twice. Said before
+// the sweep starts, not refused (the user may mean to).
+void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
+    if (spec.n_gpu_layers.size() < 2) return;
+    for (const std::string& model : spec.models) {
+        const auto tensors = engine::read_model_tensors(model);
+        if (!tensors) continue;
+        std::vector<int64_t> all;
+        for (const int64_t n : spec.n_gpu_layers)
+            if (domain::effective_gpu_layers(n, tensors->shape.n_layer) == -1) all.push_back(n);
+        if (all.size() > 1)
+            fmt::print(stderr,
+                       "note: -ngl {} all offload every layer of {} ({} layers and the output): they are one setting, "
+                       "measured {} times, and the report counts them as one value\n",
+                       fmt::join(all, ","), escape::terminal(std::filesystem::path(model).filename().string()),
+                       tensors->shape.n_layer, all.size());
+    }
+}
+
 // The claim on this spec in the database: taken now, or waited for with --wait; another sweep of the same spec
 // running into it is an error that says who runs it.
 store::Claim claim_spec(const RunArgs& args, const std::string& key) {
@@ -180,6 +201,7 @@ void run(const RunArgs& args) {
                                      fmt::join(args.flags.at("load_mode"), ",")));
     for (const auto& [key, texts] : args.flags) sweep::find_setting(key).assign(spec, texts);
     sweep::validate(spec);
+    warn_same_gpu_layers(spec);
 
     const engine::HostInfo host = engine::host_info();
     const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
