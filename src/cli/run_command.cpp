@@ -70,10 +70,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         // Every shard's tests and share of the work, so that the N commands can be checked before they run.
         const auto tests = sweep::tests_of(spec);
         const auto shards = sweep::shard_tests(tests, spec.shard->second);
-        const auto work = [&](size_t t) {
-            return static_cast<double>(tests[t].n_depth + tests[t].n_prompt) +
-                   sweep::generated_token_weight * static_cast<double>(tests[t].n_gen);
-        };
+        const auto work = [&](size_t t) { return sweep::test_work(tests[t]); };
         double total = 0;
         for (size_t t = 0; t < tests.size(); ++t) total += work(t);
         for (size_t k = 0; k < shards.size(); ++k) {

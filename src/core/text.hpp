@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmsweep {
 
@@ -13,6 +14,9 @@ constexpr std::string_view trim(std::string_view text, std::string_view chars = 
     if (first == std::string_view::npos) return {};
     return text.substr(first, text.find_last_not_of(chars) - first + 1);
 }
+
+// The pieces of `text` between the characters of `separators` (empty pieces kept: "a,,b" is three).
+std::vector<std::string> split(std::string_view text, std::string_view separators);
 
 // The whole content of a file, bytes as they are; "" when it cannot be read (a /proc or /sys file that this
 // kernel lacks, a file gone).

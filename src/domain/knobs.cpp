@@ -1,6 +1,7 @@
 #include "domain/knobs.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,21 +18,11 @@ namespace {
 using L = LoadParams;
 using C = ContextParams;
 
-std::string trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return std::string(text.substr(first, text.find_last_not_of(" \t") - first + 1));
-}
-
-std::vector<std::string> split_on(std::string_view text, std::string_view separators) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (true) {
-        const size_t end = text.find_first_of(separators, start);
-        parts.push_back(trimmed(text.substr(start, end == std::string_view::npos ? end : end - start)));
-        if (end == std::string_view::npos) return parts;
-        start = end + 1;
-    }
+// The pieces of `text` between `separators`, each without its surrounding white space.
+std::vector<std::string> trimmed_pieces(std::string_view text, std::string_view separators) {
+    std::vector<std::string> pieces = split(text, separators);
+    for (std::string& piece : pieces) piece = std::string(trim(piece, " \t"));
+    return pieces;
 }
 
 // A hex CPU mask as llama-bench takes it (0x prefix optional): lower case, with the prefix.
@@ -103,9 +94,9 @@ const std::vector<Knob>& all_knobs() {
 } // namespace
 
 std::string canonical_devices(std::string_view value) {
-    const std::string text = trimmed(value);
+    const std::string text(trim(value, " \t"));
     if (text == "auto" || text == "none") return text;
-    const auto names = split_on(text, "/");
+    const auto names = trimmed_pieces(text, "/");
     for (const std::string& name : names)
         if (name.empty() || name == "auto" || name == "none")
             throw UsageError(fmt::format("--devices: '{}' is not auto, none, or device names joined by '/' "
@@ -116,7 +107,7 @@ std::string canonical_devices(std::string_view value) {
 
 std::string canonical_tensor_split(std::string_view value) {
     std::vector<double> shares;
-    for (const std::string& part : split_on(value, ";/")) {
+    for (const std::string& part : trimmed_pieces(value, ";/")) {
         double share = -1;
         const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), share);
         if (part.empty() || ec != std::errc() || end != part.data() + part.size() || !(share >= 0) ||
@@ -135,10 +126,10 @@ std::string canonical_tensor_split(std::string_view value) {
 }
 
 std::string canonical_overrides(std::string_view value) {
-    const std::string text = trimmed(value);
+    const std::string text(trim(value, " \t"));
     if (text == "none") return text;
     std::vector<std::string> overrides;
-    for (const std::string& item : split_on(text, ";")) {
+    for (const std::string& item : trimmed_pieces(text, ";")) {
         const size_t equals = item.rfind('=');
         if (equals == std::string::npos || equals == 0 || equals + 1 == item.size())
             throw UsageError(fmt::format("--override-tensor: '{}' is not PATTERN=BUFFER_TYPE (ffn_.*_exps=CPU)", item));

@@ -1,11 +1,12 @@
 #include "engine/placement.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "engine/llama_runtime.hpp"
+#include "engine/model_profile.hpp"
 
 #include <ggml-backend.h>
 #include <ggml-cpu.h>
-#include <gguf.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,7 +15,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -26,15 +26,6 @@
 
 namespace llmsweep::engine {
 namespace {
-
-std::vector<std::string> split(const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    for (size_t end; (end = text.find(separator, start)) != std::string::npos; start = end + 1)
-        parts.push_back(text.substr(start, end - start));
-    parts.push_back(text.substr(start));
-    return parts;
-}
 
 std::vector<std::string> device_names(bool with_cpu) {
     std::vector<std::string> names;
@@ -51,7 +42,7 @@ std::vector<ggml_backend_dev_t> devices_of(const std::string& text) {
     if (text == "auto") return {};
     if (text == "none") return {nullptr};
     std::vector<ggml_backend_dev_t> devices;
-    for (const std::string& name : split(text, '/')) {
+    for (const std::string& name : split(text, "/")) {
         ggml_backend_dev_t dev = ggml_backend_dev_by_name(name.c_str());
         if (!dev || ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) {
             const auto known = device_names(false);
@@ -140,7 +131,7 @@ void set_up_process(const std::string& numa, const std::string& rpc) {
             reg ? reinterpret_cast<AddServer>(ggml_backend_reg_get_proc_address(reg, "ggml_backend_rpc_add_server"))
                 : nullptr;
         if (!add) throw Error("this build of llama.cpp has no RPC backend: build it with -DGGML_RPC=ON for --rpc");
-        for (const std::string& server : split(rpc, ',')) {
+        for (const std::string& server : split(rpc, ",")) {
             check_answers(server); // ggml's RPC client aborts the process when a server does not answer
             ggml_backend_reg_t server_reg = add(server.c_str());
             if (!server_reg) throw Error(fmt::format("RPC server {} could not be added", server));
@@ -151,7 +142,7 @@ void set_up_process(const std::string& numa, const std::string& rpc) {
 
 Placement::Placement(const domain::LoadParams& load) : devices_(devices_of(load.devices)) {
     tensor_split_.assign(llama_max_devices(), 0.0f);
-    const auto shares = split(load.tensor_split, '/');
+    const auto shares = split(load.tensor_split, "/");
     if (shares.size() > tensor_split_.size())
         throw Error(fmt::format("tensor split {} names {} devices; this build of llama.cpp has at most {}",
                                 load.tensor_split, shares.size(), tensor_split_.size()));
@@ -160,8 +151,11 @@ Placement::Placement(const domain::LoadParams& load) : devices_(devices_of(load.
     // The overrides first, then -ncmoe's, as llama-bench merges them.
     std::vector<ggml_backend_buffer_type_t> types;
     if (load.override_tensor != "none") {
-        const std::vector<std::string> tensors = gguf_tensor_names(load.model);
-        for (const std::string& item : split(load.override_tensor, ';')) {
+        const auto model = read_model_tensors(load.model);
+        if (!model) throw Error(fmt::format("'{}' is not a readable GGUF file", load.model));
+        std::vector<std::string> tensors;
+        for (const domain::TensorInfo& t : model->tensors) tensors.push_back(t.name);
+        for (const std::string& item : split(load.override_tensor, ";")) {
             const size_t equals = item.rfind('=');
             patterns_.push_back(item.substr(0, equals));
             types.push_back(buffer_type(item.substr(equals + 1)));
@@ -203,33 +197,13 @@ Effective effective_for_llama_bench(const domain::LoadParams& load, const std::s
     if (load.load_mode != domain::LoadMode::automatic) {
         effective.load_mode = std::string(domain::name(load.load_mode));
     } else {
-        const auto names = split(backends, ',');
+        const auto names = split(backends, ",");
         if (std::all_of(names.begin(), names.end(), [](const std::string& b) { return b == "CPU" || b == "BLAS"; }))
             effective.load_mode = "mmap";
     }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(load.model, ec)) return effective; // an import from another machine
-    gguf_init_params params{true, nullptr};
-    std::unique_ptr<gguf_context, decltype(&gguf_free)> gguf(gguf_init_from_file(load.model.c_str(), params),
-                                                             gguf_free);
-    if (!gguf) return effective;
-    const int64_t arch = gguf_find_key(gguf.get(), "general.architecture");
-    if (arch < 0 || gguf_get_kv_type(gguf.get(), arch) != GGUF_TYPE_STRING) return effective;
-    const int64_t blocks =
-        gguf_find_key(gguf.get(), fmt::format("{}.block_count", gguf_get_val_str(gguf.get(), arch)).c_str());
-    if (blocks >= 0 && gguf_get_kv_type(gguf.get(), blocks) == GGUF_TYPE_UINT32)
-        effective.n_layer = gguf_get_val_u32(gguf.get(), blocks);
+    // The model's layers, where its file is here (an import may come from another machine).
+    if (const auto model = read_model_tensors(load.model)) effective.n_layer = model->shape.n_layer;
     return effective;
-}
-
-std::vector<std::string> gguf_tensor_names(const std::string& path) {
-    gguf_init_params params{true, nullptr};
-    std::unique_ptr<gguf_context, decltype(&gguf_free)> gguf(gguf_init_from_file(path.c_str(), params), gguf_free);
-    if (!gguf) throw Error(fmt::format("'{}' is not a readable GGUF file", path));
-    std::vector<std::string> names;
-    for (int64_t i = 0; i < gguf_get_n_tensors(gguf.get()); ++i)
-        names.emplace_back(gguf_get_tensor_name(gguf.get(), i));
-    return names;
 }
 
 } // namespace llmsweep::engine

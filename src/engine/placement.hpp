@@ -44,7 +44,4 @@ struct Effective {
 };
 Effective effective_for_llama_bench(const domain::LoadParams& load, const std::string& backends);
 
-// The names of the tensors in a GGUF file.
-std::vector<std::string> gguf_tensor_names(const std::string& path);
-
 } // namespace llmsweep::engine

@@ -39,10 +39,12 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
     return tests;
 }
 
+double test_work(const TestParams& t) {
+    return static_cast<double>(t.n_depth + t.n_prompt) + generated_token_weight * static_cast<double>(t.n_gen);
+}
+
 std::vector<std::vector<size_t>> shard_tests(const std::vector<TestParams>& tests, int64_t shards) {
-    const auto work = [](const TestParams& t) {
-        return static_cast<double>(t.n_depth + t.n_prompt) + generated_token_weight * static_cast<double>(t.n_gen);
-    };
+    const auto work = test_work;
     std::vector<size_t> order(tests.size());
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work(tests[a]) > work(tests[b]); });

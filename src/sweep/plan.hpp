@@ -41,6 +41,7 @@ std::vector<domain::TestParams> tests_of(const SweepSpec& spec);
 // largest first, each to the shard with the least so far. A generated token counts as `generated_token_weight`
 // prompt tokens (about the ratio of pp to tg throughput on a CPU). Returns the tests' indices per shard.
 inline constexpr double generated_token_weight = 25;
+double test_work(const domain::TestParams& test);
 std::vector<std::vector<size_t>> shard_tests(const std::vector<domain::TestParams>& tests, int64_t shards);
 
 } // namespace llmsweep::sweep

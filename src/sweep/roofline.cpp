@@ -34,6 +34,20 @@ void store_machine(store::Store& store, const engine::MachineFigures& f) {
                           {"l3_bytes", static_cast<int64_t>(f.l3_bytes)}});
 }
 
+namespace {
+
+// The measurement of this host, build and thread count among the store's (store::read_machines), if any.
+std::optional<domain::MachineFigures> stored_machine(const std::vector<nlohmann::json>& stored,
+                                                     const std::string& hostname, const std::string& build_commit,
+                                                     int64_t threads) {
+    for (const nlohmann::json& m : stored)
+        if (m.at("hostname") == hostname && m.at("build_commit") == build_commit && m.at("threads") == threads)
+            return domain::machine_figures_from_json(m);
+    return std::nullopt;
+}
+
+} // namespace
+
 RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan, store::Store* store,
                                         const engine::HostInfo& host, const std::string& build_commit) {
     RooflineEstimate estimate;
@@ -44,10 +58,7 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
     const auto machine = [&](int64_t threads) -> const std::optional<domain::MachineFigures>& {
         auto it = machines.find(threads);
         if (it != machines.end()) return it->second;
-        std::optional<domain::MachineFigures> found;
-        for (const nlohmann::json& m : stored)
-            if (m.at("hostname") == host.hostname && m.at("threads") == threads && m.at("build_commit") == build_commit)
-                found = domain::machine_figures_from_json(m);
+        std::optional<domain::MachineFigures> found = stored_machine(stored, host.hostname, build_commit, threads);
         if (!found) found = engine::cached_machine(host.hostname, build_commit, threads);
         if (found) estimate.machines.push_back(*found);
         return machines.emplace(threads, std::move(found)).first->second;
@@ -126,11 +137,7 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
     }
     const auto stored = store.read_machines();
     for (const int64_t threads : thread_counts) {
-        const bool have = std::any_of(stored.begin(), stored.end(), [&](const nlohmann::json& m) {
-            return m.at("hostname") == host.hostname && m.at("build_commit") == build_commit &&
-                   m.at("threads") == threads;
-        });
-        if (have) continue;
+        if (stored_machine(stored, host.hostname, build_commit, threads)) continue;
         auto figures = engine::cached_machine(host.hostname, build_commit, threads);
         if (!figures) {
             measuring(threads);
