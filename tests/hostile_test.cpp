@@ -3,6 +3,7 @@
 
 #include "chart/figure.hpp"
 #include "core/escape.hpp"
+#include "domain/model_cost.hpp"
 #include "hostile.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
@@ -72,6 +73,22 @@ protected:
                                {"cpu_info", hostile_strings()[2].text},
                                {"backends", hostile_strings()[13].text},
                                {"os", hostile_strings()[27].text}});
+        // The roofline's too: a measurement of the hostile host, and each hostile model's cost per token.
+        store.insert_machine({{"hostname", hostile_strings()[2].text},
+                              {"cpu_info", hostile_strings()[2].text},
+                              {"build_commit", hostile_strings()[0].text},
+                              {"threads", int64_t{2}},
+                              {"measured_at", std::string("2026-01-01T00:00:00Z")},
+                              {"read_gbs", 20.0},
+                              {"matmul_gflops", std::string(R"({"q8_0": 100.0})")},
+                              {"l3_bytes", int64_t{1} << 20}});
+        domain::ModelProfile profile;
+        profile.shape = {.n_layer = 2, .n_head = 4, .n_head_kv = 2, .head_dim_k = 32, .head_dim_v = 32};
+        profile.weight_bytes_per_token = 4e6;
+        profile.matmul_params_per_token = 4e6;
+        profile.weight_bytes = 4000000;
+        profile.weight_type = "q8_0";
+        for (const auto& h : hostile_strings()) store.save_model_profile(h.text, profile);
         for (size_t m = 0; m < hostile_strings().size(); ++m)
             for (const std::string mode : {"none", "mmap"}) {
                 const bool mmap = mode == "mmap";
@@ -197,6 +214,14 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
     }
 
     // CSV: no text cell a spreadsheet would run.
+    // roofline.csv too: a row per pp point of every hostile model, none a formula.
+    const std::string roofline = read_file(out / "roofline.csv");
+    EXPECT_EQ(static_cast<size_t>(std::count(roofline.begin(), roofline.end(), '\n')),
+              1 + hostile_strings().size() * 8);
+    std::istringstream roofline_lines(roofline);
+    for (std::string line; std::getline(roofline_lines, line);)
+        if (!line.empty()) EXPECT_EQ(std::string("=+@\t").find(line.front()), std::string::npos) << line;
+    EXPECT_NE(read_file(out / "report.md").find("## 距离机器极限有多远"), std::string::npos);
     const std::string csv = read_file(out / "raw.csv");
     size_t rows = 0; // physical lines: a quoted cell may hold a line break
     std::istringstream lines(csv);
