@@ -49,6 +49,7 @@ void run_slurm(const SlurmArgs& args) {
     sweep::SweepSpec spec;
     sweep::read_toml(args.spec_file, spec);
     sweep::validate(spec);
+    sweep::check_shard_count(args.shards, sweep::tests_of(spec).size(), fmt::format("--shards {}", args.shards));
     // Every shard is planned here, so that a sweep that cannot be split N ways fails now, not on the cluster.
     for (int64_t k = 1; k <= args.shards; ++k) {
         spec.shard = std::pair{k, args.shards};

@@ -43,6 +43,13 @@ double test_work(const TestParams& t) {
     return static_cast<double>(t.n_depth + t.n_prompt) + generated_token_weight * static_cast<double>(t.n_gen);
 }
 
+void check_shard_count(int64_t shards, size_t tests, const std::string& given) {
+    if (static_cast<size_t>(shards) > tests)
+        throw UsageError(fmt::format("{}: the sweep has {} test{} (sizes of prompt, generation and depth), and a shard "
+                                     "takes whole tests so that no pair is split; use at most {} shards",
+                                     given, tests, tests == 1 ? "" : "s", tests));
+}
+
 std::vector<std::vector<size_t>> shard_tests(const std::vector<TestParams>& tests, int64_t shards) {
     const auto work = test_work;
     std::vector<size_t> order(tests.size());
@@ -170,11 +177,7 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     std::vector<TestParams> tests = tests_of(spec);
     if (spec.shard) {
         const auto [k, n] = *spec.shard;
-        if (static_cast<size_t>(n) > tests.size())
-            throw UsageError(fmt::format("--shard {}/{}: the sweep has {} test{} (sizes of prompt, generation and "
-                                         "depth), and a shard takes whole tests so that no pair is split; use at most "
-                                         "{} shards",
-                                         k, n, tests.size(), tests.size() == 1 ? "" : "s", tests.size()));
+        check_shard_count(n, tests.size(), fmt::format("--shard {}/{}", k, n));
         const auto shards = shard_tests(tests, n);
         std::vector<TestParams> mine;
         for (const size_t t : shards[static_cast<size_t>(k - 1)]) mine.push_back(tests[t]);

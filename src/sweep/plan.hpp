@@ -42,6 +42,8 @@ std::vector<domain::TestParams> tests_of(const SweepSpec& spec);
 // prompt tokens (about the ratio of pp to tg throughput on a CPU). Returns the tests' indices per shard.
 inline constexpr double generated_token_weight = 25;
 double test_work(const domain::TestParams& test);
+// Throws UsageError, naming what was given (--shard 2/5, --shards 5), when there are more shards than tests.
+void check_shard_count(int64_t shards, size_t tests, const std::string& given);
 std::vector<std::vector<size_t>> shard_tests(const std::vector<domain::TestParams>& tests, int64_t shards);
 
 } // namespace llmsweep::sweep
