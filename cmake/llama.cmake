@@ -32,7 +32,10 @@ set(LLAMA_BUILD_TOOLS ON)
 # The RPC backend, so that a sweep can place layers on llama.cpp's rpc-server (--rpc, as llama-bench -rpc);
 # the tests run that server (ggml-rpc-server) from the same source on 127.0.0.1.
 set(GGML_RPC ON)
-foreach(off LLAMA_BUILD_TESTS LLAMA_BUILD_EXAMPLES LLAMA_BUILD_SERVER LLAMA_BUILD_APP LLAMA_BUILD_UI
+# llama-server, for `run --mode server`: built from the same source, without its web UI (whose build would
+# download prebuilt assets).
+set(LLAMA_BUILD_SERVER ON)
+foreach(off LLAMA_BUILD_TESTS LLAMA_BUILD_EXAMPLES LLAMA_BUILD_APP LLAMA_BUILD_UI
             LLAMA_OPENSSL LLAMA_ALL_WARNINGS GGML_ALL_WARNINGS)
     set(${off} OFF)
 endforeach()

@@ -56,6 +56,8 @@ public:
             if (done.pp_ts) figures += fmt::format(" pp {:.1f} t/s", *done.pp_ts);
             if (done.tg_ts) figures += fmt::format(" tg {:.1f} t/s", *done.tg_ts);
             if (done.pg_ts) figures += fmt::format(" pg {:.1f} t/s", *done.pg_ts);
+            if (done.serve_ts) figures += fmt::format(" serve {:.1f} t/s", *done.serve_ts);
+            if (done.request_errors) figures += fmt::format(", {} requests failed", done.request_errors);
             if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, escape::terminal(done.error));
             fmt::print(stderr, "[{}/{}] {} rep {}:{}\n", done_, total_, describe(*done.point), done.repetition + 1,
                        figures);

@@ -4,6 +4,7 @@
 #include "cli/format.hpp"
 #include "cli/progress.hpp"
 #include "cli/summary.hpp"
+#include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/interrupt.hpp"
@@ -158,6 +159,26 @@ void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
     }
 }
 
+// How server mode starts its servers: the binary given, else the llama-server built with llmsweep, else PATH's.
+serving::ServerSettings server_settings(const sweep::SweepSpec& spec) {
+    serving::ServerSettings settings;
+    if (spec.mode != domain::Mode::server || !spec.serving.url.empty()) return settings;
+    settings.binary = spec.serving.llama_server;
+    if (settings.binary.empty() && std::filesystem::exists(LLMSWEEP_LLAMA_SERVER))
+        settings.binary = LLMSWEEP_LLAMA_SERVER;
+    if (settings.binary.empty()) settings.binary = find_on_path("llama-server");
+    if (settings.binary.empty())
+        throw UsageError("--mode server needs llama-server: pass --llama-server /path/to/llama-server, or put it on "
+                         "PATH");
+    settings.extra_args = spec.serving.llama_server_args;
+    settings.numa = spec.numa;
+    settings.rpc = spec.rpc;
+    // Each server's log, for the reason a server failed; kept after the sweep for a closer look.
+    settings.log_folder = std::filesystem::temp_directory_path() / fmt::format("llmsweep-servers-{}", getpid());
+    std::filesystem::create_directories(settings.log_folder);
+    return settings;
+}
+
 // The claim on this spec in the database: taken now, or waited for with --wait; another sweep of the same spec
 // running into it is an error that says who runs it.
 store::Claim claim_spec(const RunArgs& args, const std::string& key) {
@@ -197,6 +218,8 @@ void run(const RunArgs& args) {
                                      fmt::join(args.flags.at("mmap"), ","),
                                      fmt::join(args.flags.at("load_mode"), ",")));
     for (const auto& [key, texts] : args.flags) sweep::find_setting(key).assign(spec, texts);
+    // A server that is already running: its model is named by -m where given, else by its URL.
+    if (!spec.serving.url.empty() && spec.models.empty()) spec.models = {spec.serving.url};
     sweep::validate(spec);
     warn_same_gpu_layers(spec);
 
@@ -238,7 +261,8 @@ void run(const RunArgs& args) {
                                       .host = host,
                                       .build = engine::build_info(),
                                       .llama_bench = llama_bench,
-                                      .roofline = !args.no_roofline};
+                                      .server = server_settings(spec),
+                                      .roofline = !args.no_roofline && spec.serving.url.empty()};
     auto observer = make_progress_observer(args.quiet              ? ProgressStyle::none
                                            : isatty(STDERR_FILENO) ? ProgressStyle::bar
                                                                    : ProgressStyle::lines);

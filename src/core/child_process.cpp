@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <poll.h>
 #include <sstream>
@@ -38,11 +39,19 @@ std::chrono::steady_clock::time_point deadline_in(double seconds) {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& command, Options options)
     : name_(options.name.empty() ? std::filesystem::path(command.front()).filename().string() : options.name),
-      forward_stderr_(options.forward_stderr), exit_request_(options.exit_request) {
+      forward_stderr_(options.forward_stderr), exit_request_(options.exit_request), stderr_file_(options.stderr_file) {
     int in[2], out[2], err[2], exec_status[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
         pipe2(exec_status, O_CLOEXEC) != 0)
         throw Error(fmt::format("cannot create pipes for {}: {}", name_, std::strerror(errno)));
+    if (!stderr_file_.empty()) {
+        const int file = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (file < 0)
+            throw Error(
+                fmt::format("cannot write {}'s log {}: {}", name_, stderr_file_.string(), std::strerror(errno)));
+        close(err[1]);
+        err[1] = file;
+    }
     std::vector<char*> argv;
     for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
@@ -72,6 +81,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
     to_child_ = in[1];
     from_child_ = out[0];
     errors_from_child_ = err[0];
+    if (!stderr_file_.empty()) close_fd(errors_from_child_); // nothing writes to the pipe
     int exec_error = 0;
     ssize_t n = 0;
     if (pid_ > 0)
@@ -97,6 +107,15 @@ ChildProcess::~ChildProcess() {
 }
 
 void ChildProcess::drain_stderr() {
+    if (!stderr_file_.empty()) {
+        std::ifstream log(stderr_file_, std::ios::binary | std::ios::ate);
+        const std::streamoff size = log ? static_cast<std::streamoff>(log.tellg()) : 0;
+        const std::streamoff from = std::max<std::streamoff>(0, size - 2048);
+        stderr_tail_.assign(static_cast<size_t>(size - from), '\0');
+        log.seekg(from);
+        log.read(stderr_tail_.data(), static_cast<std::streamsize>(stderr_tail_.size()));
+        return;
+    }
     char buffer[4096];
     while (true) {
         pollfd p{errors_from_child_, POLLIN, 0};
@@ -167,6 +186,20 @@ std::string ChildProcess::read_all(double timeout_s) {
     const auto deadline = deadline_in(timeout_s);
     while (read_more(deadline) == Outcome::reply) {}
     return std::exchange(pending_, {});
+}
+
+bool ChildProcess::running() {
+    if (reaped_) return false;
+    drain_stderr();
+    int status = 0;
+    rusage usage{};
+    if (wait4(pid_, &status, WNOHANG, &usage) != pid_) return true;
+    reaped_ = true;
+    drain_stderr();
+    exit_.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+    if (WIFEXITED(status)) exit_.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) exit_.signal = WTERMSIG(status);
+    return false;
 }
 
 ChildProcess::Exit ChildProcess::finish(bool kill_it) {

@@ -24,6 +24,9 @@ public:
         std::string name;              // for messages; default: the program's file name
         std::filesystem::path folder;  // its working folder; default: ours
         std::string exit_request;      // a line that asks it to exit (a worker's {"op":"exit"}); default: none
+        // Its stderr written to this file instead of a pipe: a server that logs while nobody reads its pipe
+        // must not block. The tail of its stderr is then the file's.
+        std::filesystem::path stderr_file;
     };
     // Starts `argv[0] argv[1] ...`. Throws Error when it cannot be started.
     explicit ChildProcess(const std::vector<std::string>& argv, Options options);
@@ -51,6 +54,9 @@ public:
         uint64_t peak_rss_bytes = 0;
         double cpu_seconds = 0; // user and system time it used
     };
+    // Whether it is still running, without waiting; a child that ended is reaped.
+    bool running();
+
     // Asks the child to exit (its exit request, then its stdin closed), or kills it with `kill`, and reaps it;
     // one that does not exit within 10 s is killed.
     Exit finish(bool kill = false);
@@ -75,6 +81,7 @@ private:
     int errors_from_child_ = -1;
     std::string pending_; // stdout bytes after the last full line
     std::string stderr_tail_;
+    std::filesystem::path stderr_file_;
     bool reaped_ = false;
     Exit exit_;
 };

@@ -13,8 +13,8 @@ constexpr std::array<std::pair<std::string_view, LoadMode>, 8> load_mode_names{{
                                                                                 {"1", LoadMode::mmap}}};
 constexpr std::array<std::pair<std::string_view, CacheState>, 2> cache_state_names{
     {{"warm", CacheState::warm}, {"cold", CacheState::cold}}};
-constexpr std::array<std::pair<std::string_view, Mode>, 2> mode_names{
-    {{"request", Mode::request}, {"split", Mode::split}}};
+constexpr std::array<std::pair<std::string_view, Mode>, 3> mode_names{
+    {{"request", Mode::request}, {"split", Mode::split}, {"server", Mode::server}}};
 constexpr std::array<std::pair<std::string_view, HugePages>, 3> huge_pages_names{
     {{"auto", HugePages::automatic}, {"off", HugePages::off}, {"on", HugePages::on}}};
 
@@ -26,7 +26,11 @@ std::string_view name(LoadMode value) {
     return "?";
 }
 std::string_view name(CacheState value) { return value == CacheState::warm ? "warm" : "cold"; }
-std::string_view name(Mode value) { return value == Mode::request ? "request" : "split"; }
+std::string_view name(Mode value) {
+    for (const auto& [text, mode] : mode_names)
+        if (mode == value) return text;
+    return "request";
+}
 std::string_view name(HugePages value) {
     for (const auto& [text, v] : huge_pages_names)
         if (v == value) return text;

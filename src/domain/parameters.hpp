@@ -29,8 +29,9 @@ enum class CacheState { warm, cold };
 //   on:        as much as the kernel gives: the file's cached pages re-read into large folios before the load,
 //              the weights and buffers collapsed into huge pages after it (madvise MADV_COLLAPSE).
 enum class HugePages { automatic, off, on };
-// request: prefill n_prompt then decode n_gen in one sequence; split: llama-bench's separate pp and tg tests.
-enum class Mode { request, split };
+// request: prefill n_prompt then decode n_gen in one sequence; split: llama-bench's separate pp and tg tests;
+// server: llama-server under concurrent requests of n_prompt tokens that each generate n_gen.
+enum class Mode { request, split, server };
 
 std::string_view name(LoadMode value);
 std::string_view name(CacheState value);

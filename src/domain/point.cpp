@@ -29,6 +29,12 @@ std::string Point::key(Mode mode) const {
     for (const Knob& knob : knobs())
         if (const std::string value = knob.text(*this); value != knob.default_text())
             later += fmt::format(";{}={}", knob.key_tag, value);
+    if (mode == Mode::server)
+        later += fmt::format(";np={};c={};cb={};cache_reuse={};concurrency={};rate={};prefix={};cache_prompt={};"
+                             "prompt_dist={};gen_dist={}",
+                             server.parallel, server.ctx_size, server.cont_batching ? 1 : 0, server.cache_reuse,
+                             client.concurrency, client.rate, client.shared_prefix, client.cache_prompt ? 1 : 0,
+                             client.prompt_dist, client.gen_dist);
     return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
                        "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
@@ -55,6 +61,7 @@ std::string model_fingerprint(const std::string& path) {
 
 std::vector<std::string> metrics_of(const Point& point, Mode mode) {
     if (mode == Mode::request) return {"pp", "tg"};
+    if (mode == Mode::server) return {"serve"};
     if (point.test.n_prompt > 0 && point.test.n_gen > 0) return {"pg"};
     return {point.test.n_prompt > 0 ? "pp" : "tg"};
 }

@@ -3,6 +3,7 @@
 // the test it runs (TestParams), with the key that identifies the point across runs and machines.
 
 #include "domain/parameters.hpp"
+#include "domain/serving.hpp"
 
 #include <cstdint>
 #include <string>
@@ -68,13 +69,17 @@ struct Point {
     LoadParams load;
     ContextParams context;
     TestParams test;
+    // Server mode only: the server's own settings, and the load its clients put on it.
+    ServerParams server;
+    ClientLoad client;
 
     // Stable across runs and machines: the model file's identity (absolute path and size) and every value.
     // A resumed sweep skips the points whose key is already finished.
     std::string key(Mode mode) const;
 };
 
-// The metrics a point yields: pp and tg in request mode; pp or tg in split mode.
+// The metrics a point yields: pp and tg in request mode; pp or tg in split mode; in server mode `serve`, the
+// output tokens per second of the whole server under the point's load.
 std::vector<std::string> metrics_of(const Point& point, Mode mode);
 
 // What identifies a model file's content, cheaply: its size and a hash of its first 8 MiB (the GGUF header,

@@ -11,7 +11,8 @@ namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' come from their
 // table (domain/knobs.hpp).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 16> spellings{{{"model", "-m"},
+// llama-server's -np, -c and -cb, for --mode server, are llama.cpp's spellings too.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 19> spellings{{{"model", "-m"},
                                                                                    {"n_pg", "-pg"},
                                                                                    {"n_prompt", "-p"},
                                                                                    {"n_gen", "-n"},
@@ -26,7 +27,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 16> spelling
                                                                                    {"repetitions", "-r"},
                                                                                    {"mmap", "-mmp"},
                                                                                    {"load_mode", "-lm"},
-                                                                                   {"rpc", "-rpc"}}};
+                                                                                   {"rpc", "-rpc"},
+                                                                                   {"parallel", "-np"},
+                                                                                   {"ctx_size", "-c"},
+                                                                                   {"cont_batching", "-cb"}}};
 
 // llama-bench's one-dash spellings: its long options (--poll, --no-host) are llmsweep's own already.
 std::vector<std::pair<std::string_view, std::string_view>> all_spellings() {

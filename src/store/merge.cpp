@@ -91,6 +91,7 @@ MergeOutcome Store::merge_from(Store& other) {
     out.loads = copy("loads", {{"run_id", &runs}}, all, &loads);
     out.results = copy("results", {{"run_id", &runs}}, all, &results);
     out.samples = copy("samples", {{"result_id", &results}, {"load_id", &loads}}, all, nullptr);
+    out.requests = copy("requests", {{"result_id", &results}, {"load_id", &loads}}, all, nullptr);
 
     // Machines and model profiles this database does not have yet.
     std::set<std::tuple<std::string, std::string, std::string, std::string>> machines;

@@ -306,6 +306,7 @@ std::vector<int64_t> Store::runs_imported_from(const std::string& sha256) {
 }
 
 void Store::insert_sample(const Row& row) { insert("samples", row); }
+void Store::insert_request(const Row& row) { insert("requests", row); }
 
 void Store::summarize_result(int64_t result_id, const std::string& status, const std::string& test_time) {
     Statement& read = statement("SELECT ns, ts, ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms FROM samples "
@@ -414,6 +415,19 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
                {"mode", std::string(name(mode))}};
     for (const domain::Knob& knob : domain::knobs())
         row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
+    if (mode == domain::Mode::server) {
+        const auto flag = [](bool b) { return int64_t{b ? 1 : 0}; };
+        row.insert(row.end(), {{"parallel", p.server.parallel},
+                               {"ctx_size", p.server.ctx_size},
+                               {"cont_batching", flag(p.server.cont_batching)},
+                               {"cache_reuse", p.server.cache_reuse},
+                               {"concurrency", p.client.concurrency},
+                               {"rate", p.client.rate},
+                               {"shared_prefix", p.client.shared_prefix},
+                               {"cache_prompt", flag(p.client.cache_prompt)},
+                               {"prompt_dist", p.client.prompt_dist},
+                               {"gen_dist", p.client.gen_dist}});
+    }
     return row;
 }
 

@@ -42,7 +42,7 @@ std::string new_run_uid();
 // What `merge` copied from one database.
 struct MergeOutcome {
     size_t runs = 0, runs_present = 0; // copied; already in the database (the same uid)
-    size_t loads = 0, results = 0, samples = 0, machines = 0, model_profiles = 0;
+    size_t loads = 0, results = 0, samples = 0, requests = 0, machines = 0, model_profiles = 0;
 };
 
 // A result as the analysis reads it: its measurement, and the values of the requested columns as text.
@@ -162,6 +162,8 @@ public:
     // A finished result, written whole (imports).
     int64_t insert_result(const Row& row);
     void insert_sample(const Row& row);
+    // Server mode: one request of a repetition (table requests).
+    void insert_request(const Row& row);
     // Recomputes a result's repetition count, means and standard deviations from its samples.
     void summarize_result(int64_t result_id, const std::string& status, const std::string& test_time);
 

@@ -10,6 +10,7 @@
 #include "engine/protocol.hpp"
 #include "engine/worker.hpp"
 #include "llama_bench/fields.hpp"
+#include "serving/client.hpp"
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <random>
 #include <thread>
 
 namespace llmsweep::sweep {
@@ -173,6 +175,112 @@ private:
     std::vector<double> gaps_ms_;
 };
 
+// The vocabulary's size, as the server says it (llama-server's /v1/models); 1000 where it does not (every real
+// vocabulary has that many tokens).
+int64_t vocabulary_of(const serving::Client& client) {
+    const auto [status, body] = client.get("/v1/models", 10);
+    const nlohmann::json models = nlohmann::json::parse(body, nullptr, false);
+    if (status == 200 && models.is_object() && models.contains("data") && models["data"].is_array() &&
+        !models["data"].empty()) {
+        const nlohmann::json& meta = models["data"][0].value("meta", nlohmann::json::object());
+        if (meta.is_object() && meta.contains("n_vocab") && meta["n_vocab"].is_number_integer())
+            return std::max<int64_t>(2, meta["n_vocab"].get<int64_t>());
+    }
+    return 1000;
+}
+
+// What a server says about itself: /props (llama-server), and /v1/models (any OpenAI-compatible one).
+nlohmann::json props_of(const serving::Client& client) {
+    nlohmann::json props = nlohmann::json::object();
+    for (const char* path : {"/props", "/v1/models"}) {
+        const auto [status, body] = client.get(path, 10);
+        const nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+        if (status == 200 && !answer.is_discarded()) props[path] = answer;
+    }
+    return props;
+}
+
+class ServerExecutor : public Executor {
+public:
+    explicit ServerExecutor(serving::ServerSettings settings) : settings_(std::move(settings)) {}
+
+    void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) override {
+        const Plan& plan = recorder.plan();
+        const SweepSpec& spec = recorder.spec();
+        const Point& first = plan.points[plan.groups[visit.group].front()];
+        const bool external = !spec.serving.url.empty();
+        size_t next = 0;
+        while (next < tasks.size()) {
+            const engine::HostSample start = engine::sample_host();
+            const Clock::time_point started = Clock::now();
+            std::unique_ptr<serving::ServerProcess> server;
+            if (!external) {
+                try {
+                    server = std::make_unique<serving::ServerProcess>(settings_, first, spec.timeout_s);
+                } catch (const Interrupted&) {
+                    throw;
+                } catch (const UsageError&) {
+                    throw;
+                } catch (const Error& e) {
+                    recorder.load_failed(first.load, visit.round, "failed", e.what());
+                    for (; next < tasks.size(); ++next)
+                        recorder.failure(tasks[next], "failed",
+                                         fmt::format("llama-server did not start: {}", e.what()));
+                    return;
+                }
+            }
+            const std::string url = external ? spec.serving.url : server->url();
+            const serving::Client client(url, spec.serving.api, external ? "" : first.load.model);
+            const double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+            const int64_t load_id =
+                recorder.server_started(first.load, visit.round, ready_ms,
+                                        server ? server->command() : std::vector<std::string>{}, props_of(client), 0);
+            const int64_t n_vocab = vocabulary_of(client);
+            const auto keep_going = [&] { return !interrupt_requested() && (!server || server->running()); };
+            // Untimed requests first, one at a time: the server's first batches warm its caches and threads.
+            if (spec.warmup > 0 && next < tasks.size()) {
+                const Task& task = tasks[next];
+                client.run(
+                    {.concurrency = 1, .requests = spec.warmup, .seed = spec.seed, .request_timeout_s = spec.timeout_s},
+                    [&](size_t i) { return request_for(spec, plan.points[task.point], task.point, -1, i, n_vocab); },
+                    keep_going);
+            }
+            bool alive = true;
+            while (alive && next < tasks.size()) {
+                if (interrupt_requested()) throw Interrupted();
+                const Task& task = tasks[next++];
+                if (recorder.done(task)) continue;
+                const Point& point = plan.points[task.point];
+                recorder.task_started(task);
+                const serving::LoadShape shape{
+                    .concurrency = point.client.concurrency,
+                    .rate = point.client.rate,
+                    .requests = spec.serving.duration_s > 0 ? 0 : spec.serving.requests_of(point.client),
+                    .duration_s = spec.serving.duration_s,
+                    .seed = spec.seed + task.point * 7919 + static_cast<uint64_t>(task.repetition),
+                    .request_timeout_s = spec.timeout_s};
+                const serving::LoadRun run = client.run(
+                    shape, [&](size_t i) { return request_for(spec, point, task.point, task.repetition, i, n_vocab); },
+                    keep_going, "llama-server died");
+                if (interrupt_requested()) throw Interrupted();
+                if (server && !server->running()) {
+                    recorder.failure(task, "crashed", server->death_reason());
+                    alive = false;
+                    continue;
+                }
+                recorder.server_repetition(task, load_id, run);
+            }
+            const ChildProcess::Exit exit = server ? server->stop() : ChildProcess::Exit{};
+            recorder.load_finished(load_id, exit.peak_rss_bytes, std::nullopt,
+                                   engine::activity_between(start, engine::sample_host(), exit.cpu_seconds),
+                                   std::nullopt);
+        }
+    }
+
+private:
+    serving::ServerSettings settings_;
+};
+
 std::vector<const Point*> points_of(const Plan& plan, const std::vector<size_t>& indices) {
     std::vector<const Point*> points;
     for (size_t i : indices) points.push_back(&plan.points[i]);
@@ -298,6 +406,40 @@ std::string_view name(Answer answer) {
     case Answer::crashed: return "crashed";
     }
     return "failed";
+}
+
+serving::Request request_for(const SweepSpec& spec, const Point& point, size_t point_index, int64_t repetition,
+                             size_t index, int64_t n_vocab) {
+    const auto token = [&](std::mt19937_64& rng) {
+        return static_cast<int32_t>(std::uniform_int_distribution<int64_t>(1, n_vocab - 1)(rng));
+    };
+    const auto length = [&](const std::string& dist, int64_t fixed, std::mt19937_64& rng) {
+        if (dist.empty()) return fixed;
+        const Lengths lengths = parse_lengths(dist, "", 1);
+        return std::uniform_int_distribution<int64_t>(lengths.lo, lengths.hi)(rng);
+    };
+    // SplitMix64's finalizer: seeds that differ in one input differ everywhere.
+    const auto mix = [](uint64_t a, uint64_t b) {
+        uint64_t z = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    };
+    const uint64_t point_seed = mix(spec.seed, point_index);
+    std::mt19937_64 rng(mix(mix(point_seed, static_cast<uint64_t>(repetition + 1)), index));
+    serving::Request request;
+    const int64_t n_prompt = length(point.client.prompt_dist, point.test.n_prompt, rng);
+    request.n_predict = length(point.client.gen_dist, point.test.n_gen, rng);
+    request.cache_prompt = point.client.cache_prompt;
+    std::mt19937_64 prefix_rng(point_seed);
+    const int64_t prefix = std::min(point.client.shared_prefix, n_prompt - 1);
+    for (int64_t i = 0; i < prefix; ++i) request.prompt.push_back(token(prefix_rng));
+    while (static_cast<int64_t>(request.prompt.size()) < n_prompt) request.prompt.push_back(token(rng));
+    return request;
+}
+
+std::unique_ptr<Executor> server_executor(serving::ServerSettings settings) {
+    return std::make_unique<ServerExecutor>(std::move(settings));
 }
 
 std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_s) {

@@ -6,6 +6,8 @@
 
 #include "engine/bench_engine.hpp"
 #include "llama_bench/command.hpp"
+#include "serving/client.hpp"
+#include "serving/llama_server.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/recorder.hpp"
 
@@ -68,6 +70,17 @@ WorkerFactory native_workers(const std::string& executable, const SweepSpec& spe
 // The llama-bench engine. A llama-bench that fails leaves its unreported points to be run one per process, so
 // that a failure costs only the point that caused it.
 std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s);
+
+// Server mode: one llama-server per visit (started with `settings`, or the spec's --url, started by nobody),
+// each point's repetition one client load on it. A server that does not start fails the visit's points; one
+// that dies fails the point it died on and a new one takes the rest.
+std::unique_ptr<Executor> server_executor(serving::ServerSettings settings);
+
+// The request of a server-mode point's repetition: request `index` of repetition `repetition`, its token ids
+// drawn below `n_vocab` from the spec's seed, the point and the repetition (the shared prefix from the seed
+// and the point alone).
+serving::Request request_for(const SweepSpec& spec, const domain::Point& point, size_t point_index, int64_t repetition,
+                             size_t index, int64_t n_vocab);
 
 // The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
 // The spec's settings of every llama-bench command, each test run `repetitions` times.

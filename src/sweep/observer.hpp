@@ -24,6 +24,8 @@ struct TaskDone {
     std::optional<double> pp_ts, tg_ts, pg_ts;
     size_t tasks_done = 0; // including this one
     size_t tasks_total = 0;
+    std::optional<double> serve_ts; // server mode: output tokens per second of the whole server
+    size_t request_errors = 0;      // server mode: requests that failed or timed out
 };
 
 // Adaptive rounds: a round added for the points that still need one.

@@ -162,7 +162,8 @@ std::string spec_key(const SweepSpec& spec) { return to_json(spec).dump(); }
 SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& store, const SweepOptions& options,
                        SweepObserver& observer) {
     const std::unique_ptr<Executor> executor =
-        spec.engine == Engine::llama_bench
+        spec.mode == domain::Mode::server ? server_executor(options.server)
+        : spec.engine == Engine::llama_bench
             ? llama_bench_executor(options.llama_bench, spec.timeout_s)
             : worker_executor(native_workers(options.worker_executable, spec), spec.timeout_s);
     return run_sweep(spec, plan, store, options, observer, *executor);

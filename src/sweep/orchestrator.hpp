@@ -21,6 +21,7 @@ struct SweepOptions {
     engine::HostInfo host;
     engine::BuildInfo build;
     llama_bench::LlamaBenchCli llama_bench; // what the llama-bench of --engine llama-bench understands
+    serving::ServerSettings server;         // server mode: how each llama-server is started
     // Before the first point: the models' costs per token and the machine's roofs (sweep/roofline.hpp).
     bool roofline = false;
 };

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -24,7 +25,7 @@ constexpr size_t max_points = 1'000'000;
 std::vector<TestParams> tests_of(const SweepSpec& spec) {
     std::vector<TestParams> tests;
     for (int64_t depth : spec.n_depth) {
-        if (spec.mode == Mode::request) {
+        if (spec.mode != Mode::split) {
             for (int64_t p : spec.n_prompt)
                 for (int64_t g : spec.n_gen) tests.push_back({p, g, depth});
         } else {
@@ -119,30 +120,69 @@ std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<
     return contexts.items();
 }
 
+// Server mode: every combination of llama-server's own settings; each is a server of its own.
+std::vector<ServerParams> servers_of(const SweepSpec& spec) {
+    Product<ServerParams> servers;
+    const SweepSpec::Serving& s = spec.serving;
+    servers.expand(s.parallel, [](ServerParams& p, int64_t v) { p.parallel = v; })
+        .expand(s.ctx_size, [](ServerParams& p, int64_t v) { p.ctx_size = v; })
+        .expand(s.cont_batching, [](ServerParams& p, int64_t v) { p.cont_batching = v != 0; })
+        .expand(s.cache_reuse, [](ServerParams& p, int64_t v) { p.cache_reuse = v; });
+    return servers.items();
+}
+
+// Server mode: the client loads (closed loops, then open ones) with every request shape.
+std::vector<ClientLoad> clients_of(const SweepSpec& spec) {
+    const SweepSpec::Serving& s = spec.serving;
+    std::vector<ClientLoad> loops;
+    const std::vector<int64_t> concurrency =
+        s.concurrency.empty() && s.rate.empty() ? std::vector<int64_t>{1} : s.concurrency;
+    for (int64_t c : concurrency) loops.push_back({.concurrency = c});
+    for (double r : s.rate) loops.push_back({.concurrency = 0, .rate = r});
+    Product<ClientLoad> clients;
+    clients.expand(loops, [](ClientLoad& c, const ClientLoad& v) { c = v; })
+        .expand(s.shared_prefix, [](ClientLoad& c, int64_t v) { c.shared_prefix = v; })
+        .expand(s.cache_prompt, [](ClientLoad& c, int64_t v) { c.cache_prompt = v != 0; })
+        .expand(s.prompt_dist, [](ClientLoad& c, const std::string& v) { c.prompt_dist = v; })
+        .expand(s.gen_dist, [](ClientLoad& c, const std::string& v) { c.gen_dist = v; });
+    return clients.items();
+}
+
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
 // before a single point is made.
 void check_size(const SweepSpec& spec, size_t threads) {
     const size_t prompts = spec.n_prompt.size(), gens = spec.n_gen.size();
     const size_t tests_per_depth =
-        spec.mode == Mode::request
+        spec.mode != Mode::split
             ? prompts * gens
             : static_cast<size_t>(
                   std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
                   std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; })) +
                   spec.n_pg.size();
-    std::vector<std::pair<std::string_view, size_t>> factors = {{"models", spec.models.size()},
-                                                                {"load modes", spec.load_modes.size()},
-                                                                {"cache states", spec.cache_states.size()},
-                                                                {"GPU layer counts", spec.n_gpu_layers.size()},
-                                                                {"huge-page settings", spec.huge_pages.size()},
-                                                                {"thread counts", threads},
-                                                                {"batch sizes", spec.n_batch.size()},
-                                                                {"ubatch sizes", spec.n_ubatch.size()},
-                                                                {"K cache types", spec.type_k.size()},
-                                                                {"V cache types", spec.type_v.size()},
-                                                                {"flash attention settings", spec.flash_attn.size()},
-                                                                {"depths", spec.n_depth.size()},
-                                                                {"tests per depth", tests_per_depth}};
+    std::vector<std::pair<std::string_view, size_t>> factors = {
+        {"models", spec.models.size()},
+        {"load modes", spec.load_modes.size()},
+        {"cache states", spec.cache_states.size()},
+        {"GPU layer counts", spec.n_gpu_layers.size()},
+        {"huge-page settings", spec.huge_pages.size()},
+        {"thread counts", threads},
+        {"batch sizes", spec.n_batch.size()},
+        {"ubatch sizes", spec.n_ubatch.size()},
+        {"K cache types", spec.type_k.size()},
+        {"V cache types", spec.type_v.size()},
+        {"flash attention settings", spec.flash_attn.size()},
+        {"depths", spec.n_depth.size()},
+        {"server slot counts", spec.serving.parallel.size()},
+        {"server contexts", spec.serving.ctx_size.size()},
+        {"batching settings", spec.serving.cont_batching.size()},
+        {"cache reuse settings", spec.serving.cache_reuse.size()},
+        {"client loads", spec.serving.concurrency.size() + spec.serving.rate.size() +
+                             (spec.serving.concurrency.empty() && spec.serving.rate.empty())},
+        {"shared prefixes", spec.serving.shared_prefix.size()},
+        {"cache_prompt settings", spec.serving.cache_prompt.size()},
+        {"prompt distributions", spec.serving.prompt_dist.size()},
+        {"output distributions", spec.serving.gen_dist.size()},
+        {"tests per depth", tests_per_depth}};
     for (const Knob& knob : knobs()) factors.emplace_back(knob.plural, spec.values_of(knob).size());
     size_t points = 1;
     std::vector<std::string> shape;
@@ -185,7 +225,28 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     }
     const std::vector<ContextParams> contexts = contexts_of(spec, threads);
 
-    for (const LoadParams& load : loads_of(spec)) {
+    if (spec.mode == Mode::server) {
+        // One server per combination of the load, context and server settings; its points are the client loads.
+        const std::vector<ServerParams> servers = servers_of(spec);
+        const std::vector<ClientLoad> clients = clients_of(spec);
+        for (const LoadParams& load : loads_of(spec))
+            for (const ContextParams& context : contexts)
+                for (const ServerParams& server : servers) {
+                    std::vector<size_t> group;
+                    for (const ClientLoad& client : clients)
+                        for (TestParams test : tests) {
+                            // Drawn lengths: the point's n_prompt and n_gen are their means.
+                            if (!client.prompt_dist.empty())
+                                test.n_prompt = std::llround(parse_lengths(client.prompt_dist, "", 1).mean());
+                            if (!client.gen_dist.empty())
+                                test.n_gen = std::llround(parse_lengths(client.gen_dist, "", 1).mean());
+                            group.push_back(plan.points.size());
+                            plan.points.push_back({load, context, test, server, client});
+                        }
+                    plan.groups.push_back(std::move(group));
+                }
+    }
+    for (const LoadParams& load : spec.mode == Mode::server ? std::vector<LoadParams>{} : loads_of(spec)) {
         std::vector<size_t> group;
         for (const ContextParams& context : contexts)
             for (const TestParams& test : tests) {

@@ -3,9 +3,13 @@
 #include "engine/placement.hpp"
 
 #include "llama_bench/fields.hpp"
+#include "serving/client.hpp"
+#include "stats/descriptive.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -164,6 +168,94 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
     tx.commit();
     ++tasks_run_;
     event.tasks_done = ++done_;
+    observer_.on_task_done(event);
+}
+
+int64_t Recorder::server_started(const LoadParams& load, int64_t round, double ready_ms,
+                                 const std::vector<std::string>& command, const nlohmann::json& props,
+                                 int64_t n_layer) {
+    loaded_ = {};
+    loaded_.n_layer = n_layer;
+    store::Row row{{"run_id", run_id_},
+                   {"model_filename", load.model},
+                   {"load_mode", std::string(name(load.load_mode))},
+                   {"cache_state", std::string(name(load.cache_state))},
+                   {"n_gpu_layers", load.n_gpu_layers},
+                   {"huge_pages", std::string(name(load.huge_pages))},
+                   {"round", round},
+                   {"load_ms", ready_ms},
+                   {"status", std::string("ok")},
+                   {"server_props", props.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}};
+    if (!command.empty()) row.emplace_back("server_command", nlohmann::json(command).dump());
+    return store_.insert_load(row);
+}
+
+void Recorder::server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run) {
+    const auto ok = std::count_if(run.requests.begin(), run.requests.end(),
+                                  [](const serving::RequestRecord& r) { return r.status == "ok"; });
+    if (ok == 0) {
+        const std::string why = run.requests.empty() ? "no request was sent" : run.requests.front().error;
+        failure(task, "failed", fmt::format("every request failed: {}", why));
+        return;
+    }
+    const Point& point = plan_.points[task.point];
+    std::vector<double> ttft, gaps;
+    int64_t tokens = 0;
+    for (const serving::RequestRecord& r : run.requests) {
+        tokens += r.tokens_out;
+        if (r.status != "ok") continue;
+        if (r.ttft_ms) ttft.push_back(*r.ttft_ms);
+        gaps.insert(gaps.end(), r.gaps_ms.begin(), r.gaps_ms.end());
+    }
+    std::sort(ttft.begin(), ttft.end());
+    std::sort(gaps.begin(), gaps.end());
+    const auto quantile = [](const std::vector<double>& sorted, double p) {
+        return sorted.empty() ? store::Value() : store::Value(stats::quantile_sorted(sorted, p));
+    };
+    const double ts = run.wall_s > 0 ? static_cast<double>(tokens) / run.wall_s : 0;
+    const std::string metric = metrics_of(point, spec_.mode).front();
+    store::Transaction tx(store_.db());
+    const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
+    store_.insert_sample({{"result_id", result_id},
+                          {"load_id", load_id},
+                          {"repetition", task.repetition},
+                          {"ns", static_cast<int64_t>(run.wall_s * 1e9)},
+                          {"ts", ts},
+                          {"ttft_ms", quantile(ttft, 0.5)},
+                          {"itl_p50_ms", quantile(gaps, 0.5)},
+                          {"itl_p90_ms", quantile(gaps, 0.9)},
+                          {"itl_p99_ms", quantile(gaps, 0.99)}});
+    for (size_t i = 0; i < run.requests.size(); ++i) {
+        const serving::RequestRecord& r = run.requests[i];
+        std::vector<double> own = r.gaps_ms;
+        std::sort(own.begin(), own.end());
+        store_.insert_request({{"result_id", result_id},
+                               {"load_id", load_id},
+                               {"repetition", task.repetition},
+                               {"seq", static_cast<int64_t>(i)},
+                               {"submit_ms", r.submit_ms},
+                               {"ttft_ms", optional_value(r.ttft_ms)},
+                               {"e2e_ms", r.e2e_ms},
+                               {"tpot_ms", optional_value(r.tpot_ms())},
+                               {"itl_p50_ms", quantile(own, 0.5)},
+                               {"itl_p90_ms", quantile(own, 0.9)},
+                               {"itl_p99_ms", quantile(own, 0.99)},
+                               {"itl_max_ms", own.empty() ? store::Value() : store::Value(own.back())},
+                               {"tokens_in", r.tokens_in},
+                               {"tokens_out", r.tokens_out},
+                               {"http_status", static_cast<int64_t>(r.http_status)},
+                               {"status", r.status},
+                               {"error", r.error.empty() ? store::Value() : store::Value(r.error)}});
+    }
+    auto& reps = progress_.repetitions[{keys_[task.point], metric}];
+    reps.insert(task.repetition);
+    store_.summarize_result(result_id, static_cast<int64_t>(reps.size()) >= spec_.repetitions ? "ok" : "running",
+                            store::utc_now());
+    tx.commit();
+    ++tasks_run_;
+    TaskDone event{&point, task.repetition, "ok", "", {}, {}, {}, ++done_, total_};
+    event.serve_ts = ts;
+    event.request_errors = run.requests.size() - static_cast<size_t>(ok);
     observer_.on_task_done(event);
 }
 

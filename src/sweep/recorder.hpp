@@ -9,11 +9,16 @@
 #include "sweep/observer.hpp"
 #include "sweep/plan.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
 namespace llmsweep::llama_bench {
 struct BenchTest;
+}
+namespace llmsweep::serving {
+struct LoadRun;
 }
 
 namespace llmsweep::sweep {
@@ -51,6 +56,16 @@ public:
     // `resident_after`: the model file's bytes in the page cache then.
     void load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end,
                        const engine::VisitActivity& activity, std::optional<uint64_t> resident_after);
+    // Server mode: a server ready `ready_ms` after its start, with its command line (none for a server llmsweep
+    // did not start) and what it said about itself; `n_layer` the model's layers where known (0: unknown).
+    // Returns its load's id.
+    int64_t server_started(const domain::LoadParams& load, int64_t round, double ready_ms,
+                           const std::vector<std::string>& command, const nlohmann::json& props, int64_t n_layer);
+    // Server mode: one repetition of a point, its requests stored with it. Its sample: the time from the first
+    // submission to the last answer, and the output tokens per second over it. A repetition whose requests all
+    // failed is the point's failure.
+    void server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run);
+
     // A load that failed: every remaining point of the visit fails with it (the caller records them).
     void load_failed(const domain::LoadParams& load, int64_t round, const std::string& status,
                      const std::string& error);

@@ -4,6 +4,7 @@
 
 #include "domain/knobs.hpp"
 #include "domain/parameters.hpp"
+#include "domain/serving.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -76,6 +77,36 @@ struct SweepSpec {
     Engine engine = Engine::native;
     std::string llama_bench;                   // the llama-bench binary, for Engine::llama_bench
     std::vector<std::string> llama_bench_args; // handed to it as they are (a newer build's flags)
+
+    // Server mode (--mode server): llama-server under concurrent requests. -p and -n are each request's prompt
+    // and output tokens.
+    struct Serving {
+        // llama-server's settings, swept: each combination (with the load and context settings) is one server.
+        std::vector<int64_t> parallel{domain::ServerParams{}.parallel};
+        std::vector<int64_t> ctx_size{domain::ServerParams{}.ctx_size};
+        std::vector<int64_t> cont_batching{1};
+        std::vector<int64_t> cache_reuse{0};
+        // The client load: closed loops of these many clients, and open loops at these rates (requests/s). No
+        // concurrency given: 1, unless rates are.
+        std::vector<int64_t> concurrency;
+        std::vector<double> rate;
+        std::vector<int64_t> shared_prefix{0};
+        std::vector<int64_t> cache_prompt{0};
+        std::vector<std::string> prompt_dist{""}; // "": -p's lengths
+        std::vector<std::string> gen_dist{""};
+        // Each repetition of a point: this many requests (0: 4 per client, at least 8; open loops 16), or the
+        // requests that start within duration_s; the warmup requests before a server's first point, untimed.
+        int64_t requests = 0;
+        double duration_s = 0;
+        domain::Slo slo;
+        std::string llama_server;                   // the binary; "": the one built with llmsweep, or PATH's
+        std::vector<std::string> llama_server_args; // handed to every server as they are
+        // A server that is already running (llmsweep starts and stops none): its base URL, and its API.
+        std::string url;
+        domain::Api api = domain::Api::llama;
+        // The requests of one repetition of `load`.
+        int64_t requests_of(const domain::ClientLoad& load) const;
+    } serving;
 };
 
 Order parse_order(std::string_view text);

@@ -1,0 +1,287 @@
+#include "serving/client.hpp"
+
+#include "core/error.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <list>
+#include <mutex>
+#include <random>
+
+namespace llmsweep::serving {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl could not be initialized");
+    });
+}
+
+struct EasyDeleter {
+    void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+using Easy = std::unique_ptr<CURL, EasyDeleter>;
+
+struct MultiDeleter {
+    void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+
+struct ListDeleter {
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+size_t append_to_string(char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+}
+
+// One request in flight: its transfer, the stream's unparsed bytes, and its record.
+struct Transfer {
+    Easy easy;
+    std::string body;
+    std::string pending; // bytes after the last full line
+    std::string raw;     // the start of a non-stream answer (an error's body)
+    RequestRecord record;
+    Clock::time_point submitted, last_token;
+    domain::Api api = domain::Api::llama;
+    std::optional<int64_t> server_count; // tokens generated, as the server counted them at the end
+
+    // One `data:` event of the stream, received at `now`.
+    void event(std::string_view payload, Clock::time_point now) {
+        if (payload == "[DONE]") return;
+        const nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
+        if (!j.is_object()) return;
+        if (j.contains("error")) {
+            record.status = "error";
+            const auto& e = j["error"];
+            record.error = e.is_object() && e.contains("message") && e["message"].is_string()
+                               ? e["message"].get<std::string>()
+                               : e.dump();
+            return;
+        }
+        int64_t tokens = 0;
+        if (api == domain::Api::llama) {
+            if (const auto t = j.find("tokens"); t != j.end() && t->is_array())
+                tokens = static_cast<int64_t>(t->size());
+            else if (const auto c = j.find("content"); c != j.end() && c->is_string() && !c->get<std::string>().empty())
+                tokens = 1;
+            if (j.value("stop", false)) {
+                if (const auto n = j.find("tokens_predicted"); n != j.end() && n->is_number_integer())
+                    server_count = n->get<int64_t>();
+                if (const auto n = j.find("tokens_evaluated"); n != j.end() && n->is_number_integer())
+                    record.tokens_in = n->get<int64_t>();
+            }
+        } else {
+            if (const auto c = j.find("choices"); c != j.end() && c->is_array() && !c->empty()) {
+                const auto& choice = (*c)[0];
+                if (const auto t = choice.find("text");
+                    t != choice.end() && t->is_string() && !t->get<std::string>().empty())
+                    tokens = 1;
+            }
+            if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
+                if (const auto n = u->find("completion_tokens"); n != u->end() && n->is_number_integer())
+                    server_count = n->get<int64_t>();
+                if (const auto n = u->find("prompt_tokens"); n != u->end() && n->is_number_integer())
+                    record.tokens_in = n->get<int64_t>();
+            }
+        }
+        if (tokens == 0) return;
+        if (!record.ttft_ms) record.ttft_ms = ms_between(submitted, now);
+        else record.gaps_ms.push_back(ms_between(last_token, now));
+        last_token = now;
+        record.tokens_out += tokens;
+    }
+
+    void bytes(std::string_view data, Clock::time_point now) {
+        if (raw.size() < 512) raw.append(data.substr(0, 512 - raw.size()));
+        pending.append(data);
+        size_t start = 0;
+        for (size_t newline; (newline = pending.find('\n', start)) != std::string::npos; start = newline + 1) {
+            std::string_view line(pending.data() + start, newline - start);
+            if (line.ends_with('\r')) line.remove_suffix(1);
+            if (line.starts_with("data:")) {
+                line.remove_prefix(5);
+                if (line.starts_with(' ')) line.remove_prefix(1);
+                event(line, now);
+            }
+        }
+        pending.erase(0, start);
+    }
+};
+
+size_t on_stream(char* data, size_t size, size_t n, void* self) {
+    static_cast<Transfer*>(self)->bytes(std::string_view(data, size * n), Clock::now());
+    return size * n;
+}
+
+} // namespace
+
+std::optional<double> RequestRecord::tpot_ms() const {
+    if (!ttft_ms || tokens_out < 2) return std::nullopt;
+    return (e2e_ms - *ttft_ms) / static_cast<double>(tokens_out - 1);
+}
+
+Client::Client(std::string base_url, domain::Api api, std::string model)
+    : base_url_(std::move(base_url)), api_(api), model_(std::move(model)) {
+    global_init();
+    while (base_url_.ends_with('/')) base_url_.pop_back();
+}
+
+Client::~Client() = default;
+
+std::string Client::body(const Request& request) const {
+    nlohmann::json j = {
+        {"prompt", request.prompt}, {"stream", true}, {"ignore_eos", true}, {"cache_prompt", request.cache_prompt}};
+    if (api_ == domain::Api::llama) {
+        j["n_predict"] = request.n_predict; // its chunks carry their token ids ("tokens") as they are
+    } else {
+        j["max_tokens"] = request.n_predict;
+        j["stream_options"] = {{"include_usage", true}};
+        if (!model_.empty()) j["model"] = model_;
+    }
+    return j.dump();
+}
+
+std::pair<long, std::string> Client::get(std::string_view path, double timeout_s) const {
+    Easy easy(curl_easy_init());
+    if (!easy) throw Error("libcurl could not start a transfer");
+    const std::string url = base_url_ + std::string(path);
+    std::string body;
+    curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_s * 1000));
+    curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, append_to_string);
+    curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &body);
+    long status = 0;
+    if (curl_easy_perform(easy.get()) == CURLE_OK) curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    return {status, body};
+}
+
+LoadRun Client::run(const LoadShape& shape, const std::function<Request(size_t)>& request_of,
+                    const std::function<bool()>& keep_going, const std::string& stop_reason) const {
+    std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+    if (!multi) throw Error("libcurl could not start its event loop");
+    std::unique_ptr<curl_slist, ListDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
+    const std::string url = base_url_ + (api_ == domain::Api::llama ? "/completion" : "/v1/completions");
+
+    LoadRun run;
+    std::list<Transfer> in_flight;
+    std::mt19937_64 rng(shape.seed);
+    std::exponential_distribution<double> gap(shape.rate > 0 ? shape.rate : 1);
+    const bool open_loop = shape.rate > 0;
+    const Clock::time_point start = Clock::now();
+    Clock::time_point next_arrival = start, last_end = start;
+    const auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(shape.duration_s));
+    size_t submitted = 0;
+
+    const auto more_to_submit = [&](Clock::time_point now) {
+        if (shape.requests > 0) return submitted < static_cast<size_t>(shape.requests);
+        return now - start < limit;
+    };
+    const auto submit = [&](Clock::time_point now) {
+        Transfer& t = in_flight.emplace_back();
+        t.api = api_;
+        t.easy.reset(curl_easy_init());
+        if (!t.easy) throw Error("libcurl could not start a transfer");
+        const Request request = request_of(submitted++);
+        t.body = body(request);
+        t.record.tokens_in = static_cast<int64_t>(request.prompt.size());
+        CURL* e = t.easy.get();
+        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.body.c_str());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.body.size()));
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(shape.request_timeout_s * 1000));
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+        t.submitted = now;
+        t.record.submit_ms = ms_between(start, now);
+        curl_multi_add_handle(multi.get(), e);
+    };
+    const auto finish = [&](Transfer& t, CURLcode code, Clock::time_point now) {
+        curl_multi_remove_handle(multi.get(), t.easy.get());
+        RequestRecord& r = t.record;
+        r.e2e_ms = ms_between(t.submitted, now);
+        curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &r.http_status);
+        if (t.server_count) r.tokens_out = std::max(r.tokens_out, *t.server_count);
+        if (code == CURLE_OPERATION_TIMEDOUT) {
+            r.status = "timeout";
+            r.error = fmt::format("no answer within {} s", shape.request_timeout_s);
+        } else if (code != CURLE_OK) {
+            r.status = "error";
+            r.error = curl_easy_strerror(code);
+        } else if (r.http_status != 200) {
+            r.status = "error";
+            r.error = fmt::format("HTTP {}: {}", r.http_status, t.raw);
+        } else if (r.status == "ok" && r.tokens_out == 0) {
+            r.status = "error";
+            r.error = "the answer carried no token";
+        }
+        last_end = std::max(last_end, now);
+        run.requests.push_back(std::move(r));
+    };
+
+    while (true) {
+        const Clock::time_point now = Clock::now();
+        if (!keep_going()) {
+            for (Transfer& t : in_flight) {
+                curl_multi_remove_handle(multi.get(), t.easy.get());
+                t.record.status = "error";
+                t.record.error = stop_reason;
+                t.record.e2e_ms = ms_between(t.submitted, now);
+                run.requests.push_back(std::move(t.record));
+            }
+            run.stopped = true;
+            break;
+        }
+        if (open_loop) {
+            while (more_to_submit(now) && next_arrival <= now) {
+                submit(now);
+                next_arrival += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng)));
+            }
+        } else {
+            while (more_to_submit(now) &&
+                   in_flight.size() < static_cast<size_t>(std::max<int64_t>(1, shape.concurrency)))
+                submit(now);
+        }
+        int running = 0;
+        curl_multi_perform(multi.get(), &running);
+        int left = 0;
+        while (CURLMsg* message = curl_multi_info_read(multi.get(), &left)) {
+            if (message->msg != CURLMSG_DONE) continue;
+            Transfer* t = nullptr;
+            curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &t);
+            finish(*t, message->data.result, Clock::now());
+            in_flight.remove_if([&](const Transfer& x) { return &x == t; });
+        }
+        const Clock::time_point after = Clock::now();
+        if (in_flight.empty() && !more_to_submit(after)) break;
+        // Wake for the next arrival, or at least every 50 ms to ask keep_going.
+        int wait_ms = 50;
+        if (open_loop && more_to_submit(after))
+            wait_ms = static_cast<int>(std::clamp<double>(ms_between(after, next_arrival), 0, 50));
+        if (!open_loop && in_flight.size() < static_cast<size_t>(std::max<int64_t>(1, shape.concurrency)) &&
+            more_to_submit(after))
+            wait_ms = 0;
+        if (wait_ms > 0) curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
+    }
+    std::sort(run.requests.begin(), run.requests.end(),
+              [](const RequestRecord& a, const RequestRecord& b) { return a.submit_ms < b.submit_ms; });
+    run.wall_s = run.requests.empty() ? 0 : ms_between(start, last_end) / 1000 - run.requests.front().submit_ms / 1000;
+    return run;
+}
+
+} // namespace llmsweep::serving

@@ -1,0 +1,147 @@
+#include "serving/llama_server.hpp"
+
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/text.hpp"
+#include "domain/knobs.hpp"
+#include "serving/client.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace llmsweep::serving {
+namespace {
+
+// llama-server's flag for each knob, and the separator its lists use where llmsweep's differ ('/' and ';' are
+// the sweep's, because ',' separates the sweep's values).
+struct ServerFlag {
+    std::string_view knob, flag;
+    char from = 0, to = 0;
+};
+constexpr std::array<ServerFlag, 16> server_flags{{{"no_kv_offload", "-nkvo"},
+                                                   {"embeddings", "--embeddings"},
+                                                   {"cpu_mask", "-C"},
+                                                   {"cpu_strict", "--cpu-strict"},
+                                                   {"poll", "--poll"},
+                                                   {"no_op_offload", "--no-op-offload"},
+                                                   {"split_mode", "-sm"},
+                                                   {"main_gpu", "-mg"},
+                                                   {"no_host", "--no-host"},
+                                                   {"lazy_mode", "-lzm"},
+                                                   {"n_cpu_moe", "-ncmoe"},
+                                                   {"devices", "-dev", '/', ','},
+                                                   {"tensor_split", "-ts", '/', ','},
+                                                   {"override_tensor", "-ot", ';', ','},
+                                                   {"fit_target", "-fitt"},
+                                                   {"fit_min_ctx", "-fitc"}}};
+
+} // namespace
+
+std::vector<std::string> server_command(const ServerSettings& settings, const domain::Point& point, int port) {
+    using domain::LoadMode;
+    const auto& [load, context, test, server, client] = point;
+    std::vector<std::string> argv = {settings.binary,      "-m",        load.model,  "--host", "127.0.0.1", "--port",
+                                     std::to_string(port), "--metrics", "--no-webui"};
+    const auto add = [&](std::string_view flag, auto value) {
+        argv.emplace_back(flag);
+        argv.push_back(fmt::format("{}", value));
+    };
+    add("-np", server.parallel);
+    add("-c", server.ctx_size);
+    argv.emplace_back(server.cont_batching ? "-cb" : "-nocb");
+    if (server.cache_reuse > 0) add("--cache-reuse", server.cache_reuse);
+    add("-t", context.threads);
+    add("-b", context.n_batch);
+    add("-ub", context.n_ubatch);
+    add("-ctk", context.type_k);
+    add("-ctv", context.type_v);
+    add("-fa", context.flash_attn);
+    add("-ngl", load.n_gpu_layers);
+    switch (load.load_mode) {
+    case LoadMode::automatic: break;
+    case LoadMode::none: argv.emplace_back("--no-mmap"); break;
+    case LoadMode::mmap: argv.emplace_back("--mmap"); break;
+    case LoadMode::mlock: argv.insert(argv.end(), {"--no-mmap", "--mlock"}); break;
+    case LoadMode::mmap_mlock: argv.insert(argv.end(), {"--mmap", "--mlock"}); break;
+    case LoadMode::dio: argv.emplace_back("--direct-io"); break;
+    }
+    if (load.cache_state != domain::CacheState::warm || load.huge_pages != domain::HugePages::automatic)
+        throw UsageError("--mode server: --cache cold and --huge-pages on/off are settings of llmsweep's own "
+                         "workers; llama-server runs with a warm cache and the kernel's huge pages");
+    for (const domain::Knob& knob : domain::knobs()) {
+        const std::string value = knob.text(point);
+        if (value == knob.default_text()) continue;
+        const auto* flag = std::find_if(server_flags.begin(), server_flags.end(),
+                                        [&](const ServerFlag& f) { return f.knob == knob.name; });
+        if (flag == server_flags.end())
+            throw UsageError(
+                fmt::format("--mode server: llama-server has no setting for {} ({})", knob.flag, knob.name));
+        if (knob.type() == domain::Knob::Type::boolean) {
+            if (flag->flag == "--cpu-strict") add(flag->flag, 1);
+            else argv.emplace_back(flag->flag);
+            continue;
+        }
+        std::string text = value;
+        if (flag->from) std::replace(text.begin(), text.end(), flag->from, flag->to);
+        add(flag->flag, text);
+    }
+    if (settings.numa != "disabled") add("--numa", settings.numa);
+    if (!settings.rpc.empty()) add("--rpc", settings.rpc);
+    argv.insert(argv.end(), settings.extra_args.begin(), settings.extra_args.end());
+    return argv;
+}
+
+int free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw Error("cannot open a socket to find a free port");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+    close(fd);
+    if (!ok) throw Error("cannot find a free port on 127.0.0.1");
+    return ntohs(address.sin_port);
+}
+
+ServerProcess::ServerProcess(const ServerSettings& settings, const domain::Point& point, double timeout_s) {
+    // A port found free can be taken before the server binds it: then another one.
+    for (int attempt = 0;; ++attempt) {
+        const int port = free_port();
+        command_ = server_command(settings, point, port);
+        url_ = fmt::format("http://127.0.0.1:{}", port);
+        log_ = settings.log_folder / fmt::format("llama-server-{}.log", port);
+        process_ = std::make_unique<ChildProcess>(command_,
+                                                  ChildProcess::Options{.name = "llama-server", .stderr_file = log_});
+        const Client client(url_, domain::Api::llama);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+        while (process_->running()) {
+            if (interrupt_requested()) throw Interrupted();
+            if (client.get("/health", 5).first == 200) return;
+            if (std::chrono::steady_clock::now() > deadline) {
+                process_->finish(true);
+                throw Error(fmt::format("llama-server was not ready within {} s", timeout_s));
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        const std::string reason = process_->death_reason();
+        if (attempt < 2 && reason.find("bind") != std::string::npos) continue;
+        throw Error(reason);
+    }
+}
+
+nlohmann::json ServerProcess::get_json(const std::string& path) const {
+    const auto [status, body] = Client(url_, domain::Api::llama).get(path, 10);
+    if (status != 200) return nullptr;
+    return nlohmann::json::parse(body, nullptr, false);
+}
+
+} // namespace llmsweep::serving

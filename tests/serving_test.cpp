@@ -1,0 +1,365 @@
+// Serving benchmarks: the client against a stub that streams tokens at known times (what it measures, within
+// 1 ms; closed and open loops; every way a request fails), the request shapes, and `run --mode server` on the
+// real llama-server with the synthetic tiny model (concurrency, a rate, a server that does not start, one killed
+// mid-point, Ctrl-C and kill -9 of llmsweep, a server started by somebody else).
+
+#include "run_fixture.hpp"
+#include "serving/client.hpp"
+#include "serving/llama_server.hpp"
+#include "sse_stub.hpp"
+#include "sweep/executor.hpp"
+#include "sweep/plan.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+namespace llmsweep {
+namespace {
+
+using serving::Client;
+using serving::LoadShape;
+using serving::Request;
+using test::SseStub;
+
+double ms_between(SseStub::Clock::time_point a, SseStub::Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+Request small_request(size_t) { return {{1, 2, 3, 4}, 8, false}; }
+bool always() { return true; }
+
+// What the client measured against what the stub did: every TTFT and every gap, each request's within 1 ms of
+// the stub's own times (the stub reads the request after the client sent it and writes a token before the client
+// reads it, so the client's figures run a little above the stub's, by loopback's latency).
+void expect_within_a_millisecond(const serving::LoadRun& run, const std::vector<SseStub::Served>& served) {
+    ASSERT_EQ(run.requests.size(), served.size());
+    std::vector<double> ttft_client, ttft_stub, gaps_client, gaps_stub;
+    for (const auto& r : run.requests) {
+        ASSERT_EQ(r.status, "ok") << r.error;
+        ASSERT_TRUE(r.ttft_ms);
+        ttft_client.push_back(*r.ttft_ms);
+        gaps_client.insert(gaps_client.end(), r.gaps_ms.begin(), r.gaps_ms.end());
+    }
+    for (const auto& s : served) {
+        ttft_stub.push_back(ms_between(s.received, s.sent.front()));
+        for (size_t i = 1; i < s.sent.size(); ++i) gaps_stub.push_back(ms_between(s.sent[i - 1], s.sent[i]));
+    }
+    // The same multiset of figures, matched in order of size (requests finish in any order).
+    for (auto* v : {&ttft_client, &ttft_stub, &gaps_client, &gaps_stub}) std::sort(v->begin(), v->end());
+    ASSERT_EQ(gaps_client.size(), gaps_stub.size());
+    for (size_t i = 0; i < ttft_client.size(); ++i) EXPECT_NEAR(ttft_client[i], ttft_stub[i], 1.0) << "TTFT " << i;
+    for (size_t i = 0; i < gaps_client.size(); ++i) EXPECT_NEAR(gaps_client[i], gaps_stub[i], 1.0) << "gap " << i;
+}
+
+TEST(ServingClient, MeasuresTimeToFirstTokenAndEveryGapWithinAMillisecond) {
+    SseStub stub({.first_ms = 40, .gap_ms = 15, .tokens = 6});
+    const Client client(stub.url(), domain::Api::llama);
+    const serving::LoadRun run = client.run({.concurrency = 2, .requests = 6}, small_request, always);
+    expect_within_a_millisecond(run, stub.served());
+    for (const auto& r : run.requests) {
+        EXPECT_EQ(r.tokens_out, 6);
+        EXPECT_EQ(r.tokens_in, 4); // the server's tokens_evaluated
+        EXPECT_EQ(r.gaps_ms.size(), 5u);
+        EXPECT_EQ(r.http_status, 200);
+        EXPECT_GE(*r.ttft_ms, 40.0);
+        ASSERT_TRUE(r.tpot_ms());
+        EXPECT_NEAR(*r.tpot_ms(), 15.0, 1.5);
+        EXPECT_GE(r.e2e_ms, *r.ttft_ms + 5 * 15.0 - 1);
+    }
+    // 6 requests of ~115 ms, 2 at a time: three waves.
+    EXPECT_NEAR(run.wall_s, 3 * 0.115, 0.05);
+}
+
+TEST(ServingClient, ReadsTheOpenAiStreamToo) {
+    SseStub stub({.first_ms = 10, .gap_ms = 5, .tokens = 5, .openai = true});
+    const Client client(stub.url(), domain::Api::openai, "some-model");
+    const serving::LoadRun run = client.run({.concurrency = 1, .requests = 3}, small_request, always);
+    expect_within_a_millisecond(run, stub.served());
+    for (const auto& r : run.requests) EXPECT_EQ(r.tokens_out, 5);
+    const auto body = nlohmann::json::parse(stub.served().front().request);
+    EXPECT_EQ(body["model"], "some-model");
+    EXPECT_EQ(body["max_tokens"], 8);
+    EXPECT_EQ(body["prompt"], nlohmann::json({1, 2, 3, 4}));
+    EXPECT_TRUE(body["stream"].get<bool>());
+    EXPECT_TRUE(body["ignore_eos"].get<bool>());
+}
+
+TEST(ServingClient, AClosedLoopKeepsExactlyItsClientsBusy) {
+    SseStub stub({.first_ms = 30, .gap_ms = 5, .tokens = 3});
+    const Client client(stub.url(), domain::Api::llama);
+    const serving::LoadRun run = client.run({.concurrency = 4, .requests = 12}, small_request, always);
+    ASSERT_EQ(run.requests.size(), 12u);
+    EXPECT_EQ(stub.most_open(), 4);
+    // The first four leave at once; each later one when one before it ended.
+    EXPECT_EQ(std::count_if(run.requests.begin(), run.requests.end(), [](const auto& r) { return r.submit_ms < 5; }),
+              4);
+}
+
+TEST(ServingClient, AnOpenLoopSendsPoissonArrivalsFromItsSeed) {
+    SseStub stub({.first_ms = 5, .gap_ms = 1, .tokens = 2});
+    const Client client(stub.url(), domain::Api::llama);
+    const LoadShape shape{.rate = 100, .requests = 40, .seed = 7};
+    const serving::LoadRun a = client.run(shape, small_request, always);
+    const serving::LoadRun b = client.run(shape, small_request, always);
+    ASSERT_EQ(a.requests.size(), 40u);
+    // 40 arrivals at 100/s: the last near 0.4 s (exponential gaps: within 3 standard deviations, 0.19 s).
+    EXPECT_NEAR(a.requests.back().submit_ms, 400, 190);
+    // The same seed, the same schedule (each submission within 3 ms of its twin's).
+    for (size_t i = 0; i < a.requests.size(); ++i)
+        EXPECT_NEAR(a.requests[i].submit_ms, b.requests[i].submit_ms, 3.0) << i;
+    // Open: arrivals do not wait for answers, so requests overlap.
+    EXPECT_GT(stub.most_open(), 1);
+}
+
+TEST(ServingClient, ADurationEndsSubmissionsButNotTheRequestsInFlight) {
+    SseStub stub({.first_ms = 20, .gap_ms = 10, .tokens = 4});
+    const Client client(stub.url(), domain::Api::llama);
+    const serving::LoadRun run = client.run({.concurrency = 2, .duration_s = 0.25}, small_request, always);
+    // Each request takes ~50 ms: about 5 waves of 2 start within 0.25 s, and all of them finish.
+    EXPECT_GE(run.requests.size(), 6u);
+    EXPECT_LE(run.requests.size(), 14u);
+    for (const auto& r : run.requests) {
+        EXPECT_EQ(r.status, "ok");
+        EXPECT_LT(r.submit_ms, 250);
+    }
+}
+
+TEST(ServingClient, EveryFailureIsARecordWithItsReason) {
+    {
+        SseStub stub({.status = 503});
+        const auto run = Client(stub.url(), domain::Api::llama).run({.requests = 2}, small_request, always);
+        ASSERT_EQ(run.requests.size(), 2u);
+        EXPECT_EQ(run.requests[0].status, "error");
+        EXPECT_EQ(run.requests[0].http_status, 503);
+        EXPECT_NE(run.requests[0].error.find("stub says no"), std::string::npos) << run.requests[0].error;
+    }
+    {
+        SseStub stub({.first_ms = 5, .tokens = 4, .error_event = true});
+        const auto run = Client(stub.url(), domain::Api::llama).run({.requests = 1}, small_request, always);
+        EXPECT_EQ(run.requests[0].status, "error");
+        EXPECT_EQ(run.requests[0].error, "stub failed mid-stream");
+    }
+    {
+        SseStub stub({.first_ms = 5, .gap_ms = 400, .tokens = 3});
+        const auto run = Client(stub.url(), domain::Api::llama)
+                             .run({.requests = 1, .request_timeout_s = 0.2}, small_request, always);
+        EXPECT_EQ(run.requests[0].status, "timeout");
+        EXPECT_EQ(run.requests[0].tokens_out, 1); // the first token came in time
+    }
+    {
+        // Nothing listens: a connection error, at once.
+        const int port = test::free_tcp_port();
+        const auto run = Client(fmt::format("http://127.0.0.1:{}", port), domain::Api::llama)
+                             .run({.requests = 1}, small_request, always);
+        EXPECT_EQ(run.requests[0].status, "error");
+        EXPECT_EQ(run.requests[0].http_status, 0);
+        EXPECT_FALSE(run.requests[0].error.empty());
+    }
+    {
+        // keep_going says no: the requests in flight fail with the reason given, and the load ends.
+        SseStub stub({.first_ms = 5, .gap_ms = 100, .tokens = 20});
+        const auto until = SseStub::Clock::now() + std::chrono::milliseconds(150);
+        const auto run = Client(stub.url(), domain::Api::llama)
+                             .run(
+                                 {.concurrency = 2, .requests = 10}, small_request,
+                                 [&] { return SseStub::Clock::now() < until; }, "the server died");
+        EXPECT_TRUE(run.stopped);
+        ASSERT_EQ(run.requests.size(), 2u);
+        for (const auto& r : run.requests) EXPECT_EQ(r.error, "the server died");
+    }
+}
+
+TEST(ServingRequests, PromptsHaveTheirExactLengthsAndShareTheirPrefix) {
+    sweep::SweepSpec spec;
+    spec.mode = domain::Mode::server;
+    domain::Point point;
+    point.test = {64, 16, 0};
+    point.client.shared_prefix = 48;
+    const Request a = sweep::request_for(spec, point, 3, 0, 0, 512);
+    const Request b = sweep::request_for(spec, point, 3, 0, 1, 512);
+    const Request again = sweep::request_for(spec, point, 3, 0, 0, 512);
+    ASSERT_EQ(a.prompt.size(), 64u);
+    EXPECT_EQ(a.n_predict, 16);
+    EXPECT_EQ(a.prompt, again.prompt);                                                  // reproducible from the seed
+    EXPECT_TRUE(std::equal(a.prompt.begin(), a.prompt.begin() + 48, b.prompt.begin())); // the shared prefix
+    EXPECT_NE(std::vector(a.prompt.begin() + 48, a.prompt.end()), std::vector(b.prompt.begin() + 48, b.prompt.end()));
+    for (int32_t t : a.prompt) {
+        EXPECT_GE(t, 1);
+        EXPECT_LT(t, 512);
+    }
+    point.client.prompt_dist = "uniform:10-20";
+    point.client.gen_dist = "uniform:3-5";
+    std::set<size_t> lengths;
+    for (size_t i = 0; i < 200; ++i) {
+        const Request r = sweep::request_for(spec, point, 3, 1, i, 512);
+        EXPECT_GE(r.prompt.size(), 10u);
+        EXPECT_LE(r.prompt.size(), 20u);
+        EXPECT_GE(r.n_predict, 3);
+        EXPECT_LE(r.n_predict, 5);
+        lengths.insert(r.prompt.size());
+    }
+    EXPECT_EQ(lengths.size(), 11u); // every length of the range is drawn
+}
+
+TEST(ServingRequests, ServersGetLlamaServersSpellings) {
+    domain::Point point;
+    point.load.model = "m.gguf";
+    point.load.load_mode = domain::LoadMode::none;
+    point.context.threads = 3;
+    point.context.flash_attn = "on";
+    point.server = {.parallel = 4, .ctx_size = 2048, .cont_batching = false, .cache_reuse = 256};
+    point.load.tensor_split = "3/1";
+    const auto argv = serving::server_command({.binary = "llama-server", .extra_args = {"--swa-full"}}, point, 8080);
+    const std::string line = fmt::format("{}", fmt::join(argv, " "));
+    for (const char* part : {"-m m.gguf", "--host 127.0.0.1 --port 8080", "-np 4", "-c 2048", "-nocb",
+                             "--cache-reuse 256", "-t 3", "-fa on", "--no-mmap", "-ts 3,1", "--swa-full"})
+        EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+    point.load.cache_state = domain::CacheState::cold;
+    EXPECT_THROW(serving::server_command({}, point, 8080), UsageError);
+}
+
+// `run --mode server` with the real llama-server.
+class ServerRunTest : public RunTest {
+protected:
+    void SetUp() override {
+        // A model file of this test's own: the processes that use it are this test's.
+        fs::copy_file(*models_ / "tiny.gguf", dir_ / "served.gguf");
+    }
+    std::string served() const { return shell_quote(dir_ / "served.gguf"); }
+    // The llama-server processes serving this test's model.
+    std::vector<int> servers() const {
+        std::vector<int> pids;
+        for (const auto& entry : fs::directory_iterator("/proc")) {
+            const std::string name = entry.path().filename().string();
+            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+            std::ifstream file(entry.path() / "cmdline");
+            std::string cmdline((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+            if (cmdline.find("llama-server") != std::string::npos &&
+                cmdline.find((dir_ / "served.gguf").string()) != std::string::npos)
+                pids.push_back(std::stoi(name));
+        }
+        return pids;
+    }
+    // Waits up to `seconds` for a server of this test's to run; its pid, or 0.
+    int wait_for_server(double seconds) const {
+        for (auto until = SseStub::Clock::now() + std::chrono::duration<double>(seconds); SseStub::Clock::now() < until;
+             std::this_thread::sleep_for(std::chrono::milliseconds(20)))
+            if (const auto pids = servers(); !pids.empty()) return pids.front();
+        return 0;
+    }
+    bool no_server_within(double seconds) const {
+        for (auto until = SseStub::Clock::now() + std::chrono::duration<double>(seconds); SseStub::Clock::now() < until;
+             std::this_thread::sleep_for(std::chrono::milliseconds(20)))
+            if (servers().empty()) return true;
+        return false;
+    }
+};
+
+TEST_F(ServerRunTest, StoresEveryRequestAndEachRepetitionsThroughput) {
+    const auto r =
+        run_llmsweep("run -m " + served() +
+                     " --mode server --concurrency 1,4 --rate 40 -p 16 -n 8 -r 2 -t 1 --requests 8 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'serve' AND status = 'ok' AND repetitions = 2"), 3);
+    EXPECT_EQ(
+        count("SELECT count(*) FROM samples WHERE ts > 0 AND ns > 0 AND ttft_ms > 0 AND itl_p99_ms >= itl_p50_ms"), 6);
+    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE status = 'ok' AND tokens_out = 8 AND tokens_in = 16 AND "
+                    "ttft_ms > 0 AND e2e_ms >= ttft_ms AND tpot_ms > 0 AND http_status = 200"),
+              3 * 2 * 8);
+    // Rounds: one server per round, each saying what it is.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok' AND load_ms > 0 AND "
+                    "json_extract(server_props, '$.\"/props\".default_generation_settings') IS NOT NULL AND "
+                    "server_command LIKE '%--port%'"),
+              2);
+    // Four clients leave together; one client's requests follow each other.
+    EXPECT_EQ(count("SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id "
+                    "WHERE r.concurrency = 4 AND q.submit_ms < 1"),
+              2 * 4);
+    EXPECT_EQ(count("SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id "
+                    "WHERE r.concurrency = 1 AND q.submit_ms < 1"),
+              2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE rate = 40 AND concurrency = 0"), 1);
+    EXPECT_TRUE(servers().empty());
+}
+
+TEST_F(ServerRunTest, AServerThatDoesNotStartFailsItsPointsWithItsOwnWords) {
+    const auto r =
+        run_llmsweep("run -m " + served() +
+                     " --mode server -p 8 -n 4 -r 1 --requests 2 -q --llama-server-arg=--no-such-flag" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed'"), 1);
+    const std::string error = text("SELECT error FROM results");
+    EXPECT_NE(error.find("llama-server did not start"), std::string::npos) << error;
+    EXPECT_NE(error.find("--no-such-flag"), std::string::npos) << error;
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'failed' AND error LIKE '%no-such-flag%'"), 1);
+}
+
+TEST_F(ServerRunTest, AServerKilledMidPointCrashesThatPointAndANewOneServesTheRest) {
+    const std::string log = shell_quote(dir_ / "log");
+    auto run = std::async(std::launch::async, [&] {
+        return run_llmsweep("run -m " + served() +
+                            " --mode server --concurrency 1,2 --order grouped -p 8 -n 4 -r 1 --duration 1.5 -q" +
+                            db_arg());
+    });
+    const int pid = wait_for_server(30);
+    ASSERT_NE(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    kill(pid, SIGKILL);
+    const auto r = run.get();
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'crashed' AND error LIKE '%signal 9%'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok'"), 2); // the second server
+}
+
+TEST_F(ServerRunTest, CtrlCAndKillNineOfLlmsweepLeaveNoServerRunning) {
+    for (const int signal : {SIGINT, SIGKILL}) {
+        SCOPED_TRACE(signal);
+        const std::string command = test::shell_quote(LLMSWEEP_BINARY) + " run -m " + served() +
+                                    " --mode server --duration 30 -p 8 -n 4 -r 1 -q --fresh" + db_arg();
+        auto run = std::async(std::launch::async, [&] { return run_shell("exec " + command); });
+        ASSERT_NE(wait_for_server(30), 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        run_shell(fmt::format("pkill -{} -f -- {}", signal, shell_quote("--mode server --duration 30 -p 8")));
+        const auto r = run.get();
+        EXPECT_EQ(r.exit_code, signal == SIGINT ? 130 : 128 + SIGKILL) << r.err;
+        EXPECT_TRUE(no_server_within(5));
+    }
+    // What was measured before stays, and the same command resumes.
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
+}
+
+TEST_F(ServerRunTest, SweepsAServerSomebodyElseStarted) {
+    SseStub stub({.first_ms = 25, .gap_ms = 10, .tokens = 4, .openai = true});
+    const auto r = run_llmsweep("run --mode server --url " + stub.url() +
+                                " --api openai -m engine-x -p 8 -n 4 -r 2 --concurrency 2 --requests 4 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE model_filename = 'engine-x' AND status = 'ok'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE status = 'ok' AND tokens_out = 4"), 8);
+    // Its first tokens, as the stub wrote them (25 ms after each request), measured within a millisecond.
+    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE ttft_ms BETWEEN 25 AND 26.5"), 8);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE server_command IS NULL"), 2);
+}
+
+TEST_F(ServerRunTest, RefusesWhatServerModeCannotMean) {
+    expect_usage_error(run_llmsweep("run -m " + served() + " --concurrency 4" + db_arg()), "--mode server");
+    expect_usage_error(run_llmsweep("run -m " + served() + " --mode server -d 64" + db_arg()), "--n-depth");
+    expect_usage_error(run_llmsweep("run -m " + served() + " --mode server --shared-prefix 8 -p 8" + db_arg()),
+                       "--shared-prefix");
+    expect_usage_error(run_llmsweep("run --mode server --url http://127.0.0.1:1 -np 4" + db_arg()), "already running");
+    expect_usage_error(run_llmsweep("run -m " + served() + " --mode server --slo ttft=fast" + db_arg()), "--slo");
+    expect_usage_error(run_llmsweep("run -m " + served() + " --mode server --prompt-dist normal:4" + db_arg()),
+                       "uniform:LO-HI");
+}
+
+} // namespace
+} // namespace llmsweep

@@ -1,0 +1,58 @@
+#pragma once
+// A minimal streaming HTTP server for the serving client's tests and benchmark: each POST is answered with
+// server-sent events, one token per event, at known times (the first `first_ms` after the request was read,
+// then every `gap_ms`), as llama-server's /completion or the OpenAI API's /v1/completions writes them. It
+// records when it read each request and when it wrote each token, on the clock the client uses, so that what
+// the client measured can be checked against what happened.
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace llmsweep::test {
+
+class SseStub {
+public:
+    using Clock = std::chrono::steady_clock;
+    struct Script {
+        double first_ms = 20; // from reading the request to its first token
+        double gap_ms = 5;    // between tokens
+        int tokens = 8;
+        bool openai = false;      // /v1/completions' chunks; else llama-server's
+        int status = 200;         // another status: that, with a short JSON error body
+        bool error_event = false; // a data: {"error":...} event after the first token
+    };
+    struct Served {
+        Clock::time_point received;          // the whole request read
+        std::vector<Clock::time_point> sent; // each token's event written
+        std::string request;                 // its body
+    };
+
+    explicit SseStub(Script script);
+    ~SseStub();
+    SseStub(const SseStub&) = delete;
+    SseStub& operator=(const SseStub&) = delete;
+
+    std::string url() const;
+    std::vector<Served> served() const;
+    int most_open() const { return most_open_; } // the most requests it was answering at once
+
+private:
+    void accept_loop();
+    void answer(int fd);
+
+    Script script_;
+    int listener_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> open_{0}, most_open_{0};
+    mutable std::mutex mutex_;
+    std::vector<Served> served_;
+    std::vector<std::thread> threads_;
+    std::thread acceptor_;
+};
+
+} // namespace llmsweep::test
