@@ -18,13 +18,21 @@ namespace llmsweep::analysis {
 // The parameters a report can compare or filter on: the results' own columns, what their loads recorded, and
 // the run's (what measured, the llama.cpp build, the machine).
 // huge_pages_used is what the loads recorded (store::load_derived_columns); model is the model file's name.
-inline constexpr std::array<std::string_view, 40> parameter_list = {
-    "model",         "model_type", "load_mode",       "cache_state", "n_gpu_layers", "split_mode",      "main_gpu",
-    "no_host",       "lazy_mode",  "n_cpu_moe",       "devices",     "tensor_split", "override_tensor", "fit_target",
-    "fit_min_ctx",   "huge_pages", "huge_pages_used", "n_threads",   "n_batch",      "n_ubatch",        "type_k",
-    "type_v",        "flash_attn", "no_kv_offload",   "embeddings",  "cpu_mask",     "cpu_strict",      "poll",
-    "no_op_offload", "n_prompt",   "n_gen",           "n_depth",     "mode",         "engine",          "build_commit",
-    "backends",      "gpu_info",   "cpu_info",        "hostname",    "source"};
+// Server mode's (parallel ... gen_dist) are empty for the results of other modes.
+inline constexpr std::array<std::string_view, 50> parameter_list = {
+    "model",           "model_type", "load_mode",     "cache_state",
+    "n_gpu_layers",    "split_mode", "main_gpu",      "no_host",
+    "lazy_mode",       "n_cpu_moe",  "devices",       "tensor_split",
+    "override_tensor", "fit_target", "fit_min_ctx",   "huge_pages",
+    "huge_pages_used", "n_threads",  "n_batch",       "n_ubatch",
+    "type_k",          "type_v",     "flash_attn",    "no_kv_offload",
+    "embeddings",      "cpu_mask",   "cpu_strict",    "poll",
+    "no_op_offload",   "parallel",   "ctx_size",      "cont_batching",
+    "cache_reuse",     "n_prompt",   "n_gen",         "n_depth",
+    "concurrency",     "rate",       "shared_prefix", "cache_prompt",
+    "prompt_dist",     "gen_dist",   "mode",          "engine",
+    "build_commit",    "backends",   "gpu_info",      "cpu_info",
+    "hostname",        "source"};
 // load_mode and n_gpu_layers are what the settings came to where that is known (store::effective_columns).
 // Those that name the model: its file, and llama.cpp's description of it (architecture, size, weight type).
 // Comparing them compares different files: the comparisons are then not per model, and a pair matches on every

@@ -29,7 +29,7 @@ namespace {
 struct ReportArgs {
     std::string db = "benchmark_results.db";
     std::string out = "report";
-    std::string compare, baseline, model, lang, formats = "md,html,csv,json";
+    std::string compare, baseline, model, lang, formats = "md,html,csv,json", slo;
     std::vector<std::string> where;
     bool no_charts = false;
     double margin = analysis::default_margin_pct;
@@ -74,6 +74,7 @@ void run_report(const ReportArgs& args) {
     options.margin_pct = args.margin;
     if (!args.compare.empty()) options.compare = args.compare;
     if (!args.baseline.empty()) options.baseline = args.baseline;
+    if (!args.slo.empty()) options.slo = domain::parse_slo(args.slo, "--slo");
     if (!args.model.empty()) options.filters.model = args.model;
     for (const auto& condition : args.where) {
         const auto equals = condition.find('=');
@@ -195,6 +196,9 @@ Command add_report_command(CLI::App& app) {
                     "is 'equivalent'")
         ->capture_default_str()
         ->check(CLI::Range(0.01, 100.0));
+    sub->add_option("--slo", args->slo,
+                    "Server mode: the objective goodput counts against, ttft=, tpot=, e2e= in ms or s "
+                    "(ttft=500ms,tpot=50ms; default: the one `run --slo` gave)");
     sub->add_option("--fail-on", args->fail_on,
                     "Exit 1 after writing the report when a comparison's verdict is one of these: faster, slower, "
                     "different (faster or slower), equivalent, inconclusive (a CI gate)")

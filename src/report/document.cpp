@@ -208,7 +208,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(list(std::move(items)));
     }
     for (const auto& image : charts.images)
-        if (!image.headline && image.stem.rfind("roofline", 0) != 0) d.push_back(figure(image, s));
+        if (!image.headline && image.stem.rfind("roofline", 0) != 0 && image.stem.rfind("serving_", 0) != 0)
+            d.push_back(figure(image, s));
 
     d.push_back(heading(2, std::string(s.beyond)));
     d.push_back(paragraph(std::string(s.loads_intro)));
@@ -216,6 +217,20 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (!m.latencies.empty()) {
         d.push_back(paragraph(std::string(s.latency_intro)));
         d.push_back(table(latency_table(m, s)));
+    }
+
+    if (!m.serving.points.empty()) {
+        d.push_back(heading(2, std::string(s.serving)));
+        d.push_back(paragraph(std::string(s.serving_intro)));
+        d.push_back(paragraph(m.serving.slo.empty() ? std::string(s.serving_no_slo)
+                                                    : fmt::format(fmt::runtime(s.serving_slo), m.serving.slo.text())));
+        d.push_back(table(serving_table(m, s)));
+        if (!m.serving.capacities.empty()) {
+            d.push_back(paragraph(std::string(s.capacity_intro)));
+            d.push_back(table(capacity_table(m, s)));
+        }
+        for (const auto& image : charts.images)
+            if (image.stem.rfind("serving_", 0) == 0) d.push_back(figure(image, s));
     }
 
     d.push_back(heading(2, std::string(s.roofline)));

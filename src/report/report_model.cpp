@@ -94,6 +94,10 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     const auto machines = store.read_machines();
     m.roofline_measured = !profiles.empty() || !machines.empty();
     m.roofline = analysis::roofline(m.data, m.compare, profiles, machines);
+    domain::Slo slo;
+    if (options.slo) slo = *options.slo;
+    else if (const auto given = store.run_slos(); !given.empty()) slo = domain::parse_slo(given.front(), "--slo");
+    m.serving = analysis::summarize_serving(store, m.data, m.compare, slo);
 
     bool first = true;
     for (const auto& r : m.data.records) {

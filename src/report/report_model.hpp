@@ -5,6 +5,7 @@
 #include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
 #include "analysis/roofline.hpp"
+#include "analysis/serving.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -19,6 +20,7 @@ struct ReportOptions {
     analysis::Filters filters;
     double cv_warning_percent = 5.0;                  // points whose repetitions vary more than this are listed
     double margin_pct = analysis::default_margin_pct; // differences within +-margin count as none
+    std::optional<domain::Slo> slo;                   // server mode's objective; none: the one the runs were given
 };
 
 struct CountRow {
@@ -63,6 +65,8 @@ struct ReportModel {
     // at all (none: the runs skipped them).
     analysis::Roofline roofline;
     bool roofline_measured = false;
+    // Server mode's points with their requests' figures (empty without server-mode results).
+    analysis::Serving serving;
     double cv_warning_percent = 5.0;
     double margin_pct = analysis::default_margin_pct;
     // Models whose compared values ran with different huge-page states (huge_pages_used: yes for one value,

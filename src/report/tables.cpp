@@ -134,6 +134,35 @@ Table latency_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
+std::string load_text(bool open_loop, double load, const Strings& s) {
+    return fmt::format("{} {}", load, open_loop ? s.per_second : s.clients);
+}
+
+Table serving_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), m.compare, std::string(s.load), std::string(s.requests),
+             std::string(s.failed_requests), std::string(s.request_rate), std::string(s.output_tps),
+             std::string(s.ttft_p50), std::string(s.ttft_p99), std::string(s.tpot_p50), std::string(s.tpot_p99),
+             std::string(s.e2e_p50), std::string(s.e2e_p99), std::string(s.slo_met), std::string(s.goodput),
+             std::string(s.pareto)});
+    const auto ms = [](const std::optional<double>& v) { return v ? fixed(*v, 1) : std::string("-"); };
+    for (const auto& p : m.serving.points)
+        t.add({p.model, p.value, load_text(p.open_loop, p.load, s), std::to_string(p.requests),
+               std::to_string(p.failed), fixed(p.request_rate, 2), fixed(p.output_tps, 1), ms(p.ttft_p50),
+               ms(p.ttft_p99), ms(p.tpot_p50), ms(p.tpot_p99), ms(p.e2e_p50), ms(p.e2e_p99), fixed(100 * p.slo_met, 1),
+               fixed(p.goodput, 2), p.pareto ? "✓" : ""});
+    return t;
+}
+
+Table capacity_table(const ReportModel& m, const Strings& s) {
+    Table t(
+        {std::string(s.model), m.compare, std::string(s.load), std::string(s.highest_load), std::string(s.goodput)});
+    for (const auto& c : m.serving.capacities)
+        t.add({c.model, c.value, std::string(c.open_loop ? s.open_loop : s.closed_loop),
+               c.load ? load_text(c.open_loop, *c.load, s) : std::string(s.none_met),
+               c.load ? fixed(c.goodput, 2) : "-"});
+    return t;
+}
+
 Table roofline_machine_table(const ReportModel& m, const Strings& s) {
     Table t({std::string(s.threads), std::string(s.read_gbs), std::string(s.triad_gbs), std::string(s.matmul_gflops),
              std::string(s.peak_gflops), std::string(s.l3_cache)});

@@ -41,6 +41,11 @@ Table differences_table(const ReportModel& m, const Strings& s);
 Table loads_table(const ReportModel& m, const Strings& s);
 Table latency_table(const ReportModel& m, const Strings& s);
 // The roofs per thread count, and per model, metric, value and thread count the achieved rates and shares.
+// Server mode: every load with its requests' figures; the highest load that met the objective.
+Table serving_table(const ReportModel& m, const Strings& s);
+Table capacity_table(const ReportModel& m, const Strings& s);
+// The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
+std::string load_text(bool open_loop, double load, const Strings& s);
 Table roofline_machine_table(const ReportModel& m, const Strings& s);
 Table roofline_table(const ReportModel& m, const Strings& s);
 

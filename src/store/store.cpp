@@ -518,6 +518,30 @@ void Store::read_samples(std::optional<int64_t> run_id,
     while (s.step()) each(s.column_int(0), s.column_int(1), s.column_double(2));
 }
 
+void Store::read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each) {
+    Statement s(*db_, fmt::format("SELECT q.result_id, q.repetition, q.submit_ms, q.e2e_ms, q.ttft_ms, q.tpot_ms, "
+                                  "q.tokens_out, q.status = 'ok' FROM requests AS q JOIN results AS r ON r.id = "
+                                  "q.result_id {} ORDER BY q.result_id, q.repetition, q.seq",
+                                  run_id ? "WHERE r.run_id = :run" : ""));
+    if (run_id) s.bind("run", *run_id);
+    while (s.step()) {
+        RequestRow row{s.column_int(0), s.column_int(1), s.column_double(2), s.column_double(3)};
+        if (!s.column_is_null(4)) row.ttft_ms = s.column_double(4);
+        if (!s.column_is_null(5)) row.tpot_ms = s.column_double(5);
+        row.tokens_out = s.column_int(6);
+        row.ok = s.column_int(7) != 0;
+        each(row);
+    }
+}
+
+std::vector<std::string> Store::run_slos() {
+    Statement s(*db_, "SELECT DISTINCT json_extract(spec_json, '$.slo') FROM runs WHERE json_valid(spec_json) AND "
+                      "json_extract(spec_json, '$.slo') != '' ORDER BY 1");
+    std::vector<std::string> slos;
+    while (s.step()) slos.push_back(s.column_text(0));
+    return slos;
+}
+
 std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     const std::string value =
         value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";

@@ -81,6 +81,15 @@ struct Respelling {
     bool operator==(const Respelling&) const = default;
 };
 
+// Server mode: one request, as the analysis reads it.
+struct RequestRow {
+    int64_t result_id = 0, repetition = 0;
+    double submit_ms = 0, e2e_ms = 0;
+    std::optional<double> ttft_ms, tpot_ms;
+    int64_t tokens_out = 0;
+    bool ok = false;
+};
+
 // A successful load, as the report summarizes them.
 struct LoadRow {
     int64_t run_id = 0;
@@ -189,6 +198,10 @@ public:
     // of result id and repetition.
     void read_samples(std::optional<int64_t> run_id,
                       const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each);
+    // Server mode: every request (of one run's results, or all), in the order of result id and repetition.
+    void read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each);
+    // The service-level objectives the runs' specs gave (`run --slo`), distinct, as written ("ttft=500ms").
+    std::vector<std::string> run_slos();
     std::vector<RunRow> read_runs();
     // Every model file with results, with what they say of it.
     std::vector<ModelRow> read_models();

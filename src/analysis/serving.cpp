@@ -1,0 +1,115 @@
+#include "analysis/serving.hpp"
+
+#include "stats/descriptive.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace llmsweep::analysis {
+namespace {
+
+std::optional<double> quantile(std::vector<double>& values, double p) {
+    if (values.empty()) return std::nullopt;
+    std::sort(values.begin(), values.end());
+    return stats::quantile_sorted(values, p);
+}
+
+// What one point's requests add up to, as they are read.
+struct Tally {
+    std::vector<double> ttft, tpot, e2e;
+    size_t requests = 0, failed = 0, met = 0;
+    std::map<int64_t, std::pair<double, double>> span; // repetition -> first submission, last answer (ms)
+};
+
+} // namespace
+
+Serving summarize_serving(store::Store& store, const Dataset& data, const std::string& compare,
+                          const domain::Slo& slo) {
+    Serving out;
+    out.slo = slo;
+    std::map<int64_t, const Record*> serve; // result id -> its record
+    for (const Record& r : data.records)
+        if (r.metric == "serve" && r.status == "ok") serve.emplace(r.result_id, &r);
+    if (serve.empty()) return out;
+    std::map<int64_t, Tally> tallies;
+    const auto runs = data.run_ids();
+    store.read_requests(runs.size() == 1 ? std::optional(runs.front()) : std::nullopt, [&](const store::RequestRow& q) {
+        if (!serve.count(q.result_id)) return;
+        Tally& t = tallies[q.result_id];
+        ++t.requests;
+        auto [it, first] = t.span.try_emplace(q.repetition, q.submit_ms, q.submit_ms + q.e2e_ms);
+        if (!first) {
+            it->second.first = std::min(it->second.first, q.submit_ms);
+            it->second.second = std::max(it->second.second, q.submit_ms + q.e2e_ms);
+        }
+        if (!q.ok) {
+            ++t.failed;
+            return;
+        }
+        if (q.ttft_ms) t.ttft.push_back(*q.ttft_ms);
+        if (q.tpot_ms) t.tpot.push_back(*q.tpot_ms);
+        t.e2e.push_back(q.e2e_ms);
+        if (slo.met(q.ttft_ms, q.tpot_ms, q.e2e_ms)) ++t.met;
+    });
+    for (auto& [id, t] : tallies) {
+        const Record& r = *serve.at(id);
+        ServingPoint p;
+        p.record = &r;
+        p.model = r.model;
+        p.value = r.params.at(compare);
+        p.open_loop = std::strtod(r.params.at("rate").c_str(), nullptr) > 0;
+        p.load = std::strtod((p.open_loop ? r.params.at("rate") : r.params.at("concurrency")).c_str(), nullptr);
+        p.requests = t.requests;
+        p.failed = t.failed;
+        double wall_s = 0;
+        for (const auto& [repetition, span] : t.span) wall_s += (span.second - span.first) / 1000;
+        const double ok = static_cast<double>(t.requests - t.failed);
+        p.request_rate = wall_s > 0 ? ok / wall_s : 0;
+        p.goodput = wall_s > 0 ? static_cast<double>(t.met) / wall_s : 0;
+        p.slo_met = t.requests > 0 ? static_cast<double>(t.met) / static_cast<double>(t.requests) : 0;
+        p.output_tps = r.avg_ts;
+        p.ttft_p50 = quantile(t.ttft, 0.5);
+        p.ttft_p90 = quantile(t.ttft, 0.9);
+        p.ttft_p99 = quantile(t.ttft, 0.99);
+        p.tpot_p50 = quantile(t.tpot, 0.5);
+        p.tpot_p99 = quantile(t.tpot, 0.99);
+        p.e2e_p50 = quantile(t.e2e, 0.5);
+        p.e2e_p99 = quantile(t.e2e, 0.99);
+        out.points.push_back(std::move(p));
+    }
+    const std::vector<std::string> order = values_of(data, compare);
+    const auto value_rank = [&](const std::string& value) {
+        return std::find(order.begin(), order.end(), value) - order.begin();
+    };
+    std::stable_sort(out.points.begin(), out.points.end(), [&](const ServingPoint& a, const ServingPoint& b) {
+        return std::tuple(a.model, value_rank(a.value), a.open_loop, a.load) <
+               std::tuple(b.model, value_rank(b.value), b.open_loop, b.load);
+    });
+    // The Pareto front of each model, over closed and open loops alike: more throughput only at a higher tail
+    // latency.
+    for (ServingPoint& p : out.points) {
+        if (!p.ttft_p99) continue;
+        p.pareto = std::none_of(out.points.begin(), out.points.end(), [&](const ServingPoint& q) {
+            return &q != &p && q.model == p.model && q.ttft_p99 && q.output_tps >= p.output_tps &&
+                   *q.ttft_p99 <= *p.ttft_p99 && (q.output_tps > p.output_tps || *q.ttft_p99 < *p.ttft_p99);
+        });
+    }
+    if (slo.empty()) return out;
+    for (const ServingPoint& p : out.points) {
+        auto found = std::find_if(out.capacities.begin(), out.capacities.end(), [&](const ServingCapacity& c) {
+            return c.model == p.model && c.value == p.value && c.open_loop == p.open_loop;
+        });
+        if (found == out.capacities.end()) {
+            out.capacities.push_back({p.model, p.value, p.open_loop, std::nullopt, 0});
+            found = out.capacities.end() - 1;
+        }
+        if (p.slo_met >= slo_share && (!found->load || p.load > *found->load)) {
+            found->load = p.load;
+            found->goodput = p.goodput;
+        }
+    }
+    return out;
+}
+
+} // namespace llmsweep::analysis
