@@ -350,6 +350,69 @@ TEST_F(ServerRunTest, SweepsAServerSomebodyElseStarted) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE server_command IS NULL"), 2);
 }
 
+// The report of a server sweep beside a native one: the serving section's loads with the stored requests'
+// counts, goodput under the objective, the charts as images, and one client on the server against native tg.
+TEST_F(ServerRunTest, TheReportShowsEveryLoadAndWhatServingCostsOneStream) {
+    ASSERT_EQ(run_llmsweep("run -m " + served() + " -p 16 -n 8 -r 3 -t 1 -q" + db_arg()).exit_code, 0);
+    const auto r = run_llmsweep("run -m " + served() +
+                                " --mode server -np 1,2 --concurrency 1,2,4 -p 16 -n 8 -r 3 -t 1 --requests 8 -q "
+                                "--slo ttft=10s" +
+                                db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const std::string lang : {"en", "zh"}) {
+        const fs::path out = dir_ / ("report-" + lang);
+        const auto report = run_llmsweep("report --compare parallel --where mode=server --lang " + lang + " --out " +
+                                         shell_quote(out) + db_arg());
+        ASSERT_EQ(report.exit_code, 0) << report.err;
+        const std::string md = test::read_file(out / "report.md");
+        EXPECT_NE(md.find(lang == "en" ? "## Serving" : "## 服务性能"), std::string::npos);
+        // Each load's row: 8 requests x 3 repetitions, none failed, all within the 10 s objective.
+        for (const char* np : {"1", "2"})
+            for (const char* clients : {"1", "2", "4"}) {
+                const std::string row = fmt::format("| served.gguf | {} | {} {} | 24 | 0 |", np, clients,
+                                                    lang == "en" ? "clients" : "个客户端");
+                EXPECT_NE(md.find(row), std::string::npos) << row << "\n" << md;
+            }
+        for (const char* chart : {"serving_served.gguf_throughput_concurrency.png",
+                                  "serving_served.gguf_ttft_concurrency.png", "serving_served.gguf_pareto.png"}) {
+            EXPECT_NE(md.find(chart), std::string::npos) << chart;
+            EXPECT_GT(fs::file_size(out / chart), 5000u) << chart;
+        }
+        const auto json = nlohmann::json::parse(test::read_file(out / "report.json"));
+        const auto& serving = json.at("serving");
+        ASSERT_EQ(serving.at("points").size(), 6u);
+        for (const auto& p : serving["points"]) {
+            EXPECT_EQ(p["slo_met"], 1.0);
+            EXPECT_NEAR(p["goodput"].get<double>(), p["request_rate"].get<double>(), 1e-9);
+            EXPECT_GT(p["ttft_p99_ms"].get<double>(), 0);
+        }
+        // The highest load met: the heaviest, for each slot count.
+        ASSERT_EQ(serving.at("capacities").size(), 2u);
+        for (const auto& c : serving["capacities"]) EXPECT_EQ(c["highest_load"], 4);
+        // --where mode=server leaves the native results out: no single-stream comparison.
+        EXPECT_TRUE(serving.at("single_stream").empty());
+    }
+    // The whole database: one client of each slot count against the native tg of the same settings.
+    const fs::path out = dir_ / "report-all";
+    ASSERT_EQ(run_llmsweep("report --compare parallel --format json --no-charts --out " + shell_quote(out) + db_arg())
+                  .exit_code,
+              0);
+    const auto json = nlohmann::json::parse(test::read_file(out / "report.json"));
+    const auto& single = json.at("serving").at("single_stream");
+    ASSERT_EQ(single.size(), 2u) << single.dump(2);
+    for (const auto& c : single) {
+        EXPECT_EQ(c["native_mode"], "request");
+        EXPECT_EQ(c["server_repetitions"], 3);
+        EXPECT_EQ(c["native_repetitions"], 3);
+        EXPECT_NEAR(c["difference_pct"].get<double>(),
+                    100 * (c["server_tps"].get<double>() / c["native_tps"].get<double>() - 1), 1e-6);
+        EXPECT_LE(c["low_pct"].get<double>(), c["difference_pct"].get<double>());
+        EXPECT_GE(c["high_pct"].get<double>(), c["difference_pct"].get<double>());
+    }
+    // The requests as stored: 2 slot counts x 3 loads x 3 repetitions x 8.
+    EXPECT_EQ(count("SELECT count(*) FROM requests"), 144);
+}
+
 TEST_F(ServerRunTest, RefusesWhatServerModeCannotMean) {
     expect_usage_error(run_llmsweep("run -m " + served() + " --concurrency 4" + db_arg()), "--mode server");
     expect_usage_error(run_llmsweep("run -m " + served() + " --mode server -d 64" + db_arg()), "--n-depth");

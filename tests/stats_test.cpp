@@ -222,3 +222,31 @@ TEST(Sequential, OneLookIsAlphaAndLooksShareIt) {
 
 } // namespace
 } // namespace llmsweep::stats
+
+namespace llmsweep {
+namespace {
+
+// Welch's interval against SciPy 1.10 on fixed data: d = mean(x) - mean(y), df by Welch-Satterthwaite, and
+// d -+ scipy.stats.t.ppf(0.975, df) * se (the t statistic d / se is scipy.stats.ttest_ind(equal_var=False)'s).
+TEST(Welch, IntervalMatchesScipy) {
+    const std::vector<double> a = {3.1, 2.9, 3.4, 3.0, 3.3}, b = {2.2, 2.8, 2.1};
+    const stats::WelchInterval w = stats::welch_interval(a, b, 0.95);
+    EXPECT_NEAR(w.difference, 0.773333333333333, 1e-12);
+    EXPECT_NEAR(w.df, 2.740405432001575, 1e-9);
+    EXPECT_NEAR(w.low, -0.02446077338891406, 1e-9);
+    EXPECT_NEAR(w.high, 1.5711274400555801, 1e-9);
+    EXPECT_NEAR(w.difference / ((w.high - w.low) / 2 / stats::student_t_critical(0.95, w.df)), 3.2569624642442925,
+                1e-9); // ttest_ind's statistic
+    // Log speeds, as the single-stream comparison uses them.
+    std::vector<double> x = {101.2, 98.7, 103.4, 99.9}, y = {110.5, 108.1, 112.9};
+    for (double& v : x) v = std::log(v);
+    for (double& v : y) v = std::log(v);
+    const stats::WelchInterval l = stats::welch_interval(x, y, 0.95);
+    EXPECT_NEAR(l.difference, -0.09186865116411891, 1e-12);
+    EXPECT_NEAR(l.df, 4.200249837926453, 1e-9);
+    EXPECT_NEAR(l.low, -0.13549321697041578, 1e-9);
+    EXPECT_NEAR(l.high, -0.048244085357822056, 1e-9);
+}
+
+} // namespace
+} // namespace llmsweep

@@ -1,8 +1,10 @@
 #include "analysis/serving.hpp"
 
 #include "stats/descriptive.hpp"
+#include "stats/tests.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -20,7 +22,63 @@ struct Tally {
     std::vector<double> ttft, tpot, e2e;
     size_t requests = 0, failed = 0, met = 0;
     std::map<int64_t, std::pair<double, double>> span; // repetition -> first submission, last answer (ms)
+    std::map<int64_t, std::vector<double>> stream;     // repetition -> each request's 1000 / TPOT
 };
+
+// The native tg result a server point of one client compares with: the same model and settings, request mode
+// with the same prompt first, else split mode.
+const Record* native_match(const Dataset& data, const Record& server) {
+    const Record* found = nullptr;
+    for (const Record& r : data.records) {
+        if (r.metric != "tg" || r.status != "ok" || r.model != server.model || r.params.at("n_depth") != "0") continue;
+        // llama-server's load mode auto is not resolved (it does not say): it matches what auto came to.
+        const bool same =
+            std::all_of(single_stream_settings.begin(), single_stream_settings.end(), [&](std::string_view name) {
+                const std::string &a = r.params.at(name), &b = server.params.at(name);
+                return a == b || (name == "load_mode" && (a == "auto" || b == "auto"));
+            });
+        if (!same) continue;
+        const std::string& mode = r.params.at("mode");
+        if (mode == "request" && r.params.at("n_prompt") == server.params.at("n_prompt")) return &r;
+        if (mode == "split") found = &r;
+    }
+    return found;
+}
+
+std::vector<SingleStream> single_stream(const Dataset& data, const std::vector<ServingPoint>& points) {
+    std::vector<SingleStream> out;
+    for (const ServingPoint& p : points) {
+        if (p.open_loop || p.load != 1 || p.stream_tps.empty()) continue;
+        const Record* native = native_match(data, *p.record);
+        if (!native) continue;
+        std::vector<double> native_ts, server_log, native_log;
+        for (const Sample& s : data.samples_of(*native)) native_ts.push_back(s.ts);
+        if (native_ts.empty()) continue;
+        for (double v : p.stream_tps) server_log.push_back(std::log(v));
+        for (double v : native_ts) native_log.push_back(std::log(v));
+        SingleStream s{p.model,
+                       p.value,
+                       std::strtoll(p.record->params.at("n_prompt").c_str(), nullptr, 10),
+                       std::strtoll(p.record->params.at("n_gen").c_str(), nullptr, 10),
+                       native->params.at("mode"),
+                       std::exp(stats::mean_sd(server_log).mean),
+                       std::exp(stats::mean_sd(native_log).mean),
+                       p.stream_tps.size(),
+                       native_ts.size()};
+        const double log_difference = stats::mean_sd(server_log).mean - stats::mean_sd(native_log).mean;
+        s.difference_pct = 100 * std::expm1(log_difference);
+        const auto varies = [](const std::vector<double>& v) {
+            return std::any_of(v.begin(), v.end(), [&](double x) { return x != v.front(); });
+        };
+        if (server_log.size() >= 2 && native_log.size() >= 2 && (varies(server_log) || varies(native_log))) {
+            const stats::WelchInterval w = stats::welch_interval(server_log, native_log, 0.95);
+            s.low_pct = 100 * std::expm1(w.low);
+            s.high_pct = 100 * std::expm1(w.high);
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
 
 } // namespace
 
@@ -49,6 +107,7 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         }
         if (q.ttft_ms) t.ttft.push_back(*q.ttft_ms);
         if (q.tpot_ms) t.tpot.push_back(*q.tpot_ms);
+        if (q.tpot_ms && *q.tpot_ms > 0) t.stream[q.repetition].push_back(1000 / *q.tpot_ms);
         t.e2e.push_back(q.e2e_ms);
         if (slo.met(q.ttft_ms, q.tpot_ms, q.e2e_ms)) ++t.met;
     });
@@ -76,6 +135,7 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         p.tpot_p99 = quantile(t.tpot, 0.99);
         p.e2e_p50 = quantile(t.e2e, 0.5);
         p.e2e_p99 = quantile(t.e2e, 0.99);
+        for (const auto& [repetition, rates] : t.stream) p.stream_tps.push_back(stats::mean_sd(rates).mean);
         out.points.push_back(std::move(p));
     }
     const std::vector<std::string> order = values_of(data, compare);
@@ -95,6 +155,7 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
                    *q.ttft_p99 <= *p.ttft_p99 && (q.output_tps > p.output_tps || *q.ttft_p99 < *p.ttft_p99);
         });
     }
+    out.single_stream = single_stream(data, out.points);
     if (slo.empty()) return out;
     for (const ServingPoint& p : out.points) {
         auto found = std::find_if(out.capacities.begin(), out.capacities.end(), [&](const ServingCapacity& c) {

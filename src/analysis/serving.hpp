@@ -7,6 +7,7 @@
 #include "domain/serving.hpp"
 #include "store/store.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,9 +25,10 @@ struct ServingPoint {
     // Percentiles over the requests that succeeded, ms: time to first token, time per output token after the
     // first, end to end.
     std::optional<double> ttft_p50, ttft_p90, ttft_p99, tpot_p50, tpot_p99, e2e_p50, e2e_p99;
-    double slo_met = 0;  // share of the requests that met the objective (a failed one did not)
-    double goodput = 0;  // requests per second that met it
-    bool pareto = false; // no other point of its model has more throughput at a lower p99 TTFT
+    double slo_met = 0;             // share of the requests that met the objective (a failed one did not)
+    double goodput = 0;             // requests per second that met it
+    bool pareto = false;            // no other point of its model has more throughput at a lower p99 TTFT
+    std::vector<double> stream_tps; // per repetition: the mean of its requests' 1000 / TPOT
 };
 
 // A load meets the objective when this share of its requests does.
@@ -40,10 +42,30 @@ struct ServingCapacity {
     double goodput = 0;         // there
 };
 
+// One client's generation speed on the server (1000 / TPOT, per request, averaged per repetition) against
+// llmsweep's own token generation (request or split mode) of the same model, settings and output length: what
+// serving costs a single stream. Speeds are geometric means over the repetitions; the difference is their ratio,
+// with Welch's 95 % interval of the difference of the mean log speeds.
+struct SingleStream {
+    std::string model, value; // value: the server point's, of the compared parameter
+    int64_t n_prompt = 0, n_gen = 0;
+    std::string native_mode; // request or split
+    double server_tps = 0, native_tps = 0;
+    size_t server_repetitions = 0, native_repetitions = 0;
+    double difference_pct = 0;
+    std::optional<double> low_pct, high_pct; // none with fewer than two repetitions of either
+};
+
+// The settings on which a server point and a native tg result must agree to be compared (a load mode auto agrees
+// with what auto came to).
+inline constexpr std::array<std::string_view, 9> single_stream_settings = {
+    "n_threads", "n_batch", "n_ubatch", "type_k", "type_v", "flash_attn", "n_gpu_layers", "load_mode", "n_gen"};
+
 struct Serving {
     domain::Slo slo;
     std::vector<ServingPoint> points;        // by model, value, loop kind (closed first), load
     std::vector<ServingCapacity> capacities; // empty without an objective
+    std::vector<SingleStream> single_stream; // server points of one client that have a native tg to compare with
 };
 
 // The server-mode results (metric serve) of `data` that succeeded, with their requests.

@@ -231,6 +231,10 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         }
         for (const auto& image : charts.images)
             if (image.stem.rfind("serving_", 0) == 0) d.push_back(figure(image, s));
+        if (!m.serving.single_stream.empty()) {
+            d.push_back(paragraph(std::string(s.single_stream_intro)));
+            d.push_back(table(single_stream_table(m, s)));
+        }
     }
 
     d.push_back(heading(2, std::string(s.roofline)));
@@ -312,6 +316,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                                {"summary.csv", std::string(s.summary_csv)},
                                {"difference.csv", std::string(s.difference_csv)}}});
         if (!m.roofline.points.empty()) d.back().links.emplace_back("roofline.csv", "roofline.csv");
+        if (!m.serving.points.empty()) d.back().links.emplace_back("serving.csv", "serving.csv");
     }
     d.push_back(paragraph(std::string(s.closing)));
     return d;

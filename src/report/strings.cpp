@@ -183,6 +183,14 @@ constexpr Strings english{
     .serving_latency_title = "{} — p99 TTFT by {}",
     .serving_pareto_title = "{} — throughput and p99 TTFT",
     .pareto_front = "Pareto",
+    .single_stream_intro =
+        "One client on the server against llmsweep's own token generation of the same model, settings and output "
+        "length (run both into one database): the server's speed is each request's 1000 / TPOT, averaged per "
+        "repetition; speeds are geometric means over the repetitions, and the difference is their ratio, with Welch's "
+        "95 % interval of the difference of the mean log speeds. What it costs is the "
+        "server's own work per token (sampling, detokenizing, streaming) and the client's.",
+    .server_stream_tps = "Server t/s (one client)",
+    .native_tg_tps = "Native tg t/s",
     .worst_listed = "the worst listed:",
     .first_listed = "the first listed:",
     .warnings = "Warnings",
@@ -409,6 +417,13 @@ constexpr Strings chinese{
     .serving_latency_title = "{} — p99 TTFT 随 {} 变化",
     .serving_pareto_title = "{} — 吞吐量与 p99 TTFT",
     .pareto_front = "Pareto",
+    .single_stream_intro =
+        "服务器上单个客户端的生成速度, 与 llmsweep 自身对同一模型、同一设置、同一输出长度的 token 生成相比 "
+        "(将两者写入同一数据库): 服务器速度为每个请求的 1000 / TPOT, 按重复取平均; 速度为各次重复的几何平均, "
+        "差异为两者之比, 附对数速度均值之差的 Welch 95 % 区间。差距来自服务器每个 token 的额外工作 "
+        "(采样、解码为文本、流式发送) 与客户端。",
+    .server_stream_tps = "服务器 t/s (单客户端)",
+    .native_tg_tps = "原生 tg t/s",
     .worst_listed = "列出最差的",
     .first_listed = "列出前",
     .warnings = "警告",

@@ -163,6 +163,32 @@ Table capacity_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
+Table single_stream_table(const ReportModel& m, const Strings& s) {
+    Table t({std::string(s.model), m.compare, "n_prompt", "n_gen", std::string(s.mode),
+             std::string(s.server_stream_tps), std::string(s.native_tg_tps), std::string(s.diff_pct),
+             std::string(s.ci95)});
+    for (const auto& c : m.serving.single_stream)
+        t.add({c.model, c.value, std::to_string(c.n_prompt), std::to_string(c.n_gen), c.native_mode,
+               fmt::format("{} (n={})", fixed(c.server_tps, 1), c.server_repetitions),
+               fmt::format("{} (n={})", fixed(c.native_tps, 1), c.native_repetitions),
+               fmt::format("{:+.1f}", c.difference_pct),
+               c.low_pct ? fmt::format("[{:+.1f}, {:+.1f}]", *c.low_pct, *c.high_pct) : "-"});
+    return t;
+}
+
+Table serving_csv_table(const ReportModel& m) {
+    Table t({"model", m.compare, "loop", "load", "requests", "failed", "request_rate", "output_tps", "ttft_p50_ms",
+             "ttft_p90_ms", "ttft_p99_ms", "tpot_p50_ms", "tpot_p99_ms", "e2e_p50_ms", "e2e_p99_ms", "slo_met",
+             "goodput", "pareto"});
+    const auto opt = [](const std::optional<double>& v) { return v ? full(*v) : std::string(); };
+    for (const auto& p : m.serving.points)
+        t.add({p.model, p.value, p.open_loop ? "open" : "closed", full(p.load), std::to_string(p.requests),
+               std::to_string(p.failed), full(p.request_rate), full(p.output_tps), opt(p.ttft_p50), opt(p.ttft_p90),
+               opt(p.ttft_p99), opt(p.tpot_p50), opt(p.tpot_p99), opt(p.e2e_p50), opt(p.e2e_p99), full(p.slo_met),
+               full(p.goodput), p.pareto ? "1" : "0"});
+    return t;
+}
+
 Table roofline_machine_table(const ReportModel& m, const Strings& s) {
     Table t({std::string(s.threads), std::string(s.read_gbs), std::string(s.triad_gbs), std::string(s.matmul_gflops),
              std::string(s.peak_gflops), std::string(s.l3_cache)});

@@ -44,6 +44,9 @@ Table latency_table(const ReportModel& m, const Strings& s);
 // Server mode: every load with its requests' figures; the highest load that met the objective.
 Table serving_table(const ReportModel& m, const Strings& s);
 Table capacity_table(const ReportModel& m, const Strings& s);
+Table single_stream_table(const ReportModel& m, const Strings& s);
+// serving.csv: every server-mode load with its figures, in full precision.
+Table serving_csv_table(const ReportModel& m);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
 Table roofline_machine_table(const ReportModel& m, const Strings& s);

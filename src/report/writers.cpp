@@ -260,6 +260,50 @@ std::string json_report(const ReportModel& m) {
                                       {"compute_share", g.compute_share},
                                       {"roof_gbs", g.roof_gbs},
                                       {"roof_gflops", g.roof_gflops}});
+    const auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json serving = {{"slo", m.serving.slo.text()},
+                    {"slo_share", analysis::slo_share},
+                    {"points", json::array()},
+                    {"capacities", json::array()},
+                    {"single_stream", json::array()}};
+    for (const auto& p : m.serving.points)
+        serving["points"].push_back({{"model", p.model},
+                                     {"value", p.value},
+                                     {"loop", p.open_loop ? "open" : "closed"},
+                                     {"load", p.load},
+                                     {"requests", p.requests},
+                                     {"failed", p.failed},
+                                     {"request_rate", p.request_rate},
+                                     {"output_tps", p.output_tps},
+                                     {"ttft_p50_ms", optional(p.ttft_p50)},
+                                     {"ttft_p90_ms", optional(p.ttft_p90)},
+                                     {"ttft_p99_ms", optional(p.ttft_p99)},
+                                     {"tpot_p50_ms", optional(p.tpot_p50)},
+                                     {"tpot_p99_ms", optional(p.tpot_p99)},
+                                     {"e2e_p50_ms", optional(p.e2e_p50)},
+                                     {"e2e_p99_ms", optional(p.e2e_p99)},
+                                     {"slo_met", p.slo_met},
+                                     {"goodput", p.goodput},
+                                     {"pareto", p.pareto}});
+    for (const auto& c : m.serving.capacities)
+        serving["capacities"].push_back({{"model", c.model},
+                                         {"value", c.value},
+                                         {"loop", c.open_loop ? "open" : "closed"},
+                                         {"highest_load", optional(c.load)},
+                                         {"goodput", c.goodput}});
+    for (const auto& c : m.serving.single_stream)
+        serving["single_stream"].push_back({{"model", c.model},
+                                            {"value", c.value},
+                                            {"n_prompt", c.n_prompt},
+                                            {"n_gen", c.n_gen},
+                                            {"native_mode", c.native_mode},
+                                            {"server_tps", c.server_tps},
+                                            {"native_tps", c.native_tps},
+                                            {"server_repetitions", c.server_repetitions},
+                                            {"native_repetitions", c.native_repetitions},
+                                            {"difference_pct", c.difference_pct},
+                                            {"low_pct", optional(c.low_pct)},
+                                            {"high_pct", optional(c.high_pct)}});
     const json report = {{"source", m.source},
                          {"generated_at", m.generated_at},
                          {"compare", m.compare},
@@ -275,6 +319,7 @@ std::string json_report(const ReportModel& m) {
                          {"loads", loads},
                          {"latencies", latencies},
                          {"roofline", roofline},
+                         {"serving", serving},
                          {"warnings",
                           {{"cv_threshold_percent", m.cv_warning_percent},
                            {"high_cv_count", m.high_cv_count},
@@ -299,6 +344,7 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
             files["summary.csv"] = to_csv(summary_csv_table(m));
             files["difference.csv"] = to_csv(difference_csv_table(m));
             if (!m.roofline.points.empty()) files["roofline.csv"] = to_csv(roofline_csv_table(m));
+            if (!m.serving.points.empty()) files["serving.csv"] = to_csv(serving_csv_table(m));
         } else if (format == "json") {
             files["report.json"] = json_report(m);
         } else {

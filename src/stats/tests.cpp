@@ -112,6 +112,17 @@ std::vector<double> holm_adjust(std::span<const double> p) {
     return adjusted;
 }
 
+WelchInterval welch_interval(std::span<const double> x, std::span<const double> y, double confidence) {
+    const MeanSd a = mean_sd(x), b = mean_sd(y);
+    const double nx = static_cast<double>(x.size()), ny = static_cast<double>(y.size());
+    const double vx = a.sd * a.sd / nx, vy = b.sd * b.sd / ny;
+    const double se = std::sqrt(vx + vy);
+    const double df = (vx + vy) * (vx + vy) / (vx * vx / (nx - 1) + vy * vy / (ny - 1));
+    const double half = student_t_critical(confidence, df) * se;
+    const double difference = a.mean - b.mean;
+    return {difference, difference - half, difference + half, df};
+}
+
 double student_t_critical(double confidence, double df) {
     const boost::math::students_t dist(df);
     return boost::math::quantile(dist, 0.5 + confidence / 2);

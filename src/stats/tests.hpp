@@ -25,6 +25,14 @@ TestResult wilcoxon_signed_rank(std::span<const double> x, std::span<const doubl
 // Holm's step-down adjustment (Holm 1979), in the order given; as R's p.adjust(p, "holm").
 std::vector<double> holm_adjust(std::span<const double> p_values);
 
+// Welch's interval of mean(x) - mean(y) for two independent samples of unequal variances (Welch 1947): the
+// difference plus or minus the t quantile at the Welch-Satterthwaite degrees of freedom times its standard error.
+// Needs two values or more in each sample and some variance in one of them.
+struct WelchInterval {
+    double difference = 0, low = 0, high = 0, df = 0;
+};
+WelchInterval welch_interval(std::span<const double> x, std::span<const double> y, double confidence);
+
 // The two-sided Student t quantile: the value q with P(|T| <= q) = confidence for `df` degrees of freedom.
 double student_t_critical(double confidence, double df);
 
