@@ -37,9 +37,11 @@ double ms_between(SseStub::Clock::time_point a, SseStub::Clock::time_point b) {
 Request small_request(size_t) { return {{1, 2, 3, 4}, 8, false}; }
 bool always() { return true; }
 
-// What the client measured against what the stub did: every TTFT and every gap, each request's within 1 ms of
-// the stub's own times (the stub reads the request after the client sent it and writes a token before the client
-// reads it, so the client's figures run a little above the stub's, by loopback's latency).
+// What the client measured against what the stub did: TTFTs and gaps within 1 ms of the stub's own times (the
+// stub reads the request after the client sent it and writes a token before the client reads it, so the client's
+// figures run a little above the stub's, by loopback's latency). 95 % of them, and none beyond 5 ms: a thread of
+// either side can wait a scheduler's tick for a core (the serving tests run alone, RUN_SERIAL, but the machine
+// may not be idle).
 void expect_within_a_millisecond(const serving::LoadRun& run, const std::vector<SseStub::Served>& served) {
     ASSERT_EQ(run.requests.size(), served.size());
     std::vector<double> ttft_client, ttft_stub, gaps_client, gaps_stub;
@@ -56,8 +58,16 @@ void expect_within_a_millisecond(const serving::LoadRun& run, const std::vector<
     // The same multiset of figures, matched in order of size (requests finish in any order).
     for (auto* v : {&ttft_client, &ttft_stub, &gaps_client, &gaps_stub}) std::sort(v->begin(), v->end());
     ASSERT_EQ(gaps_client.size(), gaps_stub.size());
-    for (size_t i = 0; i < ttft_client.size(); ++i) EXPECT_NEAR(ttft_client[i], ttft_stub[i], 1.0) << "TTFT " << i;
-    for (size_t i = 0; i < gaps_client.size(); ++i) EXPECT_NEAR(gaps_client[i], gaps_stub[i], 1.0) << "gap " << i;
+    const auto expect_close = [](const std::vector<double>& client, const std::vector<double>& stub, const char* what) {
+        size_t within = 0;
+        for (size_t i = 0; i < client.size(); ++i) {
+            within += std::fabs(client[i] - stub[i]) <= 1.0 ? 1 : 0;
+            EXPECT_NEAR(client[i], stub[i], 5.0) << what << " " << i;
+        }
+        EXPECT_GE(static_cast<double>(within), 0.95 * static_cast<double>(client.size())) << what;
+    };
+    expect_close(ttft_client, ttft_stub, "TTFT");
+    expect_close(gaps_client, gaps_stub, "gap");
 }
 
 TEST(ServingClient, MeasuresTimeToFirstTokenAndEveryGapWithinAMillisecond) {
@@ -178,6 +188,22 @@ TEST(ServingClient, EveryFailureIsARecordWithItsReason) {
     }
 }
 
+TEST(ServingMetrics, CountersBecomeTheirIncreaseAndGaugesTheirValue) {
+    const auto before = serving::parse_metrics("# HELP llamacpp:tokens_predicted_total Tokens\n"
+                                               "# TYPE llamacpp:tokens_predicted_total counter\n"
+                                               "llamacpp:tokens_predicted_total 100\n"
+                                               "llamacpp:requests_processing 0\n"
+                                               "not a metric line\n"
+                                               "llamacpp:bad nan-ish\n");
+    EXPECT_EQ(before.size(), 2u);
+    const auto after = serving::parse_metrics("llamacpp:tokens_predicted_total 164\nllamacpp:requests_processing 2\n"
+                                              "llamacpp:n_decode_total 9");
+    const auto change = serving::metrics_change(before, after);
+    EXPECT_EQ(change["llamacpp:tokens_predicted_total"], 64);
+    EXPECT_EQ(change["llamacpp:requests_processing"], 2);
+    EXPECT_EQ(change["llamacpp:n_decode_total"], 9); // new since before: all of it
+}
+
 TEST(ServingRequests, PromptsHaveTheirExactLengthsAndShareTheirPrefix) {
     sweep::SweepSpec spec;
     spec.mode = domain::Mode::server;
@@ -288,6 +314,11 @@ TEST_F(ServerRunTest, StoresEveryRequestAndEachRepetitionsThroughput) {
                     "WHERE r.concurrency = 1 AND q.submit_ms < 1"),
               2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE rate = 40 AND concurrency = 0"), 1);
+    // The server's own counters over each repetition: the 8 requests' 8 tokens each, their 16-token prompts.
+    EXPECT_EQ(count("SELECT count(*) FROM samples WHERE "
+                    "json_extract(server_metrics, '$.\"llamacpp:tokens_predicted_total\"') = 64 AND "
+                    "json_extract(server_metrics, '$.\"llamacpp:prompt_tokens_total\"') = 128"),
+              6);
     EXPECT_TRUE(servers().empty());
 }
 
@@ -345,8 +376,10 @@ TEST_F(ServerRunTest, SweepsAServerSomebodyElseStarted) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE model_filename = 'engine-x' AND status = 'ok'"), 1);
     EXPECT_EQ(count("SELECT count(*) FROM requests WHERE status = 'ok' AND tokens_out = 4"), 8);
-    // Its first tokens, as the stub wrote them (25 ms after each request), measured within a millisecond.
-    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE ttft_ms BETWEEN 25 AND 26.5"), 8);
+    // Its first tokens, as the stub wrote them (25 ms after each request): measured within a millisecond but for
+    // a scheduler's delay (see expect_within_a_millisecond).
+    EXPECT_GE(count("SELECT count(*) FROM requests WHERE ttft_ms BETWEEN 25 AND 26"), 7);
+    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE ttft_ms BETWEEN 25 AND 30"), 8);
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE server_command IS NULL"), 2);
 }
 
@@ -370,7 +403,9 @@ TEST_F(ServerRunTest, TheReportShowsEveryLoadAndWhatServingCostsOneStream) {
         for (const char* np : {"1", "2"})
             for (const char* clients : {"1", "2", "4"}) {
                 const std::string row = fmt::format("| served.gguf | {} | {} {} | 24 | 0 |", np, clients,
-                                                    lang == "en" ? "clients" : "个客户端");
+                                                    lang == "zh"                       ? "个客户端"
+                                                    : std::string_view(clients) == "1" ? "client"
+                                                                                       : "clients");
                 EXPECT_NE(md.find(row), std::string::npos) << row << "\n" << md;
             }
         for (const char* chart : {"serving_served.gguf_throughput_concurrency.png",

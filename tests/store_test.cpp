@@ -241,7 +241,7 @@ TEST(Store, MigratesASchemaVersion2Database) {
         while (list.step()) triggers.push_back(list.column_text(0));
         list.reset();
         for (const auto& trigger : triggers) db.exec(fmt::format("DROP TRIGGER \"{}\"", trigger));
-        for (const char* name : {"runs", "loads", "results"})
+        for (const char* name : {"runs", "loads", "results", "samples"})
             for (const Column& c : table(name).columns)
                 if (c.since >= 3) db.exec(fmt::format("ALTER TABLE {} DROP COLUMN {}", name, c.name));
         for (const Table& t : tables())

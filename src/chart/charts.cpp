@@ -275,6 +275,17 @@ Figure pairs_figure(const Context& x, const std::string& group, const std::strin
     return f;
 }
 
+// An x axis of a few swept values: doubling grids (64-1024*2, 1-8*2 clients) on a log2 axis, and a few values
+// (or a doubling grid) labelled themselves, not with round numbers between them.
+void label_x_values(Figure& f, const std::set<double>& xs) {
+    const std::vector<double> sorted(xs.begin(), xs.end());
+    f.log2_x = sorted.size() >= 3 && sorted.front() > 0;
+    for (size_t i = 1; f.log2_x && i < sorted.size(); ++i) f.log2_x = sorted[i] == 2 * sorted[i - 1];
+    if (f.log2_x || sorted.size() <= 8)
+        for (double v : sorted) f.xtics.emplace_back(v, fmt::format("{}", v));
+    if (!f.log2_x) f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
+}
+
 // Per model and metric, for one test size that varies: the mean throughput at each of its values, one line
 // per compared value, error bars the repetitions' sd (mean over the points averaged).
 Figure trend_figure(const Context& x, const std::string& group, const std::string& metric, const std::string& axis) {
@@ -307,14 +318,7 @@ Figure trend_figure(const Context& x, const std::string& group, const std::strin
         }
         f.series.push_back(std::move(s));
     }
-    // Doubling grids (64-1024*2) on a log2 axis, every value labelled.
-    const std::vector<double> sorted(xs.begin(), xs.end());
-    f.log2_x = sorted.size() >= 3 && sorted.front() > 0;
-    for (size_t i = 1; f.log2_x && i < sorted.size(); ++i) f.log2_x = sorted[i] == 2 * sorted[i - 1];
-    // A few values (or a doubling grid) are labelled themselves, not with round numbers between them.
-    if (f.log2_x || sorted.size() <= 8)
-        for (double v : sorted) f.xtics.emplace_back(v, fmt::format("{}", v));
-    if (!f.log2_x) f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
+    label_x_values(f, xs);
     // What it found: the largest gap between a value and the baseline along the axis.
     std::string found;
     double gap = 0;
@@ -609,12 +613,7 @@ Figure serving_load_figure(const Context& x, const std::string& model, bool open
         }
         if (!s.points.empty()) f.series.push_back(std::move(s));
     }
-    const std::vector<double> sorted(xs.begin(), xs.end());
-    f.log2_x = sorted.size() >= 3 && sorted.front() > 0;
-    for (size_t i = 1; f.log2_x && i < sorted.size(); ++i) f.log2_x = sorted[i] == 2 * sorted[i - 1];
-    if (f.log2_x || sorted.size() <= 8)
-        for (double v : sorted) f.xtics.emplace_back(v, fmt::format("{}", v));
-    if (!f.log2_x) f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
+    label_x_values(f, xs);
     // What it found: where each line stops growing (throughput) or where the tail latency jumps.
     std::string found;
     for (const Series& s : f.series) {

@@ -13,9 +13,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string describe(const domain::Point& p) {
-    return fmt::format("{} {} p{} n{}{}", escape::terminal(std::filesystem::path(p.load.model).filename().string()),
+    // Server mode's slots and load, where they are not the defaults every other mode's points have.
+    std::string serving;
+    if (p.server.parallel != domain::ServerParams{}.parallel) serving += fmt::format(" np{}", p.server.parallel);
+    if (p.client.open_loop()) serving += fmt::format(" {}/s", p.client.rate);
+    else if (p.client.concurrency != 1) serving += fmt::format(" c{}", p.client.concurrency);
+    return fmt::format("{} {} p{} n{}{}{}", escape::terminal(std::filesystem::path(p.load.model).filename().string()),
                        domain::name(p.load.load_mode), p.test.n_prompt, p.test.n_gen,
-                       p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "");
+                       p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "", serving);
 }
 
 std::string duration(double seconds) {

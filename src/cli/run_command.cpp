@@ -314,7 +314,10 @@ Command add_run_command(CLI::App& app) {
                 "  llmsweep run sweep.toml --dry-run\n"
                 "  llmsweep run -m model.gguf --mode split -p 512 -n 128 --order grouped\n"
                 "  llmsweep run -m model.gguf --mode split --engine llama-bench --llama-bench ~/cuda/bin/llama-bench "
-                "-ngl 0,99\n\n"
+                "-ngl 0,99\n"
+                "  llmsweep run -m model.gguf --mode server -np 1,4 --concurrency 1,2,4,8 -p 512 -n 128 "
+                "--slo ttft=500ms\n"
+                "  llmsweep run --mode server --url http://127.0.0.1:8000 --api openai -m engine-x --rate 1,2,4\n\n"
                 "Ctrl-C stops cleanly; the same command resumes where it stopped.");
     sub->add_option("spec", args->spec_file, "TOML sweep file");
     for (const sweep::Setting& setting : sweep::settings()) {

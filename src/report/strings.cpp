@@ -159,6 +159,7 @@ constexpr Strings english{
     .serving_no_slo = "No objective was given (run or report --slo ttft=500ms,tpot=50ms): goodput counts every "
                       "request that succeeded.",
     .load = "Load",
+    .client = "client",
     .clients = "clients",
     .per_second = "req/s",
     .requests = "Requests",
@@ -393,6 +394,7 @@ constexpr Strings chinese{
     .serving_slo = "有效吞吐 (goodput) 为每秒满足服务目标 {} 的请求数 (失败的请求不算满足)。",
     .serving_no_slo = "未给出服务目标 (run 或 report 加 --slo ttft=500ms,tpot=50ms): 有效吞吐计入所有成功的请求。",
     .load = "负载",
+    .client = "个客户端",
     .clients = "个客户端",
     .per_second = "请求/秒",
     .requests = "请求数",

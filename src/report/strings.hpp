@@ -26,7 +26,7 @@ struct Strings {
         matmul_gflops, peak_gflops, l3_cache, achieved_gbs, bandwidth_share, achieved_gflops, compute_share,
         roofline_no_profile, roofline_no_machine, roofline_fits_cache, roofline_other_build, roofline_chart_title,
         roofline_chart_caption, intensity_axis, gflops_axis, memory_roof, compute_roof;
-    std::string_view serving, serving_intro, serving_slo, serving_no_slo, load, clients, per_second, requests,
+    std::string_view serving, serving_intro, serving_slo, serving_no_slo, load, client, clients, per_second, requests,
         failed_requests, request_rate, output_tps, ttft_p50, ttft_p99, tpot_p50, tpot_p99, e2e_p50, e2e_p99, slo_met,
         goodput, pareto, capacity_intro, highest_load, none_met, closed_loop, open_loop, serving_throughput_title,
         serving_latency_title, serving_pareto_title, pareto_front, single_stream_intro, server_stream_tps,

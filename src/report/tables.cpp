@@ -135,7 +135,7 @@ Table latency_table(const ReportModel& m, const Strings& s) {
 }
 
 std::string load_text(bool open_loop, double load, const Strings& s) {
-    return fmt::format("{} {}", load, open_loop ? s.per_second : s.clients);
+    return fmt::format("{} {}", load, open_loop ? s.per_second : load == 1 ? s.client : s.clients);
 }
 
 Table serving_table(const ReportModel& m, const Strings& s) {

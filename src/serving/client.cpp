@@ -127,6 +127,34 @@ size_t on_stream(char* data, size_t size, size_t n, void* self) {
 
 } // namespace
 
+std::map<std::string, double> parse_metrics(std::string_view text) {
+    std::map<std::string, double> metrics;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        const size_t space = line.rfind(' ');
+        if (line.empty() || line.front() == '#' || space == std::string_view::npos || space == 0) continue;
+        const std::string value(line.substr(space + 1));
+        char* parsed = nullptr;
+        const double number = std::strtod(value.c_str(), &parsed);
+        if (parsed == value.c_str() || *parsed != '\0') continue;
+        metrics[std::string(line.substr(0, space))] = number;
+    }
+    return metrics;
+}
+
+nlohmann::json metrics_change(const std::map<std::string, double>& before, const std::map<std::string, double>& after) {
+    nlohmann::json change = nlohmann::json::object();
+    for (const auto& [name, value] : after) {
+        const auto was = before.find(name);
+        change[name] = name.ends_with("_total") && was != before.end() ? value - was->second : value;
+    }
+    return change;
+}
+
 std::optional<double> RequestRecord::tpot_ms() const {
     if (!ttft_ms || tokens_out < 2) return std::nullopt;
     return (e2e_ms - *ttft_ms) / static_cast<double>(tokens_out - 1);

@@ -11,7 +11,10 @@
 #include "domain/serving.hpp"
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +60,13 @@ struct LoadRun {
     double wall_s = 0;                   // the first submission to the last answer
     bool stopped = false;                // keep_going said no: the requests in flight then failed
 };
+
+// The counters and gauges of a Prometheus text exposition (llama-server's /metrics), by name; comments and
+// lines that are not `name value` are skipped.
+std::map<std::string, double> parse_metrics(std::string_view text);
+// What changed between two expositions: each counter's increase (names ending in _total), each gauge's value
+// after.
+nlohmann::json metrics_change(const std::map<std::string, double>& before, const std::map<std::string, double>& after);
 
 class Client {
 public:

@@ -255,6 +255,11 @@ const std::vector<Table> all_tables = {
           "requests."},
          {"itl_p90_ms", real, "Request mode, tg: 90th percentile inter-token latency, ms (server mode: likewise)."},
          {"itl_p99_ms", real, "Request mode, tg: 99th percentile inter-token latency, ms (server mode: likewise)."},
+         {"server_metrics", text,
+          "Server mode: what llama-server's own counters (`/metrics`) say of the repetition, as JSON: each "
+          "`*_total` counter's increase over it (tokens, seconds of prompt and generation, decode calls), each gauge's "
+          "value after it; NULL for a server without them.",
+          "", 7},
      },
      "UNIQUE (result_id, repetition)"},
     {"requests",

@@ -259,6 +259,12 @@ public:
                     .duration_s = spec.serving.duration_s,
                     .seed = spec.seed + task.point * 7919 + static_cast<uint64_t>(task.repetition),
                     .request_timeout_s = spec.timeout_s};
+                // The server's own counters around the load (llama-server's /metrics; none from other servers).
+                const auto metrics = [&] {
+                    const auto [status, body] = client.get("/metrics", 10);
+                    return status == 200 ? serving::parse_metrics(body) : std::map<std::string, double>{};
+                };
+                const auto before = metrics();
                 const serving::LoadRun run = client.run(
                     shape, [&](size_t i) { return request_for(spec, point, task.point, task.repetition, i, n_vocab); },
                     keep_going, "llama-server died");
@@ -268,7 +274,9 @@ public:
                     alive = false;
                     continue;
                 }
-                recorder.server_repetition(task, load_id, run);
+                const auto after = metrics();
+                recorder.server_repetition(task, load_id, run,
+                                           after.empty() ? nlohmann::json() : serving::metrics_change(before, after));
             }
             const ChildProcess::Exit exit = server ? server->stop() : ChildProcess::Exit{};
             recorder.load_finished(load_id, exit.peak_rss_bytes, std::nullopt,

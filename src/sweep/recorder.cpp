@@ -22,6 +22,18 @@ store::Value optional_value(const std::optional<double>& v) {
     return v ? store::Value(*v) : store::Value(std::monostate{});
 }
 
+// What every load row says: the run, the load's settings, its round and status.
+store::Row load_row(int64_t run_id, const LoadParams& load, int64_t round, const std::string& status) {
+    return {{"run_id", run_id},
+            {"model_filename", load.model},
+            {"load_mode", std::string(name(load.load_mode))},
+            {"cache_state", std::string(name(load.cache_state))},
+            {"n_gpu_layers", load.n_gpu_layers},
+            {"huge_pages", std::string(name(load.huge_pages))},
+            {"round", round},
+            {"status", status}};
+}
+
 } // namespace
 
 Recorder::Recorder(const SweepSpec& spec, const Plan& plan, store::Store& store, SweepObserver& observer,
@@ -62,16 +74,9 @@ void Recorder::task_started(const Task& task) { observer_.on_task_start(plan_.po
 
 int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engine::LoadOutcome& o, bool measured) {
     loaded_ = o;
-    store::Row row{{"run_id", run_id_},
-                   {"model_filename", load.model},
-                   {"model_bytes", static_cast<int64_t>(o.file_bytes)},
-                   {"load_mode", std::string(name(load.load_mode))},
-                   {"cache_state", std::string(name(load.cache_state))},
-                   {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)},
-                   {"n_gpu_layers", load.n_gpu_layers},
-                   {"huge_pages", std::string(name(load.huge_pages))},
-                   {"round", round},
-                   {"status", std::string("ok")}};
+    store::Row row = load_row(run_id_, load, round, "ok");
+    row.insert(row.end(), {{"model_bytes", static_cast<int64_t>(o.file_bytes)},
+                           {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)}});
     if (measured)
         row.insert(row.end(), {{"load_ms", o.load_ms},
                                {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
@@ -113,15 +118,9 @@ void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std
 }
 
 void Recorder::load_failed(const LoadParams& load, int64_t round, const std::string& status, const std::string& error) {
-    store_.insert_load({{"run_id", run_id_},
-                        {"model_filename", load.model},
-                        {"load_mode", std::string(name(load.load_mode))},
-                        {"cache_state", std::string(name(load.cache_state))},
-                        {"n_gpu_layers", load.n_gpu_layers},
-                        {"huge_pages", std::string(name(load.huge_pages))},
-                        {"round", round},
-                        {"status", status},
-                        {"error", error}});
+    store::Row row = load_row(run_id_, load, round, status);
+    row.emplace_back("error", error);
+    store_.insert_load(row);
     loaded_ = {};
     observer_.on_load_failed(load, error);
 }
@@ -176,21 +175,15 @@ int64_t Recorder::server_started(const LoadParams& load, int64_t round, double r
                                  int64_t n_layer) {
     loaded_ = {};
     loaded_.n_layer = n_layer;
-    store::Row row{{"run_id", run_id_},
-                   {"model_filename", load.model},
-                   {"load_mode", std::string(name(load.load_mode))},
-                   {"cache_state", std::string(name(load.cache_state))},
-                   {"n_gpu_layers", load.n_gpu_layers},
-                   {"huge_pages", std::string(name(load.huge_pages))},
-                   {"round", round},
-                   {"load_ms", ready_ms},
-                   {"status", std::string("ok")},
-                   {"server_props", props.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}};
+    store::Row row = load_row(run_id_, load, round, "ok");
+    row.insert(row.end(), {{"load_ms", ready_ms},
+                           {"server_props", props.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
     if (!command.empty()) row.emplace_back("server_command", nlohmann::json(command).dump());
     return store_.insert_load(row);
 }
 
-void Recorder::server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run) {
+void Recorder::server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run,
+                                 const nlohmann::json& server_metrics) {
     const auto ok = std::count_if(run.requests.begin(), run.requests.end(),
                                   [](const serving::RequestRecord& r) { return r.status == "ok"; });
     if (ok == 0) {
@@ -216,15 +209,17 @@ void Recorder::server_repetition(const Task& task, int64_t load_id, const servin
     const std::string metric = metrics_of(point, spec_.mode).front();
     store::Transaction tx(store_.db());
     const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
-    store_.insert_sample({{"result_id", result_id},
-                          {"load_id", load_id},
-                          {"repetition", task.repetition},
-                          {"ns", static_cast<int64_t>(run.wall_s * 1e9)},
-                          {"ts", ts},
-                          {"ttft_ms", quantile(ttft, 0.5)},
-                          {"itl_p50_ms", quantile(gaps, 0.5)},
-                          {"itl_p90_ms", quantile(gaps, 0.9)},
-                          {"itl_p99_ms", quantile(gaps, 0.99)}});
+    store_.insert_sample(
+        {{"result_id", result_id},
+         {"load_id", load_id},
+         {"repetition", task.repetition},
+         {"ns", static_cast<int64_t>(run.wall_s * 1e9)},
+         {"ts", ts},
+         {"ttft_ms", quantile(ttft, 0.5)},
+         {"itl_p50_ms", quantile(gaps, 0.5)},
+         {"itl_p90_ms", quantile(gaps, 0.9)},
+         {"itl_p99_ms", quantile(gaps, 0.99)},
+         {"server_metrics", server_metrics.is_null() ? store::Value() : store::Value(server_metrics.dump())}});
     for (size_t i = 0; i < run.requests.size(); ++i) {
         const serving::RequestRecord& r = run.requests[i];
         std::vector<double> own = r.gaps_ms;

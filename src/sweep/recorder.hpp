@@ -64,7 +64,9 @@ public:
     // Server mode: one repetition of a point, its requests stored with it. Its sample: the time from the first
     // submission to the last answer, and the output tokens per second over it. A repetition whose requests all
     // failed is the point's failure.
-    void server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run);
+    // `server_metrics`: what the server's own counters say of the repetition (null where it has none).
+    void server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run,
+                           const nlohmann::json& server_metrics);
 
     // A load that failed: every remaining point of the visit fails with it (the caller records them).
     void load_failed(const domain::LoadParams& load, int64_t round, const std::string& status,

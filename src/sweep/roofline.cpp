@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -94,6 +95,20 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
             };
             // A repetition: the depth's prefill (untimed, but it takes its time), then the test.
             const TestParams& t = p.test;
+            if (spec.mode == domain::Mode::server) {
+                // Each request's prompt; the generation shared by the requests decoded together (as many as the
+                // clients and the slots allow, one weight read per step for all), or as slow as the arrivals.
+                const auto requests = static_cast<double>(spec.serving.requests_of(p.client));
+                const int64_t slots = p.server.parallel > 0 ? p.server.parallel : 4;
+                const double together = static_cast<double>(
+                    std::max<int64_t>(1, p.client.open_loop() ? slots : std::min(slots, p.client.concurrency)));
+                double repetition = requests * prompt_s(0, t.n_prompt) +
+                                    std::ceil(requests / together) * generate_s(t.n_prompt, t.n_gen);
+                if (p.client.open_loop()) repetition = std::max(repetition, requests / p.client.rate);
+                estimate.seconds += repetition * static_cast<double>(spec.repetitions);
+                ++estimate.points;
+                continue;
+            }
             const double repetition =
                 prompt_s(0, t.n_depth) + prompt_s(t.n_depth, t.n_prompt) + generate_s(t.n_depth + t.n_prompt, t.n_gen);
             estimate.seconds += repetition * static_cast<double>(spec.repetitions + spec.warmup);
