@@ -111,7 +111,44 @@ protected:
                                          {"ns", int64_t{1000}},
                                          {"ts", ts}});
                 }
+                // Server mode's too, at 1 and 2 clients, each with its requests: the serving section, its charts
+                // and serving.csv name every model.
+                for (const int64_t clients : {1, 2}) {
+                    domain::Point server;
+                    server.load.model = hostile_strings()[m].text;
+                    server.load.load_mode = domain::parse_load_mode(mode);
+                    server.load.n_gpu_layers = 0;
+                    server.context.threads = 2;
+                    server.test = {32, 16, 0};
+                    server.client.concurrency = clients;
+                    const double ts = serve_ts_of(m, mode, clients);
+                    const int64_t id =
+                        test::ok_result(store, run, fmt::format("{}{}serve{}", m, mode, clients), "serve",
+                                        store::point_columns(server, domain::Mode::server), ts, ts * 0.01);
+                    store.insert_sample({{"result_id", id},
+                                         {"load_id", load},
+                                         {"repetition", int64_t{0}},
+                                         {"ns", int64_t{1000}},
+                                         {"ts", ts}});
+                    for (int64_t q = 0; q < 4; ++q)
+                        store.insert_request({{"result_id", id},
+                                              {"load_id", load},
+                                              {"repetition", int64_t{0}},
+                                              {"seq", q},
+                                              {"submit_ms", 10.0 * static_cast<double>(q)},
+                                              {"ttft_ms", 20.0 + static_cast<double>(q)},
+                                              {"e2e_ms", 200.0},
+                                              {"tpot_ms", 12.0},
+                                              {"tokens_in", int64_t{32}},
+                                              {"tokens_out", int64_t{16}},
+                                              {"http_status", int64_t{200}},
+                                              {"status", std::string("ok")}});
+                }
             }
+    }
+
+    static double serve_ts_of(size_t model, const std::string& mode, int64_t clients) {
+        return (50.0 + static_cast<double>(model)) * static_cast<double>(clients) * (mode == "mmap" ? 1.2 : 1.0);
     }
 
     static double ts_of(size_t model, const std::string& mode, int64_t p) {
@@ -125,7 +162,8 @@ protected:
 TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
     if (run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
     const fs::path out = dir / "report";
-    const auto r = run_llmsweep("report --lang en --db " + shell_quote(db) + " --out " + shell_quote(out));
+    const auto r =
+        run_llmsweep("report --compare load_mode --lang en --db " + shell_quote(db) + " --out " + shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(pwned_files(dir.path()).empty()) << "a name ran as a command: " << pwned_files(dir.path()).front();
     // Re-plotting as the README says runs nothing either.
@@ -175,12 +213,23 @@ TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
             ASSERT_EQ(got.size(), expected.size()) << dat;
             for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-9);
         }
+        // The serving chart of throughput by clients: each load mode's line with its stored throughputs.
+        const std::string serving = chart::safe_stem("serving_" + model_name(h.text) + "_throughput_concurrency");
+        EXPECT_EQ(read_file(out / (serving + ".png")).substr(1, 3), "PNG");
+        const std::string serving_dat = read_file(out / (serving + ".dat"));
+        for (const auto& [index, mode] : std::vector<std::pair<size_t, std::string>>{{0, "none"}, {1, "mmap"}}) {
+            const auto got = block_values(serving_dat, index);
+            ASSERT_EQ(got.size(), 2u) << serving_dat;
+            EXPECT_NEAR(got[0], serve_ts_of(m, mode, 1), 1e-9);
+            EXPECT_NEAR(got[1], serve_ts_of(m, mode, 2), 1e-9);
+        }
     }
 }
 
 TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
     const fs::path out = dir / "report";
-    const auto r = run_llmsweep("report --lang zh --no-charts --db " + shell_quote(db) + " --out " + shell_quote(out));
+    const auto r = run_llmsweep("report --compare load_mode --lang zh --no-charts --db " + shell_quote(db) + " --out " +
+                                shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // The warnings that name models are there for every one of them (and so face the checks below).
     const auto json_warnings = nlohmann::json::parse(read_file(out / "report.json")).at("warnings");
@@ -222,6 +271,16 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
     for (std::string line; std::getline(roofline_lines, line);)
         if (!line.empty()) EXPECT_EQ(std::string("=+@\t").find(line.front()), std::string::npos) << line;
     EXPECT_NE(read_file(out / "report.md").find("## 距离机器极限有多远"), std::string::npos);
+    // serving.csv: a row per server-mode load of every hostile model (2 load modes x 2 loads), none a formula.
+    const std::string serving = read_file(out / "serving.csv");
+    size_t serving_rows = 0;
+    std::istringstream serving_lines(serving);
+    for (std::string line; std::getline(serving_lines, line);) {
+        ++serving_rows;
+        if (!line.empty()) EXPECT_EQ(std::string("=+@\t").find(line.front()), std::string::npos) << line;
+    }
+    EXPECT_GE(serving_rows, 1 + hostile_strings().size() * 4);
+    EXPECT_NE(read_file(out / "report.md").find("## 服务性能"), std::string::npos);
     const std::string csv = read_file(out / "raw.csv");
     size_t rows = 0; // physical lines: a quoted cell may hold a line break
     std::istringstream lines(csv);
@@ -247,16 +306,18 @@ TEST_F(HostileReport, MarkdownCsvJsonAndHtmlShowEveryNameAsText) {
 
 // --fail-on prints a line per comparison on the terminal: every model name in it escaped.
 TEST_F(HostileReport, TheCiGatesLinesShowEveryNameEscaped) {
-    const auto r = run_llmsweep("report --lang en --no-charts --format md --fail-on faster --db " + shell_quote(db) +
-                                " --out " + shell_quote(dir / "gate"));
+    const auto r = run_llmsweep("report --compare load_mode --lang en --no-charts --format md --fail-on faster --db " +
+                                shell_quote(db) + " --out " + shell_quote(dir / "gate"));
     EXPECT_EQ(r.exit_code, 1) << r.err;
     std::set<std::string> models; // as the report names them: file names
     for (const auto& h : hostile_strings()) models.insert(escape::valid_utf8(model_name(h.text)));
-    EXPECT_NE(r.err.find(fmt::format("{0} of {0} comparisons are faster", models.size())), std::string::npos) << r.err;
+    // Two comparisons per model: its pp and its serve results.
+    EXPECT_NE(r.err.find(fmt::format("{0} of {0} comparisons are faster", 2 * models.size())), std::string::npos)
+        << r.err;
     for (const char c : r.err)
         EXPECT_FALSE((static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == 0x7F)
             << "a control character reached the terminal: " << static_cast<int>(c);
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), static_cast<long>(models.size()) + 1)
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), static_cast<long>(2 * models.size()) + 1)
         << "one line per comparison and the summary: no name broke a line";
 }
 

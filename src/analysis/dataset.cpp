@@ -34,6 +34,10 @@ bool is_model_parameter(std::string_view name) {
     return std::find(model_parameters.begin(), model_parameters.end(), name) != model_parameters.end();
 }
 
+bool is_server_parameter(std::string_view name) {
+    return std::find(server_parameters.begin(), server_parameters.end(), name) != server_parameters.end();
+}
+
 bool is_recorded_state(std::string_view name) {
     return std::find(store::load_derived_columns.begin(), store::load_derived_columns.end(), name) !=
            store::load_derived_columns.end();
@@ -135,6 +139,7 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     for (const Record& r : data.records) {
         if (among == Among::ok && r.status != "ok") continue;
         const std::string* value = r.params.at(index);
+        if (value->empty() && is_server_parameter(parameter)) continue; // not one of its values: not applicable
         if (std::find(seen.begin(), seen.end(), value) == seen.end()) seen.push_back(value);
     }
     std::vector<std::string> values;
@@ -147,7 +152,7 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
         {"flash_attn", {"off", "on", "auto"}},
         {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
-        {"mode", {"request", "split"}}};
+        {"mode", {"request", "split", "server"}}};
     if (const auto order = natural.find(parameter); order != natural.end()) {
         auto rank = [&](const std::string& v) {
             return std::find(order->second.begin(), order->second.end(), v) - order->second.begin();

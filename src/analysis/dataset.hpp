@@ -43,6 +43,13 @@ bool is_model_parameter(std::string_view name);
 inline constexpr std::array<std::string_view, 7> run_parameters = {"engine",   "build_commit", "backends", "gpu_info",
                                                                    "cpu_info", "hostname",     "source"};
 
+// Server mode's own parameters: empty for the results of other modes, where they do not apply, so that a
+// database of native and server results has no value "" of them (values_of leaves it out).
+inline constexpr std::array<std::string_view, 10> server_parameters = {
+    "parallel", "ctx_size",      "cont_batching", "cache_reuse", "concurrency",
+    "rate",     "shared_prefix", "cache_prompt",  "prompt_dist", "gen_dist"};
+bool is_server_parameter(std::string_view name);
+
 // Whether `name` is what the worker processes recorded (huge_pages_used) rather than a setting: a filter and a
 // comparison may use it, but points are matched and swept parameters found without it.
 bool is_recorded_state(std::string_view name);

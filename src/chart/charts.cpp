@@ -156,6 +156,7 @@ std::string point_label(const analysis::Record& r, const std::vector<std::string
     std::string label;
     for (const auto& axis : axes) {
         const std::string& v = r.params.at(axis);
+        if (v.empty() && analysis::is_server_parameter(axis)) continue; // not one of this point's settings
         if (!label.empty()) label += ' ';
         if (axis == "n_prompt") label += "p" + v;
         else if (axis == "n_gen") label += "n" + v;
