@@ -62,11 +62,15 @@ std::string short_names(std::string_view key) {
 
 void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store,
                 const engine::HostInfo& host) {
-    fmt::print("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} worker loads, "
-               "{} order, {} mode, seed {}\n",
+    const bool server = spec.mode == domain::Mode::server;
+    fmt::print("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} {}, {} order, "
+               "{} mode, seed {}\n",
                plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
-               plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(), sweep::name(spec.order),
-               domain::name(spec.mode), spec.seed);
+               plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(),
+               !server                    ? "worker loads"
+               : spec.serving.url.empty() ? "llama-server starts"
+                                          : "visits of the server at --url",
+               sweep::name(spec.order), domain::name(spec.mode), spec.seed);
     if (spec.shard) {
         // Every shard's tests and share of the work, so that the N commands can be checked before they run.
         const auto tests = sweep::tests_of(spec);
@@ -160,7 +164,8 @@ void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
 }
 
 // How server mode starts its servers: the binary given, else the llama-server built with llmsweep, else PATH's.
-serving::ServerSettings server_settings(const sweep::SweepSpec& spec) {
+// `log_folder`: make the folder their logs go to (not for --dry-run).
+serving::ServerSettings server_settings(const sweep::SweepSpec& spec, bool log_folder = true) {
     serving::ServerSettings settings;
     if (spec.mode != domain::Mode::server || !spec.serving.url.empty()) return settings;
     settings.binary = spec.serving.llama_server;
@@ -174,8 +179,10 @@ serving::ServerSettings server_settings(const sweep::SweepSpec& spec) {
     settings.numa = spec.numa;
     settings.rpc = spec.rpc;
     // Each server's log, for the reason a server failed; kept after the sweep for a closer look.
-    settings.log_folder = std::filesystem::temp_directory_path() / fmt::format("llmsweep-servers-{}", getpid());
-    std::filesystem::create_directories(settings.log_folder);
+    if (log_folder) {
+        settings.log_folder = std::filesystem::temp_directory_path() / fmt::format("llmsweep-servers-{}", getpid());
+        std::filesystem::create_directories(settings.log_folder);
+    }
     return settings;
 }
 
@@ -243,6 +250,13 @@ void run(const RunArgs& args) {
         if (!first_command.empty())
             fmt::print("the first llama-bench: {}\n",
                        escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
+        if (spec.mode == domain::Mode::server && spec.serving.url.empty()) {
+            // Its port is drawn when it starts.
+            const auto& first = plan.points[plan.groups[plan.visits.front().group].front()];
+            fmt::print("the first llama-server: {}\n",
+                       escape::terminal(fmt::format(
+                           "{}", fmt::join(serving::server_command(server_settings(spec, false), first, 0), " "))));
+        }
         return;
     }
 
@@ -284,7 +298,7 @@ void run(const RunArgs& args) {
     fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
                outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures,
                outcome.failures == 1 ? "" : "s");
-    if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native)
+    if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native && spec.mode != domain::Mode::server)
         fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
                    "(store write included)\n",
                    format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);
