@@ -320,6 +320,15 @@ TEST_F(ServerRunTest, StoresEveryRequestAndEachRepetitionsThroughput) {
                     "json_extract(server_metrics, '$.\"llamacpp:prompt_tokens_total\"') = 128"),
               6);
     EXPECT_TRUE(servers().empty());
+    // merge carries the requests with their results.
+    const std::string merged = shell_quote(dir_ / "merged.db");
+    ASSERT_EQ(run_llmsweep("merge --db " + merged + " " + shell_quote(db_path())).exit_code, 0);
+    store::Database db((dir_ / "merged.db").string(), store::Database::Mode::existing);
+    store::Statement requests(db, "SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id "
+                                  "JOIN samples s ON s.result_id = r.id AND s.repetition = q.repetition "
+                                  "WHERE q.load_id = s.load_id");
+    ASSERT_TRUE(requests.step());
+    EXPECT_EQ(requests.column_int(0), 3 * 2 * 8);
 }
 
 TEST_F(ServerRunTest, AServerThatDoesNotStartFailsItsPointsWithItsOwnWords) {
