@@ -60,7 +60,14 @@ size_t parameter_index(std::string_view name) {
     return it->second;
 }
 
-const std::string& Params::at(std::string_view name) const { return *values_[parameter_index(name)]; }
+const std::string& Params::at(std::string_view name) const { return table_->at(ids_[parameter_index(name)]); }
+
+uint32_t ValueTable::intern(std::string&& value) {
+    if (const auto found = ids_.find(value); found != ids_.end()) return found->second;
+    const auto id = static_cast<uint32_t>(strings_.size());
+    ids_.emplace(strings_.emplace_back(std::move(value)), id);
+    return id;
+}
 
 std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset& data) {
     std::vector<std::pair<std::string, std::string>> fixed;
@@ -90,7 +97,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     Dataset data;
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
-        Record record;
+        Record record{.params = Params(data.values.get())};
         record.result_id = row.id;
         record.run_id = row.run_id;
         record.model = std::filesystem::path(row.model_filename).filename().string();
@@ -106,7 +113,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p99_ms = row.itl_p99_ms;
         row.values[model_index] = record.model;
         for (size_t i = 0; i < parameter_list.size(); ++i)
-            record.params.set(i, &*data.values->insert(std::move(row.values[i])).first);
+            record.params.set(i, data.values->intern(std::move(row.values[i])));
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename) return;
         for (const auto& [name, value] : filters.where)
             if (record.params.at(name) != value) return;

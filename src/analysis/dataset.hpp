@@ -5,6 +5,7 @@
 #include "store/store.hpp"
 
 #include <array>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,22 +55,36 @@ bool is_server_parameter(std::string_view name);
 // comparison may use it, but points are matched and swept parameters found without it.
 bool is_recorded_state(std::string_view name);
 
-// A record's parameter values, in parameter_list order. The values are shared strings owned by the dataset:
-// a million records hold a few hundred distinct values.
+// The distinct parameter values of a dataset, each held once (a million records hold a few hundred), at an
+// address that does not change; records refer to them by number.
+class ValueTable {
+public:
+    // The number of `value`, added if it is new.
+    uint32_t intern(std::string&& value);
+    const std::string& at(uint32_t id) const { return strings_[id]; }
+
+private:
+    std::deque<std::string> strings_; // a deque: adding one moves none
+    std::unordered_map<std::string_view, uint32_t> ids_;
+};
+
+// A record's parameter values, in parameter_list order: 4 bytes each, numbers in its dataset's value table.
 class Params {
 public:
+    explicit Params(const ValueTable* table = nullptr) : table_(table) {}
     // Throws std::out_of_range for a name not in parameter_list.
     const std::string& at(std::string_view name) const;
     // By position in parameter_list; the value's address is the same for every record with the same value.
-    const std::string* at(size_t index) const { return values_[index]; }
-    void set(size_t index, const std::string* value) { values_[index] = value; }
+    const std::string* at(size_t index) const { return &table_->at(ids_[index]); }
+    void set(size_t index, uint32_t id) { ids_[index] = id; }
     template <typename F>
     void for_each(F f) const {
-        for (size_t i = 0; i < parameter_list.size(); ++i) f(parameter_list[i], *values_[i]);
+        for (size_t i = 0; i < parameter_list.size(); ++i) f(parameter_list[i], table_->at(ids_[i]));
     }
 
 private:
-    std::array<const std::string*, parameter_list.size()> values_{};
+    const ValueTable* table_;
+    std::array<uint32_t, parameter_list.size()> ids_{};
 };
 
 // One repetition of a record: its index (in rounds order, the round it ran in) and throughput.
@@ -106,8 +121,8 @@ struct Filters {
 
 struct Dataset {
     std::vector<Record> records; // every status; analyses use the ok ones
-    // The distinct parameter values the records point to.
-    std::shared_ptr<std::unordered_set<std::string>> values = std::make_shared<std::unordered_set<std::string>>();
+    // The distinct parameter values the records refer to.
+    std::shared_ptr<ValueTable> values = std::make_shared<ValueTable>();
     std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
 
     std::span<const Sample> samples_of(const Record& r) const {
