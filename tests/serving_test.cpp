@@ -331,6 +331,29 @@ TEST_F(ServerRunTest, StoresEveryRequestAndEachRepetitionsThroughput) {
     EXPECT_EQ(requests.column_int(0), 3 * 2 * 8);
 }
 
+// Prompt caching, as the server itself counts it: with a shared prefix and cache_prompt, every request after the
+// first reuses the prefix a slot holds; without either, none does.
+TEST_F(ServerRunTest, ASharedPrefixIsReusedOnlyWhenRequestsLetTheServerCacheIt) {
+    const auto r = run_llmsweep("run -m " + served() +
+                                " --mode server --shared-prefix 0,48 --cache-prompt 0,1 -p 64 -n 4 -r 1 -t 1 "
+                                "--requests 6 -q" +
+                                db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto cached = [&](int prefix, int cache_prompt) {
+        return count(
+            fmt::format("SELECT CAST(json_extract(s.server_metrics, '$.\"llamacpp:prompt_tokens_cached_total\"') "
+                        "AS INTEGER) FROM samples s JOIN results r ON r.id = s.result_id "
+                        "WHERE r.shared_prefix = {} AND r.cache_prompt = {}",
+                        prefix, cache_prompt));
+    };
+    EXPECT_EQ(cached(48, 1), 5 * 48);
+    EXPECT_EQ(cached(48, 0), 0);
+    EXPECT_EQ(cached(0, 1), 0);
+    EXPECT_EQ(cached(0, 0), 0);
+    // Every prompt is still 64 tokens, as the server counted them.
+    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE tokens_in = 64"), 24);
+}
+
 TEST_F(ServerRunTest, AServerThatDoesNotStartFailsItsPointsWithItsOwnWords) {
     const auto r =
         run_llmsweep("run -m " + served() +
