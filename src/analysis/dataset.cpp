@@ -71,13 +71,9 @@ uint32_t ValueTable::intern(std::string&& value) {
 
 std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset& data) {
     std::vector<std::pair<std::string, std::string>> fixed;
-    if (data.records.empty()) return fixed;
-    const Params& first = data.records.front().params;
     for (size_t i = 0; i < parameter_list.size(); ++i) {
-        // Values are shared: one address per distinct value.
-        const bool one = std::all_of(data.records.begin(), data.records.end(),
-                                     [&](const Record& r) { return r.params.at(i) == first.at(i); });
-        if (one) fixed.emplace_back(parameter_list[i], *first.at(i));
+        if (data.distinct_all[i].size() == 1)
+            fixed.emplace_back(parameter_list[i], data.values->at(data.distinct_all[i][0]));
     }
     return fixed;
 }
@@ -95,6 +91,9 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
                                                                                                   : Of::result});
     const size_t model_index = 0; // parameter_list's first: the file's name, as Record::model
     Dataset data;
+    // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
+    static_assert(parameter_list.size() <= 64);
+    std::vector<std::pair<uint64_t, uint64_t>> seen;
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record{.params = Params(data.values.get())};
@@ -117,6 +116,15 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename) return;
         for (const auto& [name, value] : filters.where)
             if (record.params.at(name) != value) return;
+        // Each parameter's distinct values, as they come.
+        for (size_t i = 0; i < parameter_list.size(); ++i) {
+            const uint32_t id = record.params.id(i);
+            if (seen.size() <= id) seen.resize(id + 1);
+            auto& [all, ok] = seen[id];
+            const auto bit = uint64_t{1} << i;
+            if (!(all & bit)) all |= bit, data.distinct_all[i].push_back(id);
+            if (record.status == "ok" && !(ok & bit)) ok |= bit, data.distinct_ok[i].push_back(id);
+        }
         data.records.push_back(std::move(record));
     });
     // Records and samples both come in result id order: one walk matches them.
@@ -140,17 +148,13 @@ std::vector<int64_t> Dataset::run_ids() const {
 }
 
 std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among) {
-    // Values are shared, one address per distinct value: a million records are compared by address.
     const size_t index = parameter_index(parameter);
-    std::vector<const std::string*> seen;
-    for (const Record& r : data.records) {
-        if (among == Among::ok && r.status != "ok") continue;
-        const std::string* value = r.params.at(index);
-        if (value->empty() && is_server_parameter(parameter)) continue; // not one of its values: not applicable
-        if (std::find(seen.begin(), seen.end(), value) == seen.end()) seen.push_back(value);
-    }
     std::vector<std::string> values;
-    for (const std::string* value : seen) values.push_back(*value);
+    for (const uint32_t id : (among == Among::ok ? data.distinct_ok : data.distinct_all)[index]) {
+        const std::string& value = data.values->at(id);
+        if (value.empty() && is_server_parameter(parameter)) continue; // not one of its values: not applicable
+        values.push_back(value);
+    }
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.
     static const std::map<std::string, std::vector<std::string>> natural = {
         {"load_mode", {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"}},

@@ -76,6 +76,7 @@ public:
     const std::string& at(std::string_view name) const;
     // By position in parameter_list; the value's address is the same for every record with the same value.
     const std::string* at(size_t index) const { return &table_->at(ids_[index]); }
+    uint32_t id(size_t index) const { return ids_[index]; }
     void set(size_t index, uint32_t id) { ids_[index] = id; }
     template <typename F>
     void for_each(F f) const {
@@ -123,6 +124,9 @@ struct Dataset {
     std::vector<Record> records; // every status; analyses use the ok ones
     // The distinct parameter values the records refer to.
     std::shared_ptr<ValueTable> values = std::make_shared<ValueTable>();
+    // Per parameter, the numbers of its distinct values in the order first seen: among every record, and
+    // among the ok ones (what values_of and fixed_parameters ask, many times, of a million records).
+    std::array<std::vector<uint32_t>, parameter_list.size()> distinct_all, distinct_ok;
     std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
 
     std::span<const Sample> samples_of(const Record& r) const {
