@@ -465,3 +465,25 @@ TEST_F(RunTest, TwoFlagsForTheLoadModeAreAUsageError) {
 
 } // namespace
 } // namespace llmsweep
+
+namespace llmsweep {
+namespace {
+
+// --where on a setting with two spellings: load mode auto, which llama.cpp resolved to mmap, is found by either.
+TEST_F(RunTest, AFilterMatchesASettingAsGivenAndAsItCameTo) {
+    ASSERT_EQ(run_llmsweep("run -m " + model() + " -p 8 -n 4 -r 1 -q" + db_arg()).exit_code, 0);
+    ASSERT_EQ(text("SELECT DISTINCT load_mode || ' ' || effective_load_mode FROM results"), "auto mmap");
+    for (const std::string value : {"auto", "mmap"}) {
+        const fs::path out = dir_ / value;
+        const auto r = run_llmsweep("report --where load_mode=" + value + " --format json --no-charts --out " +
+                                    shell_quote(out) + db_arg());
+        ASSERT_EQ(r.exit_code, 0) << value << ": " << r.err;
+        EXPECT_EQ(nlohmann::json::parse(test::read_file(out / "report.json")).at("results"), 2) << value;
+    }
+    expect_usage_error(
+        run_llmsweep("report --where load_mode=none --no-charts --out " + shell_quote(dir_ / "none") + db_arg()),
+        "no results match");
+}
+
+} // namespace
+} // namespace llmsweep

@@ -89,6 +89,14 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         columns.push_back({name == "model" ? "model_filename" : name, among(run_parameters, name) ? Of::run
                                                                       : is_recorded_state(name)   ? Of::loads
                                                                                                   : Of::result});
+    // A filter on a setting with two spellings (load_mode auto that came to mmap) matches either: the value as
+    // given is read too, after the parameters.
+    std::vector<std::optional<size_t>> given(filters.where.size());
+    for (size_t w = 0; w < filters.where.size(); ++w)
+        if (among(store::effective_columns, filters.where[w].first)) {
+            given[w] = columns.size();
+            columns.push_back({filters.where[w].first, Of::result, true});
+        }
     const size_t model_index = 0; // parameter_list's first: the file's name, as Record::model
     Dataset data;
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
@@ -114,8 +122,10 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         for (size_t i = 0; i < parameter_list.size(); ++i)
             record.params.set(i, data.values->intern(std::move(row.values[i])));
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename) return;
-        for (const auto& [name, value] : filters.where)
-            if (record.params.at(name) != value) return;
+        for (size_t w = 0; w < filters.where.size(); ++w) {
+            const auto& [name, value] = filters.where[w];
+            if (record.params.at(name) != value && (!given[w] || row.values[*given[w]] != value)) return;
+        }
         // Each parameter's distinct values, as they come.
         for (size_t i = 0; i < parameter_list.size(); ++i) {
             const uint32_t id = record.params.id(i);

@@ -115,9 +115,10 @@ struct Record {
 };
 
 struct Filters {
-    std::optional<int64_t> run_id;                          // one run's results only
-    std::optional<std::string> model;                       // file name or path as stored
-    std::vector<std::pair<std::string, std::string>> where; // parameter = value
+    std::optional<int64_t> run_id;    // one run's results only
+    std::optional<std::string> model; // file name or path as stored
+    // parameter = value; for load_mode and n_gpu_layers, the value given or what it came to (auto or mmap)
+    std::vector<std::pair<std::string, std::string>> where;
 };
 
 struct Dataset {

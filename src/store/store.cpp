@@ -470,7 +470,7 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
             if (c.name != "huge_pages_used") throw UsageError(fmt::format("no column {} of loads", c.name));
             sql += ", COALESCE(huge.used, 'unknown')";
             loads = true;
-        } else if (c.of == Of::result &&
+        } else if (c.of == Of::result && !c.as_given &&
                    std::find(effective_columns.begin(), effective_columns.end(), c.name) != effective_columns.end()) {
             sql += fmt::format(", CAST(COALESCE(r.effective_{0}, r.{0}) AS TEXT)", checked_column("results", c.name));
         } else {

@@ -61,6 +61,8 @@ struct ResultColumn {
     enum class Of { result, run, loads };
     std::string name;
     Of of = Of::result;
+    // One of effective_columns: the value as given (auto), not what it came to (mmap), which is the default.
+    bool as_given = false;
 };
 
 // What a result's loads (the worker processes its repetitions ran in) say about it, as text:
