@@ -190,7 +190,7 @@ std::string ChildProcess::read_all(double timeout_s) {
 
 bool ChildProcess::running() {
     if (reaped_) return false;
-    drain_stderr();
+    if (stderr_file_.empty()) drain_stderr(); // a log file is read once, when it has ended
     int status = 0;
     rusage usage{};
     if (wait4(pid_, &status, WNOHANG, &usage) != pid_) return true;

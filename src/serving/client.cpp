@@ -262,9 +262,13 @@ LoadRun Client::run(const LoadShape& shape, const std::function<Request(size_t)>
         run.requests.push_back(std::move(r));
     };
 
+    Clock::time_point asked{};
     while (true) {
         const Clock::time_point now = Clock::now();
-        if (!keep_going()) {
+        // Asked every 10 ms at most: the loop turns once per streamed chunk.
+        const bool ask = now - asked >= std::chrono::milliseconds(10);
+        if (ask) asked = now;
+        if (ask && !keep_going()) {
             for (Transfer& t : in_flight) {
                 curl_multi_remove_handle(multi.get(), t.easy.get());
                 t.record.status = "error";
