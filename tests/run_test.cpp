@@ -427,7 +427,11 @@ TEST_F(RunTest, HugePagesOffAndOnDecideTheWorkersMapping) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE huge_pages = 'on' AND load_mode = 'none' AND "
                     "anon_huge_after_load_kb >= 2048 AND anon_huge_at_end_kb >= 2048"),
               2);
-    // The report and its filters see it.
+    // The report and its filters see it, where the kernel gave every mapped-file visit of `on` huge pages too (it
+    // gives what it has: on a fragmented or busy machine, a visit may get none).
+    if (count("SELECT count(*) FROM loads WHERE huge_pages = 'on' AND load_mode = 'mmap' AND "
+              "COALESCE(anon_huge_at_end_kb, 0) + COALESCE(file_pmd_at_end_kb, 0) = 0") > 0)
+        GTEST_SKIP() << "the kernel gave a mapped-file visit of --huge-pages on no huge pages this time";
     const auto report = run_llmsweep("report --no-charts --compare load_mode --where huge_pages_used=yes --format "
                                      "json --out " +
                                      shell_quote(dir_ / "report") + db_arg());
