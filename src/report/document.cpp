@@ -181,10 +181,11 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (!any_ok) d.push_back(none());
     for (const auto& metric : m.metrics) {
         if (!any_ok) break;
-        d.push_back(heading(3, std::string(metric == "pp"   ? s.pp_name
-                                           : metric == "tg" ? s.tg_name
-                                           : metric == "pg" ? s.pg_name
-                                                            : metric)));
+        d.push_back(heading(3, std::string(metric == "pp"      ? s.pp_name
+                                           : metric == "tg"    ? s.tg_name
+                                           : metric == "pg"    ? s.pg_name
+                                           : metric == "serve" ? s.serve_name
+                                                               : metric)));
         d.push_back(table(performance_table(m, metric, s)));
     }
 
