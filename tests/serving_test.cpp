@@ -401,6 +401,28 @@ TEST_F(ServerRunTest, CtrlCAndKillNineOfLlmsweepLeaveNoServerRunning) {
     EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
 }
 
+// kill -9 of llmsweep mid-sweep: no server is left, what was stored stays, and the same command finishes the
+// sweep without measuring a stored point again.
+TEST_F(ServerRunTest, AKilledSweepResumesWhereItStopped) {
+    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + served() +
+                                " --mode server --concurrency 1,2,4 --order grouped -p 8 -n 4 -r 1 --requests 40 -t 1" +
+                                db_arg();
+    EXPECT_EQ(kill_after(command, 1), 137);
+    EXPECT_TRUE(no_server_within(5));
+    const int64_t stored = count("SELECT count(*) FROM samples");
+    ASSERT_GE(stored, 1);
+    ASSERT_LT(stored, 3);
+    const int64_t first_sample = count("SELECT min(id) FROM samples");
+    const auto r = run_shell(command + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("resuming run 1"), std::string::npos) << r.out;
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 3);
+    EXPECT_EQ(count("SELECT min(id) FROM samples"), first_sample); // kept, not measured again
+    EXPECT_EQ(count("SELECT count(*) FROM requests"), 3 * 40);     // the killed repetition's were never stored
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 3);
+}
+
 TEST_F(ServerRunTest, SweepsAServerSomebodyElseStarted) {
     SseStub stub({.first_ms = 25, .gap_ms = 10, .tokens = 4, .openai = true});
     const auto r = run_llmsweep("run --mode server --url " + stub.url() +
