@@ -138,10 +138,4 @@ ServerProcess::ServerProcess(const ServerSettings& settings, const domain::Point
     }
 }
 
-nlohmann::json ServerProcess::get_json(const std::string& path) const {
-    const auto [status, body] = Client(url_, domain::Api::llama).get(path, 10);
-    if (status != 200) return nullptr;
-    return nlohmann::json::parse(body, nullptr, false);
-}
-
 } // namespace llmsweep::serving

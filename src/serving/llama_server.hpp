@@ -6,8 +6,6 @@
 #include "core/child_process.hpp"
 #include "domain/point.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -44,8 +42,6 @@ public:
     bool running() { return process_->running(); }
     // Why it is not running: its signal or exit code and its log's last line.
     std::string death_reason() { return process_->death_reason(); }
-    // GET `path` as JSON (/props); null when it does not answer with JSON.
-    nlohmann::json get_json(const std::string& path) const;
     // Stops it (SIGKILL: its state is not ours to keep); its peak resident memory.
     ChildProcess::Exit stop() { return process_->finish(true); }
 

@@ -175,13 +175,11 @@ private:
     std::vector<double> gaps_ms_;
 };
 
-// The vocabulary's size, as the server says it (llama-server's /v1/models); 1000 where it does not (every real
-// vocabulary has that many tokens).
-int64_t vocabulary_of(const serving::Client& client) {
-    const auto [status, body] = client.get("/v1/models", 10);
-    const nlohmann::json models = nlohmann::json::parse(body, nullptr, false);
-    if (status == 200 && models.is_object() && models.contains("data") && models["data"].is_array() &&
-        !models["data"].empty()) {
+// The vocabulary's size, as the server says it (llama-server's /v1/models, in props_of); 1000 where it does not
+// (every real vocabulary has that many tokens).
+int64_t vocabulary_of(const nlohmann::json& props) {
+    const nlohmann::json models = props.value("/v1/models", nlohmann::json());
+    if (models.is_object() && models.contains("data") && models["data"].is_array() && !models["data"].empty()) {
         const nlohmann::json& meta = models["data"][0].value("meta", nlohmann::json::object());
         if (meta.is_object() && meta.contains("n_vocab") && meta["n_vocab"].is_number_integer())
             return std::max<int64_t>(2, meta["n_vocab"].get<int64_t>());
@@ -232,10 +230,10 @@ public:
             const std::string url = external ? spec.serving.url : server->url();
             const serving::Client client(url, spec.serving.api, external ? "" : first.load.model);
             const double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-            const int64_t load_id =
-                recorder.server_started(first.load, visit.round, ready_ms,
-                                        server ? server->command() : std::vector<std::string>{}, props_of(client), 0);
-            const int64_t n_vocab = vocabulary_of(client);
+            const nlohmann::json props = props_of(client);
+            const int64_t load_id = recorder.server_started(
+                first.load, visit.round, ready_ms, server ? server->command() : std::vector<std::string>{}, props, 0);
+            const int64_t n_vocab = vocabulary_of(props);
             const auto keep_going = [&] { return !interrupt_requested() && (!server || server->running()); };
             // Untimed requests first, one at a time: the server's first batches warm its caches and threads.
             if (spec.warmup > 0 && next < tasks.size()) {
