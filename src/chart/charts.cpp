@@ -1,5 +1,8 @@
 #include "chart/charts.hpp"
 
+#include "chart/labels.hpp"
+#include "chart/serving_charts.hpp"
+
 #include "report/tables.hpp"
 #include "stats/blocked.hpp"
 
@@ -16,17 +19,6 @@
 
 namespace llmsweep::chart {
 namespace {
-
-// `text` cut to `max` code points, an ellipsis marking the cut: a tic label of a long model name would run
-// over the next ones and off the image.
-std::string clipped(const std::string& text, size_t max) {
-    size_t points = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue; // inside a code point
-        if (points++ == max) return text.substr(0, i) + "…";
-    }
-    return text;
-}
 
 double number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
@@ -50,11 +42,6 @@ const char* verdict_color(analysis::Verdict v) {
     case analysis::Verdict::too_few: return "#bbbbbb";
     }
     return "#7f7f7f";
-}
-
-std::string color_of_value(const report::ReportModel& m, const std::string& value) {
-    const auto at = std::find(m.values.begin(), m.values.end(), value) - m.values.begin();
-    return palette[static_cast<size_t>(at) % std::size(palette)];
 }
 
 // The parameters that tell a model's points apart besides the compared one: the test sizes that vary, then
@@ -274,17 +261,6 @@ Figure pairs_figure(const Context& x, const std::string& group, const std::strin
                                    "the diagonal is faster.",
                                    pairs, model, metric, m.baseline);
     return f;
-}
-
-// An x axis of a few swept values: doubling grids (64-1024*2, 1-8*2 clients) on a log2 axis, and a few values
-// (or a doubling grid) labelled themselves, not with round numbers between them.
-void label_x_values(Figure& f, const std::set<double>& xs) {
-    const std::vector<double> sorted(xs.begin(), xs.end());
-    f.log2_x = sorted.size() >= 3 && sorted.front() > 0;
-    for (size_t i = 1; f.log2_x && i < sorted.size(); ++i) f.log2_x = sorted[i] == 2 * sorted[i - 1];
-    if (f.log2_x || sorted.size() <= 8)
-        for (double v : sorted) f.xtics.emplace_back(v, fmt::format("{}", v));
-    if (!f.log2_x) f.x_margin = sorted.size() > 1 ? (sorted.back() - sorted.front()) * 0.05 : 0.5;
 }
 
 // Per model and metric, for one test size that varies: the mean throughput at each of its values, one line
@@ -589,96 +565,6 @@ Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineF
     return f;
 }
 
-// Server mode, per model and loop kind: a figure of each compared value's points along the load (clients or
-// requests per second), `y` the figure shown (output t/s, p99 TTFT).
-Figure serving_load_figure(const Context& x, const std::string& model, bool open_loop, bool latency) {
-    const auto& m = x.m;
-    const std::string axis = std::string(open_loop ? x.s.per_second : x.s.clients);
-    Figure f{.stem = safe_stem(fmt::format("serving_{}_{}_{}", model, latency ? "ttft" : "throughput",
-                                           open_loop ? "rate" : "concurrency")),
-             .title = fmt::format(fmt::runtime(latency ? x.s.serving_latency_title : x.s.serving_throughput_title),
-                                  clipped(model, 28), open_loop ? "rate" : "concurrency")};
-    f.xlabel = axis;
-    f.ylabel = latency ? std::string(x.s.ttft_p99) : "tokens/s";
-    f.y_from_zero = true;
-    std::set<double> xs;
-    for (const auto& value : m.values) {
-        Series s{.title = m.compare + " = " + value,
-                 .style = Series::Style::lines_points,
-                 .color = color_of_value(m, value)};
-        for (const analysis::ServingPoint& p : m.serving.points) {
-            if (p.model != model || p.open_loop != open_loop || p.value != value) continue;
-            if (latency && !p.ttft_p99) continue;
-            s.points.push_back({p.load, latency ? *p.ttft_p99 : p.output_tps});
-            xs.insert(p.load);
-        }
-        if (!s.points.empty()) f.series.push_back(std::move(s));
-    }
-    label_x_values(f, xs);
-    // What it found: where each line stops growing (throughput) or where the tail latency jumps.
-    std::string found;
-    for (const Series& s : f.series) {
-        if (s.points.size() < 2) continue;
-        const auto best = std::max_element(s.points.begin(), s.points.end(),
-                                           [](const Point& a, const Point& b) { return a.y < b.y; });
-        found +=
-            latency
-                ? (x.zh ? fmt::format(" {}: 在 {} {} 时为 {:.1f} ms。", s.title, s.points.back().x, axis,
-                                      s.points.back().y)
-                        : fmt::format(" {}: {:.1f} ms at {} {}.", s.title, s.points.back().y, s.points.back().x, axis))
-                : (x.zh ? fmt::format(" {}: 最高 {:.1f} t/s, 在 {} {} 时。", s.title, best->y, best->x, axis)
-                        : fmt::format(" {}: at most {:.1f} t/s, at {} {}.", s.title, best->y, best->x, axis));
-    }
-    f.caption =
-        x.zh ? fmt::format("{} ({}): {}, 每个 {} 取值一条线。{}", model, open_loop ? x.s.open_loop : x.s.closed_loop,
-                           latency ? "各负载下 p99 首 token 时间; 拐点之后排队开始主导延迟"
-                                   : "各负载下整个服务器的输出吞吐量",
-                           m.compare, found)
-             : fmt::format("{} ({}): {} at each load, one line per {}.{}", model,
-                           open_loop ? x.s.open_loop : x.s.closed_loop,
-                           latency ? "p99 time to first token; past the knee, queueing dominates"
-                                   : "the whole server's output throughput",
-                           m.compare, found);
-    return f;
-}
-
-// Server mode, per model: every load by its throughput (x) and p99 TTFT (y), one colour per compared value, and
-// the Pareto front drawn through the loads no other beats on both.
-Figure serving_pareto_figure(const Context& x, const std::string& model) {
-    const auto& m = x.m;
-    Figure f{.stem = safe_stem(fmt::format("serving_{}_pareto", model)),
-             .title = fmt::format(fmt::runtime(x.s.serving_pareto_title), clipped(model, 28))};
-    f.xlabel = "tokens/s";
-    f.ylabel = std::string(x.s.ttft_p99);
-    f.y_from_zero = true;
-    Series front{.title = std::string(x.s.pareto_front), .style = Series::Style::lines, .color = "#7f7f7f"};
-    for (const auto& value : m.values) {
-        Series s{.title = m.compare + " = " + value, .style = Series::Style::points, .color = color_of_value(m, value)};
-        for (const analysis::ServingPoint& p : m.serving.points) {
-            if (p.model != model || p.value != value || !p.ttft_p99) continue;
-            s.points.push_back({p.output_tps, *p.ttft_p99});
-            if (p.pareto) front.points.push_back({p.output_tps, *p.ttft_p99});
-        }
-        if (!s.points.empty()) f.series.push_back(std::move(s));
-    }
-    std::sort(front.points.begin(), front.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
-    double low = INFINITY, high = -INFINITY;
-    for (const Series& s : f.series)
-        for (const Point& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
-    f.x_margin = high > low ? (high - low) * 0.05 : 1;
-    const size_t on_front = front.points.size();
-    if (on_front > 1) f.series.push_back(std::move(front));
-    f.caption =
-        x.zh ? fmt::format("{}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {} 个 Pareto "
-                           "最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
-                           model, on_front)
-             : fmt::format("{}: each point is a load, x its output throughput, y its p99 time to first token; "
-                           "the grey line joins the {} Pareto-optimal loads (none other gives more throughput "
-                           "at a lower latency).",
-                           model, on_front);
-    return f;
-}
-
 } // namespace
 
 ReportCharts report_charts(const report::ReportModel& m, std::string_view language) {
@@ -708,19 +594,7 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
         all.push_back(loads_figure(x, false));
     }
     for (const auto& [threads, roofs] : m.roofline.machines) all.push_back(roofline_figure(x, threads, roofs));
-    for (const auto& model : m.models) {
-        for (const bool open_loop : {false, true}) {
-            std::set<double> loads;
-            for (const auto& p : m.serving.points)
-                if (p.model == model && p.open_loop == open_loop) loads.insert(p.load);
-            if (loads.size() < 2) continue; // one load has no trend
-            all.push_back(serving_load_figure(x, model, open_loop, false));
-            all.push_back(serving_load_figure(x, model, open_loop, true));
-        }
-        if (std::count_if(m.serving.points.begin(), m.serving.points.end(),
-                          [&](const auto& p) { return p.model == model; }) > 1)
-            all.push_back(serving_pareto_figure(x, model));
-    }
+    for (auto& figure : serving_figures(m, language)) all.push_back(std::move(figure));
     ReportCharts out;
     for (auto& figure : all) {
         if (figure.has_points()) out.figures.push_back(std::move(figure));

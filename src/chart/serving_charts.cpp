@@ -1,0 +1,134 @@
+#include "chart/serving_charts.hpp"
+
+#include "chart/labels.hpp"
+#include "report/strings.hpp"
+#include "report/tables.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace llmsweep::chart {
+namespace {
+
+// What a serving figure is drawn from: the report, and its language.
+struct Context {
+    const report::ReportModel& m;
+    bool zh;
+    const report::Strings& s;
+};
+
+// Server mode, per model and loop kind: a figure of each compared value's points along the load (clients or
+// requests per second), `y` the figure shown (output t/s, p99 TTFT).
+Figure serving_load_figure(const Context& x, const std::string& model, bool open_loop, bool latency) {
+    const auto& m = x.m;
+    const std::string axis = std::string(open_loop ? x.s.per_second : x.s.clients);
+    Figure f{.stem = safe_stem(fmt::format("serving_{}_{}_{}", model, latency ? "ttft" : "throughput",
+                                           open_loop ? "rate" : "concurrency")),
+             .title = fmt::format(fmt::runtime(latency ? x.s.serving_latency_title : x.s.serving_throughput_title),
+                                  clipped(model, 28), open_loop ? "rate" : "concurrency")};
+    f.xlabel = axis;
+    f.ylabel = latency ? std::string(x.s.ttft_p99) : "tokens/s";
+    f.y_from_zero = true;
+    std::set<double> xs;
+    for (const auto& value : m.values) {
+        Series s{.title = m.compare + " = " + value,
+                 .style = Series::Style::lines_points,
+                 .color = color_of_value(m, value)};
+        for (const analysis::ServingPoint& p : m.serving.points) {
+            if (p.model != model || p.open_loop != open_loop || p.value != value) continue;
+            if (latency && !p.ttft_p99) continue;
+            s.points.push_back({p.load, latency ? *p.ttft_p99 : p.output_tps});
+            xs.insert(p.load);
+        }
+        if (!s.points.empty()) f.series.push_back(std::move(s));
+    }
+    label_x_values(f, xs);
+    // What it found: where each line stops growing (throughput) or where the tail latency jumps.
+    std::string found;
+    for (const Series& s : f.series) {
+        if (s.points.size() < 2) continue;
+        const auto best = std::max_element(s.points.begin(), s.points.end(),
+                                           [](const Point& a, const Point& b) { return a.y < b.y; });
+        found +=
+            latency
+                ? (x.zh ? fmt::format(" {}: 在 {} {} 时为 {:.1f} ms。", s.title, s.points.back().x, axis,
+                                      s.points.back().y)
+                        : fmt::format(" {}: {:.1f} ms at {} {}.", s.title, s.points.back().y, s.points.back().x, axis))
+                : (x.zh ? fmt::format(" {}: 最高 {:.1f} t/s, 在 {} {} 时。", s.title, best->y, best->x, axis)
+                        : fmt::format(" {}: at most {:.1f} t/s, at {} {}.", s.title, best->y, best->x, axis));
+    }
+    f.caption =
+        x.zh ? fmt::format("{} ({}): {}, 每个 {} 取值一条线。{}", model, open_loop ? x.s.open_loop : x.s.closed_loop,
+                           latency ? "各负载下 p99 首 token 时间; 拐点之后排队开始主导延迟"
+                                   : "各负载下整个服务器的输出吞吐量",
+                           m.compare, found)
+             : fmt::format("{} ({}): {} at each load, one line per {}.{}", model,
+                           open_loop ? x.s.open_loop : x.s.closed_loop,
+                           latency ? "p99 time to first token; past the knee, queueing dominates"
+                                   : "the whole server's output throughput",
+                           m.compare, found);
+    return f;
+}
+
+// Server mode, per model: every load by its throughput (x) and p99 TTFT (y), one colour per compared value, and
+// the Pareto front drawn through the loads no other beats on both.
+Figure serving_pareto_figure(const Context& x, const std::string& model) {
+    const auto& m = x.m;
+    Figure f{.stem = safe_stem(fmt::format("serving_{}_pareto", model)),
+             .title = fmt::format(fmt::runtime(x.s.serving_pareto_title), clipped(model, 28))};
+    f.xlabel = "tokens/s";
+    f.ylabel = std::string(x.s.ttft_p99);
+    f.y_from_zero = true;
+    Series front{.title = std::string(x.s.pareto_front), .style = Series::Style::lines, .color = "#7f7f7f"};
+    for (const auto& value : m.values) {
+        Series s{.title = m.compare + " = " + value, .style = Series::Style::points, .color = color_of_value(m, value)};
+        for (const analysis::ServingPoint& p : m.serving.points) {
+            if (p.model != model || p.value != value || !p.ttft_p99) continue;
+            s.points.push_back({p.output_tps, *p.ttft_p99});
+            if (p.pareto) front.points.push_back({p.output_tps, *p.ttft_p99});
+        }
+        if (!s.points.empty()) f.series.push_back(std::move(s));
+    }
+    std::sort(front.points.begin(), front.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
+    double low = INFINITY, high = -INFINITY;
+    for (const Series& s : f.series)
+        for (const Point& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
+    f.x_margin = high > low ? (high - low) * 0.05 : 1;
+    const size_t on_front = front.points.size();
+    if (on_front > 1) f.series.push_back(std::move(front));
+    f.caption =
+        x.zh ? fmt::format("{}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {} 个 Pareto "
+                           "最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
+                           model, on_front)
+             : fmt::format("{}: each point is a load, x its output throughput, y its p99 time to first token; "
+                           "the grey line joins the {} Pareto-optimal loads (none other gives more throughput "
+                           "at a lower latency).",
+                           model, on_front);
+    return f;
+}
+
+} // namespace
+
+std::vector<Figure> serving_figures(const report::ReportModel& m, std::string_view language) {
+    const Context x{m, language == "zh", report::strings(language)};
+    std::vector<Figure> all;
+    for (const auto& model : m.models) {
+        for (const bool open_loop : {false, true}) {
+            std::set<double> loads;
+            for (const auto& p : m.serving.points)
+                if (p.model == model && p.open_loop == open_loop) loads.insert(p.load);
+            if (loads.size() < 2) continue; // one load has no trend
+            all.push_back(serving_load_figure(x, model, open_loop, false));
+            all.push_back(serving_load_figure(x, model, open_loop, true));
+        }
+        if (std::count_if(m.serving.points.begin(), m.serving.points.end(),
+                          [&](const auto& p) { return p.model == model; }) > 1)
+            all.push_back(serving_pareto_figure(x, model));
+    }
+    return all;
+}
+
+} // namespace llmsweep::chart
