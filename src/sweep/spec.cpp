@@ -4,6 +4,8 @@
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "sweep/range.hpp"
+#include "sweep/serving_spec.hpp"
+#include "sweep/setting_text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -24,44 +26,6 @@ namespace {
 
 constexpr std::array<std::pair<std::string_view, Order>, 2> order_names{
     {{"rounds", Order::rounds}, {"grouped", Order::grouped}}};
-
-template <typename Parse>
-auto parse_each(const std::vector<std::string>& texts, std::string_view what, Parse parse) {
-    std::vector<decltype(parse(std::string_view{}))> values;
-    for (const auto& text : texts)
-        for (const auto& item : parse_name_list(text, what)) values.push_back(parse(item));
-    return values;
-}
-
-std::vector<int64_t> ints(const std::vector<std::string>& texts, std::string_view what, int64_t min_value,
-                          int64_t max_value) {
-    std::vector<int64_t> values;
-    for (const auto& text : texts) {
-        auto more = parse_int_list(text, what, min_value, max_value);
-        values.insert(values.end(), more.begin(), more.end());
-    }
-    return values;
-}
-
-const std::string& single(const std::vector<std::string>& texts, std::string_view what) {
-    if (texts.size() != 1) throw UsageError(fmt::format("{} takes one value, got {}", what, fmt::join(texts, " and ")));
-    return texts.front();
-}
-
-int64_t single_int(const std::vector<std::string>& texts, std::string_view what, int64_t min_value, int64_t max_value) {
-    const auto values = parse_int_list(single(texts, what), what, min_value, max_value);
-    if (values.size() != 1) throw UsageError(fmt::format("{} takes one number, got '{}'", what, texts.front()));
-    return values.front();
-}
-
-// Drops repeated values, keeping the first occurrence: "-p 64,64" sweeps 64 once.
-template <typename T>
-std::vector<T> unique(std::vector<T> values) {
-    std::vector<T> out;
-    for (auto&& v : values)
-        if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
-    return out;
-}
 
 std::string cache_type(std::string_view text) {
     const auto& known = cache_type_names();
@@ -96,16 +60,6 @@ std::string one_of(const std::string& text, std::string_view what, std::initiali
         if (text == name) return text;
     throw UsageError(fmt::format("{}: unknown value '{}'; choose from {}", what, text, fmt::join(names, ", ")));
 }
-
-double positive_number(const std::string& text, std::string_view what) {
-    double value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || !std::isfinite(value))
-        throw UsageError(fmt::format("{}: '{}' is not a positive number", what, text));
-    return value;
-}
-
-constexpr int64_t max_tokens = 1 << 20;
 
 const std::vector<Setting> base_settings = {
     {"model", "GGUF model files", true, [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
@@ -264,63 +218,6 @@ const std::vector<Setting> base_settings = {
      }},
     {"llama_bench", "The llama-bench binary that --engine llama-bench runs (a CUDA, Vulkan or other build)", false,
      [](SweepSpec& s, const auto& t) { s.llama_bench = single(t, "--llama-bench"); }},
-    {"parallel", "Server mode: llama-server's slots, -np (default -1: llama-server's auto, 4 slots)", true,
-     [](SweepSpec& s, const auto& t) { s.serving.parallel = unique(ints(t, "--parallel", -1, 4096)); }},
-    {"ctx_size", "Server mode: llama-server's context over all slots, -c (default 0: the model's)", true,
-     [](SweepSpec& s, const auto& t) { s.serving.ctx_size = unique(ints(t, "--ctx-size", 0, max_tokens * 16)); }},
-    {"cont_batching", "Server mode: 0,1: continuous batching, -cb (default 1)", true,
-     [](SweepSpec& s, const auto& t) { s.serving.cont_batching = unique(ints(t, "--cont-batching", 0, 1)); }},
-    {"cache_reuse",
-     "Server mode: the least chunk of a cached prompt reused by shifting, --cache-reuse (default 0: off)", true,
-     [](SweepSpec& s, const auto& t) { s.serving.cache_reuse = unique(ints(t, "--cache-reuse", 0, max_tokens)); }},
-    {"concurrency",
-     "Server mode: closed-loop clients, each sending its next request when the last ends (default 1; 1,2,4,8 or "
-     "1-8*2 for a sweep)",
-     true, [](SweepSpec& s, const auto& t) { s.serving.concurrency = unique(ints(t, "--concurrency", 1, 4096)); }},
-    {"rate", "Server mode: open-loop requests per second, arriving as a seeded Poisson process (0.5,1,2)", true,
-     [](SweepSpec& s, const auto& t) {
-         s.serving.rate = unique(
-             parse_each(t, "--rate", [](std::string_view v) { return positive_number(std::string(v), "--rate"); }));
-     }},
-    {"requests", "Server mode: requests per repetition of a point (default 4 per client, at least 8; open loop 16)",
-     false, [](SweepSpec& s, const auto& t) { s.serving.requests = single_int(t, "--requests", 1, 1'000'000); }},
-    {"duration", "Server mode: seconds per repetition of a point, instead of --requests", false,
-     [](SweepSpec& s, const auto& t) {
-         s.serving.duration_s = positive_number(single(t, "--duration"), "--duration");
-     }},
-    {"prompt_dist", "Server mode: prompt lengths drawn per request instead of -p: uniform:LO-HI", true,
-     [](SweepSpec& s, const auto& t) {
-         s.serving.prompt_dist = unique(parse_each(
-             t, "--prompt-dist", [](std::string_view v) { return parse_lengths(v, "--prompt-dist", 1).text(); }));
-     }},
-    {"gen_dist", "Server mode: output lengths drawn per request instead of -n: uniform:LO-HI", true,
-     [](SweepSpec& s, const auto& t) {
-         s.serving.gen_dist = unique(
-             parse_each(t, "--gen-dist", [](std::string_view v) { return parse_lengths(v, "--gen-dist", 1).text(); }));
-     }},
-    {"shared_prefix", "Server mode: tokens every prompt of a point begins with, of its -p (default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.serving.shared_prefix = unique(ints(t, "--shared-prefix", 0, max_tokens)); }},
-    {"cache_prompt", "Server mode: 0,1: requests let the server reuse a slot's cached prompt (default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.serving.cache_prompt = unique(ints(t, "--cache-prompt", 0, 1)); }},
-    {"slo",
-     "Server mode: the objective a request must meet to count towards goodput: ttft=, tpot=, e2e= in ms or s "
-     "(ttft=500ms,tpot=50ms)",
-     false, [](SweepSpec& s, const auto& t) { s.serving.slo = parse_slo(single(t, "--slo"), "--slo"); }},
-    {"llama_server", "Server mode: the llama-server binary (default: the one built with llmsweep, else PATH's)", false,
-     [](SweepSpec& s, const auto& t) { s.serving.llama_server = single(t, "--llama-server"); }},
-    {"llama_server_arg",
-     "Server mode: an argument handed as it is to every llama-server; repeat it for several, a flag's value "
-     "after '=': --llama-server-arg=--swa-full",
-     true,
-     [](SweepSpec& s, const auto& t) {
-         s.serving.llama_server_args.insert(s.serving.llama_server_args.end(), t.begin(), t.end());
-     }},
-    {"url",
-     "Server mode: a server that is already running, http://127.0.0.1:PORT (llmsweep starts and stops none; its "
-     "settings are its own)",
-     false, [](SweepSpec& s, const auto& t) { s.serving.url = single(t, "--url"); }},
-    {"api", "Server mode: llama (llama.cpp's /completion; default) or openai (/v1/completions, any engine)", false,
-     [](SweepSpec& s, const auto& t) { s.serving.api = parse_api(single(t, "--api")); }},
     {"llama_bench_arg",
      "An argument handed as it is to --engine llama-bench, after llmsweep's own (a newer build's flags); repeat "
      "it for several, and write a flag's value after '=': --llama-bench-arg=-fitt --llama-bench-arg=512",
@@ -366,6 +263,8 @@ std::vector<Setting> all_settings() {
     for (const Setting& setting : base_settings) {
         if (setting.key == "n_prompt")
             for (const Knob& knob : knobs()) all.push_back(knob_setting(knob));
+        if (setting.key == "llama_bench_arg")
+            all.insert(all.end(), serving_settings().begin(), serving_settings().end());
         all.push_back(setting);
     }
     return all;
@@ -376,11 +275,6 @@ std::vector<Setting> all_settings() {
 std::vector<std::string> SweepSpec::values_of(const Knob& knob) const {
     const auto it = knobs.find(knob.name);
     return it == knobs.end() ? std::vector<std::string>{knob.default_text()} : it->second;
-}
-
-int64_t SweepSpec::Serving::requests_of(const ClientLoad& load) const {
-    if (requests > 0) return requests;
-    return load.open_loop() ? 16 : std::max<int64_t>(8, 4 * load.concurrency);
 }
 
 const std::vector<Setting>& settings() {
@@ -518,62 +412,6 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
     return 0;
 }
 
-namespace {
-
-// What server mode needs, and what only it takes.
-void validate_serving(const SweepSpec& spec) {
-    const SweepSpec::Serving &s = spec.serving, defaults;
-    if (spec.mode != Mode::server) {
-        const bool touched = s.parallel != defaults.parallel || s.ctx_size != defaults.ctx_size ||
-                             s.cont_batching != defaults.cont_batching || s.cache_reuse != defaults.cache_reuse ||
-                             !s.concurrency.empty() || !s.rate.empty() || s.shared_prefix != defaults.shared_prefix ||
-                             s.cache_prompt != defaults.cache_prompt || s.prompt_dist != defaults.prompt_dist ||
-                             s.gen_dist != defaults.gen_dist || s.requests != 0 || s.duration_s != 0 ||
-                             !s.slo.empty() || !s.llama_server.empty() || !s.llama_server_args.empty() ||
-                             !s.url.empty() || s.api != domain::Api::llama;
-        if (touched)
-            throw UsageError("the serving settings (--parallel, --concurrency, --rate, --url, ...) are those of "
-                             "llama-server under load: add --mode server");
-        return;
-    }
-    if (spec.engine != Engine::native)
-        throw UsageError("--mode server runs llama-server, not llama-bench: drop --engine llama-bench");
-    if (spec.n_depth != std::vector<int64_t>{0})
-        throw UsageError("--n-depth has no meaning in server mode: a request's context is its prompt; use "
-                         "--shared-prefix for prompts that begin alike");
-    for (int64_t n : spec.n_prompt)
-        if (n < 1) throw UsageError("--n-prompt: a request of server mode has a prompt of 1 token or more");
-    for (int64_t n : spec.n_gen)
-        if (n < 1) throw UsageError("--n-gen: a request of server mode generates 1 token or more");
-    for (int64_t prefix : s.shared_prefix)
-        for (int64_t n : spec.n_prompt)
-            if (prefix >= n && s.prompt_dist == std::vector<std::string>{""})
-                throw UsageError(fmt::format("--shared-prefix {} is not shorter than the prompt (-p {}): a prompt is "
-                                             "its shared prefix and then tokens of its own",
-                                             prefix, n));
-    if (s.prompt_dist != defaults.prompt_dist && spec.n_prompt.size() > 1)
-        throw UsageError("--prompt-dist draws the prompt lengths that -p would fix: drop the -p list");
-    if (s.gen_dist != defaults.gen_dist && spec.n_gen.size() > 1)
-        throw UsageError("--gen-dist draws the output lengths that -n would fix: drop the -n list");
-    if (s.requests > 0 && s.duration_s > 0)
-        throw UsageError("--requests and --duration both say how long a repetition is: give one");
-    if (!s.url.empty()) {
-        if (!s.url.starts_with("http://"))
-            throw UsageError(
-                fmt::format("--url '{}': give the server's base URL, http://HOST:PORT", escape::terminal(s.url)));
-        const bool server_settings = s.parallel != defaults.parallel || s.ctx_size != defaults.ctx_size ||
-                                     s.cont_batching != defaults.cont_batching ||
-                                     s.cache_reuse != defaults.cache_reuse || !s.llama_server.empty() ||
-                                     !s.llama_server_args.empty();
-        if (server_settings)
-            throw UsageError("--url names a server that is already running: its settings are its own; drop "
-                             "--parallel, --ctx-size, --cont-batching, --cache-reuse, --llama-server and "
-                             "--llama-server-arg");
-    }
-}
-
-} // namespace
-
 void validate(const SweepSpec& spec) {
     validate_serving(spec);
     if (spec.mode == Mode::server && !spec.serving.url.empty()) {
@@ -683,26 +521,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
             json["margin"] = spec.margin_pct.value_or(analysis::default_margin_pct);
         }
     }
-    if (spec.mode == Mode::server) {
-        const SweepSpec::Serving& s = spec.serving;
-        json["parallel"] = s.parallel;
-        json["ctx_size"] = s.ctx_size;
-        json["cont_batching"] = s.cont_batching;
-        json["cache_reuse"] = s.cache_reuse;
-        json["concurrency"] = s.concurrency;
-        json["rate"] = s.rate;
-        json["shared_prefix"] = s.shared_prefix;
-        json["cache_prompt"] = s.cache_prompt;
-        json["prompt_dist"] = s.prompt_dist;
-        json["gen_dist"] = s.gen_dist;
-        json["requests"] = s.requests;
-        json["duration"] = s.duration_s;
-        json["slo"] = s.slo.text();
-        json["llama_server"] = s.llama_server;
-        json["llama_server_args"] = s.llama_server_args;
-        json["url"] = s.url;
-        json["api"] = name(s.api);
-    }
+    if (spec.mode == Mode::server) json.update(serving_json(spec.serving));
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);
         json["llama_bench"] = spec.llama_bench;

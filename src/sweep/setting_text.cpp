@@ -1,0 +1,42 @@
+#include "sweep/setting_text.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace llmsweep::sweep {
+
+std::vector<int64_t> ints(const std::vector<std::string>& texts, std::string_view what, int64_t min_value,
+                          int64_t max_value) {
+    std::vector<int64_t> values;
+    for (const auto& text : texts) {
+        auto more = parse_int_list(text, what, min_value, max_value);
+        values.insert(values.end(), more.begin(), more.end());
+    }
+    return values;
+}
+
+const std::string& single(const std::vector<std::string>& texts, std::string_view what) {
+    if (texts.size() != 1) throw UsageError(fmt::format("{} takes one value, got {}", what, fmt::join(texts, " and ")));
+    return texts.front();
+}
+
+int64_t single_int(const std::vector<std::string>& texts, std::string_view what, int64_t min_value, int64_t max_value) {
+    const auto values = parse_int_list(single(texts, what), what, min_value, max_value);
+    if (values.size() != 1) throw UsageError(fmt::format("{} takes one number, got '{}'", what, texts.front()));
+    return values.front();
+}
+
+double positive_number(const std::string& text, std::string_view what) {
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || !std::isfinite(value))
+        throw UsageError(fmt::format("{}: '{}' is not a positive number", what, text));
+    return value;
+}
+
+} // namespace llmsweep::sweep
