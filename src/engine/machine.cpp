@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <barrier>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include <sys/mman.h>
@@ -30,10 +32,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Where the kernel describes the CPUs: /sys/devices/system/cpu, or $LLMSWEEP_CPU_SYSFS (a test hook: a folder of
+// the same shape, or an empty one for a kernel that describes no caches).
+std::string cpu_sysfs() {
+    const char* dir = std::getenv("LLMSWEEP_CPU_SYSFS");
+    return dir && *dir ? dir : "/sys/devices/system/cpu";
+}
+
+// A cache's size as the kernel gives it for CPU 0; 0 where it gives none (virtual machines often do not).
 uint64_t cache_bytes(int level, bool data) {
     uint64_t bytes = 0;
     for (int index = 0; index < 8; ++index) {
-        const std::string dir = fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}", index);
+        const std::string dir = fmt::format("{}/cpu0/cache/index{}", cpu_sysfs(), index);
         std::ifstream level_file(dir + "/level"), type_file(dir + "/type"), size_file(dir + "/size");
         int found_level = 0;
         std::string type, size;
@@ -58,7 +68,7 @@ std::optional<double> peak_gflops(int64_t threads) {
         if (line.rfind("cpu MHz", 0) == 0 && mhz == 0)
             mhz = std::strtod(line.substr(line.find(':') + 1).c_str(), nullptr);
     }
-    std::ifstream max_freq("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
+    std::ifstream max_freq(cpu_sysfs() + "/cpu0/cpufreq/cpuinfo_max_freq");
     if (double khz = 0; max_freq >> khz) mhz = khz / 1000;
     if (mhz <= 0 || flags.empty()) return std::nullopt;
     const auto has = [&](const char* flag) { return flags.find(fmt::format(" {} ", flag)) != std::string::npos; };
@@ -68,20 +78,27 @@ std::optional<double> peak_gflops(int64_t threads) {
     return static_cast<double>(threads) * mhz / 1000 * per_cycle;
 }
 
-// Runs `work(thread index)` on n threads started together; returns the wall time of the slowest, in seconds.
+// Runs `work(thread index)` on n threads started together; returns the seconds from the first thread's start to
+// the last one's end, each instant taken by the working thread itself: a main thread that the scheduler wakes late
+// (every core busy) cannot shorten a pass, and threads that could not run at once are timed as they ran.
 template <typename Work>
 double timed_on_threads(int64_t n, Work work) {
-    std::barrier start(static_cast<std::ptrdiff_t>(n) + 1);
-    std::vector<std::jthread> threads;
-    for (int64_t t = 0; t < n; ++t)
-        threads.emplace_back([&, t] {
-            start.arrive_and_wait();
-            work(t);
-        });
-    start.arrive_and_wait();
-    const auto begin = Clock::now();
-    threads.clear(); // joins
-    return std::chrono::duration<double>(Clock::now() - begin).count();
+    std::barrier start(static_cast<std::ptrdiff_t>(n));
+    std::vector<std::pair<Clock::time_point, Clock::time_point>> spans(static_cast<size_t>(n));
+    {
+        std::vector<std::jthread> threads;
+        for (int64_t t = 0; t < n; ++t)
+            threads.emplace_back([&, t] {
+                start.arrive_and_wait();
+                auto& [begin, end] = spans[static_cast<size_t>(t)];
+                begin = Clock::now();
+                work(t);
+                end = Clock::now();
+            });
+    } // joins
+    Clock::time_point first = spans.front().first, last = spans.front().second;
+    for (const auto& [begin, end] : spans) first = std::min(first, begin), last = std::max(last, end);
+    return std::chrono::duration<double>(last - first).count();
 }
 
 // Reads `words` 64-bit words and folds them into one, so that no read is left out: compiled for the widest
@@ -92,55 +109,117 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) uint64_t fold(const
     return folded;
 }
 
+// A pass lasts at least this long, so that a scheduler's delay of a few milliseconds is a small part of it.
+constexpr double min_pass_seconds = 0.2;
+// The buffer when the kernel names no last-level cache: beyond the last-level cache a thread can reach on any
+// CPU (the largest hold a few hundred MiB per socket).
+constexpr uint64_t unknown_cache_buffer = 1ull << 30;
+
+// A buffer of anonymous memory, on huge pages where the kernel allows (as a tool that measures bandwidth would
+// have it: the passes then measure the memory, not the page walks of 4 KiB pages), filled so that it is in memory
+// and no two of its pages are alike: a page of one repeated byte may be shared by the hypervisor or the kernel
+// (same-page merging, the zero page), and reading a few shared pages again and again measures a cache, at
+// figures no memory reaches (a hundred GB/s from one thread, and more).
+class Buffer {
+public:
+    explicit Buffer(uint64_t bytes) : bytes_(bytes) {
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        madvise(p, bytes, MADV_HUGEPAGE);
+        words_ = static_cast<uint64_t*>(p);
+        for (size_t i = 0; i < word_count(); ++i) words_[i] = (i + 1) * 0x9E3779B97F4A7C15ull; // all distinct
+    }
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { munmap(words_, bytes_); }
+    uint64_t* words() const { return words_; }
+    size_t word_count() const { return bytes_ / sizeof(uint64_t); }
+
+private:
+    uint64_t bytes_;
+    uint64_t* words_ = nullptr;
+};
+
+// The best rate (bytes per pass / seconds, in GB/s) of `passes` passes of `pass(repeats)` on n threads, each
+// pass repeating its work often enough to last min_pass_seconds (found from a first, untimed pass).
+template <typename Pass>
+double best_rate(int64_t n, double bytes_per_repeat, int passes, Pass pass) {
+    const double first = timed_on_threads(n, [&](int64_t t) { pass(t, 1); });
+    const int repeats = std::clamp(static_cast<int>(std::ceil(min_pass_seconds / std::max(first, 1e-6))), 1, 256);
+    double best = 0;
+    for (int i = 0; i < passes; ++i) {
+        const double s = timed_on_threads(n, [&](int64_t t) { pass(t, repeats); });
+        best = std::max(best, bytes_per_repeat * repeats / s / 1e9);
+    }
+    return best;
+}
+
 struct Bandwidth {
-    double read_gbs = 0, triad_gbs = 0;
+    double read_gbs = 0, triad_gbs = 0, single_read_gbs = 0;
     uint64_t buffer_bytes = 0;
 };
 
+// Reads of the whole buffer, split among n threads; GB/s.
+double read_rate(const Buffer& buffer, int64_t n, int passes) {
+    const size_t part = buffer.word_count() / static_cast<size_t>(n);
+    std::vector<uint64_t> folded(static_cast<size_t>(n));
+    const double rate = best_rate(n, static_cast<double>(part * static_cast<size_t>(n) * sizeof(uint64_t)), passes,
+                                  [&](int64_t t, int repeats) {
+                                      const uint64_t* p = buffer.words() + static_cast<size_t>(t) * part;
+                                      for (int r = 0; r < repeats; ++r) folded[static_cast<size_t>(t)] ^= fold(p, part);
+                                  });
+    volatile uint64_t keep = folded.front(); // the reads are not optimized away
+    (void)keep;
+    return rate;
+}
+
+// STREAM's triad over three arrays of doubles in the buffer, a = b + s * c, counting two reads and a write; GB/s.
+double triad_rate(const Buffer& buffer, int64_t n, int passes) {
+    const size_t count = buffer.word_count() / 3 / static_cast<size_t>(n) * static_cast<size_t>(n);
+    auto* a = reinterpret_cast<double*>(buffer.words());
+    double* b = a + count;
+    double* c = b + count;
+    for (size_t i = 0; i < count; ++i) b[i] = static_cast<double>(i), c[i] = 0.5 * static_cast<double>(i); // distinct
+    const size_t part = count / static_cast<size_t>(n);
+    const double rate =
+        best_rate(n, static_cast<double>(3 * count * sizeof(double)), passes, [&](int64_t t, int repeats) {
+            const size_t from = static_cast<size_t>(t) * part;
+            for (int r = 0; r < repeats; ++r)
+                for (size_t i = from; i < from + part; ++i) a[i] = b[i] + 3.0 * c[i];
+        });
+    volatile double keep = a[count / 2];
+    (void)keep;
+    return rate;
+}
+
+// Before a figure is kept, what physics allows: n threads read at most n times what one reads (10 % for the
+// clock one thread alone may reach), and the triad's counted traffic at most twice the read rate. A pass the
+// machine disturbed is measured again, up to three times; what is still impossible is refused.
 Bandwidth measure_bandwidth(int64_t threads, uint64_t l3_bytes, uint64_t memory_bytes) {
-    // Far larger than the last-level cache (4x, at least 256 MiB), within a quarter of the memory.
-    uint64_t bytes = std::max<uint64_t>(4 * l3_bytes, 256ull << 20);
+    // Far larger than the last-level cache (4x, at least 512 MiB; 1 GiB when it is unknown), within a quarter of
+    // the memory.
+    uint64_t bytes = l3_bytes > 0 ? std::max<uint64_t>(4 * l3_bytes, 512ull << 20) : unknown_cache_buffer;
     if (memory_bytes > 0) bytes = std::min(bytes, memory_bytes / 4);
-    const size_t words = bytes / sizeof(uint64_t);
-    // On huge pages where the kernel allows (as a tool that measures bandwidth would have it): the passes then
-    // measure the memory, not the page walks of 4 KiB pages.
-    void* mapped = mmap(nullptr, words * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapped == MAP_FAILED) throw std::bad_alloc();
-    const std::unique_ptr<void, std::function<void(void*)>> owned(
-        mapped, [size = words * sizeof(uint64_t)](void* p) { munmap(p, size); });
-    madvise(mapped, words * sizeof(uint64_t), MADV_HUGEPAGE);
-    auto* buffer_start = static_cast<uint64_t*>(mapped);
-    const auto buffer = [buffer_start] { return buffer_start; };
-    std::memset(buffer_start, 0x5A, words * sizeof(uint64_t)); // in memory (not the zero page), and no 0 byte
-    const size_t chunk = words * sizeof(uint64_t) / static_cast<size_t>(threads);
-    std::vector<uint64_t> folded(static_cast<size_t>(threads));
+    const Buffer buffer(bytes / 4096 * 4096);
     Bandwidth result;
     result.buffer_bytes = bytes;
-    for (int pass = 0; pass < 7; ++pass) {
-        const double s = timed_on_threads(threads, [&](int64_t t) {
-            const uint64_t* p = buffer() + static_cast<size_t>(t) * (chunk / sizeof(uint64_t));
-            folded[static_cast<size_t>(t)] = fold(p, chunk / sizeof(uint64_t));
-        });
-        result.read_gbs =
-            std::max(result.read_gbs, static_cast<double>(chunk * static_cast<size_t>(threads)) / s / 1e9);
+    std::string why;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        result.single_read_gbs = read_rate(buffer, 1, threads == 1 ? 5 : 3);
+        result.read_gbs = threads == 1 ? result.single_read_gbs : read_rate(buffer, threads, 5);
+        result.triad_gbs = triad_rate(buffer, threads, 3);
+        const double read_limit = 1.1 * static_cast<double>(threads) * result.single_read_gbs;
+        if (result.read_gbs > read_limit)
+            why = fmt::format("{} threads read {:.1f} GB/s, more than {} times one thread's {:.1f} GB/s", threads,
+                              result.read_gbs, threads, result.single_read_gbs);
+        else if (result.triad_gbs > 2 * result.read_gbs)
+            why = fmt::format("the triad's {:.1f} GB/s is more than twice the read rate of {:.1f} GB/s",
+                              result.triad_gbs, result.read_gbs);
+        else return result;
     }
-    // Triad over three arrays of doubles in the same memory: a = b + s * c.
-    const size_t n = words / 3 / static_cast<size_t>(threads) * static_cast<size_t>(threads);
-    auto* a = reinterpret_cast<double*>(buffer());
-    double* b = a + n;
-    double* c = b + n;
-    for (size_t i = 0; i < n; ++i) b[i] = 1.0, c[i] = 2.0;
-    const size_t part = n / static_cast<size_t>(threads);
-    for (int pass = 0; pass < 5; ++pass) {
-        const double s = timed_on_threads(threads, [&](int64_t t) {
-            const size_t from = static_cast<size_t>(t) * part;
-            for (size_t i = from; i < from + part; ++i) a[i] = b[i] + 3.0 * c[i];
-        });
-        result.triad_gbs = std::max(result.triad_gbs, static_cast<double>(3 * n * sizeof(double)) / s / 1e9);
-    }
-    volatile double keep = a[n / 2] + static_cast<double>(folded.front()); // the reads are not optimized away
-    (void)keep;
-    return result;
+    throw std::runtime_error(fmt::format("the memory bandwidth measured three times was impossible each time ({}): "
+                                         "something else is using the machine; measure again when it is idle",
+                                         why));
 }
 
 ggml_type type_named(const std::string& name) {
@@ -242,7 +321,11 @@ MachineFigures measure_machine(int64_t threads, const std::vector<std::string>& 
     f.buffer_bytes = bandwidth.buffer_bytes;
     for (const std::string& type : weight_types)
         if (const auto gflops = measure_matmul(type, threads)) f.matmul_gflops.emplace_back(type, *gflops);
+    // The peak is a guess from the flags and the clock /proc/cpuinfo names (a virtual machine's may be its base
+    // clock, below what the CPU runs at): a measured rate above it proves the guess wrong, and it is left out.
     f.peak_gflops = peak_gflops(threads);
+    for (const auto& [type, gflops] : f.matmul_gflops)
+        if (f.peak_gflops && gflops > *f.peak_gflops) f.peak_gflops.reset();
     return f;
 }
 
