@@ -1,4 +1,5 @@
 #include "cli/app.hpp"
+#include "cli/format.hpp"
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 
 namespace llmsweep::cli {
@@ -25,6 +27,9 @@ std::vector<std::string> with_llama_bench_flags(int argc, char** argv) {
 } // namespace
 
 int run(int argc, char** argv) {
+    // A reader that goes away (`llmsweep run | head`) ends llmsweep's output (cli::write_out), not its work: a
+    // write to a closed pipe fails with EPIPE instead of killing the process mid-sweep.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"llmsweep: parameter-sweep benchmarks of llama.cpp, kept in SQLite, reported honestly"};
     app.name("llmsweep");
     app.require_subcommand(0, 1);
@@ -47,7 +52,7 @@ int run(int argc, char** argv) {
         // Same shape as every other error: one line, the usage exit code, and where to look.
         std::string where = "llmsweep";
         for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
-        fmt::print(stderr, "llmsweep: error: {}; see '{} --help'\n", escape::terminal(e.what()), where);
+        say(stderr, "llmsweep: error: {}; see '{} --help'\n", escape::terminal(e.what()), where);
         return static_cast<int>(ExitCode::usage);
     }
 
@@ -63,17 +68,17 @@ int run(int argc, char** argv) {
             commands.back().run();
             return 0;
         }
-        fmt::print("{}", app.help());
+        say("{}", app.help());
         return static_cast<int>(ExitCode::usage);
     } catch (const Error& e) {
         // Messages name files and values from the data as they are: escaped here, once, for the terminal.
-        fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
+        say(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
         return static_cast<int>(e.code());
     } catch (const std::filesystem::filesystem_error& e) {
-        fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
+        say(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
         return static_cast<int>(ExitCode::failure);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "llmsweep: internal error: {}\n", escape::terminal(e.what()));
+        say(stderr, "llmsweep: internal error: {}\n", escape::terminal(e.what()));
         return static_cast<int>(ExitCode::failure);
     }
 }

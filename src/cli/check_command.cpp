@@ -24,7 +24,7 @@ void run_check(const CheckArgs& args) {
         throw UsageError(fmt::format("model file '{}' does not exist; pass the path of a GGUF file", path));
     const engine::CheckReport r = engine::check_model(args.options);
     if (args.json) {
-        fmt::print("{}\n", nlohmann::json{{"model", path},
+        say("{}\n", nlohmann::json{{"model", path},
                                           {"description", r.description},
                                           {"n_params", r.n_params},
                                           {"model_bytes", r.model_bytes},
@@ -38,10 +38,10 @@ void run_check(const CheckArgs& args) {
                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
         // The path and the model's own description (from its metadata) are shown escaped.
-        fmt::print("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", escape::terminal(path),
+        say("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", escape::terminal(path),
                    r.load_ms, escape::terminal(r.description), format_count(r.n_params), r.n_layer, r.n_vocab,
                    format_bytes(r.model_bytes));
-        fmt::print("decoded a batch of {} tokens in {:.1f} ms ({:.1f} tokens/s); logits {}\n", r.n_tokens, r.decode_ms,
+        say("decoded a batch of {} tokens in {:.1f} ms ({:.1f} tokens/s); logits {}\n", r.n_tokens, r.decode_ms,
                    r.tokens_per_second(), r.logits_finite ? "finite" : "NOT FINITE");
     }
     if (!r.logits_finite) throw Error("the model produced non-finite logits");

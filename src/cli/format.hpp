@@ -1,12 +1,31 @@
 #pragma once
-// Human-readable sizes and counts for terminal output.
+// Terminal output: human-readable sizes and counts, and writing to a reader that may have gone.
+
+#include <fmt/format.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace llmsweep::cli {
 
 std::string format_bytes(uint64_t bytes); // 1536 -> "1.5 KiB"
 std::string format_count(uint64_t count); // 494032768 -> "494,032,768"
+
+// Writes to stdout or stderr, whose reader may have closed it (`llmsweep run | head`): a write that fails sends
+// that stream, and every later write to it, to /dev/null, so that the work goes on quietly (a sweep to its end,
+// resumable as ever) instead of failing on its progress lines. Never throws.
+void write_out(std::FILE* stream, std::string_view text) noexcept;
+
+template <typename... T>
+void say(std::FILE* stream, fmt::format_string<T...> format, T&&... args) {
+    write_out(stream, fmt::format(format, std::forward<T>(args)...));
+}
+template <typename... T>
+void say(fmt::format_string<T...> format, T&&... args) {
+    write_out(stdout, fmt::format(format, std::forward<T>(args)...));
+}
 
 } // namespace llmsweep::cli

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "importers/importer.hpp"
@@ -19,10 +20,10 @@ struct ImportArgs {
 
 void print_outcome(const std::string& file, const importers::ImportOutcome& outcome) {
     if (outcome.already_imported)
-        fmt::print("{}: already imported (run {}); nothing added\n", escape::terminal(file),
+        say("{}: already imported (run {}); nothing added\n", escape::terminal(file),
                    fmt::join(outcome.run_ids, ", "));
     else
-        fmt::print("{}: {} tests ({}) imported as run {}\n", escape::terminal(file), outcome.tests, outcome.format,
+        say("{}: {} tests ({}) imported as run {}\n", escape::terminal(file), outcome.tests, outcome.format,
                    fmt::join(outcome.run_ids, ", "));
 }
 
@@ -38,7 +39,7 @@ void import_one(store::Store& store, const std::string& file) {
 void run_import(const ImportArgs& args) {
     store::Store store(args.db);
     store.db().on_long_lock_wait([&] {
-        fmt::print(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
+        say(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
     });
     if (args.files.size() == 1) return import_one(store, args.files[0]);
     size_t failed = 0;
@@ -50,7 +51,7 @@ void run_import(const ImportArgs& args) {
             throw;
         } catch (const Error& e) {
             // Each file is whole or not at all; the others still go in.
-            fmt::print(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
+            say(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));
             if (e.code() != ExitCode::usage) code = ExitCode::failure;
             ++failed;
         }

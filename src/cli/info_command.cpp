@@ -16,19 +16,22 @@ namespace llmsweep::cli {
 namespace {
 
 void print_build(const engine::BuildInfo& build) {
-    fmt::print("llmsweep {}\n", build.llmsweep_version);
-    fmt::print("llama.cpp {} (ggml {}), {}\n", build.llama_commit, build.ggml_version, build.llama_origin);
-    fmt::print("backends: {}\n", fmt::join(build.backends, ", "));
+    say("llmsweep {}\n", build.llmsweep_version);
+    say("llama.cpp {} (ggml {}), {}\n", build.llama_commit, build.ggml_version, build.llama_origin);
+    say("backends: {}\n", fmt::join(build.backends, ", "));
 }
+
+// A cache's size, or "unknown" where the kernel gives none.
+std::string cache_size(uint64_t bytes) { return bytes > 0 ? format_bytes(bytes) : "unknown"; }
 
 void print_machine(const domain::MachineFigures& f) {
     std::vector<std::string> matmul;
     for (const auto& [type, gflops] : f.matmul_gflops) matmul.push_back(fmt::format("{} {:.1f}", type, gflops));
-    fmt::print("roofline: {} thread{}: read {:.1f} GB/s (triad {:.1f}), matrix multiplication {} GFLOP/s{}; caches "
+    say("roofline: {} thread{}: read {:.1f} GB/s (triad {:.1f}), matrix multiplication {} GFLOP/s{}; caches "
                "L1d {}, L2 {}, L3 {}; measured {}\n",
                f.threads, f.threads == 1 ? "" : "s", f.read_gbs, f.triad_gbs, fmt::join(matmul, ", "),
-               f.peak_gflops ? fmt::format(", peak {:.1f} GFLOP/s", *f.peak_gflops) : "", format_bytes(f.l1d_bytes),
-               format_bytes(f.l2_bytes), format_bytes(f.l3_bytes), f.measured_at);
+               f.peak_gflops ? fmt::format(", peak {:.1f} GFLOP/s", *f.peak_gflops) : "", cache_size(f.l1d_bytes),
+               cache_size(f.l2_bytes), cache_size(f.l3_bytes), f.measured_at);
 }
 
 struct InfoArgs {
@@ -50,7 +53,8 @@ Command add_info_command(CLI::App& app) {
     sub->add_flag("--measure", args->measure,
                   "Measure the roofs again (a second or two per thread count; nothing else should run)");
     sub->add_option("-t,--threads", args->threads, "Thread counts to measure (default: the physical cores)")
-        ->check(CLI::Range(1, 4096));
+        ->check(CLI::Range(1, 4096))
+        ->delimiter(',');
     sub->add_option("--type", args->types,
                     "Weight types to multiply besides q8_0, q4_0 and f16 (those of the models a sweep measures for)");
     sub->add_option("--db", args->db,
@@ -67,7 +71,7 @@ Command add_info_command(CLI::App& app) {
                         args->measure ? std::nullopt : engine::cached_machine(host.hostname, build.llama_commit, n);
                     if (!figures && args->measure) {
                         if (!args->json)
-                            fmt::print(stderr,
+                            say(stderr,
                                        "measuring memory bandwidth and matrix multiplication with {} "
                                        "thread{}\n",
                                        n, n == 1 ? "" : "s");
@@ -84,26 +88,26 @@ Command add_info_command(CLI::App& app) {
                 if (args->json) {
                     nlohmann::json list = nlohmann::json::array();
                     for (const auto& figures : machines) list.push_back(domain::to_json(figures));
-                    fmt::print(
+                    say(
                         "{}\n",
                         nlohmann::json{{"host", to_json(host)}, {"build", to_json(build)}, {"machines", list}}.dump(
                             2, ' ', false, nlohmann::json::error_handler_t::replace));
                     return;
                 }
-                fmt::print("CPU:      {}\n", escape::terminal(host.cpu_model));
-                fmt::print("cores:    {} physical, {} logical\n", host.physical_cores, host.logical_cores);
-                fmt::print("memory:   {}\n", format_bytes(host.memory_bytes));
-                fmt::print("THP:      {}\n", host.thp_mode.empty() ? "unknown" : escape::terminal(host.thp_mode));
-                fmt::print("OS:       {} ({})\n", escape::terminal(host.os), escape::terminal(host.kernel));
+                say("CPU:      {}\n", escape::terminal(host.cpu_model));
+                say("cores:    {} physical, {} logical\n", host.physical_cores, host.logical_cores);
+                say("memory:   {}\n", format_bytes(host.memory_bytes));
+                say("THP:      {}\n", host.thp_mode.empty() ? "unknown" : escape::terminal(host.thp_mode));
+                say("OS:       {} ({})\n", escape::terminal(host.os), escape::terminal(host.kernel));
                 print_build(build);
                 for (const auto& device : build.devices)
-                    fmt::print("device:   {} ({}, {}{})\n", escape::terminal(device.name),
+                    say("device:   {} ({}, {}{})\n", escape::terminal(device.name),
                                escape::terminal(device.description), device.type,
                                device.memory_total_bytes ? ", " + format_bytes(device.memory_total_bytes) : "");
-                fmt::print("features: {}\n", escape::terminal(build.cpu_features));
+                say("features: {}\n", escape::terminal(build.cpu_features));
                 for (const auto& figures : machines) print_machine(figures);
                 if (machines.empty())
-                    fmt::print("roofline: not measured yet with {} threads on this build (llmsweep info --measure, "
+                    say("roofline: not measured yet with {} threads on this build (llmsweep info --measure, "
                                "or any sweep, measures it)\n",
                                fmt::join(threads, ", "));
             }};
@@ -116,7 +120,7 @@ Command add_version_command(CLI::App& app) {
     return {sub, [json] {
                 const engine::BuildInfo build = engine::build_info();
                 if (*json)
-                    fmt::print("{}\n", nlohmann::json{{"llmsweep", build.llmsweep_version},
+                    say("{}\n", nlohmann::json{{"llmsweep", build.llmsweep_version},
                                                       {"llama_commit", build.llama_commit},
                                                       {"ggml_version", build.ggml_version},
                                                       {"llama_origin", build.llama_origin},

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "store/store.hpp"
@@ -28,7 +29,7 @@ void run_merge(const MergeArgs& args) {
     }
     store::Store out(args.db);
     out.db().on_long_lock_wait([&] {
-        fmt::print(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
+        say(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
     });
     for (size_t i = 0; i < inputs.size(); ++i) {
         store::MergeOutcome o;
@@ -37,7 +38,7 @@ void run_merge(const MergeArgs& args) {
         } catch (const store::DatabaseError& e) {
             throw Error(fmt::format("{}: {}; nothing of it was merged", args.inputs[i], e.what()));
         }
-        fmt::print("{}: {} run{} merged ({} results, {} samples, {} loads){}\n", escape::terminal(args.inputs[i]),
+        say("{}: {} run{} merged ({} results, {} samples, {} loads){}\n", escape::terminal(args.inputs[i]),
                    o.runs, o.runs == 1 ? "" : "s", o.results, o.samples, o.loads,
                    o.runs_present ? fmt::format("; {} already in {}", o.runs_present, escape::terminal(args.db)) : "");
     }

@@ -1,4 +1,5 @@
 #include "cli/progress.hpp"
+#include "cli/format.hpp"
 
 #include "core/escape.hpp"
 
@@ -34,7 +35,7 @@ class ProgressObserver : public sweep::SweepObserver {
 public:
     explicit ProgressObserver(ProgressStyle style) : style_(style) {}
     ~ProgressObserver() override {
-        if (style_ == ProgressStyle::bar && drawn_) fmt::print(stderr, "\r\033[K");
+        if (style_ == ProgressStyle::bar && drawn_) say(stderr, "\r\033[K");
     }
 
     void on_start(const sweep::SweepStart& start) override {
@@ -44,9 +45,9 @@ public:
         total_ = start.tasks_total;
         if (style_ == ProgressStyle::none) return;
         if (start.resumed)
-            fmt::print(stderr, "resuming run {}: {} of {} measurements already stored\n", start.run_id,
+            say(stderr, "resuming run {}: {} of {} measurements already stored\n", start.run_id,
                        start.tasks_done, start.tasks_total);
-        else fmt::print(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
+        else say(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
     }
 
     void on_task_start(const domain::Point& point, int64_t repetition) override {
@@ -64,11 +65,11 @@ public:
             if (done.serve_ts) figures += fmt::format(" serve {:.1f} t/s", *done.serve_ts);
             if (done.request_errors) figures += fmt::format(", {} requests failed", done.request_errors);
             if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, escape::terminal(done.error));
-            fmt::print(stderr, "[{}/{}] {} rep {}:{}\n", done_, total_, describe(*done.point), done.repetition + 1,
+            say(stderr, "[{}/{}] {} rep {}:{}\n", done_, total_, describe(*done.point), done.repetition + 1,
                        figures);
         } else if (style_ == ProgressStyle::bar) {
             if (done.status != "ok") {
-                fmt::print(stderr, "\r\033[K{} rep {}: {}: {}\n", describe(*done.point), done.repetition + 1,
+                say(stderr, "\r\033[K{} rep {}: {}: {}\n", describe(*done.point), done.repetition + 1,
                            done.status, escape::terminal(done.error));
             }
             draw();
@@ -77,13 +78,13 @@ public:
 
     void on_load_failed(const domain::LoadParams& load, const std::string& error) override {
         if (style_ == ProgressStyle::none) return;
-        fmt::print(stderr, "{}load of {} ({}) failed: {}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "",
+        say(stderr, "{}load of {} ({}) failed: {}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "",
                    escape::terminal(load.model), domain::name(load.load_mode), escape::terminal(error));
     }
 
     void on_measuring_machine(int64_t threads) override {
         if (style_ == ProgressStyle::none) return;
-        fmt::print(stderr,
+        say(stderr,
                    "measuring this machine's memory bandwidth and matrix multiplication with {} thread{} (once per "
                    "host, build and thread count; --no-roofline skips it)\n",
                    threads, threads == 1 ? "" : "s");
@@ -92,7 +93,7 @@ public:
     void on_round_added(const sweep::RoundAdded& added) override {
         total_ = added.tasks_total;
         if (style_ == ProgressStyle::none) return;
-        fmt::print(stderr, "{}round {}: {} of {} points need another repetition\n",
+        say(stderr, "{}round {}: {} of {} points need another repetition\n",
                    style_ == ProgressStyle::bar ? "\r\033[K" : "", added.round + 1, added.points, added.points_total);
     }
 
@@ -105,7 +106,7 @@ private:
         const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
         if (done_ > first_done_)
             eta = duration(elapsed / static_cast<double>(done_ - first_done_) * static_cast<double>(total_ - done_));
-        fmt::print(stderr, "\r\033[K[{}{}] {}/{} {:3.0f}% ETA {} | {}", std::string(filled, '#'),
+        say(stderr, "\r\033[K[{}{}] {}/{} {:3.0f}% ETA {} | {}", std::string(filled, '#'),
                    std::string(width - filled, '.'), done_, total_, fraction * 100, eta, current_);
         drawn_ = true;
     }

@@ -1,4 +1,5 @@
 #include "analysis/dataset.hpp"
+#include "cli/format.hpp"
 #include "chart/charts.hpp"
 #include "chart/gnuplot.hpp"
 #include "cli/command.hpp"
@@ -31,7 +32,8 @@ struct ReportArgs {
     std::string out = "report";
     std::string compare, baseline, model, lang, formats = "md,html,csv,json", slo;
     std::vector<std::string> where;
-    bool no_charts = false;
+    bool no_charts = false, pool_runs = false;
+    std::optional<int64_t> run;
     double margin = analysis::default_margin_pct;
     std::vector<std::string> fail_on;
 };
@@ -76,11 +78,26 @@ void run_report(const ReportArgs& args) {
     if (!args.baseline.empty()) options.baseline = args.baseline;
     if (!args.slo.empty()) options.slo = domain::parse_slo(args.slo, "--slo");
     if (!args.model.empty()) options.filters.model = args.model;
+    options.filters.run_id = args.run;
+    options.pool_runs = args.pool_runs;
     for (const auto& condition : args.where) {
         const auto equals = condition.find('=');
         if (equals == std::string::npos || equals == 0)
             throw UsageError(fmt::format("--where '{}' is not PARAM=VALUE", condition));
-        options.filters.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
+        const std::string name = condition.substr(0, equals), value = condition.substr(equals + 1);
+        if (name == "run") { // the run is not a parameter of a point, but selects like one
+            char* end = nullptr;
+            const long long id = std::strtoll(value.c_str(), &end, 10);
+            if (value.empty() || *end != '\0' || id <= 0)
+                throw UsageError(fmt::format("--where run='{}': a run is its number (llmsweep report lists them "
+                                             "under Methodology)",
+                                             value));
+            if (options.filters.run_id && *options.filters.run_id != id)
+                throw UsageError("--run and --where run= name different runs; give one");
+            options.filters.run_id = id;
+            continue;
+        }
+        options.filters.where.emplace_back(name, value);
     }
     std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
     for (const auto& format : formats)
@@ -127,8 +144,8 @@ void run_report(const ReportArgs& args) {
     folder.commit();
     const std::string out = escape::terminal(folder.target().string());
     for (const char* name : {"report.html", "report.md"})
-        if (files.count(name)) fmt::print("wrote {}/{}\n", out, name);
-    fmt::print("wrote {} file{} and {} chart{} into {}{}\n", files.size(), files.size() == 1 ? "" : "s",
+        if (files.count(name)) say("wrote {}/{}\n", out, name);
+    say("wrote {} file{} and {} chart{} into {}{}\n", files.size(), files.size() == 1 ? "" : "s",
                charts.figures.size(), charts.figures.size() == 1 ? "" : "s", out,
                links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
 
@@ -139,7 +156,7 @@ void run_report(const ReportArgs& args) {
         if (!fails(c.verdict, args.fail_on)) continue;
         ++failing;
         const auto& e = c.effect.all;
-        fmt::print(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
+        say(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
                    report::verdict_text(c.verdict, en), escape::terminal(report::group_label(c.model, en)),
                    escape::terminal(c.metric), escape::terminal(model.compare), escape::terminal(c.value),
                    escape::terminal(c.baseline), e.estimate, c.interval.low, c.interval.high, e.replicates);
@@ -184,6 +201,12 @@ Command add_report_command(CLI::App& app) {
                     "n_prompt, n_gen or n_depth vary, a report of the results without comparisons)");
     sub->add_option("--baseline", args->baseline, "Value the others are compared with (default: the first)");
     sub->add_option("--model", args->model, "Only this model (file name as stored)");
+    sub->add_option("--run", args->run,
+                    "Only this run's results (the runs are listed under Methodology; also --where run=N)")
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--pool-runs", args->pool_runs,
+                  "Let comparisons within runs pool the rounds of runs of different designs (other repetitions, "
+                  "adaptive and fixed, other days); without it such a report is refused, naming the runs");
     sub->add_option("--where", args->where, "Only results with PARAM=VALUE (repeatable)")
         ->type_size(1)
         ->allow_extra_args(false);

@@ -63,7 +63,7 @@ std::string short_names(std::string_view key) {
 void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store,
                 const engine::HostInfo& host) {
     const bool server = spec.mode == domain::Mode::server;
-    fmt::print("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} {}, {} order, "
+    say("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} {}, {} order, "
                "{} mode, seed {}\n",
                plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
                plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(),
@@ -87,7 +87,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                                             test.n_depth ? fmt::format("@d{}", test.n_depth) : ""));
                 share += work(t);
             }
-            fmt::print("{} shard {}/{}: {} test{} ({}), {:.0f} % of the estimated work\n",
+            say("{} shard {}/{}: {} test{} ({}), {:.0f} % of the estimated work\n",
                        static_cast<int64_t>(k + 1) == spec.shard->first ? "*" : " ", k + 1, shards.size(),
                        shards[k].size(), shards[k].size() == 1 ? "" : "s", fmt::join(sizes, ", "),
                        total > 0 ? 100 * share / total : 0);
@@ -101,7 +101,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
             rules.push_back(fmt::format("every comparison of {} faster, slower or equivalent at +-{} %",
                                         fmt::join(spec.decide, ", "),
                                         spec.margin_pct.value_or(analysis::default_margin_pct)));
-        fmt::print("then rounds added, up to {} repetitions, for the points that still need them, until {}\n",
+        say("then rounds added, up to {} repetitions, for the points that still need them, until {}\n",
                    spec.max_repetitions, fmt::join(rules, " and "));
     }
     // Estimated time from earlier measurements of the same points, where the database has them.
@@ -116,9 +116,9 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         }
     }
     if (known == plan.points.size()) {
-        fmt::print("estimated time: {:.0f} s, from earlier runs of the same points\n", known_s);
+        say("estimated time: {:.0f} s, from earlier runs of the same points\n", known_s);
     } else if (known > 0) {
-        fmt::print("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
+        say("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
                    known_s, known, plan.points.size() - known);
     } else {
         // None measured before: from the models' costs per token and the machine's roofs.
@@ -131,10 +131,10 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                                           m.threads == 1 ? "" : "s", m.read_gbs, fmt::join(matmul, ", ")));
         }
         if (estimate.points == 0)
-            fmt::print("estimated time: unknown (no earlier measurement of these points, and no roofline figures of "
+            say("estimated time: unknown (no earlier measurement of these points, and no roofline figures of "
                        "this machine yet: the sweep measures them before its first point)\n");
         else
-            fmt::print(
+            say(
                 "estimated time: about {:.0f} s from the roofline{} (the models' costs per token at {:.0f} % "
                 "of the read bandwidth in token generation and {:.0f} % of the matrix multiplication in "
                 "prompts, typical shares; {})\n",
@@ -155,7 +155,7 @@ void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
         for (const int64_t n : spec.n_gpu_layers)
             if (domain::effective_gpu_layers(n, tensors->shape.n_layer) == -1) all.push_back(n);
         if (all.size() > 1)
-            fmt::print(stderr,
+            say(stderr,
                        "note: -ngl {} all offload every layer of {} ({} layers and the output): they are one setting, "
                        "measured {} times, and the report counts them as one value\n",
                        fmt::join(all, ","), escape::terminal(std::filesystem::path(model).filename().string()),
@@ -202,7 +202,7 @@ store::Claim claim_spec(const RunArgs& args, const std::string& key) {
                                     args.db, who),
                         ExitCode::busy);
         if (!told)
-            fmt::print(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(args.db),
+            say(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(args.db),
                        escape::terminal(who));
         told = true;
         throw_if_interrupted();
@@ -234,12 +234,13 @@ void run(const RunArgs& args) {
     const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
     // A llama-bench is asked what it understands before anything else; a setting it cannot express fails
     // here, not mid-sweep.
-    llama_bench::LlamaBenchCli llama_bench;
+    std::vector<llama_bench::LlamaBenchCli> llama_bench;
     std::vector<std::string> first_command;
     if (spec.engine == sweep::Engine::llama_bench) {
-        llama_bench = llama_bench::probe_llama_bench(spec.llama_bench);
+        for (const std::string& binary : spec.llama_bench) llama_bench.push_back(llama_bench::probe_llama_bench(binary));
         for (const auto& point : plan.points)
-            llama_bench::llama_bench_command(llama_bench, {&point}, sweep::command_settings(spec, 1));
+            llama_bench::llama_bench_command(sweep::llama_bench_of(point.load, llama_bench), {&point},
+                                             sweep::command_settings(spec, 1));
         first_command = sweep::first_llama_bench_command(spec, plan, llama_bench);
     }
     const bool db_exists = std::filesystem::exists(args.db);
@@ -248,12 +249,12 @@ void run(const RunArgs& args) {
         if (db_exists) store = std::make_unique<store::Store>(args.db, store::Store::Access::read_only);
         print_plan(spec, plan, store.get(), host);
         if (!first_command.empty())
-            fmt::print("the first llama-bench: {}\n",
+            say("the first llama-bench: {}\n",
                        escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
         if (spec.mode == domain::Mode::server && spec.serving.url.empty()) {
             // Its port is drawn when it starts.
             const auto& first = plan.points[plan.groups[plan.visits.front().group].front()];
-            fmt::print("the first llama-server: {}\n",
+            say("the first llama-server: {}\n",
                        escape::terminal(fmt::format(
                            "{}", fmt::join(serving::server_command(server_settings(spec, false), first, 0), " "))));
         }
@@ -264,7 +265,7 @@ void run(const RunArgs& args) {
     store::Store store(args.db);
     const auto claim = claim_spec(args, sweep::spec_key(spec));
     store.db().on_long_lock_wait([&] {
-        fmt::print(stderr,
+        say(stderr,
                    "waiting for another process to release the lock on {}; what is measured is kept "
                    "until it can be stored\n",
                    escape::terminal(args.db));
@@ -285,21 +286,21 @@ void run(const RunArgs& args) {
         outcome = sweep::run_sweep(spec, plan, store, options, *observer);
     } catch (const Interrupted&) {
         observer.reset();
-        fmt::print(stderr, "stopped: what was measured is in {}; run the same command again to finish the sweep\n",
+        say(stderr, "stopped: what was measured is in {}; run the same command again to finish the sweep\n",
                    escape::terminal(args.db));
         throw;
     }
     observer.reset();
     if (outcome.already_complete) {
-        fmt::print("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n",
+        say("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n",
                    escape::terminal(args.db), outcome.run_id);
     }
     if (!args.quiet) print_summary(store, outcome.run_id);
-    fmt::print("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
+    say("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
                outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures,
                outcome.failures == 1 ? "" : "s");
     if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native && spec.mode != domain::Mode::server)
-        fmt::print("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
+        say("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
                    "(store write included)\n",
                    format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);
     if (args.strict) {

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
@@ -71,7 +72,7 @@ void run_slurm(const SlurmArgs& args) {
     write_script(dir / "merge.sh", sweep::merge_script(jobs));
     write_script(dir / "submit.sh", sweep::submit_script(jobs));
     if (args.dry_run) {
-        fmt::print("wrote {0}/array.sh ({1} shards), {0}/merge.sh and {0}/submit.sh; run {0}/submit.sh to submit "
+        say("wrote {0}/array.sh ({1} shards), {0}/merge.sh and {0}/submit.sh; run {0}/submit.sh to submit "
                    "them\n",
                    escape::terminal(dir.string()), args.shards);
         return;
@@ -80,9 +81,9 @@ void run_slurm(const SlurmArgs& args) {
         throw UsageError("sbatch is not on PATH: run this on a Slurm login node, or write the scripts with --dry-run");
     const std::string array = submit(sweep::array_sbatch(jobs));
     const std::string merge = submit(sweep::merge_sbatch(jobs, array));
-    fmt::print("submitted job array {} ({} shards into {}/shard-K.db) and merge job {} after it\n", array, args.shards,
+    say("submitted job array {} ({} shards into {}/shard-K.db) and merge job {} after it\n", array, args.shards,
                escape::terminal(dir.string()), merge);
-    fmt::print("the report will be in {0}/report ({0}/merge.log says how the merge went, and which shards are "
+    say("the report will be in {0}/report ({0}/merge.log says how the merge went, and which shards are "
                "missing if any)\n",
                escape::terminal(dir.string()));
 }

@@ -1,4 +1,5 @@
 #include "cli/summary.hpp"
+#include "cli/format.hpp"
 
 #include "analysis/dataset.hpp"
 #include "core/escape.hpp"
@@ -51,12 +52,12 @@ void print_table(const std::vector<std::string>& header, std::vector<std::vector
             out +=
                 numeric ? fmt::format(" {:>{}} |", cells[c], width[c]) : fmt::format(" {:<{}} |", cells[c], width[c]);
         }
-        fmt::print("{}\n", out);
+        say("{}\n", out);
     };
     line(header);
     std::string rule = "|";
     for (size_t w : width) rule += std::string(w + 2, '-') + "|";
-    fmt::print("{}\n", rule);
+    say("{}\n", rule);
     for (const auto& row : rows) line(row);
 }
 
@@ -122,7 +123,7 @@ void print_summary(store::Store& store, int64_t run_id) {
     }
     if (!rows.empty()) print_table(header, std::move(rows));
     if (const auto busy = analysis::busy_visits(store, data, ""); !busy.empty())
-        fmt::print("{} visit{} ran beside other work (other processes {} cores or more, or {} % steal): their "
+        say("{} visit{} ran beside other work (other processes {} cores or more, or {} % steal): their "
                    "rounds may be disturbed; the report lists them\n",
                    busy.size(), busy.size() == 1 ? "" : "s", analysis::busy_other_cores, analysis::busy_steal_percent);
     // Adaptive rounds: why the points stopped.
@@ -140,7 +141,7 @@ void print_summary(store::Store& store, int64_t run_id) {
                     stop.min_repetitions,
                     stop.max_repetitions == stop.min_repetitions ? "" : fmt::format("-{}", stop.max_repetitions)));
         }
-        fmt::print("adaptive rounds, {} to {} repetitions: {}\n", run.repetitions, *run.max_repetitions,
+        say("adaptive rounds, {} to {} repetitions: {}\n", run.repetitions, *run.max_repetitions,
                    fmt::join(stops, "; "));
     }
 }

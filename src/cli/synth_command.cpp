@@ -29,7 +29,7 @@ struct SynthArgs {
 void list_presets() {
     for (const auto& preset : synth::presets()) {
         const auto& s = preset.shape;
-        fmt::print("{:<14} {}\n{:<14} {} layers, n_embd {}, {} heads, {} KV heads, n_ff {}, vocab {}, {} parameters\n",
+        say("{:<14} {}\n{:<14} {} layers, n_embd {}, {} heads, {} KV heads, n_ff {}, vocab {}, {} parameters\n",
                    preset.name, preset.description, "", s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab,
                    format_count(synth::parameter_count(s)));
     }
@@ -44,10 +44,10 @@ public:
         const int percent = total ? static_cast<int>(done * 100 / total) : 100;
         if (percent == last_percent_) return;
         last_percent_ = percent;
-        fmt::print(stderr, "\r{} {:3d}% ({} of {})", label_, percent, format_bytes(done), format_bytes(total));
+        say(stderr, "\r{} {:3d}% ({} of {})", label_, percent, format_bytes(done), format_bytes(total));
     }
     ~ProgressLine() {
-        if (enabled_ && last_percent_ >= 0) fmt::print(stderr, "\r\033[K");
+        if (enabled_ && last_percent_ >= 0) say(stderr, "\r\033[K");
     }
 
 private:
@@ -98,7 +98,7 @@ void run_synth(const SynthArgs& args) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto& s = options.shape;
-    fmt::print("wrote {}: {} {}, {} layers, n_embd {}, {} heads / {} KV, n_ff {}, vocab {}; {} parameters in {} "
+    say("wrote {}: {} {}, {} layers, n_embd {}, {} heads / {} KV, n_ff {}, vocab {}; {} parameters in {} "
                "tensors, {} in {:.1f} s (seed {})\n",
                output.string(), s.architecture, args.type, s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff,
                s.n_vocab, format_count(result.n_params), result.n_tensors, format_bytes(result.file_bytes), seconds,

@@ -62,6 +62,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
         // Only async-signal-safe calls from here to exec.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(127); // the parent died before prctl
+        signal(SIGPIPE, SIG_DFL);            // llmsweep ignores it; the program it runs gets the usual one
         if (options.own_process_group) setpgid(0, 0);
         if (!folder.empty() && chdir(folder.c_str()) != 0) _exit(126);
         dup2(in[0], STDIN_FILENO);
