@@ -15,7 +15,9 @@
 //   llmsweep_stats_coverage [--sweeps N] [--seed S] [--check]
 //
 // --check (the test suite's reduced run) exits 1 when the blocked analysis's coverage falls below 90 % in a
-// scenario, its false verdicts at no effect exceed 7 %, or a one-point sweep gets no verdict.
+// scenario, its false verdicts at no effect exceed 7 %, or a one-point sweep gets no verdict; and when the
+// analysis of separate runs gives a verdict from one run of each, covers less than 90 % or makes more than 7 %
+// false verdicts.
 
 #include "analysis/comparison.hpp"
 #include "stats/blocked.hpp"
@@ -231,6 +233,101 @@ int adaptive_study(int sweeps, uint64_t seed, bool check) {
     return failures;
 }
 
+// Separate runs (two llama.cpp builds each run on its own, or imports of llama-bench files): K runs of each
+// value, each a process with R repetitions of every point back to back. log(t/s) of point p, value v, run k,
+// repetition r = level_p + effect_p * [v] + run_{v,k} + noise_{v,k,p,r}, where a run's shift (its load, where
+// its memory landed, the machine's state that hour) is shared by all of its repetitions. Analyses: the
+// repetition index as the block, pooled over the runs of each value (what the report did before: the run's
+// shift is then in every block alike and not in the interval), and the run as the replicate (Welch's t on the
+// runs' levels; the report's now).
+constexpr double run_sd = 0.03;
+
+struct RunsScenario {
+    std::string name;
+    int runs = 1, points = 4, repetitions = 5;
+    double effect_pct = 0;
+};
+
+int runs_study(int sweeps, uint64_t seed, bool check) {
+    const std::vector<RunsScenario> scenarios = {
+        {"1 run of each, no effect", 1, 4, 5, 0.0},  {"2 runs of each, no effect", 2, 4, 5, 0.0},
+        {"3 runs of each, no effect", 3, 4, 5, 0.0}, {"5 runs of each, no effect", 5, 4, 5, 0.0},
+        {"3 runs of each, +5 %", 3, 4, 5, 5.0},      {"5 runs of each, +5 %", 5, 4, 5, 5.0},
+        {"5 runs of each, +10 %", 5, 4, 5, 10.0},    {"10 runs of each, +5 %", 10, 4, 5, 5.0}};
+    fmt::print("\nSeparate runs of each value (run-to-run shift {} %, repetition noise {} %): the repetition index "
+               "as the block against the run as the replicate\n\n",
+               run_sd * 100, noise_sd * 100);
+    fmt::print("| scenario | analysis | 95 % coverage | faster | slower | equivalent | no verdict (too few) |\n");
+    fmt::print("|---|---|---|---|---|---|---|\n");
+    std::mt19937_64 rng(seed + 2);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    int failures = 0;
+    for (const RunsScenario& s : scenarios) {
+        Tally by_repetition, by_run;
+        for (int i = 0; i < sweeps; ++i) {
+            std::vector<double> level(s.points), effect(s.points);
+            double mean_effect = 0;
+            for (int p = 0; p < s.points; ++p) {
+                level[p] = std::log(100.0 * std::pow(1.3, p));
+                effect[p] = std::log1p(s.effect_pct / 100.0) + spread_sd * normal(rng);
+                mean_effect += effect[p] / s.points;
+            }
+            const double truth = 100.0 * std::expm1(mean_effect);
+            // log_ts[v][k][p][r]
+            std::vector<std::vector<std::vector<std::vector<double>>>> log_ts(
+                2, std::vector<std::vector<std::vector<double>>>(
+                       s.runs, std::vector<std::vector<double>>(s.points, std::vector<double>(s.repetitions))));
+            for (int v = 0; v < 2; ++v)
+                for (int k = 0; k < s.runs; ++k) {
+                    const double shift = run_sd * normal(rng);
+                    for (int p = 0; p < s.points; ++p)
+                        for (int r = 0; r < s.repetitions; ++r)
+                            log_ts[v][k][p][r] = level[p] + (v == 1 ? effect[p] : 0.0) + shift + noise_sd * normal(rng);
+                }
+            const auto judge = [&](const BlockedEstimate& e, Tally& t) {
+                Outcome o;
+                o.covered = e.ci95.low <= truth && truth <= e.ci95.high;
+                o.verdict = llmsweep::analysis::verdict_of(e, e.p_value, margin_pct);
+                t.add(o);
+            };
+            // Before: block r holds, per point, the mean over each value's runs of repetition r.
+            std::vector<std::vector<std::optional<double>>> blocks(s.repetitions,
+                                                                   std::vector<std::optional<double>>(s.points));
+            for (int r = 0; r < s.repetitions; ++r)
+                for (int p = 0; p < s.points; ++p) {
+                    double d = 0;
+                    for (int k = 0; k < s.runs; ++k) d += (log_ts[1][k][p][r] - log_ts[0][k][p][r]) / s.runs;
+                    blocks[r][p] = d;
+                }
+            judge(blocked_effect(blocks).all, by_repetition);
+            // Now: each run's level, the mean over its points and repetitions.
+            std::vector<double> runs_of[2];
+            for (int v = 0; v < 2; ++v)
+                for (int k = 0; k < s.runs; ++k) {
+                    double sum = 0;
+                    for (int p = 0; p < s.points; ++p)
+                        for (int r = 0; r < s.repetitions; ++r) sum += log_ts[v][k][p][r] - level[p];
+                    runs_of[v].push_back(sum / (s.points * s.repetitions));
+                }
+            judge(estimate_from_runs(runs_of[1], runs_of[0]), by_run);
+        }
+        for (const auto& [name, t] : {std::pair<const char*, const Tally&>{"repetition index (before)", by_repetition},
+                                      std::pair<const char*, const Tally&>{"runs (llmsweep)", by_run}})
+            fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", s.name, name, t.pct(t.covered), t.pct(t.faster),
+                       t.pct(t.slower), t.pct(t.equivalent), t.pct(t.too_few));
+        if (!check) continue;
+        const auto fail = [&](const std::string& why) {
+            fmt::print(stderr, "FAILED: separate runs, {}: {}\n", s.name, why);
+            ++failures;
+        };
+        if (s.runs == 1 && by_run.too_few != by_run.sweeps) fail("a verdict from one run of each");
+        if (s.runs >= 2 && by_run.covered < 0.90 * by_run.sweeps) fail("coverage of the 95 % intervals below 90 %");
+        if (s.effect_pct == 0 && by_run.faster + by_run.slower > 0.07 * by_run.sweeps)
+            fail("more than 7 % false verdicts at no effect");
+    }
+    return failures;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -289,5 +386,6 @@ int main(int argc, char** argv) {
         if (blocked.too_few > 0) fail("sweeps without a verdict");
     }
     failures += adaptive_study(sweeps, seed, check);
+    failures += runs_study(sweeps, seed, check);
     return failures == 0 ? 0 : 1;
 }

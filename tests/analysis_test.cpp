@@ -1,6 +1,7 @@
 #include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
 #include "core/error.hpp"
+#include "stats/tests.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
 
@@ -255,26 +256,86 @@ TEST_F(AnalysisTest, BaselineCanBeChosenAndMustExist) {
     EXPECT_THROW(compare_paired(data, "load_mode", std::string("dio")), UsageError);
 }
 
-TEST_F(AnalysisTest, APointMeasuredInSeveralRunsCountsOnceWithItsMean) {
-    add("c.gguf", "pp", "none", 64, 32, 100.0);
-    add("c.gguf", "pp", "mmap", 64, 32, 110.0);
-    // Build def measured both points, and the mmap point once more in a third run.
-    run_id = test::insert_test_run(store);
-    store.update_run(run_id, {{"build_commit", std::string("def")}});
-    add("c.gguf", "pp", "none", 64, 32, 100.0);
-    add("c.gguf", "pp", "mmap", 64, 32, 130.0);
-    run_id = test::insert_test_run(store);
-    store.update_run(run_id, {{"build_commit", std::string("def")}});
-    add("c.gguf", "pp", "mmap", 64, 32, 150.0);
-    const Dataset data = load_dataset(store, {});
-    const auto by_build = compare_paired(data, "build_commit", std::string("abc"));
-    ASSERT_EQ(by_build.size(), 1u);
-    EXPECT_EQ(by_build[0].n_pairs, 2u);
-    // none: 100 and 100; mmap: 110 against 130 and 150 (their mean log): two points, one block.
-    EXPECT_EQ(by_build[0].effect.all.unit, stats::Unit::points);
-    const double mmap = (std::log(130.0) + std::log(150.0)) / 2 - std::log(110.0);
-    EXPECT_NEAR(by_build[0].effect.all.estimate, 100 * std::expm1(mmap / 2), 1e-9);
-    EXPECT_DOUBLE_EQ(by_build[0].mean_diff_ts, (0.0 + (140.0 - 110.0)) / 2.0) << "the charts' pairs: point means";
+// Two builds run separately: the repetitions of one run share its process, load and memory placement, so the run
+// is the replicate. With one run of each there is an estimate and no verdict, whatever the repetitions say.
+TEST_F(AnalysisTest, SeparateRunsOfTwoBuildsAreComparedByRun) {
+    // A run of build `commit` with a level, its two points measured 5 times each with a small wobble.
+    const auto add_run = [&](const std::string& commit, double level) {
+        run_id = test::insert_test_run(store);
+        store.update_run(run_id, {{"build_commit", commit}});
+        for (int64_t prompt : {64, 128}) {
+            const int64_t id = store.ensure_result(run_id, "p" + std::to_string(prompt), "pp",
+                                                   test::point_row("/models/c.gguf", "none", prompt, 32));
+            for (int64_t r = 0; r < 5; ++r)
+                store.insert_sample({{"result_id", id},
+                                     {"repetition", r},
+                                     {"ns", int64_t{1000}},
+                                     {"ts", (prompt == 64 ? 100.0 : 200.0) * level * (1 + 0.001 * (r % 2))}});
+            store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+        }
+    };
+    store.update_run(run_id, {{"build_commit", std::string("unused")}});
+    add_run("abc", 1.00);
+    add_run("def", 1.20); // 20 % apart, with repetitions that agree within 0.1 %: one run of each decides nothing
+    auto c = compare_paired(load_dataset(store, {}), "build_commit", std::string("abc"));
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].design, Design::between_runs);
+    EXPECT_EQ(c[0].n_pairs, 2u);
+    EXPECT_EQ(c[0].effect.all.unit, stats::Unit::none);
+    EXPECT_EQ(c[0].effect.all.runs_baseline, 1u);
+    EXPECT_EQ(c[0].effect.all.runs_value, 1u);
+    EXPECT_NEAR(c[0].effect.all.estimate, 20.0, 0.1);
+    EXPECT_EQ(c[0].verdict, Verdict::too_few);
+
+    // Two more runs of each: the runs' levels are the replicates, compared by Welch's t.
+    const std::vector<double> abc = {1.00, 1.04, 0.97}, def = {1.20, 1.15, 1.26};
+    add_run("abc", abc[1]);
+    add_run("abc", abc[2]);
+    add_run("def", def[1]);
+    add_run("def", def[2]);
+    c = compare_paired(load_dataset(store, {}), "build_commit", std::string("abc"));
+    ASSERT_EQ(c.size(), 1u);
+    const auto& e = c[0].effect.all;
+    EXPECT_EQ(e.unit, stats::Unit::runs);
+    EXPECT_EQ(e.replicates, 6u);
+    EXPECT_EQ(c[0].runs.size(), 6u);
+    // Each run's level is its mean log t/s less the points' means: the runs' levels are log(level) + a constant.
+    std::vector<double> log_abc, log_def;
+    for (double x : abc) log_abc.push_back(std::log(x));
+    for (double x : def) log_def.push_back(std::log(x));
+    const stats::WelchInterval w = stats::welch_interval(log_def, log_abc, 0.95);
+    EXPECT_NEAR(e.log_mean, w.difference, 1e-4);
+    EXPECT_NEAR(e.df, w.df, 1e-3);
+    EXPECT_NEAR(c[0].interval.low, 100 * std::expm1(w.low), 0.05);
+    EXPECT_NEAR(c[0].interval.high, 100 * std::expm1(w.high), 0.05);
+    EXPECT_EQ(c[0].verdict, Verdict::faster);
+}
+
+// A run that measured both values (two binaries interleaved in rounds, or any swept setting) pairs within itself:
+// its rounds are the blocks, and runs that measured one value only are left out, named.
+TEST_F(AnalysisTest, ARunThatMeasuredBothValuesPairsWithinItself) {
+    const std::vector<double> round_level = {1.00, 0.92, 1.05, 0.97};
+    for (const std::string mode : {"none", "mmap"}) {
+        const int64_t id =
+            store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128));
+        for (size_t r = 0; r < round_level.size(); ++r)
+            store.insert_sample({{"result_id", id},
+                                 {"repetition", static_cast<int64_t>(r)},
+                                 {"ns", int64_t{1000}},
+                                 {"ts", 40.0 * round_level[r] * (mode == "mmap" ? 1.03 : 1.0)}});
+        store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+    }
+    const int64_t first = run_id;
+    run_id = test::insert_test_run(store); // measured mmap only
+    add("one.gguf", "tg", "mmap", 512, 128, 90.0);
+    const auto c = compare_paired(load_dataset(store, {}), "load_mode", std::nullopt);
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].design, Design::within_runs);
+    EXPECT_EQ(c[0].runs, std::vector<int64_t>{first});
+    EXPECT_EQ(c[0].runs_left_out, std::vector<int64_t>{run_id});
+    EXPECT_EQ(c[0].effect.all.unit, stats::Unit::blocks);
+    EXPECT_EQ(c[0].effect.all.replicates, 4u);
+    EXPECT_NEAR(c[0].effect.all.estimate, 3.0, 1e-6) << "the other run's 90 t/s is not in it";
 }
 
 } // namespace

@@ -12,7 +12,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <iterator>
 #include <mutex>
+#include <set>
 #include <tuple>
 
 namespace llmsweep::analysis {
@@ -23,6 +25,10 @@ bool is_test_size(const std::string& name) { return name == "n_prompt" || name =
 bool is_run_parameter(std::string_view name) {
     return std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();
 }
+
+// What names the build that measured: the run's, and the binary of a run of several llama-bench binaries (whose
+// build is its result's). Comparing one of them, the others go with it.
+bool is_build_parameter(std::string_view name) { return is_run_parameter(name) || name == "llama_bench"; }
 
 template <typename F>
 void for_each_model_metric(const Dataset& data, const std::string& compare, F f) {
@@ -38,6 +44,52 @@ void for_each_model_metric(const Dataset& data, const std::string& compare, F f)
 }
 
 double as_number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
+
+// Separate runs of each value: a run's level is the mean over the pairs' points it measured of its log t/s there,
+// less the point's mean over every run (so that a run that measured fewer points is not judged by which ones),
+// and the effect is the difference of the values' mean levels (stats::estimate_from_runs). Points' effects: per
+// point, the difference of its mean levels.
+stats::BlockedEffect between_runs_effect(const std::map<int64_t, std::map<size_t, double>>& value_runs,
+                                         const std::map<int64_t, std::map<size_t, double>>& baseline_runs,
+                                         size_t points) {
+    std::vector<double> point_sum(points, 0.0), value_sum(points, 0.0), baseline_sum(points, 0.0);
+    std::vector<size_t> point_n(points, 0), value_n(points, 0), baseline_n(points, 0);
+    for (const auto* side : {&value_runs, &baseline_runs})
+        for (const auto& [run, levels] : *side)
+            for (const auto& [point, level] : levels) {
+                point_sum[point] += level, ++point_n[point];
+                auto& sum = side == &value_runs ? value_sum : baseline_sum;
+                auto& n = side == &value_runs ? value_n : baseline_n;
+                sum[point] += level, ++n[point];
+            }
+    const auto levels_of = [&](const std::map<int64_t, std::map<size_t, double>>& side) {
+        std::vector<double> levels;
+        for (const auto& [run, by_point] : side) {
+            double sum = 0;
+            for (const auto& [point, level] : by_point) sum += level - point_sum[point] / static_cast<double>(point_n[point]);
+            if (!by_point.empty()) levels.push_back(sum / static_cast<double>(by_point.size()));
+        }
+        return levels;
+    };
+    stats::BlockedEffect effect;
+    effect.all = stats::estimate_from_runs(levels_of(value_runs), levels_of(baseline_runs));
+    std::vector<double> point_effects;
+    for (size_t p = 0; p < points; ++p)
+        if (value_n[p] > 0 && baseline_n[p] > 0)
+            point_effects.push_back(value_sum[p] / static_cast<double>(value_n[p]) -
+                                    baseline_sum[p] / static_cast<double>(baseline_n[p]));
+    effect.points = point_effects.size();
+    if (!point_effects.empty()) {
+        std::sort(point_effects.begin(), point_effects.end());
+        const auto percent = [](double log_ratio) { return 100.0 * std::expm1(log_ratio); };
+        effect.point_min = percent(point_effects.front());
+        effect.point_q1 = percent(stats::quantile_sorted(point_effects, 0.25));
+        effect.point_median = percent(stats::quantile_sorted(point_effects, 0.5));
+        effect.point_q3 = percent(stats::quantile_sorted(point_effects, 0.75));
+        effect.point_max = percent(point_effects.back());
+    }
+    return effect;
+}
 
 } // namespace
 
@@ -60,6 +112,9 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     for (const auto& name : varying)
         if (!is_test_size(name) && !is_model_parameter(name) && values_of(data, name).size() == 2)
             candidates.push_back(name);
+    // Two binaries of a run of several are also two builds, where their commits differ: one question.
+    if (std::find(candidates.begin(), candidates.end(), "llama_bench") != candidates.end())
+        std::erase(candidates, std::string("build_commit"));
     if (candidates.size() == 1) return candidates.front();
     // Nothing varies but the test sizes: the results form one group, named by their test mode, and there is
     // nothing to compare.
@@ -76,10 +131,10 @@ const std::string& group_of(const Record& r, const std::string& compare) {
 }
 
 std::string match_key(const Record& r, const std::string& compare) {
-    const bool across_runs = is_run_parameter(compare), across_models = is_model_parameter(compare);
+    const bool across_builds = is_build_parameter(compare), across_models = is_model_parameter(compare);
     std::string key;
     r.params.for_each([&](std::string_view name, const std::string& value) {
-        if (name != compare && !(across_runs && is_run_parameter(name)) &&
+        if (name != compare && !(across_builds && is_build_parameter(name)) &&
             !(across_models && is_model_parameter(name)) && !is_recorded_state(name))
             key.append(value).append(";");
     });
@@ -193,8 +248,6 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
     if (std::find(values.begin(), values.end(), baseline) == values.end())
         throw UsageError(fmt::format("--baseline {} is not a value of {}; its values are {}", baseline, compare,
                                      fmt::join(values, ", ")));
-    const bool across_runs = is_run_parameter(compare);
-
     std::vector<PairedComparison> comparisons;
     for_each_model_metric(data, compare, [&](const std::string& model, const std::string& metric) {
         // Per value and point (match key): the records that measured it, and its mean t/s (the pairs the charts
@@ -211,11 +264,10 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             point.ts_sum += r.avg_ts;
             point.records.push_back(&r);
         }
-        // A point's mean log t/s per block: a block is a repetition index within a run (the round, in rounds
-        // order), or across runs the repetition index alone; a point measured in several runs counts once per
-        // block. Built for one pair at a time, so that a million points need no per-point maps.
-        using Block = std::pair<int64_t, int64_t>;
-        const auto log_ts_by_block = [&](const PointData& point) {
+        // A point's mean log t/s per block of one run: the repetition index (the round, in rounds order). Built
+        // for one pair at a time, so that a million points need no per-point maps.
+        using Block = std::pair<int64_t, int64_t>; // run, repetition
+        const auto log_ts_by_block = [&](const PointData& point, const std::set<int64_t>& runs) {
             std::vector<std::pair<Block, std::pair<double, int>>> blocks; // block -> (sum of log t/s, count)
             const auto add = [&](Block block, double ts) {
                 auto it = std::find_if(blocks.begin(), blocks.end(), [&](const auto& b) { return b.first == block; });
@@ -223,17 +275,52 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                 else it->second.first += std::log(ts), ++it->second.second;
             };
             for (const Record* r : point.records) {
-                const int64_t run = across_runs ? 0 : r->run_id;
-                if (r->samples_count == 0 && r->avg_ts > 0) add({run, 0}, r->avg_ts); // stored without samples
+                if (!runs.count(r->run_id)) continue;
+                if (r->samples_count == 0 && r->avg_ts > 0) add({r->run_id, 0}, r->avg_ts); // stored without samples
                 for (const Sample& sample : data.samples_of(*r))
-                    if (sample.ts > 0) add({run, sample.repetition}, sample.ts);
+                    if (sample.ts > 0) add({r->run_id, sample.repetition}, sample.ts);
             }
             return blocks;
+        };
+        // A point's level in one run: the mean log t/s of its repetitions there.
+        const auto run_level = [&](const Record& r) -> std::optional<double> {
+            double sum = 0;
+            int n = 0;
+            for (const Sample& sample : data.samples_of(r))
+                if (sample.ts > 0) sum += std::log(sample.ts), ++n;
+            if (n > 0) return sum / n;
+            if (r.avg_ts > 0) return std::log(r.avg_ts);
+            return std::nullopt;
+        };
+        const auto runs_of = [](const std::map<std::string, PointData>& points) {
+            std::set<int64_t> runs;
+            for (const auto& [key, point] : points)
+                for (const Record* r : point.records) runs.insert(r->run_id);
+            return runs;
         };
         for (const std::string& value : values) {
             if (value == baseline || !by_value.count(value) || !by_value.count(baseline)) continue;
             PairedComparison c{model, metric, baseline, value};
+            const std::set<int64_t> baseline_runs = runs_of(by_value[baseline]), value_runs = runs_of(by_value[value]);
+            std::set<int64_t> shared;
+            std::set_intersection(baseline_runs.begin(), baseline_runs.end(), value_runs.begin(), value_runs.end(),
+                                  std::inserter(shared, shared.end()));
+            // Pairs within a run where any run measured both values (its rounds are the blocks); else the runs are
+            // the replicates.
+            c.design = shared.empty() ? Design::between_runs : Design::within_runs;
+            const std::set<int64_t>& used = shared;
+            if (c.design == Design::within_runs) {
+                c.runs.assign(shared.begin(), shared.end());
+                // The runs that measured one value only: the symmetric difference.
+                std::set_symmetric_difference(baseline_runs.begin(), baseline_runs.end(), value_runs.begin(),
+                                              value_runs.end(), std::back_inserter(c.runs_left_out));
+            } else {
+                std::set_union(baseline_runs.begin(), baseline_runs.end(), value_runs.begin(), value_runs.end(),
+                               std::back_inserter(c.runs));
+            }
             std::map<Block, std::vector<std::optional<double>>> blocks;
+            // Between runs: each run's level at each point, per side.
+            std::map<int64_t, std::map<size_t, double>> levels_value, levels_baseline;
             std::vector<double> diff;
             for (const auto& [key, base] : by_value[baseline]) {
                 const auto it = by_value[value].find(key);
@@ -244,8 +331,15 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                 const size_t point = c.pairs.size();
                 c.pairs.push_back({key, base.ts(), it->second.ts()});
                 diff.push_back(it->second.ts() - base.ts());
-                const auto base_blocks = log_ts_by_block(base);
-                for (const auto& [block, other] : log_ts_by_block(it->second)) {
+                if (c.design == Design::between_runs) {
+                    for (const Record* r : base.records)
+                        if (const auto level = run_level(*r)) levels_baseline[r->run_id][point] = *level;
+                    for (const Record* r : it->second.records)
+                        if (const auto level = run_level(*r)) levels_value[r->run_id][point] = *level;
+                    continue;
+                }
+                const auto base_blocks = log_ts_by_block(base, used);
+                for (const auto& [block, other] : log_ts_by_block(it->second, used)) {
                     const auto b = std::find_if(base_blocks.begin(), base_blocks.end(),
                                                 [&](const auto& x) { return x.first == block; });
                     if (b == base_blocks.end()) continue;
@@ -258,12 +352,18 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                 if (!by_value[baseline].count(key)) ++c.unpaired;
             c.n_pairs = c.pairs.size();
             if (c.n_pairs > 0) c.mean_diff_ts = stats::mean_sd(diff).mean;
-            std::vector<std::vector<std::optional<double>>> log_ratios;
-            for (auto& [block, ratios] : blocks) {
-                log_ratios.push_back(std::move(ratios));
-                c.blocks.push_back({block.first, block.second});
+            if (c.design == Design::between_runs) {
+                c.effect = between_runs_effect(levels_value, levels_baseline, c.n_pairs);
+                for (const auto& [run, level] : levels_baseline) c.blocks.push_back({run, 0});
+                for (const auto& [run, level] : levels_value) c.blocks.push_back({run, 0});
+            } else {
+                std::vector<std::vector<std::optional<double>>> log_ratios;
+                for (auto& [block, ratios] : blocks) {
+                    log_ratios.push_back(std::move(ratios));
+                    c.blocks.push_back({block.first, block.second});
+                }
+                c.effect = stats::blocked_effect(log_ratios);
             }
-            c.effect = stats::blocked_effect(log_ratios);
             comparisons.push_back(std::move(c));
         }
     });

@@ -90,19 +90,30 @@ struct Pair {
     double baseline_ts = 0, value_ts = 0;
 };
 
+// What a comparison's replicates are (docs/statistics.md). Within runs: some run measured both values, and its
+// rounds (repetition indices) are the blocks, each holding both values; only the runs that measured both count.
+// Between runs: no run measured both (two builds, engines or hosts run separately, imports), so the repetitions
+// of one run share that run's process, load and memory placement, and the run is the replicate.
+enum class Design { within_runs, between_runs };
+
 struct PairedComparison {
     std::string model, metric, baseline, value; // model: the group (group_of)
+    Design design = Design::within_runs;
+    std::vector<int64_t> runs;                  // the runs whose data it used, ascending
+    std::vector<int64_t> runs_left_out;         // within runs: runs that measured one of the values only
     size_t n_pairs = 0;                         // points measured at both values
     size_t unpaired = 0;                        // ok points of either value with no match in the other
     double mean_diff_ts = 0;                    // mean over the pairs of value - baseline, t/s
-    // The design's estimate (stats/blocked.hpp): blocks are the rounds of one run (a repetition index of each
-    // point is its round), or, comparing runs (builds, engines, hosts), the repetition indices of each.
+    // The design's estimate (stats/blocked.hpp): within runs, blocks are the rounds of each run (a repetition
+    // index of each point is its round); between runs, the runs of each value (Unit::runs).
     stats::BlockedEffect effect;
     struct BlockId {
-        int64_t run = 0; // 0 comparing runs
-        int64_t repetition = 0;
+        int64_t run = 0;
+        int64_t repetition = 0; // 0 between runs
     };
-    std::vector<BlockId> blocks; // what effect.block_effects and effect.flagged refer to
+    std::vector<BlockId> blocks; // within runs: what effect.block_effects and effect.flagged refer to; between
+                                 // runs: the baseline's runs, then the value's
+    size_t busy_blocks = 0;      // blocks (or runs) with a visit measured beside other work (set by the report)
     double p_holm = 1;           // effect.all.p_value adjusted across every comparison returned
     // The level its verdict tested at (alpha, or its look's share of it), and the intervals at that level: the
     // interval the report shows (95 % without looks) and the one equivalence is judged on (90 %).

@@ -162,7 +162,8 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     std::vector<std::string> values;
     for (const uint32_t id : (among == Among::ok ? data.distinct_ok : data.distinct_all)[index]) {
         const std::string& value = data.values->at(id);
-        if (value.empty() && is_server_parameter(parameter)) continue; // not one of its values: not applicable
+        // Not one of its values: not applicable (server settings of other modes, the binary of one-binary runs).
+        if (value.empty() && (is_server_parameter(parameter) || parameter == "llama_bench")) continue;
         values.push_back(value);
     }
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.

@@ -18,9 +18,11 @@ namespace llmsweep::analysis {
 
 // The parameters a report can compare or filter on: the results' own columns, what their loads recorded, and
 // the run's (what measured, the llama.cpp build, the machine).
-// huge_pages_used is what the loads recorded (store::load_derived_columns); model is the model file's name.
+// huge_pages_used is what the loads recorded (store::load_derived_columns); model is the model file's name;
+// llama_bench the binary of a run of several (run --llama-bench A,B), empty otherwise; build_commit a result's
+// own build where it has one (such a run's), else its run's.
 // Server mode's (parallel ... gen_dist) are empty for the results of other modes.
-inline constexpr std::array<std::string_view, 50> parameter_list = {
+inline constexpr std::array<std::string_view, 51> parameter_list = {
     "model",           "model_type", "load_mode",     "cache_state",
     "n_gpu_layers",    "split_mode", "main_gpu",      "no_host",
     "lazy_mode",       "n_cpu_moe",  "devices",       "tensor_split",
@@ -33,7 +35,7 @@ inline constexpr std::array<std::string_view, 50> parameter_list = {
     "concurrency",     "rate",       "shared_prefix", "cache_prompt",
     "prompt_dist",     "gen_dist",   "mode",          "engine",
     "build_commit",    "backends",   "gpu_info",      "cpu_info",
-    "hostname",        "source"};
+    "hostname",        "source",     "llama_bench"};
 // load_mode and n_gpu_layers are what the settings came to where that is known (store::effective_columns).
 // Those that name the model: its file, and llama.cpp's description of it (architecture, size, weight type).
 // Comparing them compares different files: the comparisons are then not per model, and a pair matches on every

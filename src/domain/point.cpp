@@ -29,6 +29,7 @@ std::string Point::key(Mode mode) const {
     for (const Knob& knob : knobs())
         if (const std::string value = knob.text(*this); value != knob.default_text())
             later += fmt::format(";{}={}", knob.key_tag, value);
+    if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);
     if (mode == Mode::server)
         later += fmt::format(";np={};c={};cb={};cache_reuse={};concurrency={};rate={};prefix={};cache_prompt={};"
                              "prompt_dist={};gen_dist={}",

@@ -287,6 +287,15 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         runs.push_back(std::move(item));
     }
     d.push_back(list(std::move(runs)));
+    if (!m.comparisons.empty()) {
+        std::string used = fmt::format(fmt::runtime(s.runs_used), fmt::join(m.runs_used, ", "));
+        if (!m.runs_pooled.empty())
+            used += " " + fmt::format(fmt::runtime(s.runs_pooled), fmt::join(m.runs_pooled, ", "));
+        if (m.between_runs) used += " " + std::string(s.runs_between);
+        if (!m.runs_left_out.empty())
+            used += " " + fmt::format(fmt::runtime(s.runs_left_out), fmt::join(m.runs_left_out, ", "));
+        d.push_back(paragraph(std::move(used)));
+    }
     // Every setting the results share, so that a reader can repeat the measurement.
     std::vector<std::string> fixed;
     for (const auto& [name, value] : analysis::fixed_parameters(m.data)) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -60,6 +61,72 @@ std::vector<ReportModel::HugePagesDiffer> huge_pages_differ(const ReportModel& m
     return differ;
 }
 
+// What makes runs one design, whose rounds may be pooled without asking: the same sweep (its spec, whichever
+// shard), started the same day; for imports, llama-bench's repetitions.
+std::string design_of(const store::RunRow& run) {
+    if (run.source == "import") return fmt::format("import of {} repetitions", run.repetitions);
+    auto spec = nlohmann::json::parse(run.spec_key, nullptr, false);
+    if (spec.is_object()) spec.erase("shard");
+    return fmt::format("{} {}", spec.dump(), run.started_at.substr(0, 10));
+}
+
+// How a run is described when it cannot be pooled: what tells designs apart at a glance.
+std::string describe_run(const store::RunRow& run) {
+    std::string repetitions =
+        run.max_repetitions ? fmt::format("{}-{} repetitions, adaptive", run.repetitions, *run.max_repetitions)
+                            : fmt::format("{} repetitions", run.repetitions);
+    return fmt::format("run {} ({}, {}, {} order, started {})", run.id, run.source == "import" ? "imported" : "swept",
+                       repetitions, run.order, run.started_at);
+}
+
+// Comparisons within runs pool the rounds of every run that measured both values: refused when those runs are of
+// different designs, unless asked for. Notes the runs used and pooled.
+void check_runs(ReportModel& m, bool pool_runs) {
+    std::set<int64_t> used, pooled, left_out;
+    for (const analysis::PairedComparison& c : m.comparisons) {
+        used.insert(c.runs.begin(), c.runs.end());
+        left_out.insert(c.runs_left_out.begin(), c.runs_left_out.end());
+        if (c.design == analysis::Design::between_runs) {
+            m.between_runs = true;
+            continue;
+        }
+        if (c.runs.size() < 2) continue;
+        pooled.insert(c.runs.begin(), c.runs.end());
+        std::set<std::string> designs;
+        std::vector<std::string> described;
+        for (const store::RunRow& run : m.runs)
+            if (std::find(c.runs.begin(), c.runs.end(), run.id) != c.runs.end()) {
+                designs.insert(design_of(run));
+                described.push_back(describe_run(run));
+            }
+        if (designs.size() > 1 && !pool_runs)
+            throw UsageError(fmt::format(
+                "the comparison of {} would pool the rounds of runs of different designs: {}; choose one with "
+                "--run N (or --where run=N), or pool them with --pool-runs",
+                m.compare, fmt::join(described, "; ")));
+    }
+    for (const int64_t run : used) left_out.erase(run);
+    m.runs_used.assign(used.begin(), used.end());
+    m.runs_pooled.assign(pooled.begin(), pooled.end());
+    m.runs_left_out.assign(left_out.begin(), left_out.end());
+}
+
+// Each comparison's blocks (or runs) that held a visit measured beside other work.
+void count_busy_blocks(ReportModel& m) {
+    for (analysis::PairedComparison& c : m.comparisons) {
+        std::set<std::pair<int64_t, int64_t>> busy;
+        for (const analysis::BusyVisit& v : m.busy_visits) {
+            if (!c.model.empty() && v.model != c.model) continue;
+            if (!v.value.empty() && v.value != c.value && v.value != c.baseline) continue;
+            for (const auto& block : c.blocks)
+                if (block.run == v.run_id &&
+                    (c.design == analysis::Design::between_runs || block.repetition == v.round))
+                    busy.insert({block.run, block.repetition});
+        }
+        c.busy_blocks = busy.size();
+    }
+}
+
 } // namespace
 
 ReportModel build_report(store::Store& store, const std::string& source, const ReportOptions& options) {
@@ -87,8 +154,10 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     if (m.compares() || baseline)
         m.comparisons = analysis::compare_paired(m.data, m.compare, baseline, options.margin_pct, m.looks);
     m.baseline = baseline.value_or(m.values.empty() ? std::string() : m.values.front());
+    check_runs(m, options.pool_runs);
     m.loads = analysis::summarize_loads(store, m.data, m.compare);
     m.busy_visits = analysis::busy_visits(store, m.data, m.compare);
+    count_busy_blocks(m);
     m.latencies = analysis::summarize_latency(m.data, m.compare);
     const auto profiles = store.read_model_profiles();
     const auto machines = store.read_machines();

@@ -21,6 +21,9 @@ struct ReportOptions {
     double cv_warning_percent = 5.0;                  // points whose repetitions vary more than this are listed
     double margin_pct = analysis::default_margin_pct; // differences within +-margin count as none
     std::optional<domain::Slo> slo;                   // server mode's objective; none: the one the runs were given
+    // Comparisons within runs may pool the rounds of runs of different designs (other specs, other days); without
+    // it such a report is refused, naming the runs and the choices.
+    bool pool_runs = false;
 };
 
 struct CountRow {
@@ -82,6 +85,10 @@ struct ReportModel {
     std::vector<std::pair<std::string, std::string>> hosts_by_value; // value, its hosts (", ")
     // Visits that ran beside other work (analysis::under_outside_load).
     std::vector<analysis::BusyVisit> busy_visits;
+    // The runs the comparisons used; those whose rounds comparisons within runs pooled (more than one); whether a
+    // comparison was between separate runs; the runs left out of comparisons within runs.
+    std::vector<int64_t> runs_used, runs_pooled, runs_left_out;
+    bool between_runs = false;
 
     size_t total_records() const { return data.records.size(); }
     // Whether there is anything to compare: one value (nothing but the test sizes varies) makes a report of

@@ -71,6 +71,16 @@ constexpr Strings english{
     .too_few = "one measurement, no interval",
     .blocks_needed = "about {} blocks would decide",
     .without_flagged = "without the flagged blocks: {}",
+    .one_run_each = "one run of each: an estimate only, since the interval cannot include the variation between "
+                    "runs; run each several times, interleaved (two builds: llmsweep run --engine llama-bench "
+                    "--llama-bench A,B -r 5)",
+    .runs_needed = "about {} runs of each would decide",
+    .busy_blocks = "{} of {} blocks measured beside other work",
+    .runs_used = "Runs used: {}.",
+    .runs_pooled = "Comparisons pool the rounds of runs {} (--pool-runs, or runs of one design).",
+    .runs_between = "Comparisons between separate runs (no run measured both values) use each run as one replicate: "
+                    "the repetitions of a run share its process, load and memory placement.",
+    .runs_left_out = "Left out of comparisons within runs, which measured one of the values only: runs {}.",
     .flagged_intro = "Blocks whose effect departs from the other blocks' far beyond their spread (robust z above 4: "
                      "a visit disturbed by something else on the machine); each comparison's verdict with and "
                      "without them is in the differences table",
@@ -313,6 +323,14 @@ constexpr Strings chinese{
     .too_few = "仅一次测量, 无置信区间",
     .blocks_needed = "约需 {} 个区组才能定论",
     .without_flagged = "去除被标记区组后: {}",
+    .one_run_each = "每个取值各仅一次运行: 只有估计值; 区间无法包含运行之间的波动; 请将每个取值交替运行多次 "
+                    "(比较两个构建: llmsweep run --engine llama-bench --llama-bench A,B -r 5)",
+    .runs_needed = "约需每个取值 {} 次运行才能定论",
+    .busy_blocks = "{} / {} 个区组是在有其他负载时测得的",
+    .runs_used = "所用的运行: {}。",
+    .runs_pooled = "比较合并了运行 {} 的各轮 (--pool-runs, 或同一设计的运行)。",
+    .runs_between = "在不同运行之间的比较 (没有一个运行同时测了两个取值) 以每次运行为一个重复单元: 同一运行的各次重复共享其进程、加载与内存布局。",
+    .runs_left_out = "只测了其中一个取值、因而不参与运行内比较的运行: {}。",
     .flagged_intro = "效应远离其余区组的区组 (稳健 z 值大于 4: 该次访问受到机器上其他活动干扰); "
                      "各比较在包含与去除它们时的结论见差异分析表",
     .flagged_block = "重复 {}",

@@ -21,6 +21,7 @@ std::string_view unit_name(stats::Unit unit) {
     switch (unit) {
     case stats::Unit::blocks: return "blocks";
     case stats::Unit::points: return "points";
+    case stats::Unit::runs: return "runs";
     case stats::Unit::none: return "none";
     }
     return "";
@@ -50,8 +51,16 @@ std::string group_label(const std::string& group, const Strings& s) {
 }
 
 std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s) {
-    std::string text = verdict_text(c.verdict, s);
-    if (c.blocks_needed) text += fmt::format(" ({})", fmt::format(fmt::runtime(s.blocks_needed), *c.blocks_needed));
+    const auto& e = c.effect.all;
+    const bool one_run_each = c.design == analysis::Design::between_runs && e.runs_value == 1 && e.runs_baseline == 1;
+    std::string text = one_run_each ? std::string(s.one_run_each) : verdict_text(c.verdict, s);
+    if (c.blocks_needed)
+        text += fmt::format(" ({})", fmt::format(fmt::runtime(e.unit == stats::Unit::runs ? s.runs_needed
+                                                                                           : s.blocks_needed),
+                                                 *c.blocks_needed));
+    // Mostly measured beside other work: said in the verdict, not only in the warnings.
+    if (c.busy_blocks * 2 > e.replicates && e.replicates > 0)
+        text += fmt::format("; {}", fmt::format(fmt::runtime(s.busy_blocks), c.busy_blocks, e.replicates));
     if (c.verdict_without_flagged)
         text += fmt::format("; {}",
                             fmt::format(fmt::runtime(s.without_flagged), verdict_text(*c.verdict_without_flagged, s)));

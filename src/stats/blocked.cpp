@@ -28,7 +28,7 @@ constexpr double min_robust_sd = 0.0025;
 
 Interval BlockedEstimate::interval(double confidence) const {
     if (unit == Unit::none || log_se <= 0) return {estimate, estimate};
-    const double t = student_t_critical(confidence, static_cast<double>(replicates - 1));
+    const double t = student_t_critical(confidence, df > 0 ? df : static_cast<double>(replicates - 1));
     return {percent(log_mean - t * log_se), percent(log_mean + t * log_se)};
 }
 
@@ -43,6 +43,7 @@ BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, 
     if (replicates.size() < 2) return e;
     e.unit = unit;
     const double df = static_cast<double>(replicates.size() - 1);
+    e.df = df;
     e.log_se = m.sd / std::sqrt(static_cast<double>(replicates.size()));
     if (e.log_se == 0) {
         // Identical replicates: the effect is what they all say.
@@ -120,8 +121,56 @@ BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>
     return effect;
 }
 
+BlockedEstimate estimate_from_runs(const std::vector<double>& value_runs, const std::vector<double>& baseline_runs) {
+    BlockedEstimate e;
+    e.runs_value = value_runs.size();
+    e.runs_baseline = baseline_runs.size();
+    e.replicates = value_runs.size() + baseline_runs.size();
+    if (value_runs.empty() || baseline_runs.empty()) return e;
+    const MeanSd v = mean_sd(value_runs), b = mean_sd(baseline_runs);
+    e.log_mean = v.mean - b.mean;
+    e.estimate = percent(e.log_mean);
+    e.ci95 = e.ci90 = {e.estimate, e.estimate};
+    if (e.replicates < 3) return e; // one run of each
+    const double nv = static_cast<double>(value_runs.size()), nb = static_cast<double>(baseline_runs.size());
+    if (value_runs.size() >= 2 && baseline_runs.size() >= 2) {
+        // Welch: the settings' runs may vary unequally (one build steadier than another).
+        const double sv = v.sd * v.sd / nv, sb = b.sd * b.sd / nb;
+        e.log_se = std::sqrt(sv + sb);
+        e.df = sv + sb > 0 ? (sv + sb) * (sv + sb) / (sv * sv / (nv - 1) + sb * sb / (nb - 1)) : nv + nb - 2;
+    } else {
+        // One side has a single run: its spread is the other side's (Student's pooled two-sample t).
+        const double pooled = ((nv - 1) * v.sd * v.sd + (nb - 1) * b.sd * b.sd) / (nv + nb - 2);
+        e.log_se = std::sqrt(pooled * (1 / nv + 1 / nb));
+        e.df = nv + nb - 2;
+    }
+    e.unit = Unit::runs;
+    if (e.log_se == 0) {
+        e.p_value = e.log_mean == 0 ? 1.0 : 0.0;
+        return e;
+    }
+    e.ci95 = e.interval(0.95);
+    e.ci90 = e.interval(0.90);
+    const boost::math::students_t dist(e.df);
+    e.p_value = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(e.log_mean / e.log_se)));
+    return e;
+}
+
 std::optional<size_t> replicates_needed(const BlockedEstimate& e, double half_width_log, double confidence) {
     if (e.unit == Unit::none || e.log_se <= 0 || half_width_log <= 0) return std::nullopt;
+    if (e.unit == Unit::runs) {
+        // n runs of each setting at the spread of one run's level (the larger side's, as Welch's se has it):
+        // se = sd * sqrt(2 / n), with 2n - 2 degrees of freedom.
+        const double nv = static_cast<double>(e.runs_value), nb = static_cast<double>(e.runs_baseline);
+        const double sd = e.log_se / std::sqrt(1 / nv + 1 / nb);
+        constexpr size_t limit = 100000;
+        for (size_t n = 2; n < limit; ++n)
+            if (student_t_critical(confidence, 2.0 * static_cast<double>(n) - 2) * sd *
+                    std::sqrt(2.0 / static_cast<double>(n)) <=
+                half_width_log)
+                return n;
+        return limit;
+    }
     const double sd = e.log_se * std::sqrt(static_cast<double>(e.replicates));
     // The normal quantile gives a lower bound (t > z); from there, the first count whose t interval is narrow
     // enough.

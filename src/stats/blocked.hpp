@@ -17,12 +17,16 @@ namespace llmsweep::stats {
 enum class Unit {
     blocks, // two or more blocks: the effect per block, then across blocks (t with blocks - 1 df)
     points, // one block: points treated as independent (a visit's noise cannot be told from the effect)
+    runs,   // separate runs of each setting (two builds, two hosts, two imports): each run's level is a replicate,
+            // compared between the settings by Welch's t (Student's pooled t where one side has a single run)
     none    // fewer than two replicates: an estimate without an interval
 };
 
 struct BlockedEstimate {
     Unit unit = Unit::none;
-    size_t replicates = 0;           // blocks (or points, for Unit::points)
+    size_t replicates = 0;           // blocks (or points, for Unit::points; runs of both settings, for Unit::runs)
+    size_t runs_value = 0, runs_baseline = 0; // Unit::runs, and a `none` of runs: the runs of each setting
+    double df = 0;                   // degrees of freedom of its t (replicates - 1, or Welch's)
     double estimate = 0;             // percent: exp(mean log ratio) - 1
     Interval ci95, ci90;             // percent; equal to the estimate when there is no interval
     double p_value = 1;              // two-sided t test of no effect
@@ -55,8 +59,14 @@ BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>
 // Estimate, intervals and test from replicate log ratios (means of blocks, or points).
 BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, Unit unit);
 
+// Separate runs: `value_runs` and `baseline_runs` are the runs' levels (mean log t/s over their points, centred
+// per point); the effect is the difference of the settings' means. One run of each gives an estimate without an
+// interval (Unit::none): the spread between runs, which separate runs always have, is then unknown.
+BlockedEstimate estimate_from_runs(const std::vector<double>& value_runs, const std::vector<double>& baseline_runs);
+
 // The replicates (blocks) a t interval of this spread would need for its half-width at `confidence` to reach
-// `half_width_log` on the log scale; none when the spread is zero or unknown.
+// `half_width_log` on the log scale; none when the spread is zero or unknown. For Unit::runs: the runs of each
+// setting, at the spread between runs observed.
 std::optional<size_t> replicates_needed(const BlockedEstimate& e, double half_width_log, double confidence = 0.95);
 
 } // namespace llmsweep::stats

@@ -238,6 +238,14 @@ const std::vector<Table> all_tables = {
          {"test_time", text, "UTC time of the last repetition, ISO 8601."},
          {"llama_bench_json", text,
           "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},
+         {"llama_bench", text,
+          "`run --engine llama-bench --llama-bench A,B`: the binary that measured it (each round runs each binary "
+          "once); NULL for a sweep of one binary, the native engine and imports.",
+          "", 8},
+         {"build_commit", text,
+          "The llama.cpp commit of the binary that measured it, where a run ran several (`--llama-bench A,B`); "
+          "NULL: the run's `build_commit`.",
+          "", 8},
      },
      "UNIQUE (run_id, point_key, metric)"},
     {"samples",
@@ -339,7 +347,7 @@ const std::vector<Table> all_tables = {
      "prompt, as llama-bench would report the same work. Settings llmsweep does not sweep carry llama-bench's "
      "defaults, or for imports the values the file had.",
      {
-         {"build_commit", text, "llama.cpp commit.", "", 2, "runs.build_commit"},
+         {"build_commit", text, "llama.cpp commit.", "", 2, "COALESCE(r.build_commit, runs.build_commit)"},
          {"build_number", integer, "llama.cpp build number.", "", 2,
           "COALESCE(json_extract(r.llama_bench_json, '$.build_number'), 0)"},
          {"cpu_info", text, "CPU model.", "", 2, "runs.cpu_info"},

@@ -212,6 +212,7 @@ void Store::migrate(int64_t from_version) {
             }
             db_->exec(fmt::format("UPDATE results SET {} WHERE llama_bench_json IS NOT NULL", fmt::join(moved, ", ")));
         }
+        // 7 → 8: a result's own llama-bench binary and build, for runs of several binaries: columns only.
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)
@@ -395,6 +396,11 @@ const std::string& checked_column(std::string_view table_name, const std::string
     throw UsageError(fmt::format("no column {} in {}", name, table_name));
 }
 
+bool has_column(std::string_view table_name, std::string_view name) {
+    const auto& columns = table(table_name).columns;
+    return std::any_of(columns.begin(), columns.end(), [&](const Column& c) { return c.name == name; });
+}
+
 } // namespace
 
 Row point_columns(const domain::Point& p, domain::Mode mode) {
@@ -415,6 +421,7 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
                {"mode", std::string(name(mode))}};
     for (const domain::Knob& knob : domain::knobs())
         row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
+    if (!p.load.llama_bench.empty()) row.emplace_back("llama_bench", p.load.llama_bench);
     if (mode == domain::Mode::server) {
         const auto flag = [](bool b) { return int64_t{b ? 1 : 0}; };
         row.insert(row.end(), {{"parallel", p.server.parallel},
@@ -473,6 +480,9 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
         } else if (c.of == Of::result && !c.as_given &&
                    std::find(effective_columns.begin(), effective_columns.end(), c.name) != effective_columns.end()) {
             sql += fmt::format(", CAST(COALESCE(r.effective_{0}, r.{0}) AS TEXT)", checked_column("results", c.name));
+        } else if (c.of == Of::run && has_column("results", c.name)) {
+            // The run's, unless the result has its own (the build of one of a run's llama-bench binaries).
+            sql += fmt::format(", CAST(COALESCE(r.{0}, runs.{0}, '') AS TEXT)", checked_column("runs", c.name));
         } else {
             sql += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", c.of == Of::run ? "runs" : "r",
                                checked_column(c.of == Of::run ? "runs" : "results", c.name));
@@ -635,8 +645,8 @@ std::map<std::string, std::string> Store::read_model_profiles() {
 std::vector<RunRow> Store::read_runs() {
     Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
                       "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0), "
-                      "max_repetitions, target_ci_pct, margin_pct, COALESCE(decide, ''), COALESCE(memory_bytes, 0) "
-                      "FROM runs ORDER BY id");
+                      "max_repetitions, target_ci_pct, margin_pct, COALESCE(decide, ''), COALESCE(memory_bytes, 0), "
+                      "COALESCE(source, 'run'), spec_key, spec_json FROM runs ORDER BY id");
     std::vector<RunRow> runs;
     while (s.step()) {
         RunRow run{s.column_int(0),  s.column_text(1), s.column_text(2), s.column_text(3),
@@ -647,6 +657,9 @@ std::vector<RunRow> Store::read_runs() {
         if (!s.column_is_null(13)) run.margin_pct = s.column_double(13);
         run.decide = s.column_text(14);
         run.memory_bytes = s.column_int(15);
+        run.source = s.column_text(16);
+        run.spec_key = s.column_text(17);
+        run.spec_json = s.column_text(18);
         runs.push_back(std::move(run));
     }
     Statement stops(*db_, "SELECT run_id, stop_reason, count(*), min(repetitions), max(repetitions) FROM results "

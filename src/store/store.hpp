@@ -135,6 +135,9 @@ struct RunRow {
     std::optional<double> target_ci_pct, margin_pct;
     std::string decide; // comma separated
     std::vector<StopCount> stops;
+    std::string source = "run"; // run or import
+    std::string spec_key;       // what `run` resumes by (imports: their file's hash)
+    std::string spec_json;
 };
 
 class Store {

@@ -325,8 +325,8 @@ bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
 
 class LlamaBenchExecutor : public Executor {
 public:
-    LlamaBenchExecutor(llama_bench::LlamaBenchCli cli, double timeout_s)
-        : cli_(std::move(cli)), timeout_s_(timeout_s) {}
+    LlamaBenchExecutor(std::vector<llama_bench::LlamaBenchCli> clis, double timeout_s)
+        : clis_(std::move(clis)), timeout_s_(timeout_s) {}
 
     void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) override {
         const LlamaBenchVisit split = split_for_llama_bench(recorder.plan(), tasks);
@@ -344,7 +344,7 @@ private:
         const LoadParams& load = plan.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
         const auto command = llama_bench::llama_bench_command(
-            cli_, points_of(plan, batch), command_settings(recorder.spec(), static_cast<int64_t>(first_tasks.size())));
+            llama_bench_of(load, clis_), points_of(plan, batch), command_settings(recorder.spec(), static_cast<int64_t>(first_tasks.size())));
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
         // As the native worker does: cold evicts the file's pages, warm reads them in.
@@ -398,7 +398,7 @@ private:
         return {};
     }
 
-    llama_bench::LlamaBenchCli cli_;
+    std::vector<llama_bench::LlamaBenchCli> clis_;
     double timeout_s_;
 };
 
@@ -458,16 +458,24 @@ WorkerFactory native_workers(const std::string& executable, const SweepSpec& spe
     };
 }
 
-std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s) {
-    return std::make_unique<LlamaBenchExecutor>(cli, timeout_s);
+std::unique_ptr<Executor> llama_bench_executor(std::vector<llama_bench::LlamaBenchCli> clis, double timeout_s) {
+    return std::make_unique<LlamaBenchExecutor>(std::move(clis), timeout_s);
+}
+
+const llama_bench::LlamaBenchCli& llama_bench_of(const LoadParams& load,
+                                                 const std::vector<llama_bench::LlamaBenchCli>& clis) {
+    if (clis.empty()) throw Error("internal: --engine llama-bench without a binary");
+    const auto it = std::find_if(clis.begin(), clis.end(),
+                                 [&](const llama_bench::LlamaBenchCli& c) { return c.path == load.llama_bench; });
+    return it != clis.end() ? *it : clis.front();
 }
 
 std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
-                                                   const llama_bench::LlamaBenchCli& cli) {
+                                                   const std::vector<llama_bench::LlamaBenchCli>& clis) {
     const LlamaBenchVisit split = split_for_llama_bench(plan, plan.visits.front().tasks);
     const auto& batch = split.batches.front();
     return llama_bench::llama_bench_command(
-        cli, points_of(plan, batch),
+        llama_bench_of(plan.points[batch.front()].load, clis), points_of(plan, batch),
         command_settings(spec, static_cast<int64_t>(split.tasks_of.at(batch.front()).size())));
 }
 

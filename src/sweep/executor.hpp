@@ -69,7 +69,8 @@ std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_
 WorkerFactory native_workers(const std::string& executable, const SweepSpec& spec);
 // The llama-bench engine. A llama-bench that fails leaves its unreported points to be run one per process, so
 // that a failure costs only the point that caused it.
-std::unique_ptr<Executor> llama_bench_executor(const llama_bench::LlamaBenchCli& cli, double timeout_s);
+// Runs each load on its binary (LoadParams::llama_bench, by path), or the first one where the load names none.
+std::unique_ptr<Executor> llama_bench_executor(std::vector<llama_bench::LlamaBenchCli> clis, double timeout_s);
 
 // Server mode: one llama-server per visit (started with `settings`, or the spec's --url, started by nobody),
 // each point's repetition one client load on it. A server that does not start fails the visit's points; one
@@ -87,6 +88,9 @@ serving::Request request_for(const SweepSpec& spec, const domain::Point& point, 
 llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions);
 
 std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
-                                                   const llama_bench::LlamaBenchCli& cli);
+                                                   const std::vector<llama_bench::LlamaBenchCli>& clis);
+// The binary of a load among a sweep's: the one its path names, or the first.
+const llama_bench::LlamaBenchCli& llama_bench_of(const domain::LoadParams& load,
+                                                 const std::vector<llama_bench::LlamaBenchCli>& clis);
 
 } // namespace llmsweep::sweep

@@ -15,6 +15,9 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <sys/resource.h>
 
 namespace llmsweep::sweep {
@@ -53,6 +56,26 @@ void check_same_models(const SweepSpec& spec, const store::Store::RunRef& run) {
                             "file back to resume the run, or pass --fresh to measure this one in a new run",
                             model, run.id, then, now));
     }
+}
+
+// A sweep's identity apart from its number of repetitions and its stopping rule.
+nlohmann::json design_free_key(nlohmann::json spec) {
+    for (const char* key : {"repetitions", "max_repetitions", "target_ci", "decide", "margin"}) spec.erase(key);
+    return spec;
+}
+
+// The run an adaptive spec extends rather than measuring again from the start: the latest run of the same sweep
+// with a fixed number of repetitions no larger than this spec's. Its rounds are this spec's first ones; the
+// adaptive rounds follow from its stored samples.
+std::optional<store::RunRow> run_to_extend(store::Store& store, const SweepSpec& spec) {
+    const nlohmann::json wanted = design_free_key(to_json(spec));
+    std::optional<store::RunRow> found;
+    for (store::RunRow& run : store.read_runs()) {
+        if (run.source != "run" || run.max_repetitions || run.repetitions > spec.repetitions) continue;
+        const auto stored = nlohmann::json::parse(run.spec_key, nullptr, false);
+        if (stored.is_object() && design_free_key(stored) == wanted) found = std::move(run);
+    }
+    return found;
 }
 
 store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
@@ -182,6 +205,23 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
             run_id = previous->id;
             resumed = true;
             store.update_run(run_id, {{"status", std::string("running")}, {"finished_at", std::monostate{}}});
+        } else if (spec.adaptive()) {
+            if (const auto base = run_to_extend(store, spec)) {
+                // Adaptive rounds on a sweep already stored: its run gets the rule and the rounds, so that the
+                // report judges one run of one design.
+                check_same_models(spec, {base->id, "finished", base->spec_json});
+                run_id = base->id;
+                resumed = true;
+                store::Row row = run_row(spec, plan, options);
+                std::erase_if(row, [](const auto& column) {
+                    static const std::set<std::string_view> kept = {"spec_key", "spec_json", "plan_json", "repetitions",
+                                                               "max_repetitions", "target_ci_pct", "decide",
+                                                               "margin_pct", "status"};
+                    return !kept.count(column.first);
+                });
+                row.emplace_back("finished_at", std::monostate{});
+                store.update_run(run_id, row);
+            }
         }
     }
     if (!resumed) run_id = store.insert_run(run_row(spec, plan, options));

@@ -20,7 +20,8 @@ struct SweepOptions {
     std::string worker_executable; // the llmsweep binary, started as `worker`
     engine::HostInfo host;
     engine::BuildInfo build;
-    llama_bench::LlamaBenchCli llama_bench; // what the llama-bench of --engine llama-bench understands
+    // What each llama-bench of --engine llama-bench understands, in the spec's order.
+    std::vector<llama_bench::LlamaBenchCli> llama_bench;
     serving::ServerSettings server;         // server mode: how each llama-server is started
     // Before the first point: the models' costs per token and the machine's roofs (sweep/roofline.hpp).
     bool roofline = false;

@@ -99,6 +99,8 @@ std::vector<LoadParams> loads_of(const SweepSpec& spec) {
         .expand(spec.cache_states, [](LoadParams& l, CacheState v) { l.cache_state = v; })
         .expand(spec.n_gpu_layers, [](LoadParams& l, int64_t v) { l.n_gpu_layers = v; })
         .expand(spec.huge_pages, [](LoadParams& l, HugePages v) { l.huge_pages = v; });
+    if (spec.llama_bench.size() > 1)
+        loads.expand(spec.llama_bench, [](LoadParams& l, const std::string& v) { l.llama_bench = v; });
     for (const Knob& knob : knobs())
         if (knob.of_load())
             loads.expand(spec.values_of(knob), [&](LoadParams& l, const std::string& v) { knob.set(l, v); });
@@ -165,6 +167,7 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"cache states", spec.cache_states.size()},
         {"GPU layer counts", spec.n_gpu_layers.size()},
         {"huge-page settings", spec.huge_pages.size()},
+        {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
         {"thread counts", threads},
         {"batch sizes", spec.n_batch.size()},
         {"ubatch sizes", spec.n_ubatch.size()},

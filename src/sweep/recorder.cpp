@@ -306,6 +306,10 @@ void Recorder::llama_bench_test(size_t point, const std::vector<Task>& tasks, in
         (metric == "pp" ? m.pp_ns : metric == "pg" ? m.pg_ns : m.tg_ns) = test.samples_ns[k];
         sample(tasks[k], load_id, m);
     }
+    // One of several binaries: the result carries its own build, which the run's is not.
+    if (!plan_.points[point].load.llama_bench.empty() && !test.samples_ns.empty())
+        store_.update_result(store_.ensure_result(run_id_, keys_[point], metric, point_row(plan_.points[point])),
+                             {{"build_commit", test.build_commit}});
     if (test.samples_ns.size() < tasks.size())
         failure(tasks[test.samples_ns.size()], "failed",
                 fmt::format("llama-bench reported {} of {} repetitions", test.samples_ns.size(), tasks.size()));

@@ -75,7 +75,9 @@ struct SweepSpec {
     uint64_t seed = 1;
     double timeout_s = 600;
     Engine engine = Engine::native;
-    std::string llama_bench;                   // the llama-bench binary, for Engine::llama_bench
+    // The llama-bench binaries, for Engine::llama_bench. Several are a load setting swept like any other: each
+    // round runs each binary once, in a random order, so that each round is a block of their comparison.
+    std::vector<std::string> llama_bench;
     std::vector<std::string> llama_bench_args; // handed to it as they are (a newer build's flags)
 
     // Server mode (--mode server): llama-server under concurrent requests. -p and -n are each request's prompt
