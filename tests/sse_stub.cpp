@@ -56,12 +56,13 @@ void SseStub::accept_loop() {
         pollfd p{listener_, POLLIN, 0};
         if (poll(&p, 1, 20) <= 0) continue;
         const int fd = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        const Clock::time_point accepted = Clock::now();
         if (fd < 0) continue;
-        threads_.emplace_back([this, fd] { answer(fd); });
+        threads_.emplace_back([this, fd, accepted] { answer(fd, accepted); });
     }
 }
 
-void SseStub::answer(int fd) {
+void SseStub::answer(int fd, Clock::time_point accepted) {
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     // One request per connection: the headers, then Content-Length bytes of body.
@@ -88,7 +89,7 @@ void SseStub::answer(int fd) {
             if (at != std::string::npos && at < end) length = std::stoul(data.substr(at + 16));
         }
     }
-    Served served{Clock::now(), {}, data.substr(body_at)};
+    Served served{Clock::now(), accepted, {}, {}, data.substr(body_at)};
     const int now_open = ++open_;
     for (int most = most_open_; now_open > most && !most_open_.compare_exchange_weak(most, now_open);) {}
     if (script_.status != 200) {
@@ -108,6 +109,7 @@ void SseStub::answer(int fd) {
                     : fmt::format("data: {{\"index\":0,\"content\":\" w{}\",\"tokens\":[{}],\"stop\":false}}\n\n", i,
                                   100 + i);
             served.sent.push_back(Clock::now());
+            served.late_ms.push_back(std::chrono::duration<double, std::milli>(served.sent.back() - due).count());
             if (!send_all(fd, event)) break;
             if (script_.error_event) {
                 send_all(fd, "data: {\"error\":{\"code\":500,\"message\":\"stub failed mid-stream\"}}\n\n");

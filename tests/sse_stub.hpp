@@ -26,8 +26,11 @@ public:
         bool error_event = false; // a data: {"error":...} event after the first token
     };
     struct Served {
-        Clock::time_point received;          // the whole request read
+        // The whole request read; and when its connection was accepted, before the stub's thread for it started
+        // (on a busy machine that start can take milliseconds of the stub's, not of the client's).
+        Clock::time_point received, accepted;
         std::vector<Clock::time_point> sent; // each token's event written
+        std::vector<double> late_ms;         // how long after it was due each was written: the machine's delay
         std::string request;                 // its body
     };
 
@@ -42,7 +45,7 @@ public:
 
 private:
     void accept_loop();
-    void answer(int fd);
+    void answer(int fd, Clock::time_point accepted);
 
     Script script_;
     int listener_ = -1;

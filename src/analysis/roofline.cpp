@@ -75,7 +75,7 @@ Roofline roofline(const Dataset& data, const std::string& compare, const std::ma
         const domain::MachineFigures figures = domain::machine_figures_from_json(*m);
         out.machines.emplace(threads, figures);
         const domain::TokenCost cost = *token_cost(r, profile->second);
-        RooflinePoint p{&r, r.params.at(compare), threads, cost};
+        RooflinePoint p{&r, r.params.at(compare), threads, cost, profile->second.weight_type};
         p.gbs = r.avg_ts * cost.bytes / 1e9;
         p.gflops = r.avg_ts * cost.flops / 1e9;
         p.roof_gbs = figures.read_gbs;

@@ -20,6 +20,7 @@ struct RooflinePoint {
     std::string value; // of the compared parameter
     int64_t threads = 0;
     domain::TokenCost cost;               // per token
+    std::string weight_type;              // of the model: whose matrix multiplication is its compute roof
     double gbs = 0, gflops = 0;           // achieved: tokens/s x bytes, tokens/s x FLOP
     double roof_gbs = 0, roof_gflops = 0; // the machine's
     double bandwidth_share = 0, compute_share = 0;

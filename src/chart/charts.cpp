@@ -539,19 +539,26 @@ Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineF
         low = low == 0 ? p.cost.intensity() : std::min(low, p.cost.intensity());
         high = std::max(high, p.cost.intensity());
     }
-    double compute = 0;
-    for (const auto& [type, gflops] : roofs.matmul_gflops) compute = std::max(compute, gflops);
-    if (by_value.empty() || roofs.read_gbs <= 0 || compute <= 0) return f;
-    const double ridge = compute / roofs.read_gbs; // where the roofs meet, FLOP per byte
-    low = std::min(low, ridge) / 4, high = std::max(high, ridge) * 4;
+    // The compute roof of each weight type of the models drawn: the roof their shares in the tables are of.
+    std::map<std::string, double> compute;
+    for (const analysis::RooflinePoint& p : m.roofline.points)
+        if (p.threads == threads && p.roof_gflops > 0) compute.emplace(p.weight_type, p.roof_gflops);
+    if (by_value.empty() || roofs.read_gbs <= 0 || compute.empty()) return f;
+    double highest = 0;
+    for (const auto& [type, gflops] : compute) {
+        const double ridge = gflops / roofs.read_gbs; // where the roofs meet, FLOP per byte
+        low = std::min(low, ridge / 4), high = std::max(high, ridge * 4);
+        highest = std::max(highest, gflops);
+    }
     f.series.push_back({.title = fmt::format("{} {:.1f} GB/s", x.s.memory_roof, roofs.read_gbs),
                         .style = Series::Style::lines,
                         .color = "#555555",
-                        .points = {{low, roofs.read_gbs * low}, {ridge, compute}}});
-    f.series.push_back({.title = fmt::format("{} {:.1f} GFLOP/s", x.s.compute_roof, compute),
-                        .style = Series::Style::lines,
-                        .color = "#999999",
-                        .points = {{ridge, compute}, {high, compute}}});
+                        .points = {{low, roofs.read_gbs * low}, {highest / roofs.read_gbs, highest}}});
+    for (const auto& [type, gflops] : compute)
+        f.series.push_back({.title = fmt::format("{} ({}) {:.1f} GFLOP/s", x.s.compute_roof, type, gflops),
+                            .style = Series::Style::lines,
+                            .color = "#999999",
+                            .points = {{gflops / roofs.read_gbs, gflops}, {high, gflops}}});
     for (const std::string& value : m.values)
         if (auto it = by_value.find(value); it != by_value.end()) f.series.push_back(std::move(it->second));
     for (const auto& g : m.roofline.groups)
