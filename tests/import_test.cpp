@@ -7,6 +7,7 @@
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -208,6 +209,54 @@ TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
     ASSERT_NE(pg, std::string::npos) << md;
     EXPECT_LT(pp, tg);
     EXPECT_LT(tg, pg);
+}
+
+// The same llama-bench output imported as two builds (its build_commit edited): one run of each cannot tell a build
+// from the variation between runs, so the report gives an estimate and no verdict, saying how to get one. Two more
+// files of each (their test times edited, so that they are new files) make three runs of each: the runs are then
+// the replicates, and the identical files are still not called different.
+TEST_F(ImportRealLlamaBench, OneRunOfEachBuildGetsNoVerdict) {
+    const auto as_build = [&](const std::string& commit, int copy) {
+        const fs::path edited = scratch_ / fmt::format("{}-{}.jsonl", commit, copy);
+        const auto r = run_shell("sed -e 's/\"build_commit\": \"[0-9a-f]*\"/\"build_commit\": \"" + commit +
+                                 "\"/' -e 's/\"test_time\": \"[^\"]*\"/\"test_time\": \"2026-01-0" +
+                                 std::to_string(copy + 1) + "T00:00:00Z\"/' " + shell_quote(file("jsonl")) + " > " +
+                                 shell_quote(edited));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto imported = run_llmsweep("import " + shell_quote(edited) + " --db " + db());
+        ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    };
+    const auto report = [&] {
+        const fs::path out = scratch_ / "report";
+        const auto r = run_llmsweep("report --db " + db() + " --out " + shell_quote(out) +
+                                    " --compare build_commit --baseline aaaaaaa --format json,md --no-charts --lang en");
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return std::pair{nlohmann::json::parse(test::read_file(out / "report.json")),
+                         test::read_file(out / "report.md")};
+    };
+    as_build("aaaaaaa", 0);
+    as_build("bbbbbbb", 0);
+    auto [json, md] = report();
+    ASSERT_FALSE(json.at("comparisons").empty());
+    for (const auto& c : json["comparisons"]) {
+        EXPECT_EQ(c.at("design"), "between runs") << c.dump();
+        EXPECT_EQ(c.at("verdict"), "one measurement, no interval") << c.dump();
+        EXPECT_NE(c.at("verdict_explained").get<std::string>().find("one run of each"), std::string::npos);
+        EXPECT_NEAR(c.at("difference_percent").get<double>(), 0.0, 1e-6) << "the same file";
+    }
+    EXPECT_NE(md.find("--llama-bench A,B"), std::string::npos) << "the command that would decide";
+    for (int copy : {1, 2}) {
+        as_build("aaaaaaa", copy);
+        as_build("bbbbbbb", copy);
+    }
+    std::tie(json, md) = report();
+    for (const auto& c : json["comparisons"]) {
+        EXPECT_EQ(c.at("replicates_are"), "runs") << c.dump();
+        EXPECT_EQ(c.at("runs_of_baseline"), 3);
+        EXPECT_EQ(c.at("runs_of_value"), 3);
+        EXPECT_NE(c.at("verdict"), "faster") << c.dump();
+        EXPECT_NE(c.at("verdict"), "slower") << c.dump();
+    }
 }
 
 // --- Read by llama.cpp's own tools ------------------------------------------------------------------------------

@@ -57,6 +57,44 @@ TEST_F(LlamaBenchEngineTest, StoresEveryPlannedRowWithLlamaBenchsBuild) {
     EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
 }
 
+// Two builds compared with real replication: --llama-bench A,B sweeps the binaries like a load setting, each round
+// running each once in a random order, so that the rounds are the blocks of their comparison. The same binary
+// under two paths stands for two builds: each result keeps its binary and its build.
+TEST_F(LlamaBenchEngineTest, SeveralBinariesAreInterleavedInRoundsAndComparedByRound) {
+    const fs::path a = dir_ / "a" / "llama-bench", b = dir_ / "b" / "llama-bench";
+    for (const auto& copy : {a, b}) {
+        fs::create_directories(copy.parent_path());
+        fs::copy_file(LLMSWEEP_LLAMA_BENCH, copy);
+        // llama-bench finds its shared libraries beside the original.
+        for (const auto& entry : fs::directory_iterator(fs::path(LLMSWEEP_LLAMA_BENCH).parent_path()))
+            if (entry.path().extension() == ".so" || entry.path().string().find(".so.") != std::string::npos)
+                fs::copy(entry.path(), copy.parent_path() / entry.path().filename(), fs::copy_options::skip_existing);
+    }
+    const std::string binaries = shell_quote(a) + "," + shell_quote(b);
+    const auto r = run_llmsweep("run -m " + model() + " --engine llama-bench --mode split --llama-bench " + binaries +
+                                " -p 8 -n 4 -t 1 -r 3 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 1);
+    EXPECT_EQ(count("SELECT count(DISTINCT llama_bench) FROM results WHERE status = 'ok'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3 AND length(build_commit) = 7"),
+              4);
+    // One llama-bench process per binary and round: 6 visits.
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'ok'"), 6);
+    EXPECT_EQ(count("SELECT count(DISTINCT round) FROM loads"), 3);
+
+    const fs::path out = dir_ / "report";
+    const auto report = run_llmsweep("report --format json --no-charts --out " + shell_quote(out) + db_arg());
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    const auto json = nlohmann::json::parse(test::read_file(out / "report.json"));
+    EXPECT_EQ(json.at("compare"), "llama_bench") << "the binaries: their builds share a commit";
+    ASSERT_EQ(json.at("comparisons").size(), 2u); // pp and tg
+    for (const auto& c : json["comparisons"]) {
+        EXPECT_EQ(c.at("design"), "within runs") << c.dump();
+        EXPECT_EQ(c.at("replicates_are"), "blocks") << c.dump();
+        EXPECT_EQ(c.at("blocks"), 3) << "a block per round";
+    }
+}
+
 // The settings llama-bench takes besides the points' (-pg, -nkvo, -C, ...), and any other argument handed on:
 // each reaches the real llama-bench, whose output pairs with the points.
 TEST_F(LlamaBenchEngineTest, PassesEveryLlamaBenchSettingItHas) {

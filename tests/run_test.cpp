@@ -117,6 +117,55 @@ TEST_F(RunTest, AdaptiveRoundsRunToTheLimitAndSayWhy) {
     EXPECT_NE(md.find("4 results reached the limit without meeting it (4 repetitions)"), std::string::npos) << md;
 }
 
+// Adaptive rounds asked of a sweep already stored with a fixed number of repetitions extend its run: its rounds are
+// the first ones, and one run of one design is what the report judges.
+TEST_F(RunTest, AdaptiveRoundsExtendTheStoredRunOfTheSameSweep) {
+    const std::string sweep = "run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -q" + db_arg();
+    ASSERT_EQ(run_llmsweep(sweep + " -r 2").exit_code, 0);
+    const int64_t first_sample = count("SELECT min(id) FROM samples");
+    const auto r = run_llmsweep(sweep + " -r 2 --max-repetitions 3 --decide load_mode --margin 0.001");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE max_repetitions = 3 AND decide = 'load_mode' AND "
+                    "status = 'finished'"),
+              1);
+    EXPECT_EQ(count("SELECT min(id) FROM samples"), first_sample) << "the stored rounds are kept, not measured again";
+    EXPECT_EQ(count("SELECT count(*) FROM samples WHERE repetition = 2"), 4) << "a third round for every point";
+}
+
+// Two runs of one sweep of different designs are not pooled silently: the report names them and the choices.
+TEST_F(RunTest, RunsOfDifferentDesignsArePooledOnlyWhenAsked) {
+    const std::string sweep = "run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -q" + db_arg();
+    ASSERT_EQ(run_llmsweep(sweep + " -r 2").exit_code, 0);
+    ASSERT_EQ(run_llmsweep(sweep + " -r 3").exit_code, 0);
+    const std::string report = "report --lang en --no-charts --format md --out " + shell_quote(dir_ / "report") + db_arg();
+    auto r = run_llmsweep(report);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("runs of different designs"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--run N"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--pool-runs"), std::string::npos) << r.err;
+    r = run_llmsweep(report + " --run 2");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(test::read_file(dir_ / "report" / "report.md").find("Runs used: 2."), std::string::npos);
+    ASSERT_EQ(run_llmsweep(report + " --where run=1").exit_code, 0);
+    EXPECT_NE(test::read_file(dir_ / "report" / "report.md").find("Runs used: 1."), std::string::npos);
+    r = run_llmsweep(report + " --pool-runs");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(test::read_file(dir_ / "report" / "report.md").find("pool the rounds of runs 1, 2"), std::string::npos);
+}
+
+// A reader that goes away (`llmsweep run ... | head -1`) ends the output, not the sweep: it runs to its end, stored
+// whole and finished, with exit code 0.
+TEST_F(RunTest, AClosedPipeEndsTheOutputNotTheSweep) {
+    const auto r = run_shell("{ " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -r 2" +
+                             db_arg() + " 2>&1; echo $? > " + shell_quote(dir_ / "status") + "; } | head -1");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.size(), r.out.find('\n') + 1) << "one line: " << r.out;
+    EXPECT_EQ(test::read_file(dir_ / "status"), "0\n");
+    EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+    EXPECT_EQ(count("SELECT count(*) FROM samples"), 2 * 2 * 2);
+}
+
 TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
     const auto r =
         run_shell("LLMSWEEP_TEST_FAULT=fail:8 " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +

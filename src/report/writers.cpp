@@ -146,6 +146,11 @@ std::string json_report(const ReportModel& m) {
              {"mean_diff_ts", c.mean_diff_ts},
              {"blocks", c.effect.all.replicates},
              {"replicates_are", unit_name(c.effect.all.unit)},
+             {"design", c.design == analysis::Design::within_runs ? "within runs" : "between runs"},
+             {"runs", c.runs},
+             {"runs_of_baseline", c.effect.all.runs_baseline},
+             {"runs_of_value", c.effect.all.runs_value},
+             {"busy_blocks", c.busy_blocks},
              {"difference_percent", c.effect.all.estimate},
              {"ci95_percent", {c.interval.low, c.interval.high}},
              {"ci90_percent", {c.equivalence_interval.low, c.equivalence_interval.high}},
@@ -162,6 +167,7 @@ std::string json_report(const ReportModel& m) {
              {"flagged_blocks", c.effect.flagged},
              {"margin_percent", m.margin_pct},
              {"verdict", verdict_text(c.verdict, strings("en"))},
+             {"verdict_explained", verdict_cell(c, strings("en"))},
              {"blocks_needed", c.blocks_needed ? json(*c.blocks_needed) : json(nullptr)},
              {"verdict_without_flagged", c.verdict_without_flagged
                                              ? json(verdict_text(*c.verdict_without_flagged, strings("en")))
