@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The GPU check, for a machine with an NVIDIA GPU that can fetch nothing (the device machine a session may be
+# lent): llama.cpp built with CUDA for that GPU alone, llmsweep against it, then a compact sweep of
+# qwen2.5-0.5b q8_0 over -ngl 0, half and all, -fa 0,1 and --mmap 0,1, natively and through
+# --engine llama-bench, with the report. Two steps:
+#
+#   bench/gpu.sh pack          here, with the network: Debian 12's development packages llmsweep builds with, as
+#                              .deb files, and the pinned llama.cpp's sources that the build needs, into .gpu/
+#                              (ignored by git; about 30 MiB, to be carried to the device machine)
+#   bench/gpu.sh run OUT       there: unpacks .gpu/ into a prefix (installing nothing), builds into build-gpu/,
+#                              sweeps, and writes the databases, the reports and a log into OUT, within about
+#                              9 minutes on 16 cores
+#
+# The figures go into docs/benchmarks.md (section "GPU").
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+pack="$root/.gpu"
+# What llmsweep's CMakeLists finds (headers and CMake files), and the libraries it links, as Debian 12 names them.
+dev=(libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev
+     libboost1.74-dev libboost-math1.74-dev libcsv-dev libssl-dev)
+runtime=(libfmt9 libtomlplusplus3 libsqlite3-0 libcurl4 libboost-math1.74.0 libcsv3 libssl3)
+
+case "${1:-}" in
+pack)
+    rm -rf "$pack/debs"
+    mkdir -p "$pack/debs"
+    # The libraries with every library they need, but the C and C++ runtimes, which must be the machine's own.
+    mapfile -t libraries < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+        --no-breaks --no-replaces --no-enhances --no-pre-depends "${runtime[@]}" | grep -v '^ ' | grep -v '<' |
+        grep -vxE 'libc6|libgcc-s1|libstdc\+\+6|gcc-12-base' | sort -u)
+    (cd "$pack/debs" && apt-get download "${dev[@]}" "${libraries[@]}")
+    # The llama.cpp source the build reads: not its models, documentation or tests.
+    src="$root/third_party/llama.cpp"
+    [ -f "$src/include/llama.h" ] || "$root/scripts/fetch-llama.sh"
+    tar -C "$src" -cf - --exclude=.git CMakeLists.txt cmake common ggml include src tools vendor licenses \
+        | xz -T0 -6 > "$pack/llama.tar.xz"
+    du -sh "$pack"
+    ;;
+run)
+    out=${2:?"bench/gpu.sh run OUT: the folder for the results"}
+    mkdir -p "$out"
+    exec > >(tee "$out/gpu.log") 2>&1
+    prefix=/tmp/llmsweep-prefix
+    mkdir -p "$prefix" /tmp/llmsweep-llama
+    for deb in "$pack"/debs/*.deb; do dpkg-deb -x "$deb" "$prefix"; done
+    tar -C /tmp/llmsweep-llama -xJf "$pack/llama.tar.xz"
+    libs="$prefix/usr/lib/x86_64-linux-gnu:$prefix/lib/x86_64-linux-gnu"
+    export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv,noheader
+    arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d .)
+    build="$root/build-gpu"
+    time cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMSWEEP_BUILD_TESTS=OFF \
+        -DCMAKE_PREFIX_PATH="$prefix/usr" -DCMAKE_INCLUDE_PATH="$prefix/usr/include" \
+        -DCMAKE_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu" -DLLMSWEEP_LLAMA_SOURCE=/tmp/llmsweep-llama \
+        -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,${libs//:/ -Wl,-rpath-link,} -Wl,-rpath,$libs" \
+        -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$arch" >/dev/null
+    time cmake --build "$build" --target llmsweep llama-bench
+    llmsweep="$build/src/llmsweep"
+    "$llmsweep" info
+    model=/tmp/qwen2.5-0.5b-q8_0.gguf
+    "$llmsweep" synth --preset qwen2.5-0.5b --type q8_0 --seed 42 -o "$model"
+    layers=$("$llmsweep" check "$model" -n 16 | sed -n 's/.* \([0-9][0-9]*\) layers.*/\1/p' | head -1)
+    layers=${layers:-24}
+    # shellcheck disable=SC2054 # the commas are llmsweep's lists of values
+    grid=(-m "$model" --mode split -ngl "0,$((layers / 2)),99" -fa 0,1 --mmap 0,1 -p 512 -n 128 -r 3)
+    time "$llmsweep" run "${grid[@]}" --db "$out/native.db"
+    time "$llmsweep" run "${grid[@]}" --engine llama-bench --llama-bench "$build/bin/llama-bench" \
+        --db "$out/llama-bench.db"
+    for db in native llama-bench; do
+        "$llmsweep" report --db "$out/$db.db" --compare n_gpu_layers --lang en --format md,csv --no-charts \
+            --out "$out/$db-report" --pool-runs
+    done
+    ;;
+*)
+    sed -n '2,14p' "$0" >&2
+    exit 2
+    ;;
+esac
