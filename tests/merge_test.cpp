@@ -104,6 +104,51 @@ TEST_F(MergeTest, ShardsMergedAreTheWholeSweepWithEveryPairWhole) {
     for (const auto& c : report.at("comparisons")) EXPECT_EQ(c.at("unpaired"), 0) << c.dump();
 }
 
+// The documented resubmit path: a shard killed mid-sweep and merged, then resumed to its end and merged again.
+// The second merge adds what the first lacked (the later samples, results and loads, the run's end) and says so;
+// the merged database then holds exactly what the shard holds.
+TEST_F(MergeTest, AShardResumedAfterAMergeIsMergedWhole) {
+    const fs::path shard = dir_ / "shard-1.db", merged = dir_ / "merged.db";
+    const std::string command = shell_quote(LLMSWEEP_BINARY) + " run -m " + model() +
+                                " --mmap 0,1 -p 16,32 -n 8 -r 3 -t 1 --shard 1/2 --db " + shell_quote(shard);
+    EXPECT_EQ(kill_after(command, 3), 137);
+    ASSERT_EQ(merge(merged, {shard}).exit_code, 0);
+    const int64_t first = count_in(merged, "SELECT count(*) FROM samples");
+    ASSERT_GT(first, 0);
+    ASSERT_EQ(run_shell(command + " -q").exit_code, 0);
+    const auto whole = counts(shard);
+    ASSERT_GT(whole[2], first) << "the resumed shard measured more";
+    const auto again = merge(merged, {shard});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find("1 of them extended"), std::string::npos) << again.out;
+    EXPECT_EQ(counts(merged), whole);
+    EXPECT_EQ(count_in(merged, "SELECT count(*) FROM runs WHERE status = 'finished'"), 1);
+    EXPECT_EQ(count_in(merged, "SELECT count(*) FROM results WHERE repetitions = 3"),
+              count_in(shard, "SELECT count(*) FROM results WHERE repetitions = 3"));
+    // Once more: nothing.
+    const auto third = merge(merged, {shard});
+    ASSERT_EQ(third.exit_code, 0);
+    EXPECT_EQ(third.out.find("extended"), std::string::npos) << third.out;
+    EXPECT_EQ(counts(merged), whole);
+
+    // A copy of the run whose stored rows disagree (a sample measured otherwise) is refused, and nothing of it is
+    // merged.
+    {
+        store::Database d(shard.string(), store::Database::Mode::existing);
+        d.exec("UPDATE samples SET ns = ns + 1 WHERE id = (SELECT min(id) FROM samples)");
+        d.exec("DELETE FROM samples WHERE id = (SELECT max(id) FROM samples)");
+    }
+    const fs::path other = dir_ / "other.db";
+    fs::copy_file(merged, other);
+    {
+        store::Database d(other.string(), store::Database::Mode::existing);
+        d.exec("DELETE FROM samples WHERE id = (SELECT max(id) FROM samples)");
+    }
+    const auto refused = merge(other, {shard});
+    EXPECT_EQ(refused.exit_code, 2) << refused.out;
+    EXPECT_NE(refused.err.find("measured otherwise"), std::string::npos) << refused.err;
+}
+
 // A fleet merged: the values of a comparison measured on different hosts do not pair, and the report says so.
 TEST_F(MergeTest, TheReportWarnsWhenTheValuesCameFromDifferentHosts) {
     const fs::path a = sweep("host-a.db", "--mmap 0"), b = sweep("host-b.db", "--mmap 1");

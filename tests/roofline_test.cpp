@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -211,23 +212,24 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) uint64_t sum_words(
 // loop's (a plain read of 512 MiB on huge pages, timed by this test), n threads no more than n times one thread's,
 // and the triad no more than twice the read rate. Caches the kernel does not name are unknown, not 0 B.
 TEST(Roofs, AreWhatPhysicsAllowsWithEveryCoreBusy) {
-    // The independent loop, while the machine is as quiet as this test can make it.
+    // The independent loop.
     const size_t bytes = size_t{512} << 20, words = bytes / sizeof(uint64_t);
     void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ASSERT_NE(mapped, MAP_FAILED);
     madvise(mapped, bytes, MADV_HUGEPAGE);
     auto* p = static_cast<uint64_t*>(mapped);
     for (size_t i = 0; i < words; ++i) p[i] = i * 2654435761u + 1; // no two pages alike: none shared
-    double independent = 0;
     uint64_t folded = 0;
-    for (int pass = 0; pass < 5; ++pass) {
-        const auto begin = std::chrono::steady_clock::now();
-        for (int repeat = 0; repeat < 4; ++repeat) folded += sum_words(p, words);
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-        independent = std::max(independent, 4.0 * static_cast<double>(bytes) / s / 1e9);
-    }
-    munmap(mapped, bytes);
-    EXPECT_NE(folded, 1u); // the reads happened
+    const auto loop = [&] {
+        double best = 0;
+        for (int pass = 0; pass < 5; ++pass) {
+            const auto begin = std::chrono::steady_clock::now();
+            for (int repeat = 0; repeat < 4; ++repeat) folded += sum_words(p, words);
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+            best = std::max(best, 4.0 * static_cast<double>(bytes) / s / 1e9);
+        }
+        return best;
+    };
 
     TempDir dir;
     fs::create_directories(dir / "cpu"); // a kernel that names no cache
@@ -241,15 +243,28 @@ TEST(Roofs, AreWhatPhysicsAllowsWithEveryCoreBusy) {
         const auto json = nlohmann::json::parse(r.out, nullptr, false);
         return json.is_object() ? json.at("machines").at(0) : nlohmann::json::object();
     };
-    const auto one = measure(1);
+    // One thread against the loop, each measured right after the other: up to three times, since other work on the
+    // machine (a spinner beside the suite) can slow either one pass; a measurement that is wrong is wrong each time.
+    double independent = 0, one_read = 0;
+    nlohmann::json one;
+    std::string tries;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        independent = loop();
+        one = measure(1);
+        ASSERT_TRUE(one.contains("read_gbs"));
+        one_read = one["read_gbs"].get<double>();
+        tries += fmt::format(" llmsweep {:.1f} GB/s, the loop {:.1f} GB/s;", one_read, independent);
+        if (std::fabs(one_read - independent) <= 0.3 * independent) break;
+    }
+    munmap(mapped, bytes);
+    EXPECT_NE(folded, 1u); // the reads happened
+    EXPECT_NEAR(one_read, independent, 0.3 * independent) << tries;
     // A spinning process beside n threads on n cores: the main thread of the measurement is woken late.
     const auto spinner = run_shell("sh -c 'while :; do :; done' >/dev/null 2>&1 & echo $!");
     const auto all = measure(cores);
     run_shell("kill " + spinner.out);
-    ASSERT_TRUE(one.contains("read_gbs") && all.contains("read_gbs"));
-    const double one_read = one["read_gbs"].get<double>(), all_read = all["read_gbs"].get<double>();
-    EXPECT_NEAR(one_read, independent, 0.3 * independent) << "llmsweep " << one_read << " GB/s, the loop "
-                                                          << independent << " GB/s";
+    ASSERT_TRUE(all.contains("read_gbs"));
+    const double all_read = all["read_gbs"].get<double>();
     EXPECT_LE(all_read, 1.3 * cores * independent) << cores << " threads";
     EXPECT_LE(all["triad_gbs"].get<double>(), 2 * all_read);
     EXPECT_EQ(all["l3_bytes"], 0);

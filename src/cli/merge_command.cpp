@@ -38,9 +38,10 @@ void run_merge(const MergeArgs& args) {
         } catch (const store::DatabaseError& e) {
             throw Error(fmt::format("{}: {}; nothing of it was merged", args.inputs[i], e.what()));
         }
-        say("{}: {} run{} merged ({} results, {} samples, {} loads){}\n", escape::terminal(args.inputs[i]),
-                   o.runs, o.runs == 1 ? "" : "s", o.results, o.samples, o.loads,
-                   o.runs_present ? fmt::format("; {} already in {}", o.runs_present, escape::terminal(args.db)) : "");
+        say("{}: {} run{} merged ({} results, {} samples, {} loads){}{}\n", escape::terminal(args.inputs[i]), o.runs,
+            o.runs == 1 ? "" : "s", o.results, o.samples, o.loads,
+            o.runs_present ? fmt::format("; {} already in {}", o.runs_present, escape::terminal(args.db)) : "",
+            o.runs_extended ? fmt::format(", {} of them extended by what they measured since", o.runs_extended) : "");
     }
 }
 

@@ -281,7 +281,9 @@ LoadRun Client::run(const LoadShape& shape, const std::function<Request(size_t)>
         }
         if (open_loop) {
             while (more_to_submit(now) && next_arrival <= now) {
-                submit(now);
+                // At the arrival the seed scheduled, not when this loop got to it: a request's latencies count
+                // from when its user came, so a client woken late cannot hide the wait (no coordinated omission).
+                submit(next_arrival);
                 next_arrival += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng)));
             }
         } else {

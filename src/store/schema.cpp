@@ -279,7 +279,10 @@ const std::vector<Table> all_tables = {
          {"load_id", integer, "The server it was sent to (its load).", "REFERENCES loads(id)"},
          {"repetition", integer, "The repetition it belongs to.", "NOT NULL"},
          {"seq", integer, "Its place in the repetition's submissions, from 0.", "NOT NULL"},
-         {"submit_ms", real, "Submission, ms after the repetition's start.", "NOT NULL"},
+         {"submit_ms", real,
+          "Submission, ms after the repetition's start; in an open loop (`--rate`) the arrival its seed scheduled, "
+          "from which its latencies count (a client that submits late does not hide the wait).",
+          "NOT NULL"},
          {"ttft_ms", real, "Time to first token: submission to the first streamed chunk with a token, ms."},
          {"e2e_ms", real, "Submission to the end of the answer, ms.", "NOT NULL"},
          {"tpot_ms", real, "Time per output token after the first: (e2e - ttft) / (tokens_out - 1), ms."},

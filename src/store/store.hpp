@@ -42,6 +42,7 @@ std::string new_run_uid();
 // What `merge` copied from one database.
 struct MergeOutcome {
     size_t runs = 0, runs_present = 0; // copied; already in the database (the same uid)
+    size_t runs_extended = 0;          // of those present, the ones the input had more of (a resumed shard)
     size_t loads = 0, results = 0, samples = 0, requests = 0, machines = 0, model_profiles = 0;
 };
 
@@ -230,6 +231,7 @@ public:
     MergeOutcome merge_from(Store& other);
 
 private:
+    void extend_present_runs(Store& other, const std::set<std::string>& uids, MergeOutcome& out);
     void create_or_migrate();
     void migrate(int64_t from_version);
     void recreate_triggers();
