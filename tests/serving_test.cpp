@@ -4,6 +4,7 @@
 // mid-point, Ctrl-C and kill -9 of llmsweep, a server started by somebody else).
 
 #include "run_fixture.hpp"
+#include "core/escape.hpp"
 #include "serving/client.hpp"
 #include "serving/llama_server.hpp"
 #include "sse_stub.hpp"
@@ -11,6 +12,7 @@
 #include "sweep/plan.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -204,6 +206,56 @@ TEST(ServingClient, ADurationEndsSubmissionsButNotTheRequestsInFlight) {
         EXPECT_EQ(r.status, "ok");
         EXPECT_LT(r.submit_ms, 250);
     }
+}
+
+// A hostile server's answers fail their request with the reason, never the sweep: fields of the wrong type, counts
+// beyond what was asked or below zero, more tokens than asked, a stream cut short, a line that never ends.
+// small_request asks for 8 tokens.
+TEST(ServingClient, AHostileAnswerFailsItsRequestWithTheReason) {
+    const auto token = [](int i) { return fmt::format(R"({{"content":" w{0}","tokens":[{0}],"stop":false}})", i); };
+    const auto one = [&](std::vector<std::string> events, domain::Api api = domain::Api::llama) {
+        SseStub stub({.gap_ms = 1, .events = std::move(events)});
+        const auto run = Client(stub.url(), api).run({.requests = 1}, small_request, always);
+        EXPECT_EQ(run.requests.size(), 1u);
+        return run.requests.empty() ? serving::RequestRecord{} : run.requests.front();
+    };
+    struct Case {
+        const char* what;
+        std::vector<std::string> events;
+        const char* reason;
+    };
+    const std::vector<Case> cases = {
+        {"stop as text", {token(1), R"({"content":"","tokens":[],"stop":"yes"})"}, "stop is \"yes\""},
+        {"stop null", {token(1), R"({"content":"","tokens":[],"stop":null})"}, "stop is null"},
+        {"tokens_predicted INT64_MAX",
+         {token(1), R"({"content":"","tokens":[],"stop":true,"tokens_predicted":9223372036854775807})"},
+         "tokens_predicted is 9223372036854775807"},
+        {"tokens_evaluated negative",
+         {token(1), R"({"content":"","tokens":[],"stop":true,"tokens_predicted":1,"tokens_evaluated":-5})"},
+         "tokens_evaluated is -5"},
+        {"a chunk of 200,000 ids", {fmt::format(R"({{"tokens":[{}],"stop":false}})", fmt::join(std::vector<int>(200000, 7), ","))},
+         "200000 tokens or more, 8 were asked"},
+        {"a stream cut short", {token(1)}, "ended before its end (1 of 8 tokens"},
+    };
+    for (const Case& c : cases) {
+        const auto r = one(c.events);
+        EXPECT_EQ(r.status, "error") << c.what;
+        EXPECT_NE(r.error.find(c.reason), std::string::npos) << c.what << ": " << r.error;
+    }
+    // The OpenAI API: usage.completion_tokens of 1e15.
+    const auto r = one({R"({"choices":[{"text":" w","index":0}]})", R"({"choices":[],"usage":{"completion_tokens":1000000000000000}})", "[DONE]"},
+                       domain::Api::openai);
+    EXPECT_EQ(r.status, "error");
+    EXPECT_NE(r.error.find("completion_tokens is 1000000000000000"), std::string::npos) << r.error;
+    // A line that never ends: the request fails at 1 MiB, without the client scanning it again at every chunk.
+    const auto long_line = one({std::string(3 << 20, 'x')});
+    EXPECT_EQ(long_line.status, "error");
+    EXPECT_NE(long_line.error.find("a line of the answer passed 1 MiB"), std::string::npos) << long_line.error;
+    // The server's text stored is valid UTF-8.
+    const auto bad_utf8 = one({"{\"error\":{\"message\":\"bad \xff\xfe byte\"}}"});
+    EXPECT_EQ(bad_utf8.status, "error");
+    EXPECT_EQ(bad_utf8.error, escape::valid_utf8(bad_utf8.error));
+    EXPECT_NE(bad_utf8.error.find("bad "), std::string::npos) << bad_utf8.error;
 }
 
 TEST(ServingClient, EveryFailureIsARecordWithItsReason) {
@@ -484,6 +536,25 @@ TEST_F(ServerRunTest, AKilledSweepResumesWhereItStopped) {
     EXPECT_EQ(count("SELECT min(id) FROM samples"), first_sample); // kept, not measured again
     EXPECT_EQ(count("SELECT count(*) FROM requests"), 3 * 40);     // the killed repetition's were never stored
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 3);
+}
+
+// A server whose /v1/models is hostile (data[0] a string, or null) and whose answers are malformed: the sweep fails
+// those requests and points with the reason, and goes on; the same command then finds the sweep complete.
+TEST_F(ServerRunTest, AHostileServerFailsItsPointsNotTheSweep) {
+    for (const char* models : {R"({"data":["a string"]})", R"({"data":[null]})",
+                               R"({"data":[{"meta":{"n_vocab":4611686018427387904}}]})"}) {
+        SseStub stub({.gap_ms = 1,
+                      .events = {R"({"content":" w","tokens":[1],"stop":false})",
+                                 R"({"content":"","tokens":[],"stop":"yes"})"},
+                      .models_body = models});
+        fs::remove(db_path());
+        const auto r = run_llmsweep("run --mode server --url " + stub.url() + " -m x -p 8 -n 4 -r 1 " +
+                                    "--concurrency 1,2 --requests 2 -q" + db_arg());
+        EXPECT_EQ(r.exit_code, 0) << models << ": " << r.err;
+        EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND error LIKE '%stop is \"yes\"%'"), 2)
+            << models << ": " << text("SELECT group_concat(error) FROM results");
+        EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished'"), 1) << models;
+    }
 }
 
 TEST_F(ServerRunTest, SweepsAServerSomebodyElseStarted) {

@@ -92,7 +92,18 @@ void SseStub::answer(int fd, Clock::time_point accepted) {
     Served served{Clock::now(), accepted, {}, {}, data.substr(body_at)};
     const int now_open = ++open_;
     for (int most = most_open_; now_open > most && !most_open_.compare_exchange_weak(most, now_open);) {}
-    if (script_.status != 200) {
+    if (!script_.models_body.empty() && data.rfind("GET /v1/models", 0) == 0) {
+        send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+                                 "Connection: close\r\n\r\n{}",
+                                 script_.models_body.size(), script_.models_body));
+    } else if (!script_.events.empty()) {
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+        for (const std::string& event : script_.events) {
+            std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(script_.gap_ms));
+            served.sent.push_back(Clock::now());
+            if (!send_all(fd, "data: " + event + "\n\n")) break;
+        }
+    } else if (script_.status != 200) {
         const std::string body = R"({"error":{"code":503,"message":"stub says no"}})";
         send_all(fd, fmt::format("HTTP/1.1 {} Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
                                  "Connection: close\r\n\r\n{}",

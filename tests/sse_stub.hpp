@@ -24,6 +24,10 @@ public:
         bool openai = false;      // /v1/completions' chunks; else llama-server's
         int status = 200;         // another status: that, with a short JSON error body
         bool error_event = false; // a data: {"error":...} event after the first token
+        // A hostile server: these payloads as its events, one per gap, instead of its tokens and its end ...
+        std::vector<std::string> events;
+        // ... and this body for GET /v1/models (otherwise a GET is answered as a POST).
+        std::string models_body;
     };
     struct Served {
         // The whole request read; and when its connection was accepted, before the stub's thread for it started

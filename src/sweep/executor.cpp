@@ -179,10 +179,15 @@ private:
 // (every real vocabulary has that many tokens).
 int64_t vocabulary_of(const nlohmann::json& props) {
     const nlohmann::json models = props.value("/v1/models", nlohmann::json());
-    if (models.is_object() && models.contains("data") && models["data"].is_array() && !models["data"].empty()) {
-        const nlohmann::json& meta = models["data"][0].value("meta", nlohmann::json::object());
-        if (meta.is_object() && meta.contains("n_vocab") && meta["n_vocab"].is_number_integer())
-            return std::max<int64_t>(2, meta["n_vocab"].get<int64_t>());
+    // Every step checked: a server's answer is anything (data[0] a string or null, n_vocab of 2^62).
+    if (models.is_object() && models.contains("data") && models["data"].is_array() && !models["data"].empty() &&
+        models["data"][0].is_object()) {
+        const auto meta = models["data"][0].find("meta");
+        if (meta != models["data"][0].end() && meta->is_object() && meta->contains("n_vocab") &&
+            (*meta)["n_vocab"].is_number_integer()) {
+            const int64_t n_vocab = (*meta)["n_vocab"].get<int64_t>();
+            if (n_vocab >= 2 && n_vocab <= INT32_MAX) return n_vocab; // token ids are 32 bits
+        }
     }
     return 1000;
 }

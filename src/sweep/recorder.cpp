@@ -34,6 +34,15 @@ store::Row load_row(int64_t run_id, const LoadParams& load, int64_t round, const
             {"status", status}};
 }
 
+// What a server said of itself, as stored: valid UTF-8, and at most 1 MiB (a server that says more is noted with how
+// much it said).
+std::string bounded_props(const nlohmann::json& props) {
+    std::string text = props.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    constexpr size_t limit = 1 << 20;
+    if (text.size() > limit) text = nlohmann::json{{"too_large_bytes", text.size()}}.dump();
+    return text;
+}
+
 } // namespace
 
 Recorder::Recorder(const SweepSpec& spec, const Plan& plan, store::Store& store, SweepObserver& observer,
@@ -177,7 +186,7 @@ int64_t Recorder::server_started(const LoadParams& load, int64_t round, double r
     loaded_.n_layer = n_layer;
     store::Row row = load_row(run_id_, load, round, "ok");
     row.insert(row.end(), {{"load_ms", ready_ms},
-                           {"server_props", props.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
+                           {"server_props", bounded_props(props)}});
     if (!command.empty()) row.emplace_back("server_command", nlohmann::json(command).dump());
     return store_.insert_load(row);
 }
@@ -195,8 +204,8 @@ void Recorder::server_repetition(const Task& task, int64_t load_id, const servin
     std::vector<double> ttft, gaps;
     int64_t tokens = 0;
     for (const serving::RequestRecord& r : run.requests) {
+        if (r.status != "ok") continue; // a failed request's tokens are not the server's throughput
         tokens += r.tokens_out;
-        if (r.status != "ok") continue;
         if (r.ttft_ms) ttft.push_back(*r.ttft_ms);
         gaps.insert(gaps.end(), r.gaps_ms.begin(), r.gaps_ms.end());
     }
@@ -219,7 +228,10 @@ void Recorder::server_repetition(const Task& task, int64_t load_id, const servin
          {"itl_p50_ms", quantile(gaps, 0.5)},
          {"itl_p90_ms", quantile(gaps, 0.9)},
          {"itl_p99_ms", quantile(gaps, 0.99)},
-         {"server_metrics", server_metrics.is_null() ? store::Value() : store::Value(server_metrics.dump())}});
+         {"server_metrics", server_metrics.is_null()
+                                ? store::Value()
+                                : store::Value(server_metrics.dump(-1, ' ', false,
+                                                                   nlohmann::json::error_handler_t::replace))}});
     for (size_t i = 0; i < run.requests.size(); ++i) {
         const serving::RequestRecord& r = run.requests[i];
         std::vector<double> own = r.gaps_ms;
