@@ -481,6 +481,33 @@ TEST_F(ServerRunTest, AServerThatDoesNotStartFailsItsPointsWithItsOwnWords) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE status = 'failed' AND error LIKE '%no-such-flag%'"), 1);
 }
 
+// The servers' logs go to a folder of the sweep's own in $TMPDIR (mkdtemp: its owner's alone, a fresh name no
+// other user could plant a link at), removed when every point was measured, kept and named when one failed.
+TEST_F(ServerRunTest, TheServersLogsAreTheSweepsOwnAndGoWhenAllWentWell) {
+    const fs::path tmp = dir_ / "tmp";
+    fs::create_directories(tmp);
+    const auto folders = [&] {
+        std::vector<fs::path> found;
+        for (const auto& entry : fs::directory_iterator(tmp))
+            if (entry.path().filename().string().rfind("llmsweep-servers-", 0) == 0) found.push_back(entry.path());
+        return found;
+    };
+    const std::string sweep = "TMPDIR=" + shell_quote(tmp) + " " + shell_quote(LLMSWEEP_BINARY) + " run -m " + served() +
+                              " --mode server -p 8 -n 4 -r 1 --requests 2 -q";
+    auto r = run_shell(sweep + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(folders().empty()) << "removed after a sweep that measured every point";
+    r = run_shell(sweep + " --llama-server-arg=--no-such-flag --db " + shell_quote(dir_ / "failed.db"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto kept = folders();
+    ASSERT_EQ(kept.size(), 1u);
+    EXPECT_EQ(fs::status(kept[0]).permissions() & fs::perms::all, fs::perms::owner_all);
+    EXPECT_NE(r.err.find(kept[0].string()), std::string::npos) << "named: " << r.err;
+    ASSERT_FALSE(fs::is_empty(kept[0]));
+    for (const auto& log : fs::directory_iterator(kept[0]))
+        EXPECT_EQ(fs::status(log.path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST_F(ServerRunTest, AServerKilledMidPointCrashesThatPointAndANewOneServesTheRest) {
     const std::string log = shell_quote(dir_ / "log");
     auto run = std::async(std::launch::async, [&] {

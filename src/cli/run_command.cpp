@@ -23,10 +23,14 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace llmsweep::cli {
@@ -164,8 +168,34 @@ void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
 }
 
 // How server mode starts its servers: the binary given, else the llama-server built with llmsweep, else PATH's.
-// `log_folder`: make the folder their logs go to (not for --dry-run).
-serving::ServerSettings server_settings(const sweep::SweepSpec& spec, bool log_folder = true) {
+// The folder llama-server's logs go to: made by mkdtemp (its owner's alone, under a name nobody could plant a link
+// at), removed when the sweep ends with every point measured, kept and named when one failed or the sweep did.
+class ServerLogFolder {
+public:
+    ServerLogFolder() {
+        std::string name = (std::filesystem::temp_directory_path() / "llmsweep-servers-XXXXXX").string();
+        if (!mkdtemp(name.data()))
+            throw Error(fmt::format("cannot make a folder for llama-server's logs in {}: {}",
+                                    std::filesystem::temp_directory_path().string(), std::strerror(errno)));
+        path_ = name;
+    }
+    ~ServerLogFolder() {
+        std::error_code ignored;
+        if (!keep_) std::filesystem::remove_all(path_, ignored);
+        else say(stderr, "llama-server's logs are kept in {}\n", escape::terminal(path_.string()));
+    }
+    ServerLogFolder(const ServerLogFolder&) = delete;
+    ServerLogFolder& operator=(const ServerLogFolder&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    void keep() { keep_ = true; }
+
+private:
+    std::filesystem::path path_;
+    bool keep_ = false;
+};
+
+// `log_folder`: where their logs go (none for --dry-run).
+serving::ServerSettings server_settings(const sweep::SweepSpec& spec, const std::filesystem::path& log_folder = {}) {
     serving::ServerSettings settings;
     if (spec.mode != domain::Mode::server || !spec.serving.url.empty()) return settings;
     settings.binary = spec.serving.llama_server;
@@ -178,11 +208,8 @@ serving::ServerSettings server_settings(const sweep::SweepSpec& spec, bool log_f
     settings.extra_args = spec.serving.llama_server_args;
     settings.numa = spec.numa;
     settings.rpc = spec.rpc;
-    // Each server's log, for the reason a server failed; kept after the sweep for a closer look.
-    if (log_folder) {
-        settings.log_folder = std::filesystem::temp_directory_path() / fmt::format("llmsweep-servers-{}", getpid());
-        std::filesystem::create_directories(settings.log_folder);
-    }
+    // Each server's log, for the reason a server failed.
+    settings.log_folder = log_folder;
     return settings;
 }
 
@@ -256,7 +283,7 @@ void run(const RunArgs& args) {
             const auto& first = plan.points[plan.groups[plan.visits.front().group].front()];
             say("the first llama-server: {}\n",
                        escape::terminal(fmt::format(
-                           "{}", fmt::join(serving::server_command(server_settings(spec, false), first, 0), " "))));
+                           "{}", fmt::join(serving::server_command(server_settings(spec), first, 0), " "))));
         }
         return;
     }
@@ -270,13 +297,16 @@ void run(const RunArgs& args) {
                    "until it can be stored\n",
                    escape::terminal(args.db));
     });
+    std::optional<ServerLogFolder> server_logs;
+    if (spec.mode == domain::Mode::server && spec.serving.url.empty()) server_logs.emplace();
     // Workers are this same binary, started in the worker role.
     const sweep::SweepOptions options{.fresh = args.fresh,
                                       .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
                                       .host = host,
                                       .build = engine::build_info(),
                                       .llama_bench = llama_bench,
-                                      .server = server_settings(spec),
+                                      .server = server_settings(spec, server_logs ? server_logs->path()
+                                                                                  : std::filesystem::path()),
                                       .roofline = !args.no_roofline && spec.serving.url.empty()};
     auto observer = make_progress_observer(args.quiet              ? ProgressStyle::none
                                            : isatty(STDERR_FILENO) ? ProgressStyle::bar
@@ -289,8 +319,12 @@ void run(const RunArgs& args) {
         say(stderr, "stopped: what was measured is in {}; run the same command again to finish the sweep\n",
                    escape::terminal(args.db));
         throw;
+    } catch (...) {
+        if (server_logs) server_logs->keep();
+        throw;
     }
     observer.reset();
+    if (server_logs && outcome.failures > 0) server_logs->keep();
     if (outcome.already_complete) {
         say("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n",
                    escape::terminal(args.db), outcome.run_id);

@@ -45,7 +45,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
         pipe2(exec_status, O_CLOEXEC) != 0)
         throw Error(fmt::format("cannot create pipes for {}: {}", name_, std::strerror(errno)));
     if (!stderr_file_.empty()) {
-        const int file = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        // A new file, never one that is there (a link planted in a shared folder would send the log elsewhere).
+        const int file = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (file < 0)
             throw Error(
                 fmt::format("cannot write {}'s log {}: {}", name_, stderr_file_.string(), std::strerror(errno)));

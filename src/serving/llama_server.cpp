@@ -118,7 +118,8 @@ ServerProcess::ServerProcess(const ServerSettings& settings, const domain::Point
         const int port = free_port();
         command_ = server_command(settings, point, port);
         url_ = fmt::format("http://127.0.0.1:{}", port);
-        log_ = settings.log_folder / fmt::format("llama-server-{}.log", port);
+        static std::atomic<int> started{0}; // a port may serve twice in a sweep; a log file is written once
+        log_ = settings.log_folder / fmt::format("llama-server-{}-{}.log", ++started, port);
         process_ = std::make_unique<ChildProcess>(command_,
                                                   ChildProcess::Options{.name = "llama-server", .stderr_file = log_});
         const Client client(url_, domain::Api::llama);
