@@ -125,6 +125,67 @@ std::string llama_bench_line(int n_prompt) {
 
 bool have_gnuplot() { return run_shell("command -v gnuplot").exit_code == 0; }
 
+// One impossible figure kills nothing. An import refuses it naming the file, the record and the field; a merge
+// refuses a database holding one; a report of a database edited to hold them leaves them out and says which.
+TEST(ImpossibleFigures, AreRefusedByImportAndMergeAndLeftOutOfTheReport) {
+    TempDir dir;
+    const auto import = [&](const std::string& name, const std::string& from, const std::string& to) {
+        std::string line = llama_bench_line(16);
+        line.replace(line.find(from), from.size(), to);
+        std::ofstream(dir / name) << line << "\n";
+        return run_llmsweep("import " + shell_quote(dir / name) + " --db " + shell_quote(dir / "i.db"));
+    };
+    struct Case {
+        const char* name;
+        std::string from, to, says;
+    };
+    const std::vector<Case> cases = {
+        {"huge.jsonl", R"("avg_ts": 39131.2)", R"("avg_ts": 1e308)", "avg_ts: t/s 1e+308 is beyond any machine"},
+        {"zero.jsonl", R"("avg_ns": 409247)", R"("avg_ns": 0)", "avg_ns: a time of 0 ns is not above zero"},
+        {"contradicts.jsonl", R"("avg_ts": 39131.2)", R"("avg_ts": 391312.0)", "is not the mean of its samples"},
+        {"size.jsonl", R"("model_size": 385536)", R"("model_size": 9223372036854775807)", "more than any disk holds"},
+        {"sample.jsonl", "37959.6, 40302.9", "37959.6, 1e300", "samples_ts: t/s 1e+300 is beyond any machine"},
+    };
+    for (const Case& c : cases) {
+        const auto r = import(c.name, c.from, c.to);
+        EXPECT_NE(r.exit_code, 0) << c.name;
+        EXPECT_NE(r.err.find(c.name), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(dir / "i.db") && run_shell("sqlite3 -version").exit_code == 0 &&
+                 run_shell("test \"$(sqlite3 " + shell_quote(dir / "i.db") + " 'SELECT count(*) FROM results')\" != 0")
+                         .exit_code == 0)
+        << "nothing stored";
+
+    // A database edited to hold inf and 1e308: merge refuses it, naming the file and the row.
+    const std::string db = (dir / "edited.db").string();
+    fill(db, 1);
+    {
+        store::Store store(db);
+        const int64_t id = store.ensure_result(1, "0none32", "pp", test::point_row("/m/model-0.gguf", "none", 32, 16));
+        store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 1e308}});
+        store.insert_sample({{"result_id", id}, {"repetition", int64_t{1}}, {"ns", int64_t{1000}}, {"ts", 130.0}});
+        store.db().exec("UPDATE results SET avg_ts = 9e999 WHERE id = (SELECT max(id) FROM results)");
+    }
+    const auto merged = run_llmsweep("merge --db " + shell_quote(dir / "merged.db") + " " + shell_quote(db));
+    EXPECT_EQ(merged.exit_code, 2);
+    EXPECT_NE(merged.err.find("edited.db"), std::string::npos) << merged.err;
+    EXPECT_NE(merged.err.find("results row 8: t/s inf is not a number"), std::string::npos) << merged.err;
+    // The report leaves them out, says so, and still compares what is left.
+    const fs::path out = dir / "report";
+    const auto report = run_llmsweep("report --db " + shell_quote(db) + " --lang en --format md,csv,json --no-charts --out " +
+                                     shell_quote(out));
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("Figures no machine can give, left out of every table and comparison"), std::string::npos) << md;
+    EXPECT_NE(md.find("repetition 1: t/s 1e+308 is beyond any machine"), std::string::npos) << md;
+    EXPECT_NE(md.find("left out: t/s inf is not a number"), std::string::npos) << md;
+    EXPECT_EQ(md.find("nan"), std::string::npos);
+    const std::string raw = test::read_file(out / "raw.csv");
+    EXPECT_EQ(raw.find(",inf,"), std::string::npos) << "an impossible number is an empty cell";
+    EXPECT_EQ(raw.find("nan"), std::string::npos);
+}
+
 TEST(WholeReport, AReportKilledMidwayLeavesThePreviousOneByteForByteAndNoGnuplot) {
     if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed";
     TempDir dir;

@@ -1,6 +1,7 @@
 #include "analysis/dataset.hpp"
 
 #include "core/error.hpp"
+#include "domain/plausible.hpp"
 #include "stats/descriptive.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -114,6 +116,16 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.repetitions = row.repetitions;
         record.status = std::move(row.status);
         record.error = std::move(row.error);
+        // A figure no machine can give (a merged or edited database): the record is left out, and says why.
+        if (record.status == "ok") {
+            auto why = domain::implausible_ts(record.avg_ts);
+            if (!why && !std::isfinite(record.stddev_ts)) why = fmt::format("its sd of t/s {} is not a number", record.stddev_ts);
+            if (why) {
+                record.status = "invalid";
+                record.error = fmt::format("left out: {}", *why);
+                ++data.left_out;
+            }
+        }
         record.ttft_ms = row.ttft_ms;
         record.itl_p50_ms = row.itl_p50_ms;
         record.itl_p90_ms = row.itl_p90_ms;
@@ -143,6 +155,13 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         while (next < data.records.size() && data.records[next].result_id < result_id) ++next;
         if (next == data.records.size() || data.records[next].result_id != result_id) return; // filtered out
         Record& r = data.records[next];
+        if (const auto why = domain::implausible_ts(ts)) { // left out, and said
+            ++data.left_out;
+            if (data.left_out_samples.size() < Dataset::listed_at_most)
+                data.left_out_samples.push_back(
+                    fmt::format("{} {} (result {}), repetition {}: {}", r.model, r.metric, r.result_id, repetition + 1, *why));
+            return;
+        }
         if (r.samples_count == 0) r.samples_begin = static_cast<uint32_t>(data.samples.size());
         data.samples.push_back({static_cast<int32_t>(repetition), static_cast<float>(ts)});
         ++r.samples_count;

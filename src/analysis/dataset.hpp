@@ -131,6 +131,11 @@ struct Dataset {
     // among the ok ones (what values_of and fixed_parameters ask, many times, of a million records).
     std::array<std::vector<uint32_t>, parameter_list.size()> distinct_all, distinct_ok;
     std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
+    // Figures no machine can give (domain/plausible.hpp), left out: how many (records, made status "invalid" with
+    // the reason, and samples), and the first samples', described.
+    size_t left_out = 0;
+    std::vector<std::string> left_out_samples;
+    static constexpr size_t listed_at_most = 20;
 
     std::span<const Sample> samples_of(const Record& r) const {
         return std::span<const Sample>(samples).subspan(r.samples_begin, r.samples_count);

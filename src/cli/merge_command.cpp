@@ -37,6 +37,8 @@ void run_merge(const MergeArgs& args) {
             o = out.merge_from(*inputs[i]);
         } catch (const store::DatabaseError& e) {
             throw Error(fmt::format("{}: {}; nothing of it was merged", args.inputs[i], e.what()));
+        } catch (const UsageError& e) {
+            throw UsageError(fmt::format("{}: {}; nothing of it was merged", args.inputs[i], e.what()));
         }
         say("{}: {} run{} merged ({} results, {} samples, {} loads){}{}\n", escape::terminal(args.inputs[i]), o.runs,
             o.runs == 1 ? "" : "s", o.results, o.samples, o.loads,

@@ -1,5 +1,7 @@
 #include "llama_bench/fields.hpp"
 
+#include "domain/plausible.hpp"
+
 #include "llama_bench/output.hpp"
 
 #include "core/error.hpp"
@@ -326,6 +328,23 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         for (const auto& v : *ns) t.samples_ns.push_back(non_negative("samples_ns", v));
         for (const auto& v : *ts) t.samples_ts.push_back(non_negative_real("samples_ts", v));
     }
+    // What physics allows, before anything is kept.
+    const auto impossible = [](std::string_view field, const std::optional<std::string>& why) {
+        if (why) throw FormatError(fmt::format("{}: {}", field, *why));
+    };
+    impossible("avg_ns", domain::implausible_ns(t.avg_ns));
+    impossible("avg_ts", domain::implausible_ts(t.avg_ts));
+    for (const int64_t ns_value : t.samples_ns) impossible("samples_ns", domain::implausible_ns(static_cast<double>(ns_value)));
+    for (const double ts_value : t.samples_ts) impossible("samples_ts", domain::implausible_ts(ts_value));
+    if (!t.samples_ts.empty()) {
+        double sum = 0;
+        for (const double ts_value : t.samples_ts) sum += ts_value;
+        impossible("avg_ts", domain::contradicts_samples(t.avg_ts, sum / static_cast<double>(t.samples_ts.size())));
+    }
+    if (t.model_size > domain::max_model_bytes)
+        throw FormatError(fmt::format("model_size: {} bytes is more than any disk holds", t.model_size));
+    if (t.model_n_params > domain::max_model_params)
+        throw FormatError(fmt::format("model_n_params: {} is more than any model has", t.model_n_params));
 
     for (const Field& f : fields) {
         if (is_modelled(f.name)) continue;

@@ -40,6 +40,11 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
             item.children.push_back(fmt::format("{}: CV {:.2f}%", point_name(m, *r), r->cv_percent()));
         items.push_back(std::move(item));
     }
+    if (m.data.left_out > 0) {
+        ListItem item{fmt::format(fmt::runtime(s.left_out_intro), m.data.left_out), {}};
+        for (const std::string& sample : m.data.left_out_samples) item.children.push_back(sample);
+        items.push_back(std::move(item));
+    }
     if (!m.hosts_by_value.empty()) {
         ListItem item{std::string(s.hosts_differ_intro), {}};
         for (const auto& [value, hosts] : m.hosts_by_value)

@@ -5,11 +5,18 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace llmsweep::report {
 namespace {
 
-std::string fixed(double value, int digits = 2) { return fmt::format("{:.{}f}", value, digits); }
-std::string full(double value) { return fmt::format("{}", value); }
+// Numbers as the tables show them; "-" for one that is not a number (no "nan", "inf" or 300 digits of 1e305).
+std::string fixed(double value, int digits = 2) {
+    if (!std::isfinite(value)) return "-";
+    if (std::fabs(value) >= 1e15) return fmt::format("{:.3g}", value);
+    return fmt::format("{:.{}f}", value, digits);
+}
+std::string full(double value) { return std::isfinite(value) ? fmt::format("{}", value) : "-"; }
 std::string range(const analysis::Range& r) {
     return r.min == r.max ? fmt::format("{}", r.min) : fmt::format("{}-{}", r.min, r.max);
 }

@@ -58,7 +58,10 @@ std::string raw_csv(const ReportModel& m) {
         r.params.for_each([&](std::string_view name, const std::string& value) {
             if (name != "model") out += "," + csv(value);
         });
-        fmt::format_to(std::back_inserter(out), ",{},{},{},{},", r.avg_ts, r.stddev_ts, r.cv_percent(), r.repetitions);
+        // A number that is not one (an impossible figure, left out and said in the error) is an empty cell.
+        const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); };
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{},", number(r.avg_ts), number(r.stddev_ts),
+                       number(r.cv_percent()), r.repetitions);
         out += csv(r.error) + "\r\n";
     }
     return out;

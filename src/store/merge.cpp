@@ -3,6 +3,7 @@
 #include "store/store.hpp"
 
 #include "core/error.hpp"
+#include "domain/plausible.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -71,6 +72,27 @@ constexpr std::array<std::string_view, 9> load_identity = {"round",        "mode
                                                            "cache_state",  "n_gpu_layers",   "huge_pages",
                                                            "load_ms",      "rss_after_load_bytes", "major_faults"};
 
+// Refuses an input whose measurements physics does not allow (a t/s of inf or 1e308, a time of zero): a merged
+// database feeds reports, and one impossible figure would poison every mean it is in.
+void check_plausible(std::string_view table_name, int64_t rowid, const Row& row) {
+    std::optional<std::string> why;
+    const auto number = [&](std::string_view column) -> std::optional<double> {
+        const Value* v = value_of(row, column);
+        if (!v) return std::nullopt;
+        if (const auto* d = std::get_if<double>(v)) return *d;
+        if (const auto* i = std::get_if<int64_t>(v)) return static_cast<double>(*i);
+        return std::nullopt;
+    };
+    if (table_name == "samples") {
+        if (const auto ts = number("ts")) why = domain::implausible_ts(*ts);
+        if (const auto ns = number("ns"); !why && ns) why = domain::implausible_ns(*ns);
+    } else if (table_name == "results" && text_of(row, "status") == "ok") {
+        if (const auto ts = number("avg_ts")) why = domain::implausible_ts(*ts);
+    }
+    if (why)
+        throw UsageError(fmt::format("{} row {}: {}", table_name, rowid, *why));
+}
+
 } // namespace
 
 MergeOutcome Store::merge_from(Store& other) {
@@ -101,6 +123,7 @@ MergeOutcome Store::merge_from(Store& other) {
                 row.emplace_back(names[i], std::move(value));
             }
             if (dangling || !keep(row)) continue;
+            check_plausible(table_name, has_id ? rows.column_int(0) : static_cast<int64_t>(copied), row);
             const int64_t id = insert(table_name, row);
             if (ids && has_id) (*ids)[rows.column_int(0)] = id;
             ++copied;
@@ -177,8 +200,7 @@ void Store::extend_present_runs(Store& other, const std::set<std::string>& uids,
         const Row target = *mapped_row(mine, "runs", 1, {});
         for (std::string_view column : run_identity)
             if (text_of(*row, column) != text_of(target, column))
-                throw UsageError(fmt::format("run {} ({}) has {} '{}' there and '{}' here: it is not the same run; "
-                                             "nothing of this input was merged",
+                throw UsageError(fmt::format("run {} ({}) has {} '{}' there and '{}' here: it is not the same run",
                                              other_id, text_of(*row, "uid"), column, text_of(*row, column),
                                              text_of(target, column)));
         const size_t before = out.loads + out.results + out.samples + out.requests;
@@ -217,6 +239,7 @@ void Store::extend_present_runs(Store& other, const std::set<std::string>& uids,
                                   "metric = :metric");
             found.bind("run", run_id).bind("key", *value_of(*result, "point_key")).bind("metric",
                                                                                        *value_of(*result, "metric"));
+            check_plausible("results", other_results.column_int(0), *result);
             if (!found.step()) {
                 results[other_results.column_int(0)] = insert("results", *result);
                 ++out.results;
@@ -251,12 +274,12 @@ void Store::extend_present_runs(Store& other, const std::set<std::string>& uids,
                 Statement found(*db_, fmt::format("SELECT {} FROM {} WHERE {}", measured, table_name, where));
                 for (std::string_view column : key) found.bind(column, *value_of(*row, column));
                 if (!found.step()) {
+                    check_plausible(table_name, 0, *row);
                     insert(table_name, *row);
                     ++counter;
                 } else if (found.column_value(0) != *value_of(*row, measured)) {
                     throw UsageError(fmt::format("run {} ({}) has a {} measured otherwise there than here (the same "
-                                                 "repetition, {} {}): the copies disagree; nothing of this input was "
-                                                 "merged",
+                                                 "repetition, {} {}): the copies disagree",
                                                  other_id, text_of(target, "uid"),
                                                  table_name == "samples" ? "sample" : "request", measured,
                                                  text_of(*row, measured)));
