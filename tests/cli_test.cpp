@@ -160,5 +160,18 @@ TEST(Cli, CheckRejectsMissingAndNonGgufFiles) {
     EXPECT_NE(r.err.find("could not load"), std::string::npos) << r.err;
 }
 
+
+// An empty `--option=` is refused, not given the next argument as its value (`run --db= --dry-run` would have run a
+// real sweep into a database named --dry-run).
+TEST(Cli, AnEmptyOptionValueIsRefused) {
+    for (const char* command : {"run -m x.gguf --db= --dry-run", "report --out= --no-charts", "slurm s.toml --sbatch-arg= --dry-run"}) {
+        const auto r = run_llmsweep(command);
+        EXPECT_EQ(r.exit_code, 2) << command;
+        EXPECT_NE(r.err.find("is given no value"), std::string::npos) << command << ": " << r.err;
+        EXPECT_FALSE(fs::exists("--dry-run")) << command;
+        EXPECT_FALSE(fs::exists("--no-charts")) << command;
+    }
+}
+
 } // namespace
 } // namespace llmsweep

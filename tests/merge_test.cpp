@@ -149,6 +149,35 @@ TEST_F(MergeTest, AShardResumedAfterAMergeIsMergedWhole) {
     EXPECT_NE(refused.err.find("measured otherwise"), std::string::npos) << refused.err;
 }
 
+// A database whose table was replaced by a view over a query that never ends, or that holds a table of its own:
+// report and merge refuse it at once, naming what it holds, and write nothing.
+TEST_F(MergeTest, AHostileDatabaseIsRefusedNotRead) {
+    const fs::path good = sweep("good.db", "");
+    for (const char* change : {"DROP TABLE samples; CREATE VIEW samples AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL "
+                               "SELECT x + 1 FROM n) SELECT x AS id, x AS result_id, NULL AS load_id, x AS repetition, "
+                               "x AS ns, x AS ts, NULL AS ttft_ms, NULL AS itl_p50_ms, NULL AS itl_p90_ms, NULL AS "
+                               "itl_p99_ms, NULL AS server_metrics FROM n",
+                               "CREATE TABLE other (x)"}) {
+        const fs::path hostile = dir_ / "hostile.db";
+        fs::remove(hostile);
+        fs::copy_file(good, hostile);
+        {
+            store::Database d(hostile.string(), store::Database::Mode::existing);
+            d.exec(change);
+        }
+        const auto started = std::chrono::steady_clock::now();
+        const auto report = run_llmsweep("report --no-charts --format md --out " + shell_quote(dir_ / "r") + " --db " +
+                                         shell_quote(hostile));
+        EXPECT_EQ(report.exit_code, 2) << change;
+        EXPECT_NE(report.err.find("which no llmsweep database has"), std::string::npos) << report.err;
+        const auto merged = merge(dir_ / "out.db", {hostile});
+        EXPECT_EQ(merged.exit_code, 2) << change;
+        EXPECT_NE(merged.err.find("which no llmsweep database has"), std::string::npos) << merged.err;
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20)) << "refused, not read";
+        EXPECT_FALSE(fs::exists(dir_ / "r" / "report.md"));
+    }
+}
+
 // A fleet merged: the values of a comparison measured on different hosts do not pair, and the report says so.
 TEST_F(MergeTest, TheReportWarnsWhenTheValuesCameFromDifferentHosts) {
     const fs::path a = sweep("host-a.db", "--mmap 0"), b = sweep("host-b.db", "--mmap 1");

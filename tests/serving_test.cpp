@@ -508,6 +508,22 @@ TEST_F(ServerRunTest, TheServersLogsAreTheSweepsOwnAndGoWhenAllWentWell) {
         EXPECT_EQ(fs::status(log.path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
+// A --llama-server that is a wrapper script which does not exec: the server is its child, in the group llmsweep
+// made for the script, and ends with it; no server is left per visit.
+TEST_F(ServerRunTest, AWrapperScriptLeavesNoServerBehind) {
+    const fs::path real = fs::path(LLMSWEEP_LLAMA_BENCH).parent_path() / "llama-server";
+    if (!fs::exists(real)) GTEST_SKIP() << "no llama-server beside llama-bench at " << real;
+    const fs::path wrapper = dir_ / "wrapper.sh";
+    std::ofstream(wrapper) << "#!/bin/sh\n" << shell_quote(real) << " \"$@\"\necho wrapper ended >&2\n";
+    fs::permissions(wrapper, fs::perms::owner_all);
+    const auto r = run_llmsweep("run -m " + served() + " --mode server --llama-server " + shell_quote(wrapper) +
+                                " -p 8 -n 4 -r 2 --concurrency 1,2 --requests 2 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM loads"), 2) << "a server per visit";
+    EXPECT_TRUE(no_server_within(2)) << servers().size() << " servers left";
+}
+
 TEST_F(ServerRunTest, AServerKilledMidPointCrashesThatPointAndANewOneServesTheRest) {
     const std::string log = shell_quote(dir_ / "log");
     auto run = std::async(std::launch::async, [&] {
@@ -599,6 +615,8 @@ TEST_F(ServerRunTest, SweepsAServerSomebodyElseStarted) {
     EXPECT_EQ(count(fmt::format("SELECT count(*) FROM requests WHERE ttft_ms BETWEEN 25 AND {}", 35 + late)), 8)
         << "TTFTs " << text("SELECT group_concat(round(ttft_ms, 2), ' ') FROM requests");
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE server_command IS NULL"), 2);
+    // Somebody else's server is neither llmsweep's llama.cpp nor known: its run says so.
+    EXPECT_EQ(text("SELECT engine || ' ' || build_commit FROM runs"), "external unknown");
 }
 
 // The report of a server sweep beside a native one: the serving section's loads with the stored requests'

@@ -31,6 +31,10 @@ const Record* native_match(const Dataset& data, const Record& server) {
     const Record* found = nullptr;
     for (const Record& r : data.records) {
         if (r.metric != "tg" || r.status != "ok" || r.model != server.model || r.params.at("n_depth") != "0") continue;
+        // The same build on the same host: a server somebody else started (--url, build unknown) pairs with nothing.
+        if (r.params.at("build_commit") != server.params.at("build_commit") ||
+            r.params.at("hostname") != server.params.at("hostname") || server.params.at("build_commit") == "unknown")
+            continue;
         // llama-server's load mode auto is not resolved (it does not say): it matches what auto came to.
         const bool same =
             std::all_of(single_stream_settings.begin(), single_stream_settings.end(), [&](std::string_view name) {

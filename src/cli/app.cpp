@@ -24,6 +24,18 @@ std::vector<std::string> with_llama_bench_flags(int argc, char** argv) {
     return args;
 }
 
+// `--db=` gives an option no value, and CLI11 would take the next argument for it (`run --db= --dry-run` ran a
+// real sweep into a database named --dry-run): an empty value is an error, before anything is parsed.
+void refuse_empty_values(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") return;
+        if (arg.size() > 3 && arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1)
+            throw CLI::ValidationError(std::string(arg.substr(0, arg.size() - 1)),
+                                       "is given no value: write " + std::string(arg) + "VALUE, or leave it out");
+    }
+}
+
 } // namespace
 
 int run(int argc, char** argv) {
@@ -43,6 +55,7 @@ int run(int argc, char** argv) {
                                            add_check_command(app),  add_info_command(app),   add_schema_command(app),
                                            add_worker_command(app), add_version_command(app)};
     try {
+        refuse_empty_values(argc, argv);
         app.parse(with_llama_bench_flags(argc, argv));
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);

@@ -76,6 +76,11 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
         _exit(127);
     }
     const int fork_error = errno;
+    // Also here, so that no kill of the group can come before the child has made it.
+    if (pid_ > 0 && options.own_process_group) {
+        setpgid(pid_, pid_);
+        own_group_ = true;
+    }
     close(exec_status[1]);
     close(in[0]);
     close(out[1]);
@@ -99,6 +104,11 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
         close_fd(errors_from_child_);
         throw Error(fmt::format("cannot start {}: {}", command.front(), std::strerror(error)));
     }
+}
+
+void ChildProcess::kill_all() const {
+    if (own_group_) ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
 }
 
 ChildProcess::~ChildProcess() {
@@ -196,6 +206,7 @@ bool ChildProcess::running() {
     int status = 0;
     rusage usage{};
     if (wait4(pid_, &status, WNOHANG, &usage) != pid_) return true;
+    if (own_group_) ::kill(-pid_, SIGKILL); // what it left behind in its group
     reaped_ = true;
     drain_stderr();
     exit_.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
@@ -207,7 +218,7 @@ bool ChildProcess::running() {
 ChildProcess::Exit ChildProcess::finish(bool kill_it) {
     if (reaped_) return exit_;
     if (kill_it) {
-        ::kill(pid_, SIGKILL);
+        kill_all();
     } else if (!exit_request_.empty()) {
         [[maybe_unused]] const ssize_t ignored = write(to_child_, exit_request_.data(), exit_request_.size());
     }
@@ -220,9 +231,12 @@ ChildProcess::Exit ChildProcess::finish(bool kill_it) {
         const pid_t done = wait4(pid_, &status, WNOHANG, &usage);
         if (done == pid_) break;
         if (done < 0 && errno != EINTR) break;
-        if (std::chrono::steady_clock::now() > deadline) ::kill(pid_, SIGKILL);
+        if (std::chrono::steady_clock::now() > deadline) kill_all();
         usleep(2000);
     }
+    // What it left behind in its group (a wrapper script's llama-server): a group's id is not given to a new
+    // process while any member lives, so this reaches only them.
+    if (own_group_) ::kill(-pid_, SIGKILL);
     drain_stderr();
     reaped_ = true;
     exit_.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;

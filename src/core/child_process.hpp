@@ -82,7 +82,10 @@ private:
     std::string pending_; // stdout bytes after the last full line
     std::string stderr_tail_;
     std::filesystem::path stderr_file_;
+    bool own_group_ = false; // it leads a process group of its own, which ends with it
     bool reaped_ = false;
+    // SIGKILL to it, and to its group where it leads one (what a wrapper script started goes too).
+    void kill_all() const;
     Exit exit_;
 };
 

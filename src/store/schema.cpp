@@ -47,8 +47,10 @@ const std::vector<Table> all_tables = {
          {"hostname", text, "Host name."},
          {"source", text, "`run` for a sweep; `import` for results read from a llama-bench file.", "", 2},
          {"engine", text,
-          "What measured: `native` (llmsweep's workers on its llama.cpp) or `llama-bench` (the binary in spec_json, or "
-          "the one that wrote an imported file).",
+          "What measured: `native` (llmsweep's workers on its llama.cpp, or the llama-server built with it), "
+          "`llama-bench` (the binary in spec_json, or the one that wrote an imported file) or `external` (a server "
+          "somebody else started, `run --url`: its build is `unknown`, and its loads' `server_props` say what it "
+          "said of itself).",
           "", 2},
          {"source_file", text, "Imports: the file as given.", "", 2},
          {"source_sha256", text, "Imports: SHA-256 of the file's content; a file already imported is skipped.", "", 2},

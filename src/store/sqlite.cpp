@@ -41,7 +41,12 @@ std::string file_uri(const std::string& path, std::string_view parameters) {
 sqlite3* open(const std::string& name, int flags, std::string& why) {
     sqlite3* db = nullptr;
     // A connection is only ever used by the thread that opened it: SQLite's own locking of it is cost without use.
-    if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK) return db;
+    if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK) {
+        // A database only read (a report's, a merge's input) may come from anywhere: nothing in its schema may
+        // call a function with side effects. (Written ones are llmsweep's own, whose triggers use json_extract.)
+        if (flags & SQLITE_OPEN_READONLY) sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+        return db;
+    }
     why = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return nullptr;

@@ -3,6 +3,7 @@
 #include "domain/knobs.hpp"
 
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "core/interrupt.hpp"
 #include "stats/descriptive.hpp"
 
@@ -85,6 +86,7 @@ void Store::create_or_migrate() {
         throw UsageError(fmt::format("'{}' was written by a newer llmsweep (schema {}; this one knows up to {}); "
                                      "upgrade llmsweep or choose another --db",
                                      db_->path(), version, schema_version));
+    if (objects > 0) check_shape(version);
     if (access_ == Access::read_only) {
         if (objects == 0)
             throw UsageError(fmt::format("'{}' is empty: it holds no llmsweep results; run a sweep into it with "
@@ -152,6 +154,28 @@ void Store::create_or_migrate() {
     db_->exec(fmt::format("PRAGMA application_id = {}", application_id));
     db_->exec(fmt::format("PRAGMA user_version = {}", schema_version));
     tx.commit();
+}
+
+// A database is read as llmsweep's only if it holds nothing but what llmsweep makes: its tables (a view under a
+// table's name could be a query that never ends; schema 1's llama_bench view excepted), indexes on them, and the
+// llama_bench table's triggers. Nothing
+// in its schema runs a function with side effects either (trusted_schema off, set when it was opened).
+void Store::check_shape(int64_t version) {
+    Statement objects(*db_, "SELECT type, name, tbl_name FROM sqlite_schema ORDER BY rowid");
+    while (objects.step()) {
+        const std::string type = objects.column_text(0), name = objects.column_text(1), of = objects.column_text(2);
+        const auto ours = [](const std::string& table_name) {
+            return table_name.rfind("sqlite_", 0) == 0 ||
+                   std::any_of(tables().begin(), tables().end(), [&](const Table& t) { return t.name == table_name; });
+        };
+        // Schema 1's llama_bench was a view, which its migration drops unread.
+        const bool fits = (type == "table" && ours(name)) || (type == "index" && ours(of)) ||
+                          (type == "trigger" && name.rfind("llama_bench_", 0) == 0 && ours(of)) ||
+                          (type == "view" && name == "llama_bench" && version == 1);
+        if (!fits)
+            throw UsageError(fmt::format("'{}' holds {} {} ({}), which no llmsweep database has: it is not read",
+                                         db_->path(), type == "index" ? "an" : "a", type, escape::terminal(name)));
+    }
 }
 
 // Each step brings a database written by an older llmsweep to the next schema version, keeping every row.

@@ -232,6 +232,7 @@ public:
 
 private:
     void extend_present_runs(Store& other, const std::set<std::string>& uids, MergeOutcome& out);
+    void check_shape(int64_t version);
     void create_or_migrate();
     void migrate(int64_t from_version);
     void recreate_triggers();

@@ -79,11 +79,14 @@ std::optional<store::RunRow> run_to_extend(store::Store& store, const SweepSpec&
 }
 
 store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& o) {
-    const bool native = spec.engine == Engine::native;
+    // A server somebody else started (--url) is neither llmsweep's llama.cpp nor this host's: what it is, its
+    // loads' server_props say (what it said of itself); its run claims no build, so that nothing pairs it with one.
+    const bool external = spec.mode == domain::Mode::server && !spec.serving.url.empty();
+    const bool native = spec.engine == Engine::native && !external;
     store::Row row{
         {"spec_key", spec_key(spec)},
         {"source", std::string("run")},
-        {"engine", std::string(name(spec.engine))},
+        {"engine", external ? std::string("external") : std::string(name(spec.engine))},
         {"status", std::string("running")},
         {"started_at", store::utc_now()},
         {"mode", std::string(name(spec.mode))},
