@@ -2,6 +2,8 @@
 
 #include "core/escape.hpp"
 
+#include <algorithm>
+
 namespace llmsweep::test {
 
 const std::vector<Hostile>& hostile_strings() {
@@ -46,6 +48,9 @@ const std::vector<Hostile>& hostile_strings() {
                        "31m"},
         {"bidi override", "safe\xe2\x80\xae"
                           "fdp.exe"},
+        {"bidi isolate", "a\xe2\x81\xa6"
+                         "b\xe2\x81\xa9"
+                         "c"},
         {"Chinese", "中文模型.gguf"},
         {"emoji", "model 🦙.gguf"},
         {"only spaces", "   "},
@@ -57,9 +62,19 @@ const std::vector<Hostile>& hostile_strings() {
 std::string shown_as_text(const std::string& text) {
     std::string out;
     const std::string valid = escape::valid_utf8(text);
+    // The marks that reorder text, as their UTF-8 bytes: each is shown by name.
+    const std::vector<std::pair<std::string, std::string>> reordering = {
+        {"\u202A", "[U+202A]"}, {"\u202B", "[U+202B]"}, {"\u202C", "[U+202C]"}, {"\u202D", "[U+202D]"},
+        {"\u202E", "[U+202E]"}, {"\u2066", "[U+2066]"}, {"\u2067", "[U+2067]"}, {"\u2068", "[U+2068]"},
+        {"\u2069", "[U+2069]"}, {"\u200E", "[U+200E]"}, {"\u200F", "[U+200F]"}, {"\u061C", "[U+061C]"}};
     for (size_t i = 0; i < valid.size(); ++i) {
         const auto c = static_cast<unsigned char>(valid[i]);
-        if (c < 0x20 || c == 0x7F) out += ' ';
+        const auto mark = std::find_if(reordering.begin(), reordering.end(),
+                                       [&](const auto& m) { return valid.compare(i, m.first.size(), m.first) == 0; });
+        if (mark != reordering.end()) {
+            out += mark->second;
+            i += mark->first.size() - 1;
+        } else if (c < 0x20 || c == 0x7F) out += ' ';
         else if (c == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) <= 0x9F) {
             out += ' '; // U+0080..U+009F
             ++i;

@@ -68,13 +68,15 @@ bool reorders(char32_t c) {
     return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
 }
 
-// `text` as valid UTF-8 with every control character a space.
+// `text` as valid UTF-8 with every control character a space, and every mark that reorders the text around it
+// shown as what it is ([U+202E]): a reader sees the bytes in the order they are (no "Trojan Source").
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for_each_code_point(text, [&](std::optional<char32_t> c, std::string_view bytes) {
         if (!c) out += replacement;
         else if (is_control(*c) || (*c >= 0x80 && *c <= 0x9F)) out += ' ';
+        else if (reorders(*c)) out += fmt::format("[U+{:04X}]", static_cast<uint32_t>(*c));
         else out += bytes;
     });
     return out;

@@ -116,10 +116,22 @@ void validate_serving(const SweepSpec& spec) {
         throw UsageError("--gen-dist draws the output lengths that -n would fix: drop the -n list");
     if (s.requests > 0 && s.duration_s > 0)
         throw UsageError("--requests and --duration both say how long a repetition is: give one");
+    // Where a server listens is llmsweep's to choose (a free port on 127.0.0.1, found for each server): a server
+    // told otherwise would never answer where it is waited for.
+    for (const std::string& arg : s.llama_server_args)
+        for (const char* flag : {"--port", "--host", "--api-key", "--path"})
+            if (arg == flag || arg.starts_with(std::string(flag) + "="))
+                throw UsageError(fmt::format("--llama-server-arg {}: llmsweep chooses where each server listens; drop "
+                                             "it (for a server of your own, give --url)",
+                                             escape::terminal(arg)));
     if (!s.url.empty()) {
         if (!s.url.starts_with("http://"))
             throw UsageError(
                 fmt::format("--url '{}': give the server's base URL, http://HOST:PORT", escape::terminal(s.url)));
+        // A password in the URL would be stored with the run and printed in every report.
+        if (const size_t at = s.url.find('@'); at != std::string::npos && at < s.url.find('/', 7))
+            throw UsageError("--url: a user or password in the URL would be stored in the database and shown in every "
+                             "report; give a URL without them");
         const bool server_settings = s.parallel != defaults.parallel || s.ctx_size != defaults.ctx_size ||
                                      s.cont_batching != defaults.cont_batching ||
                                      s.cache_reuse != defaults.cache_reuse || !s.llama_server.empty() ||

@@ -36,6 +36,9 @@ double positive_number(const std::string& text, std::string_view what) {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || !std::isfinite(value))
         throw UsageError(fmt::format("{}: '{}' is not a positive number", what, text));
+    // Seconds and rates beyond a year are typos, and past 2^63 ns or ms they would not even convert.
+    if (value > max_positive_number)
+        throw UsageError(fmt::format("{}: {} is more than {:g}; is it a typo?", what, text, max_positive_number));
     return value;
 }
 

@@ -30,6 +30,8 @@ std::vector<int64_t> ints(const std::vector<std::string>& texts, std::string_vie
 // The one text given; UsageError for several.
 const std::string& single(const std::vector<std::string>& texts, std::string_view what);
 int64_t single_int(const std::vector<std::string>& texts, std::string_view what, int64_t min_value, int64_t max_value);
+// A positive number, at most max_positive_number (a year of seconds: --timeout, --duration, --rate).
+inline constexpr double max_positive_number = 365.0 * 24 * 3600;
 double positive_number(const std::string& text, std::string_view what);
 
 // Drops repeated values, keeping the first occurrence: "-p 64,64" sweeps 64 once.
