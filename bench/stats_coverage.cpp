@@ -30,9 +30,11 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -70,6 +72,13 @@ struct Tally {
     }
     std::string pct(int n) const { return fmt::format("{:.1f} %", 100.0 * n / sweeps); }
 };
+
+// A scenario's row per analysis, in the tables' format.
+void print_rows(const std::string& scenario, std::initializer_list<std::pair<const char*, const Tally*>> analyses) {
+    for (const auto& [name, t] : analyses)
+        fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", scenario, name, t->pct(t->covered), t->pct(t->faster),
+                   t->pct(t->slower), t->pct(t->equivalent), t->pct(t->too_few));
+}
 
 // ts[v][p][r]
 using Sweep = std::vector<std::vector<std::vector<double>>>;
@@ -311,10 +320,7 @@ int runs_study(int sweeps, uint64_t seed, bool check) {
                 }
             judge(estimate_from_runs(runs_of[1], runs_of[0]), by_run);
         }
-        for (const auto& [name, t] : {std::pair<const char*, const Tally&>{"repetition index (before)", by_repetition},
-                                      std::pair<const char*, const Tally&>{"runs (llmsweep)", by_run}})
-            fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", s.name, name, t.pct(t.covered), t.pct(t.faster),
-                       t.pct(t.slower), t.pct(t.equivalent), t.pct(t.too_few));
+        print_rows(s.name, {{"repetition index (before)", &by_repetition}, {"runs (llmsweep)", &by_run}});
         if (!check) continue;
         const auto fail = [&](const std::string& why) {
             fmt::print(stderr, "FAILED: separate runs, {}: {}\n", s.name, why);
@@ -371,10 +377,7 @@ int main(int argc, char** argv) {
             blocked.add(blocked_analysis(ts, truth));
             pointwise.add(pointwise_analysis(ts, truth, seed + static_cast<uint64_t>(i)));
         }
-        for (const auto& [name, t] : {std::pair<const char*, const Tally&>{"blocks", blocked},
-                                      std::pair<const char*, const Tally&>{"points (before)", pointwise}})
-            fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", s.name, name, t.pct(t.covered), t.pct(t.faster),
-                       t.pct(t.slower), t.pct(t.equivalent), t.pct(t.too_few));
+        print_rows(s.name, {{"blocks", &blocked}, {"points (before)", &pointwise}});
         if (!check) continue;
         const auto fail = [&](const std::string& why) {
             fmt::print(stderr, "FAILED: {}: {}\n", s.name, why);
