@@ -194,8 +194,10 @@ TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
 
 TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     const std::string command =
-        shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " -p 8-64+8 -n 4,8 -r 3 -t 1 --timeout 60" + db_arg();
-    const size_t total = 8 * 2 * 3;
+        shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " -p 8-64+8 -n 4,8 -r 6 -t 1 --timeout 60" + db_arg();
+    // Long enough that the kills land mid-sweep on a fast machine too (96 measurements; the kills come after 28,
+    // and the few more a busy machine stores before a kill lands).
+    const size_t total = 8 * 2 * 6;
     // Kill the orchestrator with SIGKILL after 1, 7 and 20 more stored measurements, then let it finish.
     for (int lines : {1, 7, 20})
         EXPECT_EQ(kill_after(command, lines), 137) << "the run ended before it could be killed";
@@ -208,10 +210,10 @@ TEST_F(RunTest, ResumesAfterSigkillWithEveryPointExactlyOnce) {
     EXPECT_EQ(text("SELECT status FROM runs"), "finished");
     EXPECT_EQ(count("SELECT count(*) FROM results"), 8 * 2 * 2);
     EXPECT_EQ(count("SELECT count(*) FROM (SELECT DISTINCT point_key, metric FROM results)"), 8 * 2 * 2);
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 8 * 2 * 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 6"), 8 * 2 * 2);
     EXPECT_EQ(count("SELECT count(*) FROM samples"), static_cast<int64_t>(total * 2));
     EXPECT_EQ(count("SELECT count(*) FROM (SELECT result_id FROM samples GROUP BY result_id "
-                    "HAVING count(*) = 3 AND min(repetition) = 0 AND max(repetition) = 2)"),
+                    "HAVING count(*) = 6 AND min(repetition) = 0 AND max(repetition) = 5)"),
               8 * 2 * 2);
 }
 
