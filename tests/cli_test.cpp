@@ -173,5 +173,22 @@ TEST(Cli, AnEmptyOptionValueIsRefused) {
     }
 }
 
+
+// Usage errors that were accepted silently or failed with a filesystem error.
+TEST(Cli, DuplicateSloBoundsAndAFileForSlurmsFolderAreUsageErrors) {
+    TempDir dir;
+    const auto slo = run_llmsweep("run --mode server --url http://127.0.0.1:9 -m x --slo ttft=1s,ttft=2s --dry-run --db " +
+                                  shell_quote(dir / "x.db"));
+    EXPECT_EQ(slo.exit_code, 2) << slo.err;
+    EXPECT_NE(slo.err.find("ttft is bounded twice"), std::string::npos) << slo.err;
+    ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "t.gguf")).exit_code, 0);
+    std::ofstream(dir / "s.toml") << "model = \"" << (dir / "t.gguf").string() << "\"\nn_prompt = [16, 32]\n";
+    std::ofstream(dir / "a-file") << "x";
+    const auto slurm = run_llmsweep("slurm " + shell_quote(dir / "s.toml") + " --shards 2 --dry-run --out " +
+                                    shell_quote(dir / "a-file"));
+    EXPECT_EQ(slurm.exit_code, 2) << slurm.err;
+    EXPECT_NE(slurm.err.find("a file is there"), std::string::npos) << slurm.err;
+}
+
 } // namespace
 } // namespace llmsweep

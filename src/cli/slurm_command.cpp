@@ -67,6 +67,10 @@ void run_slurm(const SlurmArgs& args) {
                           .sbatch_args = args.sbatch_args,
                           .name = "llmsweep-" + spec_path.stem().string()};
     sweep::check(jobs);
+    if (fs::exists(dir) && !fs::is_directory(dir))
+        throw UsageError(fmt::format("--out {}: a file is there, and the scripts, databases and logs need a folder; "
+                                     "name another",
+                                     escape::terminal(dir.string())));
     fs::create_directories(dir);
     write_script(dir / "array.sh", sweep::array_script(jobs));
     write_script(dir / "merge.sh", sweep::merge_script(jobs));

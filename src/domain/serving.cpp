@@ -83,6 +83,8 @@ Slo parse_slo(std::string_view text, std::string_view flag) {
             throw UsageError(fmt::format("{}: '{}' is not a bound; write ttft=, tpot= or e2e= with a time in ms or s, "
                                          "comma separated (ttft=500ms,tpot=50ms)",
                                          flag, part));
+        if (*bound)
+            throw UsageError(fmt::format("{}: {} is bounded twice; give each of ttft, tpot and e2e once", flag, what));
         *bound = value;
     }
     return slo;

@@ -120,6 +120,7 @@ std::string submit_script(const SlurmJobs& j) {
                        "array=$({array})\n"
                        "array=${{array%%;*}}\n"
                        "merge=$({merge})\n"
+                       "merge=${{merge%%;*}}\n"
                        "echo \"job array $array ({shards} shards), then merge job $merge\"\n",
                        fmt::arg("array", words(array_sbatch(j))), fmt::arg("merge", merge_line),
                        fmt::arg("shards", j.shards));
