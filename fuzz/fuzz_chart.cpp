@@ -5,10 +5,14 @@
 
 #include "chart/figure.hpp"
 #include "chart/gnuplot.hpp"
+#include "core/escape.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
@@ -18,8 +22,11 @@ namespace {
 
 using namespace llmsweep::chart;
 
-void check(bool ok) {
-    if (!ok) std::abort();
+// A property that failed: says which line of this file checked it, then aborts (libFuzzer keeps the input).
+void check(bool ok, int line = __builtin_LINE()) {
+    if (ok) return;
+    std::fprintf(stderr, "fuzz_chart.cpp:%d: check failed\n", line);
+    std::abort();
 }
 
 // The script with each "..." literal's content removed; checks each literal on the way.
@@ -45,13 +52,11 @@ std::string blank_literals(const std::string& script) {
 
 template <typename F>
 void each_text(Figure& f, F change) {
-    change(f.title);
-    for (auto& p : f.panels) {
-        change(p.title), change(p.xlabel), change(p.ylabel);
-        for (auto& [x, label] : p.xtics) change(label);
-        if (p.diagonal) change(*p.diagonal);
-        for (auto& s : p.series) change(s.title);
-    }
+    change(f.title), change(f.xlabel), change(f.ylabel), change(f.color_label);
+    for (auto& [x, label] : f.xtics) change(label);
+    for (auto& [y, label] : f.ytics) change(label);
+    if (f.diagonal) change(*f.diagonal);
+    for (auto& s : f.series) change(s.title);
 }
 
 } // namespace
@@ -72,28 +77,41 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     figure.stem = safe_stem(name);
     check(safe_stem(figure.stem) == figure.stem && !figure.stem.empty() && figure.stem.size() <= 80);
     check(figure.stem.front() != '-' && figure.stem.front() != '.');
-    figure.title = text();
-    figure.rows = in.ConsumeIntegralInRange(1, 3), figure.columns = in.ConsumeIntegralInRange(1, 3);
-    for (int p = in.ConsumeIntegralInRange(0, 3); p > 0; --p) {
-        Panel panel{.title = text(), .xlabel = text(), .ylabel = text()};
-        panel.y_from_zero = in.ConsumeBool(), panel.key = in.ConsumeBool();
-        if (in.ConsumeBool()) panel.diagonal = text();
-        for (int t = in.ConsumeIntegralInRange(0, 3); t > 0; --t) panel.xtics.emplace_back(number(), text());
-        for (int s = in.ConsumeIntegralInRange(0, 3); s > 0; --s) {
-            Series series{.title = text(), .style = static_cast<Series::Style>(in.ConsumeIntegralInRange(0, 3))};
-            for (int k = in.ConsumeIntegralInRange(0, 4); k > 0; --k)
-                series.points.push_back(
-                    {number(), number(), in.ConsumeBool() ? std::optional<double>(number()) : std::nullopt});
-            panel.series.push_back(std::move(series));
-        }
-        figure.panels.push_back(std::move(panel));
+    figure.title = text(), figure.xlabel = text(), figure.ylabel = text(), figure.color_label = text();
+    figure.y_from_zero = in.ConsumeBool(), figure.key = in.ConsumeBool(), figure.log_xy = in.ConsumeBool();
+    if (in.ConsumeBool()) figure.diagonal = text();
+    for (int t = in.ConsumeIntegralInRange(0, 3); t > 0; --t) figure.xtics.emplace_back(number(), text());
+    for (int t = in.ConsumeIntegralInRange(0, 3); t > 0; --t) figure.ytics.emplace_back(number(), text());
+    for (int s = in.ConsumeIntegralInRange(0, 4); s > 0; --s) {
+        Series series{.title = text(), .style = static_cast<Series::Style>(in.ConsumeIntegralInRange(0, 4))};
+        for (int k = in.ConsumeIntegralInRange(0, 4); k > 0; --k)
+            series.points.push_back(
+                {number(), number(), in.ConsumeBool() ? std::optional<double>(number()) : std::nullopt});
+        figure.series.push_back(std::move(series));
     }
 
     const GnuplotFiles files = to_gnuplot(figure);
     Figure plain = figure;
-    each_text(plain, [](std::string& t) { t = t.empty() ? "" : "x"; });
-    // Texts decide nothing but the contents of literals (and whether a series has a title at all).
-    check(blank_literals(files.script) == blank_literals(to_gnuplot(plain).script));
+    // Each text as as many x's as it has characters (layout may follow a text's length: long tic labels turn).
+    each_text(plain, [](std::string& t) {
+        size_t characters = 0;
+        for (const char c : llmsweep::escape::valid_utf8(t)) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        t = std::string(t.empty() ? 0 : std::max<size_t>(characters, 1), 'x'); // a title stays a title
+    });
+    // Texts decide nothing but the contents of literals (and whether a series has a title at all), and the numbers
+    // of the layout (a key as wide as its longest title): the commands, with every literal and number blanked,
+    // are the same.
+    const auto commands = [](const std::string& script) {
+        std::string out;
+        for (const char c : blank_literals(script))
+            if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.') || out.empty() || out.back() != '0')
+                out += std::isdigit(static_cast<unsigned char>(c)) || c == '.' ? '0' : c;
+        // Whether tic labels turn is layout too (long labels turn).
+        for (const std::string turned : {"norotate", "rotate by -0"})
+            for (size_t at; (at = out.find(turned)) != std::string::npos;) out.replace(at, turned.size(), "R");
+        return out;
+    };
+    check(commands(files.script) == commands(to_gnuplot(plain).script));
 
     std::istringstream lines(files.data);
     for (std::string line; std::getline(lines, line);) {
