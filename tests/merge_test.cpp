@@ -178,6 +178,49 @@ TEST_F(MergeTest, AHostileDatabaseIsRefusedNotRead) {
     }
 }
 
+// Runs are known by their uid: an input whose runs lack one or share one is refused, naming them, and nothing of it
+// is merged.
+TEST_F(MergeTest, AnInputWithoutUidsOrWithTwiceTheSameIsRefused) {
+    const fs::path good = sweep("uids.db", "--mmap 0,1");
+    for (const char* change : {"UPDATE runs SET uid = NULL",
+                               "INSERT INTO runs (uid, spec_key, status, started_at, mode, sweep_order, seed, "
+                               "repetitions, warmup, spec_json, llmsweep_version, build_commit) SELECT uid, 'k2', "
+                               "status, started_at, mode, sweep_order, seed, repetitions, warmup, spec_json, "
+                               "llmsweep_version, build_commit FROM runs"}) {
+        const fs::path bad = dir_ / "bad-uids.db";
+        fs::remove(bad);
+        fs::copy_file(good, bad);
+        {
+            store::Database d(bad.string(), store::Database::Mode::existing);
+            d.exec(change);
+        }
+        const auto r = merge(dir_ / "uids-out.db", {bad});
+        EXPECT_EQ(r.exit_code, 2) << change;
+        EXPECT_TRUE(r.err.find("has no uid") != std::string::npos || r.err.find("share the uid") != std::string::npos)
+            << r.err;
+        EXPECT_NE(r.err.find("nothing of it was merged"), std::string::npos) << r.err;
+    }
+}
+
+// Rows of a damaged input that refer to a run, load or result it does not hold are left out, and said.
+TEST_F(MergeTest, RowsReferringToNothingAreLeftOutAndCounted) {
+    const fs::path good = sweep("dangling.db", "--mmap 0,1");
+    const fs::path bad = dir_ / "dangling-bad.db";
+    fs::copy_file(good, bad);
+    const int64_t samples = count_in(good, "SELECT count(*) FROM samples");
+    {
+        store::Database d(bad.string(), store::Database::Mode::existing);
+        d.exec("PRAGMA foreign_keys = OFF");
+        d.exec("UPDATE samples SET result_id = 999999 WHERE id IN (SELECT id FROM samples LIMIT 2)");
+    }
+    const auto r = merge(dir_ / "dangling-out.db", {bad});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("2 rows left out: they refer to a run, load or result the file does not hold"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(count_in(dir_ / "dangling-out.db", "SELECT count(*) FROM samples"), samples - 2);
+}
+
 // A fleet merged: the values of a comparison measured on different hosts do not pair, and the report says so.
 TEST_F(MergeTest, TheReportWarnsWhenTheValuesCameFromDifferentHosts) {
     const fs::path a = sweep("host-a.db", "--mmap 0"), b = sweep("host-b.db", "--mmap 1");

@@ -44,6 +44,10 @@ void run_merge(const MergeArgs& args) {
             o.runs == 1 ? "" : "s", o.results, o.samples, o.loads,
             o.runs_present ? fmt::format("; {} already in {}", o.runs_present, escape::terminal(args.db)) : "",
             o.runs_extended ? fmt::format(", {} of them extended by what they measured since", o.runs_extended) : "");
+        if (o.dangling > 0)
+            say(stderr, "{}: {} row{} left out: {} to a run, load or result the file does not hold\n",
+                escape::terminal(args.inputs[i]), o.dangling, o.dangling == 1 ? "" : "s",
+                o.dangling == 1 ? "it refers" : "they refer");
     }
 }
 

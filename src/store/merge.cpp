@@ -3,6 +3,7 @@
 #include "store/store.hpp"
 
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "domain/plausible.hpp"
 
 #include <fmt/format.h>
@@ -131,6 +132,27 @@ MergeOutcome Store::merge_from(Store& other) {
         return copied;
     };
 
+    // A run is known by its uid: an input whose runs lack one, or share one, is not llmsweep's to merge.
+    {
+        Statement s(other.db(), "SELECT id FROM runs WHERE uid IS NULL OR uid = '' ORDER BY id LIMIT 1");
+        if (s.step()) throw UsageError(fmt::format("runs row {} has no uid", s.column_int(0)));
+        Statement twice(other.db(), "SELECT uid, group_concat(id, ', ') FROM runs GROUP BY uid HAVING count(*) > 1 "
+                                    "LIMIT 1");
+        if (twice.step())
+            throw UsageError(fmt::format("runs {} share the uid {}", twice.column_text(1),
+                                         escape::terminal(twice.column_text(0))));
+    }
+    // Rows that refer to a run, load or result the input does not hold are left out, and counted.
+    {
+        Statement s(other.db(),
+                    "SELECT (SELECT count(*) FROM loads WHERE run_id NOT IN (SELECT id FROM runs)) + "
+                    "(SELECT count(*) FROM results WHERE run_id NOT IN (SELECT id FROM runs)) + "
+                    "(SELECT count(*) FROM samples WHERE result_id NOT IN (SELECT id FROM results) OR (load_id IS NOT "
+                    "NULL AND load_id NOT IN (SELECT id FROM loads))) + "
+                    "(SELECT count(*) FROM requests WHERE result_id NOT IN (SELECT id FROM results) OR (load_id IS NOT "
+                    "NULL AND load_id NOT IN (SELECT id FROM loads)))");
+        if (s.step()) out.dangling = static_cast<size_t>(s.column_int(0));
+    }
     std::set<std::string> uids;
     {
         Statement s(*db_, "SELECT uid FROM runs");

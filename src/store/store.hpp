@@ -43,6 +43,7 @@ std::string new_run_uid();
 struct MergeOutcome {
     size_t runs = 0, runs_present = 0; // copied; already in the database (the same uid)
     size_t runs_extended = 0;          // of those present, the ones the input had more of (a resumed shard)
+    size_t dangling = 0;               // rows left out because they refer to a run, load or result not there
     size_t loads = 0, results = 0, samples = 0, requests = 0, machines = 0, model_profiles = 0;
 };
 
