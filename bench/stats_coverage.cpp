@@ -80,21 +80,34 @@ void print_rows(const std::string& scenario, std::initializer_list<std::pair<con
                    t->pct(t->slower), t->pct(t->equivalent), t->pct(t->too_few));
 }
 
+// Each point's level and effect (the effect varies across points by spread_sd), and the estimand: the effect
+// averaged over the points, in percent.
+struct PointEffects {
+    std::vector<double> level, effect;
+    double truth_pct = 0;
+};
+PointEffects point_effects(int points, double effect_pct, std::mt19937_64& rng,
+                           std::normal_distribution<double>& normal) {
+    PointEffects e{std::vector<double>(points), std::vector<double>(points)};
+    double mean_effect = 0;
+    for (int p = 0; p < points; ++p) {
+        e.level[p] = std::log(100.0 * std::pow(1.3, p));
+        e.effect[p] = std::log1p(effect_pct / 100.0) + spread_sd * normal(rng);
+        mean_effect += e.effect[p] / points;
+    }
+    e.truth_pct = 100.0 * std::expm1(mean_effect);
+    return e;
+}
+
 // ts[v][p][r]
 using Sweep = std::vector<std::vector<std::vector<double>>>;
 
 Sweep simulate(const Scenario& s, std::mt19937_64& rng, double& true_effect_pct) {
     std::normal_distribution<double> normal(0.0, 1.0);
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    std::vector<double> level(s.points), effect(s.points);
-    double mean_effect = 0;
-    for (int p = 0; p < s.points; ++p) {
-        level[p] = std::log(100.0 * std::pow(1.3, p));
-        effect[p] = std::log1p(s.effect_pct / 100.0) + spread_sd * normal(rng);
-        mean_effect += effect[p] / s.points;
-    }
+    const auto [level, effect, truth] = point_effects(s.points, s.effect_pct, rng, normal);
     // The estimand: the effect averaged over the swept points.
-    true_effect_pct = 100.0 * std::expm1(mean_effect);
+    true_effect_pct = truth;
     std::vector<double> drift(s.rounds);
     for (int r = 0; r < s.rounds; ++r) drift[r] = drift_sd * normal(rng);
     int disturbed_value = -1, disturbed_round = -1;
@@ -274,14 +287,7 @@ int runs_study(int sweeps, uint64_t seed, bool check) {
     for (const RunsScenario& s : scenarios) {
         Tally by_repetition, by_run;
         for (int i = 0; i < sweeps; ++i) {
-            std::vector<double> level(s.points), effect(s.points);
-            double mean_effect = 0;
-            for (int p = 0; p < s.points; ++p) {
-                level[p] = std::log(100.0 * std::pow(1.3, p));
-                effect[p] = std::log1p(s.effect_pct / 100.0) + spread_sd * normal(rng);
-                mean_effect += effect[p] / s.points;
-            }
-            const double truth = 100.0 * std::expm1(mean_effect);
+            const auto [level, effect, truth] = point_effects(s.points, s.effect_pct, rng, normal);
             // log_ts[v][k][p][r]
             std::vector<std::vector<std::vector<std::vector<double>>>> log_ts(
                 2, std::vector<std::vector<std::vector<double>>>(

@@ -30,6 +30,22 @@ protected:
             id, {{"avg_ts", ts}, {"stddev_ts", ts * 0.02}, {"repetitions", int64_t{3}}, {"status", status}});
     }
 
+    // One point of one.gguf at each load mode, a sample per round: the round's level, times `mmap_factor(round)`
+    // at mmap.
+    template <typename Factor>
+    void add_rounds(const std::vector<double>& round_level, Factor mmap_factor) {
+        for (const std::string mode : {"none", "mmap"}) {
+            const int64_t id =
+                store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128));
+            for (size_t r = 0; r < round_level.size(); ++r)
+                store.insert_sample({{"result_id", id},
+                                     {"repetition", static_cast<int64_t>(r)},
+                                     {"ns", int64_t{1000}},
+                                     {"ts", 40.0 * round_level[r] * (mode == "mmap" ? mmap_factor(r) : 1.0)}});
+            store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
+        }
+    }
+
     // 16 points per load mode for a.gguf: pp 10 % faster with mmap, tg the same; b.gguf only 4 points.
     void fill() {
         int i = 0;
@@ -223,18 +239,8 @@ TEST_F(AnalysisTest, PairedComparisonFindsTheRealDifferenceAndOnlyIt) {
 // same round's none run though the rounds move by 10 %: the blocks carry the effect, and the one-point
 // comparison gets an interval and a verdict.
 TEST_F(AnalysisTest, OnePointWithRepetitionsIsComparedRoundByRound) {
-    const std::vector<double> round_level = {1.00, 0.92, 1.05, 0.97, 1.10};
     const std::vector<double> wobble = {1.000, 1.004, 0.997, 1.002, 0.998};
-    for (const std::string mode : {"none", "mmap"}) {
-        const int64_t id =
-            store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128));
-        for (size_t r = 0; r < round_level.size(); ++r)
-            store.insert_sample({{"result_id", id},
-                                 {"repetition", static_cast<int64_t>(r)},
-                                 {"ns", int64_t{1000}},
-                                 {"ts", 40.0 * round_level[r] * (mode == "mmap" ? 1.03 * wobble[r] : 1.0)}});
-        store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
-    }
+    add_rounds({1.00, 0.92, 1.05, 0.97, 1.10}, [&](size_t r) { return 1.03 * wobble[r]; });
     const auto c = compare_paired(load_dataset(store, {}), "load_mode", std::nullopt);
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].n_pairs, 1u);
@@ -314,17 +320,7 @@ TEST_F(AnalysisTest, SeparateRunsOfTwoBuildsAreComparedByRun) {
 // A run that measured both values (two binaries interleaved in rounds, or any swept setting) pairs within itself:
 // its rounds are the blocks, and runs that measured one value only are left out, named.
 TEST_F(AnalysisTest, ARunThatMeasuredBothValuesPairsWithinItself) {
-    const std::vector<double> round_level = {1.00, 0.92, 1.05, 0.97};
-    for (const std::string mode : {"none", "mmap"}) {
-        const int64_t id =
-            store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128));
-        for (size_t r = 0; r < round_level.size(); ++r)
-            store.insert_sample({{"result_id", id},
-                                 {"repetition", static_cast<int64_t>(r)},
-                                 {"ns", int64_t{1000}},
-                                 {"ts", 40.0 * round_level[r] * (mode == "mmap" ? 1.03 : 1.0)}});
-        store.summarize_result(id, "ok", "2026-01-01T00:00:00Z");
-    }
+    add_rounds({1.00, 0.92, 1.05, 0.97}, [](size_t) { return 1.03; });
     const int64_t first = run_id;
     run_id = test::insert_test_run(store); // measured mmap only
     add("one.gguf", "tg", "mmap", 512, 128, 90.0);
