@@ -240,7 +240,7 @@ TEST_F(ImportRealLlamaBench, OneRunOfEachBuildGetsNoVerdict) {
     ASSERT_FALSE(json.at("comparisons").empty());
     for (const auto& c : json["comparisons"]) {
         EXPECT_EQ(c.at("design"), "between runs") << c.dump();
-        EXPECT_EQ(c.at("verdict"), "one measurement, no interval") << c.dump();
+        EXPECT_EQ(c.at("verdict"), "one run of each, no interval") << c.dump();
         EXPECT_NE(c.at("verdict_explained").get<std::string>().find("one run of each"), std::string::npos);
         EXPECT_NEAR(c.at("difference_percent").get<double>(), 0.0, 1e-6) << "the same file";
     }

@@ -108,34 +108,36 @@ Figure forest_figure(const Context& x, const std::string& group) {
     f.x_band = m.margin_pct;
     f.x_zero_line = true;
     f.y_margin = 0.6;
-    std::map<analysis::Verdict, Series> by_verdict;
-    std::map<analysis::Verdict, size_t> counts;
+    // By verdict and its label (one measurement and one run of each are both too few, and say which).
+    std::map<std::pair<analysis::Verdict, std::string>, Series> by_verdict;
+    std::map<std::pair<analysis::Verdict, std::string>, size_t> counts;
     const analysis::PairedComparison* largest = nullptr;
     for (size_t i = 0; i < rows.size(); ++i) {
         const auto& c = *rows[i];
         const double y = static_cast<double>(rows.size() - 1 - i);
         f.ytics.emplace_back(y, fmt::format("{} {}", c.metric, clipped(c.value, 14)));
-        auto& series = by_verdict[c.verdict];
-        series.title = report::verdict_text(c.verdict, x.s);
+        const auto verdict = std::make_pair(c.verdict, report::verdict_label(c, x.s));
+        auto& series = by_verdict[verdict];
+        series.title = verdict.second;
         series.style = Series::Style::x_intervals;
         series.color = verdict_color(c.verdict);
         series.points.push_back({c.effect.all.estimate, y, {}, std::make_pair(c.interval.low, c.interval.high)});
-        ++counts[c.verdict];
+        ++counts[verdict];
         if (!largest || std::fabs(c.effect.all.estimate) > std::fabs(largest->effect.all.estimate)) largest = &c;
     }
     for (auto& [verdict, series] : by_verdict) f.series.push_back(std::move(series));
     std::vector<std::string> tally;
     for (const auto& [verdict, n] : counts)
-        tally.push_back(fmt::format(fmt::runtime(x.zh ? "{} 项{}" : "{} {}"), n, report::verdict_text(verdict, x.s)));
+        tally.push_back(fmt::format(fmt::runtime(x.zh ? "{} 项{}" : "{} {}"), n, verdict.second));
     const std::string joined = fmt::format("{}", fmt::join(tally, x.zh ? "、" : ", "));
     if (largest)
         f.caption = x.zh ? fmt::format("{} 的 {} 项比较 (等效范围 ±{} %, 阴影): {}。差异最大: {} {} {}, {}。", model,
                                        rows.size(), m.margin_pct, joined, largest->metric, largest->value,
-                                       interval_text(*largest), report::verdict_text(largest->verdict, x.s))
+                                       interval_text(*largest), report::verdict_label(*largest, x.s))
                          : fmt::format("{} comparisons of {} (equivalence margin ±{} %, shaded): {}. Largest: {} {} "
                                        "{}, {}.",
                                        rows.size(), model, m.margin_pct, joined, largest->metric, largest->value,
-                                       interval_text(*largest), report::verdict_text(largest->verdict, x.s));
+                                       interval_text(*largest), report::verdict_label(*largest, x.s));
     return f;
 }
 
@@ -220,7 +222,7 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
     for (const auto& c : m.comparisons)
         if (c.model == group && c.metric == metric)
             found.push_back(fmt::format("{} {}: {}, {}", m.compare, c.value, interval_text(c),
-                                        report::verdict_text(c.verdict, x.s)));
+                                        report::verdict_label(c, x.s)));
     const std::string axes_text = axes.empty() ? std::string("-") : fmt::format("{}", fmt::join(axes, ", "));
     f.caption = x.zh ? fmt::format("{} {}: 每个数据点的平均吞吐量, 误差线为各次重复的标准差; 数据点按 {} 排序。{}",
                                    model, metric, axes_text, fmt::join(found, "; "))

@@ -100,7 +100,8 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
         items.push_back(std::move(busy));
     }
     for (const auto& c : m.comparisons) {
-        if (c.verdict == analysis::Verdict::too_few)
+        // (Separate runs too few: the verdict itself says so, and what would decide.)
+        if (c.verdict == analysis::Verdict::too_few && c.design == analysis::Design::within_runs)
             items.push_back({fmt::format("{}: {} {} {} vs {} ({})", s.too_few_intro, group_label(c.model, s), c.metric,
                                          c.value, c.baseline, c.n_pairs),
                              {}});

@@ -45,8 +45,9 @@ constexpr Strings english{
     .differences_intro =
         "Each value is compared with the baseline on points matched on every other parameter, block by block "
         "(docs/statistics.md): a block is a round of the sweep (every load group visited once, in a random order; "
-        "in grouped order and imports, a repetition index), the effect within a block is the mean over its points "
-        "of log(value / baseline), and the blocks are the replicates. Difference: the mean effect over the blocks "
+        "in grouped order and within an import, a repetition index), the effect within a block is the mean over its "
+        "points of log(value / baseline), and the blocks are the replicates; where no run measured both values "
+        "(separate builds, hosts or imports), each run is one replicate, compared by Welch's t. Difference: the mean effect over the blocks "
         "in percent, with its 95 % t interval; across points: the smallest and largest effect of a single point; "
         "p: the t test of no effect, adjusted by Holm's method across all comparisons of this report. Faster or "
         "slower: adjusted p below 0.05 and an interval that excludes 0; equivalent: the 90 % interval inside "
@@ -69,6 +70,7 @@ constexpr Strings english{
     .equivalent = "equivalent",
     .inconclusive = "inconclusive",
     .too_few = "one measurement, no interval",
+    .too_few_runs = "one run of each, no interval",
     .blocks_needed = "about {} blocks would decide",
     .without_flagged = "without the flagged blocks: {}",
     .one_run_each = "one run of each: an estimate only, since the interval cannot include the variation between "
@@ -301,8 +303,9 @@ constexpr Strings chinese{
     .differences = "差异分析",
     .differences_intro =
         "每个取值与基准值在其余参数完全相同的配对数据点上逐区组比较 (docs/statistics.md): 一个区组即扫描的一轮 "
-        "(每个加载组按随机顺序各访问一次; grouped 顺序与导入数据中为重复序号), 区组内的效应为其各数据点 "
-        "log(取值 / 基准) 的平均, 各区组为独立重复。差异: 各区组效应的平均 (百分比), 附 95% t 置信区间; "
+        "(每个加载组按随机顺序各访问一次; grouped 顺序与单个导入文件中为重复序号), 区组内的效应为其各数据点 "
+        "log(取值 / 基准) 的平均, 各区组为独立重复; 若没有一个运行同时测了两个取值 (分别运行的构建、主机或导入), "
+        "则每次运行为一个重复, 以 Welch t 检验比较。差异: 各区组效应的平均 (百分比), 附 95% t 置信区间; "
         "各数据点范围: 单个数据点效应的最小与最大值; p: 无效应的 t 检验, 经 Holm 方法对本报告全部比较校正。"
         "更快或更慢: 校正后 p < 0.05 且区间不含 0; 等效: 90% 区间位于 ±{} % 之内 (两个单侧检验); 否则无法定论。",
     .nothing_to_compare = "除 n_prompt、n_gen 和 n_depth 外, 所有结果的参数都相同, 因此没有可比较的取值。"
@@ -323,6 +326,7 @@ constexpr Strings chinese{
     .equivalent = "等效",
     .inconclusive = "无法定论",
     .too_few = "仅一次测量, 无置信区间",
+    .too_few_runs = "每个取值各仅一次运行, 无置信区间",
     .blocks_needed = "约需 {} 个区组才能定论",
     .without_flagged = "去除被标记区组后: {}",
     .one_run_each = "每个取值各仅一次运行: 只有估计值; 区间无法包含运行之间的波动; 请将每个取值交替运行多次 "

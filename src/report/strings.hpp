@@ -16,7 +16,7 @@ struct Strings {
     std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
     std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct,
         ci95, blocks, across_points, holm_p, verdict;
-    std::string_view faster, slower, equivalent, inconclusive, too_few, blocks_needed, without_flagged, one_run_each,
+    std::string_view faster, slower, equivalent, inconclusive, too_few, too_few_runs, blocks_needed, without_flagged, one_run_each,
         runs_needed, busy_blocks, runs_used, runs_pooled, runs_between, runs_left_out;
     std::string_view flagged_intro, flagged_block, flagged_round, flagged_busy;
     std::string_view headline, charts, charts_unavailable, charts_left_out, chart_data, chart_script;

@@ -53,6 +53,12 @@ std::string verdict_text(analysis::Verdict verdict, const Strings& s) {
     return {};
 }
 
+std::string verdict_label(const analysis::PairedComparison& c, const Strings& s) {
+    if (c.verdict == analysis::Verdict::too_few && c.design == analysis::Design::between_runs)
+        return std::string(s.too_few_runs);
+    return verdict_text(c.verdict, s);
+}
+
 std::string group_label(const std::string& group, const Strings& s) {
     return group.empty() ? std::string(s.all_models) : group;
 }
@@ -309,7 +315,7 @@ Table difference_csv_table(const ReportModel& m) {
                full(c.effect.point_max),
                std::to_string(c.effect.flagged.size()),
                full(m.margin_pct),
-               verdict_text(c.verdict, en),
+               verdict_label(c, en),
                c.blocks_needed ? std::to_string(*c.blocks_needed) : "",
                c.verdict_without_flagged ? verdict_text(*c.verdict_without_flagged, en) : ""});
     }

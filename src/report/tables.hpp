@@ -30,6 +30,8 @@ std::string verdict_text(analysis::Verdict verdict, const Strings& s);
 std::string group_label(const std::string& group, const Strings& s);
 // The verdict with what qualifies it: the blocks an inconclusive one needs, the verdict without flagged blocks.
 std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s);
+// The verdict's short name for a comparison: verdict_text, but "one run of each" where separate runs are too few.
+std::string verdict_label(const analysis::PairedComparison& c, const Strings& s);
 // What a comparison's replicates were: blocks, points or none.
 std::string_view unit_name(stats::Unit unit);
 

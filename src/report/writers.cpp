@@ -169,7 +169,7 @@ std::string json_report(const ReportModel& m) {
              {"block_effects_percent", block_effects(c)},
              {"flagged_blocks", c.effect.flagged},
              {"margin_percent", m.margin_pct},
-             {"verdict", verdict_text(c.verdict, strings("en"))},
+             {"verdict", verdict_label(c, strings("en"))},
              {"verdict_explained", verdict_cell(c, strings("en"))},
              {"blocks_needed", c.blocks_needed ? json(*c.blocks_needed) : json(nullptr)},
              {"verdict_without_flagged", c.verdict_without_flagged
