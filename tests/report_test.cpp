@@ -1,6 +1,7 @@
 #include "chart/charts.hpp"
 #include "chart/figure.hpp"
 #include "core/error.hpp"
+#include "domain/model_names.hpp"
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
 #include "report/tables.hpp"
@@ -477,6 +478,50 @@ TEST_F(ReportTest, ModelsAreComparedLikeAnyParameter) {
                            " --out " + shell_quote(dir / "bad"))
                   .exit_code,
               2);
+}
+
+// A serving objective stored with the runs that is not one (an edited database) is ignored and said; it is not
+// blamed on a --slo that was never given.
+TEST_F(ReportTest, AStoredObjectiveThatIsNoneIsIgnoredAndSaid) {
+    {
+        store::Store store(db_path);
+        store.db().exec("UPDATE runs SET spec_json = json_set(spec_json, '$.slo', 'ttft=banana')");
+    }
+    const auto r = run_llmsweep("report --lang en --no-charts --format md --db " + shell_quote(db_path) + " --out " +
+                                shell_quote(dir / "slo"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("--slo"), std::string::npos) << r.err;
+    const std::string md = test::read_file(dir / "slo" / "report.md");
+    EXPECT_NE(md.find("The serving objective stored with the runs, 'ttft=banana', is not one"), std::string::npos)
+        << md;
+}
+
+// Two files of one name in two folders are two models, each named by the folder that tells it apart; a path
+// alone is named by its file.
+TEST(ReportModelNames, FilesOfOneNameInTwoFoldersAreTwoModels) {
+    EXPECT_EQ(domain::short_model_names({"/h/orgA/x.gguf", "/h/orgB/x.gguf", "/h/orgA/y.gguf"}),
+              (std::map<std::string, std::string>{
+                  {"/h/orgA/x.gguf", "orgA/x.gguf"}, {"/h/orgB/x.gguf", "orgB/x.gguf"}, {"/h/orgA/y.gguf", "y.gguf"}}));
+    EXPECT_EQ(domain::short_model_names({"a/b/x.gguf", "c/b/x.gguf"}).at("c/b/x.gguf"), "c/b/x.gguf");
+    test::TempDir dir;
+    const std::string db = (dir / "m.db").string();
+    {
+        store::Store store(db);
+        const int64_t run = test::insert_test_run(store);
+        int i = 0;
+        for (const std::string org : {"orgA", "orgB"})
+            for (int64_t p = 32; p <= 128; p += 32)
+                test::ok_result(store, run, org + std::to_string(p), "pp",
+                                test::point_row("/h/" + org + "/x.gguf", "mmap", p, 32), org == "orgA" ? 100 : 200 + i++,
+                                1);
+    }
+    const auto r = run_llmsweep("report --lang en --no-charts --compare model --db " + shell_quote(db) + " --out " +
+                                shell_quote(dir / "out"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto json = nlohmann::json::parse(test::read_file(dir / "out" / "report.json"));
+    EXPECT_EQ(json.at("models"), (nlohmann::json{"orgA/x.gguf", "orgB/x.gguf"})) << json.at("models");
+    ASSERT_EQ(json.at("comparisons").size(), 1u);
+    EXPECT_EQ(json.at("comparisons")[0].at("baseline"), "orgA/x.gguf");
 }
 
 // --fail-on: the report is written, each offending comparison has its line, and the exit code is 1; a

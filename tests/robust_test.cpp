@@ -166,6 +166,12 @@ TEST(ImpossibleFigures, AreRefusedByImportAndMergeAndLeftOutOfTheReport) {
         store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 1e308}});
         store.insert_sample({{"result_id", id}, {"repetition", int64_t{1}}, {"ns", int64_t{1000}}, {"ts", 130.0}});
         store.db().exec("UPDATE results SET avg_ts = 9e999 WHERE id = (SELECT max(id) FROM results)");
+        // Zero, negative and text samples of another result: each left out and said, not silently dropped.
+        const int64_t other = store.ensure_result(1, "0none64", "pp", test::point_row("/m/model-0.gguf", "none", 64, 16));
+        int64_t repetition = 0;
+        using store::Value;
+        for (const Value ts : {Value{0.0}, Value{-5.0}, Value{std::string("fast")}, Value{120.0}})
+            store.insert_sample({{"result_id", other}, {"repetition", repetition++}, {"ns", int64_t{1000}}, {"ts", ts}});
     }
     const auto merged = run_llmsweep("merge --db " + shell_quote(dir / "merged.db") + " " + shell_quote(db));
     EXPECT_EQ(merged.exit_code, 2);
@@ -180,6 +186,9 @@ TEST(ImpossibleFigures, AreRefusedByImportAndMergeAndLeftOutOfTheReport) {
     EXPECT_NE(md.find("Figures no machine can give, left out of every table and comparison"), std::string::npos) << md;
     EXPECT_NE(md.find("repetition 1: t/s 1e+308 is beyond any machine"), std::string::npos) << md;
     EXPECT_NE(md.find("left out: t/s inf is not a number"), std::string::npos) << md;
+    for (const char* said : {"repetition 1: t/s 0 is not above zero", "repetition 2: t/s -5 is not above zero",
+                             "repetition 3: t/s is not a number"})
+        EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
     EXPECT_EQ(md.find("nan"), std::string::npos);
     const std::string raw = test::read_file(out / "raw.csv");
     EXPECT_EQ(raw.find(",inf,"), std::string::npos) << "an impossible number is an empty cell";
@@ -348,6 +357,12 @@ TEST(SharedDatabase, OneSweepOfASpecAtATime) {
     const auto second = run_llmsweep(sweep + " -q");
     EXPECT_EQ(second.exit_code, 3) << second.err;
     test::expect_one_line_error(second, fmt::format("by process {} on ", first));
+    // The same database named through a symlink is the same claim.
+    fs::create_symlink(dir / "c.db", dir / "link.db");
+    const auto linked = run_llmsweep("run -m " + shell_quote(dir / "tiny.gguf") + " -p 8,16 -n 4 -r 1 --timeout 6 --db " +
+                                     shell_quote(dir / "link.db") + " -q");
+    EXPECT_EQ(linked.exit_code, 3) << linked.err;
+    fs::remove(dir / "link.db");
     // Another spec runs at the same time; with --wait the same spec waits and then finds the sweep complete.
     const auto other = run_llmsweep("run -m " + shell_quote(dir / "tiny.gguf") + " -p 8 -n 2 -r 1 -q --db " + db);
     EXPECT_EQ(other.exit_code, 0) << other.err;

@@ -100,7 +100,21 @@ TEST(Spec, TomlErrorsNameFileLineAndKey) {
             EXPECT_NE(std::string(e.what()).find(must_mention), std::string::npos) << e.what();
         }
     };
-    expect_error("n_prmpt = 5\n", "n_prmpt");
+    expect_error("n_prmpt = 5\n", "n_prmpt is not a setting; did you mean n_prompt?");
+    expect_error("threads = true\n", "'true' is not a number");
+    expect_error("n_prompt = 8\nn_prompt = 9\n", "'n_prompt'");
+    {
+        const std::string key(1'000'000, 'k');
+        std::ofstream(dir / "s.toml") << key << " = 1\n";
+        SweepSpec spec;
+        try {
+            read_toml((dir / "s.toml").string(), spec);
+            FAIL() << "a key of a megabyte was accepted";
+        } catch (const UsageError& e) {
+            EXPECT_LT(std::string(e.what()).size(), 400u) << "the key is not echoed whole";
+            EXPECT_NE(std::string(e.what()).find("(1000000 bytes)"), std::string::npos) << e.what();
+        }
+    }
     expect_error("n_prompt = [64, 'x']\n", "'x'");
     expect_error("repetitions = [1, 2]\n", "repetitions");
     expect_error("n_gen = []\n", "empty");

@@ -1,6 +1,7 @@
 #include "analysis/dataset.hpp"
 
 #include "core/error.hpp"
+#include "domain/model_names.hpp"
 #include "domain/plausible.hpp"
 #include "stats/descriptive.hpp"
 
@@ -101,6 +102,11 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         }
     const size_t model_index = 0; // parameter_list's first: the file's name, as Record::model
     Dataset data;
+    {
+        std::vector<std::string> paths;
+        for (const store::ModelRow& row : store.read_models()) paths.push_back(row.model_filename);
+        data.model_names = domain::short_model_names(paths);
+    }
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
     static_assert(parameter_list.size() <= 64);
     std::vector<std::pair<uint64_t, uint64_t>> seen;
@@ -109,7 +115,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         Record record{.params = Params(data.values.get())};
         record.result_id = row.id;
         record.run_id = row.run_id;
-        record.model = std::filesystem::path(row.model_filename).filename().string();
+        record.model = data.model_name(row.model_filename);
         record.metric = std::move(row.metric);
         record.avg_ts = row.avg_ts;
         record.stddev_ts = row.stddev_ts;
@@ -133,7 +139,9 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         row.values[model_index] = record.model;
         for (size_t i = 0; i < parameter_list.size(); ++i)
             record.params.set(i, data.values->intern(std::move(row.values[i])));
-        if (filters.model && *filters.model != record.model && *filters.model != row.model_filename) return;
+        if (filters.model && *filters.model != record.model && *filters.model != row.model_filename &&
+            *filters.model != std::filesystem::path(row.model_filename).filename().string())
+            return;
         for (size_t w = 0; w < filters.where.size(); ++w) {
             const auto& [name, value] = filters.where[w];
             if (record.params.at(name) != value && (!given[w] || row.values[*given[w]] != value)) return;
@@ -168,6 +176,11 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     });
     data.samples.shrink_to_fit();
     return data;
+}
+
+std::string Dataset::model_name(const std::string& path) const {
+    const auto found = model_names.find(path);
+    return found != model_names.end() ? found->second : std::filesystem::path(path).filename().string();
 }
 
 std::vector<int64_t> Dataset::run_ids() const {
@@ -226,7 +239,7 @@ std::vector<BusyVisit> busy_visits(store::Store& store, const Dataset& data, con
     const std::vector<int64_t> runs = data.run_ids();
     std::vector<BusyVisit> busy;
     for (const store::LoadRow& load : store.read_loads(is_load_parameter(compare) ? compare : "")) {
-        const std::string model = std::filesystem::path(load.model_filename).filename().string();
+        const std::string model = data.model_name(load.model_filename);
         if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), load.run_id)) continue;
         if (!load.other_cpu_cores || !load.steal_percent) continue;
         if (!under_outside_load(*load.other_cpu_cores, *load.steal_percent)) continue;
@@ -251,7 +264,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     std::vector<std::tuple<std::string, std::string, std::string>> order;
     std::map<std::tuple<std::string, std::string, std::string>, Samples> groups;
     for (const store::LoadRow& load : store.read_loads(by_value ? compare : "")) {
-        const std::string model = std::filesystem::path(load.model_filename).filename().string();
+        const std::string model = data.model_name(load.model_filename);
         if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), load.run_id)) continue;
         const auto key = std::make_tuple(model, load.value, load.cache_state);
         if (!groups.count(key)) order.push_back(key);

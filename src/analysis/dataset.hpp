@@ -136,6 +136,11 @@ struct Dataset {
     size_t left_out = 0;
     std::vector<std::string> left_out_samples;
     static constexpr size_t listed_at_most = 20;
+    // Every model path with results, and its short name (domain/model_names.hpp): what Record::model holds.
+    std::map<std::string, std::string> model_names;
+
+    // A model path's short name; a path with no results, its file name.
+    std::string model_name(const std::string& path) const;
 
     std::span<const Sample> samples_of(const Record& r) const {
         return std::span<const Sample>(samples).subspan(r.samples_begin, r.samples_count);

@@ -49,11 +49,10 @@ std::optional<domain::TokenCost> token_cost(const Record& r, const domain::Model
 Roofline roofline(const Dataset& data, const std::string& compare, const std::map<std::string, std::string>& profiles,
                   const std::vector<nlohmann::json>& machines) {
     Roofline out;
-    std::map<std::string, domain::ModelProfile> by_name; // the report names models by file name
+    std::map<std::string, domain::ModelProfile> by_name; // by the name the report gives the model
     for (const auto& [path, json] : profiles) {
         const auto parsed = nlohmann::json::parse(json, nullptr, false);
-        if (parsed.is_object())
-            by_name[std::filesystem::path(path).filename().string()] = domain::profile_from_json(parsed);
+        if (parsed.is_object()) by_name[data.model_name(path)] = domain::profile_from_json(parsed);
     }
     const auto note = [](auto& list, auto item) {
         if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));

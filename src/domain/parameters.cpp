@@ -43,8 +43,8 @@ Mode parse_mode(std::string_view text) { return parse_choice(text, mode_names, "
 HugePages parse_huge_pages(std::string_view text) { return parse_choice(text, huge_pages_names, "--huge-pages"); }
 
 std::string parse_flash_attn(std::string_view text) {
-    if (text == "1" || text == "on") return "on";
-    if (text == "0" || text == "off") return "off";
+    if (text == "1" || text == "on" || text == "true") return "on";
+    if (text == "0" || text == "off" || text == "false") return "off";
     if (text == "auto") return "auto";
     throw UsageError(fmt::format("--flash-attn: unknown value '{}'; choose from on, off, auto, 1, 0", text));
 }

@@ -45,6 +45,10 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
         for (const std::string& sample : m.data.left_out_samples) item.children.push_back(sample);
         items.push_back(std::move(item));
     }
+    if (m.stored_slo_ignored)
+        items.push_back({fmt::format(fmt::runtime(s.stored_slo_ignored), m.stored_slo_ignored->first,
+                                     m.stored_slo_ignored->second),
+                         {}});
     if (!m.hosts_by_value.empty()) {
         ListItem item{std::string(s.hosts_differ_intro), {}};
         for (const auto& [value, hosts] : m.hosts_by_value)

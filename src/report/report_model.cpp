@@ -1,6 +1,7 @@
 #include "report/report_model.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -148,9 +149,10 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.respellings = store.respellings(m.data.run_ids());
     m.looks = looks_of(m.runs);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
-    // A model is named by its file's name: --baseline models/a.gguf is a.gguf.
+    // A model is named by its short name: --baseline models/a.gguf is a.gguf where no other a.gguf was measured.
     std::optional<std::string> baseline = options.baseline;
-    if (baseline && m.compare == "model") baseline = std::filesystem::path(*baseline).filename().string();
+    if (baseline && m.compare == "model" && !std::count(m.values.begin(), m.values.end(), *baseline))
+        baseline = m.data.model_name(*baseline);
     if (m.compares() || baseline)
         m.comparisons = analysis::compare_paired(m.data, m.compare, baseline, options.margin_pct, m.looks);
     m.baseline = baseline.value_or(m.values.empty() ? std::string() : m.values.front());
@@ -165,7 +167,13 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.roofline = analysis::roofline(m.data, m.compare, profiles, machines);
     domain::Slo slo;
     if (options.slo) slo = *options.slo;
-    else if (const auto given = store.run_slos(); !given.empty()) slo = domain::parse_slo(given.front(), "--slo");
+    else if (const auto given = store.run_slos(); !given.empty()) {
+        try {
+            slo = domain::parse_slo(given.front(), "the stored objective");
+        } catch (const UsageError& e) {
+            m.stored_slo_ignored = {shortened(given.front()), shortened(e.what(), 200)};
+        }
+    }
     m.serving = analysis::summarize_serving(store, m.data, m.compare, slo);
 
     bool first = true;
@@ -184,9 +192,9 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     std::sort(m.metrics.begin(), m.metrics.end(), analysis::metric_before);
     std::sort(m.models.begin(), m.models.end()); // as the comparisons and the loads order them
     m.groups = analysis::is_model_parameter(m.compare) ? std::vector<std::string>{""} : m.models;
-    // Several paths of one file name are one model to the report (it names models by file name).
+    // Paths of one short name (x.gguf and ./x.gguf) are one model to the report.
     for (store::ModelRow& row : store.read_models()) {
-        row.model_filename = std::filesystem::path(row.model_filename).filename().string();
+        row.model_filename = m.data.model_name(row.model_filename);
         const bool shown = std::binary_search(m.models.begin(), m.models.end(), row.model_filename);
         const bool seen = std::any_of(m.model_facts.begin(), m.model_facts.end(),
                                       [&](const auto& f) { return f.model_filename == row.model_filename; });

@@ -70,6 +70,8 @@ struct ReportModel {
     bool roofline_measured = false;
     // Server mode's points with their requests' figures (empty without server-mode results).
     analysis::Serving serving;
+    // The SLO stored with the runs where it is not one (an edited database), and why: ignored, and said.
+    std::optional<std::pair<std::string, std::string>> stored_slo_ignored;
     double cv_warning_percent = 5.0;
     double margin_pct = analysis::default_margin_pct;
     // Models whose compared values ran with different huge-page states (huge_pages_used: yes for one value,

@@ -227,6 +227,8 @@ constexpr Strings english{
                           "compares the hosts. Hosts per value:",
     .left_out_intro = "Figures no machine can give, left out of every table and comparison (a damaged or edited "
                       "database): {}",
+    .stored_slo_ignored = "The serving objective stored with the runs, '{}', is not one ({}): the serving points are "
+                          "judged without one; pass --slo to judge them",
     .methodology = "Methodology",
     .methodology_intro = "Measured by llmsweep with llama.cpp's own API, random tokens, no sampling in the "
                          "timed region; each model load in its own worker process. In request mode tg is "
@@ -471,6 +473,7 @@ constexpr Strings chinese{
         "各取值在不同的主机上测得 (合并的数据库或手工分片): 只有同一主机测过两个取值的点才能配对, 其余"
         "不配对; --compare hostname 用于比较主机。各取值的主机:",
     .left_out_intro = "任何机器都不可能给出的数值, 已从所有表格与比较中剔除 (数据库损坏或被改动): {}",
+    .stored_slo_ignored = "与运行一同保存的服务目标 '{}' 无效 ({}): 服务测点不按目标判定; 用 --slo 指定目标",
     .methodology = "测量方法",
     .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
                          "每次模型加载在独立的工作进程中进行。请求模式下 tg 紧接在提示词之后解码, 即深度为 "

@@ -34,7 +34,8 @@ struct Strings {
         native_tg_tps;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
-        huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro, left_out_intro;
+        huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro, left_out_intro,
+        stored_slo_ignored;
     std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
     std::string_view fixed_settings, logical_cores;
     std::string_view adaptive_run, rule_target_ci, rule_decide, rule_and, stop_rule_met, stop_max_repetitions,

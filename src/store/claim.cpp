@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,7 +27,12 @@ std::string read_holder(int fd) {
 } // namespace
 
 std::optional<Claim> Claim::try_take(const std::string& db_path, const std::string& key, ClaimHolder* holder) {
-    const std::string path = fmt::format("{}.claim-{}", db_path, sha256_hex(key).substr(0, 16));
+    // The lock file sits beside the database's real path: one named through a symlink or by another relative
+    // path is the same database, and so the same claim.
+    std::error_code ignored;
+    auto real = std::filesystem::weakly_canonical(db_path, ignored);
+    if (real.empty()) real = db_path;
+    const std::string path = fmt::format("{}.claim-{}", real.string(), sha256_hex(key).substr(0, 16));
     while (true) {
         const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)

@@ -1,6 +1,6 @@
 #pragma once
 // One sweep of a spec at a time per database: a sweep holds a claim on (database, spec key) while it runs. The
-// claim is a lock file beside the database, locked with flock(2), so that the kernel releases it when its
+// claim is a lock file beside the database (its real path, symlinks resolved), locked with flock(2), so that the kernel releases it when its
 // process dies however it dies: a claim is never stale. The file says who holds it, for the message to the
 // process that finds it taken.
 

@@ -370,7 +370,14 @@ void Store::read_samples(std::optional<int64_t> run_id,
                                "ON r.id = s.result_id WHERE r.run_id = :run ORDER BY s.result_id, s.repetition"
                              : "SELECT result_id, repetition, ts FROM samples ORDER BY result_id, repetition");
     if (run_id) s.bind("run", *run_id);
-    while (s.step()) each(s.column_int(0), s.column_int(1), s.column_double(2));
+    // A sample stored as text or NULL (an edited database) is not a number, not the 0 SQLite would make of it.
+    while (s.step()) {
+        const Value ts = s.column_value(2);
+        each(s.column_int(0), s.column_int(1),
+             std::holds_alternative<double>(ts)    ? std::get<double>(ts)
+             : std::holds_alternative<int64_t>(ts) ? static_cast<double>(std::get<int64_t>(ts))
+                                                   : std::nan(""));
+    }
 }
 
 void Store::read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each) {

@@ -3,6 +3,7 @@
 #include "analysis/comparison.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
+#include "core/text.hpp"
 #include "sweep/range.hpp"
 #include "sweep/serving_spec.hpp"
 #include "sweep/setting_text.hpp"
@@ -52,7 +53,7 @@ std::vector<std::string> model_paths(const std::vector<std::string>& texts) {
 bool parse_bool(std::string_view text) {
     if (text == "1" || text == "true" || text == "on") return true;
     if (text == "0" || text == "false" || text == "off") return false;
-    throw UsageError(fmt::format("'{}' is not 0 or 1", text));
+    throw UsageError(fmt::format("'{}' is not 0 or 1", shortened(text)));
 }
 
 std::string one_of(const std::string& text, std::string_view what, std::initializer_list<std::string_view> names) {
@@ -70,8 +71,9 @@ const std::vector<Setting> base_settings = {
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
      [](SweepSpec& s, const auto& t) {
          s.load_modes = unique(parse_each(t, "--mmap", [](std::string_view v) {
-             if (v != "0" && v != "1") throw UsageError(fmt::format("--mmap: '{}' is not 0 or 1", v));
-             return parse_load_mode(v);
+             if (v != "0" && v != "1" && v != "true" && v != "false")
+                 throw UsageError(fmt::format("--mmap: '{}' is not 0 or 1", shortened(v)));
+             return parse_load_mode(v == "1" || v == "true" ? "1" : "0");
          }));
      }},
     {"cache", "Page cache before each load: warm, or cold (evicted) (default warm)", true,
@@ -309,21 +311,28 @@ void read_toml(const std::string& path, SweepSpec& spec) {
     for (const auto& [key, node] : table) {
         const std::string key_text(key.str());
         auto bad = [&](std::string_view why) {
-            return UsageError(fmt::format("{}:{}: {} {}", path, node.source().begin.line, key_text, why));
+            return UsageError(fmt::format("{}:{}: {} {}", path, node.source().begin.line,
+                                          escape::terminal(shortened(key_text)), why));
         };
-        const Setting* setting = nullptr;
-        try {
-            setting = &find_setting(key_text);
-        } catch (const UsageError& e) {
-            throw bad(fmt::format("is not a setting; the known ones are those of 'llmsweep run --help'"));
+        const auto known = std::find_if(settings().begin(), settings().end(),
+                                        [&](const Setting& setting) { return setting.key == key_text; });
+        if (known == settings().end()) {
+            std::vector<std::string> keys;
+            for (const auto& setting : settings()) keys.emplace_back(setting.key);
+            if (const auto meant = nearest(key_text, keys))
+                throw bad(fmt::format("is not a setting; did you mean {}?", *meant));
+            throw bad("is not a setting; the known ones are those of 'llmsweep run --help' (its long flags, with "
+                      "'_' for '-')");
         }
+        const Setting* setting = &*known;
         std::vector<std::string> texts;
         auto add = [&](const toml::node& item) {
             if (auto s = item.value<std::string>(); s && item.is_string()) texts.push_back(*s);
             else if (auto i = item.value<int64_t>(); i && item.is_integer()) texts.push_back(std::to_string(*i));
             else if (auto f = item.value<double>(); f && item.is_floating_point())
                 texts.push_back(fmt::format("{}", *f));
-            else if (auto b = item.value<bool>(); b && item.is_boolean()) texts.push_back(*b ? "1" : "0");
+            // A boolean is a word, so that only settings of 0|1 take it (threads = true is no thread count).
+            else if (auto b = item.value<bool>(); b && item.is_boolean()) texts.push_back(*b ? "true" : "false");
             else throw bad("must be a string, a number or an array of them");
         };
         if (const toml::array* array = node.as_array()) {
