@@ -1,0 +1,1 @@
+UPDATE loads SET run_id = 42;

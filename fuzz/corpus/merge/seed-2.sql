@@ -1,0 +1,1 @@
+UPDATE samples SET ts = 'abc';

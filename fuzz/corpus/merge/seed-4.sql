@@ -1,0 +1,1 @@
+UPDATE results SET avg_ts = -1;
