@@ -53,7 +53,7 @@ TEST(Spec, SettingsAssignFromTexts) {
     find_setting("n_prompt").assign(spec, {"64-256*2", "64"});
     EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
     find_setting("flash_attn").assign(spec, {"0,1,auto"});
-    EXPECT_EQ(spec.flash_attn, (std::vector<std::string>{"off", "on", "auto"}));
+    EXPECT_EQ(spec.values_of(*domain::find_knob("flash_attn")), (std::vector<std::string>{"off", "on", "auto"}));
     find_setting("mode").assign(spec, {"split"});
     EXPECT_EQ(spec.mode, Mode::split);
     EXPECT_THROW(find_setting("mmap").assign(spec, {"2"}), UsageError);
@@ -83,7 +83,7 @@ TEST(Spec, TomlFileUsesTheSameNames) {
     EXPECT_EQ(spec.n_gen, (V{32, 64}));
     EXPECT_EQ(spec.repetitions, 3);
     EXPECT_EQ(spec.order, Order::grouped);
-    EXPECT_EQ(spec.flash_attn, (std::vector<std::string>{"on"}));
+    EXPECT_EQ(spec.values_of(*domain::find_knob("flash_attn")), (std::vector<std::string>{"on"}));
     EXPECT_DOUBLE_EQ(spec.timeout_s, 2.5);
 }
 

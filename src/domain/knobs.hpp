@@ -1,9 +1,10 @@
 #pragma once
 // The knobs: the settings of a point that are one plain value of its load or its context, as llama-bench sets
-// them (-nkvo, -C, -sm, -ot, ...). One table says, for each, its name (the results column, the TOML key, the
-// worker protocol's field), llama-bench's flag and JSON field, its part of a point's key, how a value is read,
-// and the member of LoadParams or ContextParams it sets. Every layer that handles them walks this table: adding
-// a knob is a member, a row here, and the code that hands it to llama.cpp.
+// them (-b, -ctk, -fa, -nkvo, -C, -sm, -ot, ...). One table says, for each, its name (the results column, the
+// TOML key, the long flag, the worker protocol's and the spec's JSON field), llama-bench's flag and JSON field,
+// llama-server's flag, its part of a point's key, how a value is read, and the member of LoadParams or
+// ContextParams it sets. Every layer that handles them walks this table: adding a knob is a member, a row here,
+// a column of the results (store/schema.cpp), and the line that hands it to llama.cpp.
 
 #include "domain/point.hpp"
 
@@ -22,18 +23,25 @@ struct Knob {
     using Member = std::variant<int64_t LoadParams::*, bool LoadParams::*, std::string LoadParams::*,
                                 int64_t ContextParams::*, bool ContextParams::*, std::string ContextParams::*>;
 
-    std::string_view name;    // results column and TOML key; the long flag is --name with '-' for '_'
-    std::string_view flag;    // llama-bench's spelling, which llmsweep's command line also takes
-    std::string_view field;   // llama-bench's JSON field
-    std::string_view key_tag; // its part of a point's key (";tag=value"), only when not the default
-    std::string_view help;    // for --help, without the default (added from the member's initializer)
-    std::string_view plural;  // "CPU masks": what a sweep of several values has several of
+    std::string_view name;        // results column and TOML key; the long flag is --name with '-' for '_'
+    std::string_view flag;        // llama-bench's spelling, which llmsweep's command line also takes
+    std::string_view field;       // llama-bench's JSON field
+    std::string_view server_flag; // llama-server's spelling; empty: it has none
+    std::string_view key_tag;     // its part of a point's key (";tag=value"), only when not the default
+    std::string_view help;        // for --help, without the default (added from the member's initializer)
+    std::string_view plural;      // "CPU masks": what a sweep of several values has several of
     Member member;
     int64_t min = 0, max = 0; // integers: the range accepted
     // Text values: the canonical spelling of one value, or UsageError naming the flag. Integers and booleans
     // are read by the sweep's list syntax.
     std::string (*canonical)(std::string_view value) = nullptr;
     bool native = true; // whether llmsweep's own workers run it (false: --engine llama-bench only)
+    // The settings llmsweep had from its start: always in a point's key (in the table's order, before the test
+    // sizes), in the spec's JSON and in llama-bench's and llama-server's command lines, so that older keys stay.
+    bool always = false;
+    // Lists within one value (devices, tensor splits, overrides) are joined by `separator` here, because ','
+    // separates a sweep's values; llama-server joins them by `server_separator`.
+    char separator = 0, server_separator = 0;
 
     Type type() const;
     bool of_load() const; // a load setting (one worker process each), else a context setting

@@ -1,5 +1,12 @@
 #include "domain/parameters.hpp"
 
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
 namespace llmsweep::domain {
 namespace {
 
@@ -55,6 +62,13 @@ const std::vector<std::string_view>& cache_type_names() {
     static const std::vector<std::string_view> names = {"f32",  "f16",    "bf16", "q8_0", "q4_0",
                                                         "q4_1", "iq4_nl", "q5_0", "q5_1"};
     return names;
+}
+
+std::string canonical_cache_type(std::string_view text) {
+    const auto& known = cache_type_names();
+    if (std::find(known.begin(), known.end(), text) == known.end())
+        throw UsageError(fmt::format("unknown KV cache type '{}'; choose from {}", text, fmt::join(known, ", ")));
+    return std::string(text);
 }
 
 } // namespace llmsweep::domain

@@ -50,6 +50,11 @@ int64_t effective_gpu_layers(int64_t given, int64_t n_layer);
 
 // The KV cache types llama.cpp accepts for type_k / type_v.
 const std::vector<std::string_view>& cache_type_names();
+// A KV cache type's name as given, or UsageError naming the known ones.
+std::string canonical_cache_type(std::string_view text);
+
+// The largest token count a setting takes.
+inline constexpr int64_t max_tokens = 1 << 20;
 
 // The value of `text` among `choices`; throws UsageError naming `what` and the choices.
 template <typename Enum, size_t N>

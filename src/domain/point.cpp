@@ -26,8 +26,11 @@ std::string Point::key(Mode mode) const {
     // older runs resume.
     std::string later =
         load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
+    std::string always;
     for (const Knob& knob : knobs())
-        if (const std::string value = knob.text(*this); value != knob.default_text())
+        if (const std::string value = knob.text(*this); knob.always)
+            always += fmt::format(";{}={}", knob.key_tag, value);
+        else if (value != knob.default_text())
             later += fmt::format(";{}={}", knob.key_tag, value);
     if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);
     if (mode == Mode::server)
@@ -36,11 +39,9 @@ std::string Point::key(Mode mode) const {
                              server.parallel, server.ctx_size, server.cont_batching ? 1 : 0, server.cache_reuse,
                              client.concurrency, client.rate, client.shared_prefix, client.cache_prompt ? 1 : 0,
                              client.prompt_dist, client.gen_dist);
-    return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={};n_batch={};n_ubatch={};"
-                       "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={}{}",
+    return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={}{};n_prompt={};n_gen={};n_depth={}{}",
                        name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
-                       load.n_gpu_layers, context.threads, context.n_batch, context.n_ubatch, context.type_k,
-                       context.type_v, context.flash_attn, test.n_prompt, test.n_gen, test.n_depth, later);
+                       load.n_gpu_layers, context.threads, always, test.n_prompt, test.n_gen, test.n_depth, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

@@ -24,8 +24,7 @@ std::string text_of(const nlohmann::json& value) {
 }
 
 nlohmann::json context_json(const domain::ContextParams& c) {
-    nlohmann::json json = {{"threads", c.threads}, {"n_batch", c.n_batch}, {"n_ubatch", c.n_ubatch},
-                           {"type_k", c.type_k},   {"type_v", c.type_v},   {"flash_attn", c.flash_attn}};
+    nlohmann::json json = {{"threads", c.threads}};
     for (const domain::Knob& knob : domain::knobs())
         if (!knob.of_load()) json[std::string(knob.name)] = knob.json({}, c);
     return json;
@@ -79,11 +78,6 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& t = j.at("test");
     RunRequest r;
     r.context.threads = c.at("threads").get<int64_t>();
-    r.context.n_batch = c.at("n_batch").get<int64_t>();
-    r.context.n_ubatch = c.at("n_ubatch").get<int64_t>();
-    r.context.type_k = c.at("type_k").get<std::string>();
-    r.context.type_v = c.at("type_v").get<std::string>();
-    r.context.flash_attn = c.at("flash_attn").get<std::string>();
     for (const domain::Knob& knob : domain::knobs())
         if (!knob.of_load()) knob.set(r.context, text_of(c.at(std::string(knob.name))));
     r.prio = j.at("prio").get<int>();

@@ -74,11 +74,6 @@ LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s) {
 bool runs_exactly(const std::vector<const domain::Point*>& points) {
     if (points.empty()) return false;
     size_t combinations = distinct(points, [](const domain::Point& p) { return p.context.threads; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.n_batch; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.n_ubatch; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.type_k; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.type_v; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.context.flash_attn; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     for (const domain::Knob& knob : domain::knobs())
         if (!knob.of_load())
@@ -125,24 +120,19 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     for (const auto& [p, g] : combined_tests(points)) add("-pg", fmt::format("{},{}", p, g));
     add("-d", list(distinct(points, [](const domain::Point& p) { return p.test.n_depth; })));
     add("-t", list(distinct(points, [](const domain::Point& p) { return p.context.threads; })));
-    add("-b", list(distinct(points, [](const domain::Point& p) { return p.context.n_batch; })));
-    add("-ub", list(distinct(points, [](const domain::Point& p) { return p.context.n_ubatch; })));
-    add("-ctk", list(distinct(points, [](const domain::Point& p) { return p.context.type_k; })));
-    add("-ctv", list(distinct(points, [](const domain::Point& p) { return p.context.type_v; })));
-    std::vector<std::string> fa;
-    for (const std::string& value : distinct(points, [](const domain::Point& p) { return p.context.flash_attn; })) {
-        if (cli.flash_attn_names) fa.push_back(value);
-        else if (value == "auto")
-            throw UsageError(fmt::format(
-                "this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off", cli.path));
-        else fa.push_back(value == "on" ? "1" : "0");
-    }
-    add("-fa", list(fa));
-    // The knobs, only where they differ from llama-bench's default (the points' default): older builds without
-    // their flags still run the rest. A load knob has one value per load group, so per command.
+    // The knobs: those llama-bench had from its start always, the others only where they differ from its
+    // default (the points' default), so that older builds without their flags still run the rest. A load knob
+    // has one value per load group, so per command.
     for (const domain::Knob& knob : domain::knobs()) {
-        const auto values = distinct(points, [&](const domain::Point& p) { return knob.text(p); });
-        if (values.size() == 1 && values.front() == knob.default_text()) continue;
+        auto values = distinct(points, [&](const domain::Point& p) { return knob.text(p); });
+        if (!knob.always && values.size() == 1 && values.front() == knob.default_text()) continue;
+        if (knob.name == "flash_attn" && !cli.flash_attn_names) // before on|off|auto, llama-bench took 0|1
+            for (std::string& value : values) {
+                if (value == "auto")
+                    throw UsageError(fmt::format(
+                        "this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off", cli.path));
+                value = value == "on" ? "1" : "0";
+            }
         add(std::string(knob.flag), list(values));
     }
     if (settings.numa != "disabled") add("--numa", settings.numa);

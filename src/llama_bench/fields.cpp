@@ -90,10 +90,9 @@ const std::vector<std::string_view> required = {"model_filename", "n_threads", "
 // Fields with a place of their own in BenchTest (the knobs' too); the others go to `extra`.
 const std::vector<std::string_view> modelled = {
     "build_commit", "cpu_info",       "gpu_info",   "backends",      "model_filename", "model_type",
-    "model_size",   "model_n_params", "n_batch",    "n_ubatch",      "n_threads",      "n_gpu_layers",
-    "type_k",       "type_v",         "flash_attn", "load_mode",     "n_prompt",       "n_gen",
-    "n_depth",      "test_time",      "avg_ns",     "stddev_ns",     "avg_ts",         "stddev_ts",
-    "samples_ns",   "samples_ts",     "use_mmap",   "use_direct_io", "f16_kv"};
+    "model_size",   "model_n_params", "n_threads", "n_gpu_layers", "load_mode",  "n_prompt",      "n_gen",
+    "n_depth",      "test_time",      "avg_ns",    "stddev_ns",    "avg_ts",     "stddev_ts",     "samples_ns",
+    "samples_ts",   "use_mmap",       "use_direct_io", "f16_kv"};
 
 bool is_modelled(std::string_view field) {
     return std::find(modelled.begin(), modelled.end(), field) != modelled.end() ||
@@ -111,8 +110,6 @@ const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_me
 const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_members = {
     {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params}};
 const std::vector<std::pair<std::string_view, int64_t domain::ContextParams::*>> context_counts = {
-    {"n_batch", &domain::ContextParams::n_batch},
-    {"n_ubatch", &domain::ContextParams::n_ubatch},
     {"n_threads", &domain::ContextParams::threads}};
 const std::vector<std::pair<std::string_view, int64_t domain::TestParams::*>> test_counts = {
     {"n_prompt", &domain::TestParams::n_prompt},
@@ -262,8 +259,6 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     domain::TestParams& test = t.point.test;
     for (const auto& [name, member] : text_members)
         if (auto v = get(name)) t.*member = to_text(name, *v);
-    if (auto v = get("type_k")) context.type_k = to_text("type_k", *v);
-    if (auto v = get("type_v")) context.type_v = to_text("type_v", *v);
     if (!raw.contains("type_k") && raw.contains("f16_kv"))
         context.type_k = context.type_v = to_boolean("f16_kv", raw["f16_kv"]) ? "f16" : "f32";
     if (t.build_commit.empty()) t.build_commit = "unknown";
@@ -279,17 +274,23 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     if (test.n_prompt == 0 && test.n_gen == 0)
         throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
 
-    if (auto v = get("flash_attn")) context.flash_attn = to_flash_attn("flash_attn", *v);
     for (const domain::Knob& knob : domain::knobs()) {
         const auto v = get(knob.field);
         if (!v) continue;
         std::string value;
         switch (knob.type()) {
-        case domain::Knob::Type::integer: value = std::to_string(to_integer(knob.field, *v)); break;
+        case domain::Knob::Type::integer: {
+            const int64_t x = to_integer(knob.field, *v);
+            if (x < knob.min || x > knob.max) bad(knob.field, *v, fmt::format("from {} to {}", knob.min, knob.max));
+            value = std::to_string(x);
+            break;
+        }
         case domain::Knob::Type::boolean: // -nopo is written as a number, the others as booleans
             value = (v->is_number() ? to_integer(knob.field, *v) != 0 : to_boolean(knob.field, *v)) ? "1" : "0";
             break;
-        case domain::Knob::Type::text: value = to_text(knob.field, *v); break;
+        case domain::Knob::Type::text:
+            value = knob.name == "flash_attn" ? to_flash_attn(knob.field, *v) : to_text(knob.field, *v);
+            break;
         }
         knob.set(load, value); // one of the two: the other scope's parameters are left alone
         knob.set(context, value);

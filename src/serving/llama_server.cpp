@@ -17,33 +17,6 @@
 #include <unistd.h>
 
 namespace llmsweep::serving {
-namespace {
-
-// llama-server's flag for each knob, and the separator its lists use where llmsweep's differ ('/' and ';' are
-// the sweep's, because ',' separates the sweep's values).
-struct ServerFlag {
-    std::string_view knob, flag;
-    char from = 0, to = 0;
-};
-constexpr std::array<ServerFlag, 16> server_flags{{{"no_kv_offload", "-nkvo"},
-                                                   {"embeddings", "--embeddings"},
-                                                   {"cpu_mask", "-C"},
-                                                   {"cpu_strict", "--cpu-strict"},
-                                                   {"poll", "--poll"},
-                                                   {"no_op_offload", "--no-op-offload"},
-                                                   {"split_mode", "-sm"},
-                                                   {"main_gpu", "-mg"},
-                                                   {"no_host", "--no-host"},
-                                                   {"lazy_mode", "-lzm"},
-                                                   {"n_cpu_moe", "-ncmoe"},
-                                                   {"devices", "-dev", '/', ','},
-                                                   {"tensor_split", "-ts", '/', ','},
-                                                   {"override_tensor", "-ot", ';', ','},
-                                                   {"fit_target", "-fitt"},
-                                                   {"fit_min_ctx", "-fitc"}}};
-
-} // namespace
-
 std::vector<std::string> server_command(const ServerSettings& settings, const domain::Point& point, int port) {
     using domain::LoadMode;
     const auto& [load, context, test, server, client] = point;
@@ -58,11 +31,6 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
     argv.emplace_back(server.cont_batching ? "-cb" : "-nocb");
     if (server.cache_reuse > 0) add("--cache-reuse", server.cache_reuse);
     add("-t", context.threads);
-    add("-b", context.n_batch);
-    add("-ub", context.n_ubatch);
-    add("-ctk", context.type_k);
-    add("-ctv", context.type_v);
-    add("-fa", context.flash_attn);
     add("-ngl", load.n_gpu_layers);
     switch (load.load_mode) {
     case LoadMode::automatic: break;
@@ -77,20 +45,18 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
                          "workers; llama-server runs with a warm cache and the kernel's huge pages");
     for (const domain::Knob& knob : domain::knobs()) {
         const std::string value = knob.text(point);
-        if (value == knob.default_text()) continue;
-        const auto* flag = std::find_if(server_flags.begin(), server_flags.end(),
-                                        [&](const ServerFlag& f) { return f.knob == knob.name; });
-        if (flag == server_flags.end())
+        if (!knob.always && value == knob.default_text()) continue;
+        if (knob.server_flag.empty())
             throw UsageError(
                 fmt::format("--mode server: llama-server has no setting for {} ({})", knob.flag, knob.name));
         if (knob.type() == domain::Knob::Type::boolean) {
-            if (flag->flag == "--cpu-strict") add(flag->flag, 1);
-            else argv.emplace_back(flag->flag);
+            if (knob.server_flag == "--cpu-strict") add(knob.server_flag, 1);
+            else argv.emplace_back(knob.server_flag);
             continue;
         }
         std::string text = value;
-        if (flag->from) std::replace(text.begin(), text.end(), flag->from, flag->to);
-        add(flag->flag, text);
+        if (knob.server_separator) std::replace(text.begin(), text.end(), knob.separator, knob.server_separator);
+        add(knob.server_flag, text);
     }
     if (settings.numa != "disabled") add("--numa", settings.numa);
     if (!settings.rpc.empty()) add("--rpc", settings.rpc);

@@ -110,12 +110,7 @@ std::vector<LoadParams> loads_of(const SweepSpec& spec) {
 // Every combination of the context settings, the first setting varying slowest.
 std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<int64_t>& threads) {
     Product<ContextParams> contexts;
-    contexts.expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; })
-        .expand(spec.n_batch, [](ContextParams& c, int64_t v) { c.n_batch = v; })
-        .expand(spec.n_ubatch, [](ContextParams& c, int64_t v) { c.n_ubatch = v; })
-        .expand(spec.type_k, [](ContextParams& c, const std::string& v) { c.type_k = v; })
-        .expand(spec.type_v, [](ContextParams& c, const std::string& v) { c.type_v = v; })
-        .expand(spec.flash_attn, [](ContextParams& c, const std::string& v) { c.flash_attn = v; });
+    contexts.expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; });
     for (const Knob& knob : knobs())
         if (!knob.of_load())
             contexts.expand(spec.values_of(knob), [&](ContextParams& c, const std::string& v) { knob.set(c, v); });
@@ -169,11 +164,6 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"huge-page settings", spec.huge_pages.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
         {"thread counts", threads},
-        {"batch sizes", spec.n_batch.size()},
-        {"ubatch sizes", spec.n_ubatch.size()},
-        {"K cache types", spec.type_k.size()},
-        {"V cache types", spec.type_v.size()},
-        {"flash attention settings", spec.flash_attn.size()},
         {"depths", spec.n_depth.size()},
         {"server slot counts", spec.serving.parallel.size()},
         {"server contexts", spec.serving.ctx_size.size()},

@@ -2,6 +2,7 @@
 // How the sweep's settings read their texts (flags and TOML values alike): lists in llama-bench's syntax, single
 // values, positive numbers, each error naming the flag. For spec.cpp and the settings of server mode.
 
+#include "domain/parameters.hpp"
 #include "sweep/range.hpp"
 
 #include <algorithm>
@@ -12,8 +13,7 @@
 
 namespace llmsweep::sweep {
 
-// The largest token count a setting takes.
-inline constexpr int64_t max_tokens = 1 << 20;
+using domain::max_tokens; // the largest token count a setting takes
 
 // Each text a comma list of names, each parsed by `parse`.
 template <typename Parse>

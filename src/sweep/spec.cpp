@@ -28,13 +28,6 @@ namespace {
 constexpr std::array<std::pair<std::string_view, Order>, 2> order_names{
     {{"rounds", Order::rounds}, {"grouped", Order::grouped}}};
 
-std::string cache_type(std::string_view text) {
-    const auto& known = cache_type_names();
-    if (std::find(known.begin(), known.end(), text) == known.end())
-        throw UsageError(fmt::format("unknown KV cache type '{}'; choose from {}", text, fmt::join(known, ", ")));
-    return std::string(text);
-}
-
 // Model files: a comma list, or one name with commas in it when a file of that whole name exists.
 std::vector<std::string> model_paths(const std::vector<std::string>& texts) {
     std::vector<std::string> paths;
@@ -94,16 +87,6 @@ const std::vector<Setting> base_settings = {
      }},
     {"threads", "CPU threads (default: physical cores)", true,
      [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
-    {"n_batch", "Logical batch size (default 2048)", true,
-     [](SweepSpec& s, const auto& t) { s.n_batch = unique(ints(t, "--n-batch", 1, max_tokens)); }},
-    {"n_ubatch", "Physical batch size (default 512)", true,
-     [](SweepSpec& s, const auto& t) { s.n_ubatch = unique(ints(t, "--n-ubatch", 1, max_tokens)); }},
-    {"type_k", "KV cache type of K: f16, q8_0, ... (default f16)", true,
-     [](SweepSpec& s, const auto& t) { s.type_k = unique(parse_each(t, "--type-k", cache_type)); }},
-    {"type_v", "KV cache type of V (default f16)", true,
-     [](SweepSpec& s, const auto& t) { s.type_v = unique(parse_each(t, "--type-v", cache_type)); }},
-    {"flash_attn", "Flash attention: on, off, auto, 1, 0 (default auto)", true,
-     [](SweepSpec& s, const auto& t) { s.flash_attn = unique(parse_each(t, "--flash-attn", parse_flash_attn)); }},
     {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
      [](SweepSpec& s, const auto& t) {
          // A plain number: -1 is a value here, not the start of a range.
@@ -403,11 +386,6 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"n_gpu_layers", spec.n_gpu_layers.size()},
         {"huge_pages", spec.huge_pages.size()},
         {"n_threads", std::max<size_t>(1, spec.threads.size())},
-        {"n_batch", spec.n_batch.size()},
-        {"n_ubatch", spec.n_ubatch.size()},
-        {"type_k", spec.type_k.size()},
-        {"type_v", spec.type_v.size()},
-        {"flash_attn", spec.flash_attn.size()},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()},
@@ -496,11 +474,6 @@ nlohmann::json to_json(const SweepSpec& spec) {
                            {"cache", names(spec.cache_states)},
                            {"n_gpu_layers", spec.n_gpu_layers},
                            {"threads", spec.threads},
-                           {"n_batch", spec.n_batch},
-                           {"n_ubatch", spec.n_ubatch},
-                           {"type_k", spec.type_k},
-                           {"type_v", spec.type_v},
-                           {"flash_attn", spec.flash_attn},
                            {"n_prompt", spec.n_prompt},
                            {"n_gen", spec.n_gen},
                            {"n_depth", spec.n_depth},
@@ -513,12 +486,12 @@ nlohmann::json to_json(const SweepSpec& spec) {
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
-    for (const auto& [knob_name, values] : spec.knobs) {
-        const Knob& knob = *find_knob(knob_name);
-        if (values == std::vector{knob.default_text()}) continue;
+    for (const Knob& knob : knobs()) {
+        const auto values = spec.values_of(knob);
+        if (!knob.always && values == std::vector{knob.default_text()}) continue;
         nlohmann::json list = nlohmann::json::array();
         for (const std::string& value : values) list.push_back(knob.json_of(value));
-        json[std::string(knob_name)] = std::move(list);
+        json[std::string(knob.name)] = std::move(list);
     }
     if (spec.shard) json["shard"] = fmt::format("{}/{}", spec.shard->first, spec.shard->second);
     if (spec.prio != 0) json["prio"] = spec.prio;

@@ -36,11 +36,6 @@ struct SweepSpec {
     std::vector<domain::HugePages> huge_pages{domain::HugePages::automatic};
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
-    std::vector<int64_t> n_batch{2048};
-    std::vector<int64_t> n_ubatch{512};
-    std::vector<std::string> type_k{"f16"};
-    std::vector<std::string> type_v{"f16"};
-    std::vector<std::string> flash_attn{"auto"};
     // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default.
     std::map<std::string_view, std::vector<std::string>> knobs;
     std::vector<std::string> values_of(const domain::Knob& knob) const;
