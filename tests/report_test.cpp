@@ -207,7 +207,13 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
             const int64_t run = test::insert_test_run(store);
             store.update_run(run, {{"engine", engine}});
             store::Row load =
-                test::load_row(run, "/m/a.gguf", "mmap", {{"round", int64_t{0}}, {"rss_peak_bytes", int64_t{1048576}}});
+                test::load_row(run, "/m/a.gguf", "mmap",
+                               {{"round", int64_t{0}},
+                                {"rss_peak_bytes", int64_t{1048576}},
+                                {"rss_anon_peak_kb", int64_t{512}},
+                                {"rss_file_peak_kb", int64_t{256}},
+                                {"resident_before_bytes", int64_t{0}},
+                                {"resident_after_bytes", int64_t{2097152}}});
             if (load_ms) load.emplace_back("load_ms", *load_ms);
             store.insert_load(load);
             for (int64_t p : {32, 64}) {
@@ -246,13 +252,19 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
     EXPECT_EQ(std::count_if(charts.figures.begin(), charts.figures.end(), is("loads_time")), 0);
     const auto memory = std::find_if(charts.figures.begin(), charts.figures.end(), is("loads_memory"));
     ASSERT_NE(memory, charts.figures.end());
-    EXPECT_EQ(memory->ylabel, "peak RSS (MiB)");
+    EXPECT_EQ(memory->ylabel, "peak resident memory (MiB)");
     EXPECT_TRUE(charts.left_out.empty()) << "an untimed load is no result left out";
     const auto timed = chart::report_charts(every, "en").figures;
     EXPECT_EQ(std::count_if(timed.begin(), timed.end(), is("loads_time")), 1) << "timed loads: load time and memory";
     EXPECT_EQ(std::count_if(timed.begin(), timed.end(), is("loads_memory")), 1);
     EXPECT_NE(markdown_report(untimed, "en").find("| a.gguf | - | warm | 1 | - | - |"), std::string::npos)
         << markdown_report(untimed, "en");
+    // The JSON says what the loads table says: the memory the peak holds and the page cache before and after.
+    const auto loads = nlohmann::json::parse(json_report(every)).at("loads").at(0);
+    EXPECT_DOUBLE_EQ(loads.at("peak_anon_mib_mean").get<double>(), 0.5);
+    EXPECT_DOUBLE_EQ(loads.at("peak_file_mib_mean").get<double>(), 0.25);
+    EXPECT_DOUBLE_EQ(loads.at("cached_before_mib_mean").get<double>(), 0.0);
+    EXPECT_DOUBLE_EQ(loads.at("cached_after_mib_mean").get<double>(), 2.0);
 }
 
 // mmap's workers had the model on huge pages (PMD-mapped file pages), none's did not: the report says that the

@@ -100,7 +100,7 @@ struct Record {
     int64_t result_id = 0;
     int64_t run_id = 0; // the run that measured (or imported) it
     std::string model;  // the model file's name, from the data
-    std::string metric; // pp or tg
+    std::string metric; // pp, tg, pg (llama-bench's combined test) or serve (server mode)
     Params params;      // every parameter's value
     double avg_ts = 0;
     double stddev_ts = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// Everything a report says, computed once from the store: every writer (Markdown, CSV, later HTML and JSON)
+// Everything a report says, computed once from the store: every writer (Markdown, HTML, CSV, JSON and the charts)
 // formats these objects and nothing else, so counts and names agree across all outputs.
 
 #include "analysis/comparison.hpp"

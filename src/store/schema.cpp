@@ -27,7 +27,7 @@ const std::vector<Table> all_tables = {
           "NOT NULL"},
          {"started_at", text, "UTC start, ISO 8601.", "NOT NULL"},
          {"finished_at", text, "UTC end, ISO 8601; NULL while running or if it never ended."},
-         {"mode", text, "`request` or `split`.", "NOT NULL"},
+         {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
          {"sweep_order", text, "`rounds` or `grouped`: the order actually used.", "NOT NULL"},
          {"seed", integer, "Seed of the order and of the random tokens.", "NOT NULL"},
          {"repetitions", integer, "Repetitions per point.", "NOT NULL"},

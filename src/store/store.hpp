@@ -194,9 +194,9 @@ public:
     // unknown one), so that no text from outside reaches SQL.
     bool has_results();
     size_t count_results(std::optional<int64_t> run_id);
-    // Every result (of one run, or all), in the order stored.
     // The distinct respellings among the results of `run_ids` (every run when empty).
     std::vector<Respelling> respellings(const std::vector<int64_t>& run_ids);
+    // Every result (of one run, or all), in the order stored.
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                       const std::function<void(ResultRow&&)>& each);
     // The successful loads, in the order made, with `value_column` (a loads column, or "" for none) as text.

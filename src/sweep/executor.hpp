@@ -1,8 +1,9 @@
 #pragma once
 // Executors run a visit's tasks and report every outcome to the recorder; the scheduler (orchestrator.cpp)
-// decides which tasks a visit still has. Two of them: workers (one process per load, a new one after a crash
-// or a hang; the native engine's `llmsweep worker`, or the scripted fake workers of the tests), and
-// llama-bench (one process per visit where its grid of values is exactly the visit's points).
+// decides which tasks a visit still has. Three of them: workers (one process per load, a new one after a crash
+// or a hang; the native engine's `llmsweep worker`, or the scripted fake workers of the tests), llama-bench (one
+// process per visit where its grid of values is exactly the visit's points), and server mode's (one
+// llama-server per visit, or a server given by --url, and the clients that load it).
 
 #include "engine/bench_engine.hpp"
 #include "llama_bench/command.hpp"
@@ -64,12 +65,12 @@ public:
 // remaining points; a failed task fails its point; a crash or a timeout fails its point and a new worker
 // takes the rest.
 std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_s);
-// The native engine's workers: `executable worker` processes.
-// llmsweep's own workers, with the sweep's process-wide settings (NUMA, RPC servers).
+// The native engine's workers: `executable worker` processes, with the sweep's process-wide settings (NUMA, RPC
+// servers).
 WorkerFactory native_workers(const std::string& executable, const SweepSpec& spec);
-// The llama-bench engine. A llama-bench that fails leaves its unreported points to be run one per process, so
-// that a failure costs only the point that caused it.
-// Runs each load on its binary (LoadParams::llama_bench, by path), or the first one where the load names none.
+// The llama-bench engine: each load on its binary (LoadParams::llama_bench, by path), or the first one where the
+// load names none. A llama-bench that fails leaves its unreported points to be run one per process, so that a
+// failure costs only the point that caused it.
 std::unique_ptr<Executor> llama_bench_executor(std::vector<llama_bench::LlamaBenchCli> clis, double timeout_s);
 
 // Server mode: one llama-server per visit (started with `settings`, or the spec's --url, started by nobody),
@@ -83,10 +84,10 @@ std::unique_ptr<Executor> server_executor(serving::ServerSettings settings);
 serving::Request request_for(const SweepSpec& spec, const domain::Point& point, size_t point_index, int64_t repetition,
                              size_t index, int64_t n_vocab);
 
-// The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
 // The spec's settings of every llama-bench command, each test run `repetitions` times.
 llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions);
 
+// The command line of the llama-bench that --engine llama-bench starts first (for --dry-run).
 std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const Plan& plan,
                                                    const std::vector<llama_bench::LlamaBenchCli>& clis);
 // The binary of a load among a sweep's: the one its path names, or the first.
