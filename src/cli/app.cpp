@@ -70,8 +70,9 @@ int run(int argc, char** argv) {
     }
 
     try {
+        // llama.cpp's backends are started by what needs them (a load, a model check, the system's devices), so
+        // that report, merge, schema and import never load a GPU driver.
         engine::set_llama_log_verbose(verbose);
-        engine::init_llama();
         for (const Command& command : commands)
             if (command.app->parsed()) {
                 command.run();

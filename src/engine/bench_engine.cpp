@@ -125,6 +125,7 @@ std::vector<int64_t> generate(llama_context* ctx, TokenSource& tokens, int64_t n
 } // namespace
 
 LoadOutcome BenchEngine::load(const LoadRequest& request) {
+    init_llama();
     const domain::LoadParams& params = request.params;
     set_up_process(request.numa, request.rpc);
     context_.reset();
