@@ -59,7 +59,6 @@ std::vector<std::string> point_axes(const report::ReportModel& m) {
 
 struct Context {
     const report::ReportModel& m;
-    bool zh;
     const report::Strings& s;
 
     // The ok records of each group and metric, and each record's match key as a 64-bit hash: built once, so
@@ -69,7 +68,7 @@ struct Context {
     std::vector<std::string> axes; // what tells a group's points apart (point_axes)
 
     Context(const report::ReportModel& model, std::string_view language)
-        : m(model), zh(language == "zh"), s(report::strings(language)), keys(model.data.records.size()) {
+        : m(model), s(report::strings(language)), keys(model.data.records.size()) {
         const std::hash<std::string> hash;
         for (size_t i = 0; i < m.data.records.size(); ++i) {
             const analysis::Record& r = m.data.records[i];
@@ -103,8 +102,7 @@ Figure forest_figure(const Context& x, const std::string& group) {
              .title = fmt::format("{} — {}", clipped(model, 32), m.compare),
              .headline = true};
     f.height = 150 + 40 * static_cast<int>(std::max<size_t>(rows.size(), 1));
-    f.xlabel = x.zh ? fmt::format("与 {} 相比的差异 (%), 95% 置信区间", m.baseline)
-                    : fmt::format("difference from {} (%), 95 % interval", m.baseline);
+    f.xlabel = fmt::format(fmt::runtime(x.s.chart_forest_xlabel), m.baseline);
     f.x_band = m.margin_pct;
     f.x_zero_line = true;
     f.y_margin = 0.6;
@@ -128,16 +126,12 @@ Figure forest_figure(const Context& x, const std::string& group) {
     for (auto& [verdict, series] : by_verdict) f.series.push_back(std::move(series));
     std::vector<std::string> tally;
     for (const auto& [verdict, n] : counts)
-        tally.push_back(fmt::format(fmt::runtime(x.zh ? "{} 项{}" : "{} {}"), n, verdict.second));
-    const std::string joined = fmt::format("{}", fmt::join(tally, x.zh ? "、" : ", "));
+        tally.push_back(fmt::format(fmt::runtime(x.s.chart_tally), n, verdict.second));
+    const std::string joined = fmt::format("{}", fmt::join(tally, x.s.chart_list_separator));
     if (largest)
-        f.caption = x.zh ? fmt::format("{} 的 {} 项比较 (等效范围 ±{} %, 阴影): {}。差异最大: {} {} {}, {}。", model,
-                                       rows.size(), m.margin_pct, joined, largest->metric, largest->value,
-                                       interval_text(*largest), report::verdict_label(*largest, x.s))
-                         : fmt::format("{} comparisons of {} (equivalence margin ±{} %, shaded): {}. Largest: {} {} "
-                                       "{}, {}.",
-                                       rows.size(), model, m.margin_pct, joined, largest->metric, largest->value,
-                                       interval_text(*largest), report::verdict_label(*largest, x.s));
+        f.caption = fmt::format(fmt::runtime(x.s.chart_forest_caption), rows.size(), model, m.margin_pct, joined,
+                                largest->metric, largest->value, interval_text(*largest),
+                                report::verdict_label(*largest, x.s));
     return f;
 }
 
@@ -189,9 +183,8 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
     for (size_t i = 0; i < order.size(); ++i) x_of.emplace(rows[order[i]].key, i);
 
     const size_t stride = std::max<size_t>(1, (rows.size() + max_points - 1) / max_points);
-    const std::string sampled = stride <= 1 ? std::string()
-                                : x.zh      ? fmt::format(" (每 {} 个点取 1 个, 共 {} 个)", stride, rows.size())
-                                            : fmt::format(" (every {}th of {} points)", stride, rows.size());
+    const std::string sampled =
+        stride <= 1 ? std::string() : fmt::format(fmt::runtime(x.s.chart_sampled), stride, rows.size());
     Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_comparison", stem_name, metric, m.compare)),
              .title = fmt::format("{} {} — {}{}", clipped(model, 28), metric, m.compare, sampled)};
     f.ylabel = "tokens/s";
@@ -224,11 +217,7 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
             found.push_back(fmt::format("{} {}: {}, {}", m.compare, c.value, interval_text(c),
                                         report::verdict_label(c, x.s)));
     const std::string axes_text = axes.empty() ? std::string("-") : fmt::format("{}", fmt::join(axes, ", "));
-    f.caption = x.zh ? fmt::format("{} {}: 每个数据点的平均吞吐量, 误差线为各次重复的标准差; 数据点按 {} 排序。{}",
-                                   model, metric, axes_text, fmt::join(found, "; "))
-                     : fmt::format("{} {}: each point's mean throughput, error bars the repetitions' sd; points "
-                                   "ordered by {}. {}",
-                                   model, metric, axes_text, fmt::join(found, "; "));
+    f.caption = fmt::format(fmt::runtime(x.s.chart_points_caption), model, metric, axes_text, fmt::join(found, "; "));
     return f;
 }
 
@@ -237,10 +226,10 @@ Figure pairs_figure(const Context& x, const std::string& group, const std::strin
     const std::string model = report::group_label(group, x.s), stem_name = group_stem(group);
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("{}_{}_{}_pairs", stem_name, metric, m.compare)),
-             .title = fmt::format("{} {} — {}", clipped(model, 28), metric, x.zh ? "配对" : "pairs")};
+             .title = fmt::format("{} {} — {}", clipped(model, 28), metric, x.s.chart_pairs)};
     f.xlabel = m.compare + " = " + m.baseline + " (tokens/s)";
-    f.ylabel = x.zh ? "其他取值 (tokens/s)" : "other value (tokens/s)";
-    f.diagonal = std::string(x.zh ? "对角线 (无差异)" : "diagonal (no difference)");
+    f.ylabel = x.s.chart_other_value;
+    f.diagonal = std::string(x.s.chart_diagonal);
     size_t pairs = 0;
     for (const auto& c : m.comparisons) {
         if (c.model != group || c.metric != metric) continue;
@@ -257,11 +246,7 @@ Figure pairs_figure(const Context& x, const std::string& group, const std::strin
         for (const auto& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
     f.x_margin = high > low ? 0.05 * (high - low) : 0.5;
     f.compact_x = true;
-    f.caption = x.zh ? fmt::format("{} {} 的 {} 个配对: 横轴为基准 {} 的吞吐量, 纵轴为其他取值; 对角线以上表示更快。",
-                                   model, metric, pairs, m.baseline)
-                     : fmt::format("The {} pairs of {} {}: x the baseline {}'s throughput, y the other value's; above "
-                                   "the diagonal is faster.",
-                                   pairs, model, metric, m.baseline);
+    f.caption = fmt::format(fmt::runtime(x.s.chart_pairs_caption), pairs, model, metric, m.baseline);
     return f;
 }
 
@@ -309,19 +294,10 @@ Figure trend_figure(const Context& x, const std::string& group, const std::strin
             const double pct = 100.0 * (mean / base->second - 1);
             if (std::fabs(pct) <= std::fabs(gap)) continue;
             gap = pct;
-            found = x.zh
-                        ? fmt::format("与 {} 的差距在 {} = {} 处最大: {} {:+.1f} %。", m.baseline, axis, xv, value, pct)
-                        : fmt::format("The largest gap from {} is at {} = {}: {} {:+.1f} %.", m.baseline, axis, xv,
-                                      value, pct);
+            found = fmt::format(fmt::runtime(x.s.chart_largest_gap), m.baseline, axis, xv, value, pct);
         }
     }
-    f.caption = x.zh
-                    ? fmt::format("{} {}: 各 {} 下的平均吞吐量 (对其他参数取平均), 每个 {} 取值一条线; 误差线为各次重复"
-                                  "的标准差 (数据点的平均)。{}",
-                                  model, metric, axis, m.compare, found)
-                    : fmt::format("{} {}: mean throughput at each {} (over the other parameters), one line per {}; "
-                                  "error bars the repetitions' sd (mean over the points). {}",
-                                  model, metric, axis, m.compare, found);
+    f.caption = fmt::format(fmt::runtime(x.s.chart_lines_caption), model, metric, axis, m.compare, found);
     return f;
 }
 
@@ -340,7 +316,7 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     f.xlabel = "n_prompt";
     f.ylabel = "n_gen";
     f.key = false;
-    f.color_label = x.zh ? fmt::format("与 {} 相比 (%)", m.baseline) : fmt::format("vs {} (%)", m.baseline);
+    f.color_label = fmt::format(fmt::runtime(x.s.chart_heatmap_color), m.baseline);
     // The baseline's and the value's record of each point, by match key.
     std::unordered_map<uint64_t, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
     for (const analysis::Record* r : x.records(group, metric)) {
@@ -419,21 +395,11 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     thin(f.xtics);
     thin(f.ytics);
     const std::string about_cells =
-        numbered ? fmt::format(fmt::runtime(x.zh ? "括号中的数值: 该格的 95% 置信区间包含 0 ({} / {} 格)。"
-                                                 : "In parentheses: cells whose 95 % interval includes 0 ({} of {})."),
-                               uncertain, n)
-                 : fmt::format(fmt::runtime(x.zh ? "{} 格, 数值从略; 其中 {} 格的 95% 置信区间包含 0。"
-                                                 : "{} cells, too many to number; in {} of them the 95 % interval "
-                                                   "includes 0."),
-                               n, uncertain);
-    f.caption = x.zh ? fmt::format("{} {}: {} = {} 相对 {} 的差异 (%), 按 n_prompt x n_gen{}; 从 {:+.1f} % 到 "
-                                   "{:+.1f} %。{}",
-                                   model, metric, m.compare, value, m.baseline, depths ? ", 深度 " + depth : "", low,
-                                   high, about_cells)
-                     : fmt::format("{} {}: {} = {} against {} (%), over n_prompt x n_gen{}: from {:+.1f} % to "
-                                   "{:+.1f} %. {}",
-                                   model, metric, m.compare, value, m.baseline, depths ? " at depth " + depth : "", low,
-                                   high, about_cells);
+        numbered ? fmt::format(fmt::runtime(x.s.chart_cells_numbered), uncertain, n)
+                 : fmt::format(fmt::runtime(x.s.chart_cells_unnumbered), n, uncertain);
+    f.caption = fmt::format(fmt::runtime(x.s.chart_heatmap_caption), model, metric, m.compare, value, m.baseline,
+                            depths ? fmt::format(fmt::runtime(x.s.chart_heatmap_depth), depth) : "", low, high,
+                            about_cells);
     return f;
 }
 
@@ -441,8 +407,8 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
 Figure loads_figure(const Context& x, bool time) {
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("loads_{}_{}", time ? "time" : "memory", m.compare)),
-             .title = time ? (x.zh ? "加载耗时" : "load time") : (x.zh ? "峰值内存" : "peak memory")};
-    f.ylabel = time ? (x.zh ? "加载耗时 (ms)" : "load time (ms)") : (x.zh ? "峰值 RSS (MiB)" : "peak RSS (MiB)");
+             .title = std::string(time ? x.s.chart_load_time : x.s.chart_peak_memory)};
+    f.ylabel = time ? x.s.chart_load_time_axis : x.s.chart_peak_rss_axis;
     f.y_from_zero = true;
     f.x_margin = 0.7;
     std::map<std::string, Series> by_value;
@@ -452,7 +418,7 @@ Figure loads_figure(const Context& x, bool time) {
     const bool split = !time && !m.loads.empty() && std::all_of(m.loads.begin(), m.loads.end(), [](const auto& l) {
         return l.peak_anon_mib_mean && l.peak_file_mib_mean;
     });
-    Series file{.title = x.zh ? "文件映射" : "file-backed", .style = Series::Style::boxes, .color = "#9e9e9e"};
+    Series file{.title = std::string(x.s.chart_file_backed), .style = Series::Style::boxes, .color = "#9e9e9e"};
     std::set<std::string> caches;
     for (const auto& l : m.loads) caches.insert(l.cache_state);
     // One label per run of bars of the same model (and cache state, where it varies), under its middle.
@@ -467,7 +433,7 @@ Figure loads_figure(const Context& x, bool time) {
     for (size_t i = 0; i < m.loads.size(); ++i) {
         const auto& l = m.loads[i];
         const double xv = static_cast<double>(i);
-        const std::string name = l.value.empty() ? std::string(x.zh ? "全部" : "all") : l.value;
+        const std::string name = l.value.empty() ? std::string(x.s.chart_all) : l.value;
         if (!by_value.count(name)) {
             order.push_back(name);
             by_value[name] = {.title = l.value.empty() ? name : m.compare + " = " + l.value,
@@ -482,39 +448,27 @@ Figure loads_figure(const Context& x, bool time) {
             // Anonymous (the value's colour) beside file-backed (grey): what a mapped model moves between them.
             by_value[name].points.push_back({xv - 0.19, *l.peak_anon_mib_mean});
             file.points.push_back({xv + 0.19, *l.peak_file_mib_mean});
-            found.push_back(fmt::format(fmt::runtime(x.zh ? "{} {} 匿名 {:.1f} MiB, 文件映射 {:.1f} MiB"
-                                                          : "{} {} anonymous {:.1f} MiB, file-backed {:.1f} MiB"),
-                                        clipped(l.model, 24), name, *l.peak_anon_mib_mean, *l.peak_file_mib_mean));
+            found.push_back(fmt::format(fmt::runtime(x.s.chart_anon_file), clipped(l.model, 24), name,
+                                        *l.peak_anon_mib_mean, *l.peak_file_mib_mean));
         } else if (!time && l.rss_peak_mib_mean > 0) {
             by_value[name].points.push_back({xv, l.rss_peak_mib_mean});
             found.push_back(fmt::format("{} {} {:.1f} MiB", clipped(l.model, 24), name, l.rss_peak_mib_mean));
         }
     }
     for (const auto& name : order) {
-        if (split) by_value[name].title += x.zh ? " (匿名)" : " (anonymous)";
+        if (split) by_value[name].title += x.s.chart_anonymous_suffix;
         f.series.push_back(std::move(by_value[name]));
     }
     if (split) {
         f.series.push_back(std::move(file));
         f.box_width = 0.36;
-        f.ylabel = x.zh ? "峰值常驻内存 (MiB)" : "peak resident memory (MiB)";
+        f.ylabel = x.s.chart_peak_resident_axis;
     }
     f.width = std::max(480, std::min(960, 200 + 70 * static_cast<int>(m.loads.size())));
-    f.caption =
-        time ? (x.zh ? fmt::format("每个模型、取值和缓存状态的平均加载耗时: {}。", fmt::join(found, "; "))
-                     : fmt::format("Mean load time per model, value and cache state: {}.", fmt::join(found, "; ")))
-        : split
-            ? (x.zh ? fmt::format("每个模型、取值和缓存状态在访问期间的匿名内存与文件映射内存峰值 (映射的模型页面属于"
-                                  "文件映射): {}。",
-                                  fmt::join(found, "; "))
-                    : fmt::format("The visit's peak anonymous and file-backed memory per model, value and cache "
-                                  "state (a mapped model's pages are file-backed): {}.",
-                                  fmt::join(found, "; ")))
-            : (x.zh ? fmt::format("每个模型、取值和缓存状态的平均峰值 RSS (映射的文件页也计入): {}。",
-                                  fmt::join(found, "; "))
-                    : fmt::format("Mean peak RSS per model, value and cache state (mapped file pages count "
-                                  "as resident): {}.",
-                                  fmt::join(found, "; ")));
+    const std::string_view caption = time    ? x.s.chart_load_time_caption
+                                     : split ? x.s.chart_memory_split_caption
+                                             : x.s.chart_memory_caption;
+    f.caption = fmt::format(fmt::runtime(caption), fmt::join(found, "; "));
     return f;
 }
 
@@ -567,10 +521,8 @@ Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineF
         if (g.threads == threads)
             found.push_back(fmt::format("{} {} {} {:.0f} % {}", clipped(g.model, 24), g.metric, g.value,
                                         100 * (g.metric == "tg" ? g.bandwidth_share : g.compute_share),
-                                        g.metric == "tg" ? (x.zh ? "带宽" : "of the bandwidth")
-                                                         : (x.zh ? "算力" : "of the matrix multiplication")));
-    f.caption = fmt::format("{} {}: {}.", x.s.roofline_chart_caption,
-                            x.zh ? "占约束屋顶的比例" : "Shares of the binding roof", fmt::join(found, "; "));
+                                        g.metric == "tg" ? x.s.chart_of_bandwidth : x.s.chart_of_matmul));
+    f.caption = fmt::format("{} {}: {}.", x.s.roofline_chart_caption, x.s.chart_binding_roof, fmt::join(found, "; "));
     return f;
 }
 

@@ -16,7 +16,6 @@ namespace {
 // What a serving figure is drawn from: the report, and its language.
 struct Context {
     const report::ReportModel& m;
-    bool zh;
     const report::Strings& s;
 };
 
@@ -53,23 +52,12 @@ Figure serving_load_figure(const Context& x, const std::string& model, bool open
         const auto best = std::max_element(s.points.begin(), s.points.end(),
                                            [](const Point& a, const Point& b) { return a.y < b.y; });
         found +=
-            latency
-                ? (x.zh ? fmt::format(" {}: 在 {} {} 时为 {:.1f} ms。", s.title, s.points.back().x, axis,
-                                      s.points.back().y)
-                        : fmt::format(" {}: {:.1f} ms at {} {}.", s.title, s.points.back().y, s.points.back().x, axis))
-                : (x.zh ? fmt::format(" {}: 最高 {:.1f} t/s, 在 {} {} 时。", s.title, best->y, best->x, axis)
-                        : fmt::format(" {}: at most {:.1f} t/s, at {} {}.", s.title, best->y, best->x, axis));
+            latency ? fmt::format(fmt::runtime(x.s.chart_latency_at), s.title, s.points.back().y, s.points.back().x, axis)
+                    : fmt::format(fmt::runtime(x.s.chart_throughput_best), s.title, best->y, best->x, axis);
     }
-    f.caption =
-        x.zh ? fmt::format("{} ({}): {}, 每个 {} 取值一条线。{}", model, open_loop ? x.s.open_loop : x.s.closed_loop,
-                           latency ? "各负载下 p99 首 token 时间; 拐点之后排队开始主导延迟"
-                                   : "各负载下整个服务器的输出吞吐量",
-                           m.compare, found)
-             : fmt::format("{} ({}): {} at each load, one line per {}.{}", model,
-                           open_loop ? x.s.open_loop : x.s.closed_loop,
-                           latency ? "p99 time to first token; past the knee, queueing dominates"
-                                   : "the whole server's output throughput",
-                           m.compare, found);
+    f.caption = fmt::format(fmt::runtime(x.s.chart_serving_caption), model, open_loop ? x.s.open_loop : x.s.closed_loop,
+                            latency ? x.s.chart_serving_latency_what : x.s.chart_serving_throughput_what, m.compare,
+                            found);
     return f;
 }
 
@@ -99,21 +87,14 @@ Figure serving_pareto_figure(const Context& x, const std::string& model) {
     f.x_margin = high > low ? (high - low) * 0.05 : 1;
     const size_t on_front = front.points.size();
     if (on_front > 1) f.series.push_back(std::move(front));
-    f.caption =
-        x.zh ? fmt::format("{}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {} 个 Pareto "
-                           "最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
-                           model, on_front)
-             : fmt::format("{}: each point is a load, x its output throughput, y its p99 time to first token; "
-                           "the grey line joins the {} Pareto-optimal loads (none other gives more throughput "
-                           "at a lower latency).",
-                           model, on_front);
+    f.caption = fmt::format(fmt::runtime(x.s.chart_pareto_caption), model, on_front);
     return f;
 }
 
 } // namespace
 
 std::vector<Figure> serving_figures(const report::ReportModel& m, std::string_view language) {
-    const Context x{m, language == "zh", report::strings(language)};
+    const Context x{m, report::strings(language)};
     std::vector<Figure> all;
     for (const auto& model : m.models) {
         for (const bool open_loop : {false, true}) {

@@ -41,6 +41,14 @@ struct Strings {
     std::string_view adaptive_run, rule_target_ci, rule_decide, rule_and, stop_rule_met, stop_max_repetitions,
         stop_failed, looks_intro, respelled, all_layers;
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
+    // The charts' own words: labels, legends and captions (fmt patterns; {N} where the languages order differ).
+    std::string_view chart_forest_xlabel, chart_tally, chart_list_separator, chart_forest_caption, chart_points_caption, chart_pairs,
+        chart_other_value, chart_diagonal, chart_pairs_caption, chart_heatmap_color, chart_cells_numbered, chart_cells_unnumbered, chart_heatmap_depth,
+        chart_heatmap_caption, chart_load_time, chart_peak_memory, chart_load_time_axis, chart_peak_rss_axis, chart_file_backed,
+        chart_all, chart_anon_file, chart_anonymous_suffix, chart_peak_resident_axis, chart_load_time_caption, chart_memory_split_caption,
+        chart_memory_caption, chart_of_bandwidth, chart_of_matmul, chart_binding_roof, chart_latency_at, chart_throughput_best,
+        chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what, chart_pareto_caption, chart_sampled, chart_largest_gap,
+        chart_lines_caption;
 };
 
 const Strings& strings(std::string_view language); // "zh" or "en"
