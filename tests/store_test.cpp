@@ -37,6 +37,20 @@ TEST(Schema, InsertStatementNamesTheRowsColumns) {
 }
 
 // A column the row leaves out takes its default: huge_pages is `auto` for a writer that predates it.
+// Readers name the columns they read: an alias or a column is found wherever the SELECT puts it, and a name the
+// statement does not return is an error, not another column's value.
+TEST(Store, ColumnsAreReadByName) {
+    Database db(":memory:");
+    Statement s(db, "SELECT 2.5 AS share, NULL AS none, 7 AS count, 'x' AS word");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int("count"), 7);
+    EXPECT_DOUBLE_EQ(s.column_double("share"), 2.5);
+    EXPECT_EQ(s.column_text("word"), "x");
+    EXPECT_FALSE(s.column_optional<double>("none").has_value());
+    EXPECT_EQ(s.column_optional<int64_t>("count"), 7);
+    EXPECT_THROW(s.column_int("missing"), Error);
+}
+
 TEST(Store, AColumnLeftOutTakesItsDefault) {
     TempDir dir;
     Store store((dir / "d.db").string());

@@ -157,6 +157,12 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
+int Statement::column_index(std::string_view name) const {
+    for (int i = 0, n = sqlite3_column_count(stmt_); i < n; ++i)
+        if (const char* column = sqlite3_column_name(stmt_, i); column && name == column) return i;
+    throw Error(fmt::format("internal: the statement returns no column {}", name));
+}
+
 int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <string_view>
 #include <variant>
 
@@ -82,6 +83,20 @@ public:
     std::string column_text(int index) const;
     bool column_is_null(int index) const;
     Value column_value(int index) const; // as SQLite stored it: NULL, integer, real or text
+    // The same by the result column's name (its alias where the SQL gives one), so that a reader does not depend
+    // on the order of its SELECT; throws Error for a name the statement does not return.
+    int column_index(std::string_view name) const;
+    int64_t column_int(std::string_view name) const { return column_int(column_index(name)); }
+    double column_double(std::string_view name) const { return column_double(column_index(name)); }
+    std::string column_text(std::string_view name) const { return column_text(column_index(name)); }
+    bool column_is_null(std::string_view name) const { return column_is_null(column_index(name)); }
+    template <typename T>
+    std::optional<T> column_optional(std::string_view name) const {
+        const int index = column_index(name);
+        if (column_is_null(index)) return std::nullopt;
+        if constexpr (std::is_same_v<T, double>) return column_double(index);
+        else return column_int(index);
+    }
 
 private:
     Database& db_;

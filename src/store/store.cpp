@@ -404,32 +404,33 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
     Statement s(*db_,
                 "SELECT run_id, model_filename, " + value +
-                    ", cache_state, load_ms, rss_peak_bytes, "
-                    "major_faults, minor_faults, cache_evicted, COALESCE(thp_mode, ''), COALESCE(model_buffers, ''), "
-                    "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb), "
-                    "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb), COALESCE(round, 0), other_cpu_cores, "
-                    "steal_percent, load_average, rss_anon_peak_kb, rss_file_peak_kb, resident_before_bytes, "
-                    "resident_after_bytes FROM loads WHERE status = 'ok' ORDER BY id");
+                    " AS value, cache_state, load_ms, rss_peak_bytes, major_faults, minor_faults, cache_evicted, "
+                    "COALESCE(thp_mode, '') AS thp_mode, COALESCE(model_buffers, '') AS model_buffers, "
+                    "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb) AS anon_huge_kb, "
+                    "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) AS file_pmd_kb, COALESCE(round, 0) AS round, "
+                    "other_cpu_cores, steal_percent, load_average, rss_anon_peak_kb, rss_file_peak_kb, "
+                    "resident_before_bytes, resident_after_bytes FROM loads WHERE status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
-        LoadRow row{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
-        if (!s.column_is_null(4)) row.load_ms = s.column_double(4);
-        row.rss_peak_bytes = s.column_double(5);
-        row.major_faults = s.column_double(6);
-        row.minor_faults = s.column_double(7);
-        row.evicted = s.column_int(8) == 1;
-        row.thp_mode = s.column_text(9);
-        row.model_buffers = s.column_text(10);
-        if (!s.column_is_null(11)) row.anon_huge_kb = s.column_double(11);
-        if (!s.column_is_null(12)) row.file_pmd_kb = s.column_double(12);
-        row.round = s.column_int(13);
-        if (!s.column_is_null(14)) row.other_cpu_cores = s.column_double(14);
-        if (!s.column_is_null(15)) row.steal_percent = s.column_double(15);
-        if (!s.column_is_null(16)) row.load_average = s.column_double(16);
-        if (!s.column_is_null(17)) row.peak_anon_kb = s.column_double(17);
-        if (!s.column_is_null(18)) row.peak_file_kb = s.column_double(18);
-        if (!s.column_is_null(19)) row.resident_before_bytes = s.column_double(19);
-        if (!s.column_is_null(20)) row.resident_after_bytes = s.column_double(20);
+        LoadRow row{s.column_int("run_id"), s.column_text("model_filename"), s.column_text("value"),
+                    s.column_text("cache_state")};
+        row.load_ms = s.column_optional<double>("load_ms");
+        row.rss_peak_bytes = s.column_double("rss_peak_bytes");
+        row.major_faults = s.column_double("major_faults");
+        row.minor_faults = s.column_double("minor_faults");
+        row.evicted = s.column_int("cache_evicted") == 1;
+        row.thp_mode = s.column_text("thp_mode");
+        row.model_buffers = s.column_text("model_buffers");
+        row.anon_huge_kb = s.column_optional<double>("anon_huge_kb");
+        row.file_pmd_kb = s.column_optional<double>("file_pmd_kb");
+        row.round = s.column_int("round");
+        row.other_cpu_cores = s.column_optional<double>("other_cpu_cores");
+        row.steal_percent = s.column_optional<double>("steal_percent");
+        row.load_average = s.column_optional<double>("load_average");
+        row.peak_anon_kb = s.column_optional<double>("rss_anon_peak_kb");
+        row.peak_file_kb = s.column_optional<double>("rss_file_peak_kb");
+        row.resident_before_bytes = s.column_optional<double>("resident_before_bytes");
+        row.resident_after_bytes = s.column_optional<double>("resident_after_bytes");
         loads.push_back(std::move(row));
     }
     return loads;
@@ -446,26 +447,23 @@ std::vector<ModelRow> Store::read_models() {
 void Store::insert_machine(const Row& row) { insert("machines", row); }
 
 std::vector<nlohmann::json> Store::read_machines() {
-    Statement s(*db_, "SELECT hostname, COALESCE(cpu_info, ''), build_commit, threads, measured_at, read_gbs, "
-                      "COALESCE(triad_gbs, 0), COALESCE(buffer_bytes, 0), matmul_gflops, peak_gflops, "
-                      "COALESCE(l1d_bytes, 0), COALESCE(l2_bytes, 0), COALESCE(l3_bytes, 0) FROM machines ORDER BY id");
+    Statement s(*db_, "SELECT hostname, COALESCE(cpu_info, '') AS cpu_info, build_commit, threads, measured_at, "
+                      "read_gbs, COALESCE(triad_gbs, 0) AS triad_gbs, COALESCE(buffer_bytes, 0) AS buffer_bytes, "
+                      "matmul_gflops, peak_gflops, COALESCE(l1d_bytes, 0) AS l1d_bytes, COALESCE(l2_bytes, 0) AS "
+                      "l2_bytes, COALESCE(l3_bytes, 0) AS l3_bytes FROM machines ORDER BY id");
     std::vector<nlohmann::json> machines;
     while (s.step()) {
-        nlohmann::json matmul = nlohmann::json::parse(s.column_text(8), nullptr, false);
-        machines.push_back(nlohmann::json{
-            {"hostname", s.column_text(0)},
-            {"cpu_info", s.column_text(1)},
-            {"build_commit", s.column_text(2)},
-            {"threads", s.column_int(3)},
-            {"measured_at", s.column_text(4)},
-            {"read_gbs", s.column_double(5)},
-            {"triad_gbs", s.column_double(6)},
-            {"buffer_bytes", s.column_int(7)},
-            {"matmul_gflops", matmul.is_object() ? matmul : nlohmann::json::object()},
-            {"peak_gflops", s.column_is_null(9) ? nlohmann::json(nullptr) : nlohmann::json(s.column_double(9))},
-            {"l1d_bytes", s.column_int(10)},
-            {"l2_bytes", s.column_int(11)},
-            {"l3_bytes", s.column_int(12)}});
+        nlohmann::json machine = nlohmann::json::object();
+        for (const char* name : {"hostname", "cpu_info", "build_commit", "measured_at"})
+            machine[name] = s.column_text(name);
+        for (const char* name : {"threads", "buffer_bytes", "l1d_bytes", "l2_bytes", "l3_bytes"})
+            machine[name] = s.column_int(name);
+        for (const char* name : {"read_gbs", "triad_gbs"}) machine[name] = s.column_double(name);
+        const auto peak = s.column_optional<double>("peak_gflops");
+        machine["peak_gflops"] = peak ? nlohmann::json(*peak) : nlohmann::json(nullptr);
+        const nlohmann::json matmul = nlohmann::json::parse(s.column_text("matmul_gflops"), nullptr, false);
+        machine["matmul_gflops"] = matmul.is_object() ? matmul : nlohmann::json::object();
+        machines.push_back(std::move(machine));
     }
     return machines;
 }
@@ -490,23 +488,25 @@ std::map<std::string, std::string> Store::read_model_profiles() {
 }
 
 std::vector<RunRow> Store::read_runs() {
-    Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, ''), "
-                      "COALESCE(cpu_info, ''), COALESCE(os, ''), repetitions, warmup, COALESCE(cpu_cores_logical, 0), "
-                      "max_repetitions, target_ci_pct, margin_pct, COALESCE(decide, ''), COALESCE(memory_bytes, 0), "
-                      "COALESCE(source, 'run'), spec_key, spec_json FROM runs ORDER BY id");
+    Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, '') AS backends, "
+                      "COALESCE(cpu_info, '') AS cpu_info, COALESCE(os, '') AS os, repetitions, warmup, "
+                      "COALESCE(cpu_cores_logical, 0) AS cpu_cores_logical, max_repetitions, target_ci_pct, "
+                      "margin_pct, COALESCE(decide, '') AS decide, COALESCE(memory_bytes, 0) AS memory_bytes, "
+                      "COALESCE(source, 'run') AS source, spec_key, spec_json FROM runs ORDER BY id");
     std::vector<RunRow> runs;
     while (s.step()) {
-        RunRow run{s.column_int(0),  s.column_text(1), s.column_text(2), s.column_text(3),
-                   s.column_text(4), s.column_text(5), s.column_text(6), s.column_text(7),
-                   s.column_int(8),  s.column_int(9),  s.column_int(10)};
-        if (!s.column_is_null(11)) run.max_repetitions = s.column_int(11);
-        if (!s.column_is_null(12)) run.target_ci_pct = s.column_double(12);
-        if (!s.column_is_null(13)) run.margin_pct = s.column_double(13);
-        run.decide = s.column_text(14);
-        run.memory_bytes = s.column_int(15);
-        run.source = s.column_text(16);
-        run.spec_key = s.column_text(17);
-        run.spec_json = s.column_text(18);
+        RunRow run{s.column_int("id"),           s.column_text("mode"),        s.column_text("sweep_order"),
+                   s.column_text("started_at"),  s.column_text("build_commit"), s.column_text("backends"),
+                   s.column_text("cpu_info"),    s.column_text("os"),          s.column_int("repetitions"),
+                   s.column_int("warmup"),       s.column_int("cpu_cores_logical")};
+        run.max_repetitions = s.column_optional<int64_t>("max_repetitions");
+        run.target_ci_pct = s.column_optional<double>("target_ci_pct");
+        run.margin_pct = s.column_optional<double>("margin_pct");
+        run.decide = s.column_text("decide");
+        run.memory_bytes = s.column_int("memory_bytes");
+        run.source = s.column_text("source");
+        run.spec_key = s.column_text("spec_key");
+        run.spec_json = s.column_text("spec_json");
         runs.push_back(std::move(run));
     }
     Statement stops(*db_, "SELECT run_id, stop_reason, count(*), min(repetitions), max(repetitions) FROM results "
