@@ -40,7 +40,7 @@ TEST(Schema, InsertStatementNamesTheRowsColumns) {
 // Readers name the columns they read: an alias or a column is found wherever the SELECT puts it, and a name the
 // statement does not return is an error, not another column's value.
 TEST(Store, ColumnsAreReadByName) {
-    Database db(":memory:");
+    Database db;
     Statement s(db, "SELECT 2.5 AS share, NULL AS none, 7 AS count, 'x' AS word");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.column_int("count"), 7);
