@@ -1,4 +1,6 @@
-# Fails the build when a source file includes a header of a layer its own layer may not use.
+# Fails the build when a source file includes a header of a layer its own layer may not use, or a header of
+# another layer that exposes a wrapped library (llama.cpp's, ggml's or SQLite's headers): those stay inside the
+# layer that wraps them.
 #   cmake -DSOURCE_DIR=src -DRULES="+analysis:core,stats,store+chart:core,report..." -P check_layers.cmake
 # RULES lists, per layer (a folder of src/), the layers it may include besides itself; the generated
 # build_config.hpp is everyone's.
@@ -29,6 +31,43 @@ foreach(rule IN LISTS rules)
                 string(APPEND problems "\n  ${shown}: ${line} (the ${layer} layer may include: ${may})")
             endif()
         endforeach()
+    endforeach()
+endforeach()
+# Headers that include a wrapped library's header, directly or through a header of their layer that does: only
+# their own layer may include them.
+file(GLOB headers "${SOURCE_DIR}/*/*.hpp")
+set(exposing "")
+foreach(header IN LISTS headers)
+    file(STRINGS "${header}" direct REGEX "^#include <(llama|ggml[a-z-]*|gguf|sqlite3)\\.h>")
+    if(direct)
+        list(APPEND exposing "${header}")
+    endif()
+endforeach()
+foreach(header IN LISTS headers)
+    foreach(exposed IN LISTS exposing)
+        file(RELATIVE_PATH exposed_name "${SOURCE_DIR}" "${exposed}")
+        file(STRINGS "${header}" through REGEX "^#include \"${exposed_name}\"")
+        if(through)
+            list(APPEND exposing "${header}")
+        endif()
+    endforeach()
+endforeach()
+list(REMOVE_DUPLICATES exposing)
+foreach(header IN LISTS exposing)
+    set(exposes "a wrapped library's headers")
+    file(RELATIVE_PATH name "${SOURCE_DIR}" "${header}")
+    string(REGEX REPLACE "/.*" "" owner "${name}")
+    file(GLOB_RECURSE sources "${SOURCE_DIR}/*.cpp" "${SOURCE_DIR}/*.hpp")
+    foreach(file IN LISTS sources)
+        file(RELATIVE_PATH shown "${SOURCE_DIR}" "${file}")
+        string(REGEX REPLACE "/.*" "" layer "${shown}")
+        if(layer STREQUAL owner OR NOT shown MATCHES "/")
+            continue()
+        endif()
+        file(STRINGS "${file}" uses REGEX "^#include \"${name}\"")
+        if(uses)
+            string(APPEND problems "\n  src/${shown} includes ${name}, which exposes ${exposes}: keep it inside ${owner}")
+        endif()
     endforeach()
 endforeach()
 if(problems)

@@ -2,6 +2,7 @@
 #include "synth/architecture.hpp"
 #include "synth/gguf_model_writer.hpp"
 
+#include <ggml.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -127,8 +128,8 @@ TEST(Validate, RejectsRowsTheQuantizationCannotHold) {
 }
 
 TEST(WeightTypes, KnownAndUnknown) {
-    EXPECT_EQ(find_weight_type("q8_0").type, GGML_TYPE_Q8_0);
-    EXPECT_EQ(find_weight_type("f16").type, GGML_TYPE_F16);
+    EXPECT_EQ(find_weight_type("q8_0").type, int{GGML_TYPE_Q8_0});
+    EXPECT_EQ(find_weight_type("f16").type, int{GGML_TYPE_F16});
     EXPECT_THROW(find_weight_type("q5_k"), UsageError);
 }
 

@@ -4,7 +4,7 @@
 #include "cli/command.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
-#include "engine/llama_runtime.hpp"
+#include "engine/llama_process.hpp"
 #include "llama_bench/flags.hpp"
 
 #include <fmt/format.h>

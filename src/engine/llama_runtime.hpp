@@ -1,5 +1,7 @@
 #pragma once
-// llama.cpp's process-wide set-up and RAII handles for its objects.
+// RAII handles for llama.cpp's objects (its process-wide state: engine/llama_process.hpp).
+
+#include "engine/llama_process.hpp"
 
 #include <llama.h>
 
@@ -10,19 +12,6 @@
 #include <vector>
 
 namespace llmsweep::engine {
-
-// Initialises llama.cpp's backends once per process.
-void init_llama();
-// llama.cpp's log goes to stderr only when verbose (-v; workers started by a verbose process are verbose too);
-// its last error lines are kept for last_llama_error() either way.
-void set_llama_log_verbose(bool verbose);
-bool llama_log_verbose();
-
-// The most recent error lines llama.cpp logged (empty if none), to explain a failed load or decode.
-std::string last_llama_error();
-// Where the last model load put the weights, as llama.cpp logs it: buffer type (CPU_Mapped for a mapped
-// file, CPU for weights read into memory, CPU_REPACK for weights repacked for this CPU's kernels) and MiB.
-std::vector<std::pair<std::string, double>> last_model_buffers();
 
 struct ModelDeleter {
     void operator()(llama_model* model) const noexcept { llama_model_free(model); }

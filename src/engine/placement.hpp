@@ -4,6 +4,7 @@
 // ones (-rpc), NUMA placement (--numa); and what llama.cpp's automatic load mode comes to on these devices.
 
 #include "domain/point.hpp"
+#include "engine/effective.hpp"
 
 #include <llama.h>
 
@@ -35,13 +36,5 @@ private:
 // The load mode llama.cpp uses for `mode` on the devices of `load` ("auto" is mmap unless one of them cannot
 // map a file).
 std::string effective_load_mode(const domain::LoadParams& load);
-
-// What a llama-bench run of `load` on a build with `backends` (its comma list) came to, where llmsweep can
-// tell: auto is mmap on a build of CPU (and BLAS) alone; the model's layers from its GGUF file, when readable.
-struct Effective {
-    std::optional<std::string> load_mode;
-    std::optional<int64_t> n_layer;
-};
-Effective effective_for_llama_bench(const domain::LoadParams& load, const std::string& backends);
 
 } // namespace llmsweep::engine

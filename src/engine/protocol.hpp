@@ -1,7 +1,7 @@
 #pragma once
 // JSON forms of the worker protocol's messages (see worker.hpp).
 
-#include "engine/bench_engine.hpp"
+#include "engine/measurement.hpp"
 
 #include <nlohmann/json.hpp>
 

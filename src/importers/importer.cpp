@@ -1,7 +1,7 @@
 #include "importers/importer.hpp"
 
 #include "engine/model_profile.hpp"
-#include "engine/placement.hpp"
+#include "engine/effective.hpp"
 
 #include "build_config.hpp"
 #include "core/error.hpp"

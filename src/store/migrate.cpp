@@ -10,6 +10,7 @@
 #include "domain/knobs.hpp"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 #include "store/sqlite.hpp"
 
+#include <sqlite3.h>
+
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 
@@ -156,6 +158,8 @@ void Statement::reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
 }
+
+int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
 int Statement::column_index(std::string_view name) const {
     for (int i = 0, n = sqlite3_column_count(stmt_); i < n; ++i)

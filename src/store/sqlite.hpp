@@ -4,7 +4,6 @@
 
 #include "core/error.hpp"
 
-#include <sqlite3.h>
 
 #include <chrono>
 #include <cstdint>
@@ -14,6 +13,10 @@
 #include <type_traits>
 #include <string_view>
 #include <variant>
+
+// SQLite's own types, named only: sqlite3.h stays inside the store.
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace llmsweep::store {
 
@@ -44,7 +47,7 @@ public:
     void exec(const std::string& sql);
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
-    int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+    int64_t last_insert_id() const;
     // Writers wait for another process's write lock as long as it is held (a sweep never aborts because an
     // import holds the database); `notice` is called once when the wait has lasted a few seconds. Ctrl-C ends
     // the wait with an error.

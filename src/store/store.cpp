@@ -7,6 +7,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 #include <array>

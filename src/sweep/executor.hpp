@@ -5,7 +5,7 @@
 // process per visit where its grid of values is exactly the visit's points), and server mode's (one
 // llama-server per visit, or a server given by --url, and the clients that load it).
 
-#include "engine/bench_engine.hpp"
+#include "engine/measurement.hpp"
 #include "llama_bench/command.hpp"
 #include "serving/client.hpp"
 #include "serving/llama_server.hpp"

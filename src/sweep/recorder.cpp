@@ -1,6 +1,6 @@
 #include "sweep/recorder.hpp"
 
-#include "engine/placement.hpp"
+#include "engine/effective.hpp"
 
 #include "llama_bench/fields.hpp"
 #include "serving/client.hpp"

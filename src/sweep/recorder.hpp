@@ -3,7 +3,7 @@
 // its own transaction, and progress goes to the observer. It also knows what is already done (a resumed run's
 // stored repetitions, and what this invocation has recorded), which is what the scheduler asks.
 
-#include "engine/bench_engine.hpp"
+#include "engine/measurement.hpp"
 #include "engine/host_activity.hpp"
 #include "store/store.hpp"
 #include "sweep/observer.hpp"

@@ -36,7 +36,7 @@ constexpr float weight_std = 0.02f;
 
 // Vectors (norms, biases) stay f32 whatever the weight type, as llama.cpp's own quantizer leaves them.
 ggml_type storage_type(const TensorSpec& tensor, const WeightType& weight_type) {
-    return tensor.is_vector() ? GGML_TYPE_F32 : weight_type.type;
+    return tensor.is_vector() ? GGML_TYPE_F32 : static_cast<ggml_type>(weight_type.type);
 }
 
 void set_metadata(gguf_context* ctx, const SynthOptions& options, const Vocabulary& vocab) {
@@ -128,7 +128,7 @@ void check_free_space(const fs::path& folder, uint64_t needed_bytes, const fs::p
 void validate(const SynthOptions& options) {
     validate(options.shape);
     const WeightType& wt = *options.weight_type;
-    const int64_t block = ggml_blck_size(wt.type);
+    const int64_t block = ggml_blck_size(static_cast<ggml_type>(wt.type));
     for (const TensorSpec& tensor : tensor_list(options.shape)) {
         if (!tensor.is_vector() && tensor.ne0 % block != 0)
             throw UsageError(fmt::format("{} stores rows in blocks of {} values, but {} has rows of {}; choose "
