@@ -18,7 +18,7 @@ model="$out/smollm2-135m-q8_0.gguf"
 "$llmsweep" check "$model" -n 64
 "$llmsweep" run -m "$model" --mmap 0,1 -p 64,256 -n 32,64 -r 3 --db "$out/benchmark_results.db"
 "$llmsweep" report --db "$out/benchmark_results.db" --compare load_mode --out "$out/report"
-# The README shows the report's headline and one heatmap: this run's.
+# docs/usage.md shows the report's headline and one heatmap: this run's.
 mkdir -p "$root/docs/images"
 cp "$out/report/smollm2-135m-q8_0.gguf_load_mode_forest.png" "$root/docs/images/demo-forest.png"
 cp "$out/report/smollm2-135m-q8_0.gguf_tg_load_mode_mmap_heatmap.png" "$root/docs/images/demo-heatmap.png"

@@ -3,9 +3,11 @@
 #include "engine/memory_map.hpp"
 #include "test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 namespace llmsweep {
@@ -19,6 +21,19 @@ namespace fs = std::filesystem;
 
 using test::entries_in;
 using test::expect_one_line_error;
+
+// docs/usage.md ends with every command's --help, as `llmsweep usage` prints it: an option added, renamed or
+// described anew without scripts/usage.sh fails here.
+TEST(Cli, UsageDocumentIsCurrent) {
+    const auto usage = run_llmsweep("usage");
+    ASSERT_EQ(usage.exit_code, 0) << usage.err;
+    const std::string doc = test::read_file(std::filesystem::path(LLMSWEEP_SOURCE_DIR) / "docs/usage.md");
+    ASSERT_GE(doc.size(), usage.out.size());
+    EXPECT_EQ(doc.substr(doc.size() - usage.out.size()), usage.out) << "regenerate with: scripts/usage.sh";
+    for (const char* command : {"run", "report", "import", "merge", "slurm", "synth", "check", "info", "schema"})
+        EXPECT_NE(usage.out.find(fmt::format("### `llmsweep {}`", command)), std::string::npos) << command;
+    EXPECT_EQ(usage.out.find("llmsweep worker"), std::string::npos) << "the hidden worker command stays hidden";
+}
 
 TEST(Cli, VersionFlagNamesLlamaCppCommit) {
     const auto r = run_llmsweep("--version");

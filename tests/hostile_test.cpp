@@ -166,7 +166,7 @@ TEST_F(HostileReport, NothingRunsAndEveryChartDrawsItsNumbersUnderItsName) {
         run_llmsweep("report --compare load_mode --lang en --db " + shell_quote(db) + " --out " + shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(pwned_files(dir.path()).empty()) << "a name ran as a command: " << pwned_files(dir.path()).front();
-    // Re-plotting as the README says runs nothing either.
+    // Re-plotting as docs/usage.md says runs nothing either.
     for (const auto& entry : fs::directory_iterator(out))
         if (entry.path().extension() == ".gp")
             EXPECT_EQ(
