@@ -84,6 +84,30 @@ TEST(Cli, UnknownCommandOrFlagIsAUsageError) {
     EXPECT_EQ(r.exit_code, 2);
 }
 
+// A mistyped command or option gets the one that was meant; llama-bench's options that llmsweep spells otherwise
+// or lacks say what to use; the global -v may follow the command.
+TEST(Cli, MessagesSayWhatWasMeant) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"rport --db x.db", "'rport' is not a command (did you mean report?)"},
+        {"run --mmpa 0,1 -m x.gguf", "llmsweep run has no option --mmpa (did you mean --mmap?)"},
+        {"run -m x.gguf --no-kv-ofload 1", "(did you mean --no-kv-offload?)"},
+        {"report --fromat md", "llmsweep report has no option --fromat (did you mean --format?)"},
+        {"run -m x.gguf --no-warmup", "use --warmup 0"},
+        {"run --list-devices", "'llmsweep info' lists the devices"},
+        {"run -m x.gguf -o json", "llmsweep report --format md|csv|json"},
+        {"run -m x.gguf -hf org/model", "llmsweep downloads nothing"},
+        {"report --out - --db x.db", "not stdout"},
+    };
+    for (const auto& [command, says] : cases) {
+        const auto r = run_llmsweep(command);
+        EXPECT_EQ(r.exit_code, 2) << command;
+        expect_one_line_error(r, says);
+    }
+    TempDir dir;
+    const auto verbose = run_llmsweep("run -v -m " + shell_quote(dir / "missing.gguf") + " --dry-run");
+    expect_one_line_error(verbose, "missing.gguf");
+}
+
 TEST(Cli, HelpTeachesWithExamples) {
     const auto r = run_llmsweep("synth --help");
     EXPECT_EQ(r.exit_code, 0);

@@ -4,14 +4,18 @@
 #include "cli/command.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
+#include "core/text.hpp"
 #include "engine/llama_process.hpp"
 #include "llama_bench/flags.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 
 namespace llmsweep::cli {
 namespace {
@@ -20,7 +24,13 @@ namespace {
 // that a llama-bench command line works as it is. Arguments are returned in reverse, as CLI11's parse expects.
 std::vector<std::string> with_llama_bench_flags(int argc, char** argv) {
     std::vector<std::string> args;
-    for (int i = argc - 1; i >= 1; --i) args.push_back(llama_bench::as_long_flag(argv[i]).value_or(argv[i]));
+    // Those llmsweep lacks too, so that CLI11 does not read -hf as -h -f: what_was_meant says what to use.
+    static const std::array<std::string_view, 5> lacking = {"-hf", "-hfr", "-hff", "-hft", "-oe"};
+    for (int i = argc - 1; i >= 1; --i) {
+        const std::string_view arg = argv[i];
+        if (std::find(lacking.begin(), lacking.end(), arg) != lacking.end()) args.push_back("-" + std::string(arg));
+        else args.push_back(llama_bench::as_long_flag(arg).value_or(std::string(arg)));
+    }
     return args;
 }
 
@@ -46,6 +56,68 @@ std::string usage_markdown(const CLI::App& app) {
     return text;
 }
 
+// llama-bench's options that mean something else here, or that llmsweep has another way to do: what to use.
+std::optional<std::string> llama_bench_hint(std::string_view flag) {
+    struct Hint {
+        std::initializer_list<std::string_view> flags;
+        std::string_view use;
+    };
+    static const Hint hints[] = {
+        {{"-o", "--output", "--oe", "--output-err"},
+         "llmsweep keeps every result in its database and prints a table as it measures; write llama-bench's formats "
+         "with 'llmsweep report --format md|csv|json' (-o too), or import llama-bench's own output with "
+         "'llmsweep import'"},
+        {{"--no-warmup"}, "use --warmup 0"},
+        {{"--list-devices"}, "'llmsweep info' lists the devices of this build"},
+        {{"--progress"}, "run shows its progress unless -q is given"},
+        {{"--hf", "--hfr", "--hf-repo", "--hff", "--hf-file", "--hft", "--hf-token", "--offline"},
+         "llmsweep downloads nothing: pass a local GGUF file with -m"},
+    };
+    for (const Hint& hint : hints)
+        if (std::find(hint.flags.begin(), hint.flags.end(), flag) != hint.flags.end()) return std::string(hint.use);
+    return std::nullopt;
+}
+
+// What a command line CLI11 could not place was meant to be: an unknown command or option near a known one, or
+// one of llama-bench's that llmsweep spells differently. None when there is nothing better to say.
+std::optional<std::string> what_was_meant(const CLI::App& app, int argc, char** argv) {
+    const CLI::App* command = nullptr;
+    for (const CLI::App* sub : app.get_subcommands()) command = sub;
+    if (!command) {
+        // The first word that is not an option names the command.
+        for (int i = 1; i < argc; ++i) {
+            const std::string word = argv[i];
+            if (word.starts_with("-")) continue;
+            std::vector<std::string> names;
+            for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+                names.push_back(sub->get_name());
+            const auto meant = nearest(word, names);
+            return fmt::format("'{}' is not a command{}; the commands are {}", shortened(word),
+                               meant ? fmt::format(" (did you mean {}?)", *meant) : "", fmt::join(names, ", "));
+        }
+        return std::nullopt;
+    }
+    std::vector<std::string> extras = command->remaining();
+    const std::vector<std::string> above = app.remaining();
+    extras.insert(extras.end(), above.begin(), above.end());
+    for (const std::string& extra : extras) {
+        if (!extra.starts_with("-")) continue;
+        const std::string flag = extra.substr(0, extra.find('='));
+        const std::string where = "llmsweep " + command->get_name();
+        if (const auto use = llama_bench_hint(flag))
+            return fmt::format("{} has no {}: {}", where, shortened(flag), *use);
+        std::vector<std::string> names;
+        for (const CLI::Option* option : command->get_options()) {
+            for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+            for (const std::string& name : option->get_snames()) names.push_back("-" + name);
+        }
+        if (const auto meant = nearest(flag, names))
+            return fmt::format("{} has no option {} (did you mean {}?)", where, shortened(flag), *meant);
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 int run(int argc, char** argv) {
@@ -55,6 +127,7 @@ int run(int argc, char** argv) {
     CLI::App app{"llmsweep: parameter-sweep benchmarks of llama.cpp, kept in SQLite, reported honestly"};
     app.name("llmsweep");
     app.require_subcommand(0, 1);
+    app.fallthrough(); // the global flags (-v) may follow the command too: llmsweep run -v
     app.footer("Run 'llmsweep COMMAND --help' for a command's options.");
     bool show_version = false, verbose = false;
     app.add_flag("-V,--version", show_version, "Show the version and the llama.cpp build, and exit");
@@ -77,7 +150,9 @@ int run(int argc, char** argv) {
         // Same shape as every other error: one line, the usage exit code, and where to look.
         std::string where = "llmsweep";
         for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
-        say(stderr, "llmsweep: error: {}; see '{} --help'\n", escape::terminal(e.what()), where);
+        const std::optional<std::string> meant =
+            dynamic_cast<const CLI::ExtrasError*>(&e) ? what_was_meant(app, argc, argv) : std::nullopt;
+        say(stderr, "llmsweep: error: {}; see '{} --help'\n", escape::terminal(meant.value_or(e.what())), where);
         return static_cast<int>(ExitCode::usage);
     }
 

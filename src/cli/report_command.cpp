@@ -68,6 +68,9 @@ bool report_file(const std::filesystem::directory_entry& entry) {
 
 void run_report(const ReportArgs& args) {
     if (args.db.empty()) throw UsageError("--db is empty; name the database file to read");
+    if (args.out == "-")
+        throw UsageError("--out is the folder the report is written into, not stdout: name a folder (--out report); "
+                         "'llmsweep run' prints each point's figures as it measures them");
     if (!std::filesystem::is_regular_file(args.db))
         throw UsageError(
             fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db", args.db));
@@ -195,7 +198,7 @@ Command add_report_command(CLI::App& app) {
                     "  llmsweep report --compare build_commit --baseline 80fb11a --margin 3 --fail-on slower",
                     fmt::join(of_point, ", "), fmt::join(analysis::run_parameters, ", ")));
     sub->add_option("--db", args->db, "Database to read")->capture_default_str();
-    sub->add_option("-o,--out", args->out, "Folder to write the report into")->capture_default_str();
+    sub->add_option("--out", args->out, "Folder to write the report into")->capture_default_str();
     sub->add_option("--compare", args->compare,
                     "Parameter whose values are compared (default: the only two-valued swept one; when only "
                     "n_prompt, n_gen or n_depth vary, a report of the results without comparisons)");
@@ -212,7 +215,9 @@ Command add_report_command(CLI::App& app) {
         ->allow_extra_args(false);
     sub->add_option("--lang", args->lang, "Language of the report: zh or en (default: from the locale)")
         ->check(CLI::IsMember({"zh", "en"}));
-    sub->add_option("--format", args->formats, "Formats to write: md, html, csv, json")->capture_default_str();
+    sub->add_option("--format,-o,--output", args->formats,
+                    "Formats to write: md, html, csv, json (-o and --output as llama-bench spells it)")
+        ->capture_default_str();
     sub->add_flag("--no-charts", args->no_charts, "Do not draw charts (they need gnuplot)");
     sub->add_option("--margin", args->margin,
                     "Differences within +-PCT percent count as none: a comparison whose 90 % interval lies inside "
