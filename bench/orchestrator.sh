@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 "$llmsweep" synth --preset tiny -o "$work/tiny.gguf" >/dev/null
 "$llmsweep" run -m "$work/tiny.gguf" -p 1-100 -n 1-100 -r 1 --warmup 0 -t 1 --dry-run --db "$work/plan.db"
 start=$(date +%s.%N)
-"$llmsweep" run -m "$work/tiny.gguf" -p 1-100 -n 1-100 -r 1 --warmup 0 -t 1 -q --db "$work/bench.db" | tail -2
+"$llmsweep" -v run -m "$work/tiny.gguf" -p 1-100 -n 1-100 -r 1 --warmup 0 -t 1 -q --db "$work/bench.db" 2>/dev/null | tail -2
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN { printf "wall time: %.1f s\n", e - s }'
 sqlite3 "$work/bench.db" "SELECT 'results stored: ' || count(*) FROM results WHERE status = 'ok'" 2>/dev/null || true

@@ -129,7 +129,8 @@ Figure forest_figure(const Context& x, const std::string& group) {
         tally.push_back(fmt::format(fmt::runtime(x.s.chart_tally), n, verdict.second));
     const std::string joined = fmt::format("{}", fmt::join(tally, x.s.chart_list_separator));
     if (largest)
-        f.caption = fmt::format(fmt::runtime(x.s.chart_forest_caption), rows.size(), model, m.margin_pct, joined,
+        f.caption = fmt::format(fmt::runtime(rows.size() == 1 ? x.s.chart_forest_caption_one : x.s.chart_forest_caption),
+                                rows.size(), model, m.margin_pct, joined,
                                 largest->metric, largest->value, interval_text(*largest),
                                 report::verdict_label(*largest, x.s));
     return f;

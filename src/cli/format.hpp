@@ -13,6 +13,8 @@ namespace llmsweep::cli {
 
 std::string format_bytes(uint64_t bytes); // 1536 -> "1.5 KiB"
 std::string format_count(uint64_t count); // 494032768 -> "494,032,768"
+// A count and its noun: 1 point, 2 points (`many` where the plural is not the noun and an s).
+std::string counted(uint64_t count, std::string_view one, std::string_view many = {});
 
 // Writes to stdout or stderr, whose reader may have closed it (`llmsweep run | head`): a write that fails sends
 // that stream, and every later write to it, to /dev/null, so that the work goes on quietly (a sweep to its end,

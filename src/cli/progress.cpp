@@ -2,10 +2,15 @@
 #include "cli/format.hpp"
 
 #include "core/escape.hpp"
+#include "domain/knobs.hpp"
+#include "domain/model_names.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <filesystem>
 
 namespace llmsweep::cli {
@@ -13,16 +18,65 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string describe(const domain::Point& p) {
-    // Server mode's slots and load, where they are not the defaults every other mode's points have.
-    std::string serving;
-    if (p.server.parallel != domain::ServerParams{}.parallel) serving += fmt::format(" np{}", p.server.parallel);
-    if (p.client.open_loop()) serving += fmt::format(" {}/s", p.client.rate);
-    else if (p.client.concurrency != 1) serving += fmt::format(" c{}", p.client.concurrency);
-    return fmt::format("{} {} p{} n{}{}{}", escape::terminal(std::filesystem::path(p.load.model).filename().string()),
-                       domain::name(p.load.load_mode), p.test.n_prompt, p.test.n_gen,
-                       p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "", serving);
+// One setting of a point as a progress line shows it ("t2", "fa=on").
+struct Shown {
+    std::function<std::string(const domain::Point&)> text;
+};
+
+// Every setting a point has besides its test sizes, each as it is shown.
+std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_names) {
+    const auto tagged = [](std::string tag, auto value) {
+        return Shown{[tag, value](const domain::Point& p) { return tag + value(p); }};
+    };
+    std::vector<Shown> all = {
+        {[model_names](const domain::Point& p) { return escape::terminal(model_names.at(p.load.model)); }},
+        {[](const domain::Point& p) { return std::string(domain::name(p.load.load_mode)); }},
+        tagged("cache=", [](const domain::Point& p) { return std::string(domain::name(p.load.cache_state)); }),
+        tagged("ngl", [](const domain::Point& p) { return std::to_string(p.load.n_gpu_layers); }),
+        tagged("huge_pages=", [](const domain::Point& p) { return std::string(domain::name(p.load.huge_pages)); }),
+        tagged("", [](const domain::Point& p) {
+            return escape::terminal(std::filesystem::path(p.load.llama_bench).filename().string());
+        }),
+        tagged("t", [](const domain::Point& p) { return std::to_string(p.context.threads); })};
+    for (const domain::Knob& knob : domain::knobs())
+        all.push_back(tagged(std::string(knob.key_tag) + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
+    all.push_back(tagged("np", [](const domain::Point& p) { return std::to_string(p.server.parallel); }));
+    all.push_back(tagged("ctx", [](const domain::Point& p) { return std::to_string(p.server.ctx_size); }));
+    all.push_back(tagged("cb", [](const domain::Point& p) { return std::to_string(int{p.server.cont_batching}); }));
+    all.push_back(tagged("reuse", [](const domain::Point& p) { return std::to_string(p.server.cache_reuse); }));
+    all.push_back(tagged("", [](const domain::Point& p) {
+        return p.client.open_loop() ? fmt::format("{}/s", p.client.rate) : fmt::format("c{}", p.client.concurrency);
+    }));
+    all.push_back(tagged("prefix", [](const domain::Point& p) { return std::to_string(p.client.shared_prefix); }));
+    all.push_back(tagged("cache_prompt=", [](const domain::Point& p) { return std::to_string(int{p.client.cache_prompt}); }));
+    return all;
 }
+
+// A progress line's name of a point: its model, each setting the sweep has several values of, and its test.
+class Describer {
+public:
+    explicit Describer(const std::vector<domain::Point>& points) {
+        std::vector<std::string> paths;
+        for (const auto& p : points) paths.push_back(p.load.model);
+        const auto all = all_settings(domain::short_model_names(paths));
+        for (size_t i = 0; i < all.size(); ++i) {
+            const bool swept = std::any_of(points.begin(), points.end(), [&](const domain::Point& p) {
+                return all[i].text(p) != all[i].text(points.front());
+            });
+            if (i == 0 || swept) shown_.push_back(all[i]); // the model always
+        }
+    }
+
+    std::string operator()(const domain::Point& p) const {
+        std::string text;
+        for (const Shown& s : shown_) text += (text.empty() ? "" : " ") + s.text(p);
+        return fmt::format("{} p{} n{}{}", text, p.test.n_prompt, p.test.n_gen,
+                           p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "");
+    }
+
+private:
+    std::vector<Shown> shown_;
+};
 
 std::string duration(double seconds) {
     const auto s = static_cast<int64_t>(seconds + 0.5);
@@ -33,7 +87,7 @@ std::string duration(double seconds) {
 
 class ProgressObserver : public sweep::SweepObserver {
 public:
-    explicit ProgressObserver(ProgressStyle style) : style_(style) {}
+    ProgressObserver(ProgressStyle style, const sweep::Plan& plan) : style_(style), describe(plan.points) {}
     ~ProgressObserver() override {
         if (style_ == ProgressStyle::bar && drawn_) say(stderr, "\r\033[K");
     }
@@ -57,23 +111,18 @@ public:
 
     void on_task_done(const sweep::TaskDone& done) override {
         done_ = done.tasks_done;
-        if (style_ == ProgressStyle::lines) {
-            std::string figures;
-            if (done.pp_ts) figures += fmt::format(" pp {:.1f} t/s", *done.pp_ts);
-            if (done.tg_ts) figures += fmt::format(" tg {:.1f} t/s", *done.tg_ts);
-            if (done.pg_ts) figures += fmt::format(" pg {:.1f} t/s", *done.pg_ts);
-            if (done.serve_ts) figures += fmt::format(" serve {:.1f} t/s", *done.serve_ts);
-            if (done.request_errors) figures += fmt::format(", {} requests failed", done.request_errors);
-            if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, escape::terminal(done.error));
-            say(stderr, "[{}/{}] {} rep {}:{}\n", done_, total_, describe(*done.point), done.repetition + 1,
-                       figures);
-        } else if (style_ == ProgressStyle::bar) {
-            if (done.status != "ok") {
-                say(stderr, "\r\033[K{} rep {}: {}: {}\n", describe(*done.point), done.repetition + 1,
-                           done.status, escape::terminal(done.error));
-            }
-            draw();
-        }
+        if (style_ == ProgressStyle::none) return;
+        // Each measurement's figures as they come, on a terminal too (above the bar, which is drawn again).
+        std::string figures;
+        if (done.pp_ts) figures += fmt::format(" pp {:.1f} t/s", *done.pp_ts);
+        if (done.tg_ts) figures += fmt::format(" tg {:.1f} t/s", *done.tg_ts);
+        if (done.pg_ts) figures += fmt::format(" pg {:.1f} t/s", *done.pg_ts);
+        if (done.serve_ts) figures += fmt::format(" serve {:.1f} t/s", *done.serve_ts);
+        if (done.request_errors) figures += fmt::format(", {} requests failed", done.request_errors);
+        if (done.status != "ok") figures = fmt::format(" {}: {}", done.status, escape::terminal(done.error));
+        say(stderr, "{}[{}/{}] {} rep {}:{}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "", done_, total_,
+            describe(*done.point), done.repetition + 1, figures);
+        if (style_ == ProgressStyle::bar) draw();
     }
 
     void on_load_failed(const domain::LoadParams& load, const std::string& error) override {
@@ -112,6 +161,7 @@ private:
     }
 
     ProgressStyle style_;
+    Describer describe;
     Clock::time_point start_ = Clock::now();
     size_t first_done_ = 0, done_ = 0, total_ = 0;
     std::string current_;
@@ -120,8 +170,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<sweep::SweepObserver> make_progress_observer(ProgressStyle style) {
-    return std::make_unique<ProgressObserver>(style);
+std::unique_ptr<sweep::SweepObserver> make_progress_observer(ProgressStyle style, const sweep::Plan& plan) {
+    return std::make_unique<ProgressObserver>(style, plan);
 }
 
 } // namespace llmsweep::cli

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/interrupt.hpp"
+#include "engine/llama_process.hpp"
 #include "engine/model_profile.hpp"
 #include "engine/system_info.hpp"
 #include "engine/worker.hpp"
@@ -67,14 +68,15 @@ std::string short_names(std::string_view key) {
 void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::Store* store,
                 const engine::HostInfo& host) {
     const bool server = spec.mode == domain::Mode::server;
-    say("{} points ({} results) in {} load groups; {} repetitions each: {} measurements in {} {}, {} order, "
-               "{} mode, seed {}\n",
-               plan.points.size(), plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1),
-               plan.groups.size(), spec.repetitions, plan.n_tasks(), plan.visits.size(),
-               !server                    ? "worker loads"
-               : spec.serving.url.empty() ? "llama-server starts"
-                                          : "visits of the server at --url",
-               sweep::name(spec.order), domain::name(spec.mode), spec.seed);
+    const size_t visits = plan.visits.size();
+    say("{} ({}) in {}; {} each: {} in {}, {} order, {} mode, seed {}\n", counted(plan.points.size(), "point"),
+        counted(plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1), "result"),
+        counted(plan.groups.size(), "load group"), counted(spec.repetitions, "repetition"),
+        counted(plan.n_tasks(), "measurement"),
+        !server                    ? counted(visits, "worker load")
+        : spec.serving.url.empty() ? counted(visits, "llama-server start")
+                                   : counted(visits, "visit of the server at --url", "visits of the server at --url"),
+        sweep::name(spec.order), domain::name(spec.mode), spec.seed);
     if (spec.shard) {
         // Every shard's tests and share of the work, so that the N commands can be checked before they run.
         const auto tests = sweep::tests_of(spec);
@@ -310,7 +312,8 @@ void run(const RunArgs& args) {
                                       .roofline = !args.no_roofline && spec.serving.url.empty()};
     auto observer = make_progress_observer(args.quiet              ? ProgressStyle::none
                                            : isatty(STDERR_FILENO) ? ProgressStyle::bar
-                                                                   : ProgressStyle::lines);
+                                                                   : ProgressStyle::lines,
+                                           plan);
     sweep::SweepOutcome outcome;
     try {
         outcome = sweep::run_sweep(spec, plan, store, options, *observer);
@@ -333,7 +336,9 @@ void run(const RunArgs& args) {
     say("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
                outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures,
                outcome.failures == 1 ? "" : "s");
-    if (outcome.tasks_run > 0 && spec.engine == sweep::Engine::native && spec.mode != domain::Mode::server)
+    // The orchestrator's own cost is a diagnostic: shown with -v.
+    if (engine::llama_log_verbose() && outcome.tasks_run > 0 && spec.engine == sweep::Engine::native &&
+        spec.mode != domain::Mode::server)
         say("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
                    "(store write included)\n",
                    format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);

@@ -47,7 +47,7 @@ struct Strings {
         chart_heatmap_caption, chart_load_time, chart_peak_memory, chart_load_time_axis, chart_peak_rss_axis, chart_file_backed,
         chart_all, chart_anon_file, chart_anonymous_suffix, chart_peak_resident_axis, chart_load_time_caption, chart_memory_split_caption,
         chart_memory_caption, chart_of_bandwidth, chart_of_matmul, chart_binding_roof, chart_latency_at, chart_throughput_best,
-        chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what, chart_pareto_caption, chart_sampled, chart_largest_gap,
+        chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what, chart_pareto_caption, chart_forest_caption_one, chart_sampled, chart_largest_gap,
         chart_lines_caption;
 };
 
