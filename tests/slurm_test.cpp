@@ -100,8 +100,14 @@ TEST_F(RunTest, ASweepRunsAsASlurmJobArrayAndIsMergedAndReported) {
         if (fs::exists(out / "merge.log")) log = test::read_file(out / "merge.log");
     }
     ASSERT_NE(log.find("2 shards merged"), std::string::npos)
-        << log << run_shell(cluster.env() + "squeue").out << test::read_file(out / "shard-0.log");
+        << log << run_shell(cluster.env() + "squeue").out << test::read_file(out / "shard-1.log");
     EXPECT_TRUE(fs::exists(out / "report" / "report.md"));
+    // Shards, databases and logs are numbered alike, from 1: shard K's log is the one beside its database.
+    for (const char* k : {"1", "2"}) {
+        EXPECT_TRUE(fs::exists(out / fmt::format("shard-{}.db", k))) << k;
+        EXPECT_TRUE(fs::exists(out / fmt::format("shard-{}.log", k))) << k;
+    }
+    EXPECT_FALSE(fs::exists(out / "shard-0.log"));
 
     // The same sweep here: the merged database holds exactly its points, every repetition once.
     ASSERT_EQ(run_llmsweep("run " + shell_quote(spec) + " -q" + db_arg()).exit_code, 0);

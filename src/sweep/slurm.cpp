@@ -44,14 +44,15 @@ void check(const SlurmJobs& j) {
 std::string array_script(const SlurmJobs& j) {
     return fmt::format(
         "#!/bin/bash\n"
-        "# Written by llmsweep slurm: task K (from 0) of the job array runs shard K+1 of {shards} of the "
-        "sweep, a run of\n"
-        "# its own in a database of its own. A task that failed or ran out of time resumes where it "
-        "stopped when\n"
-        "# submitted again (the same llmsweep slurm command, or: sbatch --array=K ... array.sh).\n"
+        "# Written by llmsweep slurm: task K (from 1) of the job array runs shard K of {shards} of the sweep, "
+        "a run of its\n"
+        "# own in a database of its own (shard-K.db, its log shard-K.log). A task that failed or ran out of "
+        "time resumes\n"
+        "# where it stopped when submitted again (the same llmsweep slurm command, or: sbatch --array=K ... "
+        "array.sh).\n"
         "{sbatch}"
         "set -euo pipefail\n"
-        "shard=$((SLURM_ARRAY_TASK_ID + 1))\n"
+        "shard=$SLURM_ARRAY_TASK_ID\n"
         "exec {llmsweep} run {spec} --shard \"$shard/{shards}\" --db {dir}/shard-\"$shard\".db\n",
         fmt::arg("shards", j.shards), fmt::arg("sbatch", sbatch_lines(j)),
         fmt::arg("llmsweep", escape::shell(j.llmsweep)), fmt::arg("spec", escape::shell(j.spec)),
@@ -90,7 +91,7 @@ std::vector<std::string> array_sbatch(const SlurmJobs& j) {
             "--parsable",
             "--job-name",
             j.name,
-            fmt::format("--array=0-{}", j.shards - 1),
+            fmt::format("--array=1-{}", j.shards),
             "--output",
             j.dir + "/shard-%a.log",
             j.dir + "/array.sh"};
