@@ -16,10 +16,13 @@ model="$out/smollm2-135m-q8_0.gguf"
 # The same seed writes the same bytes, so an existing file is the one this would write.
 [ -f "$model" ] || "$llmsweep" synth --preset smollm2-135m --type q8_0 --seed 42 -o "$model"
 "$llmsweep" check "$model" -n 64
-"$llmsweep" run -m "$model" --mmap 0,1 -p 64,256 -n 32,64 -r 3 --db "$out/benchmark_results.db"
+"$llmsweep" run -m "$model" --mmap 0,1 -p 64,256 -n 32,64 -r 3 --db "$out/benchmark_results.db" | tee "$out/run.txt"
 "$llmsweep" report --db "$out/benchmark_results.db" --compare load_mode --out "$out/report"
 # docs/usage.md shows the report's headline and one heatmap: this run's.
 mkdir -p "$root/docs/images"
 cp "$out/report/smollm2-135m-q8_0.gguf_load_mode_forest.png" "$root/docs/images/demo-forest.png"
 cp "$out/report/smollm2-135m-q8_0.gguf_tg_load_mode_mmap_heatmap.png" "$root/docs/images/demo-heatmap.png"
 echo "report: $out/report/report.md"
+# The answer last: what mmap did to throughput (or the command whose rounds would decide it).
+echo
+sed -n '/^load_mode: each value/,/ run [0-9]*: /p' "$out/run.txt" | sed '$d'

@@ -119,6 +119,27 @@ TEST_F(RunTest, AdaptiveRoundsRunToTheLimitAndSayWhy) {
 
 // Adaptive rounds asked of a sweep already stored with a fixed number of repetitions extend its run: its rounds are
 // the first ones, and one run of one design is what the report judges.
+// A sweep ends with the verdicts it was built for; an inconclusive one comes with the command whose rounds would
+// decide it, and that command, run as printed, extends the same run.
+TEST_F(RunTest, ASweepEndsWithItsVerdictsAndTheCommandThatDecides) {
+    const auto r = run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8,16 -n 4 -t 1 -r 2" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("load_mode: each value against none"), std::string::npos) << r.out;
+    for (const char* metric : {" pp load_mode = mmap: ", " tg load_mode = mmap: "})
+        EXPECT_NE(r.out.find(metric), std::string::npos) << r.out;
+    const size_t decide = r.out.find("to decide, add rounds");
+    if (decide == std::string::npos) return; // decided already: nothing to add
+    const size_t begin = r.out.find("  llmsweep run ", decide), end = r.out.find('\n', begin);
+    ASSERT_NE(begin, std::string::npos) << r.out;
+    const std::string command = r.out.substr(begin + 11, end - begin - 11); // after "  llmsweep "
+    EXPECT_NE(command.find("--max-repetitions "), std::string::npos) << command;
+    EXPECT_NE(command.find("--decide load_mode"), std::string::npos) << command;
+    const auto decided = run_llmsweep(command + " -q");
+    ASSERT_EQ(decided.exit_code, 0) << command << "\n" << decided.err;
+    EXPECT_EQ(count("SELECT count(*) FROM runs"), 1) << "the rounds extend the stored run";
+    EXPECT_GT(count("SELECT max(repetition) FROM samples"), 1) << "at least a third round";
+}
+
 TEST_F(RunTest, AdaptiveRoundsExtendTheStoredRunOfTheSameSweep) {
     const std::string sweep = "run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -q" + db_arg();
     ASSERT_EQ(run_llmsweep(sweep + " -r 2").exit_code, 0);

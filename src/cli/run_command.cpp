@@ -4,10 +4,12 @@
 #include "cli/format.hpp"
 #include "cli/progress.hpp"
 #include "cli/summary.hpp"
+#include "cli/verdicts.hpp"
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 #include "engine/llama_process.hpp"
 #include "engine/model_profile.hpp"
 #include "engine/system_info.hpp"
@@ -47,7 +49,19 @@ struct RunArgs {
     bool strict = false;
     bool wait = false;
     bool no_roofline = false;
+    std::string compare; // the parameter whose verdicts the sweep ends with; empty: the one swept
 };
+
+// This process's command line, each word quoted for the shell: what the user typed, to add flags to.
+std::string own_command_line() {
+    const std::string raw = read_text_file("/proc/self/cmdline");
+    std::vector<std::string> words = split(raw, std::string_view("\0", 1));
+    if (!words.empty() && words.back().empty()) words.pop_back();
+    if (!words.empty()) words.front() = "llmsweep";
+    std::string line;
+    for (const std::string& word : words) line += (line.empty() ? "" : " ") + shell_word(word);
+    return line;
+}
 
 std::string flag_name(std::string_view key) {
     std::string flag(key);
@@ -332,7 +346,12 @@ void run(const RunArgs& args) {
         say("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n",
                    escape::terminal(args.db), outcome.run_id);
     }
-    if (!args.quiet) print_summary(store, outcome.run_id);
+    if (!args.quiet) {
+        print_summary(store, outcome.run_id);
+        print_verdicts(store, args.db, outcome.run_id,
+                       args.compare.empty() ? std::nullopt : std::optional<std::string>(args.compare),
+                       spec.adaptive() ? std::string() : own_command_line());
+    }
     say("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
                outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures,
                outcome.failures == 1 ? "" : "s");
@@ -398,6 +417,9 @@ Command add_run_command(CLI::App& app) {
                   "before the first point (the report then has no roofline)");
     sub->add_flag("--dry-run", args->dry_run, "Print the plan (points, loads, estimated time) and exit");
     sub->add_flag("-q,--quiet", args->quiet, "No progress and no summary table");
+    sub->add_option("--compare", args->compare,
+                    "The parameter whose verdicts the sweep ends with (default: the one it swept with several "
+                    "values), as report --compare names it");
     sub->add_flag("--strict", args->strict,
                   "Exit with status 1 when a point failed, crashed or timed out (the sweep still finishes and "
                   "stores everything); by default failed points are data and the exit status is 0");
