@@ -231,8 +231,10 @@ TEST_F(ImportRealLlamaBench, OneRunOfEachBuildGetsNoVerdict) {
         const auto r = run_llmsweep("report --db " + db() + " --out " + shell_quote(out) +
                                     " --compare build_commit --baseline aaaaaaa --format json,md --no-charts --lang en");
         EXPECT_EQ(r.exit_code, 0) << r.err;
-        return std::pair{nlohmann::json::parse(test::read_file(out / "report.json")),
-                         test::read_file(out / "report.md")};
+        const std::string md = test::read_file(out / "report.md");
+        EXPECT_EQ(test::report_text_defects(md), std::vector<std::string>{});
+        EXPECT_NE(md.find("Imported from llama-bench's output"), std::string::npos) << "not 'measured by llmsweep'";
+        return std::pair{nlohmann::json::parse(test::read_file(out / "report.json")), md};
     };
     as_build("aaaaaaa", 0);
     as_build("bbbbbbb", 0);

@@ -127,6 +127,8 @@ TEST_F(ReportTest, ChineseAndEnglishReportsSayTheSame) {
     EXPECT_NE(en.find("## Data overview"), std::string::npos);
     EXPECT_EQ(std::count(zh.begin(), zh.end(), '\n'), std::count(en.begin(), en.end(), '\n'));
     EXPECT_NE(zh.find(std::string(strings("zh").faster)), std::string::npos); // mmap is 10 % faster
+    EXPECT_EQ(test::report_text_defects(en), std::vector<std::string>{});
+    EXPECT_EQ(test::report_text_defects(zh), std::vector<std::string>{});
 }
 
 TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {

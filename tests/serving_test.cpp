@@ -635,6 +635,7 @@ TEST_F(ServerRunTest, TheReportShowsEveryLoadAndWhatServingCostsOneStream) {
         ASSERT_EQ(report.exit_code, 0) << report.err;
         const std::string md = test::read_file(out / "report.md");
         EXPECT_NE(md.find(lang == "en" ? "## Serving" : "## 服务性能"), std::string::npos);
+        EXPECT_EQ(test::report_text_defects(md), std::vector<std::string>{}) << lang;
         // Each load's row: 8 requests x 3 repetitions, none failed, all within the 10 s objective.
         for (const char* np : {"1", "2"})
             for (const char* clients : {"1", "2", "4"}) {

@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include "core/text.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -137,6 +140,32 @@ store::Row point_row(const std::string& model_filename, const std::string& load_
     point.context.threads = 2;
     point.test = {n_prompt, n_gen, 0};
     return store::point_columns(point, domain::Mode::request);
+}
+
+std::vector<std::string> report_text_defects(const std::string& markdown) {
+    std::vector<std::string> defects;
+    const std::regex empty_value(R"(\b[a-z_]+ (,|\.$))");
+    const std::regex one_plural(
+        R"((^|[^0-9.,+-])1 (points|pairs|comparisons|results|runs|clients|load groups|blocks|repetitions|measurements|cells|loads)\b)");
+    std::istringstream lines(markdown);
+    std::string line, open_heading;
+    int open_level = 0;
+    while (std::getline(lines, line)) {
+        const bool table = line.starts_with("|");
+        if (!table && std::regex_search(line, empty_value) && (line.find("Settings") != std::string::npos || line.find("设置") != std::string::npos))
+            defects.push_back("a setting without its value: " + line.substr(0, 200));
+        if (std::regex_search(line, one_plural)) defects.push_back("one with a plural noun: " + line.substr(0, 200));
+        if (line.starts_with("#")) {
+            const int level = static_cast<int>(line.find_first_not_of('#'));
+            if (!open_heading.empty() && level <= open_level)
+                defects.push_back("a heading with nothing under it: " + open_heading);
+            open_heading = line, open_level = level;
+        } else if (!trim(line).empty()) {
+            open_heading.clear();
+        }
+    }
+    if (!open_heading.empty()) defects.push_back("a heading with nothing under it: " + open_heading);
+    return defects;
 }
 
 int free_tcp_port() {

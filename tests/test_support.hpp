@@ -64,6 +64,10 @@ store::Row load_row(int64_t run_id, const std::string& model_filename, const std
 store::Row point_row(const std::string& model_filename, const std::string& load_mode, int64_t n_prompt, int64_t n_gen);
 
 // A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice).
+// What a reader would stumble on in a report's Markdown: a setting listed without its value ("parallel , "), a
+// count whose noun is plural ("1 points"), a section heading with nothing under it. Empty when none.
+std::vector<std::string> report_text_defects(const std::string& markdown);
+
 int free_tcp_port();
 // Whether something accepts connections on 127.0.0.1:port within `seconds`.
 bool wait_for_tcp_port(int port, double seconds);

@@ -247,7 +247,8 @@ Figure pairs_figure(const Context& x, const std::string& group, const std::strin
         for (const auto& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
     f.x_margin = high > low ? 0.05 * (high - low) : 0.5;
     f.compact_x = true;
-    f.caption = fmt::format(fmt::runtime(x.s.chart_pairs_caption), pairs, model, metric, m.baseline);
+    f.caption = fmt::format(fmt::runtime(pairs == 1 ? x.s.chart_pairs_caption_one : x.s.chart_pairs_caption), pairs,
+                            model, metric, m.baseline);
     return f;
 }
 

@@ -209,7 +209,12 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(paragraph(std::string(s.nothing_to_compare)));
     }
 
-    d.push_back(heading(2, std::string(s.charts)));
+    // The charts' section, where there is something to show or say (none: --no-charts, or nothing to draw).
+    const bool any_chart = std::any_of(charts.images.begin(), charts.images.end(), [](const auto& image) {
+        return !image.headline && image.stem.rfind("roofline", 0) != 0 && image.stem.rfind("serving_", 0) != 0;
+    });
+    if (any_chart || !charts.unavailable.empty() || !charts.left_out.empty())
+        d.push_back(heading(2, std::string(s.charts)));
     if (!charts.unavailable.empty())
         d.push_back(paragraph(fmt::format("{} {}", s.charts_unavailable, charts.unavailable)));
     if (!charts.left_out.empty()) {
@@ -282,16 +287,33 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     d.push_back(warning_items.empty() ? paragraph(std::string(s.no_warnings)) : list(warning_items));
 
     d.push_back(heading(2, std::string(s.methodology)));
-    d.push_back(paragraph(std::string(s.methodology_intro)));
+    // How the results were measured, for each way the runs measured them.
+    {
+        const auto any = [&](auto pred) { return std::any_of(m.runs.begin(), m.runs.end(), pred); };
+        std::vector<std::string_view> how;
+        const auto native = [](const store::RunRow& r) {
+            return r.source != "import" && r.engine == "native" && r.mode != "server";
+        };
+        if (any(native)) how.push_back(s.methodology_intro);
+        if (any([&](const store::RunRow& r) { return native(r) && r.mode == "request"; }))
+            how.push_back(s.methodology_request);
+        if (any([](const store::RunRow& r) { return r.source != "import" && r.engine == "llama-bench"; }))
+            how.push_back(s.methodology_llama_bench);
+        if (any([](const store::RunRow& r) { return r.source == "import"; })) how.push_back(s.methodology_import);
+        if (any([](const store::RunRow& r) { return r.source != "import" && r.mode == "server"; }))
+            how.push_back(s.methodology_server);
+        if (!how.empty()) d.push_back(paragraph(fmt::format("{}", fmt::join(how, " "))));
+    }
     std::vector<ListItem> runs;
     for (const auto& run : m.runs) {
-        std::string host = run.cpu_info;
+        std::string host = run.cpu_info.empty() ? std::string("-") : run.cpu_info;
         if (run.cpu_cores_logical > 0) host += fmt::format(", {} {}", run.cpu_cores_logical, s.logical_cores);
         if (run.memory_bytes > 0)
             host += fmt::format(", {:.1f} GiB", static_cast<double>(run.memory_bytes) / (1 << 30));
         ListItem item{fmt::format("{} {} ({}): {} {}, {} {}, {} {}, {} {}; {} {} ({}); {}: {}, {}", s.run, run.id,
                                   run.started_at, s.mode, run.mode, s.order, run.order, s.repetitions, run.repetitions,
-                                  s.warmup, run.warmup, s.build, run.build_commit, run.backends, s.host, host, run.os),
+                                  s.warmup, run.warmup, s.build, run.build_commit, run.backends, s.host, host,
+                                  run.os.empty() ? std::string("-") : run.os),
                       {}};
         if (run.max_repetitions) item.children = adaptive_description(run, s);
         runs.push_back(std::move(item));
@@ -313,6 +335,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
             std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) !=
                 analysis::run_parameters.end())
             continue;
+        if (value.empty()) continue; // a setting of another mode (server mode's, in a native run)
         fixed.push_back(fmt::format("{} {}", name, value));
     }
     if (!fixed.empty()) d.push_back(paragraph(fmt::format("{}: {}.", s.fixed_settings, fmt::join(fixed, ", "))));

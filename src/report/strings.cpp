@@ -231,9 +231,15 @@ constexpr Strings english{
                           "judged without one; pass --slo to judge them",
     .methodology = "Methodology",
     .methodology_intro = "Measured by llmsweep with llama.cpp's own API, random tokens, no sampling in the "
-                         "timed region; each model load in its own worker process. In request mode tg is "
-                         "decoded right after the prompt, at depth n_prompt (llama-bench's tg with -d n_prompt, "
-                         "not its tg at depth 0).",
+                         "timed region; each model load in its own worker process.",
+    .methodology_request = "In request mode tg is decoded right after the prompt, at depth n_prompt (llama-bench's tg "
+                           "with -d n_prompt, not its tg at depth 0).",
+    .methodology_import = "Imported from llama-bench's output: its own tests (pp, tg at depth -d, pg) and "
+                          "repetitions, as the file has them; llmsweep measured none of them.",
+    .methodology_llama_bench = "Measured by llama-bench (run --engine llama-bench): llmsweep started it for each load "
+                               "and read its JSON lines, with llama-bench's own tests and warm-up.",
+    .methodology_server = "Server mode: llama-server under the clients' load, each request streamed by llmsweep's "
+                          "client and timed by its clock; the server samples the tokens it returns.",
     .run = "Run",
     .mode = "mode",
     .order = "order",
@@ -298,6 +304,7 @@ constexpr Strings english{
     .chart_serving_latency_what = "p99 time to first token; past the knee, queueing dominates",
     .chart_serving_throughput_what = "the whole server's output throughput",
     .chart_pareto_caption = "{0}: each point is a load, x its output throughput, y its p99 time to first token; the grey line joins the {1} Pareto-optimal loads (none other gives more throughput at a lower latency).",
+    .chart_pairs_caption_one = "The one pair of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
     .chart_forest_caption_one = "One comparison of {1} (equivalence margin ±{2} %, shaded): {3}. {4} {5} {6}, {7}.",
     .chart_sampled = " (every {0}th of {1} points)",
     .chart_largest_gap = "The largest gap from {0} is at {1} = {2}: {3} {4:+.1f} %.",
@@ -514,9 +521,11 @@ constexpr Strings chinese{
     .left_out_intro = "任何机器都不可能给出的数值, 已从所有表格与比较中剔除 (数据库损坏或被改动): {}",
     .stored_slo_ignored = "与运行一同保存的服务目标 '{}' 无效 ({}): 服务测点不按目标判定; 用 --slo 指定目标",
     .methodology = "测量方法",
-    .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
-                         "每次模型加载在独立的工作进程中进行。请求模式下 tg 紧接在提示词之后解码, 即深度为 "
-                         "n_prompt (相当于 llama-bench 的 tg 加 -d n_prompt, 而不是深度 0 的 tg)。",
+    .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; 每次模型加载在独立的工作进程中进行。",
+    .methodology_request = "请求模式下 tg 紧接在提示词之后解码, 即深度为 n_prompt (相当于 llama-bench 的 tg 加 -d n_prompt, 而不是深度 0 的 tg)。",
+    .methodology_import = "从 llama-bench 的输出导入: 其自身的测试 (pp、深度 -d 的 tg、pg) 与重复次数, 按文件所载; llmsweep 未测量其中任何一项。",
+    .methodology_llama_bench = "由 llama-bench 测量 (run --engine llama-bench): llmsweep 为每次加载启动它并读取其 JSON 行, 使用 llama-bench 自身的测试与预热。",
+    .methodology_server = "服务器模式: llama-server 承受客户端负载, 每个请求由 llmsweep 的客户端流式接收并按其时钟计时; 返回的 token 由服务器采样。",
     .run = "运行",
     .mode = "模式",
     .order = "顺序",
@@ -580,6 +589,7 @@ constexpr Strings chinese{
     .chart_serving_latency_what = "各负载下 p99 首 token 时间; 拐点之后排队开始主导延迟",
     .chart_serving_throughput_what = "各负载下整个服务器的输出吞吐量",
     .chart_pareto_caption = "{0}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {1} 个 Pareto 最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
+    .chart_pairs_caption_one = "{1} {2} 的 1 个配对: 横轴为基准 {3} 的吞吐量, 纵轴为其他取值; 对角线以上表示更快。",
     .chart_forest_caption_one = "{1} 的 1 项比较 (等效范围 ±{2} %, 阴影): {3}。{4} {5} {6}, {7}。",
     .chart_sampled = " (每 {0} 个点取 1 个, 共 {1} 个)",
     .chart_largest_gap = "与 {0} 的差距在 {1} = {2} 处最大: {3} {4:+.1f} %。",

@@ -36,7 +36,8 @@ struct Strings {
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
         huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro, left_out_intro,
         stored_slo_ignored;
-    std::string_view methodology, methodology_intro, run, mode, order, repetitions, warmup, build, host;
+    std::string_view methodology, methodology_intro, methodology_request, methodology_import, methodology_llama_bench,
+        methodology_server, run, mode, order, repetitions, warmup, build, host;
     std::string_view fixed_settings, logical_cores;
     std::string_view adaptive_run, rule_target_ci, rule_decide, rule_and, stop_rule_met, stop_max_repetitions,
         stop_failed, looks_intro, respelled, all_layers;
@@ -47,7 +48,7 @@ struct Strings {
         chart_heatmap_caption, chart_load_time, chart_peak_memory, chart_load_time_axis, chart_peak_rss_axis, chart_file_backed,
         chart_all, chart_anon_file, chart_anonymous_suffix, chart_peak_resident_axis, chart_load_time_caption, chart_memory_split_caption,
         chart_memory_caption, chart_of_bandwidth, chart_of_matmul, chart_binding_roof, chart_latency_at, chart_throughput_best,
-        chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what, chart_pareto_caption, chart_forest_caption_one, chart_sampled, chart_largest_gap,
+        chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what, chart_pareto_caption, chart_pairs_caption_one, chart_forest_caption_one, chart_sampled, chart_largest_gap,
         chart_lines_caption;
 };
 

@@ -493,7 +493,8 @@ std::vector<RunRow> Store::read_runs() {
                       "COALESCE(cpu_info, '') AS cpu_info, COALESCE(os, '') AS os, repetitions, warmup, "
                       "COALESCE(cpu_cores_logical, 0) AS cpu_cores_logical, max_repetitions, target_ci_pct, "
                       "margin_pct, COALESCE(decide, '') AS decide, COALESCE(memory_bytes, 0) AS memory_bytes, "
-                      "COALESCE(source, 'run') AS source, spec_key, spec_json FROM runs ORDER BY id");
+                      "COALESCE(source, 'run') AS source, COALESCE(engine, 'native') AS engine, spec_key, spec_json FROM runs "
+                      "ORDER BY id");
     std::vector<RunRow> runs;
     while (s.step()) {
         RunRow run{s.column_int("id"),           s.column_text("mode"),        s.column_text("sweep_order"),
@@ -506,6 +507,7 @@ std::vector<RunRow> Store::read_runs() {
         run.decide = s.column_text("decide");
         run.memory_bytes = s.column_int("memory_bytes");
         run.source = s.column_text("source");
+        run.engine = s.column_text("engine");
         run.spec_key = s.column_text("spec_key");
         run.spec_json = s.column_text("spec_json");
         runs.push_back(std::move(run));

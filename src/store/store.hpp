@@ -138,6 +138,7 @@ struct RunRow {
     std::string decide; // comma separated
     std::vector<StopCount> stops;
     std::string source = "run"; // run or import
+    std::string engine = "native"; // native, llama-bench or external (a server given by --url)
     std::string spec_key;       // what `run` resumes by (imports: their file's hash)
     std::string spec_json;
 };
