@@ -78,6 +78,14 @@ TEST_F(RunTest, ReportOfARealSweepShowsLoadsAndLatencies) {
     EXPECT_NE(md.find("TTFT ms"), std::string::npos);
     EXPECT_NE(md.find("- Results: 8"), std::string::npos);
     EXPECT_NE(test::read_file(dir_ / "report" / "raw.csv").find("tiny.gguf,pp,ok,"), std::string::npos);
+    // The headline leads with what a load setting changes most, before the throughput verdicts, and says what a
+    // block is.
+    const size_t glance = md.find("## At a glance"), loads = md.find("tiny.gguf load_mode = mmap against none: load time");
+    ASSERT_NE(loads, std::string::npos) << md;
+    EXPECT_LT(glance, loads);
+    EXPECT_NE(md.find("anonymous memory", loads), std::string::npos);
+    EXPECT_LT(loads, md.find("a round (a block) visits every load group once"));
+    EXPECT_EQ(test::report_text_defects(md), std::vector<std::string>{});
 }
 
 TEST_F(RunTest, SplitModeRunsLlamaBenchsTests) {

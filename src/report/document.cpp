@@ -24,6 +24,38 @@ std::string point_name(const ReportModel& m, const analysis::Record& r) {
                        r.params.at("n_prompt"), r.params.at("n_gen"));
 }
 
+// For a load setting (load_mode, cache_state, n_gpu_layers, huge_pages): what each value changes in loading
+// against the baseline, per model and cache state: load time, and the memory the peak holds.
+std::vector<std::string> headline_load_effects(const ReportModel& m, const Strings& s) {
+    std::vector<std::string> effects;
+    for (const analysis::LoadSummary& base : m.loads) {
+        if (base.value.empty() || base.value != m.baseline) continue;
+        for (const analysis::LoadSummary& other : m.loads) {
+            if (other.model != base.model || other.cache_state != base.cache_state || other.value == base.value)
+                continue;
+            std::vector<std::string> changes;
+            if (base.load_ms_mean && other.load_ms_mean && *base.load_ms_mean > 0)
+                changes.push_back(fmt::format(fmt::runtime(s.load_time_change), *base.load_ms_mean,
+                                              *other.load_ms_mean,
+                                              100 * (*other.load_ms_mean / *base.load_ms_mean - 1)));
+            if (base.peak_anon_mib_mean && other.peak_anon_mib_mean && base.peak_file_mib_mean &&
+                other.peak_file_mib_mean) {
+                changes.push_back(
+                    fmt::format(fmt::runtime(s.anon_change), *base.peak_anon_mib_mean, *other.peak_anon_mib_mean));
+                changes.push_back(
+                    fmt::format(fmt::runtime(s.file_change), *base.peak_file_mib_mean, *other.peak_file_mib_mean));
+            } else if (base.rss_peak_mib_mean > 0 && other.rss_peak_mib_mean > 0) {
+                changes.push_back(
+                    fmt::format(fmt::runtime(s.rss_change), base.rss_peak_mib_mean, other.rss_peak_mib_mean));
+            }
+            if (changes.empty()) continue;
+            effects.push_back(fmt::format(fmt::runtime(s.headline_load_effect), group_label(base.model, s), m.compare,
+                                          other.value, base.value, fmt::join(changes, ", ")));
+        }
+    }
+    return effects;
+}
+
 std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     const auto block_name = [](const analysis::PairedComparison::BlockId& b, const Strings& s) {
         return b.run == 0 ? fmt::format(fmt::runtime(s.flagged_block), b.repetition)
@@ -171,9 +203,14 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     // What the models are: with --compare model, what differs beside the verdict.
     if (std::any_of(m.model_facts.begin(), m.model_facts.end(), [](const auto& f) { return !f.model_type.empty(); }))
         d.push_back(table(models_table(m, s)));
-    // The headline: every comparison at a glance, before the tables.
-    if (std::any_of(charts.images.begin(), charts.images.end(), [](const ChartImage& i) { return i.headline; })) {
+    // The headline: what a load setting changes most (its load time and memory) first, then every comparison
+    // at a glance, before the tables.
+    const std::vector<std::string> load_effects = headline_load_effects(m, s);
+    if (!load_effects.empty() ||
+        std::any_of(charts.images.begin(), charts.images.end(), [](const ChartImage& i) { return i.headline; })) {
         d.push_back(heading(2, std::string(s.headline)));
+        for (const std::string& effect : load_effects) d.push_back(paragraph(effect));
+        if (!m.comparisons.empty()) d.push_back(paragraph(std::string(s.headline_block)));
         for (const auto& image : charts.images)
             if (image.headline) d.push_back(figure(image, s));
     }

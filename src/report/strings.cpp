@@ -309,6 +309,12 @@ constexpr Strings english{
     .chart_sampled = " (every {0}th of {1} points)",
     .chart_largest_gap = "The largest gap from {0} is at {1} = {2}: {3} {4:+.1f} %.",
     .chart_lines_caption = "{0} {1}: mean throughput at each {2} (over the other parameters), one line per {3}; error bars the repetitions' sd (mean over the points). {4}",
+    .headline_load_effect = "{0} {1} = {2} against {3}: {4}.",
+    .load_time_change = "load time {0:.0f} → {1:.0f} ms ({2:+.0f} %)",
+    .anon_change = "anonymous memory {0:.1f} → {1:.1f} MiB",
+    .file_change = "file-backed memory {0:.1f} → {1:.1f} MiB",
+    .rss_change = "peak RSS {0:.1f} → {1:.1f} MiB",
+    .headline_block = "Each verdict compares the values round by round: a round (a block) visits every load group once, in a random order, and the rounds are the replicates.",
 };
 
 constexpr Strings chinese{
@@ -594,6 +600,12 @@ constexpr Strings chinese{
     .chart_sampled = " (每 {0} 个点取 1 个, 共 {1} 个)",
     .chart_largest_gap = "与 {0} 的差距在 {1} = {2} 处最大: {3} {4:+.1f} %。",
     .chart_lines_caption = "{0} {1}: 各 {2} 下的平均吞吐量 (对其他参数取平均), 每个 {3} 取值一条线; 误差线为各次重复的标准差 (数据点的平均)。{4}",
+    .headline_load_effect = "{0} {1} = {2} 相对 {3}: {4}。",
+    .load_time_change = "加载耗时 {0:.0f} → {1:.0f} ms ({2:+.0f} %)",
+    .anon_change = "匿名内存 {0:.1f} → {1:.1f} MiB",
+    .file_change = "文件映射内存 {0:.1f} → {1:.1f} MiB",
+    .rss_change = "峰值 RSS {0:.1f} → {1:.1f} MiB",
+    .headline_block = "每个结论都逐轮比较各取值: 一轮 (一个区组) 以随机顺序访问每个加载组一次, 各轮即为重复单元。",
 };
 
 } // namespace
