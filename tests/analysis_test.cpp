@@ -173,6 +173,10 @@ TEST_F(AnalysisTest, CompareDefaultsToTheOnlyTwoValuedSettingAndExplainsOtherwis
     // A setting with three values, or two settings with two: the user chooses.
     add("a.gguf", "pp", "mlock", 64, 32, 400.0);
     EXPECT_THROW(choose_compare(load_dataset(store, {}), std::nullopt), UsageError);
+    // Nor does the clients' load (run --rate 2,8 alone): server mode's axis, not a setting to compare.
+    store.db().exec("UPDATE results SET mode = 'server', parallel = 4, rate = CASE WHEN id % 2 = 0 THEN 2 ELSE 8 END "
+                    "WHERE load_mode = 'none'");
+    EXPECT_EQ(choose_compare(load_dataset(store, {.where = {{"load_mode", "none"}}}), std::nullopt), "mode");
 }
 
 TEST_F(AnalysisTest, SummariesAddUpToTheRecords) {

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -150,7 +151,10 @@ std::vector<std::string> report_text_defects(const std::string& markdown) {
     std::istringstream lines(markdown);
     std::string line, open_heading;
     int open_level = 0;
+    std::set<std::string> items; // the nested list items (warning rows): no two may read alike
     while (std::getline(lines, line)) {
+        if (line.starts_with("  - ") && !items.insert(line).second)
+            defects.push_back("the same row twice: " + line.substr(0, 200));
         const bool table = line.starts_with("|");
         if (!table && std::regex_search(line, empty_value) && (line.find("Settings") != std::string::npos || line.find("设置") != std::string::npos))
             defects.push_back("a setting without its value: " + line.substr(0, 200));

@@ -65,7 +65,8 @@ store::Row point_row(const std::string& model_filename, const std::string& load_
 
 // A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice).
 // What a reader would stumble on in a report's Markdown: a setting listed without its value ("parallel , "), a
-// count whose noun is plural ("1 points"), a section heading with nothing under it. Empty when none.
+// count whose noun is plural ("1 points"), a section heading with nothing under it, two warning rows that read
+// alike. Empty when none.
 std::vector<std::string> report_text_defects(const std::string& markdown);
 
 int free_tcp_port();

@@ -109,17 +109,21 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     }
     std::vector<std::string> candidates;
     // The model is compared only when asked: two models swept with two load modes compare the load modes.
+    // The clients' load (concurrency, rate) is server mode's axis, like the test sizes: the serving section shows
+    // each load, and comparing the throughput of two loads says nothing of a setting.
+    const auto axis = [](const std::string& name) {
+        return is_test_size(name) || name == "concurrency" || name == "rate";
+    };
     for (const auto& name : varying)
-        if (!is_test_size(name) && !is_model_parameter(name) && values_of(data, name).size() == 2)
-            candidates.push_back(name);
+        if (!axis(name) && !is_model_parameter(name) && values_of(data, name).size() == 2) candidates.push_back(name);
     // Two binaries of a run of several are also two builds, where their commits differ: one question.
     if (std::find(candidates.begin(), candidates.end(), "llama_bench") != candidates.end())
         std::erase(candidates, std::string("build_commit"));
     if (candidates.size() == 1) return candidates.front();
-    // Nothing varies but the test sizes: the results form one group, named by their test mode, and there is
+    // Nothing varies but the test sizes (and the load): the results form one group, named by their test mode, and there is
     // nothing to compare.
     if (std::all_of(varying.begin(), varying.end(),
-                    [](const std::string& name) { return is_test_size(name) || is_model_parameter(name); }))
+                    [&](const std::string& name) { return axis(name) || is_model_parameter(name); }))
         return "mode";
     throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
                                  varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));

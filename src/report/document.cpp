@@ -19,9 +19,14 @@ Block paragraph(std::string text) { return {.kind = Block::Kind::paragraph, .tex
 Block list(std::vector<ListItem> items) { return {.kind = Block::Kind::list, .items = std::move(items)}; }
 Block table(Table t) { return {.kind = Block::Kind::table, .table = std::move(t)}; }
 
+// A point as the warnings name it: its model, metric, compared value and every other parameter that varies (the
+// test sizes, the clients' load, ...), so that no two points read alike.
 std::string point_name(const ReportModel& m, const analysis::Record& r) {
-    return fmt::format("{} {} {}={} n_prompt={} n_gen={}", r.model, r.metric, m.compare, r.params.at(m.compare),
-                       r.params.at("n_prompt"), r.params.at("n_gen"));
+    std::string name = fmt::format("{} {} {}={}", r.model, r.metric, m.compare, r.params.at(m.compare));
+    for (const std::string& parameter : m.varying)
+        if (parameter != m.compare && parameter != "model")
+            name += fmt::format(" {}={}", parameter, r.params.at(parameter));
+    return name;
 }
 
 // For a load setting (load_mode, cache_state, n_gpu_layers, huge_pages): what each value changes in loading

@@ -143,6 +143,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
         throw UsageError("no results match --model/--where; drop a filter, or check its value with 'llmsweep report' "
                          "without filters");
     m.compare = analysis::choose_compare(m.data, options.compare);
+    m.varying = analysis::varying_parameters(m.data);
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
     m.runs = read_runs(store, m.data.run_ids());

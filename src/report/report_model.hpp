@@ -38,6 +38,7 @@ struct ReportModel {
     std::vector<std::string> values;
     std::string baseline; // the value the others are compared with
     std::vector<std::string> models, metrics;
+    std::vector<std::string> varying; // the parameters with several values (analysis::varying_parameters)
     // The groups comparisons are made in (analysis::group_of): the models, or one group of every model ("")
     // when the models are compared.
     std::vector<std::string> groups;
