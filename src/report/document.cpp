@@ -19,13 +19,14 @@ Block paragraph(std::string text) { return {.kind = Block::Kind::paragraph, .tex
 Block list(std::vector<ListItem> items) { return {.kind = Block::Kind::list, .items = std::move(items)}; }
 Block table(Table t) { return {.kind = Block::Kind::table, .table = std::move(t)}; }
 
-// A point as the warnings name it: its model, metric, compared value and every other parameter that varies (the
-// test sizes, the clients' load, ...), so that no two points read alike.
+// A point as the warnings name it: its model, metric, compared value, every other parameter that varies (the
+// test sizes, the clients' load, ...) and its run where there are several, so that no two points read alike.
 std::string point_name(const ReportModel& m, const analysis::Record& r) {
     std::string name = fmt::format("{} {} {}={}", r.model, r.metric, m.compare, r.params.at(m.compare));
     for (const std::string& parameter : m.varying)
         if (parameter != m.compare && parameter != "model")
             name += fmt::format(" {}={}", parameter, r.params.at(parameter));
+    if (m.runs.size() > 1) name += fmt::format(" run={}", r.run_id); // the same point of several runs
     return name;
 }
 
