@@ -213,8 +213,12 @@ TEST_F(RunTest, SummaryListsEveryResultInTheSweptValuesOrder) {
             cell.erase(cell.find_last_not_of(' ') + 1);
             cells.push_back(cell);
         }
-        ASSERT_EQ(cells.size(), 8u) << line; // "", model, load_mode, test, t/s, CV %, n, status
-        rows.push_back(cells[2] + " " + cells[3] + " " + cells[7]);
+        // "", model, size, params, backend, threads, load_mode, test, t/s, CV %, n, status: llama-bench's columns
+        ASSERT_EQ(cells.size(), 12u) << line;
+        EXPECT_TRUE(cells[2].ends_with(" MiB") && cells[3].ends_with(" M")) << line;
+        EXPECT_NE(cells[4].find("CPU"), std::string::npos) << line;
+        EXPECT_GT(std::atoi(cells[5].c_str()), 0) << line; // the threads, unswept: a column of llama-bench's
+        rows.push_back(cells[6] + " " + cells[7] + " " + cells[11]);
     }
     EXPECT_EQ(rows, (std::vector<std::string>{"none pp8 failed", "none pp16 ok", "none tg4 ok", "mmap pp8 failed",
                                               "mmap pp16 ok", "mmap tg4 ok"}))

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <tuple>
 #include <vector>
 
@@ -97,13 +98,29 @@ void print_summary(store::Store& store, int64_t run_id) {
         return a.first != b.first ? a.first < b.first : analysis::metric_before(a.second->metric, b.second->metric);
     });
 
-    std::vector<std::string> header = {"model"};
+    // llama-bench's columns beside the model: its size, parameters, the run's backends and the threads (unless
+    // swept, when they are a column of their own).
+    std::map<std::string, std::pair<std::string, std::string>> facts; // short name -> size, params
+    for (const store::ModelRow& row : store.read_models())
+        facts[data.model_name(row.model_filename)] = {
+            row.model_size >= (int64_t{1} << 30) ? fmt::format("{:.2f} GiB", static_cast<double>(row.model_size) / (1 << 30))
+                                                 : fmt::format("{:.2f} MiB", static_cast<double>(row.model_size) / (1 << 20)),
+            row.model_n_params >= 1'000'000'000 ? fmt::format("{:.2f} B", static_cast<double>(row.model_n_params) / 1e9)
+                                                : fmt::format("{:.2f} M", static_cast<double>(row.model_n_params) / 1e6)};
+    std::string backend;
+    for (const store::RunRow& run : store.read_runs())
+        if (run.id == run_id) backend = run.backends;
+    const bool threads_swept = std::find(shown.begin(), shown.end(), "n_threads") != shown.end();
+    std::vector<std::string> header = {"model", "size", "params", "backend"};
+    if (!threads_swept) header.push_back("threads");
     header.insert(header.end(), shown.begin(), shown.end());
     header.insert(header.end(), {"test", "t/s", "CV %", "n", "status"});
     std::vector<std::vector<std::string>> rows;
     for (const auto& entry : sorted) {
         const analysis::Record* r = entry.second;
-        std::vector<std::string> row = {r->model};
+        const auto& [size, params] = facts[r->model];
+        std::vector<std::string> row = {r->model, size, params, backend};
+        if (!threads_swept) row.push_back(r->params.at("n_threads"));
         for (const auto& column : shown) row.push_back(r->params.at(column));
         // Split mode: llama-bench's pp512 / tg128. Request mode: the request, then the phase.
         const std::string& n_prompt = r->params.at("n_prompt");
