@@ -223,6 +223,14 @@ void Store::set_stop_reason(int64_t run_id, const std::string& point_key, const 
     s.reset();
 }
 
+std::map<std::string, double> Store::mean_load_ms() {
+    Statement s(*db_, "SELECT model_filename, avg(load_ms) FROM loads WHERE status = 'ok' AND load_ms > 0 GROUP BY "
+                      "model_filename");
+    std::map<std::string, double> means;
+    while (s.step()) means[s.column_text(0)] = s.column_double(1);
+    return means;
+}
+
 std::optional<double> Store::measured_ns(const std::string& point_key) {
     Statement& s = statement("SELECT sum(avg_ns) FROM results WHERE point_key = :key AND status = 'ok' "
                              "GROUP BY run_id ORDER BY run_id DESC LIMIT 1");

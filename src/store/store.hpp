@@ -225,6 +225,8 @@ public:
 
     // Time of the point's phases (pp + tg, ns) in its latest successful measurement in any run, if any.
     std::optional<double> measured_ns(const std::string& point_key);
+    // The mean time of the timed, successful loads, per model file as the loads name it.
+    std::map<std::string, double> mean_load_ms();
 
     // Copies from `other` every run this database lacks (by uid) with its loads, results and samples, and the
     // machines and model profiles it lacks; the llama_bench table follows by its triggers. One transaction: a

@@ -49,6 +49,15 @@ std::optional<domain::MachineFigures> stored_machine(const std::vector<nlohmann:
 
 } // namespace
 
+namespace {
+
+// A worker's start and its context's creation beside the load (measured on 2-core hosts: about 0.15 s and
+// 0.05 s), the rate llama.cpp reads a model file warm from the page cache into its buffers, and a llama-server's
+// start until it answers its health check (about 2.5 s, its load included).
+constexpr double per_visit_s = 0.15, per_context_s = 0.05, load_read_bytes_per_s = 0.5e9, server_start_s = 2.5;
+
+} // namespace
+
 RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan, store::Store* store,
                                         const engine::HostInfo& host, const std::string& build_commit) {
     RooflineEstimate estimate;
@@ -66,6 +75,11 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
     };
     std::vector<size_t> visits_of(plan.groups.size());
     for (const Visit& visit : plan.visits) ++visits_of[visit.group];
+    // What a visit costs beside its measurements, from this machine's earlier loads of the same file where the
+    // store has them (their mean, and the worker's start), else typical figures.
+    std::map<std::string, double> load_seconds;
+    if (store)
+        for (const auto& [model, load_ms] : store->mean_load_ms()) load_seconds[model] = per_visit_s + load_ms / 1e3;
     for (size_t g = 0; g < plan.groups.size(); ++g) {
         for (const size_t index : plan.groups[g]) {
             const Point& p = plan.points[index];
@@ -111,16 +125,21 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
             }
             const double repetition =
                 prompt_s(0, t.n_depth) + prompt_s(t.n_depth, t.n_prompt) + generate_s(t.n_depth + t.n_prompt, t.n_gen);
-            estimate.seconds += repetition * static_cast<double>(spec.repetitions + spec.warmup);
+            // The warm-up runs on each new context, so once per visit: the prompt and one token.
+            const double warmup = prompt_s(0, t.n_depth + t.n_prompt) + generate_s(t.n_depth + t.n_prompt, 1);
+            estimate.seconds += repetition * static_cast<double>(spec.repetitions) +
+                                warmup * static_cast<double>(spec.warmup * visits_of[g]) +
+                                per_context_s * static_cast<double>(visits_of[g]);
             ++estimate.points;
         }
-        // Each visit loads the model once: its bytes at the read bandwidth.
+        // Each visit starts a worker that loads the model: what loads of this file took before, where the store
+        // has them, else a process's start and the file's bytes read from the page cache.
         const Point& first = plan.points[plan.groups[g].front()];
         const auto& profile = profiles[first.load.model];
-        const auto& figures = machine(first.context.threads);
-        if (profile && figures && figures->read_gbs > 0)
-            estimate.seconds += static_cast<double>(visits_of[g]) * static_cast<double>(profile->weight_bytes) /
-                                (figures->read_gbs * 1e9);
+        double load_s = spec.mode == domain::Mode::server ? server_start_s : per_visit_s;
+        if (const auto known = load_seconds.find(first.load.model); known != load_seconds.end()) load_s = known->second;
+        else if (profile) load_s += static_cast<double>(profile->weight_bytes) / load_read_bytes_per_s;
+        estimate.seconds += static_cast<double>(visits_of[g]) * load_s;
     }
     return estimate;
 }

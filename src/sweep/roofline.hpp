@@ -27,8 +27,9 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
                       const engine::HostInfo& host, const std::string& build_commit, const MachineMeasurer& measure,
                       const std::function<void(int64_t threads)>& measuring);
 
-// What a sweep should take, before anything of it was measured: each point's tests (its depth's prefill, and
-// the warm-up, included) at the typical shares of the roofs, and each visit's load at the read bandwidth.
+// What a sweep should take, before anything of it was measured: each point's tests (its depth's prefill
+// included) at the typical shares of the roofs, its warm-up on each visit, and each visit's worker start and
+// load (as earlier loads of the file took, where the store has them).
 // Points whose model file or thread count has no figures are left out and counted.
 struct RooflineEstimate {
     double seconds = 0;
