@@ -7,6 +7,7 @@
 #include "engine/model_profile.hpp"
 #include "engine/system_info.hpp"
 #include "run_fixture.hpp"
+#include "sweep/roofline.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -290,12 +291,16 @@ TEST_F(ModelCost, ADryRunEstimatesANewSweepFromTheRoofline) {
         run_shell("LLMSWEEP_CACHE_DIR=" + shell_quote(cache.path()) + " " + shell_quote(LLMSWEEP_BINARY) + " run -m " +
                   model() + " --mode split -p 64 -n 16 -r 2 --warmup 1 -t 1 --dry-run" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    // pp64 and tg16, each (2 + 1 warm-up) times; 2 visits (rounds), each loading the weights once.
+    // pp64 and tg16, each twice; 2 visits (rounds), each warming each point up once (pp's prompt, tg's one
+    // token) on a new context, and starting a worker that loads the weights.
     const double pp =
         domain::seconds_at_roofs(64, domain::pp_cost(p, domain::mean_context(0, 64), 64, "f16", "f16"), 0.001, 0.001);
     const double tg =
         domain::seconds_at_roofs(16, domain::tg_cost(p, domain::mean_context(0, 16), "f16", "f16"), 0.001, 0.001);
-    const double expected = 3 * (pp + tg) + 2 * static_cast<double>(p.weight_bytes) / 1e6;
+    const double tg1 =
+        domain::seconds_at_roofs(1, domain::tg_cost(p, domain::mean_context(0, 1), "f16", "f16"), 0.001, 0.001);
+    const double expected = 2 * (pp + tg) + 2 * (pp + tg1) + 2 * 2 * sweep::per_context_s +
+                            2 * (sweep::per_visit_s + static_cast<double>(p.weight_bytes) / sweep::load_read_bytes_per_s);
     EXPECT_NE(r.out.find(fmt::format("estimated time: about {:.0f} s from the roofline", expected)), std::string::npos)
         << r.out << " expected " << expected;
     EXPECT_NE(r.out.find("1 thread: read 0.0 GB/s"), std::string::npos) << "says which figures it used";

@@ -49,15 +49,6 @@ std::optional<domain::MachineFigures> stored_machine(const std::vector<nlohmann:
 
 } // namespace
 
-namespace {
-
-// A worker's start and its context's creation beside the load (measured on 2-core hosts: about 0.15 s and
-// 0.05 s), the rate llama.cpp reads a model file warm from the page cache into its buffers, and a llama-server's
-// start until it answers its health check (about 2.5 s, its load included).
-constexpr double per_visit_s = 0.15, per_context_s = 0.05, load_read_bytes_per_s = 0.5e9, server_start_s = 2.5;
-
-} // namespace
-
 RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan, store::Store* store,
                                         const engine::HostInfo& host, const std::string& build_commit) {
     RooflineEstimate estimate;
@@ -125,8 +116,9 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
             }
             const double repetition =
                 prompt_s(0, t.n_depth) + prompt_s(t.n_depth, t.n_prompt) + generate_s(t.n_depth + t.n_prompt, t.n_gen);
-            // The warm-up runs on each new context, so once per visit: the prompt and one token.
-            const double warmup = prompt_s(0, t.n_depth + t.n_prompt) + generate_s(t.n_depth + t.n_prompt, 1);
+            // The warm-up runs on each new context, so once per visit: the prompt, and a token where the test
+            // generates.
+            const double warmup = prompt_s(0, t.n_prompt) + (t.n_gen > 0 ? generate_s(t.n_prompt, 1) : 0.0);
             estimate.seconds += repetition * static_cast<double>(spec.repetitions) +
                                 warmup * static_cast<double>(spec.warmup * visits_of[g]) +
                                 per_context_s * static_cast<double>(visits_of[g]);

@@ -31,6 +31,12 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
 // included) at the typical shares of the roofs, its warm-up on each visit, and each visit's worker start and
 // load (as earlier loads of the file took, where the store has them).
 // Points whose model file or thread count has no figures are left out and counted.
+// What a visit costs beside its measurements where nothing of this machine says otherwise: a worker's start and
+// each context's creation (about 0.15 s and 0.05 s on 2-core hosts), the rate llama.cpp reads a model file warm
+// from the page cache into its buffers, and a llama-server's start until it answers (about 2.5 s, its load
+// included).
+inline constexpr double per_visit_s = 0.15, per_context_s = 0.05, load_read_bytes_per_s = 0.5e9, server_start_s = 2.5;
+
 struct RooflineEstimate {
     double seconds = 0;
     size_t points = 0, points_without = 0;
