@@ -136,7 +136,8 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         }
     }
     if (known == plan.points.size()) {
-        say("estimated time: {:.0f} s, from earlier runs of the same points\n", known_s);
+        known_s += sweep::visits_seconds(spec, plan, store);
+        say("estimated time: {:.0f} s, from earlier runs of the same points and loads\n", known_s);
     } else if (known > 0) {
         say("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
                    known_s, known, plan.points.size() - known);

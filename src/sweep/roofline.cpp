@@ -49,6 +49,26 @@ std::optional<domain::MachineFigures> stored_machine(const std::vector<nlohmann:
 
 } // namespace
 
+double visits_seconds(const SweepSpec& spec, const Plan& plan, store::Store* store) {
+    // Earlier loads of the same file on this database's machine, where the store has them; else typical figures.
+    std::map<std::string, double> load_seconds;
+    if (store)
+        for (const auto& [model, load_ms] : store->mean_load_ms()) load_seconds[model] = load_ms / 1e3;
+    const double start_s = spec.mode == domain::Mode::server ? server_start_s : per_visit_s;
+    double seconds = 0;
+    for (const Visit& visit : plan.visits) {
+        const std::string& model = plan.points[plan.groups[visit.group].front()].load.model;
+        if (const auto known = load_seconds.find(model); known != load_seconds.end()) {
+            seconds += start_s + known->second;
+        } else {
+            std::error_code ec;
+            const auto bytes = std::filesystem::file_size(model, ec);
+            seconds += start_s + (ec ? 0.0 : static_cast<double>(bytes) / load_read_bytes_per_s);
+        }
+    }
+    return seconds;
+}
+
 RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan, store::Store* store,
                                         const engine::HostInfo& host, const std::string& build_commit) {
     RooflineEstimate estimate;
@@ -66,11 +86,7 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
     };
     std::vector<size_t> visits_of(plan.groups.size());
     for (const Visit& visit : plan.visits) ++visits_of[visit.group];
-    // What a visit costs beside its measurements, from this machine's earlier loads of the same file where the
-    // store has them (their mean, and the worker's start), else typical figures.
-    std::map<std::string, double> load_seconds;
-    if (store)
-        for (const auto& [model, load_ms] : store->mean_load_ms()) load_seconds[model] = per_visit_s + load_ms / 1e3;
+    estimate.seconds += visits_seconds(spec, plan, store);
     for (size_t g = 0; g < plan.groups.size(); ++g) {
         for (const size_t index : plan.groups[g]) {
             const Point& p = plan.points[index];
@@ -124,14 +140,6 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
                                 per_context_s * static_cast<double>(visits_of[g]);
             ++estimate.points;
         }
-        // Each visit starts a worker that loads the model: what loads of this file took before, where the store
-        // has them, else a process's start and the file's bytes read from the page cache.
-        const Point& first = plan.points[plan.groups[g].front()];
-        const auto& profile = profiles[first.load.model];
-        double load_s = spec.mode == domain::Mode::server ? server_start_s : per_visit_s;
-        if (const auto known = load_seconds.find(first.load.model); known != load_seconds.end()) load_s = known->second;
-        else if (profile) load_s += static_cast<double>(profile->weight_bytes) / load_read_bytes_per_s;
-        estimate.seconds += static_cast<double>(visits_of[g]) * load_s;
     }
     return estimate;
 }

@@ -37,6 +37,10 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
 // included).
 inline constexpr double per_visit_s = 0.15, per_context_s = 0.05, load_read_bytes_per_s = 0.5e9, server_start_s = 2.5;
 
+// What the plan's visits cost beside their measurements: each a worker's (or server's) start and its model's
+// load, as earlier loads of the file took where the store has them, else the file read at load_read_bytes_per_s.
+double visits_seconds(const SweepSpec& spec, const Plan& plan, store::Store* store);
+
 struct RooflineEstimate {
     double seconds = 0;
     size_t points = 0, points_without = 0;
