@@ -364,7 +364,7 @@ TEST(HostileTerminal, ASweepShowsAHostileFileNameEscaped) {
     const std::string name = "evil\x1b[2J\x1b]0;owned\x07|col|`touch pwned`\n\xe2\x80\xae.gguf";
     fs::create_symlink(dir / "tiny.gguf", dir / name);
     const auto r = run_shell("cd " + shell_quote(dir.path()) + " && " + shell_quote(LLMSWEEP_BINARY) + " run -m " +
-                             shell_quote(name) + " -p 8 -n 2 -r 1 --db t.db");
+                             shell_quote(name) + " -p 8 -n 2 -r 2 --mmap 0,1 --db t.db");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     for (const std::string* stream : {&r.out, &r.err}) {
         EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
@@ -380,7 +380,9 @@ TEST(HostileTerminal, ASweepShowsAHostileFileNameEscaped) {
         EXPECT_NE(line.find("evil\\x1b[2J\\x1b]0;owned\\x07\\|col\\|`touch pwned`\\n\\u{202e}.gguf"), std::string::npos)
             << line;
     }
-    EXPECT_EQ(rows, 2u) << r.out;
+    EXPECT_EQ(rows, 4u) << r.out;
+    // The verdicts name the model escaped too, and so does the command that would decide them, if printed.
+    EXPECT_NE(r.out.find("load_mode: each value against none"), std::string::npos) << r.out;
     EXPECT_TRUE(pwned_files(dir.path()).empty());
 }
 

@@ -29,14 +29,12 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
         return Shown{[tag, value](const domain::Point& p) { return tag + value(p); }};
     };
     std::vector<Shown> all = {
-        {[model_names](const domain::Point& p) { return escape::terminal(model_names.at(p.load.model)); }},
+        {[model_names](const domain::Point& p) { return model_names.at(p.load.model); }},
         {[](const domain::Point& p) { return std::string(domain::name(p.load.load_mode)); }},
         tagged("cache=", [](const domain::Point& p) { return std::string(domain::name(p.load.cache_state)); }),
         tagged("ngl", [](const domain::Point& p) { return std::to_string(p.load.n_gpu_layers); }),
         tagged("huge_pages=", [](const domain::Point& p) { return std::string(domain::name(p.load.huge_pages)); }),
-        tagged("", [](const domain::Point& p) {
-            return escape::terminal(std::filesystem::path(p.load.llama_bench).filename().string());
-        }),
+        tagged("", [](const domain::Point& p) { return std::filesystem::path(p.load.llama_bench).filename().string(); }),
         tagged("t", [](const domain::Point& p) { return std::to_string(p.context.threads); })};
     for (const domain::Knob& knob : domain::knobs())
         all.push_back(tagged(std::string(knob.key_tag) + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
@@ -52,7 +50,8 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
     return all;
 }
 
-// A progress line's name of a point: its model, each setting the sweep has several values of, and its test.
+// A progress line's name of a point: its model, each setting the sweep has several values of, and its test; every
+// value escaped for the terminal (a file name, a tensor override's pattern).
 class Describer {
 public:
     explicit Describer(const std::vector<domain::Point>& points) {
@@ -69,7 +68,7 @@ public:
 
     std::string operator()(const domain::Point& p) const {
         std::string text;
-        for (const Shown& s : shown_) text += (text.empty() ? "" : " ") + s.text(p);
+        for (const Shown& s : shown_) text += (text.empty() ? "" : " ") + escape::terminal(s.text(p));
         return fmt::format("{} p{} n{}{}", text, p.test.n_prompt, p.test.n_gen,
                            p.test.n_depth ? fmt::format(" d{}", p.test.n_depth) : "");
     }

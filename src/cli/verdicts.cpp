@@ -56,7 +56,8 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
     if (most_needed > 0 && !command.empty())
         say("to decide, add rounds where they are needed (the stored ones count):\n  {} --max-repetitions {} "
             "--decide {}\n",
-            command, std::min<size_t>(std::max<size_t>(most_needed, 2), 50), escape::terminal(m.compare));
+            escape::terminal(command), std::min<size_t>(std::max<size_t>(most_needed, 2), 50),
+            escape::terminal(m.compare));
 }
 
 } // namespace llmsweep::cli
