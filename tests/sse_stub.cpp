@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -147,6 +151,25 @@ void SseStub::answer(int fd, Clock::time_point accepted) {
     }
     shutdown(fd, SHUT_WR);
     close(fd);
+}
+
+double wake_delay_ms() {
+    std::vector<double> late;
+    for (int i = 0; i < 40; ++i) {
+        const auto begin = std::chrono::steady_clock::now();
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        late.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count() -
+                       0.5);
+    }
+    std::sort(late.begin(), late.end());
+    return late[late.size() * 9 / 10];
+}
+
+double machine_delay_ms(const std::vector<SseStub::Served>& served, double before) {
+    std::vector<double> late;
+    for (const auto& s : served) late.insert(late.end(), s.late_ms.begin(), s.late_ms.end());
+    std::sort(late.begin(), late.end());
+    return late.empty() ? before : std::max(before, late[late.size() * 95 / 100]);
 }
 
 } // namespace llmsweep::test

@@ -62,4 +62,13 @@ private:
     std::thread acceptor_;
 };
 
+// How late this machine wakes a sleeping thread now, ms: the 90th percentile of 40 short sleeps' overshoot. On an
+// idle machine a few tens of microseconds; with every core busy, a scheduler's slice (milliseconds). No client can
+// time a stream more finely than its thread is woken, so the tests' tolerances allow it.
+double wake_delay_ms();
+
+// The machine's delay in waking a thread during a run with the stub: the larger of `before` (wake_delay_ms) and
+// the 95th percentile of the stub's own lateness in writing its tokens.
+double machine_delay_ms(const std::vector<SseStub::Served>& served, double before);
+
 } // namespace llmsweep::test
