@@ -3,8 +3,8 @@
 // them (-b, -ctk, -fa, -nkvo, -C, -sm, -ot, ...). One table says, for each, its name (the results column, the
 // TOML key, the long flag, the worker protocol's and the spec's JSON field), llama-bench's flag and JSON field,
 // llama-server's flag, its part of a point's key, how a value is read, and the member of LoadParams or
-// ContextParams it sets. Every layer that handles them walks this table: adding a knob is a member, a row here,
-// a column of the results (store/schema.cpp), and the line that hands it to llama.cpp.
+// ContextParams it sets, and the schema version of its column. Every layer that handles them walks this table
+// (the store's columns too): adding a knob is a member, a row here, and the line that hands it to llama.cpp.
 
 #include "domain/point.hpp"
 
@@ -42,6 +42,11 @@ struct Knob {
     // Lists within one value (devices, tensor splits, overrides) are joined by `separator` here, because ','
     // separates a sweep's values; llama-server joins them by `server_separator`.
     char separator = 0, server_separator = 0;
+    // The store: the schema version that added its results column (store/schema.cpp makes the column, and
+    // migrations add it, from this row), and the SQL over results r that gives llama-bench's field in the
+    // llama_bench table where it is not the column as it is (an integer there); no field: no such column.
+    int since = 1;
+    std::string_view llama_bench_sql = {};
 
     Type type() const;
     bool of_load() const; // a load setting (one worker process each), else a context setting

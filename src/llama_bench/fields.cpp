@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "domain/knobs.hpp"
+#include "domain/llama_bench_fields.hpp"
 
 #include <fmt/format.h>
 
@@ -20,79 +21,17 @@ namespace {
 
 using enum FieldType;
 
-// llama-bench's fields (tools/llama-bench/llama-bench.cpp, test::get_fields()), today's and those of older
-// versions: per-backend booleans before `backends`, `use_mmap` and `use_direct_io` before `load_mode`,
-// `f16_kv` before `type_k`/`type_v`, boolean `flash_attn` before -1/0/1.
-const std::vector<Field> fields = {
-    {"build_commit", text},
-    {"build_number", integer},
-    {"cpu_info", text},
-    {"gpu_info", text},
-    {"backends", text},
-    {"model_filename", text},
-    {"model_type", text},
-    {"model_size", integer},
-    {"model_n_params", integer},
-    {"n_batch", integer},
-    {"n_ubatch", integer},
-    {"n_threads", integer},
-    {"cpu_mask", text},
-    {"cpu_strict", boolean},
-    {"poll", integer},
-    {"type_k", text},
-    {"type_v", text},
-    {"n_gpu_layers", integer},
-    {"n_cpu_moe", integer},
-    {"split_mode", text},
-    {"main_gpu", integer},
-    {"no_kv_offload", boolean},
-    {"flash_attn", FieldType::flash_attn},
-    {"devices", text},
-    {"tensor_split", text},
-    {"tensor_buft_overrides", text},
-    {"load_mode", text},
-    {"lazy_mode", text},
-    {"embeddings", boolean},
-    {"no_op_offload", integer},
-    {"no_host", boolean},
-    {"fit_target", integer},
-    {"fit_min_ctx", integer},
-    {"n_prompt", integer},
-    {"n_gen", integer},
-    {"n_depth", integer},
-    {"test_time", text},
-    {"avg_ns", integer},
-    {"stddev_ns", integer},
-    {"avg_ts", real},
-    {"stddev_ts", real},
-    {"samples_ns", list},
-    {"samples_ts", list},
-    // Older versions.
-    {"use_mmap", boolean},
-    {"use_direct_io", boolean},
-    {"f16_kv", boolean},
-    {"mul_mat_q", boolean},
-    {"defrag_thold", real},
-    {"cuda", boolean},
-    {"opencl", boolean},
-    {"vulkan", boolean},
-    {"kompute", boolean},
-    {"metal", boolean},
-    {"sycl", boolean},
-    {"rpc", boolean},
-    {"gpu_blas", boolean},
-    {"blas", boolean},
-};
+const std::vector<Field>& fields = domain::llama_bench_fields();
 
 // Fields that older versions lack are optional and take the value llama-bench used before they existed.
 const std::vector<std::string_view> required = {"model_filename", "n_threads", "n_prompt", "n_gen", "avg_ns", "avg_ts"};
 
 // Fields with a place of their own in BenchTest (the knobs' too); the others go to `extra`.
 const std::vector<std::string_view> modelled = {
-    "build_commit", "cpu_info",       "gpu_info",   "backends",      "model_filename", "model_type",
-    "model_size",   "model_n_params", "n_threads", "n_gpu_layers", "load_mode",  "n_prompt",      "n_gen",
-    "n_depth",      "test_time",      "avg_ns",    "stddev_ns",    "avg_ts",     "stddev_ts",     "samples_ns",
-    "samples_ts",   "use_mmap",       "use_direct_io", "f16_kv"};
+    "build_commit", "cpu_info",       "gpu_info",   "backends",     "model_filename", "model_type",
+    "model_size",   "model_n_params", "n_threads",  "n_gpu_layers", "load_mode",      "n_prompt",
+    "n_gen",        "n_depth",        "test_time",  "avg_ns",       "stddev_ns",      "avg_ts",
+    "stddev_ts",    "samples_ns",     "samples_ts", "use_mmap",     "use_direct_io",  "f16_kv"};
 
 bool is_modelled(std::string_view field) {
     return std::find(modelled.begin(), modelled.end(), field) != modelled.end() ||
@@ -221,8 +160,6 @@ nlohmann::json typed(const Field& f, const nlohmann::json& v) {
 
 } // namespace
 
-const std::vector<Field>& llama_bench_fields() { return fields; }
-
 domain::Point BenchTest::legacy_point() {
     domain::Point point;
     point.load.n_gpu_layers = 99;
@@ -335,7 +272,8 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     };
     impossible("avg_ns", domain::implausible_ns(t.avg_ns));
     impossible("avg_ts", domain::implausible_ts(t.avg_ts));
-    for (const int64_t ns_value : t.samples_ns) impossible("samples_ns", domain::implausible_ns(static_cast<double>(ns_value)));
+    for (const int64_t ns_value : t.samples_ns)
+        impossible("samples_ns", domain::implausible_ns(static_cast<double>(ns_value)));
     for (const double ts_value : t.samples_ts) impossible("samples_ts", domain::implausible_ts(ts_value));
     if (!t.samples_ts.empty()) {
         double sum = 0;

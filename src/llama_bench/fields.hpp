@@ -3,6 +3,7 @@
 // test checked and typed from them. Older versions' fields (use_mmap, use_direct_io, boolean flash_attn, ...)
 // are read into today's meaning.
 
+#include "domain/llama_bench_fields.hpp"
 #include "domain/point.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,15 +15,8 @@
 
 namespace llmsweep::llama_bench {
 
-enum class FieldType { text, integer, boolean, real, flash_attn, list };
-
-struct Field {
-    std::string_view name;
-    FieldType type;
-};
-
-// Every field llama-bench writes now or wrote before; any other is refused.
-const std::vector<Field>& llama_bench_fields();
+using FieldType = domain::LlamaBenchFieldType;
+using Field = domain::LlamaBenchField;
 
 struct BenchTest {
     // The build and machine.

@@ -1,6 +1,11 @@
 #include "store/schema.hpp"
 
 #include "core/error.hpp"
+#include "domain/knobs.hpp"
+#include "domain/llama_bench_fields.hpp"
+
+#include <algorithm>
+#include <deque>
 
 #include <fmt/format.h>
 
@@ -12,6 +17,65 @@ using enum SqlType;
 constexpr std::string_view huge_pages_doc =
     "The huge-page setting of the worker: `auto` (the kernel's THP mode and the page cache decide, as for "
     "llama-bench; imports and older runs), `off` or `on`.";
+
+// The owner of the text made below (the columns' string_views point into it).
+std::string_view kept(std::string text) {
+    static std::deque<std::string> texts;
+    return texts.emplace_back(std::move(text));
+}
+
+// A text default as an SQL literal.
+std::string quoted(std::string_view value) {
+    std::string literal = "'";
+    for (char c : value) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    return literal + "'";
+}
+
+SqlType sql_type(const domain::Knob& knob) { return knob.type() == domain::Knob::Type::text ? text : integer; }
+
+// Each knob's results column (domain/knobs.hpp): its name, type, help and default, added in its `since`.
+std::vector<Column> knob_columns() {
+    std::vector<Column> columns;
+    for (const domain::Knob& knob : domain::knobs()) {
+        std::string doc(knob.help);
+        if (knob.type() == domain::Knob::Type::boolean && doc.starts_with("0,1: ")) doc = "1: " + doc.substr(5);
+        const std::string value = knob.default_text();
+        const std::string fallback = sql_type(knob) == text ? quoted(value) : value;
+        columns.push_back({knob.name, sql_type(knob), kept(fmt::format("{} (llama-bench {}).", doc, knob.flag)),
+                           kept(knob.always ? "NOT NULL" : "NOT NULL DEFAULT " + fallback), knob.since});
+    }
+    return columns;
+}
+
+// Their columns in the llama_bench table, under llama-bench's field names.
+std::vector<Column> knob_llama_bench_columns() {
+    std::vector<Column> columns;
+    for (const domain::Knob& knob : domain::knobs()) {
+        if (knob.field.empty()) continue;
+        const bool own = !knob.llama_bench_sql.empty();
+        const std::string doc =
+            fmt::format("The results' `{}` (llama-bench {}){}.", knob.name, knob.flag,
+                        own ? fmt::format(", as llama-bench writes it: `{}`", knob.llama_bench_sql) : "");
+        columns.push_back({knob.field, own ? integer : sql_type(knob), kept(doc), "", 2,
+                           own ? knob.llama_bench_sql : kept(fmt::format("r.{}", knob.name))});
+    }
+    return columns;
+}
+
+std::vector<Column> joined(std::vector<Column> first, const std::vector<Column>& second,
+                           const std::vector<Column>& third) {
+    first.insert(first.end(), second.begin(), second.end());
+    first.insert(first.end(), third.begin(), third.end());
+    return first;
+}
+
+// In llama-bench's order of its fields (llmsweep's own columns last), as llama-bench's own table has them.
+std::vector<Column> in_llama_bench_order(std::vector<Column> columns) {
+    std::stable_sort(columns.begin(), columns.end(), [](const Column& a, const Column& b) {
+        return domain::llama_bench_field_index(a.name) < domain::llama_bench_field_index(b.name);
+    });
+    return columns;
+}
 
 const std::vector<Table> all_tables = {
     {"runs",
@@ -148,107 +212,81 @@ const std::vector<Table> all_tables = {
           {},
           7},
      }},
-    {"results",
-     "One metric at one point: the statistics of its repetitions.",
-     {
-         {"id", integer, "Result id.", "PRIMARY KEY"},
-         {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
-         {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
-         {"metric", text,
-          "`pp` (prompt processing), `tg` (token generation) or `pg` (llama-bench's -pg: the prompt, then the "
-          "generation, timed as one; split mode).",
-          "NOT NULL"},
-         {"model_filename", text, "Model file path as given.", "NOT NULL"},
-         {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
-         {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
-         {"model_n_params", integer, "Parameters."},
-         {"load_mode", text, "As given: `auto`, `none`, `mmap`, `mlock`, `mmap+mlock` or `dio`.", "NOT NULL"},
-         {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
-         {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "NOT NULL"},
-         {"huge_pages", text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
-         {"n_threads", integer, "CPU threads.", "NOT NULL"},
-         {"n_batch", integer, "Logical batch size.", "NOT NULL"},
-         {"n_ubatch", integer, "Physical batch size.", "NOT NULL"},
-         {"type_k", text, "KV cache type of K.", "NOT NULL"},
-         {"type_v", text, "KV cache type of V.", "NOT NULL"},
-         {"flash_attn", text, "`on`, `off` or `auto`.", "NOT NULL"},
-         {"no_kv_offload", integer, "1: the KV cache kept in host memory (llama-bench -nkvo).", "NOT NULL DEFAULT 0",
-          5},
-         {"embeddings", integer, "1: the context computes embeddings (llama-bench -embd).", "NOT NULL DEFAULT 0", 5},
-         {"cpu_mask", text, "CPUs the threadpool may use, a hex mask (llama-bench -C; 0x0: any).",
-          "NOT NULL DEFAULT '0x0'", 5},
-         {"cpu_strict", integer, "1: one thread per CPU of the mask, in order (--cpu-strict).", "NOT NULL DEFAULT 0",
-          5},
-         {"poll", integer, "How much the threadpool's threads spin-wait, 0-100 (--poll).", "NOT NULL DEFAULT 50", 5},
-         {"no_op_offload", integer, "1: host tensor operations stay on the host (llama-bench -nopo).",
-          "NOT NULL DEFAULT 0", 5},
-         {"split_mode", text, "How the model is split over devices: `none`, `layer`, `row`, `tensor` (-sm).",
-          "NOT NULL DEFAULT 'layer'", 5},
-         {"main_gpu", integer, "The device of split mode none (-mg).", "NOT NULL DEFAULT 0", 5},
-         {"no_host", integer, "1: host buffers bypassed (--no-host).", "NOT NULL DEFAULT 0", 5},
-         {"lazy_mode", text, "Tensors read on demand: `off`, `auto`, `on` (-lzm).", "NOT NULL DEFAULT 'auto'", 5},
-         {"n_cpu_moe", integer, "The first N layers' expert tensors kept on the CPU (-ncmoe).", "NOT NULL DEFAULT 0",
-          5},
-         {"devices", text, "Devices used: `auto`, `none`, or names joined by `/` (-dev).", "NOT NULL DEFAULT 'auto'",
-          6},
-         {"tensor_split", text, "Shares of the model per device, joined by `/` (-ts).", "NOT NULL DEFAULT '0.00'", 6},
-         {"override_tensor", text, "Tensors sent to buffer types: `pattern=TYPE` joined by `;`, or `none` (-ot).",
-          "NOT NULL DEFAULT 'none'", 6},
-         {"fit_target", integer, "MiB left free when fitting to device memory; 0: no fitting (-fitt).",
-          "NOT NULL DEFAULT 0", 6},
-         {"fit_min_ctx", integer, "The least context kept when fitting (-fitc).", "NOT NULL DEFAULT 0", 6},
-         {"effective_load_mode", text,
-          "The load mode llama.cpp used: `auto` resolved to `mmap` or `none`; NULL where unknown (older runs, "
-          "imports of GPU builds).",
-          "", 6},
-         {"effective_n_gpu_layers", integer,
-          "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 or more); "
-          "NULL where unknown.",
-          "", 6},
-         {"n_prompt", integer, "Prompt tokens of the point.", "NOT NULL"},
-         {"n_gen", integer, "Generated tokens of the point.", "NOT NULL"},
-         {"n_depth", integer, "Tokens in the context before the test.", "NOT NULL"},
-         {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
-         {"parallel", integer, "Server mode: llama-server's slots (-np; -1 its auto, 4); NULL in other modes.", "", 7},
-         {"ctx_size", integer, "Server mode: llama-server's context over all slots (-c; 0 the model's).", "", 7},
-         {"cont_batching", integer, "Server mode: 1 with continuous batching (-cb), 0 without.", "", 7},
-         {"cache_reuse", integer, "Server mode: --cache-reuse (0: off).", "", 7},
-         {"concurrency", integer, "Server mode: closed-loop clients; 0 for an open loop.", "", 7},
-         {"rate", real, "Server mode: open-loop arrivals, requests/s; 0 for a closed loop.", "", 7},
-         {"shared_prefix", integer, "Server mode: tokens every prompt of the point begins with.", "", 7},
-         {"cache_prompt", integer, "Server mode: 1 when requests let the server reuse a cached prompt.", "", 7},
-         {"prompt_dist", text,
-          "Server mode: prompt lengths drawn per request (`uniform:LO-HI`; n_prompt is their mean); empty: fixed.", "",
-          7},
-         {"gen_dist", text, "Server mode: output lengths drawn per request; empty: fixed.", "", 7},
-         {"repetitions", integer, "Repetitions measured so far.", "NOT NULL"},
-         {"avg_ns", real, "Mean time of the metric's phase, ns."},
-         {"stddev_ns", real, "Sample standard deviation of that time, ns."},
-         {"avg_ts", real, "Mean throughput, tokens/s (of the per-repetition throughputs)."},
-         {"stddev_ts", real, "Sample standard deviation of the throughput, tokens/s."},
-         {"ttft_ms", real, "Request mode, tg: mean time to first token (prefill + first decode), ms."},
-         {"itl_p50_ms", real, "Request mode, tg: mean of the repetitions' median inter-token latency, ms."},
-         {"itl_p90_ms", real, "Request mode, tg: mean 90th percentile inter-token latency, ms."},
-         {"itl_p99_ms", real, "Request mode, tg: mean 99th percentile inter-token latency, ms."},
-         {"status", text, "`running` (repetitions pending), `ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
-         {"error", text, "Why the point failed (or, with status `ok`, why a repetition after the first ones did)."},
-         {"stop_reason", text,
-          "Why the point got no more repetitions: `repetitions` (the fixed number), `rule_met` (adaptive rounds: "
-          "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `failed` (a later "
-          "repetition failed); NULL while running, for failures and imports.",
-          "", 5},
-         {"test_time", text, "UTC time of the last repetition, ISO 8601."},
-         {"llama_bench_json", text,
-          "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},
-         {"llama_bench", text,
-          "`run --engine llama-bench --llama-bench A,B`: the binary that measured it (each round runs each binary "
-          "once); NULL for a sweep of one binary, the native engine and imports.",
-          "", 8},
-         {"build_commit", text,
-          "The llama.cpp commit of the binary that measured it, where a run ran several (`--llama-bench A,B`); "
-          "NULL: the run's `build_commit`.",
-          "", 8},
-     },
+    {"results", "One metric at one point: the statistics of its repetitions.",
+     joined(
+         {
+             {"id", integer, "Result id.", "PRIMARY KEY"},
+             {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
+             {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
+             {"metric", text,
+              "`pp` (prompt processing), `tg` (token generation) or `pg` (llama-bench's -pg: the prompt, then the "
+              "generation, timed as one; split mode).",
+              "NOT NULL"},
+             {"model_filename", text, "Model file path as given.", "NOT NULL"},
+             {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
+             {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
+             {"model_n_params", integer, "Parameters."},
+             {"load_mode", text, "As given: `auto`, `none`, `mmap`, `mlock`, `mmap+mlock` or `dio`.", "NOT NULL"},
+             {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
+             {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "NOT NULL"},
+             {"huge_pages", text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
+             {"n_threads", integer, "CPU threads.", "NOT NULL"},
+         },
+         knob_columns(),
+         {
+             {"effective_load_mode", text,
+              "The load mode llama.cpp used: `auto` resolved to `mmap` or `none`; NULL where unknown (older runs, "
+              "imports of GPU builds).",
+              "", 6},
+             {"effective_n_gpu_layers", integer,
+              "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 or more); "
+              "NULL where unknown.",
+              "", 6},
+             {"n_prompt", integer, "Prompt tokens of the point.", "NOT NULL"},
+             {"n_gen", integer, "Generated tokens of the point.", "NOT NULL"},
+             {"n_depth", integer, "Tokens in the context before the test.", "NOT NULL"},
+             {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
+             {"parallel", integer, "Server mode: llama-server's slots (-np; -1 its auto, 4); NULL in other modes.", "",
+              7},
+             {"ctx_size", integer, "Server mode: llama-server's context over all slots (-c; 0 the model's).", "", 7},
+             {"cont_batching", integer, "Server mode: 1 with continuous batching (-cb), 0 without.", "", 7},
+             {"cache_reuse", integer, "Server mode: --cache-reuse (0: off).", "", 7},
+             {"concurrency", integer, "Server mode: closed-loop clients; 0 for an open loop.", "", 7},
+             {"rate", real, "Server mode: open-loop arrivals, requests/s; 0 for a closed loop.", "", 7},
+             {"shared_prefix", integer, "Server mode: tokens every prompt of the point begins with.", "", 7},
+             {"cache_prompt", integer, "Server mode: 1 when requests let the server reuse a cached prompt.", "", 7},
+             {"prompt_dist", text,
+              "Server mode: prompt lengths drawn per request (`uniform:LO-HI`; n_prompt is their mean); empty: fixed.",
+              "", 7},
+             {"gen_dist", text, "Server mode: output lengths drawn per request; empty: fixed.", "", 7},
+             {"repetitions", integer, "Repetitions measured so far.", "NOT NULL"},
+             {"avg_ns", real, "Mean time of the metric's phase, ns."},
+             {"stddev_ns", real, "Sample standard deviation of that time, ns."},
+             {"avg_ts", real, "Mean throughput, tokens/s (of the per-repetition throughputs)."},
+             {"stddev_ts", real, "Sample standard deviation of the throughput, tokens/s."},
+             {"ttft_ms", real, "Request mode, tg: mean time to first token (prefill + first decode), ms."},
+             {"itl_p50_ms", real, "Request mode, tg: mean of the repetitions' median inter-token latency, ms."},
+             {"itl_p90_ms", real, "Request mode, tg: mean 90th percentile inter-token latency, ms."},
+             {"itl_p99_ms", real, "Request mode, tg: mean 99th percentile inter-token latency, ms."},
+             {"status", text, "`running` (repetitions pending), `ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
+             {"error", text, "Why the point failed (or, with status `ok`, why a repetition after the first ones did)."},
+             {"stop_reason", text,
+              "Why the point got no more repetitions: `repetitions` (the fixed number), `rule_met` (adaptive rounds: "
+              "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `failed` (a later "
+              "repetition failed); NULL while running, for failures and imports.",
+              "", 5},
+             {"test_time", text, "UTC time of the last repetition, ISO 8601."},
+             {"llama_bench_json", text,
+              "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},
+             {"llama_bench", text,
+              "`run --engine llama-bench --llama-bench A,B`: the binary that measured it (each round runs each binary "
+              "once); NULL for a sweep of one binary, the native engine and imports.",
+              "", 8},
+             {"build_commit", text,
+              "The llama.cpp commit of the binary that measured it, where a run ran several (`--llama-bench A,B`); "
+              "NULL: the run's `build_commit`.",
+              "", 8},
+         }),
      "UNIQUE (run_id, point_key, metric)"},
     {"samples",
      "One repetition of one result.",
@@ -351,55 +389,38 @@ const std::vector<Table> all_tables = {
      "In request mode a `pp` row has `n_gen = 0` and a `tg` row has `n_prompt = 0` and `n_depth` = depth + "
      "prompt, as llama-bench would report the same work. Settings llmsweep does not sweep carry llama-bench's "
      "defaults, or for imports the values the file had.",
-     {
-         {"build_commit", text, "llama.cpp commit.", "", 2, "COALESCE(r.build_commit, runs.build_commit)"},
-         {"build_number", integer, "llama.cpp build number.", "", 2,
-          "COALESCE(json_extract(r.llama_bench_json, '$.build_number'), 0)"},
-         {"cpu_info", text, "CPU model.", "", 2, "runs.cpu_info"},
-         {"gpu_info", text, "GPU devices.", "", 2, "COALESCE(runs.gpu_info, '')"},
-         {"backends", text, "ggml backends.", "", 2, "runs.backends"},
-         {"model_filename", text, "Model file path.", "", 2, "r.model_filename"},
-         {"model_type", text, "llama.cpp's description of the model.", "", 2, "r.model_type"},
-         {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
-         {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
-         {"n_batch", integer, "Logical batch size.", "", 2, "r.n_batch"},
-         {"n_ubatch", integer, "Physical batch size.", "", 2, "r.n_ubatch"},
-         {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
-         {"cpu_mask", text, "CPU affinity mask.", "", 2, "r.cpu_mask"},
-         {"cpu_strict", integer, "Strict CPU placement.", "", 2, "r.cpu_strict"},
-         {"poll", integer, "Polling level.", "", 2, "r.poll"},
-         {"type_k", text, "KV cache type of K.", "", 2, "r.type_k"},
-         {"type_v", text, "KV cache type of V.", "", 2, "r.type_v"},
-         {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "", 2, "r.n_gpu_layers"},
-         {"n_cpu_moe", integer, "MoE layers kept on the CPU.", "", 2, "r.n_cpu_moe"},
-         {"split_mode", text, "How the model is split over GPUs.", "", 2, "r.split_mode"},
-         {"main_gpu", integer, "Main GPU.", "", 2, "r.main_gpu"},
-         {"no_kv_offload", integer, "KV cache kept off the GPU.", "", 2, "r.no_kv_offload"},
-         {"flash_attn", integer, "Flash attention: 1 on, 0 off, -1 auto.", "", 2,
-          "CASE r.flash_attn WHEN 'on' THEN 1 WHEN 'off' THEN 0 ELSE -1 END"},
-         {"devices", text, "Devices used.", "", 2, "r.devices"},
-         {"tensor_split", text, "Tensor split over GPUs.", "", 2, "r.tensor_split"},
-         {"tensor_buft_overrides", text, "Tensor buffer type overrides.", "", 2, "r.override_tensor"},
-         {"load_mode", text, "How the model file was read.", "", 2, "r.load_mode"},
-         {"lazy_mode", text, "Lazy loading mode.", "", 2, "r.lazy_mode"},
-         {"embeddings", integer, "Embeddings mode.", "", 2, "r.embeddings"},
-         {"no_op_offload", integer, "Host tensor op offload disabled.", "", 2, "r.no_op_offload"},
-         {"no_host", integer, "Host buffer type disabled.", "", 2, "r.no_host"},
-         {"fit_target", integer, "Memory fitting target.", "", 2, "r.fit_target"},
-         {"fit_min_ctx", integer, "Memory fitting minimum context.", "", 2, "r.fit_min_ctx"},
-         {"n_prompt", integer, "Prompt tokens of the test.", "", 2,
-          "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
-         {"n_gen", integer, "Generated tokens of the test.", "", 2, "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
-         {"n_depth", integer, "Tokens in the context before the test.", "", 2,
-          "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END"},
-         {"test_time", text, "UTC time of the test.", "", 2, "r.test_time"},
-         {"avg_ns", integer, "Mean time, ns.", "", 2, "CAST(r.avg_ns AS INTEGER)"},
-         {"stddev_ns", integer, "Standard deviation of the time, ns.", "", 2, "CAST(r.stddev_ns AS INTEGER)"},
-         {"avg_ts", real, "Mean throughput, tokens/s.", "", 2, "r.avg_ts"},
-         {"stddev_ts", real, "Standard deviation of the throughput, tokens/s.", "", 2, "r.stddev_ts"},
-         {"result_id", integer, "The result this row shows (llmsweep's own column).", "UNIQUE REFERENCES results(id)",
-          2, "r.id"},
-     }},
+     in_llama_bench_order(joined(
+         {
+             {"build_commit", text, "llama.cpp commit.", "", 2, "COALESCE(r.build_commit, runs.build_commit)"},
+             {"build_number", integer, "llama.cpp build number.", "", 2,
+              "COALESCE(json_extract(r.llama_bench_json, '$.build_number'), 0)"},
+             {"cpu_info", text, "CPU model.", "", 2, "runs.cpu_info"},
+             {"gpu_info", text, "GPU devices.", "", 2, "COALESCE(runs.gpu_info, '')"},
+             {"backends", text, "ggml backends.", "", 2, "runs.backends"},
+             {"model_filename", text, "Model file path.", "", 2, "r.model_filename"},
+             {"model_type", text, "llama.cpp's description of the model.", "", 2, "r.model_type"},
+             {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
+             {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
+             {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
+             {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "", 2, "r.n_gpu_layers"},
+             {"load_mode", text, "How the model file was read.", "", 2, "r.load_mode"},
+         },
+         knob_llama_bench_columns(),
+         {
+             {"n_prompt", integer, "Prompt tokens of the test.", "", 2,
+              "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
+             {"n_gen", integer, "Generated tokens of the test.", "", 2,
+              "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
+             {"n_depth", integer, "Tokens in the context before the test.", "", 2,
+              "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END"},
+             {"test_time", text, "UTC time of the test.", "", 2, "r.test_time"},
+             {"avg_ns", integer, "Mean time, ns.", "", 2, "CAST(r.avg_ns AS INTEGER)"},
+             {"stddev_ns", integer, "Standard deviation of the time, ns.", "", 2, "CAST(r.stddev_ns AS INTEGER)"},
+             {"avg_ts", real, "Mean throughput, tokens/s.", "", 2, "r.avg_ts"},
+             {"stddev_ts", real, "Standard deviation of the throughput, tokens/s.", "", 2, "r.stddev_ts"},
+             {"result_id", integer, "The result this row shows (llmsweep's own column).",
+              "UNIQUE REFERENCES results(id)", 2, "r.id"},
+         }))},
 };
 
 } // namespace
