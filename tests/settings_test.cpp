@@ -120,17 +120,17 @@ TEST_F(RunTest, PlacementOfTheWeightsIsSweptAndStored) {
 // expression is a usage error.
 TEST_F(RunTest, TensorOverridesReachTheLoaderAndBadOnesFailTheirPoint) {
     const auto r = run_llmsweep("run -m " + model() +
-                                " -ot 'blk\.0\.=CPU,nomatch_xyz=CPU,blk=NOPE' -p 8 -n 2 -r 1 "
+                                " -ot 'blk\\.0\\.=CPU,nomatch_xyz=CPU,blk=NOPE' -p 8 -n 2 -r 1 "
                                 "-t 1 -q" +
                                 db_arg());
     EXPECT_EQ(r.exit_code, 0) << r.err; // the sweep goes on past its failed points
-    EXPECT_EQ(count("SELECT count(*) FROM results WHERE override_tensor = 'blk\.0\.=CPU' AND status = 'ok'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE override_tensor = 'blk\\.0\\.=CPU' AND status = 'ok'"), 2);
     EXPECT_NE(text("SELECT error FROM results WHERE override_tensor = 'nomatch_xyz=CPU'")
                   .find("the override pattern 'nomatch_xyz' matches no tensor of the model"),
               std::string::npos);
     EXPECT_NE(text("SELECT error FROM results WHERE override_tensor = 'blk=NOPE'").find("no buffer type 'NOPE'"),
               std::string::npos);
-    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE tensor_buft_overrides = 'blk\.0\.=CPU'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE tensor_buft_overrides = 'blk\\.0\\.=CPU'"), 2);
     expect_usage_error(run_llmsweep("run -m " + model() + " -ot '(=CPU' -q" + db_arg()), "not a regular expression");
     expect_usage_error(run_llmsweep("run -m " + model() + " -ot 'blk' -q" + db_arg()), "PATTERN=BUFFER_TYPE");
 }

@@ -22,6 +22,10 @@ std::string model_identity(const std::string& path) {
 } // namespace
 
 std::string Point::key(Mode mode) const {
+    return fmt::format("mode={};model={};{}", name(mode), model_identity(load.model), settings_key(mode));
+}
+
+std::string Point::settings_key(Mode mode) const {
     // The settings that joined the key later are in it only where they are not llama-bench's default, so that
     // older runs resume.
     std::string later =
@@ -39,9 +43,9 @@ std::string Point::key(Mode mode) const {
                              server.parallel, server.ctx_size, server.cont_batching ? 1 : 0, server.cache_reuse,
                              client.concurrency, client.rate, client.shared_prefix, client.cache_prompt ? 1 : 0,
                              client.prompt_dist, client.gen_dist);
-    return fmt::format("mode={};model={};load_mode={};cache={};ngl={};threads={}{};n_prompt={};n_gen={};n_depth={}{}",
-                       name(mode), model_identity(load.model), name(load.load_mode), name(load.cache_state),
-                       load.n_gpu_layers, context.threads, always, test.n_prompt, test.n_gen, test.n_depth, later);
+    return fmt::format("load_mode={};cache={};ngl={};threads={}{};n_prompt={};n_gen={};n_depth={}{}",
+                       name(load.load_mode), name(load.cache_state), load.n_gpu_layers, context.threads, always,
+                       test.n_prompt, test.n_gen, test.n_depth, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

@@ -79,6 +79,9 @@ struct Point {
     // Stable across runs and machines: the model file's identity (absolute path and size) and every value.
     // A resumed sweep skips the points whose key is already finished.
     std::string key(Mode mode) const;
+    // Every value after the model's, as the key has them: an imported test's key, whose model file is not here,
+    // names the file as the test did beside these.
+    std::string settings_key(Mode mode) const;
 };
 
 // The metrics a point yields: pp and tg in request mode; pp or tg in split mode; in server mode `serve`, the

@@ -86,11 +86,8 @@ store::Row run_row(const std::string& path, const std::string& sha, size_t index
 store::Row result_row(const BenchTest& t, size_t index) {
     const domain::Point& p = t.point;
     store::Row row{
-        {"point_key", fmt::format("llama-bench;model={};load_mode={};ngl={};threads={};n_batch={};n_ubatch={};"
-                                  "type_k={};type_v={};fa={};n_prompt={};n_gen={};n_depth={};test={}",
-                                  p.load.model, domain::name(p.load.load_mode), p.load.n_gpu_layers, p.context.threads,
-                                  p.context.n_batch, p.context.n_ubatch, p.context.type_k, p.context.type_v,
-                                  p.context.flash_attn, p.test.n_prompt, p.test.n_gen, p.test.n_depth, index)},
+        {"point_key", fmt::format("llama-bench;model={};{};test={}", p.load.model,
+                                  p.settings_key(domain::Mode::split), index)},
         {"metric", t.metric()},
         {"repetitions", static_cast<int64_t>(t.samples_ns.size())},
         {"avg_ns", t.avg_ns},
