@@ -1,6 +1,7 @@
 #include "analysis/dataset.hpp"
 
 #include "core/error.hpp"
+#include "domain/knobs.hpp"
 #include "domain/model_names.hpp"
 #include "domain/plausible.hpp"
 #include "stats/descriptive.hpp"
@@ -46,8 +47,30 @@ bool is_recorded_state(std::string_view name) {
            store::load_derived_columns.end();
 }
 
+const std::vector<std::string_view>& parameter_list() {
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> list = {"model", "model_type", "load_mode", "cache_state", "n_gpu_layers"};
+        auto add_knobs = [&](bool of_load) {
+            for (const domain::Knob& knob : domain::knobs())
+                if (knob.of_load() == of_load) list.push_back(knob.name);
+        };
+        add_knobs(true);
+        list.insert(list.end(), {"huge_pages", "huge_pages_used", "n_threads"});
+        add_knobs(false);
+        list.insert(list.end(), {"parallel", "ctx_size", "cont_batching", "cache_reuse", "n_prompt", "n_gen",
+                                 "n_depth", "concurrency", "rate", "shared_prefix", "cache_prompt", "prompt_dist",
+                                 "gen_dist", "mode"});
+        list.insert(list.end(), {"engine", "build_commit", "backends", "gpu_info", "cpu_info", "hostname", "source",
+                                 "llama_bench"});
+        if (list.size() > parameter_capacity)
+            throw std::logic_error(fmt::format("{} parameters: a record holds {}", list.size(), parameter_capacity));
+        return list;
+    }();
+    return names;
+}
+
 const std::vector<std::string>& parameter_names() {
-    static const std::vector<std::string> names(parameter_list.begin(), parameter_list.end());
+    static const std::vector<std::string> names(parameter_list().begin(), parameter_list().end());
     return names;
 }
 
@@ -55,7 +78,8 @@ size_t parameter_index(std::string_view name) {
     // A lookup a million records make many times each: hashed, not a walk of the list.
     static const std::unordered_map<std::string_view, size_t> index = [] {
         std::unordered_map<std::string_view, size_t> map;
-        for (size_t i = 0; i < parameter_list.size(); ++i) map.emplace(parameter_list[i], i);
+        const auto& names = parameter_list();
+        for (size_t i = 0; i < names.size(); ++i) map.emplace(names[i], i);
         return map;
     }();
     const auto it = index.find(name);
@@ -74,9 +98,10 @@ uint32_t ValueTable::intern(std::string&& value) {
 
 std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset& data) {
     std::vector<std::pair<std::string, std::string>> fixed;
-    for (size_t i = 0; i < parameter_list.size(); ++i) {
+    const auto& names = parameter_list();
+    for (size_t i = 0; i < names.size(); ++i) {
         if (data.distinct_all[i].size() == 1)
-            fixed.emplace_back(parameter_list[i], data.values->at(data.distinct_all[i][0]));
+            fixed.emplace_back(names[i], data.values->at(data.distinct_all[i][0]));
     }
     return fixed;
 }
@@ -85,13 +110,14 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     for (const auto& [name, value] : filters.where) check_parameter(name);
     std::vector<store::ResultColumn> columns;
     using Of = store::ResultColumn::Of;
-    auto among = [](const auto& list, const std::string& name) {
+    auto among = [](const auto& list, std::string_view name) {
         return std::find(list.begin(), list.end(), name) != list.end();
     };
-    for (const auto& name : parameter_names())
-        columns.push_back({name == "model" ? "model_filename" : name, among(run_parameters, name) ? Of::run
-                                                                      : is_recorded_state(name)   ? Of::loads
-                                                                                                  : Of::result});
+    for (const std::string_view name : parameter_list())
+        columns.push_back({std::string(name == "model" ? "model_filename" : name),
+                           among(run_parameters, name) ? Of::run
+                           : is_recorded_state(name)   ? Of::loads
+                                                       : Of::result});
     // A filter on a setting with two spellings (load_mode auto that came to mmap) matches either: the value as
     // given is read too, after the parameters.
     std::vector<std::optional<size_t>> given(filters.where.size());
@@ -108,7 +134,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         data.model_names = domain::short_model_names(paths);
     }
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
-    static_assert(parameter_list.size() <= 64);
+    const size_t parameters = parameter_list().size();
     std::vector<std::pair<uint64_t, uint64_t>> seen;
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
@@ -137,7 +163,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p90_ms = row.itl_p90_ms;
         record.itl_p99_ms = row.itl_p99_ms;
         row.values[model_index] = record.model;
-        for (size_t i = 0; i < parameter_list.size(); ++i)
+        for (size_t i = 0; i < parameters; ++i)
             record.params.set(i, data.values->intern(std::move(row.values[i])));
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename &&
             *filters.model != std::filesystem::path(row.model_filename).filename().string())
@@ -147,7 +173,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             if (record.params.at(name) != value && (!given[w] || row.values[*given[w]] != value)) return;
         }
         // Each parameter's distinct values, as they come.
-        for (size_t i = 0; i < parameter_list.size(); ++i) {
+        for (size_t i = 0; i < parameters; ++i) {
             const uint32_t id = record.params.id(i);
             if (seen.size() <= id) seen.resize(id + 1);
             auto& [all, ok] = seen[id];

@@ -22,20 +22,10 @@ namespace llmsweep::analysis {
 // llama_bench the binary of a run of several (run --llama-bench A,B), empty otherwise; build_commit a result's
 // own build where it has one (such a run's), else its run's.
 // Server mode's (parallel ... gen_dist) are empty for the results of other modes.
-inline constexpr std::array<std::string_view, 51> parameter_list = {
-    "model",           "model_type", "load_mode",     "cache_state",
-    "n_gpu_layers",    "split_mode", "main_gpu",      "no_host",
-    "lazy_mode",       "n_cpu_moe",  "devices",       "tensor_split",
-    "override_tensor", "fit_target", "fit_min_ctx",   "huge_pages",
-    "huge_pages_used", "n_threads",  "n_batch",       "n_ubatch",
-    "type_k",          "type_v",     "flash_attn",    "no_kv_offload",
-    "embeddings",      "cpu_mask",   "cpu_strict",    "poll",
-    "no_op_offload",   "parallel",   "ctx_size",      "cont_batching",
-    "cache_reuse",     "n_prompt",   "n_gen",         "n_depth",
-    "concurrency",     "rate",       "shared_prefix", "cache_prompt",
-    "prompt_dist",     "gen_dist",   "mode",          "engine",
-    "build_commit",    "backends",   "gpu_info",      "cpu_info",
-    "hostname",        "source",     "llama_bench"};
+// Every knob (domain/knobs.hpp) among them, the load's after n_gpu_layers and the context's after n_threads.
+const std::vector<std::string_view>& parameter_list();
+// The most parameters a record holds (a bit each in the loader's masks).
+inline constexpr size_t parameter_capacity = 64;
 // load_mode and n_gpu_layers are what the settings came to where that is known (store::effective_columns).
 // Those that name the model: its file, and llama.cpp's description of it (architecture, size, weight type).
 // Comparing them compares different files: the comparisons are then not per model, and a pair matches on every
@@ -82,12 +72,13 @@ public:
     void set(size_t index, uint32_t id) { ids_[index] = id; }
     template <typename F>
     void for_each(F f) const {
-        for (size_t i = 0; i < parameter_list.size(); ++i) f(parameter_list[i], table_->at(ids_[i]));
+        const auto& names = parameter_list();
+        for (size_t i = 0; i < names.size(); ++i) f(names[i], table_->at(ids_[i]));
     }
 
 private:
     const ValueTable* table_;
-    std::array<uint32_t, parameter_list.size()> ids_{};
+    std::array<uint32_t, parameter_capacity> ids_{};
 };
 
 // One repetition of a record: its index (in rounds order, the round it ran in) and throughput.
@@ -129,7 +120,8 @@ struct Dataset {
     std::shared_ptr<ValueTable> values = std::make_shared<ValueTable>();
     // Per parameter, the numbers of its distinct values in the order first seen: among every record, and
     // among the ok ones (what values_of and fixed_parameters ask, many times, of a million records).
-    std::array<std::vector<uint32_t>, parameter_list.size()> distinct_all, distinct_ok;
+    std::vector<std::vector<uint32_t>> distinct_all = std::vector<std::vector<uint32_t>>(parameter_list().size()),
+                                       distinct_ok = distinct_all;
     std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
     // Figures no machine can give (domain/plausible.hpp), left out: how many (records, made status "invalid" with
     // the reason, and samples), and the first samples', described.

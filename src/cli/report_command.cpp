@@ -177,7 +177,7 @@ Command add_report_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("report", "Turn a database into a report: tables, paired differences with "
                                                  "tests and verdicts, CSV files");
     std::vector<std::string_view> of_point;
-    for (std::string_view name : analysis::parameter_list)
+    for (std::string_view name : analysis::parameter_list())
         if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) ==
                 analysis::run_parameters.end() &&
             std::find(store::load_derived_columns.begin(), store::load_derived_columns.end(), name) ==

@@ -72,7 +72,7 @@ void print_summary(store::Store& store, int64_t run_id) {
     // The columns the run swept, failed points included, each with its values in their natural order.
     std::vector<std::string> shown;
     std::vector<std::vector<std::string>> orders;
-    for (std::string_view column : analysis::parameter_list) {
+    for (std::string_view column : analysis::parameter_list()) {
         if (!optional_column(column)) continue;
         auto values = analysis::values_of(data, std::string(column), analysis::Among::all);
         if (values.size() < 2) continue;
