@@ -191,6 +191,10 @@ Knob::Type Knob::type() const {
 
 bool Knob::of_load() const { return member.index() < 3; }
 
+std::string Knob::origin() const {
+    return fmt::format("{} {}", of_llama_bench() ? "llama-bench" : "llama-server", of_llama_bench() ? flag : server_flag);
+}
+
 namespace {
 
 template <typename V>

@@ -24,8 +24,8 @@ struct Knob {
                                 int64_t ContextParams::*, bool ContextParams::*, std::string ContextParams::*>;
 
     std::string_view name;        // results column and TOML key; the long flag is --name with '-' for '_'
-    std::string_view flag;        // llama-bench's spelling, which llmsweep's command line also takes
-    std::string_view field;       // llama-bench's JSON field
+    std::string_view flag;        // llama.cpp's short spelling (llama-bench's), which llmsweep's command line takes
+    std::string_view field;       // llama-bench's JSON field; empty: llama-bench has no such option
     std::string_view server_flag; // llama-server's spelling; empty: it has none
     std::string_view key_tag;     // its part of a point's key (";tag=value"), only when not the default
     std::string_view help;        // for --help, without the default (added from the member's initializer)
@@ -49,7 +49,10 @@ struct Knob {
     std::string_view llama_bench_sql = {};
 
     Type type() const;
-    bool of_load() const; // a load setting (one worker process each), else a context setting
+    bool of_load() const;
+    bool of_llama_bench() const { return !field.empty(); }
+    // "llama-bench -b", or for a setting llama-bench lacks, "llama-server -nr".
+    std::string origin() const; // a load setting (one worker process each), else a context setting
 
     // Its value as text: integers in decimal, booleans 0 or 1, text as it is.
     std::string text(const LoadParams& load, const ContextParams& context) const;

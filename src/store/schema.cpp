@@ -41,7 +41,7 @@ std::vector<Column> knob_columns() {
         if (knob.type() == domain::Knob::Type::boolean && doc.starts_with("0,1: ")) doc = "1: " + doc.substr(5);
         const std::string value = knob.default_text();
         const std::string fallback = sql_type(knob) == text ? quoted(value) : value;
-        columns.push_back({knob.name, sql_type(knob), kept(fmt::format("{} (llama-bench {}).", doc, knob.flag)),
+        columns.push_back({knob.name, sql_type(knob), kept(fmt::format("{} ({}).", doc, knob.origin())),
                            kept(knob.always ? "NOT NULL" : "NOT NULL DEFAULT " + fallback), knob.since});
     }
     return columns;
@@ -51,7 +51,7 @@ std::vector<Column> knob_columns() {
 std::vector<Column> knob_llama_bench_columns() {
     std::vector<Column> columns;
     for (const domain::Knob& knob : domain::knobs()) {
-        if (knob.field.empty()) continue;
+        if (!knob.of_llama_bench()) continue;
         const bool own = !knob.llama_bench_sql.empty();
         const std::string doc =
             fmt::format("The results' `{}` (llama-bench {}){}.", knob.name, knob.flag,

@@ -228,7 +228,7 @@ Setting knob_setting(const Knob& knob) {
     std::string flag = "--" + std::string(knob.name);
     std::replace(flag.begin(), flag.end(), '_', '-');
     return {knob.name,
-            fmt::format("{} (llama-bench {}; default {}){}", knob.help, knob.flag, knob.default_text(),
+            fmt::format("{} ({}; default {}){}", knob.help, knob.origin(), knob.default_text(),
                         knob.native ? "" : "; --engine llama-bench only"),
             true, [&knob, flag](SweepSpec& s, const std::vector<std::string>& texts) {
                 std::vector<std::string> values;
@@ -432,6 +432,10 @@ void validate(const SweepSpec& spec) {
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
         if (spec.mode != Mode::split)
             throw UsageError("--engine llama-bench runs llama-bench's own pp and tg tests: add --mode split");
+        for (const Knob& knob : knobs())
+            if (!knob.of_llama_bench() && spec.values_of(knob) != std::vector{knob.default_text()})
+                throw UsageError(fmt::format("{} ({}) is not an option of llama-bench; drop it, or use --engine native",
+                                             knob.flag, knob.name));
         if (spec.huge_pages != std::vector{HugePages::automatic})
             throw UsageError("--huge-pages off and on set up llmsweep's own workers; llama-bench leaves huge pages "
                              "to the kernel (auto). Drop --huge-pages, or use --engine native");
