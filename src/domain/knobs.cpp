@@ -122,6 +122,9 @@ const std::vector<Knob>& all_knobs() {
         {.name = "fit_min_ctx", .flag = "-fitc", .field = "fit_min_ctx", .server_flag = "-fitc", .key_tag = "fitc",
          .help = "When fitting, the least context size to keep (0: the test's)", .plural = "fit context sizes",
          .member = &L::fit_min_ctx, .min = 0, .max = 1 << 30, .native = false, .since = 6},
+        {.name = "no_repack", .flag = "-nr", .server_flag = "-nr", .key_tag = "nr",
+         .help = "0,1: keep the weights as the file has them, not repacked for this CPU's kernels",
+         .plural = "repack settings", .member = &L::no_repack, .since = 9},
     };
     return table;
 }

@@ -35,6 +35,7 @@ struct LoadParams {
     // context of at least N tokens (0, 0: no fitting).
     int64_t fit_target = 0;
     int64_t fit_min_ctx = 0;
+    bool no_repack = false; // llama-server -nr: the weights stay as the file has them, not repacked for the CPU
     // The llama-bench binary of this load where a sweep runs several (run --llama-bench A,B); empty: the sweep's
     // only one, or llmsweep's own workers.
     std::string llama_bench;

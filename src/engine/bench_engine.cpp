@@ -153,6 +153,7 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     mparams.split_mode = split_mode(params.split_mode);
     mparams.main_gpu = static_cast<int32_t>(params.main_gpu);
     mparams.no_host = params.no_host;
+    mparams.use_extra_bufts = !params.no_repack;
     mparams.lazy_mode = lazy_mode(params.lazy_mode);
     const Placement placement(params);
     placement.apply(mparams);
