@@ -179,6 +179,7 @@ TEST_F(LlamaBenchEngineTest, BadInputFailsBeforeAnyBenchmark) {
     expect_usage_error(run_llmsweep(base + "--engine llama-bench --llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)),
                        "--mode split");
     expect_usage_error(run_llmsweep(base + engine() + "--warmup 3"), "--warmup 3");
+    expect_usage_error(run_llmsweep(base + engine() + "-nr 0,1"), "-nr (no_repack) is not an option of llama-bench");
     expect_usage_error(run_llmsweep(base + engine("/bin/true")), "not a llama-bench");
     expect_usage_error(run_llmsweep(base + engine("/nonexistent/llama-bench")), "cannot be started");
     expect_usage_error(run_llmsweep(base + "--llama-bench " + shell_quote(LLMSWEEP_LLAMA_BENCH)),

@@ -30,6 +30,22 @@ TEST_F(RunTest, CombinedTestsMeasurePromptAndGenerationAsOne) {
     EXPECT_EQ(count("SELECT count(*) FROM llama_bench WHERE n_prompt = 16 AND n_gen = 8"), 1);
 }
 
+// -nr: llama.cpp repacks the weights it has kernels for into a CPU_REPACK buffer, unless told not to. The loads
+// say where the weights went; the llama_bench table has no column for it (llama-bench lacks the option).
+TEST_F(RunTest, NoRepackKeepsTheWeightsAsTheFileHasThem) {
+    const std::string q4 = shell_quote(dir_ / "q4.gguf");
+    ASSERT_EQ(run_llmsweep("synth --preset tiny --type q4_0 -o " + q4).exit_code, 0);
+    const auto r = run_llmsweep("run -m " + q4 + " -nr 0,1 --mode split -p 8 -n 2 -r 1 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND no_repack = 1"), 2);
+    const std::string repacked = "SELECT count(*) FROM loads WHERE model_buffers LIKE '%CPU_REPACK%' AND id IN "
+                                 "(SELECT load_id FROM samples JOIN results AS r ON r.id = result_id WHERE no_repack = ";
+    EXPECT_EQ(count(repacked + "1)"), 0);
+    if (count(repacked + "0)") == 0) GTEST_SKIP() << "this CPU's ggml repacks no q4_0 weights: -nr 0 and 1 agree";
+    EXPECT_GT(count(repacked + "0)"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('llama_bench') WHERE name = 'no_repack'"), 0);
+}
+
 // -nkvo and -embd: swept, stored, and (embeddings, which llama.cpp shows) in the context llama.cpp made.
 TEST_F(RunTest, KvOffloadAndEmbeddingsAreContextSettings) {
     const auto r =

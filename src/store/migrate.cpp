@@ -186,6 +186,7 @@ void Store::migrate(int64_t from_version) {
             db_->exec(fmt::format("UPDATE results SET {} WHERE llama_bench_json IS NOT NULL", fmt::join(moved, ", ")));
         }
         // 7 → 8: a result's own llama-bench binary and build, for runs of several binaries: columns only.
+        // 8 → 9: -nr (no_repack) as a column: columns only.
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)
