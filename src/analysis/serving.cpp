@@ -1,5 +1,6 @@
 #include "analysis/serving.hpp"
 
+#include "domain/knobs.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/tests.hpp"
 
@@ -9,6 +10,16 @@
 #include <tuple>
 
 namespace llmsweep::analysis {
+
+const std::vector<std::string_view>& single_stream_settings() {
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> list = {"n_threads", "n_gpu_layers", "load_mode", "n_gen"};
+        for (const domain::Knob& knob : domain::knobs()) list.push_back(knob.name);
+        return list;
+    }();
+    return names;
+}
+
 namespace {
 
 std::optional<double> quantile(std::vector<double>& values, double p) {
@@ -37,7 +48,7 @@ const Record* native_match(const Dataset& data, const Record& server) {
             continue;
         // llama-server's load mode auto is not resolved (it does not say): it matches what auto came to.
         const bool same =
-            std::all_of(single_stream_settings.begin(), single_stream_settings.end(), [&](std::string_view name) {
+            std::all_of(single_stream_settings().begin(), single_stream_settings().end(), [&](std::string_view name) {
                 const std::string &a = r.params.at(name), &b = server.params.at(name);
                 return a == b || (name == "load_mode" && (a == "auto" || b == "auto"));
             });

@@ -56,10 +56,9 @@ struct SingleStream {
     std::optional<double> low_pct, high_pct; // none with fewer than two repetitions of either
 };
 
-// The settings on which a server point and a native tg result must agree to be compared (a load mode auto agrees
-// with what auto came to).
-inline constexpr std::array<std::string_view, 9> single_stream_settings = {
-    "n_threads", "n_batch", "n_ubatch", "type_k", "type_v", "flash_attn", "n_gpu_layers", "load_mode", "n_gen"};
+// The settings on which a server point and a native tg result must agree to be compared: the threads, GPU layers,
+// load mode (auto agrees with what auto came to), output length and every knob.
+const std::vector<std::string_view>& single_stream_settings();
 
 struct Serving {
     domain::Slo slo;

@@ -48,7 +48,7 @@ std::string parse_flash_attn(std::string_view text); // on, off, auto; 0 and 1 a
 // or more (the output layer counts too), else the value. -ngl 99 and -ngl -1 are then the same setting.
 int64_t effective_gpu_layers(int64_t given, int64_t n_layer);
 
-// The KV cache types llama.cpp accepts for type_k / type_v.
+// The KV cache types llama.cpp accepts for K and V.
 const std::vector<std::string_view>& cache_type_names();
 // A KV cache type's name as given, or UsageError naming the known ones.
 std::string canonical_cache_type(std::string_view text);

@@ -368,7 +368,7 @@ void validate_adaptive(const SweepSpec& spec) {
         const size_t values = swept_values(spec, parameter);
         if (values == 0)
             throw UsageError(fmt::format("--decide {}: not a parameter the sweep sets; choose one it sweeps, such as "
-                                         "load_mode, n_threads or type_k",
+                                         "load_mode or n_threads",
                                          parameter));
         if (values < 2)
             throw UsageError(fmt::format("--decide {}: the sweep gives it one value, so there is nothing to decide; "
