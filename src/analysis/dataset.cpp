@@ -1,6 +1,7 @@
 #include "analysis/dataset.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "domain/knobs.hpp"
 #include "domain/model_names.hpp"
 #include "domain/plausible.hpp"
@@ -225,14 +226,18 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         values.push_back(value);
     }
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.
-    static const std::map<std::string, std::vector<std::string>> natural = {
-        {"load_mode", {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"}},
-        {"cache_state", {"warm", "cold"}},
-        {"huge_pages", {"auto", "off", "on"}},
-        {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
-        {"flash_attn", {"off", "on", "auto"}},
-        {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
-        {"mode", {"request", "split", "server"}}};
+    static const std::map<std::string, std::vector<std::string>> natural = [] {
+        std::map<std::string, std::vector<std::string>> orders = {
+            {"load_mode", {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"}},
+            {"cache_state", {"warm", "cold"}},
+            {"huge_pages", {"auto", "off", "on"}},
+            {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
+            {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
+            {"mode", {"request", "split", "server"}}};
+        for (const domain::Knob& knob : domain::knobs())
+            if (!knob.order.empty()) orders.emplace(knob.name, split(knob.order, ","));
+        return orders;
+    }();
     if (const auto order = natural.find(parameter); order != natural.end()) {
         auto rank = [&](const std::string& v) {
             return std::find(order->second.begin(), order->second.end(), v) - order->second.begin();

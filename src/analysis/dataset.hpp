@@ -207,7 +207,7 @@ std::vector<std::string> varying_parameters(const Dataset& data);
 // (what a listing of the points shows, failed ones included).
 enum class Among { ok, all };
 // The distinct values of a parameter among the records: settings with a natural order in it (load_mode none
-// first, cache_state warm first, flash_attn off first), numbers in numeric order, other text as first seen.
+// first, cache_state warm first, a knob's in its table's order), numbers in numeric order, other text as first seen.
 std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among = Among::ok);
 
 } // namespace llmsweep::analysis

@@ -68,7 +68,7 @@ const std::vector<Knob>& all_knobs() {
         {.name = "flash_attn", .flag = "-fa", .field = "flash_attn", .server_flag = "-fa", .key_tag = "fa",
          .help = "Flash attention: on, off, auto, 1, 0", .plural = "flash attention settings",
          .member = &C::flash_attn, .canonical = parse_flash_attn, .always = true,
-         .llama_bench_sql = "CASE r.flash_attn WHEN 'on' THEN 1 WHEN 'off' THEN 0 ELSE -1 END"},
+         .llama_bench_sql = "CASE r.flash_attn WHEN 'on' THEN 1 WHEN 'off' THEN 0 ELSE -1 END", .order = "off,on,auto"},
         {.name = "no_kv_offload", .flag = "-nkvo", .field = "no_kv_offload", .server_flag = "-nkvo",
          .key_tag = "nkvo", .help = "0,1: keep the KV cache in host memory, not on the GPU",
          .plural = "KV offload settings", .member = &C::no_kv_offload, .since = 5},

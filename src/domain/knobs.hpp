@@ -47,6 +47,9 @@ struct Knob {
     // llama_bench table where it is not the column as it is (an integer there); no field: no such column.
     int since = 1;
     std::string_view llama_bench_sql = {};
+    // The order a report lists its values in, the baseline first, joined by ','; empty: numbers in order, other
+    // text as first seen.
+    std::string_view order = {};
 
     Type type() const;
     bool of_load() const;
