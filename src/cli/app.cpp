@@ -64,12 +64,11 @@ std::optional<std::string> llama_bench_hint(std::string_view flag) {
     };
     static const Hint hints[] = {
         {{"-o", "--output", "--oe", "--output-err"},
-         "llmsweep keeps every result in its database and prints a table as it measures; write llama-bench's formats "
-         "with 'llmsweep report --format md|csv|json' (-o too), or import llama-bench's own output with "
-         "'llmsweep import'"},
+         "'llmsweep bench' takes llama-bench's command line and prints its formats (-o md|csv|json|jsonl|sql); "
+         "'llmsweep report -o md|csv|json' writes a stored run's, and 'llmsweep import' reads llama-bench's own"},
         {{"--no-warmup"}, "use --warmup 0"},
         {{"--list-devices"}, "'llmsweep info' lists the devices of this build"},
-        {{"--progress"}, "run shows its progress unless -q is given"},
+        {{"--progress"}, "run shows its progress unless -q is given ('llmsweep bench' takes --progress)"},
         {{"--hf", "--hfr", "--hf-repo", "--hff", "--hf-file", "--hft", "--hf-token", "--offline"},
          "llmsweep downloads nothing: pass a local GGUF file with -m"},
     };
@@ -133,10 +132,10 @@ int run(int argc, char** argv) {
     app.add_flag("-V,--version", show_version, "Show the version and the llama.cpp build, and exit");
     app.add_flag("-v,--verbose", verbose, "Show llama.cpp's own log on stderr");
 
-    const std::vector<Command> commands = {add_run_command(app),    add_report_command(app), add_import_command(app),
-                                           add_merge_command(app),  add_slurm_command(app),  add_synth_command(app),
-                                           add_check_command(app),  add_info_command(app),   add_schema_command(app),
-                                           add_worker_command(app), add_version_command(app)};
+    const std::vector<Command> commands = {add_run_command(app),    add_bench_command(app), add_report_command(app),
+                                           add_import_command(app), add_merge_command(app), add_slurm_command(app),
+                                           add_synth_command(app),  add_check_command(app), add_info_command(app),
+                                           add_schema_command(app), add_worker_command(app), add_version_command(app)};
     // docs/usage.md's reference: every command's --help (a test keeps the file current).
     CLI::App* usage = app.add_subcommand("usage", "")->group("");
     try {

@@ -4,6 +4,7 @@
 #include "cli/format.hpp"
 #include "cli/progress.hpp"
 #include "cli/summary.hpp"
+#include "cli/sweep_command.hpp"
 #include "cli/verdicts.hpp"
 #include "core/child_process.hpp"
 #include "core/error.hpp"
@@ -41,7 +42,7 @@ namespace {
 
 struct RunArgs {
     std::string spec_file;
-    std::map<std::string, std::vector<std::string>> flags; // setting key -> texts, in the order given
+    SettingFlags flags;
     std::string db = "benchmark_results.db";
     bool fresh = false;
     bool dry_run = false;
@@ -51,6 +52,8 @@ struct RunArgs {
     bool no_roofline = false;
     std::string compare; // the parameter whose verdicts the sweep ends with; empty: the one swept
 };
+
+} // namespace
 
 // This process's command line, each word quoted for the shell: what the user typed, to add flags to.
 std::string own_command_line() {
@@ -62,6 +65,8 @@ std::string own_command_line() {
     for (const std::string& word : words) line += (line.empty() ? "" : " ") + shell_word(word);
     return line;
 }
+
+namespace {
 
 std::string flag_name(std::string_view key) {
     std::string flag(key);
@@ -232,21 +237,23 @@ serving::ServerSettings server_settings(const sweep::SweepSpec& spec, const std:
 
 // The claim on this spec in the database: taken now, or waited for with --wait; another sweep of the same spec
 // running into it is an error that says who runs it.
-store::Claim claim_spec(const RunArgs& args, const std::string& key) {
+} // namespace
+
+store::Claim claim_spec(const std::string& db, bool wait, const std::string& key) {
     bool told = false;
     while (true) {
         store::ClaimHolder holder;
-        if (auto claim = store::Claim::try_take(args.db, key, &holder)) return std::move(*claim);
+        if (auto claim = store::Claim::try_take(db, key, &holder)) return std::move(*claim);
         const std::string who =
             fmt::format("process {} on {} since {}", holder.pid, holder.host.empty() ? "an unknown host" : holder.host,
                         holder.since.empty() ? "an unknown time" : holder.since);
-        if (!args.wait)
+        if (!wait)
             throw Error(fmt::format("this sweep is already being run into {} by {}; let it finish (the same command "
                                     "afterwards reports it complete), or pass --wait to continue when it has",
-                                    args.db, who),
+                                    db, who),
                         ExitCode::busy);
         if (!told)
-            say(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(args.db),
+            say(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(db),
                        escape::terminal(who));
         told = true;
         throw_if_interrupted();
@@ -254,25 +261,48 @@ store::Claim claim_spec(const RunArgs& args, const std::string& key) {
     }
 }
 
-void run(const RunArgs& args) {
+sweep::SweepSpec spec_of(const std::string& spec_file, const SettingFlags& flags) {
     sweep::SweepSpec spec;
-    if (!args.spec_file.empty()) {
-        if (std::filesystem::is_directory(args.spec_file))
-            throw UsageError(fmt::format("'{}' is a folder; pass a TOML sweep file", args.spec_file));
-        if (!std::filesystem::is_regular_file(args.spec_file))
-            throw UsageError(fmt::format("sweep file '{}' does not exist", args.spec_file));
-        sweep::read_toml(args.spec_file, spec);
+    if (!spec_file.empty()) {
+        if (std::filesystem::is_directory(spec_file))
+            throw UsageError(fmt::format("'{}' is a folder; pass a TOML sweep file", spec_file));
+        if (!std::filesystem::is_regular_file(spec_file))
+            throw UsageError(fmt::format("sweep file '{}' does not exist", spec_file));
+        sweep::read_toml(spec_file, spec);
     }
-    if (args.flags.count("mmap") && args.flags.count("load_mode"))
+    if (flags.count("mmap") && flags.count("load_mode"))
         throw UsageError(fmt::format("--mmap {} and --load-mode {} both set the load mode; give one of them "
                                      "(--mmap 0,1 is --load-mode none,mmap)",
-                                     fmt::join(args.flags.at("mmap"), ","),
-                                     fmt::join(args.flags.at("load_mode"), ",")));
-    for (const auto& [key, texts] : args.flags) sweep::find_setting(key).assign(spec, texts);
+                                     fmt::join(flags.at("mmap"), ","), fmt::join(flags.at("load_mode"), ",")));
+    for (const auto& [key, texts] : flags) sweep::find_setting(key).assign(spec, texts);
     // A server that is already running: its model is named by -m where given, else by its URL.
     if (!spec.serving.url.empty() && spec.models.empty()) spec.models = {spec.serving.url};
     sweep::validate(spec);
     warn_same_gpu_layers(spec);
+    return spec;
+}
+
+void add_setting_options(CLI::App& sub, const std::shared_ptr<SettingFlags>& flags) {
+    for (const sweep::Setting& setting : sweep::settings()) {
+        const std::string names = short_names(setting.key) + flag_name(setting.key);
+        const std::string key(setting.key);
+        auto* option = sub.add_option_function<std::vector<std::string>>(
+            names,
+            [flags, key](const std::vector<std::string>& texts) {
+                auto& list = (*flags)[key];
+                list.insert(list.end(), texts.begin(), texts.end());
+            },
+            std::string(setting.help));
+        option->type_size(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        option->type_name(setting.is_list ? "LIST" : "VALUE");
+        if (!setting.is_list) option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+    }
+}
+
+namespace {
+
+void run(const RunArgs& args) {
+    const sweep::SweepSpec spec = spec_of(args.spec_file, args.flags);
 
     const engine::HostInfo host = engine::host_info();
     const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
@@ -307,7 +337,7 @@ void run(const RunArgs& args) {
 
     install_interrupt_handler();
     store::Store store(args.db);
-    const auto claim = claim_spec(args, sweep::spec_key(spec));
+    const auto claim = claim_spec(args.db, args.wait, sweep::spec_key(spec));
     store.db().on_long_lock_wait([&] {
         say(stderr,
                    "waiting for another process to release the lock on {}; what is measured is kept "
@@ -394,20 +424,7 @@ Command add_run_command(CLI::App& app) {
                 "  llmsweep run --mode server --url http://127.0.0.1:8000 --api openai -m engine-x --rate 1,2,4\n\n"
                 "Ctrl-C stops cleanly; the same command resumes where it stopped.");
     sub->add_option("spec", args->spec_file, "TOML sweep file");
-    for (const sweep::Setting& setting : sweep::settings()) {
-        const std::string names = short_names(setting.key) + flag_name(setting.key);
-        const std::string key(setting.key);
-        auto* option = sub->add_option_function<std::vector<std::string>>(
-            names,
-            [args, key](const std::vector<std::string>& texts) {
-                auto& list = args->flags[key];
-                list.insert(list.end(), texts.begin(), texts.end());
-            },
-            std::string(setting.help));
-        option->type_size(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-        option->type_name(setting.is_list ? "LIST" : "VALUE");
-        if (!setting.is_list) option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
-    }
+    add_setting_options(*sub, std::shared_ptr<SettingFlags>(args, &args->flags));
     sub->add_option("--db", args->db, "SQLite database to write")->capture_default_str();
     sub->add_flag("--fresh", args->fresh, "Start a new run even if this spec was run into the database before");
     sub->add_flag("--wait", args->wait,

@@ -22,7 +22,7 @@ std::string shell_word(std::string_view word) {
 }
 
 void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
-                    const std::optional<std::string>& compare, const std::string& command) {
+                    const std::optional<std::string>& compare, const std::string& command, std::FILE* out) {
     report::ReportOptions options;
     options.filters.run_id = run_id;
     options.compare = compare;
@@ -31,12 +31,12 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
         m = report::build_report(store, db, options);
     } catch (const UsageError& e) {
         // Several parameters vary, or none does: the report says which to compare.
-        say("{}\n", escape::terminal(e.what()));
+        say(out, "{}\n", escape::terminal(e.what()));
         return;
     }
     if (!m.compares() || m.comparisons.empty()) return;
     const report::Strings& s = report::strings("en");
-    say("\n{}: each value against {}, the difference in throughput with its 95 % interval over the blocks (a block "
+    say(out, "\n{}: each value against {}, the difference in throughput with its 95 % interval over the blocks (a block "
         "is a round of the sweep: every load group visited once, in a random order); the whole report: llmsweep "
         "report --db {}\n",
         escape::terminal(m.compare), escape::terminal(m.baseline), shell_word(db));
@@ -47,14 +47,14 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
                                          ? std::string("no interval")
                                          : fmt::format("{:+.2f} % [{:+.2f}, {:+.2f}]", e.estimate, c.interval.low,
                                                        c.interval.high);
-        say("  {} {} {} = {}: {}, {}\n", escape::terminal(report::group_label(c.model, s)), c.metric,
+        say(out, "  {} {} {} = {}: {}, {}\n", escape::terminal(report::group_label(c.model, s)), c.metric,
             escape::terminal(m.compare), escape::terminal(c.value), interval,
             escape::terminal(report::verdict_cell(c, s)));
         if (c.verdict == analysis::Verdict::inconclusive && c.blocks_needed && c.design == analysis::Design::within_runs)
             most_needed = std::max(most_needed, *c.blocks_needed);
     }
     if (most_needed > 0 && !command.empty())
-        say("to decide, add rounds where they are needed (the stored ones count):\n  {} --max-repetitions {} "
+        say(out, "to decide, add rounds where they are needed (the stored ones count):\n  {} --max-repetitions {} "
             "--decide {}\n",
             escape::terminal(command), std::min<size_t>(std::max<size_t>(most_needed, 2), 50),
             escape::terminal(m.compare));

@@ -5,6 +5,7 @@
 
 #include "store/store.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ std::string shell_word(std::string_view word);
 
 // `command`: the sweep's own command line, to which the deciding flags are added.
 void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
-                    const std::optional<std::string>& compare, const std::string& command);
+                    const std::optional<std::string>& compare, const std::string& command,
+                    std::FILE* out = stdout);
 
 } // namespace llmsweep::cli

@@ -199,6 +199,17 @@ std::string csv(std::string_view text) {
     return quoted + "\"";
 }
 
+std::string sql(std::string_view text) {
+    std::string literal = "'";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\'') literal += "''";
+        else if (byte < 0x20 || byte == 0x7f) literal += fmt::format("' || char({}) || '", byte);
+        else literal += c;
+    }
+    return literal + "'";
+}
+
 std::string terminal(std::string_view text) {
     std::string out;
     out.reserve(text.size());

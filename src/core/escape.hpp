@@ -43,6 +43,11 @@ std::string html(std::string_view text);
 // a number.
 std::string csv(std::string_view text);
 
+// An SQL string literal: single-quoted, a `'` as `''`, and a control character (which a literal could hold, and
+// a terminal showing the SQL would obey) spliced in as `' || char(27) || '`, so that SQLite reads the text back
+// byte for byte.
+std::string sql(std::string_view text);
+
 // Text for a terminal: control characters (ANSI escape sequences among them), C1 controls and the Unicode
 // characters that reorder a line (bidirectional overrides) are shown as escapes (`\n`, `\x1b`, `\u{202e}`),
 // an invalid byte as `\xNN`, a backslash as `\\`.

@@ -22,30 +22,30 @@ const std::vector<LlamaBenchField>& all_fields() {
         {"model_type", text},
         {"model_size", integer},
         {"model_n_params", integer},
-        {"n_batch", integer},
-        {"n_ubatch", integer},
-        {"n_threads", integer},
+        {"n_batch", integer, {}, 7},
+        {"n_ubatch", integer, {}, 8},
+        {"n_threads", integer, "threads", 7},
         {"cpu_mask", text},
         {"cpu_strict", boolean},
         {"poll", integer},
-        {"type_k", text},
-        {"type_v", text},
-        {"n_gpu_layers", integer},
+        {"type_k", text, {}, 6},
+        {"type_v", text, {}, 6},
+        {"n_gpu_layers", integer, "ngl", 3},
         {"n_cpu_moe", integer},
-        {"split_mode", text},
+        {"split_mode", text, "sm", 6},
         {"main_gpu", integer},
-        {"no_kv_offload", boolean},
-        {"flash_attn", flash_attn},
-        {"devices", text},
-        {"tensor_split", text},
-        {"tensor_buft_overrides", text},
-        {"load_mode", text},
+        {"no_kv_offload", boolean, "nkvo"},
+        {"flash_attn", flash_attn, "fa", 3},
+        {"devices", text, "dev", -12},
+        {"tensor_split", text, "ts"},
+        {"tensor_buft_overrides", text, "ot"},
+        {"load_mode", text, "lm", 10},
         {"lazy_mode", text},
-        {"embeddings", boolean},
-        {"no_op_offload", integer},
-        {"no_host", boolean},
-        {"fit_target", integer},
-        {"fit_min_ctx", integer},
+        {"embeddings", boolean, "embd"},
+        {"no_op_offload", integer, "nopo", 4},
+        {"no_host", boolean, "noh", 4},
+        {"fit_target", integer, "fitt"},
+        {"fit_min_ctx", integer, "fitc"},
         {"n_prompt", integer},
         {"n_gen", integer},
         {"n_depth", integer},
@@ -78,6 +78,26 @@ const std::vector<LlamaBenchField>& all_fields() {
 } // namespace
 
 const std::vector<LlamaBenchField>& llama_bench_fields() { return all_fields(); }
+
+std::span<const LlamaBenchField> llama_bench_output_fields() {
+    const auto& fields = all_fields();
+    return {fields.data(), llama_bench_field_index("samples_ns")};
+}
+
+const std::vector<std::string_view>& llama_bench_markdown_settings() {
+    static const std::vector<std::string_view> settings = {
+        "n_gpu_layers", "n_cpu_moe",  "n_threads",     "cpu_mask",   "cpu_strict", "poll",
+        "n_batch",      "n_ubatch",   "type_k",        "type_v",     "main_gpu",   "split_mode",
+        "no_kv_offload", "flash_attn", "devices",      "tensor_split", "tensor_buft_overrides",
+        "load_mode",    "lazy_mode",  "embeddings",    "no_op_offload", "no_host",  "fit_target",
+        "fit_min_ctx"};
+    return settings;
+}
+
+const LlamaBenchField* find_llama_bench_field(std::string_view name) {
+    const size_t index = llama_bench_field_index(name);
+    return index < all_fields().size() ? &all_fields()[index] : nullptr;
+}
 
 size_t llama_bench_field_index(std::string_view name) {
     const auto& fields = all_fields();

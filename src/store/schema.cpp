@@ -1,6 +1,7 @@
 #include "store/schema.hpp"
 
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "domain/knobs.hpp"
 #include "domain/llama_bench_fields.hpp"
 
@@ -24,13 +25,6 @@ std::string_view kept(std::string text) {
     return texts.emplace_back(std::move(text));
 }
 
-// A text default as an SQL literal.
-std::string quoted(std::string_view value) {
-    std::string literal = "'";
-    for (char c : value) literal += c == '\'' ? std::string("''") : std::string(1, c);
-    return literal + "'";
-}
-
 SqlType sql_type(const domain::Knob& knob) { return knob.type() == domain::Knob::Type::text ? text : integer; }
 
 // Each knob's results column (domain/knobs.hpp): its name, type, help and default, added in its `since`.
@@ -40,7 +34,7 @@ std::vector<Column> knob_columns() {
         std::string doc(knob.help);
         if (knob.type() == domain::Knob::Type::boolean && doc.starts_with("0,1: ")) doc = "1: " + doc.substr(5);
         const std::string value = knob.default_text();
-        const std::string fallback = sql_type(knob) == text ? quoted(value) : value;
+        const std::string fallback = sql_type(knob) == text ? escape::sql(value) : value;
         columns.push_back({knob.name, sql_type(knob), kept(fmt::format("{} ({}).", doc, knob.origin())),
                            kept(knob.always ? "NOT NULL" : "NOT NULL DEFAULT " + fallback), knob.since});
     }

@@ -287,6 +287,42 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
     return row;
 }
 
+std::vector<LlamaBenchRow> Store::read_llama_bench_rows(int64_t run_id, const std::set<int64_t>& except) {
+    const Table& lb = table("llama_bench");
+    Statement& rows = statement("SELECT lb.* FROM llama_bench AS lb JOIN results AS r ON r.id = lb.result_id "
+                                "WHERE r.run_id = :run ORDER BY lb.result_id");
+    Statement& samples = statement("SELECT ns, ts FROM samples WHERE result_id = :result ORDER BY repetition");
+    std::vector<LlamaBenchRow> found;
+    rows.reset();
+    rows.bind("run", run_id);
+    while (rows.step()) {
+        LlamaBenchRow row{.result_id = rows.column_int("result_id")};
+        if (except.contains(row.result_id)) continue;
+        for (const Column& c : lb.columns) {
+            if (c.name == "result_id") continue;
+            const int index = rows.column_index(c.name);
+            std::string value;
+            if (!rows.column_is_null(index)) {
+                switch (c.type) {
+                case SqlType::integer: value = std::to_string(rows.column_int(index)); break;
+                case SqlType::real: value = fmt::format("{:.6f}", rows.column_double(index)); break;
+                case SqlType::text: value = rows.column_text(index); break;
+                }
+            }
+            row.fields.emplace_back(c.name, std::move(value));
+        }
+        samples.reset();
+        samples.bind("result", row.result_id);
+        while (samples.step()) {
+            row.samples_ns.push_back(samples.column_int(0));
+            row.samples_ts.push_back(samples.column_double(1));
+        }
+        found.push_back(std::move(row));
+    }
+    rows.reset();
+    return found;
+}
+
 bool Store::has_results() {
     Statement s(*db_, "SELECT EXISTS (SELECT 1 FROM results)");
     return s.step() && s.column_int(0) != 0;

@@ -122,6 +122,15 @@ struct StopCount {
 };
 
 // A model file as its results describe it (llama.cpp's description, tensor bytes, parameters; 0 when unknown).
+// A row of the llama_bench table: its fields in llama-bench's order, as llama-bench writes them (integers in
+// decimal, reals with six decimals, NULL as empty), and the result's samples in repetition order.
+struct LlamaBenchRow {
+    int64_t result_id = 0;
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::vector<int64_t> samples_ns;
+    std::vector<double> samples_ts;
+};
+
 struct ModelRow {
     std::string model_filename, model_type;
     int64_t model_size = 0, model_n_params = 0;
@@ -213,6 +222,8 @@ public:
     std::vector<RunRow> read_runs();
     // Every model file with results, with what they say of it.
     std::vector<ModelRow> read_models();
+    // The llama_bench table's rows of a run's ok results not in `except`, in result id order, with their samples.
+    std::vector<LlamaBenchRow> read_llama_bench_rows(int64_t run_id, const std::set<int64_t>& except);
 
     // The roofline's roofs (table machines): one measurement, its columns as a row; every measurement, each as
     // a JSON object named by the columns (matmul_gflops an object), oldest first.
