@@ -4,6 +4,7 @@
 
 #include "chart/figure.hpp"
 #include "core/escape.hpp"
+#include "store/sqlite.hpp"
 #include "hostile.hpp"
 #include "test_support.hpp"
 
@@ -160,6 +161,24 @@ TEST(EscapeShell, BashReadsEveryHostileStringBackAndRunsNothing) {
     }
     EXPECT_EQ(test::entries_in(dir.path()), 2u) << "the script and its output: nothing else was made";
     EXPECT_EQ(escape::shell("it's $(touch x)"), "'it'\\''s $(touch x)'");
+}
+
+// SQLite reads every literal back byte for byte, control characters and bytes that are not UTF-8 included, and
+// no literal leaves a raw control character in the SQL text (a terminal showing it obeys none) or ends early.
+TEST(EscapeSql, SqliteReadsEveryHostileStringBackAndRunsNothing) {
+    TempDir dir;
+    store::Database db((dir / "t.db").string(), store::Database::Mode::create);
+    db.exec("CREATE TABLE t (v TEXT)");
+    for (const auto& [name, text] : hostile_strings()) {
+        const std::string literal = escape::sql(text);
+        for (const char c : literal) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << name;
+        db.exec("DELETE FROM t; INSERT INTO t VALUES (" + literal + ");");
+        store::Statement s(db, "SELECT v, (SELECT count(*) FROM t) FROM t");
+        ASSERT_TRUE(s.step()) << name;
+        EXPECT_EQ(s.column_text(0), text) << name;
+        EXPECT_EQ(s.column_int(1), 1) << name << ": one row, nothing else ran";
+    }
+    EXPECT_EQ(escape::sql("it's"), "'it''s'");
 }
 
 TEST(EscapeCsv, FormulasAreNeutralisedNumbersStayAndTextReadsBack) {
