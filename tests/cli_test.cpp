@@ -94,7 +94,7 @@ TEST(Cli, MessagesSayWhatWasMeant) {
         {"report --fromat md", "llmsweep report has no option --fromat (did you mean --format?)"},
         {"run -m x.gguf --no-warmup", "use --warmup 0"},
         {"run --list-devices", "'llmsweep info' lists the devices"},
-        {"run -m x.gguf -o json", "llmsweep report --format md|csv|json"},
+        {"run -m x.gguf -o json", "'llmsweep bench' takes llama-bench's command line"},
         {"run -m x.gguf -hf org/model", "llmsweep downloads nothing"},
         {"report --out - --db x.db", "not stdout"},
     };

@@ -30,6 +30,17 @@ bool is_run_parameter(std::string_view name) {
 // build is its result's). Comparing one of them, the others go with it.
 bool is_build_parameter(std::string_view name) { return is_run_parameter(name) || name == "llama_bench"; }
 
+// Groups in order: by name, a load's number by its value ("· concurrency 2" before "· concurrency 10").
+bool group_before(const std::string& a, const std::string& b) {
+    const size_t x = a.rfind(' '), y = b.rfind(' ');
+    if (x != std::string::npos && y != std::string::npos && a.compare(0, x, b, 0, y) == 0) {
+        char *end_a = nullptr, *end_b = nullptr;
+        const double p = std::strtod(a.c_str() + x + 1, &end_a), q = std::strtod(b.c_str() + y + 1, &end_b);
+        if (*end_a == '\0' && *end_b == '\0' && p != q) return p < q;
+    }
+    return a < b;
+}
+
 template <typename F>
 void for_each_model_metric(const Dataset& data, const std::string& compare, F f) {
     std::vector<std::pair<std::string, std::string>> seen;
@@ -38,7 +49,7 @@ void for_each_model_metric(const Dataset& data, const std::string& compare, F f)
             seen.emplace_back(group_of(r, compare), r.metric);
     std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
         if (a.second != b.second) return metric_before(a.second, b.second); // pp, tg, pg; then by model
-        return a.first < b.first;
+        return group_before(a.first, b.first);
     });
     for (const auto& [model, metric] : seen) f(model, metric);
 }
@@ -131,6 +142,8 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
 
 const std::string& group_of(const Record& r, const std::string& compare) {
     static const std::string every_model;
+    if (!r.load.empty() && compare != "concurrency" && compare != "rate")
+        return is_model_parameter(compare) ? r.load : r.model_at_load;
     return is_model_parameter(compare) ? every_model : r.model;
 }
 
@@ -199,7 +212,9 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
         for (const auto& value : values) {
             std::vector<double> ttft, p50, p90, p99;
             for (const Record& r : data.records) {
-                if (group_of(r, compare) != model || r.status != "ok" || !r.ttft_ms || r.params.at(compare) != value)
+                // Server mode's latencies are the serving section's, per request.
+                if (group_of(r, compare) != model || r.status != "ok" || !r.ttft_ms || r.params.at(compare) != value ||
+                    r.metric == "serve")
                     continue;
                 ttft.push_back(*r.ttft_ms);
                 p50.push_back(r.itl_p50_ms.value_or(0));

@@ -19,7 +19,8 @@ namespace llmsweep::analysis {
 std::string choose_compare(const Dataset& data, const std::optional<std::string>& requested);
 
 // The group a record's comparisons and summaries are made in: its model, or "" (every model) when the compared
-// parameter is the model itself (model_parameters).
+// parameter is the model itself (model_parameters); in server mode with the load beside it (Record::load), unless
+// the load is what is compared.
 const std::string& group_of(const Record& r, const std::string& compare);
 
 struct Range {

@@ -166,6 +166,12 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         row.values[model_index] = record.model;
         for (size_t i = 0; i < parameters; ++i)
             record.params.set(i, data.values->intern(std::move(row.values[i])));
+        if (record.metric == "serve") {
+            const std::string& clients = record.params.at("concurrency");
+            record.load = clients != "0" && !clients.empty() ? "concurrency " + clients
+                                                             : "rate " + record.params.at("rate");
+            record.model_at_load = record.model + " · " + record.load;
+        }
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename &&
             *filters.model != std::filesystem::path(row.model_filename).filename().string())
             return;

@@ -92,6 +92,9 @@ struct Record {
     int64_t run_id = 0; // the run that measured (or imported) it
     std::string model;  // the model file's name, from the data
     std::string metric; // pp, tg, pg (llama-bench's combined test) or serve (server mode)
+    // Server mode: the load the point put on the server ("concurrency 2", "rate 0.5"), and the model at it: a
+    // setting's effect depends on the load, so each load is a group of comparisons of its own. Empty otherwise.
+    std::string load, model_at_load;
     Params params;      // every parameter's value
     double avg_ts = 0;
     double stddev_ts = 0;

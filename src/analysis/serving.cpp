@@ -143,13 +143,19 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         p.goodput = wall_s > 0 ? static_cast<double>(t.met) / wall_s : 0;
         p.slo_met = t.requests > 0 ? static_cast<double>(t.met) / static_cast<double>(t.requests) : 0;
         p.output_tps = r.avg_ts;
-        p.ttft_p50 = quantile(t.ttft, 0.5);
-        p.ttft_p90 = quantile(t.ttft, 0.9);
-        p.ttft_p99 = quantile(t.ttft, 0.99);
-        p.tpot_p50 = quantile(t.tpot, 0.5);
-        p.tpot_p99 = quantile(t.tpot, 0.99);
-        p.e2e_p50 = quantile(t.e2e, 0.5);
-        p.e2e_p99 = quantile(t.e2e, 0.99);
+        const auto figures = [](std::vector<double>& values, std::optional<double>& mean, std::optional<double>& p50,
+                                std::optional<double>& p90, std::optional<double>& p95, std::optional<double>& p99) {
+            if (!values.empty()) mean = stats::mean_sd(values).mean;
+            p50 = quantile(values, 0.5);
+            p90 = quantile(values, 0.9);
+            p95 = quantile(values, 0.95);
+            p99 = quantile(values, 0.99);
+        };
+        figures(t.ttft, p.ttft_mean, p.ttft_p50, p.ttft_p90, p.ttft_p95, p.ttft_p99);
+        figures(t.tpot, p.tpot_mean, p.tpot_p50, p.tpot_p90, p.tpot_p95, p.tpot_p99);
+        figures(t.e2e, p.e2e_mean, p.e2e_p50, p.e2e_p90, p.e2e_p95, p.e2e_p99);
+        p.itl_p50 = r.itl_p50_ms;
+        p.itl_p99 = r.itl_p99_ms;
         for (const auto& [repetition, rates] : t.stream) p.stream_tps.push_back(stats::mean_sd(rates).mean);
         out.points.push_back(std::move(p));
     }

@@ -22,9 +22,14 @@ struct ServingPoint {
     size_t requests = 0, failed = 0;
     double request_rate = 0; // requests that succeeded, per second of the repetitions' wall time
     double output_tps = 0;   // the serve result's mean: output tokens per second
-    // Percentiles over the requests that succeeded, ms: time to first token, time per output token after the
-    // first, end to end.
-    std::optional<double> ttft_p50, ttft_p90, ttft_p99, tpot_p50, tpot_p99, e2e_p50, e2e_p99;
+    // Over the requests that succeeded, ms: the mean and percentiles of the time to first token, the time per
+    // output token after the first, and end to end.
+    std::optional<double> ttft_mean, ttft_p50, ttft_p90, ttft_p95, ttft_p99;
+    std::optional<double> tpot_mean, tpot_p50, tpot_p90, tpot_p95, tpot_p99;
+    std::optional<double> e2e_mean, e2e_p50, e2e_p90, e2e_p95, e2e_p99;
+    // The gaps between streamed tokens, ms: the median and 99th percentile over each repetition's gaps, averaged
+    // over the repetitions (the serve result's).
+    std::optional<double> itl_p50, itl_p99;
     double slo_met = 0;             // share of the requests that met the objective (a failed one did not)
     double goodput = 0;             // requests per second that met it
     bool pareto = false;            // no other point of its model has more throughput at a lower p99 TTFT

@@ -314,7 +314,8 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     Figure f{.stem = safe_stem(
                  fmt::format("{}_{}_{}_{}{}_heatmap", stem_name, metric, m.compare, value, depths ? "_d" + depth : "")),
              .title = fmt::format("{} {} — {} {}{}", clipped(model, 24), metric, m.compare, value,
-                                  depths ? " d" + depth : "")};
+                                  depths ? " d" + depth : ""),
+             .optional = true};
     f.xlabel = "n_prompt";
     f.ylabel = "n_gen";
     f.key = false;
@@ -409,7 +410,8 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
 Figure loads_figure(const Context& x, bool time) {
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("loads_{}_{}", time ? "time" : "memory", m.compare)),
-             .title = std::string(time ? x.s.chart_load_time : x.s.chart_peak_memory)};
+             .title = std::string(time ? x.s.chart_load_time : x.s.chart_peak_memory),
+             .optional = true}; // loads not timed (llama-bench's) or not measured (imports)
     f.ylabel = time ? x.s.chart_load_time_axis : x.s.chart_peak_rss_axis;
     f.y_from_zero = true;
     f.x_margin = 0.7;
@@ -479,7 +481,8 @@ Figure loads_figure(const Context& x, bool time) {
 Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineFigures& roofs) {
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("roofline_{}_threads", threads)),
-             .title = fmt::format(fmt::runtime(x.s.roofline_chart_title), threads)};
+             .title = fmt::format(fmt::runtime(x.s.roofline_chart_title), threads),
+             .optional = true};
     f.xlabel = std::string(x.s.intensity_axis);
     f.ylabel = std::string(x.s.gflops_axis);
     f.log_xy = true;
@@ -561,11 +564,7 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
     ReportCharts out;
     for (auto& figure : all) {
         if (figure.has_points()) out.figures.push_back(std::move(figure));
-        // Loads that were not timed (llama-bench's) or not measured (imports), and a grid of one row (split
-        // mode's tests), are no result left out.
-        else if (figure.stem.rfind("loads_", 0) != 0 && figure.stem.rfind("roofline_", 0) != 0 &&
-                 figure.stem.find("_heatmap") == std::string::npos)
-            out.left_out.push_back(figure.title);
+        else if (!figure.optional) out.left_out.push_back(figure.title);
     }
     return out;
 }

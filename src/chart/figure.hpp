@@ -36,6 +36,8 @@ struct Figure {
     std::string title;     // above the plot, and the report's text for the image
     std::string caption;   // under it in the report: what it shows and what it found, in the report's language
     bool headline = false; // shown at the top of the report
+    // Nothing to draw is no result left out (a grid of one row, loads not timed): it is not listed as one.
+    bool optional = false;
     // Pixels. 480 wide with 15 px text keeps the text above 11 px where a phone shows the chart 358 px wide.
     int width = 480, height = 360;
     std::string xlabel, ylabel;

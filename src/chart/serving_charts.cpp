@@ -52,8 +52,10 @@ Figure serving_load_figure(const Context& x, const std::string& model, bool open
         const auto best = std::max_element(s.points.begin(), s.points.end(),
                                            [](const Point& a, const Point& b) { return a.y < b.y; });
         found +=
-            latency ? fmt::format(fmt::runtime(x.s.chart_latency_at), s.title, s.points.back().y, s.points.back().x, axis)
-                    : fmt::format(fmt::runtime(x.s.chart_throughput_best), s.title, best->y, best->x, axis);
+            latency ? fmt::format(fmt::runtime(x.s.chart_latency_at), s.title, s.points.back().y,
+                                  report::load_text(open_loop, s.points.back().x, x.s))
+                    : fmt::format(fmt::runtime(x.s.chart_throughput_best), s.title, best->y,
+                                  report::load_text(open_loop, best->x, x.s));
     }
     f.caption = fmt::format(fmt::runtime(x.s.chart_serving_caption), model, open_loop ? x.s.open_loop : x.s.closed_loop,
                             latency ? x.s.chart_serving_latency_what : x.s.chart_serving_throughput_what, m.compare,

@@ -284,6 +284,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(paragraph(m.serving.slo.empty() ? std::string(s.serving_no_slo)
                                                     : fmt::format(fmt::runtime(s.serving_slo), m.serving.slo.text())));
         d.push_back(table(serving_table(m, s)));
+        d.push_back(paragraph(std::string(s.serving_latency_intro)));
+        d.push_back(table(serving_latency_table(m, s)));
         if (!m.serving.capacities.empty()) {
             d.push_back(paragraph(std::string(s.capacity_intro)));
             d.push_back(table(capacity_table(m, s)));
@@ -296,18 +298,9 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         }
     }
 
-    d.push_back(heading(2, std::string(s.roofline)));
-    if (!m.roofline_measured) {
-        d.push_back(paragraph(std::string(s.no_roofline)));
-    } else {
-        d.push_back(paragraph(std::string(s.roofline_intro)));
-        if (!m.roofline.machines.empty()) {
-            d.push_back(paragraph(fmt::format("{}:", s.roofline_machines)));
-            d.push_back(table(roofline_machine_table(m, s)));
-        }
-        if (!m.roofline.groups.empty()) d.push_back(table(roofline_table(m, s)));
-        for (const auto& image : charts.images)
-            if (image.stem.rfind("roofline", 0) == 0) d.push_back(figure(image, s));
+    // The roofline is of token generation and prompt processing: a report of server-mode results alone has none.
+    if (std::any_of(m.metrics.begin(), m.metrics.end(), [](const std::string& metric) { return metric != "serve"; })) {
+        d.push_back(heading(2, std::string(s.roofline)));
         std::vector<ListItem> notes;
         const auto joined = [](const auto& items) { return fmt::format("{}", fmt::join(items, ", ")); };
         if (!m.roofline.models_without_profile.empty())
@@ -322,7 +315,20 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         if (!m.roofline.fit_in_cache.empty())
             notes.push_back({fmt::format(fmt::runtime(s.roofline_fits_cache), joined(m.roofline.fit_in_cache)), {}});
         if (m.roofline.other_build) notes.push_back({std::string(s.roofline_other_build), {}});
-        if (!notes.empty()) d.push_back(list(std::move(notes)));
+        // Nothing measured, or nothing of it that applies: said, not an introduction with nothing under it.
+        if (!m.roofline_measured || (m.roofline.machines.empty() && m.roofline.groups.empty() && notes.empty())) {
+            d.push_back(paragraph(std::string(s.no_roofline)));
+        } else {
+            d.push_back(paragraph(std::string(s.roofline_intro)));
+            if (!m.roofline.machines.empty()) {
+                d.push_back(paragraph(fmt::format("{}:", s.roofline_machines)));
+                d.push_back(table(roofline_machine_table(m, s)));
+            }
+            if (!m.roofline.groups.empty()) d.push_back(table(roofline_table(m, s)));
+            for (const auto& image : charts.images)
+                if (image.stem.rfind("roofline", 0) == 0) d.push_back(figure(image, s));
+            if (!notes.empty()) d.push_back(list(std::move(notes)));
+        }
     }
 
     d.push_back(heading(2, std::string(s.warnings)));

@@ -205,6 +205,11 @@ constexpr Strings english{
         "server's own work per token (sampling, detokenizing, streaming) and the client's.",
     .server_stream_tps = "Server t/s (one client)",
     .native_tg_tps = "Native tg t/s",
+    .serving_latency_intro =
+        "How long the requests waited, ms, over every request that succeeded: the mean and percentiles of TTFT, "
+        "TPOT and E2E; ITL, the gap between two streamed tokens, as the median and 99th percentile of each "
+        "repetition's gaps, averaged over the repetitions.",
+    .latency_mean = "mean",
     .worst_listed = "the worst listed:",
     .first_listed = "the first listed:",
     .warnings = "Warnings",
@@ -298,8 +303,8 @@ constexpr Strings english{
     .chart_of_bandwidth = "of the bandwidth",
     .chart_of_matmul = "of the matrix multiplication",
     .chart_binding_roof = "Shares of the binding roof",
-    .chart_latency_at = " {0}: {1:.1f} ms at {2} {3}.",
-    .chart_throughput_best = " {0}: at most {1:.1f} t/s, at {2} {3}.",
+    .chart_latency_at = " {0}: {1:.1f} ms at {2}.",
+    .chart_throughput_best = " {0}: at most {1:.1f} t/s, at {2}.",
     .chart_serving_caption = "{0} ({1}): {2} at each load, one line per {3}.{4}",
     .chart_serving_latency_what = "p99 time to first token; past the knee, queueing dominates",
     .chart_serving_throughput_what = "the whole server's output throughput",
@@ -506,6 +511,9 @@ constexpr Strings chinese{
         "(采样、解码为文本、流式发送) 与客户端。",
     .server_stream_tps = "服务器 t/s (单客户端)",
     .native_tg_tps = "原生 tg t/s",
+    .serving_latency_intro = "请求的等待时间 (ms), 统计所有成功的请求: TTFT、TPOT 与 E2E 的均值和百分位数; ITL 是相邻两个流式 "
+                             "token 之间的间隔, 取每次重复中所有间隔的中位数与第 99 百分位数, 再对各次重复求平均。",
+    .latency_mean = "均值",
     .worst_listed = "列出最差的",
     .first_listed = "列出前",
     .warnings = "警告",
@@ -589,8 +597,8 @@ constexpr Strings chinese{
     .chart_of_bandwidth = "带宽",
     .chart_of_matmul = "算力",
     .chart_binding_roof = "占约束屋顶的比例",
-    .chart_latency_at = " {0}: 在 {2} {3} 时为 {1:.1f} ms。",
-    .chart_throughput_best = " {0}: 最高 {1:.1f} t/s, 在 {2} {3} 时。",
+    .chart_latency_at = " {0}: 在 {2} 时为 {1:.1f} ms。",
+    .chart_throughput_best = " {0}: 最高 {1:.1f} t/s, 在 {2} 时。",
     .chart_serving_caption = "{0} ({1}): {2}, 每个 {3} 取值一条线。{4}",
     .chart_serving_latency_what = "各负载下 p99 首 token 时间; 拐点之后排队开始主导延迟",
     .chart_serving_throughput_what = "各负载下整个服务器的输出吞吐量",

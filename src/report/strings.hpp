@@ -31,7 +31,7 @@ struct Strings {
         failed_requests, request_rate, output_tps, ttft_p50, ttft_p99, tpot_p50, tpot_p99, e2e_p50, e2e_p99, slo_met,
         goodput, pareto, capacity_intro, highest_load, none_met, closed_loop, open_loop, serving_throughput_title,
         serving_latency_title, serving_pareto_title, pareto_front, single_stream_intro, server_stream_tps,
-        native_tg_tps;
+        native_tg_tps, serving_latency_intro, latency_mean;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
         huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro, left_out_intro,

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cctype>
 #include <cmath>
 
 namespace llmsweep::report {
@@ -160,19 +162,102 @@ std::string load_text(bool open_loop, double load, const Strings& s) {
     return fmt::format("{} {}", load, open_loop ? s.per_second : load == 1 ? s.client : s.clients);
 }
 
+std::string csv_value(const nlohmann::json& value) {
+    if (value.is_null()) return "";
+    if (value.is_boolean()) return value.get<bool>() ? "1" : "0";
+    if (value.is_number_float()) return full(value.get<double>());
+    if (value.is_number()) return value.dump();
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+namespace {
+
+using Point = analysis::ServingPoint;
+
+nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+std::string optional_ms(const std::optional<double>& v) { return v ? fixed(*v, 1) : std::string("-"); }
+
+// A latency's column: "TTFT p95 ms" for people, ttft_p95_ms for programs.
+Column<Point> latency(std::string_view measure, std::string_view stat, std::string_view stat_shown,
+                      std::optional<double> Point::*member) {
+    std::string key = fmt::format("{}_{}_ms", measure, stat);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return {key, fmt::format("{} {} ms", measure, stat_shown),
+            [member](const Point& p) { return optional_ms(p.*member); },
+            [member](const Point& p) { return optional_json(p.*member); }};
+}
+
+} // namespace
+
+Columns<Point> serving_load_columns(const ReportModel& m, const Strings& s) {
+    return {
+        {"model", std::string(s.model), [](const Point& p) { return p.model; }, [](const Point& p) { return p.model; }},
+        {m.compare, m.compare, [](const Point& p) { return p.value; }, [](const Point& p) { return p.value; }, "value"},
+        {"loop", std::string(s.load), [&s](const Point& p) { return load_text(p.open_loop, p.load, s); },
+         [](const Point& p) { return p.open_loop ? "open" : "closed"; }},
+        {"load", "", {}, [](const Point& p) { return p.load; }},
+    };
+}
+
+Columns<Point> serving_throughput_columns(const Strings& s) {
+    return {
+        {"requests", std::string(s.requests), [](const Point& p) { return std::to_string(p.requests); },
+         [](const Point& p) { return p.requests; }},
+        {"failed", std::string(s.failed_requests), [](const Point& p) { return std::to_string(p.failed); },
+         [](const Point& p) { return p.failed; }},
+        {"request_rate", std::string(s.request_rate), [](const Point& p) { return fixed(p.request_rate, 2); },
+         [](const Point& p) { return p.request_rate; }},
+        {"output_tps", std::string(s.output_tps), [](const Point& p) { return fixed(p.output_tps, 1); },
+         [](const Point& p) { return p.output_tps; }},
+        {"slo_met", std::string(s.slo_met), [](const Point& p) { return fixed(100 * p.slo_met, 1); },
+         [](const Point& p) { return p.slo_met; }},
+        {"goodput", std::string(s.goodput), [](const Point& p) { return fixed(p.goodput, 2); },
+         [](const Point& p) { return p.goodput; }},
+        {"pareto", std::string(s.pareto), [](const Point& p) { return p.pareto ? "✓" : ""; },
+         [](const Point& p) { return p.pareto; }},
+    };
+}
+
+Columns<Point> serving_latency_columns(const Strings& s) {
+    Columns<Point> columns;
+    const std::string_view mean = s.latency_mean;
+    for (const auto& [measure, members] :
+         {std::pair{"TTFT", std::array{&Point::ttft_mean, &Point::ttft_p50, &Point::ttft_p90, &Point::ttft_p95,
+                                      &Point::ttft_p99}},
+          std::pair{"TPOT", std::array{&Point::tpot_mean, &Point::tpot_p50, &Point::tpot_p90, &Point::tpot_p95,
+                                      &Point::tpot_p99}},
+          std::pair{"E2E", std::array{&Point::e2e_mean, &Point::e2e_p50, &Point::e2e_p90, &Point::e2e_p95,
+                                     &Point::e2e_p99}}}) {
+        constexpr std::array<std::string_view, 5> stats = {"mean", "p50", "p90", "p95", "p99"};
+        for (size_t i = 0; i < stats.size(); ++i)
+            columns.push_back(latency(measure, stats[i], i == 0 ? mean : stats[i], members[i]));
+    }
+    columns.push_back(latency("ITL", "p50", "p50", &Point::itl_p50));
+    columns.push_back(latency("ITL", "p99", "p99", &Point::itl_p99));
+    return columns;
+}
+
+Columns<Point> serving_columns(const ReportModel& m, const Strings& s) {
+    return joined(joined(serving_load_columns(m, s), serving_throughput_columns(s)), serving_latency_columns(s));
+}
+
+namespace {
+
+// The load columns people read: the load's "4 clients" says the loop too.
+Columns<Point> shown_load_columns(const ReportModel& m, const Strings& s) {
+    Columns<Point> columns = serving_load_columns(m, s);
+    std::erase_if(columns, [](const Column<Point>& c) { return !c.shown; });
+    return columns;
+}
+
+} // namespace
+
 Table serving_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.model), m.compare, std::string(s.load), std::string(s.requests),
-             std::string(s.failed_requests), std::string(s.request_rate), std::string(s.output_tps),
-             std::string(s.ttft_p50), std::string(s.ttft_p99), std::string(s.tpot_p50), std::string(s.tpot_p99),
-             std::string(s.e2e_p50), std::string(s.e2e_p99), std::string(s.slo_met), std::string(s.goodput),
-             std::string(s.pareto)});
-    const auto ms = [](const std::optional<double>& v) { return v ? fixed(*v, 1) : std::string("-"); };
-    for (const auto& p : m.serving.points)
-        t.add({p.model, p.value, load_text(p.open_loop, p.load, s), std::to_string(p.requests),
-               std::to_string(p.failed), fixed(p.request_rate, 2), fixed(p.output_tps, 1), ms(p.ttft_p50),
-               ms(p.ttft_p99), ms(p.tpot_p50), ms(p.tpot_p99), ms(p.e2e_p50), ms(p.e2e_p99), fixed(100 * p.slo_met, 1),
-               fixed(p.goodput, 2), p.pareto ? "✓" : ""});
-    return t;
+    return shown_table(joined(shown_load_columns(m, s), serving_throughput_columns(s)), m.serving.points);
+}
+
+Table serving_latency_table(const ReportModel& m, const Strings& s) {
+    return shown_table(joined(shown_load_columns(m, s), serving_latency_columns(s)), m.serving.points);
 }
 
 Table capacity_table(const ReportModel& m, const Strings& s) {
@@ -195,19 +280,6 @@ Table single_stream_table(const ReportModel& m, const Strings& s) {
                fmt::format("{} (n={})", fixed(c.native_tps, 1), c.native_repetitions),
                fmt::format("{:+.1f}", c.difference_pct),
                c.low_pct ? fmt::format("[{:+.1f}, {:+.1f}]", *c.low_pct, *c.high_pct) : "-"});
-    return t;
-}
-
-Table serving_csv_table(const ReportModel& m) {
-    Table t({"model", m.compare, "loop", "load", "requests", "failed", "request_rate", "output_tps", "ttft_p50_ms",
-             "ttft_p90_ms", "ttft_p99_ms", "tpot_p50_ms", "tpot_p99_ms", "e2e_p50_ms", "e2e_p99_ms", "slo_met",
-             "goodput", "pareto"});
-    const auto opt = [](const std::optional<double>& v) { return v ? full(*v) : std::string(); };
-    for (const auto& p : m.serving.points)
-        t.add({p.model, p.value, p.open_loop ? "open" : "closed", full(p.load), std::to_string(p.requests),
-               std::to_string(p.failed), full(p.request_rate), full(p.output_tps), opt(p.ttft_p50), opt(p.ttft_p90),
-               opt(p.ttft_p99), opt(p.tpot_p50), opt(p.tpot_p99), opt(p.e2e_p50), opt(p.e2e_p99), full(p.slo_met),
-               full(p.goodput), p.pareto ? "1" : "0"});
     return t;
 }
 

@@ -5,6 +5,9 @@
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,62 @@ private:
     std::vector<std::string> header_;
     std::vector<std::vector<std::string>> rows_;
 };
+
+// A table described once: per column its name for programs (CSV header; JSON field, unless `json_key` names it
+// otherwise), its heading for people, how a row reads in the report (rounded, in the report's language) and its
+// value for programs (full precision; null where absent). The report's Markdown and HTML, its CSV and its JSON
+// are all written from the description, so that they cannot drift.
+template <typename Row>
+struct Column {
+    std::string key, heading;
+    std::function<std::string(const Row&)> shown;
+    std::function<nlohmann::json(const Row&)> value;
+    std::string json_key = {};
+};
+template <typename Row>
+using Columns = std::vector<Column<Row>>;
+
+template <typename Row>
+Table shown_table(const Columns<Row>& columns, const std::vector<Row>& rows) {
+    std::vector<std::string> header;
+    for (const auto& c : columns) header.push_back(c.heading);
+    Table t(std::move(header));
+    for (const Row& row : rows) {
+        std::vector<std::string> cells;
+        for (const auto& c : columns) cells.push_back(c.shown(row));
+        t.add(std::move(cells));
+    }
+    return t;
+}
+// A value for CSV: numbers in full precision, booleans 1 or 0, null empty.
+std::string csv_value(const nlohmann::json& value);
+template <typename Row>
+Table csv_table(const Columns<Row>& columns, const std::vector<Row>& rows) {
+    std::vector<std::string> header;
+    for (const auto& c : columns) header.push_back(c.key);
+    Table t(std::move(header));
+    for (const Row& row : rows) {
+        std::vector<std::string> cells;
+        for (const auto& c : columns) cells.push_back(csv_value(c.value(row)));
+        t.add(std::move(cells));
+    }
+    return t;
+}
+template <typename Row>
+nlohmann::json json_rows(const Columns<Row>& columns, const std::vector<Row>& rows) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const Row& row : rows) {
+        nlohmann::json object = nlohmann::json::object();
+        for (const auto& c : columns) object[c.json_key.empty() ? c.key : c.json_key] = c.value(row);
+        all.push_back(std::move(object));
+    }
+    return all;
+}
+template <typename Row>
+Columns<Row> joined(Columns<Row> first, const Columns<Row>& second) {
+    first.insert(first.end(), second.begin(), second.end());
+    return first;
+}
 
 std::string verdict_text(analysis::Verdict verdict, const Strings& s);
 
@@ -44,11 +103,16 @@ Table loads_table(const ReportModel& m, const Strings& s);
 Table latency_table(const ReportModel& m, const Strings& s);
 // The roofs per thread count, and per model, metric, value and thread count the achieved rates and shares.
 // Server mode: every load with its requests' figures; the highest load that met the objective.
+// Described once (Column): which load (model, value, loop, load), what it served, and how long its requests waited.
+Columns<analysis::ServingPoint> serving_load_columns(const ReportModel& m, const Strings& s);
+Columns<analysis::ServingPoint> serving_throughput_columns(const Strings& s);
+Columns<analysis::ServingPoint> serving_latency_columns(const Strings& s);
+// Every column of the three: serving.csv and report.json's serving points.
+Columns<analysis::ServingPoint> serving_columns(const ReportModel& m, const Strings& s);
 Table serving_table(const ReportModel& m, const Strings& s);
+Table serving_latency_table(const ReportModel& m, const Strings& s);
 Table capacity_table(const ReportModel& m, const Strings& s);
 Table single_stream_table(const ReportModel& m, const Strings& s);
-// serving.csv: every server-mode load with its figures, in full precision.
-Table serving_csv_table(const ReportModel& m);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
 Table roofline_machine_table(const ReportModel& m, const Strings& s);

@@ -279,25 +279,7 @@ std::string json_report(const ReportModel& m) {
                     {"points", json::array()},
                     {"capacities", json::array()},
                     {"single_stream", json::array()}};
-    for (const auto& p : m.serving.points)
-        serving["points"].push_back({{"model", p.model},
-                                     {"value", p.value},
-                                     {"loop", p.open_loop ? "open" : "closed"},
-                                     {"load", p.load},
-                                     {"requests", p.requests},
-                                     {"failed", p.failed},
-                                     {"request_rate", p.request_rate},
-                                     {"output_tps", p.output_tps},
-                                     {"ttft_p50_ms", optional(p.ttft_p50)},
-                                     {"ttft_p90_ms", optional(p.ttft_p90)},
-                                     {"ttft_p99_ms", optional(p.ttft_p99)},
-                                     {"tpot_p50_ms", optional(p.tpot_p50)},
-                                     {"tpot_p99_ms", optional(p.tpot_p99)},
-                                     {"e2e_p50_ms", optional(p.e2e_p50)},
-                                     {"e2e_p99_ms", optional(p.e2e_p99)},
-                                     {"slo_met", p.slo_met},
-                                     {"goodput", p.goodput},
-                                     {"pareto", p.pareto}});
+    serving["points"] = json_rows(serving_columns(m, strings("en")), m.serving.points);
     for (const auto& c : m.serving.capacities)
         serving["capacities"].push_back({{"model", c.model},
                                          {"value", c.value},
@@ -357,7 +339,7 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
             files["summary.csv"] = to_csv(summary_csv_table(m));
             files["difference.csv"] = to_csv(difference_csv_table(m));
             if (!m.roofline.points.empty()) files["roofline.csv"] = to_csv(roofline_csv_table(m));
-            if (!m.serving.points.empty()) files["serving.csv"] = to_csv(serving_csv_table(m));
+            if (!m.serving.points.empty()) files["serving.csv"] = to_csv(csv_table(serving_columns(m, strings("en")), m.serving.points));
         } else if (format == "json") {
             files["report.json"] = json_report(m);
         } else {
