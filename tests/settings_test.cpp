@@ -7,6 +7,7 @@
 #include "run_fixture.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <sched.h>
@@ -44,6 +45,15 @@ TEST_F(RunTest, NoRepackKeepsTheWeightsAsTheFileHasThem) {
     if (count(repacked + "0)") == 0) GTEST_SKIP() << "this CPU's ggml repacks no q4_0 weights: -nr 0 and 1 agree";
     EXPECT_GT(count(repacked + "0)"), 0);
     EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('llama_bench') WHERE name = 'no_repack'"), 0);
+    // A load setting: the report's loads are summarized per value, each with where its weights went.
+    const auto report = run_llmsweep("report --no-charts -o json --out " + shell_quote(dir_ / "report") + db_arg());
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    const auto loads = nlohmann::json::parse(test::read_file(dir_ / "report" / "report.json")).at("loads");
+    ASSERT_EQ(loads.size(), 2u) << loads.dump();
+    for (const auto& l : loads)
+        EXPECT_EQ(l.at("model_buffers").get<std::string>().find("CPU_REPACK") != std::string::npos,
+                  l.at("value") == "0")
+            << l.dump();
 }
 
 // -nkvo and -embd: swept, stored, and (embeddings, which llama.cpp shows) in the context llama.cpp made.

@@ -264,8 +264,11 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
 
 namespace {
 
+// What each worker process loads with: the loads are summarized per value of it.
 bool is_load_parameter(const std::string& name) {
-    return name == "load_mode" || name == "cache_state" || name == "n_gpu_layers" || name == "huge_pages";
+    const domain::Knob* knob = domain::find_knob(name);
+    return name == "load_mode" || name == "cache_state" || name == "n_gpu_layers" || name == "huge_pages" ||
+           (knob && knob->of_load());
 }
 
 } // namespace

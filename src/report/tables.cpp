@@ -128,35 +128,85 @@ Table differences_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
-Table loads_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.model), m.compare, std::string(s.cache), std::string(s.loads_count), std::string(s.load_ms),
-             std::string(s.load_sd), std::string(s.rss_peak), std::string(s.peak_anon), std::string(s.peak_file),
-             std::string(s.cached_before_after), std::string(s.major_faults), std::string(s.minor_faults),
-             std::string(s.evicted), std::string(s.anon_huge), std::string(s.file_pmd), std::string(s.thp_mode),
-             std::string(s.model_buffers)});
-    const auto mib = [](const std::optional<double>& v) { return v ? fixed(*v, 1) : std::string("-"); };
-    for (const auto& l : m.loads)
-        t.add({l.model, l.value.empty() ? "-" : l.value, l.cache_state, std::to_string(l.loads),
-               l.load_ms_mean ? fixed(*l.load_ms_mean) : "-", l.load_ms_sd ? fixed(*l.load_ms_sd) : "-",
-               fixed(l.rss_peak_mib_mean, 1), mib(l.peak_anon_mib_mean), mib(l.peak_file_mib_mean),
-               l.cached_before_mib_mean && l.cached_after_mib_mean
-                   ? fmt::format("{:.1f} / {:.1f}", *l.cached_before_mib_mean, *l.cached_after_mib_mean)
-                   : "-",
-               fixed(l.major_faults_mean, 0), fixed(l.minor_faults_mean, 0),
-               l.cache_state == "cold" ? std::to_string(l.evicted) : "-", mib(l.anon_huge_mib_mean),
-               mib(l.file_pmd_mib_mean), l.thp_modes.empty() ? "-" : l.thp_modes,
-               l.model_buffers.empty() ? "-" : l.model_buffers});
-    return t;
+namespace {
+
+nlohmann::json optional_number(const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+std::string optional_fixed(const std::optional<double>& v, int digits) { return v ? fixed(*v, digits) : "-"; }
+
+// A column of a figure that may be absent: shown with `digits` decimals or "-", null for programs.
+template <typename Row>
+Column<Row> optional_column(std::string key, std::string heading, std::optional<double> Row::*member, int digits) {
+    return {std::move(key), std::move(heading), [member, digits](const Row& r) { return optional_fixed(r.*member, digits); },
+            [member](const Row& r) { return optional_number(r.*member); }};
 }
 
-Table latency_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.model), m.compare, std::string(s.points), std::string(s.ttft), std::string(s.itl_p50),
-             std::string(s.itl_p90), std::string(s.itl_p99)});
-    for (const auto& l : m.latencies)
-        t.add({group_label(l.model, s), l.value, std::to_string(l.points), fixed(l.ttft_ms), fixed(l.itl_p50_ms),
-               fixed(l.itl_p90_ms), fixed(l.itl_p99_ms)});
-    return t;
+} // namespace
+
+Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings& s) {
+    using L = analysis::LoadSummary;
+    return {
+        {"model", std::string(s.model), [](const L& l) { return l.model; }, [](const L& l) { return l.model; }},
+        {m.compare, m.compare, [](const L& l) { return l.value.empty() ? "-" : l.value; },
+         [](const L& l) { return l.value; }, "value"},
+        {"cache_state", std::string(s.cache), [](const L& l) { return l.cache_state; },
+         [](const L& l) { return l.cache_state; }},
+        {"loads", std::string(s.loads_count), [](const L& l) { return std::to_string(l.loads); },
+         [](const L& l) { return l.loads; }},
+        optional_column<L>("load_ms_mean", std::string(s.load_ms), &L::load_ms_mean, 2),
+        optional_column<L>("load_ms_sd", std::string(s.load_sd), &L::load_ms_sd, 2),
+        {"rss_peak_mib_mean", std::string(s.rss_peak), [](const L& l) { return fixed(l.rss_peak_mib_mean, 1); },
+         [](const L& l) { return l.rss_peak_mib_mean; }},
+        optional_column<L>("peak_anon_mib_mean", std::string(s.peak_anon), &L::peak_anon_mib_mean, 1),
+        optional_column<L>("peak_file_mib_mean", std::string(s.peak_file), &L::peak_file_mib_mean, 1),
+        // One cell for people, two fields for programs.
+        {"cached_before_mib_mean", std::string(s.cached_before_after),
+         [](const L& l) {
+             return l.cached_before_mib_mean && l.cached_after_mib_mean
+                        ? fmt::format("{:.1f} / {:.1f}", *l.cached_before_mib_mean, *l.cached_after_mib_mean)
+                        : "-";
+         },
+         [](const L& l) { return optional_number(l.cached_before_mib_mean); }},
+        {"cached_after_mib_mean", "", {}, [](const L& l) { return optional_number(l.cached_after_mib_mean); }},
+        {"major_faults_mean", std::string(s.major_faults), [](const L& l) { return fixed(l.major_faults_mean, 0); },
+         [](const L& l) { return l.major_faults_mean; }},
+        {"minor_faults_mean", std::string(s.minor_faults), [](const L& l) { return fixed(l.minor_faults_mean, 0); },
+         [](const L& l) { return l.minor_faults_mean; }},
+        {"evicted", std::string(s.evicted),
+         [](const L& l) { return l.cache_state == "cold" ? std::to_string(l.evicted) : "-"; },
+         [](const L& l) { return l.evicted; }},
+        optional_column<L>("anon_huge_mib_mean", std::string(s.anon_huge), &L::anon_huge_mib_mean, 1),
+        optional_column<L>("file_pmd_mib_mean", std::string(s.file_pmd), &L::file_pmd_mib_mean, 1),
+        {"thp_modes", std::string(s.thp_mode), [](const L& l) { return l.thp_modes.empty() ? "-" : l.thp_modes; },
+         [](const L& l) { return l.thp_modes; }},
+        {"model_buffers", std::string(s.model_buffers),
+         [](const L& l) { return l.model_buffers.empty() ? "-" : l.model_buffers; },
+         [](const L& l) { return l.model_buffers; }},
+    };
 }
+
+Columns<analysis::LatencySummary> latency_columns(const ReportModel& m, const Strings& s) {
+    using L = analysis::LatencySummary;
+    const auto figure = [](std::string key, std::string_view heading, double L::*member) {
+        return Column<L>{std::move(key), std::string(heading), [member](const L& l) { return fixed(l.*member); },
+                         [member](const L& l) { return l.*member; }};
+    };
+    return {
+        {"model", std::string(s.model), [&s](const L& l) { return group_label(l.model, s); },
+         [](const L& l) { return l.model; }},
+        {m.compare, m.compare, [](const L& l) { return l.value; }, [](const L& l) { return l.value; }, "value"},
+        {"points", std::string(s.points), [](const L& l) { return std::to_string(l.points); },
+         [](const L& l) { return l.points; }},
+        figure("ttft_ms", s.ttft, &L::ttft_ms),
+        figure("itl_p50_ms", s.itl_p50, &L::itl_p50_ms),
+        figure("itl_p90_ms", s.itl_p90, &L::itl_p90_ms),
+        figure("itl_p99_ms", s.itl_p99, &L::itl_p99_ms),
+    };
+}
+
+Table loads_table(const ReportModel& m, const Strings& s) { return shown_table(loads_columns(m, s), m.loads); }
+Table latency_table(const ReportModel& m, const Strings& s) { return shown_table(latency_columns(m, s), m.latencies); }
 
 std::string load_text(bool open_loop, double load, const Strings& s) {
     return fmt::format("{} {}", load, open_loop ? s.per_second : load == 1 ? s.client : s.clients);
@@ -243,12 +293,8 @@ Columns<Point> serving_columns(const ReportModel& m, const Strings& s) {
 
 namespace {
 
-// The load columns people read: the load's "4 clients" says the loop too.
-Columns<Point> shown_load_columns(const ReportModel& m, const Strings& s) {
-    Columns<Point> columns = serving_load_columns(m, s);
-    std::erase_if(columns, [](const Column<Point>& c) { return !c.shown; });
-    return columns;
-}
+// The load columns people read (the load's "4 clients" says the loop too).
+Columns<Point> shown_load_columns(const ReportModel& m, const Strings& s) { return serving_load_columns(m, s); }
 
 } // namespace
 

@@ -40,14 +40,17 @@ struct Column {
 template <typename Row>
 using Columns = std::vector<Column<Row>>;
 
+// The columns people read: those a row shows (one without `shown` is for programs alone).
 template <typename Row>
 Table shown_table(const Columns<Row>& columns, const std::vector<Row>& rows) {
     std::vector<std::string> header;
-    for (const auto& c : columns) header.push_back(c.heading);
+    for (const auto& c : columns)
+        if (c.shown) header.push_back(c.heading);
     Table t(std::move(header));
     for (const Row& row : rows) {
         std::vector<std::string> cells;
-        for (const auto& c : columns) cells.push_back(c.shown(row));
+        for (const auto& c : columns)
+            if (c.shown) cells.push_back(c.shown(row));
         t.add(std::move(cells));
     }
     return t;
@@ -99,6 +102,9 @@ Table counts_table(const ReportModel& m, const Strings& s);
 Table models_table(const ReportModel& m, const Strings& s);
 Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s);
 Table differences_table(const ReportModel& m, const Strings& s);
+// Described once (Column): the loads per model, value and cache state; request mode's latencies.
+Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings& s);
+Columns<analysis::LatencySummary> latency_columns(const ReportModel& m, const Strings& s);
 Table loads_table(const ReportModel& m, const Strings& s);
 Table latency_table(const ReportModel& m, const Strings& s);
 // The roofs per thread count, and per model, metric, value and thread count the achieved rates and shares.

@@ -175,33 +175,8 @@ std::string json_report(const ReportModel& m) {
              {"verdict_without_flagged", c.verdict_without_flagged
                                              ? json(verdict_text(*c.verdict_without_flagged, strings("en")))
                                              : json(nullptr)}});
-    for (const auto& l : m.loads)
-        loads.push_back({{"model", l.model},
-                         {"value", l.value},
-                         {"cache_state", l.cache_state},
-                         {"loads", l.loads},
-                         {"load_ms_mean", l.load_ms_mean ? json(*l.load_ms_mean) : json(nullptr)},
-                         {"load_ms_sd", l.load_ms_sd ? json(*l.load_ms_sd) : json(nullptr)},
-                         {"rss_peak_mib_mean", l.rss_peak_mib_mean},
-                         {"peak_anon_mib_mean", l.peak_anon_mib_mean ? json(*l.peak_anon_mib_mean) : json(nullptr)},
-                         {"peak_file_mib_mean", l.peak_file_mib_mean ? json(*l.peak_file_mib_mean) : json(nullptr)},
-                         {"cached_before_mib_mean", l.cached_before_mib_mean ? json(*l.cached_before_mib_mean) : json(nullptr)},
-                         {"cached_after_mib_mean", l.cached_after_mib_mean ? json(*l.cached_after_mib_mean) : json(nullptr)},
-                         {"major_faults_mean", l.major_faults_mean},
-                         {"minor_faults_mean", l.minor_faults_mean},
-                         {"evicted", l.evicted},
-                         {"anon_huge_mib_mean", l.anon_huge_mib_mean ? json(*l.anon_huge_mib_mean) : json(nullptr)},
-                         {"file_pmd_mib_mean", l.file_pmd_mib_mean ? json(*l.file_pmd_mib_mean) : json(nullptr)},
-                         {"thp_modes", l.thp_modes},
-                         {"model_buffers", l.model_buffers}});
-    for (const auto& l : m.latencies)
-        latencies.push_back({{"model", l.model},
-                             {"value", l.value},
-                             {"points", l.points},
-                             {"ttft_ms", l.ttft_ms},
-                             {"itl_p50_ms", l.itl_p50_ms},
-                             {"itl_p90_ms", l.itl_p90_ms},
-                             {"itl_p99_ms", l.itl_p99_ms}});
+    loads = json_rows(loads_columns(m, strings("en")), m.loads);
+    latencies = json_rows(latency_columns(m, strings("en")), m.latencies);
     auto point = [&](const analysis::Record* r) {
         json parameters = json::object();
         r->params.for_each(
@@ -339,6 +314,7 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
             files["summary.csv"] = to_csv(summary_csv_table(m));
             files["difference.csv"] = to_csv(difference_csv_table(m));
             if (!m.roofline.points.empty()) files["roofline.csv"] = to_csv(roofline_csv_table(m));
+            if (!m.loads.empty()) files["loads.csv"] = to_csv(csv_table(loads_columns(m, strings("en")), m.loads));
             if (!m.serving.points.empty()) files["serving.csv"] = to_csv(csv_table(serving_columns(m, strings("en")), m.serving.points));
         } else if (format == "json") {
             files["report.json"] = json_report(m);

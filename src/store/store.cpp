@@ -445,10 +445,21 @@ std::vector<std::string> Store::run_slos() {
 }
 
 std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
+    // A load setting the loads table has, or one only the results have (a load knob: -sm, -nr, ...), which is
+    // the value of the results measured on the load: read in one pass over the samples.
+    const bool own = value_column.empty() || has_column("loads", value_column);
+    std::unordered_map<int64_t, std::string> measured;
+    if (!own) {
+        Statement by_load(*db_, fmt::format("SELECT sm.load_id, CAST(min(r.{}) AS TEXT) FROM samples AS sm JOIN "
+                                            "results AS r ON r.id = sm.result_id WHERE sm.load_id IS NOT NULL "
+                                            "GROUP BY sm.load_id",
+                                            checked_column("results", value_column)));
+        while (by_load.step()) measured.emplace(by_load.column_int(0), by_load.column_text(1));
+    }
     const std::string value =
-        value_column.empty() ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
+        value_column.empty() || !own ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
     Statement s(*db_,
-                "SELECT run_id, model_filename, " + value +
+                "SELECT id, run_id, model_filename, " + value +
                     " AS value, cache_state, load_ms, rss_peak_bytes, major_faults, minor_faults, cache_evicted, "
                     "COALESCE(thp_mode, '') AS thp_mode, COALESCE(model_buffers, '') AS model_buffers, "
                     "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb) AS anon_huge_kb, "
@@ -459,6 +470,10 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     while (s.step()) {
         LoadRow row{s.column_int("run_id"), s.column_text("model_filename"), s.column_text("value"),
                     s.column_text("cache_state")};
+        if (!own) {
+            const auto found = measured.find(s.column_int("id"));
+            row.value = found == measured.end() ? "" : found->second;
+        }
         row.load_ms = s.column_optional<double>("load_ms");
         row.rss_peak_bytes = s.column_double("rss_peak_bytes");
         row.major_faults = s.column_double("major_faults");

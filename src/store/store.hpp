@@ -209,7 +209,8 @@ public:
     // Every result (of one run, or all), in the order stored.
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                       const std::function<void(ResultRow&&)>& each);
-    // The successful loads, in the order made, with `value_column` (a loads column, or "" for none) as text.
+    // The successful loads, in the order made, with `value_column` as text: a loads column, a results column (the
+    // value of the results measured on the load: a load knob's), or "" for none.
     std::vector<LoadRow> read_loads(const std::string& value_column);
     // Every sample (of one run's results, or all): its result, repetition index and throughput, in the order
     // of result id and repetition.
