@@ -342,18 +342,35 @@ Table roofline_machine_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
+Columns<analysis::RooflineGroup> roofline_columns(const ReportModel& m, const Strings& s) {
+    using G = analysis::RooflineGroup;
+    // The share that bounds the metric is the one shown: bandwidth for tg, compute for pp.
+    const auto tg = [](const G& g) { return g.metric == "tg"; };
+    return {
+        {"model", std::string(s.model), [](const G& g) { return g.model; }, [](const G& g) { return g.model; }},
+        {"metric", std::string(s.metric), [](const G& g) { return g.metric; }, [](const G& g) { return g.metric; }},
+        {m.compare, m.compare, [](const G& g) { return g.value; }, [](const G& g) { return g.value; }, "value"},
+        {"threads", std::string(s.threads), [](const G& g) { return std::to_string(g.threads); },
+         [](const G& g) { return g.threads; }},
+        {"points", std::string(s.points), [](const G& g) { return std::to_string(g.points); },
+         [](const G& g) { return g.points; }},
+        {"achieved_gbs", std::string(s.achieved_gbs), [](const G& g) { return fixed(g.gbs, 2); },
+         [](const G& g) { return g.gbs; }},
+        {"bandwidth_share", std::string(s.bandwidth_share),
+         [tg](const G& g) { return tg(g) ? fixed(100 * g.bandwidth_share, 1) : "-"; },
+         [](const G& g) { return g.bandwidth_share; }},
+        {"achieved_gflops", std::string(s.achieved_gflops), [](const G& g) { return fixed(g.gflops, 2); },
+         [](const G& g) { return g.gflops; }},
+        {"compute_share", std::string(s.compute_share),
+         [tg](const G& g) { return tg(g) ? "-" : fixed(100 * g.compute_share, 1); },
+         [](const G& g) { return g.compute_share; }},
+        {"roof_gbs", "", {}, [](const G& g) { return g.roof_gbs; }},
+        {"roof_gflops", "", {}, [](const G& g) { return g.roof_gflops; }},
+    };
+}
+
 Table roofline_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.model), std::string(s.metric), m.compare, std::string(s.threads), std::string(s.points),
-             std::string(s.achieved_gbs), std::string(s.bandwidth_share), std::string(s.achieved_gflops),
-             std::string(s.compute_share)});
-    for (const auto& g : m.roofline.groups) {
-        // The share that bounds the metric is the one shown: bandwidth for tg, compute for pp.
-        const bool tg = g.metric == "tg";
-        t.add({g.model, g.metric, g.value, std::to_string(g.threads), std::to_string(g.points), fixed(g.gbs, 2),
-               tg ? fixed(100 * g.bandwidth_share, 1) : "-", fixed(g.gflops, 2),
-               tg ? "-" : fixed(100 * g.compute_share, 1)});
-    }
-    return t;
+    return shown_table(roofline_columns(m, s), m.roofline.groups);
 }
 
 Table roofline_csv_table(const ReportModel& m) {

@@ -122,6 +122,8 @@ Table single_stream_table(const ReportModel& m, const Strings& s);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
 Table roofline_machine_table(const ReportModel& m, const Strings& s);
+// Described once (Column): per model, metric, value and thread count the achieved rates and shares.
+Columns<analysis::RooflineGroup> roofline_columns(const ReportModel& m, const Strings& s);
 Table roofline_table(const ReportModel& m, const Strings& s);
 
 // For programs (stable English column names, full precision).

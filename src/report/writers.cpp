@@ -236,18 +236,7 @@ std::string json_report(const ReportModel& m) {
     for (const auto& [threads, figures] : m.roofline.machines) roofline["machines"].push_back(domain::to_json(figures));
     for (const auto& [host, threads] : m.roofline.without_machine)
         roofline["without_machine"].push_back({{"host", host}, {"threads", threads}});
-    for (const auto& g : m.roofline.groups)
-        roofline["groups"].push_back({{"model", g.model},
-                                      {"metric", g.metric},
-                                      {"value", g.value},
-                                      {"threads", g.threads},
-                                      {"points", g.points},
-                                      {"achieved_gbs", g.gbs},
-                                      {"bandwidth_share", g.bandwidth_share},
-                                      {"achieved_gflops", g.gflops},
-                                      {"compute_share", g.compute_share},
-                                      {"roof_gbs", g.roof_gbs},
-                                      {"roof_gflops", g.roof_gflops}});
+    roofline["groups"] = json_rows(roofline_columns(m, strings("en")), m.roofline.groups);
     const auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     json serving = {{"slo", m.serving.slo.text()},
                     {"slo_share", analysis::slo_share},
