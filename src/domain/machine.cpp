@@ -23,6 +23,7 @@ nlohmann::json to_json(const MachineFigures& f) {
                         {"triad_gbs", f.triad_gbs}, {"buffer_bytes", f.buffer_bytes}, {"matmul_gflops", matmul},
                         {"l1d_bytes", f.l1d_bytes}, {"l2_bytes", f.l2_bytes},         {"l3_bytes", f.l3_bytes}};
     j["peak_gflops"] = f.peak_gflops ? nlohmann::json(*f.peak_gflops) : nlohmann::json(nullptr);
+    j["matmul_buffers"] = f.matmul_buffers;
     return j;
 }
 
@@ -42,6 +43,8 @@ MachineFigures machine_figures_from_json(const nlohmann::json& j) {
     f.l1d_bytes = j.value("l1d_bytes", uint64_t{0});
     f.l2_bytes = j.value("l2_bytes", uint64_t{0});
     f.l3_bytes = j.value("l3_bytes", uint64_t{0});
+    if (j.contains("matmul_buffers") && j.at("matmul_buffers").is_string())
+        f.matmul_buffers = j.at("matmul_buffers").get<std::string>();
     return f;
 }
 

@@ -19,6 +19,9 @@ struct MachineFigures {
     double triad_gbs = 0;    // STREAM triad, counting the two arrays read and the one written
     uint64_t buffer_bytes = 0;
     std::vector<std::pair<std::string, double>> matmul_gflops; // weight type -> GFLOP/s, best pass
+    // The buffer types the weights were multiplied in, the best of them the roof ("CPU, CPU_REPACK"); empty for
+    // a measurement before they were (the plain CPU buffer alone: below what repacked weights reach).
+    std::string matmul_buffers;
     std::optional<double> peak_gflops; // threads x GHz x FP32 FLOP per cycle (2 FMA units of the widest vectors)
     uint64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;
 

@@ -4,11 +4,14 @@
 #include "core/text.hpp"
 #include "engine/system_info.hpp"
 
+#include <ggml-alloc.h>
+#include <ggml-backend.h>
 #include <ggml-cpu.h>
 #include <ggml.h>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -22,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -230,43 +234,91 @@ ggml_type type_named(const std::string& name) {
     return GGML_TYPE_COUNT;
 }
 
-// ggml's matrix multiplication of a K x N weight of `type` with a batch of B activations, as a model's layer
-// computes it; GFLOP/s of the best of three.
-std::optional<double> measure_matmul(const std::string& type_name, int64_t threads) {
+// The CPU's buffer types a weight can live in: its own, and the extra ones llama.cpp loads weights into where
+// it can (CPU_REPACK: repacked for this CPU's kernels, the default; llama-server -nr turns it off).
+std::vector<ggml_backend_buffer_type_t> weight_buffer_types(ggml_backend_dev_t cpu) {
+    std::vector<ggml_backend_buffer_type_t> types = {ggml_backend_cpu_buffer_type()};
+    if (!cpu) return types;
+    const auto extra = reinterpret_cast<ggml_backend_dev_get_extra_bufts_t>(
+        ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_dev_get_extra_bufts"));
+    if (extra)
+        for (ggml_backend_buffer_type_t* t = extra(cpu); t && *t; ++t) types.push_back(*t);
+    return types;
+}
+
+using ContextPtr = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
+using BufferPtr = std::unique_ptr<ggml_backend_buffer, decltype(&ggml_backend_buffer_free)>;
+
+// ggml's matrix multiplication of a K x N weight of `type`, held in `weight_type`'s buffer, with a batch of B
+// activations, as a model's layer computes it; GFLOP/s of the best of five. None where that buffer type does not
+// take the weight (a repacked layout for another type).
+std::optional<double> matmul_in(ggml_type type, int64_t threads, ggml_backend_t backend, ggml_backend_dev_t cpu,
+                                ggml_backend_buffer_type_t weight_type, const std::vector<uint8_t>& weight_bytes,
+                                const std::vector<float>& activations) {
+    constexpr int64_t K = 4096, N = 4096, B = 512;
+    const ggml_init_params params{16 * ggml_tensor_overhead() + ggml_graph_overhead(), nullptr, true};
+    ContextPtr weights(ggml_init(params), ggml_free), rest(ggml_init(params), ggml_free);
+    if (!weights || !rest) return std::nullopt;
+    ggml_tensor* weight = ggml_new_tensor_2d(weights.get(), type, K, N);
+    ggml_tensor* input = ggml_new_tensor_2d(rest.get(), GGML_TYPE_F32, K, B);
+    ggml_tensor* out = ggml_mul_mat(rest.get(), weight, input);
+    // As llama.cpp asks before it places a weight: does the device run this product with the weight there?
+    if (cpu && weight_type != ggml_backend_cpu_buffer_type()) {
+        BufferPtr probe(ggml_backend_buft_alloc_buffer(weight_type, 0), ggml_backend_buffer_free);
+        if (!probe) return std::nullopt;
+        weight->buffer = probe.get();
+        const bool supported = ggml_backend_dev_supports_op(cpu, out);
+        weight->buffer = nullptr;
+        if (!supported) return std::nullopt;
+    }
+    BufferPtr weight_buffer(ggml_backend_alloc_ctx_tensors_from_buft(weights.get(), weight_type),
+                            ggml_backend_buffer_free);
+    BufferPtr rest_buffer(ggml_backend_alloc_ctx_tensors_from_buft(rest.get(), ggml_backend_cpu_buffer_type()),
+                          ggml_backend_buffer_free);
+    if (!weight_buffer || !rest_buffer) return std::nullopt;
+    ggml_backend_buffer_set_usage(weight_buffer.get(), GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    ggml_backend_tensor_set(weight, weight_bytes.data(), 0, weight_bytes.size()); // repacked here, where it is
+    ggml_backend_tensor_set(input, activations.data(), 0, activations.size() * sizeof(float));
+    ggml_cgraph* graph = ggml_new_graph(rest.get());
+    ggml_build_forward_expand(graph, out);
+    ggml_backend_cpu_set_n_threads(backend, static_cast<int>(threads));
+    double best = 0;
+    for (int pass = 0; pass < 6; ++pass) { // the first warms the caches and the threads
+        const auto begin = Clock::now();
+        if (ggml_backend_graph_compute(backend, graph) != GGML_STATUS_SUCCESS) return std::nullopt;
+        const double s = std::chrono::duration<double>(Clock::now() - begin).count();
+        if (pass > 0) best = std::max(best, 2.0 * K * N * B / s / 1e9);
+    }
+    return best;
+}
+
+// The roof of a weight type: the fastest of its products over the buffer types a weight can live in (a roof
+// is what the machine can do; a model loaded without repacking reaches less of it).
+std::optional<double> measure_matmul(const std::string& type_name, int64_t threads, std::set<std::string>& buffers) {
     const ggml_type type = type_named(type_name);
     if (type == GGML_TYPE_COUNT || ggml_quantize_requires_imatrix(type)) return std::nullopt;
     constexpr int64_t K = 4096, N = 4096, B = 512;
-    const size_t memory = ggml_row_size(type, K) * N + ggml_row_size(GGML_TYPE_F32, K) * B +
-                          ggml_row_size(GGML_TYPE_F32, N) * B + ggml_graph_overhead() + 16 * ggml_tensor_overhead();
-    ggml_init_params params{memory, nullptr, false};
-    std::unique_ptr<ggml_context, decltype(&ggml_free)> ctx(ggml_init(params), ggml_free);
-    if (!ctx) return std::nullopt;
-    ggml_tensor* weight = ggml_new_tensor_2d(ctx.get(), type, K, N);
-    ggml_tensor* input = ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F32, K, B);
     std::mt19937 rng(1);
     std::normal_distribution<float> normal(0.0f, 0.02f);
     std::vector<float> values(static_cast<size_t>(K * N));
     for (float& v : values) v = normal(rng);
-    if (type == GGML_TYPE_F32) std::memcpy(weight->data, values.data(), ggml_nbytes(weight));
+    std::vector<uint8_t> weight_bytes(ggml_row_size(type, K) * N);
+    if (type == GGML_TYPE_F32) std::memcpy(weight_bytes.data(), values.data(), weight_bytes.size());
     else if (type == GGML_TYPE_F16)
         for (size_t i = 0; i < values.size(); ++i)
-            static_cast<ggml_fp16_t*>(weight->data)[i] = ggml_fp32_to_fp16(values[i]);
-    else ggml_quantize_chunk(type, values.data(), weight->data, 0, N, K, nullptr);
-    auto* in = static_cast<float*>(input->data);
-    for (int64_t i = 0; i < K * B; ++i) in[i] = normal(rng);
-    ggml_tensor* out = ggml_mul_mat(ctx.get(), weight, input);
-    ggml_cgraph* graph = ggml_new_graph(ctx.get());
-    ggml_build_forward_expand(graph, out);
-    ggml_cplan plan = ggml_graph_plan(graph, static_cast<int>(threads), nullptr);
-    std::vector<uint8_t> work(plan.work_size);
-    plan.work_data = work.data();
-    double best = 0;
-    for (int pass = 0; pass < 6; ++pass) { // the first warms the caches and the threads
-        const auto begin = Clock::now();
-        if (ggml_graph_compute(graph, &plan) != GGML_STATUS_SUCCESS) return std::nullopt;
-        const double s = std::chrono::duration<double>(Clock::now() - begin).count();
-        if (pass > 0) best = std::max(best, 2.0 * K * N * B / s / 1e9);
-    }
+            reinterpret_cast<ggml_fp16_t*>(weight_bytes.data())[i] = ggml_fp32_to_fp16(values[i]);
+    else ggml_quantize_chunk(type, values.data(), weight_bytes.data(), 0, N, K, nullptr);
+    std::vector<float> activations(static_cast<size_t>(K * B));
+    for (float& v : activations) v = normal(rng);
+    std::unique_ptr<ggml_backend, decltype(&ggml_backend_free)> backend(ggml_backend_cpu_init(), ggml_backend_free);
+    if (!backend) return std::nullopt;
+    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    std::optional<double> best;
+    for (ggml_backend_buffer_type_t weight_type : weight_buffer_types(cpu))
+        if (const auto gflops = matmul_in(type, threads, backend.get(), cpu, weight_type, weight_bytes, activations)) {
+            best = std::max(best.value_or(0.0), *gflops);
+            buffers.insert(ggml_backend_buft_name(weight_type));
+        }
     return best;
 }
 
@@ -319,8 +371,10 @@ MachineFigures measure_machine(int64_t threads, const std::vector<std::string>& 
     f.read_gbs = bandwidth.read_gbs;
     f.triad_gbs = bandwidth.triad_gbs;
     f.buffer_bytes = bandwidth.buffer_bytes;
+    std::set<std::string> buffers;
     for (const std::string& type : weight_types)
-        if (const auto gflops = measure_matmul(type, threads)) f.matmul_gflops.emplace_back(type, *gflops);
+        if (const auto gflops = measure_matmul(type, threads, buffers)) f.matmul_gflops.emplace_back(type, *gflops);
+    f.matmul_buffers = fmt::format("{}", fmt::join(buffers, ", "));
     // The peak is a guess from the flags and the clock /proc/cpuinfo names (a virtual machine's may be its base
     // clock, below what the CPU runs at): a measured rate above it proves the guess wrong, and it is left out.
     f.peak_gflops = peak_gflops(threads);
@@ -331,8 +385,11 @@ MachineFigures measure_machine(int64_t threads, const std::vector<std::string>& 
 
 std::optional<MachineFigures> cached_machine(const std::string& hostname, const std::string& build_commit,
                                              int64_t threads) {
+    // One measured before the weights' buffer types were (matmul_buffers empty) is measured again.
     for (MachineFigures& f : cached_list())
-        if (f.hostname == hostname && f.build_commit == build_commit && f.threads == threads) return std::move(f);
+        if (f.hostname == hostname && f.build_commit == build_commit && f.threads == threads &&
+            !f.matmul_buffers.empty())
+            return std::move(f);
     return std::nullopt;
 }
 

@@ -146,7 +146,10 @@ void Store::migrate(int64_t from_version) {
         for (const Table& t : tables()) {
             if (t.name == "llama_bench" || t.since > version) continue;
             if (t.since == version) {
-                db_->exec(create_table_sql(t));
+                // As that version had it: the columns added later are added by their own versions below.
+                Table then = t;
+                std::erase_if(then.columns, [&](const Column& c) { return c.since > version; });
+                db_->exec(create_table_sql(then));
                 continue;
             }
             for (const Column& c : t.columns)
@@ -186,7 +189,7 @@ void Store::migrate(int64_t from_version) {
             db_->exec(fmt::format("UPDATE results SET {} WHERE llama_bench_json IS NOT NULL", fmt::join(moved, ", ")));
         }
         // 7 → 8: a result's own llama-bench binary and build, for runs of several binaries: columns only.
-        // 8 → 9: -nr (no_repack) as a column: columns only.
+        // 8 → 9: -nr (no_repack) as a column, and the buffer types of the machines' products: columns only.
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)

@@ -360,6 +360,11 @@ const std::vector<Table> all_tables = {
          {"l1d_bytes", integer, "Level 1 data cache per core."},
          {"l2_bytes", integer, "Level 2 cache."},
          {"l3_bytes", integer, "Level 3 (last-level) cache, as the kernel reports it."},
+         {"matmul_buffers", text,
+          "The buffer types the weights were multiplied in, the fastest giving `matmul_gflops` (`CPU, CPU_REPACK`: "
+          "repacked for this CPU's kernels, as llama.cpp loads them by default); NULL for a measurement in the "
+          "plain CPU buffer alone, whose roofs repacked weights exceed.",
+          "", 9},
      },
      "",
      6},

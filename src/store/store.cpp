@@ -510,11 +510,12 @@ std::vector<nlohmann::json> Store::read_machines() {
     Statement s(*db_, "SELECT hostname, COALESCE(cpu_info, '') AS cpu_info, build_commit, threads, measured_at, "
                       "read_gbs, COALESCE(triad_gbs, 0) AS triad_gbs, COALESCE(buffer_bytes, 0) AS buffer_bytes, "
                       "matmul_gflops, peak_gflops, COALESCE(l1d_bytes, 0) AS l1d_bytes, COALESCE(l2_bytes, 0) AS "
-                      "l2_bytes, COALESCE(l3_bytes, 0) AS l3_bytes FROM machines ORDER BY id");
+                      "l2_bytes, COALESCE(l3_bytes, 0) AS l3_bytes, COALESCE(matmul_buffers, '') AS matmul_buffers FROM "
+                      "machines ORDER BY id");
     std::vector<nlohmann::json> machines;
     while (s.step()) {
         nlohmann::json machine = nlohmann::json::object();
-        for (const char* name : {"hostname", "cpu_info", "build_commit", "measured_at"})
+        for (const char* name : {"hostname", "cpu_info", "build_commit", "measured_at", "matmul_buffers"})
             machine[name] = s.column_text(name);
         for (const char* name : {"threads", "buffer_bytes", "l1d_bytes", "l2_bytes", "l3_bytes"})
             machine[name] = s.column_int(name);

@@ -32,7 +32,8 @@ void store_machine(store::Store& store, const engine::MachineFigures& f) {
                           {"peak_gflops", f.peak_gflops ? store::Value(*f.peak_gflops) : store::Value()},
                           {"l1d_bytes", static_cast<int64_t>(f.l1d_bytes)},
                           {"l2_bytes", static_cast<int64_t>(f.l2_bytes)},
-                          {"l3_bytes", static_cast<int64_t>(f.l3_bytes)}});
+                          {"l3_bytes", static_cast<int64_t>(f.l3_bytes)},
+                          {"matmul_buffers", f.matmul_buffers}});
 }
 
 namespace {
@@ -41,8 +42,10 @@ namespace {
 std::optional<domain::MachineFigures> stored_machine(const std::vector<nlohmann::json>& stored,
                                                      const std::string& hostname, const std::string& build_commit,
                                                      int64_t threads) {
+    // One measured before the weights' buffer types were is measured again (its roofs are too low).
     for (const nlohmann::json& m : stored)
-        if (m.at("hostname") == hostname && m.at("build_commit") == build_commit && m.at("threads") == threads)
+        if (m.at("hostname") == hostname && m.at("build_commit") == build_commit && m.at("threads") == threads &&
+            !m.value("matmul_buffers", std::string()).empty())
             return domain::machine_figures_from_json(m);
     return std::nullopt;
 }
