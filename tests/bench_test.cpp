@@ -194,6 +194,20 @@ TEST_F(BenchTest, HostileFileNamesStayInTheirPlace) {
     EXPECT_GE(tried, 5u) << "most of the hostile strings are file names";
 }
 
+// A setting given several values ends with its verdicts, on stderr: stdout stays llama-bench's format.
+TEST_F(BenchTest, ASweptSettingEndsWithItsVerdictsOnStderr) {
+    const auto r = run_llmsweep("bench -m " + model() + " -p 8 -n 4 -r 3 -t 1 -b 16,32 -o json" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto tests = nlohmann::json::parse(r.out);
+    EXPECT_EQ(tests.size(), 4u);
+    EXPECT_NE(r.err.find("n_batch: each value against 16"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("a block is a repetition index"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("pp n_batch = 32: "), std::string::npos) << r.err;
+    // A command to decide, where one is needed, measures again in rounds.
+    if (const size_t at = r.err.find("to decide"); at != std::string::npos)
+        EXPECT_NE(r.err.find("--order rounds --max-repetitions", at), std::string::npos) << r.err;
+}
+
 TEST_F(BenchTest, LlamaBenchsOptionsAndRefusals) {
     const auto r = run_llmsweep("bench -m " + model() + " -p 8 -n 0 -r 1 -t 1 --no-warmup -o csv" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -36,10 +36,18 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
     }
     if (!m.compares() || m.comparisons.empty()) return;
     const report::Strings& s = report::strings("en");
-    say(out, "\n{}: each value against {}, the difference in throughput with its 95 % interval over the blocks (a block "
-        "is a round of the sweep: every load group visited once, in a random order); the whole report: llmsweep "
-        "report --db {}\n",
-        escape::terminal(m.compare), escape::terminal(m.baseline), shell_word(db));
+    // What a block was: a round in rounds order; in grouped order (llama-bench's, bench's default), a repetition
+    // index, each test's repetitions having run in a row.
+    const bool grouped = std::any_of(m.runs.begin(), m.runs.end(), [&](const store::RunRow& r) {
+        return r.id == run_id && r.order == "grouped";
+    });
+    say(out, "\n{}: each value against {}, the difference in throughput with its 95 % interval over the blocks ({}); "
+        "the whole report: llmsweep report --db {}\n",
+        escape::terminal(m.compare), escape::terminal(m.baseline),
+        grouped ? "a block is a repetition index: each test ran its repetitions in a row, so drift between the "
+                  "tests is not cancelled; --order rounds visits every load group once per round instead"
+                : "a block is a round of the sweep: every load group visited once, in a random order",
+        shell_word(db));
     size_t most_needed = 0;
     for (const analysis::PairedComparison& c : m.comparisons) {
         const auto& e = c.effect.all;
@@ -53,11 +61,20 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
         if (c.verdict == analysis::Verdict::inconclusive && c.blocks_needed && c.design == analysis::Design::within_runs)
             most_needed = std::max(most_needed, *c.blocks_needed);
     }
-    if (most_needed > 0 && !command.empty())
-        say(out, "to decide, add rounds where they are needed (the stored ones count):\n  {} --max-repetitions {} "
-            "--decide {}\n",
-            escape::terminal(command), std::min<size_t>(std::max<size_t>(most_needed, 2), 50),
+    if (most_needed > 0 && !command.empty()) {
+        // Adaptive rounds need rounds: a grouped sweep is measured again in them.
+        std::string decide = command;
+        if (grouped) {
+            const size_t at = decide.find(" --order grouped");
+            if (at == std::string::npos) decide += " --order rounds";
+            else decide.replace(at, 16, " --order rounds");
+        }
+        say(out, "to decide, {}:\n  {} --max-repetitions {} --decide {}\n",
+            grouped ? "measure again in rounds, adding them where they are needed"
+                    : "add rounds where they are needed (the stored ones count)",
+            escape::terminal(decide), std::min<size_t>(std::max<size_t>(most_needed, 2), 50),
             escape::terminal(m.compare));
+    }
 }
 
 } // namespace llmsweep::cli
