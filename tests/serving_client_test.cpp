@@ -62,14 +62,21 @@ std::string timing_error(const serving::LoadRun& run, const std::vector<SseStub:
     const double tolerance = 1.0 + 2 * machine_delay_ms(served, wake_ms);
     std::string error;
     const auto check = [&](const std::vector<double>& client, const std::vector<double>& stub, const char* what) {
+        // A client that adds latency shifts every figure, the median too; a scheduler that wakes a thread late
+        // with every core busy shifts a few. So: the median within the tolerance, at most a third beyond it, and
+        // none wildly beyond.
         size_t within = 0, wild = 0;
         std::string differences;
+        std::vector<double> absolute;
         for (size_t i = 0; i < client.size(); ++i) {
-            within += std::fabs(client[i] - stub[i]) <= tolerance ? 1 : 0;
-            wild += std::fabs(client[i] - stub[i]) > 5.0 + tolerance ? 1 : 0;
+            absolute.push_back(std::fabs(client[i] - stub[i]));
+            within += absolute.back() <= tolerance ? 1 : 0;
+            wild += absolute.back() > 5.0 + tolerance ? 1 : 0;
             differences += fmt::format(" {:+.3f}", client[i] - stub[i]);
         }
-        if (within < client.size() - std::max<size_t>(1, client.size() / 20) || wild > 0)
+        std::sort(absolute.begin(), absolute.end());
+        const double median = absolute.empty() ? 0 : absolute[absolute.size() / 2];
+        if (median > tolerance || within < client.size() - std::max<size_t>(1, client.size() / 3) || wild > 0)
             error += fmt::format("{}: client - stub, ms:{}; tolerance {:.3f} ms. ", what, differences, tolerance);
     };
     check(ttft_client, ttft_stub, "TTFT");
