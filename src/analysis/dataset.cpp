@@ -284,19 +284,8 @@ std::vector<BusyVisit> busy_visits(store::Store& store, const Dataset& data, con
         if (!models.count(model) || !std::binary_search(runs.begin(), runs.end(), load.run_id)) continue;
         if (!load.other_cpu_cores || !load.steal_percent) continue;
         if (!under_outside_load(*load.other_cpu_cores, *load.steal_percent)) continue;
-        // Several loads of one visit's model and value (servers of settings that are not compared): one row,
-        // with the most that ran beside them.
-        const auto same = std::find_if(busy.begin(), busy.end(), [&](const BusyVisit& v) {
-            return v.model == model && v.value == load.value && v.run_id == load.run_id && v.round == load.round;
-        });
-        if (same == busy.end())
-            busy.push_back({model, load.value, load.run_id, load.round, *load.other_cpu_cores, *load.steal_percent,
-                            load.load_average.value_or(0)});
-        else {
-            same->other_cpu_cores = std::max(same->other_cpu_cores, *load.other_cpu_cores);
-            same->steal_percent = std::max(same->steal_percent, *load.steal_percent);
-            same->load_average = std::max(same->load_average, load.load_average.value_or(0));
-        }
+        busy.push_back({model, load.value, load.run_id, load.round, *load.other_cpu_cores, *load.steal_percent,
+                        load.load_average.value_or(0)});
     }
     return busy;
 }

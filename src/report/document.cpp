@@ -135,10 +135,15 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     if (!m.busy_visits.empty()) {
         ListItem busy{fmt::format(fmt::runtime(s.busy_intro), analysis::busy_other_cores, analysis::busy_steal_percent),
                       {}};
-        for (const auto& v : m.busy_visits)
-            busy.children.push_back(fmt::format(fmt::runtime(s.busy_visit), v.model,
-                                                v.value.empty() ? "" : fmt::format(" {}={}", m.compare, v.value),
-                                                v.round, v.run_id, v.other_cpu_cores, v.steal_percent, v.load_average));
+        for (const auto& v : m.busy_visits) {
+            std::string row = fmt::format(fmt::runtime(s.busy_visit), v.model,
+                                          v.value.empty() ? "" : fmt::format(" {}={}", m.compare, v.value), v.round,
+                                          v.run_id, v.other_cpu_cores, v.steal_percent, v.load_average);
+            // Loads of one round that the row cannot tell apart (servers of a setting not compared), with the same
+            // figures: one row says it.
+            if (std::find(busy.children.begin(), busy.children.end(), row) == busy.children.end())
+                busy.children.push_back(std::move(row));
+        }
         items.push_back(std::move(busy));
     }
     for (const auto& c : m.comparisons) {
