@@ -30,16 +30,6 @@ bool is_run_parameter(std::string_view name) {
 // build is its result's). Comparing one of them, the others go with it.
 bool is_build_parameter(std::string_view name) { return is_run_parameter(name) || name == "llama_bench"; }
 
-// Groups in order: by name, a load's number by its value ("· concurrency 2" before "· concurrency 10").
-bool group_before(const std::string& a, const std::string& b) {
-    const size_t x = a.rfind(' '), y = b.rfind(' ');
-    if (x != std::string::npos && y != std::string::npos && a.compare(0, x, b, 0, y) == 0) {
-        char *end_a = nullptr, *end_b = nullptr;
-        const double p = std::strtod(a.c_str() + x + 1, &end_a), q = std::strtod(b.c_str() + y + 1, &end_b);
-        if (*end_a == '\0' && *end_b == '\0' && p != q) return p < q;
-    }
-    return a < b;
-}
 
 template <typename F>
 void for_each_model_metric(const Dataset& data, const std::string& compare, F f) {
@@ -138,6 +128,16 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
         return "mode";
     throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
                                  varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));
+}
+
+bool group_before(const std::string& a, const std::string& b) {
+    const size_t x = a.rfind(' '), y = b.rfind(' ');
+    if (x != std::string::npos && y != std::string::npos && a.compare(0, x, b, 0, y) == 0) {
+        char *end_a = nullptr, *end_b = nullptr;
+        const double p = std::strtod(a.c_str() + x + 1, &end_a), q = std::strtod(b.c_str() + y + 1, &end_b);
+        if (*end_a == '\0' && *end_b == '\0' && p != q) return p < q;
+    }
+    return a < b;
 }
 
 const std::string& group_of(const Record& r, const std::string& compare) {

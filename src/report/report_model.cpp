@@ -193,21 +193,14 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     std::sort(m.metrics.begin(), m.metrics.end(), analysis::metric_before);
     std::sort(m.models.begin(), m.models.end()); // as the comparisons and the loads order them
     m.groups = analysis::is_model_parameter(m.compare) ? std::vector<std::string>{""} : m.models;
-    // Server mode: each model at each load is a group (analysis::group_of), in the order measured.
+    // Server mode: each model at each load is a group (analysis::group_of).
     if (std::any_of(m.data.records.begin(), m.data.records.end(), [](const analysis::Record& r) { return !r.load.empty(); })) {
-        // Ordered by model, then by the load's number (concurrency 2 before 10).
-        std::map<std::string, std::tuple<std::string, double, std::string>> order;
-        for (const analysis::Record& r : m.data.records) {
-            const std::string& group = analysis::group_of(r, m.compare);
-            const size_t space = r.load.rfind(' ');
-            if (!order.count(group))
-                order[group] = {r.model, space == std::string::npos ? 0.0 : std::strtod(r.load.c_str() + space, nullptr),
-                                r.load};
-        }
         m.groups.clear();
-        for (const auto& [group, key] : order) m.groups.push_back(group);
-        std::sort(m.groups.begin(), m.groups.end(),
-                  [&](const std::string& a, const std::string& b) { return order.at(a) < order.at(b); });
+        for (const analysis::Record& r : m.data.records)
+            if (const std::string& group = analysis::group_of(r, m.compare);
+                std::find(m.groups.begin(), m.groups.end(), group) == m.groups.end())
+                m.groups.push_back(group);
+        std::sort(m.groups.begin(), m.groups.end(), analysis::group_before); // as the comparisons are ordered
     }
     // Paths of one short name (x.gguf and ./x.gguf) are one model to the report.
     for (store::ModelRow& row : store.read_models()) {
