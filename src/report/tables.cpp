@@ -135,7 +135,23 @@ nlohmann::json optional_number(const std::optional<double>& v) {
 }
 std::string optional_fixed(const std::optional<double>& v, int digits) { return v ? fixed(*v, digits) : "-"; }
 
-// A column of a figure that may be absent: shown with `digits` decimals or "-", null for programs.
+// Columns of a row's member, as the descriptions below mostly are: text as it is; a count; a figure with `digits`
+// decimals for people and in full for programs; one that may be absent ("-" for people, null for programs).
+template <typename Row>
+Column<Row> text_column(std::string key, std::string heading, std::string Row::*member) {
+    return {std::move(key), std::move(heading), [member](const Row& r) { return r.*member; },
+            [member](const Row& r) { return r.*member; }};
+}
+template <typename Row, typename N>
+Column<Row> count_column(std::string key, std::string heading, N Row::*member) {
+    return {std::move(key), std::move(heading), [member](const Row& r) { return std::to_string(r.*member); },
+            [member](const Row& r) { return r.*member; }};
+}
+template <typename Row>
+Column<Row> figure_column(std::string key, std::string heading, double Row::*member, int digits) {
+    return {std::move(key), std::move(heading), [member, digits](const Row& r) { return fixed(r.*member, digits); },
+            [member](const Row& r) { return r.*member; }};
+}
 template <typename Row>
 Column<Row> optional_column(std::string key, std::string heading, std::optional<double> Row::*member, int digits) {
     return {std::move(key), std::move(heading), [member, digits](const Row& r) { return optional_fixed(r.*member, digits); },
@@ -147,17 +163,14 @@ Column<Row> optional_column(std::string key, std::string heading, std::optional<
 Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings& s) {
     using L = analysis::LoadSummary;
     return {
-        {"model", std::string(s.model), [](const L& l) { return l.model; }, [](const L& l) { return l.model; }},
+        text_column<L>("model", std::string(s.model), &L::model),
         {m.compare, m.compare, [](const L& l) { return l.value.empty() ? "-" : l.value; },
          [](const L& l) { return l.value; }, "value"},
-        {"cache_state", std::string(s.cache), [](const L& l) { return l.cache_state; },
-         [](const L& l) { return l.cache_state; }},
-        {"loads", std::string(s.loads_count), [](const L& l) { return std::to_string(l.loads); },
-         [](const L& l) { return l.loads; }},
+        text_column<L>("cache_state", std::string(s.cache), &L::cache_state),
+        count_column<L>("loads", std::string(s.loads_count), &L::loads),
         optional_column<L>("load_ms_mean", std::string(s.load_ms), &L::load_ms_mean, 2),
         optional_column<L>("load_ms_sd", std::string(s.load_sd), &L::load_ms_sd, 2),
-        {"rss_peak_mib_mean", std::string(s.rss_peak), [](const L& l) { return fixed(l.rss_peak_mib_mean, 1); },
-         [](const L& l) { return l.rss_peak_mib_mean; }},
+        figure_column<L>("rss_peak_mib_mean", std::string(s.rss_peak), &L::rss_peak_mib_mean, 1),
         optional_column<L>("peak_anon_mib_mean", std::string(s.peak_anon), &L::peak_anon_mib_mean, 1),
         optional_column<L>("peak_file_mib_mean", std::string(s.peak_file), &L::peak_file_mib_mean, 1),
         // One cell for people, two fields for programs.
@@ -169,10 +182,8 @@ Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings
          },
          [](const L& l) { return optional_number(l.cached_before_mib_mean); }},
         {"cached_after_mib_mean", "", {}, [](const L& l) { return optional_number(l.cached_after_mib_mean); }},
-        {"major_faults_mean", std::string(s.major_faults), [](const L& l) { return fixed(l.major_faults_mean, 0); },
-         [](const L& l) { return l.major_faults_mean; }},
-        {"minor_faults_mean", std::string(s.minor_faults), [](const L& l) { return fixed(l.minor_faults_mean, 0); },
-         [](const L& l) { return l.minor_faults_mean; }},
+        figure_column<L>("major_faults_mean", std::string(s.major_faults), &L::major_faults_mean, 0),
+        figure_column<L>("minor_faults_mean", std::string(s.minor_faults), &L::minor_faults_mean, 0),
         {"evicted", std::string(s.evicted),
          [](const L& l) { return l.cache_state == "cold" ? std::to_string(l.evicted) : "-"; },
          [](const L& l) { return l.evicted; }},
@@ -188,20 +199,15 @@ Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings
 
 Columns<analysis::LatencySummary> latency_columns(const ReportModel& m, const Strings& s) {
     using L = analysis::LatencySummary;
-    const auto figure = [](std::string key, std::string_view heading, double L::*member) {
-        return Column<L>{std::move(key), std::string(heading), [member](const L& l) { return fixed(l.*member); },
-                         [member](const L& l) { return l.*member; }};
-    };
     return {
         {"model", std::string(s.model), [&s](const L& l) { return group_label(l.model, s); },
          [](const L& l) { return l.model; }},
         {m.compare, m.compare, [](const L& l) { return l.value; }, [](const L& l) { return l.value; }, "value"},
-        {"points", std::string(s.points), [](const L& l) { return std::to_string(l.points); },
-         [](const L& l) { return l.points; }},
-        figure("ttft_ms", s.ttft, &L::ttft_ms),
-        figure("itl_p50_ms", s.itl_p50, &L::itl_p50_ms),
-        figure("itl_p90_ms", s.itl_p90, &L::itl_p90_ms),
-        figure("itl_p99_ms", s.itl_p99, &L::itl_p99_ms),
+        count_column<L>("points", std::string(s.points), &L::points),
+        figure_column<L>("ttft_ms", std::string(s.ttft), &L::ttft_ms, 2),
+        figure_column<L>("itl_p50_ms", std::string(s.itl_p50), &L::itl_p50_ms, 2),
+        figure_column<L>("itl_p90_ms", std::string(s.itl_p90), &L::itl_p90_ms, 2),
+        figure_column<L>("itl_p99_ms", std::string(s.itl_p99), &L::itl_p99_ms, 2),
     };
 }
 
@@ -224,24 +230,19 @@ namespace {
 
 using Point = analysis::ServingPoint;
 
-nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
-std::string optional_ms(const std::optional<double>& v) { return v ? fixed(*v, 1) : std::string("-"); }
-
 // A latency's column: "TTFT p95 ms" for people, ttft_p95_ms for programs.
 Column<Point> latency(std::string_view measure, std::string_view stat, std::string_view stat_shown,
                       std::optional<double> Point::*member) {
     std::string key = fmt::format("{}_{}_ms", measure, stat);
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return {key, fmt::format("{} {} ms", measure, stat_shown),
-            [member](const Point& p) { return optional_ms(p.*member); },
-            [member](const Point& p) { return optional_json(p.*member); }};
+    return optional_column<Point>(key, fmt::format("{} {} ms", measure, stat_shown), member, 1);
 }
 
 } // namespace
 
 Columns<Point> serving_load_columns(const ReportModel& m, const Strings& s) {
     return {
-        {"model", std::string(s.model), [](const Point& p) { return p.model; }, [](const Point& p) { return p.model; }},
+        text_column<Point>("model", std::string(s.model), &Point::model),
         {m.compare, m.compare, [](const Point& p) { return p.value; }, [](const Point& p) { return p.value; }, "value"},
         {"loop", std::string(s.load), [&s](const Point& p) { return load_text(p.open_loop, p.load, s); },
          [](const Point& p) { return p.open_loop ? "open" : "closed"; }},
@@ -251,18 +252,13 @@ Columns<Point> serving_load_columns(const ReportModel& m, const Strings& s) {
 
 Columns<Point> serving_throughput_columns(const Strings& s) {
     return {
-        {"requests", std::string(s.requests), [](const Point& p) { return std::to_string(p.requests); },
-         [](const Point& p) { return p.requests; }},
-        {"failed", std::string(s.failed_requests), [](const Point& p) { return std::to_string(p.failed); },
-         [](const Point& p) { return p.failed; }},
-        {"request_rate", std::string(s.request_rate), [](const Point& p) { return fixed(p.request_rate, 2); },
-         [](const Point& p) { return p.request_rate; }},
-        {"output_tps", std::string(s.output_tps), [](const Point& p) { return fixed(p.output_tps, 1); },
-         [](const Point& p) { return p.output_tps; }},
+        count_column<Point>("requests", std::string(s.requests), &Point::requests),
+        count_column<Point>("failed", std::string(s.failed_requests), &Point::failed),
+        figure_column<Point>("request_rate", std::string(s.request_rate), &Point::request_rate, 2),
+        figure_column<Point>("output_tps", std::string(s.output_tps), &Point::output_tps, 1),
         {"slo_met", std::string(s.slo_met), [](const Point& p) { return fixed(100 * p.slo_met, 1); },
          [](const Point& p) { return p.slo_met; }},
-        {"goodput", std::string(s.goodput), [](const Point& p) { return fixed(p.goodput, 2); },
-         [](const Point& p) { return p.goodput; }},
+        figure_column<Point>("goodput", std::string(s.goodput), &Point::goodput, 2),
         {"pareto", std::string(s.pareto), [](const Point& p) { return p.pareto ? "✓" : ""; },
          [](const Point& p) { return p.pareto; }},
     };
@@ -347,20 +343,16 @@ Columns<analysis::RooflineGroup> roofline_columns(const ReportModel& m, const St
     // The share that bounds the metric is the one shown: bandwidth for tg, compute for pp.
     const auto tg = [](const G& g) { return g.metric == "tg"; };
     return {
-        {"model", std::string(s.model), [](const G& g) { return g.model; }, [](const G& g) { return g.model; }},
-        {"metric", std::string(s.metric), [](const G& g) { return g.metric; }, [](const G& g) { return g.metric; }},
+        text_column<G>("model", std::string(s.model), &G::model),
+        text_column<G>("metric", std::string(s.metric), &G::metric),
         {m.compare, m.compare, [](const G& g) { return g.value; }, [](const G& g) { return g.value; }, "value"},
-        {"threads", std::string(s.threads), [](const G& g) { return std::to_string(g.threads); },
-         [](const G& g) { return g.threads; }},
-        {"points", std::string(s.points), [](const G& g) { return std::to_string(g.points); },
-         [](const G& g) { return g.points; }},
-        {"achieved_gbs", std::string(s.achieved_gbs), [](const G& g) { return fixed(g.gbs, 2); },
-         [](const G& g) { return g.gbs; }},
+        count_column<G>("threads", std::string(s.threads), &G::threads),
+        count_column<G>("points", std::string(s.points), &G::points),
+        figure_column<G>("achieved_gbs", std::string(s.achieved_gbs), &G::gbs, 2),
         {"bandwidth_share", std::string(s.bandwidth_share),
          [tg](const G& g) { return tg(g) ? fixed(100 * g.bandwidth_share, 1) : "-"; },
          [](const G& g) { return g.bandwidth_share; }},
-        {"achieved_gflops", std::string(s.achieved_gflops), [](const G& g) { return fixed(g.gflops, 2); },
-         [](const G& g) { return g.gflops; }},
+        figure_column<G>("achieved_gflops", std::string(s.achieved_gflops), &G::gflops, 2),
         {"compute_share", std::string(s.compute_share),
          [tg](const G& g) { return tg(g) ? "-" : fixed(100 * g.compute_share, 1); },
          [](const G& g) { return g.compute_share; }},
