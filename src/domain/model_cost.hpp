@@ -83,6 +83,11 @@ TokenCost pp_cost(const ModelProfile& model, double context, int64_t batch, std:
 // bandwidth in token generation, 87-96 % of the matrix multiplication in prompt processing), for estimates made
 // before anything is measured.
 inline constexpr double typical_bandwidth_share = 0.5, typical_compute_share = 0.9;
+// What a decoding step of several sequences at once (llama-server's slots) costs beyond one sequence's step, per
+// added sequence, as a share of that step: the weights are read once for all, but on a CPU the step is mostly
+// the per-token work (docs/benchmarks.md: 2 and 4 streams on 2 cores gave 1.04x and 1.29x one stream's tokens/s,
+// 0.92 and 0.70 of a step each).
+inline constexpr double typical_added_sequence_share = 0.8;
 
 // Seconds to process `tokens` tokens at a cost each, at the typical shares of a machine's roofs (GB/s, GFLOP/s):
 // whichever of the memory and the compute takes longer.

@@ -60,13 +60,18 @@ double visits_seconds(const SweepSpec& spec, const Plan& plan, store::Store* sto
     const double start_s = spec.mode == domain::Mode::server ? server_start_s : per_visit_s;
     double seconds = 0;
     for (const Visit& visit : plan.visits) {
-        const std::string& model = plan.points[plan.groups[visit.group].front()].load.model;
-        if (const auto known = load_seconds.find(model); known != load_seconds.end()) {
+        const domain::LoadParams& load = plan.points[plan.groups[visit.group].front()].load;
+        if (const auto known = load_seconds.find(load.model); known != load_seconds.end()) {
             seconds += start_s + known->second;
         } else {
             std::error_code ec;
-            const auto bytes = std::filesystem::file_size(model, ec);
-            seconds += start_s + (ec ? 0.0 : static_cast<double>(bytes) / load_read_bytes_per_s);
+            const auto bytes = std::filesystem::file_size(load.model, ec);
+            const bool mapped =
+                load.cache_state == domain::CacheState::warm &&
+                (load.load_mode == domain::LoadMode::automatic || load.load_mode == domain::LoadMode::mmap);
+            seconds +=
+                start_s +
+                (ec ? 0.0 : static_cast<double>(bytes) / (mapped ? load_map_bytes_per_s : load_read_bytes_per_s));
         }
     }
     return seconds;
@@ -120,14 +125,16 @@ RooflineEstimate estimate_from_roofline(const SweepSpec& spec, const Plan& plan,
             // A repetition: the depth's prefill (untimed, but it takes its time), then the test.
             const TestParams& t = p.test;
             if (spec.mode == domain::Mode::server) {
-                // Each request's prompt; the generation shared by the requests decoded together (as many as the
-                // clients and the slots allow, one weight read per step for all), or as slow as the arrivals.
+                // Each request's prompt; the generation of the requests decoded together (as many as the clients
+                // and the slots allow) in steps that each cost one sequence's step and a share of it per added
+                // sequence; or as slow as the arrivals.
                 const auto requests = static_cast<double>(spec.serving.requests_of(p.client));
                 const int64_t slots = p.server.parallel > 0 ? p.server.parallel : 4;
                 const double together = static_cast<double>(
                     std::max<int64_t>(1, p.client.open_loop() ? slots : std::min(slots, p.client.concurrency)));
+                const double step = 1 + (together - 1) * domain::typical_added_sequence_share;
                 double repetition = requests * prompt_s(0, t.n_prompt) +
-                                    std::ceil(requests / together) * generate_s(t.n_prompt, t.n_gen);
+                                    std::ceil(requests / together) * step * generate_s(t.n_prompt, t.n_gen);
                 if (p.client.open_loop()) repetition = std::max(repetition, requests / p.client.rate);
                 estimate.seconds += repetition * static_cast<double>(spec.repetitions);
                 ++estimate.points;

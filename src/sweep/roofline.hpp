@@ -32,13 +32,16 @@ void prepare_roofline(const SweepSpec& spec, const std::vector<int64_t>& thread_
 // load (as earlier loads of the file took, where the store has them).
 // Points whose model file or thread count has no figures are left out and counted.
 // What a visit costs beside its measurements where nothing of this machine says otherwise: a worker's start and
-// each context's creation (about 0.15 s and 0.05 s on 2-core hosts), the rate llama.cpp reads a model file warm
-// from the page cache into its buffers, and a llama-server's start until it answers (about 2.5 s, its load
-// included).
-inline constexpr double per_visit_s = 0.15, per_context_s = 0.05, load_read_bytes_per_s = 0.5e9, server_start_s = 2.5;
+// each context's creation (about 0.05 s each on 2-core hosts), the rates llama.cpp loads a model file warm
+// in the page cache at (read into its buffers, about 0.3 GB/s; mapped, about 1.6 GB/s: the smollm2-135m preset's
+// 144 MB in 0.5 s and 0.09 s on a 2-core host), and a llama-server's start until it answers (about 2.5 s, its
+// load included).
+inline constexpr double per_visit_s = 0.05, per_context_s = 0.05, server_start_s = 2.5;
+inline constexpr double load_read_bytes_per_s = 0.3e9, load_map_bytes_per_s = 1.6e9;
 
 // What the plan's visits cost beside their measurements: each a worker's (or server's) start and its model's
-// load, as earlier loads of the file took where the store has them, else the file read at load_read_bytes_per_s.
+// load, as earlier loads of the file took where the store has them, else the file read or mapped at the rates
+// above (mapped: a warm load that maps the file, as auto and mmap do).
 double visits_seconds(const SweepSpec& spec, const Plan& plan, store::Store* store);
 
 struct RooflineEstimate {
