@@ -6,7 +6,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/setup.sh"
+"$root/scripts/setup.sh" llmsweep # the tool alone: the test command builds the rest
 llmsweep="${LLMSWEEP_BUILD_DIR:-$root/build}/src/llmsweep"
 out="$root/demo"
 mkdir -p "$out"

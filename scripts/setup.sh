@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine and builds llmsweep into build/: installs the Debian packages that are missing,
 # fetches the pinned llama.cpp (unless LLMSWEEP_LLAMA_SOURCE or LLMSWEEP_SYSTEM_LLAMA says otherwise), then
-# configures and builds. Safe to re-run: each step does only what is not done yet.
+# configures and builds the targets named as arguments (scripts/setup.sh llmsweep: the tool alone, as the demo
+# needs it), or everything (the tests, llama-bench, llama-server, the RPC server, the benchmarks) when none is.
+# Safe to re-run: each step does only what is not done yet.
 #
 #   LLMSWEEP_BUILD_DIR      build folder (default: build)
 #   LLMSWEEP_LLAMA_SOURCE   a llama.cpp source tree to build against instead of the pinned one
@@ -35,4 +37,6 @@ fi
 cmake_args+=(${LLMSWEEP_CMAKE_ARGS:-})
 
 cmake -S "$root" -B "$build_dir" "${cmake_args[@]}" >/dev/null
-cmake --build "$build_dir"
+targets=()
+for target in "$@"; do targets+=(--target "$target"); done
+cmake --build "$build_dir" "${targets[@]}"

@@ -113,9 +113,8 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                 share += work(t);
             }
             say("{} shard {}/{}: {} test{} ({}), {:.0f} % of the estimated work\n",
-                       static_cast<int64_t>(k + 1) == spec.shard->first ? "*" : " ", k + 1, shards.size(),
-                       shards[k].size(), shards[k].size() == 1 ? "" : "s", fmt::join(sizes, ", "),
-                       total > 0 ? 100 * share / total : 0);
+                static_cast<int64_t>(k + 1) == spec.shard->first ? "*" : " ", k + 1, shards.size(), shards[k].size(),
+                shards[k].size() == 1 ? "" : "s", fmt::join(sizes, ", "), total > 0 ? 100 * share / total : 0);
         }
     }
     if (spec.adaptive()) {
@@ -127,7 +126,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                                         fmt::join(spec.decide, ", "),
                                         spec.margin_pct.value_or(analysis::default_margin_pct)));
         say("then rounds added, up to {} repetitions, for the points that still need them, until {}\n",
-                   spec.max_repetitions, fmt::join(rules, " and "));
+            spec.max_repetitions, fmt::join(rules, " and "));
     }
     // Estimated time from earlier measurements of the same points, where the database has them.
     double known_s = 0;
@@ -144,8 +143,8 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         known_s += sweep::visits_seconds(spec, plan, store);
         say("estimated time: {:.0f} s, from earlier runs of the same points and loads\n", known_s);
     } else if (known > 0) {
-        say("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n",
-                   known_s, known, plan.points.size() - known);
+        say("estimated time: {:.0f} s for the {} points measured before; {} have no earlier measurement\n", known_s,
+            known, plan.points.size() - known);
     } else {
         // None measured before: from the models' costs per token and the machine's roofs.
         const auto estimate = sweep::estimate_from_roofline(spec, plan, store, host, engine::build_info().llama_commit);
@@ -158,10 +157,9 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         }
         if (estimate.points == 0)
             say("estimated time: unknown (no earlier measurement of these points, and no roofline figures of "
-                       "this machine yet: the sweep measures them before its first point)\n");
+                "this machine yet: the sweep measures them before its first point)\n");
         else
-            say(
-                "estimated time: about {:.0f} s from the roofline{} (the models' costs per token at {:.0f} % "
+            say("estimated time: about {:.0f} s from the roofline{} (the models' costs per token at {:.0f} % "
                 "of the read bandwidth in token generation and {:.0f} % of the matrix multiplication in "
                 "prompts, typical shares; {})\n",
                 estimate.seconds, estimate.points_without ? fmt::format(" for {} of the points", estimate.points) : "",
@@ -182,10 +180,10 @@ void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
             if (domain::effective_gpu_layers(n, tensors->shape.n_layer) == -1) all.push_back(n);
         if (all.size() > 1)
             say(stderr,
-                       "note: -ngl {} all offload every layer of {} ({} layers and the output): they are one setting, "
-                       "measured {} times, and the report counts them as one value\n",
-                       fmt::join(all, ","), escape::terminal(std::filesystem::path(model).filename().string()),
-                       tensors->shape.n_layer, all.size());
+                "note: -ngl {} all offload every layer of {} ({} layers and the output): they are one setting, "
+                "measured {} times, and the report counts them as one value\n",
+                fmt::join(all, ","), escape::terminal(std::filesystem::path(model).filename().string()),
+                tensors->shape.n_layer, all.size());
     }
 }
 
@@ -225,8 +223,13 @@ serving::ServerSettings server_settings(const sweep::SweepSpec& spec, const std:
         settings.binary = LLMSWEEP_LLAMA_SERVER;
     if (settings.binary.empty()) settings.binary = find_on_path("llama-server");
     if (settings.binary.empty())
-        throw UsageError("--mode server needs llama-server: pass --llama-server /path/to/llama-server, or put it on "
-                         "PATH");
+        throw UsageError(std::string("--mode server needs llama-server: pass --llama-server /path/to/llama-server, "
+                                     "or put it on PATH") +
+                         (std::string_view(LLMSWEEP_LLAMA_SERVER).empty()
+                              ? ""
+                              : fmt::format(", or build it from llmsweep's llama.cpp: cmake --build {} --target "
+                                            "llama-server",
+                                            escape::shell(LLMSWEEP_BUILD_DIR))));
     settings.extra_args = spec.serving.llama_server_args;
     settings.numa = spec.numa;
     settings.rpc = spec.rpc;
@@ -254,7 +257,7 @@ store::Claim claim_spec(const std::string& db, bool wait, const std::string& key
                         ExitCode::busy);
         if (!told)
             say(stderr, "waiting: this sweep is being run into {} by {}\n", escape::terminal(db),
-                       escape::terminal(who));
+                escape::terminal(who));
         told = true;
         throw_if_interrupted();
         usleep(200 * 1000);
@@ -311,7 +314,8 @@ void run(const RunArgs& args) {
     std::vector<llama_bench::LlamaBenchCli> llama_bench;
     std::vector<std::string> first_command;
     if (spec.engine == sweep::Engine::llama_bench) {
-        for (const std::string& binary : spec.llama_bench) llama_bench.push_back(llama_bench::probe_llama_bench(binary));
+        for (const std::string& binary : spec.llama_bench)
+            llama_bench.push_back(llama_bench::probe_llama_bench(binary));
         for (const auto& point : plan.points)
             llama_bench::llama_bench_command(sweep::llama_bench_of(point.load, llama_bench), {&point},
                                              sweep::command_settings(spec, 1));
@@ -323,14 +327,13 @@ void run(const RunArgs& args) {
         if (db_exists) store = std::make_unique<store::Store>(args.db, store::Store::Access::read_only);
         print_plan(spec, plan, store.get(), host);
         if (!first_command.empty())
-            say("the first llama-bench: {}\n",
-                       escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
+            say("the first llama-bench: {}\n", escape::terminal(fmt::format("{}", fmt::join(first_command, " "))));
         if (spec.mode == domain::Mode::server && spec.serving.url.empty()) {
             // Its port is drawn when it starts.
             const auto& first = plan.points[plan.groups[plan.visits.front().group].front()];
             say("the first llama-server: {}\n",
-                       escape::terminal(fmt::format(
-                           "{}", fmt::join(serving::server_command(server_settings(spec), first, 0), " "))));
+                escape::terminal(
+                    fmt::format("{}", fmt::join(serving::server_command(server_settings(spec), first, 0), " "))));
         }
         return;
     }
@@ -340,21 +343,21 @@ void run(const RunArgs& args) {
     const auto claim = claim_spec(args.db, args.wait, sweep::spec_key(spec));
     store.db().on_long_lock_wait([&] {
         say(stderr,
-                   "waiting for another process to release the lock on {}; what is measured is kept "
-                   "until it can be stored\n",
-                   escape::terminal(args.db));
+            "waiting for another process to release the lock on {}; what is measured is kept "
+            "until it can be stored\n",
+            escape::terminal(args.db));
     });
     std::optional<ServerLogFolder> server_logs;
     if (spec.mode == domain::Mode::server && spec.serving.url.empty()) server_logs.emplace();
     // Workers are this same binary, started in the worker role.
-    const sweep::SweepOptions options{.fresh = args.fresh,
-                                      .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
-                                      .host = host,
-                                      .build = engine::build_info(),
-                                      .llama_bench = llama_bench,
-                                      .server = server_settings(spec, server_logs ? server_logs->path()
-                                                                                  : std::filesystem::path()),
-                                      .roofline = !args.no_roofline && spec.serving.url.empty()};
+    const sweep::SweepOptions options{
+        .fresh = args.fresh,
+        .worker_executable = std::filesystem::read_symlink("/proc/self/exe").string(),
+        .host = host,
+        .build = engine::build_info(),
+        .llama_bench = llama_bench,
+        .server = server_settings(spec, server_logs ? server_logs->path() : std::filesystem::path()),
+        .roofline = !args.no_roofline && spec.serving.url.empty()};
     auto observer = make_progress_observer(args.quiet              ? ProgressStyle::none
                                            : isatty(STDERR_FILENO) ? ProgressStyle::bar
                                                                    : ProgressStyle::lines,
@@ -365,7 +368,7 @@ void run(const RunArgs& args) {
     } catch (const Interrupted&) {
         observer.reset();
         say(stderr, "stopped: what was measured is in {}; run the same command again to finish the sweep\n",
-                   escape::terminal(args.db));
+            escape::terminal(args.db));
         throw;
     } catch (...) {
         if (server_logs) server_logs->keep();
@@ -375,7 +378,7 @@ void run(const RunArgs& args) {
     if (server_logs && outcome.failures > 0) server_logs->keep();
     if (outcome.already_complete) {
         say("this sweep is already complete in {} (run {}); pass --fresh to measure it again\n",
-                   escape::terminal(args.db), outcome.run_id);
+            escape::terminal(args.db), outcome.run_id);
     }
     if (!args.quiet) {
         print_summary(store, outcome.run_id);
@@ -384,14 +387,13 @@ void run(const RunArgs& args) {
                        spec.adaptive() ? std::string() : own_command_line());
     }
     say("{} run {}: {} measurement{}, {} failed point{}\n", escape::terminal(args.db), outcome.run_id,
-               outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures,
-               outcome.failures == 1 ? "" : "s");
+        outcome.tasks_run, outcome.tasks_run == 1 ? "" : "s", outcome.failures, outcome.failures == 1 ? "" : "s");
     // The orchestrator's own cost is a diagnostic: shown with -v.
     if (engine::llama_log_verbose() && outcome.tasks_run > 0 && spec.engine == sweep::Engine::native &&
         spec.mode != domain::Mode::server)
         say("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
-                   "(store write included)\n",
-                   format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);
+            "(store write included)\n",
+            format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);
     if (args.strict) {
         // The whole run counts, points that failed before a resume included.
         analysis::Filters filters;

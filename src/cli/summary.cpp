@@ -103,10 +103,14 @@ void print_summary(store::Store& store, int64_t run_id) {
     std::map<std::string, std::pair<std::string, std::string>> facts; // short name -> size, params
     for (const store::ModelRow& row : store.read_models())
         facts[data.model_name(row.model_filename)] = {
-            row.model_size >= (int64_t{1} << 30) ? fmt::format("{:.2f} GiB", static_cast<double>(row.model_size) / (1 << 30))
-                                                 : fmt::format("{:.2f} MiB", static_cast<double>(row.model_size) / (1 << 20)),
-            row.model_n_params >= 1'000'000'000 ? fmt::format("{:.2f} B", static_cast<double>(row.model_n_params) / 1e9)
-                                                : fmt::format("{:.2f} M", static_cast<double>(row.model_n_params) / 1e6)};
+            row.model_size <= 0 ? "-" // not known: a server's model
+            : row.model_size >= (int64_t{1} << 30)
+                ? fmt::format("{:.2f} GiB", static_cast<double>(row.model_size) / (1 << 30))
+                : fmt::format("{:.2f} MiB", static_cast<double>(row.model_size) / (1 << 20)),
+            row.model_n_params <= 0 ? "-"
+            : row.model_n_params >= 1'000'000'000
+                ? fmt::format("{:.2f} B", static_cast<double>(row.model_n_params) / 1e9)
+                : fmt::format("{:.2f} M", static_cast<double>(row.model_n_params) / 1e6)};
     std::string backend;
     for (const store::RunRow& run : store.read_runs())
         if (run.id == run_id) backend = run.backends;
@@ -141,8 +145,8 @@ void print_summary(store::Store& store, int64_t run_id) {
     if (!rows.empty()) print_table(header, std::move(rows));
     if (const auto busy = analysis::busy_visits(store, data, ""); !busy.empty())
         say("{} visit{} ran beside other work (other processes {} cores or more, or {} % steal): their "
-                   "rounds may be disturbed; the report lists them\n",
-                   busy.size(), busy.size() == 1 ? "" : "s", analysis::busy_other_cores, analysis::busy_steal_percent);
+            "rounds may be disturbed; the report lists them\n",
+            busy.size(), busy.size() == 1 ? "" : "s", analysis::busy_other_cores, analysis::busy_steal_percent);
     // Adaptive rounds: why the points stopped.
     for (const store::RunRow& run : store.read_runs()) {
         if (run.id != run_id || !run.max_repetitions) continue;
@@ -159,7 +163,7 @@ void print_summary(store::Store& store, int64_t run_id) {
                     stop.max_repetitions == stop.min_repetitions ? "" : fmt::format("-{}", stop.max_repetitions)));
         }
         say("adaptive rounds, {} to {} repetitions: {}\n", run.repetitions, *run.max_repetitions,
-                   fmt::join(stops, "; "));
+            fmt::join(stops, "; "));
     }
 }
 
