@@ -30,6 +30,7 @@ struct World {
     Script load = Script::ok;
     // What happened, in order.
     std::vector<std::pair<int64_t, int64_t>> ran; // (n_prompt, repetition) of every run request
+    std::vector<engine::RunRequest> requests;     // every run request as it came
     size_t workers = 0, finished = 0, killed = 0;
     // The pp throughput a task measures, by load mode, n_prompt and repetition (tg: a tenth of it).
     std::function<double(LoadMode, int64_t, int64_t)> pp_ts = [](LoadMode, int64_t, int64_t) { return 1000.0; };
@@ -51,6 +52,7 @@ public:
 
     RunAnswer run(const engine::RunRequest& request, double) override {
         world_.ran.emplace_back(request.test.n_prompt, request.repetition);
+        world_.requests.push_back(request);
         const auto it = world_.tasks.find({request.test.n_prompt, request.repetition});
         switch (it == world_.tasks.end() ? Script::ok : it->second) {
         case Script::fail: return {Answer::failed, {}, "injected failure"};
@@ -118,6 +120,42 @@ protected:
     SweepSpec spec;
     Plan plan;
 };
+
+// In rounds order a visit's tests with the same context settings share one context, as large as the largest of
+// them needs, and one warm-up, the largest prompt and a token; in grouped order (llama-bench's) each test has its
+// own. The run's row says where its time went, its timed part the samples' own times.
+TEST_F(Orchestrator, AVisitsTestsShareOneContextInRoundsOrderAndNotInGrouped) {
+    spec.threads = {1, 2};
+    spec.n_depth = {0, 8};
+    World world;
+    Events events;
+    const SweepOutcome outcome = run(world, events);
+    ASSERT_EQ(world.requests.size(), 3u * 2 * 2 * 3);
+    for (const engine::RunRequest& r : world.requests) {
+        ASSERT_TRUE(r.shared_n_ctx && r.shared_warmup) << "rounds order shares";
+        EXPECT_EQ(*r.shared_n_ctx, 8 + 32 + 4) << "the deepest, longest test of the context's";
+        EXPECT_EQ(r.shared_warmup->n_prompt, 32);
+        EXPECT_EQ(r.shared_warmup->n_gen, 1);
+    }
+    // Where the time went: the timed part is the samples' own, the loads the workers' (5 ms each here).
+    const Phases& p = outcome.phases;
+    store::Database db(store_path, store::Database::Mode::read_only);
+    store::Statement sums(db, "SELECT (SELECT sum(ns) FROM samples) / 1e9, wall_s, timed_s, load_s FROM runs");
+    ASSERT_TRUE(sums.step());
+    EXPECT_NEAR(p.timed_s, sums.column_double(0), 1e-6);
+    EXPECT_NEAR(sums.column_double(2), p.timed_s, 1e-6);
+    EXPECT_NEAR(sums.column_double(1), p.wall_s, 1e-6);
+    EXPECT_NEAR(p.load_s, 0.005 * static_cast<double>(plan.visits.size()), 1e-9);
+    EXPECT_GT(p.wall_s, 0); // the fake's times are made up: what they add up to is checked on real sweeps (run_test)
+    EXPECT_NEAR(sums.column_double(3), p.load_s, 1e-9);
+
+    World grouped;
+    spec.order = Order::grouped;
+    run(grouped, events, true);
+    ASSERT_FALSE(grouped.requests.empty());
+    for (const engine::RunRequest& r : grouped.requests)
+        EXPECT_FALSE(r.shared_n_ctx || r.shared_warmup) << "llama-bench's context and warm-up per test";
+}
 
 TEST_F(Orchestrator, RunsEveryTaskOnceInThePlansOrder) {
     World world;

@@ -34,6 +34,13 @@ TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
     EXPECT_EQ(count("SELECT count(*) FROM llama_bench"), 8);
     const auto plan = nlohmann::json::parse(text("SELECT plan_json FROM runs"));
     EXPECT_EQ(plan.size(), 4u); // visits
+    // Where the time went: the timed part is the samples' own, and the parts add up to no more than the whole.
+    EXPECT_EQ(count("SELECT count(*) FROM runs WHERE timed_s > 0 AND load_s > 0 AND untimed_s > 0 AND "
+                    "abs(timed_s - (SELECT sum(ns) FROM samples) / 1e9) < 1e-6 AND "
+                    "wall_s >= timed_s + load_s + untimed_s + process_s + machine_s"),
+              1)
+        << text("SELECT json_array(wall_s, timed_s, load_s, untimed_s, process_s, machine_s) FROM runs");
+    EXPECT_NE(r.out.find("% of it timed"), std::string::npos) << r.out;
 }
 
 TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
@@ -80,7 +87,8 @@ TEST_F(RunTest, ReportOfARealSweepShowsLoadsAndLatencies) {
     EXPECT_NE(test::read_file(dir_ / "report" / "raw.csv").find("tiny.gguf,pp,ok,"), std::string::npos);
     // The headline leads with what a load setting changes most, before the throughput verdicts, and says what a
     // block is.
-    const size_t glance = md.find("## At a glance"), loads = md.find("tiny.gguf load_mode = mmap against none: load time");
+    const size_t glance = md.find("## At a glance"),
+                 loads = md.find("tiny.gguf load_mode = mmap against none: load time");
     ASSERT_NE(loads, std::string::npos) << md;
     EXPECT_LT(glance, loads);
     EXPECT_NE(md.find("anonymous memory", loads), std::string::npos);
@@ -167,7 +175,8 @@ TEST_F(RunTest, RunsOfDifferentDesignsArePooledOnlyWhenAsked) {
     const std::string sweep = "run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -q" + db_arg();
     ASSERT_EQ(run_llmsweep(sweep + " -r 2").exit_code, 0);
     ASSERT_EQ(run_llmsweep(sweep + " -r 3").exit_code, 0);
-    const std::string report = "report --lang en --no-charts --format md --out " + shell_quote(dir_ / "report") + db_arg();
+    const std::string report =
+        "report --lang en --no-charts --format md --out " + shell_quote(dir_ / "report") + db_arg();
     auto r = run_llmsweep(report);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("runs of different designs"), std::string::npos) << r.err;
@@ -186,8 +195,9 @@ TEST_F(RunTest, RunsOfDifferentDesignsArePooledOnlyWhenAsked) {
 // A reader that goes away (`llmsweep run ... | head -1`) ends the output, not the sweep: it runs to its end, stored
 // whole and finished, with exit code 0.
 TEST_F(RunTest, AClosedPipeEndsTheOutputNotTheSweep) {
-    const auto r = run_shell("{ " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -r 2" +
-                             db_arg() + " 2>&1; echo $? > " + shell_quote(dir_ / "status") + "; } | head -1");
+    const auto r =
+        run_shell("{ " + shell_quote(LLMSWEEP_BINARY) + " run -m " + model() + " --mmap 0,1 -p 8 -n 4 -t 1 -r 2" +
+                  db_arg() + " 2>&1; echo $? > " + shell_quote(dir_ / "status") + "; } | head -1");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.size(), r.out.find('\n') + 1) << "one line: " << r.out;
     EXPECT_EQ(test::read_file(dir_ / "status"), "0\n");
@@ -268,7 +278,11 @@ TEST_F(RunTest, CtrlCOrSigtermStopsCleanlyAndTheSameCommandFinishes) {
         const int64_t stored = count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id "
                                      "WHERE results.run_id = (SELECT max(id) FROM runs)");
         EXPECT_GE(stored, 3 * 2);
+        const std::string wall = "SELECT wall_s * 1e6 FROM runs ORDER BY id DESC LIMIT 1";
+        const int64_t interrupted_us = count(wall);
+        EXPECT_GT(interrupted_us, 0) << "an interrupted run keeps where its time went";
         ASSERT_EQ(run_shell(command + " -q").exit_code, 0);
+        EXPECT_GT(count(wall), interrupted_us) << "the resumed invocation's time is added";
         EXPECT_EQ(text("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), "finished");
         EXPECT_EQ(count("SELECT count(*) FROM samples JOIN results ON results.id = samples.result_id "
                         "WHERE results.run_id = (SELECT max(id) FROM runs)"),
@@ -541,8 +555,8 @@ TEST_F(RunTest, VisitsBesideOtherWorkAreRecordedAndSummarized) {
         << "every visit ran beside the spinner";
     EXPECT_NE(r.out.find("4 visits ran beside other work"), std::string::npos) << r.out;
     // The comparison's verdict says so itself, not only the warnings.
-    const auto report = run_llmsweep("report --lang en --no-charts --format md --out " + shell_quote(dir_ / "report") +
-                                     db_arg());
+    const auto report =
+        run_llmsweep("report --lang en --no-charts --format md --out " + shell_quote(dir_ / "report") + db_arg());
     ASSERT_EQ(report.exit_code, 0) << report.err;
     EXPECT_NE(test::read_file(dir_ / "report" / "report.md").find("2 of 2 blocks measured beside other work"),
               std::string::npos);

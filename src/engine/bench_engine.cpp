@@ -184,8 +184,9 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
 }
 
 void BenchEngine::prepare_context(const RunRequest& request) {
-    const auto& t = request.test;
-    const int64_t n_ctx = std::max<int64_t>(t.n_depth + t.n_prompt + t.n_gen, 1);
+    const auto& own = request.test;
+    const int64_t n_ctx =
+        std::max<int64_t>(std::max(own.n_depth + own.n_prompt + own.n_gen, request.shared_n_ctx.value_or(0)), 1);
     if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx && context_prio_ == request.prio)
         return;
 
@@ -212,7 +213,9 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     // The new context's KV cache and compute buffers join the weights on huge pages.
     if (load_params_.huge_pages == domain::HugePages::on) collapse_into_huge_pages(load_params_.model);
 
-    // Warm-up on every new context, as llama-bench does before its repetitions.
+    // Warm-up on every new context, as llama-bench does before its repetitions: the test's shape, or the largest
+    // of the tests that share the context.
+    const domain::TestParams& t = request.shared_warmup ? *request.shared_warmup : own;
     TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);
     for (int64_t w = 0; w < request.warmup; ++w) {
         if (t.n_prompt > 0) process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, true);

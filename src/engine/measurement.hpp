@@ -48,6 +48,11 @@ struct RunRequest {
     int64_t warmup = 1;
     uint64_t seed = 1;
     int prio = 0; // the threadpool's threads' priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime
+    // The context a visit's tests share (rounds order): its size, enough for each of them, and the warm-up run
+    // once on it, the largest prompt of them and a token. Not given (grouped order, llama-bench's): a context of
+    // the test's own size and a warm-up of the test's own shape, for each test, as llama-bench.
+    std::optional<int64_t> shared_n_ctx;
+    std::optional<domain::TestParams> shared_warmup;
 };
 
 // One repetition. Request mode fills both phases and the latencies; split mode one phase.

@@ -70,7 +70,11 @@ nlohmann::json run_request_json(const RunRequest& r) {
             {"mode", domain::name(r.mode)},
             {"repetition", r.repetition},
             {"warmup", r.warmup},
-            {"seed", r.seed}};
+            {"seed", r.seed},
+            {"shared_n_ctx", r.shared_n_ctx ? nlohmann::json(*r.shared_n_ctx) : nlohmann::json()},
+            {"shared_warmup", r.shared_warmup ? nlohmann::json{{"n_prompt", r.shared_warmup->n_prompt},
+                                                               {"n_gen", r.shared_warmup->n_gen}}
+                                              : nlohmann::json()}};
 }
 
 RunRequest run_request_from_json(const nlohmann::json& j) {
@@ -86,6 +90,10 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     r.repetition = j.at("repetition").get<int64_t>();
     r.warmup = j.at("warmup").get<int64_t>();
     r.seed = j.at("seed").get<uint64_t>();
+    if (const auto n_ctx = j.find("shared_n_ctx"); n_ctx != j.end() && !n_ctx->is_null())
+        r.shared_n_ctx = n_ctx->get<int64_t>();
+    if (const auto w = j.find("shared_warmup"); w != j.end() && !w->is_null())
+        r.shared_warmup = domain::TestParams{w->at("n_prompt").get<int64_t>(), w->at("n_gen").get<int64_t>(), 0};
     return r;
 }
 

@@ -7,8 +7,8 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <array>
 #include <cerrno>
@@ -116,6 +116,19 @@ void Store::update(std::string_view table_name, int64_t id, const Row& row) {
 }
 
 void Store::update_run(int64_t run_id, const Row& row) { update("runs", run_id, row); }
+
+void Store::add_to_run(int64_t run_id, const std::vector<std::pair<std::string, double>>& amounts) {
+    const Table& t = table("runs");
+    std::string assignments;
+    for (const auto& [name, amount] : amounts) {
+        check_row(t, {{name, amount}});
+        assignments += fmt::format("{}{} = COALESCE({}, 0) + :{}", assignments.empty() ? "" : ", ", name, name, name);
+    }
+    Statement& s = statement(fmt::format("UPDATE runs SET {} WHERE id = :id", assignments));
+    for (const auto& [name, amount] : amounts) s.bind(name, amount);
+    s.bind("id", run_id);
+    s.run();
+}
 
 int64_t Store::insert_load(const Row& row) { return insert("loads", row); }
 
@@ -507,11 +520,12 @@ std::vector<ModelRow> Store::read_models() {
 void Store::insert_machine(const Row& row) { insert("machines", row); }
 
 std::vector<nlohmann::json> Store::read_machines() {
-    Statement s(*db_, "SELECT hostname, COALESCE(cpu_info, '') AS cpu_info, build_commit, threads, measured_at, "
-                      "read_gbs, COALESCE(triad_gbs, 0) AS triad_gbs, COALESCE(buffer_bytes, 0) AS buffer_bytes, "
-                      "matmul_gflops, peak_gflops, COALESCE(l1d_bytes, 0) AS l1d_bytes, COALESCE(l2_bytes, 0) AS "
-                      "l2_bytes, COALESCE(l3_bytes, 0) AS l3_bytes, COALESCE(matmul_buffers, '') AS matmul_buffers FROM "
-                      "machines ORDER BY id");
+    Statement s(*db_,
+                "SELECT hostname, COALESCE(cpu_info, '') AS cpu_info, build_commit, threads, measured_at, "
+                "read_gbs, COALESCE(triad_gbs, 0) AS triad_gbs, COALESCE(buffer_bytes, 0) AS buffer_bytes, "
+                "matmul_gflops, peak_gflops, COALESCE(l1d_bytes, 0) AS l1d_bytes, COALESCE(l2_bytes, 0) AS "
+                "l2_bytes, COALESCE(l3_bytes, 0) AS l3_bytes, COALESCE(matmul_buffers, '') AS matmul_buffers FROM "
+                "machines ORDER BY id");
     std::vector<nlohmann::json> machines;
     while (s.step()) {
         nlohmann::json machine = nlohmann::json::object();
@@ -549,18 +563,26 @@ std::map<std::string, std::string> Store::read_model_profiles() {
 }
 
 std::vector<RunRow> Store::read_runs() {
-    Statement s(*db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, '') AS backends, "
-                      "COALESCE(cpu_info, '') AS cpu_info, COALESCE(os, '') AS os, repetitions, warmup, "
-                      "COALESCE(cpu_cores_logical, 0) AS cpu_cores_logical, max_repetitions, target_ci_pct, "
-                      "margin_pct, COALESCE(decide, '') AS decide, COALESCE(memory_bytes, 0) AS memory_bytes, "
-                      "COALESCE(source, 'run') AS source, COALESCE(engine, 'native') AS engine, spec_key, spec_json FROM runs "
-                      "ORDER BY id");
+    Statement s(
+        *db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, '') AS backends, "
+              "COALESCE(cpu_info, '') AS cpu_info, COALESCE(os, '') AS os, repetitions, warmup, "
+              "COALESCE(cpu_cores_logical, 0) AS cpu_cores_logical, max_repetitions, target_ci_pct, "
+              "margin_pct, COALESCE(decide, '') AS decide, COALESCE(memory_bytes, 0) AS memory_bytes, "
+              "COALESCE(source, 'run') AS source, COALESCE(engine, 'native') AS engine, spec_key, spec_json FROM runs "
+              "ORDER BY id");
     std::vector<RunRow> runs;
     while (s.step()) {
-        RunRow run{s.column_int("id"),           s.column_text("mode"),        s.column_text("sweep_order"),
-                   s.column_text("started_at"),  s.column_text("build_commit"), s.column_text("backends"),
-                   s.column_text("cpu_info"),    s.column_text("os"),          s.column_int("repetitions"),
-                   s.column_int("warmup"),       s.column_int("cpu_cores_logical")};
+        RunRow run{s.column_int("id"),
+                   s.column_text("mode"),
+                   s.column_text("sweep_order"),
+                   s.column_text("started_at"),
+                   s.column_text("build_commit"),
+                   s.column_text("backends"),
+                   s.column_text("cpu_info"),
+                   s.column_text("os"),
+                   s.column_int("repetitions"),
+                   s.column_int("warmup"),
+                   s.column_int("cpu_cores_logical")};
         run.max_repetitions = s.column_optional<int64_t>("max_repetitions");
         run.target_ci_pct = s.column_optional<double>("target_ci_pct");
         run.margin_pct = s.column_optional<double>("margin_pct");

@@ -146,9 +146,9 @@ struct RunRow {
     std::optional<double> target_ci_pct, margin_pct;
     std::string decide; // comma separated
     std::vector<StopCount> stops;
-    std::string source = "run"; // run or import
+    std::string source = "run";    // run or import
     std::string engine = "native"; // native, llama-bench or external (a server given by --url)
-    std::string spec_key;       // what `run` resumes by (imports: their file's hash)
+    std::string spec_key;          // what `run` resumes by (imports: their file's hash)
     std::string spec_json;
 };
 
@@ -178,6 +178,8 @@ public:
     // The runs imported from a file with this content, if any.
     std::vector<int64_t> runs_imported_from(const std::string& sha256);
     void update_run(int64_t run_id, const Row& row);
+    // Adds to a run's numeric columns (what a resumed run's invocations add up to).
+    void add_to_run(int64_t run_id, const std::vector<std::pair<std::string, double>>& amounts);
 
     int64_t insert_load(const Row& row);
     void update_load(int64_t load_id, const Row& row);

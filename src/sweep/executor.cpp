@@ -113,6 +113,31 @@ private:
     std::string numa_, rpc_;
 };
 
+// In rounds order, the tests of a visit with the same context settings share one context and its warm-up
+// (engine::RunRequest): its size, enough for each of them, and the warm-up's test, the largest prompt of them and
+// a token where any generates. A context's size does not change what a test computes (llama.cpp attends the
+// cells in use), and a warm-up of the largest prompt leaves nothing for a smaller one to warm (bench/fidelity.sh
+// --llmsweep-defaults). Grouped order keeps llama-bench's context and warm-up per test: nothing shared.
+struct SharedContext {
+    ContextParams context;
+    int64_t n_ctx = 0;
+    TestParams warmup;
+};
+std::vector<SharedContext> shared_contexts(const SweepSpec& spec, const Plan& plan, const std::vector<Task>& tasks) {
+    std::vector<SharedContext> shared;
+    if (spec.order != Order::rounds) return shared;
+    for (const Task& task : tasks) {
+        const Point& p = plan.points[task.point];
+        auto it = std::find_if(shared.begin(), shared.end(), [&](const auto& s) { return s.context == p.context; });
+        if (it == shared.end()) it = shared.insert(shared.end(), {p.context, 0, {}});
+        it->n_ctx = std::max(it->n_ctx, p.test.n_depth + p.test.n_prompt + p.test.n_gen);
+        it->warmup.n_prompt = std::max(it->warmup.n_prompt, p.test.n_prompt);
+        if (p.test.n_gen > 0) it->warmup.n_gen = 1;
+    }
+    for (SharedContext& s : shared) s.n_ctx = std::max(s.n_ctx, s.warmup.n_prompt + s.warmup.n_gen); // room for it
+    return shared;
+}
+
 class WorkerExecutor : public Executor {
 public:
     WorkerExecutor(WorkerFactory factory, double timeout_s) : factory_(std::move(factory)), timeout_s_(timeout_s) {}
@@ -121,6 +146,7 @@ public:
         const Plan& plan = recorder.plan();
         const SweepSpec& spec = recorder.spec();
         const LoadParams& load = plan.points[plan.groups[visit.group].front()].load;
+        const std::vector<SharedContext> shared = shared_contexts(spec, plan, tasks);
         size_t next = 0;
         while (next < tasks.size()) {
             const engine::HostSample start = engine::sample_host();
@@ -146,8 +172,10 @@ public:
                 previous_point = task.point;
                 const Point& point = plan.points[task.point];
                 recorder.task_started(task);
-                const engine::RunRequest request{point.context, point.test, spec.mode, task.repetition,
-                                                 spec.warmup,   spec.seed,  spec.prio};
+                engine::RunRequest request{point.context, point.test, spec.mode, task.repetition,
+                                           spec.warmup,   spec.seed,  spec.prio};
+                for (const SharedContext& s : shared)
+                    if (s.context == point.context) request.shared_n_ctx = s.n_ctx, request.shared_warmup = s.warmup;
                 if (last_answer)
                     gaps_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - *last_answer).count());
                 const RunAnswer answer = worker->run(request, timeout_s_);
@@ -349,7 +377,8 @@ private:
         const LoadParams& load = plan.points[batch.front()].load;
         const std::vector<Task>& first_tasks = tasks_of.at(batch.front());
         const auto command = llama_bench::llama_bench_command(
-            llama_bench_of(load, clis_), points_of(plan, batch), command_settings(recorder.spec(), static_cast<int64_t>(first_tasks.size())));
+            llama_bench_of(load, clis_), points_of(plan, batch),
+            command_settings(recorder.spec(), static_cast<int64_t>(first_tasks.size())));
         engine::LoadOutcome before;
         before.file_bytes = std::filesystem::file_size(load.model);
         // As the native worker does: cold evicts the file's pages, warm reads them in.

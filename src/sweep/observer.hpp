@@ -44,7 +44,7 @@ public:
     virtual void on_task_done(const TaskDone&) {}
     virtual void on_load_failed(const domain::LoadParams&, const std::string& /*error*/) {}
     virtual void on_round_added(const RoundAdded&) {}
-    // Before the first point: the machine's roofs measured for a thread count (sweep/roofline.hpp).
+    // After the last point: the machine's roofs measured for a thread count (sweep/roofline.hpp).
     virtual void on_measuring_machine(int64_t /*threads*/) {}
 };
 

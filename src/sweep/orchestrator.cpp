@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <optional>
@@ -175,9 +176,21 @@ void record_fixed_stops(const Plan& plan, store::Store& store, const Recorder& r
 
 // Records how a run ended, on the way out of a failure: if that write fails too (the disk that made the sweep
 // fail is still full), the first error is the one the user sees.
-void mark_run_ended(store::Store& store, int64_t run_id, const std::string& status) noexcept {
+// Where this invocation's time went, added to the run's (a resumed run's invocations add up).
+void record_phases(store::Store& store, int64_t run_id, const Phases& p) {
+    store.add_to_run(run_id, {{"wall_s", p.wall_s},
+                              {"timed_s", p.timed_s},
+                              {"load_s", p.load_s},
+                              {"untimed_s", p.untimed_s()},
+                              {"process_s", p.process_s()},
+                              {"machine_s", p.machine_s}});
+}
+
+void mark_run_ended(store::Store& store, int64_t run_id, const std::string& status,
+                    const std::optional<Phases>& phases) noexcept {
     try {
         store.update_run(run_id, {{"status", status}, {"finished_at", store::utc_now()}});
+        if (phases) record_phases(store, run_id, *phases);
     } catch (...) {}
 }
 
@@ -199,6 +212,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
                        SweepObserver& observer, Executor& executor) {
     // A worker that dies must not take the orchestrator with it through a write to its pipe.
     std::signal(SIGPIPE, SIG_IGN);
+    const auto started = std::chrono::steady_clock::now();
     int64_t run_id = 0;
     bool resumed = false;
     if (!options.fresh) {
@@ -217,9 +231,9 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
                 resumed = true;
                 store::Row row = run_row(spec, plan, options);
                 std::erase_if(row, [](const auto& column) {
-                    static const std::set<std::string_view> kept = {"spec_key", "spec_json", "plan_json", "repetitions",
-                                                               "max_repetitions", "target_ci_pct", "decide",
-                                                               "margin_pct", "status"};
+                    static const std::set<std::string_view> kept = {"spec_key",    "spec_json",       "plan_json",
+                                                                    "repetitions", "max_repetitions", "target_ci_pct",
+                                                                    "decide",      "margin_pct",      "status"};
                     return !kept.count(column.first);
                 });
                 row.emplace_back("finished_at", std::monostate{});
@@ -229,18 +243,17 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
     }
     if (!resumed) run_id = store.insert_run(run_row(spec, plan, options));
 
+    std::optional<Recorder> recording;
+    double machine_s = 0;
+    const auto phases = [&] {
+        Phases p = recording ? recording->phases() : Phases{};
+        p.machine_s = machine_s;
+        p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return p;
+    };
     try {
-        if (options.roofline) {
-            std::vector<int64_t> threads;
-            for (const Point& point : plan.points)
-                if (std::find(threads.begin(), threads.end(), point.context.threads) == threads.end())
-                    threads.push_back(point.context.threads);
-            prepare_roofline(spec, threads, store, options.host, options.build.llama_commit,
-                             measure_in_child(options.worker_executable),
-                             [&](int64_t n) { observer.on_measuring_machine(n); });
-        }
         // The scheduler: the plan's visits in order, each with the tasks the store does not have yet.
-        Recorder recorder(spec, plan, store, observer, run_id);
+        Recorder& recorder = recording.emplace(spec, plan, store, observer, run_id);
         recorder.start(resumed);
         for (const Visit& visit : plan.visits) {
             std::vector<Task> tasks;
@@ -250,6 +263,19 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
         }
         if (spec.adaptive()) run_added_rounds(spec, plan, store, recorder, executor);
         else record_fixed_stops(plan, store, recorder);
+        // The machine's roofs, for the report, once per host, build and thread count: after the points, so that
+        // the first figure is not kept waiting, on a machine the sweep has left idle.
+        if (options.roofline) {
+            const auto measuring = std::chrono::steady_clock::now();
+            std::vector<int64_t> threads;
+            for (const Point& point : plan.points)
+                if (std::find(threads.begin(), threads.end(), point.context.threads) == threads.end())
+                    threads.push_back(point.context.threads);
+            prepare_roofline(spec, threads, store, options.host, options.build.llama_commit,
+                             measure_in_child(options.worker_executable),
+                             [&](int64_t n) { observer.on_measuring_machine(n); });
+            machine_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - measuring).count();
+        }
         SweepOutcome outcome{run_id, false, recorder.tasks_run(), recorder.failures()};
         std::vector<double> gaps = executor.gaps_ms();
         if (!gaps.empty()) {
@@ -261,13 +287,17 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
         rusage self{};
         getrusage(RUSAGE_SELF, &self);
         outcome.peak_rss_bytes = static_cast<uint64_t>(self.ru_maxrss) * 1024;
+        outcome.phases = phases();
+        store::Transaction tx(store.db());
         store.update_run(run_id, {{"status", std::string("finished")}, {"finished_at", store::utc_now()}});
+        record_phases(store, run_id, outcome.phases);
+        tx.commit();
         return outcome;
     } catch (const Interrupted&) {
-        mark_run_ended(store, run_id, "interrupted");
+        mark_run_ended(store, run_id, "interrupted", phases());
         throw;
     } catch (...) {
-        mark_run_ended(store, run_id, "failed");
+        mark_run_ended(store, run_id, "failed", phases());
         throw;
     }
 }

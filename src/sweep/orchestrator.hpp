@@ -9,6 +9,7 @@
 #include "sweep/executor.hpp"
 #include "sweep/observer.hpp"
 #include "sweep/plan.hpp"
+#include "sweep/recorder.hpp"
 
 #include <string>
 #include <vector>
@@ -22,8 +23,8 @@ struct SweepOptions {
     engine::BuildInfo build;
     // What each llama-bench of --engine llama-bench understands, in the spec's order.
     std::vector<llama_bench::LlamaBenchCli> llama_bench;
-    serving::ServerSettings server;         // server mode: how each llama-server is started
-    // Before the first point: the models' costs per token and the machine's roofs (sweep/roofline.hpp).
+    serving::ServerSettings server; // server mode: how each llama-server is started
+    // After the last point: the models' costs per token and the machine's roofs (sweep/roofline.hpp).
     bool roofline = false;
 };
 
@@ -38,6 +39,7 @@ struct SweepOutcome {
     double gap_p99_ms = 0;
     double gap_max_ms = 0;
     uint64_t peak_rss_bytes = 0;
+    Phases phases; // where this invocation's time went
 };
 
 // The key under which a spec's run is found again to be resumed.

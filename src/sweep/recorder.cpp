@@ -79,13 +79,24 @@ void Recorder::round_added(int64_t round, size_t points, size_t tasks) {
     observer_.on_round_added({round, points, plan_.points.size(), total_});
 }
 
-void Recorder::task_started(const Task& task) { observer_.on_task_start(plan_.points[task.point], task.repetition); }
+void Recorder::task_started(const Task& task) {
+    task_start_ = std::chrono::steady_clock::now();
+    observer_.on_task_start(plan_.points[task.point], task.repetition);
+}
+
+void Recorder::test_answered() {
+    // Answers that follow each other without a request between them (llama-bench's) count from the one before.
+    const auto now = std::chrono::steady_clock::now();
+    if (task_start_) phases_.test_s += std::chrono::duration<double>(now - *task_start_).count();
+    task_start_ = now;
+}
 
 int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engine::LoadOutcome& o, bool measured) {
     loaded_ = o;
     store::Row row = load_row(run_id_, load, round, "ok");
     row.insert(row.end(), {{"model_bytes", static_cast<int64_t>(o.file_bytes)},
                            {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)}});
+    if (measured) phases_.load_s += o.load_ms / 1e3;
     if (measured)
         row.insert(row.end(), {{"load_ms", o.load_ms},
                                {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
@@ -107,6 +118,8 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
 
 void Recorder::load_finished(int64_t load_id, uint64_t peak_rss_bytes, const std::optional<engine::MappingState>& end,
                              const engine::VisitActivity& activity, std::optional<uint64_t> resident_after) {
+    phases_.visit_s += activity.wall_s;
+    task_start_.reset();
     store::Row row{{"rss_peak_bytes", static_cast<int64_t>(peak_rss_bytes)},
                    {"visit_s", activity.wall_s},
                    {"other_cpu_cores", activity.other_cpu_cores},
@@ -147,6 +160,7 @@ store::Row Recorder::point_row(const Point& p) const {
 }
 
 void Recorder::sample(const Task& task, int64_t load_id, const engine::Measurement& m) {
+    test_answered();
     const Point& point = plan_.points[task.point];
     const std::string now = store::utc_now();
     TaskDone event{&point, task.repetition, "ok", "", {}, {}, {}, 0, total_};
@@ -158,6 +172,7 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
                                : pg ? point.test.n_prompt + point.test.n_gen
                                     : point.test.n_gen;
         const double ts = ns > 0 ? static_cast<double>(tokens) * 1e9 / static_cast<double>(ns) : 0.0;
+        phases_.timed_s += static_cast<double>(ns) / 1e9;
         (pp ? event.pp_ts : pg ? event.pg_ts : event.tg_ts) = ts;
         const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
         store::Row sample{
@@ -184,15 +199,16 @@ int64_t Recorder::server_started(const LoadParams& load, int64_t round, double r
                                  int64_t n_layer) {
     loaded_ = {};
     loaded_.n_layer = n_layer;
+    phases_.load_s += ready_ms / 1e3;
     store::Row row = load_row(run_id_, load, round, "ok");
-    row.insert(row.end(), {{"load_ms", ready_ms},
-                           {"server_props", bounded_props(props)}});
+    row.insert(row.end(), {{"load_ms", ready_ms}, {"server_props", bounded_props(props)}});
     if (!command.empty()) row.emplace_back("server_command", nlohmann::json(command).dump());
     return store_.insert_load(row);
 }
 
 void Recorder::server_repetition(const Task& task, int64_t load_id, const serving::LoadRun& run,
                                  const nlohmann::json& server_metrics) {
+    test_answered();
     const auto ok = std::count_if(run.requests.begin(), run.requests.end(),
                                   [](const serving::RequestRecord& r) { return r.status == "ok"; });
     if (ok == 0) {
@@ -215,23 +231,23 @@ void Recorder::server_repetition(const Task& task, int64_t load_id, const servin
         return sorted.empty() ? store::Value() : store::Value(stats::quantile_sorted(sorted, p));
     };
     const double ts = run.wall_s > 0 ? static_cast<double>(tokens) / run.wall_s : 0;
+    phases_.timed_s += run.wall_s;
     const std::string metric = metrics_of(point, spec_.mode).front();
     store::Transaction tx(store_.db());
     const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
-    store_.insert_sample(
-        {{"result_id", result_id},
-         {"load_id", load_id},
-         {"repetition", task.repetition},
-         {"ns", static_cast<int64_t>(run.wall_s * 1e9)},
-         {"ts", ts},
-         {"ttft_ms", quantile(ttft, 0.5)},
-         {"itl_p50_ms", quantile(gaps, 0.5)},
-         {"itl_p90_ms", quantile(gaps, 0.9)},
-         {"itl_p99_ms", quantile(gaps, 0.99)},
-         {"server_metrics", server_metrics.is_null()
-                                ? store::Value()
-                                : store::Value(server_metrics.dump(-1, ' ', false,
-                                                                   nlohmann::json::error_handler_t::replace))}});
+    store_.insert_sample({{"result_id", result_id},
+                          {"load_id", load_id},
+                          {"repetition", task.repetition},
+                          {"ns", static_cast<int64_t>(run.wall_s * 1e9)},
+                          {"ts", ts},
+                          {"ttft_ms", quantile(ttft, 0.5)},
+                          {"itl_p50_ms", quantile(gaps, 0.5)},
+                          {"itl_p90_ms", quantile(gaps, 0.9)},
+                          {"itl_p99_ms", quantile(gaps, 0.99)},
+                          {"server_metrics", server_metrics.is_null()
+                                                 ? store::Value()
+                                                 : store::Value(server_metrics.dump(
+                                                       -1, ' ', false, nlohmann::json::error_handler_t::replace))}});
     for (size_t i = 0; i < run.requests.size(); ++i) {
         const serving::RequestRecord& r = run.requests[i];
         std::vector<double> own = r.gaps_ms;
@@ -267,6 +283,7 @@ void Recorder::server_repetition(const Task& task, int64_t load_id, const servin
 }
 
 void Recorder::failure(const Task& task, const std::string& status, const std::string& error) {
+    test_answered();
     if (done(task)) return; // a point already final keeps what it has
     const Point& point = plan_.points[task.point];
     const auto metrics = metrics_of(point, spec_.mode);

@@ -3,13 +3,17 @@
 // its own transaction, and progress goes to the observer. It also knows what is already done (a resumed run's
 // stored repetitions, and what this invocation has recorded), which is what the scheduler asks.
 
-#include "engine/measurement.hpp"
 #include "engine/host_activity.hpp"
+#include "engine/measurement.hpp"
 #include "store/store.hpp"
 #include "sweep/observer.hpp"
 #include "sweep/plan.hpp"
 
 #include <nlohmann/json_fwd.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -22,6 +26,19 @@ struct LoadRun;
 }
 
 namespace llmsweep::sweep {
+
+// Where a sweep's time went, in seconds, as the recorder sees it: the samples' own timed parts; the models' loads
+// (a native worker's load, a llama-server's start until it answers); each test's whole time in its worker, from
+// the request to the answer (its context, warm-up and depth's prefill beside its timed part); and the visits'
+// whole time (their processes' starts and ends beside their loads and tests). The orchestrator adds the machine's
+// measurement and the wall time; what is left is llmsweep's own (plans, the store, waits).
+struct Phases {
+    double wall_s = 0, timed_s = 0, load_s = 0, test_s = 0, visit_s = 0, machine_s = 0;
+    double untimed_s() const { return std::max(0.0, test_s - timed_s); }
+    double process_s() const { return std::max(0.0, visit_s - load_s - test_s); }
+    double own_s() const { return std::max(0.0, wall_s - visit_s - machine_s); }
+    double timed_share() const { return wall_s > 0 ? timed_s / wall_s : 0; }
+};
 
 class Recorder {
 public:
@@ -41,6 +58,8 @@ public:
     size_t done_at_start() const { return done_at_start_; }
     size_t tasks_run() const { return tasks_run_; }
     size_t failures() const { return failures_; }
+    // This invocation's time so far, but its wall time and the machine's measurement.
+    const Phases& phases() const { return phases_; }
 
     // Progress events that are not store writes.
     void start(bool resumed);
@@ -96,6 +115,9 @@ private:
     engine::LoadOutcome loaded_; // the model's description, from the current load
     size_t total_ = 0, done_ = 0, done_at_start_ = 0, tasks_run_ = 0, failures_ = 0;
     bool build_recorded_ = false;
+    Phases phases_;
+    std::optional<std::chrono::steady_clock::time_point> task_start_; // the test the worker is running
+    void test_answered();                                             // the test's whole time into phases_
 };
 
 } // namespace llmsweep::sweep

@@ -205,7 +205,10 @@ const std::vector<Setting> base_settings = {
      "The llama-bench binary that --engine llama-bench runs (a CUDA, Vulkan or other build); several (A,B) are "
      "swept like a load setting, each round running each once in a random order, to compare builds with real "
      "replication: report --compare build_commit (or llama_bench, where two builds share a commit)",
-     true, [](SweepSpec& s, const auto& t) { s.llama_bench = unique(parse_each(t, "--llama-bench", [](std::string_view v) { return std::string(v); })); }},
+     true,
+     [](SweepSpec& s, const auto& t) {
+         s.llama_bench = unique(parse_each(t, "--llama-bench", [](std::string_view v) { return std::string(v); }));
+     }},
     {"llama_bench_arg",
      "An argument handed as it is to --engine llama-bench, after llmsweep's own (a newer build's flags); repeat "
      "it for several, and write a flag's value after '=': --llama-bench-arg=-fitt --llama-bench-arg=512",
@@ -514,8 +517,8 @@ nlohmann::json to_json(const SweepSpec& spec) {
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);
         // One binary as a text, as before several could be given: such a run's key is the same.
-        json["llama_bench"] = spec.llama_bench.size() == 1 ? nlohmann::json(spec.llama_bench.front())
-                                                           : nlohmann::json(spec.llama_bench);
+        json["llama_bench"] =
+            spec.llama_bench.size() == 1 ? nlohmann::json(spec.llama_bench.front()) : nlohmann::json(spec.llama_bench);
         if (!spec.llama_bench_args.empty()) json["llama_bench_args"] = spec.llama_bench_args;
     }
     return json;
