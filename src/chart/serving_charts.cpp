@@ -14,14 +14,14 @@ namespace llmsweep::chart {
 namespace {
 
 // What a serving figure is drawn from: the report, and its language.
-struct Context {
+struct ServingContext {
     const report::ReportModel& m;
     const report::Strings& s;
 };
 
 // Server mode, per model and loop kind: a figure of each compared value's points along the load (clients or
 // requests per second), `y` the figure shown (output t/s, p99 TTFT).
-Figure serving_load_figure(const Context& x, const std::string& model, bool open_loop, bool latency) {
+Figure serving_load_figure(const ServingContext& x, const std::string& model, bool open_loop, bool latency) {
     const auto& m = x.m;
     const std::string axis = std::string(open_loop ? x.s.per_second : x.s.clients);
     Figure f{.stem = safe_stem(fmt::format("serving_{}_{}_{}", model, latency ? "ttft" : "throughput",
@@ -65,7 +65,7 @@ Figure serving_load_figure(const Context& x, const std::string& model, bool open
 
 // Server mode, per model: every load by its throughput (x) and p99 TTFT (y), one colour per compared value, and
 // the Pareto front drawn through the loads no other beats on both.
-Figure serving_pareto_figure(const Context& x, const std::string& model) {
+Figure serving_pareto_figure(const ServingContext& x, const std::string& model) {
     const auto& m = x.m;
     Figure f{.stem = safe_stem(fmt::format("serving_{}_pareto", model)),
              .title = fmt::format(fmt::runtime(x.s.serving_pareto_title), clipped(model, 28))};
@@ -96,7 +96,7 @@ Figure serving_pareto_figure(const Context& x, const std::string& model) {
 } // namespace
 
 std::vector<Figure> serving_figures(const report::ReportModel& m, std::string_view language) {
-    const Context x{m, report::strings(language)};
+    const ServingContext x{m, report::strings(language)};
     std::vector<Figure> all;
     for (const auto& model : m.models) {
         for (const bool open_loop : {false, true}) {

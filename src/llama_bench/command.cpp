@@ -45,7 +45,7 @@ std::vector<std::pair<int64_t, int64_t>> combined_tests(const std::vector<const 
     return tests;
 }
 
-std::string list(const auto& values) { return fmt::format("{}", fmt::join(values, ",")); }
+std::string comma_list(const auto& values) { return fmt::format("{}", fmt::join(values, ",")); }
 
 } // namespace
 
@@ -115,11 +115,11 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
                                      cli.path, mode));
     }
     const auto pp = test_sizes(points, true), tg = test_sizes(points, false);
-    add("-p", pp.empty() ? "0" : list(pp));
-    add("-n", tg.empty() ? "0" : list(tg));
+    add("-p", pp.empty() ? "0" : comma_list(pp));
+    add("-n", tg.empty() ? "0" : comma_list(tg));
     for (const auto& [p, g] : combined_tests(points)) add("-pg", fmt::format("{},{}", p, g));
-    add("-d", list(distinct(points, [](const domain::Point& p) { return p.test.n_depth; })));
-    add("-t", list(distinct(points, [](const domain::Point& p) { return p.context.threads; })));
+    add("-d", comma_list(distinct(points, [](const domain::Point& p) { return p.test.n_depth; })));
+    add("-t", comma_list(distinct(points, [](const domain::Point& p) { return p.context.threads; })));
     // The knobs: those llama-bench had from its start always, the others only where they differ from its
     // default (the points' default), so that older builds without their flags still run the rest. A load knob
     // has one value per load group, so per command.
@@ -134,7 +134,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
                         "this llama-bench ({}) has no flash attention 'auto'; pass --flash-attn on or off", cli.path));
                 value = value == "on" ? "1" : "0";
             }
-        add(std::string(knob.flag), list(values));
+        add(std::string(knob.flag), comma_list(values));
     }
     if (settings.numa != "disabled") add("--numa", settings.numa);
     if (!settings.rpc.empty()) add("-rpc", settings.rpc);

@@ -10,7 +10,7 @@
 namespace llmsweep::report {
 namespace {
 
-std::string range(const analysis::Range& r) { return fmt::format("{} - {}", r.min, r.max); }
+std::string range_text(const analysis::Range& r) { return fmt::format("{} - {}", r.min, r.max); }
 
 Block heading(int level, std::string text) {
     return {.kind = Block::Kind::heading, .level = level, .text = std::move(text)};
@@ -208,8 +208,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                                       {fmt::format("{}: {}", s.metrics, fmt::join(m.metrics, ", ")), {}}};
     if (!m.values.empty())
         overview.push_back({fmt::format("{} {}: {}", m.compare, s.values_of, fmt::join(m.values, ", ")), {}});
-    overview.push_back({fmt::format("{}: {}", s.n_prompt_range, range(m.n_prompt)), {}});
-    overview.push_back({fmt::format("{}: {}", s.n_gen_range, range(m.n_gen)), {}});
+    overview.push_back({fmt::format("{}: {}", s.n_prompt_range, range_text(m.n_prompt)), {}});
+    overview.push_back({fmt::format("{}: {}", s.n_gen_range, range_text(m.n_gen)), {}});
     d.push_back(list(std::move(overview)));
     // What the models are: with --compare model, what differs beside the verdict.
     if (std::any_of(m.model_facts.begin(), m.model_facts.end(), [](const auto& f) { return !f.model_type.empty(); }))

@@ -19,7 +19,7 @@ std::string fixed(double value, int digits = 2) {
     return fmt::format("{:.{}f}", value, digits);
 }
 std::string full(double value) { return std::isfinite(value) ? fmt::format("{}", value) : "-"; }
-std::string range(const analysis::Range& r) {
+std::string range_cell(const analysis::Range& r) {
     return r.min == r.max ? fmt::format("{}", r.min) : fmt::format("{}-{}", r.min, r.max);
 }
 std::string p_value(double p) { return p < 0.0001 ? "< 0.0001" : fmt::format("{:.4f}", p); }
@@ -106,7 +106,7 @@ Table performance_table(const ReportModel& m, const std::string& metric, const S
         // No spread from one point, nor a CV from one repetition: "-", not 0.
         t.add({group_label(g.model, s), g.value, std::to_string(g.n), fixed(g.mean), g.n > 1 ? fixed(g.sd) : "-",
                fixed(g.min), fixed(g.max), fixed(g.median), g.repeated ? fixed(g.mean_cv) : "-",
-               g.repeated ? fixed(g.max_cv) : "-", range(g.n_prompt), range(g.n_gen), std::to_string(g.not_ok)});
+               g.repeated ? fixed(g.max_cv) : "-", range_cell(g.n_prompt), range_cell(g.n_gen), std::to_string(g.not_ok)});
     }
     return t;
 }

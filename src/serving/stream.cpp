@@ -9,10 +9,6 @@
 namespace llmsweep::serving {
 namespace {
 
-double ms_between(StreamReader::Clock::time_point from, StreamReader::Clock::time_point to) {
-    return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 // A count the server gives, as a number in [0, limit]; none when absent; a failure (its reason in `why`) when it
 // is there with another type or value.
 std::optional<int64_t> count_field(const nlohmann::json& object, const char* name, int64_t limit, std::string& why) {

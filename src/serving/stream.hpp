@@ -16,6 +16,11 @@
 
 namespace llmsweep::serving {
 
+// Milliseconds from one instant to another.
+inline double ms_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 // What a server may send, at most: one line of a stream, and a whole streamed answer.
 inline constexpr size_t max_line_bytes = 1 << 20, max_stream_bytes = 256 << 20;
 
