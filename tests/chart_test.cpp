@@ -110,7 +110,7 @@ TEST_F(ReportCharts, PointsAreOrderedAndLabelledByTheirParameters) {
 
 TEST_F(ReportCharts, TheForestPlotDrawsTheComparisonsOfDifferenceCsv) {
     const auto charts = chart::report_charts(m, "en");
-    const Table csv = difference_csv_table(m);
+    const Table csv = csv_table(comparison_columns(m, strings("en")), m.comparisons);
     const auto& header = csv.header();
     const auto column = [&](const char* name) {
         return std::find(header.begin(), header.end(), name) - header.begin();

@@ -139,14 +139,26 @@ TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
     bool odd_seen = false;
     for (const auto& record : raw) odd_seen |= record[0] == "odd, \"name\".gguf";
     EXPECT_TRUE(odd_seen);
-    const auto difference = parse_csv(to_csv(difference_csv_table(m)));
+    const auto difference = parse_csv(to_csv(csv_table(comparison_columns(m, strings("en")), m.comparisons)));
     ASSERT_EQ(difference.size(), m.comparisons.size() + 1);
     const auto& header = difference.front();
     const auto verdict = std::find(header.begin(), header.end(), "verdict") - header.begin();
     ASSERT_LT(static_cast<size_t>(verdict), header.size());
     EXPECT_EQ(difference[1][verdict], "faster");
-    const auto summary = parse_csv(to_csv(summary_csv_table(m)));
+    const auto summary = parse_csv(to_csv(csv_table(summary_columns(m, strings("en")), m.summaries)));
     EXPECT_EQ(summary.size(), m.summaries.size() + 1);
+    // Described once: every field of the description that difference.csv and report.json both have (not one that
+    // has a form of its own in each, as an interval's ends and pair) says the same in both.
+    const auto json = nlohmann::json::parse(json_report(m));
+    size_t shared = 0;
+    for (const auto& c : comparison_columns(m, strings("en"))) {
+        if (!c.value || c.only != Only::no) continue;
+        const auto column = std::find(header.begin(), header.end(), c.key) - header.begin();
+        ASSERT_LT(static_cast<size_t>(column), header.size()) << c.key;
+        for (size_t row = 1; row < difference.size(); ++row, ++shared)
+            EXPECT_EQ(csv_value(json.at("comparisons").at(row - 1).at(c.key)), difference[row][column]) << c.key;
+    }
+    EXPECT_GE(shared, 15 * m.comparisons.size());
 }
 
 TEST_F(ReportTest, JsonSaysWhatTheTablesSay) {

@@ -70,9 +70,9 @@ std::string verdict_cell(const analysis::PairedComparison& c, const Strings& s) 
     const bool one_run_each = c.design == analysis::Design::between_runs && e.runs_value == 1 && e.runs_baseline == 1;
     std::string text = one_run_each ? std::string(s.one_run_each) : verdict_text(c.verdict, s);
     if (c.blocks_needed)
-        text += fmt::format(" ({})", fmt::format(fmt::runtime(e.unit == stats::Unit::runs ? s.runs_needed
-                                                                                           : s.blocks_needed),
-                                                 *c.blocks_needed));
+        text += fmt::format(
+            " ({})",
+            fmt::format(fmt::runtime(e.unit == stats::Unit::runs ? s.runs_needed : s.blocks_needed), *c.blocks_needed));
     // Mostly measured beside other work: said in the verdict, not only in the warnings.
     if (c.busy_blocks * 2 > e.replicates && e.replicates > 0)
         text += fmt::format("; {}", fmt::format(fmt::runtime(s.busy_blocks), c.busy_blocks, e.replicates));
@@ -94,37 +94,6 @@ Table models_table(const ReportModel& m, const Strings& s) {
         t.add({f.model_filename, f.model_type.empty() ? "-" : f.model_type,
                f.model_size > 0 ? fixed(static_cast<double>(f.model_size) / 1048576.0, 1) : "-",
                f.model_n_params > 0 ? fixed(static_cast<double>(f.model_n_params) / 1e6, 1) : "-"});
-    return t;
-}
-
-Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s) {
-    Table t({std::string(s.model), m.compare, std::string(s.points), std::string(s.mean_ts), std::string(s.sd_ts),
-             std::string(s.min_ts), std::string(s.max_ts), std::string(s.median_ts), std::string(s.mean_cv),
-             std::string(s.max_cv), std::string(s.n_prompt_range), std::string(s.n_gen_range), std::string(s.not_ok)});
-    for (const auto& g : m.summaries) {
-        if (g.metric != metric) continue;
-        // No spread from one point, nor a CV from one repetition: "-", not 0.
-        t.add({group_label(g.model, s), g.value, std::to_string(g.n), fixed(g.mean), g.n > 1 ? fixed(g.sd) : "-",
-               fixed(g.min), fixed(g.max), fixed(g.median), g.repeated ? fixed(g.mean_cv) : "-",
-               g.repeated ? fixed(g.max_cv) : "-", range_cell(g.n_prompt), range_cell(g.n_gen), std::to_string(g.not_ok)});
-    }
-    return t;
-}
-
-Table differences_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.model), std::string(s.metric), std::string(s.baseline), std::string(s.value),
-             std::string(s.pairs), std::string(s.blocks), std::string(s.diff_pct), std::string(s.ci95),
-             std::string(s.across_points), std::string(s.holm_p), std::string(s.verdict)});
-    for (const auto& c : m.comparisons) {
-        const auto& e = c.effect.all;
-        const bool any = c.n_pairs > 0 && e.replicates > 0;
-        const bool interval = e.unit != stats::Unit::none;
-        t.add({group_label(c.model, s), c.metric, c.baseline, c.value, std::to_string(c.n_pairs),
-               std::to_string(e.replicates), any ? fmt::format("{:+.2f}", e.estimate) : "",
-               interval ? fmt::format("[{:+.2f}, {:+.2f}]", c.interval.low, c.interval.high) : "-",
-               c.effect.points > 1 ? fmt::format("{:+.1f} .. {:+.1f}", c.effect.point_min, c.effect.point_max) : "-",
-               interval ? p_value(c.p_holm) : "-", verdict_cell(c, s)});
-    }
     return t;
 }
 
@@ -154,11 +123,185 @@ Column<Row> figure_column(std::string key, std::string heading, double Row::*mem
 }
 template <typename Row>
 Column<Row> optional_column(std::string key, std::string heading, std::optional<double> Row::*member, int digits) {
-    return {std::move(key), std::move(heading), [member, digits](const Row& r) { return optional_fixed(r.*member, digits); },
+    return {std::move(key), std::move(heading),
+            [member, digits](const Row& r) { return optional_fixed(r.*member, digits); },
             [member](const Row& r) { return optional_number(r.*member); }};
 }
 
 } // namespace
+
+Columns<analysis::GroupSummary> summary_columns(const ReportModel& m, const Strings& s) {
+    using G = analysis::GroupSummary;
+    const Strings& en = strings("en");
+    // A range of n_prompt or n_gen: "16-512" for people, its two ends in CSV, a pair in JSON.
+    const auto range = [&](std::string key, std::string_view heading, analysis::Range G::*member) {
+        const auto end = [member](double analysis::Range::*which) {
+            return [member, which](const G& g) { return nlohmann::json((g.*member).*which); };
+        };
+        return Columns<G>{{key, std::string(heading), [member](const G& g) { return range_cell(g.*member); }, {}},
+                          {key + "_min", "", {}, end(&analysis::Range::min), "", Only::csv},
+                          {key + "_max", "", {}, end(&analysis::Range::max), "", Only::csv},
+                          {key,
+                           "",
+                           {},
+                           [member](const G& g) {
+                               return nlohmann::json{std::llround((g.*member).min), std::llround((g.*member).max)};
+                           },
+                           "",
+                           Only::json}};
+    };
+    // A spread: "-" for people where one point or one repetition has none; the figure for programs.
+    const auto spread = [](std::string key, std::string_view heading, double G::*member, bool G::*shown_if) {
+        return Column<G>{std::move(key), std::string(heading),
+                         [member, shown_if](const G& g) { return g.*shown_if ? fixed(g.*member) : "-"; },
+                         [member](const G& g) { return g.*member; }};
+    };
+    return joined(
+        joined(Columns<G>{{"model", std::string(s.model), [&s](const G& g) { return group_label(g.model, s); },
+                           [&en](const G& g) { return group_label(g.model, en); }, "", Only::csv},
+                          {"model", "", {}, [](const G& g) { return g.model; }, "", Only::json},
+                          {"metric", "", {}, [](const G& g) { return g.metric; }},
+                          {m.compare, m.compare, [](const G& g) { return g.value; }, [](const G& g) { return g.value; },
+                           "value"},
+                          count_column("points", std::string(s.points), &G::n),
+                          figure_column("mean_ts", std::string(s.mean_ts), &G::mean, 2),
+                          {"sd_ts", std::string(s.sd_ts), [](const G& g) { return g.n > 1 ? fixed(g.sd) : "-"; },
+                           [](const G& g) { return g.sd; }},
+                          figure_column("min_ts", std::string(s.min_ts), &G::min, 2),
+                          figure_column("max_ts", std::string(s.max_ts), &G::max, 2),
+                          figure_column("median_ts", std::string(s.median_ts), &G::median, 2),
+                          spread("mean_cv_percent", s.mean_cv, &G::mean_cv, &G::repeated),
+                          spread("max_cv_percent", s.max_cv, &G::max_cv, &G::repeated)},
+               joined(range("n_prompt", s.n_prompt_range, &G::n_prompt), range("n_gen", s.n_gen_range, &G::n_gen))),
+        Columns<G>{count_column("not_ok", std::string(s.not_ok), &G::not_ok)});
+}
+
+Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s) {
+    std::vector<analysis::GroupSummary> rows;
+    std::copy_if(m.summaries.begin(), m.summaries.end(), std::back_inserter(rows),
+                 [&](const analysis::GroupSummary& g) { return g.metric == metric; });
+    return shown_table(summary_columns(m, s), rows);
+}
+
+Columns<analysis::PairedComparison> comparison_columns(const ReportModel& m, const Strings& s) {
+    using C = analysis::PairedComparison;
+    const Strings& en = strings("en");
+    const auto json = [](auto f) { return [f](const C& c) { return nlohmann::json(f(c)); }; };
+    // Whether a comparison has a difference, and an interval (a unit of replication), to show.
+    const auto any = [](const C& c) { return c.n_pairs > 0 && c.effect.all.replicates > 0; };
+    const auto interval = [](const C& c) { return c.effect.all.unit != stats::Unit::none; };
+    // An interval's two ends in CSV, the pair in JSON.
+    const auto ends = [&](std::string key, stats::Interval C::*member) {
+        return Columns<C>{
+            {key + "_low_percent", "", {}, json([member](const C& c) { return (c.*member).low; }), "", Only::csv},
+            {key + "_high_percent", "", {}, json([member](const C& c) { return (c.*member).high; }), "", Only::csv},
+            {key + "_percent",
+             "",
+             {},
+             [member](const C& c) {
+                 return nlohmann::json{(c.*member).low, (c.*member).high};
+             },
+             "",
+             Only::json}};
+    };
+    Columns<C> columns = {
+        {"model", std::string(s.model), [&s](const C& c) { return group_label(c.model, s); },
+         json([&en](const C& c) { return group_label(c.model, en); }), "", Only::csv},
+        {"model", "", {}, json([](const C& c) { return c.model; }), "", Only::json},
+        text_column("metric", std::string(s.metric), &C::metric),
+        {"parameter", "", {}, [&m](const C&) { return nlohmann::json(m.compare); }},
+        text_column("baseline", std::string(s.baseline), &C::baseline),
+        text_column("value", std::string(s.value), &C::value),
+        count_column("pairs", std::string(s.pairs), &C::n_pairs),
+        {"unpaired", "", {}, json([](const C& c) { return c.unpaired; })},
+        {"mean_diff_ts", "", {}, json([](const C& c) { return c.mean_diff_ts; })},
+        {"blocks", std::string(s.blocks), [](const C& c) { return std::to_string(c.effect.all.replicates); },
+         json([](const C& c) { return c.effect.all.replicates; })},
+        {"replicates_are", "", {}, json([](const C& c) { return std::string(unit_name(c.effect.all.unit)); })},
+        {"design",
+         "",
+         {},
+         json([](const C& c) { return c.design == analysis::Design::within_runs ? "within runs" : "between runs"; }),
+         "",
+         Only::json},
+        {"runs", "", {}, json([](const C& c) { return c.runs; }), "", Only::json},
+        {"runs_of_baseline", "", {}, json([](const C& c) { return c.effect.all.runs_baseline; }), "", Only::json},
+        {"runs_of_value", "", {}, json([](const C& c) { return c.effect.all.runs_value; }), "", Only::json},
+        {"busy_blocks", "", {}, json([](const C& c) { return c.busy_blocks; }), "", Only::json},
+        {"difference_percent", std::string(s.diff_pct),
+         [any](const C& c) { return any(c) ? fmt::format("{:+.2f}", c.effect.all.estimate) : ""; },
+         json([](const C& c) { return c.effect.all.estimate; })},
+        {"ci95",
+         std::string(s.ci95),
+         [interval](const C& c) {
+             return interval(c) ? fmt::format("[{:+.2f}, {:+.2f}]", c.interval.low, c.interval.high) : "-";
+         },
+         {}},
+        {"across_points",
+         std::string(s.across_points),
+         [](const C& c) {
+             return c.effect.points > 1 ? fmt::format("{:+.1f} .. {:+.1f}", c.effect.point_min, c.effect.point_max)
+                                        : "-";
+         },
+         {}},
+    };
+    columns = joined(joined(columns, ends("ci95", &C::interval)), ends("ci90", &C::equivalence_interval));
+    return joined(
+        columns,
+        Columns<C>{
+            {"p", "", {}, json([](const C& c) { return c.effect.all.p_value; })},
+            {"p_holm", std::string(s.holm_p), [interval](const C& c) { return interval(c) ? p_value(c.p_holm) : "-"; },
+             json([](const C& c) { return c.p_holm; })},
+            {"level", "", {}, json([](const C& c) { return c.level; })},
+            {"point_min_percent", "", {}, json([](const C& c) { return c.effect.point_min; }), "", Only::csv},
+            {"point_median_percent", "", {}, json([](const C& c) { return c.effect.point_median; }), "", Only::csv},
+            {"point_max_percent", "", {}, json([](const C& c) { return c.effect.point_max; }), "", Only::csv},
+            {"across_points_percent",
+             "",
+             {},
+             [](const C& c) {
+                 return nlohmann::json{{"min", c.effect.point_min},
+                                       {"q1", c.effect.point_q1},
+                                       {"median", c.effect.point_median},
+                                       {"q3", c.effect.point_q3},
+                                       {"max", c.effect.point_max}};
+             },
+             "",
+             Only::json},
+            {"block_effects_percent",
+             "",
+             {},
+             [](const C& c) {
+                 nlohmann::json effects = nlohmann::json::array();
+                 for (double e : c.effect.block_effects)
+                     effects.push_back(std::isnan(e) ? nlohmann::json(nullptr) : nlohmann::json(e));
+                 return effects;
+             },
+             "",
+             Only::json},
+            {"flagged_blocks", "", {}, json([](const C& c) { return c.effect.flagged.size(); }), "", Only::csv},
+            {"flagged_blocks", "", {}, json([](const C& c) { return c.effect.flagged; }), "", Only::json},
+            {"margin_percent", "", {}, [&m](const C&) { return nlohmann::json(m.margin_pct); }},
+            {"verdict", std::string(s.verdict), [&s](const C& c) { return verdict_cell(c, s); },
+             json([&en](const C& c) { return verdict_label(c, en); })},
+            {"verdict_explained", "", {}, json([&en](const C& c) { return verdict_cell(c, en); }), "", Only::json},
+            {"blocks_needed",
+             "",
+             {},
+             [](const C& c) { return c.blocks_needed ? nlohmann::json(*c.blocks_needed) : nlohmann::json(nullptr); }},
+            {"verdict_without_flagged",
+             "",
+             {},
+             [&en](const C& c) {
+                 return c.verdict_without_flagged ? nlohmann::json(verdict_text(*c.verdict_without_flagged, en))
+                                                  : nlohmann::json(nullptr);
+             }},
+        });
+}
+
+Table differences_table(const ReportModel& m, const Strings& s) {
+    return shown_table(comparison_columns(m, s), m.comparisons);
+}
 
 Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings& s) {
     using L = analysis::LoadSummary;
@@ -269,11 +412,11 @@ Columns<Point> serving_latency_columns(const Strings& s) {
     const std::string_view mean = s.latency_mean;
     for (const auto& [measure, members] :
          {std::pair{"TTFT", std::array{&Point::ttft_mean, &Point::ttft_p50, &Point::ttft_p90, &Point::ttft_p95,
-                                      &Point::ttft_p99}},
+                                       &Point::ttft_p99}},
           std::pair{"TPOT", std::array{&Point::tpot_mean, &Point::tpot_p50, &Point::tpot_p90, &Point::tpot_p95,
-                                      &Point::tpot_p99}},
+                                       &Point::tpot_p99}},
           std::pair{"E2E", std::array{&Point::e2e_mean, &Point::e2e_p50, &Point::e2e_p90, &Point::e2e_p95,
-                                     &Point::e2e_p99}}}) {
+                                      &Point::e2e_p99}}}) {
         constexpr std::array<std::string_view, 5> stats = {"mean", "p50", "p90", "p95", "p99"};
         for (size_t i = 0; i < stats.size(); ++i)
             columns.push_back(latency(measure, stats[i], i == 0 ? mean : stats[i], members[i]));
@@ -375,76 +518,6 @@ Table roofline_csv_table(const ReportModel& m) {
                r.params.at("n_depth"), full(r.avg_ts), full(p.cost.bytes), full(p.cost.flops), full(p.cost.intensity()),
                full(p.gbs), full(p.gflops), full(p.roof_gbs), full(p.roof_gflops), full(p.bandwidth_share),
                full(p.compute_share)});
-    }
-    return t;
-}
-
-Table summary_csv_table(const ReportModel& m) {
-    Table t({"model", "metric", m.compare, "points", "mean_ts", "sd_ts", "min_ts", "max_ts", "median_ts",
-             "mean_cv_percent", "max_cv_percent", "n_prompt_min", "n_prompt_max", "n_gen_min", "n_gen_max", "not_ok"});
-    for (const auto& g : m.summaries)
-        t.add({group_label(g.model, strings("en")), g.metric, g.value, std::to_string(g.n), full(g.mean), full(g.sd),
-               full(g.min), full(g.max), full(g.median), full(g.mean_cv), full(g.max_cv), full(g.n_prompt.min),
-               full(g.n_prompt.max), full(g.n_gen.min), full(g.n_gen.max), std::to_string(g.not_ok)});
-    return t;
-}
-
-Table difference_csv_table(const ReportModel& m) {
-    const Strings& en = strings("en");
-    Table t({"model",
-             "metric",
-             "parameter",
-             "baseline",
-             "value",
-             "pairs",
-             "unpaired",
-             "mean_diff_ts",
-             "blocks",
-             "replicates_are",
-             "difference_percent",
-             "ci95_low_percent",
-             "ci95_high_percent",
-             "ci90_low_percent",
-             "ci90_high_percent",
-             "p",
-             "p_holm",
-             "level",
-             "point_min_percent",
-             "point_median_percent",
-             "point_max_percent",
-             "flagged_blocks",
-             "margin_percent",
-             "verdict",
-             "blocks_needed",
-             "verdict_without_flagged"});
-    for (const auto& c : m.comparisons) {
-        const auto& e = c.effect.all;
-        t.add({group_label(c.model, en),
-               c.metric,
-               m.compare,
-               c.baseline,
-               c.value,
-               std::to_string(c.n_pairs),
-               std::to_string(c.unpaired),
-               full(c.mean_diff_ts),
-               std::to_string(e.replicates),
-               std::string(unit_name(e.unit)),
-               full(e.estimate),
-               full(c.interval.low),
-               full(c.interval.high),
-               full(c.equivalence_interval.low),
-               full(c.equivalence_interval.high),
-               full(e.p_value),
-               full(c.p_holm),
-               full(c.level),
-               full(c.effect.point_min),
-               full(c.effect.point_median),
-               full(c.effect.point_max),
-               std::to_string(c.effect.flagged.size()),
-               full(m.margin_pct),
-               verdict_label(c, en),
-               c.blocks_needed ? std::to_string(*c.blocks_needed) : "",
-               c.verdict_without_flagged ? verdict_text(*c.verdict_without_flagged, en) : ""});
     }
     return t;
 }

@@ -29,13 +29,17 @@ private:
 // A table described once: per column its name for programs (CSV header; JSON field, unless `json_key` names it
 // otherwise), its heading for people, how a row reads in the report (rounded, in the report's language) and its
 // value for programs (full precision; null where absent). The report's Markdown and HTML, its CSV and its JSON
-// are all written from the description, so that they cannot drift.
+// are all written from the description, so that they cannot drift. A column without `shown` is for programs
+// alone, one without `value` for people alone; `only` keeps a value to the one of CSV (flat: an interval's two
+// ends) and JSON (nested: the interval as a pair) whose form it has.
+enum class Only { no, csv, json };
 template <typename Row>
 struct Column {
     std::string key, heading;
     std::function<std::string(const Row&)> shown;
     std::function<nlohmann::json(const Row&)> value;
     std::string json_key = {};
+    Only only = Only::no;
 };
 template <typename Row>
 using Columns = std::vector<Column<Row>>;
@@ -60,11 +64,13 @@ std::string csv_value(const nlohmann::json& value);
 template <typename Row>
 Table csv_table(const Columns<Row>& columns, const std::vector<Row>& rows) {
     std::vector<std::string> header;
-    for (const auto& c : columns) header.push_back(c.key);
+    for (const auto& c : columns)
+        if (c.value && c.only != Only::json) header.push_back(c.key);
     Table t(std::move(header));
     for (const Row& row : rows) {
         std::vector<std::string> cells;
-        for (const auto& c : columns) cells.push_back(csv_value(c.value(row)));
+        for (const auto& c : columns)
+            if (c.value && c.only != Only::json) cells.push_back(csv_value(c.value(row)));
         t.add(std::move(cells));
     }
     return t;
@@ -74,7 +80,8 @@ nlohmann::json json_rows(const Columns<Row>& columns, const std::vector<Row>& ro
     nlohmann::json all = nlohmann::json::array();
     for (const Row& row : rows) {
         nlohmann::json object = nlohmann::json::object();
-        for (const auto& c : columns) object[c.json_key.empty() ? c.key : c.json_key] = c.value(row);
+        for (const auto& c : columns)
+            if (c.value && c.only != Only::csv) object[c.json_key.empty() ? c.key : c.json_key] = c.value(row);
         all.push_back(std::move(object));
     }
     return all;
@@ -100,6 +107,10 @@ std::string_view unit_name(stats::Unit unit);
 // For people (labels in the report's language).
 Table counts_table(const ReportModel& m, const Strings& s);
 Table models_table(const ReportModel& m, const Strings& s);
+// Described once (Column): per model, metric and value the points' throughput (report.json's summaries, and
+// summary.csv); per comparison its difference, interval and verdict (report.json's comparisons, difference.csv).
+Columns<analysis::GroupSummary> summary_columns(const ReportModel& m, const Strings& s);
+Columns<analysis::PairedComparison> comparison_columns(const ReportModel& m, const Strings& s);
 Table performance_table(const ReportModel& m, const std::string& metric, const Strings& s);
 Table differences_table(const ReportModel& m, const Strings& s);
 // Described once (Column): the loads per model, value and cache state; request mode's latencies.
@@ -127,8 +138,6 @@ Columns<analysis::RooflineGroup> roofline_columns(const ReportModel& m, const St
 Table roofline_table(const ReportModel& m, const Strings& s);
 
 // For programs (stable English column names, full precision).
-Table summary_csv_table(const ReportModel& m);
-Table difference_csv_table(const ReportModel& m);
 // roofline.csv: every point with its cost per token, achieved rates, roofs and shares.
 Table roofline_csv_table(const ReportModel& m);
 

@@ -123,58 +123,8 @@ std::string json_report(const ReportModel& m) {
          counts = json::array(), runs = json::array(), not_ok = json::array(), high_cv = json::array();
     for (const auto& c : m.counts)
         counts.push_back({{"value", c.value}, {"model", c.model}, {"metric", c.metric}, {"results", c.records}});
-    for (const auto& g : m.summaries)
-        summaries.push_back({{"model", g.model},
-                             {"metric", g.metric},
-                             {"value", g.value},
-                             {"points", g.n},
-                             {"mean_ts", g.mean},
-                             {"sd_ts", g.sd},
-                             {"min_ts", g.min},
-                             {"max_ts", g.max},
-                             {"median_ts", g.median},
-                             {"mean_cv_percent", g.mean_cv},
-                             {"max_cv_percent", g.max_cv},
-                             {"n_prompt", integer_range(g.n_prompt)},
-                             {"n_gen", integer_range(g.n_gen)},
-                             {"not_ok", g.not_ok}});
-    for (const auto& c : m.comparisons)
-        comparisons.push_back(
-            {{"model", c.model},
-             {"metric", c.metric},
-             {"baseline", c.baseline},
-             {"value", c.value},
-             {"pairs", c.n_pairs},
-             {"unpaired", c.unpaired},
-             {"mean_diff_ts", c.mean_diff_ts},
-             {"blocks", c.effect.all.replicates},
-             {"replicates_are", unit_name(c.effect.all.unit)},
-             {"design", c.design == analysis::Design::within_runs ? "within runs" : "between runs"},
-             {"runs", c.runs},
-             {"runs_of_baseline", c.effect.all.runs_baseline},
-             {"runs_of_value", c.effect.all.runs_value},
-             {"busy_blocks", c.busy_blocks},
-             {"difference_percent", c.effect.all.estimate},
-             {"ci95_percent", {c.interval.low, c.interval.high}},
-             {"ci90_percent", {c.equivalence_interval.low, c.equivalence_interval.high}},
-             {"level", c.level},
-             {"p", c.effect.all.p_value},
-             {"p_holm", c.p_holm},
-             {"across_points_percent",
-              {{"min", c.effect.point_min},
-               {"q1", c.effect.point_q1},
-               {"median", c.effect.point_median},
-               {"q3", c.effect.point_q3},
-               {"max", c.effect.point_max}}},
-             {"block_effects_percent", block_effects(c)},
-             {"flagged_blocks", c.effect.flagged},
-             {"margin_percent", m.margin_pct},
-             {"verdict", verdict_label(c, strings("en"))},
-             {"verdict_explained", verdict_cell(c, strings("en"))},
-             {"blocks_needed", c.blocks_needed ? json(*c.blocks_needed) : json(nullptr)},
-             {"verdict_without_flagged", c.verdict_without_flagged
-                                             ? json(verdict_text(*c.verdict_without_flagged, strings("en")))
-                                             : json(nullptr)}});
+    summaries = json_rows(summary_columns(m, strings("en")), m.summaries);
+    comparisons = json_rows(comparison_columns(m, strings("en")), m.comparisons);
     loads = json_rows(loads_columns(m, strings("en")), m.loads);
     latencies = json_rows(latency_columns(m, strings("en")), m.latencies);
     auto point = [&](const analysis::Record* r) {
@@ -300,11 +250,12 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
             files["report.md"] = markdown_report(m, language, charts);
         } else if (format == "csv") {
             files["raw.csv"] = raw_csv(m);
-            files["summary.csv"] = to_csv(summary_csv_table(m));
-            files["difference.csv"] = to_csv(difference_csv_table(m));
+            files["summary.csv"] = to_csv(csv_table(summary_columns(m, strings("en")), m.summaries));
+            files["difference.csv"] = to_csv(csv_table(comparison_columns(m, strings("en")), m.comparisons));
             if (!m.roofline.points.empty()) files["roofline.csv"] = to_csv(roofline_csv_table(m));
             if (!m.loads.empty()) files["loads.csv"] = to_csv(csv_table(loads_columns(m, strings("en")), m.loads));
-            if (!m.serving.points.empty()) files["serving.csv"] = to_csv(csv_table(serving_columns(m, strings("en")), m.serving.points));
+            if (!m.serving.points.empty())
+                files["serving.csv"] = to_csv(csv_table(serving_columns(m, strings("en")), m.serving.points));
         } else if (format == "json") {
             files["report.json"] = json_report(m);
         } else {
