@@ -1,6 +1,7 @@
 #include "chart/charts.hpp"
 #include "chart/figure.hpp"
 #include "core/error.hpp"
+#include "domain/machine.hpp"
 #include "domain/model_names.hpp"
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
@@ -161,6 +162,34 @@ TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
     EXPECT_GE(shared, 15 * m.comparisons.size());
 }
 
+// A machine's figures in report.json are what the store and the cache keep of it (domain::to_json), every field,
+// written from the same description as the report's table of roofs.
+TEST(ReportMachines, TheJsonHasEveryFigureTheMachineHas) {
+    domain::MachineFigures f{.hostname = "host \"x\"",
+                             .cpu_info = "cpu",
+                             .build_commit = "abc1234",
+                             .threads = 4,
+                             .measured_at = "2026-01-01T00:00:00Z",
+                             .read_gbs = 41.5,
+                             .triad_gbs = 40.25,
+                             .buffer_bytes = 1 << 30,
+                             .matmul_gflops = {{"q8_0", 165.5}, {"f16", 153.0}},
+                             .matmul_buffers = "CPU, CPU_REPACK",
+                             .peak_gflops = 512.0,
+                             .l1d_bytes = 32768,
+                             .l2_bytes = 1 << 20,
+                             .l3_bytes = 32 << 20};
+    const auto rows = json_rows(machine_columns(strings("en")), std::vector{f});
+    EXPECT_EQ(rows.at(0), domain::to_json(f));
+    f.peak_gflops.reset();
+    EXPECT_EQ(json_rows(machine_columns(strings("en")), std::vector{f}).at(0), domain::to_json(f));
+    const Table shown = shown_table(machine_columns(strings("en")), std::vector{f});
+    EXPECT_EQ(shown.header().size(), 6u) << "threads, read, triad, matrix multiplication, peak, L3";
+    EXPECT_EQ(shown.rows().at(0).at(3), "q8_0 165.5, f16 153.0");
+    EXPECT_EQ(shown.rows().at(0).at(4), "-");
+    EXPECT_EQ(shown.rows().at(0).at(5), "32.0");
+}
+
 TEST_F(ReportTest, JsonSaysWhatTheTablesSay) {
     const ReportModel m = model();
     const auto json = nlohmann::json::parse(json_report(m));
@@ -220,14 +249,13 @@ TEST(ReportLoads, OnlyTheReportsRunsCountAndUntimedLoadsAreNotZero) {
                  {"native", 1.0}, {"native", 2.0}, {"llama-bench", std::nullopt}}) {
             const int64_t run = test::insert_test_run(store);
             store.update_run(run, {{"engine", engine}});
-            store::Row load =
-                test::load_row(run, "/m/a.gguf", "mmap",
-                               {{"round", int64_t{0}},
-                                {"rss_peak_bytes", int64_t{1048576}},
-                                {"rss_anon_peak_kb", int64_t{512}},
-                                {"rss_file_peak_kb", int64_t{256}},
-                                {"resident_before_bytes", int64_t{0}},
-                                {"resident_after_bytes", int64_t{2097152}}});
+            store::Row load = test::load_row(run, "/m/a.gguf", "mmap",
+                                             {{"round", int64_t{0}},
+                                              {"rss_peak_bytes", int64_t{1048576}},
+                                              {"rss_anon_peak_kb", int64_t{512}},
+                                              {"rss_file_peak_kb", int64_t{256}},
+                                              {"resident_before_bytes", int64_t{0}},
+                                              {"resident_after_bytes", int64_t{2097152}}});
             if (load_ms) load.emplace_back("load_ms", *load_ms);
             store.insert_load(load);
             for (int64_t p : {32, 64}) {
@@ -538,8 +566,8 @@ TEST(ReportModelNames, FilesOfOneNameInTwoFoldersAreTwoModels) {
         for (const std::string org : {"orgA", "orgB"})
             for (int64_t p = 32; p <= 128; p += 32)
                 test::ok_result(store, run, org + std::to_string(p), "pp",
-                                test::point_row("/h/" + org + "/x.gguf", "mmap", p, 32), org == "orgA" ? 100 : 200 + i++,
-                                1);
+                                test::point_row("/h/" + org + "/x.gguf", "mmap", p, 32),
+                                org == "orgA" ? 100 : 200 + i++, 1);
     }
     const auto r = run_llmsweep("report --lang en --no-charts --compare model --db " + shell_quote(db) + " --out " +
                                 shell_quote(dir / "out"));

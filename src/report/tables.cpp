@@ -468,17 +468,51 @@ Table single_stream_table(const ReportModel& m, const Strings& s) {
     return t;
 }
 
+Columns<domain::MachineFigures> machine_columns(const Strings& s) {
+    using F = domain::MachineFigures;
+    const auto json = [](auto f) { return [f](const F& x) { return nlohmann::json(f(x)); }; };
+    const auto bytes = [&](std::string key, uint64_t F::*member) {
+        return Column<F>{std::move(key), "", {}, json([member](const F& f) { return f.*member; })};
+    };
+    return {
+        {"hostname", "", {}, json([](const F& f) { return f.hostname; })},
+        {"cpu_info", "", {}, json([](const F& f) { return f.cpu_info; })},
+        {"build_commit", "", {}, json([](const F& f) { return f.build_commit; })},
+        count_column<F>("threads", std::string(s.threads), &F::threads),
+        {"measured_at", "", {}, json([](const F& f) { return f.measured_at; })},
+        figure_column<F>("read_gbs", std::string(s.read_gbs), &F::read_gbs, 1),
+        figure_column<F>("triad_gbs", std::string(s.triad_gbs), &F::triad_gbs, 1),
+        bytes("buffer_bytes", &F::buffer_bytes),
+        {"matmul_gflops", std::string(s.matmul_gflops),
+         [](const F& f) {
+             std::vector<std::string> matmul;
+             for (const auto& [type, gflops] : f.matmul_gflops)
+                 matmul.push_back(fmt::format("{} {:.1f}", type, gflops));
+             return fmt::format("{}", fmt::join(matmul, ", "));
+         },
+         [](const F& f) {
+             nlohmann::json matmul = nlohmann::json::object();
+             for (const auto& [type, gflops] : f.matmul_gflops) matmul[type] = gflops;
+             return matmul;
+         }},
+        {"matmul_buffers", "", {}, json([](const F& f) { return f.matmul_buffers; })},
+        optional_column<F>("peak_gflops", std::string(s.peak_gflops), &F::peak_gflops, 1),
+        bytes("l1d_bytes", &F::l1d_bytes),
+        bytes("l2_bytes", &F::l2_bytes),
+        {"l3_bytes", std::string(s.l3_cache),
+         [](const F& f) { return f.l3_bytes > 0 ? fixed(static_cast<double>(f.l3_bytes) / (1 << 20), 1) : "-"; },
+         json([](const F& f) { return f.l3_bytes; })},
+    };
+}
+
+std::vector<domain::MachineFigures> machine_rows(const ReportModel& m) {
+    std::vector<domain::MachineFigures> rows;
+    for (const auto& [threads, figures] : m.roofline.machines) rows.push_back(figures);
+    return rows;
+}
+
 Table roofline_machine_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.threads), std::string(s.read_gbs), std::string(s.triad_gbs), std::string(s.matmul_gflops),
-             std::string(s.peak_gflops), std::string(s.l3_cache)});
-    for (const auto& [threads, f] : m.roofline.machines) {
-        std::vector<std::string> matmul;
-        for (const auto& [type, gflops] : f.matmul_gflops) matmul.push_back(fmt::format("{} {:.1f}", type, gflops));
-        t.add({std::to_string(threads), fixed(f.read_gbs, 1), fixed(f.triad_gbs, 1),
-               fmt::format("{}", fmt::join(matmul, ", ")), f.peak_gflops ? fixed(*f.peak_gflops, 1) : "-",
-               f.l3_bytes > 0 ? fixed(static_cast<double>(f.l3_bytes) / (1 << 20), 1) : "-"});
-    }
-    return t;
+    return shown_table(machine_columns(s), machine_rows(m));
 }
 
 Columns<analysis::RooflineGroup> roofline_columns(const ReportModel& m, const Strings& s) {

@@ -132,6 +132,10 @@ Table capacity_table(const ReportModel& m, const Strings& s);
 Table single_stream_table(const ReportModel& m, const Strings& s);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
+// Described once (Column): the machine's roofs per thread count (report.json's roofline machines), its figures
+// for people the threads, rates, roofs and last-level cache.
+Columns<domain::MachineFigures> machine_columns(const Strings& s);
+std::vector<domain::MachineFigures> machine_rows(const ReportModel& m);
 Table roofline_machine_table(const ReportModel& m, const Strings& s);
 // Described once (Column): per model, metric, value and thread count the achieved rates and shares.
 Columns<analysis::RooflineGroup> roofline_columns(const ReportModel& m, const Strings& s);

@@ -183,7 +183,7 @@ std::string json_report(const ReportModel& m) {
                      {"models_without_profile", m.roofline.models_without_profile},
                      {"fit_in_cache", m.roofline.fit_in_cache},
                      {"other_build", m.roofline.other_build}};
-    for (const auto& [threads, figures] : m.roofline.machines) roofline["machines"].push_back(domain::to_json(figures));
+    roofline["machines"] = json_rows(machine_columns(strings("en")), machine_rows(m));
     for (const auto& [host, threads] : m.roofline.without_machine)
         roofline["without_machine"].push_back({{"host", host}, {"threads", threads}});
     roofline["groups"] = json_rows(roofline_columns(m, strings("en")), m.roofline.groups);
