@@ -660,6 +660,29 @@ TEST_F(ReportTest, WithoutGnuplotTheReportSaysSoAndIsStillWritten) {
         EXPECT_NE(entry.path().extension(), ".gp") << "no chart script without gnuplot: " << entry.path();
 }
 
+// gnuplot draws the figures side by side, one per core: one that fails fails the report with gnuplot's own words
+// and the figure's name, whichever gnuplot ends first.
+TEST_F(ReportTest, AGnuplotThatFailsOnOneFigureSaysWhichAndWhy) {
+    const auto real = test::run_shell("command -v gnuplot");
+    if (real.exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";
+    const auto bin = dir / "bin";
+    std::filesystem::create_directories(bin);
+    {
+        // The real gnuplot, but for the forest plot, whose script it refuses as gnuplot refuses a bad one.
+        std::ofstream script(bin / "gnuplot");
+        script << "#!/bin/sh\ncase \"$1\" in *forest*) echo 'line 3: unexpected token' >&2; exit 1;; esac\nexec "
+               << shell_quote(real.out.substr(0, real.out.find('\n'))) << " \"$@\"\n";
+    }
+    std::filesystem::permissions(bin / "gnuplot", std::filesystem::perms::owner_all);
+    const auto r =
+        test::run_shell("PATH=" + shell_quote(bin) + ":$PATH " + shell_quote(LLMSWEEP_BINARY) +
+                        " report --lang en --db " + shell_quote(db_path) + " --out " + shell_quote(dir / "failing"));
+    EXPECT_NE(r.exit_code, 0);
+    // The first failing figure in the report's order: the first model's forest plot.
+    EXPECT_NE(r.err.find("gnuplot failed on odd_name_.gguf_load_mode_forest-"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("line 3: unexpected token"), std::string::npos) << "gnuplot's own words: " << r.err;
+}
+
 // A run with adaptive rounds that decided load_mode looked after every round: its verdicts are judged at the
 // look's level, its intervals widened to it, and the methodology says how it ran and why its points stopped.
 TEST(ReportAdaptiveRounds, VerdictsAreJudgedAtTheLooksLevel) {

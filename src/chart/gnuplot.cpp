@@ -8,9 +8,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace llmsweep::chart {
@@ -187,26 +189,49 @@ GnuplotFiles to_gnuplot(const Figure& figure) {
 
 std::string find_gnuplot() { return find_on_path("gnuplot"); }
 
-void draw(const std::string& gnuplot, const std::filesystem::path& folder, const std::vector<Figure>& figures) {
-    for (const Figure& figure : figures) {
-        const std::string script = "./" + figure.stem + ".gp"; // never taken for an option
-        const ProgramResult result = run_program({gnuplot, script}, folder);
-        std::string complaint;
-        std::istringstream lines(result.output);
-        for (std::string line; complaint.empty() && std::getline(lines, line);)
-            if (line.find_first_not_of(" \t^") != std::string::npos) complaint = line;
-        if (!result.succeeded())
-            throw Error(fmt::format("gnuplot failed on {}.gp in {}: {}", figure.stem, folder.string(),
-                                    complaint.empty() ? "no message" : complaint));
-        for (const char* extension : {".png", ".svg"}) {
-            std::error_code ec;
-            const auto image = folder / (figure.stem + extension);
-            if (std::filesystem::file_size(image, ec) == 0 || ec)
-                throw Error(fmt::format("gnuplot drew no {}{}; if the disk is full, free some space or choose "
-                                        "another --out",
-                                        image.string(), complaint.empty() ? "" : " (" + complaint + ")"));
-        }
+namespace {
+
+// gnuplot on one figure's script: what went wrong, or nothing.
+std::string draw_one(const std::string& gnuplot, const std::filesystem::path& folder, const Figure& figure) try {
+    const std::string script = "./" + figure.stem + ".gp"; // never taken for an option
+    const ProgramResult result = run_program({gnuplot, script}, folder);
+    std::string complaint;
+    std::istringstream lines(result.output);
+    for (std::string line; complaint.empty() && std::getline(lines, line);)
+        if (line.find_first_not_of(" \t^") != std::string::npos) complaint = line;
+    if (!result.succeeded())
+        return fmt::format("gnuplot failed on {}.gp in {}: {}", figure.stem, folder.string(),
+                           complaint.empty() ? "no message" : complaint);
+    for (const char* extension : {".png", ".svg"}) {
+        std::error_code ec;
+        const auto image = folder / (figure.stem + extension);
+        if (std::filesystem::file_size(image, ec) == 0 || ec)
+            return fmt::format("gnuplot drew no {}{}; if the disk is full, free some space or choose another --out",
+                               image.string(), complaint.empty() ? "" : " (" + complaint + ")");
     }
+    return {};
+} catch (const std::exception& e) {
+    return e.what();
+}
+
+} // namespace
+
+void draw(const std::string& gnuplot, const std::filesystem::path& folder, const std::vector<Figure>& figures) {
+    // One gnuplot per core at a time: each figure is a process of its own, and a report has a few dozen.
+    std::vector<std::string> errors(figures.size());
+    std::atomic<size_t> next{0};
+    {
+        std::vector<std::jthread> workers;
+        const size_t n = std::min<size_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 32u), figures.size());
+        for (size_t w = 0; w < n; ++w)
+            workers.emplace_back([&] {
+                for (size_t i = next++; i < figures.size(); i = next++)
+                    errors[i] = draw_one(gnuplot, folder, figures[i]);
+            });
+    } // joins
+    // The first figure's failure, in the report's order, whichever gnuplot ended first.
+    for (const std::string& error : errors)
+        if (!error.empty()) throw Error(error);
 }
 
 } // namespace llmsweep::chart
