@@ -116,8 +116,8 @@ private:
 // In rounds order, the tests of a visit with the same context settings share one context and its warm-up
 // (engine::RunRequest): its size, enough for each of them, and the warm-up's test, the largest prompt of them and
 // a token where any generates. A context's size does not change what a test computes (llama.cpp attends the
-// cells in use), and a warm-up of the largest prompt leaves nothing for a smaller one to warm (bench/fidelity.sh
-// --llmsweep-defaults). Grouped order keeps llama-bench's context and warm-up per test: nothing shared.
+// cells in use), and a warm-up of the largest prompt leaves nothing for a smaller one to warm (docs/benchmarks.md,
+// "A sweep's time": the control). Grouped order keeps llama-bench's context and warm-up per test: nothing shared.
 struct SharedContext {
     ContextParams context;
     int64_t n_ctx = 0;

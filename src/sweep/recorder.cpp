@@ -96,12 +96,13 @@ int64_t Recorder::load_started(const LoadParams& load, int64_t round, const engi
     store::Row row = load_row(run_id_, load, round, "ok");
     row.insert(row.end(), {{"model_bytes", static_cast<int64_t>(o.file_bytes)},
                            {"resident_before_bytes", static_cast<int64_t>(o.resident_before_bytes)}});
-    if (measured) phases_.load_s += o.load_ms / 1e3;
-    if (measured)
+    if (measured) {
+        phases_.load_s += o.load_ms / 1e3;
         row.insert(row.end(), {{"load_ms", o.load_ms},
                                {"rss_after_load_bytes", static_cast<int64_t>(o.rss_after_load_bytes)},
                                {"major_faults", o.major_faults},
                                {"minor_faults", o.minor_faults}});
+    }
     if (o.cache_evicted) row.emplace_back("cache_evicted", int64_t{*o.cache_evicted ? 1 : 0});
     if (!o.thp_mode.empty()) row.emplace_back("thp_mode", o.thp_mode);
     if (!o.model_buffers_mib.empty()) {
