@@ -76,7 +76,7 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
     out += "set title " + quoted(f.title) + "\n";
     out += "set xlabel " + quoted(f.xlabel) + "\n";
     out += "set ylabel " + quoted(f.ylabel) + "\n";
-    out += f.key ? "set key below left Left reverse\n" : "unset key\n";
+    out += f.key ? "set key below left Left reverse height 1.5\n" : "unset key\n"; // clear of the x label
     out += fmt::format("set offsets {}, {}, {}, {}\n", f.x_margin, f.x_margin, f.y_margin, f.y_margin);
     out += f.log2_x ? "set logscale x 2\n" : f.log_xy ? "set logscale x 10\n" : "unset logscale x\n";
     out += f.log_xy ? "set logscale y 10\n" : "unset logscale y\n";
