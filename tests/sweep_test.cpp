@@ -302,7 +302,7 @@ TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
     spec.n_prompt = {512};
     spec.n_gen = {128};
     spec.load_modes = {LoadMode::mmap};
-    spec.n_gpu_layers = {99};
+    spec.knobs["n_gpu_layers"] = {"99"};
     EXPECT_EQ(
         spec_key(spec),
         R"({"cache":["warm"],"flash_attn":["auto"],"load_mode":["mmap"],"mode":"request","model":["/nonexistent/model.gguf"],)"

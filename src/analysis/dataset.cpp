@@ -50,7 +50,7 @@ bool is_recorded_state(std::string_view name) {
 
 const std::vector<std::string_view>& parameter_list() {
     static const std::vector<std::string_view> names = [] {
-        std::vector<std::string_view> list = {"model", "model_type", "load_mode", "cache_state", "n_gpu_layers"};
+        std::vector<std::string_view> list = {"model", "model_type", "load_mode", "cache_state"};
         auto add_knobs = [&](bool of_load) {
             for (const domain::Knob& knob : domain::knobs())
                 if (knob.of_load() == of_load) list.push_back(knob.name);
@@ -58,9 +58,9 @@ const std::vector<std::string_view>& parameter_list() {
         add_knobs(true);
         list.insert(list.end(), {"huge_pages", "huge_pages_used", "n_threads"});
         add_knobs(false);
-        list.insert(list.end(), {"parallel", "ctx_size", "cont_batching", "cache_reuse", "n_prompt", "n_gen",
-                                 "n_depth", "concurrency", "rate", "shared_prefix", "cache_prompt", "prompt_dist",
-                                 "gen_dist", "mode"});
+        list.insert(list.end(),
+                    {"parallel", "ctx_size", "cont_batching", "cache_reuse", "n_prompt", "n_gen", "n_depth",
+                     "concurrency", "rate", "shared_prefix", "cache_prompt", "prompt_dist", "gen_dist", "mode"});
         list.insert(list.end(), {"engine", "build_commit", "backends", "gpu_info", "cpu_info", "hostname", "source",
                                  "llama_bench"});
         if (list.size() > parameter_capacity)
@@ -101,8 +101,7 @@ std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset&
     std::vector<std::pair<std::string, std::string>> fixed;
     const auto& names = parameter_list();
     for (size_t i = 0; i < names.size(); ++i) {
-        if (data.distinct_all[i].size() == 1)
-            fixed.emplace_back(names[i], data.values->at(data.distinct_all[i][0]));
+        if (data.distinct_all[i].size() == 1) fixed.emplace_back(names[i], data.values->at(data.distinct_all[i][0]));
     }
     return fixed;
 }
@@ -115,10 +114,10 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         return std::find(list.begin(), list.end(), name) != list.end();
     };
     for (const std::string_view name : parameter_list())
-        columns.push_back({std::string(name == "model" ? "model_filename" : name),
-                           among(run_parameters, name) ? Of::run
-                           : is_recorded_state(name)   ? Of::loads
-                                                       : Of::result});
+        columns.push_back({std::string(name == "model" ? "model_filename" : name), among(run_parameters, name) ? Of::run
+                                                                                   : is_recorded_state(name)
+                                                                                       ? Of::loads
+                                                                                       : Of::result});
     // A filter on a setting with two spellings (load_mode auto that came to mmap) matches either: the value as
     // given is read too, after the parameters.
     std::vector<std::optional<size_t>> given(filters.where.size());
@@ -152,7 +151,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         // A figure no machine can give (a merged or edited database): the record is left out, and says why.
         if (record.status == "ok") {
             auto why = domain::implausible_ts(record.avg_ts);
-            if (!why && !std::isfinite(record.stddev_ts)) why = fmt::format("its sd of t/s {} is not a number", record.stddev_ts);
+            if (!why && !std::isfinite(record.stddev_ts))
+                why = fmt::format("its sd of t/s {} is not a number", record.stddev_ts);
             if (why) {
                 record.status = "invalid";
                 record.error = fmt::format("left out: {}", *why);
@@ -164,12 +164,11 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p90_ms = row.itl_p90_ms;
         record.itl_p99_ms = row.itl_p99_ms;
         row.values[model_index] = record.model;
-        for (size_t i = 0; i < parameters; ++i)
-            record.params.set(i, data.values->intern(std::move(row.values[i])));
+        for (size_t i = 0; i < parameters; ++i) record.params.set(i, data.values->intern(std::move(row.values[i])));
         if (record.metric == "serve") {
             const std::string& clients = record.params.at("concurrency");
-            record.load = clients != "0" && !clients.empty() ? "concurrency " + clients
-                                                             : "rate " + record.params.at("rate");
+            record.load =
+                clients != "0" && !clients.empty() ? "concurrency " + clients : "rate " + record.params.at("rate");
             record.model_at_load = record.model + " · " + record.load;
         }
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename &&
@@ -199,8 +198,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         if (const auto why = domain::implausible_ts(ts)) { // left out, and said
             ++data.left_out;
             if (data.left_out_samples.size() < Dataset::listed_at_most)
-                data.left_out_samples.push_back(
-                    fmt::format("{} {} (result {}), repetition {}: {}", r.model, r.metric, r.result_id, repetition + 1, *why));
+                data.left_out_samples.push_back(fmt::format("{} {} (result {}), repetition {}: {}", r.model, r.metric,
+                                                            r.result_id, repetition + 1, *why));
             return;
         }
         if (r.samples_count == 0) r.samples_begin = static_cast<uint32_t>(data.samples.size());

@@ -22,7 +22,7 @@ namespace llmsweep::analysis {
 // llama_bench the binary of a run of several (run --llama-bench A,B), empty otherwise; build_commit a result's
 // own build where it has one (such a run's), else its run's.
 // Server mode's (parallel ... gen_dist) are empty for the results of other modes.
-// Every knob (domain/knobs.hpp) among them, the load's after n_gpu_layers and the context's after n_threads.
+// Every knob (domain/knobs.hpp) among them, the load's after cache_state and the context's after n_threads.
 const std::vector<std::string_view>& parameter_list();
 // The most parameters a record holds (a bit each in the loader's masks).
 inline constexpr size_t parameter_capacity = 64;

@@ -57,8 +57,7 @@ public:
     void on_task_done(const sweep::TaskDone& done) override {
         if (progress_) progress_->on_task_done(done);
         if (done.status != "ok") {
-            if (!progress_)
-                say(stderr, "error: {}: {}\n", done.status, escape::terminal(done.error));
+            if (!progress_) say(stderr, "error: {}: {}\n", done.status, escape::terminal(done.error));
             return;
         }
         for (store::LlamaBenchRow& row : store_.read_llama_bench_rows(run_id_, written_)) {
@@ -91,7 +90,8 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
     for (const std::string_view field : domain::llama_bench_markdown_settings()) {
         bool show = false;
         if (field == "n_threads") show = cpu_backend || spec.threads.size() > 1;
-        else if (field == "n_gpu_layers") show = !cpu_backend || spec.n_gpu_layers.size() > 1;
+        else if (field == "n_gpu_layers")
+            show = !cpu_backend || spec.values_of(*domain::find_knob("n_gpu_layers")).size() > 1;
         else if (field == "load_mode") show = spec.load_modes != sweep::SweepSpec{}.load_modes;
         else
             for (const domain::Knob& knob : domain::knobs())
@@ -116,8 +116,7 @@ void bench(const BenchArgs& args) {
     flags["mode"] = {"split"};
     if (!flags.count("order")) flags["order"] = {"grouped"}; // llama-bench's: each test's repetitions in a row
     if (args.no_warmup) {
-        if (flags.count("warmup"))
-            throw UsageError("--no-warmup and --warmup both set the warm-up; give one of them");
+        if (flags.count("warmup")) throw UsageError("--no-warmup and --warmup both set the warm-up; give one of them");
         flags["warmup"] = {"0"};
     }
     const auto output = llama_bench::parse_output_format(args.output, "-o");
@@ -158,8 +157,8 @@ void bench(const BenchArgs& args) {
     if (compares_a_setting(spec) && spec.repetitions > 1)
         print_verdicts(store, args.db, outcome.run_id, std::nullopt, own_command_line(), stderr);
     if (outcome.failures > 0)
-        throw Error(fmt::format("{} of the tests failed (their errors are above, and in {} run {})",
-                                outcome.failures, args.db, outcome.run_id));
+        throw Error(fmt::format("{} of the tests failed (their errors are above, and in {} run {})", outcome.failures,
+                                args.db, outcome.run_id));
 }
 
 } // namespace

@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
-#include <filesystem>
 
 namespace llmsweep::cli {
 namespace {
@@ -32,12 +32,13 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
         {[model_names](const domain::Point& p) { return model_names.at(p.load.model); }},
         {[](const domain::Point& p) { return std::string(domain::name(p.load.load_mode)); }},
         tagged("cache=", [](const domain::Point& p) { return std::string(domain::name(p.load.cache_state)); }),
-        tagged("ngl", [](const domain::Point& p) { return std::to_string(p.load.n_gpu_layers); }),
         tagged("huge_pages=", [](const domain::Point& p) { return std::string(domain::name(p.load.huge_pages)); }),
-        tagged("", [](const domain::Point& p) { return std::filesystem::path(p.load.llama_bench).filename().string(); }),
+        tagged("",
+               [](const domain::Point& p) { return std::filesystem::path(p.load.llama_bench).filename().string(); }),
         tagged("t", [](const domain::Point& p) { return std::to_string(p.context.threads); })};
     for (const domain::Knob& knob : domain::knobs())
-        all.push_back(tagged(std::string(knob.key_tag) + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
+        all.push_back(
+            tagged(std::string(knob.key_tag) + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
     all.push_back(tagged("np", [](const domain::Point& p) { return std::to_string(p.server.parallel); }));
     all.push_back(tagged("ctx", [](const domain::Point& p) { return std::to_string(p.server.ctx_size); }));
     all.push_back(tagged("cb", [](const domain::Point& p) { return std::to_string(int{p.server.cont_batching}); }));
@@ -46,7 +47,8 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
         return p.client.open_loop() ? fmt::format("{}/s", p.client.rate) : fmt::format("c{}", p.client.concurrency);
     }));
     all.push_back(tagged("prefix", [](const domain::Point& p) { return std::to_string(p.client.shared_prefix); }));
-    all.push_back(tagged("cache_prompt=", [](const domain::Point& p) { return std::to_string(int{p.client.cache_prompt}); }));
+    all.push_back(
+        tagged("cache_prompt=", [](const domain::Point& p) { return std::to_string(int{p.client.cache_prompt}); }));
     return all;
 }
 
@@ -98,8 +100,8 @@ public:
         total_ = start.tasks_total;
         if (style_ == ProgressStyle::none) return;
         if (start.resumed)
-            say(stderr, "resuming run {}: {} of {} measurements already stored\n", start.run_id,
-                       start.tasks_done, start.tasks_total);
+            say(stderr, "resuming run {}: {} of {} measurements already stored\n", start.run_id, start.tasks_done,
+                start.tasks_total);
         else say(stderr, "run {}: {} measurements\n", start.run_id, start.tasks_total);
     }
 
@@ -127,22 +129,22 @@ public:
     void on_load_failed(const domain::LoadParams& load, const std::string& error) override {
         if (style_ == ProgressStyle::none) return;
         say(stderr, "{}load of {} ({}) failed: {}\n", style_ == ProgressStyle::bar ? "\r\033[K" : "",
-                   escape::terminal(load.model), domain::name(load.load_mode), escape::terminal(error));
+            escape::terminal(load.model), domain::name(load.load_mode), escape::terminal(error));
     }
 
     void on_measuring_machine(int64_t threads) override {
         if (style_ == ProgressStyle::none) return;
         say(stderr,
-                   "measuring this machine's memory bandwidth and matrix multiplication with {} thread{} (once per "
-                   "host, build and thread count; --no-roofline skips it)\n",
-                   threads, threads == 1 ? "" : "s");
+            "measuring this machine's memory bandwidth and matrix multiplication with {} thread{} (once per "
+            "host, build and thread count; --no-roofline skips it)\n",
+            threads, threads == 1 ? "" : "s");
     }
 
     void on_round_added(const sweep::RoundAdded& added) override {
         total_ = added.tasks_total;
         if (style_ == ProgressStyle::none) return;
         say(stderr, "{}round {}: {} of {} points need another repetition\n",
-                   style_ == ProgressStyle::bar ? "\r\033[K" : "", added.round + 1, added.points, added.points_total);
+            style_ == ProgressStyle::bar ? "\r\033[K" : "", added.round + 1, added.points, added.points_total);
     }
 
 private:
@@ -155,7 +157,7 @@ private:
         if (done_ > first_done_)
             eta = duration(elapsed / static_cast<double>(done_ - first_done_) * static_cast<double>(total_ - done_));
         say(stderr, "\r\033[K[{}{}] {}/{} {:3.0f}% ETA {} | {}", std::string(filled, '#'),
-                   std::string(width - filled, '.'), done_, total_, fraction * 100, eta, current_);
+            std::string(width - filled, '.'), done_, total_, fraction * 100, eta, current_);
         drawn_ = true;
     }
 

@@ -171,13 +171,14 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
 // one setting: the report pairs on what they came to, so the sweep measures the same thing twice. Said before
 // the sweep starts, not refused (the user may mean to).
 void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
-    if (spec.n_gpu_layers.size() < 2) return;
+    const std::vector<std::string> layers = spec.values_of(*domain::find_knob("n_gpu_layers"));
+    if (layers.size() < 2) return;
     for (const std::string& model : spec.models) {
         const auto tensors = engine::read_model_tensors(model);
         if (!tensors) continue;
         std::vector<int64_t> all;
-        for (const int64_t n : spec.n_gpu_layers)
-            if (domain::effective_gpu_layers(n, tensors->shape.n_layer) == -1) all.push_back(n);
+        for (const std::string& n : layers)
+            if (domain::effective_gpu_layers(std::stoll(n), tensors->shape.n_layer) == -1) all.push_back(std::stoll(n));
         if (all.size() > 1)
             say(stderr,
                 "note: -ngl {} all offload every layer of {} ({} layers and the output): they are one setting, "

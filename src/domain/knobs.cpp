@@ -53,6 +53,9 @@ std::string canonical_lazy_mode(std::string_view text) {
 // clang-format off
 const std::vector<Knob>& all_knobs() {
     static const std::vector<Knob> table = {
+        {.name = "n_gpu_layers", .flag = "-ngl", .field = "n_gpu_layers", .server_flag = "-ngl", .key_tag = "ngl",
+         .help = "Layers offloaded to the GPU (-1: all, as llama-bench; 99 means all too)",
+         .plural = "GPU layer counts", .member = &L::n_gpu_layers, .min = -1, .max = 1000000, .always = true},
         {.name = "n_batch", .flag = "-b", .field = "n_batch", .server_flag = "-b", .key_tag = "n_batch",
          .help = "Logical batch size", .plural = "batch sizes", .member = &C::n_batch, .min = 1, .max = max_tokens,
          .always = true},
@@ -195,7 +198,8 @@ Knob::Type Knob::type() const {
 bool Knob::of_load() const { return member.index() < 3; }
 
 std::string Knob::origin() const {
-    return fmt::format("{} {}", of_llama_bench() ? "llama-bench" : "llama-server", of_llama_bench() ? flag : server_flag);
+    return fmt::format("{} {}", of_llama_bench() ? "llama-bench" : "llama-server",
+                       of_llama_bench() ? flag : server_flag);
 }
 
 namespace {

@@ -30,12 +30,12 @@ std::string Point::settings_key(Mode mode) const {
     // older runs resume.
     std::string later =
         load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
-    std::string always;
+    // The settings llmsweep had from its start: the load's, the threads, then the context's.
+    std::string load_always, context_always;
     for (const Knob& knob : knobs())
         if (const std::string value = knob.text(*this); knob.always)
-            always += fmt::format(";{}={}", knob.key_tag, value);
-        else if (value != knob.default_text())
-            later += fmt::format(";{}={}", knob.key_tag, value);
+            (knob.of_load() ? load_always : context_always) += fmt::format(";{}={}", knob.key_tag, value);
+        else if (value != knob.default_text()) later += fmt::format(";{}={}", knob.key_tag, value);
     if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);
     if (mode == Mode::server)
         later += fmt::format(";np={};c={};cb={};cache_reuse={};concurrency={};rate={};prefix={};cache_prompt={};"
@@ -43,9 +43,9 @@ std::string Point::settings_key(Mode mode) const {
                              server.parallel, server.ctx_size, server.cont_batching ? 1 : 0, server.cache_reuse,
                              client.concurrency, client.rate, client.shared_prefix, client.cache_prompt ? 1 : 0,
                              client.prompt_dist, client.gen_dist);
-    return fmt::format("load_mode={};cache={};ngl={};threads={}{};n_prompt={};n_gen={};n_depth={}{}",
-                       name(load.load_mode), name(load.cache_state), load.n_gpu_layers, context.threads, always,
-                       test.n_prompt, test.n_gen, test.n_depth, later);
+    return fmt::format("load_mode={};cache={}{};threads={}{};n_prompt={};n_gen={};n_depth={}{}", name(load.load_mode),
+                       name(load.cache_state), load_always, context.threads, context_always, test.n_prompt, test.n_gen,
+                       test.n_depth, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

@@ -38,7 +38,6 @@ nlohmann::json load_request_json(const LoadRequest& r) {
                            {"model", p.model},
                            {"load_mode", domain::name(p.load_mode)},
                            {"cache_state", domain::name(p.cache_state)},
-                           {"n_gpu_layers", p.n_gpu_layers},
                            {"huge_pages", domain::name(p.huge_pages)},
                            {"numa", r.numa},
                            {"rpc", r.rpc}};
@@ -52,7 +51,6 @@ LoadRequest load_request_from_json(const nlohmann::json& j) {
     r.params.model = j.at("model").get<std::string>();
     r.params.load_mode = domain::parse_load_mode(j.at("load_mode").get<std::string>());
     r.params.cache_state = domain::parse_cache_state(j.at("cache_state").get<std::string>());
-    r.params.n_gpu_layers = j.at("n_gpu_layers").get<int64_t>();
     r.params.huge_pages = domain::parse_huge_pages(j.value("huge_pages", "auto"));
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_load()) knob.set(r.params, text_of(j.at(std::string(knob.name))));

@@ -93,9 +93,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
                                         "-o",
                                         "jsonl",
                                         "-r",
-                                        std::to_string(settings.repetitions),
-                                        "-ngl",
-                                        std::to_string(load.n_gpu_layers)};
+                                        std::to_string(settings.repetitions)};
     auto add = [&](std::string flag, std::string value) {
         command.push_back(std::move(flag));
         command.push_back(std::move(value));

@@ -28,10 +28,10 @@ const std::vector<std::string_view> required = {"model_filename", "n_threads", "
 
 // Fields with a place of their own in BenchTest (the knobs' too); the others go to `extra`.
 const std::vector<std::string_view> modelled = {
-    "build_commit", "cpu_info",       "gpu_info",   "backends",     "model_filename", "model_type",
-    "model_size",   "model_n_params", "n_threads",  "n_gpu_layers", "load_mode",      "n_prompt",
-    "n_gen",        "n_depth",        "test_time",  "avg_ns",       "stddev_ns",      "avg_ts",
-    "stddev_ts",    "samples_ns",     "samples_ts", "use_mmap",     "use_direct_io",  "f16_kv"};
+    "build_commit", "cpu_info",       "gpu_info",  "backends",      "model_filename", "model_type",
+    "model_size",   "model_n_params", "n_threads", "load_mode",     "n_prompt",       "n_gen",
+    "n_depth",      "test_time",      "avg_ns",    "stddev_ns",     "avg_ts",         "stddev_ts",
+    "samples_ns",   "samples_ts",     "use_mmap",  "use_direct_io", "f16_kv"};
 
 bool is_modelled(std::string_view field) {
     return std::find(modelled.begin(), modelled.end(), field) != modelled.end() ||
@@ -207,7 +207,6 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         if (auto v = get(name)) context.*member = non_negative(name, *v);
     for (const auto& [name, member] : test_counts)
         if (auto v = get(name)) test.*member = non_negative(name, *v);
-    if (auto v = get("n_gpu_layers")) load.n_gpu_layers = to_integer("n_gpu_layers", *v);
     if (test.n_prompt == 0 && test.n_gen == 0)
         throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
 

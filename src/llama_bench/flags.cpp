@@ -12,13 +12,12 @@ namespace {
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' come from their
 // table (domain/knobs.hpp).
 // llama-server's -np, -c and -cb, for --mode server, are llama.cpp's spellings too.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 14> spellings{{{"model", "-m"},
+constexpr std::array<std::pair<std::string_view, std::string_view>, 13> spellings{{{"model", "-m"},
                                                                                    {"n_pg", "-pg"},
                                                                                    {"n_prompt", "-p"},
                                                                                    {"n_gen", "-n"},
                                                                                    {"n_depth", "-d"},
                                                                                    {"threads", "-t"},
-                                                                                   {"n_gpu_layers", "-ngl"},
                                                                                    {"repetitions", "-r"},
                                                                                    {"mmap", "-mmp"},
                                                                                    {"load_mode", "-lm"},

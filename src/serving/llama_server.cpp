@@ -31,7 +31,6 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
     argv.emplace_back(server.cont_batching ? "-cb" : "-nocb");
     if (server.cache_reuse > 0) add("--cache-reuse", server.cache_reuse);
     add("-t", context.threads);
-    add("-ngl", load.n_gpu_layers);
     switch (load.load_mode) {
     case LoadMode::automatic: break;
     case LoadMode::none: argv.emplace_back("--no-mmap"); break;

@@ -274,7 +274,6 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
     Row row = {{"model_filename", p.load.model},
                {"load_mode", std::string(name(p.load.load_mode))},
                {"cache_state", std::string(name(p.load.cache_state))},
-               {"n_gpu_layers", p.load.n_gpu_layers},
                {"huge_pages", std::string(name(p.load.huge_pages))},
                {"n_threads", p.context.threads},
                {"n_prompt", p.test.n_prompt},

@@ -97,7 +97,6 @@ std::vector<LoadParams> loads_of(const SweepSpec& spec) {
     loads.expand(spec.models, [](LoadParams& l, const std::string& v) { l.model = v; })
         .expand(spec.load_modes, [](LoadParams& l, LoadMode v) { l.load_mode = v; })
         .expand(spec.cache_states, [](LoadParams& l, CacheState v) { l.cache_state = v; })
-        .expand(spec.n_gpu_layers, [](LoadParams& l, int64_t v) { l.n_gpu_layers = v; })
         .expand(spec.huge_pages, [](LoadParams& l, HugePages v) { l.huge_pages = v; });
     if (spec.llama_bench.size() > 1)
         loads.expand(spec.llama_bench, [](LoadParams& l, const std::string& v) { l.llama_bench = v; });
@@ -160,7 +159,6 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"models", spec.models.size()},
         {"load modes", spec.load_modes.size()},
         {"cache states", spec.cache_states.size()},
-        {"GPU layer counts", spec.n_gpu_layers.size()},
         {"huge-page settings", spec.huge_pages.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
         {"thread counts", threads},

@@ -1,6 +1,7 @@
 #include "sweep/setting_text.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,8 +15,25 @@ std::vector<int64_t> ints(const std::vector<std::string>& texts, std::string_vie
                           int64_t max_value) {
     std::vector<int64_t> values;
     for (const auto& text : texts) {
-        auto more = parse_int_list(text, what, min_value, max_value);
-        values.insert(values.end(), more.begin(), more.end());
+        if (min_value >= 0) {
+            auto more = parse_int_list(text, what, min_value, max_value);
+            values.insert(values.end(), more.begin(), more.end());
+            continue;
+        }
+        // A negative value is one number (llama-bench's -ngl -1), not the start of a range.
+        for (const std::string& item : split(text, ",")) {
+            if (item.empty() || item.front() != '-') {
+                auto more = parse_int_list(item, what, 0, max_value);
+                values.insert(values.end(), more.begin(), more.end());
+                continue;
+            }
+            int64_t value = 0;
+            const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+            if (ec != std::errc() || end != item.data() + item.size() || value < min_value)
+                throw UsageError(
+                    fmt::format("{}: '{}' is not a number from {} to {}", what, item, min_value, max_value));
+            values.push_back(value);
+        }
     }
     return values;
 }

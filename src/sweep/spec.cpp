@@ -75,16 +75,6 @@ const std::vector<Setting> base_settings = {
      "Huge pages for the worker's memory: auto (as the kernel's THP mode and the page cache give them, as "
      "llama-bench; default), off (none), on (as many as the kernel allows)",
      true, [](SweepSpec& s, const auto& t) { s.huge_pages = unique(parse_each(t, "--huge-pages", parse_huge_pages)); }},
-    {"n_gpu_layers", "Layers offloaded to the GPU (default -1: all, as llama-bench; 99 means all too)", true,
-     [](SweepSpec& s, const auto& t) {
-         // llama-bench's -1 (all layers) beside counts and ranges of them.
-         std::vector<int64_t> layers;
-         for (const auto& item : parse_each(t, "--n-gpu-layers", [](std::string_view v) { return std::string(v); }))
-             if (item == "-1") layers.push_back(-1);
-             else
-                 for (int64_t n : parse_int_list(item, "--n-gpu-layers", 0, 100000)) layers.push_back(n);
-         s.n_gpu_layers = unique(layers);
-     }},
     {"threads", "CPU threads (default: physical cores)", true,
      [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
     {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
@@ -386,7 +376,6 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
     const std::vector<std::pair<std::string_view, size_t>> sizes = {
         {"load_mode", spec.load_modes.size()},
         {"cache_state", spec.cache_states.size()},
-        {"n_gpu_layers", spec.n_gpu_layers.size()},
         {"huge_pages", spec.huge_pages.size()},
         {"n_threads", std::max<size_t>(1, spec.threads.size())},
         {"n_prompt", spec.n_prompt.size()},
@@ -476,20 +465,12 @@ nlohmann::json to_json(const SweepSpec& spec) {
         for (const auto& v : values) out.emplace_back(name(v));
         return out;
     };
-    nlohmann::json json = {{"model", spec.models},
-                           {"load_mode", names(spec.load_modes)},
-                           {"cache", names(spec.cache_states)},
-                           {"n_gpu_layers", spec.n_gpu_layers},
-                           {"threads", spec.threads},
-                           {"n_prompt", spec.n_prompt},
-                           {"n_gen", spec.n_gen},
-                           {"n_depth", spec.n_depth},
-                           {"repetitions", spec.repetitions},
-                           {"warmup", spec.warmup},
-                           {"mode", name(spec.mode)},
-                           {"order", name(spec.order)},
-                           {"seed", spec.seed},
-                           {"timeout", spec.timeout_s}};
+    nlohmann::json json = {
+        {"model", spec.models},     {"load_mode", names(spec.load_modes)}, {"cache", names(spec.cache_states)},
+        {"threads", spec.threads},  {"n_prompt", spec.n_prompt},           {"n_gen", spec.n_gen},
+        {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions},     {"warmup", spec.warmup},
+        {"mode", name(spec.mode)},  {"order", name(spec.order)},           {"seed", spec.seed},
+        {"timeout", spec.timeout_s}};
     // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
     if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;

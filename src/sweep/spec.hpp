@@ -32,7 +32,6 @@ struct SweepSpec {
     // Load parameters: each distinct combination is loaded in its own worker process.
     std::vector<domain::LoadMode> load_modes{domain::LoadParams{}.load_mode};
     std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
-    std::vector<int64_t> n_gpu_layers{domain::LoadParams{}.n_gpu_layers};
     std::vector<domain::HugePages> huge_pages{domain::HugePages::automatic};
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
