@@ -25,24 +25,24 @@ void run_check(const CheckArgs& args) {
     const engine::CheckReport r = engine::check_model(args.options);
     if (args.json) {
         say("{}\n", nlohmann::json{{"model", path},
-                                          {"description", r.description},
-                                          {"n_params", r.n_params},
-                                          {"model_bytes", r.model_bytes},
-                                          {"n_layer", r.n_layer},
-                                          {"n_vocab", r.n_vocab},
-                                          {"n_tokens", r.n_tokens},
-                                          {"load_ms", r.load_ms},
-                                          {"decode_ms", r.decode_ms},
-                                          {"avg_ts", r.tokens_per_second()},
-                                          {"logits_finite", r.logits_finite}}
-                               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+                                   {"description", r.description},
+                                   {"n_params", r.n_params},
+                                   {"model_bytes", r.model_bytes},
+                                   {"n_layer", r.n_layer},
+                                   {"n_vocab", r.n_vocab},
+                                   {"n_tokens", r.n_tokens},
+                                   {"load_ms", r.load_ms},
+                                   {"decode_ms", r.decode_ms},
+                                   {"avg_ts", r.tokens_per_second()},
+                                   {"logits_finite", r.logits_finite}}
+                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
         // The path and the model's own description (from its metadata) are shown escaped.
-        say("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", escape::terminal(path),
-                   r.load_ms, escape::terminal(r.description), format_count(r.n_params), r.n_layer, r.n_vocab,
-                   format_bytes(r.model_bytes));
+        say("loaded {} in {:.1f} ms: {}, {} parameters, {} layers, vocab {}, {}\n", escape::terminal(path), r.load_ms,
+            escape::terminal(r.description), format_count(r.n_params), r.n_layer, r.n_vocab,
+            format_bytes(r.model_bytes));
         say("decoded a batch of {} tokens in {:.1f} ms ({:.1f} tokens/s); logits {}\n", r.n_tokens, r.decode_ms,
-                   r.tokens_per_second(), r.logits_finite ? "finite" : "NOT FINITE");
+            r.tokens_per_second(), r.logits_finite ? "finite" : "NOT FINITE");
     }
     if (!r.logits_finite) throw Error("the model produced non-finite logits");
 }

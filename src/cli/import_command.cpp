@@ -20,11 +20,10 @@ struct ImportArgs {
 
 void print_outcome(const std::string& file, const importers::ImportOutcome& outcome) {
     if (outcome.already_imported)
-        say("{}: already imported (run {}); nothing added\n", escape::terminal(file),
-                   fmt::join(outcome.run_ids, ", "));
+        say("{}: already imported (run {}); nothing added\n", escape::terminal(file), fmt::join(outcome.run_ids, ", "));
     else
         say("{}: {} tests ({}) imported as run {}\n", escape::terminal(file), outcome.tests, outcome.format,
-                   fmt::join(outcome.run_ids, ", "));
+            fmt::join(outcome.run_ids, ", "));
 }
 
 // One file, whole or not at all; a failure of the database (a full disk) names the file too.
@@ -38,9 +37,8 @@ void import_one(store::Store& store, const std::string& file) {
 
 void run_import(const ImportArgs& args) {
     store::Store store(args.db);
-    store.db().on_long_lock_wait([&] {
-        say(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
-    });
+    store.db().on_long_lock_wait(
+        [&] { say(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db)); });
     if (args.files.size() == 1) return import_one(store, args.files[0]);
     size_t failed = 0;
     ExitCode code = ExitCode::usage; // as a single file's would be: 2 when every failure was a usage error

@@ -28,9 +28,8 @@ void run_merge(const MergeArgs& args) {
         inputs.push_back(std::make_unique<store::Store>(input, store::Store::Access::read_only));
     }
     store::Store out(args.db);
-    out.db().on_long_lock_wait([&] {
-        say(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db));
-    });
+    out.db().on_long_lock_wait(
+        [&] { say(stderr, "waiting for another process to release the lock on {}\n", escape::terminal(args.db)); });
     for (size_t i = 0; i < inputs.size(); ++i) {
         store::MergeOutcome o;
         try {

@@ -1,8 +1,8 @@
 #include "analysis/dataset.hpp"
-#include "cli/format.hpp"
 #include "chart/charts.hpp"
 #include "chart/gnuplot.hpp"
 #include "cli/command.hpp"
+#include "cli/format.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/staged_folder.hpp"
@@ -148,9 +148,9 @@ void run_report(const ReportArgs& args) {
     const std::string out = escape::terminal(folder.target().string());
     for (const char* name : {"report.html", "report.md"})
         if (files.count(name)) say("wrote {}/{}\n", out, name);
-    say("wrote {} file{} and {} chart{} into {}{}\n", files.size(), files.size() == 1 ? "" : "s",
-               charts.figures.size(), charts.figures.size() == 1 ? "" : "s", out,
-               links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
+    say("wrote {} file{} and {} chart{} into {}{}\n", files.size(), files.size() == 1 ? "" : "s", charts.figures.size(),
+        charts.figures.size() == 1 ? "" : "s", out,
+        links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
 
     // The gate, once the report is in place: one line per comparison it stops on, then exit 1.
     size_t failing = 0;
@@ -160,9 +160,9 @@ void run_report(const ReportArgs& args) {
         ++failing;
         const auto& e = c.effect.all;
         say(stderr, "{}: {} {} {}={} vs {}: {:+.2f} % [{:+.2f}, {:+.2f}], {} blocks\n",
-                   report::verdict_text(c.verdict, en), escape::terminal(report::group_label(c.model, en)),
-                   escape::terminal(c.metric), escape::terminal(model.compare), escape::terminal(c.value),
-                   escape::terminal(c.baseline), e.estimate, c.interval.low, c.interval.high, e.replicates);
+            report::verdict_text(c.verdict, en), escape::terminal(report::group_label(c.model, en)),
+            escape::terminal(c.metric), escape::terminal(model.compare), escape::terminal(c.value),
+            escape::terminal(c.baseline), e.estimate, c.interval.low, c.interval.high, e.replicates);
     }
     if (failing > 0)
         throw Error(fmt::format("{} of {} comparisons {} {} (--fail-on {})", failing, model.comparisons.size(),

@@ -77,8 +77,8 @@ void run_slurm(const SlurmArgs& args) {
     write_script(dir / "submit.sh", sweep::submit_script(jobs));
     if (args.dry_run) {
         say("wrote {0}/array.sh ({1} shards), {0}/merge.sh and {0}/submit.sh; run {0}/submit.sh to submit "
-                   "them\n",
-                   escape::terminal(dir.string()), args.shards);
+            "them\n",
+            escape::terminal(dir.string()), args.shards);
         return;
     }
     if (find_on_path("sbatch").empty())
@@ -86,10 +86,10 @@ void run_slurm(const SlurmArgs& args) {
     const std::string array = submit(sweep::array_sbatch(jobs));
     const std::string merge = submit(sweep::merge_sbatch(jobs, array));
     say("submitted job array {} ({} shards into {}/shard-K.db) and merge job {} after it\n", array, args.shards,
-               escape::terminal(dir.string()), merge);
+        escape::terminal(dir.string()), merge);
     say("the report will be in {0}/report ({0}/merge.log says how the merge went, and which shards are "
-               "missing if any)\n",
-               escape::terminal(dir.string()));
+        "missing if any)\n",
+        escape::terminal(dir.string()));
 }
 
 } // namespace

@@ -30,8 +30,8 @@ void list_presets() {
     for (const auto& preset : synth::presets()) {
         const auto& s = preset.shape;
         say("{:<14} {}\n{:<14} {} layers, n_embd {}, {} heads, {} KV heads, n_ff {}, vocab {}, {} parameters\n",
-                   preset.name, preset.description, "", s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab,
-                   format_count(synth::parameter_count(s)));
+            preset.name, preset.description, "", s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab,
+            format_count(synth::parameter_count(s)));
     }
 }
 
@@ -99,10 +99,9 @@ void run_synth(const SynthArgs& args) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto& s = options.shape;
     say("wrote {}: {} {}, {} layers, n_embd {}, {} heads / {} KV, n_ff {}, vocab {}; {} parameters in {} "
-               "tensors, {} in {:.1f} s (seed {})\n",
-               output.string(), s.architecture, args.type, s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff,
-               s.n_vocab, format_count(result.n_params), result.n_tensors, format_bytes(result.file_bytes), seconds,
-               args.seed);
+        "tensors, {} in {:.1f} s (seed {})\n",
+        output.string(), s.architecture, args.type, s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab,
+        format_count(result.n_params), result.n_tensors, format_bytes(result.file_bytes), seconds, args.seed);
 }
 
 } // namespace

@@ -38,10 +38,10 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
     const report::Strings& s = report::strings("en");
     // What a block was: a round in rounds order; in grouped order (llama-bench's, bench's default), a repetition
     // index, each test's repetitions having run in a row.
-    const bool grouped = std::any_of(m.runs.begin(), m.runs.end(), [&](const store::RunRow& r) {
-        return r.id == run_id && r.order == "grouped";
-    });
-    say(out, "\n{}: each value against {}, the difference in throughput with its 95 % interval over the blocks ({}); "
+    const bool grouped = std::any_of(m.runs.begin(), m.runs.end(),
+                                     [&](const store::RunRow& r) { return r.id == run_id && r.order == "grouped"; });
+    say(out,
+        "\n{}: each value against {}, the difference in throughput with its 95 % interval over the blocks ({}); "
         "the whole report: llmsweep report --db {}\n",
         escape::terminal(m.compare), escape::terminal(m.baseline),
         grouped ? "a block is a repetition index: each test ran its repetitions in a row, so drift between the "
@@ -51,14 +51,15 @@ void print_verdicts(store::Store& store, const std::string& db, int64_t run_id,
     size_t most_needed = 0;
     for (const analysis::PairedComparison& c : m.comparisons) {
         const auto& e = c.effect.all;
-        const std::string interval = c.verdict == analysis::Verdict::too_few
-                                         ? std::string("no interval")
-                                         : fmt::format("{:+.2f} % [{:+.2f}, {:+.2f}]", e.estimate, c.interval.low,
-                                                       c.interval.high);
+        const std::string interval =
+            c.verdict == analysis::Verdict::too_few
+                ? std::string("no interval")
+                : fmt::format("{:+.2f} % [{:+.2f}, {:+.2f}]", e.estimate, c.interval.low, c.interval.high);
         say(out, "  {} {} {} = {}: {}, {}\n", escape::terminal(report::group_label(c.model, s)), c.metric,
             escape::terminal(m.compare), escape::terminal(c.value), interval,
             escape::terminal(report::verdict_cell(c, s)));
-        if (c.verdict == analysis::Verdict::inconclusive && c.blocks_needed && c.design == analysis::Design::within_runs)
+        if (c.verdict == analysis::Verdict::inconclusive && c.blocks_needed &&
+            c.design == analysis::Design::within_runs)
             most_needed = std::max(most_needed, *c.blocks_needed);
     }
     if (most_needed > 0 && !command.empty()) {

@@ -85,12 +85,30 @@ std::span<const LlamaBenchField> llama_bench_output_fields() {
 }
 
 const std::vector<std::string_view>& llama_bench_markdown_settings() {
-    static const std::vector<std::string_view> settings = {
-        "n_gpu_layers", "n_cpu_moe",  "n_threads",     "cpu_mask",   "cpu_strict", "poll",
-        "n_batch",      "n_ubatch",   "type_k",        "type_v",     "main_gpu",   "split_mode",
-        "no_kv_offload", "flash_attn", "devices",      "tensor_split", "tensor_buft_overrides",
-        "load_mode",    "lazy_mode",  "embeddings",    "no_op_offload", "no_host",  "fit_target",
-        "fit_min_ctx"};
+    static const std::vector<std::string_view> settings = {"n_gpu_layers",
+                                                           "n_cpu_moe",
+                                                           "n_threads",
+                                                           "cpu_mask",
+                                                           "cpu_strict",
+                                                           "poll",
+                                                           "n_batch",
+                                                           "n_ubatch",
+                                                           "type_k",
+                                                           "type_v",
+                                                           "main_gpu",
+                                                           "split_mode",
+                                                           "no_kv_offload",
+                                                           "flash_attn",
+                                                           "devices",
+                                                           "tensor_split",
+                                                           "tensor_buft_overrides",
+                                                           "load_mode",
+                                                           "lazy_mode",
+                                                           "embeddings",
+                                                           "no_op_offload",
+                                                           "no_host",
+                                                           "fit_target",
+                                                           "fit_min_ctx"};
     return settings;
 }
 

@@ -10,8 +10,10 @@ std::optional<std::string> implausible_ts(double ts) {
     if (std::isnan(ts)) return std::string("t/s is not a number");
     if (!std::isfinite(ts)) return fmt::format("t/s {} is not a number", ts);
     if (ts <= 0) return fmt::format("t/s {} is not above zero", ts);
-    if (ts < min_tokens_per_second) return fmt::format("t/s {:g} is below any measurement ({:g})", ts, min_tokens_per_second);
-    if (ts > max_tokens_per_second) return fmt::format("t/s {:g} is beyond any machine ({:g})", ts, max_tokens_per_second);
+    if (ts < min_tokens_per_second)
+        return fmt::format("t/s {:g} is below any measurement ({:g})", ts, min_tokens_per_second);
+    if (ts > max_tokens_per_second)
+        return fmt::format("t/s {:g} is beyond any machine ({:g})", ts, max_tokens_per_second);
     return std::nullopt;
 }
 

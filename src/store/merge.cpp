@@ -64,14 +64,14 @@ std::optional<Row> mapped_row(Statement& s, std::string_view table_name, int fir
 
 // What a run is, whatever became of it later: a run of another database with the same uid and other values of
 // these is another run, and merging it is refused.
-constexpr std::array<std::string_view, 6> run_identity = {"started_at", "hostname", "seed", "mode", "sweep_order",
-                                                          "source"};
+constexpr std::array<std::string_view, 6> run_identity = {"started_at", "hostname",    "seed",
+                                                          "mode",       "sweep_order", "source"};
 
 // What a load was when it started (its visit fills the rest in later): a load of another database's copy of a run
 // with the same values of these is the same load.
-constexpr std::array<std::string_view, 9> load_identity = {"round",        "model_filename", "load_mode",
-                                                           "cache_state",  "n_gpu_layers",   "huge_pages",
-                                                           "load_ms",      "rss_after_load_bytes", "major_faults"};
+constexpr std::array<std::string_view, 9> load_identity = {"round",       "model_filename",       "load_mode",
+                                                           "cache_state", "n_gpu_layers",         "huge_pages",
+                                                           "load_ms",     "rss_after_load_bytes", "major_faults"};
 
 // Refuses an input whose measurements physics does not allow (a t/s of inf or 1e308, a time of zero): a merged
 // database feeds reports, and one impossible figure would poison every mean it is in.
@@ -90,8 +90,7 @@ void check_plausible(std::string_view table_name, int64_t rowid, const Row& row)
     } else if (table_name == "results" && text_of(row, "status") == "ok") {
         if (const auto ts = number("avg_ts")) why = domain::implausible_ts(*ts);
     }
-    if (why)
-        throw UsageError(fmt::format("{} row {}: {}", table_name, rowid, *why));
+    if (why) throw UsageError(fmt::format("{} row {}: {}", table_name, rowid, *why));
 }
 
 } // namespace
@@ -139,8 +138,8 @@ MergeOutcome Store::merge_from(Store& other) {
         Statement twice(other.db(), "SELECT uid, group_concat(id, ', ') FROM runs GROUP BY uid HAVING count(*) > 1 "
                                     "LIMIT 1");
         if (twice.step())
-            throw UsageError(fmt::format("runs {} share the uid {}", twice.column_text(1),
-                                         escape::terminal(twice.column_text(0))));
+            throw UsageError(
+                fmt::format("runs {} share the uid {}", twice.column_text(1), escape::terminal(twice.column_text(0))));
     }
     // Rows that refer to a run, load or result the input does not hold are left out, and counted.
     {
@@ -259,8 +258,9 @@ void Store::extend_present_runs(Store& other, const std::set<std::string>& uids,
             if (!result) continue;
             Statement found(*db_, "SELECT id, repetitions FROM results WHERE run_id = :run AND point_key = :key AND "
                                   "metric = :metric");
-            found.bind("run", run_id).bind("key", *value_of(*result, "point_key")).bind("metric",
-                                                                                       *value_of(*result, "metric"));
+            found.bind("run", run_id)
+                .bind("key", *value_of(*result, "point_key"))
+                .bind("metric", *value_of(*result, "metric"));
             check_plausible("results", other_results.column_int(0), *result);
             if (!found.step()) {
                 results[other_results.column_int(0)] = insert("results", *result);
@@ -289,7 +289,8 @@ void Store::extend_present_runs(Store& other, const std::set<std::string>& uids,
                                        fmt::join(names, ", "), table_name));
             rows.bind("run", other_id);
             std::string where;
-            for (std::string_view column : key) where += fmt::format("{}{} = :{}", where.empty() ? "" : " AND ", column, column);
+            for (std::string_view column : key)
+                where += fmt::format("{}{} = :{}", where.empty() ? "" : " AND ", column, column);
             while (rows.step()) {
                 const auto row = mapped_row(rows, table_name, 0, {{"result_id", &results}, {"load_id", &loads}});
                 if (!row) continue;

@@ -10,8 +10,8 @@
 #include "domain/knobs.hpp"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <fmt/ranges.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 
