@@ -36,8 +36,6 @@ std::string_view unit_name(stats::Unit unit) {
     return "";
 }
 
-namespace {} // namespace
-
 void Table::add(std::vector<std::string> row) {
     if (row.size() != header_.size())
         throw Error(fmt::format("internal: a report row has {} cells under {} headers", row.size(), header_.size()));
@@ -127,6 +125,11 @@ Column<Row> optional_column(std::string key, std::string heading, std::optional<
             [member, digits](const Row& r) { return optional_fixed(r.*member, digits); },
             [member](const Row& r) { return optional_number(r.*member); }};
 }
+// A value for programs, from any function of the row.
+template <typename Row, typename F>
+std::function<nlohmann::json(const Row&)> as_json(F f) {
+    return [f](const Row& r) { return nlohmann::json(f(r)); };
+}
 
 } // namespace
 
@@ -186,15 +189,19 @@ Table performance_table(const ReportModel& m, const std::string& metric, const S
 Columns<analysis::PairedComparison> comparison_columns(const ReportModel& m, const Strings& s) {
     using C = analysis::PairedComparison;
     const Strings& en = strings("en");
-    const auto json = [](auto f) { return [f](const C& c) { return nlohmann::json(f(c)); }; };
     // Whether a comparison has a difference, and an interval (a unit of replication), to show.
     const auto any = [](const C& c) { return c.n_pairs > 0 && c.effect.all.replicates > 0; };
     const auto interval = [](const C& c) { return c.effect.all.unit != stats::Unit::none; };
     // An interval's two ends in CSV, the pair in JSON.
     const auto ends = [&](std::string key, stats::Interval C::*member) {
         return Columns<C>{
-            {key + "_low_percent", "", {}, json([member](const C& c) { return (c.*member).low; }), "", Only::csv},
-            {key + "_high_percent", "", {}, json([member](const C& c) { return (c.*member).high; }), "", Only::csv},
+            {key + "_low_percent", "", {}, as_json<C>([member](const C& c) { return (c.*member).low; }), "", Only::csv},
+            {key + "_high_percent",
+             "",
+             {},
+             as_json<C>([member](const C& c) { return (c.*member).high; }),
+             "",
+             Only::csv},
             {key + "_percent",
              "",
              {},
@@ -206,31 +213,32 @@ Columns<analysis::PairedComparison> comparison_columns(const ReportModel& m, con
     };
     Columns<C> columns = {
         {"model", std::string(s.model), [&s](const C& c) { return group_label(c.model, s); },
-         json([&en](const C& c) { return group_label(c.model, en); }), "", Only::csv},
-        {"model", "", {}, json([](const C& c) { return c.model; }), "", Only::json},
+         as_json<C>([&en](const C& c) { return group_label(c.model, en); }), "", Only::csv},
+        {"model", "", {}, as_json<C>([](const C& c) { return c.model; }), "", Only::json},
         text_column("metric", std::string(s.metric), &C::metric),
         {"parameter", "", {}, [&m](const C&) { return nlohmann::json(m.compare); }},
         text_column("baseline", std::string(s.baseline), &C::baseline),
         text_column("value", std::string(s.value), &C::value),
         count_column("pairs", std::string(s.pairs), &C::n_pairs),
-        {"unpaired", "", {}, json([](const C& c) { return c.unpaired; })},
-        {"mean_diff_ts", "", {}, json([](const C& c) { return c.mean_diff_ts; })},
+        {"unpaired", "", {}, as_json<C>([](const C& c) { return c.unpaired; })},
+        {"mean_diff_ts", "", {}, as_json<C>([](const C& c) { return c.mean_diff_ts; })},
         {"blocks", std::string(s.blocks), [](const C& c) { return std::to_string(c.effect.all.replicates); },
-         json([](const C& c) { return c.effect.all.replicates; })},
-        {"replicates_are", "", {}, json([](const C& c) { return std::string(unit_name(c.effect.all.unit)); })},
+         as_json<C>([](const C& c) { return c.effect.all.replicates; })},
+        {"replicates_are", "", {}, as_json<C>([](const C& c) { return std::string(unit_name(c.effect.all.unit)); })},
         {"design",
          "",
          {},
-         json([](const C& c) { return c.design == analysis::Design::within_runs ? "within runs" : "between runs"; }),
+         as_json<C>(
+             [](const C& c) { return c.design == analysis::Design::within_runs ? "within runs" : "between runs"; }),
          "",
          Only::json},
-        {"runs", "", {}, json([](const C& c) { return c.runs; }), "", Only::json},
-        {"runs_of_baseline", "", {}, json([](const C& c) { return c.effect.all.runs_baseline; }), "", Only::json},
-        {"runs_of_value", "", {}, json([](const C& c) { return c.effect.all.runs_value; }), "", Only::json},
-        {"busy_blocks", "", {}, json([](const C& c) { return c.busy_blocks; }), "", Only::json},
+        {"runs", "", {}, as_json<C>([](const C& c) { return c.runs; }), "", Only::json},
+        {"runs_of_baseline", "", {}, as_json<C>([](const C& c) { return c.effect.all.runs_baseline; }), "", Only::json},
+        {"runs_of_value", "", {}, as_json<C>([](const C& c) { return c.effect.all.runs_value; }), "", Only::json},
+        {"busy_blocks", "", {}, as_json<C>([](const C& c) { return c.busy_blocks; }), "", Only::json},
         {"difference_percent", std::string(s.diff_pct),
          [any](const C& c) { return any(c) ? fmt::format("{:+.2f}", c.effect.all.estimate) : ""; },
-         json([](const C& c) { return c.effect.all.estimate; })},
+         as_json<C>([](const C& c) { return c.effect.all.estimate; })},
         {"ci95",
          std::string(s.ci95),
          [interval](const C& c) {
@@ -249,13 +257,18 @@ Columns<analysis::PairedComparison> comparison_columns(const ReportModel& m, con
     return joined(
         columns,
         Columns<C>{
-            {"p", "", {}, json([](const C& c) { return c.effect.all.p_value; })},
+            {"p", "", {}, as_json<C>([](const C& c) { return c.effect.all.p_value; })},
             {"p_holm", std::string(s.holm_p), [interval](const C& c) { return interval(c) ? p_value(c.p_holm) : "-"; },
-             json([](const C& c) { return c.p_holm; })},
-            {"level", "", {}, json([](const C& c) { return c.level; })},
-            {"point_min_percent", "", {}, json([](const C& c) { return c.effect.point_min; }), "", Only::csv},
-            {"point_median_percent", "", {}, json([](const C& c) { return c.effect.point_median; }), "", Only::csv},
-            {"point_max_percent", "", {}, json([](const C& c) { return c.effect.point_max; }), "", Only::csv},
+             as_json<C>([](const C& c) { return c.p_holm; })},
+            {"level", "", {}, as_json<C>([](const C& c) { return c.level; })},
+            {"point_min_percent", "", {}, as_json<C>([](const C& c) { return c.effect.point_min; }), "", Only::csv},
+            {"point_median_percent",
+             "",
+             {},
+             as_json<C>([](const C& c) { return c.effect.point_median; }),
+             "",
+             Only::csv},
+            {"point_max_percent", "", {}, as_json<C>([](const C& c) { return c.effect.point_max; }), "", Only::csv},
             {"across_points_percent",
              "",
              {},
@@ -279,12 +292,17 @@ Columns<analysis::PairedComparison> comparison_columns(const ReportModel& m, con
              },
              "",
              Only::json},
-            {"flagged_blocks", "", {}, json([](const C& c) { return c.effect.flagged.size(); }), "", Only::csv},
-            {"flagged_blocks", "", {}, json([](const C& c) { return c.effect.flagged; }), "", Only::json},
+            {"flagged_blocks", "", {}, as_json<C>([](const C& c) { return c.effect.flagged.size(); }), "", Only::csv},
+            {"flagged_blocks", "", {}, as_json<C>([](const C& c) { return c.effect.flagged; }), "", Only::json},
             {"margin_percent", "", {}, [&m](const C&) { return nlohmann::json(m.margin_pct); }},
             {"verdict", std::string(s.verdict), [&s](const C& c) { return verdict_cell(c, s); },
-             json([&en](const C& c) { return verdict_label(c, en); })},
-            {"verdict_explained", "", {}, json([&en](const C& c) { return verdict_cell(c, en); }), "", Only::json},
+             as_json<C>([&en](const C& c) { return verdict_label(c, en); })},
+            {"verdict_explained",
+             "",
+             {},
+             as_json<C>([&en](const C& c) { return verdict_cell(c, en); }),
+             "",
+             Only::json},
             {"blocks_needed",
              "",
              {},
@@ -470,16 +488,15 @@ Table single_stream_table(const ReportModel& m, const Strings& s) {
 
 Columns<domain::MachineFigures> machine_columns(const Strings& s) {
     using F = domain::MachineFigures;
-    const auto json = [](auto f) { return [f](const F& x) { return nlohmann::json(f(x)); }; };
     const auto bytes = [&](std::string key, uint64_t F::*member) {
-        return Column<F>{std::move(key), "", {}, json([member](const F& f) { return f.*member; })};
+        return Column<F>{std::move(key), "", {}, as_json<F>([member](const F& f) { return f.*member; })};
     };
     return {
-        {"hostname", "", {}, json([](const F& f) { return f.hostname; })},
-        {"cpu_info", "", {}, json([](const F& f) { return f.cpu_info; })},
-        {"build_commit", "", {}, json([](const F& f) { return f.build_commit; })},
+        {"hostname", "", {}, as_json<F>([](const F& f) { return f.hostname; })},
+        {"cpu_info", "", {}, as_json<F>([](const F& f) { return f.cpu_info; })},
+        {"build_commit", "", {}, as_json<F>([](const F& f) { return f.build_commit; })},
         count_column<F>("threads", std::string(s.threads), &F::threads),
-        {"measured_at", "", {}, json([](const F& f) { return f.measured_at; })},
+        {"measured_at", "", {}, as_json<F>([](const F& f) { return f.measured_at; })},
         figure_column<F>("read_gbs", std::string(s.read_gbs), &F::read_gbs, 1),
         figure_column<F>("triad_gbs", std::string(s.triad_gbs), &F::triad_gbs, 1),
         bytes("buffer_bytes", &F::buffer_bytes),
@@ -495,13 +512,13 @@ Columns<domain::MachineFigures> machine_columns(const Strings& s) {
              for (const auto& [type, gflops] : f.matmul_gflops) matmul[type] = gflops;
              return matmul;
          }},
-        {"matmul_buffers", "", {}, json([](const F& f) { return f.matmul_buffers; })},
+        {"matmul_buffers", "", {}, as_json<F>([](const F& f) { return f.matmul_buffers; })},
         optional_column<F>("peak_gflops", std::string(s.peak_gflops), &F::peak_gflops, 1),
         bytes("l1d_bytes", &F::l1d_bytes),
         bytes("l2_bytes", &F::l2_bytes),
         {"l3_bytes", std::string(s.l3_cache),
          [](const F& f) { return f.l3_bytes > 0 ? fixed(static_cast<double>(f.l3_bytes) / (1 << 20), 1) : "-"; },
-         json([](const F& f) { return f.l3_bytes; })},
+         as_json<F>([](const F& f) { return f.l3_bytes; })},
     };
 }
 
