@@ -146,7 +146,14 @@ TEST_F(Orchestrator, AVisitsTestsShareOneContextInRoundsOrderAndNotInGrouped) {
     EXPECT_NEAR(sums.column_double(2), p.timed_s, 1e-6);
     EXPECT_NEAR(sums.column_double(1), p.wall_s, 1e-6);
     EXPECT_NEAR(p.load_s, 0.005 * static_cast<double>(plan.visits.size()), 1e-9);
-    EXPECT_GT(p.wall_s, 0); // the fake's times are made up: what they add up to is checked on real sweeps (run_test)
+    EXPECT_GT(p.wall_s, 0);
+    // The fake's times are made up (seconds of tests in milliseconds of wall time): impossible, and said so; what
+    // real sweeps add up to is checked in run_test.
+    EXPECT_FALSE(p.possible()) << p.timed_s << " s timed in " << p.wall_s << " s";
+    Phases real{.wall_s = 10, .timed_s = 7, .load_s = 2.9};
+    EXPECT_TRUE(real.possible());
+    real.load_s = 3.2;
+    EXPECT_FALSE(real.possible());
     EXPECT_NEAR(sums.column_double(3), p.load_s, 1e-9);
 
     World grouped;

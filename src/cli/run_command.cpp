@@ -308,6 +308,10 @@ namespace {
 // "21.8 s, 72 % of it timed; the rest: loads 1.8 s, contexts and warm-ups 3.1 s, ...": where the sweep's time
 // went (the run's row in the store keeps it too).
 std::string phases_text(const sweep::Phases& p) {
+    if (!p.possible())
+        return fmt::format("{:.1f} s, but the tests and loads report {:.1f} s of their own: an engine's clock "
+                           "misreported, so where the time went is unknown",
+                           p.wall_s, p.timed_s + p.load_s);
     std::vector<std::string> rest;
     for (const auto& [what, seconds] : {std::pair{"loads", p.load_s},
                                         {"contexts, warm-ups and depths", p.untimed_s()},

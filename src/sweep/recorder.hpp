@@ -38,6 +38,9 @@ struct Phases {
     double process_s() const { return std::max(0.0, visit_s - load_s - test_s); }
     double own_s() const { return std::max(0.0, wall_s - visit_s - machine_s); }
     double timed_share() const { return wall_s > 0 ? timed_s / wall_s : 0; }
+    // What physics allows: the tests' timed parts and the loads happened within the wall time (1 % and 10 ms for
+    // the clocks' grain). An engine whose clock misreports breaks it (llama-bench's own samples, a fake worker's).
+    bool possible() const { return timed_s + load_s <= 1.01 * wall_s + 0.01; }
 };
 
 class Recorder {
