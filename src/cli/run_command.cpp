@@ -157,7 +157,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
         }
         if (estimate.points == 0)
             say("estimated time: unknown (no earlier measurement of these points, and no roofline figures of "
-                "this machine yet: the sweep measures them before its first point)\n");
+                "this machine yet: the sweep measures them after its last point)\n");
         else
             say("estimated time: about {:.0f} s from the roofline{} (the models' costs per token at {:.0f} % "
                 "of the read bandwidth in token generation and {:.0f} % of the matrix multiplication in "

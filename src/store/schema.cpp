@@ -344,7 +344,7 @@ const std::vector<Table> all_tables = {
      "",
      7},
     {"machines",
-     "How fast a host can go, measured once per host, llama.cpp build and thread count (before a sweep's first "
+     "How fast a host can go, measured once per host, llama.cpp build and thread count (after a sweep's last "
      "point, outside every timed region, or by `llmsweep info --measure`): the roofs of the report's roofline. A "
      "run's figures are those of its `hostname` and `build_commit` at the result's `n_threads`.",
      {
