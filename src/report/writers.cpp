@@ -28,13 +28,6 @@ nlohmann::json integer_range(const analysis::Range& r) {
 using escape::csv;
 using escape::markdown;
 
-// Each block's effect in percent; null for a block without a pair (JSON has no NaN).
-nlohmann::json block_effects(const analysis::PairedComparison& c) {
-    nlohmann::json out = nlohmann::json::array();
-    for (double e : c.effect.block_effects) out.push_back(std::isnan(e) ? nlohmann::json(nullptr) : nlohmann::json(e));
-    return out;
-}
-
 } // namespace
 
 std::string to_csv(const Table& table) {
