@@ -316,6 +316,33 @@ TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
               "n_ubatch=512;type_k=f16;type_v=f16;fa=auto;n_prompt=512;n_gen=128;n_depth=0");
 }
 
+// Server mode's settings are knobs of the table: its runs' spec keys and point keys stay as they were.
+TEST(Plan, TheKeysOfAFixedServerSpecNeverChange) {
+    SweepSpec spec;
+    spec.models = {"/nonexistent/model.gguf"};
+    spec.mode = Mode::server;
+    spec.n_prompt = {64};
+    spec.n_gen = {16};
+    spec.serving.concurrency = {2};
+    spec.knobs["parallel"] = {"4"};
+    spec.knobs["cache_prompt"] = {"1"};
+    spec.knobs["shared_prefix"] = {"16"};
+    EXPECT_EQ(
+        spec_key(spec),
+        R"({"api":"llama","cache":["warm"],"cache_prompt":[1],"cache_reuse":[0],"concurrency":[2],"cont_batching":[1],)"
+        R"("ctx_size":[0],"duration":0.0,"flash_attn":["auto"],"gen_dist":[""],"llama_server":"","llama_server_args":[],)"
+        R"("load_mode":["auto"],"mode":"server","model":["/nonexistent/model.gguf"],"n_batch":[2048],"n_depth":[0],)"
+        R"("n_gen":[16],"n_gpu_layers":[-1],"n_prompt":[64],"n_ubatch":[512],"order":"rounds","parallel":[4],)"
+        R"("prompt_dist":[""],"rate":[],"repetitions":5,"requests":0,"seed":1,"shared_prefix":[16],"slo":"",)"
+        R"("threads":[],"timeout":600.0,"type_k":["f16"],"type_v":["f16"],"url":"","warmup":1})");
+    const Plan plan = make_plan(spec, 4);
+    ASSERT_EQ(plan.points.size(), 1u);
+    EXPECT_EQ(plan.points[0].key(Mode::server),
+              "mode=server;model=/nonexistent/model.gguf:0;load_mode=auto;cache=warm;ngl=-1;threads=4;n_batch=2048;"
+              "n_ubatch=512;type_k=f16;type_v=f16;fa=auto;n_prompt=64;n_gen=16;n_depth=0;np=4;c=0;cb=1;"
+              "cache_reuse=0;concurrency=2;rate=0;prefix=16;cache_prompt=1;prompt_dist=;gen_dist=");
+}
+
 // --shard K/N: the shards together are the sweep, every point once; a pair (the same point at another value of
 // a parameter) is never split, since a shard takes whole tests; the work is dealt out evenly.
 TEST(Plan, ShardsPartitionTheSweepWithoutSplittingAPair) {

@@ -40,7 +40,8 @@ bool is_model_parameter(std::string_view name) {
 }
 
 bool is_server_parameter(std::string_view name) {
-    return std::find(server_parameters.begin(), server_parameters.end(), name) != server_parameters.end();
+    const domain::Knob* knob = domain::find_knob(name);
+    return name == "concurrency" || name == "rate" || (knob && knob->of_server_mode());
 }
 
 bool is_recorded_state(std::string_view name) {
@@ -50,17 +51,19 @@ bool is_recorded_state(std::string_view name) {
 
 const std::vector<std::string_view>& parameter_list() {
     static const std::vector<std::string_view> names = [] {
+        using Scope = domain::Knob::Scope;
         std::vector<std::string_view> list = {"model", "model_type", "load_mode", "cache_state"};
-        auto add_knobs = [&](bool of_load) {
+        auto add_knobs = [&](Scope scope) {
             for (const domain::Knob& knob : domain::knobs())
-                if (knob.of_load() == of_load) list.push_back(knob.name);
+                if (knob.scope() == scope) list.push_back(knob.name);
         };
-        add_knobs(true);
-        list.insert(list.end(), {"huge_pages", "huge_pages_used", "n_threads"});
-        add_knobs(false);
-        list.insert(list.end(),
-                    {"parallel", "ctx_size", "cont_batching", "cache_reuse", "n_prompt", "n_gen", "n_depth",
-                     "concurrency", "rate", "shared_prefix", "cache_prompt", "prompt_dist", "gen_dist", "mode"});
+        add_knobs(Scope::load);
+        list.insert(list.end(), {"huge_pages_used", "n_threads"});
+        add_knobs(Scope::context);
+        add_knobs(Scope::server);
+        list.insert(list.end(), {"n_prompt", "n_gen", "n_depth", "concurrency", "rate"});
+        add_knobs(Scope::client);
+        list.push_back("mode");
         list.insert(list.end(), {"engine", "build_commit", "backends", "gpu_info", "cpu_info", "hostname", "source",
                                  "llama_bench"});
         if (list.size() > parameter_capacity)
@@ -235,7 +238,6 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         std::map<std::string, std::vector<std::string>> orders = {
             {"load_mode", {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"}},
             {"cache_state", {"warm", "cold"}},
-            {"huge_pages", {"auto", "off", "on"}},
             {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
             {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
             {"mode", {"request", "split", "server"}}};
@@ -266,9 +268,8 @@ namespace {
 // What each worker process loads with (or each llama-server starts with): the loads are summarized per value.
 bool is_load_parameter(const std::string& name) {
     const domain::Knob* knob = domain::find_knob(name);
-    return name == "load_mode" || name == "cache_state" || name == "n_gpu_layers" || name == "huge_pages" ||
-           name == "parallel" || name == "ctx_size" || name == "cont_batching" || name == "cache_reuse" ||
-           (knob && knob->of_load());
+    return name == "load_mode" || name == "cache_state" ||
+           (knob && (knob->of_load() || knob->scope() == domain::Knob::Scope::server));
 }
 
 } // namespace

@@ -22,7 +22,8 @@ namespace llmsweep::analysis {
 // llama_bench the binary of a run of several (run --llama-bench A,B), empty otherwise; build_commit a result's
 // own build where it has one (such a run's), else its run's.
 // Server mode's (parallel ... gen_dist) are empty for the results of other modes.
-// Every knob (domain/knobs.hpp) among them, the load's after cache_state and the context's after n_threads.
+// Every knob (domain/knobs.hpp) among them: the load's after cache_state, the context's after n_threads, the
+// server's before the test sizes, and the requests' after the client loop.
 const std::vector<std::string_view>& parameter_list();
 // The most parameters a record holds (a bit each in the loader's masks).
 inline constexpr size_t parameter_capacity = 64;
@@ -36,11 +37,9 @@ bool is_model_parameter(std::string_view name);
 inline constexpr std::array<std::string_view, 7> run_parameters = {"engine",   "build_commit", "backends", "gpu_info",
                                                                    "cpu_info", "hostname",     "source"};
 
-// Server mode's own parameters: empty for the results of other modes, where they do not apply, so that a
-// database of native and server results has no value "" of them (values_of leaves it out).
-inline constexpr std::array<std::string_view, 10> server_parameters = {
-    "parallel", "ctx_size",      "cont_batching", "cache_reuse", "concurrency",
-    "rate",     "shared_prefix", "cache_prompt",  "prompt_dist", "gen_dist"};
+// Server mode's own parameters (its knobs, the client loop's concurrency and rate): empty for the results of
+// other modes, where they do not apply, so that a database of native and server results has no value "" of them
+// (values_of leaves it out).
 bool is_server_parameter(std::string_view name);
 
 // Whether `name` is what the worker processes recorded (huge_pages_used) rather than a setting: a filter and a
@@ -95,7 +94,7 @@ struct Record {
     // Server mode: the load the point put on the server ("concurrency 2", "rate 0.5"), and the model at it: a
     // setting's effect depends on the load, so each load is a group of comparisons of its own. Empty otherwise.
     std::string load, model_at_load;
-    Params params;      // every parameter's value
+    Params params; // every parameter's value
     double avg_ts = 0;
     double stddev_ts = 0;
     int64_t repetitions = 0;

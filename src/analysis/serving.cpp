@@ -13,8 +13,9 @@ namespace llmsweep::analysis {
 
 const std::vector<std::string_view>& single_stream_settings() {
     static const std::vector<std::string_view> names = [] {
-        std::vector<std::string_view> list = {"n_threads", "n_gpu_layers", "load_mode", "n_gen"};
-        for (const domain::Knob& knob : domain::knobs()) list.push_back(knob.name);
+        std::vector<std::string_view> list = {"n_threads", "load_mode", "n_gen"};
+        for (const domain::Knob& knob : domain::knobs())
+            if (!knob.of_server_mode()) list.push_back(knob.name);
         return list;
     }();
     return names;

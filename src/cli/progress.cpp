@@ -32,23 +32,17 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
         {[model_names](const domain::Point& p) { return model_names.at(p.load.model); }},
         {[](const domain::Point& p) { return std::string(domain::name(p.load.load_mode)); }},
         tagged("cache=", [](const domain::Point& p) { return std::string(domain::name(p.load.cache_state)); }),
-        tagged("huge_pages=", [](const domain::Point& p) { return std::string(domain::name(p.load.huge_pages)); }),
         tagged("",
                [](const domain::Point& p) { return std::filesystem::path(p.load.llama_bench).filename().string(); }),
         tagged("t", [](const domain::Point& p) { return std::to_string(p.context.threads); })};
-    for (const domain::Knob& knob : domain::knobs())
-        all.push_back(
-            tagged(std::string(knob.key_tag) + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
-    all.push_back(tagged("np", [](const domain::Point& p) { return std::to_string(p.server.parallel); }));
-    all.push_back(tagged("ctx", [](const domain::Point& p) { return std::to_string(p.server.ctx_size); }));
-    all.push_back(tagged("cb", [](const domain::Point& p) { return std::to_string(int{p.server.cont_batching}); }));
-    all.push_back(tagged("reuse", [](const domain::Point& p) { return std::to_string(p.server.cache_reuse); }));
+    // Server mode's by name: its key tags are terse (c, np).
+    for (const domain::Knob& knob : domain::knobs()) {
+        const std::string tag(knob.of_server_mode() ? knob.name : knob.key_tag);
+        all.push_back(tagged(tag + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
+    }
     all.push_back(tagged("", [](const domain::Point& p) {
         return p.client.open_loop() ? fmt::format("{}/s", p.client.rate) : fmt::format("c{}", p.client.concurrency);
     }));
-    all.push_back(tagged("prefix", [](const domain::Point& p) { return std::to_string(p.client.shared_prefix); }));
-    all.push_back(
-        tagged("cache_prompt=", [](const domain::Point& p) { return std::to_string(int{p.client.cache_prompt}); }));
     return all;
 }
 

@@ -17,6 +17,62 @@ namespace {
 
 using L = LoadParams;
 using C = ContextParams;
+using S = ServerParams;
+using K = ClientLoad;
+
+// A member's value as canonical text, and back.
+template <typename V>
+std::string as_text(const V& value) {
+    if constexpr (std::is_same_v<V, bool>) return value ? "1" : "0";
+    else if constexpr (std::is_same_v<V, int64_t>) return std::to_string(value);
+    else if constexpr (std::is_enum_v<V>) return std::string(name(value));
+    else return value;
+}
+
+template <typename V>
+void from_text(std::string_view text, V& value) {
+    if constexpr (std::is_same_v<V, bool>) value = text == "1";
+    else if constexpr (std::is_same_v<V, int64_t>) std::from_chars(text.data(), text.data() + text.size(), value);
+    else if constexpr (std::is_same_v<V, HugePages>) value = parse_huge_pages(text);
+    else value = std::string(text);
+}
+
+template <typename Part>
+constexpr Knob::Scope scope_of() {
+    if constexpr (std::is_same_v<Part, LoadParams>) return Knob::Scope::load;
+    else if constexpr (std::is_same_v<Part, ContextParams>) return Knob::Scope::context;
+    else if constexpr (std::is_same_v<Part, ServerParams>) return Knob::Scope::server;
+    else return Knob::Scope::client;
+}
+
+// The member `field` of the point's `part`: its type and scope, and how it is read and set.
+template <auto part, auto field>
+Knob::Member member() {
+    using Part = std::remove_cvref_t<decltype(std::declval<Point&>().*part)>;
+    using V = std::remove_cvref_t<decltype(std::declval<Part&>().*field)>;
+    constexpr Knob::Type type = std::is_same_v<V, bool>      ? Knob::Type::boolean
+                                : std::is_same_v<V, int64_t> ? Knob::Type::integer
+                                                             : Knob::Type::text;
+    return {type, scope_of<Part>(), [](const Point& p) { return as_text((p.*part).*field); },
+            [](Point& p, std::string_view text) { from_text(text, (p.*part).*field); }};
+}
+
+template <auto field>
+Knob::Member load() {
+    return member<&Point::load, field>();
+}
+template <auto field>
+Knob::Member context() {
+    return member<&Point::context, field>();
+}
+template <auto field>
+Knob::Member server() {
+    return member<&Point::server, field>();
+}
+template <auto field>
+Knob::Member client() {
+    return member<&Point::client, field>();
+}
 
 // The pieces of `text` between `separators`, each without its surrounding white space.
 std::vector<std::string> trimmed_pieces(std::string_view text, std::string_view separators) {
@@ -47,6 +103,9 @@ std::string canonical_split_mode(std::string_view text) {
 std::string canonical_lazy_mode(std::string_view text) {
     return one_of(text, "--lazy-mode", std::array<std::string_view, 3>{"off", "auto", "on"});
 }
+std::string canonical_huge_pages(std::string_view text) { return std::string(name(parse_huge_pages(text))); }
+std::string canonical_prompt_dist(std::string_view text) { return parse_lengths(text, "--prompt-dist", 1).text(); }
+std::string canonical_gen_dist(std::string_view text) { return parse_lengths(text, "--gen-dist", 1).text(); }
 
 // The settings llmsweep had from its start first (their key tags in this order), then the others in llama-bench's
 // order of its fields; the later ones' key tags in the order they joined (older keys stay the same).
@@ -55,79 +114,112 @@ const std::vector<Knob>& all_knobs() {
     static const std::vector<Knob> table = {
         {.name = "n_gpu_layers", .flag = "-ngl", .field = "n_gpu_layers", .server_flag = "-ngl", .key_tag = "ngl",
          .help = "Layers offloaded to the GPU (-1: all, as llama-bench; 99 means all too)",
-         .plural = "GPU layer counts", .member = &L::n_gpu_layers, .min = -1, .max = 1000000, .always = true},
+         .plural = "GPU layer counts", .member = load<&L::n_gpu_layers>(), .min = -1, .max = 1000000, .always = true},
         {.name = "n_batch", .flag = "-b", .field = "n_batch", .server_flag = "-b", .key_tag = "n_batch",
-         .help = "Logical batch size", .plural = "batch sizes", .member = &C::n_batch, .min = 1, .max = max_tokens,
+         .help = "Logical batch size", .plural = "batch sizes", .member = context<&C::n_batch>(), .min = 1, .max = max_tokens,
          .always = true},
         {.name = "n_ubatch", .flag = "-ub", .field = "n_ubatch", .server_flag = "-ub", .key_tag = "n_ubatch",
-         .help = "Physical batch size", .plural = "ubatch sizes", .member = &C::n_ubatch, .min = 1,
+         .help = "Physical batch size", .plural = "ubatch sizes", .member = context<&C::n_ubatch>(), .min = 1,
          .max = max_tokens, .always = true},
         {.name = "type_k", .flag = "-ctk", .field = "type_k", .server_flag = "-ctk", .key_tag = "type_k",
-         .help = "KV cache type of K: f16, q8_0, ...", .plural = "K cache types", .member = &C::type_k,
+         .help = "KV cache type of K: f16, q8_0, ...", .plural = "K cache types", .member = context<&C::type_k>(),
          .canonical = canonical_cache_type, .always = true},
         {.name = "type_v", .flag = "-ctv", .field = "type_v", .server_flag = "-ctv", .key_tag = "type_v",
-         .help = "KV cache type of V", .plural = "V cache types", .member = &C::type_v,
+         .help = "KV cache type of V", .plural = "V cache types", .member = context<&C::type_v>(),
          .canonical = canonical_cache_type, .always = true},
         {.name = "flash_attn", .flag = "-fa", .field = "flash_attn", .server_flag = "-fa", .key_tag = "fa",
          .help = "Flash attention: on, off, auto, 1, 0", .plural = "flash attention settings",
-         .member = &C::flash_attn, .canonical = parse_flash_attn, .always = true,
+         .member = context<&C::flash_attn>(), .canonical = parse_flash_attn, .always = true,
          .llama_bench_sql = "CASE r.flash_attn WHEN 'on' THEN 1 WHEN 'off' THEN 0 ELSE -1 END", .order = "off,on,auto"},
+        {.name = "huge_pages", .flag = "--huge-pages", .key_tag = "huge_pages",
+         .help = "Huge pages for the worker's memory: auto (as the kernel's THP mode and the page cache give them, "
+                 "as llama-bench), off (none), on (as many as the kernel allows)",
+         .plural = "huge-page settings", .member = load<&L::huge_pages>(), .canonical = canonical_huge_pages,
+         .since = 4, .order = "auto,off,on"},
         {.name = "no_kv_offload", .flag = "-nkvo", .field = "no_kv_offload", .server_flag = "-nkvo",
          .key_tag = "nkvo", .help = "0,1: keep the KV cache in host memory, not on the GPU",
-         .plural = "KV offload settings", .member = &C::no_kv_offload, .since = 5},
+         .plural = "KV offload settings", .member = context<&C::no_kv_offload>(), .since = 5},
         {.name = "embeddings", .flag = "-embd", .field = "embeddings", .server_flag = "--embeddings",
          .key_tag = "embd", .help = "0,1: the context computes embeddings", .plural = "embeddings settings",
-         .member = &C::embeddings, .since = 5},
+         .member = context<&C::embeddings>(), .since = 5},
         {.name = "cpu_mask", .flag = "-C", .field = "cpu_mask", .server_flag = "-C", .key_tag = "cpu_mask",
-         .help = "CPUs the threads may run on, a hex mask (0x0: any)", .plural = "CPU masks", .member = &C::cpu_mask,
+         .help = "CPUs the threads may run on, a hex mask (0x0: any)", .plural = "CPU masks", .member = context<&C::cpu_mask>(),
          .canonical = canonical_cpu_mask, .since = 5},
         {.name = "cpu_strict", .flag = "--cpu-strict", .field = "cpu_strict", .server_flag = "--cpu-strict",
          .key_tag = "cpu_strict", .help = "0,1: one thread per CPU of the mask, in order",
-         .plural = "CPU strictness settings", .member = &C::cpu_strict, .since = 5},
+         .plural = "CPU strictness settings", .member = context<&C::cpu_strict>(), .since = 5},
         {.name = "poll", .flag = "--poll", .field = "poll", .server_flag = "--poll", .key_tag = "poll",
-         .help = "How much the threads spin-wait for work, 0-100", .plural = "polling levels", .member = &C::poll,
+         .help = "How much the threads spin-wait for work, 0-100", .plural = "polling levels", .member = context<&C::poll>(),
          .min = 0, .max = 100, .since = 5},
         {.name = "no_op_offload", .flag = "-nopo", .field = "no_op_offload", .server_flag = "--no-op-offload",
          .key_tag = "nopo", .help = "0,1: host tensor operations stay on the host", .plural = "op offload settings",
-         .member = &C::no_op_offload, .since = 5},
+         .member = context<&C::no_op_offload>(), .since = 5},
         {.name = "split_mode", .flag = "-sm", .field = "split_mode", .server_flag = "-sm", .key_tag = "sm",
          .help = "How the model is split over devices: none, layer, row, tensor", .plural = "split modes",
-         .member = &L::split_mode, .canonical = canonical_split_mode, .since = 5},
+         .member = load<&L::split_mode>(), .canonical = canonical_split_mode, .since = 5},
         {.name = "main_gpu", .flag = "-mg", .field = "main_gpu", .server_flag = "-mg", .key_tag = "mg",
-         .help = "The device of split mode none", .plural = "main GPUs", .member = &L::main_gpu, .min = 0,
+         .help = "The device of split mode none", .plural = "main GPUs", .member = load<&L::main_gpu>(), .min = 0,
          .max = 1024, .since = 5},
         {.name = "no_host", .flag = "--no-host", .field = "no_host", .server_flag = "--no-host", .key_tag = "no_host",
-         .help = "0,1: bypass host buffers", .plural = "host buffer settings", .member = &L::no_host, .since = 5},
+         .help = "0,1: bypass host buffers", .plural = "host buffer settings", .member = load<&L::no_host>(), .since = 5},
         {.name = "lazy_mode", .flag = "-lzm", .field = "lazy_mode", .server_flag = "-lzm", .key_tag = "lzm",
-         .help = "Tensors read on demand: off, auto, on", .plural = "lazy modes", .member = &L::lazy_mode,
+         .help = "Tensors read on demand: off, auto, on", .plural = "lazy modes", .member = load<&L::lazy_mode>(),
          .canonical = canonical_lazy_mode, .since = 5},
         {.name = "n_cpu_moe", .flag = "-ncmoe", .field = "n_cpu_moe", .server_flag = "-ncmoe", .key_tag = "ncmoe",
          .help = "MoE models: keep the expert tensors of the first N layers on the CPU",
-         .plural = "MoE CPU layer counts", .member = &L::n_cpu_moe, .min = 0, .max = 100000, .since = 5},
+         .plural = "MoE CPU layer counts", .member = load<&L::n_cpu_moe>(), .min = 0, .max = 100000, .since = 5},
         {.name = "devices", .flag = "-dev", .field = "devices", .server_flag = "-dev", .key_tag = "dev",
          .help = "Devices to use: auto, none, or names joined by '/' (CUDA0/CUDA1; llama-bench --list-devices names "
                  "them)",
-         .plural = "device lists", .member = &L::devices, .canonical = canonical_devices, .separator = '/',
+         .plural = "device lists", .member = load<&L::devices>(), .canonical = canonical_devices, .separator = '/',
          .server_separator = ',', .since = 6},
         {.name = "tensor_split", .flag = "-ts", .field = "tensor_split", .server_flag = "-ts", .key_tag = "ts",
          .help = "How much of the model each device takes, proportions joined by '/' (3/1)",
-         .plural = "tensor splits", .member = &L::tensor_split, .canonical = canonical_tensor_split,
+         .plural = "tensor splits", .member = load<&L::tensor_split>(), .canonical = canonical_tensor_split,
          .separator = '/', .server_separator = ',', .since = 6},
         {.name = "override_tensor", .flag = "-ot", .field = "tensor_buft_overrides", .server_flag = "-ot",
          .key_tag = "ot",
          .help = "Tensors whose names match a regular expression go to a buffer type: PATTERN=TYPE, several joined "
                  "by ';' (ffn_.*_exps=CPU)",
-         .plural = "tensor overrides", .member = &L::override_tensor, .canonical = canonical_overrides,
+         .plural = "tensor overrides", .member = load<&L::override_tensor>(), .canonical = canonical_overrides,
          .separator = ';', .server_separator = ',', .since = 6},
         {.name = "fit_target", .flag = "-fitt", .field = "fit_target", .server_flag = "-fitt", .key_tag = "fitt",
          .help = "Fit the layers and context to free device memory, leaving this many MiB free (0: no fitting)",
-         .plural = "fit targets", .member = &L::fit_target, .min = 0, .max = 1 << 30, .native = false, .since = 6},
+         .plural = "fit targets", .member = load<&L::fit_target>(), .min = 0, .max = 1 << 30, .native = false, .since = 6},
         {.name = "fit_min_ctx", .flag = "-fitc", .field = "fit_min_ctx", .server_flag = "-fitc", .key_tag = "fitc",
          .help = "When fitting, the least context size to keep (0: the test's)", .plural = "fit context sizes",
-         .member = &L::fit_min_ctx, .min = 0, .max = 1 << 30, .native = false, .since = 6},
+         .member = load<&L::fit_min_ctx>(), .min = 0, .max = 1 << 30, .native = false, .since = 6},
         {.name = "no_repack", .flag = "-nr", .server_flag = "-nr", .key_tag = "nr",
          .help = "0,1: keep the weights as the file has them, not repacked for this CPU's kernels",
-         .plural = "repack settings", .member = &L::no_repack, .since = 9},
+         .plural = "repack settings", .member = load<&L::no_repack>(), .since = 9},
+        // Server mode's: llama-server's own settings (one server each), then the requests its clients send.
+        {.name = "parallel", .flag = "-np", .server_flag = "-np", .key_tag = "np",
+         .help = "Server mode: llama-server's slots (-1: its auto, 4 slots)", .plural = "server slot counts",
+         .member = server<&S::parallel>(), .min = -1, .max = 4096, .since = 7},
+        {.name = "ctx_size", .flag = "-c", .server_flag = "-c", .key_tag = "c",
+         .help = "Server mode: llama-server's context over all slots (0: the model's)", .plural = "server contexts",
+         .member = server<&S::ctx_size>(), .min = 0, .max = max_tokens * 16, .since = 7},
+        {.name = "cont_batching", .flag = "-cb", .server_flag = "-cb", .key_tag = "cb",
+         .help = "Server mode: 0,1: continuous batching, new requests joining the running batch",
+         .plural = "batching settings", .member = server<&S::cont_batching>(), .since = 7},
+        {.name = "cache_reuse", .flag = "--cache-reuse", .server_flag = "--cache-reuse", .key_tag = "cache_reuse",
+         .help = "Server mode: the least chunk of a cached prompt reused by shifting (0: off)",
+         .plural = "cache reuse settings", .member = server<&S::cache_reuse>(), .min = 0, .max = max_tokens,
+         .since = 7},
+        {.name = "shared_prefix", .flag = "--shared-prefix", .key_tag = "prefix",
+         .help = "Server mode: tokens every prompt of a point begins with, of its -p", .plural = "shared prefixes",
+         .member = client<&K::shared_prefix>(), .min = 0, .max = max_tokens, .since = 7},
+        {.name = "cache_prompt", .flag = "--cache-prompt", .key_tag = "cache_prompt",
+         .help = "Server mode: 0,1: requests let the server reuse a slot's cached prompt",
+         .plural = "cache_prompt settings", .member = client<&K::cache_prompt>(), .since = 7},
+        {.name = "prompt_dist", .flag = "--prompt-dist", .key_tag = "prompt_dist",
+         .help = "Server mode: prompt lengths drawn per request instead of -p, uniform:LO-HI (n_prompt is their mean)",
+         .plural = "prompt distributions", .member = client<&K::prompt_dist>(), .canonical = canonical_prompt_dist,
+         .since = 7},
+        {.name = "gen_dist", .flag = "--gen-dist", .key_tag = "gen_dist",
+         .help = "Server mode: output lengths drawn per request instead of -n, uniform:LO-HI (n_gen is their mean)",
+         .plural = "output distributions", .member = client<&K::gen_dist>(), .canonical = canonical_gen_dist,
+         .since = 7},
     };
     return table;
 }
@@ -187,67 +279,13 @@ std::string canonical_overrides(std::string_view value) {
     return fmt::format("{}", fmt::join(overrides, ";"));
 }
 
-Knob::Type Knob::type() const {
-    switch (member.index() % 3) {
-    case 0: return Type::integer;
-    case 1: return Type::boolean;
-    default: return Type::text;
-    }
-}
-
-bool Knob::of_load() const { return member.index() < 3; }
-
 std::string Knob::origin() const {
-    return fmt::format("{} {}", of_llama_bench() ? "llama-bench" : "llama-server",
-                       of_llama_bench() ? flag : server_flag);
+    if (of_llama_bench()) return fmt::format("llama-bench {}", flag);
+    if (!server_flag.empty()) return fmt::format("llama-server {}", server_flag);
+    return "llmsweep";
 }
 
-namespace {
-
-template <typename V>
-std::string as_text(const V& value) {
-    if constexpr (std::is_same_v<V, bool>) return value ? "1" : "0";
-    else if constexpr (std::is_same_v<V, int64_t>) return std::to_string(value);
-    else return value;
-}
-
-} // namespace
-
-std::string Knob::text(const LoadParams& load, const ContextParams& context) const {
-    return std::visit(
-        [&](auto m) {
-            if constexpr (std::is_invocable_v<decltype(m), const LoadParams&>) return as_text(load.*m);
-            else return as_text(context.*m);
-        },
-        member);
-}
-
-std::string Knob::default_text() const { return text(LoadParams{}, ContextParams{}); }
-
-namespace {
-
-template <typename Params>
-void assign(const Knob::Member& member, Params& params, std::string_view value) {
-    std::visit(
-        [&](auto m) {
-            if constexpr (std::is_invocable_v<decltype(m), Params&>) {
-                auto& target = params.*m;
-                using V = std::remove_cvref_t<decltype(target)>;
-                if constexpr (std::is_same_v<V, bool>) target = value == "1";
-                else if constexpr (std::is_same_v<V, int64_t>) {
-                    int64_t x = 0;
-                    std::from_chars(value.data(), value.data() + value.size(), x);
-                    target = x;
-                } else target = std::string(value);
-            }
-        },
-        member);
-}
-
-} // namespace
-
-void Knob::set(LoadParams& load, std::string_view value) const { assign(member, load, value); }
-void Knob::set(ContextParams& context, std::string_view value) const { assign(member, context, value); }
+std::string Knob::default_text() const { return text(Point{}); }
 
 nlohmann::json Knob::json_of(std::string_view value) const {
     switch (type()) {
@@ -262,9 +300,7 @@ nlohmann::json Knob::json_of(std::string_view value) const {
     return nullptr;
 }
 
-nlohmann::json Knob::json(const LoadParams& load, const ContextParams& context) const {
-    return json_of(text(load, context));
-}
+nlohmann::json Knob::json(const Point& point) const { return json_of(text(point)); }
 
 std::variant<int64_t, std::string> Knob::column(const Point& point) const {
     const std::string value = text(point);

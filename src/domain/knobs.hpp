@@ -1,10 +1,11 @@
 #pragma once
-// The knobs: the settings of a point that are one plain value of its load or its context, as llama-bench sets
-// them (-b, -ctk, -fa, -nkvo, -C, -sm, -ot, ...). One table says, for each, its name (the results column, the
-// TOML key, the long flag, the worker protocol's and the spec's JSON field), llama-bench's flag and JSON field,
-// llama-server's flag, its part of a point's key, how a value is read, and the member of LoadParams or
-// ContextParams it sets, and the schema version of its column. Every layer that handles them walks this table
-// (the store's columns too): adding a knob is a member, a row here, and the line that hands it to llama.cpp.
+// The knobs: the settings of a point that are one plain value of its load, its context, its server or its
+// clients, as llama-bench and llama-server set them (-b, -ctk, -fa, -nkvo, -C, -sm, -ot, -np, ...), and
+// llmsweep's own (--huge-pages). One table says, for each, its name (the results column, the TOML key, the long
+// flag, the worker protocol's and the spec's JSON field), llama-bench's flag and JSON field, llama-server's flag,
+// its part of a point's key, how a value is read, the member of the point it sets, and the schema version of its
+// column. Every layer that handles them walks this table (the store's columns too): adding a knob is a member, a
+// row here, and the line that hands it to llama.cpp.
 
 #include "domain/point.hpp"
 
@@ -20,8 +21,17 @@ namespace llmsweep::domain {
 
 struct Knob {
     enum class Type { integer, boolean, text };
-    using Member = std::variant<int64_t LoadParams::*, bool LoadParams::*, std::string LoadParams::*,
-                                int64_t ContextParams::*, bool ContextParams::*, std::string ContextParams::*>;
+    // The part of a point it sets: the load (one worker process, or one server, per combination), the context,
+    // llama-server's own settings (one server each), or the load its clients put on a server (server mode).
+    enum class Scope { load, context, server, client };
+    // How it reads and writes its member of a point, as canonical text (integers in decimal, booleans 0 or 1,
+    // text and named values as they are spelled).
+    struct Member {
+        Type type;
+        Scope scope;
+        std::string (*get)(const Point&);
+        void (*set)(Point&, std::string_view);
+    };
 
     std::string_view name;        // results column and TOML key; the long flag is --name with '-' for '_'
     std::string_view flag;        // llama.cpp's short spelling (llama-bench's), which llmsweep's command line takes
@@ -38,6 +48,7 @@ struct Knob {
     bool native = true; // whether llmsweep's own workers run it (false: --engine llama-bench only)
     // The settings llmsweep had from its start: always in a point's key (in the table's order, before the test
     // sizes), in the spec's JSON and in llama-bench's and llama-server's command lines, so that older keys stay.
+    // Server and client settings are in every key of server mode, and in no other.
     bool always = false;
     // Lists within one value (devices, tensor splits, overrides) are joined by `separator` here, because ','
     // separates a sweep's values; llama-server joins them by `server_separator`.
@@ -51,22 +62,23 @@ struct Knob {
     // text as first seen.
     std::string_view order = {};
 
-    Type type() const;
-    bool of_load() const;
+    Type type() const { return member.type; }
+    Scope scope() const { return member.scope; }
+    bool of_load() const { return member.scope == Scope::load; }
+    bool of_context() const { return member.scope == Scope::context; }
+    // llama-server's own settings or its clients': server mode's alone.
+    bool of_server_mode() const { return member.scope == Scope::server || member.scope == Scope::client; }
     bool of_llama_bench() const { return !field.empty(); }
-    // "llama-bench -b", or for a setting llama-bench lacks, "llama-server -nr".
-    std::string origin() const; // a load setting (one worker process each), else a context setting
+    // "llama-bench -b"; for a setting llama-bench lacks, "llama-server -nr"; for llmsweep's own, "llmsweep".
+    std::string origin() const;
 
-    // Its value as text: integers in decimal, booleans 0 or 1, text as it is.
-    std::string text(const LoadParams& load, const ContextParams& context) const;
-    std::string text(const Point& point) const { return text(point.load, point.context); }
+    std::string text(const Point& point) const { return member.get(point); }
     std::string default_text() const; // the member's initializer: llama-bench's default
-    // Sets it from a canonical text (what text() writes, or what canonical() returns); the other scope's
-    // parameters are left alone.
-    void set(LoadParams& load, std::string_view value) const;
-    void set(ContextParams& context, std::string_view value) const;
+    // Sets it from a canonical text (what text() writes, or what canonical() returns); the rest of the point is
+    // left alone.
+    void set(Point& point, std::string_view value) const { member.set(point, value); }
     // As JSON: numbers, booleans, strings.
-    nlohmann::json json(const LoadParams& load, const ContextParams& context) const;
+    nlohmann::json json(const Point& point) const;
     nlohmann::json json_of(std::string_view value) const;
     // Its value for a store column: integers and booleans as integers, text as text.
     std::variant<int64_t, std::string> column(const Point& point) const;

@@ -26,23 +26,26 @@ std::string Point::key(Mode mode) const {
 }
 
 std::string Point::settings_key(Mode mode) const {
-    // The settings that joined the key later are in it only where they are not llama-bench's default, so that
-    // older runs resume.
-    std::string later =
-        load.huge_pages == HugePages::automatic ? "" : fmt::format(";huge_pages={}", name(load.huge_pages));
-    // The settings llmsweep had from its start: the load's, the threads, then the context's.
-    std::string load_always, context_always;
-    for (const Knob& knob : knobs())
-        if (const std::string value = knob.text(*this); knob.always)
-            (knob.of_load() ? load_always : context_always) += fmt::format(";{}={}", knob.key_tag, value);
-        else if (value != knob.default_text()) later += fmt::format(";{}={}", knob.key_tag, value);
+    // The settings llmsweep had from its start are always in the key: the load's, the threads, then the
+    // context's. Those that joined it later are in it only where they are not llama-bench's default, so that
+    // older runs resume. Server mode's are in each of its keys: the server's, the client loop, the requests'.
+    std::string load_always, context_always, later, server_part, client_part;
+    for (const Knob& knob : knobs()) {
+        const std::string value = knob.text(*this);
+        const std::string tagged = fmt::format(";{}={}", knob.key_tag, value);
+        switch (knob.scope()) {
+        case Knob::Scope::load:
+        case Knob::Scope::context:
+            if (knob.always) (knob.of_load() ? load_always : context_always) += tagged;
+            else if (value != knob.default_text()) later += tagged;
+            break;
+        case Knob::Scope::server: server_part += tagged; break;
+        case Knob::Scope::client: client_part += tagged; break;
+        }
+    }
     if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);
     if (mode == Mode::server)
-        later += fmt::format(";np={};c={};cb={};cache_reuse={};concurrency={};rate={};prefix={};cache_prompt={};"
-                             "prompt_dist={};gen_dist={}",
-                             server.parallel, server.ctx_size, server.cont_batching ? 1 : 0, server.cache_reuse,
-                             client.concurrency, client.rate, client.shared_prefix, client.cache_prompt ? 1 : 0,
-                             client.prompt_dist, client.gen_dist);
+        later += fmt::format("{};concurrency={};rate={}{}", server_part, client.concurrency, client.rate, client_part);
     return fmt::format("load_mode={};cache={}{};threads={}{};n_prompt={};n_gen={};n_depth={}{}", name(load.load_mode),
                        name(load.cache_state), load_always, context.threads, context_always, test.n_prompt, test.n_gen,
                        test.n_depth, later);

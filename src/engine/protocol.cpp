@@ -25,8 +25,9 @@ std::string text_of(const nlohmann::json& value) {
 
 nlohmann::json context_json(const domain::ContextParams& c) {
     nlohmann::json json = {{"threads", c.threads}};
+    const domain::Point point{.context = c};
     for (const domain::Knob& knob : domain::knobs())
-        if (!knob.of_load()) json[std::string(knob.name)] = knob.json({}, c);
+        if (knob.of_context()) json[std::string(knob.name)] = knob.json(point);
     return json;
 }
 
@@ -38,22 +39,23 @@ nlohmann::json load_request_json(const LoadRequest& r) {
                            {"model", p.model},
                            {"load_mode", domain::name(p.load_mode)},
                            {"cache_state", domain::name(p.cache_state)},
-                           {"huge_pages", domain::name(p.huge_pages)},
                            {"numa", r.numa},
                            {"rpc", r.rpc}};
+    const domain::Point point{.load = p};
     for (const domain::Knob& knob : domain::knobs())
-        if (knob.of_load()) json[std::string(knob.name)] = knob.json(p, {});
+        if (knob.of_load()) json[std::string(knob.name)] = knob.json(point);
     return json;
 }
 
 LoadRequest load_request_from_json(const nlohmann::json& j) {
     LoadRequest r;
-    r.params.model = j.at("model").get<std::string>();
-    r.params.load_mode = domain::parse_load_mode(j.at("load_mode").get<std::string>());
-    r.params.cache_state = domain::parse_cache_state(j.at("cache_state").get<std::string>());
-    r.params.huge_pages = domain::parse_huge_pages(j.value("huge_pages", "auto"));
+    domain::Point point;
+    point.load.model = j.at("model").get<std::string>();
+    point.load.load_mode = domain::parse_load_mode(j.at("load_mode").get<std::string>());
+    point.load.cache_state = domain::parse_cache_state(j.at("cache_state").get<std::string>());
     for (const domain::Knob& knob : domain::knobs())
-        if (knob.of_load()) knob.set(r.params, text_of(j.at(std::string(knob.name))));
+        if (knob.of_load()) knob.set(point, text_of(j.at(std::string(knob.name))));
+    r.params = std::move(point.load);
     r.numa = j.value("numa", "disabled");
     r.rpc = j.value("rpc", "");
     return r;
@@ -79,9 +81,11 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& c = j.at("context");
     const auto& t = j.at("test");
     RunRequest r;
-    r.context.threads = c.at("threads").get<int64_t>();
+    domain::Point point;
+    point.context.threads = c.at("threads").get<int64_t>();
     for (const domain::Knob& knob : domain::knobs())
-        if (!knob.of_load()) knob.set(r.context, text_of(c.at(std::string(knob.name))));
+        if (knob.of_context()) knob.set(point, text_of(c.at(std::string(knob.name))));
+    r.context = std::move(point.context);
     r.prio = j.at("prio").get<int>();
     r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());

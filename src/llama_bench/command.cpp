@@ -76,7 +76,7 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
     size_t combinations = distinct(points, [](const domain::Point& p) { return p.context.threads; }).size() *
                           distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     for (const domain::Knob& knob : domain::knobs())
-        if (!knob.of_load())
+        if (knob.of_context())
             combinations *= distinct(points, [&](const domain::Point& p) { return knob.text(p); }).size();
     combinations *= test_sizes(points, true).size() + test_sizes(points, false).size() + combined_tests(points).size();
     std::set<std::string> keys;
@@ -87,13 +87,8 @@ bool runs_exactly(const std::vector<const domain::Point*>& points) {
 std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std::vector<const domain::Point*>& points,
                                              const CommandSettings& settings) {
     const domain::LoadParams& load = points.front()->load;
-    std::vector<std::string> command = {cli.path,
-                                        "-m",
-                                        load.model,
-                                        "-o",
-                                        "jsonl",
-                                        "-r",
-                                        std::to_string(settings.repetitions)};
+    std::vector<std::string> command = {
+        cli.path, "-m", load.model, "-o", "jsonl", "-r", std::to_string(settings.repetitions)};
     auto add = [&](std::string flag, std::string value) {
         command.push_back(std::move(flag));
         command.push_back(std::move(value));

@@ -228,8 +228,7 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
             value = knob.name == "flash_attn" ? to_flash_attn(knob.field, *v) : to_text(knob.field, *v);
             break;
         }
-        knob.set(load, value); // one of the two: the other scope's parameters are left alone
-        knob.set(context, value);
+        knob.set(t.point, value);
     }
     if (auto v = get("load_mode")) {
         load.load_mode = to_load_mode("load_mode", *v);

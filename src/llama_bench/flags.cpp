@@ -9,10 +9,9 @@
 namespace llmsweep::llama_bench {
 namespace {
 
-// (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' come from their
-// table (domain/knobs.hpp).
-// llama-server's -np, -c and -cb, for --mode server, are llama.cpp's spellings too.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 13> spellings{{{"model", "-m"},
+// (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' (llama-server's
+// -np, -c and -cb among them) come from their table (domain/knobs.hpp).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 10> spellings{{{"model", "-m"},
                                                                                    {"n_pg", "-pg"},
                                                                                    {"n_prompt", "-p"},
                                                                                    {"n_gen", "-n"},
@@ -21,10 +20,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 13> spelling
                                                                                    {"repetitions", "-r"},
                                                                                    {"mmap", "-mmp"},
                                                                                    {"load_mode", "-lm"},
-                                                                                   {"rpc", "-rpc"},
-                                                                                   {"parallel", "-np"},
-                                                                                   {"ctx_size", "-c"},
-                                                                                   {"cont_batching", "-cb"}}};
+                                                                                   {"rpc", "-rpc"}}};
 
 // llama-bench's one-dash spellings: its long options (--poll, --no-host) are llmsweep's own already.
 std::vector<std::pair<std::string_view, std::string_view>> all_spellings() {

@@ -19,18 +19,14 @@
 namespace llmsweep::serving {
 std::vector<std::string> server_command(const ServerSettings& settings, const domain::Point& point, int port) {
     using domain::LoadMode;
-    const auto& [load, context, test, server, client] = point;
+    const domain::LoadParams& load = point.load;
     std::vector<std::string> argv = {settings.binary,      "-m",        load.model,  "--host", "127.0.0.1", "--port",
                                      std::to_string(port), "--metrics", "--no-webui"};
     const auto add = [&](std::string_view flag, auto value) {
         argv.emplace_back(flag);
         argv.push_back(fmt::format("{}", value));
     };
-    add("-np", server.parallel);
-    add("-c", server.ctx_size);
-    argv.emplace_back(server.cont_batching ? "-cb" : "-nocb");
-    if (server.cache_reuse > 0) add("--cache-reuse", server.cache_reuse);
-    add("-t", context.threads);
+    add("-t", point.context.threads);
     switch (load.load_mode) {
     case LoadMode::automatic: break;
     case LoadMode::none: argv.emplace_back("--no-mmap"); break;
@@ -42,9 +38,19 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
     if (load.cache_state != domain::CacheState::warm || load.huge_pages != domain::HugePages::automatic)
         throw UsageError("--mode server: --cache cold and --huge-pages on/off are settings of llmsweep's own "
                          "workers; llama-server runs with a warm cache and the kernel's huge pages");
+    // The server's own settings always, the others where llmsweep always gave them or they are not the default;
+    // the clients' are the requests'.
+    using Scope = domain::Knob::Scope;
     for (const domain::Knob& knob : domain::knobs()) {
         const std::string value = knob.text(point);
-        if (!knob.always && value == knob.default_text()) continue;
+        if (knob.scope() == Scope::client) continue;
+        if (knob.scope() == Scope::server && knob.type() == domain::Knob::Type::boolean) {
+            // llama-server's switches turn off as -no and their name: -cb, -nocb.
+            argv.push_back(value == "1" ? std::string(knob.server_flag)
+                                        : "-no" + std::string(knob.server_flag.substr(1)));
+            continue;
+        }
+        if (knob.scope() != Scope::server && !knob.always && value == knob.default_text()) continue;
         if (knob.server_flag.empty())
             throw UsageError(
                 fmt::format("--mode server: llama-server has no setting for {} ({})", knob.flag, knob.name));

@@ -27,16 +27,24 @@ std::string_view kept(std::string text) {
 
 SqlType sql_type(const domain::Knob& knob) { return knob.type() == domain::Knob::Type::text ? text : integer; }
 
-// Each knob's results column (domain/knobs.hpp): its name, type, help and default, added in its `since`.
-std::vector<Column> knob_columns() {
+// The results columns of the knobs of `scopes` (domain/knobs.hpp): each one's name, type, help and default,
+// added in its `since`. Server mode's are NULL in other modes.
+std::vector<Column> knob_columns(std::initializer_list<domain::Knob::Scope> scopes) {
     std::vector<Column> columns;
     for (const domain::Knob& knob : domain::knobs()) {
+        if (std::find(scopes.begin(), scopes.end(), knob.scope()) == scopes.end()) continue;
         std::string doc(knob.help);
-        if (knob.type() == domain::Knob::Type::boolean && doc.starts_with("0,1: ")) doc = "1: " + doc.substr(5);
+        if (const size_t flag = doc.find("0,1: "); knob.type() == domain::Knob::Type::boolean && flag != doc.npos)
+            doc.replace(flag, 5, "1: ");
         const std::string value = knob.default_text();
         const std::string fallback = sql_type(knob) == text ? escape::sql(value) : value;
-        columns.push_back({knob.name, sql_type(knob), kept(fmt::format("{} ({}).", doc, knob.origin())),
-                           kept(knob.always ? "NOT NULL" : "NOT NULL DEFAULT " + fallback), knob.since});
+        const std::string constraint = knob.of_server_mode() ? ""
+                                       : knob.always         ? "NOT NULL"
+                                                             : "NOT NULL DEFAULT " + fallback;
+        columns.push_back(
+            {knob.name, sql_type(knob),
+             kept(fmt::format("{} ({}).{}", doc, knob.origin(), knob.of_server_mode() ? " NULL in other modes." : "")),
+             kept(constraint), knob.since});
     }
     return columns;
 }
@@ -56,11 +64,10 @@ std::vector<Column> knob_llama_bench_columns() {
     return columns;
 }
 
-std::vector<Column> joined(std::vector<Column> first, const std::vector<Column>& second,
-                           const std::vector<Column>& third) {
-    first.insert(first.end(), second.begin(), second.end());
-    first.insert(first.end(), third.begin(), third.end());
-    return first;
+std::vector<Column> joined(std::initializer_list<std::vector<Column>> parts) {
+    std::vector<Column> all;
+    for (const std::vector<Column>& part : parts) all.insert(all.end(), part.begin(), part.end());
+    return all;
 }
 
 // In llama-bench's order of its fields (llmsweep's own columns last), as llama-bench's own table has them.
@@ -220,78 +227,73 @@ const std::vector<Table> all_tables = {
      }},
     {"results", "One metric at one point: the statistics of its repetitions.",
      joined(
-         {
-             {"id", integer, "Result id.", "PRIMARY KEY"},
-             {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
-             {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
-             {"metric", text,
-              "`pp` (prompt processing), `tg` (token generation) or `pg` (llama-bench's -pg: the prompt, then the "
-              "generation, timed as one; split mode).",
-              "NOT NULL"},
-             {"model_filename", text, "Model file path as given.", "NOT NULL"},
-             {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
-             {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
-             {"model_n_params", integer, "Parameters."},
-             {"load_mode", text, "As given: `auto`, `none`, `mmap`, `mlock`, `mmap+mlock` or `dio`.", "NOT NULL"},
-             {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
-             {"huge_pages", text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
-             {"n_threads", integer, "CPU threads.", "NOT NULL"},
-         },
-         knob_columns(),
-         {
-             {"effective_load_mode", text,
-              "The load mode llama.cpp used: `auto` resolved to `mmap` or `none`; NULL where unknown (older runs, "
-              "imports of GPU builds).",
-              "", 6},
-             {"effective_n_gpu_layers", integer,
-              "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 or more); "
-              "NULL where unknown.",
-              "", 6},
-             {"n_prompt", integer, "Prompt tokens of the point.", "NOT NULL"},
-             {"n_gen", integer, "Generated tokens of the point.", "NOT NULL"},
-             {"n_depth", integer, "Tokens in the context before the test.", "NOT NULL"},
-             {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
-             {"parallel", integer, "Server mode: llama-server's slots (-np; -1 its auto, 4); NULL in other modes.", "",
-              7},
-             {"ctx_size", integer, "Server mode: llama-server's context over all slots (-c; 0 the model's).", "", 7},
-             {"cont_batching", integer, "Server mode: 1 with continuous batching (-cb), 0 without.", "", 7},
-             {"cache_reuse", integer, "Server mode: --cache-reuse (0: off).", "", 7},
-             {"concurrency", integer, "Server mode: closed-loop clients; 0 for an open loop.", "", 7},
-             {"rate", real, "Server mode: open-loop arrivals, requests/s; 0 for a closed loop.", "", 7},
-             {"shared_prefix", integer, "Server mode: tokens every prompt of the point begins with.", "", 7},
-             {"cache_prompt", integer, "Server mode: 1 when requests let the server reuse a cached prompt.", "", 7},
-             {"prompt_dist", text,
-              "Server mode: prompt lengths drawn per request (`uniform:LO-HI`; n_prompt is their mean); empty: fixed.",
-              "", 7},
-             {"gen_dist", text, "Server mode: output lengths drawn per request; empty: fixed.", "", 7},
-             {"repetitions", integer, "Repetitions measured so far.", "NOT NULL"},
-             {"avg_ns", real, "Mean time of the metric's phase, ns."},
-             {"stddev_ns", real, "Sample standard deviation of that time, ns."},
-             {"avg_ts", real, "Mean throughput, tokens/s (of the per-repetition throughputs)."},
-             {"stddev_ts", real, "Sample standard deviation of the throughput, tokens/s."},
-             {"ttft_ms", real, "Request mode, tg: mean time to first token (prefill + first decode), ms."},
-             {"itl_p50_ms", real, "Request mode, tg: mean of the repetitions' median inter-token latency, ms."},
-             {"itl_p90_ms", real, "Request mode, tg: mean 90th percentile inter-token latency, ms."},
-             {"itl_p99_ms", real, "Request mode, tg: mean 99th percentile inter-token latency, ms."},
-             {"status", text, "`running` (repetitions pending), `ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
-             {"error", text, "Why the point failed (or, with status `ok`, why a repetition after the first ones did)."},
-             {"stop_reason", text,
-              "Why the point got no more repetitions: `repetitions` (the fixed number), `rule_met` (adaptive rounds: "
-              "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `failed` (a later "
-              "repetition failed); NULL while running, for failures and imports.",
-              "", 5},
-             {"test_time", text, "UTC time of the last repetition, ISO 8601."},
-             {"llama_bench_json", text,
-              "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},
-             {"llama_bench", text,
-              "`run --engine llama-bench --llama-bench A,B`: the binary that measured it (each round runs each binary "
-              "once); NULL for a sweep of one binary, the native engine and imports.",
-              "", 8},
-             {"build_commit", text,
-              "The llama.cpp commit of the binary that measured it, where a run ran several (`--llama-bench A,B`); "
-              "NULL: the run's `build_commit`.",
-              "", 8},
-         }),
+         {{
+              {"id", integer, "Result id.", "PRIMARY KEY"},
+              {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
+              {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
+              {"metric", text,
+               "`pp` (prompt processing), `tg` (token generation) or `pg` (llama-bench's -pg: the prompt, then the "
+               "generation, timed as one; split mode).",
+               "NOT NULL"},
+              {"model_filename", text, "Model file path as given.", "NOT NULL"},
+              {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
+              {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
+              {"model_n_params", integer, "Parameters."},
+              {"load_mode", text, "As given: `auto`, `none`, `mmap`, `mlock`, `mmap+mlock` or `dio`.", "NOT NULL"},
+              {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
+              {"n_threads", integer, "CPU threads.", "NOT NULL"},
+          },
+          knob_columns({domain::Knob::Scope::load, domain::Knob::Scope::context}),
+          {
+              {"effective_load_mode", text,
+               "The load mode llama.cpp used: `auto` resolved to `mmap` or `none`; NULL where unknown (older runs, "
+               "imports of GPU builds).",
+               "", 6},
+              {"effective_n_gpu_layers", integer,
+               "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 or more); "
+               "NULL where unknown.",
+               "", 6},
+              {"n_prompt", integer, "Prompt tokens of the point.", "NOT NULL"},
+              {"n_gen", integer, "Generated tokens of the point.", "NOT NULL"},
+              {"n_depth", integer, "Tokens in the context before the test.", "NOT NULL"},
+              {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
+          },
+          knob_columns({domain::Knob::Scope::server}),
+          {
+              {"concurrency", integer, "Server mode: closed-loop clients; 0 for an open loop.", "", 7},
+              {"rate", real, "Server mode: open-loop arrivals, requests/s; 0 for a closed loop.", "", 7},
+          },
+          knob_columns({domain::Knob::Scope::client}),
+          {
+              {"repetitions", integer, "Repetitions measured so far.", "NOT NULL"},
+              {"avg_ns", real, "Mean time of the metric's phase, ns."},
+              {"stddev_ns", real, "Sample standard deviation of that time, ns."},
+              {"avg_ts", real, "Mean throughput, tokens/s (of the per-repetition throughputs)."},
+              {"stddev_ts", real, "Sample standard deviation of the throughput, tokens/s."},
+              {"ttft_ms", real, "Request mode, tg: mean time to first token (prefill + first decode), ms."},
+              {"itl_p50_ms", real, "Request mode, tg: mean of the repetitions' median inter-token latency, ms."},
+              {"itl_p90_ms", real, "Request mode, tg: mean 90th percentile inter-token latency, ms."},
+              {"itl_p99_ms", real, "Request mode, tg: mean 99th percentile inter-token latency, ms."},
+              {"status", text, "`running` (repetitions pending), `ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
+              {"error", text,
+               "Why the point failed (or, with status `ok`, why a repetition after the first ones did)."},
+              {"stop_reason", text,
+               "Why the point got no more repetitions: `repetitions` (the fixed number), `rule_met` (adaptive rounds: "
+               "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `failed` (a later "
+               "repetition failed); NULL while running, for failures and imports.",
+               "", 5},
+              {"test_time", text, "UTC time of the last repetition, ISO 8601."},
+              {"llama_bench_json", text,
+               "Imports: llama-bench's fields that have no column here (cpu_mask, poll, ...), as JSON.", "", 2},
+              {"llama_bench", text,
+               "`run --engine llama-bench --llama-bench A,B`: the binary that measured it (each round runs each binary "
+               "once); NULL for a sweep of one binary, the native engine and imports.",
+               "", 8},
+              {"build_commit", text,
+               "The llama.cpp commit of the binary that measured it, where a run ran several (`--llama-bench A,B`); "
+               "NULL: the run's `build_commit`.",
+               "", 8},
+          }}),
      "UNIQUE (run_id, point_key, metric)"},
     {"samples",
      "One repetition of one result.",
@@ -400,36 +402,36 @@ const std::vector<Table> all_tables = {
      "prompt, as llama-bench would report the same work. Settings llmsweep does not sweep carry llama-bench's "
      "defaults, or for imports the values the file had.",
      in_llama_bench_order(joined(
-         {
-             {"build_commit", text, "llama.cpp commit.", "", 2, "COALESCE(r.build_commit, runs.build_commit)"},
-             {"build_number", integer, "llama.cpp build number.", "", 2,
-              "COALESCE(json_extract(r.llama_bench_json, '$.build_number'), 0)"},
-             {"cpu_info", text, "CPU model.", "", 2, "runs.cpu_info"},
-             {"gpu_info", text, "GPU devices.", "", 2, "COALESCE(runs.gpu_info, '')"},
-             {"backends", text, "ggml backends.", "", 2, "runs.backends"},
-             {"model_filename", text, "Model file path.", "", 2, "r.model_filename"},
-             {"model_type", text, "llama.cpp's description of the model.", "", 2, "r.model_type"},
-             {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
-             {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
-             {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
-             {"load_mode", text, "How the model file was read.", "", 2, "r.load_mode"},
-         },
-         knob_llama_bench_columns(),
-         {
-             {"n_prompt", integer, "Prompt tokens of the test.", "", 2,
-              "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
-             {"n_gen", integer, "Generated tokens of the test.", "", 2,
-              "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
-             {"n_depth", integer, "Tokens in the context before the test.", "", 2,
-              "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END"},
-             {"test_time", text, "UTC time of the test.", "", 2, "r.test_time"},
-             {"avg_ns", integer, "Mean time, ns.", "", 2, "CAST(r.avg_ns AS INTEGER)"},
-             {"stddev_ns", integer, "Standard deviation of the time, ns.", "", 2, "CAST(r.stddev_ns AS INTEGER)"},
-             {"avg_ts", real, "Mean throughput, tokens/s.", "", 2, "r.avg_ts"},
-             {"stddev_ts", real, "Standard deviation of the throughput, tokens/s.", "", 2, "r.stddev_ts"},
-             {"result_id", integer, "The result this row shows (llmsweep's own column).",
-              "UNIQUE REFERENCES results(id)", 2, "r.id"},
-         }))},
+         {{
+              {"build_commit", text, "llama.cpp commit.", "", 2, "COALESCE(r.build_commit, runs.build_commit)"},
+              {"build_number", integer, "llama.cpp build number.", "", 2,
+               "COALESCE(json_extract(r.llama_bench_json, '$.build_number'), 0)"},
+              {"cpu_info", text, "CPU model.", "", 2, "runs.cpu_info"},
+              {"gpu_info", text, "GPU devices.", "", 2, "COALESCE(runs.gpu_info, '')"},
+              {"backends", text, "ggml backends.", "", 2, "runs.backends"},
+              {"model_filename", text, "Model file path.", "", 2, "r.model_filename"},
+              {"model_type", text, "llama.cpp's description of the model.", "", 2, "r.model_type"},
+              {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
+              {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
+              {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
+              {"load_mode", text, "How the model file was read.", "", 2, "r.load_mode"},
+          },
+          knob_llama_bench_columns(),
+          {
+              {"n_prompt", integer, "Prompt tokens of the test.", "", 2,
+               "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
+              {"n_gen", integer, "Generated tokens of the test.", "", 2,
+               "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
+              {"n_depth", integer, "Tokens in the context before the test.", "", 2,
+               "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END"},
+              {"test_time", text, "UTC time of the test.", "", 2, "r.test_time"},
+              {"avg_ns", integer, "Mean time, ns.", "", 2, "CAST(r.avg_ns AS INTEGER)"},
+              {"stddev_ns", integer, "Standard deviation of the time, ns.", "", 2, "CAST(r.stddev_ns AS INTEGER)"},
+              {"avg_ts", real, "Mean throughput, tokens/s.", "", 2, "r.avg_ts"},
+              {"stddev_ts", real, "Standard deviation of the throughput, tokens/s.", "", 2, "r.stddev_ts"},
+              {"result_id", integer, "The result this row shows (llmsweep's own column).",
+               "UNIQUE REFERENCES results(id)", 2, "r.id"},
+          }}))},
 };
 
 } // namespace

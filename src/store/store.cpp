@@ -274,28 +274,18 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
     Row row = {{"model_filename", p.load.model},
                {"load_mode", std::string(name(p.load.load_mode))},
                {"cache_state", std::string(name(p.load.cache_state))},
-               {"huge_pages", std::string(name(p.load.huge_pages))},
                {"n_threads", p.context.threads},
                {"n_prompt", p.test.n_prompt},
                {"n_gen", p.test.n_gen},
                {"n_depth", p.test.n_depth},
                {"mode", std::string(name(mode))}};
+    // Server mode's knobs are NULL in other modes, where they do not apply.
+    const bool server = mode == domain::Mode::server;
     for (const domain::Knob& knob : domain::knobs())
-        row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
+        if (server || !knob.of_server_mode())
+            row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
     if (!p.load.llama_bench.empty()) row.emplace_back("llama_bench", p.load.llama_bench);
-    if (mode == domain::Mode::server) {
-        const auto flag = [](bool b) { return int64_t{b ? 1 : 0}; };
-        row.insert(row.end(), {{"parallel", p.server.parallel},
-                               {"ctx_size", p.server.ctx_size},
-                               {"cont_batching", flag(p.server.cont_batching)},
-                               {"cache_reuse", p.server.cache_reuse},
-                               {"concurrency", p.client.concurrency},
-                               {"rate", p.client.rate},
-                               {"shared_prefix", p.client.shared_prefix},
-                               {"cache_prompt", flag(p.client.cache_prompt)},
-                               {"prompt_dist", p.client.prompt_dist},
-                               {"gen_dist", p.client.gen_dist}});
-    }
+    if (server) row.insert(row.end(), {{"concurrency", p.client.concurrency}, {"rate", p.client.rate}});
     return row;
 }
 

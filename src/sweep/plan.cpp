@@ -91,40 +91,44 @@ private:
     std::vector<T> items_{T{}};
 };
 
+// Every combination of the values of the knobs of `scope`, over `first`, the first knob varying slowest.
+Product<Point>& expand_knobs(Product<Point>& product, const SweepSpec& spec, Knob::Scope scope) {
+    for (const Knob& knob : knobs())
+        if (knob.scope() == scope)
+            product.expand(spec.values_of(knob), [&](Point& p, const std::string& v) { knob.set(p, v); });
+    return product;
+}
+
+template <typename Part>
+std::vector<Part> parts(const std::vector<Point>& points, Part Point::*part) {
+    std::vector<Part> out;
+    out.reserve(points.size());
+    for (const Point& p : points) out.push_back(p.*part);
+    return out;
+}
+
 // Every combination of the load settings: each is one load group.
 std::vector<LoadParams> loads_of(const SweepSpec& spec) {
-    Product<LoadParams> loads;
-    loads.expand(spec.models, [](LoadParams& l, const std::string& v) { l.model = v; })
-        .expand(spec.load_modes, [](LoadParams& l, LoadMode v) { l.load_mode = v; })
-        .expand(spec.cache_states, [](LoadParams& l, CacheState v) { l.cache_state = v; })
-        .expand(spec.huge_pages, [](LoadParams& l, HugePages v) { l.huge_pages = v; });
+    Product<Point> loads;
+    loads.expand(spec.models, [](Point& p, const std::string& v) { p.load.model = v; })
+        .expand(spec.load_modes, [](Point& p, LoadMode v) { p.load.load_mode = v; })
+        .expand(spec.cache_states, [](Point& p, CacheState v) { p.load.cache_state = v; });
     if (spec.llama_bench.size() > 1)
-        loads.expand(spec.llama_bench, [](LoadParams& l, const std::string& v) { l.llama_bench = v; });
-    for (const Knob& knob : knobs())
-        if (knob.of_load())
-            loads.expand(spec.values_of(knob), [&](LoadParams& l, const std::string& v) { knob.set(l, v); });
-    return loads.items();
+        loads.expand(spec.llama_bench, [](Point& p, const std::string& v) { p.load.llama_bench = v; });
+    return parts(expand_knobs(loads, spec, Knob::Scope::load).items(), &Point::load);
 }
 
 // Every combination of the context settings, the first setting varying slowest.
 std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<int64_t>& threads) {
-    Product<ContextParams> contexts;
-    contexts.expand(threads, [](ContextParams& c, int64_t v) { c.threads = v; });
-    for (const Knob& knob : knobs())
-        if (!knob.of_load())
-            contexts.expand(spec.values_of(knob), [&](ContextParams& c, const std::string& v) { knob.set(c, v); });
-    return contexts.items();
+    Product<Point> contexts;
+    contexts.expand(threads, [](Point& p, int64_t v) { p.context.threads = v; });
+    return parts(expand_knobs(contexts, spec, Knob::Scope::context).items(), &Point::context);
 }
 
 // Server mode: every combination of llama-server's own settings; each is a server of its own.
 std::vector<ServerParams> servers_of(const SweepSpec& spec) {
-    Product<ServerParams> servers;
-    const SweepSpec::Serving& s = spec.serving;
-    servers.expand(s.parallel, [](ServerParams& p, int64_t v) { p.parallel = v; })
-        .expand(s.ctx_size, [](ServerParams& p, int64_t v) { p.ctx_size = v; })
-        .expand(s.cont_batching, [](ServerParams& p, int64_t v) { p.cont_batching = v != 0; })
-        .expand(s.cache_reuse, [](ServerParams& p, int64_t v) { p.cache_reuse = v; });
-    return servers.items();
+    Product<Point> servers;
+    return parts(expand_knobs(servers, spec, Knob::Scope::server).items(), &Point::server);
 }
 
 // Server mode: the client loads (closed loops, then open ones) with every request shape.
@@ -135,13 +139,9 @@ std::vector<ClientLoad> clients_of(const SweepSpec& spec) {
         s.concurrency.empty() && s.rate.empty() ? std::vector<int64_t>{1} : s.concurrency;
     for (int64_t c : concurrency) loops.push_back({.concurrency = c});
     for (double r : s.rate) loops.push_back({.concurrency = 0, .rate = r});
-    Product<ClientLoad> clients;
-    clients.expand(loops, [](ClientLoad& c, const ClientLoad& v) { c = v; })
-        .expand(s.shared_prefix, [](ClientLoad& c, int64_t v) { c.shared_prefix = v; })
-        .expand(s.cache_prompt, [](ClientLoad& c, int64_t v) { c.cache_prompt = v != 0; })
-        .expand(s.prompt_dist, [](ClientLoad& c, const std::string& v) { c.prompt_dist = v; })
-        .expand(s.gen_dist, [](ClientLoad& c, const std::string& v) { c.gen_dist = v; });
-    return clients.items();
+    Product<Point> clients;
+    clients.expand(loops, [](Point& p, const ClientLoad& v) { p.client = v; });
+    return parts(expand_knobs(clients, spec, Knob::Scope::client).items(), &Point::client);
 }
 
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
@@ -159,20 +159,11 @@ void check_size(const SweepSpec& spec, size_t threads) {
         {"models", spec.models.size()},
         {"load modes", spec.load_modes.size()},
         {"cache states", spec.cache_states.size()},
-        {"huge-page settings", spec.huge_pages.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
         {"thread counts", threads},
         {"depths", spec.n_depth.size()},
-        {"server slot counts", spec.serving.parallel.size()},
-        {"server contexts", spec.serving.ctx_size.size()},
-        {"batching settings", spec.serving.cont_batching.size()},
-        {"cache reuse settings", spec.serving.cache_reuse.size()},
         {"client loads", spec.serving.concurrency.size() + spec.serving.rate.size() +
                              (spec.serving.concurrency.empty() && spec.serving.rate.empty())},
-        {"shared prefixes", spec.serving.shared_prefix.size()},
-        {"cache_prompt settings", spec.serving.cache_prompt.size()},
-        {"prompt distributions", spec.serving.prompt_dist.size()},
-        {"output distributions", spec.serving.gen_dist.size()},
         {"tests per depth", tests_per_depth}};
     for (const Knob& knob : knobs()) factors.emplace_back(knob.plural, spec.values_of(knob).size());
     size_t points = 1;

@@ -7,20 +7,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace llmsweep::sweep {
 using namespace domain;
 
 const std::vector<Setting>& serving_settings() {
     static const std::vector<Setting> settings = {
-        {"parallel", "Server mode: llama-server's slots, -np (default -1: llama-server's auto, 4 slots)", true,
-         [](SweepSpec& s, const auto& t) { s.serving.parallel = unique(ints(t, "--parallel", -1, 4096)); }},
-        {"ctx_size", "Server mode: llama-server's context over all slots, -c (default 0: the model's)", true,
-         [](SweepSpec& s, const auto& t) { s.serving.ctx_size = unique(ints(t, "--ctx-size", 0, max_tokens * 16)); }},
-        {"cont_batching", "Server mode: 0,1: continuous batching, -cb (default 1)", true,
-         [](SweepSpec& s, const auto& t) { s.serving.cont_batching = unique(ints(t, "--cont-batching", 0, 1)); }},
-        {"cache_reuse",
-         "Server mode: the least chunk of a cached prompt reused by shifting, --cache-reuse (default 0: off)", true,
-         [](SweepSpec& s, const auto& t) { s.serving.cache_reuse = unique(ints(t, "--cache-reuse", 0, max_tokens)); }},
         {"concurrency",
          "Server mode: closed-loop clients, each sending its next request when the last ends (default 1; 1,2,4,8 or "
          "1-8*2 for a sweep)",
@@ -36,22 +29,6 @@ const std::vector<Setting>& serving_settings() {
          [](SweepSpec& s, const auto& t) {
              s.serving.duration_s = positive_number(single(t, "--duration"), "--duration");
          }},
-        {"prompt_dist", "Server mode: prompt lengths drawn per request instead of -p: uniform:LO-HI", true,
-         [](SweepSpec& s, const auto& t) {
-             s.serving.prompt_dist = unique(parse_each(
-                 t, "--prompt-dist", [](std::string_view v) { return parse_lengths(v, "--prompt-dist", 1).text(); }));
-         }},
-        {"gen_dist", "Server mode: output lengths drawn per request instead of -n: uniform:LO-HI", true,
-         [](SweepSpec& s, const auto& t) {
-             s.serving.gen_dist = unique(parse_each(
-                 t, "--gen-dist", [](std::string_view v) { return parse_lengths(v, "--gen-dist", 1).text(); }));
-         }},
-        {"shared_prefix", "Server mode: tokens every prompt of a point begins with, of its -p (default 0)", true,
-         [](SweepSpec& s, const auto& t) {
-             s.serving.shared_prefix = unique(ints(t, "--shared-prefix", 0, max_tokens));
-         }},
-        {"cache_prompt", "Server mode: 0,1: requests let the server reuse a slot's cached prompt (default 0)", true,
-         [](SweepSpec& s, const auto& t) { s.serving.cache_prompt = unique(ints(t, "--cache-prompt", 0, 1)); }},
         {"slo",
          "Server mode: the objective a request must meet to count towards goodput: ttft=, tpot=, e2e= in ms or s "
          "(ttft=500ms,tpot=50ms)",
@@ -80,16 +57,24 @@ int64_t SweepSpec::Serving::requests_of(const ClientLoad& load) const {
     return load.open_loop() ? 16 : std::max<int64_t>(8, 4 * load.concurrency);
 }
 
+namespace {
+
+// Whether the sweep sets a knob of `scope` to anything but its default.
+bool sets_any(const SweepSpec& spec, std::initializer_list<Knob::Scope> scopes) {
+    return std::any_of(knobs().begin(), knobs().end(), [&](const Knob& knob) {
+        return std::find(scopes.begin(), scopes.end(), knob.scope()) != scopes.end() && spec.sets(knob);
+    });
+}
+
+} // namespace
+
 void validate_serving(const SweepSpec& spec) {
-    const SweepSpec::Serving &s = spec.serving, defaults;
+    const SweepSpec::Serving& s = spec.serving;
     if (spec.mode != Mode::server) {
-        const bool touched = s.parallel != defaults.parallel || s.ctx_size != defaults.ctx_size ||
-                             s.cont_batching != defaults.cont_batching || s.cache_reuse != defaults.cache_reuse ||
-                             !s.concurrency.empty() || !s.rate.empty() || s.shared_prefix != defaults.shared_prefix ||
-                             s.cache_prompt != defaults.cache_prompt || s.prompt_dist != defaults.prompt_dist ||
-                             s.gen_dist != defaults.gen_dist || s.requests != 0 || s.duration_s != 0 ||
-                             !s.slo.empty() || !s.llama_server.empty() || !s.llama_server_args.empty() ||
-                             !s.url.empty() || s.api != domain::Api::llama;
+        const bool touched = sets_any(spec, {Knob::Scope::server, Knob::Scope::client}) || !s.concurrency.empty() ||
+                             !s.rate.empty() || s.requests != 0 || s.duration_s != 0 || !s.slo.empty() ||
+                             !s.llama_server.empty() || !s.llama_server_args.empty() || !s.url.empty() ||
+                             s.api != domain::Api::llama;
         if (touched)
             throw UsageError("the serving settings (--parallel, --concurrency, --rate, --url, ...) are those of "
                              "llama-server under load: add --mode server");
@@ -104,15 +89,17 @@ void validate_serving(const SweepSpec& spec) {
         if (n < 1) throw UsageError("--n-prompt: a request of server mode has a prompt of 1 token or more");
     for (int64_t n : spec.n_gen)
         if (n < 1) throw UsageError("--n-gen: a request of server mode generates 1 token or more");
-    for (int64_t prefix : s.shared_prefix)
+    const Knob &shared_prefix = *find_knob("shared_prefix"), &prompt_dist = *find_knob("prompt_dist"),
+               &gen_dist = *find_knob("gen_dist");
+    for (const std::string& prefix_text : spec.values_of(shared_prefix))
         for (int64_t n : spec.n_prompt)
-            if (prefix >= n && s.prompt_dist == std::vector<std::string>{""})
+            if (const int64_t prefix = std::stoll(prefix_text); prefix >= n && !spec.sets(prompt_dist))
                 throw UsageError(fmt::format("--shared-prefix {} is not shorter than the prompt (-p {}): a prompt is "
                                              "its shared prefix and then tokens of its own",
                                              prefix, n));
-    if (s.prompt_dist != defaults.prompt_dist && spec.n_prompt.size() > 1)
+    if (spec.sets(prompt_dist) && spec.n_prompt.size() > 1)
         throw UsageError("--prompt-dist draws the prompt lengths that -p would fix: drop the -p list");
-    if (s.gen_dist != defaults.gen_dist && spec.n_gen.size() > 1)
+    if (spec.sets(gen_dist) && spec.n_gen.size() > 1)
         throw UsageError("--gen-dist draws the output lengths that -n would fix: drop the -n list");
     if (s.requests > 0 && s.duration_s > 0)
         throw UsageError("--requests and --duration both say how long a repetition is: give one");
@@ -132,10 +119,8 @@ void validate_serving(const SweepSpec& spec) {
         if (const size_t at = s.url.find('@'); at != std::string::npos && at < s.url.find('/', 7))
             throw UsageError("--url: a user or password in the URL would be stored in the database and shown in every "
                              "report; give a URL without them");
-        const bool server_settings = s.parallel != defaults.parallel || s.ctx_size != defaults.ctx_size ||
-                                     s.cont_batching != defaults.cont_batching ||
-                                     s.cache_reuse != defaults.cache_reuse || !s.llama_server.empty() ||
-                                     !s.llama_server_args.empty();
+        const bool server_settings =
+            sets_any(spec, {Knob::Scope::server}) || !s.llama_server.empty() || !s.llama_server_args.empty();
         if (server_settings)
             throw UsageError("--url names a server that is already running: its settings are its own; drop "
                              "--parallel, --ctx-size, --cont-batching, --cache-reuse, --llama-server and "
@@ -143,18 +128,20 @@ void validate_serving(const SweepSpec& spec) {
     }
 }
 
-nlohmann::json serving_json(const SweepSpec::Serving& s) {
+nlohmann::json serving_json(const SweepSpec& spec) {
+    const SweepSpec::Serving& s = spec.serving;
     nlohmann::json json;
-    json["parallel"] = s.parallel;
-    json["ctx_size"] = s.ctx_size;
-    json["cont_batching"] = s.cont_batching;
-    json["cache_reuse"] = s.cache_reuse;
+    // Every value as a number (booleans 0 or 1) or a text, as the runs' spec_key has always had them.
+    for (const Knob& knob : knobs()) {
+        if (!knob.of_server_mode()) continue;
+        nlohmann::json values = nlohmann::json::array();
+        for (const std::string& value : spec.values_of(knob))
+            values.push_back(knob.type() == Knob::Type::text ? nlohmann::json(value)
+                                                             : nlohmann::json(std::stoll(value)));
+        json[std::string(knob.name)] = std::move(values);
+    }
     json["concurrency"] = s.concurrency;
     json["rate"] = s.rate;
-    json["shared_prefix"] = s.shared_prefix;
-    json["cache_prompt"] = s.cache_prompt;
-    json["prompt_dist"] = s.prompt_dist;
-    json["gen_dist"] = s.gen_dist;
     json["requests"] = s.requests;
     json["duration"] = s.duration_s;
     json["slo"] = s.slo.text();

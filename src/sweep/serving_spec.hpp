@@ -10,10 +10,10 @@
 
 namespace llmsweep::sweep {
 
-// --parallel ... --api, in --help's order.
+// --concurrency ... --api, in --help's order (its knobs, -np ... --gen-dist, are domain/knobs.hpp's).
 const std::vector<Setting>& serving_settings();
 // UsageError for a serving setting outside server mode, or a server-mode spec that cannot mean anything.
 void validate_serving(const SweepSpec& spec);
-nlohmann::json serving_json(const SweepSpec::Serving& serving);
+nlohmann::json serving_json(const SweepSpec& spec);
 
 } // namespace llmsweep::sweep

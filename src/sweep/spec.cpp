@@ -71,10 +71,6 @@ const std::vector<Setting> base_settings = {
      }},
     {"cache", "Page cache before each load: warm, or cold (evicted) (default warm)", true,
      [](SweepSpec& s, const auto& t) { s.cache_states = unique(parse_each(t, "--cache", parse_cache_state)); }},
-    {"huge_pages",
-     "Huge pages for the worker's memory: auto (as the kernel's THP mode and the page cache give them, as "
-     "llama-bench; default), off (none), on (as many as the kernel allows)",
-     true, [](SweepSpec& s, const auto& t) { s.huge_pages = unique(parse_each(t, "--huge-pages", parse_huge_pages)); }},
     {"threads", "CPU threads (default: physical cores)", true,
      [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
     {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
@@ -220,8 +216,9 @@ namespace {
 Setting knob_setting(const Knob& knob) {
     std::string flag = "--" + std::string(knob.name);
     std::replace(flag.begin(), flag.end(), '_', '-');
+    const std::string fallback = knob.default_text();
     return {knob.name,
-            fmt::format("{} ({}; default {}){}", knob.help, knob.origin(), knob.default_text(),
+            fmt::format("{} ({}{}){}", knob.help, knob.origin(), fallback.empty() ? "" : "; default " + fallback,
                         knob.native ? "" : "; --engine llama-bench only"),
             true, [&knob, flag](SweepSpec& s, const std::vector<std::string>& texts) {
                 std::vector<std::string> values;
@@ -238,14 +235,19 @@ Setting knob_setting(const Knob& knob) {
             }};
 }
 
-// The settings in --help's order: the knobs after the load and context settings, before the tests.
+// The settings in --help's order: the load and context knobs after the load and context settings, before the
+// tests; server mode's knobs first among its settings.
 std::vector<Setting> all_settings() {
     std::vector<Setting> all;
     for (const Setting& setting : base_settings) {
         if (setting.key == "n_prompt")
-            for (const Knob& knob : knobs()) all.push_back(knob_setting(knob));
-        if (setting.key == "llama_bench_arg")
+            for (const Knob& knob : knobs())
+                if (!knob.of_server_mode()) all.push_back(knob_setting(knob));
+        if (setting.key == "llama_bench_arg") {
+            for (const Knob& knob : knobs())
+                if (knob.of_server_mode()) all.push_back(knob_setting(knob));
             all.insert(all.end(), serving_settings().begin(), serving_settings().end());
+        }
         all.push_back(setting);
     }
     return all;
@@ -257,6 +259,8 @@ std::vector<std::string> SweepSpec::values_of(const Knob& knob) const {
     const auto it = knobs.find(knob.name);
     return it == knobs.end() ? std::vector<std::string>{knob.default_text()} : it->second;
 }
+
+bool SweepSpec::sets(const Knob& knob) const { return values_of(knob) != std::vector{knob.default_text()}; }
 
 const std::vector<Setting>& settings() {
     static const std::vector<Setting> all = all_settings();
@@ -376,18 +380,11 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
     const std::vector<std::pair<std::string_view, size_t>> sizes = {
         {"load_mode", spec.load_modes.size()},
         {"cache_state", spec.cache_states.size()},
-        {"huge_pages", spec.huge_pages.size()},
         {"n_threads", std::max<size_t>(1, spec.threads.size())},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()},
-        {"parallel", spec.serving.parallel.size()},
-        {"ctx_size", spec.serving.ctx_size.size()},
-        {"cont_batching", spec.serving.cont_batching.size()},
-        {"cache_reuse", spec.serving.cache_reuse.size()},
-        {"concurrency", std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size()},
-        {"shared_prefix", spec.serving.shared_prefix.size()},
-        {"cache_prompt", spec.serving.cache_prompt.size()}};
+        {"concurrency", std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size()}};
     for (const auto& [name, n] : sizes)
         if (name == parameter) return n;
     if (const Knob* knob = find_knob(parameter)) return spec.values_of(*knob).size();
@@ -424,19 +421,18 @@ void validate(const SweepSpec& spec) {
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
         if (spec.mode != Mode::split)
             throw UsageError("--engine llama-bench runs llama-bench's own pp and tg tests: add --mode split");
-        for (const Knob& knob : knobs())
-            if (!knob.of_llama_bench() && spec.values_of(knob) != std::vector{knob.default_text()})
-                throw UsageError(fmt::format("{} ({}) is not an option of llama-bench; drop it, or use --engine native",
-                                             knob.flag, knob.name));
-        if (spec.huge_pages != std::vector{HugePages::automatic})
+        if (spec.sets(*find_knob("huge_pages")))
             throw UsageError("--huge-pages off and on set up llmsweep's own workers; llama-bench leaves huge pages "
                              "to the kernel (auto). Drop --huge-pages, or use --engine native");
+        for (const Knob& knob : knobs())
+            if (!knob.of_llama_bench() && spec.sets(knob))
+                throw UsageError(fmt::format("{} ({}) is not an option of llama-bench; drop it, or use --engine native",
+                                             knob.flag, knob.name));
         if (spec.warmup > 1)
             throw UsageError(
                 fmt::format("--warmup {}: llama-bench warms up once per test or not at all; use 0 or 1", spec.warmup));
-    } else if (const auto only = std::find_if(
-                   knobs().begin(), knobs().end(),
-                   [&](const Knob& k) { return !k.native && spec.values_of(k) != std::vector{k.default_text()}; });
+    } else if (const auto only = std::find_if(knobs().begin(), knobs().end(),
+                                              [&](const Knob& k) { return !k.native && spec.sets(k); });
                only != knobs().end()) {
         throw UsageError(fmt::format("{} ({}) is llama-bench's own: llmsweep's workers do not run it; add "
                                      "--engine llama-bench --llama-bench PATH",
@@ -471,12 +467,12 @@ nlohmann::json to_json(const SweepSpec& spec) {
         {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions},     {"warmup", spec.warmup},
         {"mode", name(spec.mode)},  {"order", name(spec.order)},           {"seed", spec.seed},
         {"timeout", spec.timeout_s}};
-    // Only when not the default, so that the keys of native sweeps stay what they were (resume finds them).
-    if (spec.huge_pages != std::vector{HugePages::automatic}) json["huge_pages"] = names(spec.huge_pages);
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
+    // A later knob only when not its default, so that the keys of sweeps without it stay what they were (resume
+    // finds them); server mode's in serving_json.
     for (const Knob& knob : knobs()) {
+        if (knob.of_server_mode() || (!knob.always && !spec.sets(knob))) continue;
         const auto values = spec.values_of(knob);
-        if (!knob.always && values == std::vector{knob.default_text()}) continue;
         nlohmann::json list = nlohmann::json::array();
         for (const std::string& value : values) list.push_back(knob.json_of(value));
         json[std::string(knob.name)] = std::move(list);
@@ -494,7 +490,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
             json["margin"] = spec.margin_pct.value_or(analysis::default_margin_pct);
         }
     }
-    if (spec.mode == Mode::server) json.update(serving_json(spec.serving));
+    if (spec.mode == Mode::server) json.update(serving_json(spec));
     if (spec.engine != Engine::native) {
         json["engine"] = name(spec.engine);
         // One binary as a text, as before several could be given: such a run's key is the same.

@@ -32,12 +32,14 @@ struct SweepSpec {
     // Load parameters: each distinct combination is loaded in its own worker process.
     std::vector<domain::LoadMode> load_modes{domain::LoadParams{}.load_mode};
     std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
-    std::vector<domain::HugePages> huge_pages{domain::HugePages::automatic};
     // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
-    // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default.
+    // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default. Server mode's
+    // (llama-server's own settings and the requests') are among them.
     std::map<std::string_view, std::vector<std::string>> knobs;
     std::vector<std::string> values_of(const domain::Knob& knob) const;
+    // Whether the sweep gives the knob anything but its default alone.
+    bool sets(const domain::Knob& knob) const;
     // Of the whole sweep, as llama-bench has them: the threads' priority (-1 low .. 3 realtime), seconds to cool
     // off before each test (each point's repetitions, untimed), NUMA placement (disabled, distribute, isolate,
     // numactl), and RPC servers whose devices join the local ones (host:port, comma-separated).
@@ -77,19 +79,10 @@ struct SweepSpec {
     // Server mode (--mode server): llama-server under concurrent requests. -p and -n are each request's prompt
     // and output tokens.
     struct Serving {
-        // llama-server's settings, swept: each combination (with the load and context settings) is one server.
-        std::vector<int64_t> parallel{domain::ServerParams{}.parallel};
-        std::vector<int64_t> ctx_size{domain::ServerParams{}.ctx_size};
-        std::vector<int64_t> cont_batching{1};
-        std::vector<int64_t> cache_reuse{0};
-        // The client load: closed loops of these many clients, and open loops at these rates (requests/s). No
-        // concurrency given: 1, unless rates are.
+        // The client load (the requests' other settings are knobs): closed loops of these many clients, and
+        // open loops at these rates (requests/s). No concurrency given: 1, unless rates are.
         std::vector<int64_t> concurrency;
         std::vector<double> rate;
-        std::vector<int64_t> shared_prefix{0};
-        std::vector<int64_t> cache_prompt{0};
-        std::vector<std::string> prompt_dist{""}; // "": -p's lengths
-        std::vector<std::string> gen_dist{""};
         // Each repetition of a point: this many requests (0: 4 per client, at least 8; open loops 16), or the
         // requests that start within duration_s; the warmup requests before a server's first point, untimed.
         int64_t requests = 0;
