@@ -211,6 +211,24 @@ TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
     EXPECT_LT(tg, pg);
 }
 
+// --compare and --where take the flags' names as well as the results' columns: threads is n_threads, cache is
+// cache_state; the report is the same.
+TEST_F(ImportRealLlamaBench, TheReportTakesTheFlagsNamesOfParameters) {
+    import("jsonl");
+    std::string reports[2];
+    const char* arguments[2] = {" --compare n_threads --where cache_state=warm",
+                                " --compare threads --where cache=warm"};
+    for (int i = 0; i < 2; ++i) {
+        const fs::path out = scratch_ / fmt::format("report-{}", i);
+        const auto r = run_llmsweep("report --db " + db() + " --out " + shell_quote(out) + arguments[i] +
+                                    " --format csv --no-charts --lang en");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        reports[i] = test::read_file(out / "summary.csv");
+    }
+    EXPECT_NE(reports[0].find("n_threads"), std::string::npos) << reports[0];
+    EXPECT_EQ(reports[0], reports[1]);
+}
+
 // The same llama-bench output imported as two builds (its build_commit edited): one run of each cannot tell a build
 // from the variation between runs, so the report gives an estimate and no verdict, saying how to get one. Two more
 // files of each (their test times edited, so that they are new files) make three runs of each: the runs are then
@@ -218,18 +236,19 @@ TEST_F(ImportRealLlamaBench, ImportedResultsAreReported) {
 TEST_F(ImportRealLlamaBench, OneRunOfEachBuildGetsNoVerdict) {
     const auto as_build = [&](const std::string& commit, int copy) {
         const fs::path edited = scratch_ / fmt::format("{}-{}.jsonl", commit, copy);
-        const auto r = run_shell("sed -e 's/\"build_commit\": \"[0-9a-f]*\"/\"build_commit\": \"" + commit +
-                                 "\"/' -e 's/\"test_time\": \"[^\"]*\"/\"test_time\": \"2026-01-0" +
-                                 std::to_string(copy + 1) + "T00:00:00Z\"/' " + shell_quote(file("jsonl")) + " > " +
-                                 shell_quote(edited));
+        const auto r =
+            run_shell("sed -e 's/\"build_commit\": \"[0-9a-f]*\"/\"build_commit\": \"" + commit +
+                      "\"/' -e 's/\"test_time\": \"[^\"]*\"/\"test_time\": \"2026-01-0" + std::to_string(copy + 1) +
+                      "T00:00:00Z\"/' " + shell_quote(file("jsonl")) + " > " + shell_quote(edited));
         ASSERT_EQ(r.exit_code, 0) << r.err;
         const auto imported = run_llmsweep("import " + shell_quote(edited) + " --db " + db());
         ASSERT_EQ(imported.exit_code, 0) << imported.err;
     };
     const auto report = [&] {
         const fs::path out = scratch_ / "report";
-        const auto r = run_llmsweep("report --db " + db() + " --out " + shell_quote(out) +
-                                    " --compare build_commit --baseline aaaaaaa --format json,md --no-charts --lang en");
+        const auto r =
+            run_llmsweep("report --db " + db() + " --out " + shell_quote(out) +
+                         " --compare build_commit --baseline aaaaaaa --format json,md --no-charts --lang en");
         EXPECT_EQ(r.exit_code, 0) << r.err;
         const std::string md = test::read_file(out / "report.md");
         EXPECT_EQ(test::report_text_defects(md), std::vector<std::string>{});

@@ -165,6 +165,9 @@ TEST(Spec, AdaptiveRoundsNeedARuleALimitAndASweptParameter) {
     EXPECT_EQ(error(s), "");
     s.decide = {"n_threads"};
     EXPECT_NE(error(s).find("one value"), std::string::npos) << error(s);
+    // The flags' names are the results': -t's threads is n_threads, --flash-attn's flash_attn.
+    find_setting("decide").assign(s, {"threads,flash-attn"});
+    EXPECT_EQ(s.decide, (std::vector<std::string>{"n_threads", "flash_attn"}));
     s.decide = {"load-mode"};
     EXPECT_NE(error(s).find("not a parameter the sweep sets"), std::string::npos) << error(s);
     s.decide = {"load_mode"};

@@ -35,6 +35,14 @@ void check_parameter(const std::string& name) {
 
 } // namespace
 
+std::string parameter_named(std::string_view given) {
+    std::string name(given);
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (name == "threads") return "n_threads";
+    if (name == "cache") return "cache_state";
+    return name;
+}
+
 bool is_model_parameter(std::string_view name) {
     return std::find(model_parameters.begin(), model_parameters.end(), name) != model_parameters.end();
 }

@@ -25,6 +25,9 @@ namespace llmsweep::analysis {
 // Every knob (domain/knobs.hpp) among them: the load's after cache_state, the context's after n_threads, the
 // server's before the test sizes, and the requests' after the client loop.
 const std::vector<std::string_view>& parameter_list();
+// A parameter as the results name it, from any name a sweep gives it: the flag's (flash-attn, threads, cache)
+// or the TOML key's (flash_attn), so that --compare, --where and --decide take what the flags take.
+std::string parameter_named(std::string_view given);
 // The most parameters a record holds (a bit each in the loader's masks).
 inline constexpr size_t parameter_capacity = 64;
 // load_mode and n_gpu_layers are what the settings came to where that is known (store::effective_columns).

@@ -77,7 +77,7 @@ void run_report(const ReportArgs& args) {
     const std::string lang = args.lang.empty() ? language_from_locale() : args.lang;
     report::ReportOptions options;
     options.margin_pct = args.margin;
-    if (!args.compare.empty()) options.compare = args.compare;
+    if (!args.compare.empty()) options.compare = analysis::parameter_named(args.compare);
     if (!args.baseline.empty()) options.baseline = args.baseline;
     if (!args.slo.empty()) options.slo = domain::parse_slo(args.slo, "--slo");
     if (!args.model.empty()) options.filters.model = args.model;
@@ -87,7 +87,8 @@ void run_report(const ReportArgs& args) {
         const auto equals = condition.find('=');
         if (equals == std::string::npos || equals == 0)
             throw UsageError(fmt::format("--where '{}' is not PARAM=VALUE", condition));
-        const std::string name = condition.substr(0, equals), value = condition.substr(equals + 1);
+        const std::string name = analysis::parameter_named(condition.substr(0, equals));
+        const std::string value = condition.substr(equals + 1);
         if (name == "run") { // the run is not a parameter of a point, but selects like one
             char* end = nullptr;
             const long long id = std::strtoll(value.c_str(), &end, 10);
@@ -184,7 +185,7 @@ Command add_report_command(CLI::App& app) {
                 store::load_derived_columns.end())
             of_point.push_back(name);
     sub->footer(
-        fmt::format("--compare and --where take a point's parameter:\n  {}\n"
+        fmt::format("--compare and --where take a point's parameter (or its flag's name: threads, flash-attn):\n  {}\n"
                     "or what the worker processes recorded:\n"
                     "  huge_pages_used  yes when every load the result ran on had memory on huge pages (THP, or\n"
                     "                   PMD-mapped model file pages), no when none had, mixed, or unknown\n"

@@ -160,9 +160,7 @@ const std::vector<Setting> base_settings = {
      "Adaptive rounds: stop when every comparison of this parameter (e.g. load_mode; several: a comma list) is "
      "faster, slower or equivalent at --margin",
      true,
-     [](SweepSpec& s, const auto& t) {
-         s.decide = unique(parse_each(t, "--decide", [](std::string_view v) { return std::string(v); }));
-     }},
+     [](SweepSpec& s, const auto& t) { s.decide = unique(parse_each(t, "--decide", analysis::parameter_named)); }},
     {"margin", "Adaptive rounds: the equivalence margin of --decide, percent (default 2)", false,
      [](SweepSpec& s, const auto& t) { s.margin_pct = positive_number(single(t, "--margin"), "--margin"); }},
     {"warmup", "Untimed runs on each new context, before its repetitions (default 1)", false,
