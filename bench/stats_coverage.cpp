@@ -163,7 +163,8 @@ Outcome pointwise_analysis(const Sweep& ts, double true_effect_pct, uint64_t see
 struct Design {
     std::string name;
     enum Kind { fixed, naive, spending } kind;
-    double power = 0; // spending: the power of the spending function; fixed: the rounds
+    double power = 0;    // spending: the power of the spending function; fixed: the rounds
+    double futility = 0; // spending: stop a comparison whose conditional power is below this chance
 };
 
 struct AdaptiveTally {
@@ -190,6 +191,8 @@ void judge(const Sweep& ts, double truth, const Design& d, int first, int last, 
         level = d.kind == Design::spending ? llmsweep::analysis::level_at(looks, levels, n) : 0.05;
         const Verdict v = llmsweep::analysis::verdict_of(e, e.p_value, margin_pct, level);
         if (d.kind == Design::fixed || v == Verdict::faster || v == Verdict::slower || v == Verdict::equivalent) break;
+        if (d.futility > 0 && llmsweep::analysis::conditional_power(e, last, levels.back(), margin_pct) < d.futility)
+            break;
     }
     const Verdict v = llmsweep::analysis::verdict_of(e, e.p_value, margin_pct, level);
     const Interval ci = e.interval(1 - level);
@@ -210,8 +213,13 @@ int adaptive_study(int sweeps, uint64_t seed, bool check) {
         {"fixed -r 10", Design::fixed, 10},
         {"looks at 5 % each", Design::naive},
         {"alpha spending, power 1", Design::spending, 1},
-        {"alpha spending, power 2 (llmsweep)", Design::spending, llmsweep::analysis::spending_power},
-        {"alpha spending, power 3", Design::spending, 3}};
+        {"alpha spending, power 2", Design::spending, llmsweep::analysis::spending_power},
+        {"alpha spending, power 3", Design::spending, 3},
+        {"alpha spending, power 2, futility (llmsweep)", Design::spending, llmsweep::analysis::spending_power,
+         llmsweep::analysis::futility_chance},
+        {"alpha spending, power 2, futility at 5 %", Design::spending, llmsweep::analysis::spending_power, 0.05},
+        {"alpha spending, power 2, futility at 10 %", Design::spending, llmsweep::analysis::spending_power, 0.10},
+        {"alpha spending, power 1, futility", Design::spending, 1, llmsweep::analysis::futility_chance}};
     const std::vector<Scenario> scenarios = {
         {"8 points, no effect", 8, last, 0.0, 0.0}, {"8 points, +2 %", 8, last, 2.0, 0.0},
         {"8 points, +5 %", 8, last, 5.0, 0.0},      {"1 point, no effect", 1, last, 0.0, 0.0},
@@ -223,7 +231,7 @@ int adaptive_study(int sweeps, uint64_t seed, bool check) {
         levels.push_back(d.kind == Design::spending ? llmsweep::analysis::look_levels({first, last}, d.power)
                                                     : std::vector<double>());
     std::vector<std::string> product_levels;
-    for (double level : levels[6]) product_levels.push_back(fmt::format("{:.4f}", level));
+    for (double level : levels[8]) product_levels.push_back(fmt::format("{:.4f}", level));
     fmt::print("llmsweep's levels at looks {}-{}: {}\n\n", first, last, fmt::join(product_levels, ", "));
     fmt::print("| scenario | design | 95 % coverage | faster | slower | equivalent | mean blocks |\n");
     fmt::print("|---|---|---|---|---|---|---|\n");
@@ -242,7 +250,7 @@ int adaptive_study(int sweeps, uint64_t seed, bool check) {
             fmt::print("| {} | {} | {} | {} | {} | {} | {:.2f} |\n", s.name, designs[d].name, t.pct(t.covered),
                        t.pct(t.faster), t.pct(t.slower), t.pct(t.equivalent), t.blocks / t.sweeps);
         }
-        const AdaptiveTally& product = tallies[6];
+        const AdaptiveTally& product = tallies[8];
         if (check && s.effect_pct == 0 && product.faster + product.slower > 0.07 * product.sweeps) {
             fmt::print(stderr, "FAILED: adaptive rounds, {}: more than 7 % false verdicts at no effect\n", s.name);
             ++failures;

@@ -5,14 +5,15 @@
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"
 
+#include <boost/math/distributions/normal.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <map>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
 #include <tuple>
@@ -29,7 +30,6 @@ bool is_run_parameter(std::string_view name) {
 // What names the build that measured: the run's, and the binary of a run of several llama-bench binaries (whose
 // build is its result's). Comparing one of them, the others go with it.
 bool is_build_parameter(std::string_view name) { return is_run_parameter(name) || name == "llama_bench"; }
-
 
 template <typename F>
 void for_each_model_metric(const Dataset& data, const std::string& compare, F f) {
@@ -67,7 +67,8 @@ stats::BlockedEffect between_runs_effect(const std::map<int64_t, std::map<size_t
         std::vector<double> levels;
         for (const auto& [run, by_point] : side) {
             double sum = 0;
-            for (const auto& [point, level] : by_point) sum += level - point_sum[point] / static_cast<double>(point_n[point]);
+            for (const auto& [point, level] : by_point)
+                sum += level - point_sum[point] / static_cast<double>(point_n[point]);
             if (!by_point.empty()) levels.push_back(sum / static_cast<double>(by_point.size()));
         }
         return levels;
@@ -247,6 +248,22 @@ double level_at(const Looks& looks, const std::vector<double>& levels, size_t bl
     const int64_t first = std::max<int64_t>(2, looks.first);
     const int64_t n = std::clamp<int64_t>(static_cast<int64_t>(blocks), first, looks.last);
     return levels[static_cast<size_t>(n - first)];
+}
+
+double conditional_power(const stats::BlockedEstimate& e, int64_t last_look, double level, double margin_pct) {
+    const auto n = static_cast<double>(e.replicates), last = static_cast<double>(last_look);
+    if (e.unit != stats::Unit::blocks || n < 2 || n >= last || !(e.log_se > 0)) return 1.0;
+    // The mean at the last look: the blocks so far, then last - n more at the estimated effect; its spread
+    // comes from the blocks still to come.
+    const double sd = e.log_se * std::sqrt(n), rest = sd * std::sqrt(last - n) / last;
+    const double difference = stats::student_t_critical(1 - level, last - 1) * sd / std::sqrt(last);
+    const double equivalence =
+        std::log1p(margin_pct / 100.0) - stats::student_t_critical(1 - 2 * level, last - 1) * sd / std::sqrt(last);
+    const boost::math::normal normal;
+    const auto below = [&](double x) { return boost::math::cdf(normal, (x - e.log_mean) / rest); };
+    double chance = below(-difference) + (1 - below(difference));
+    if (equivalence > 0) chance += below(equivalence) - below(-equivalence);
+    return chance;
 }
 
 Verdict verdict_of(const stats::BlockedEstimate& e, double p, double margin_pct, double level) {

@@ -77,6 +77,14 @@ std::vector<double> look_levels(const Looks& looks, double power = spending_powe
 // look, a point that failed, is judged as at the first look; one with more, as at the last).
 double level_at(const Looks& looks, const std::vector<double>& levels, size_t blocks);
 
+// Futility (stochastic curtailment, Lan, Simon and Halperin 1982): the chance that the comparison reaches a
+// verdict at the last look (`last` blocks, tested at `last_level`: a difference, or equivalence at the margin)
+// if the effect and the spread are what its blocks so far estimate. A comparison whose chance is below
+// futility_chance gets no more rounds: it would most likely end inconclusive. Stopping without a verdict makes
+// no false verdict, so the looks' levels stay as they are (a non-binding rule).
+double conditional_power(const stats::BlockedEstimate& e, int64_t last, double last_level, double margin_pct);
+inline constexpr double futility_chance = 0.02;
+
 // faster / slower: the (1 - level) interval excludes no effect and Holm's adjusted p is below the level, and the
 // effect is not within the margin; equivalent: the (1 - 2 level) interval lies inside +-margin (two one-sided
 // tests); inconclusive: neither; too_few: a single replicate (one block and one point), no interval at all. The
@@ -102,11 +110,11 @@ enum class Design { within_runs, between_runs };
 struct PairedComparison {
     std::string model, metric, baseline, value; // model: the group (group_of)
     Design design = Design::within_runs;
-    std::vector<int64_t> runs;                  // the runs whose data it used, ascending
-    std::vector<int64_t> runs_left_out;         // within runs: runs that measured one of the values only
-    size_t n_pairs = 0;                         // points measured at both values
-    size_t unpaired = 0;                        // ok points of either value with no match in the other
-    double mean_diff_ts = 0;                    // mean over the pairs of value - baseline, t/s
+    std::vector<int64_t> runs;          // the runs whose data it used, ascending
+    std::vector<int64_t> runs_left_out; // within runs: runs that measured one of the values only
+    size_t n_pairs = 0;                 // points measured at both values
+    size_t unpaired = 0;                // ok points of either value with no match in the other
+    double mean_diff_ts = 0;            // mean over the pairs of value - baseline, t/s
     // The design's estimate (stats/blocked.hpp): within runs, blocks are the rounds of each run (a repetition
     // index of each point is its round); between runs, the runs of each value (Unit::runs).
     stats::BlockedEffect effect;

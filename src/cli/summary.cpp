@@ -155,6 +155,7 @@ void print_summary(store::Store& store, int64_t run_id) {
             const std::string_view why = stop.reason == "rule_met"          ? "met the rule"
                                          : stop.reason == "max_repetitions" ? "reached --max-repetitions unmet"
                                          : stop.reason == "failed"          ? "stopped at a failed repetition"
+                                         : stop.reason == "out_of_reach"    ? "stopped with no verdict in reach"
                                                                             : "";
             if (!why.empty())
                 stops.push_back(fmt::format(

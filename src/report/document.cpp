@@ -41,8 +41,7 @@ std::vector<std::string> headline_load_effects(const ReportModel& m, const Strin
                 continue;
             std::vector<std::string> changes;
             if (base.load_ms_mean && other.load_ms_mean && *base.load_ms_mean > 0)
-                changes.push_back(fmt::format(fmt::runtime(s.load_time_change), *base.load_ms_mean,
-                                              *other.load_ms_mean,
+                changes.push_back(fmt::format(fmt::runtime(s.load_time_change), *base.load_ms_mean, *other.load_ms_mean,
                                               100 * (*other.load_ms_mean / *base.load_ms_mean - 1)));
             if (base.peak_anon_mib_mean && other.peak_anon_mib_mean && base.peak_file_mib_mean &&
                 other.peak_file_mib_mean) {
@@ -84,9 +83,9 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
         items.push_back(std::move(item));
     }
     if (m.stored_slo_ignored)
-        items.push_back({fmt::format(fmt::runtime(s.stored_slo_ignored), m.stored_slo_ignored->first,
-                                     m.stored_slo_ignored->second),
-                         {}});
+        items.push_back(
+            {fmt::format(fmt::runtime(s.stored_slo_ignored), m.stored_slo_ignored->first, m.stored_slo_ignored->second),
+             {}});
     if (!m.hosts_by_value.empty()) {
         ListItem item{std::string(s.hosts_differ_intro), {}};
         for (const auto& [value, hosts] : m.hosts_by_value)
@@ -182,6 +181,7 @@ std::vector<std::string> adaptive_description(const store::RunRow& run, const St
         const std::string_view text = stop.reason == "rule_met"          ? s.stop_rule_met
                                       : stop.reason == "max_repetitions" ? s.stop_max_repetitions
                                       : stop.reason == "failed"          ? s.stop_failed
+                                      : stop.reason == "out_of_reach"    ? s.stop_out_of_reach
                                                                          : std::string_view();
         if (text.empty()) continue;
         lines.push_back(fmt::format(fmt::runtime(text), stop.results,

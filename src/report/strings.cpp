@@ -47,7 +47,8 @@ constexpr Strings english{
         "(docs/statistics.md): a block is a round of the sweep (every load group visited once, in a random order; "
         "in grouped order and within an import, a repetition index), the effect within a block is the mean over its "
         "points of log(value / baseline), and the blocks are the replicates; where no run measured both values "
-        "(separate builds, hosts or imports), each run is one replicate, compared by Welch's t. Difference: the mean effect over the blocks "
+        "(separate builds, hosts or imports), each run is one replicate, compared by Welch's t. Difference: the mean "
+        "effect over the blocks "
         "in percent, with its 95 % t interval; across points: the smallest and largest effect of a single point; "
         "p: the t test of no effect, adjusted by Holm's method across all comparisons of this report. Faster or "
         "slower: adjusted p below 0.05 and an interval that excludes 0; equivalent: the 90 % interval inside "
@@ -261,6 +262,8 @@ constexpr Strings english{
     .stop_rule_met = "{} results met the rule ({} repetitions)",
     .stop_max_repetitions = "{} results reached the limit without meeting it ({} repetitions)",
     .stop_failed = "{} results stopped at a failed repetition ({} repetitions)",
+    .stop_out_of_reach = "{} results stopped with no verdict in reach by the limit ({} repetitions): more rounds "
+                         "would most likely have left their comparison inconclusive",
     .looks_intro = "Runs with adaptive rounds that decided comparisons (run --decide) looked at them after every "
                    "round. So that looking often makes no more false verdicts than looking once, each verdict "
                    "tests at its look's share of the 5 % (alpha spending: the look at n of at most N blocks "
@@ -277,17 +280,21 @@ constexpr Strings english{
     .chart_forest_xlabel = "difference from {} (%), 95 % interval",
     .chart_tally = "{} {}",
     .chart_list_separator = ", ",
-    .chart_forest_caption = "{0} comparisons of {1} (equivalence margin ±{2} %, shaded): {3}. Largest: {4} {5} {6}, {7}.",
-    .chart_points_caption = "{0} {1}: each point's mean throughput, error bars the repetitions' sd; points ordered by {2}. {3}",
+    .chart_forest_caption =
+        "{0} comparisons of {1} (equivalence margin ±{2} %, shaded): {3}. Largest: {4} {5} {6}, {7}.",
+    .chart_points_caption =
+        "{0} {1}: each point's mean throughput, error bars the repetitions' sd; points ordered by {2}. {3}",
     .chart_pairs = "pairs",
     .chart_other_value = "other value (tokens/s)",
     .chart_diagonal = "diagonal (no difference)",
-    .chart_pairs_caption = "The {0} pairs of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
+    .chart_pairs_caption =
+        "The {0} pairs of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
     .chart_heatmap_color = "vs {} (%)",
     .chart_cells_numbered = "In parentheses: cells whose 95 % interval includes 0 ({} of {}).",
     .chart_cells_unnumbered = "{0} cells, too many to number; in {1} of them the 95 % interval includes 0.",
     .chart_heatmap_depth = " at depth {}",
-    .chart_heatmap_caption = "{0} {1}: {2} = {3} against {4} (%), over n_prompt x n_gen{5}: from {6:+.1f} % to {7:+.1f} %. {8}",
+    .chart_heatmap_caption =
+        "{0} {1}: {2} = {3} against {4} (%), over n_prompt x n_gen{5}: from {6:+.1f} % to {7:+.1f} %. {8}",
     .chart_load_time = "load time",
     .chart_peak_memory = "peak memory",
     .chart_load_time_axis = "load time (ms)",
@@ -298,7 +305,8 @@ constexpr Strings english{
     .chart_anonymous_suffix = " (anonymous)",
     .chart_peak_resident_axis = "peak resident memory (MiB)",
     .chart_load_time_caption = "Mean load time per model, value and cache state: {}.",
-    .chart_memory_split_caption = "The visit's peak anonymous and file-backed memory per model, value and cache state (a mapped model's pages are file-backed): {}.",
+    .chart_memory_split_caption = "The visit's peak anonymous and file-backed memory per model, value and cache state "
+                                  "(a mapped model's pages are file-backed): {}.",
     .chart_memory_caption = "Mean peak RSS per model, value and cache state (mapped file pages count as resident): {}.",
     .chart_of_bandwidth = "of the bandwidth",
     .chart_of_matmul = "of the matrix multiplication",
@@ -308,18 +316,23 @@ constexpr Strings english{
     .chart_serving_caption = "{0} ({1}): {2} at each load, one line per {3}.{4}",
     .chart_serving_latency_what = "p99 time to first token; past the knee, queueing dominates",
     .chart_serving_throughput_what = "the whole server's output throughput",
-    .chart_pareto_caption = "{0}: each point is a load, x its output throughput, y its p99 time to first token; the grey line joins the {1} Pareto-optimal loads (none other gives more throughput at a lower latency).",
-    .chart_pairs_caption_one = "The one pair of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
+    .chart_pareto_caption =
+        "{0}: each point is a load, x its output throughput, y its p99 time to first token; the grey line joins the "
+        "{1} Pareto-optimal loads (none other gives more throughput at a lower latency).",
+    .chart_pairs_caption_one =
+        "The one pair of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
     .chart_forest_caption_one = "One comparison of {1} (equivalence margin ±{2} %, shaded): {3}. {4} {5} {6}, {7}.",
     .chart_sampled = " (every {0}th of {1} points)",
     .chart_largest_gap = "The largest gap from {0} is at {1} = {2}: {3} {4:+.1f} %.",
-    .chart_lines_caption = "{0} {1}: mean throughput at each {2} (over the other parameters), one line per {3}; error bars the repetitions' sd (mean over the points). {4}",
+    .chart_lines_caption = "{0} {1}: mean throughput at each {2} (over the other parameters), one line per {3}; error "
+                           "bars the repetitions' sd (mean over the points). {4}",
     .headline_load_effect = "{0} {1} = {2} against {3}: {4}.",
     .load_time_change = "load time {0:.0f} → {1:.0f} ms ({2:+.0f} %)",
     .anon_change = "anonymous memory {0:.1f} → {1:.1f} MiB",
     .file_change = "file-backed memory {0:.1f} → {1:.1f} MiB",
     .rss_change = "peak RSS {0:.1f} → {1:.1f} MiB",
-    .headline_block = "Each verdict compares the values round by round: a round (a block) visits every load group once, in a random order, and the rounds are the replicates.",
+    .headline_block = "Each verdict compares the values round by round: a round (a block) visits every load group "
+                      "once, in a random order, and the rounds are the replicates.",
 };
 
 constexpr Strings chinese{
@@ -394,7 +407,8 @@ constexpr Strings chinese{
     .busy_blocks = "{} / {} 个区组是在有其他负载时测得的",
     .runs_used = "所用的运行: {}。",
     .runs_pooled = "比较合并了运行 {} 的各轮 (--pool-runs, 或同一设计的运行)。",
-    .runs_between = "在不同运行之间的比较 (没有一个运行同时测了两个取值) 以每次运行为一个重复单元: 同一运行的各次重复共享其进程、加载与内存布局。",
+    .runs_between = "在不同运行之间的比较 (没有一个运行同时测了两个取值) 以每次运行为一个重复单元: "
+                    "同一运行的各次重复共享其进程、加载与内存布局。",
     .runs_left_out = "只测了其中一个取值、因而不参与运行内比较的运行: {}。",
     .flagged_intro = "效应远离其余区组的区组 (稳健 z 值大于 4: 该次访问受到机器上其他活动干扰); "
                      "各比较在包含与去除它们时的结论见差异分析表",
@@ -511,8 +525,9 @@ constexpr Strings chinese{
         "(采样、解码为文本、流式发送) 与客户端。",
     .server_stream_tps = "服务器 t/s (单客户端)",
     .native_tg_tps = "原生 tg t/s",
-    .serving_latency_intro = "请求的等待时间 (ms), 统计所有成功的请求: TTFT、TPOT 与 E2E 的均值和百分位数; ITL 是相邻两个流式 "
-                             "token 之间的间隔, 取每次重复中所有间隔的中位数与第 99 百分位数, 再对各次重复求平均。",
+    .serving_latency_intro =
+        "请求的等待时间 (ms), 统计所有成功的请求: TTFT、TPOT 与 E2E 的均值和百分位数; ITL 是相邻两个流式 "
+        "token 之间的间隔, 取每次重复中所有间隔的中位数与第 99 百分位数, 再对各次重复求平均。",
     .latency_mean = "均值",
     .worst_listed = "列出最差的",
     .first_listed = "列出前",
@@ -535,11 +550,16 @@ constexpr Strings chinese{
     .left_out_intro = "任何机器都不可能给出的数值, 已从所有表格与比较中剔除 (数据库损坏或被改动): {}",
     .stored_slo_ignored = "与运行一同保存的服务目标 '{}' 无效 ({}): 服务测点不按目标判定; 用 --slo 指定目标",
     .methodology = "测量方法",
-    .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; 每次模型加载在独立的工作进程中进行。",
-    .methodology_request = "请求模式下 tg 紧接在提示词之后解码, 即深度为 n_prompt (相当于 llama-bench 的 tg 加 -d n_prompt, 而不是深度 0 的 tg)。",
-    .methodology_import = "从 llama-bench 的输出导入: 其自身的测试 (pp、深度 -d 的 tg、pg) 与重复次数, 按文件所载; llmsweep 未测量其中任何一项。",
-    .methodology_llama_bench = "由 llama-bench 测量 (run --engine llama-bench): llmsweep 为每次加载启动它并读取其 JSON 行, 使用 llama-bench 自身的测试与预热。",
-    .methodology_server = "服务器模式: llama-server 承受客户端负载, 每个请求由 llmsweep 的客户端流式接收并按其时钟计时; 返回的 token 由服务器采样。",
+    .methodology_intro = "由 llmsweep 通过 llama.cpp 自身 API 测量, 使用随机 token, 计时区间内不含采样; "
+                         "每次模型加载在独立的工作进程中进行。",
+    .methodology_request = "请求模式下 tg 紧接在提示词之后解码, 即深度为 n_prompt (相当于 llama-bench 的 tg 加 -d "
+                           "n_prompt, 而不是深度 0 的 tg)。",
+    .methodology_import = "从 llama-bench 的输出导入: 其自身的测试 (pp、深度 -d 的 tg、pg) 与重复次数, 按文件所载; "
+                          "llmsweep 未测量其中任何一项。",
+    .methodology_llama_bench = "由 llama-bench 测量 (run --engine llama-bench): llmsweep 为每次加载启动它并读取其 JSON "
+                               "行, 使用 llama-bench 自身的测试与预热。",
+    .methodology_server = "服务器模式: llama-server 承受客户端负载, 每个请求由 llmsweep "
+                          "的客户端流式接收并按其时钟计时; 返回的 token 由服务器采样。",
     .run = "运行",
     .mode = "模式",
     .order = "顺序",
@@ -556,6 +576,7 @@ constexpr Strings chinese{
     .stop_rule_met = "{} 条结果满足停止规则 ({} 次重复)",
     .stop_max_repetitions = "{} 条结果达到上限仍未满足规则 ({} 次重复)",
     .stop_failed = "{} 条结果因某次重复失败而停止 ({} 次重复)",
+    .stop_out_of_reach = "{} 条结果在上限之前已无望得出结论而停止 ({} 次重复): 再加轮次多半仍无法判定其比较",
     .looks_intro = "使用自适应轮次并判定比较 (run --decide) 的运行在每一轮之后都查看了比较结果。为使多次查看不比一次"
                    "查看产生更多错误结论, 每次查看只使用 5% 显著性水平中的一份 (alpha 消耗: 最多 N 个区组中的第 n "
                    "次查看使用 5% x ((n/N)^2 - ((n-1)/N)^2), 第一次查看使用 5% x (n/N)^2), 其置信区间也相应加宽 "
@@ -581,7 +602,8 @@ constexpr Strings chinese{
     .chart_cells_numbered = "括号中的数值: 该格的 95% 置信区间包含 0 ({} / {} 格)。",
     .chart_cells_unnumbered = "{0} 格, 数值从略; 其中 {1} 格的 95% 置信区间包含 0。",
     .chart_heatmap_depth = ", 深度 {}",
-    .chart_heatmap_caption = "{0} {1}: {2} = {3} 相对 {4} 的差异 (%), 按 n_prompt x n_gen{5}; 从 {6:+.1f} % 到 {7:+.1f} %。{8}",
+    .chart_heatmap_caption =
+        "{0} {1}: {2} = {3} 相对 {4} 的差异 (%), 按 n_prompt x n_gen{5}; 从 {6:+.1f} % 到 {7:+.1f} %。{8}",
     .chart_load_time = "加载耗时",
     .chart_peak_memory = "峰值内存",
     .chart_load_time_axis = "加载耗时 (ms)",
@@ -592,7 +614,8 @@ constexpr Strings chinese{
     .chart_anonymous_suffix = " (匿名)",
     .chart_peak_resident_axis = "峰值常驻内存 (MiB)",
     .chart_load_time_caption = "每个模型、取值和缓存状态的平均加载耗时: {}。",
-    .chart_memory_split_caption = "每个模型、取值和缓存状态在访问期间的匿名内存与文件映射内存峰值 (映射的模型页面属于文件映射): {}。",
+    .chart_memory_split_caption =
+        "每个模型、取值和缓存状态在访问期间的匿名内存与文件映射内存峰值 (映射的模型页面属于文件映射): {}。",
     .chart_memory_caption = "每个模型、取值和缓存状态的平均峰值 RSS (映射的文件页也计入): {}。",
     .chart_of_bandwidth = "带宽",
     .chart_of_matmul = "算力",
@@ -602,12 +625,14 @@ constexpr Strings chinese{
     .chart_serving_caption = "{0} ({1}): {2}, 每个 {3} 取值一条线。{4}",
     .chart_serving_latency_what = "各负载下 p99 首 token 时间; 拐点之后排队开始主导延迟",
     .chart_serving_throughput_what = "各负载下整个服务器的输出吞吐量",
-    .chart_pareto_caption = "{0}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {1} 个 Pareto 最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
+    .chart_pareto_caption = "{0}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {1} 个 Pareto "
+                            "最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
     .chart_pairs_caption_one = "{1} {2} 的 1 个配对: 横轴为基准 {3} 的吞吐量, 纵轴为其他取值; 对角线以上表示更快。",
     .chart_forest_caption_one = "{1} 的 1 项比较 (等效范围 ±{2} %, 阴影): {3}。{4} {5} {6}, {7}。",
     .chart_sampled = " (每 {0} 个点取 1 个, 共 {1} 个)",
     .chart_largest_gap = "与 {0} 的差距在 {1} = {2} 处最大: {3} {4:+.1f} %。",
-    .chart_lines_caption = "{0} {1}: 各 {2} 下的平均吞吐量 (对其他参数取平均), 每个 {3} 取值一条线; 误差线为各次重复的标准差 (数据点的平均)。{4}",
+    .chart_lines_caption = "{0} {1}: 各 {2} 下的平均吞吐量 (对其他参数取平均), 每个 {3} 取值一条线; "
+                           "误差线为各次重复的标准差 (数据点的平均)。{4}",
     .headline_load_effect = "{0} {1} = {2} 相对 {3}: {4}。",
     .load_time_change = "加载耗时 {0:.0f} → {1:.0f} ms ({2:+.0f} %)",
     .anon_change = "匿名内存 {0:.1f} → {1:.1f} MiB",

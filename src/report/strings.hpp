@@ -16,8 +16,8 @@ struct Strings {
     std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
     std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct,
         ci95, blocks, across_points, holm_p, verdict;
-    std::string_view faster, slower, equivalent, inconclusive, too_few, too_few_runs, blocks_needed, without_flagged, one_run_each,
-        runs_needed, busy_blocks, runs_used, runs_pooled, runs_between, runs_left_out;
+    std::string_view faster, slower, equivalent, inconclusive, too_few, too_few_runs, blocks_needed, without_flagged,
+        one_run_each, runs_needed, busy_blocks, runs_used, runs_pooled, runs_between, runs_left_out;
     std::string_view flagged_intro, flagged_block, flagged_round, flagged_busy;
     std::string_view headline, charts, charts_unavailable, charts_left_out, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, no_loads, cache, load_ms, load_sd, rss_peak, peak_anon,
@@ -40,15 +40,17 @@ struct Strings {
         methodology_server, run, mode, order, repetitions, warmup, build, host;
     std::string_view fixed_settings, logical_cores;
     std::string_view adaptive_run, rule_target_ci, rule_decide, rule_and, stop_rule_met, stop_max_repetitions,
-        stop_failed, looks_intro, respelled, all_layers;
+        stop_failed, stop_out_of_reach, looks_intro, respelled, all_layers;
     std::string_view data_files, raw_csv, summary_csv, difference_csv, closing;
     // The charts' own words: labels, legends and captions (fmt patterns; {N} where the languages order differ).
-    std::string_view chart_forest_xlabel, chart_tally, chart_list_separator, chart_forest_caption, chart_points_caption, chart_pairs,
-        chart_other_value, chart_diagonal, chart_pairs_caption, chart_heatmap_color, chart_cells_numbered, chart_cells_unnumbered, chart_heatmap_depth,
-        chart_heatmap_caption, chart_load_time, chart_peak_memory, chart_load_time_axis, chart_peak_rss_axis, chart_file_backed,
-        chart_all, chart_anon_file, chart_anonymous_suffix, chart_peak_resident_axis, chart_load_time_caption, chart_memory_split_caption,
-        chart_memory_caption, chart_of_bandwidth, chart_of_matmul, chart_binding_roof, chart_latency_at, chart_throughput_best,
-        chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what, chart_pareto_caption, chart_pairs_caption_one, chart_forest_caption_one, chart_sampled, chart_largest_gap,
+    std::string_view chart_forest_xlabel, chart_tally, chart_list_separator, chart_forest_caption, chart_points_caption,
+        chart_pairs, chart_other_value, chart_diagonal, chart_pairs_caption, chart_heatmap_color, chart_cells_numbered,
+        chart_cells_unnumbered, chart_heatmap_depth, chart_heatmap_caption, chart_load_time, chart_peak_memory,
+        chart_load_time_axis, chart_peak_rss_axis, chart_file_backed, chart_all, chart_anon_file,
+        chart_anonymous_suffix, chart_peak_resident_axis, chart_load_time_caption, chart_memory_split_caption,
+        chart_memory_caption, chart_of_bandwidth, chart_of_matmul, chart_binding_roof, chart_latency_at,
+        chart_throughput_best, chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what,
+        chart_pareto_caption, chart_pairs_caption_one, chart_forest_caption_one, chart_sampled, chart_largest_gap,
         chart_lines_caption;
     std::string_view headline_load_effect, load_time_change, anon_change, file_change, rss_change, headline_block;
 };

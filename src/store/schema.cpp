@@ -279,7 +279,8 @@ const std::vector<Table> all_tables = {
                "Why the point failed (or, with status `ok`, why a repetition after the first ones did)."},
               {"stop_reason", text,
                "Why the point got no more repetitions: `repetitions` (the fixed number), `rule_met` (adaptive rounds: "
-               "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `failed` (a later "
+               "its rule held), `max_repetitions` (adaptive rounds: the limit, its rule unmet), `out_of_reach` "
+               "(adaptive rounds: its comparison's verdict was out of reach by the limit), `failed` (a later "
                "repetition failed); NULL while running, for failures and imports.",
                "", 5},
               {"test_time", text, "UTC time of the last repetition, ISO 8601."},

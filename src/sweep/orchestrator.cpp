@@ -139,10 +139,11 @@ store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& 
 // still need one (sweep/stopping.hpp), until none does or the limit is reached; then why each point stopped.
 void run_added_rounds(const SweepSpec& spec, const Plan& plan, store::Store& store, Recorder& recorder,
                       Executor& executor) {
-    std::vector<size_t> needed;
+    RoundNeeds needs;
+    std::vector<size_t>& needed = needs.needed;
     int64_t round = spec.repetitions;
     for (;; ++round) {
-        needed = points_needing_round(store, recorder.run_id(), spec, recorder.point_keys(), round);
+        needs = points_needing_round(store, recorder.run_id(), spec, recorder.point_keys(), round);
         std::erase_if(needed, [&](size_t point) { return recorder.final(point); });
         if (needed.empty() || round >= spec.max_repetitions) break;
         const std::vector<Visit> visits = added_round(plan, needed, round, spec.seed);
@@ -158,11 +159,17 @@ void run_added_rounds(const SweepSpec& spec, const Plan& plan, store::Store& sto
         for (size_t v = 0; v < visits.size(); ++v)
             if (!pending[v].empty()) executor.run_visit(visits[v], pending[v], recorder);
     }
-    // The points that still needed a round at the limit did not meet the rule; every other point did.
+    // The points that still needed a round at the limit did not meet the rule; those whose verdict was out of
+    // reach stopped before it without one; every other point met it.
+    const auto has = [](const std::vector<size_t>& points, size_t point) {
+        return std::binary_search(points.begin(), points.end(), point);
+    };
     store::Transaction tx(store.db());
     for (size_t point = 0; point < plan.points.size(); ++point)
         store.set_stop_reason(recorder.run_id(), recorder.point_keys()[point],
-                              std::binary_search(needed.begin(), needed.end(), point) ? "max_repetitions" : "rule_met");
+                              has(needed, point)               ? "max_repetitions"
+                              : has(needs.out_of_reach, point) ? "out_of_reach"
+                                                               : "rule_met");
     tx.commit();
 }
 

@@ -53,24 +53,26 @@ bool decided(analysis::Verdict v) {
 
 } // namespace
 
-std::vector<size_t> points_needing_round(store::Store& store, int64_t run_id, const SweepSpec& spec,
-                                         const std::vector<std::string>& point_keys, int64_t round) {
+RoundNeeds points_needing_round(store::Store& store, int64_t run_id, const SweepSpec& spec,
+                                const std::vector<std::string>& point_keys, int64_t round) {
     const analysis::Dataset data = before_round(store, run_id, round);
     const std::unordered_map<int64_t, std::string> key_of = store.point_keys(run_id);
     std::unordered_map<std::string_view, size_t> index_of;
     for (size_t i = 0; i < point_keys.size(); ++i) index_of.emplace(point_keys[i], i);
 
-    std::set<size_t> needed;
-    const auto need = [&](const analysis::Record& r) {
+    std::set<size_t> needed, out_of_reach;
+    const auto mark = [&](std::set<size_t>& set, const analysis::Record& r) {
         const auto key = key_of.find(r.result_id);
         if (key == key_of.end()) return;
-        if (const auto point = index_of.find(key->second); point != index_of.end()) needed.insert(point->second);
+        if (const auto point = index_of.find(key->second); point != index_of.end()) set.insert(point->second);
     };
+    const auto need = [&](const analysis::Record& r) { mark(needed, r); };
     if (spec.target_ci_pct > 0)
         for (const analysis::Record& r : data.records)
             if (r.status == "ok" && imprecise(r, spec.target_ci_pct)) need(r);
 
     const analysis::Looks looks{spec.repetitions, spec.max_repetitions};
+    const double last_level = analysis::level_at(looks, analysis::look_levels(looks), spec.max_repetitions);
     const double margin = spec.margin_pct.value_or(analysis::default_margin_pct);
     for (const std::string& parameter : spec.decide) {
         // Every value failed but one: nothing is left to decide.
@@ -78,6 +80,9 @@ std::vector<size_t> points_needing_round(store::Store& store, int64_t run_id, co
         for (const analysis::PairedComparison& c :
              analysis::compare_paired(data, parameter, std::nullopt, margin, looks)) {
             if (decided(c.verdict)) continue;
+            // Out of reach by the last round: more rounds would most likely leave it inconclusive.
+            const bool futile = analysis::conditional_power(c.effect.all, spec.max_repetitions, last_level, margin) <
+                                analysis::futility_chance;
             // Both sides of every pair: another round adds a block to the comparison.
             std::unordered_set<std::string> pairs;
             for (const analysis::Pair& p : c.pairs) pairs.insert(p.key);
@@ -85,11 +90,14 @@ std::vector<size_t> points_needing_round(store::Store& store, int64_t run_id, co
                 if (r.status != "ok" || r.model != c.model || r.metric != c.metric) continue;
                 const std::string& value = r.params.at(parameter);
                 if ((value == c.baseline || value == c.value) && pairs.count(analysis::match_key(r, parameter)))
-                    need(r);
+                    mark(futile ? out_of_reach : needed, r);
             }
         }
     }
-    return {needed.begin(), needed.end()};
+    RoundNeeds needs{{needed.begin(), needed.end()}, {}};
+    for (const size_t point : out_of_reach)
+        if (!needed.count(point)) needs.out_of_reach.push_back(point);
+    return needs;
 }
 
 std::vector<Visit> added_round(const Plan& plan, const std::vector<size_t>& points, int64_t round, uint64_t seed) {
