@@ -1,6 +1,7 @@
 #include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
 #include "core/error.hpp"
+#include "stats/blocked.hpp"
 #include "stats/tests.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <random>
 
 namespace llmsweep::analysis {
 namespace {
@@ -340,3 +342,42 @@ TEST_F(AnalysisTest, ARunThatMeasuredBothValuesPairsWithinItself) {
 
 } // namespace
 } // namespace llmsweep::analysis
+
+namespace llmsweep {
+// Futility: conditional_power is the chance that the last look decides (a difference, or equivalence at the
+// margin) if the effect and spread are what the blocks so far show. Checked against continuing the same blocks
+// with simulated ones at that effect and spread and judging the last look as the report does.
+TEST(ConditionalPower, IsTheChanceThatTheLastLookDecides) {
+    constexpr int64_t last = 10;
+    constexpr double level = 0.0244, margin_pct = 2.0, sd = 0.04;
+    const std::vector<double> deviations = {1.0, -1.0, 0.5, -0.5}; // the first four blocks' spread: sd exactly
+    const double scale = sd / std::sqrt((1.0 + 1.0 + 0.25 + 0.25) / 3.0);
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    double previous = -1;
+    for (const double effect : {0.0, 0.02, 0.035, 0.05, 0.1}) {
+        SCOPED_TRACE(effect);
+        std::vector<std::vector<std::optional<double>>> blocks;
+        for (double d : deviations) blocks.push_back({effect + scale * d});
+        const double chance = analysis::conditional_power(stats::blocked_effect(blocks).all, last, level, margin_pct);
+        int decided = 0;
+        constexpr int trials = 4000;
+        for (int t = 0; t < trials; ++t) {
+            auto more = blocks;
+            while (static_cast<int64_t>(more.size()) < last) more.push_back({effect + sd * normal(rng)});
+            const auto e = stats::blocked_effect(more).all;
+            decided += analysis::verdict_of(e, e.p_value, margin_pct, level) != analysis::Verdict::inconclusive;
+        }
+        EXPECT_NEAR(chance, static_cast<double>(decided) / trials, 0.08);
+        EXPECT_GT(chance, previous) << "a larger effect is more likely decided";
+        previous = chance;
+    }
+    // A spread far beyond the margin, no effect: out of reach. Ten blocks or more: no look is left.
+    std::vector<std::vector<std::optional<double>>> noisy;
+    for (double d : deviations) noisy.push_back({0.3 * d});
+    EXPECT_LT(analysis::conditional_power(stats::blocked_effect(noisy).all, last, level, margin_pct),
+              analysis::futility_chance);
+    EXPECT_EQ(analysis::conditional_power(stats::blocked_effect(noisy).all, 4, level, margin_pct), 1.0);
+}
+
+} // namespace llmsweep
