@@ -5,6 +5,18 @@
 #include <fmt/format.h>
 
 namespace llmsweep::synth {
+namespace {
+
+// SmolVLM's image markers (its tokenizer's added tokens): around each image, the overview's, and each slice's
+// place in the grid of at most 6 x 6.
+std::vector<std::string> smolvlm_image_tokens() {
+    std::vector<std::string> tokens = {"<fake_token_around_image>", "<image>", "<end_of_utterance>", "<global-img>"};
+    for (int row = 1; row <= 6; ++row)
+        for (int col = 1; col <= 6; ++col) tokens.push_back(fmt::format("<row_{}_col_{}>", row, col));
+    return tokens;
+}
+
+} // namespace
 
 const std::vector<Preset>& presets() {
     // Shapes from the models' published configurations (config.json of each Hugging Face repository).
@@ -35,6 +47,39 @@ const std::vector<Preset>& presets() {
                     .rms_norm_eps = 1e-5f,
                     .qkv_bias = false,
                     .tied_embeddings = true}},
+        // SmolVLM2-256M-Video-Instruct: SmolLM2-135M's decoder (above) and a SigLIP-B/16 vision tower at 512 px (12
+        // layers, hidden 768, 12 heads, feed-forward 3072, layer norm eps 1e-6), whose idefics3 connector shuffles
+        // 4 x 4 patches into one token (64 per 512 px image) and projects them to the decoder's 576; images are
+        // resized to a longest edge of 4 x 512 and sliced into 512 px tiles (its processor's size and
+        // max_image_size).
+        {"smolvlm2-256m",
+         "SmolVLM2-256M: SmolLM2-135M's decoder and its mmproj (SigLIP-B/16 at 512 px, 64 tokens "
+         "per image)",
+         ModelShape{.architecture = "llama",
+                    .n_layer = 30,
+                    .n_embd = 576,
+                    .n_head = 9,
+                    .n_head_kv = 3,
+                    .n_ff = 1536,
+                    .n_vocab = 49280,
+                    .n_ctx_train = 8192,
+                    .rope_freq_base = 1e5f,
+                    .rms_norm_eps = 1e-5f,
+                    .qkv_bias = false,
+                    .tied_embeddings = true,
+                    .image_tokens = smolvlm_image_tokens(),
+                    .image_pieces = {"\n\n"}},
+         VisionShape{.projector = "idefics3",
+                     .image_size = 512,
+                     .patch_size = 16,
+                     .n_embd = 768,
+                     .n_head = 12,
+                     .n_ff = 3072,
+                     .n_layer = 12,
+                     .scale_factor = 4,
+                     .projection_dim = 576,
+                     .preproc_image_size = 2048,
+                     .layer_norm_eps = 1e-6f}},
         {"tiny", "a few hundred KB llama for tests: 2 layers, n_embd 128, head size 32",
          ModelShape{.architecture = "llama",
                     .n_layer = 2,
@@ -84,6 +129,48 @@ std::vector<TensorSpec> tensor_list(const ModelShape& s) {
     }
     tensors.push_back({"output_norm.weight", s.n_embd, 1, TensorRole::norm});
     if (!s.tied_embeddings) tensors.push_back({"output.weight", s.n_embd, s.n_vocab, TensorRole::matrix});
+    return tensors;
+}
+
+std::vector<TensorSpec> vision_tensor_list(const VisionShape& v) {
+    const int64_t e = v.n_embd;
+    std::vector<TensorSpec> tensors;
+    // The patch embedding is a convolution of patch_size x patch_size over 3 colours into e channels.
+    tensors.push_back({.name = "v.patch_embd.weight",
+                       .ne0 = v.patch_size,
+                       .ne1 = v.patch_size,
+                       .role = TensorRole::matrix,
+                       .ne2 = 3,
+                       .ne3 = e,
+                       .keep_f32 = true});
+    tensors.push_back({"v.patch_embd.bias", e, 1, TensorRole::bias});
+    tensors.push_back({.name = "v.position_embd.weight",
+                       .ne0 = e,
+                       .ne1 = v.patches(),
+                       .role = TensorRole::embedding,
+                       .keep_f32 = true});
+    for (int64_t i = 0; i < v.n_layer; ++i) {
+        auto blk = [i](std::string_view rest) { return fmt::format("v.blk.{}.{}", i, rest); };
+        for (const char* projection : {"attn_q", "attn_k", "attn_v"}) {
+            tensors.push_back({blk(fmt::format("{}.weight", projection)), e, e, TensorRole::matrix});
+            tensors.push_back({blk(fmt::format("{}.bias", projection)), e, 1, TensorRole::bias});
+        }
+        tensors.push_back({blk("attn_out.weight"), e, e, TensorRole::matrix});
+        tensors.push_back({blk("attn_out.bias"), e, 1, TensorRole::bias});
+        tensors.push_back({blk("ln1.weight"), e, 1, TensorRole::norm});
+        tensors.push_back({blk("ln1.bias"), e, 1, TensorRole::bias});
+        tensors.push_back({blk("ffn_up.weight"), e, v.n_ff, TensorRole::matrix});
+        tensors.push_back({blk("ffn_up.bias"), v.n_ff, 1, TensorRole::bias});
+        tensors.push_back({blk("ffn_down.weight"), v.n_ff, e, TensorRole::matrix});
+        tensors.push_back({blk("ffn_down.bias"), e, 1, TensorRole::bias});
+        tensors.push_back({blk("ln2.weight"), e, 1, TensorRole::norm});
+        tensors.push_back({blk("ln2.bias"), e, 1, TensorRole::bias});
+    }
+    tensors.push_back({"v.post_ln.weight", e, 1, TensorRole::norm});
+    tensors.push_back({"v.post_ln.bias", e, 1, TensorRole::bias});
+    // The connector: the shuffled patches (scale_factor^2 of them side by side) projected to the decoder's width.
+    tensors.push_back(
+        {"mm.model.fc.weight", e * v.scale_factor * v.scale_factor, v.projection_dim, TensorRole::matrix});
     return tensors;
 }
 

@@ -35,8 +35,8 @@ constexpr int64_t chunk_values = 1 << 20;
 constexpr float weight_std = 0.02f;
 
 // Vectors (norms, biases) stay f32 whatever the weight type, as llama.cpp's own quantizer leaves them.
-ggml_type storage_type(const TensorSpec& tensor, const WeightType& weight_type) {
-    return tensor.is_vector() ? GGML_TYPE_F32 : static_cast<ggml_type>(weight_type.type);
+ggml_type storage_type(const TensorSpec& tensor, ggml_type matrices) {
+    return tensor.is_vector() || tensor.keep_f32 ? GGML_TYPE_F32 : matrices;
 }
 
 void set_metadata(gguf_context* ctx, const SynthOptions& options, const Vocabulary& vocab) {
@@ -137,38 +137,34 @@ void validate(const SynthOptions& options) {
     }
 }
 
-SynthResult write_model(const SynthOptions& options, const fs::path& path, const ProgressFn& progress) {
-    validate(options);
-    const WeightType& weight_type = *options.weight_type;
-    const std::vector<TensorSpec> tensors = tensor_list(options.shape);
+namespace {
 
-    GgufContext gguf(gguf_init_empty(), gguf_free);
-    set_metadata(gguf.get(), options, make_vocabulary(options.shape.n_vocab));
-
+// Streams the tensors' random values after the metadata already in `gguf`, one chunk of rows at a time.
+SynthResult write_gguf(gguf_context* gguf, const std::vector<TensorSpec>& tensors, ggml_type matrices, uint64_t seed,
+                       const fs::path& path, const ProgressFn& progress) {
     // Tensor descriptions only (no_alloc): the data is streamed after the metadata.
     ggml_init_params params{
         .mem_size = ggml_tensor_overhead() * (tensors.size() + 1), .mem_buffer = nullptr, .no_alloc = true};
     GgmlContext meta(ggml_init(params), ggml_free);
     for (const TensorSpec& spec : tensors) {
-        ggml_tensor* t = spec.is_vector()
-                             ? ggml_new_tensor_1d(meta.get(), storage_type(spec, weight_type), spec.ne0)
-                             : ggml_new_tensor_2d(meta.get(), storage_type(spec, weight_type), spec.ne0, spec.ne1);
+        ggml_tensor* t =
+            ggml_new_tensor_4d(meta.get(), storage_type(spec, matrices), spec.ne0, spec.ne1, spec.ne2, spec.ne3);
         ggml_set_name(t, spec.name.c_str());
-        gguf_add_tensor(gguf.get(), t);
+        gguf_add_tensor(gguf, t);
     }
 
-    const uint64_t alignment = gguf_get_alignment(gguf.get());
-    const uint64_t meta_bytes = gguf_get_meta_size(gguf.get());
+    const uint64_t alignment = gguf_get_alignment(gguf);
+    const uint64_t meta_bytes = gguf_get_meta_size(gguf);
     uint64_t total_bytes = meta_bytes;
     for (const TensorSpec& spec : tensors)
-        total_bytes += padded(ggml_row_size(storage_type(spec, weight_type), spec.ne0) * spec.ne1, alignment);
+        total_bytes += padded(ggml_row_size(storage_type(spec, matrices), spec.ne0) * spec.rows(), alignment);
 
     const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     check_free_space(folder, total_bytes, path);
     AtomicFile out(path);
 
     std::vector<uint8_t> meta_data(meta_bytes);
-    gguf_get_meta_data(gguf.get(), meta_data.data());
+    gguf_get_meta_data(gguf, meta_data.data());
     out.write(meta_data.data(), meta_data.size());
     uint64_t written = meta_bytes;
 
@@ -177,14 +173,14 @@ SynthResult write_model(const SynthOptions& options, const fs::path& path, const
     const std::vector<uint8_t> zeros(alignment, 0);
     for (size_t index = 0; index < tensors.size(); ++index) {
         const TensorSpec& spec = tensors[index];
-        const ggml_type type = storage_type(spec, weight_type);
+        const ggml_type type = storage_type(spec, matrices);
         const size_t row_bytes = ggml_row_size(type, spec.ne0);
         const int64_t rows_per_chunk = std::max<int64_t>(1, chunk_values / spec.ne0);
-        TensorValues generator(options.seed, index, spec.role);
+        TensorValues generator(seed, index, spec.role);
 
-        for (int64_t row = 0; row < spec.ne1; row += rows_per_chunk) {
+        for (int64_t row = 0; row < spec.rows(); row += rows_per_chunk) {
             throw_if_interrupted();
-            const int64_t rows = std::min(rows_per_chunk, spec.ne1 - row);
+            const int64_t rows = std::min(rows_per_chunk, spec.rows() - row);
             values.resize(static_cast<size_t>(rows * spec.ne0));
             generator.fill(values.data(), values.size());
             if (type == GGML_TYPE_F32) {
@@ -197,7 +193,7 @@ SynthResult write_model(const SynthOptions& options, const fs::path& path, const
             written += rows * row_bytes;
             if (progress) progress(written, total_bytes);
         }
-        const uint64_t tensor_bytes = row_bytes * spec.ne1;
+        const uint64_t tensor_bytes = row_bytes * spec.rows();
         const uint64_t padding = padded(tensor_bytes, alignment) - tensor_bytes;
         out.write(zeros.data(), padding);
         written += padding;
@@ -208,6 +204,50 @@ SynthResult write_model(const SynthOptions& options, const fs::path& path, const
     int64_t n_params = 0;
     for (const TensorSpec& spec : tensors) n_params += spec.n_elements();
     return SynthResult{.file_bytes = written, .n_tensors = static_cast<int64_t>(tensors.size()), .n_params = n_params};
+}
+
+void set_vision_metadata(gguf_context* ctx, const MmprojOptions& options) {
+    const VisionShape& v = options.shape;
+    auto u32 = [](int64_t value) { return static_cast<uint32_t>(value); };
+    gguf_set_val_str(ctx, "general.architecture", "clip");
+    gguf_set_val_str(ctx, "general.name", options.model_name.c_str());
+    gguf_set_val_u32(ctx, "general.file_type", 1); // mostly f16
+    gguf_set_val_str(ctx, "clip.projector_type", v.projector.c_str());
+    gguf_set_val_bool(ctx, "clip.has_vision_encoder", true);
+    gguf_set_val_bool(ctx, "clip.use_gelu", true);
+    gguf_set_val_u32(ctx, "clip.vision.image_size", u32(v.image_size));
+    gguf_set_val_u32(ctx, "clip.vision.patch_size", u32(v.patch_size));
+    gguf_set_val_u32(ctx, "clip.vision.embedding_length", u32(v.n_embd));
+    gguf_set_val_u32(ctx, "clip.vision.feed_forward_length", u32(v.n_ff));
+    gguf_set_val_u32(ctx, "clip.vision.block_count", u32(v.n_layer));
+    gguf_set_val_u32(ctx, "clip.vision.attention.head_count", u32(v.n_head));
+    gguf_set_val_f32(ctx, "clip.vision.attention.layer_norm_epsilon", v.layer_norm_eps);
+    gguf_set_val_u32(ctx, "clip.vision.projection_dim", u32(v.projection_dim));
+    gguf_set_val_u32(ctx, "clip.vision.projector.scale_factor", u32(v.scale_factor));
+    gguf_set_val_u32(ctx, "clip.vision.preproc_image_size", u32(v.preproc_image_size));
+    // SigLIP's normalisation: every colour to [-1, 1].
+    const float half[3] = {0.5f, 0.5f, 0.5f};
+    gguf_set_arr_data(ctx, "clip.vision.image_mean", GGUF_TYPE_FLOAT32, half, 3);
+    gguf_set_arr_data(ctx, "clip.vision.image_std", GGUF_TYPE_FLOAT32, half, 3);
+    gguf_set_val_bool(ctx, "llmsweep.synthetic", true);
+    gguf_set_val_u64(ctx, "llmsweep.seed", options.seed);
+}
+
+} // namespace
+
+SynthResult write_model(const SynthOptions& options, const fs::path& path, const ProgressFn& progress) {
+    validate(options);
+    GgufContext gguf(gguf_init_empty(), gguf_free);
+    set_metadata(gguf.get(), options,
+                 make_vocabulary(options.shape.n_vocab, options.shape.image_tokens, options.shape.image_pieces));
+    return write_gguf(gguf.get(), tensor_list(options.shape), static_cast<ggml_type>(options.weight_type->type),
+                      options.seed, path, progress);
+}
+
+SynthResult write_mmproj(const MmprojOptions& options, const fs::path& path, const ProgressFn& progress) {
+    GgufContext gguf(gguf_init_empty(), gguf_free);
+    set_vision_metadata(gguf.get(), options);
+    return write_gguf(gguf.get(), vision_tensor_list(options.shape), GGML_TYPE_F16, options.seed, path, progress);
 }
 
 } // namespace llmsweep::synth

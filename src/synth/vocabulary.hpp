@@ -1,6 +1,6 @@
 #pragma once
 // A SentencePiece-style ("llama") vocabulary of a given size: <unk>, <s>, </s>, the 256 byte tokens, then
-// distinct word pieces. It is what llama.cpp needs to load the model, report its vocabulary size and add a BOS
+// distinct word pieces (a vision-language model's image markers among them). It is what llama.cpp needs to load the model, report its vocabulary size and add a BOS
 // token as real SentencePiece models do; the benchmarks feed random token ids and never tokenize text.
 
 #include <cstdint>
@@ -19,6 +19,9 @@ struct Vocabulary {
     static constexpr int32_t eos_id = 2;
 };
 
-Vocabulary make_vocabulary(int64_t n_vocab);
+// `special`: control tokens after the byte tokens (a vision-language model's image markers, which llama.cpp's
+// mtmd looks up by their text), and `pieces`: text pieces it looks up too ("\n\n"), before the word pieces.
+Vocabulary make_vocabulary(int64_t n_vocab, const std::vector<std::string>& special = {},
+                           const std::vector<std::string>& pieces = {});
 
 } // namespace llmsweep::synth

@@ -1,0 +1,84 @@
+// The vision path's model: the smolvlm2-256m preset writes SmolVLM2-256M's decoder and its mmproj, which
+// llama.cpp's own mtmd (llama-mtmd-cli, built from the same source) loads, slices images for and encodes.
+
+#include "synth/architecture.hpp"
+#include "test_support.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace llmsweep {
+namespace {
+
+using test::TempDir;
+namespace fs = std::filesystem;
+
+// A binary PPM of `width` x `height` with a gradient (llama.cpp reads it through stb_image).
+void write_ppm(const fs::path& path, int width, int height) {
+    std::ofstream out(path, std::ios::binary);
+    out << "P6\n" << width << " " << height << "\n255\n";
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            const char pixel[3] = {static_cast<char>(x % 256), static_cast<char>(y % 256),
+                                   static_cast<char>((x + y) % 256)};
+            out.write(pixel, 3);
+        }
+}
+
+// llama.cpp's idefics3 preprocessing (tools/mtmd/mtmd-image.cpp): the longer side resized to the longest edge,
+// the other in proportion (rounded up to even), then tiles of image_size, and an overview.
+std::pair<int, int> expected_grid(const synth::VisionShape& v, int width, int height) {
+    const double aspect = static_cast<double>(width) / height;
+    int w = 0, h = 0;
+    if (width >= height) {
+        w = static_cast<int>(v.preproc_image_size);
+        h = static_cast<int>(v.preproc_image_size / aspect);
+        h += h % 2;
+    } else {
+        h = static_cast<int>(v.preproc_image_size);
+        w = static_cast<int>(v.preproc_image_size * aspect);
+        w += w % 2;
+    }
+    const int tile = static_cast<int>(v.image_size);
+    return {(w + tile - 1) / tile, (h + tile - 1) / tile};
+}
+
+TEST(Vision, TheSynthesizedMmprojEncodesEachSliceIntoItsTokens) {
+    if (std::string(LLMSWEEP_MTMD_CLI).empty()) GTEST_SKIP() << "no llama-mtmd-cli in this build";
+    TempDir dir;
+    const auto synth =
+        test::run_llmsweep("synth --preset smolvlm2-256m -o " + test::shell_quote((dir / "m.gguf").string()));
+    ASSERT_EQ(synth.exit_code, 0) << synth.err;
+    const fs::path mmproj = dir / "mmproj-smolvlm2-256m-f16.gguf";
+    ASSERT_TRUE(fs::exists(mmproj)) << synth.out;
+    const synth::Preset& preset = synth::find_preset("smolvlm2-256m");
+    const synth::VisionShape& vision = *preset.vision;
+    ASSERT_EQ(vision.tokens_per_image(), 64) << "a 512 px image is 64 tokens in SmolVLM2-256M";
+    const std::string tokens =
+        fmt::format("output embedding shape [{}, {}, 1]", preset.shape.n_embd, vision.tokens_per_image());
+    // A square image, and a tall one of another size.
+    for (const auto& [width, height] : {std::pair{512, 512}, std::pair{256, 512}}) {
+        SCOPED_TRACE(fmt::format("{} x {}", width, height));
+        const fs::path image = dir / fmt::format("{}x{}.ppm", width, height);
+        write_ppm(image, width, height);
+        const auto r = test::run_shell(
+            fmt::format("{} -m {} --mmproj {} --image {} -p describe -n 1 -t 2 --chat-template chatml -v 2>&1",
+                        test::shell_quote(LLMSWEEP_MTMD_CLI), test::shell_quote((dir / "m.gguf").string()),
+                        test::shell_quote(mmproj.string()), test::shell_quote(image.string())));
+        ASSERT_EQ(r.exit_code, 0) << r.out.substr(r.out.size() > 4000 ? r.out.size() - 4000 : 0);
+        const auto [grid_x, grid_y] = expected_grid(vision, width, height);
+        EXPECT_NE(r.out.find(fmt::format("grid size: {} x {} ({} tiles) + overview", grid_x, grid_y, grid_x * grid_y)),
+                  std::string::npos);
+        size_t encoded = 0;
+        for (size_t at = r.out.find(tokens); at != std::string::npos; at = r.out.find(tokens, at + 1)) ++encoded;
+        EXPECT_EQ(encoded, static_cast<size_t>(grid_x * grid_y + 1)) << "each tile and the overview, 64 tokens each";
+        EXPECT_EQ(r.out.find("ffn up/down are swapped"), std::string::npos) << "the converter's layout";
+    }
+}
+
+} // namespace
+} // namespace llmsweep
