@@ -54,5 +54,7 @@ if(NOT LLMSWEEP_GGML_AMX)
 endif()   # let the plain variables above win over llama.cpp's option() defaults
 
 add_subdirectory("${LLMSWEEP_LLAMA_SOURCE}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL)
-target_link_libraries(llmsweep_llama INTERFACE llama ggml)
+# mtmd, llama.cpp's multimodal library: a vision-language model's mmproj and its images (--mmproj, --image-size).
+target_link_libraries(llmsweep_llama INTERFACE llama ggml mtmd)
+target_compile_definitions(llmsweep_llama INTERFACE LLMSWEEP_HAS_MTMD=1)
 set(LLMSWEEP_LLAMA_ORIGIN "source (${LLMSWEEP_LLAMA_SOURCE})")

@@ -1,6 +1,8 @@
-// The vision path's model: the smolvlm2-256m preset writes SmolVLM2-256M's decoder and its mmproj, which
-// llama.cpp's own mtmd (llama-mtmd-cli, built from the same source) loads, slices images for and encodes.
+// The vision path: the smolvlm2-256m preset writes SmolVLM2-256M's decoder and its mmproj, which llama.cpp's own
+// mtmd (llama-mtmd-cli, built from the same source) loads, slices images for and encodes; a sweep with
+// --mmproj and --image-size measures an image's encode and its tokens' prefill through llmsweep's workers.
 
+#include "run_fixture.hpp"
 #include "synth/architecture.hpp"
 #include "test_support.hpp"
 
@@ -78,6 +80,70 @@ TEST(Vision, TheSynthesizedMmprojEncodesEachSliceIntoItsTokens) {
         EXPECT_EQ(encoded, static_cast<size_t>(grid_x * grid_y + 1)) << "each tile and the overview, 64 tokens each";
         EXPECT_EQ(r.out.find("ffn up/down are swapped"), std::string::npos) << "the converter's layout";
     }
+}
+
+// The tiny-vlm preset (the same architecture, a thousandth the size) in a sweep: each request begins with an
+// image, whose encode (img) and tokens' prefill (ipp) are metrics of their own beside pp and tg, each counting the
+// tokens its slices became.
+class VisionRun : public RunTest {
+protected:
+    static void SetUpTestSuite() {
+        RunTest::SetUpTestSuite();
+        const auto r = run_llmsweep("synth --preset tiny-vlm -o " + shell_quote(*models_ / "tiny-vlm.gguf"));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    std::string vlm() const {
+        return " -m " + shell_quote(*models_ / "tiny-vlm.gguf") + " --mmproj " +
+               shell_quote(*models_ / "mmproj-tiny-vlm-f16.gguf");
+    }
+};
+
+TEST_F(VisionRun, AnImagesEncodeAndPrefillAreMetricsOfTheirOwn) {
+    const auto r = run_llmsweep("run" + vlm() + " --image-size 64,200 -p 8 -n 4 -r 2 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* metric : {"img", "ipp", "pp", "tg"})
+        EXPECT_EQ(count(fmt::format("SELECT count(*) FROM results WHERE metric = '{}' AND status = 'ok' AND "
+                                    "image_size IN (64, 200)",
+                                    metric)),
+                  2)
+            << metric;
+    // Each image is resized to the longest edge and cut into tiles and an overview, as llama.cpp's idefics3
+    // preprocessing does; every slice is tokens_per_image tokens: ts x seconds is that many.
+    const synth::VisionShape& v = *synth::find_preset("tiny-vlm").vision;
+    for (const int size : {64, 200}) {
+        const auto [grid_x, grid_y] = expected_grid(v, size, size);
+        const int64_t tokens = (grid_x * grid_y + 1) * v.tokens_per_image();
+        for (const char* metric : {"img", "ipp"})
+            EXPECT_EQ(count(fmt::format("SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id WHERE "
+                                        "r.metric = '{}' AND r.image_size = {} AND s.ns > 0 AND "
+                                        "abs(s.ts * s.ns / 1e9 - {}) < 0.01",
+                                        metric, size, tokens)),
+                      2)
+                << metric << " " << size;
+    }
+    // Text-only points of the same model have none of them.
+    ASSERT_EQ(run_llmsweep("run" + vlm() + " -p 8 -n 4 -r 1 -t 1 -q" + db_arg()).exit_code, 0);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE image_size = 0 AND metric IN ('img', 'ipp')"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE image_size = 0 AND metric IN ('pp', 'tg')"), 2);
+}
+
+// What cannot work is refused before anything runs, or fails its points with the reason.
+TEST_F(VisionRun, AMissingOrMismatchedMmprojIsSaidSo) {
+    expect_usage_error(run_llmsweep("run -m " + model() + " --image-size 64 -p 8 -n 4 -r 1" + db_arg()), "--mmproj");
+    const fs::path text = dir_ / "not-an-mmproj.gguf";
+    std::ofstream(text) << "not a GGUF file";
+    expect_usage_error(run_llmsweep("run -m " + model() + " --mmproj " + shell_quote(text) +
+                                    " --image-size 64 -p 8 -n 4 -r 1" + db_arg()),
+                       "not a GGUF file");
+    expect_usage_error(run_llmsweep("run" + vlm() + " --image-size 100000 -p 8 -n 4 -r 1" + db_arg()), "--image-size");
+    expect_usage_error(run_llmsweep("run" + vlm() + " --image-size 64 --mode split -p 8 -n 4 -r 1" + db_arg()),
+                       "request mode");
+    // tiny's decoder with tiny-vlm's vision tower: llama.cpp refuses the pair, and the points fail saying so.
+    const auto r =
+        run_llmsweep("run -m " + model() + " --mmproj " + shell_quote(*models_ / "mmproj-tiny-vlm-f16.gguf") +
+                     " --image-size 64 -p 8 -n 4 -r 1 -t 1 -q" + db_arg());
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok'"), 0) << r.err;
+    EXPECT_GT(count("SELECT count(*) FROM results WHERE status = 'failed' AND error LIKE '%mmproj%'"), 0) << r.err;
 }
 
 } // namespace

@@ -69,7 +69,9 @@ const std::vector<std::string_view>& parameter_list() {
         list.insert(list.end(), {"huge_pages_used", "n_threads"});
         add_knobs(Scope::context);
         add_knobs(Scope::server);
-        list.insert(list.end(), {"n_prompt", "n_gen", "n_depth", "concurrency", "rate"});
+        list.insert(list.end(), {"n_prompt", "n_gen", "n_depth"});
+        add_knobs(Scope::test);
+        list.insert(list.end(), {"concurrency", "rate"});
         add_knobs(Scope::client);
         list.push_back("mode");
         list.insert(list.end(), {"engine", "build_commit", "backends", "gpu_info", "cpu_info", "hostname", "source",
@@ -371,7 +373,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
 }
 
 bool metric_before(const std::string& a, const std::string& b) {
-    static const std::vector<std::string> order = {"pp", "tg", "pg"};
+    static const std::vector<std::string> order = {"img", "ipp", "pp", "tg", "pg"};
     auto rank = [](const std::string& m) { return std::find(order.begin(), order.end(), m) - order.begin(); };
     return std::make_tuple(rank(a), a) < std::make_tuple(rank(b), b);
 }

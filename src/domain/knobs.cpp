@@ -17,6 +17,7 @@ namespace {
 
 using L = LoadParams;
 using C = ContextParams;
+using T = TestParams;
 using S = ServerParams;
 using K = ClientLoad;
 
@@ -41,6 +42,7 @@ template <typename Part>
 constexpr Knob::Scope scope_of() {
     if constexpr (std::is_same_v<Part, LoadParams>) return Knob::Scope::load;
     else if constexpr (std::is_same_v<Part, ContextParams>) return Knob::Scope::context;
+    else if constexpr (std::is_same_v<Part, TestParams>) return Knob::Scope::test;
     else if constexpr (std::is_same_v<Part, ServerParams>) return Knob::Scope::server;
     else return Knob::Scope::client;
 }
@@ -64,6 +66,10 @@ Knob::Member load() {
 template <auto field>
 Knob::Member context() {
     return member<&Point::context, field>();
+}
+template <auto field>
+Knob::Member test() {
+    return member<&Point::test, field>();
 }
 template <auto field>
 Knob::Member server() {
@@ -102,6 +108,11 @@ std::string canonical_split_mode(std::string_view text) {
 }
 std::string canonical_lazy_mode(std::string_view text) {
     return one_of(text, "--lazy-mode", std::array<std::string_view, 3>{"off", "auto", "on"});
+}
+// An mmproj file as given ("none" for none); that it is an mmproj GGUF the spec's validation checks.
+std::string canonical_mmproj(std::string_view text) {
+    const std::string path(trim(text, " \t"));
+    return path == "none" ? std::string() : path;
 }
 std::string canonical_huge_pages(std::string_view text) { return std::string(name(parse_huge_pages(text))); }
 std::string canonical_prompt_dist(std::string_view text) { return parse_lengths(text, "--prompt-dist", 1).text(); }
@@ -192,6 +203,18 @@ const std::vector<Knob>& all_knobs() {
         {.name = "no_repack", .flag = "-nr", .server_flag = "-nr", .key_tag = "nr",
          .help = "0,1: keep the weights as the file has them, not repacked for this CPU's kernels",
          .plural = "repack settings", .member = load<&L::no_repack>(), .since = 9},
+        // A vision-language model's: its mmproj file (the vision tower and connector, llama.cpp's --mmproj), where it
+        // runs, and the image each request begins with.
+        {.name = "mmproj", .flag = "--mmproj", .server_flag = "--mmproj", .key_tag = "mmproj",
+         .help = "A vision-language model's mmproj file (its vision tower), loaded with the model; none: text only",
+         .plural = "mmproj files", .member = load<&L::mmproj>(), .canonical = canonical_mmproj, .since = 11},
+        {.name = "no_mmproj_offload", .flag = "--no-mmproj-offload", .server_flag = "--no-mmproj-offload",
+         .key_tag = "nmo", .help = "0,1: the vision tower stays on the CPU, not on the GPU",
+         .plural = "mmproj offload settings", .member = load<&L::no_mmproj_offload>(), .since = 11},
+        {.name = "image_size", .flag = "--image-size", .key_tag = "image_size",
+         .help = "Each request begins with a synthetic image of N x N pixels, encoded through --mmproj's vision "
+                 "tower (0: none)",
+         .plural = "image sizes", .member = test<&T::image_size>(), .min = 0, .max = 8192, .since = 11},
         // Server mode's: llama-server's own settings (one server each), then the requests its clients send.
         {.name = "parallel", .flag = "-np", .server_flag = "-np", .key_tag = "np",
          .help = "Server mode: llama-server's slots (-1: its auto, 4 slots)", .plural = "server slot counts",

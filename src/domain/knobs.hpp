@@ -22,8 +22,9 @@ namespace llmsweep::domain {
 struct Knob {
     enum class Type { integer, boolean, text };
     // The part of a point it sets: the load (one worker process, or one server, per combination), the context,
-    // llama-server's own settings (one server each), or the load its clients put on a server (server mode).
-    enum class Scope { load, context, server, client };
+    // the test (what each request holds besides its tokens), llama-server's own settings (one server each), or
+    // the load its clients put on a server (server mode).
+    enum class Scope { load, context, test, server, client };
     // How it reads and writes its member of a point, as canonical text (integers in decimal, booleans 0 or 1,
     // text and named values as they are spelled).
     struct Member {
@@ -66,6 +67,7 @@ struct Knob {
     Scope scope() const { return member.scope; }
     bool of_load() const { return member.scope == Scope::load; }
     bool of_context() const { return member.scope == Scope::context; }
+    bool of_test() const { return member.scope == Scope::test; }
     // llama-server's own settings or its clients': server mode's alone.
     bool of_server_mode() const { return member.scope == Scope::server || member.scope == Scope::client; }
     bool of_llama_bench() const { return !field.empty(); }

@@ -36,6 +36,7 @@ std::string Point::settings_key(Mode mode) const {
         switch (knob.scope()) {
         case Knob::Scope::load:
         case Knob::Scope::context:
+        case Knob::Scope::test:
             if (knob.always) (knob.of_load() ? load_always : context_always) += tagged;
             else if (value != knob.default_text()) later += tagged;
             break;
@@ -69,7 +70,11 @@ std::string model_fingerprint(const std::string& path) {
 }
 
 std::vector<std::string> metrics_of(const Point& point, Mode mode) {
-    if (mode == Mode::request) return {"pp", "tg"};
+    // An image before the prompt: its encode through the vision tower and its tokens' prefill, as metrics of
+    // their own (img, ipp), before the prompt's and the generation's.
+    if (mode == Mode::request)
+        return point.test.image_size > 0 ? std::vector<std::string>{"img", "ipp", "pp", "tg"}
+                                         : std::vector<std::string>{"pp", "tg"};
     if (mode == Mode::server) return {"serve"};
     if (point.test.n_prompt > 0 && point.test.n_gen > 0) return {"pg"};
     return {point.test.n_prompt > 0 ? "pp" : "tg"};

@@ -36,6 +36,9 @@ struct LoadParams {
     int64_t fit_target = 0;
     int64_t fit_min_ctx = 0;
     bool no_repack = false; // llama-server -nr: the weights stay as the file has them, not repacked for the CPU
+    // A vision-language model's mmproj file ("": text only), and whether its vision tower stays on the CPU.
+    std::string mmproj;
+    bool no_mmproj_offload = false;
     // The llama-bench binary of this load where a sweep runs several (run --llama-bench A,B); empty: the sweep's
     // only one, or llmsweep's own workers.
     std::string llama_bench;
@@ -61,11 +64,13 @@ struct ContextParams {
     bool operator==(const ContextParams&) const = default;
 };
 
-// One test: in request mode both n_prompt and n_gen are set; in split mode exactly one is.
+// One test: in request mode both n_prompt and n_gen are set (and an image may come first); in split mode exactly
+// one is.
 struct TestParams {
     int64_t n_prompt = 0;
     int64_t n_gen = 0;
     int64_t n_depth = 0;
+    int64_t image_size = 0; // an image of image_size x image_size pixels before the prompt; 0: none
     bool operator==(const TestParams&) const = default;
 };
 
@@ -85,7 +90,8 @@ struct Point {
     std::string settings_key(Mode mode) const;
 };
 
-// The metrics a point yields: pp and tg in request mode; pp or tg in split mode; in server mode `serve`, the
+// The metrics a point yields: pp and tg in request mode (after img and ipp, an image's encode and its tokens'
+// prefill, for a test with an image); pp or tg in split mode; in server mode `serve`, the
 // output tokens per second of the whole server under the point's load.
 std::vector<std::string> metrics_of(const Point& point, Mode mode);
 

@@ -129,6 +129,7 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     const domain::LoadParams& params = request.params;
     set_up_process(request.numa, request.rpc);
     context_.reset();
+    vision_.reset();
     model_.reset();
 
     LoadOutcome outcome;
@@ -183,10 +184,24 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     return outcome;
 }
 
+Vision& BenchEngine::vision(int64_t threads) {
+    if (load_params_.mmproj.empty())
+        throw Error(
+            "a test with an image (--image-size) needs the model's vision tower: give its mmproj with --mmproj");
+    if (!vision_ || vision_->threads() != threads) {
+        vision_.reset();
+        vision_ = std::make_unique<Vision>(load_params_.mmproj, model_.get(), static_cast<int>(threads),
+                                           load_params_.no_mmproj_offload);
+    }
+    return *vision_;
+}
+
 void BenchEngine::prepare_context(const RunRequest& request) {
     const auto& own = request.test;
-    const int64_t n_ctx =
-        std::max<int64_t>(std::max(own.n_depth + own.n_prompt + own.n_gen, request.shared_n_ctx.value_or(0)), 1);
+    // An image first takes the positions its slices and markers need.
+    const int64_t image = own.image_size > 0 ? vision(request.context.threads).positions_of(own.image_size) : 0;
+    const int64_t n_ctx = std::max<int64_t>(
+        std::max(image + own.n_depth + own.n_prompt + own.n_gen, request.shared_n_ctx.value_or(0)), 1);
     if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx && context_prio_ == request.prio)
         return;
 
@@ -218,7 +233,11 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     const domain::TestParams& t = request.shared_warmup ? *request.shared_warmup : own;
     TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);
     for (int64_t w = 0; w < request.warmup; ++w) {
-        if (t.n_prompt > 0) process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, true);
+        // An image's warm-up encodes one too: the first encode after a load is slower (buffers, caches).
+        if (own.image_size > 0)
+            vision(request.context.threads).feed(context_.get(), own.image_size, request.seed, request.context.n_batch);
+        if (t.n_prompt > 0)
+            process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, own.image_size == 0);
         if (t.n_gen > 0) generate(context_.get(), tokens, 1, t.n_prompt == 0);
         llama_memory_clear(llama_get_memory(context_.get()), false);
     }
@@ -235,10 +254,20 @@ Measurement BenchEngine::run(const RunRequest& request) {
     TokenSource tokens(model_.get(), request.seed * 1000003ull + static_cast<uint64_t>(request.repetition));
 
     llama_memory_clear(llama_get_memory(ctx), false);
-    if (t.n_depth > 0) process_prompt(ctx, tokens, t.n_depth, n_batch, true);
-    const bool from_start = t.n_depth == 0;
-
     Measurement m;
+    // Request mode with an image: the image first (its encode and its tokens' prefill timed apart), then the
+    // depth, the prompt and the generation after it.
+    if (t.image_size > 0 && request.mode == domain::Mode::request) {
+        const ImageTimes image = vision(request.context.threads)
+                                     .feed(ctx, t.image_size, request.seed * 1000003ull + request.repetition, n_batch);
+        m.image_encode_ns = image.encode_ns;
+        m.image_prefill_ns = image.prefill_ns;
+        m.image_tokens = image.tokens;
+        m.image_slices = image.slices;
+    }
+    if (t.n_depth > 0) process_prompt(ctx, tokens, t.n_depth, n_batch, t.image_size == 0);
+    const bool from_start = t.n_depth == 0 && t.image_size == 0;
+
     if (request.mode == domain::Mode::split) {
         const auto start = Clock::now();
         if (t.n_prompt > 0 && t.n_gen > 0) {

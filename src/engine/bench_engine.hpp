@@ -5,6 +5,7 @@
 
 #include "engine/llama_runtime.hpp"
 #include "engine/measurement.hpp"
+#include "engine/vision.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -25,12 +26,15 @@ public:
 
 private:
     void prepare_context(const RunRequest& request);
+    // The load's mmproj, its vision tower encoding with the context's threads (loaded again for other threads).
+    Vision& vision(int64_t threads);
 
     // Destroyed in reverse: the context before the threadpool it uses, both before the model.
     ModelHandle model_;
     domain::LoadParams load_params_;
     ThreadpoolHandle threadpool_{nullptr, ThreadpoolDeleter{}};
     ContextHandle context_;
+    std::unique_ptr<Vision> vision_; // before the model it was loaded for
     domain::ContextParams context_params_;
     int64_t context_n_ctx_ = 0;
     int context_prio_ = 0;

@@ -62,6 +62,9 @@ struct Measurement {
     std::optional<int64_t> pg_ns; // split mode's combined test (llama-bench -pg): the prompt, then the generation
     std::optional<double> ttft_ms;
     std::optional<double> itl_p50_ms, itl_p90_ms, itl_p99_ms;
+    // Request mode with an image (--image-size): its slices encoded through the vision tower, their tokens
+    // prefilled, how many tokens and slices, before the prompt.
+    std::optional<int64_t> image_encode_ns, image_prefill_ns, image_tokens, image_slices;
 };
 
 } // namespace llmsweep::engine

@@ -23,6 +23,14 @@ std::string text_of(const nlohmann::json& value) {
     return value.get<std::string>();
 }
 
+nlohmann::json test_json(const domain::TestParams& t) {
+    nlohmann::json json = {{"n_prompt", t.n_prompt}, {"n_gen", t.n_gen}, {"n_depth", t.n_depth}};
+    const domain::Point point{.test = t};
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.of_test()) json[std::string(knob.name)] = knob.json(point);
+    return json;
+}
+
 nlohmann::json context_json(const domain::ContextParams& c) {
     nlohmann::json json = {{"threads", c.threads}};
     const domain::Point point{.context = c};
@@ -66,7 +74,7 @@ nlohmann::json run_request_json(const RunRequest& r) {
     return {{"op", "run"},
             {"context", context_json(c)},
             {"prio", r.prio},
-            {"test", {{"n_prompt", r.test.n_prompt}, {"n_gen", r.test.n_gen}, {"n_depth", r.test.n_depth}}},
+            {"test", test_json(r.test)},
             {"mode", domain::name(r.mode)},
             {"repetition", r.repetition},
             {"warmup", r.warmup},
@@ -87,7 +95,11 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
         if (knob.of_context()) knob.set(point, text_of(c.at(std::string(knob.name))));
     r.context = std::move(point.context);
     r.prio = j.at("prio").get<int>();
-    r.test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()};
+    domain::Point test{
+        .test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()}};
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.of_test()) knob.set(test, text_of(t.at(std::string(knob.name))));
+    r.test = test.test;
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());
     r.repetition = j.at("repetition").get<int64_t>();
     r.warmup = j.at("warmup").get<int64_t>();
@@ -95,7 +107,8 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     if (const auto n_ctx = j.find("shared_n_ctx"); n_ctx != j.end() && !n_ctx->is_null())
         r.shared_n_ctx = n_ctx->get<int64_t>();
     if (const auto w = j.find("shared_warmup"); w != j.end() && !w->is_null())
-        r.shared_warmup = domain::TestParams{w->at("n_prompt").get<int64_t>(), w->at("n_gen").get<int64_t>(), 0};
+        r.shared_warmup =
+            domain::TestParams{.n_prompt = w->at("n_prompt").get<int64_t>(), .n_gen = w->at("n_gen").get<int64_t>()};
     return r;
 }
 
@@ -164,13 +177,25 @@ nlohmann::json to_json(const Measurement& m) {
     put(j, "itl_p50_ms", m.itl_p50_ms);
     put(j, "itl_p90_ms", m.itl_p90_ms);
     put(j, "itl_p99_ms", m.itl_p99_ms);
+    put(j, "image_encode_ns", m.image_encode_ns);
+    put(j, "image_prefill_ns", m.image_prefill_ns);
+    put(j, "image_tokens", m.image_tokens);
+    put(j, "image_slices", m.image_slices);
     return j;
 }
 
 Measurement measurement_from_json(const nlohmann::json& j) {
-    return {get<int64_t>(j, "pp_ns"),    get<int64_t>(j, "tg_ns"),     get<int64_t>(j, "pg_ns"),
-            get<double>(j, "ttft_ms"),   get<double>(j, "itl_p50_ms"), get<double>(j, "itl_p90_ms"),
-            get<double>(j, "itl_p99_ms")};
+    return {.pp_ns = get<int64_t>(j, "pp_ns"),
+            .tg_ns = get<int64_t>(j, "tg_ns"),
+            .pg_ns = get<int64_t>(j, "pg_ns"),
+            .ttft_ms = get<double>(j, "ttft_ms"),
+            .itl_p50_ms = get<double>(j, "itl_p50_ms"),
+            .itl_p90_ms = get<double>(j, "itl_p90_ms"),
+            .itl_p99_ms = get<double>(j, "itl_p99_ms"),
+            .image_encode_ns = get<int64_t>(j, "image_encode_ns"),
+            .image_prefill_ns = get<int64_t>(j, "image_prefill_ns"),
+            .image_tokens = get<int64_t>(j, "image_tokens"),
+            .image_slices = get<int64_t>(j, "image_slices")};
 }
 
 } // namespace llmsweep::engine

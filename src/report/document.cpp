@@ -243,6 +243,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                                            : metric == "tg"    ? s.tg_name
                                            : metric == "pg"    ? s.pg_name
                                            : metric == "serve" ? s.serve_name
+                                           : metric == "img"   ? s.img_name
+                                           : metric == "ipp"   ? s.ipp_name
                                                                : metric)));
         d.push_back(table(performance_table(m, metric, s)));
     }

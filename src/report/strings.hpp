@@ -12,7 +12,7 @@ struct Strings {
     std::string_view overview, records, nothing_succeeded, no_result_succeeded, models, metrics, values_of,
         n_prompt_range, n_gen_range;
     std::string_view counts, value, model, all_models, metric, count, model_type, model_size, model_params;
-    std::string_view performance, pp_name, tg_name, pg_name, serve_name;
+    std::string_view performance, pp_name, tg_name, pg_name, serve_name, img_name, ipp_name;
     std::string_view points, mean_ts, sd_ts, min_ts, max_ts, median_ts, mean_cv, max_cv, not_ok;
     std::string_view differences, differences_intro, nothing_to_compare, baseline, pairs, unpaired, diff_ts, diff_pct,
         ci95, blocks, across_points, holm_p, verdict;

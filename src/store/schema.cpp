@@ -256,6 +256,9 @@ const std::vector<Table> all_tables = {
               {"n_prompt", integer, "Prompt tokens of the point.", "NOT NULL"},
               {"n_gen", integer, "Generated tokens of the point.", "NOT NULL"},
               {"n_depth", integer, "Tokens in the context before the test.", "NOT NULL"},
+          },
+          knob_columns({domain::Knob::Scope::test}),
+          {
               {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
           },
           knob_columns({domain::Knob::Scope::server}),

@@ -20,9 +20,46 @@ namespace {
 // Far beyond any sweep that finishes (a million points at a second each is 12 days); above it, a typo.
 constexpr size_t max_points = 1'000'000;
 
-} // namespace
+// The product of each setting's values, the first setting varying slowest: expand(values, set) multiplies.
+template <typename T>
+class Product {
+public:
+    template <typename Values, typename Set>
+    Product& expand(const Values& values, Set set) {
+        std::vector<T> next;
+        for (const T& item : items_)
+            for (const auto& value : values) {
+                T copy = item;
+                set(copy, value);
+                next.push_back(std::move(copy));
+            }
+        items_ = std::move(next);
+        return *this;
+    }
+    std::vector<T> items() const { return items_; }
 
-std::vector<TestParams> tests_of(const SweepSpec& spec) {
+private:
+    std::vector<T> items_{T{}};
+};
+
+// Every combination of the items so far with the values of the knobs of `scope`, the first knob varying slowest.
+Product<Point>& expand_knobs(Product<Point>& product, const SweepSpec& spec, Knob::Scope scope) {
+    for (const Knob& knob : knobs())
+        if (knob.scope() == scope)
+            product.expand(spec.values_of(knob), [&](Point& p, const std::string& v) { knob.set(p, v); });
+    return product;
+}
+
+template <typename Part>
+std::vector<Part> parts(const std::vector<Point>& points, Part Point::*part) {
+    std::vector<Part> out;
+    out.reserve(points.size());
+    for (const Point& p : points) out.push_back(p.*part);
+    return out;
+}
+
+// The sizes of the tests: prompts, generations and depths, as the mode combines them.
+std::vector<TestParams> test_sizes_of(const SweepSpec& spec) {
     std::vector<TestParams> tests;
     for (int64_t depth : spec.n_depth) {
         if (spec.mode != Mode::split) {
@@ -38,6 +75,15 @@ std::vector<TestParams> tests_of(const SweepSpec& spec) {
         }
     }
     return tests;
+}
+
+} // namespace
+
+std::vector<TestParams> tests_of(const SweepSpec& spec) {
+    // Each size with every value of the test knobs (an image before the prompt, ...).
+    Product<Point> tests;
+    tests.expand(test_sizes_of(spec), [](Point& p, const TestParams& size) { p.test = size; });
+    return parts(expand_knobs(tests, spec, Knob::Scope::test).items(), &Point::test);
 }
 
 double test_work(const TestParams& t) {
@@ -68,44 +114,6 @@ std::vector<std::vector<size_t>> shard_tests(const std::vector<TestParams>& test
 }
 
 namespace {
-
-// The product of each setting's values, the first setting varying slowest: expand(values, set) multiplies.
-template <typename T>
-class Product {
-public:
-    template <typename Values, typename Set>
-    Product& expand(const Values& values, Set set) {
-        std::vector<T> next;
-        for (const T& item : items_)
-            for (const auto& value : values) {
-                T copy = item;
-                set(copy, value);
-                next.push_back(std::move(copy));
-            }
-        items_ = std::move(next);
-        return *this;
-    }
-    std::vector<T> items() const { return items_; }
-
-private:
-    std::vector<T> items_{T{}};
-};
-
-// Every combination of the values of the knobs of `scope`, over `first`, the first knob varying slowest.
-Product<Point>& expand_knobs(Product<Point>& product, const SweepSpec& spec, Knob::Scope scope) {
-    for (const Knob& knob : knobs())
-        if (knob.scope() == scope)
-            product.expand(spec.values_of(knob), [&](Point& p, const std::string& v) { knob.set(p, v); });
-    return product;
-}
-
-template <typename Part>
-std::vector<Part> parts(const std::vector<Point>& points, Part Point::*part) {
-    std::vector<Part> out;
-    out.reserve(points.size());
-    for (const Point& p : points) out.push_back(p.*part);
-    return out;
-}
 
 // Every combination of the load settings: each is one load group.
 std::vector<LoadParams> loads_of(const SweepSpec& spec) {

@@ -167,18 +167,23 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
     TaskDone event{&point, task.repetition, "ok", "", {}, {}, {}, 0, total_};
     store::Transaction tx(store_.db());
     for (const auto& metric : metrics_of(point, spec_.mode)) {
-        const bool pp = metric == "pp", pg = metric == "pg";
-        const int64_t ns = pp ? m.pp_ns.value_or(0) : pg ? m.pg_ns.value_or(0) : m.tg_ns.value_or(0);
-        const int64_t tokens = pp   ? point.test.n_prompt
-                               : pg ? point.test.n_prompt + point.test.n_gen
-                                    : point.test.n_gen;
+        const bool pp = metric == "pp", pg = metric == "pg", image = metric == "img" || metric == "ipp";
+        const int64_t ns = image ? (metric == "img" ? m.image_encode_ns : m.image_prefill_ns).value_or(0)
+                           : pp  ? m.pp_ns.value_or(0)
+                           : pg  ? m.pg_ns.value_or(0)
+                                 : m.tg_ns.value_or(0);
+        // An image's metrics count its tokens, as many as its slices became.
+        const int64_t tokens = image ? m.image_tokens.value_or(0)
+                               : pp  ? point.test.n_prompt
+                               : pg  ? point.test.n_prompt + point.test.n_gen
+                                     : point.test.n_gen;
         const double ts = ns > 0 ? static_cast<double>(tokens) * 1e9 / static_cast<double>(ns) : 0.0;
         phases_.timed_s += static_cast<double>(ns) / 1e9;
-        (pp ? event.pp_ts : pg ? event.pg_ts : event.tg_ts) = ts;
+        if (!image) (pp ? event.pp_ts : pg ? event.pg_ts : event.tg_ts) = ts;
         const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
         store::Row sample{
             {"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition}, {"ns", ns}, {"ts", ts}};
-        if (!pp && spec_.mode == Mode::request)
+        if (metric == "tg" && spec_.mode == Mode::request)
             sample.insert(sample.end(), {{"ttft_ms", optional_value(m.ttft_ms)},
                                          {"itl_p50_ms", optional_value(m.itl_p50_ms)},
                                          {"itl_p90_ms", optional_value(m.itl_p90_ms)},

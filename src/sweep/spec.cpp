@@ -340,6 +340,25 @@ void read_toml(const std::string& path, SweepSpec& spec) {
 
 namespace {
 
+// A file llama.cpp is to load: valid UTF-8 (the database and the reports need it), readable, and GGUF.
+void check_gguf(const std::string& path, std::string_view what, std::string_view flag) {
+    if (escape::valid_utf8(path) != path)
+        throw UsageError(fmt::format("the {} file name '{}' is not valid UTF-8, which the database and the reports "
+                                     "need; rename the file (or link to it under a UTF-8 name)",
+                                     what, path));
+    if (std::filesystem::is_directory(path))
+        throw UsageError(fmt::format("'{}' is a folder; pass a GGUF {} file with {}", path, what, flag));
+    std::ifstream file(path, std::ios::binary);
+    if (!std::filesystem::is_regular_file(path) || !file)
+        throw UsageError(fmt::format("{} file '{}' does not exist or cannot be read; check the path", what, path));
+    char magic[4] = {};
+    file.read(magic, 4);
+    if (std::string_view(magic, 4) != "GGUF")
+        throw UsageError(fmt::format("'{}' is not a GGUF file (it does not start with GGUF); llama.cpp loads only "
+                                     "GGUF {} files",
+                                     path, what));
+}
+
 void validate_adaptive(const SweepSpec& spec) {
     const bool rule = spec.target_ci_pct > 0 || !spec.decide.empty();
     if (spec.max_repetitions > 0 && spec.max_repetitions < spec.repetitions)
@@ -390,6 +409,9 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
 }
 
 void validate(const SweepSpec& spec) {
+    if (spec.sets(*find_knob("image_size")) && spec.mode != Mode::request)
+        throw UsageError("--image-size: images are measured in request mode (an image, then the prompt and the "
+                         "generation); drop --mode");
     validate_serving(spec);
     if (spec.mode == Mode::server && !spec.serving.url.empty()) {
         validate_adaptive(spec);
@@ -397,23 +419,13 @@ void validate(const SweepSpec& spec) {
     }
     if (spec.models.empty())
         throw UsageError("no model to benchmark; pass -m model.gguf (several -m, or a comma list, sweep several)");
-    for (const auto& model : spec.models) {
-        if (escape::valid_utf8(model) != model)
-            throw UsageError(fmt::format("the model file name '{}' is not valid UTF-8, which the database and the "
-                                         "reports need; rename the file (or link to it under a UTF-8 name)",
-                                         model));
-        if (std::filesystem::is_directory(model))
-            throw UsageError(fmt::format("'{}' is a folder; pass a GGUF model file with -m", model));
-        std::ifstream file(model, std::ios::binary);
-        if (!std::filesystem::is_regular_file(model) || !file)
-            throw UsageError(fmt::format("model file '{}' does not exist or cannot be read; check the path", model));
-        char magic[4] = {};
-        file.read(magic, 4);
-        if (std::string_view(magic, 4) != "GGUF")
-            throw UsageError(fmt::format("'{}' is not a GGUF file (it does not start with GGUF); llama.cpp loads "
-                                         "only GGUF models",
-                                         model));
-    }
+    for (const auto& model : spec.models) check_gguf(model, "model", "-m");
+    const Knob& mmproj = *find_knob("mmproj");
+    for (const std::string& file : spec.values_of(mmproj))
+        if (!file.empty()) check_gguf(file, "mmproj", "--mmproj");
+    if (spec.sets(*find_knob("image_size")) && !spec.sets(mmproj))
+        throw UsageError("--image-size: an image is encoded by a vision-language model's vision tower; give its "
+                         "mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
     if (spec.engine == Engine::llama_bench) {
         if (spec.llama_bench.empty())
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");

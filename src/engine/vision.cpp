@@ -1,0 +1,113 @@
+#include "engine/vision.hpp"
+
+#include "core/error.hpp"
+#include "engine/llama_process.hpp"
+
+#include <fmt/format.h>
+#include <mtmd-helper.h>
+#include <mtmd.h>
+
+#include <chrono>
+#include <random>
+#include <vector>
+
+namespace llmsweep::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t nanoseconds_since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+}
+
+struct ChunksFree {
+    void operator()(mtmd_input_chunks* chunks) const { mtmd_input_chunks_free(chunks); }
+};
+using Chunks = std::unique_ptr<mtmd_input_chunks, ChunksFree>;
+
+struct BitmapFree {
+    void operator()(mtmd_bitmap* bitmap) const { mtmd_bitmap_free(bitmap); }
+};
+
+// A size x size RGB image: a gradient with seeded noise, so that no two repetitions encode the same pixels.
+std::vector<unsigned char> pixels(int64_t size, uint64_t seed) {
+    std::vector<unsigned char> rgb(static_cast<size_t>(size * size * 3));
+    std::mt19937 rng(static_cast<uint32_t>(seed ^ (seed >> 32)));
+    std::uniform_int_distribution<int> noise(0, 31);
+    for (int64_t y = 0; y < size; ++y)
+        for (int64_t x = 0; x < size; ++x)
+            for (int64_t c = 0; c < 3; ++c)
+                rgb[static_cast<size_t>((y * size + x) * 3 + c)] =
+                    static_cast<unsigned char>((x * (c + 1) + y * (3 - c) + noise(rng)) % 256);
+    return rgb;
+}
+
+// The image's chunks: its markers as text, and each slice as an image chunk.
+Chunks tokenize(mtmd_context* ctx, int64_t size, uint64_t seed) {
+    const std::vector<unsigned char> rgb = pixels(size, seed);
+    const std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap(
+        mtmd_bitmap_init(static_cast<uint32_t>(size), static_cast<uint32_t>(size), rgb.data()));
+    if (!bitmap) throw Error(fmt::format("mtmd cannot hold an image of {} x {} pixels", size, size));
+    Chunks chunks(mtmd_input_chunks_init());
+    const std::string marker = mtmd_default_marker();
+    const mtmd_input_text text{marker.c_str(), marker.size(), true, true};
+    const mtmd_bitmap* bitmaps[] = {bitmap.get()};
+    if (const int32_t rc = mtmd_tokenize(ctx, chunks.get(), &text, bitmaps, 1); rc != 0)
+        throw Error(fmt::format("mtmd could not preprocess an image of {} x {} pixels (code {})", size, size, rc));
+    return chunks;
+}
+
+} // namespace
+
+void Vision::Free::operator()(mtmd_context* ctx) const { mtmd_free(ctx); }
+
+Vision::Vision(const std::string& mmproj, const llama_model* model, int threads, bool on_cpu) : threads_(threads) {
+    mtmd_context_params params = mtmd_context_params_default();
+    params.use_gpu = !on_cpu;
+    params.print_timings = false;
+    params.n_threads = threads;
+    params.warmup = false; // the benchmark's warm-up encodes, as it chooses
+    ctx_.reset(mtmd_init_from_file(mmproj.c_str(), model, params));
+    if (!ctx_)
+        throw Error(fmt::format("llama.cpp could not load the mmproj '{}' for this model{}; is it the model's own "
+                                "vision tower?",
+                                mmproj, last_llama_error().empty() ? "" : ": " + last_llama_error()));
+    if (!mtmd_support_vision(ctx_.get()))
+        throw Error(fmt::format("the mmproj '{}' has no vision tower (an audio encoder?)", mmproj));
+}
+
+Vision::~Vision() = default;
+
+int64_t Vision::positions_of(int64_t size) {
+    return static_cast<int64_t>(mtmd_helper_get_n_pos(tokenize(ctx_.get(), size, 0).get()));
+}
+
+ImageTimes Vision::feed(llama_context* ctx, int64_t size, uint64_t seed, int64_t n_batch) {
+    const Chunks chunks = tokenize(ctx_.get(), size, seed);
+    ImageTimes times;
+    llama_pos n_past = 0;
+    const auto batch = static_cast<int32_t>(n_batch);
+    for (size_t i = 0; i < mtmd_input_chunks_size(chunks.get()); ++i) {
+        const mtmd_input_chunk* chunk = mtmd_input_chunks_get(chunks.get(), i);
+        if (mtmd_input_chunk_get_type(chunk) != MTMD_INPUT_CHUNK_TYPE_IMAGE) {
+            if (mtmd_helper_eval_chunk_single(ctx_.get(), ctx, chunk, n_past, 0, batch, false, &n_past) != 0)
+                throw Error("decoding an image's markers failed: the model's vocabulary lacks the image tokens its "
+                            "mmproj's preprocessing uses; is the mmproj this model's own?");
+            continue;
+        }
+        const auto start = Clock::now();
+        if (mtmd_encode_chunk(ctx_.get(), chunk) != 0) throw Error("encoding an image slice failed");
+        times.encode_ns += nanoseconds_since(start);
+        const auto prefill = Clock::now();
+        if (mtmd_helper_decode_image_chunk(ctx_.get(), ctx, chunk, mtmd_get_output_embd(ctx_.get()), n_past, 0, batch,
+                                           &n_past, nullptr, nullptr) != 0)
+            throw Error("decoding an image slice's tokens failed");
+        llama_synchronize(ctx);
+        times.prefill_ns += nanoseconds_since(prefill);
+        times.tokens += static_cast<int64_t>(mtmd_input_chunk_get_n_tokens(chunk));
+        ++times.slices;
+    }
+    return times;
+}
+
+} // namespace llmsweep::engine

@@ -1,0 +1,47 @@
+#pragma once
+// A vision-language model's image path, through llama.cpp's mtmd: its mmproj's vision tower, and a synthetic
+// image of a given size cut into slices as the model's own preprocessing cuts it, each slice encoded into
+// tokens and those tokens prefilled into the decoder's context, the two timed apart.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+struct llama_context;
+struct llama_model;
+struct mtmd_context;
+
+namespace llmsweep::engine {
+
+struct ImageTimes {
+    int64_t encode_ns = 0;  // every slice through the vision tower and connector
+    int64_t prefill_ns = 0; // their tokens decoded into the context
+    int64_t tokens = 0;     // the image's tokens (the slices' embeddings, not the markers between them)
+    int64_t slices = 0;
+};
+
+class Vision {
+public:
+    // Loads the mmproj for `model`, its vision tower encoding with `threads` threads (on a GPU unless
+    // `on_cpu`). Throws Error naming the file when llama.cpp cannot load it or it has no vision tower.
+    Vision(const std::string& mmproj, const llama_model* model, int threads, bool on_cpu);
+    ~Vision();
+    Vision(const Vision&) = delete;
+    Vision& operator=(const Vision&) = delete;
+
+    int threads() const { return threads_; }
+    // The positions an image of size x size pixels takes in a context, its markers included.
+    int64_t positions_of(int64_t size);
+    // Feeds an image of size x size pixels (its pixels drawn from `seed`) at the start of `ctx`'s sequence 0,
+    // which must be empty: its slices encoded and prefilled, the markers between them decoded untimed.
+    ImageTimes feed(llama_context* ctx, int64_t size, uint64_t seed, int64_t n_batch);
+
+private:
+    struct Free {
+        void operator()(mtmd_context* ctx) const;
+    };
+    std::unique_ptr<mtmd_context, Free> ctx_;
+    int threads_ = 1;
+};
+
+} // namespace llmsweep::engine
