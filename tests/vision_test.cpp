@@ -121,6 +121,12 @@ TEST_F(VisionRun, AnImagesEncodeAndPrefillAreMetricsOfTheirOwn) {
                       2)
                 << metric << " " << size;
     }
+    // Each load (one worker per round here) records its mmproj's load and its first image, encoded with the vision
+    // tower cold: the warm-up's, of the first image size it ran.
+    EXPECT_EQ(count("SELECT count(*) FROM loads"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE mmproj_load_ms > 0 AND first_image_ms > 0 AND "
+                    "first_image_tokens > 0"),
+              2);
     // Text-only points of the same model have none of them.
     ASSERT_EQ(run_llmsweep("run" + vlm() + " -p 8 -n 4 -r 1 -t 1 -q" + db_arg()).exit_code, 0);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE image_size = 0 AND metric IN ('img', 'ipp')"), 0);

@@ -190,6 +190,9 @@ struct LoadSummary {
     std::optional<double> anon_huge_mib_mean, file_pmd_mib_mean;
     std::string thp_modes;
     std::string model_buffers; // where the weights went, as the group's loads recorded it (distinct ones)
+    // A vision-language model's: the mmproj's load and the first image's encode after it (vision tower cold), ms,
+    // means over the loads that recorded them.
+    std::optional<double> mmproj_load_ms_mean, first_image_ms_mean;
 };
 
 // Load parameters are load_mode, cache_state, n_gpu_layers and huge_pages; for any other `compare` the loads are

@@ -130,6 +130,9 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     set_up_process(request.numa, request.rpc);
     context_.reset();
     vision_.reset();
+    first_image_done_ = false;
+    pending_mmproj_load_ms_.reset();
+    pending_first_image_.reset();
     model_.reset();
 
     LoadOutcome outcome;
@@ -189,11 +192,20 @@ Vision& BenchEngine::vision(int64_t threads) {
         throw Error(
             "a test with an image (--image-size) needs the model's vision tower: give its mmproj with --mmproj");
     if (!vision_ || vision_->threads() != threads) {
+        const bool first = !vision_;
         vision_.reset();
         vision_ = std::make_unique<Vision>(load_params_.mmproj, model_.get(), static_cast<int>(threads),
                                            load_params_.no_mmproj_offload);
+        if (first) pending_mmproj_load_ms_ = vision_->load_ms();
     }
     return *vision_;
+}
+
+ImageTimes BenchEngine::feed_image(int64_t threads, int64_t size, uint64_t seed, int64_t n_batch) {
+    const ImageTimes times = vision(threads).feed(context_.get(), size, seed, n_batch);
+    if (!first_image_done_) pending_first_image_ = times; // the vision tower's first encode in this process
+    first_image_done_ = true;
+    return times;
 }
 
 void BenchEngine::prepare_context(const RunRequest& request) {
@@ -235,7 +247,7 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     for (int64_t w = 0; w < request.warmup; ++w) {
         // An image's warm-up encodes one too: the first encode after a load is slower (buffers, caches).
         if (own.image_size > 0)
-            vision(request.context.threads).feed(context_.get(), own.image_size, request.seed, request.context.n_batch);
+            feed_image(request.context.threads, own.image_size, request.seed, request.context.n_batch);
         if (t.n_prompt > 0)
             process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, own.image_size == 0);
         if (t.n_gen > 0) generate(context_.get(), tokens, 1, t.n_prompt == 0);
@@ -258,12 +270,18 @@ Measurement BenchEngine::run(const RunRequest& request) {
     // Request mode with an image: the image first (its encode and its tokens' prefill timed apart), then the
     // depth, the prompt and the generation after it.
     if (t.image_size > 0 && request.mode == domain::Mode::request) {
-        const ImageTimes image = vision(request.context.threads)
-                                     .feed(ctx, t.image_size, request.seed * 1000003ull + request.repetition, n_batch);
+        const ImageTimes image =
+            feed_image(request.context.threads, t.image_size, request.seed * 1000003ull + request.repetition, n_batch);
         m.image_encode_ns = image.encode_ns;
         m.image_prefill_ns = image.prefill_ns;
         m.image_tokens = image.tokens;
         m.image_slices = image.slices;
+    }
+    // The worker's first mmproj load and first image, once.
+    m.mmproj_load_ms = std::exchange(pending_mmproj_load_ms_, std::nullopt);
+    if (const auto first = std::exchange(pending_first_image_, std::nullopt)) {
+        m.first_image_ms = static_cast<double>(first->encode_ns) / 1e6;
+        m.first_image_tokens = first->tokens;
     }
     if (t.n_depth > 0) process_prompt(ctx, tokens, t.n_depth, n_batch, t.image_size == 0);
     const bool from_start = t.n_depth == 0 && t.image_size == 0;

@@ -181,6 +181,9 @@ nlohmann::json to_json(const Measurement& m) {
     put(j, "image_prefill_ns", m.image_prefill_ns);
     put(j, "image_tokens", m.image_tokens);
     put(j, "image_slices", m.image_slices);
+    put(j, "mmproj_load_ms", m.mmproj_load_ms);
+    put(j, "first_image_ms", m.first_image_ms);
+    put(j, "first_image_tokens", m.first_image_tokens);
     return j;
 }
 
@@ -195,7 +198,10 @@ Measurement measurement_from_json(const nlohmann::json& j) {
             .image_encode_ns = get<int64_t>(j, "image_encode_ns"),
             .image_prefill_ns = get<int64_t>(j, "image_prefill_ns"),
             .image_tokens = get<int64_t>(j, "image_tokens"),
-            .image_slices = get<int64_t>(j, "image_slices")};
+            .image_slices = get<int64_t>(j, "image_slices"),
+            .mmproj_load_ms = get<double>(j, "mmproj_load_ms"),
+            .first_image_ms = get<double>(j, "first_image_ms"),
+            .first_image_tokens = get<int64_t>(j, "first_image_tokens")};
 }
 
 } // namespace llmsweep::engine

@@ -67,7 +67,9 @@ Vision::Vision(const std::string& mmproj, const llama_model* model, int threads,
     params.print_timings = false;
     params.n_threads = threads;
     params.warmup = false; // the benchmark's warm-up encodes, as it chooses
+    const auto start = Clock::now();
     ctx_.reset(mtmd_init_from_file(mmproj.c_str(), model, params));
+    load_ms_ = static_cast<double>(nanoseconds_since(start)) / 1e6;
     if (!ctx_)
         throw Error(fmt::format("llama.cpp could not load the mmproj '{}' for this model{}; is it the model's own "
                                 "vision tower?",

@@ -30,6 +30,7 @@ public:
     Vision& operator=(const Vision&) = delete;
 
     int threads() const { return threads_; }
+    double load_ms() const { return load_ms_; } // mtmd_init_from_file's wall time
     // The positions an image of size x size pixels takes in a context, its markers included.
     int64_t positions_of(int64_t size);
     // Feeds an image of size x size pixels (its pixels drawn from `seed`) at the start of `ctx`'s sequence 0,
@@ -42,6 +43,7 @@ private:
     };
     std::unique_ptr<mtmd_context, Free> ctx_;
     int threads_ = 1;
+    double load_ms_ = 0;
 };
 
 } // namespace llmsweep::engine

@@ -120,6 +120,8 @@ constexpr Strings english{
     .file_pmd = "File PMD MiB",
     .thp_mode = "THP",
     .model_buffers = "Weights in (MiB)",
+    .mmproj_load_ms = "mmproj load ms",
+    .first_image_ms = "First image ms (cold)",
     .latency_intro = "Request mode: time to first token (the prefill) and inter-token latency percentiles, "
                      "means over the points.",
     .ttft = "TTFT ms",
@@ -448,6 +450,8 @@ constexpr Strings chinese{
     .file_pmd = "文件大页映射 (MiB)",
     .thp_mode = "THP 模式",
     .model_buffers = "权重所在缓冲区 (MiB)",
+    .mmproj_load_ms = "mmproj 加载 ms",
+    .first_image_ms = "首张图像 ms (冷)",
     .latency_intro = "请求模式: 首 token 时间 (即 prefill) 与 token 间延迟的百分位, 为各数据点的平均值。",
     .ttft = "首 token 时间 (ms)",
     .itl_p50 = "token 间延迟 p50 (ms)",

@@ -323,7 +323,7 @@ Table differences_table(const ReportModel& m, const Strings& s) {
 
 Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings& s) {
     using L = analysis::LoadSummary;
-    return {
+    Columns<L> columns = {
         text_column<L>("model", std::string(s.model), &L::model),
         {m.compare, m.compare, [](const L& l) { return l.value.empty() ? "-" : l.value; },
          [](const L& l) { return l.value; }, "value"},
@@ -356,6 +356,13 @@ Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings
          [](const L& l) { return l.model_buffers.empty() ? "-" : l.model_buffers; },
          [](const L& l) { return l.model_buffers; }},
     };
+    // A vision-language model's mmproj load and first image, where a load recorded them.
+    if (std::any_of(m.loads.begin(), m.loads.end(), [](const L& l) { return l.first_image_ms_mean.has_value(); }))
+        columns.insert(
+            columns.end(),
+            {optional_column<L>("mmproj_load_ms_mean", std::string(s.mmproj_load_ms), &L::mmproj_load_ms_mean, 1),
+             optional_column<L>("first_image_ms_mean", std::string(s.first_image_ms), &L::first_image_ms_mean, 1)});
+    return columns;
 }
 
 Columns<analysis::LatencySummary> latency_columns(const ReportModel& m, const Strings& s) {

@@ -224,6 +224,19 @@ const std::vector<Table> all_tables = {
           "Server mode: what the server said about itself (`/props`, or `/v1/models`), as JSON.",
           {},
           7},
+         {"mmproj_load_ms",
+          real,
+          "A vision-language model's mmproj (`--mmproj`): wall time of its load (llama.cpp's mtmd_init_from_file) "
+          "for the first image of the visit, ms.",
+          {},
+          11},
+         {"first_image_ms",
+          real,
+          "The worker's first image after the load (its warm-up's, with `--image-size`): the encode of its "
+          "slices with the vision tower cold, ms; the results' `img` are the later ones.",
+          {},
+          11},
+         {"first_image_tokens", integer, "The tokens that first image became.", {}, 11},
      }},
     {"results", "One metric at one point: the statistics of its repetitions.",
      joined(
@@ -232,8 +245,9 @@ const std::vector<Table> all_tables = {
               {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
               {"point_key", text, "Canonical key of the point (model identity and every value).", "NOT NULL"},
               {"metric", text,
-               "`pp` (prompt processing), `tg` (token generation) or `pg` (llama-bench's -pg: the prompt, then the "
-               "generation, timed as one; split mode).",
+               "`pp` (prompt processing), `tg` (token generation), `pg` (llama-bench's -pg: the prompt, then the "
+               "generation, timed as one; split mode), `img` and `ipp` (an image's encode through the vision tower "
+               "and its tokens' prefill, `--image-size`) or `serve` (server mode).",
                "NOT NULL"},
               {"model_filename", text, "Model file path as given.", "NOT NULL"},
               {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},

@@ -467,7 +467,8 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
                     "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb) AS anon_huge_kb, "
                     "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) AS file_pmd_kb, COALESCE(round, 0) AS round, "
                     "other_cpu_cores, steal_percent, load_average, rss_anon_peak_kb, rss_file_peak_kb, "
-                    "resident_before_bytes, resident_after_bytes FROM loads WHERE status = 'ok' ORDER BY id");
+                    "resident_before_bytes, resident_after_bytes, mmproj_load_ms, first_image_ms FROM loads WHERE "
+                    "status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int("run_id"), s.column_text("model_filename"), s.column_text("value"),
@@ -493,6 +494,8 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         row.peak_file_kb = s.column_optional<double>("rss_file_peak_kb");
         row.resident_before_bytes = s.column_optional<double>("resident_before_bytes");
         row.resident_after_bytes = s.column_optional<double>("resident_after_bytes");
+        row.mmproj_load_ms = s.column_optional<double>("mmproj_load_ms");
+        row.first_image_ms = s.column_optional<double>("first_image_ms");
         loads.push_back(std::move(row));
     }
     return loads;
