@@ -88,9 +88,13 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                 const engine::HostInfo& host) {
     const bool server = spec.mode == domain::Mode::server;
     const size_t visits = plan.visits.size();
+    size_t results = 0, with_images = 0;
+    for (const domain::Point& point : plan.points) {
+        results += domain::metrics_of(point, spec.mode).size();
+        with_images += point.test.image_size > 0;
+    }
     say("{} ({}) in {}; {} each: {} in {}, {} order, {} mode, seed {}\n", counted(plan.points.size(), "point"),
-        counted(plan.points.size() * (spec.mode == domain::Mode::request ? 2 : 1), "result"),
-        counted(plan.groups.size(), "load group"), counted(spec.repetitions, "repetition"),
+        counted(results, "result"), counted(plan.groups.size(), "load group"), counted(spec.repetitions, "repetition"),
         counted(plan.n_tasks(), "measurement"),
         !server                    ? counted(visits, "worker load")
         : spec.serving.url.empty() ? counted(visits, "llama-server start")
@@ -164,6 +168,10 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
                 "prompts, typical shares; {})\n",
                 estimate.seconds, estimate.points_without ? fmt::format(" for {} of the points", estimate.points) : "",
                 100 * domain::typical_bandwidth_share, 100 * domain::typical_compute_share, fmt::join(figures, "; "));
+        if (with_images > 0)
+            say("  without the images of {}: the roofline knows the decoder, not the vision tower (an image can "
+                "take most of a request: docs/benchmarks.md)\n",
+                counted(with_images, "point"));
     }
 }
 
