@@ -81,7 +81,9 @@ Vision::Vision(const std::string& mmproj, const llama_model* model, int threads,
 Vision::~Vision() = default;
 
 int64_t Vision::positions_of(int64_t size) {
-    return static_cast<int64_t>(mtmd_helper_get_n_pos(tokenize(ctx_.get(), size, 0).get()));
+    const auto known = positions_.find(size);
+    if (known != positions_.end()) return known->second;
+    return positions_[size] = static_cast<int64_t>(mtmd_helper_get_n_pos(tokenize(ctx_.get(), size, 0).get()));
 }
 
 ImageTimes Vision::feed(llama_context* ctx, int64_t size, uint64_t seed, int64_t n_batch) {

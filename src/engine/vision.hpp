@@ -4,6 +4,7 @@
 // tokens and those tokens prefilled into the decoder's context, the two timed apart.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,7 @@ private:
     std::unique_ptr<mtmd_context, Free> ctx_;
     int threads_ = 1;
     double load_ms_ = 0;
+    std::map<int64_t, int64_t> positions_; // by image size: preprocessing a large image takes a while
 };
 
 } // namespace llmsweep::engine
