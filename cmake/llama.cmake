@@ -12,6 +12,15 @@ add_library(llmsweep_llama INTERFACE)
 if(LLMSWEEP_SYSTEM_LLAMA)
     find_package(llama REQUIRED)
     target_link_libraries(llmsweep_llama INTERFACE llama ggml::ggml)
+    # Its mtmd, where it installed one: a vision-language model's images (--image-size); without it, they fail
+    # their points saying so.
+    find_library(LLMSWEEP_MTMD_LIBRARY mtmd)
+    find_path(LLMSWEEP_MTMD_INCLUDE mtmd.h)
+    if(LLMSWEEP_MTMD_LIBRARY AND LLMSWEEP_MTMD_INCLUDE)
+        target_link_libraries(llmsweep_llama INTERFACE "${LLMSWEEP_MTMD_LIBRARY}")
+        target_include_directories(llmsweep_llama INTERFACE "${LLMSWEEP_MTMD_INCLUDE}")
+        target_compile_definitions(llmsweep_llama INTERFACE LLMSWEEP_HAS_MTMD=1)
+    endif()
     # An RPATH (not RUNPATH) also finds libggml's own dependencies in a prefix outside the loader's path.
     target_link_options(llmsweep_llama INTERFACE "LINKER:--disable-new-dtags")
     set(LLMSWEEP_LLAMA_ORIGIN "installed (${llama_DIR})")
@@ -55,6 +64,11 @@ endif()   # let the plain variables above win over llama.cpp's option() defaults
 
 add_subdirectory("${LLMSWEEP_LLAMA_SOURCE}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL)
 # mtmd, llama.cpp's multimodal library: a vision-language model's mmproj and its images (--mmproj, --image-size).
+# Its fifty sources compile in batches, as llmsweep's layers do, so that the tool's first build stays short.
+set_target_properties(mtmd PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 16)
+# The helpers are a library of their own that may not see mtmd's internal headers: each compiles alone.
+file(GLOB llmsweep_mtmd_helpers "${LLMSWEEP_LLAMA_SOURCE}/tools/mtmd/mtmd-helper*.cpp")
+set_source_files_properties(${llmsweep_mtmd_helpers} TARGET_DIRECTORY mtmd PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 target_link_libraries(llmsweep_llama INTERFACE llama ggml mtmd)
 target_compile_definitions(llmsweep_llama INTERFACE LLMSWEEP_HAS_MTMD=1)
 set(LLMSWEEP_LLAMA_ORIGIN "source (${LLMSWEEP_LLAMA_SOURCE})")

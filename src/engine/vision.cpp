@@ -4,14 +4,17 @@
 #include "engine/llama_process.hpp"
 
 #include <fmt/format.h>
+#if LLMSWEEP_HAS_MTMD
 #include <mtmd-helper.h>
 #include <mtmd.h>
+#endif
 
 #include <chrono>
 #include <random>
 #include <vector>
 
 namespace llmsweep::engine {
+#if LLMSWEEP_HAS_MTMD
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -113,5 +116,18 @@ ImageTimes Vision::feed(llama_context* ctx, int64_t size, uint64_t seed, int64_t
     }
     return times;
 }
+
+#else
+// A llama.cpp installed without its mtmd library: no vision tower can be loaded.
+void Vision::Free::operator()(mtmd_context*) const {}
+Vision::Vision(const std::string& mmproj, const llama_model*, int threads, bool) : threads_(threads) {
+    throw Error(fmt::format("this llmsweep was built against a llama.cpp without its mtmd library, so it cannot load "
+                            "the mmproj '{}'; build it from llama.cpp's source (the default) for images",
+                            mmproj));
+}
+Vision::~Vision() = default;
+int64_t Vision::positions_of(int64_t) { return 0; }
+ImageTimes Vision::feed(llama_context*, int64_t, uint64_t, int64_t) { return {}; }
+#endif
 
 } // namespace llmsweep::engine
