@@ -245,7 +245,8 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     const domain::TestParams& t = request.shared_warmup ? *request.shared_warmup : own;
     TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);
     for (int64_t w = 0; w < request.warmup; ++w) {
-        // An image's warm-up encodes one too: the first encode after a load is slower (buffers, caches).
+        // An image's warm-up encodes one too, as the warm-up runs the test's shape; it is the worker's first image,
+        // kept apart (loads.first_image_ms) for backends where the first one is slower.
         if (own.image_size > 0)
             feed_image(request.context.threads, own.image_size, request.seed, request.context.n_batch);
         if (t.n_prompt > 0)
