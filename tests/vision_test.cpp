@@ -152,5 +152,43 @@ TEST_F(VisionRun, AMissingOrMismatchedMmprojIsSaidSo) {
     EXPECT_GT(count("SELECT count(*) FROM results WHERE status = 'failed' AND error LIKE '%mmproj%'"), 0) << r.err;
 }
 
+// --image FILE: a real image instead of a synthetic one, sliced by its own shape; hostile files (not an image,
+// truncated, a header claiming 60000 x 60000 pixels) fail their points with the reason, and the sweep goes on.
+TEST_F(VisionRun, ImageFilesAreSlicedByTheirShapeAndHostileOnesFailCleanly) {
+    const fs::path wide = dir_ / "wide.ppm", truncated = dir_ / "truncated.ppm", text = dir_ / "text.png",
+                   huge = dir_ / "huge.png";
+    write_ppm(wide, 200, 100);
+    test::run_shell("head -c 3000 " + shell_quote(wide) + " > " + shell_quote(truncated));
+    std::ofstream(text) << "not an image";
+    // A PNG whose header says 60000 x 60000 and whose data is a few bytes.
+    test::run_shell("printf '\\211PNG\\r\\n\\032\\n\\0\\0\\0\\rIHDR\\0\\0\\352\\140\\0\\0\\352\\140"
+                    "\\010\\002\\0\\0\\0\\0\\0\\0\\0' > " +
+                    shell_quote(huge));
+    const auto r = run_llmsweep("run" + vlm() + " --image " + shell_quote(wide) + "," + shell_quote(truncated) + "," +
+                                shell_quote(text) + "," + shell_quote(huge) + " -p 8 -n 4 -r 1 -t 1 -q" + db_arg());
+    EXPECT_NE(r.exit_code, 2) << r.err;
+    const synth::VisionShape& v = *synth::find_preset("tiny-vlm").vision;
+    const auto [grid_x, grid_y] = expected_grid(v, 200, 100);
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id WHERE "
+                                "r.metric = 'img' AND r.status = 'ok' AND r.image LIKE '%wide.ppm' AND "
+                                "abs(s.ts * s.ns / 1e9 - {}) < 0.01",
+                                (grid_x * grid_y + 1) * v.tokens_per_image())),
+              1);
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND metric = 'img' AND error LIKE "
+                    "'%is not an image llama.cpp reads%'"),
+              3);
+    // Refused before anything runs: both kinds of image, a file that is not there, one too large to be an image.
+    expect_usage_error(
+        run_llmsweep("run" + vlm() + " --image " + shell_quote(wide) + " --image-size 64 -p 8 -n 4" + db_arg()),
+        "give one of them");
+    expect_usage_error(
+        run_llmsweep("run" + vlm() + " --image " + shell_quote(dir_ / "missing.png") + " -p 8 -n 4" + db_arg()),
+        "does not exist");
+    const fs::path big = dir_ / "big.png";
+    test::run_shell("truncate -s 300M " + shell_quote(big));
+    expect_usage_error(run_llmsweep("run" + vlm() + " --image " + shell_quote(big) + " -p 8 -n 4" + db_arg()),
+                       "256 MiB");
+}
+
 } // namespace
 } // namespace llmsweep

@@ -91,7 +91,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
     size_t results = 0, with_images = 0;
     for (const domain::Point& point : plan.points) {
         results += domain::metrics_of(point, spec.mode).size();
-        with_images += point.test.image_size > 0;
+        with_images += point.test.has_image();
     }
     say("{} ({}) in {}; {} each: {} in {}, {} order, {} mode, seed {}\n", counted(plan.points.size(), "point"),
         counted(results, "result"), counted(plan.groups.size(), "load group"), counted(spec.repetitions, "repetition"),

@@ -114,6 +114,8 @@ std::string canonical_mmproj(std::string_view text) {
     const std::string path(trim(text, " \t"));
     return path == "none" ? std::string() : path;
 }
+// An image file as given; that it is a readable file of a bounded size the spec's validation checks.
+std::string canonical_image(std::string_view text) { return std::string(trim(text, " \t")); }
 std::string canonical_huge_pages(std::string_view text) { return std::string(name(parse_huge_pages(text))); }
 std::string canonical_prompt_dist(std::string_view text) { return parse_lengths(text, "--prompt-dist", 1).text(); }
 std::string canonical_gen_dist(std::string_view text) { return parse_lengths(text, "--gen-dist", 1).text(); }
@@ -215,6 +217,10 @@ const std::vector<Knob>& all_knobs() {
          .help = "Each request begins with a synthetic image of N x N pixels, encoded through --mmproj's vision "
                  "tower (0: none)",
          .plural = "image sizes", .member = test<&T::image_size>(), .min = 0, .max = 8192, .since = 11},
+        {.name = "image", .flag = "--image", .key_tag = "image",
+         .help = "Each request begins with this image file (PNG, JPEG, BMP, GIF, ...), encoded through --mmproj's "
+                 "vision tower, instead of a synthetic one",
+         .plural = "image files", .member = test<&T::image>(), .canonical = canonical_image, .since = 11},
         // Server mode's: llama-server's own settings (one server each), then the requests its clients send.
         {.name = "parallel", .flag = "-np", .server_flag = "-np", .key_tag = "np",
          .help = "Server mode: llama-server's slots (-1: its auto, 4 slots)", .plural = "server slot counts",

@@ -73,8 +73,8 @@ std::vector<std::string> metrics_of(const Point& point, Mode mode) {
     // An image before the prompt: its encode through the vision tower and its tokens' prefill, as metrics of
     // their own (img, ipp), before the prompt's and the generation's.
     if (mode == Mode::request)
-        return point.test.image_size > 0 ? std::vector<std::string>{"img", "ipp", "pp", "tg"}
-                                         : std::vector<std::string>{"pp", "tg"};
+        return point.test.has_image() ? std::vector<std::string>{"img", "ipp", "pp", "tg"}
+                                      : std::vector<std::string>{"pp", "tg"};
     if (mode == Mode::server) return {"serve"};
     if (point.test.n_prompt > 0 && point.test.n_gen > 0) return {"pg"};
     return {point.test.n_prompt > 0 ? "pp" : "tg"};

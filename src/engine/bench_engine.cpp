@@ -189,8 +189,8 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
 
 Vision& BenchEngine::vision(int64_t threads) {
     if (load_params_.mmproj.empty())
-        throw Error(
-            "a test with an image (--image-size) needs the model's vision tower: give its mmproj with --mmproj");
+        throw Error("a test with an image (--image-size, --image) needs the model's vision tower: give its mmproj "
+                    "with --mmproj");
     if (!vision_ || vision_->threads() != threads) {
         const bool first = !vision_;
         vision_.reset();
@@ -201,8 +201,8 @@ Vision& BenchEngine::vision(int64_t threads) {
     return *vision_;
 }
 
-ImageTimes BenchEngine::feed_image(int64_t threads, int64_t size, uint64_t seed, int64_t n_batch) {
-    const ImageTimes times = vision(threads).feed(context_.get(), size, seed, n_batch);
+ImageTimes BenchEngine::feed_image(int64_t threads, const domain::TestParams& test, uint64_t seed, int64_t n_batch) {
+    const ImageTimes times = vision(threads).feed(context_.get(), {test.image_size, test.image}, seed, n_batch);
     if (!first_image_done_) pending_first_image_ = times; // the vision tower's first encode in this process
     first_image_done_ = true;
     return times;
@@ -211,7 +211,8 @@ ImageTimes BenchEngine::feed_image(int64_t threads, int64_t size, uint64_t seed,
 void BenchEngine::prepare_context(const RunRequest& request) {
     const auto& own = request.test;
     // An image first takes the positions its slices and markers need.
-    const int64_t image = own.image_size > 0 ? vision(request.context.threads).positions_of(own.image_size) : 0;
+    const int64_t image =
+        own.has_image() ? vision(request.context.threads).positions_of({own.image_size, own.image}) : 0;
     const int64_t n_ctx = std::max<int64_t>(
         std::max(image + own.n_depth + own.n_prompt + own.n_gen, request.shared_n_ctx.value_or(0)), 1);
     if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx && context_prio_ == request.prio)
@@ -247,10 +248,9 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     for (int64_t w = 0; w < request.warmup; ++w) {
         // An image's warm-up encodes one too, as the warm-up runs the test's shape; it is the worker's first image,
         // kept apart (loads.first_image_ms) for backends where the first one is slower.
-        if (own.image_size > 0)
-            feed_image(request.context.threads, own.image_size, request.seed, request.context.n_batch);
+        if (own.has_image()) feed_image(request.context.threads, own, request.seed, request.context.n_batch);
         if (t.n_prompt > 0)
-            process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, own.image_size == 0);
+            process_prompt(context_.get(), tokens, t.n_prompt, request.context.n_batch, !own.has_image());
         if (t.n_gen > 0) generate(context_.get(), tokens, 1, t.n_prompt == 0);
         llama_memory_clear(llama_get_memory(context_.get()), false);
     }
@@ -270,9 +270,9 @@ Measurement BenchEngine::run(const RunRequest& request) {
     Measurement m;
     // Request mode with an image: the image first (its encode and its tokens' prefill timed apart), then the
     // depth, the prompt and the generation after it.
-    if (t.image_size > 0 && request.mode == domain::Mode::request) {
+    if (t.has_image() && request.mode == domain::Mode::request) {
         const ImageTimes image =
-            feed_image(request.context.threads, t.image_size, request.seed * 1000003ull + request.repetition, n_batch);
+            feed_image(request.context.threads, t, request.seed * 1000003ull + request.repetition, n_batch);
         m.image_encode_ns = image.encode_ns;
         m.image_prefill_ns = image.prefill_ns;
         m.image_tokens = image.tokens;
@@ -284,8 +284,8 @@ Measurement BenchEngine::run(const RunRequest& request) {
         m.first_image_ms = static_cast<double>(first->encode_ns) / 1e6;
         m.first_image_tokens = first->tokens;
     }
-    if (t.n_depth > 0) process_prompt(ctx, tokens, t.n_depth, n_batch, t.image_size == 0);
-    const bool from_start = t.n_depth == 0 && t.image_size == 0;
+    if (t.n_depth > 0) process_prompt(ctx, tokens, t.n_depth, n_batch, !t.has_image());
+    const bool from_start = t.n_depth == 0 && !t.has_image();
 
     if (request.mode == domain::Mode::split) {
         const auto start = Clock::now();

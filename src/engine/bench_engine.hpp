@@ -39,7 +39,7 @@ private:
     bool first_image_done_ = false;
     std::optional<double> pending_mmproj_load_ms_;
     std::optional<ImageTimes> pending_first_image_;
-    ImageTimes feed_image(int64_t threads, int64_t size, uint64_t seed, int64_t n_batch);
+    ImageTimes feed_image(int64_t threads, const domain::TestParams& test, uint64_t seed, int64_t n_batch);
     domain::ContextParams context_params_;
     int64_t context_n_ctx_ = 0;
     int context_prio_ = 0;

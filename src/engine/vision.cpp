@@ -45,18 +45,36 @@ std::vector<unsigned char> pixels(int64_t size, uint64_t seed) {
     return rgb;
 }
 
+// A file's image, decoded by llama.cpp's helper (stb_image: PNG, JPEG, BMP, GIF, ...), or a synthetic one.
+std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap_of(mtmd_context* ctx, const Vision::Image& image, uint64_t seed) {
+    if (!image.file.empty()) {
+        const mtmd_helper_bitmap_wrapper read =
+            mtmd_helper_bitmap_init_from_file(ctx, image.file.c_str(), false, mtmd_helper_init_opt_default());
+        if (read.video_ctx) mtmd_helper_video_free(read.video_ctx);
+        std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap(read.bitmap);
+        if (!bitmap || mtmd_bitmap_is_audio(bitmap.get()))
+            throw Error(fmt::format("'{}' is not an image llama.cpp reads (PNG, JPEG, BMP, GIF, ...), or it is "
+                                    "truncated or too large",
+                                    image.file));
+        return bitmap;
+    }
+    const std::vector<unsigned char> rgb = pixels(image.size, seed);
+    std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap(
+        mtmd_bitmap_init(static_cast<uint32_t>(image.size), static_cast<uint32_t>(image.size), rgb.data()));
+    if (!bitmap) throw Error(fmt::format("mtmd cannot hold an image of {} x {} pixels", image.size, image.size));
+    return bitmap;
+}
+
 // The image's chunks: its markers as text, and each slice as an image chunk.
-Chunks tokenize(mtmd_context* ctx, int64_t size, uint64_t seed) {
-    const std::vector<unsigned char> rgb = pixels(size, seed);
-    const std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap(
-        mtmd_bitmap_init(static_cast<uint32_t>(size), static_cast<uint32_t>(size), rgb.data()));
-    if (!bitmap) throw Error(fmt::format("mtmd cannot hold an image of {} x {} pixels", size, size));
+Chunks tokenize(mtmd_context* ctx, const Vision::Image& image, uint64_t seed) {
+    const std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap = bitmap_of(ctx, image, seed);
     Chunks chunks(mtmd_input_chunks_init());
     const std::string marker = mtmd_default_marker();
     const mtmd_input_text text{marker.c_str(), marker.size(), true, true};
     const mtmd_bitmap* bitmaps[] = {bitmap.get()};
     if (const int32_t rc = mtmd_tokenize(ctx, chunks.get(), &text, bitmaps, 1); rc != 0)
-        throw Error(fmt::format("mtmd could not preprocess an image of {} x {} pixels (code {})", size, size, rc));
+        throw Error(fmt::format("mtmd could not preprocess the image of {} x {} pixels (code {})",
+                                mtmd_bitmap_get_nx(bitmap.get()), mtmd_bitmap_get_ny(bitmap.get()), rc));
     return chunks;
 }
 
@@ -83,14 +101,15 @@ Vision::Vision(const std::string& mmproj, const llama_model* model, int threads,
 
 Vision::~Vision() = default;
 
-int64_t Vision::positions_of(int64_t size) {
-    const auto known = positions_.find(size);
+int64_t Vision::positions_of(const Image& image) {
+    const auto key = std::make_pair(image.size, image.file);
+    const auto known = positions_.find(key);
     if (known != positions_.end()) return known->second;
-    return positions_[size] = static_cast<int64_t>(mtmd_helper_get_n_pos(tokenize(ctx_.get(), size, 0).get()));
+    return positions_[key] = static_cast<int64_t>(mtmd_helper_get_n_pos(tokenize(ctx_.get(), image, 0).get()));
 }
 
-ImageTimes Vision::feed(llama_context* ctx, int64_t size, uint64_t seed, int64_t n_batch) {
-    const Chunks chunks = tokenize(ctx_.get(), size, seed);
+ImageTimes Vision::feed(llama_context* ctx, const Image& image, uint64_t seed, int64_t n_batch) {
+    const Chunks chunks = tokenize(ctx_.get(), image, seed);
     ImageTimes times;
     llama_pos n_past = 0;
     const auto batch = static_cast<int32_t>(n_batch);
@@ -126,8 +145,8 @@ Vision::Vision(const std::string& mmproj, const llama_model*, int threads, bool)
                             mmproj));
 }
 Vision::~Vision() = default;
-int64_t Vision::positions_of(int64_t) { return 0; }
-ImageTimes Vision::feed(llama_context*, int64_t, uint64_t, int64_t) { return {}; }
+int64_t Vision::positions_of(const Image&) { return 0; }
+ImageTimes Vision::feed(llama_context*, const Image&, uint64_t, int64_t) { return {}; }
 #endif
 
 } // namespace llmsweep::engine

@@ -32,11 +32,17 @@ public:
 
     int threads() const { return threads_; }
     double load_ms() const { return load_ms_; } // mtmd_init_from_file's wall time
-    // The positions an image of size x size pixels takes in a context, its markers included.
-    int64_t positions_of(int64_t size);
-    // Feeds an image of size x size pixels (its pixels drawn from `seed`) at the start of `ctx`'s sequence 0,
-    // which must be empty: its slices encoded and prefilled, the markers between them decoded untimed.
-    ImageTimes feed(llama_context* ctx, int64_t size, uint64_t seed, int64_t n_batch);
+    // An image: the file `file`, or (none given) a synthetic one of size x size pixels.
+    struct Image {
+        int64_t size = 0;
+        std::string file;
+    };
+    // The positions an image takes in a context, its markers included. Throws Error for a file that is not an
+    // image llama.cpp reads.
+    int64_t positions_of(const Image& image);
+    // Feeds an image (a synthetic one's pixels drawn from `seed`) at the start of `ctx`'s sequence 0, which must
+    // be empty: its slices encoded and prefilled, the markers between them decoded untimed.
+    ImageTimes feed(llama_context* ctx, const Image& image, uint64_t seed, int64_t n_batch);
 
 private:
     struct Free {
@@ -45,7 +51,7 @@ private:
     std::unique_ptr<mtmd_context, Free> ctx_;
     int threads_ = 1;
     double load_ms_ = 0;
-    std::map<int64_t, int64_t> positions_; // by image size: preprocessing a large image takes a while
+    std::map<std::pair<int64_t, std::string>, int64_t> positions_; // preprocessing a large image takes a while
 };
 
 } // namespace llmsweep::engine

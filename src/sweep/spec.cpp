@@ -359,6 +359,22 @@ void check_gguf(const std::string& path, std::string_view what, std::string_view
                                      path, what));
 }
 
+// An image file a worker is to decode: readable, and of a size an image of at most 8192 x 8192 can have (a
+// larger file is refused before any worker reads it).
+void check_image_file(const std::string& path) {
+    constexpr std::uintmax_t most = 256ull << 20;
+    if (escape::valid_utf8(path) != path)
+        throw UsageError(fmt::format("the image file name '{}' is not valid UTF-8; rename the file", path));
+    std::error_code ec;
+    const bool regular = std::filesystem::is_regular_file(path, ec);
+    const std::uintmax_t bytes = regular ? std::filesystem::file_size(path, ec) : 0;
+    if (!regular || ec || !std::ifstream(path, std::ios::binary))
+        throw UsageError(fmt::format("--image: '{}' does not exist or cannot be read; check the path", path));
+    if (bytes == 0 || bytes > most)
+        throw UsageError(
+            fmt::format("--image: '{}' is {} bytes; an image file has between 1 byte and 256 MiB", path, bytes));
+}
+
 void validate_adaptive(const SweepSpec& spec) {
     const bool rule = spec.target_ci_pct > 0 || !spec.decide.empty();
     if (spec.max_repetitions > 0 && spec.max_repetitions < spec.repetitions)
@@ -409,9 +425,9 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
 }
 
 void validate(const SweepSpec& spec) {
-    if (spec.sets(*find_knob("image_size")) && spec.mode != Mode::request)
-        throw UsageError("--image-size: images are measured in request mode (an image, then the prompt and the "
-                         "generation); drop --mode");
+    if ((spec.sets(*find_knob("image_size")) || spec.sets(*find_knob("image"))) && spec.mode != Mode::request)
+        throw UsageError("--image-size and --image: images are measured in request mode (an image, then the prompt "
+                         "and the generation); drop --mode");
     validate_serving(spec);
     if (spec.mode == Mode::server && !spec.serving.url.empty()) {
         validate_adaptive(spec);
@@ -423,9 +439,14 @@ void validate(const SweepSpec& spec) {
     const Knob& mmproj = *find_knob("mmproj");
     for (const std::string& file : spec.values_of(mmproj))
         if (!file.empty()) check_gguf(file, "mmproj", "--mmproj");
-    if (spec.sets(*find_knob("image_size")) && !spec.sets(mmproj))
-        throw UsageError("--image-size: an image is encoded by a vision-language model's vision tower; give its "
-                         "mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
+    const Knob &image_size = *find_knob("image_size"), &image = *find_knob("image");
+    if ((spec.sets(image_size) || spec.sets(image)) && !spec.sets(mmproj))
+        throw UsageError("--image-size and --image: an image is encoded by a vision-language model's vision tower; "
+                         "give its mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
+    if (spec.sets(image_size) && spec.sets(image))
+        throw UsageError("--image-size makes a synthetic image and --image reads one: give one of them");
+    for (const std::string& file : spec.values_of(image))
+        if (!file.empty()) check_image_file(file);
     if (spec.engine == Engine::llama_bench) {
         if (spec.llama_bench.empty())
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
