@@ -16,6 +16,45 @@ std::vector<std::string> smolvlm_image_tokens() {
     return tokens;
 }
 
+// SmolLM2-135M, SmolVLM2-256M's decoder.
+ModelShape smollm2_135m() {
+    return ModelShape{.architecture = "llama",
+                      .n_layer = 30,
+                      .n_embd = 576,
+                      .n_head = 9,
+                      .n_head_kv = 3,
+                      .n_ff = 1536,
+                      .n_vocab = 49280,
+                      .n_ctx_train = 8192,
+                      .rope_freq_base = 1e5f,
+                      .rms_norm_eps = 1e-5f,
+                      .qkv_bias = false,
+                      .tied_embeddings = true};
+}
+
+// A few hundred KB llama for tests.
+ModelShape tiny() {
+    return ModelShape{.architecture = "llama",
+                      .n_layer = 2,
+                      .n_embd = 128,
+                      .n_head = 4,
+                      .n_head_kv = 2,
+                      .n_ff = 256,
+                      .n_vocab = 512,
+                      .n_ctx_train = 2048,
+                      .rope_freq_base = 1e4f,
+                      .rms_norm_eps = 1e-5f,
+                      .qkv_bias = false,
+                      .tied_embeddings = true};
+}
+
+// A decoder whose vocabulary has SmolVLM's image markers, and the "\n\n" piece its preprocessing looks up.
+ModelShape with_smolvlm_image_tokens(ModelShape shape) {
+    shape.image_tokens = smolvlm_image_tokens();
+    shape.image_pieces = {"\n\n"};
+    return shape;
+}
+
 } // namespace
 
 const std::vector<Preset>& presets() {
@@ -35,18 +74,7 @@ const std::vector<Preset>& presets() {
                     .qkv_bias = true,
                     .tied_embeddings = true}},
         {"smollm2-135m", "SmolLM2-135M, the text decoder of SmolVLM2-256M: llama, 30 layers, 135M parameters",
-         ModelShape{.architecture = "llama",
-                    .n_layer = 30,
-                    .n_embd = 576,
-                    .n_head = 9,
-                    .n_head_kv = 3,
-                    .n_ff = 1536,
-                    .n_vocab = 49280,
-                    .n_ctx_train = 8192,
-                    .rope_freq_base = 1e5f,
-                    .rms_norm_eps = 1e-5f,
-                    .qkv_bias = false,
-                    .tied_embeddings = true}},
+         smollm2_135m()},
         // SmolVLM2-256M-Video-Instruct: SmolLM2-135M's decoder (above) and a SigLIP-B/16 vision tower at 512 px (12
         // layers, hidden 768, 12 heads, feed-forward 3072, layer norm eps 1e-6), whose idefics3 connector shuffles
         // 4 x 4 patches into one token (64 per 512 px image) and projects them to the decoder's 576; images are
@@ -55,20 +83,7 @@ const std::vector<Preset>& presets() {
         {"smolvlm2-256m",
          "SmolVLM2-256M: SmolLM2-135M's decoder and its mmproj (SigLIP-B/16 at 512 px, 64 tokens "
          "per image)",
-         ModelShape{.architecture = "llama",
-                    .n_layer = 30,
-                    .n_embd = 576,
-                    .n_head = 9,
-                    .n_head_kv = 3,
-                    .n_ff = 1536,
-                    .n_vocab = 49280,
-                    .n_ctx_train = 8192,
-                    .rope_freq_base = 1e5f,
-                    .rms_norm_eps = 1e-5f,
-                    .qkv_bias = false,
-                    .tied_embeddings = true,
-                    .image_tokens = smolvlm_image_tokens(),
-                    .image_pieces = {"\n\n"}},
+         with_smolvlm_image_tokens(smollm2_135m()),
          VisionShape{.projector = "idefics3",
                      .image_size = 512,
                      .patch_size = 16,
@@ -80,37 +95,12 @@ const std::vector<Preset>& presets() {
                      .projection_dim = 576,
                      .preproc_image_size = 2048,
                      .layer_norm_eps = 1e-6f}},
-        {"tiny", "a few hundred KB llama for tests: 2 layers, n_embd 128, head size 32",
-         ModelShape{.architecture = "llama",
-                    .n_layer = 2,
-                    .n_embd = 128,
-                    .n_head = 4,
-                    .n_head_kv = 2,
-                    .n_ff = 256,
-                    .n_vocab = 512,
-                    .n_ctx_train = 2048,
-                    .rope_freq_base = 1e4f,
-                    .rms_norm_eps = 1e-5f,
-                    .qkv_bias = false,
-                    .tied_embeddings = true}},
+        {"tiny", "a few hundred KB llama for tests: 2 layers, n_embd 128, head size 32", tiny()},
         // The same, with a vision tower a thousandth the size of SmolVLM2's in the same architecture: 64 px tiles of
         // 16 patches, 4 tokens each, images resized to a longest edge of 128 (a 2 x 2 grid and an overview).
         {"tiny-vlm",
          "tiny with an mmproj of the same architecture as smolvlm2-256m's, for tests: 4 tokens per 64 px tile",
-         ModelShape{.architecture = "llama",
-                    .n_layer = 2,
-                    .n_embd = 128,
-                    .n_head = 4,
-                    .n_head_kv = 2,
-                    .n_ff = 256,
-                    .n_vocab = 512,
-                    .n_ctx_train = 2048,
-                    .rope_freq_base = 1e4f,
-                    .rms_norm_eps = 1e-5f,
-                    .qkv_bias = false,
-                    .tied_embeddings = true,
-                    .image_tokens = smolvlm_image_tokens(),
-                    .image_pieces = {"\n\n"}},
+         with_smolvlm_image_tokens(tiny()),
          VisionShape{.projector = "idefics3",
                      .image_size = 64,
                      .patch_size = 16,
