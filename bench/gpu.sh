@@ -8,8 +8,9 @@
 #                              .deb files, and the pinned llama.cpp's sources that the build needs, into .gpu/
 #                              (ignored by git; about 30 MiB, to be carried to the device machine)
 #   bench/gpu.sh run OUT       there: unpacks .gpu/ into a prefix (installing nothing), builds into build-gpu/,
-#                              sweeps, and writes the databases, the reports and a log into OUT, within about
-#                              9 minutes on 16 cores
+#                              then sweeps (as below), within about 9 minutes on 16 cores
+#   bench/gpu.sh sweep OUT BUILD  the sweeps, the vision tower on and off the GPU too, each database and report
+#                              written into OUT as it ends
 #
 # The figures go into docs/benchmarks.md (section "GPU").
 set -euo pipefail
@@ -54,26 +55,42 @@ run)
         -DCMAKE_PREFIX_PATH="$prefix/usr" -DCMAKE_INCLUDE_PATH="$prefix/usr/include" \
         -DCMAKE_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu" -DLLMSWEEP_LLAMA_SOURCE=/tmp/llmsweep-llama \
         -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,${libs//:/ -Wl,-rpath-link,} -Wl,-rpath,$libs" \
-        -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$arch" >/dev/null
+        -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$arch-real" >/dev/null
     time cmake --build "$build" --target llmsweep llama-bench
+    exec "$0" sweep "$out" "$build"
+    ;;
+sweep)
+    # The sweeps alone, with a built llmsweep and llama-bench (BUILD/src/llmsweep, BUILD/bin/llama-bench); on a
+    # machine without a GPU they rehearse the script (QUICK=1: tiny sizes, one repetition).
+    out=${2:?"bench/gpu.sh sweep OUT BUILD"} build=${3:?"bench/gpu.sh sweep OUT BUILD"}
+    mkdir -p "$out"
     llmsweep="$build/src/llmsweep"
-    "$llmsweep" info
+    "$llmsweep" info | tee "$out/info.txt"
+    sizes=(-p 512 -n 128 -r 3) vision_sizes=(-p 32 -n 16 -r 3)
+    if [ "${QUICK:-0}" = 1 ]; then sizes=(-p 16 -n 4 -r 1) vision_sizes=(-p 8 -n 2 -r 1); fi
     model=/tmp/qwen2.5-0.5b-q8_0.gguf
     "$llmsweep" synth --preset qwen2.5-0.5b --type q8_0 --seed 42 -o "$model"
     layers=$("$llmsweep" check "$model" -n 16 | sed -n 's/.* \([0-9][0-9]*\) layers.*/\1/p' | head -1)
     layers=${layers:-24}
     # shellcheck disable=SC2054 # the commas are llmsweep's lists of values
-    grid=(-m "$model" --mode split -ngl "0,$((layers / 2)),99" -fa 0,1 --mmap 0,1 -p 512 -n 128 -r 3)
+    grid=(-m "$model" --mode split -ngl "0,$((layers / 2)),99" -fa 0,1 --mmap 0,1 "${sizes[@]}")
     time "$llmsweep" run "${grid[@]}" --db "$out/native.db"
+    "$llmsweep" report --db "$out/native.db" --compare n_gpu_layers --lang en --format md --no-charts \
+        --out "$out/native-report" --pool-runs
+    # The vision tower on the GPU and kept on the CPU, the decoder offloaded: SmolVLM2-256M's image path.
+    vlm=/tmp/smolvlm2-256m-q8_0.gguf
+    "$llmsweep" synth --preset smolvlm2-256m --type q8_0 --seed 42 -o "$vlm"
+    time "$llmsweep" run -m "$vlm" --mmproj /tmp/mmproj-smolvlm2-256m-f16.gguf --image-size 512 -ngl 99 \
+        --no-mmproj-offload 0,1 "${vision_sizes[@]}" --db "$out/vision.db"
+    "$llmsweep" report --db "$out/vision.db" --compare no_mmproj_offload --lang en --format md --no-charts \
+        --out "$out/vision-report"
     time "$llmsweep" run "${grid[@]}" --engine llama-bench --llama-bench "$build/bin/llama-bench" \
         --db "$out/llama-bench.db"
-    for db in native llama-bench; do
-        "$llmsweep" report --db "$out/$db.db" --compare n_gpu_layers --lang en --format md,csv --no-charts \
-            --out "$out/$db-report" --pool-runs
-    done
+    "$llmsweep" report --db "$out/llama-bench.db" --compare n_gpu_layers --lang en --format md --no-charts \
+        --out "$out/llama-bench-report" --pool-runs
     ;;
 *)
-    sed -n '2,14p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2
     ;;
 esac
