@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -116,8 +118,9 @@ TEST_F(VisionRun, AnImagesEncodeAndPrefillAreMetricsOfTheirOwn) {
         for (const char* metric : {"img", "ipp"})
             EXPECT_EQ(count(fmt::format("SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id WHERE "
                                         "r.metric = '{}' AND r.image_size = {} AND s.ns > 0 AND "
-                                        "abs(s.ts * s.ns / 1e9 - {}) < 0.01",
-                                        metric, size, tokens)),
+                                        "abs(s.ts * s.ns / 1e9 - {}) < 0.01 AND s.image_tokens = {} AND "
+                                        "s.image_slices = {}",
+                                        metric, size, tokens, tokens, grid_x * grid_y + 1)),
                       2)
                 << metric << " " << size;
     }
@@ -131,6 +134,70 @@ TEST_F(VisionRun, AnImagesEncodeAndPrefillAreMetricsOfTheirOwn) {
     ASSERT_EQ(run_llmsweep("run" + vlm() + " -p 8 -n 4 -r 1 -t 1 -q" + db_arg()).exit_code, 0);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE image_size = 0 AND metric IN ('img', 'ipp')"), 0);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE image_size = 0 AND metric IN ('pp', 'tg')"), 2);
+}
+
+// The report's images section: per point the encodes, slices and tokens per image, the encode time per image
+// and per slice, the prefill rate and the first image after each load, alike in Markdown, CSV and JSON (one
+// description), with a chart of the encode time against the image size; in both languages. A sample an edited
+// database made impossible is left out, and the report is still written.
+TEST_F(VisionRun, TheReportShowsWhatEachImageCost) {
+    ASSERT_EQ(
+        run_llmsweep("run" + vlm() + " --image-size 64,200 --mmap 0,1 -p 8 -n 4 -r 3 -t 1 -q" + db_arg()).exit_code, 0);
+    const fs::path out = dir_ / "report";
+    auto r = run_llmsweep("report" + db_arg() + " --lang en --format md,csv,json --out " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const synth::VisionShape& v = *synth::find_preset("tiny-vlm").vision;
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("## Images"), std::string::npos);
+    const nlohmann::json json = nlohmann::json::parse(test::read_file(out / "report.json"));
+    ASSERT_EQ(json["vision"].size(), 4u) << json["vision"].dump();
+    std::string csv = test::read_file(out / "vision.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;
+    for (const auto& point : json["vision"]) {
+        const int size = point["image_size"].get<int>();
+        const auto [grid_x, grid_y] = expected_grid(v, size, size);
+        const int slices = grid_x * grid_y + 1;
+        EXPECT_EQ(point["images"], 3);
+        EXPECT_EQ(point["slices"].get<double>(), slices);
+        EXPECT_EQ(point["tokens"].get<double>(), slices * v.tokens_per_image());
+        // The mean encode time is the img samples' mean time, and a slice's is that over the slices.
+        const std::string where = fmt::format("r.metric = 'img' AND r.image_size = {} AND r.load_mode = '{}'", size,
+                                              point["value"].get<std::string>());
+        const double mean_ms = std::stod(text("SELECT avg(s.ns) / 1e6 FROM samples s JOIN results r ON r.id = "
+                                              "s.result_id WHERE " +
+                                              where));
+        EXPECT_NEAR(point["encode_ms"].get<double>(), mean_ms, 1e-9 * mean_ms);
+        EXPECT_NEAR(point["slice_ms"].get<double>(), mean_ms / slices, 1e-9 * mean_ms);
+        EXPECT_GT(point["prefill_tps"].get<double>(), 0);
+        EXPECT_EQ(point["first_images"], 3); // one load per round, each with its first image
+        EXPECT_TRUE(point["first_image_pct"].is_number());
+        // The Markdown's row says the same, rounded.
+        EXPECT_NE(md.find(fmt::format("| {} px | 3 | {:.1f} | {} | {:.1f} ± ", size, static_cast<double>(slices),
+                                      slices * v.tokens_per_image(), point["encode_ms"].get<double>())),
+                  std::string::npos)
+            << md;
+        EXPECT_NE(csv.find(fmt::format(",{},3,{},", size, slices)), std::string::npos) << csv;
+    }
+    // The chart: both load modes along both sizes.
+    const std::string dat = test::read_file(out / "vision_tiny-vlm.gguf_encode.dat");
+    EXPECT_NE(dat.find("64 "), std::string::npos) << dat;
+    EXPECT_NE(dat.find("200 "), std::string::npos) << dat;
+    r = run_llmsweep("report" + db_arg() + " --lang zh --format md --no-charts --out " + shell_quote(dir_ / "zh"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(test::read_file(dir_ / "zh" / "report.md").find("## 图像"), std::string::npos);
+
+    // Hostile samples: a time that is text, one that is negative, tokens beyond any image's.
+    test::run_shell(
+        "sqlite3 " + shell_quote(db_path()) +
+        " \"UPDATE samples SET ns = 'x' WHERE id = (SELECT min(s.id) FROM samples s JOIN results r ON r.id = "
+        "s.result_id WHERE r.metric = 'img'); UPDATE samples SET image_tokens = 1000000000 WHERE id = "
+        "(SELECT max(s.id) FROM samples s JOIN results r ON r.id = s.result_id WHERE r.metric = 'img')\"");
+    r = run_llmsweep("report" + db_arg() + " --lang en --format json --no-charts --out " + shell_quote(dir_ / "h"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json hostile = nlohmann::json::parse(test::read_file(dir_ / "h" / "report.json"));
+    size_t images = 0;
+    for (const auto& point : hostile["vision"]) images += point["images"].get<size_t>();
+    EXPECT_EQ(images, 4u * 3 - 2);
 }
 
 // What cannot work is refused before anything runs, or fails its points with the reason.

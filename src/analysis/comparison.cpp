@@ -112,9 +112,10 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     std::vector<std::string> candidates;
     // The model is compared only when asked: two models swept with two load modes compare the load modes.
     // The clients' load (concurrency, rate) is server mode's axis, like the test sizes: the serving section shows
-    // each load, and comparing the throughput of two loads says nothing of a setting.
+    // each load, and comparing the throughput of two loads says nothing of a setting. So are the images (the
+    // images section shows each).
     const auto axis = [](const std::string& name) {
-        return is_test_size(name) || name == "concurrency" || name == "rate";
+        return is_test_size(name) || name == "concurrency" || name == "rate" || name == "image_size" || name == "image";
     };
     for (const auto& name : varying)
         if (!axis(name) && !is_model_parameter(name) && values_of(data, name).size() == 2) candidates.push_back(name);

@@ -2,6 +2,7 @@
 
 #include "chart/labels.hpp"
 #include "chart/serving_charts.hpp"
+#include "chart/vision_charts.hpp"
 
 #include "report/tables.hpp"
 #include "stats/blocked.hpp"
@@ -561,6 +562,7 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
     }
     for (const auto& [threads, roofs] : m.roofline.machines) all.push_back(roofline_figure(x, threads, roofs));
     for (auto& figure : serving_figures(m, language)) all.push_back(std::move(figure));
+    for (auto& figure : vision_figures(m, language)) all.push_back(std::move(figure));
     ReportCharts out;
     for (auto& figure : all) {
         if (figure.has_points()) out.figures.push_back(std::move(figure));

@@ -159,6 +159,11 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
     return items;
 }
 
+// The charts shown in a section of their own (the roofline, server mode, images), not among the others.
+bool own_section(const std::string& stem) {
+    return stem.rfind("roofline", 0) == 0 || stem.rfind("serving_", 0) == 0 || stem.rfind("vision_", 0) == 0;
+}
+
 Block figure(const ChartImage& image, const Strings& s) {
     return {.kind = Block::Kind::figure,
             .text = image.title,
@@ -260,9 +265,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     }
 
     // The charts' section, where there is something to show or say (none: --no-charts, or nothing to draw).
-    const bool any_chart = std::any_of(charts.images.begin(), charts.images.end(), [](const auto& image) {
-        return !image.headline && image.stem.rfind("roofline", 0) != 0 && image.stem.rfind("serving_", 0) != 0;
-    });
+    const bool any_chart = std::any_of(charts.images.begin(), charts.images.end(),
+                                       [](const auto& image) { return !image.headline && !own_section(image.stem); });
     if (any_chart || !charts.unavailable.empty() || !charts.left_out.empty())
         d.push_back(heading(2, std::string(s.charts)));
     if (!charts.unavailable.empty())
@@ -274,8 +278,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         d.push_back(list(std::move(items)));
     }
     for (const auto& image : charts.images)
-        if (!image.headline && image.stem.rfind("roofline", 0) != 0 && image.stem.rfind("serving_", 0) != 0)
-            d.push_back(figure(image, s));
+        if (!image.headline && !own_section(image.stem)) d.push_back(figure(image, s));
 
     d.push_back(heading(2, std::string(s.beyond)));
     d.push_back(paragraph(std::string(s.loads_intro)));
@@ -283,6 +286,16 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (!m.latencies.empty()) {
         d.push_back(paragraph(std::string(s.latency_intro)));
         d.push_back(table(latency_table(m, s)));
+    }
+
+    if (!m.vision.empty()) {
+        d.push_back(heading(2, std::string(s.vision)));
+        d.push_back(paragraph(std::string(s.vision_intro)));
+        d.push_back(table(vision_table(m, s)));
+        if (std::any_of(m.vision.begin(), m.vision.end(), [](const auto& v) { return v.first_image_pct.has_value(); }))
+            d.push_back(paragraph(std::string(s.vision_first_intro)));
+        for (const auto& image : charts.images)
+            if (image.stem.rfind("vision_", 0) == 0) d.push_back(figure(image, s));
     }
 
     if (!m.serving.points.empty()) {
@@ -416,6 +429,7 @@ Document build_document(const ReportModel& m, std::string_view language, const C
                                {"difference.csv", std::string(s.difference_csv)}}});
         if (!m.roofline.points.empty()) d.back().links.emplace_back("roofline.csv", "roofline.csv");
         if (!m.serving.points.empty()) d.back().links.emplace_back("serving.csv", "serving.csv");
+        if (!m.vision.empty()) d.back().links.emplace_back("vision.csv", "vision.csv");
     }
     d.push_back(paragraph(std::string(s.closing)));
     return d;

@@ -73,9 +73,9 @@ std::string design_of(const store::RunRow& run) {
 
 // How a run is described when it cannot be pooled: what tells designs apart at a glance.
 std::string describe_run(const store::RunRow& run) {
-    std::string repetitions =
-        run.max_repetitions ? fmt::format("{}-{} repetitions, adaptive", run.repetitions, *run.max_repetitions)
-                            : fmt::format("{} repetitions", run.repetitions);
+    std::string repetitions = run.max_repetitions
+                                  ? fmt::format("{}-{} repetitions, adaptive", run.repetitions, *run.max_repetitions)
+                                  : fmt::format("{} repetitions", run.repetitions);
     return fmt::format("run {} ({}, {}, {} order, started {})", run.id, run.source == "import" ? "imported" : "swept",
                        repetitions, run.order, run.started_at);
 }
@@ -176,6 +176,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
         }
     }
     m.serving = analysis::summarize_serving(store, m.data, m.compare, slo);
+    m.vision = analysis::summarize_vision(store, m.data, m.compare, m.varying);
 
     bool first = true;
     for (const auto& r : m.data.records) {
@@ -194,7 +195,8 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     std::sort(m.models.begin(), m.models.end()); // as the comparisons and the loads order them
     m.groups = analysis::is_model_parameter(m.compare) ? std::vector<std::string>{""} : m.models;
     // Server mode: each model at each load is a group (analysis::group_of).
-    if (std::any_of(m.data.records.begin(), m.data.records.end(), [](const analysis::Record& r) { return !r.load.empty(); })) {
+    if (std::any_of(m.data.records.begin(), m.data.records.end(),
+                    [](const analysis::Record& r) { return !r.load.empty(); })) {
         m.groups.clear();
         for (const analysis::Record& r : m.data.records)
             if (const std::string& group = analysis::group_of(r, m.compare);

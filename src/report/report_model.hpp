@@ -6,6 +6,7 @@
 #include "analysis/dataset.hpp"
 #include "analysis/roofline.hpp"
 #include "analysis/serving.hpp"
+#include "analysis/vision.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -71,6 +72,8 @@ struct ReportModel {
     bool roofline_measured = false;
     // Server mode's points with their requests' figures (empty without server-mode results).
     analysis::Serving serving;
+    // A vision-language model's images, per point (empty without img results).
+    std::vector<analysis::VisionPoint> vision;
     // The SLO stored with the runs where it is not one (an edited database), and why: ignored, and said.
     std::optional<std::pair<std::string, std::string>> stored_slo_ignored;
     double cv_warning_percent = 5.0;

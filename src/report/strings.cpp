@@ -215,6 +215,33 @@ constexpr Strings english{
         "TPOT and E2E; ITL, the gap between two streamed tokens, as the median and 99th percentile of each "
         "repetition's gaps, averaged over the repetitions.",
     .latency_mean = "mean",
+    .vision = "Images",
+    .vision_intro =
+        "A vision-language model's image path (--mmproj): each request began with an image, which llama.cpp's "
+        "preprocessing cut into slices (a grid of tiles and an overview), each encoded through the vision tower "
+        "into tokens that were then prefilled into the decoder before the prompt. Per point: the images encoded "
+        "(its repetitions), slices and tokens per image, the encode's time per image (mean ± sd) and per slice, "
+        "its tokens per second (img), and the image tokens' prefill rate (ipp).",
+    .vision_first_intro =
+        "First image: each load's first image (its warm-up's, the vision tower cold) against the point's later "
+        "images on the same loads, per token; +20 % means the first image took a fifth longer per token.",
+    .settings = "Settings",
+    .image = "Image",
+    .image_px = "{} px",
+    .images_encoded = "Images",
+    .slices_per_image = "Slices",
+    .tokens_per_image = "Tokens",
+    .encode_ms = "Encode ms",
+    .encode_ms_per_slice = "ms / slice",
+    .encode_tps = "Encode t/s",
+    .prefill_tps = "Prefill t/s",
+    .first_image_pct = "First image %",
+    .vision_chart_title = "{} — image encode time by image size",
+    .vision_chart_xlabel = "image size, px per side",
+    .vision_chart_ylabel = "encode ms per image",
+    .chart_vision_caption = "{0}: the time to encode one image through the vision tower at each image size (pixels "
+                            "per side), one line per {1}, with the repetitions' sd.{2}",
+    .chart_vision_found = " {0}: {1:.1f} ms at {2} px, {3:.2f} ms per slice.",
     .worst_listed = "the worst listed:",
     .first_listed = "the first listed:",
     .warnings = "Warnings",
@@ -537,6 +564,33 @@ constexpr Strings chinese{
         "请求的等待时间 (ms), 统计所有成功的请求: TTFT、TPOT 与 E2E 的均值和百分位数; ITL 是相邻两个流式 "
         "token 之间的间隔, 取每次重复中所有间隔的中位数与第 99 百分位数, 再对各次重复求平均。",
     .latency_mean = "均值",
+    .vision = "图像",
+    .vision_intro =
+        "视觉语言模型的图像路径 (--mmproj): 每个请求以一张图像开始, llama.cpp 的预处理将其切成若干切片 (图块网格加一张"
+        "概览), 每个切片经视觉塔编码为 token, 再在提示词之前预填充进解码器。每个点给出: 编码的图像数 (其重复次数)、每张"
+        "图像的切片数与 token 数、每张图像的编码时间 (均值 ± 标准差) 与每个切片的编码时间、编码的 token/s (img), "
+        "以及图像 "
+        "token 的预填充速率 (ipp)。",
+    .vision_first_intro = "首张图像: 每次加载后的第一张图像 (其预热的图像, 视觉塔为冷) "
+                          "与同一加载上该点之后的图像按每个 token 比较; +20 % "
+                          "表示首张图像每个 token 多用了五分之一的时间。",
+    .settings = "设置",
+    .image = "图像",
+    .image_px = "{} 像素",
+    .images_encoded = "图像数",
+    .slices_per_image = "切片",
+    .tokens_per_image = "Token",
+    .encode_ms = "编码 ms",
+    .encode_ms_per_slice = "ms / 切片",
+    .encode_tps = "编码 t/s",
+    .prefill_tps = "预填充 t/s",
+    .first_image_pct = "首张图像 %",
+    .vision_chart_title = "{} — 图像编码时间随图像尺寸变化",
+    .vision_chart_xlabel = "图像尺寸 (每边像素)",
+    .vision_chart_ylabel = "每张图像编码 ms",
+    .chart_vision_caption = "{0}: 各图像尺寸 (每边像素) 下经视觉塔编码一张图像的时间, 每个 {1} 取值一条线, 附重复的"
+                            "标准差。{2}",
+    .chart_vision_found = "{0}: {2} 像素时 {1:.1f} ms, 每个切片 {3:.2f} ms。",
     .worst_listed = "列出最差的",
     .first_listed = "列出前",
     .warnings = "警告",

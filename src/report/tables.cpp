@@ -462,6 +462,49 @@ Columns<Point> shown_load_columns(const ReportModel& m, const Strings& s) { retu
 
 } // namespace
 
+Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const Strings& s) {
+    using V = analysis::VisionPoint;
+    Columns<V> columns{text_column<V>("model", std::string(s.model), &V::model)};
+    if (m.compares())
+        columns.push_back(
+            {m.compare, m.compare, [](const V& v) { return v.value; }, [](const V& v) { return v.value; }, "value"});
+    if (std::any_of(m.vision.begin(), m.vision.end(), [](const V& v) { return !v.settings.empty(); }))
+        columns.push_back(text_column<V>("settings", std::string(s.settings), &V::settings));
+    const Strings* words = &s;
+    columns.insert(columns.end(),
+                   {
+                       {"image", std::string(s.image),
+                        [words](const V& v) {
+                            return v.image.empty() ? fmt::format(fmt::runtime(words->image_px), v.image_size) : v.image;
+                        },
+                        [](const V& v) { return v.image; }},
+                       {"image_size", "", {}, [](const V& v) { return v.image_size; }},
+                       count_column<V>("images", std::string(s.images_encoded), &V::images),
+                       optional_column<V>("slices", std::string(s.slices_per_image), &V::slices, 1),
+                       figure_column<V>("tokens", std::string(s.tokens_per_image), &V::tokens, 0),
+                       {"encode_ms", std::string(s.encode_ms),
+                        [](const V& v) { return fixed(v.encode_ms, 1) + " ± " + fixed(v.encode_ms_sd, 1); },
+                        [](const V& v) { return v.encode_ms; }},
+                       {"encode_ms_sd", "", {}, [](const V& v) { return v.encode_ms_sd; }},
+                       optional_column<V>("slice_ms", std::string(s.encode_ms_per_slice), &V::slice_ms, 1),
+                       figure_column<V>("encode_tps", std::string(s.encode_tps), &V::encode_tps, 1),
+                       optional_column<V>("prefill_tps", std::string(s.prefill_tps), &V::prefill_tps, 1),
+                   });
+    if (std::any_of(m.vision.begin(), m.vision.end(), [](const V& v) { return v.first_image_pct.has_value(); })) {
+        columns.push_back({"first_image_pct", std::string(s.first_image_pct),
+                           [](const V& v) {
+                               return v.first_image_pct && std::isfinite(*v.first_image_pct)
+                                          ? fmt::format("{:+.1f}", *v.first_image_pct)
+                                          : std::string("-");
+                           },
+                           [](const V& v) { return optional_number(v.first_image_pct); }});
+        columns.push_back({"first_images", "", {}, [](const V& v) { return v.first_images; }});
+    }
+    return columns;
+}
+
+Table vision_table(const ReportModel& m, const Strings& s) { return shown_table(vision_columns(m, s), m.vision); }
+
 Table serving_table(const ReportModel& m, const Strings& s) {
     return shown_table(joined(shown_load_columns(m, s), serving_throughput_columns(s)), m.serving.points);
 }

@@ -130,6 +130,9 @@ Table serving_table(const ReportModel& m, const Strings& s);
 Table serving_latency_table(const ReportModel& m, const Strings& s);
 Table capacity_table(const ReportModel& m, const Strings& s);
 Table single_stream_table(const ReportModel& m, const Strings& s);
+// Described once (Column): a vision-language model's images per point (vision.csv, report.json's vision).
+Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const Strings& s);
+Table vision_table(const ReportModel& m, const Strings& s);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
 // Described once (Column): the machine's roofs per thread count (report.json's roofline machines), its figures

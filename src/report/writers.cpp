@@ -222,6 +222,7 @@ std::string json_report(const ReportModel& m) {
                          {"latencies", latencies},
                          {"roofline", roofline},
                          {"serving", serving},
+                         {"vision", json_rows(vision_columns(m, strings("en")), m.vision)},
                          {"warnings",
                           {{"cv_threshold_percent", m.cv_warning_percent},
                            {"high_cv_count", m.high_cv_count},
@@ -249,6 +250,7 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
             if (!m.loads.empty()) files["loads.csv"] = to_csv(csv_table(loads_columns(m, strings("en")), m.loads));
             if (!m.serving.points.empty())
                 files["serving.csv"] = to_csv(csv_table(serving_columns(m, strings("en")), m.serving.points));
+            if (!m.vision.empty()) files["vision.csv"] = to_csv(csv_table(vision_columns(m, strings("en")), m.vision));
         } else if (format == "json") {
             files["report.json"] = json_report(m);
         } else {

@@ -191,6 +191,8 @@ void Store::migrate(int64_t from_version) {
         // 7 → 8: a result's own llama-bench binary and build, for runs of several binaries: columns only.
         // 8 → 9: -nr (no_repack) as a column, and the buffer types of the machines' products: columns only.
         // 9 → 10: where a run's wall time went (runs.wall_s and its phases): columns only.
+        // 10 → 11: a vision-language model's mmproj and images (the knobs, the loads' first image): columns only.
+        // 11 → 12: each image sample's tokens and slices: columns only.
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)

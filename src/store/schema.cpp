@@ -333,6 +333,11 @@ const std::vector<Table> all_tables = {
           "`*_total` counter's increase over it (tokens, seconds of prompt and generation, decode calls), each gauge's "
           "value after it; NULL for a server without them.",
           "", 7},
+         {"image_tokens", integer, "`img` and `ipp`: the tokens the repetition's image became.", "", 12},
+         {"image_slices", integer,
+          "`img` and `ipp`: the slices llama.cpp's preprocessing cut the image into, each encoded apart (a grid "
+          "of tiles and an overview, for SmolVLM).",
+          "", 12},
      },
      "UNIQUE (result_id, repetition)"},
     {"requests",

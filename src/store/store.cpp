@@ -422,6 +422,26 @@ void Store::read_samples(std::optional<int64_t> run_id,
     }
 }
 
+void Store::read_image_samples(std::optional<int64_t> run_id, const std::function<void(const ImageSampleRow&)>& each) {
+    Statement s(*db_, fmt::format("SELECT s.result_id, s.load_id, s.ns, s.ts, s.image_tokens, s.image_slices, "
+                                  "l.first_image_ms, l.first_image_tokens FROM samples AS s JOIN results AS r ON "
+                                  "r.id = s.result_id LEFT JOIN loads AS l ON l.id = s.load_id WHERE r.metric = 'img' "
+                                  "{} ORDER BY s.result_id, s.repetition",
+                                  run_id ? "AND r.run_id = :run" : ""));
+    if (run_id) s.bind("run", *run_id);
+    while (s.step()) {
+        ImageSampleRow row{s.column_int(0)};
+        if (!s.column_is_null(1)) row.load_id = s.column_int(1);
+        row.ns = s.column_double(2);
+        row.ts = s.column_double(3);
+        if (!s.column_is_null(4)) row.tokens = s.column_int(4);
+        if (!s.column_is_null(5)) row.slices = s.column_int(5);
+        if (!s.column_is_null(6)) row.first_image_ms = s.column_double(6);
+        if (!s.column_is_null(7)) row.first_image_tokens = s.column_int(7);
+        each(row);
+    }
+}
+
 void Store::read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each) {
     Statement s(*db_, fmt::format("SELECT q.result_id, q.repetition, q.submit_ms, q.e2e_ms, q.ttft_ms, q.tpot_ms, "
                                   "q.tokens_out, q.status = 'ok' FROM requests AS q JOIN results AS r ON r.id = "

@@ -94,6 +94,17 @@ struct RequestRow {
     bool ok = false;
 };
 
+// A vision-language model's image encode (metric img), as its sample and the load it ran on record it.
+struct ImageSampleRow {
+    int64_t result_id = 0;
+    std::optional<int64_t> load_id;
+    double ns = 0, ts = 0;
+    std::optional<int64_t> tokens, slices; // none in databases before schema 12
+    // The load's first image (its warm-up's, the vision tower cold): encode ms and tokens; none when not recorded.
+    std::optional<double> first_image_ms;
+    std::optional<int64_t> first_image_tokens;
+};
+
 // A successful load, as the report summarizes them.
 struct LoadRow {
     int64_t run_id = 0;
@@ -220,6 +231,8 @@ public:
     // of result id and repetition.
     void read_samples(std::optional<int64_t> run_id,
                       const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each);
+    // Every image encode's sample (of one run's results, or all), in the order of result id and repetition.
+    void read_image_samples(std::optional<int64_t> run_id, const std::function<void(const ImageSampleRow&)>& each);
     // Server mode: every request (of one run's results, or all), in the order of result id and repetition.
     void read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each);
     // The service-level objectives the runs' specs gave (`run --slo`), distinct, as written ("ttft=500ms").

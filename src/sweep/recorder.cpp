@@ -18,7 +18,8 @@ using namespace domain;
 
 namespace {
 
-store::Value optional_value(const std::optional<double>& v) {
+template <typename T>
+store::Value optional_value(const std::optional<T>& v) {
     return v ? store::Value(*v) : store::Value(std::monostate{});
 }
 
@@ -183,6 +184,9 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
         const int64_t result_id = store_.ensure_result(run_id_, keys_[task.point], metric, point_row(point));
         store::Row sample{
             {"result_id", result_id}, {"load_id", load_id}, {"repetition", task.repetition}, {"ns", ns}, {"ts", ts}};
+        if (image)
+            sample.insert(sample.end(), {{"image_tokens", optional_value(m.image_tokens)},
+                                         {"image_slices", optional_value(m.image_slices)}});
         if (metric == "tg" && spec_.mode == Mode::request)
             sample.insert(sample.end(), {{"ttft_ms", optional_value(m.ttft_ms)},
                                          {"itl_p50_ms", optional_value(m.itl_p50_ms)},
