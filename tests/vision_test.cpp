@@ -130,6 +130,14 @@ TEST_F(VisionRun, AnImagesEncodeAndPrefillAreMetricsOfTheirOwn) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE mmproj_load_ms > 0 AND first_image_ms > 0 AND "
                     "first_image_tokens > 0"),
               2);
+    // --images 3: each request begins with three images, their figures summed.
+    ASSERT_EQ(run_llmsweep("run" + vlm() + " --image-size 64 --images 3 -p 8 -n 4 -r 1 -t 1 -q" + db_arg()).exit_code,
+              0);
+    const auto [grid_x, grid_y] = expected_grid(v, 64, 64);
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id WHERE "
+                                "r.metric = 'img' AND r.images = 3 AND s.image_slices = {} AND s.image_tokens = {}",
+                                3 * (grid_x * grid_y + 1), 3 * (grid_x * grid_y + 1) * v.tokens_per_image())),
+              1);
     // Text-only points of the same model have none of them.
     ASSERT_EQ(run_llmsweep("run" + vlm() + " -p 8 -n 4 -r 1 -t 1 -q" + db_arg()).exit_code, 0);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE image_size = 0 AND metric IN ('img', 'ipp')"), 0);
@@ -176,7 +184,7 @@ TEST_F(VisionRun, TheReportShowsWhatEachImageCost) {
                                       slices * v.tokens_per_image(), point["encode_ms"].get<double>())),
                   std::string::npos)
             << md;
-        EXPECT_NE(csv.find(fmt::format(",{},3,{},", size, slices)), std::string::npos) << csv;
+        EXPECT_NE(csv.find(fmt::format(",{},1,3,{},", size, slices)), std::string::npos) << csv;
     }
     // The chart: both load modes along both sizes.
     const std::string dat = test::read_file(out / "vision_tiny-vlm.gguf_encode.dat");
@@ -209,6 +217,8 @@ TEST_F(VisionRun, AMissingOrMismatchedMmprojIsSaidSo) {
                                     " --image-size 64 -p 8 -n 4 -r 1" + db_arg()),
                        "not a GGUF file");
     expect_usage_error(run_llmsweep("run" + vlm() + " --image-size 100000 -p 8 -n 4 -r 1" + db_arg()), "--image-size");
+    expect_usage_error(run_llmsweep("run" + vlm() + " --images 2 -p 8 -n 4 -r 1" + db_arg()),
+                       "--image-size or --image");
     expect_usage_error(run_llmsweep("run" + vlm() + " --image-size 64 --mode split -p 8 -n 4 -r 1" + db_arg()),
                        "request mode");
     // tiny's decoder with tiny-vlm's vision tower: llama.cpp refuses the pair, and the points fail saying so.

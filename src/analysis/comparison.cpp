@@ -115,7 +115,8 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     // each load, and comparing the throughput of two loads says nothing of a setting. So are the images (the
     // images section shows each).
     const auto axis = [](const std::string& name) {
-        return is_test_size(name) || name == "concurrency" || name == "rate" || name == "image_size" || name == "image";
+        return is_test_size(name) || name == "concurrency" || name == "rate" || name == "image_size" ||
+               name == "image" || name == "images";
     };
     for (const auto& name : varying)
         if (!axis(name) && !is_model_parameter(name) && values_of(data, name).size() == 2) candidates.push_back(name);

@@ -28,7 +28,7 @@ bool plausible_count(std::optional<int64_t> n, double at_most) {
 
 // The parameters that say which image a point encodes, or that do not bear on it (the text's test sizes).
 bool names_the_image(const std::string& name) {
-    return name == "image_size" || name == "image" || name == "n_prompt" || name == "n_gen";
+    return name == "image_size" || name == "image" || name == "images" || name == "n_prompt" || name == "n_gen";
 }
 
 // A point's identity but its metric: what pairs its img with its ipp.
@@ -83,13 +83,15 @@ std::vector<VisionPoint> summarize_vision(store::Store& store, const Dataset& da
         p.image_size = std::strtoll(r.params.at("image_size").c_str(), nullptr, 10);
         p.image = r.params.at("image");
         if (p.image == "none") p.image.clear();
-        p.images = t.encode_ms.size();
+        p.per_request = std::clamp<int64_t>(std::strtoll(r.params.at("images").c_str(), nullptr, 10), 1, 64);
+        const auto per = static_cast<double>(p.per_request);
+        p.images = t.encode_ms.size() * static_cast<size_t>(p.per_request);
         const stats::MeanSd encode = stats::mean_sd(t.encode_ms);
-        p.encode_ms = encode.mean;
-        p.encode_ms_sd = t.encode_ms.size() > 1 ? encode.sd : 0;
-        p.tokens = stats::mean_sd(t.tokens).mean;
+        p.encode_ms = encode.mean / per;
+        p.encode_ms_sd = t.encode_ms.size() > 1 ? encode.sd / per : 0;
+        p.tokens = stats::mean_sd(t.tokens).mean / per;
         if (t.slices.size() == t.encode_ms.size()) {
-            p.slices = stats::mean_sd(t.slices).mean;
+            p.slices = stats::mean_sd(t.slices).mean / per;
             p.slice_ms = p.encode_ms / *p.slices;
         }
         p.encode_tps = r.avg_ts;
@@ -108,8 +110,9 @@ std::vector<VisionPoint> summarize_vision(store::Store& store, const Dataset& da
         return std::find(order.begin(), order.end(), value) - order.begin();
     };
     std::stable_sort(out.begin(), out.end(), [&](const VisionPoint& a, const VisionPoint& b) {
-        return std::tuple(a.model, value_rank(a.value), a.settings, !a.image.empty(), a.image_size, a.image) <
-               std::tuple(b.model, value_rank(b.value), b.settings, !b.image.empty(), b.image_size, b.image);
+        return std::tuple(a.model, value_rank(a.value), a.settings, !a.image.empty(), a.image_size, a.image,
+                          a.per_request) < std::tuple(b.model, value_rank(b.value), b.settings, !b.image.empty(),
+                                                      b.image_size, b.image, b.per_request);
     });
     return out;
 }

@@ -17,11 +17,14 @@ struct VisionPoint {
     std::string model, value;       // value: of the compared parameter
     // The other parameters that vary, as "name=value, ..." (those of the test sizes and the image left out).
     std::string settings;
-    int64_t image_size = 0;       // px, of a synthetic square image; 0 for an image file
-    std::string image;            // the image file, "" for a synthetic one
-    size_t images = 0;            // the encodes measured (its repetitions)
-    double tokens = 0;            // per image, mean
-    std::optional<double> slices; // per image, mean; none in databases that did not record them
+    int64_t image_size = 0;  // px, of a synthetic square image; 0 for an image file
+    std::string image;       // the image file, "" for a synthetic one
+    int64_t per_request = 1; // images each request began with (--images)
+    size_t images = 0;       // the images encoded: its repetitions times per_request
+    // Per image (a request's figures over its images): tokens; slices, none in databases that did not record them;
+    // the encode's time, its mean and sd over the repetitions.
+    double tokens = 0;
+    std::optional<double> slices;
     double encode_ms = 0, encode_ms_sd = 0;
     std::optional<double> slice_ms;    // encode time per slice
     double encode_tps = 0;             // the img result's tokens per second

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace llmsweep::chart {
 namespace {
@@ -21,19 +22,23 @@ Figure encode_figure(const report::ReportModel& m, const report::Strings& s, con
     f.y_from_zero = true;
     std::set<double> sizes;
     std::string found;
-    std::vector<std::pair<std::string, std::string>> lines; // value, settings, in the points' order
+    // One line per compared value, setting and count of images per request, in the points' order.
+    std::vector<std::tuple<std::string, std::string, int64_t>> lines;
     for (const analysis::VisionPoint& p : m.vision)
         if (p.model == model && p.image.empty() &&
-            std::find(lines.begin(), lines.end(), std::pair(p.value, p.settings)) == lines.end())
-            lines.emplace_back(p.value, p.settings);
-    for (const auto& [value, settings] : lines) {
+            std::find(lines.begin(), lines.end(), std::tuple(p.value, p.settings, p.per_request)) == lines.end())
+            lines.emplace_back(p.value, p.settings, p.per_request);
+    for (const auto& [value, settings, per_request] : lines) {
         Series line{.title = m.compares() ? m.compare + " = " + value : model,
                     .style = Series::Style::lines_error_bars,
                     .color = color_of_value(m, value)};
         if (!settings.empty()) line.title += ", " + settings;
+        if (per_request > 1) line.title += fmt::format(", images={}", per_request);
         const analysis::VisionPoint* largest = nullptr;
         for (const analysis::VisionPoint& p : m.vision) {
-            if (p.model != model || !p.image.empty() || p.value != value || p.settings != settings) continue;
+            if (p.model != model || !p.image.empty() || p.value != value || p.settings != settings ||
+                p.per_request != per_request)
+                continue;
             const auto size = static_cast<double>(p.image_size);
             line.points.push_back({size, p.encode_ms, p.encode_ms_sd});
             sizes.insert(size);

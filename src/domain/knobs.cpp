@@ -221,6 +221,10 @@ const std::vector<Knob>& all_knobs() {
          .help = "Each request begins with this image file (PNG, JPEG, BMP, GIF, ...), encoded through --mmproj's "
                  "vision tower, instead of a synthetic one",
          .plural = "image files", .member = test<&T::image>(), .canonical = canonical_image, .since = 11},
+        {.name = "images", .flag = "--images", .key_tag = "images",
+         .help = "Images each request begins with (--image-size's or --image's, each with pixels of its own), "
+                 "encoded and prefilled one after another",
+         .plural = "image counts", .member = test<&T::images>(), .min = 1, .max = 64, .since = 12},
         // Server mode's: llama-server's own settings (one server each), then the requests its clients send.
         {.name = "parallel", .flag = "-np", .server_flag = "-np", .key_tag = "np",
          .help = "Server mode: llama-server's slots (-1: its auto, 4 slots)", .plural = "server slot counts",

@@ -72,6 +72,7 @@ struct TestParams {
     int64_t n_depth = 0;
     int64_t image_size = 0; // an image of image_size x image_size pixels before the prompt; 0: none
     std::string image;      // or this image file before the prompt; "": none
+    int64_t images = 1;     // how many such images (each with pixels of its own), one after another
     bool has_image() const { return image_size > 0 || !image.empty(); }
     bool operator==(const TestParams&) const = default;
 };

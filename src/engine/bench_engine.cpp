@@ -202,17 +202,27 @@ Vision& BenchEngine::vision(int64_t threads) {
 }
 
 ImageTimes BenchEngine::feed_image(int64_t threads, const domain::TestParams& test, uint64_t seed, int64_t n_batch) {
-    const ImageTimes times = vision(threads).feed(context_.get(), {test.image_size, test.image}, seed, n_batch);
-    if (!first_image_done_) pending_first_image_ = times; // the vision tower's first encode in this process
-    first_image_done_ = true;
-    return times;
+    ImageTimes all;
+    int64_t n_past = 0;
+    for (int64_t i = 0; i < test.images; ++i) {
+        const ImageTimes one =
+            vision(threads).feed(context_.get(), {test.image_size, test.image},
+                                 seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull, n_batch, n_past);
+        if (!first_image_done_) pending_first_image_ = one; // the vision tower's first encode in this process
+        first_image_done_ = true;
+        all.encode_ns += one.encode_ns;
+        all.prefill_ns += one.prefill_ns;
+        all.tokens += one.tokens;
+        all.slices += one.slices;
+    }
+    return all;
 }
 
 void BenchEngine::prepare_context(const RunRequest& request) {
     const auto& own = request.test;
-    // An image first takes the positions its slices and markers need.
+    // The images first take the positions their slices and markers need.
     const int64_t image =
-        own.has_image() ? vision(request.context.threads).positions_of({own.image_size, own.image}) : 0;
+        own.has_image() ? own.images * vision(request.context.threads).positions_of({own.image_size, own.image}) : 0;
     const int64_t n_ctx = std::max<int64_t>(
         std::max(image + own.n_depth + own.n_prompt + own.n_gen, request.shared_n_ctx.value_or(0)), 1);
     if (context_ && context_params_ == request.context && context_n_ctx_ == n_ctx && context_prio_ == request.prio)

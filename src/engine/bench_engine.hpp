@@ -39,6 +39,8 @@ private:
     bool first_image_done_ = false;
     std::optional<double> pending_mmproj_load_ms_;
     std::optional<ImageTimes> pending_first_image_;
+    // The test's images, one after another from the start of the sequence, their times summed; the process's first
+    // one is kept apart (pending_first_image_).
     ImageTimes feed_image(int64_t threads, const domain::TestParams& test, uint64_t seed, int64_t n_batch);
     domain::ContextParams context_params_;
     int64_t context_n_ctx_ = 0;

@@ -108,10 +108,10 @@ int64_t Vision::positions_of(const Image& image) {
     return positions_[key] = static_cast<int64_t>(mtmd_helper_get_n_pos(tokenize(ctx_.get(), image, 0).get()));
 }
 
-ImageTimes Vision::feed(llama_context* ctx, const Image& image, uint64_t seed, int64_t n_batch) {
+ImageTimes Vision::feed(llama_context* ctx, const Image& image, uint64_t seed, int64_t n_batch, int64_t& position) {
     const Chunks chunks = tokenize(ctx_.get(), image, seed);
     ImageTimes times;
-    llama_pos n_past = 0;
+    auto n_past = static_cast<llama_pos>(position);
     const auto batch = static_cast<int32_t>(n_batch);
     for (size_t i = 0; i < mtmd_input_chunks_size(chunks.get()); ++i) {
         const mtmd_input_chunk* chunk = mtmd_input_chunks_get(chunks.get(), i);
@@ -133,6 +133,7 @@ ImageTimes Vision::feed(llama_context* ctx, const Image& image, uint64_t seed, i
         times.tokens += static_cast<int64_t>(mtmd_input_chunk_get_n_tokens(chunk));
         ++times.slices;
     }
+    position = n_past;
     return times;
 }
 
@@ -146,7 +147,7 @@ Vision::Vision(const std::string& mmproj, const llama_model*, int threads, bool)
 }
 Vision::~Vision() = default;
 int64_t Vision::positions_of(const Image&) { return 0; }
-ImageTimes Vision::feed(llama_context*, const Image&, uint64_t, int64_t) { return {}; }
+ImageTimes Vision::feed(llama_context*, const Image&, uint64_t, int64_t, int64_t&) { return {}; }
 #endif
 
 } // namespace llmsweep::engine

@@ -40,9 +40,10 @@ public:
     // The positions an image takes in a context, its markers included. Throws Error for a file that is not an
     // image llama.cpp reads.
     int64_t positions_of(const Image& image);
-    // Feeds an image (a synthetic one's pixels drawn from `seed`) at the start of `ctx`'s sequence 0, which must
-    // be empty: its slices encoded and prefilled, the markers between them decoded untimed.
-    ImageTimes feed(llama_context* ctx, const Image& image, uint64_t seed, int64_t n_batch);
+    // Feeds an image (a synthetic one's pixels drawn from `seed`) into `ctx`'s sequence 0 at position `n_past`
+    // (0: the sequence must be empty), which it advances: its slices encoded and prefilled, the markers between
+    // them decoded untimed.
+    ImageTimes feed(llama_context* ctx, const Image& image, uint64_t seed, int64_t n_batch, int64_t& n_past);
 
 private:
     struct Free {

@@ -32,9 +32,10 @@ struct Strings {
         goodput, pareto, capacity_intro, highest_load, none_met, closed_loop, open_loop, serving_throughput_title,
         serving_latency_title, serving_pareto_title, pareto_front, single_stream_intro, server_stream_tps,
         native_tg_tps, serving_latency_intro, latency_mean;
-    std::string_view vision, vision_intro, vision_first_intro, settings, image, image_px, images_encoded,
-        slices_per_image, tokens_per_image, encode_ms, encode_ms_per_slice, encode_tps, prefill_tps, first_image_pct,
-        vision_chart_title, vision_chart_xlabel, vision_chart_ylabel, chart_vision_caption, chart_vision_found;
+    std::string_view vision, vision_intro, vision_first_intro, settings, image, image_px, images_per_request,
+        images_encoded, slices_per_image, tokens_per_image, encode_ms, encode_ms_per_slice, encode_tps, prefill_tps,
+        first_image_pct, vision_chart_title, vision_chart_xlabel, vision_chart_ylabel, chart_vision_caption,
+        chart_vision_found;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
         huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro, left_out_intro,

@@ -471,6 +471,7 @@ Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const String
     if (std::any_of(m.vision.begin(), m.vision.end(), [](const V& v) { return !v.settings.empty(); }))
         columns.push_back(text_column<V>("settings", std::string(s.settings), &V::settings));
     const Strings* words = &s;
+    const bool several = std::any_of(m.vision.begin(), m.vision.end(), [](const V& v) { return v.per_request > 1; });
     columns.insert(columns.end(),
                    {
                        {"image", std::string(s.image),
@@ -479,6 +480,10 @@ Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const String
                         },
                         [](const V& v) { return v.image; }},
                        {"image_size", "", {}, [](const V& v) { return v.image_size; }},
+                       {"per_request", several ? std::string(s.images_per_request) : "",
+                        several ? std::function([](const V& v) { return std::to_string(v.per_request); })
+                                : std::function<std::string(const V&)>(),
+                        [](const V& v) { return v.per_request; }},
                        count_column<V>("images", std::string(s.images_encoded), &V::images),
                        optional_column<V>("slices", std::string(s.slices_per_image), &V::slices, 1),
                        figure_column<V>("tokens", std::string(s.tokens_per_image), &V::tokens, 0),

@@ -445,6 +445,8 @@ void validate(const SweepSpec& spec) {
                          "give its mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
     if (spec.sets(image_size) && spec.sets(image))
         throw UsageError("--image-size makes a synthetic image and --image reads one: give one of them");
+    if (spec.sets(*find_knob("images")) && !spec.sets(image_size) && !spec.sets(image))
+        throw UsageError("--images counts the images each request begins with: give them with --image-size or --image");
     for (const std::string& file : spec.values_of(image))
         if (!file.empty()) check_image_file(file);
     if (spec.engine == Engine::llama_bench) {
