@@ -132,10 +132,11 @@ int run(int argc, char** argv) {
     app.add_flag("-V,--version", show_version, "Show the version and the llama.cpp build, and exit");
     app.add_flag("-v,--verbose", verbose, "Show llama.cpp's own log on stderr");
 
-    const std::vector<Command> commands = {add_run_command(app),    add_bench_command(app),  add_report_command(app),
-                                           add_import_command(app), add_merge_command(app),  add_slurm_command(app),
-                                           add_synth_command(app),  add_check_command(app),  add_info_command(app),
-                                           add_schema_command(app), add_worker_command(app), add_version_command(app)};
+    const std::vector<Command> commands = {add_run_command(app),     add_bench_command(app),  add_report_command(app),
+                                           add_history_command(app), add_import_command(app), add_merge_command(app),
+                                           add_slurm_command(app),   add_synth_command(app),  add_check_command(app),
+                                           add_info_command(app),    add_schema_command(app), add_worker_command(app),
+                                           add_version_command(app)};
     // docs/usage.md's reference: every command's --help (a test keeps the file current).
     CLI::App* usage = app.add_subcommand("usage", "")->group("");
     try {

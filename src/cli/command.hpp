@@ -21,6 +21,7 @@ Command add_check_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+Command add_history_command(CLI::App& app);
 Command add_worker_command(CLI::App& app);
 Command add_schema_command(CLI::App& app);
 Command add_import_command(CLI::App& app);

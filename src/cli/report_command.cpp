@@ -2,6 +2,7 @@
 #include "chart/charts.hpp"
 #include "chart/gnuplot.hpp"
 #include "cli/command.hpp"
+#include "cli/filters.hpp"
 #include "cli/format.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
@@ -50,15 +51,6 @@ bool fails(analysis::Verdict verdict, const std::vector<std::string>& fail_on) {
     return false;
 }
 
-// zh for a Chinese locale (LC_ALL, LC_MESSAGES or LANG starting with zh), en otherwise.
-std::string language_from_locale() {
-    for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
-        const char* value = std::getenv(name);
-        if (value && *value) return std::string_view(value).substr(0, 2) == "zh" ? "zh" : "en";
-    }
-    return "en";
-}
-
 // A report folder holds only what a report writes: a folder of these, written by an older llmsweep that left
 // no marker, may be replaced too.
 bool report_file(const std::filesystem::directory_entry& entry) {
@@ -80,29 +72,8 @@ void run_report(const ReportArgs& args) {
     if (!args.compare.empty()) options.compare = analysis::parameter_named(args.compare);
     if (!args.baseline.empty()) options.baseline = args.baseline;
     if (!args.slo.empty()) options.slo = domain::parse_slo(args.slo, "--slo");
-    if (!args.model.empty()) options.filters.model = args.model;
-    options.filters.run_id = args.run;
+    options.filters = parse_filters(args.model, args.run, args.where);
     options.pool_runs = args.pool_runs;
-    for (const auto& condition : args.where) {
-        const auto equals = condition.find('=');
-        if (equals == std::string::npos || equals == 0)
-            throw UsageError(fmt::format("--where '{}' is not PARAM=VALUE", condition));
-        const std::string name = analysis::parameter_named(condition.substr(0, equals));
-        const std::string value = condition.substr(equals + 1);
-        if (name == "run") { // the run is not a parameter of a point, but selects like one
-            char* end = nullptr;
-            const long long id = std::strtoll(value.c_str(), &end, 10);
-            if (value.empty() || *end != '\0' || id <= 0)
-                throw UsageError(fmt::format("--where run='{}': a run is its number (llmsweep report lists them "
-                                             "under Methodology)",
-                                             value));
-            if (options.filters.run_id && *options.filters.run_id != id)
-                throw UsageError("--run and --where run= name different runs; give one");
-            options.filters.run_id = id;
-            continue;
-        }
-        options.filters.where.emplace_back(name, value);
-    }
     std::vector<std::string> formats = sweep::parse_name_list(args.formats, "--format");
     for (const auto& format : formats)
         if (format != "md" && format != "html" && format != "csv" && format != "json")

@@ -4,6 +4,7 @@
 
 #include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
+#include "analysis/history.hpp"
 #include "analysis/roofline.hpp"
 #include "analysis/serving.hpp"
 #include "analysis/vision.hpp"

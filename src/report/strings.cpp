@@ -243,6 +243,31 @@ constexpr Strings english{
     .chart_vision_caption = "{0}: the time to encode one image through the vision tower at each image size (pixels "
                             "per side), one line per {1}, with the repetitions' sd.{2}",
     .chart_vision_found = " {0}: {1:.1f} ms at {2} px, {3:.2f} ms per slice.",
+    .history_title = "llama.cpp builds over time",
+    .history_intro =
+        "Per model, metric and host: each build's throughput, the geometric mean over the points every run of the "
+        "series measured, in history order; its 95 % interval is over the build's runs (two or more). A step is "
+        "where a permutation test over the builds' levels finds the mean changed (binary segmentation, alpha "
+        "{0}); its size compares the builds after it with those before it, each build's run the replicate, and "
+        "a step slower than -{1} % is a regression.",
+    .history_series = "{0} {1}{2}: {4} builds in order of {5}; points every run measured: {3}",
+    .history_on_host = " on {}",
+    .history_by_number = "build number",
+    .history_by_time = "their first run",
+    .history_build = "Build",
+    .history_number = "Build number",
+    .history_first_run = "First run",
+    .history_runs = "Runs",
+    .history_interval = "95 % interval",
+    .history_step = "Step here",
+    .history_steps = "Steps:",
+    .history_no_step = "No step: the builds' levels are what reordering them gives (p >= {0}).",
+    .history_step_line = "between build {0} and {1}: {2} ({3} builds before, {4} after; p = {5:.3f})",
+    .history_regression = "regression",
+    .history_left_out = "Left out:",
+    .history_chart_caption = "{0}: each build's t/s in history order, with its interval over its runs; the grey "
+                             "lines are the means between steps.{1}",
+    .history_segment_mean = "mean between steps",
     .worst_listed = "the worst listed:",
     .first_listed = "the first listed:",
     .warnings = "Warnings",
@@ -593,6 +618,29 @@ constexpr Strings chinese{
     .chart_vision_caption = "{0}: 各图像尺寸 (每边像素) 下经视觉塔编码一张图像的时间, 每个 {1} 取值一条线, 附重复的"
                             "标准差。{2}",
     .chart_vision_found = "{0}: {2} 像素时 {1:.1f} ms, 每个切片 {3:.2f} ms。",
+    .history_title = "llama.cpp 各构建的性能变化",
+    .history_intro = "按模型、指标和主机: 各构建的吞吐量 (该序列每次运行都测量过的各点的几何平均), 按历史顺序排列; 其 "
+                     "95 % 区间基于该构建的"
+                     "各次运行 (两次或以上)。阶跃是对各构建水平的置换检验认定均值发生变化之处 (二分分割, alpha {0}); "
+                     "其大小比较阶跃之后与"
+                     "之前的构建, 以每个构建的运行为重复单元; 慢于 -{1} % 的阶跃为性能回退。",
+    .history_series = "{0} {1}{2}: {4} 个构建, 按{5}排序; 每次运行都测量的点: {3}",
+    .history_on_host = " ({})",
+    .history_by_number = "构建编号",
+    .history_by_time = "首次运行时间",
+    .history_build = "构建",
+    .history_number = "构建编号",
+    .history_first_run = "首次运行",
+    .history_runs = "运行数",
+    .history_interval = "95 % 区间",
+    .history_step = "此处阶跃",
+    .history_steps = "阶跃:",
+    .history_no_step = "无阶跃: 各构建的水平与随机重排无异 (p >= {0})。",
+    .history_step_line = "构建 {0} 与 {1} 之间: {2} (之前 {3} 个构建, 之后 {4} 个; p = {5:.3f})",
+    .history_regression = "性能回退",
+    .history_left_out = "未纳入:",
+    .history_chart_caption = "{0}: 各构建按历史顺序的 t/s, 附其各次运行的区间; 灰线为阶跃之间的均值。{1}",
+    .history_segment_mean = "阶跃之间的均值",
     .worst_listed = "列出最差的",
     .first_listed = "列出前",
     .warnings = "警告",

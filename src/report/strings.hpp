@@ -36,6 +36,11 @@ struct Strings {
         images_encoded, slices_per_image, tokens_per_image, encode_ms, encode_ms_per_slice, encode_tps, prefill_tps,
         first_image_pct, vision_chart_title, vision_chart_xlabel, vision_chart_ylabel, chart_vision_caption,
         chart_vision_found;
+    // llmsweep history: each build's throughput in history order, and where it stepped.
+    std::string_view history_title, history_intro, history_series, history_on_host, history_by_number, history_by_time,
+        history_build, history_number, history_first_run, history_runs, history_interval, history_step, history_steps,
+        history_no_step, history_step_line, history_regression, history_left_out, history_chart_caption,
+        history_segment_mean;
     std::string_view worst_listed, first_listed;
     std::string_view warnings, no_warnings, high_cv_intro, not_ok_intro, too_few_intro, unpaired_intro,
         huge_pages_differ_intro, huge_pages_used_as, busy_intro, busy_visit, hosts_differ_intro, left_out_intro,

@@ -133,6 +133,17 @@ Table single_stream_table(const ReportModel& m, const Strings& s);
 // Described once (Column): a vision-language model's images per point (vision.csv, report.json's vision).
 Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const Strings& s);
 Table vision_table(const ReportModel& m, const Strings& s);
+// llmsweep history: a build of a series, described once (history.md, history.csv, history.json).
+struct HistoryRow {
+    const analysis::HistorySeries* series = nullptr;
+    size_t index = 0;                            // of the build, in history order
+    const analysis::HistoryStep* step = nullptr; // the step that begins at this build, if any
+    const analysis::HistoryBuild& build() const { return series->builds[index]; }
+};
+std::vector<HistoryRow> history_rows(const analysis::HistorySeries& series);
+Columns<HistoryRow> history_columns(const Strings& s);
+// A step as the history says it: "-7.3 % [-9.0, -5.6]".
+std::string step_text(const analysis::HistoryStep& step);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
 // Described once (Column): the machine's roofs per thread count (report.json's roofline machines), its figures

@@ -574,6 +574,14 @@ std::map<std::string, std::string> Store::read_model_profiles() {
     return profiles;
 }
 
+std::map<std::string, int64_t> Store::build_numbers() {
+    std::map<std::string, int64_t> numbers;
+    Statement s(*db_, "SELECT build_commit, max(build_number) FROM llama_bench WHERE typeof(build_number) = 'integer' "
+                      "AND build_number > 0 AND build_commit IS NOT NULL GROUP BY build_commit");
+    while (s.step()) numbers[s.column_text(0)] = s.column_int(1);
+    return numbers;
+}
+
 std::vector<RunRow> Store::read_runs() {
     Statement s(
         *db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, '') AS backends, "

@@ -238,6 +238,8 @@ public:
     // The service-level objectives the runs' specs gave (`run --slo`), distinct, as written ("ttft=500ms").
     std::vector<std::string> run_slos();
     std::vector<RunRow> read_runs();
+    // llama.cpp's build number of each build commit that llama-bench reported one for (its imports and runs).
+    std::map<std::string, int64_t> build_numbers();
     // Every model file with results, with what they say of it.
     std::vector<ModelRow> read_models();
     // The llama_bench table's rows of a run's ok results not in `except`, in result id order, with their samples.
