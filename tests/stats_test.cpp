@@ -1,13 +1,16 @@
 #include "stats/blocked.hpp"
 #include "stats/bootstrap.hpp"
+#include "stats/changepoint.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -249,4 +252,97 @@ TEST(Welch, IntervalMatchesScipy) {
 }
 
 } // namespace
+
+// --- Change points ----------------------------------------------------------------------------------------------
+
+// The largest two-sample t between a stretch of `x` and the rest, computed directly (no prefix sums).
+double stretch_t(const std::vector<double>& x) {
+    double best = 0;
+    const size_t n = x.size();
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = i + 1; j <= n; ++j) {
+            if (j - i == n) continue;
+            std::vector<double> in, out;
+            for (size_t k = 0; k < n; ++k) (k >= i && k < j ? in : out).push_back(x[k]);
+            const auto mean = [](const std::vector<double>& v) {
+                double s = 0;
+                for (double y : v) s += y;
+                return s / static_cast<double>(v.size());
+            };
+            const double a = mean(in), b = mean(out);
+            double within = 0;
+            for (double y : in) within += (y - a) * (y - a);
+            for (double y : out) within += (y - b) * (y - b);
+            const double sd = std::sqrt(within / static_cast<double>(n - 2));
+            best = std::max(best, std::fabs(a - b) / (sd * std::sqrt(1.0 / static_cast<double>(in.size()) +
+                                                                     1.0 / static_cast<double>(out.size()))));
+        }
+    return best;
+}
+
+// The statistic is the stretch's t as a direct computation gives it, and its p-value is the share of simulated
+// normal segments that reach it: for three levels the only stretches are one level against the other two, whose
+// t has 1 degree of freedom; Boost's t distribution and the simulation agree.
+TEST(ChangePoints, TheStatisticIsTheStretchsTAndItsPValueTheSimulatedOne) {
+    const std::vector<double> levels = {0.00, 0.01, -0.005, 0.008, -0.10, -0.095, -0.11, -0.104};
+    const auto found = stats::change_points(levels, {.alpha = 0.05, .simulations = 9999});
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].at, 4u);
+    EXPECT_NEAR(found[0].statistic, stretch_t(levels), 1e-9 * stretch_t(levels));
+    EXPECT_LT(found[0].p_value, 0.001);
+    // Three levels: the p-value of t for the level most unlike the two others, as the maximum of three dependent
+    // t statistics of 1 degree of freedom, simulated, lies between one t's tail and three times it.
+    const std::vector<double> three = {0.0, 0.3, 1.0};
+    const double t = stretch_t(three);
+    const auto none = stats::change_points(three, {.alpha = 1.0, .simulations = 99999});
+    ASSERT_FALSE(none.empty());
+    const double one_tail = 2 * (0.5 - std::atan(t) / M_PI); // Student's t with 1 degree of freedom (Cauchy)
+    EXPECT_GE(none[0].p_value, one_tail * 0.95);
+    EXPECT_LE(none[0].p_value, 3 * one_tail * 1.05);
+}
+
+// Thirty builds of noise (3 % between runs): a false alarm in about alpha of the histories, never far above; a
+// lasting step of 10 % in the middle is found, at its place, in nearly every one.
+TEST(ChangePoints, NoiseRarelyAlarmsAndAStepIsFoundWhereItIs) {
+    std::mt19937_64 rng(2024);
+    std::normal_distribution<double> noise(0, 0.03);
+    const size_t histories = 300;
+    size_t alarms = 0, found_at_step = 0;
+    for (size_t h = 0; h < histories; ++h) {
+        std::vector<double> flat(30), stepped(30);
+        for (size_t i = 0; i < 30; ++i) {
+            flat[i] = noise(rng);
+            stepped[i] = noise(rng) + (i >= 15 ? std::log(0.9) : 0.0);
+        }
+        const stats::ChangePointOptions options{.alpha = 0.05, .simulations = 199, .seed = h + 1};
+        alarms += !stats::change_points(flat, options).empty();
+        const auto steps = stats::change_points(stepped, options);
+        found_at_step +=
+            std::any_of(steps.begin(), steps.end(), [](const auto& c) { return c.at >= 14 && c.at <= 16; });
+    }
+    // 5 % of 300 is 15; a binomial count above 27 has probability below 0.001.
+    EXPECT_LE(alarms, 27u);
+    EXPECT_GE(found_at_step, histories * 95 / 100);
+}
+
+// One slow build among fast ones: two change points, on either side of it.
+TEST(ChangePoints, ABuildThatSlowedAndRecoveredHasAStepOnEitherSide) {
+    const std::vector<double> levels = {0.00, 0.01, -0.01, 0.005, -0.20, 0.00, -0.005, 0.01};
+    const auto found = stats::change_points(levels);
+    ASSERT_EQ(found.size(), 2u);
+    EXPECT_EQ(found[0].at, 4u);
+    EXPECT_EQ(found[1].at, 5u);
+}
+
+TEST(ChangePoints, TooShortFlatOrNonFiniteHistoriesHaveNone) {
+    EXPECT_TRUE(stats::change_points(std::vector<double>{1.0, 0.5}).empty());
+    EXPECT_TRUE(stats::change_points(std::vector<double>(10, 1.0)).empty());
+    EXPECT_TRUE(stats::change_points(std::vector<double>{1, 1, 1, NAN, 0, 0, 0}).empty());
+    // The same levels always give the same answer (the reorderings are drawn from a fixed seed).
+    const std::vector<double> levels = {0, 0.01, -0.01, 0.02, -0.1, -0.09, -0.11, -0.1};
+    const auto a = stats::change_points(levels), b = stats::change_points(levels);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].p_value, b[i].p_value);
+}
+
 } // namespace llmsweep

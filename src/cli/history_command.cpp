@@ -115,9 +115,10 @@ void run_history(const HistoryArgs& args) {
         for (const auto& step : series.steps) {
             if (!step.regression) continue;
             ++regressions;
-            say(stderr, "regression: {} {} on {}: between build {} and {}: {} (p = {:.3f})\n",
-                escape::terminal(series.model), escape::terminal(series.metric), escape::terminal(series.host),
-                escape::terminal(step.from), escape::terminal(step.to), report::step_text(step), step.p_value);
+            say(stderr, "regression: {} {}{}: between build {} and {}: {} (p = {:.3f})\n",
+                escape::terminal(series.model), escape::terminal(series.metric),
+                series.host.empty() ? "" : " on " + escape::terminal(series.host), escape::terminal(step.from),
+                escape::terminal(step.to), report::step_text(step), step.p_value);
         }
     if (regressions > 0)
         throw Error(fmt::format("{} regression{} beyond the margin of {} % (--fail-on regression)", regressions,

@@ -1,0 +1,180 @@
+// llmsweep history: builds imported as llama-bench's files, each run with a shift of its own and repetition noise
+// drawn from a fixed seed, with a slowdown placed at a known build. The change points are found there and nowhere
+// else; a history of noise alone has none; --fail-on regression stops on the slowdown, naming the builds; names
+// from the files reach the terminal and the files escaped.
+
+#include "test_support.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace llmsweep {
+namespace {
+
+using test::shell_quote;
+namespace fs = std::filesystem;
+
+// One run of a build as llama-bench writes it with -o jsonl: pp512 and tg128, five repetitions each, at
+// `factor` times the base speed, with a run-to-run shift of 1 % and repetition noise of 1 %.
+void write_run(const fs::path& path, const std::string& commit, int number, int day, double factor,
+               std::mt19937_64& rng) {
+    std::normal_distribution<double> shift(0, 0.01), noise(0, 0.01);
+    const double run = std::exp(shift(rng));
+    std::ofstream out(path);
+    for (const auto& [n_prompt, n_gen, speed] : {std::tuple{512, 0, 500.0}, std::tuple{0, 128, 40.0}}) {
+        std::vector<double> ts;
+        std::vector<int64_t> ns;
+        for (int r = 0; r < 5; ++r) {
+            ts.push_back(speed * factor * run * std::exp(noise(rng)));
+            ns.push_back(static_cast<int64_t>(1e9 * (n_prompt + n_gen) / ts.back()));
+        }
+        const double mean_ts = (ts[0] + ts[1] + ts[2] + ts[3] + ts[4]) / 5;
+        const int64_t mean_ns = (ns[0] + ns[1] + ns[2] + ns[3] + ns[4]) / 5;
+        const nlohmann::json test = {{"build_commit", commit},
+                                     {"build_number", number},
+                                     {"cpu_info", "Xeon"},
+                                     {"gpu_info", ""},
+                                     {"backends", "CPU"},
+                                     {"model_filename", "m.gguf"},
+                                     {"model_type", "llama ?B Q8_0"},
+                                     {"model_size", 385536},
+                                     {"model_n_params", 361088},
+                                     {"n_batch", 2048},
+                                     {"n_ubatch", 512},
+                                     {"n_threads", 2},
+                                     {"cpu_mask", "0x0"},
+                                     {"cpu_strict", false},
+                                     {"poll", 50},
+                                     {"type_k", "f16"},
+                                     {"type_v", "f16"},
+                                     {"n_gpu_layers", 99},
+                                     {"n_cpu_moe", 0},
+                                     {"split_mode", "layer"},
+                                     {"main_gpu", 0},
+                                     {"no_kv_offload", false},
+                                     {"flash_attn", -1},
+                                     {"devices", "auto"},
+                                     {"tensor_split", "0.00"},
+                                     {"tensor_buft_overrides", "none"},
+                                     {"load_mode", "auto"},
+                                     {"lazy_mode", "auto"},
+                                     {"embeddings", false},
+                                     {"no_op_offload", 0},
+                                     {"no_host", false},
+                                     {"fit_target", 0},
+                                     {"fit_min_ctx", 0},
+                                     {"n_prompt", n_prompt},
+                                     {"n_gen", n_gen},
+                                     {"n_depth", 0},
+                                     {"test_time", fmt::format("2026-11-{:02d}T10:00:00Z", day)},
+                                     {"avg_ns", mean_ns},
+                                     {"stddev_ns", 0},
+                                     {"avg_ts", mean_ts},
+                                     {"stddev_ts", 0},
+                                     {"samples_ns", ns},
+                                     {"samples_ts", ts}};
+        out << test.dump() << "\n";
+    }
+}
+
+// Eight builds, two runs each, build i at speed factors[i]; imported into DIR/h.db.
+fs::path history_of(const fs::path& dir, const std::vector<double>& factors, const std::vector<std::string>& commits,
+                    uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    const fs::path db = dir / "h.db";
+    for (size_t b = 0; b < factors.size(); ++b)
+        for (int r = 0; r < 2; ++r) {
+            const fs::path file = dir / fmt::format("b{}-{}.jsonl", b, r);
+            write_run(file, commits[b], 7000 + static_cast<int>(b), 1 + static_cast<int>(b), factors[b], rng);
+            const auto imported = test::run_llmsweep("import --db " + shell_quote(db) + " " + shell_quote(file));
+            EXPECT_EQ(imported.exit_code, 0) << imported.err;
+        }
+    return db;
+}
+
+std::vector<std::string> commits_of(size_t n) {
+    std::vector<std::string> commits;
+    for (size_t i = 0; i < n; ++i) commits.push_back(fmt::format("c0ffee{}", i));
+    return commits;
+}
+
+nlohmann::json history_json(const fs::path& db, const fs::path& out, const std::string& more = "") {
+    const auto r =
+        test::run_llmsweep("history --db " + shell_quote(db) + " --no-charts --out " + shell_quote(out) + more);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(test::read_file(out / "history.json"));
+}
+
+TEST(History, ASlowBuildAmongFastOnesIsFoundThereAndNowhereElse) {
+    test::TempDir dir;
+    std::vector<double> factors(8, 1.0);
+    factors[4] = 0.75; // the fifth build is a quarter slower; the sixth is fast again
+    const auto commits = commits_of(8);
+    const nlohmann::json h = history_json(history_of(dir.path(), factors, commits, 1), dir.path() / "out");
+    ASSERT_EQ(h["series"].size(), 2u); // pp and tg
+    for (const auto& series : h["series"]) {
+        ASSERT_EQ(series["builds"].size(), 8u);
+        EXPECT_EQ(series["builds"][4]["build_commit"], commits[4]);
+        ASSERT_EQ(series["steps"].size(), 2u) << series.dump();
+        EXPECT_EQ(series["steps"][0]["from"], commits[3]);
+        EXPECT_EQ(series["steps"][0]["to"], commits[4]);
+        EXPECT_NEAR(series["steps"][0]["pct"].get<double>(), -25, 3);
+        EXPECT_TRUE(series["steps"][0]["regression"].get<bool>());
+        EXPECT_EQ(series["steps"][1]["from"], commits[4]);
+        EXPECT_EQ(series["steps"][1]["to"], commits[5]);
+        EXPECT_GT(series["steps"][1]["pct"].get<double>(), 25);
+        EXPECT_FALSE(series["steps"][1]["regression"].get<bool>());
+    }
+}
+
+TEST(History, NoiseAloneHasNoStep) {
+    test::TempDir dir;
+    const nlohmann::json h =
+        history_json(history_of(dir.path(), std::vector<double>(8, 1.0), commits_of(8), 2), dir.path() / "out");
+    ASSERT_EQ(h["series"].size(), 2u);
+    for (const auto& series : h["series"]) EXPECT_TRUE(series["steps"].empty()) << series.dump();
+}
+
+// A lasting slowdown: one step, the gate stops on it naming both builds, and a hostile build name reaches the
+// terminal escaped and the Markdown as text.
+TEST(History, TheGateStopsOnALastingSlowdownAndNamesItsBuilds) {
+    test::TempDir dir;
+    std::vector<double> factors = {1, 1, 1, 1, 1, 0.85, 0.85, 0.85};
+    auto commits = commits_of(8);
+    commits[5] = "\x1b[31mred|`*[x](http://e.vil)\n# h";
+    const fs::path db = history_of(dir.path(), factors, commits, 3);
+    const auto r = test::run_llmsweep("history --db " + shell_quote(db) + " --metric tg --fail-on regression --out " +
+                                      shell_quote(dir.path() / "out"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("regression: m.gguf tg: between"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("between build c0ffee4 and \\x1b[31mred|`*[x](http://e.vil)\\n# h: -1"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("1 regression beyond the margin"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
+    const std::string md = test::read_file(dir.path() / "out" / "history.md");
+    EXPECT_EQ(md.find('\x1b'), std::string::npos);
+    EXPECT_EQ(md.find("](http://e.vil)"), std::string::npos) << md;
+    EXPECT_EQ(md.find("\n# h"), std::string::npos) << md;
+    // Without a slowdown beyond the margin the gate passes: 20 % is the margin here.
+    EXPECT_EQ(test::run_llmsweep("history --db " + shell_quote(db) + " --metric tg --margin 20 --fail-on regression")
+                  .exit_code,
+              0);
+}
+
+TEST(History, OneBuildIsNoHistory) {
+    test::TempDir dir;
+    const fs::path db = history_of(dir.path(), {1.0}, {"c0ffee0"}, 4);
+    const auto r = test::run_llmsweep("history --db " + shell_quote(db));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("one build"), std::string::npos) << r.err;
+}
+
+} // namespace
+} // namespace llmsweep
