@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 namespace llmsweep {
 namespace {
@@ -166,6 +167,52 @@ TEST(History, TheGateStopsOnALastingSlowdownAndNamesItsBuilds) {
     EXPECT_EQ(test::run_llmsweep("history --db " + shell_quote(db) + " --metric tg --margin 20 --fail-on regression")
                   .exit_code,
               0);
+}
+
+// Real builds: llama-bench from the pinned source built for this CPU, and built without its vector extensions
+// (tests/CMakeLists.txt). Eight builds in history order, the fifth the slow one: each run's llama-bench output,
+// its build named as a commit of its own, imported. The change points are on either side of the fifth and nowhere
+// else, and the gate stops on it.
+TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
+    const std::string native = LLMSWEEP_LLAMA_BENCH, generic = LLMSWEEP_GENERIC_LLAMA_BENCH;
+    if (native.empty() || generic.empty() || !fs::exists(generic))
+        GTEST_SKIP() << "this build has no llama-bench of its own, or none without vector extensions (an installed "
+                        "llama.cpp)";
+    test::TempDir dir;
+    const fs::path model = dir.path() / "m.gguf", db = dir.path() / "h.db";
+    const auto synth = test::run_llmsweep("synth --preset smollm2-135m -o " + shell_quote(model));
+    ASSERT_EQ(synth.exit_code, 0) << synth.err;
+    for (int b = 0; b < 8; ++b) {
+        const auto r = test::run_shell(shell_quote(b == 4 ? generic : native) + " -m " + shell_quote(model) +
+                                       " -p 64 -n 8 -r 3 -t 2 -o jsonl");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        std::ofstream out(dir.path() / fmt::format("b{}.jsonl", b));
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.empty()) continue;
+            nlohmann::json test = nlohmann::json::parse(line);
+            test["build_commit"] = fmt::format("build{}", b);
+            test["build_number"] = 100 + b;
+            out << test.dump() << "\n";
+        }
+        out.close();
+        const auto imported = test::run_llmsweep("import --db " + shell_quote(db) + " " +
+                                                 shell_quote(dir.path() / fmt::format("b{}.jsonl", b)));
+        ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    }
+    const auto r = test::run_llmsweep("history --db " + shell_quote(db) + " --no-charts --fail-on regression --out " +
+                                      shell_quote(dir.path() / "out"));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    const nlohmann::json h = nlohmann::json::parse(test::read_file(dir.path() / "out" / "history.json"));
+    ASSERT_EQ(h["series"].size(), 2u) << r.out;
+    for (const auto& series : h["series"]) {
+        ASSERT_EQ(series["steps"].size(), 2u) << r.out;
+        EXPECT_EQ(series["steps"][0]["from"], "build3");
+        EXPECT_EQ(series["steps"][0]["to"], "build4");
+        EXPECT_TRUE(series["steps"][0]["regression"].get<bool>()) << r.out;
+        EXPECT_EQ(series["steps"][1]["from"], "build4");
+        EXPECT_EQ(series["steps"][1]["to"], "build5");
+    }
 }
 
 TEST(History, OneBuildIsNoHistory) {
