@@ -215,6 +215,53 @@ TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
     }
 }
 
+// llmsweep bisect over a small git repository that builds llama-bench from the pinned source, whose fourth commit
+// turns the CPU's vector extensions off (the flags of the slow build above): git bisect, answered by a verdict at
+// each commit, names that commit.
+TEST(Bisect, FindsTheCommitThatTurnedTheVectorExtensionsOff) {
+    const std::string llama = LLMSWEEP_LLAMA_SOURCE_DIR;
+    if (llama.empty() || test::run_shell("git --version").exit_code != 0)
+        GTEST_SKIP() << "no llama.cpp source to build (an installed llama.cpp), or no git";
+    test::TempDir dir;
+    const fs::path repo = dir.path() / "repo", model = dir.path() / "m.gguf";
+    fs::create_directories(repo);
+    ASSERT_EQ(test::run_llmsweep("synth --preset smollm2-135m -o " + shell_quote(model)).exit_code, 0);
+    std::ofstream(repo / "CMakeLists.txt")
+        << fmt::format("cmake_minimum_required(VERSION 3.14)\n"
+                       "project(fixture C CXX)\n"
+                       "set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)\n"
+                       "include(options.cmake)\n"
+                       "set(BUILD_SHARED_LIBS OFF)\nset(LLAMA_BUILD_COMMON ON)\nset(LLAMA_BUILD_TOOLS ON)\n"
+                       "set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${{CMAKE_BINARY_DIR}}/bin)\n"
+                       "add_subdirectory(\"{}\" llama EXCLUDE_FROM_ALL)\n",
+                       llama);
+    const auto git = [&](const std::string& args) {
+        const auto r = test::run_shell("git -C " + shell_quote(repo) + " -c user.name=t -c user.email=t@t " + args);
+        EXPECT_EQ(r.exit_code, 0) << args << ": " << r.out << r.err;
+        return r.out;
+    };
+    git("init -q");
+    std::vector<std::string> commits;
+    for (int c = 0; c < 6; ++c) {
+        std::ofstream(repo / "options.cmake")
+            << (c < 3 ? "set(GGML_NATIVE ON)\n"
+                      : "set(GGML_NATIVE OFF)\nforeach(x SSE42 AVX AVX2 AVX512 FMA F16C BMI2)\n"
+                        "    set(GGML_${x} OFF)\nendforeach()\n")
+            << "# commit " << c << "\n";
+        git("add -A");
+        git(fmt::format("commit -q -m 'commit {}'", c));
+        commits.push_back(git("rev-parse HEAD").substr(0, 12));
+    }
+    const auto r =
+        test::run_llmsweep("bisect --repo " + shell_quote(repo) + " --good " + commits[0] + " --bad " + commits[5] +
+                           " -m " + shell_quote(model) + " -p 64 -n 0 -t 2 --max-repetitions 8 --margin 10 --work " +
+                           shell_quote(dir.path() / "work"));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("first bad commit: " + commits[3]), std::string::npos) << r.out << r.err;
+    // The checkout is left as it was: bisect reset, on the last commit.
+    EXPECT_EQ(git("rev-parse HEAD").substr(0, 12), commits[5]);
+}
+
 TEST(History, OneBuildIsNoHistory) {
     test::TempDir dir;
     const fs::path db = history_of(dir.path(), {1.0}, {"c0ffee0"}, 4);

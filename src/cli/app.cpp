@@ -133,10 +133,10 @@ int run(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "Show llama.cpp's own log on stderr");
 
     const std::vector<Command> commands = {add_run_command(app),     add_bench_command(app),  add_report_command(app),
-                                           add_history_command(app), add_import_command(app), add_merge_command(app),
-                                           add_slurm_command(app),   add_synth_command(app),  add_check_command(app),
-                                           add_info_command(app),    add_schema_command(app), add_worker_command(app),
-                                           add_version_command(app)};
+                                           add_history_command(app), add_bisect_command(app), add_import_command(app),
+                                           add_merge_command(app),   add_slurm_command(app),  add_synth_command(app),
+                                           add_check_command(app),   add_info_command(app),   add_schema_command(app),
+                                           add_worker_command(app),  add_version_command(app)};
     // docs/usage.md's reference: every command's --help (a test keeps the file current).
     CLI::App* usage = app.add_subcommand("usage", "")->group("");
     try {
@@ -172,6 +172,8 @@ int run(int argc, char** argv) {
         }
         say("{}", app.help());
         return static_cast<int>(ExitCode::usage);
+    } catch (const QuietExit& e) {
+        return e.code;
     } catch (const Error& e) {
         // Messages name files and values from the data as they are: escaped here, once, for the terminal.
         say(stderr, "llmsweep: error: {}\n", escape::terminal(e.what()));

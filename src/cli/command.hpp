@@ -22,6 +22,7 @@ Command add_run_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 Command add_history_command(CLI::App& app);
+Command add_bisect_command(CLI::App& app);
 Command add_worker_command(CLI::App& app);
 Command add_schema_command(CLI::App& app);
 Command add_import_command(CLI::App& app);

@@ -39,4 +39,10 @@ public:
     Interrupted();
 };
 
+// Ends the command with this exit code and nothing printed: where the code is the answer itself (a step of
+// llmsweep bisect tells git bisect run good, bad or skip).
+struct QuietExit {
+    int code = 0;
+};
+
 } // namespace llmsweep

@@ -417,7 +417,8 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()},
-        {"concurrency", std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size()}};
+        {"concurrency", std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size()},
+        {"llama_bench", spec.llama_bench.size()}}; // the binaries of --engine llama-bench, in rounds
     for (const auto& [name, n] : sizes)
         if (name == parameter) return n;
     if (const Knob* knob = find_knob(parameter)) return spec.values_of(*knob).size();
