@@ -170,8 +170,9 @@ TEST(History, TheGateStopsOnALastingSlowdownAndNamesItsBuilds) {
 }
 
 // Real builds: llama-bench from the pinned source built for this CPU, and built without its vector extensions
-// (tests/CMakeLists.txt). Eight builds in history order, the fifth the slow one: each run's llama-bench output,
-// its build named as a commit of its own, imported. The change points are on either side of the fifth and nowhere
+// (tests/CMakeLists.txt). Eight builds in history order, the fifth the slow one: each run's llama-bench output
+// (pp64, 6.6x slower without the extensions on an idle machine here, and still 4x beside the other tests; tg's
+// 2.4x drowns in the noise of a busy machine), its build named as a commit of its own, imported. The change points are on either side of the fifth and nowhere
 // else, and the gate stops on it.
 TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
     const std::string native = LLMSWEEP_LLAMA_BENCH, generic = LLMSWEEP_GENERIC_LLAMA_BENCH;
@@ -184,7 +185,7 @@ TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
     ASSERT_EQ(synth.exit_code, 0) << synth.err;
     for (int b = 0; b < 8; ++b) {
         const auto r = test::run_shell(shell_quote(b == 4 ? generic : native) + " -m " + shell_quote(model) +
-                                       " -p 64 -n 8 -r 3 -t 2 -o jsonl");
+                                       " -p 64 -n 0 -r 5 -t 2 -o jsonl");
         ASSERT_EQ(r.exit_code, 0) << r.err;
         std::ofstream out(dir.path() / fmt::format("b{}.jsonl", b));
         std::istringstream lines(r.out);
@@ -204,7 +205,7 @@ TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
                                       shell_quote(dir.path() / "out"));
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     const nlohmann::json h = nlohmann::json::parse(test::read_file(dir.path() / "out" / "history.json"));
-    ASSERT_EQ(h["series"].size(), 2u) << r.out;
+    ASSERT_EQ(h["series"].size(), 1u) << r.out;
     for (const auto& series : h["series"]) {
         ASSERT_EQ(series["steps"].size(), 2u) << r.out;
         EXPECT_EQ(series["steps"][0]["from"], "build3");
