@@ -81,6 +81,7 @@ History build_history(store::Store& store, const Dataset& data, const HistoryOpt
     History out;
     out.order = options.order;
     out.margin_pct = options.margin_pct;
+    out.alpha = options.alpha;
     const std::vector<size_t> kept = point_parameters();
     std::map<SeriesKey, SeriesData> all;
     for (const Record& r : data.records) {

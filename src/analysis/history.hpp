@@ -64,6 +64,7 @@ struct History {
     std::vector<std::string> left_out;
     HistoryOrder order = HistoryOrder::auto_;
     double margin_pct = default_margin_pct;
+    double alpha = 0.05; // of the change points' tests
 };
 
 // The ok results of `data` with their samples, by model, metric and host.

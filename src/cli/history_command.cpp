@@ -44,7 +44,7 @@ void print_history(const analysis::History& history, const std::string& lang) {
         say("{}\n", escape::terminal(report::series_title(series, history, lang)));
         const report::Table table = report::shown_table(columns, report::history_rows(series));
         print_table(table.header(), table.rows());
-        if (series.steps.empty()) say("{}\n", fmt::format(fmt::runtime(s.history_no_step), 0.05));
+        if (series.steps.empty()) say("{}\n", fmt::format(fmt::runtime(s.history_no_step), history.alpha));
         for (const auto& step : series.steps)
             say("{}{}\n",
                 escape::terminal(fmt::format(fmt::runtime(s.history_step_line), step.from, step.to,

@@ -38,15 +38,16 @@ Document history_document(const analysis::History& history, std::string_view lan
     const Strings& s = strings(language);
     Document d;
     d.push_back({.kind = Block::Kind::heading, .level = 1, .text = std::string(s.history_title)});
-    d.push_back(
-        {.kind = Block::Kind::paragraph, .text = fmt::format(fmt::runtime(s.history_intro), 0.05, history.margin_pct)});
+    d.push_back({.kind = Block::Kind::paragraph,
+                 .text = fmt::format(fmt::runtime(s.history_intro), history.alpha, history.margin_pct)});
     const Columns<HistoryRow> columns = history_columns(s);
     for (size_t i = 0; i < history.series.size(); ++i) {
         const auto& series = history.series[i];
         d.push_back({.kind = Block::Kind::heading, .level = 2, .text = series_title(series, history, language)});
         d.push_back({.kind = Block::Kind::table, .table = shown_table(columns, history_rows(series))});
         if (series.steps.empty()) {
-            d.push_back({.kind = Block::Kind::paragraph, .text = fmt::format(fmt::runtime(s.history_no_step), 0.05)});
+            d.push_back(
+                {.kind = Block::Kind::paragraph, .text = fmt::format(fmt::runtime(s.history_no_step), history.alpha)});
         } else {
             std::vector<ListItem> items;
             for (const auto& step : series.steps)

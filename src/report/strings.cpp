@@ -247,9 +247,9 @@ constexpr Strings english{
     .history_intro =
         "Per model, metric and host: each build's throughput, the geometric mean over the points every run of the "
         "series measured, in history order; its 95 % interval is over the build's runs (two or more). A step is "
-        "where a permutation test over the builds' levels finds the mean changed (binary segmentation, alpha "
-        "{0}); its size compares the builds after it with those before it, each build's run the replicate, and "
-        "a step slower than -{1} % is a regression.",
+        "where a stretch of builds differs from the rest by more than normal noise between builds would give "
+        "anywhere in the history (circular binary segmentation, alpha {0}); its size compares the builds after it "
+        "with those before it, each build's run the replicate, and a step slower than -{1} % is a regression.",
     .history_series = "{0} {1}{2}: {4} builds in order of {5}; points every run measured: {3}",
     .history_on_host = " on {}",
     .history_by_number = "build number",
@@ -261,7 +261,7 @@ constexpr Strings english{
     .history_interval = "95 % interval",
     .history_step = "Step here",
     .history_steps = "Steps:",
-    .history_no_step = "No step: the builds' levels are what reordering them gives (p >= {0}).",
+    .history_no_step = "No step: no stretch of builds differs from the rest by more than noise would (p >= {0}).",
     .history_step_line = "between build {0} and {1}: {2} ({3} builds before, {4} after; p = {5:.3f})",
     .history_regression = "regression",
     .history_left_out = "Left out:",
@@ -620,10 +620,9 @@ constexpr Strings chinese{
     .chart_vision_found = "{0}: {2} 像素时 {1:.1f} ms, 每个切片 {3:.2f} ms。",
     .history_title = "llama.cpp 各构建的性能变化",
     .history_intro = "按模型、指标和主机: 各构建的吞吐量 (该序列每次运行都测量过的各点的几何平均), 按历史顺序排列; 其 "
-                     "95 % 区间基于该构建的"
-                     "各次运行 (两次或以上)。阶跃是对各构建水平的置换检验认定均值发生变化之处 (二分分割, alpha {0}); "
-                     "其大小比较阶跃之后与"
-                     "之前的构建, 以每个构建的运行为重复单元; 慢于 -{1} % 的阶跃为性能回退。",
+                     "95 % 区间基于该构建的各次运行 (两次或以上)。阶跃是某一段连续构建与其余构建之差超出构建间正常噪声"
+                     "在整个历史中可能给出的程度之处 (循环二分分割, alpha {0}); 其大小比较阶跃之后与之前的构建, 以每个"
+                     "构建的运行为重复单元; 慢于 -{1} % 的阶跃为性能回退。",
     .history_series = "{0} {1}{2}: {4} 个构建, 按{5}排序; 每次运行都测量的点: {3}",
     .history_on_host = " ({})",
     .history_by_number = "构建编号",
@@ -635,7 +634,7 @@ constexpr Strings chinese{
     .history_interval = "95 % 区间",
     .history_step = "此处阶跃",
     .history_steps = "阶跃:",
-    .history_no_step = "无阶跃: 各构建的水平与随机重排无异 (p >= {0})。",
+    .history_no_step = "无阶跃: 没有一段构建与其余构建的差异超出噪声 (p >= {0})。",
     .history_step_line = "构建 {0} 与 {1} 之间: {2} (之前 {3} 个构建, 之后 {4} 个; p = {5:.3f})",
     .history_regression = "性能回退",
     .history_left_out = "未纳入:",
