@@ -24,7 +24,7 @@ enum class HistoryOrder { auto_, build_number, time };
 struct HistoryOptions {
     HistoryOrder order = HistoryOrder::auto_;
     double margin_pct = default_margin_pct; // a step slower than this is a regression
-    double alpha = 0.05;                    // of each change point's permutation test
+    double alpha = 0.05;                    // of each change point's test (stats/changepoint.hpp)
 };
 
 struct HistoryBuild {
@@ -41,7 +41,7 @@ struct HistoryBuild {
 struct HistoryStep {
     size_t after = 0;     // the index of the last build before the step
     std::string from, to; // the builds on either side
-    double p_value = 1;   // of the permutation test that found it
+    double p_value = 1;   // of the change-point test that found it
     // The builds after it (up to the next step) against those before it (back to the previous one), in percent:
     // the estimate from their levels, and Welch's 95 % interval where each side has two builds or more (one
     // build on a side: the other side's spread for both); none with one build on each side.
