@@ -155,7 +155,8 @@ TEST_F(RunTest, TheMachineIsMeasuredOnceAndKept) {
 TEST_F(RunTest, RepackedWeightsStayUnderTheComputeRoof) {
     const std::string q4 = shell_quote(dir_ / "smollm2-q4.gguf");
     ASSERT_EQ(run_llmsweep("synth --preset smollm2-135m --type q4_0 -o " + q4).exit_code, 0);
-    const std::string env = "LLMSWEEP_CACHE_DIR=" + shell_quote(dir_ / "machine-cache") + " " + shell_quote(LLMSWEEP_BINARY);
+    const std::string env =
+        "LLMSWEEP_CACHE_DIR=" + shell_quote(dir_ / "machine-cache") + " " + shell_quote(LLMSWEEP_BINARY);
     const auto swept = run_shell(env + " run -m " + q4 + " -nr 0,1 --mode split -p 64 -n 0 -r 2 -t 1 -q" + db_arg());
     ASSERT_EQ(swept.exit_code, 0) << swept.err;
     EXPECT_NE(text("SELECT matmul_buffers FROM machines"), "");
@@ -185,8 +186,9 @@ TEST_F(RunTest, TheReportPlacesEveryPointUnderTheRoofs) {
     std::ofstream(sysfs / "cpu0" / "cache" / "index3" / "level") << "3\n";
     std::ofstream(sysfs / "cpu0" / "cache" / "index3" / "type") << "Unified\n";
     std::ofstream(sysfs / "cpu0" / "cache" / "index3" / "size") << "32768K\n";
-    const std::string env = "LLMSWEEP_CPU_SYSFS=" + shell_quote(sysfs) + " LLMSWEEP_CACHE_DIR=" +
-                            shell_quote(dir_ / "machine-cache") + " " + shell_quote(LLMSWEEP_BINARY);
+    const std::string env = "LLMSWEEP_CPU_SYSFS=" + shell_quote(sysfs) +
+                            " LLMSWEEP_CACHE_DIR=" + shell_quote(dir_ / "machine-cache") + " " +
+                            shell_quote(LLMSWEEP_BINARY);
     const auto swept = run_shell(env + " run -m " + model() + " --mmap 0,1 -p 16,32 -n 8 -r 2 -t 1 -q" + db_arg());
     ASSERT_EQ(swept.exit_code, 0) << swept.err;
     EXPECT_EQ(count("SELECT l3_bytes FROM machines"), 32 << 20);
@@ -278,8 +280,7 @@ TEST(Roofs, AreWhatPhysicsAllowsWithEveryCoreBusy) {
     const auto measure = [&](unsigned threads) {
         const auto r = run_shell("LLMSWEEP_CPU_SYSFS=" + shell_quote(dir / "cpu") +
                                  " LLMSWEEP_CACHE_DIR=" + shell_quote(dir / "cache") + " " +
-                                 shell_quote(LLMSWEEP_BINARY) + " info --measure --json -t " +
-                                 std::to_string(threads));
+                                 shell_quote(LLMSWEEP_BINARY) + " info --measure --json -t " + std::to_string(threads));
         EXPECT_EQ(r.exit_code, 0) << r.err;
         const auto json = nlohmann::json::parse(r.out, nullptr, false);
         return json.is_object() ? json.at("machines").at(0) : nlohmann::json::object();
@@ -312,8 +313,8 @@ TEST(Roofs, AreWhatPhysicsAllowsWithEveryCoreBusy) {
     EXPECT_LE(all["triad_gbs"].get<double>(), 2 * all_read);
     EXPECT_EQ(all["l3_bytes"], 0);
     EXPECT_GE(all["buffer_bytes"].get<double>(), double(size_t{1} << 30)) << "beyond any cache when none is named";
-    const auto text = run_shell("LLMSWEEP_CACHE_DIR=" + shell_quote(dir / "cache") + " " + shell_quote(LLMSWEEP_BINARY) +
-                                " info -t 1");
+    const auto text = run_shell("LLMSWEEP_CACHE_DIR=" + shell_quote(dir / "cache") + " " +
+                                shell_quote(LLMSWEEP_BINARY) + " info -t 1");
     EXPECT_NE(text.out.find("L1d unknown, L2 unknown, L3 unknown"), std::string::npos) << text.out;
 }
 
@@ -342,8 +343,9 @@ TEST_F(ModelCost, ADryRunEstimatesANewSweepFromTheRoofline) {
         domain::seconds_at_roofs(16, domain::tg_cost(p, domain::mean_context(0, 16), "f16", "f16"), 0.001, 0.001);
     const double tg1 =
         domain::seconds_at_roofs(1, domain::tg_cost(p, domain::mean_context(0, 1), "f16", "f16"), 0.001, 0.001);
-    const double expected = 2 * (pp + tg) + 2 * (pp + tg1) + 2 * 2 * sweep::per_context_s +
-                            2 * (sweep::per_visit_s + static_cast<double>(p.weight_bytes) / sweep::load_read_bytes_per_s);
+    const double expected =
+        2 * (pp + tg) + 2 * (pp + tg1) + 2 * 2 * sweep::per_context_s +
+        2 * (sweep::per_visit_s + static_cast<double>(p.weight_bytes) / sweep::load_read_bytes_per_s);
     EXPECT_NE(r.out.find(fmt::format("estimated time: about {:.0f} s from the roofline", expected)), std::string::npos)
         << r.out << " expected " << expected;
     EXPECT_NE(r.out.find("1 thread: read 0.0 GB/s"), std::string::npos) << "says which figures it used";
@@ -372,6 +374,24 @@ TEST_F(LlamaBenchEngineTest, ImportedResultsUseAStoredMeasurementOfTheirHost) {
         run_llmsweep("report --lang en --format json --no-charts --out " + shell_quote(after) + db_arg()).exit_code, 0);
     const auto report = nlohmann::json::parse(test::read_file(after / "report.json"));
     EXPECT_EQ(report.at("roofline").at("groups").size(), 2u) << report.at("roofline").dump();
+
+    // The same results as a GPU build reports them (a GPU named, every layer offloaded, as llama-bench's default
+    // -ngl -1 does there): the CPU's roofs do not bound them, and the report leaves them out and says why rather
+    // than showing shares of thousands of percent.
+    std::string lines = test::read_file(dir_ / "lb.jsonl");
+    for (size_t at = 0; (at = lines.find("\"gpu_info\": \"\"", at)) != std::string::npos;)
+        lines.replace(at, 14, "\"gpu_info\": \"NVIDIA H200\"");
+    std::ofstream(dir_ / "gpu.jsonl") << lines;
+    const std::string gpu_db = " --db " + shell_quote(dir_ / "gpu.db");
+    ASSERT_EQ(run_llmsweep("import " + shell_quote(dir_ / "gpu.jsonl") + gpu_db).exit_code, 0);
+    ASSERT_EQ(run_llmsweep("info --measure -t 1" + gpu_db).exit_code, 0);
+    const fs::path gpu = dir_ / "gpu";
+    ASSERT_EQ(
+        run_llmsweep("report --lang en --format md,json --no-charts --out " + shell_quote(gpu) + gpu_db).exit_code, 0);
+    const auto offloaded = nlohmann::json::parse(test::read_file(gpu / "report.json")).at("roofline");
+    EXPECT_TRUE(offloaded.at("groups").empty()) << offloaded.dump();
+    EXPECT_EQ(offloaded.at("offloaded").size(), 2u) << offloaded.dump();
+    EXPECT_NE(test::read_file(gpu / "report.md").find("as their work ran on a GPU"), std::string::npos);
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "analysis/roofline.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -32,6 +33,14 @@ const nlohmann::json* machine_of(const Record& r, int64_t threads, const std::ve
 
 } // namespace
 
+bool ran_on_gpu(const Record& r) {
+    if (r.params.at("gpu_info").empty()) return false;
+    if (integer(r, "n_gpu_layers") != 0) return true;
+    constexpr int64_t op_offload_batch = 32; // ggml-cuda's smallest batch worth the weights' copy
+    return r.metric == "pp" && integer(r, "no_op_offload") == 0 &&
+           std::min(integer(r, "n_prompt"), std::max<int64_t>(integer(r, "n_ubatch"), 1)) >= op_offload_batch;
+}
+
 double RooflinePoint::attainable_gflops() const { return std::min(roof_gflops, roof_gbs * cost.intensity()); }
 
 std::optional<domain::TokenCost> token_cost(const Record& r, const domain::ModelProfile& profile) {
@@ -59,6 +68,10 @@ Roofline roofline(const Dataset& data, const std::string& compare, const std::ma
     };
     for (const Record& r : data.records) {
         if (r.status != "ok" || (r.metric != "pp" && r.metric != "tg")) continue;
+        if (ran_on_gpu(r)) {
+            note(out.offloaded, fmt::format("{} ({} {}={})", r.model, r.metric, compare, r.params.at(compare)));
+            continue;
+        }
         const auto profile = by_name.find(r.model);
         if (profile == by_name.end()) {
             note(out.models_without_profile, r.model);

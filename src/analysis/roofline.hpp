@@ -48,6 +48,9 @@ struct Roofline {
     std::vector<std::string> models_without_profile;
     std::vector<std::pair<std::string, int64_t>> without_machine; // host, threads
     std::vector<std::string> fit_in_cache;
+    // Model and value whose work ran on a GPU (layers offloaded, or a prompt's matrix multiplications sent there):
+    // the roofs are the CPU's and do not bound them, so they are left out rather than shown above 100 %.
+    std::vector<std::string> offloaded;
     bool other_build = false; // a roof measured with another llama.cpp build of the same host was used
 };
 
@@ -55,6 +58,10 @@ struct Roofline {
 // Only ok pp and tg records count.
 Roofline roofline(const Dataset& data, const std::string& compare, const std::map<std::string, std::string>& profiles,
                   const std::vector<nlohmann::json>& machines);
+
+// Whether a record's work ran on a GPU: a build with one, and layers offloaded to it, or a batch of a prompt
+// large enough for llama.cpp to send the matrix multiplications of CPU-resident weights to it (32 tokens).
+bool ran_on_gpu(const Record& record);
 
 // The cost of one token of a record's test (nothing for a metric other than pp and tg).
 std::optional<domain::TokenCost> token_cost(const Record& record, const domain::ModelProfile& profile);

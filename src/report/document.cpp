@@ -334,6 +334,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         }
         if (!m.roofline.fit_in_cache.empty())
             notes.push_back({fmt::format(fmt::runtime(s.roofline_fits_cache), joined(m.roofline.fit_in_cache)), {}});
+        if (!m.roofline.offloaded.empty())
+            notes.push_back({fmt::format(fmt::runtime(s.roofline_offloaded), joined(m.roofline.offloaded)), {}});
         if (m.roofline.other_build) notes.push_back({std::string(s.roofline_other_build), {}});
         // Nothing measured, or nothing of it that applies: said, not an introduction with nothing under it.
         if (!m.roofline_measured || (m.roofline.machines.empty() && m.roofline.groups.empty() && notes.empty())) {

@@ -155,6 +155,8 @@ constexpr Strings english{
     .roofline_no_machine = "No measurement of the machine for: {} (run `llmsweep info --measure -t N` there)",
     .roofline_fits_cache = "The weights a token reads fit in the last-level cache for: {}; the memory's roof does "
                            "not bound them, and a share above 100 % is possible",
+    .roofline_offloaded = "Left out, as their work ran on a GPU, which the CPU's roofs do not bound (layers offloaded, "
+                          "or a prompt's batches of 32 tokens or more sent to the GPU): {}",
     .roofline_other_build = "Some roofs were measured with another llama.cpp build of the same host.",
     .roofline_chart_title = "Roofline, {} threads",
     .roofline_chart_caption =
@@ -534,6 +536,9 @@ constexpr Strings chinese{
     .roofline_no_machine = "以下主机与线程数没有机器测量: {} (在该主机上运行 `llmsweep info --measure -t N`)",
     .roofline_fits_cache = "以下模型每个 token 读取的权重可以放进末级缓存: {}; 内存屋顶对其不构成上限, 占比可能超过 "
                            "100%",
+    .roofline_offloaded =
+        "以下结果未列入, 因为其计算在 GPU 上进行 (层已卸载, 或提示词中 32 个及以上 token 的批次被送到 "
+        "GPU), CPU 的屋顶对其不构成上限: {}",
     .roofline_other_build = "部分屋顶值是用同一主机上另一个 llama.cpp 构建测得的。",
     .roofline_chart_title = "Roofline, {} 线程",
     .roofline_chart_caption = "每个点是一条结果: 每读取一个字节的运算量 (x) 与每秒运算量 (y), 均为对数坐标。斜线是内存"

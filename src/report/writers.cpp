@@ -175,6 +175,7 @@ std::string json_report(const ReportModel& m) {
                      {"groups", json::array()},
                      {"models_without_profile", m.roofline.models_without_profile},
                      {"fit_in_cache", m.roofline.fit_in_cache},
+                     {"offloaded", m.roofline.offloaded},
                      {"other_build", m.roofline.other_build}};
     roofline["machines"] = json_rows(machine_columns(strings("en")), machine_rows(m));
     for (const auto& [host, threads] : m.roofline.without_machine)
