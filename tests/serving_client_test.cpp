@@ -122,7 +122,8 @@ TEST(ServingClient, MeasuresTimeToFirstTokenAndEveryGapWithinAMillisecond) {
     double span_ms = 5 * 15.0;
     for (const auto& s : t.served)
         if (s.sent.size() == 6)
-            span_ms = std::min(span_ms, std::chrono::duration<double, std::milli>(s.sent.back() - s.sent.front()).count());
+            span_ms =
+                std::min(span_ms, std::chrono::duration<double, std::milli>(s.sent.back() - s.sent.front()).count());
     for (const auto& r : t.run.requests) {
         EXPECT_EQ(r.tokens_out, 6);
         EXPECT_EQ(r.tokens_in, 4); // the server's tokens_evaluated
@@ -153,6 +154,76 @@ TEST(ServingClient, ReadsTheOpenAiStreamToo) {
     EXPECT_EQ(body["prompt"], nlohmann::json({1, 2, 3, 4}));
     EXPECT_TRUE(body["stream"].get<bool>());
     EXPECT_TRUE(body["ignore_eos"].get<bool>());
+}
+
+// A request that begins with images carries them as each API takes them, in order: llama-server's prompt object
+// with the server's marker for each image and the files in base64, or an OpenAI chat message of data URIs then the
+// text, sent to /v1/chat/completions; a chat completion's deltas are its tokens, and the server's own timings are
+// kept.
+TEST(ServingClient, ARequestWithImagesCarriesThemInEachApisForm) {
+    Request request{{}, 4, false};
+    request.images = {std::string("P6\n1 1\n255\n\x01\x02\x03", 14), std::string("\0\xff", 2)};
+    request.text = " the of";
+    const auto images_b64 = nlohmann::json({"UDYKMSAxCjI1NQoBAgM=", "AP8="}); // RFC 4648, by hand
+    {
+        SseStub stub({.first_ms = 1, .gap_ms = 1, .tokens = 4});
+        Client client(stub.url(), domain::Api::llama);
+        EXPECT_EQ(client.path(request), "/completion");
+        client.set_media_marker("<__media_q7__>");
+        const auto run = client.run(
+            {.requests = 1}, [&](size_t) { return request; }, always);
+        ASSERT_EQ(run.requests.size(), 1u);
+        EXPECT_EQ(run.requests.front().status, "ok") << run.requests.front().error;
+        const auto body = nlohmann::json::parse(stub.served().at(0).request);
+        EXPECT_EQ(body["prompt"]["prompt_string"], "<__media_q7__><__media_q7__> the of") << body.dump();
+        EXPECT_EQ(body["prompt"]["multimodal_data"], images_b64);
+        EXPECT_EQ(body["n_predict"], 4);
+    }
+    const std::vector<std::string> chat = {
+        R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]})",
+        R"({"choices":[{"index":0,"delta":{"content":" w1"}}]})",
+        R"({"choices":[{"index":0,"delta":{"content":" w2"}}]})",
+        R"({"choices":[],"usage":{"completion_tokens":2,"prompt_tokens":83},"timings":{"prompt_ms":41.5,"predicted_ms":7.25}})",
+        "[DONE]"};
+    SseStub stub({.gap_ms = 1, .events = chat});
+    const Client client(stub.url(), domain::Api::openai, "vlm");
+    EXPECT_EQ(client.path(request), "/v1/chat/completions");
+    EXPECT_EQ(client.path(small_request(0)), "/v1/completions");
+    const auto run = client.run(
+        {.requests = 1}, [&](size_t) { return request; }, always);
+    ASSERT_EQ(run.requests.size(), 1u);
+    const serving::RequestRecord& r = run.requests.front();
+    EXPECT_EQ(r.status, "ok") << r.error;
+    EXPECT_EQ(r.tokens_out, 2);
+    EXPECT_EQ(r.tokens_in, 83);
+    EXPECT_EQ(r.server_prompt_ms, 41.5);
+    EXPECT_EQ(r.server_gen_ms, 7.25);
+    const auto body = nlohmann::json::parse(stub.served().at(0).request);
+    EXPECT_FALSE(body.contains("prompt")) << body.dump();
+    const auto& content = body["messages"][0]["content"];
+    ASSERT_EQ(content.size(), 3u) << body.dump();
+    EXPECT_EQ(content[0]["image_url"]["url"],
+              "data:image/x-portable-pixmap;base64," + images_b64[0].get<std::string>());
+    EXPECT_EQ(content[1]["image_url"]["url"],
+              "data:image/x-portable-pixmap;base64," + images_b64[1].get<std::string>());
+    EXPECT_EQ(content[2], nlohmann::json({{"type", "text"}, {"text", " the of"}}));
+    EXPECT_EQ(body["max_tokens"], 4);
+    EXPECT_EQ(body["model"], "vlm");
+}
+
+// A server's timings are checked like its counts: a time that is not a number from 0 to a day fails the request.
+TEST(ServingClient, HostileServerTimingsFailTheirRequest) {
+    for (const char* timings : {R"("prompt_ms":"fast")", R"("prompt_ms":-1)", R"("predicted_ms":1e300)"}) {
+        SseStub stub(
+            {.gap_ms = 1,
+             .events = {R"({"content":" w","tokens":[5],"stop":false})",
+                        fmt::format(R"({{"content":"","tokens":[],"stop":true,"timings":{{{}}}}})", timings)}});
+        const auto run = Client(stub.url(), domain::Api::llama).run({.requests = 1}, small_request, always);
+        ASSERT_EQ(run.requests.size(), 1u);
+        EXPECT_EQ(run.requests.front().status, "error") << timings;
+        EXPECT_NE(run.requests.front().error.find("not a time from 0 to a day"), std::string::npos)
+            << timings << ": " << run.requests.front().error;
+    }
 }
 
 TEST(ServingClient, AClosedLoopKeepsExactlyItsClientsBusy) {
@@ -220,7 +291,8 @@ TEST(ServingClient, AHostileAnswerFailsItsRequestWithTheReason) {
         {"tokens_evaluated negative",
          {token(1), R"({"content":"","tokens":[],"stop":true,"tokens_predicted":1,"tokens_evaluated":-5})"},
          "tokens_evaluated is -5"},
-        {"a chunk of 200,000 ids", {fmt::format(R"({{"tokens":[{}],"stop":false}})", fmt::join(std::vector<int>(200000, 7), ","))},
+        {"a chunk of 200,000 ids",
+         {fmt::format(R"({{"tokens":[{}],"stop":false}})", fmt::join(std::vector<int>(200000, 7), ","))},
          "200000 tokens or more, 8 were asked"},
         {"a stream cut short", {token(1)}, "ended before its end (1 of 8 tokens"},
     };
@@ -230,7 +302,8 @@ TEST(ServingClient, AHostileAnswerFailsItsRequestWithTheReason) {
         EXPECT_NE(r.error.find(c.reason), std::string::npos) << c.what << ": " << r.error;
     }
     // The OpenAI API: usage.completion_tokens of 1e15.
-    const auto r = one({R"({"choices":[{"text":" w","index":0}]})", R"({"choices":[],"usage":{"completion_tokens":1000000000000000}})", "[DONE]"},
+    const auto r = one({R"({"choices":[{"text":" w","index":0}]})",
+                        R"({"choices":[],"usage":{"completion_tokens":1000000000000000}})", "[DONE]"},
                        domain::Api::openai);
     EXPECT_EQ(r.status, "error");
     EXPECT_NE(r.error.find("completion_tokens is 1000000000000000"), std::string::npos) << r.error;

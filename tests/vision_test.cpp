@@ -209,6 +209,50 @@ TEST_F(VisionRun, TheReportShowsWhatEachImageCost) {
 }
 
 // What cannot work is refused before anything runs, or fails its points with the reason.
+// Server mode: llama-server started with --mmproj, each request beginning with its images (llama-server's own
+// form; the OpenAI chat form with --api openai), the prompt after them as text, and the server's own timings
+// stored beside the client's; the report's serving table says which requests carried images.
+TEST_F(VisionRun, ServerRequestsBeginWithTheirImages) {
+    const auto r =
+        run_llmsweep("run" + vlm() + " --mode server --image-size 0,64 -p 8 -n 4 -r 1 --requests 2 -t 1 -q" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE metric = 'serve' AND status = 'ok'"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE server_command LIKE '%--mmproj%'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM requests WHERE status = 'ok' AND server_prompt_ms > 0 AND "
+                    "server_gen_ms > 0 AND ttft_ms > 0"),
+              4);
+    // Text alone: the 8 token ids as sent. With an image: its slices' tokens, then the text as the server counted it.
+    const synth::VisionShape& v = *synth::find_preset("tiny-vlm").vision;
+    const auto [grid_x, grid_y] = expected_grid(v, 64, 64);
+    const int64_t image_tokens = (grid_x * grid_y + 1) * v.tokens_per_image();
+    EXPECT_EQ(count("SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id WHERE r.image_size = 0 AND "
+                    "q.tokens_in = 8"),
+              2);
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id WHERE "
+                                "r.image_size = 64 AND q.tokens_in > {}",
+                                image_tokens)),
+              2);
+    // Two images a request, through the OpenAI API's chat completions.
+    const auto chat = run_llmsweep("run" + vlm() +
+                                   " --mode server --api openai --image-size 64 --images 2 -p 8 -n 4 -r 1 --requests 2 "
+                                   "-t 1 -q" +
+                                   db_arg());
+    ASSERT_EQ(chat.exit_code, 0) << chat.err;
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id WHERE "
+                                "r.images = 2 AND q.status = 'ok' AND q.tokens_out = 4 AND q.tokens_in > {}",
+                                2 * image_tokens)),
+              2);
+    const fs::path out = dir_ / "report";
+    ASSERT_EQ(
+        run_llmsweep("report --lang en --format md,csv --no-charts --out " + shell_quote(out) + db_arg()).exit_code, 0);
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("| Image |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 64 px |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 2 × 64 px |"), std::string::npos) << md;
+    EXPECT_NE(md.find("Server prompt p50 ms"), std::string::npos) << md;
+    EXPECT_NE(test::read_file(out / "serving.csv").find("server_prompt_p50_ms"), std::string::npos);
+}
+
 TEST_F(VisionRun, AMissingOrMismatchedMmprojIsSaidSo) {
     expect_usage_error(run_llmsweep("run -m " + model() + " --image-size 64 -p 8 -n 4 -r 1" + db_arg()), "--mmproj");
     const fs::path text = dir_ / "not-an-mmproj.gguf";
@@ -220,7 +264,11 @@ TEST_F(VisionRun, AMissingOrMismatchedMmprojIsSaidSo) {
     expect_usage_error(run_llmsweep("run" + vlm() + " --images 2 -p 8 -n 4 -r 1" + db_arg()),
                        "--image-size or --image");
     expect_usage_error(run_llmsweep("run" + vlm() + " --image-size 64 --mode split -p 8 -n 4 -r 1" + db_arg()),
-                       "request mode");
+                       "in request mode or server mode");
+    // A server's request carries its pixels uncompressed: 8192 x 8192 x 3 bytes, twice, is more than it takes.
+    expect_usage_error(
+        run_llmsweep("run" + vlm() + " --mode server --image-size 8192 --images 2 -p 8 -n 4 -r 1" + db_arg()),
+        "at most 192 MiB");
     // tiny's decoder with tiny-vlm's vision tower: llama.cpp refuses the pair, and the points fail saying so.
     const auto r =
         run_llmsweep("run -m " + model() + " --mmproj " + shell_quote(*models_ / "mmproj-tiny-vlm-f16.gguf") +

@@ -31,7 +31,7 @@ std::optional<double> quantile(std::vector<double>& values, double p) {
 
 // What one point's requests add up to, as they are read.
 struct Tally {
-    std::vector<double> ttft, tpot, e2e;
+    std::vector<double> ttft, tpot, e2e, server_prompt, server_gen;
     size_t requests = 0, failed = 0, met = 0;
     std::map<int64_t, std::pair<double, double>> span; // repetition -> first submission, last answer (ms)
     std::map<int64_t, std::vector<double>> stream;     // repetition -> each request's 1000 / TPOT
@@ -125,6 +125,8 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         if (q.tpot_ms) t.tpot.push_back(*q.tpot_ms);
         if (q.tpot_ms && *q.tpot_ms > 0) t.stream[q.repetition].push_back(1000 / *q.tpot_ms);
         t.e2e.push_back(q.e2e_ms);
+        if (q.server_prompt_ms) t.server_prompt.push_back(*q.server_prompt_ms);
+        if (q.server_gen_ms) t.server_gen.push_back(*q.server_gen_ms);
         if (slo.met(q.ttft_ms, q.tpot_ms, q.e2e_ms)) ++t.met;
     });
     for (auto& [id, t] : tallies) {
@@ -135,6 +137,9 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         p.value = r.params.at(compare);
         p.open_loop = std::strtod(r.params.at("rate").c_str(), nullptr) > 0;
         p.load = std::strtod((p.open_loop ? r.params.at("rate") : r.params.at("concurrency")).c_str(), nullptr);
+        p.image_size = std::strtoll(r.params.at("image_size").c_str(), nullptr, 10);
+        p.image = r.params.at("image");
+        p.images = p.has_image() ? std::strtoll(r.params.at("images").c_str(), nullptr, 10) : 0;
         p.requests = t.requests;
         p.failed = t.failed;
         double wall_s = 0;
@@ -155,6 +160,8 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         figures(t.ttft, p.ttft_mean, p.ttft_p50, p.ttft_p90, p.ttft_p95, p.ttft_p99);
         figures(t.tpot, p.tpot_mean, p.tpot_p50, p.tpot_p90, p.tpot_p95, p.tpot_p99);
         figures(t.e2e, p.e2e_mean, p.e2e_p50, p.e2e_p90, p.e2e_p95, p.e2e_p99);
+        p.server_prompt_p50 = quantile(t.server_prompt, 0.5);
+        p.server_gen_p50 = quantile(t.server_gen, 0.5);
         p.itl_p50 = r.itl_p50_ms;
         p.itl_p99 = r.itl_p99_ms;
         for (const auto& [repetition, rates] : t.stream) p.stream_tps.push_back(stats::mean_sd(rates).mean);
@@ -165,8 +172,8 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         return std::find(order.begin(), order.end(), value) - order.begin();
     };
     std::stable_sort(out.points.begin(), out.points.end(), [&](const ServingPoint& a, const ServingPoint& b) {
-        return std::tuple(a.model, value_rank(a.value), a.open_loop, a.load) <
-               std::tuple(b.model, value_rank(b.value), b.open_loop, b.load);
+        return std::tuple(a.model, value_rank(a.value), a.image_size, a.image, a.images, a.open_loop, a.load) <
+               std::tuple(b.model, value_rank(b.value), b.image_size, b.image, b.images, b.open_loop, b.load);
     });
     // The Pareto front of each model, over closed and open loops alike: more throughput only at a higher tail
     // latency.

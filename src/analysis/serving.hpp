@@ -19,6 +19,11 @@ struct ServingPoint {
     std::string model, value;       // value: of the compared parameter
     bool open_loop = false;
     double load = 0; // clients (closed loop) or requests per second (open loop)
+    // The images each request began with, like the load an axis of its own: a synthetic one's size (0: none)
+    // or a file, and how many.
+    int64_t image_size = 0, images = 0;
+    std::string image;
+    bool has_image() const { return image_size > 0 || !image.empty(); }
     size_t requests = 0, failed = 0;
     double request_rate = 0; // requests that succeeded, per second of the repetitions' wall time
     double output_tps = 0;   // the serve result's mean: output tokens per second
@@ -30,6 +35,9 @@ struct ServingPoint {
     // The gaps between streamed tokens, ms: the median and 99th percentile over each repetition's gaps, averaged
     // over the repetitions (the serve result's).
     std::optional<double> itl_p50, itl_p99;
+    // The server's own timings (llama-server's), the medians over the requests that succeeded, ms: its prompt
+    // (with the images' encoding) beside the client's TTFT, its generation beside the client's E2E - TTFT.
+    std::optional<double> server_prompt_p50, server_gen_p50;
     double slo_met = 0;             // share of the requests that met the objective (a failed one did not)
     double goodput = 0;             // requests per second that met it
     bool pareto = false;            // no other point of its model has more throughput at a lower p99 TTFT

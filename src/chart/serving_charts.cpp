@@ -33,16 +33,25 @@ Figure serving_load_figure(const ServingContext& x, const std::string& model, bo
     f.y_from_zero = true;
     std::set<double> xs;
     for (const auto& value : m.values) {
-        Series s{.title = m.compare + " = " + value,
-                 .style = Series::Style::lines_points,
-                 .color = color_of_value(m, value)};
-        for (const analysis::ServingPoint& p : m.serving.points) {
-            if (p.model != model || p.open_loop != open_loop || p.value != value) continue;
-            if (latency && !p.ttft_p99) continue;
-            s.points.push_back({p.load, latency ? *p.ttft_p99 : p.output_tps});
-            xs.insert(p.load);
+        // A line per value and images the requests began with (the points are sorted by them): the value's colour
+        // for the first, gnuplot's own for the others.
+        std::vector<std::string> images;
+        for (const analysis::ServingPoint& p : m.serving.points)
+            if (p.model == model && p.open_loop == open_loop && p.value == value &&
+                std::find(images.begin(), images.end(), report::image_text(p, x.s)) == images.end())
+                images.push_back(report::image_text(p, x.s));
+        for (const std::string& image : images) {
+            Series s{.title = m.compare + " = " + value + (image.empty() ? "" : " · " + image),
+                     .style = Series::Style::lines_points,
+                     .color = image == images.front() ? color_of_value(m, value) : ""};
+            for (const analysis::ServingPoint& p : m.serving.points) {
+                if (p.model != model || p.open_loop != open_loop || p.value != value) continue;
+                if (report::image_text(p, x.s) != image || (latency && !p.ttft_p99)) continue;
+                s.points.push_back({p.load, latency ? *p.ttft_p99 : p.output_tps});
+                xs.insert(p.load);
+            }
+            if (!s.points.empty()) f.series.push_back(std::move(s));
         }
-        if (!s.points.empty()) f.series.push_back(std::move(s));
     }
     label_x_values(f, xs);
     // What it found: where each line stops growing (throughput) or where the tail latency jumps.

@@ -1,5 +1,7 @@
 #include "engine/vision.hpp"
 
+#include "domain/image.hpp"
+
 #include "core/error.hpp"
 #include "engine/llama_process.hpp"
 
@@ -32,19 +34,6 @@ struct BitmapFree {
     void operator()(mtmd_bitmap* bitmap) const { mtmd_bitmap_free(bitmap); }
 };
 
-// A size x size RGB image: a gradient with seeded noise, so that no two repetitions encode the same pixels.
-std::vector<unsigned char> pixels(int64_t size, uint64_t seed) {
-    std::vector<unsigned char> rgb(static_cast<size_t>(size * size * 3));
-    std::mt19937 rng(static_cast<uint32_t>(seed ^ (seed >> 32)));
-    std::uniform_int_distribution<int> noise(0, 31);
-    for (int64_t y = 0; y < size; ++y)
-        for (int64_t x = 0; x < size; ++x)
-            for (int64_t c = 0; c < 3; ++c)
-                rgb[static_cast<size_t>((y * size + x) * 3 + c)] =
-                    static_cast<unsigned char>((x * (c + 1) + y * (3 - c) + noise(rng)) % 256);
-    return rgb;
-}
-
 // A file's image, decoded by llama.cpp's helper (stb_image: PNG, JPEG, BMP, GIF, ...), or a synthetic one.
 std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap_of(mtmd_context* ctx, const Vision::Image& image, uint64_t seed) {
     if (!image.file.empty()) {
@@ -58,7 +47,7 @@ std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap_of(mtmd_context* ctx, const Visi
                                     image.file));
         return bitmap;
     }
-    const std::vector<unsigned char> rgb = pixels(image.size, seed);
+    const std::vector<unsigned char> rgb = domain::synthetic_pixels(image.size, seed);
     std::unique_ptr<mtmd_bitmap, BitmapFree> bitmap(
         mtmd_bitmap_init(static_cast<uint32_t>(image.size), static_cast<uint32_t>(image.size), rgb.data()));
     if (!bitmap) throw Error(fmt::format("mtmd cannot hold an image of {} x {} pixels", image.size, image.size));

@@ -157,6 +157,8 @@ constexpr Strings english{
                            "not bound them, and a share above 100 % is possible",
     .roofline_offloaded = "Left out, as their work ran on a GPU, which the CPU's roofs do not bound (layers offloaded, "
                           "or a prompt's batches of 32 tokens or more sent to the GPU): {}",
+    .server_prompt_p50 = "Server prompt p50 ms",
+    .server_gen_p50 = "Server generation p50 ms",
     .roofline_other_build = "Some roofs were measured with another llama.cpp build of the same host.",
     .roofline_chart_title = "Roofline, {} threads",
     .roofline_chart_caption =
@@ -539,6 +541,8 @@ constexpr Strings chinese{
     .roofline_offloaded =
         "以下结果未列入, 因为其计算在 GPU 上进行 (层已卸载, 或提示词中 32 个及以上 token 的批次被送到 "
         "GPU), CPU 的屋顶对其不构成上限: {}",
+    .server_prompt_p50 = "服务端提示处理 p50 ms",
+    .server_gen_p50 = "服务端生成 p50 ms",
     .roofline_other_build = "部分屋顶值是用同一主机上另一个 llama.cpp 构建测得的。",
     .roofline_chart_title = "Roofline, {} 线程",
     .roofline_chart_caption = "每个点是一条结果: 每读取一个字节的运算量 (x) 与每秒运算量 (y), 均为对数坐标。斜线是内存"

@@ -25,8 +25,9 @@ struct Strings {
         model_buffers, mmproj_load_ms, first_image_ms, latency_intro, ttft, itl_p50, itl_p90, itl_p99;
     std::string_view roofline, roofline_intro, no_roofline, roofline_machines, threads, read_gbs, triad_gbs,
         matmul_gflops, peak_gflops, l3_cache, achieved_gbs, bandwidth_share, achieved_gflops, compute_share,
-        roofline_no_profile, roofline_no_machine, roofline_fits_cache, roofline_offloaded, roofline_other_build,
-        roofline_chart_title, roofline_chart_caption, intensity_axis, gflops_axis, memory_roof, compute_roof;
+        roofline_no_profile, roofline_no_machine, roofline_fits_cache, roofline_offloaded, server_prompt_p50,
+        server_gen_p50, roofline_other_build, roofline_chart_title, roofline_chart_caption, intensity_axis, gflops_axis,
+        memory_roof, compute_roof;
     std::string_view serving, serving_intro, serving_slo, serving_no_slo, load, client, clients, per_second, requests,
         failed_requests, request_rate, output_tps, ttft_p50, ttft_p99, tpot_p50, tpot_p99, e2e_p50, e2e_p99, slo_met,
         goodput, pareto, capacity_intro, highest_load, none_met, closed_loop, open_loop, serving_throughput_title,

@@ -386,6 +386,12 @@ std::string load_text(bool open_loop, double load, const Strings& s) {
     return fmt::format("{} {}", load, open_loop ? s.per_second : load == 1 ? s.client : s.clients);
 }
 
+std::string image_text(const analysis::ServingPoint& p, const Strings& s) {
+    if (!p.has_image()) return "";
+    const std::string one = p.image.empty() ? fmt::format(fmt::runtime(s.image_px), p.image_size) : p.image;
+    return p.images > 1 ? fmt::format("{} × {}", p.images, one) : one;
+}
+
 std::string csv_value(const nlohmann::json& value) {
     if (value.is_null()) return "";
     if (value.is_boolean()) return value.get<bool>() ? "1" : "0";
@@ -409,13 +415,26 @@ Column<Point> latency(std::string_view measure, std::string_view stat, std::stri
 } // namespace
 
 Columns<Point> serving_load_columns(const ReportModel& m, const Strings& s) {
-    return {
+    Columns<Point> columns = {
         text_column<Point>("model", std::string(s.model), &Point::model),
         {m.compare, m.compare, [](const Point& p) { return p.value; }, [](const Point& p) { return p.value; }, "value"},
-        {"loop", std::string(s.load), [&s](const Point& p) { return load_text(p.open_loop, p.load, s); },
-         [](const Point& p) { return p.open_loop ? "open" : "closed"; }},
-        {"load", "", {}, [](const Point& p) { return p.load; }},
     };
+    // The images a request began with, where any did: "2 x 512 px", a file's name, or none.
+    const auto& points = m.serving.points;
+    if (std::any_of(points.begin(), points.end(), [](const Point& p) { return p.has_image(); })) {
+        const Strings* words = &s;
+        columns.insert(columns.end(),
+                       {{"image", std::string(s.image),
+                         [words](const Point& p) { return p.has_image() ? image_text(p, *words) : "-"; },
+                         [](const Point& p) { return p.image; }},
+                        {"image_size", "", {}, [](const Point& p) { return p.image_size; }},
+                        {"images", "", {}, [](const Point& p) { return p.images; }}});
+    }
+    columns.insert(columns.end(),
+                   {{"loop", std::string(s.load), [&s](const Point& p) { return load_text(p.open_loop, p.load, s); },
+                     [](const Point& p) { return p.open_loop ? "open" : "closed"; }},
+                    {"load", "", {}, [](const Point& p) { return p.load; }}});
+    return columns;
 }
 
 Columns<Point> serving_throughput_columns(const Strings& s) {
@@ -448,6 +467,10 @@ Columns<Point> serving_latency_columns(const Strings& s) {
     }
     columns.push_back(latency("ITL", "p50", "p50", &Point::itl_p50));
     columns.push_back(latency("ITL", "p99", "p99", &Point::itl_p99));
+    columns.push_back(
+        optional_column<Point>("server_prompt_p50_ms", std::string(s.server_prompt_p50), &Point::server_prompt_p50, 1));
+    columns.push_back(
+        optional_column<Point>("server_gen_p50_ms", std::string(s.server_gen_p50), &Point::server_gen_p50, 1));
     return columns;
 }
 

@@ -146,6 +146,8 @@ Columns<HistoryRow> history_columns(const Strings& s);
 std::string step_text(const analysis::HistoryStep& step);
 // The load of a server-mode point as the report writes it: "4 clients", "2 req/s".
 std::string load_text(bool open_loop, double load, const Strings& s);
+// The images a server-mode point's requests began with: "2 × 512 px", a file's name, "" for none.
+std::string image_text(const analysis::ServingPoint& point, const Strings& s);
 // Described once (Column): the machine's roofs per thread count (report.json's roofline machines), its figures
 // for people the threads, rates, roofs and last-level cache.
 Columns<domain::MachineFigures> machine_columns(const Strings& s);

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/escape.hpp"
+#include "core/hash.hpp"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -55,7 +56,7 @@ size_t append_to_string(char* data, size_t size, size_t n, void* out) {
 // One request in flight: its transfer, and the reading of its answer.
 struct Transfer : StreamReader {
     Easy easy;
-    std::string body;
+    std::string url, body;
 };
 
 // libcurl's write callback: no exception may cross it, and a false answer from bytes() ends the transfer.
@@ -115,9 +116,36 @@ Client::Client(std::string base_url, domain::Api api, std::string model)
 
 Client::~Client() = default;
 
+std::string_view Client::path(const Request& request) const {
+    if (api_ == domain::Api::llama) return "/completion";
+    return request.has_images() ? "/v1/chat/completions" : "/v1/completions";
+}
+
 std::string Client::body(const Request& request) const {
     nlohmann::json j = {
         {"prompt", request.prompt}, {"stream", true}, {"ignore_eos", true}, {"cache_prompt", request.cache_prompt}};
+    if (request.has_images()) {
+        // llama-server's own form: each image's place in the text marked by the server's marker.
+        std::string marked;
+        nlohmann::json data = nlohmann::json::array();
+        for (const std::string& image : request.images) {
+            marked += media_marker_;
+            data.push_back(base64(image));
+        }
+        j["prompt"] = {{"prompt_string", marked + request.text}, {"multimodal_data", std::move(data)}};
+        if (api_ != domain::Api::llama) {
+            // The OpenAI chat form: one user message of the images, as data URIs, then the text.
+            nlohmann::json content = nlohmann::json::array();
+            for (const nlohmann::json& image : j["prompt"]["multimodal_data"])
+                content.push_back(
+                    {{"type", "image_url"},
+                     {"image_url",
+                      {{"url", "data:image/x-portable-pixmap;base64," + image.get_ref<const std::string&>()}}}});
+            content.push_back({{"type", "text"}, {"text", request.text}});
+            j.erase("prompt");
+            j["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", std::move(content)}}});
+        }
+    }
     if (api_ == domain::Api::llama) {
         j["n_predict"] = request.n_predict; // its chunks carry their token ids ("tokens") as they are
     } else {
@@ -148,7 +176,6 @@ LoadRun Client::run(const LoadShape& shape, const std::function<Request(size_t)>
     std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
     if (!multi) throw Error("libcurl could not start its event loop");
     std::unique_ptr<curl_slist, ListDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
-    const std::string url = base_url_ + (api_ == domain::Api::llama ? "/completion" : "/v1/completions");
 
     LoadRun run;
     std::list<Transfer> in_flight;
@@ -171,10 +198,12 @@ LoadRun Client::run(const LoadShape& shape, const std::function<Request(size_t)>
         if (!t.easy) throw Error("libcurl could not start a transfer");
         const Request request = request_of(submitted++);
         t.body = body(request);
+        t.chat = api_ != domain::Api::llama && request.has_images();
+        t.url = base_url_ + std::string(path(request));
         t.record.tokens_in = static_cast<int64_t>(request.prompt.size());
         t.n_predict = request.n_predict;
         CURL* e = t.easy.get();
-        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.body.c_str());
@@ -212,8 +241,8 @@ LoadRun Client::run(const LoadShape& shape, const std::function<Request(size_t)>
             r.error = fmt::format("the answer carried no token: {}", t.raw.substr(0, 200));
         } else if (r.status == "ok" && !t.ended) {
             r.status = "error";
-            r.error = fmt::format("the stream ended before its end ({} of {} tokens, no {})", r.tokens_out,
-                                  t.n_predict, api_ == domain::Api::llama ? "stop" : "[DONE]");
+            r.error = fmt::format("the stream ended before its end ({} of {} tokens, no {})", r.tokens_out, t.n_predict,
+                                  api_ == domain::Api::llama ? "stop" : "[DONE]");
         }
         r.error = escape::valid_utf8(r.error); // stored: text from a server is made valid UTF-8 first
         last_end = std::max(last_end, now);

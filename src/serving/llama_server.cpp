@@ -39,11 +39,11 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
         throw UsageError("--mode server: --cache cold and --huge-pages on/off are settings of llmsweep's own "
                          "workers; llama-server runs with a warm cache and the kernel's huge pages");
     // The server's own settings always, the others where llmsweep always gave them or they are not the default;
-    // the clients' are the requests'.
+    // the clients' and the tests' (the images a request begins with) are the requests'.
     using Scope = domain::Knob::Scope;
     for (const domain::Knob& knob : domain::knobs()) {
         const std::string value = knob.text(point);
-        if (knob.scope() == Scope::client) continue;
+        if (knob.scope() == Scope::client || knob.scope() == Scope::test) continue;
         if (knob.scope() == Scope::server && knob.type() == domain::Knob::Type::boolean) {
             // llama-server's switches turn off as -no and their name: -cb, -nocb.
             argv.push_back(value == "1" ? std::string(knob.server_flag)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 
 namespace llmsweep::serving {
 namespace {
@@ -20,6 +21,20 @@ std::optional<int64_t> count_field(const nlohmann::json& object, const char* nam
         return std::nullopt;
     }
     return it->get<int64_t>();
+}
+
+// A time the server gives, in ms: a finite number from 0 to a day; none when absent; a failure (its reason in `why`)
+// when it is there with another type or value.
+std::optional<double> time_field(const nlohmann::json& object, const char* name, std::string& why) {
+    const auto it = object.find(name);
+    if (it == object.end() || it->is_null()) return std::nullopt;
+    constexpr double day_ms = 86'400'000;
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0 || it->get<double>() > day_ms) {
+        why = fmt::format("the server's {} is {}, not a time from 0 to a day in ms", name,
+                          it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40));
+        return std::nullopt;
+    }
+    return it->get<double>();
 }
 
 } // namespace
@@ -47,15 +62,14 @@ void StreamReader::event(std::string_view payload, Clock::time_point now) {
     int64_t tokens = 0;
     std::string why;
     if (api == domain::Api::llama) {
-        if (const auto t = j.find("tokens"); t != j.end() && t->is_array())
-            tokens = static_cast<int64_t>(t->size());
+        if (const auto t = j.find("tokens"); t != j.end() && t->is_array()) tokens = static_cast<int64_t>(t->size());
         else if (const auto c = j.find("content"); c != j.end() && c->is_string() && !c->get<std::string>().empty())
             tokens = 1;
         const auto stop = j.find("stop");
         if (stop != j.end() && !stop->is_boolean())
-            return fail(fmt::format("the server's stop is {}, not true or false",
-                                    stop->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                        .substr(0, 40)));
+            return fail(
+                fmt::format("the server's stop is {}, not true or false",
+                            stop->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40)));
         if (stop != j.end() && stop->get<bool>()) {
             ended = true;
             server_count = count_field(j, "tokens_predicted", n_predict, why);
@@ -64,9 +78,15 @@ void StreamReader::event(std::string_view payload, Clock::time_point now) {
     } else {
         if (const auto c = j.find("choices"); c != j.end() && c->is_array() && !c->empty()) {
             const auto& choice = (*c)[0];
-            if (choice.is_object())
-                if (const auto t = choice.find("text");
-                    t != choice.end() && t->is_string() && !t->get<std::string>().empty())
+            // A completion's chunk carries its text; a chat completion's, its delta's content.
+            const nlohmann::json* holder = &choice;
+            if (chat && choice.is_object()) {
+                const auto d = choice.find("delta");
+                holder = d != choice.end() && d->is_object() ? &*d : nullptr;
+            }
+            if (holder && holder->is_object())
+                if (const auto t = holder->find(chat ? "content" : "text");
+                    t != holder->end() && t->is_string() && !t->get<std::string>().empty())
                     tokens = 1;
         }
         if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
@@ -74,17 +94,21 @@ void StreamReader::event(std::string_view payload, Clock::time_point now) {
             if (const auto n = count_field(*u, "prompt_tokens", INT32_MAX, why)) record.tokens_in = *n;
         }
     }
+    // llama-server's own timings of the request, on its last event (either API).
+    if (const auto t = j.find("timings"); t != j.end() && t->is_object()) {
+        record.server_prompt_ms = time_field(*t, "prompt_ms", why);
+        record.server_gen_ms = time_field(*t, "predicted_ms", why);
+    }
     if (!why.empty()) return fail(why);
     if (tokens == 0) return;
     if (record.tokens_out + tokens > n_predict)
-        return fail(fmt::format("the server streamed {} tokens or more, {} were asked for",
-                                record.tokens_out + tokens, n_predict));
+        return fail(fmt::format("the server streamed {} tokens or more, {} were asked for", record.tokens_out + tokens,
+                                n_predict));
     if (!record.ttft_ms) record.ttft_ms = ms_between(submitted, now);
     else record.gaps_ms.push_back(ms_between(last_token, now));
     last_token = now;
     record.tokens_out += tokens;
 }
-
 
 // Bytes of the answer: each full line's event, each line's end looked for once (a line of megabytes is not
 // scanned again at every chunk), within the bounds.

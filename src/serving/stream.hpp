@@ -1,6 +1,6 @@
 #pragma once
 // The reading of one streamed answer (server-sent events of llama-server's /completion, or the OpenAI API's
-// /v1/completions): each `data:` event's tokens timed as they come, every field checked for its type and its sense,
+// /v1/completions and /v1/chat/completions): each `data:` event's tokens timed as they come, every field checked for its type and its sense,
 // every size bounded. A server's answer is hostile: whatever it sends fails the request with the reason, and
 // nothing it sends can throw, hang or fill the memory. The serving client feeds it what libcurl hands over; the
 // fuzzer of server answers (fuzz/fuzz_stream.cpp) feeds it anything.
@@ -35,6 +35,7 @@ public:
     void fail(std::string why);
 
     domain::Api api = domain::Api::llama;
+    bool chat = false;     // OpenAI API: a chat completion's chunks (choices[0].delta.content), not a completion's
     int64_t n_predict = 0; // tokens asked for: more is a broken answer
     Clock::time_point submitted, last_token;
     RequestRecord record;                // tokens, TTFT and gaps as they came; an error event's status

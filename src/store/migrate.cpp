@@ -193,6 +193,7 @@ void Store::migrate(int64_t from_version) {
         // 9 → 10: where a run's wall time went (runs.wall_s and its phases): columns only.
         // 10 → 11: a vision-language model's mmproj and images (the knobs, the loads' first image): columns only.
         // 11 → 12: each image sample's tokens and slices: columns only.
+        // 12 → 13: a server's own timings of each request: columns only.
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)

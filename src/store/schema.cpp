@@ -365,6 +365,11 @@ const std::vector<Table> all_tables = {
          {"http_status", integer, "The HTTP status; 0 when no answer came."},
          {"status", text, "`ok`, `error` or `timeout`.", "NOT NULL"},
          {"error", text, "Why it failed, as the server or the connection said."},
+         {"server_prompt_ms", real,
+          "The server's own time for the prompt (llama-server's `timings.prompt_ms`: its images' encoding and the "
+          "prefill), ms; NULL where the server sends none.",
+          "", 13},
+         {"server_gen_ms", real, "The server's own time for the generation (`timings.predicted_ms`), ms.", "", 13},
      },
      "",
      7},

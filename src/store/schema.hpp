@@ -30,7 +30,7 @@ struct Table {
 // Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".
 inline constexpr int application_id = 0x4C4C4D53;
 // The schema version written by this build (PRAGMA user_version).
-inline constexpr int schema_version = 12;
+inline constexpr int schema_version = 13;
 
 const std::vector<Table>& tables();
 const Table& table(std::string_view name);

@@ -444,7 +444,8 @@ void Store::read_image_samples(std::optional<int64_t> run_id, const std::functio
 
 void Store::read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each) {
     Statement s(*db_, fmt::format("SELECT q.result_id, q.repetition, q.submit_ms, q.e2e_ms, q.ttft_ms, q.tpot_ms, "
-                                  "q.tokens_out, q.status = 'ok' FROM requests AS q JOIN results AS r ON r.id = "
+                                  "q.tokens_out, q.status = 'ok' AS ok, q.server_prompt_ms, q.server_gen_ms FROM "
+                                  "requests AS q JOIN results AS r ON r.id = "
                                   "q.result_id {} ORDER BY q.result_id, q.repetition, q.seq",
                                   run_id ? "WHERE r.run_id = :run" : ""));
     if (run_id) s.bind("run", *run_id);
@@ -454,6 +455,8 @@ void Store::read_requests(std::optional<int64_t> run_id, const std::function<voi
         if (!s.column_is_null(5)) row.tpot_ms = s.column_double(5);
         row.tokens_out = s.column_int(6);
         row.ok = s.column_int(7) != 0;
+        if (!s.column_is_null(8)) row.server_prompt_ms = s.column_double(8);
+        if (!s.column_is_null(9)) row.server_gen_ms = s.column_double(9);
         each(row);
     }
 }

@@ -90,6 +90,7 @@ struct RequestRow {
     int64_t result_id = 0, repetition = 0;
     double submit_ms = 0, e2e_ms = 0;
     std::optional<double> ttft_ms, tpot_ms;
+    std::optional<double> server_prompt_ms, server_gen_ms; // the server's own timings, where it sent them
     int64_t tokens_out = 0;
     bool ok = false;
 };

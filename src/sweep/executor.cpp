@@ -1,5 +1,6 @@
 #include "sweep/executor.hpp"
 
+#include "domain/image.hpp"
 #include "domain/knobs.hpp"
 
 #include "core/child_process.hpp"
@@ -15,8 +16,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <random>
@@ -231,6 +234,17 @@ nlohmann::json props_of(const serving::Client& client) {
     return props;
 }
 
+// The marker of an image's place in a prompt that llama-server drew (/props' media_marker): a short text, or none.
+std::optional<std::string> media_marker_of(const nlohmann::json& props) {
+    const auto p = props.find("/props");
+    if (p == props.end() || !p->is_object()) return std::nullopt;
+    const auto m = p->find("media_marker");
+    if (m == p->end() || !m->is_string() || m->get_ref<const std::string&>().empty() ||
+        m->get_ref<const std::string&>().size() > 256)
+        return std::nullopt;
+    return m->get<std::string>();
+}
+
 class ServerExecutor : public Executor {
 public:
     explicit ServerExecutor(serving::ServerSettings settings) : settings_(std::move(settings)) {}
@@ -261,9 +275,10 @@ public:
                 }
             }
             const std::string url = external ? spec.serving.url : server->url();
-            const serving::Client client(url, spec.serving.api, external ? "" : first.load.model);
+            serving::Client client(url, spec.serving.api, external ? "" : first.load.model);
             const double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
             const nlohmann::json props = props_of(client);
+            if (const std::optional<std::string> marker = media_marker_of(props)) client.set_media_marker(*marker);
             const int64_t load_id = recorder.server_started(
                 first.load, visit.round, ready_ms, server ? server->command() : std::vector<std::string>{}, props, 0);
             const int64_t n_vocab = vocabulary_of(props);
@@ -448,6 +463,18 @@ std::string_view name(Answer answer) {
     return "failed";
 }
 
+namespace {
+
+// An image file's bytes, as a request carries them (the spec's validation bounded its size).
+std::string read_image_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw Error(fmt::format("the image file '{}' could not be read", path));
+    return bytes;
+}
+
+} // namespace
+
 serving::Request request_for(const SweepSpec& spec, const Point& point, size_t point_index, int64_t repetition,
                              size_t index, int64_t n_vocab) {
     const auto token = [&](std::mt19937_64& rng) {
@@ -473,6 +500,26 @@ serving::Request request_for(const SweepSpec& spec, const Point& point, size_t p
     request.cache_prompt = point.client.cache_prompt;
     std::mt19937_64 prefix_rng(point_seed);
     const int64_t prefix = std::min(point.client.shared_prefix, n_prompt - 1);
+    if (point.test.has_image()) {
+        // Images, each with pixels of its own (a server reuses the cache of an image it has seen), then the prompt
+        // as text: words that are one token each in real models' vocabularies; the server counts them.
+        for (int64_t i = 0; i < point.test.images; ++i) {
+            if (!point.test.image.empty()) {
+                request.images.push_back(read_image_file(point.test.image));
+                continue;
+            }
+            const uint64_t seed = rng();
+            request.images.push_back(domain::portable_pixmap(point.test.image_size, point.test.image_size,
+                                                             domain::synthetic_pixels(point.test.image_size, seed)));
+        }
+        static constexpr std::array<std::string_view, 16> words = {" the",  " of",   " and", " to", " in", " a",
+                                                                   " is",   " that", " for", " it", " as", " was",
+                                                                   " with", " be",   " on",  " not"};
+        std::uniform_int_distribution<size_t> word(0, words.size() - 1);
+        for (int64_t i = 0; i < prefix; ++i) request.text += words[word(prefix_rng)];
+        for (int64_t i = prefix; i < n_prompt; ++i) request.text += words[word(rng)];
+        return request;
+    }
     for (int64_t i = 0; i < prefix; ++i) request.prompt.push_back(token(prefix_rng));
     while (static_cast<int64_t>(request.prompt.size()) < n_prompt) request.prompt.push_back(token(rng));
     return request;

@@ -284,7 +284,9 @@ void Recorder::server_repetition(const Task& task, int64_t load_id, const servin
                                {"tokens_out", r.tokens_out},
                                {"http_status", static_cast<int64_t>(r.http_status)},
                                {"status", r.status},
-                               {"error", r.error.empty() ? store::Value() : store::Value(r.error)}});
+                               {"error", r.error.empty() ? store::Value() : store::Value(r.error)},
+                               {"server_prompt_ms", optional_value(r.server_prompt_ms)},
+                               {"server_gen_ms", optional_value(r.server_gen_ms)}});
     }
     auto& reps = progress_.repetitions[{keys_[task.point], metric}];
     reps.insert(task.repetition);

@@ -425,11 +425,42 @@ size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
     return 0;
 }
 
+namespace {
+
+// The images a request begins with (--image-size, --image, --images).
+void validate_images(const SweepSpec& spec) {
+    const Knob &image_size = *find_knob("image_size"), &image = *find_knob("image"), &images = *find_knob("images");
+    const bool any = spec.sets(image_size) || spec.sets(image);
+    if (any && spec.mode == Mode::split)
+        throw UsageError("--image-size and --image: a request begins with its images (an image, then the prompt and "
+                         "the generation), in request mode or server mode; drop --mode split");
+    if (spec.sets(image_size) && spec.sets(image))
+        throw UsageError("--image-size makes a synthetic image and --image reads one: give one of them");
+    if (spec.sets(images) && !any)
+        throw UsageError("--images counts the images each request begins with: give them with --image-size or --image");
+    for (const std::string& file : spec.values_of(image))
+        if (!file.empty()) check_image_file(file);
+    // A server's request carries its images uncompressed (a synthetic one as a pixmap, 3 bytes a pixel), and
+    // base64 makes a third more: bounded as a request that a server takes.
+    if (spec.mode == Mode::server)
+        for (const std::string& size : spec.values_of(image_size))
+            for (const std::string& count : spec.values_of(images))
+                if (const int64_t bytes = std::stoll(size) * std::stoll(size) * 3 * std::stoll(count);
+                    bytes > (int64_t{192} << 20))
+                    throw UsageError(fmt::format("--image-size {} with --images {}: a request would carry {} MiB of "
+                                                 "pixels; in server mode a request carries at most 192 MiB",
+                                                 size, count, bytes >> 20));
+    // An external server's mmproj is its own; a sweep's models are given theirs.
+    if (any && !(spec.mode == Mode::server && !spec.serving.url.empty()) && !spec.sets(*find_knob("mmproj")))
+        throw UsageError("--image-size and --image: an image is encoded by a vision-language model's vision tower; "
+                         "give its mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
+}
+
+} // namespace
+
 void validate(const SweepSpec& spec) {
-    if ((spec.sets(*find_knob("image_size")) || spec.sets(*find_knob("image"))) && spec.mode != Mode::request)
-        throw UsageError("--image-size and --image: images are measured in request mode (an image, then the prompt "
-                         "and the generation); drop --mode");
     validate_serving(spec);
+    validate_images(spec);
     if (spec.mode == Mode::server && !spec.serving.url.empty()) {
         validate_adaptive(spec);
         return; // the server's model is its own
@@ -440,16 +471,6 @@ void validate(const SweepSpec& spec) {
     const Knob& mmproj = *find_knob("mmproj");
     for (const std::string& file : spec.values_of(mmproj))
         if (!file.empty()) check_gguf(file, "mmproj", "--mmproj");
-    const Knob &image_size = *find_knob("image_size"), &image = *find_knob("image");
-    if ((spec.sets(image_size) || spec.sets(image)) && !spec.sets(mmproj))
-        throw UsageError("--image-size and --image: an image is encoded by a vision-language model's vision tower; "
-                         "give its mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
-    if (spec.sets(image_size) && spec.sets(image))
-        throw UsageError("--image-size makes a synthetic image and --image reads one: give one of them");
-    if (spec.sets(*find_knob("images")) && !spec.sets(image_size) && !spec.sets(image))
-        throw UsageError("--images counts the images each request begins with: give them with --image-size or --image");
-    for (const std::string& file : spec.values_of(image))
-        if (!file.empty()) check_image_file(file);
     if (spec.engine == Engine::llama_bench) {
         if (spec.llama_bench.empty())
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
