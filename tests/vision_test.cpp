@@ -130,6 +130,12 @@ TEST_F(VisionRun, AnImagesEncodeAndPrefillAreMetricsOfTheirOwn) {
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE mmproj_load_ms > 0 AND first_image_ms > 0 AND "
                     "first_image_tokens > 0"),
               2);
+    // And the resident memory the mmproj added: at least its weights (clip reads them into memory), less than the
+    // whole process.
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM loads WHERE mmproj_rss_bytes >= {} AND mmproj_rss_bytes < "
+                                "rss_peak_bytes",
+                                fs::file_size(*models_ / "mmproj-tiny-vlm-f16.gguf") / 2)),
+              2);
     // --images 3: each request begins with three images, their figures summed.
     ASSERT_EQ(run_llmsweep("run" + vlm() + " --image-size 64 --images 3 -p 8 -n 4 -r 1 -t 1 -q" + db_arg()).exit_code,
               0);

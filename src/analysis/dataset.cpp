@@ -308,7 +308,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     struct Samples {
         size_t loads = 0;
         std::vector<double> load_ms, rss_mib, major, minor, anon_huge_mib, file_pmd_mib, peak_anon_mib, peak_file_mib,
-            cached_before_mib, cached_after_mib, mmproj_load_ms, first_image_ms;
+            cached_before_mib, cached_after_mib, mmproj_load_ms, mmproj_mib, first_image_ms;
         size_t evicted = 0;
         std::set<std::string> thp_modes, model_buffers;
     };
@@ -333,6 +333,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
         if (load.resident_before_bytes) g.cached_before_mib.push_back(*load.resident_before_bytes / 1048576.0);
         if (load.resident_after_bytes) g.cached_after_mib.push_back(*load.resident_after_bytes / 1048576.0);
         if (load.mmproj_load_ms) g.mmproj_load_ms.push_back(*load.mmproj_load_ms);
+        if (load.mmproj_rss_bytes) g.mmproj_mib.push_back(*load.mmproj_rss_bytes / 1048576.0);
         if (load.first_image_ms) g.first_image_ms.push_back(*load.first_image_ms);
         if (!load.thp_mode.empty()) g.thp_modes.insert(load.thp_mode);
         if (!load.model_buffers.empty()) g.model_buffers.insert(load.model_buffers);
@@ -364,6 +365,7 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
             return v.empty() ? std::nullopt : std::optional<double>(stats::mean_sd(v).mean);
         };
         summary.mmproj_load_ms_mean = mean(g.mmproj_load_ms);
+        summary.mmproj_mib_mean = mean(g.mmproj_mib);
         summary.first_image_ms_mean = mean(g.first_image_ms);
         summary.peak_anon_mib_mean = mean(g.peak_anon_mib);
         summary.peak_file_mib_mean = mean(g.peak_file_mib);

@@ -192,7 +192,7 @@ struct LoadSummary {
     std::string model_buffers; // where the weights went, as the group's loads recorded it (distinct ones)
     // A vision-language model's: the mmproj's load and the first image's encode after it (vision tower cold), ms,
     // means over the loads that recorded them.
-    std::optional<double> mmproj_load_ms_mean, first_image_ms_mean;
+    std::optional<double> mmproj_load_ms_mean, mmproj_mib_mean, first_image_ms_mean;
 };
 
 // Load parameters are load_mode, cache_state, n_gpu_layers and huge_pages; for any other `compare` the loads are

@@ -132,6 +132,7 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     vision_.reset();
     first_image_done_ = false;
     pending_mmproj_load_ms_.reset();
+    pending_mmproj_rss_bytes_.reset();
     pending_first_image_.reset();
     model_.reset();
 
@@ -194,9 +195,16 @@ Vision& BenchEngine::vision(int64_t threads) {
     if (!vision_ || vision_->threads() != threads) {
         const bool first = !vision_;
         vision_.reset();
+        // The resident memory the mmproj added: its weights (llama.cpp's clip reads them into buffers, whatever
+        // the model's load mode) and its warm-up's compute buffers.
+        const uint64_t before = current_rss_bytes();
         vision_ = std::make_unique<Vision>(load_params_.mmproj, model_.get(), static_cast<int>(threads),
                                            load_params_.no_mmproj_offload);
-        if (first) pending_mmproj_load_ms_ = vision_->load_ms();
+        if (first) {
+            pending_mmproj_load_ms_ = vision_->load_ms();
+            pending_mmproj_rss_bytes_ =
+                std::max<int64_t>(0, static_cast<int64_t>(current_rss_bytes()) - static_cast<int64_t>(before));
+        }
     }
     return *vision_;
 }
@@ -290,6 +298,7 @@ Measurement BenchEngine::run(const RunRequest& request) {
     }
     // The worker's first mmproj load and first image, once.
     m.mmproj_load_ms = std::exchange(pending_mmproj_load_ms_, std::nullopt);
+    m.mmproj_rss_bytes = std::exchange(pending_mmproj_rss_bytes_, std::nullopt);
     if (const auto first = std::exchange(pending_first_image_, std::nullopt)) {
         m.first_image_ms = static_cast<double>(first->encode_ns) / 1e6;
         m.first_image_tokens = first->tokens;

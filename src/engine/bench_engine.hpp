@@ -38,6 +38,7 @@ private:
     // The worker's first mmproj load and first image, until a measurement carries them.
     bool first_image_done_ = false;
     std::optional<double> pending_mmproj_load_ms_;
+    std::optional<int64_t> pending_mmproj_rss_bytes_;
     std::optional<ImageTimes> pending_first_image_;
     // The test's images, one after another from the start of the sequence, their times summed; the process's first
     // one is kept apart (pending_first_image_).

@@ -66,9 +66,10 @@ struct Measurement {
     // prefilled, how many tokens and slices, before the prompt.
     std::optional<int64_t> image_encode_ns, image_prefill_ns, image_tokens, image_slices;
     // Once per worker, on the run that loaded the mmproj and encoded the first image (in its warm-up, or
-    // measured): the mmproj's load, ms, and that first image's encode with the vision tower cold, ms, and tokens.
+    // measured): the mmproj's load, ms, and the resident memory it added, bytes; that first image's encode with the
+    // vision tower cold, ms, and tokens.
     std::optional<double> mmproj_load_ms, first_image_ms;
-    std::optional<int64_t> first_image_tokens;
+    std::optional<int64_t> mmproj_rss_bytes, first_image_tokens;
 };
 
 } // namespace llmsweep::engine

@@ -182,6 +182,7 @@ nlohmann::json to_json(const Measurement& m) {
     put(j, "image_tokens", m.image_tokens);
     put(j, "image_slices", m.image_slices);
     put(j, "mmproj_load_ms", m.mmproj_load_ms);
+    put(j, "mmproj_rss_bytes", m.mmproj_rss_bytes);
     put(j, "first_image_ms", m.first_image_ms);
     put(j, "first_image_tokens", m.first_image_tokens);
     return j;
@@ -201,6 +202,7 @@ Measurement measurement_from_json(const nlohmann::json& j) {
             .image_slices = get<int64_t>(j, "image_slices"),
             .mmproj_load_ms = get<double>(j, "mmproj_load_ms"),
             .first_image_ms = get<double>(j, "first_image_ms"),
+            .mmproj_rss_bytes = get<int64_t>(j, "mmproj_rss_bytes"),
             .first_image_tokens = get<int64_t>(j, "first_image_tokens")};
 }
 

@@ -121,6 +121,7 @@ constexpr Strings english{
     .thp_mode = "THP",
     .model_buffers = "Weights in (MiB)",
     .mmproj_load_ms = "mmproj load ms",
+    .mmproj_mib = "mmproj MiB",
     .first_image_ms = "First image ms (cold)",
     .latency_intro = "Request mode: time to first token (the prefill) and inter-token latency percentiles, "
                      "means over the points.",
@@ -508,6 +509,7 @@ constexpr Strings chinese{
     .thp_mode = "THP 模式",
     .model_buffers = "权重所在缓冲区 (MiB)",
     .mmproj_load_ms = "mmproj 加载 ms",
+    .mmproj_mib = "mmproj 内存 MiB",
     .first_image_ms = "首张图像 ms (冷)",
     .latency_intro = "请求模式: 首 token 时间 (即 prefill) 与 token 间延迟的百分位, 为各数据点的平均值。",
     .ttft = "首 token 时间 (ms)",

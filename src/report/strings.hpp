@@ -22,7 +22,7 @@ struct Strings {
     std::string_view headline, charts, charts_unavailable, charts_left_out, chart_data, chart_script;
     std::string_view beyond, loads_intro, loads_count, no_loads, cache, load_ms, load_sd, rss_peak, peak_anon,
         peak_file, cached_before_after, major_faults, minor_faults, evicted, anon_huge, file_pmd, thp_mode,
-        model_buffers, mmproj_load_ms, first_image_ms, latency_intro, ttft, itl_p50, itl_p90, itl_p99;
+        model_buffers, mmproj_load_ms, mmproj_mib, first_image_ms, latency_intro, ttft, itl_p50, itl_p90, itl_p99;
     std::string_view roofline, roofline_intro, no_roofline, roofline_machines, threads, read_gbs, triad_gbs,
         matmul_gflops, peak_gflops, l3_cache, achieved_gbs, bandwidth_share, achieved_gflops, compute_share,
         roofline_no_profile, roofline_no_machine, roofline_fits_cache, roofline_offloaded, server_prompt_p50,

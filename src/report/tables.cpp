@@ -361,6 +361,7 @@ Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings
         columns.insert(
             columns.end(),
             {optional_column<L>("mmproj_load_ms_mean", std::string(s.mmproj_load_ms), &L::mmproj_load_ms_mean, 1),
+             optional_column<L>("mmproj_mib_mean", std::string(s.mmproj_mib), &L::mmproj_mib_mean, 1),
              optional_column<L>("first_image_ms_mean", std::string(s.first_image_ms), &L::first_image_ms_mean, 1)});
     return columns;
 }
@@ -423,12 +424,11 @@ Columns<Point> serving_load_columns(const ReportModel& m, const Strings& s) {
     const auto& points = m.serving.points;
     if (std::any_of(points.begin(), points.end(), [](const Point& p) { return p.has_image(); })) {
         const Strings* words = &s;
-        columns.insert(columns.end(),
-                       {{"image", std::string(s.image),
-                         [words](const Point& p) { return p.has_image() ? image_text(p, *words) : "-"; },
-                         [](const Point& p) { return p.image; }},
-                        {"image_size", "", {}, [](const Point& p) { return p.image_size; }},
-                        {"images", "", {}, [](const Point& p) { return p.images; }}});
+        columns.insert(columns.end(), {{"image", std::string(s.image),
+                                        [words](const Point& p) { return p.has_image() ? image_text(p, *words) : "-"; },
+                                        [](const Point& p) { return p.image; }},
+                                       {"image_size", "", {}, [](const Point& p) { return p.image_size; }},
+                                       {"images", "", {}, [](const Point& p) { return p.images; }}});
     }
     columns.insert(columns.end(),
                    {{"loop", std::string(s.load), [&s](const Point& p) { return load_text(p.open_loop, p.load, s); },

@@ -230,6 +230,12 @@ const std::vector<Table> all_tables = {
           "for the first image of the visit, ms.",
           {},
           11},
+         {"mmproj_rss_bytes",
+          integer,
+          "The worker's resident memory that loading the mmproj added (its weights, which llama.cpp's clip reads "
+          "into memory whatever the model's load mode, and its compute buffers), bytes.",
+          {},
+          13},
          {"first_image_ms",
           real,
           "The worker's first image after the load (its warm-up's, with `--image-size`): the encode of its "

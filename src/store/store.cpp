@@ -444,19 +444,20 @@ void Store::read_image_samples(std::optional<int64_t> run_id, const std::functio
 
 void Store::read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each) {
     Statement s(*db_, fmt::format("SELECT q.result_id, q.repetition, q.submit_ms, q.e2e_ms, q.ttft_ms, q.tpot_ms, "
-                                  "q.tokens_out, q.status = 'ok' AS ok, q.server_prompt_ms, q.server_gen_ms FROM "
-                                  "requests AS q JOIN results AS r ON r.id = "
-                                  "q.result_id {} ORDER BY q.result_id, q.repetition, q.seq",
+                                  "q.tokens_out, q.status = 'ok' AS ok, q.server_prompt_ms, q.server_gen_ms "
+                                  "FROM requests AS q JOIN results AS r ON r.id = q.result_id {} "
+                                  "ORDER BY q.result_id, q.repetition, q.seq",
                                   run_id ? "WHERE r.run_id = :run" : ""));
     if (run_id) s.bind("run", *run_id);
     while (s.step()) {
-        RequestRow row{s.column_int(0), s.column_int(1), s.column_double(2), s.column_double(3)};
-        if (!s.column_is_null(4)) row.ttft_ms = s.column_double(4);
-        if (!s.column_is_null(5)) row.tpot_ms = s.column_double(5);
-        row.tokens_out = s.column_int(6);
-        row.ok = s.column_int(7) != 0;
-        if (!s.column_is_null(8)) row.server_prompt_ms = s.column_double(8);
-        if (!s.column_is_null(9)) row.server_gen_ms = s.column_double(9);
+        RequestRow row{s.column_int("result_id"), s.column_int("repetition"), s.column_double("submit_ms"),
+                       s.column_double("e2e_ms")};
+        row.ttft_ms = s.column_optional<double>("ttft_ms");
+        row.tpot_ms = s.column_optional<double>("tpot_ms");
+        row.server_prompt_ms = s.column_optional<double>("server_prompt_ms");
+        row.server_gen_ms = s.column_optional<double>("server_gen_ms");
+        row.tokens_out = s.column_int("tokens_out");
+        row.ok = s.column_int("ok") != 0;
         each(row);
     }
 }
@@ -483,15 +484,17 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     }
     const std::string value =
         value_column.empty() || !own ? "''" : "CAST(" + checked_column("loads", value_column) + " AS TEXT)";
-    Statement s(*db_,
-                "SELECT id, run_id, model_filename, " + value +
-                    " AS value, cache_state, load_ms, rss_peak_bytes, major_faults, minor_faults, cache_evicted, "
-                    "COALESCE(thp_mode, '') AS thp_mode, COALESCE(model_buffers, '') AS model_buffers, "
-                    "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb) AS anon_huge_kb, "
-                    "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) AS file_pmd_kb, COALESCE(round, 0) AS round, "
-                    "other_cpu_cores, steal_percent, load_average, rss_anon_peak_kb, rss_file_peak_kb, "
-                    "resident_before_bytes, resident_after_bytes, mmproj_load_ms, first_image_ms FROM loads WHERE "
-                    "status = 'ok' ORDER BY id");
+    Statement s(
+        *db_,
+        "SELECT id, run_id, model_filename, " + value +
+            " AS value, cache_state, load_ms, rss_peak_bytes, major_faults, minor_faults, cache_evicted, "
+            "COALESCE(thp_mode, '') AS thp_mode, COALESCE(model_buffers, '') AS model_buffers, "
+            "COALESCE(anon_huge_at_end_kb, anon_huge_after_load_kb) AS anon_huge_kb, "
+            "COALESCE(file_pmd_at_end_kb, file_pmd_after_load_kb) AS file_pmd_kb, COALESCE(round, 0) AS round, "
+            "other_cpu_cores, steal_percent, load_average, rss_anon_peak_kb, rss_file_peak_kb, "
+            "resident_before_bytes, resident_after_bytes, mmproj_load_ms, mmproj_rss_bytes, first_image_ms FROM loads "
+            "WHERE "
+            "status = 'ok' ORDER BY id");
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int("run_id"), s.column_text("model_filename"), s.column_text("value"),
@@ -518,6 +521,7 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
         row.resident_before_bytes = s.column_optional<double>("resident_before_bytes");
         row.resident_after_bytes = s.column_optional<double>("resident_after_bytes");
         row.mmproj_load_ms = s.column_optional<double>("mmproj_load_ms");
+        row.mmproj_rss_bytes = s.column_optional<double>("mmproj_rss_bytes");
         row.first_image_ms = s.column_optional<double>("first_image_ms");
         loads.push_back(std::move(row));
     }

@@ -125,7 +125,7 @@ struct LoadRow {
     // What the machine did besides the visit (none when not recorded: older databases).
     std::optional<double> other_cpu_cores, steal_percent, load_average;
     // A vision-language model's: the mmproj's load, and the first image's encode (vision tower cold), ms.
-    std::optional<double> mmproj_load_ms, first_image_ms;
+    std::optional<double> mmproj_load_ms, mmproj_rss_bytes, first_image_ms;
 };
 
 // Why a run's points got no more repetitions (results.stop_reason): how many, and their repetitions.

@@ -201,6 +201,7 @@ void Recorder::sample(const Task& task, int64_t load_id, const engine::Measureme
     // A vision-language model's first mmproj load and first image belong to the load.
     store::Row first;
     if (m.mmproj_load_ms) first.emplace_back("mmproj_load_ms", *m.mmproj_load_ms);
+    if (m.mmproj_rss_bytes) first.emplace_back("mmproj_rss_bytes", *m.mmproj_rss_bytes);
     if (m.first_image_ms) first.emplace_back("first_image_ms", *m.first_image_ms);
     if (m.first_image_tokens) first.emplace_back("first_image_tokens", *m.first_image_tokens);
     if (!first.empty()) store_.update_load(load_id, first);
