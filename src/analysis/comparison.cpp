@@ -118,16 +118,29 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
         return is_test_size(name) || name == "concurrency" || name == "rate" || name == "image_size" ||
                name == "image" || name == "images";
     };
+    // A setting each model has one value of is the model's (a vision-language model's mmproj beside a text model
+    // without one): comparing it is comparing the models.
+    std::set<std::string_view> models;
+    for (const Record& r : data.records) models.insert(r.model);
+    const auto of_the_models = [&](const std::string& name) {
+        if (models.size() < 2) return false;
+        std::map<std::string_view, std::string_view> value_of_model;
+        return std::all_of(data.records.begin(), data.records.end(), [&](const Record& r) {
+            return value_of_model.try_emplace(r.model, r.params.at(name)).first->second == r.params.at(name);
+        });
+    };
     for (const auto& name : varying)
-        if (!axis(name) && !is_model_parameter(name) && values_of(data, name).size() == 2) candidates.push_back(name);
+        if (!axis(name) && !is_model_parameter(name) && values_of(data, name).size() == 2 && !of_the_models(name))
+            candidates.push_back(name);
     // Two binaries of a run of several are also two builds, where their commits differ: one question.
     if (std::find(candidates.begin(), candidates.end(), "llama_bench") != candidates.end())
         std::erase(candidates, std::string("build_commit"));
     if (candidates.size() == 1) return candidates.front();
     // Nothing varies but the test sizes (and the load): the results form one group, named by their test mode, and there is
     // nothing to compare.
-    if (std::all_of(varying.begin(), varying.end(),
-                    [&](const std::string& name) { return axis(name) || is_model_parameter(name); }))
+    if (std::all_of(varying.begin(), varying.end(), [&](const std::string& name) {
+            return axis(name) || is_model_parameter(name) || of_the_models(name);
+        }))
         return "mode";
     throw UsageError(fmt::format("choose the parameter to compare with --compare; parameters that vary: {}",
                                  varying.empty() ? "none" : fmt::format("{}", fmt::join(varying, ", "))));

@@ -69,6 +69,16 @@ std::vector<VisionPoint> summarize_vision(store::Store& store, const Dataset& da
                 plausible_count(row.first_image_tokens, max_image_tokens))
                 t.first_ms_per_token[*row.load_id] = *row.first_image_ms / static_cast<double>(*row.first_image_tokens);
         });
+    // The settings that tell the image points apart: those that vary among them (not among every result: a text
+    // model beside the vision-language one varies the model's type and mmproj, which the images' rows share).
+    std::vector<std::string> differing;
+    for (const std::string& name : varying) {
+        if (name == compare || name == "model" || names_the_image(name)) continue;
+        const std::string& first = encodes.begin()->second->params.at(name);
+        if (std::any_of(encodes.begin(), encodes.end(),
+                        [&](const auto& e) { return e.second->params.at(name) != first; }))
+            differing.push_back(name);
+    }
     for (auto& [id, t] : tallies) {
         const Record& r = *encodes.at(id);
         VisionPoint p;
@@ -76,9 +86,7 @@ std::vector<VisionPoint> summarize_vision(store::Store& store, const Dataset& da
         p.model = r.model;
         p.value = r.params.at(compare);
         std::vector<std::string> settings;
-        for (const std::string& name : varying)
-            if (name != compare && name != "model" && !names_the_image(name))
-                settings.push_back(fmt::format("{}={}", name, r.params.at(name)));
+        for (const std::string& name : differing) settings.push_back(fmt::format("{}={}", name, r.params.at(name)));
         p.settings = fmt::format("{}", fmt::join(settings, ", "));
         p.image_size = std::strtoll(r.params.at("image_size").c_str(), nullptr, 10);
         p.image = r.params.at("image");
