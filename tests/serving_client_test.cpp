@@ -411,6 +411,40 @@ TEST(ServingRequests, PromptsHaveTheirExactLengthsAndShareTheirPrefix) {
     EXPECT_EQ(lengths.size(), 11u); // every length of the range is drawn
 }
 
+// A point with images: each request begins with them, each a pixmap of the point's size whose pixels differ from
+// every other request's (a server reuses an image it has seen), reproducible from the seed; the prompt is then
+// text, a word per token asked for. --image's file is carried as its bytes are.
+TEST(ServingRequests, ImagesAreEachRequestsOwnAndThePromptIsText) {
+    sweep::SweepSpec spec;
+    spec.mode = domain::Mode::server;
+    domain::Point point;
+    point.test = {12, 4, 0};
+    point.test.image_size = 32;
+    point.test.images = 2;
+    const Request a = sweep::request_for(spec, point, 3, 0, 0, 512);
+    const Request b = sweep::request_for(spec, point, 3, 0, 1, 512);
+    const Request again = sweep::request_for(spec, point, 3, 0, 0, 512);
+    ASSERT_EQ(a.images.size(), 2u);
+    const std::string header = "P6\n32 32\n255\n";
+    for (const Request* r : {&a, &b})
+        for (const std::string& image : r->images) {
+            EXPECT_EQ(image.size(), header.size() + 32 * 32 * 3);
+            EXPECT_EQ(image.substr(0, header.size()), header);
+        }
+    EXPECT_NE(a.images[0], a.images[1]);
+    EXPECT_NE(a.images[0], b.images[0]);
+    EXPECT_EQ(a.images, again.images);
+    EXPECT_TRUE(a.prompt.empty());
+    EXPECT_EQ(std::count(a.text.begin(), a.text.end(), ' '), 12);
+    EXPECT_EQ(a.text, again.text);
+    EXPECT_NE(a.text, b.text);
+    point.test.image_size = 0;
+    point.test.image = "photo.jpg";
+    point.test.images = 1;
+    const std::string file("\xff\xd8\xff\0jpeg", 8);
+    EXPECT_EQ(sweep::request_for(spec, point, 3, 0, 0, 512, file).images, std::vector<std::string>{file});
+}
+
 TEST(ServingRequests, ServersGetLlamaServersSpellings) {
     domain::Point point;
     point.load.model = "m.gguf";

@@ -248,11 +248,23 @@ TEST_F(VisionRun, ServerRequestsBeginWithTheirImages) {
                                 "r.images = 2 AND q.status = 'ok' AND q.tokens_out = 4 AND q.tokens_in > {}",
                                 2 * image_tokens)),
               2);
+    // An image file, carried as it is and sliced by its shape.
+    const fs::path wide = dir_ / "wide.ppm";
+    write_ppm(wide, 200, 100);
+    const auto [wide_x, wide_y] = expected_grid(v, 200, 100);
+    const auto file_run = run_llmsweep("run" + vlm() + " --mode server --image " + shell_quote(wide) +
+                                       " -p 8 -n 4 -r 1 --requests 2 -t 1 -q" + db_arg());
+    ASSERT_EQ(file_run.exit_code, 0) << file_run.err;
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM requests q JOIN results r ON r.id = q.result_id WHERE "
+                                "r.image LIKE '%wide.ppm' AND q.status = 'ok' AND q.tokens_in > {}",
+                                (wide_x * wide_y + 1) * v.tokens_per_image())),
+              2);
     const fs::path out = dir_ / "report";
     ASSERT_EQ(
         run_llmsweep("report --lang en --format md,csv --no-charts --out " + shell_quote(out) + db_arg()).exit_code, 0);
     const std::string md = test::read_file(out / "report.md");
     EXPECT_NE(md.find("| Image |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| wide.ppm |"), std::string::npos) << md;
     EXPECT_NE(md.find("| 64 px |"), std::string::npos) << md;
     EXPECT_NE(md.find("| 2 × 64 px |"), std::string::npos) << md;
     EXPECT_NE(md.find("Server prompt p50 ms"), std::string::npos) << md;

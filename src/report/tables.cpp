@@ -389,7 +389,8 @@ std::string load_text(bool open_loop, double load, const Strings& s) {
 
 std::string image_text(const analysis::ServingPoint& p, const Strings& s) {
     if (!p.has_image()) return "";
-    const std::string one = p.image.empty() ? fmt::format(fmt::runtime(s.image_px), p.image_size) : p.image;
+    const std::string one = p.image.empty() ? fmt::format(fmt::runtime(s.image_px), p.image_size)
+                                            : std::filesystem::path(p.image).filename().string();
     return p.images > 1 ? fmt::format("{} × {}", p.images, one) : one;
 }
 
@@ -499,7 +500,8 @@ Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const String
                    {
                        {"image", std::string(s.image),
                         [words](const V& v) {
-                            return v.image.empty() ? fmt::format(fmt::runtime(words->image_px), v.image_size) : v.image;
+                            return v.image.empty() ? fmt::format(fmt::runtime(words->image_px), v.image_size)
+                                                   : std::filesystem::path(v.image).filename().string();
                         },
                         [](const V& v) { return v.image; }},
                        {"image_size", "", {}, [](const V& v) { return v.image_size; }},

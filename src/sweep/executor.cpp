@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -234,6 +235,46 @@ nlohmann::json props_of(const serving::Client& client) {
     return props;
 }
 
+// A synthetic image of `size` x `size` as a request carries it: the pixels of the sweep's seed, made once per size
+// (a 2048 px image takes the client's one thread a quarter of a second, which its streams would wait for), then
+// its first pixels drawn from the request's own seed, so that no two requests send the same image (a server
+// reuses what it has seen) and each costs the server what any other does.
+std::string synthetic_image(int64_t size, uint64_t sweep_seed, uint64_t request_seed) {
+    static std::mutex mutex;
+    static std::map<std::pair<int64_t, uint64_t>, std::string> made;
+    std::string image;
+    {
+        const std::lock_guard lock(mutex);
+        auto [it, added] = made.try_emplace({size, sweep_seed});
+        if (added) it->second = domain::portable_pixmap(size, size, domain::synthetic_pixels(size, sweep_seed));
+        image = it->second;
+    }
+    const size_t header = image.size() - static_cast<size_t>(size * size * 3);
+    std::mt19937_64 rng(request_seed);
+    for (size_t i = header; i < std::min(image.size(), header + 48); ++i) image[i] = static_cast<char>(rng());
+    return image;
+}
+
+// The bytes of a point's --image file ("" for a point without one), or none with the reason in `why`: a file
+// that cannot be read, or of more than 256 MiB.
+std::optional<std::string> image_file_of(const Point& point, std::string& why) {
+    if (point.test.image.empty()) return std::string();
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(point.test.image, ec);
+    if (ec || bytes == 0 || bytes > (uintmax_t{256} << 20)) {
+        why = fmt::format("the image file '{}' cannot be read or is not between 1 byte and 256 MiB now",
+                          point.test.image);
+        return std::nullopt;
+    }
+    std::ifstream in(point.test.image, std::ios::binary);
+    std::string content(static_cast<size_t>(bytes), '\0');
+    if (!in.read(content.data(), static_cast<std::streamsize>(bytes))) {
+        why = fmt::format("the image file '{}' could not be read", point.test.image);
+        return std::nullopt;
+    }
+    return content;
+}
+
 // The marker of an image's place in a prompt that llama-server drew (/props' media_marker): a short text, or none.
 std::optional<std::string> media_marker_of(const nlohmann::json& props) {
     const auto p = props.find("/props");
@@ -286,10 +327,16 @@ public:
             // Untimed requests first, one at a time: the server's first batches warm its caches and threads.
             if (spec.warmup > 0 && next < tasks.size()) {
                 const Task& task = tasks[next];
-                client.run(
-                    {.concurrency = 1, .requests = spec.warmup, .seed = spec.seed, .request_timeout_s = spec.timeout_s},
-                    [&](size_t i) { return request_for(spec, plan.points[task.point], task.point, -1, i, n_vocab); },
-                    keep_going);
+                const Point& point = plan.points[task.point];
+                std::string why;
+                if (const auto image = image_file_of(point, why))
+                    client.run(
+                        {.concurrency = 1,
+                         .requests = spec.warmup,
+                         .seed = spec.seed,
+                         .request_timeout_s = spec.timeout_s},
+                        [&](size_t i) { return request_for(spec, point, task.point, -1, i, n_vocab, *image); },
+                        keep_going);
             }
             bool alive = true;
             while (alive && next < tasks.size()) {
@@ -298,6 +345,14 @@ public:
                 if (recorder.done(task)) continue;
                 const Point& point = plan.points[task.point];
                 recorder.task_started(task);
+                // --image's file, read once for the repetition's requests: one that is gone or grew too large
+                // since the sweep began fails its point, not the sweep.
+                std::string why;
+                const std::optional<std::string> image = image_file_of(point, why);
+                if (!image) {
+                    recorder.failure(task, "failed", why);
+                    continue;
+                }
                 const serving::LoadShape shape{
                     .concurrency = point.client.concurrency,
                     .rate = point.client.rate,
@@ -312,7 +367,8 @@ public:
                 };
                 const auto before = metrics();
                 const serving::LoadRun run = client.run(
-                    shape, [&](size_t i) { return request_for(spec, point, task.point, task.repetition, i, n_vocab); },
+                    shape,
+                    [&](size_t i) { return request_for(spec, point, task.point, task.repetition, i, n_vocab, *image); },
                     keep_going, "llama-server died");
                 if (interrupt_requested()) throw Interrupted();
                 if (server && !server->running()) {
@@ -463,20 +519,8 @@ std::string_view name(Answer answer) {
     return "failed";
 }
 
-namespace {
-
-// An image file's bytes, as a request carries them (the spec's validation bounded its size).
-std::string read_image_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw Error(fmt::format("the image file '{}' could not be read", path));
-    return bytes;
-}
-
-} // namespace
-
 serving::Request request_for(const SweepSpec& spec, const Point& point, size_t point_index, int64_t repetition,
-                             size_t index, int64_t n_vocab) {
+                             size_t index, int64_t n_vocab, const std::string& image_file) {
     const auto token = [&](std::mt19937_64& rng) {
         return static_cast<int32_t>(std::uniform_int_distribution<int64_t>(1, n_vocab - 1)(rng));
     };
@@ -505,12 +549,10 @@ serving::Request request_for(const SweepSpec& spec, const Point& point, size_t p
         // as text: words that are one token each in real models' vocabularies; the server counts them.
         for (int64_t i = 0; i < point.test.images; ++i) {
             if (!point.test.image.empty()) {
-                request.images.push_back(read_image_file(point.test.image));
+                request.images.push_back(image_file);
                 continue;
             }
-            const uint64_t seed = rng();
-            request.images.push_back(domain::portable_pixmap(point.test.image_size, point.test.image_size,
-                                                             domain::synthetic_pixels(point.test.image_size, seed)));
+            request.images.push_back(synthetic_image(point.test.image_size, spec.seed, rng()));
         }
         static constexpr std::array<std::string_view, 16> words = {" the",  " of",   " and", " to", " in", " a",
                                                                    " is",   " that", " for", " it", " as", " was",

@@ -81,9 +81,9 @@ std::unique_ptr<Executor> server_executor(serving::ServerSettings settings);
 // The request of a server-mode point's repetition: request `index` of repetition `repetition`, its token ids
 // drawn below `n_vocab` from the spec's seed, the point and the repetition (the shared prefix from the seed
 // and the point alone). A point with images begins it with them (synthetic ones as PPM files, each with pixels of
-// its own, or --image's file) and gives its prompt as text.
+// its own, or `image_file`, the bytes of its --image file) and gives its prompt as text.
 serving::Request request_for(const SweepSpec& spec, const domain::Point& point, size_t point_index, int64_t repetition,
-                             size_t index, int64_t n_vocab);
+                             size_t index, int64_t n_vocab, const std::string& image_file = {});
 
 // The spec's settings of every llama-bench command, each test run `repetitions` times.
 llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions);
