@@ -260,8 +260,14 @@ TEST_F(VisionRun, ServerRequestsBeginWithTheirImages) {
                                 (wide_x * wide_y + 1) * v.tokens_per_image())),
               2);
     const fs::path out = dir_ / "report";
-    ASSERT_EQ(
-        run_llmsweep("report --lang en --format md,csv --no-charts --out " + shell_quote(out) + db_arg()).exit_code, 0);
+    ASSERT_EQ(run_llmsweep("report --lang en --format md,csv,json --no-charts --out " + shell_quote(out) + db_arg())
+                  .exit_code,
+              0);
+    // A request with an image is other work than one without: each images' load is on its own Pareto front (one
+    // load of each here), not behind the text-only load's throughput.
+    const auto points = nlohmann::json::parse(test::read_file(out / "report.json")).at("serving").at("points");
+    ASSERT_EQ(points.size(), 4u) << points.dump();
+    for (const auto& p : points) EXPECT_TRUE(p.at("pareto").get<bool>()) << p.dump();
     const std::string md = test::read_file(out / "report.md");
     EXPECT_NE(md.find("| Image |"), std::string::npos) << md;
     EXPECT_NE(md.find("| wide.ppm |"), std::string::npos) << md;

@@ -175,12 +175,13 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         return std::tuple(a.model, value_rank(a.value), a.image_size, a.image, a.images, a.open_loop, a.load) <
                std::tuple(b.model, value_rank(b.value), b.image_size, b.image, b.images, b.open_loop, b.load);
     });
-    // The Pareto front of each model, over closed and open loops alike: more throughput only at a higher tail
-    // latency.
+    // The Pareto front of each model and images, over closed and open loops alike: more throughput only at a
+    // higher tail latency.
     for (ServingPoint& p : out.points) {
         if (!p.ttft_p99) continue;
         p.pareto = std::none_of(out.points.begin(), out.points.end(), [&](const ServingPoint& q) {
-            return &q != &p && q.model == p.model && q.ttft_p99 && q.output_tps >= p.output_tps &&
+            const bool same_work = q.image_size == p.image_size && q.image == p.image && q.images == p.images;
+            return &q != &p && q.model == p.model && same_work && q.ttft_p99 && q.output_tps >= p.output_tps &&
                    *q.ttft_p99 <= *p.ttft_p99 && (q.output_tps > p.output_tps || *q.ttft_p99 < *p.ttft_p99);
         });
     }

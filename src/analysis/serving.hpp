@@ -40,7 +40,7 @@ struct ServingPoint {
     std::optional<double> server_prompt_p50, server_gen_p50;
     double slo_met = 0;             // share of the requests that met the objective (a failed one did not)
     double goodput = 0;             // requests per second that met it
-    bool pareto = false;            // no other point of its model has more throughput at a lower p99 TTFT
+    bool pareto = false;            // no other point of its model and images has more throughput at a lower p99 TTFT
     std::vector<double> stream_tps; // per repetition: the mean of its requests' 1000 / TPOT
 };
 

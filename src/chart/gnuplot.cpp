@@ -76,7 +76,15 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
     out += "set title " + quoted(f.title) + "\n";
     out += "set xlabel " + quoted(f.xlabel) + "\n";
     out += "set ylabel " + quoted(f.ylabel) + "\n";
-    out += f.key ? "set key below left Left reverse height 1.5\n" : "unset key\n"; // clear of the x label
+    // Below, clear of the x label; gnuplot's estimate of a title's width runs short of what cairo draws, so a key
+    // with a long title (a value and the images it was measured with) gets one column rather than a clipped one.
+    const auto width = [](const std::string& text) {
+        return std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; });
+    };
+    const bool long_title =
+        std::any_of(f.series.begin(), f.series.end(), [&](const Series& s) { return width(s.title) > 20; });
+    out += f.key ? fmt::format("set key below left Left reverse height 1.5{}\n", long_title ? " maxcols 1" : "")
+                 : "unset key\n";
     out += fmt::format("set offsets {}, {}, {}, {}\n", f.x_margin, f.x_margin, f.y_margin, f.y_margin);
     out += f.log2_x ? "set logscale x 2\n" : f.log_xy ? "set logscale x 10\n" : "unset logscale x\n";
     out += f.log_xy ? "set logscale y 10\n" : "unset logscale y\n";

@@ -60,15 +60,14 @@ Figure serving_load_figure(const ServingContext& x, const std::string& model, bo
         if (s.points.size() < 2) continue;
         const auto best = std::max_element(s.points.begin(), s.points.end(),
                                            [](const Point& a, const Point& b) { return a.y < b.y; });
-        found +=
-            latency ? fmt::format(fmt::runtime(x.s.chart_latency_at), s.title, s.points.back().y,
-                                  report::load_text(open_loop, s.points.back().x, x.s))
-                    : fmt::format(fmt::runtime(x.s.chart_throughput_best), s.title, best->y,
-                                  report::load_text(open_loop, best->x, x.s));
+        found += latency ? fmt::format(fmt::runtime(x.s.chart_latency_at), s.title, s.points.back().y,
+                                       report::load_text(open_loop, s.points.back().x, x.s))
+                         : fmt::format(fmt::runtime(x.s.chart_throughput_best), s.title, best->y,
+                                       report::load_text(open_loop, best->x, x.s));
     }
-    f.caption = fmt::format(fmt::runtime(x.s.chart_serving_caption), model, open_loop ? x.s.open_loop : x.s.closed_loop,
-                            latency ? x.s.chart_serving_latency_what : x.s.chart_serving_throughput_what, m.compare,
-                            found);
+    f.caption =
+        fmt::format(fmt::runtime(x.s.chart_serving_caption), model, open_loop ? x.s.open_loop : x.s.closed_loop,
+                    latency ? x.s.chart_serving_latency_what : x.s.chart_serving_throughput_what, m.compare, found);
     return f;
 }
 
@@ -81,23 +80,41 @@ Figure serving_pareto_figure(const ServingContext& x, const std::string& model) 
     f.xlabel = "tokens/s";
     f.ylabel = std::string(x.s.ttft_p99);
     f.y_from_zero = true;
-    Series front{.title = std::string(x.s.pareto_front), .style = Series::Style::lines, .color = "#7f7f7f"};
-    for (const auto& value : m.values) {
-        Series s{.title = m.compare + " = " + value, .style = Series::Style::points, .color = color_of_value(m, value)};
-        for (const analysis::ServingPoint& p : m.serving.points) {
-            if (p.model != model || p.value != value || !p.ttft_p99) continue;
-            s.points.push_back({p.output_tps, *p.ttft_p99});
-            if (p.pareto) front.points.push_back({p.output_tps, *p.ttft_p99});
+    // A front per images the requests began with (a request with an image is other work than one without), a
+    // series per value and images.
+    std::vector<std::string> images;
+    for (const analysis::ServingPoint& p : m.serving.points)
+        if (p.model == model && std::find(images.begin(), images.end(), report::image_text(p, x.s)) == images.end())
+            images.push_back(report::image_text(p, x.s));
+    std::vector<Series> fronts;
+    for (const std::string& image : images) {
+        Series front{.title = fronts.empty() ? std::string(x.s.pareto_front) : "",
+                     .style = Series::Style::lines,
+                     .color = "#7f7f7f"};
+        for (const auto& value : m.values) {
+            Series s{.title = m.compare + " = " + value + (image.empty() ? "" : " · " + image),
+                     .style = Series::Style::points,
+                     .color = image == images.front() ? color_of_value(m, value) : ""};
+            for (const analysis::ServingPoint& p : m.serving.points) {
+                if (p.model != model || p.value != value || !p.ttft_p99 || report::image_text(p, x.s) != image)
+                    continue;
+                s.points.push_back({p.output_tps, *p.ttft_p99});
+                if (p.pareto) front.points.push_back({p.output_tps, *p.ttft_p99});
+            }
+            if (!s.points.empty()) f.series.push_back(std::move(s));
         }
-        if (!s.points.empty()) f.series.push_back(std::move(s));
+        std::sort(front.points.begin(), front.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
+        fronts.push_back(std::move(front));
     }
-    std::sort(front.points.begin(), front.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
     double low = INFINITY, high = -INFINITY;
     for (const Series& s : f.series)
         for (const Point& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
     f.x_margin = high > low ? (high - low) * 0.05 : 1;
-    const size_t on_front = front.points.size();
-    if (on_front > 1) f.series.push_back(std::move(front));
+    size_t on_front = 0;
+    for (Series& front : fronts) {
+        on_front += front.points.size();
+        if (front.points.size() > 1) f.series.push_back(std::move(front));
+    }
     f.caption = fmt::format(fmt::runtime(x.s.chart_pareto_caption), model, on_front);
     return f;
 }
