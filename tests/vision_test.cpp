@@ -326,6 +326,18 @@ TEST_F(VisionRun, ImageFilesAreSlicedByTheirShapeAndHostileOnesFailCleanly) {
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND metric = 'img' AND error LIKE "
                     "'%is not an image llama.cpp reads%'"),
               3);
+    // The report's Images section has the one image that encoded, by its file's name, and none of the others.
+    const fs::path out = dir_ / "report";
+    ASSERT_EQ(
+        run_llmsweep("report --lang en --format md,json --no-charts --out " + shell_quote(out) + db_arg()).exit_code,
+        0);
+    const auto vision = nlohmann::json::parse(test::read_file(out / "report.json")).at("vision");
+    ASSERT_EQ(vision.size(), 1u) << vision.dump();
+    EXPECT_EQ(vision[0].at("slices").get<double>(), grid_x * grid_y + 1) << vision.dump();
+    const std::string md = test::read_file(out / "report.md");
+    EXPECT_NE(md.find("| wide.ppm |"), std::string::npos) << md;
+    for (const char* hostile : {"truncated.ppm", "text.png", "huge.png"})
+        EXPECT_EQ(md.find(std::string("| ") + hostile + " |"), std::string::npos) << hostile;
     // Refused before anything runs: both kinds of image, a file that is not there, one too large to be an image.
     expect_usage_error(
         run_llmsweep("run" + vlm() + " --image " + shell_quote(wide) + " --image-size 64 -p 8 -n 4" + db_arg()),
