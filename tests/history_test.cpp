@@ -175,8 +175,8 @@ TEST(History, TheGateStopsOnALastingSlowdownAndNamesItsBuilds) {
 // (tests/CMakeLists.txt). Eight builds in history order, the fifth the slow one: each run's llama-bench output
 // (pp64, several times slower without the extensions; tg's 2.4x drowns in the noise of a busy machine), its
 // build named as a commit of its own, imported. One thread: two threads beside other work wait for each other at
-// every barrier, and their throughput swings eightfold from run to run with every core busy. The change points are on either side of the fifth and nowhere
-// else, and the gate stops on it.
+// every barrier, and their throughput swings eightfold from run to run with every core busy. The change points are
+// on either side of the fifth, any other is of the fast builds' noise, and the gate stops on it.
 TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
     const std::string native = LLMSWEEP_LLAMA_BENCH, generic = LLMSWEEP_GENERIC_LLAMA_BENCH;
     if (native.empty() || generic.empty() || !fs::exists(generic))
@@ -209,13 +209,26 @@ TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     const nlohmann::json h = nlohmann::json::parse(test::read_file(dir.path() / "out" / "history.json"));
     ASSERT_EQ(h["series"].size(), 1u) << r.out;
+    // The slow build is found on both sides. Elsewhere there is only the fast builds' own noise (a few percent
+    // between runs of one build on this machine), in which the test raises a false alarm in about 5 % of
+    // histories by design: any other step found must be of that size, never of the slow build's.
     for (const auto& series : h["series"]) {
-        ASSERT_EQ(series["steps"].size(), 2u) << r.out;
-        EXPECT_EQ(series["steps"][0]["from"], "build3");
-        EXPECT_EQ(series["steps"][0]["to"], "build4");
-        EXPECT_TRUE(series["steps"][0]["regression"].get<bool>()) << r.out;
-        EXPECT_EQ(series["steps"][1]["from"], "build4");
-        EXPECT_EQ(series["steps"][1]["to"], "build5");
+        bool into = false, out = false;
+        for (const auto& step : series["steps"]) {
+            if (step["from"] == "build3" && step["to"] == "build4") {
+                into = true;
+                EXPECT_TRUE(step["regression"].get<bool>()) << r.out;
+                EXPECT_LT(step["pct"].get<double>(), -50) << r.out;
+            } else if (step["from"] == "build4" && step["to"] == "build5") {
+                out = true;
+                EXPECT_GT(step["pct"].get<double>(), 100) << r.out;
+            } else {
+                EXPECT_LT(std::fabs(step["pct"].get<double>()), 12) << "a step the slow build does not explain\n"
+                                                                    << r.out;
+            }
+        }
+        EXPECT_TRUE(into && out) << r.out;
+        EXPECT_LE(series["steps"].size(), 3u) << r.out;
     }
 }
 
