@@ -122,7 +122,9 @@ int run_step(const BisectArgs& args) {
         say("bisect: {} {}: {:+.2f} % [{:+.2f}, {:+.2f}], {}\n", escape::terminal(commit), c.metric,
             c.effect.all.estimate, c.interval.low, c.interval.high,
             report::verdict_text(c.verdict, report::strings("en")));
-        if (c.verdict == analysis::Verdict::slower) answer = git_bad;
+        // Bad: slower beyond the margin, the whole interval (a slowdown within it, or a load that changed between
+        // rounds, cannot name a commit; it is skipped, and git names a range).
+        if (c.verdict == analysis::Verdict::slower && c.interval.high < -args.margin) answer = git_bad;
         else if (answer == git_good && c.verdict != analysis::Verdict::faster &&
                  c.verdict != analysis::Verdict::equivalent)
             answer = git_skip;
@@ -216,8 +218,9 @@ Command add_bisect_command(CLI::App& app) {
     sub->footer(
         "At each commit llmsweep builds llama-bench (ccache where there is one) and sweeps it in rounds with the\n"
         "good commit's, a random order each round, until the comparison is decided or --max-repetitions: slower\n"
-        "is bad, faster or equivalent within --margin is good, and an undecided comparison or a commit that does\n"
-        "not build is skipped (git bisect then names the range), never guessed.\n\n"
+        "beyond --margin (the whole interval) is bad, faster or equivalent within --margin is good, and a smaller\n"
+        "slowdown, an undecided comparison or a commit that does not build is skipped (git bisect then names the\n"
+        "range), never guessed.\n\n"
         "Example:\n"
         "  llmsweep bisect --repo llama.cpp --good b7000 --bad master -m qwen2.5-0.5b-q8_0.gguf -p 512 -n 128");
     // Required but of a step (--step), which runs in the checkout git bisect has prepared.
