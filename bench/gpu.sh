@@ -11,6 +11,9 @@
 #                              then sweeps (as below), within about 9 minutes on 16 cores
 #   bench/gpu.sh sweep OUT BUILD  the sweeps, the vision tower on and off the GPU too, each database and report
 #                              written into OUT as it ends
+#   bench/gpu.sh run OUT offload  builds as run does, then (in place of the sweeps) the full-offload prompt rate
+#                              natively, through --engine llama-bench and by llama-bench by hand, ten
+#                              repetitions each: the first timed pp512 after one warm-up pays the CUDA graph capture
 #
 # The figures go into docs/benchmarks.md (section "GPU").
 set -euo pipefail
@@ -57,7 +60,45 @@ run)
         -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,${libs//:/ -Wl,-rpath-link,} -Wl,-rpath,$libs" \
         -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$arch-real" >/dev/null
     time cmake --build "$build" --target llmsweep llama-bench
-    exec "$0" sweep "$out" "$build"
+    exec "$0" "${3:-sweep}" "$out" "$build"
+    ;;
+offload)
+    out=${2:?"bench/gpu.sh offload OUT BUILD"} build=${3:?"bench/gpu.sh offload OUT BUILD"}
+    mkdir -p "$out"
+    set +e # each experiment on its own: one that fails leaves the others
+    llmsweep="$build/src/llmsweep" bench="$build/bin/llama-bench"
+    r=10
+    [ "${QUICK:-0}" = 1 ] && r=2
+    model=/tmp/qwen2.5-0.5b-q8_0.gguf
+    "$llmsweep" synth --preset qwen2.5-0.5b --type q8_0 --seed 42 -o "$model"
+    clocks() { nvidia-smi --query-gpu=clocks.sm,clocks.mem,temperature.gpu,power.draw --format=csv,noheader || true; }
+    clocks
+    # The same tests four ways: pp512 beside tg128 (one context for both natively, one per test in llama-bench),
+    # pp512 alone, and by hand.
+    for n in 0 128; do
+        time "$llmsweep" run -m "$model" --mode split -ngl 99 -fa 0,1 -p 512 -n $n -r $r --no-roofline \
+            --db "$out/native-n$n.db"
+        "$bench" -m "$model" -ngl 99 -fa 0,1 -p 512 -n $n -r $r -o jsonl > "$out/by-hand-n$n.jsonl"
+        time "$llmsweep" run -m "$model" --mode split -ngl 99 -fa 0,1 -p 512 -n $n -r $r --engine llama-bench \
+            --llama-bench "$bench" --db "$out/llama-bench-n$n.db"
+        clocks
+    done
+    # llama-bench by hand: threads, batch and a second prompt size, each one change from the default.
+    "$bench" -m "$model" -ngl 99 -fa 1 -p 512,2048 -n 0 -r $r -t 1 -o jsonl > "$out/by-hand-t1.jsonl"
+    "$bench" -m "$model" -ngl 99 -fa 1 -p 512 -n 0 -r $r -b 512 -ub 512 -o jsonl > "$out/by-hand-b512.jsonl"
+    "$bench" -m "$model" -ngl 99 -fa 1 -p 512 -n 0 -r $r --poll 0 -o jsonl > "$out/by-hand-poll0.jsonl"
+    "$llmsweep" run -m "$model" --mode split -ngl 99 -fa 1 -p 512,2048 -n 0 -r $r -t 1 --no-roofline \
+        --db "$out/native-t1.db"
+    for db in "$out"/*.db; do
+        "$llmsweep" report --db "$db" --lang en --format md --no-charts --out "${db%.db}-report" || true
+    done
+    for f in "$out"/*.jsonl; do
+        echo "== $f"
+        python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    j=json.loads(l); print(j["n_prompt"], j["n_gen"], j["flash_attn"], j["n_threads"], j["n_batch"], round(j["avg_ts"]), [round(x) for x in j["samples_ts"]])' "$f" || true
+    done
+    clocks
     ;;
 sweep)
     # The sweeps alone, with a built llmsweep and llama-bench (BUILD/src/llmsweep, BUILD/bin/llama-bench); on a

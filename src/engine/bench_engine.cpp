@@ -173,6 +173,7 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     outcome.major_faults = after.ru_majflt - before.ru_majflt;
     outcome.minor_faults = after.ru_minflt - before.ru_minflt;
     load_params_ = params;
+    on_gpu_ = uses_gpu(params);
     if (params.huge_pages == HugePages::on) collapse_into_huge_pages(params.model);
     outcome.rss_after_load_bytes = current_rss_bytes();
     outcome.mapping = mapping_state();
@@ -260,10 +261,13 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     if (load_params_.huge_pages == domain::HugePages::on) collapse_into_huge_pages(load_params_.model);
 
     // Warm-up on every new context, as llama-bench does before its repetitions: the test's shape, or the largest
-    // of the tests that share the context.
+    // of the tests that share the context. On a GPU, twice each: ggml-cuda runs a graph directly on its first
+    // call, captures it as a CUDA graph on the second and replays it from the third, and the capture made the
+    // first timed pp512 after one warm-up half as fast as the rest (measured on an H200, docs/benchmarks.md).
     const domain::TestParams& t = request.shared_warmup ? *request.shared_warmup : own;
     TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);
-    for (int64_t w = 0; w < request.warmup; ++w) {
+    const int64_t warmups = request.warmup * (on_gpu_ ? 2 : 1);
+    for (int64_t w = 0; w < warmups; ++w) {
         // An image's warm-up encodes one too, as the warm-up runs the test's shape; it is the worker's first image,
         // kept apart (loads.first_image_ms) for backends where the first one is slower.
         if (own.has_image()) feed_image(request.context.threads, own, request.seed, request.context.n_batch);

@@ -32,6 +32,7 @@ private:
     // Destroyed in reverse: the context before the threadpool it uses, both before the model.
     ModelHandle model_;
     domain::LoadParams load_params_;
+    bool on_gpu_ = false; // the model has a GPU among its devices: warm-ups run twice (prepare_context)
     ThreadpoolHandle threadpool_{nullptr, ThreadpoolDeleter{}};
     ContextHandle context_;
     std::unique_ptr<Vision> vision_; // before the model it was loaded for

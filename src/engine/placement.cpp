@@ -71,6 +71,14 @@ std::vector<ggml_backend_dev_t> model_devices(const domain::LoadParams& load) {
     return devices;
 }
 
+bool uses_gpu_device(const std::vector<ggml_backend_dev_t>& devices) {
+    return std::any_of(devices.begin(), devices.end(), [](ggml_backend_dev_t dev) {
+        if (!dev) return false;
+        const auto type = ggml_backend_dev_type(dev);
+        return type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU;
+    });
+}
+
 ggml_backend_buffer_type_t buffer_type(const std::string& name) {
     std::vector<std::string> known;
     for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
@@ -180,6 +188,11 @@ void Placement::apply(llama_model_params& params) const {
     if (!devices_.empty()) params.devices = const_cast<ggml_backend_dev_t*>(devices_.data());
     params.tensor_split = tensor_split_.data();
     params.tensor_buft_overrides = overrides_.empty() ? nullptr : overrides_.data();
+}
+
+bool uses_gpu(const domain::LoadParams& load) {
+    init_llama();
+    return uses_gpu_device(model_devices(load));
 }
 
 std::string effective_load_mode(const domain::LoadParams& load) {

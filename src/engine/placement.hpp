@@ -33,6 +33,9 @@ private:
     std::vector<llama_model_tensor_buft_override> overrides_; // ends with {nullptr, nullptr}; empty: none
 };
 
+// Whether a load's model has a GPU among its devices (named by -dev, or llama.cpp's choice of every GPU).
+bool uses_gpu(const domain::LoadParams& load);
+
 // The load mode llama.cpp uses for `mode` on the devices of `load` ("auto" is mmap unless one of them cannot
 // map a file).
 std::string effective_load_mode(const domain::LoadParams& load);
