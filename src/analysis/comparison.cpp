@@ -163,16 +163,31 @@ const std::string& group_of(const Record& r, const std::string& compare) {
     return is_model_parameter(compare) ? every_model : r.model;
 }
 
-std::string match_key(const Record& r, const std::string& compare) {
+MatchKey::MatchKey(const std::string& compare) {
     const bool across_builds = is_build_parameter(compare), across_models = is_model_parameter(compare);
+    const auto& names = parameter_list();
+    for (size_t i = 0; i < names.size(); ++i)
+        if (names[i] != compare && !(across_builds && is_build_parameter(names[i])) &&
+            !(across_models && is_model_parameter(names[i])) && !is_recorded_state(names[i]))
+            parameters_.push_back(i);
+}
+
+std::string MatchKey::operator()(const Record& r) const {
+    size_t size = 0;
+    for (const size_t i : parameters_) size += r.params.at(i)->size() + 1;
     std::string key;
-    r.params.for_each([&](std::string_view name, const std::string& value) {
-        if (name != compare && !(across_builds && is_build_parameter(name)) &&
-            !(across_models && is_model_parameter(name)) && !is_recorded_state(name))
-            key.append(value).append(";");
-    });
+    key.reserve(size);
+    for (const size_t i : parameters_) key.append(*r.params.at(i)).push_back(';');
     return key;
 }
+
+uint64_t MatchKey::hash(const Record& r) const {
+    uint64_t h = 0xcbf29ce484222325ull; // FNV-1a over the values' numbers
+    for (const size_t i : parameters_) h = (h ^ r.params.id(i)) * 0x100000001b3ull;
+    return h;
+}
+
+std::string match_key(const Record& r, const std::string& compare) { return MatchKey(compare)(r); }
 
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare) {
     std::vector<GroupSummary> summaries;
@@ -309,9 +324,10 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             double ts() const { return ts_sum / static_cast<double>(records.size()); }
         };
         std::map<std::string, std::map<std::string, PointData>> by_value;
+        const MatchKey key_of(compare);
         for (const Record& r : data.records) {
             if (group_of(r, compare) != model || r.metric != metric || r.status != "ok") continue;
-            PointData& point = by_value[r.params.at(compare)][match_key(r, compare)];
+            PointData& point = by_value[r.params.at(compare)][key_of(r)];
             point.ts_sum += r.avg_ts;
             point.records.push_back(&r);
         }

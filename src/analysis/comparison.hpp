@@ -56,6 +56,18 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
 // build imported from llama-bench pairs with a build swept natively. The one definition of a pair: the
 // tables, the charts, the CSV and the JSON all draw from the comparisons made with it.
 std::string match_key(const Record& r, const std::string& compare);
+// The same for many records: which parameters make the key is decided once.
+class MatchKey {
+public:
+    explicit MatchKey(const std::string& compare);
+    std::string operator()(const Record& r) const;
+    // A 64-bit hash of the key, from the values' numbers in the dataset's table (equal keys, equal hashes):
+    // for telling points apart within one dataset, not for ordering them.
+    uint64_t hash(const Record& r) const;
+
+private:
+    std::vector<size_t> parameters_; // positions in parameter_list
+};
 
 // The level of every test and interval: 5 % false verdicts, 95 % intervals.
 inline constexpr double alpha = 0.05;

@@ -103,10 +103,10 @@ size_t parameter_index(std::string_view name) {
 
 const std::string& Params::at(std::string_view name) const { return table_->at(ids_[parameter_index(name)]); }
 
-uint32_t ValueTable::intern(std::string&& value) {
+uint32_t ValueTable::intern(std::string_view value) {
     if (const auto found = ids_.find(value); found != ids_.end()) return found->second;
     const auto id = static_cast<uint32_t>(strings_.size());
-    ids_.emplace(strings_.emplace_back(std::move(value)), id);
+    ids_.emplace(strings_.emplace_back(value), id);
     return id;
 }
 
@@ -149,6 +149,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
     const size_t parameters = parameter_list().size();
     std::vector<std::pair<uint64_t, uint64_t>> seen;
+    std::vector<std::pair<std::string_view, std::optional<uint32_t>>> last(parameters); // into the value table
     data.records.reserve(store.count_results(filters.run_id));
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record{.params = Params(data.values.get())};
@@ -177,7 +178,12 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p90_ms = row.itl_p90_ms;
         record.itl_p99_ms = row.itl_p99_ms;
         row.values[model_index] = record.model;
-        for (size_t i = 0; i < parameters; ++i) record.params.set(i, data.values->intern(std::move(row.values[i])));
+        // Neighbouring results mostly share a value: each parameter's last one is checked before the table.
+        for (size_t i = 0; i < parameters; ++i) {
+            auto& [text, id] = last[i];
+            if (row.values[i] != text || !id) id = data.values->intern(row.values[i]), text = data.values->at(*id);
+            record.params.set(i, *id);
+        }
         if (record.metric == "serve") {
             const std::string& clients = record.params.at("concurrency");
             record.load =

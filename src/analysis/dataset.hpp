@@ -53,9 +53,10 @@ bool is_recorded_state(std::string_view name);
 // address that does not change; records refer to them by number.
 class ValueTable {
 public:
-    // The number of `value`, added if it is new.
-    uint32_t intern(std::string&& value);
+    // The number of `value`, added (copied) if it is new.
+    uint32_t intern(std::string_view value);
     const std::string& at(uint32_t id) const { return strings_[id]; }
+    size_t size() const { return strings_.size(); }
 
 private:
     std::deque<std::string> strings_; // a deque: adding one moves none

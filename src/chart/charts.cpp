@@ -70,12 +70,12 @@ struct Context {
 
     Context(const report::ReportModel& model, std::string_view language)
         : m(model), s(report::strings(language)), keys(model.data.records.size()) {
-        const std::hash<std::string> hash;
+        const analysis::MatchKey key_of(m.compare);
         for (size_t i = 0; i < m.data.records.size(); ++i) {
             const analysis::Record& r = m.data.records[i];
             if (r.status != "ok") continue;
             ok[{analysis::group_of(r, m.compare), r.metric}].push_back(&r);
-            keys[i] = hash(analysis::match_key(r, m.compare));
+            keys[i] = key_of.hash(r);
         }
         axes = point_axes(m);
     }
@@ -130,10 +130,10 @@ Figure forest_figure(const Context& x, const std::string& group) {
         tally.push_back(fmt::format(fmt::runtime(x.s.chart_tally), n, verdict.second));
     const std::string joined = fmt::format("{}", fmt::join(tally, x.s.chart_list_separator));
     if (largest)
-        f.caption = fmt::format(fmt::runtime(rows.size() == 1 ? x.s.chart_forest_caption_one : x.s.chart_forest_caption),
-                                rows.size(), model, m.margin_pct, joined,
-                                largest->metric, largest->value, interval_text(*largest),
-                                report::verdict_label(*largest, x.s));
+        f.caption =
+            fmt::format(fmt::runtime(rows.size() == 1 ? x.s.chart_forest_caption_one : x.s.chart_forest_caption),
+                        rows.size(), model, m.margin_pct, joined, largest->metric, largest->value,
+                        interval_text(*largest), report::verdict_label(*largest, x.s));
     return f;
 }
 
@@ -216,8 +216,8 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
     std::vector<std::string> found;
     for (const auto& c : m.comparisons)
         if (c.model == group && c.metric == metric)
-            found.push_back(fmt::format("{} {}: {}, {}", m.compare, c.value, interval_text(c),
-                                        report::verdict_label(c, x.s)));
+            found.push_back(
+                fmt::format("{} {}: {}, {}", m.compare, c.value, interval_text(c), report::verdict_label(c, x.s)));
     const std::string axes_text = axes.empty() ? std::string("-") : fmt::format("{}", fmt::join(axes, ", "));
     f.caption = fmt::format(fmt::runtime(x.s.chart_points_caption), model, metric, axes_text, fmt::join(found, "; "));
     return f;
@@ -338,17 +338,20 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
         if (!base || !other) continue;
         const std::pair<double, double> cell{number(base->params.at("n_prompt")), number(base->params.at("n_gen"))};
         const size_t point = points_in[cell]++;
-        std::map<Block, double> base_log;
-        for (const auto& sample : m.data.samples_of(*base))
-            if (sample.ts > 0) base_log[{base->run_id, sample.repetition}] = std::log(sample.ts);
         bool any = false;
-        for (const auto& sample : m.data.samples_of(*other)) {
-            const auto b = base_log.find({base->run_id, sample.repetition});
-            if (b == base_log.end() || sample.ts <= 0 || base->run_id != other->run_id) continue;
-            auto& ratios = cells[cell][b->first];
-            ratios.resize(point + 1);
-            ratios[point] = std::log(sample.ts) - b->second;
-            any = true;
+        if (base->run_id == other->run_id) {
+            // Both records' samples come in repetition order: one walk pairs them.
+            const auto base_samples = m.data.samples_of(*base);
+            auto b = base_samples.begin();
+            for (const auto& sample : m.data.samples_of(*other)) {
+                while (b != base_samples.end() && b->repetition < sample.repetition) ++b;
+                if (b == base_samples.end() || b->repetition != sample.repetition || b->ts <= 0 || sample.ts <= 0)
+                    continue;
+                auto& ratios = cells[cell][Block{base->run_id, sample.repetition}];
+                ratios.resize(point + 1);
+                ratios[point] = std::log(sample.ts) - std::log(b->ts);
+                any = true;
+            }
         }
         if (!any && base->avg_ts > 0 && other->avg_ts > 0) { // without samples: the means, no interval
             auto& ratios = cells[cell][{0, 0}];
@@ -398,12 +401,11 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     };
     thin(f.xtics);
     thin(f.ytics);
-    const std::string about_cells =
-        numbered ? fmt::format(fmt::runtime(x.s.chart_cells_numbered), uncertain, n)
-                 : fmt::format(fmt::runtime(x.s.chart_cells_unnumbered), n, uncertain);
-    f.caption = fmt::format(fmt::runtime(x.s.chart_heatmap_caption), model, metric, m.compare, value, m.baseline,
-                            depths ? fmt::format(fmt::runtime(x.s.chart_heatmap_depth), depth) : "", low, high,
-                            about_cells);
+    const std::string about_cells = numbered ? fmt::format(fmt::runtime(x.s.chart_cells_numbered), uncertain, n)
+                                             : fmt::format(fmt::runtime(x.s.chart_cells_unnumbered), n, uncertain);
+    f.caption =
+        fmt::format(fmt::runtime(x.s.chart_heatmap_caption), model, metric, m.compare, value, m.baseline,
+                    depths ? fmt::format(fmt::runtime(x.s.chart_heatmap_depth), depth) : "", low, high, about_cells);
     return f;
 }
 

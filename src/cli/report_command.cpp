@@ -110,6 +110,8 @@ void run_report(const ReportArgs& args) {
         files[figure.stem + ".dat"] = gp.data;
     }
     for (const auto& [name, contents] : files) folder.write(name, contents);
+    const bool raw = std::find(formats.begin(), formats.end(), "csv") != formats.end();
+    if (raw) folder.write("raw.csv", [&](const StagedFolder::Sink& sink) { report::write_raw_csv(model, sink); });
     if (!gnuplot.empty()) chart::draw(gnuplot, folder.path(), charts.figures);
     if (want_html) {
         const auto svg_of = [&](const std::string& stem) { return read_text_file(folder.path() / (stem + ".svg")); };
@@ -120,7 +122,8 @@ void run_report(const ReportArgs& args) {
     const std::string out = escape::terminal(folder.target().string());
     for (const char* name : {"report.html", "report.md"})
         if (files.count(name)) say("wrote {}/{}\n", out, name);
-    say("wrote {} file{} and {} chart{} into {}{}\n", files.size(), files.size() == 1 ? "" : "s", charts.figures.size(),
+    const size_t written = files.size() + (raw ? 1 : 0);
+    say("wrote {} file{} and {} chart{} into {}{}\n", written, written == 1 ? "" : "s", charts.figures.size(),
         charts.figures.size() == 1 ? "" : "s", out,
         links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
 

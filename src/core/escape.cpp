@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -71,6 +72,8 @@ bool reorders(char32_t c) {
 // `text` as valid UTF-8 with every control character a space, and every mark that reorders the text around it
 // shown as what it is ([U+202E]): a reader sees the bytes in the order they are (no "Trojan Source").
 std::string printable(std::string_view text) {
+    // Most text is printable ASCII, which stays as it is.
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; })) return std::string(text);
     std::string out;
     out.reserve(text.size());
     for_each_code_point(text, [&](std::optional<char32_t> c, std::string_view bytes) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <unistd.h>
 
 namespace llmsweep {
@@ -68,12 +69,19 @@ StagedFolder::~StagedFolder() {
 }
 
 void StagedFolder::write(const std::string& name, std::string_view contents) {
+    write(name, [&](const Sink& sink) { sink(contents); });
+}
+
+void StagedFolder::write(const std::string& name, const std::function<void(const Sink&)>& produce) {
     const fs::path path = staging_ / name;
-    FILE* file = std::fopen(path.c_str(), "wb");
+    std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose); // closed on a throw
     bool ok = file != nullptr;
-    if (ok) ok = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
     int error = errno;
-    if (file && std::fclose(file) != 0 && ok) ok = false, error = errno;
+    if (ok)
+        produce([&](std::string_view piece) {
+            if (ok && std::fwrite(piece.data(), 1, piece.size(), file.get()) != piece.size()) ok = false, error = errno;
+        });
+    if (file && std::fclose(file.release()) != 0 && ok) ok = false, error = errno;
     if (!ok)
         throw Error(fmt::format("cannot write {} for '{}': {}; free some space or choose another --out", name,
                                 shown(target_), std::strerror(error)));

@@ -5,6 +5,7 @@
 // was; a staging folder left by a killed process is removed by the next one.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,10 @@ public:
 
     // Writes one file into the staging folder; throws Error naming it (and the likely cause) on failure.
     void write(const std::string& name, std::string_view contents);
+    // The same for a file made in pieces: `produce` hands each to the sink it is given, so that a large file
+    // is never held whole.
+    using Sink = std::function<void(std::string_view)>;
+    void write(const std::string& name, const std::function<void(const Sink&)>& produce);
     // Puts the staging folder in place of the target (with the marker file in it).
     void commit();
 

@@ -42,22 +42,36 @@ std::string to_csv(const Table& table) {
 }
 
 std::string raw_csv(const ReportModel& m) {
+    std::string csv;
+    write_raw_csv(m, [&](std::string_view piece) { csv += piece; });
+    return csv;
+}
+
+void write_raw_csv(const ReportModel& m, const std::function<void(std::string_view)>& sink) {
+    constexpr size_t piece = size_t{1} << 20;
     std::string out = "model,metric,status";
     for (const auto& p : analysis::parameter_names())
         if (p != "model") out += "," + p; // the first column
     out += ",avg_ts,stddev_ts,cv_percent,repetitions,error\r\n";
+    // A value is escaped once, where it first comes: records share their values (numbered by the dataset).
+    std::vector<std::optional<std::string>> cells(m.data.values->size());
+    const size_t model = analysis::parameter_index("model");
     for (const auto& r : m.data.records) {
-        out += csv(r.model) + "," + csv(r.metric) + "," + csv(r.status);
-        r.params.for_each([&](std::string_view name, const std::string& value) {
-            if (name != "model") out += "," + csv(value);
-        });
+        out.append(csv(r.model)).append(",").append(csv(r.metric)).append(",").append(csv(r.status));
+        for (size_t i = 0; i < analysis::parameter_list().size(); ++i) {
+            if (i == model) continue;
+            auto& cell = cells[r.params.id(i)];
+            if (!cell) cell = csv(*r.params.at(i));
+            out.append(",").append(*cell);
+        }
         // A number that is not one (an impossible figure, left out and said in the error) is an empty cell.
         const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); };
         fmt::format_to(std::back_inserter(out), ",{},{},{},{},", number(r.avg_ts), number(r.stddev_ts),
                        number(r.cv_percent()), r.repetitions);
         out += csv(r.error) + "\r\n";
+        if (out.size() >= piece) sink(out), out.clear();
     }
-    return out;
+    sink(out);
 }
 
 std::string to_markdown(const Table& table) {
@@ -244,7 +258,6 @@ std::map<std::string, std::string> render(const ReportModel& m, std::string_view
         if (format == "md") {
             files["report.md"] = markdown_report(m, language, charts);
         } else if (format == "csv") {
-            files["raw.csv"] = raw_csv(m);
             files["summary.csv"] = to_csv(csv_table(summary_columns(m, strings("en")), m.summaries));
             files["difference.csv"] = to_csv(csv_table(comparison_columns(m, strings("en")), m.comparisons));
             if (!m.roofline.points.empty()) files["roofline.csv"] = to_csv(roofline_csv_table(m));

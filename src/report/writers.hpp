@@ -21,6 +21,8 @@ std::string to_markdown(const Table& table);
 // raw.csv: every result with every parameter, written row by row (a million results are not first held as
 // a table of strings).
 std::string raw_csv(const ReportModel& model);
+// The same in pieces of about a MiB, handed to `sink` as they are made (a million results make 240 MiB).
+void write_raw_csv(const ReportModel& model, const std::function<void(std::string_view)>& sink);
 
 std::string render_markdown(const Document& document);
 std::string markdown_report(const ReportModel& model, std::string_view language, const ChartLinks& charts = {});
@@ -31,7 +33,7 @@ std::string render_html(const Document& document, std::string_view language,
 // The same content as one JSON document (names and numbers, no prose).
 std::string json_report(const ReportModel& model);
 
-// File name -> contents for the requested formats ("md", "csv", "json").
+// File name -> contents for the requested formats ("md", "csv", "json"), but raw.csv (write_raw_csv).
 std::map<std::string, std::string> render(const ReportModel& model, std::string_view language,
                                           const std::vector<std::string>& formats, const ChartLinks& charts = {});
 

@@ -170,6 +170,7 @@ int Statement::column_index(std::string_view name) const {
 int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+bool Statement::column_is_integer(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_INTEGER; }
 Value Statement::column_value(int index) const {
     switch (sqlite3_column_type(stmt_, index)) {
     case SQLITE_NULL: return std::monostate{};
@@ -181,6 +182,11 @@ Value Statement::column_value(int index) const {
 std::string Statement::column_text(int index) const {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
     return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string();
+}
+
+std::string_view Statement::column_view(int index) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+    return text ? std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string_view();
 }
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }

@@ -4,14 +4,13 @@
 
 #include "core/error.hpp"
 
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 // SQLite's own types, named only: sqlite3.h stays inside the store.
@@ -84,7 +83,10 @@ public:
     int64_t column_int(int index) const;
     double column_double(int index) const;
     std::string column_text(int index) const;
+    // The same without a copy: valid until the statement steps, resets or reads this column again.
+    std::string_view column_view(int index) const;
     bool column_is_null(int index) const;
+    bool column_is_integer(int index) const;
     Value column_value(int index) const; // as SQLite stored it: NULL, integer, real or text
     // The same by the result column's name (its alias where the SQL gives one), so that a reader does not depend
     // on the order of its SELECT; throws Error for a name the statement does not return.

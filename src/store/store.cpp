@@ -52,6 +52,8 @@ Store::Store(const std::string& path, Access access) : access_(access) {
         db_ = std::make_unique<Database>(path, access == Access::read_only ? Database::Mode::read_only
                                                                            : Database::Mode::create);
         db_->exec("PRAGMA foreign_keys = ON");
+        // A report reads the whole file: mapped, SQLite reads its pages in place instead of copying each.
+        if (access == Access::read_only) db_->exec("PRAGMA mmap_size = 4294967296");
         create_or_migrate();
     } catch (const DatabaseError& e) {
         // "file is not a database" and the like; a full disk or a lock says so itself.
@@ -366,12 +368,12 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
             loads = true;
         } else if (c.of == Of::result && !c.as_given &&
                    std::find(effective_columns.begin(), effective_columns.end(), c.name) != effective_columns.end()) {
-            sql += fmt::format(", CAST(COALESCE(r.effective_{0}, r.{0}) AS TEXT)", checked_column("results", c.name));
+            sql += fmt::format(", COALESCE(r.effective_{0}, r.{0})", checked_column("results", c.name));
         } else if (c.of == Of::run && has_column("results", c.name)) {
             // The run's, unless the result has its own (the build of one of a run's llama-bench binaries).
-            sql += fmt::format(", CAST(COALESCE(r.{0}, runs.{0}, '') AS TEXT)", checked_column("runs", c.name));
+            sql += fmt::format(", COALESCE(r.{0}, runs.{0})", checked_column("runs", c.name));
         } else {
-            sql += fmt::format(", CAST(COALESCE({}.{}, '') AS TEXT)", c.of == Of::run ? "runs" : "r",
+            sql += fmt::format(", {}.{}", c.of == Of::run ? "runs" : "r",
                                checked_column(c.of == Of::run ? "runs" : "results", c.name));
         }
     }
@@ -392,16 +394,36 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
         if (s.column_is_null(column)) return std::nullopt;
         return s.column_double(column);
     };
+    ResultRow row;
+    row.values.resize(columns.size());
+    // Integers are written as text here, each column's once per value it changes to (neighbouring results
+    // share most), rather than by SQLite for every row; NULL is "".
+    std::vector<std::string> integers(columns.size());
+    std::vector<std::optional<int64_t>> last(columns.size());
     while (s.step()) {
-        ResultRow row{s.column_int(0),    s.column_int(1),
-                      s.column_text(2),   s.column_text(3),
-                      s.column_text(4),   s.column_text(5),
-                      s.column_double(6), s.column_double(7),
-                      s.column_int(8),    optional(9),
-                      optional(10),       optional(11),
-                      optional(12),       {}};
-        row.values.reserve(columns.size());
-        for (size_t i = 0; i < columns.size(); ++i) row.values.push_back(s.column_text(13 + static_cast<int>(i)));
+        row.id = s.column_int(0);
+        row.run_id = s.column_int(1);
+        row.model_filename = s.column_text(2);
+        row.metric = s.column_text(3);
+        row.status = s.column_text(4);
+        row.error = s.column_text(5);
+        row.avg_ts = s.column_double(6);
+        row.stddev_ts = s.column_double(7);
+        row.repetitions = s.column_int(8);
+        row.ttft_ms = optional(9);
+        row.itl_p50_ms = optional(10);
+        row.itl_p90_ms = optional(11);
+        row.itl_p99_ms = optional(12);
+        for (size_t i = 0; i < columns.size(); ++i) {
+            const int column = 13 + static_cast<int>(i);
+            if (!s.column_is_integer(column)) {
+                row.values[i] = s.column_view(column);
+                continue;
+            }
+            if (const int64_t value = s.column_int(column); last[i] != value)
+                last[i] = value, integers[i] = fmt::format_int(value).str();
+            row.values[i] = integers[i];
+        }
         each(std::move(row));
     }
 }

@@ -54,7 +54,8 @@ struct ResultRow {
     double avg_ts = 0, stddev_ts = 0;
     int64_t repetitions = 0;
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
-    std::vector<std::string> values; // one per requested column, "" for NULL
+    // One per requested column, "" for NULL: views into SQLite's row, valid only during the call that gets it.
+    std::vector<std::string_view> values;
 };
 
 // A column of a result's, of its run's, or one that the loads its samples ran on say about it (see

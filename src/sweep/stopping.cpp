@@ -77,6 +77,7 @@ RoundNeeds points_needing_round(store::Store& store, int64_t run_id, const Sweep
     for (const std::string& parameter : spec.decide) {
         // Every value failed but one: nothing is left to decide.
         if (analysis::values_of(data, parameter).size() < 2) continue;
+        const analysis::MatchKey key_of(parameter);
         for (const analysis::PairedComparison& c :
              analysis::compare_paired(data, parameter, std::nullopt, margin, looks)) {
             if (decided(c.verdict)) continue;
@@ -89,7 +90,7 @@ RoundNeeds points_needing_round(store::Store& store, int64_t run_id, const Sweep
             for (const analysis::Record& r : data.records) {
                 if (r.status != "ok" || r.model != c.model || r.metric != c.metric) continue;
                 const std::string& value = r.params.at(parameter);
-                if ((value == c.baseline || value == c.value) && pairs.count(analysis::match_key(r, parameter)))
+                if ((value == c.baseline || value == c.value) && pairs.count(key_of(r)))
                     mark(futile ? out_of_reach : needed, r);
             }
         }
