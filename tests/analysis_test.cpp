@@ -1,6 +1,7 @@
 #include "analysis/comparison.hpp"
 #include "analysis/dataset.hpp"
 #include "core/error.hpp"
+#include "domain/point.hpp"
 #include "stats/blocked.hpp"
 #include "stats/tests.hpp"
 #include "store/store.hpp"
@@ -80,6 +81,29 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(values_of(data, "n_prompt").back(), "512"); // numeric order, not text order
     EXPECT_EQ(varying_parameters(data), (std::vector<std::string>{"model", "load_mode", "n_prompt", "n_gen"}));
     EXPECT_EQ(values_of(data, "model"), (std::vector<std::string>{"a.gguf", "b.gguf"})) << "the file's name";
+}
+
+// A setting each model has one value of (a vision-language model's mmproj beside a text model's none) is the
+// models', not a second parameter to choose between: the load modes are compared by default. Where one model
+// has both values, it is a parameter again, and the report asks which to compare.
+TEST_F(AnalysisTest, ASettingEachModelHasOneValueOfIsTheModels) {
+    const auto add_point = [&](const std::string& model, const std::string& mmproj, const std::string& mode) {
+        domain::Point point;
+        point.load.model = "/models/" + model;
+        point.load.mmproj = mmproj;
+        point.load.load_mode = domain::parse_load_mode(mode);
+        point.test = {64, 0, 0};
+        const int64_t id =
+            store.ensure_result(run_id, model + mmproj + mode, "pp", store::point_columns(point, domain::Mode::split));
+        store.update_result(id, {{"avg_ts", 100.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{1}}, {"status", "ok"}});
+    };
+    for (const std::string mode : {"none", "mmap"}) {
+        add_point("text.gguf", "", mode);
+        add_point("vision.gguf", "/models/mmproj.gguf", mode);
+    }
+    EXPECT_EQ(choose_compare(load_dataset(store, {}), std::nullopt), "load_mode");
+    for (const std::string mode : {"none", "mmap"}) add_point("text.gguf", "/models/mmproj.gguf", mode);
+    EXPECT_THROW(choose_compare(load_dataset(store, {}), std::nullopt), UsageError);
 }
 
 // The model is a parameter like any other when asked for: the comparisons are then across models (one group),

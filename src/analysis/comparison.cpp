@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 namespace llmsweep::analysis {
 namespace {
@@ -120,13 +121,15 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     };
     // A setting each model has one value of is the model's (a vision-language model's mmproj beside a text model
     // without one): comparing it is comparing the models.
-    std::set<std::string_view> models;
-    for (const Record& r : data.records) models.insert(r.model);
+    // (By the values' numbers: a record's model is its "model" parameter.)
+    const size_t model = parameter_index("model");
     const auto of_the_models = [&](const std::string& name) {
-        if (models.size() < 2) return false;
-        std::map<std::string_view, std::string_view> value_of_model;
+        if (data.distinct_all[model].size() < 2) return false;
+        const size_t setting = parameter_index(name);
+        std::unordered_map<uint32_t, uint32_t> value_of_model;
         return std::all_of(data.records.begin(), data.records.end(), [&](const Record& r) {
-            return value_of_model.try_emplace(r.model, r.params.at(name)).first->second == r.params.at(name);
+            const uint32_t value = r.params.id(setting);
+            return value_of_model.try_emplace(r.params.id(model), value).first->second == value;
         });
     };
     for (const auto& name : varying)

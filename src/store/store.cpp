@@ -52,8 +52,6 @@ Store::Store(const std::string& path, Access access) : access_(access) {
         db_ = std::make_unique<Database>(path, access == Access::read_only ? Database::Mode::read_only
                                                                            : Database::Mode::create);
         db_->exec("PRAGMA foreign_keys = ON");
-        // A report reads the whole file: mapped, SQLite reads its pages in place instead of copying each.
-        if (access == Access::read_only) db_->exec("PRAGMA mmap_size = 4294967296");
         create_or_migrate();
     } catch (const DatabaseError& e) {
         // "file is not a database" and the like; a full disk or a lock says so itself.
