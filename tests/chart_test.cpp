@@ -3,6 +3,7 @@
 
 #include "chart/charts.hpp"
 #include "chart/figure.hpp"
+#include "chart/serving_charts.hpp"
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
 #include "report/tables.hpp"
@@ -178,6 +179,35 @@ TEST_F(ReportCharts, TheHeatmapShowsTheDifferenceInEachCell) {
 
 // The HTML page laid out by a real browser at a phone's, a laptop's and a desktop's width
 // (tests/fixtures/layout_probe.js measures it from the DOM).
+// The Pareto chart's caption speaks of the grey line only where one is drawn: a front of one load draws none.
+TEST(ServingCharts, TheParetoCaptionSpeaksOfALineOnlyWhereOneIsDrawn) {
+    ReportModel m;
+    m.models = {"a.gguf"};
+    m.compare = "parallel";
+    m.values = {"1", "2"};
+    const auto point = [](const std::string& value, double load, double tps, double ttft, bool pareto) {
+        analysis::ServingPoint p;
+        p.model = "a.gguf", p.value = value, p.load = load, p.output_tps = tps, p.ttft_p99 = ttft, p.pareto = pareto;
+        return p;
+    };
+    for (const std::string lang : {"en", "zh"}) {
+        const Strings& s = strings(lang);
+        // The second load has less throughput at a higher latency: the front is the first alone.
+        m.serving.points = {point("1", 1, 100, 50, true), point("2", 1, 80, 60, false)};
+        auto figures = chart::serving_figures(m, lang);
+        ASSERT_EQ(figures.size(), 1u) << "one load: the Pareto chart alone";
+        EXPECT_EQ(figures[0].caption, fmt::format(fmt::runtime(s.chart_pareto_caption_unjoined), "a.gguf", 1));
+        EXPECT_EQ(std::count_if(figures[0].series.begin(), figures[0].series.end(),
+                                [](const chart::Series& x) { return x.style == chart::Series::Style::lines; }),
+                  0);
+        // Two loads on the front: a line joins them, and the caption says so.
+        m.serving.points = {point("1", 1, 100, 50, true), point("2", 1, 120, 70, true)};
+        figures = chart::serving_figures(m, lang);
+        ASSERT_EQ(figures.size(), 1u);
+        EXPECT_EQ(figures[0].caption, fmt::format(fmt::runtime(s.chart_pareto_caption), "a.gguf", 2));
+    }
+}
+
 TEST_F(ReportCharts, TheHtmlPageWorksAtEveryWidth) {
     if (test::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
     if (test::run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";

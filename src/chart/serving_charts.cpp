@@ -110,12 +110,14 @@ Figure serving_pareto_figure(const ServingContext& x, const std::string& model) 
     for (const Series& s : f.series)
         for (const Point& p : s.points) low = std::min(low, p.x), high = std::max(high, p.x);
     f.x_margin = high > low ? (high - low) * 0.05 : 1;
-    size_t on_front = 0;
+    size_t on_front = 0, lines = 0;
     for (Series& front : fronts) {
         on_front += front.points.size();
-        if (front.points.size() > 1) f.series.push_back(std::move(front));
+        if (front.points.size() > 1) f.series.push_back(std::move(front)), ++lines;
     }
-    f.caption = fmt::format(fmt::runtime(x.s.chart_pareto_caption), model, on_front);
+    // A front of one load draws no line, and the caption does not speak of one.
+    f.caption = fmt::format(fmt::runtime(lines ? x.s.chart_pareto_caption : x.s.chart_pareto_caption_unjoined), model,
+                            on_front);
     return f;
 }
 

@@ -381,6 +381,9 @@ constexpr Strings english{
     .chart_pareto_caption =
         "{0}: each point is a load, x its output throughput, y its p99 time to first token; the grey line joins the "
         "{1} Pareto-optimal loads (none other gives more throughput at a lower latency).",
+    .chart_pareto_caption_unjoined =
+        "{0}: each point is a load, x its output throughput, y its p99 time to first token; each kind of request has "
+        "one Pareto-optimal load (none other gives more throughput at a lower latency), so no line joins them.",
     .chart_pairs_caption_one =
         "The one pair of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
     .chart_forest_caption_one = "One comparison of {1} (equivalence margin ±{2} %, shaded): {3}. {4} {5} {6}, {7}.",
@@ -749,6 +752,9 @@ constexpr Strings chinese{
     .chart_serving_throughput_what = "各负载下整个服务器的输出吞吐量",
     .chart_pareto_caption = "{0}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 灰线连接 {1} 个 Pareto "
                             "最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量)。",
+    .chart_pareto_caption_unjoined =
+        "{0}: 每个点是一种负载, 横轴为输出吞吐量, 纵轴为 p99 首 token 时间; 每类请求只有一个 "
+        "Pareto 最优的负载 (没有其他负载能以更低的延迟给出更高的吞吐量), 故没有连线。",
     .chart_pairs_caption_one = "{1} {2} 的 1 个配对: 横轴为基准 {3} 的吞吐量, 纵轴为其他取值; 对角线以上表示更快。",
     .chart_forest_caption_one = "{1} 的 1 项比较 (等效范围 ±{2} %, 阴影): {3}。{4} {5} {6}, {7}。",
     .chart_sampled = " (每 {0} 个点取 1 个, 共 {1} 个)",

@@ -60,8 +60,8 @@ struct Strings {
         chart_anonymous_suffix, chart_peak_resident_axis, chart_load_time_caption, chart_memory_split_caption,
         chart_memory_caption, chart_of_bandwidth, chart_of_matmul, chart_binding_roof, chart_latency_at,
         chart_throughput_best, chart_serving_caption, chart_serving_latency_what, chart_serving_throughput_what,
-        chart_pareto_caption, chart_pairs_caption_one, chart_forest_caption_one, chart_sampled, chart_largest_gap,
-        chart_lines_caption;
+        chart_pareto_caption, chart_pareto_caption_unjoined, chart_pairs_caption_one, chart_forest_caption_one,
+        chart_sampled, chart_largest_gap, chart_lines_caption;
     std::string_view headline_load_effect, load_time_change, anon_change, file_change, rss_change, headline_block;
 };
 
