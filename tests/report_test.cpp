@@ -15,16 +15,21 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <tuple>
+
+#include <zlib.h>
 
 namespace llmsweep::report {
 namespace {
 
 using test::run_llmsweep;
 using test::shell_quote;
+namespace fs = std::filesystem;
 
 // A database with two models (one with a comma and a quote in its name), pp and tg, two load modes, mmap
 // 10 % faster on 16 matched points: enough pairs for the difference to survive Holm across 4 comparisons.
@@ -202,6 +207,36 @@ TEST_F(ReportTest, JsonSaysWhatTheTablesSay) {
     size_t sum = 0;
     for (const auto& c : json.at("counts")) sum += c.at("results").get<size_t>();
     EXPECT_EQ(sum, m.total_records());
+}
+
+// --raw-csv gzip writes raw.csv.gz, the same rows as raw.csv once unpacked, and the report links it; none writes
+// neither and links neither.
+TEST_F(ReportTest, RawCsvIsPlainCompressedOrLeftOut) {
+    const auto report = [&](const std::string& raw) {
+        const fs::path out = dir / ("report-" + raw);
+        const auto r = run_llmsweep("report --db " + shell_quote(db_path) + " --out " + shell_quote(out.string()) +
+                                    " --lang en --no-charts --raw-csv " + raw);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return out;
+    };
+    const fs::path plain = report("plain"), gzip = report("gzip"), none = report("none");
+    const std::string rows = test::read_file(plain / "raw.csv");
+    ASSERT_GT(rows.size(), 1000u);
+    EXPECT_FALSE(fs::exists(gzip / "raw.csv"));
+    std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen((gzip / "raw.csv.gz").c_str(), "rb"), &gzclose);
+    ASSERT_TRUE(file);
+    std::string unpacked(rows.size() + 1, '\0');
+    const int read = gzread(file.get(), unpacked.data(), static_cast<unsigned>(unpacked.size()));
+    ASSERT_GE(read, 0);
+    unpacked.resize(static_cast<size_t>(read));
+    EXPECT_EQ(unpacked, rows);
+    EXPECT_LT(fs::file_size(gzip / "raw.csv.gz"), rows.size() / 3);
+    EXPECT_NE(test::read_file(gzip / "report.md").find("(raw.csv.gz)"), std::string::npos);
+    EXPECT_EQ(test::read_file(gzip / "report.md").find("(raw.csv)"), std::string::npos);
+    EXPECT_FALSE(fs::exists(none / "raw.csv") || fs::exists(none / "raw.csv.gz"));
+    EXPECT_EQ(test::read_file(none / "report.md").find("raw.csv"), std::string::npos);
+    EXPECT_TRUE(fs::exists(none / "summary.csv"));
+    EXPECT_NE(test::read_file(plain / "report.md").find("(raw.csv)"), std::string::npos);
 }
 
 TEST_F(ReportTest, CommandWritesTheFilesAndRefusesImpossibleRequests) {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <memory>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace llmsweep {
 namespace fs = std::filesystem;
@@ -82,6 +83,24 @@ void StagedFolder::write(const std::string& name, const std::function<void(const
             if (ok && std::fwrite(piece.data(), 1, piece.size(), file.get()) != piece.size()) ok = false, error = errno;
         });
     if (file && std::fclose(file.release()) != 0 && ok) ok = false, error = errno;
+    if (!ok)
+        throw Error(fmt::format("cannot write {} for '{}': {}; free some space or choose another --out", name,
+                                shown(target_), std::strerror(error)));
+}
+
+void StagedFolder::write_gzip(const std::string& name, const std::function<void(const Sink&)>& produce) {
+    const fs::path path = staging_ / name;
+    std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "wb1"), &gzclose); // closed on a throw
+    bool ok = file != nullptr;
+    int error = errno;
+    if (ok)
+        produce([&](std::string_view piece) {
+            if (ok && !piece.empty() &&
+                gzwrite(file.get(), piece.data(), static_cast<unsigned>(piece.size())) !=
+                    static_cast<int>(piece.size()))
+                ok = false, error = errno;
+        });
+    if (file && gzclose(file.release()) != Z_OK && ok) ok = false, error = errno;
     if (!ok)
         throw Error(fmt::format("cannot write {} for '{}': {}; free some space or choose another --out", name,
                                 shown(target_), std::strerror(error)));

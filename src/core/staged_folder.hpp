@@ -31,6 +31,8 @@ public:
     // is never held whole.
     using Sink = std::function<void(std::string_view)>;
     void write(const std::string& name, const std::function<void(const Sink&)>& produce);
+    // The same compressed with gzip (level 1: a million results' 240 MiB of CSV in seconds), as `name`.
+    void write_gzip(const std::string& name, const std::function<void(const Sink&)>& produce);
     // Puts the staging folder in place of the target (with the marker file in it).
     void commit();
 

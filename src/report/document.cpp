@@ -426,9 +426,10 @@ Document build_document(const ReportModel& m, std::string_view language, const C
     if (charts.data_files) {
         d.push_back(heading(2, std::string(s.data_files)));
         d.push_back({.kind = Block::Kind::links,
-                     .links = {{"raw.csv", std::string(s.raw_csv)},
-                               {"summary.csv", std::string(s.summary_csv)},
+                     .links = {{"summary.csv", std::string(s.summary_csv)},
                                {"difference.csv", std::string(s.difference_csv)}}});
+        if (!charts.raw_csv.empty())
+            d.back().links.insert(d.back().links.begin(), {charts.raw_csv, std::string(s.raw_csv)});
         if (!m.roofline.points.empty()) d.back().links.emplace_back("roofline.csv", "roofline.csv");
         if (!m.serving.points.empty()) d.back().links.emplace_back("serving.csv", "serving.csv");
         if (!m.vision.empty()) d.back().links.emplace_back("vision.csv", "vision.csv");

@@ -39,6 +39,7 @@ struct ChartLinks {
     std::string unavailable;           // non-empty: no charts, and why
     std::vector<std::string> left_out; // titles of charts with nothing to draw
     bool data_files = true;            // the CSV files are written beside the report (--format csv)
+    std::string raw_csv = "raw.csv";   // its every result, by that name (raw.csv.gz); empty: not written
 };
 
 using Document = std::vector<Block>;
