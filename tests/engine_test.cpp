@@ -2,6 +2,7 @@
 #include "engine/host_activity.hpp"
 #include "engine/memory_map.hpp"
 #include "engine/model_check.hpp"
+#include "engine/page_cache.hpp"
 #include "engine/system_info.hpp"
 #include "llama_bench/command.hpp"
 #include "test_support.hpp"
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fcntl.h>
 #include <fstream>
 #include <signal.h>
 #include <sys/resource.h>
@@ -289,6 +291,50 @@ TEST(MemoryMap, ReadsSmapsRollupAsTheKernelWritesIt) {
     EXPECT_LE(self->anon_kb, self->rss_kb);
     const std::string mode = transparent_huge_pages_mode();
     EXPECT_TRUE(mode.empty() || mode == "always" || mode == "madvise" || mode == "never") << mode;
+}
+
+// Bytes this process has read through read(2) and its kin, page cache or not (/proc/self/io's rchar).
+uint64_t bytes_read_so_far() {
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    uint64_t value = 0;
+    while (io >> key >> value)
+        if (key == "rchar:") return value;
+    return 0;
+}
+
+TEST(PageCache, WarmingReadsOnlyThePagesThatAreNotResident) {
+    test::TempDir dir;
+    const std::string path = (dir / "weights.bin").string();
+    const uint64_t size = 16ull << 20;
+    {
+        std::ofstream out(path, std::ios::binary);
+        const std::string mib(1 << 20, 'w');
+        for (int i = 0; i < 16; ++i) out << mib;
+    }
+    evict_from_page_cache(path);
+    if (resident_bytes(path) == size)
+        GTEST_SKIP() << "this file system keeps the file's pages (tmpfs?): " << dir.path();
+    warm_page_cache(path);
+    EXPECT_EQ(resident_bytes(path), size) << "warmed: every page resident";
+
+    // Warm already: no read of the file at all.
+    const uint64_t before = bytes_read_so_far();
+    warm_page_cache(path);
+    EXPECT_LT(bytes_read_so_far() - before, 1u << 20);
+
+    // The second half evicted: that half is read, and the whole file is resident again.
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    posix_fadvise(fd, static_cast<off_t>(size / 2), 0, POSIX_FADV_DONTNEED);
+    close(fd);
+    if (resident_bytes(path) == size) GTEST_SKIP() << "the kernel kept the evicted half";
+    const uint64_t half = bytes_read_so_far();
+    warm_page_cache(path);
+    const uint64_t read = bytes_read_so_far() - half;
+    EXPECT_GE(read, size / 2 - (1u << 20));
+    EXPECT_LE(read, size / 2 + (1u << 20));
+    EXPECT_EQ(resident_bytes(path), size);
 }
 
 } // namespace

@@ -13,7 +13,7 @@ uint64_t resident_bytes(const std::string& path);
 // mapped stay; the caller checks with resident_bytes().
 void evict_from_page_cache(const std::string& path);
 
-// Reads the whole file so that its pages are resident.
+// Reads the parts of the file that are not resident, so that all its pages are.
 void warm_page_cache(const std::string& path);
 
 } // namespace llmsweep::engine
