@@ -387,7 +387,7 @@ constexpr Strings english{
     .chart_pairs_caption_one =
         "The one pair of {1} {2}: x the baseline {3}'s throughput, y the other value's; above the diagonal is faster.",
     .chart_forest_caption_one = "One comparison of {1} (equivalence margin ±{2} %, shaded): {3}. {4} {5} {6}, {7}.",
-    .chart_sampled = " (every {0}th of {1} points)",
+    .chart_sampled = " (one point in {0} of {1})",
     .chart_largest_gap = "The largest gap from {0} is at {1} = {2}: {3} {4:+.1f} %.",
     .chart_lines_caption = "{0} {1}: mean throughput at each {2} (over the other parameters), one line per {3}; error "
                            "bars the repetitions' sd (mean over the points). {4}",
