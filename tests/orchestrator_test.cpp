@@ -331,7 +331,7 @@ TEST_F(AdaptiveOrchestrator, AddedRoundsRunOnlyThePointsThatNeedThem) {
 // of the comparison alike, and the report's own analysis of what was stored agrees; no effect under noise far
 // beyond the margin is not, and is out of reach by the limit: every point stops within a few looks without it.
 TEST_F(Orchestrator, AddedRoundsStopWhenTheComparisonIsDecided) {
-    spec.load_modes = {LoadMode::none, LoadMode::mmap};
+    spec.knobs["load_mode"] = {"none", "mmap"};
     spec.decide = {"load_mode"};
     spec.max_repetitions = 12;
     // Visit noise of a few percent, the same for every point of a visit; mmap 15 % faster.

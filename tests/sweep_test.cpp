@@ -46,10 +46,13 @@ TEST(Range, BadInputNamesTheOptionAndTheItem) {
 
 TEST(Spec, SettingsAssignFromTexts) {
     SweepSpec spec;
+    const domain::Knob& load_mode = *domain::find_knob("load_mode");
     find_setting("mmap").assign(spec, {"0,1"});
-    EXPECT_EQ(spec.load_modes, (std::vector<LoadMode>{LoadMode::none, LoadMode::mmap}));
+    EXPECT_EQ(spec.values_of(load_mode), (std::vector<std::string>{"none", "mmap"}));
     find_setting("load_mode").assign(spec, {"dio", "mlock,dio"});
-    EXPECT_EQ(spec.load_modes, (std::vector<LoadMode>{LoadMode::dio, LoadMode::mlock}));
+    EXPECT_EQ(spec.values_of(load_mode), (std::vector<std::string>{"dio", "mlock"}));
+    find_setting("cache").assign(spec, {"cold,warm"}); // its flag and TOML key before it was named as its column
+    EXPECT_EQ(spec.values_of(*domain::find_knob("cache_state")), (std::vector<std::string>{"cold", "warm"}));
     find_setting("n_prompt").assign(spec, {"64-256*2", "64"});
     EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
     find_setting("flash_attn").assign(spec, {"0,1,auto"});
@@ -78,7 +81,7 @@ TEST(Spec, TomlFileUsesTheSameNames) {
     read_toml((dir / "sweep.toml").string(), spec);
     EXPECT_EQ(spec.models,
               (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf", (dir / "c.gguf").string()}));
-    EXPECT_EQ(spec.load_modes.size(), 2u);
+    EXPECT_EQ(spec.values_of(*domain::find_knob("load_mode")).size(), 2u);
     EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
     EXPECT_EQ(spec.n_gen, (V{32, 64}));
     EXPECT_EQ(spec.repetitions, 3);
@@ -143,7 +146,7 @@ TEST(Spec, AdaptiveRoundsNeedARuleALimitAndASweptParameter) {
     std::ofstream(dir / "m.gguf") << "GGUF";
     SweepSpec spec;
     spec.models = {(dir / "m.gguf").string()};
-    spec.load_modes = {LoadMode::none, LoadMode::mmap};
+    spec.knobs["load_mode"] = {"none", "mmap"};
     spec.repetitions = 3;
     const auto error = [](const SweepSpec& s) -> std::string {
         try {
@@ -190,7 +193,7 @@ TEST(Spec, AdaptiveRoundsNeedARuleALimitAndASweptParameter) {
 SweepSpec two_model_spec() {
     SweepSpec spec;
     spec.models = {"a.gguf", "b.gguf"};
-    spec.load_modes = {LoadMode::none, LoadMode::mmap};
+    spec.knobs["load_mode"] = {"none", "mmap"};
     spec.n_prompt = {64, 128};
     spec.n_gen = {32, 64};
     spec.repetitions = 3;
@@ -304,7 +307,7 @@ TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
     spec.models = {"/nonexistent/model.gguf"};
     spec.n_prompt = {512};
     spec.n_gen = {128};
-    spec.load_modes = {LoadMode::mmap};
+    spec.knobs["load_mode"] = {"mmap"};
     spec.knobs["n_gpu_layers"] = {"99"};
     EXPECT_EQ(
         spec_key(spec),
@@ -367,10 +370,10 @@ TEST(Plan, ShardsPartitionTheSweepWithoutSplittingAPair) {
             tests.insert(fmt::format("{}/{}/{}", p.test.n_prompt, p.test.n_gen, p.test.n_depth));
             // Its partners at every other value of every parameter are in the same shard.
             for (const std::string& model : spec.models)
-                for (const LoadMode mode : spec.load_modes) {
+                for (const std::string& mode : spec.values_of(*domain::find_knob("load_mode"))) {
                     Point partner = p;
                     partner.load.model = model;
-                    partner.load.load_mode = mode;
+                    partner.load.load_mode = domain::parse_load_mode(mode);
                     EXPECT_TRUE(
                         std::any_of(shard.points.begin(), shard.points.end(),
                                     [&](const Point& q) { return q.key(Mode::request) == partner.key(Mode::request); }))

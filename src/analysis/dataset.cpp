@@ -39,7 +39,8 @@ std::string parameter_named(std::string_view given) {
     std::string name(given);
     std::replace(name.begin(), name.end(), '-', '_');
     if (name == "threads") return "n_threads";
-    if (name == "cache") return "cache_state";
+    for (const domain::Knob& knob : domain::knobs())
+        if (!knob.alias.empty() && knob.alias == name) return std::string(knob.name);
     return name;
 }
 
@@ -60,7 +61,7 @@ bool is_recorded_state(std::string_view name) {
 const std::vector<std::string_view>& parameter_list() {
     static const std::vector<std::string_view> names = [] {
         using Scope = domain::Knob::Scope;
-        std::vector<std::string_view> list = {"model", "model_type", "load_mode", "cache_state"};
+        std::vector<std::string_view> list = {"model", "model_type"};
         auto add_knobs = [&](Scope scope) {
             for (const domain::Knob& knob : domain::knobs())
                 if (knob.scope() == scope) list.push_back(knob.name);
@@ -252,8 +253,6 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.
     static const std::map<std::string, std::vector<std::string>> natural = [] {
         std::map<std::string, std::vector<std::string>> orders = {
-            {"load_mode", {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"}},
-            {"cache_state", {"warm", "cold"}},
             {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
             {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
             {"mode", {"request", "split", "server"}}};
@@ -284,8 +283,7 @@ namespace {
 // What each worker process loads with (or each llama-server starts with): the loads are summarized per value.
 bool is_load_parameter(const std::string& name) {
     const domain::Knob* knob = domain::find_knob(name);
-    return name == "load_mode" || name == "cache_state" ||
-           (knob && (knob->of_load() || knob->scope() == domain::Knob::Scope::server));
+    return knob && (knob->of_load() || knob->scope() == domain::Knob::Scope::server);
 }
 
 } // namespace

@@ -92,7 +92,6 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
         if (field == "n_threads") show = cpu_backend || spec.threads.size() > 1;
         else if (field == "n_gpu_layers")
             show = !cpu_backend || spec.values_of(*domain::find_knob("n_gpu_layers")).size() > 1;
-        else if (field == "load_mode") show = spec.load_modes != sweep::SweepSpec{}.load_modes;
         else
             for (const domain::Knob& knob : domain::knobs())
                 if (knob.field == field) show = spec.values_of(knob) != std::vector{knob.default_text()};

@@ -34,6 +34,8 @@ template <typename V>
 void from_text(std::string_view text, V& value) {
     if constexpr (std::is_same_v<V, bool>) value = text == "1";
     else if constexpr (std::is_same_v<V, int64_t>) std::from_chars(text.data(), text.data() + text.size(), value);
+    else if constexpr (std::is_same_v<V, LoadMode>) value = parse_load_mode(text);
+    else if constexpr (std::is_same_v<V, CacheState>) value = parse_cache_state(text);
     else if constexpr (std::is_same_v<V, HugePages>) value = parse_huge_pages(text);
     else value = std::string(text);
 }
@@ -116,6 +118,8 @@ std::string canonical_mmproj(std::string_view text) {
 }
 // An image file as given; that it is a readable file of a bounded size the spec's validation checks.
 std::string canonical_image(std::string_view text) { return std::string(trim(text, " \t")); }
+std::string canonical_load_mode(std::string_view text) { return std::string(name(parse_load_mode(text))); }
+std::string canonical_cache_state(std::string_view text) { return std::string(name(parse_cache_state(text))); }
 std::string canonical_huge_pages(std::string_view text) { return std::string(name(parse_huge_pages(text))); }
 std::string canonical_prompt_dist(std::string_view text) { return parse_lengths(text, "--prompt-dist", 1).text(); }
 std::string canonical_gen_dist(std::string_view text) { return parse_lengths(text, "--gen-dist", 1).text(); }
@@ -125,6 +129,16 @@ std::string canonical_gen_dist(std::string_view text) { return parse_lengths(tex
 // clang-format off
 const std::vector<Knob>& all_knobs() {
     static const std::vector<Knob> table = {
+        // How the model is read, and the page cache before the load: the first of every point's key.
+        {.name = "load_mode", .flag = "-lm", .field = "load_mode", .key_tag = "load_mode",
+         .help = "How llama.cpp reads the model: auto (mmap where every device can map the file, as llama-bench), "
+                 "none, mmap, mlock, mmap+mlock, dio",
+         .plural = "load modes", .member = load<&L::load_mode>(), .canonical = canonical_load_mode, .always = true,
+         .order = "auto,none,mmap,mlock,mmap+mlock,dio"},
+        {.name = "cache_state", .flag = "--cache", .key_tag = "cache", .alias = "cache",
+         .help = "Page cache before each load: warm, or cold (the model file's pages evicted)",
+         .plural = "cache states", .member = load<&L::cache_state>(), .canonical = canonical_cache_state,
+         .any_engine = true, .always = true, .order = "warm,cold"},
         {.name = "n_gpu_layers", .flag = "-ngl", .field = "n_gpu_layers", .server_flag = "-ngl", .key_tag = "ngl",
          .help = "Layers offloaded to the GPU (-1: all, as llama-bench; 99 means all too)",
          .plural = "GPU layer counts", .member = load<&L::n_gpu_layers>(), .min = -1, .max = 1000000, .always = true},

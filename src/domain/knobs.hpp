@@ -39,14 +39,20 @@ struct Knob {
     std::string_view field;       // llama-bench's JSON field; empty: llama-bench has no such option
     std::string_view server_flag; // llama-server's spelling; empty: it has none
     std::string_view key_tag;     // its part of a point's key (";tag=value"), only when not the default
-    std::string_view help;        // for --help, without the default (added from the member's initializer)
-    std::string_view plural;      // "CPU masks": what a sweep of several values has several of
+    // The name it had before it was a row of this table, where it differs: still taken as a flag and TOML key,
+    // and still its field in a run's stored spec (so that the runs stored before resume).
+    std::string_view alias;
+    std::string_view help;   // for --help, without the default (added from the member's initializer)
+    std::string_view plural; // "CPU masks": what a sweep of several values has several of
     Member member;
     int64_t min = 0, max = 0; // integers: the range accepted
     // Text values: the canonical spelling of one value, or UsageError naming the flag. Integers and booleans
     // are read by the sweep's list syntax.
     std::string (*canonical)(std::string_view value) = nullptr;
     bool native = true; // whether llmsweep's own workers run it (false: --engine llama-bench only)
+    // Whether llmsweep sets it up around any engine's process (the page cache before a load), so that --engine
+    // llama-bench takes it although llama-bench has no such option.
+    bool any_engine = false;
     // The settings llmsweep had from its start: always in a point's key (in the table's order, before the test
     // sizes), in the spec's JSON and in llama-bench's and llama-server's command lines, so that older keys stay.
     // Server and client settings are in every key of server mode, and in no other.

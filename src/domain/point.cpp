@@ -26,8 +26,8 @@ std::string Point::key(Mode mode) const {
 }
 
 std::string Point::settings_key(Mode mode) const {
-    // The settings llmsweep had from its start are always in the key: the load's, the threads, then the
-    // context's. Those that joined it later are in it only where they are not llama-bench's default, so that
+    // The settings llmsweep had from its start are always in the key: the load's (its load mode and cache state
+    // first), the threads, then the context's. Those that joined it later are in it only where they are not llama-bench's default, so that
     // older runs resume. Server mode's are in each of its keys: the server's, the client loop, the requests'.
     std::string load_always, context_always, later, server_part, client_part;
     for (const Knob& knob : knobs()) {
@@ -47,9 +47,9 @@ std::string Point::settings_key(Mode mode) const {
     if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);
     if (mode == Mode::server)
         later += fmt::format("{};concurrency={};rate={}{}", server_part, client.concurrency, client.rate, client_part);
-    return fmt::format("load_mode={};cache={}{};threads={}{};n_prompt={};n_gen={};n_depth={}{}", name(load.load_mode),
-                       name(load.cache_state), load_always, context.threads, context_always, test.n_prompt, test.n_gen,
-                       test.n_depth, later);
+    // The load's first (from load_mode=), without the ';' before it.
+    return fmt::format("{};threads={}{};n_prompt={};n_gen={};n_depth={}{}", std::string_view(load_always).substr(1),
+                       context.threads, context_always, test.n_prompt, test.n_gen, test.n_depth, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

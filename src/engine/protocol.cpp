@@ -43,12 +43,7 @@ nlohmann::json context_json(const domain::ContextParams& c) {
 
 nlohmann::json load_request_json(const LoadRequest& r) {
     const domain::LoadParams& p = r.params;
-    nlohmann::json json = {{"op", "load"},
-                           {"model", p.model},
-                           {"load_mode", domain::name(p.load_mode)},
-                           {"cache_state", domain::name(p.cache_state)},
-                           {"numa", r.numa},
-                           {"rpc", r.rpc}};
+    nlohmann::json json = {{"op", "load"}, {"model", p.model}, {"numa", r.numa}, {"rpc", r.rpc}};
     const domain::Point point{.load = p};
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_load()) json[std::string(knob.name)] = knob.json(point);
@@ -59,8 +54,6 @@ LoadRequest load_request_from_json(const nlohmann::json& j) {
     LoadRequest r;
     domain::Point point;
     point.load.model = j.at("model").get<std::string>();
-    point.load.load_mode = domain::parse_load_mode(j.at("load_mode").get<std::string>());
-    point.load.cache_state = domain::parse_cache_state(j.at("cache_state").get<std::string>());
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_load()) knob.set(point, text_of(j.at(std::string(knob.name))));
     r.params = std::move(point.load);

@@ -259,8 +259,6 @@ const std::vector<Table> all_tables = {
               {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
               {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
               {"model_n_params", integer, "Parameters."},
-              {"load_mode", text, "As given: `auto`, `none`, `mmap`, `mlock`, `mmap+mlock` or `dio`.", "NOT NULL"},
-              {"cache_state", text, "`warm` or `cold` (imports: `warm`, llama-bench evicts nothing).", "NOT NULL"},
               {"n_threads", integer, "CPU threads.", "NOT NULL"},
           },
           knob_columns({domain::Knob::Scope::load, domain::Knob::Scope::context}),
@@ -448,7 +446,6 @@ const std::vector<Table> all_tables = {
               {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
               {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
               {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
-              {"load_mode", text, "How the model file was read.", "", 2, "r.load_mode"},
           },
           knob_llama_bench_columns(),
           {

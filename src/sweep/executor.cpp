@@ -422,9 +422,13 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
     return split;
 }
 
+// Whether llama-bench's test `t` is the point's: every setting it reports agrees (not the load mode, which it
+// reports as what auto came to, nor what llmsweep sets up around it, the page cache: one value per command).
 bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
     return t.point.context == p.context && t.point.test == p.test &&
-           std::all_of(knobs().begin(), knobs().end(), [&](const Knob& k) { return k.text(t.point) == k.text(p); });
+           std::all_of(knobs().begin(), knobs().end(), [&](const Knob& k) {
+               return k.name == "load_mode" || k.any_engine || k.text(t.point) == k.text(p);
+           });
 }
 
 class LlamaBenchExecutor : public Executor {

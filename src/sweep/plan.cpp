@@ -118,12 +118,15 @@ namespace {
 // Every combination of the load settings: each is one load group.
 std::vector<LoadParams> loads_of(const SweepSpec& spec) {
     Product<Point> loads;
-    loads.expand(spec.models, [](Point& p, const std::string& v) { p.load.model = v; })
-        .expand(spec.load_modes, [](Point& p, LoadMode v) { p.load.load_mode = v; })
-        .expand(spec.cache_states, [](Point& p, CacheState v) { p.load.cache_state = v; });
-    if (spec.llama_bench.size() > 1)
-        loads.expand(spec.llama_bench, [](Point& p, const std::string& v) { p.load.llama_bench = v; });
-    return parts(expand_knobs(loads, spec, Knob::Scope::load).items(), &Point::load);
+    loads.expand(spec.models, [](Point& p, const std::string& v) { p.load.model = v; });
+    // The llama-bench binaries after the cache state, where they have always been in the plan's order.
+    for (const Knob& knob : knobs()) {
+        if (!knob.of_load()) continue;
+        loads.expand(spec.values_of(knob), [&](Point& p, const std::string& v) { knob.set(p, v); });
+        if (knob.name == "cache_state" && spec.llama_bench.size() > 1)
+            loads.expand(spec.llama_bench, [](Point& p, const std::string& v) { p.load.llama_bench = v; });
+    }
+    return parts(loads.items(), &Point::load);
 }
 
 // Every combination of the context settings, the first setting varying slowest.
@@ -165,8 +168,6 @@ void check_size(const SweepSpec& spec, size_t threads) {
                   spec.n_pg.size();
     std::vector<std::pair<std::string_view, size_t>> factors = {
         {"models", spec.models.size()},
-        {"load modes", spec.load_modes.size()},
-        {"cache states", spec.cache_states.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
         {"thread counts", threads},
         {"depths", spec.n_depth.size()},

@@ -57,20 +57,14 @@ std::string one_of(const std::string& text, std::string_view what, std::initiali
 
 const std::vector<Setting> base_settings = {
     {"model", "GGUF model files", true, [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
-    {"load_mode",
-     "How llama.cpp reads the model: auto (mmap where every device can map the file, as llama-bench; default), "
-     "none, mmap, mlock, mmap+mlock, dio",
-     true, [](SweepSpec& s, const auto& t) { s.load_modes = unique(parse_each(t, "--load-mode", parse_load_mode)); }},
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
      [](SweepSpec& s, const auto& t) {
-         s.load_modes = unique(parse_each(t, "--mmap", [](std::string_view v) {
+         s.knobs["load_mode"] = unique(parse_each(t, "--mmap", [](std::string_view v) {
              if (v != "0" && v != "1" && v != "true" && v != "false")
                  throw UsageError(fmt::format("--mmap: '{}' is not 0 or 1", shortened(v)));
-             return parse_load_mode(v == "1" || v == "true" ? "1" : "0");
+             return std::string(v == "1" || v == "true" ? "mmap" : "none");
          }));
      }},
-    {"cache", "Page cache before each load: warm, or cold (evicted) (default warm)", true,
-     [](SweepSpec& s, const auto& t) { s.cache_states = unique(parse_each(t, "--cache", parse_cache_state)); }},
     {"threads", "CPU threads (default: physical cores)", true,
      [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
     {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
@@ -218,7 +212,8 @@ Setting knob_setting(const Knob& knob) {
     return {knob.name,
             fmt::format("{} ({}{}){}", knob.help, knob.origin(), fallback.empty() ? "" : "; default " + fallback,
                         knob.native ? "" : "; --engine llama-bench only"),
-            true, [&knob, flag](SweepSpec& s, const std::vector<std::string>& texts) {
+            true,
+            [&knob, flag](SweepSpec& s, const std::vector<std::string>& texts) {
                 std::vector<std::string> values;
                 switch (knob.type()) {
                 case Knob::Type::integer:
@@ -230,17 +225,25 @@ Setting knob_setting(const Knob& knob) {
                 case Knob::Type::text: values = parse_each(texts, flag, knob.canonical); break;
                 }
                 s.knobs[knob.name] = unique(std::move(values));
-            }};
+            },
+            knob.alias};
 }
 
-// The settings in --help's order: the load and context knobs after the load and context settings, before the
-// tests; server mode's knobs first among its settings.
+// The settings in --help's order: the load mode first after the models (then --mmap, its alias) and the cache
+// state; the other load and context knobs after the load and context settings, before the tests; server mode's
+// knobs first among its settings.
 std::vector<Setting> all_settings() {
+    constexpr std::array<std::string_view, 2> first = {"load_mode", "cache_state"};
+    const auto is_first = [&](const Knob& knob) {
+        return std::find(first.begin(), first.end(), knob.name) != first.end();
+    };
     std::vector<Setting> all;
     for (const Setting& setting : base_settings) {
+        if (setting.key == "mmap") all.push_back(knob_setting(*find_knob("load_mode")));
+        if (setting.key == "threads") all.push_back(knob_setting(*find_knob("cache_state")));
         if (setting.key == "n_prompt")
             for (const Knob& knob : knobs())
-                if (!knob.of_server_mode()) all.push_back(knob_setting(knob));
+                if (!knob.of_server_mode() && !is_first(knob)) all.push_back(knob_setting(knob));
         if (setting.key == "llama_bench_arg") {
             for (const Knob& knob : knobs())
                 if (knob.of_server_mode()) all.push_back(knob_setting(knob));
@@ -267,7 +270,7 @@ const std::vector<Setting>& settings() {
 
 const Setting& find_setting(std::string_view key) {
     for (const auto& setting : settings())
-        if (setting.key == key) return setting;
+        if (setting.key == key || (!setting.alias.empty() && setting.alias == key)) return setting;
     std::vector<std::string_view> keys;
     for (const auto& setting : settings()) keys.push_back(setting.key);
     throw UsageError(fmt::format("unknown setting '{}'; the known ones are {}", key, fmt::join(keys, ", ")));
@@ -292,8 +295,9 @@ void read_toml(const std::string& path, SweepSpec& spec) {
             return UsageError(fmt::format("{}:{}: {} {}", path, node.source().begin.line,
                                           escape::terminal(shortened(key_text)), why));
         };
-        const auto known = std::find_if(settings().begin(), settings().end(),
-                                        [&](const Setting& setting) { return setting.key == key_text; });
+        const auto known = std::find_if(settings().begin(), settings().end(), [&](const Setting& setting) {
+            return setting.key == key_text || (!setting.alias.empty() && setting.alias == key_text);
+        });
         if (known == settings().end()) {
             std::vector<std::string> keys;
             for (const auto& setting : settings()) keys.emplace_back(setting.key);
@@ -411,8 +415,6 @@ void validate_adaptive(const SweepSpec& spec) {
 
 size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
     const std::vector<std::pair<std::string_view, size_t>> sizes = {
-        {"load_mode", spec.load_modes.size()},
-        {"cache_state", spec.cache_states.size()},
         {"n_threads", std::max<size_t>(1, spec.threads.size())},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
@@ -480,7 +482,7 @@ void validate(const SweepSpec& spec) {
             throw UsageError("--huge-pages off and on set up llmsweep's own workers; llama-bench leaves huge pages "
                              "to the kernel (auto). Drop --huge-pages, or use --engine native");
         for (const Knob& knob : knobs())
-            if (!knob.of_llama_bench() && spec.sets(knob))
+            if (!knob.of_llama_bench() && !knob.any_engine && spec.sets(knob))
                 throw UsageError(fmt::format("{} ({}) is not an option of llama-bench; drop it, or use --engine native",
                                              knob.flag, knob.name));
         if (spec.warmup > 1)
@@ -511,17 +513,10 @@ void validate(const SweepSpec& spec) {
 }
 
 nlohmann::json to_json(const SweepSpec& spec) {
-    auto names = [](const auto& values) {
-        std::vector<std::string> out;
-        for (const auto& v : values) out.emplace_back(name(v));
-        return out;
-    };
-    nlohmann::json json = {
-        {"model", spec.models},     {"load_mode", names(spec.load_modes)}, {"cache", names(spec.cache_states)},
-        {"threads", spec.threads},  {"n_prompt", spec.n_prompt},           {"n_gen", spec.n_gen},
-        {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions},     {"warmup", spec.warmup},
-        {"mode", name(spec.mode)},  {"order", name(spec.order)},           {"seed", spec.seed},
-        {"timeout", spec.timeout_s}};
+    nlohmann::json json = {{"model", spec.models},  {"threads", spec.threads},  {"n_prompt", spec.n_prompt},
+                           {"n_gen", spec.n_gen},   {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions},
+                           {"warmup", spec.warmup}, {"mode", name(spec.mode)},  {"order", name(spec.order)},
+                           {"seed", spec.seed},     {"timeout", spec.timeout_s}};
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
     // A later knob only when not its default, so that the keys of sweeps without it stay what they were (resume
     // finds them); server mode's in serving_json.
@@ -530,7 +525,7 @@ nlohmann::json to_json(const SweepSpec& spec) {
         const auto values = spec.values_of(knob);
         nlohmann::json list = nlohmann::json::array();
         for (const std::string& value : values) list.push_back(knob.json_of(value));
-        json[std::string(knob.name)] = std::move(list);
+        json[std::string(knob.alias.empty() ? knob.name : knob.alias)] = std::move(list);
     }
     if (spec.shard) json["shard"] = fmt::format("{}/{}", spec.shard->first, spec.shard->second);
     if (spec.prio != 0) json["prio"] = spec.prio;

@@ -29,13 +29,10 @@ std::string_view name(Engine value);
 
 struct SweepSpec {
     std::vector<std::string> models;
-    // Load parameters: each distinct combination is loaded in its own worker process.
-    std::vector<domain::LoadMode> load_modes{domain::LoadParams{}.load_mode};
-    std::vector<domain::CacheState> cache_states{domain::CacheState::warm};
-    // Context parameters.
     std::vector<int64_t> threads; // empty: the number of physical cores
-    // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default. Server mode's
-    // (llama-server's own settings and the requests') are among them.
+    // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default. The load's
+    // (each distinct combination loaded in a worker process of its own), the context's, the tests', and server
+    // mode's (llama-server's own settings and the requests').
     std::map<std::string_view, std::vector<std::string>> knobs;
     std::vector<std::string> values_of(const domain::Knob& knob) const;
     // Whether the sweep gives the knob anything but its default alone.
@@ -123,6 +120,7 @@ struct Setting {
     std::string help;
     bool is_list = true;
     std::function<void(SweepSpec& spec, const std::vector<std::string>& texts)> assign;
+    std::string_view alias = {}; // an older name, taken as a TOML key and a long flag too
 };
 
 const std::vector<Setting>& settings();
