@@ -145,6 +145,21 @@ TEST_F(ReportTest, CsvFilesAreRfc4180AndMatchTheModel) {
     bool odd_seen = false;
     for (const auto& record : raw) odd_seen |= record[0] == "odd, \"name\".gguf";
     EXPECT_TRUE(odd_seen);
+    // Each record's throughput, in the records' order, to seven significant digits.
+    const auto avg_ts = std::find(raw.front().begin(), raw.front().end(), "avg_ts") - raw.front().begin();
+    ASSERT_LT(static_cast<size_t>(avg_ts), raw.front().size());
+    for (size_t i = 0; i < m.data.records.size(); ++i) {
+        const double stored = m.data.records[i].avg_ts;
+        const std::string& cell = raw[i + 1][avg_ts];
+        if (!std::isfinite(stored)) {
+            EXPECT_EQ(cell, "");
+            continue;
+        }
+        EXPECT_NEAR(std::stod(cell), stored, 5e-7 * std::abs(stored)) << cell;
+        const std::string mantissa = cell.substr(0, cell.find('e'));
+        EXPECT_LE(std::count_if(mantissa.begin(), mantissa.end(), [](char c) { return std::isdigit(c) != 0; }), 7)
+            << cell;
+    }
     const auto difference = parse_csv(to_csv(csv_table(comparison_columns(m, strings("en")), m.comparisons)));
     ASSERT_EQ(difference.size(), m.comparisons.size() + 1);
     const auto& header = difference.front();

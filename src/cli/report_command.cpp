@@ -203,7 +203,7 @@ Command add_report_command(CLI::App& app) {
     sub->add_flag("--no-charts", args->no_charts, "Do not draw charts (they need gnuplot)");
     sub->add_option("--raw-csv", args->raw_csv,
                     "With --format csv, every result with every parameter: plain (raw.csv), gzip (raw.csv.gz, about "
-                    "a sixth of the size: a million results made 236 MiB of CSV and 37 MiB of gzip) or none")
+                    "a tenth of the size: a million results made 208 MiB of CSV and 21 MiB of gzip) or none")
         ->check(CLI::IsMember({"plain", "gzip", "none"}))
         ->capture_default_str();
     sub->add_option("--margin", args->margin,

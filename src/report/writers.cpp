@@ -64,8 +64,10 @@ void write_raw_csv(const ReportModel& m, const std::function<void(std::string_vi
             if (!cell) cell = csv(*r.params.at(i));
             out.append(",").append(*cell);
         }
-        // A number that is not one (an impossible figure, left out and said in the error) is an empty cell.
-        const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); };
+        // A number that is not one (an impossible figure, left out and said in the error) is an empty cell. Seven
+        // significant digits, finer than any timer resolves a throughput: the digits beyond them are noise that
+        // no compressor shrinks (a million results: raw.csv.gz 22 MB instead of 38.5).
+        const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{:.7g}", x) : std::string(); };
         fmt::format_to(std::back_inserter(out), ",{},{},{},{},", number(r.avg_ts), number(r.stddev_ts),
                        number(r.cv_percent()), r.repetitions);
         out += csv(r.error) + "\r\n";
