@@ -196,7 +196,7 @@ TEST(LlamaBenchCommand, SpeaksEachBuildsFlags) {
     const auto points = grid({1, 2}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
     EXPECT_EQ(joined(llama_bench_command(current, pointers(points), {3, 0})),
-              "/lb -m m.gguf -o jsonl -r 3 -lm auto -p 64 -n 32 -d 0 -t 1,2 -ngl -1 -b 2048 -ub 512 -ctk f16 -ctv f16 "
+              "/lb -m m.gguf -o jsonl -r 3 -lm auto -p 64 -n 32 -d 0 -ngl -1 -t 1,2 -b 2048 -ub 512 -ctk f16 -ctv f16 "
               "-fa auto --no-warmup");
     // An older build: -mmp instead of -lm, -fa 0|1, and no flash attention auto.
     const LlamaBenchCli older{"/old", false, true, false};

@@ -170,7 +170,7 @@ TEST_F(LlamaBenchEngineTest, DryRunShowsTheFirstLlamaBenchCommand) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("the first llama-bench: " + std::string(LLMSWEEP_LLAMA_BENCH) + " -m "), std::string::npos)
         << r.out;
-    EXPECT_NE(r.out.find(" -o jsonl -r 3 -lm auto -p 8,16 -n 4 -d 0 -t 1 -ngl -1 "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" -o jsonl -r 3 -lm auto -p 8,16 -n 4 -d 0 -ngl -1 -t 1 "), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists(db_path()));
 }
 

@@ -125,7 +125,7 @@ protected:
 // them needs, and one warm-up, the largest prompt and a token; in grouped order (llama-bench's) each test has its
 // own. The run's row says where its time went, its timed part the samples' own times.
 TEST_F(Orchestrator, AVisitsTestsShareOneContextInRoundsOrderAndNotInGrouped) {
-    spec.threads = {1, 2};
+    spec.knobs["n_threads"] = {"1", "2"};
     spec.n_depth = {0, 8};
     World world;
     Events events;

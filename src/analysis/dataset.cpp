@@ -67,7 +67,7 @@ const std::vector<std::string_view>& parameter_list() {
                 if (knob.scope() == scope) list.push_back(knob.name);
         };
         add_knobs(Scope::load);
-        list.insert(list.end(), {"huge_pages_used", "n_threads"});
+        list.push_back("huge_pages_used");
         add_knobs(Scope::context);
         add_knobs(Scope::server);
         list.insert(list.end(), {"n_prompt", "n_gen", "n_depth"});

@@ -89,7 +89,7 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
     std::vector<std::string> shown;
     for (const std::string_view field : domain::llama_bench_markdown_settings()) {
         bool show = false;
-        if (field == "n_threads") show = cpu_backend || spec.threads.size() > 1;
+        if (field == "n_threads") show = cpu_backend || spec.values_of(*domain::find_knob("n_threads")).size() > 1;
         else if (field == "n_gpu_layers")
             show = !cpu_backend || spec.values_of(*domain::find_knob("n_gpu_layers")).size() > 1;
         else

@@ -29,17 +29,19 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
         return Shown{[tag, value](const domain::Point& p) { return tag + value(p); }};
     };
     std::vector<Shown> all = {{[model_names](const domain::Point& p) { return model_names.at(p.load.model); }}};
-    // The load mode bare (mmap), then the knobs by their key tags (cache=cold, fa=on), server mode's by name (its
-    // key tags are terse: c, np); the llama-bench binary and the threads after the cache state.
+    // The load mode bare (mmap) and the threads as llama-bench's flag has them (t2), the other knobs by their key
+    // tags (cache=cold, fa=on), server mode's by name (its key tags are terse: c, np); the llama-bench binary
+    // after the cache state.
     for (const domain::Knob& knob : domain::knobs()) {
-        const std::string tag(knob.name == "load_mode" ? "" : knob.of_server_mode() ? knob.name : knob.key_tag);
-        all.push_back(tagged(tag.empty() ? tag : tag + "=", [&knob](const domain::Point& p) { return knob.text(p); }));
-        if (knob.name == "cache_state") {
+        const std::string tag = knob.name == "load_mode" ? ""
+                                : knob.name == "n_threads"
+                                    ? "t"
+                                    : fmt::format("{}=", knob.of_server_mode() ? knob.name : knob.key_tag);
+        all.push_back(tagged(tag, [&knob](const domain::Point& p) { return knob.text(p); }));
+        if (knob.name == "cache_state")
             all.push_back(tagged("", [](const domain::Point& p) {
                 return std::filesystem::path(p.load.llama_bench).filename().string();
             }));
-            all.push_back(tagged("t", [](const domain::Point& p) { return std::to_string(p.context.threads); }));
-        }
     }
     all.push_back(tagged("", [](const domain::Point& p) {
         return p.client.open_loop() ? fmt::format("{}/s", p.client.rate) : fmt::format("c{}", p.client.concurrency);

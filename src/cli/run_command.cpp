@@ -296,8 +296,11 @@ sweep::SweepSpec spec_of(const std::string& spec_file, const SettingFlags& flags
 
 void add_setting_options(CLI::App& sub, const std::shared_ptr<SettingFlags>& flags) {
     for (const sweep::Setting& setting : sweep::settings()) {
-        const std::string names = short_names(setting.key) + flag_name(setting.key) +
-                                  (setting.alias.empty() ? "" : "," + flag_name(setting.alias));
+        // An older name first (--threads, --cache: what llama-bench's users and older scripts type), then the
+        // column's.
+        const std::string names = short_names(setting.key) +
+                                  (setting.alias.empty() ? "" : flag_name(setting.alias) + ",") +
+                                  flag_name(setting.key);
         const std::string key(setting.key);
         auto* option = sub.add_option_function<std::vector<std::string>>(
             names,

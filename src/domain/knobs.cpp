@@ -142,6 +142,9 @@ const std::vector<Knob>& all_knobs() {
         {.name = "n_gpu_layers", .flag = "-ngl", .field = "n_gpu_layers", .server_flag = "-ngl", .key_tag = "ngl",
          .help = "Layers offloaded to the GPU (-1: all, as llama-bench; 99 means all too)",
          .plural = "GPU layer counts", .member = load<&L::n_gpu_layers>(), .min = -1, .max = 1000000, .always = true},
+        {.name = "n_threads", .flag = "-t", .field = "n_threads", .server_flag = "-t", .key_tag = "threads",
+         .alias = "threads", .help = "CPU threads", .plural = "thread counts", .member = context<&C::threads>(),
+         .min = 1, .max = 4096, .host_default = true, .always = true},
         {.name = "n_batch", .flag = "-b", .field = "n_batch", .server_flag = "-b", .key_tag = "n_batch",
          .help = "Logical batch size", .plural = "batch sizes", .member = context<&C::n_batch>(), .min = 1, .max = max_tokens,
          .always = true},
@@ -333,6 +336,8 @@ std::string Knob::origin() const {
 }
 
 std::string Knob::default_text() const { return text(Point{}); }
+
+std::string Knob::default_help() const { return host_default ? "the physical cores" : default_text(); }
 
 nlohmann::json Knob::json_of(std::string_view value) const {
     switch (type()) {

@@ -53,6 +53,9 @@ struct Knob {
     // Whether llmsweep sets it up around any engine's process (the page cache before a load), so that --engine
     // llama-bench takes it although llama-bench has no such option.
     bool any_engine = false;
+    // Whether a sweep that gives none takes the host's value (the threads: its physical cores) rather than the
+    // member's initializer; a run's spec then stores no value (an empty list).
+    bool host_default = false;
     // The settings llmsweep had from its start: always in a point's key (in the table's order, before the test
     // sizes), in the spec's JSON and in llama-bench's and llama-server's command lines, so that older keys stay.
     // Server and client settings are in every key of server mode, and in no other.
@@ -82,6 +85,7 @@ struct Knob {
 
     std::string text(const Point& point) const { return member.get(point); }
     std::string default_text() const; // the member's initializer: llama-bench's default
+    std::string default_help() const; // the default as --help says it (the host's, where it is the host's)
     // Sets it from a canonical text (what text() writes, or what canonical() returns); the rest of the point is
     // left alone.
     void set(Point& point, std::string_view value) const { member.set(point, value); }

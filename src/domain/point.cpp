@@ -48,8 +48,8 @@ std::string Point::settings_key(Mode mode) const {
     if (mode == Mode::server)
         later += fmt::format("{};concurrency={};rate={}{}", server_part, client.concurrency, client.rate, client_part);
     // The load's first (from load_mode=), without the ';' before it.
-    return fmt::format("{};threads={}{};n_prompt={};n_gen={};n_depth={}{}", std::string_view(load_always).substr(1),
-                       context.threads, context_always, test.n_prompt, test.n_gen, test.n_depth, later);
+    return fmt::format("{}{};n_prompt={};n_gen={};n_depth={}{}", std::string_view(load_always).substr(1),
+                       context_always, test.n_prompt, test.n_gen, test.n_depth, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

@@ -32,7 +32,7 @@ nlohmann::json test_json(const domain::TestParams& t) {
 }
 
 nlohmann::json context_json(const domain::ContextParams& c) {
-    nlohmann::json json = {{"threads", c.threads}};
+    nlohmann::json json = nlohmann::json::object();
     const domain::Point point{.context = c};
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_context()) json[std::string(knob.name)] = knob.json(point);
@@ -83,7 +83,6 @@ RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& t = j.at("test");
     RunRequest r;
     domain::Point point;
-    point.context.threads = c.at("threads").get<int64_t>();
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_context()) knob.set(point, text_of(c.at(std::string(knob.name))));
     r.context = std::move(point.context);

@@ -73,8 +73,7 @@ LlamaBenchCli probe_llama_bench(const std::string& path, double timeout_s) {
 
 bool runs_exactly(const std::vector<const domain::Point*>& points) {
     if (points.empty()) return false;
-    size_t combinations = distinct(points, [](const domain::Point& p) { return p.context.threads; }).size() *
-                          distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
+    size_t combinations = distinct(points, [](const domain::Point& p) { return p.test.n_depth; }).size();
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_context())
             combinations *= distinct(points, [&](const domain::Point& p) { return knob.text(p); }).size();
@@ -112,7 +111,6 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     add("-n", tg.empty() ? "0" : comma_list(tg));
     for (const auto& [p, g] : combined_tests(points)) add("-pg", fmt::format("{},{}", p, g));
     add("-d", comma_list(distinct(points, [](const domain::Point& p) { return p.test.n_depth; })));
-    add("-t", comma_list(distinct(points, [](const domain::Point& p) { return p.context.threads; })));
     // The knobs: those llama-bench had from its start always, the others only where they differ from its
     // default (the points' default), so that older builds without their flags still run the rest. A load knob
     // has one value per load group, so per command.

@@ -48,8 +48,6 @@ const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_me
     {"test_time", &BenchTest::test_time}};
 const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_members = {
     {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params}};
-const std::vector<std::pair<std::string_view, int64_t domain::ContextParams::*>> context_counts = {
-    {"n_threads", &domain::ContextParams::threads}};
 const std::vector<std::pair<std::string_view, int64_t domain::TestParams::*>> test_counts = {
     {"n_prompt", &domain::TestParams::n_prompt},
     {"n_gen", &domain::TestParams::n_gen},
@@ -203,8 +201,6 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     if (load.model.empty()) throw FormatError("model_filename: empty");
     for (const auto& [name, member] : count_members)
         if (auto v = get(name)) t.*member = non_negative(name, *v);
-    for (const auto& [name, member] : context_counts)
-        if (auto v = get(name)) context.*member = non_negative(name, *v);
     for (const auto& [name, member] : test_counts)
         if (auto v = get(name)) test.*member = non_negative(name, *v);
     if (test.n_prompt == 0 && test.n_gen == 0)

@@ -11,16 +11,14 @@ namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' (llama-server's
 // -np, -c and -cb among them) come from their table (domain/knobs.hpp).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 10> spellings{{{"model", "-m"},
-                                                                                   {"n_pg", "-pg"},
-                                                                                   {"n_prompt", "-p"},
-                                                                                   {"n_gen", "-n"},
-                                                                                   {"n_depth", "-d"},
-                                                                                   {"threads", "-t"},
-                                                                                   {"repetitions", "-r"},
-                                                                                   {"mmap", "-mmp"},
-                                                                                   {"load_mode", "-lm"},
-                                                                                   {"rpc", "-rpc"}}};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> spellings{{{"model", "-m"},
+                                                                                  {"n_pg", "-pg"},
+                                                                                  {"n_prompt", "-p"},
+                                                                                  {"n_gen", "-n"},
+                                                                                  {"n_depth", "-d"},
+                                                                                  {"repetitions", "-r"},
+                                                                                  {"mmap", "-mmp"},
+                                                                                  {"rpc", "-rpc"}}};
 
 // llama-bench's one-dash spellings: its long options (--poll, --no-host) are llmsweep's own already.
 std::vector<std::pair<std::string_view, std::string_view>> all_spellings() {

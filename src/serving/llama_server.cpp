@@ -26,7 +26,6 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
         argv.emplace_back(flag);
         argv.push_back(fmt::format("{}", value));
     };
-    add("-t", point.context.threads);
     switch (load.load_mode) {
     case LoadMode::automatic: break;
     case LoadMode::none: argv.emplace_back("--no-mmap"); break;

@@ -259,7 +259,6 @@ const std::vector<Table> all_tables = {
               {"model_type", text, "llama.cpp's description, e.g. `llama 256M Q8_0`."},
               {"model_size", integer, "Bytes of the model's tensors, as llama.cpp reports."},
               {"model_n_params", integer, "Parameters."},
-              {"n_threads", integer, "CPU threads.", "NOT NULL"},
           },
           knob_columns({domain::Knob::Scope::load, domain::Knob::Scope::context}),
           {
@@ -445,7 +444,6 @@ const std::vector<Table> all_tables = {
               {"model_type", text, "llama.cpp's description of the model.", "", 2, "r.model_type"},
               {"model_size", integer, "Bytes of the model's tensors.", "", 2, "r.model_size"},
               {"model_n_params", integer, "Parameters.", "", 2, "r.model_n_params"},
-              {"n_threads", integer, "CPU threads.", "", 2, "r.n_threads"},
           },
           knob_llama_bench_columns(),
           {

@@ -271,8 +271,11 @@ bool has_column(std::string_view table_name, std::string_view name) {
 } // namespace
 
 Row point_columns(const domain::Point& p, domain::Mode mode) {
-    Row row = {{"model_filename", p.load.model}, {"n_threads", p.context.threads}, {"n_prompt", p.test.n_prompt},
-               {"n_gen", p.test.n_gen},          {"n_depth", p.test.n_depth},      {"mode", std::string(name(mode))}};
+    Row row = {{"model_filename", p.load.model},
+               {"n_prompt", p.test.n_prompt},
+               {"n_gen", p.test.n_gen},
+               {"n_depth", p.test.n_depth},
+               {"mode", std::string(name(mode))}};
     // Server mode's knobs are NULL in other modes, where they do not apply.
     const bool server = mode == domain::Mode::server;
     for (const domain::Knob& knob : domain::knobs())

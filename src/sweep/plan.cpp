@@ -42,11 +42,13 @@ private:
     std::vector<T> items_{T{}};
 };
 
-// Every combination of the items so far with the values of the knobs of `scope`, the first knob varying slowest.
-Product<Point>& expand_knobs(Product<Point>& product, const SweepSpec& spec, Knob::Scope scope) {
+// Every combination of the items so far with the values of the knobs of `scope`, the first knob varying slowest;
+// a knob whose default is the host's takes `threads` where the spec gives none.
+Product<Point>& expand_knobs(Product<Point>& product, const SweepSpec& spec, Knob::Scope scope,
+                             std::optional<int64_t> threads = {}) {
     for (const Knob& knob : knobs())
         if (knob.scope() == scope)
-            product.expand(spec.values_of(knob), [&](Point& p, const std::string& v) { knob.set(p, v); });
+            product.expand(spec.values_of(knob, threads), [&](Point& p, const std::string& v) { knob.set(p, v); });
     return product;
 }
 
@@ -130,10 +132,9 @@ std::vector<LoadParams> loads_of(const SweepSpec& spec) {
 }
 
 // Every combination of the context settings, the first setting varying slowest.
-std::vector<ContextParams> contexts_of(const SweepSpec& spec, const std::vector<int64_t>& threads) {
+std::vector<ContextParams> contexts_of(const SweepSpec& spec, int64_t default_threads) {
     Product<Point> contexts;
-    contexts.expand(threads, [](Point& p, int64_t v) { p.context.threads = v; });
-    return parts(expand_knobs(contexts, spec, Knob::Scope::context).items(), &Point::context);
+    return parts(expand_knobs(contexts, spec, Knob::Scope::context, default_threads).items(), &Point::context);
 }
 
 // Server mode: every combination of llama-server's own settings; each is a server of its own.
@@ -157,7 +158,7 @@ std::vector<ClientLoad> clients_of(const SweepSpec& spec) {
 
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
 // before a single point is made.
-void check_size(const SweepSpec& spec, size_t threads) {
+void check_size(const SweepSpec& spec) {
     const size_t prompts = spec.n_prompt.size(), gens = spec.n_gen.size();
     const size_t tests_per_depth =
         spec.mode != Mode::split
@@ -169,7 +170,6 @@ void check_size(const SweepSpec& spec, size_t threads) {
     std::vector<std::pair<std::string_view, size_t>> factors = {
         {"models", spec.models.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
-        {"thread counts", threads},
         {"depths", spec.n_depth.size()},
         {"client loads", spec.serving.concurrency.size() + spec.serving.rate.size() +
                              (spec.serving.concurrency.empty() && spec.serving.rate.empty())},
@@ -203,8 +203,7 @@ size_t Plan::n_tasks() const {
 
 Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
     Plan plan;
-    const std::vector<int64_t> threads = spec.threads.empty() ? std::vector<int64_t>{default_threads} : spec.threads;
-    check_size(spec, threads.size());
+    check_size(spec);
     std::vector<TestParams> tests = tests_of(spec);
     if (spec.shard) {
         const auto [k, n] = *spec.shard;
@@ -214,7 +213,7 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
         for (const size_t t : shards[static_cast<size_t>(k - 1)]) mine.push_back(tests[t]);
         tests = std::move(mine);
     }
-    const std::vector<ContextParams> contexts = contexts_of(spec, threads);
+    const std::vector<ContextParams> contexts = contexts_of(spec, default_threads);
 
     if (spec.mode == Mode::server) {
         // One server per combination of the load, context and server settings; its points are the client loads.

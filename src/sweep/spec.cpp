@@ -65,8 +65,6 @@ const std::vector<Setting> base_settings = {
              return std::string(v == "1" || v == "true" ? "mmap" : "none");
          }));
      }},
-    {"threads", "CPU threads (default: physical cores)", true,
-     [](SweepSpec& s, const auto& t) { s.threads = unique(ints(t, "--threads", 1, 4096)); }},
     {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
      [](SweepSpec& s, const auto& t) {
          // A plain number: -1 is a value here, not the start of a range.
@@ -206,9 +204,9 @@ namespace {
 // A knob's setting: its values in the sweep's list syntax (numbers and ranges for integers, 0 and 1 for
 // booleans, a comma list of texts).
 Setting knob_setting(const Knob& knob) {
-    std::string flag = "--" + std::string(knob.name);
+    std::string flag = "--" + std::string(knob.alias.empty() ? knob.name : knob.alias);
     std::replace(flag.begin(), flag.end(), '_', '-');
-    const std::string fallback = knob.default_text();
+    const std::string fallback = knob.default_help();
     return {knob.name,
             fmt::format("{} ({}{}){}", knob.help, knob.origin(), fallback.empty() ? "" : "; default " + fallback,
                         knob.native ? "" : "; --engine llama-bench only"),
@@ -233,14 +231,16 @@ Setting knob_setting(const Knob& knob) {
 // state; the other load and context knobs after the load and context settings, before the tests; server mode's
 // knobs first among its settings.
 std::vector<Setting> all_settings() {
-    constexpr std::array<std::string_view, 2> first = {"load_mode", "cache_state"};
+    constexpr std::array<std::string_view, 3> first = {"load_mode", "cache_state", "n_threads"};
     const auto is_first = [&](const Knob& knob) {
         return std::find(first.begin(), first.end(), knob.name) != first.end();
     };
     std::vector<Setting> all;
     for (const Setting& setting : base_settings) {
         if (setting.key == "mmap") all.push_back(knob_setting(*find_knob("load_mode")));
-        if (setting.key == "threads") all.push_back(knob_setting(*find_knob("cache_state")));
+        if (setting.key == "prio")
+            for (const std::string_view name : {"cache_state", "n_threads"})
+                all.push_back(knob_setting(*find_knob(name)));
         if (setting.key == "n_prompt")
             for (const Knob& knob : knobs())
                 if (!knob.of_server_mode() && !is_first(knob)) all.push_back(knob_setting(knob));
@@ -256,9 +256,10 @@ std::vector<Setting> all_settings() {
 
 } // namespace
 
-std::vector<std::string> SweepSpec::values_of(const Knob& knob) const {
+std::vector<std::string> SweepSpec::values_of(const Knob& knob, std::optional<int64_t> host) const {
     const auto it = knobs.find(knob.name);
-    return it == knobs.end() ? std::vector<std::string>{knob.default_text()} : it->second;
+    if (it != knobs.end()) return it->second;
+    return {knob.host_default && host ? std::to_string(*host) : knob.default_text()};
 }
 
 bool SweepSpec::sets(const Knob& knob) const { return values_of(knob) != std::vector{knob.default_text()}; }
@@ -415,7 +416,6 @@ void validate_adaptive(const SweepSpec& spec) {
 
 size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
     const std::vector<std::pair<std::string_view, size_t>> sizes = {
-        {"n_threads", std::max<size_t>(1, spec.threads.size())},
         {"n_prompt", spec.n_prompt.size()},
         {"n_gen", spec.n_gen.size()},
         {"n_depth", spec.n_depth.size()},
@@ -513,16 +513,19 @@ void validate(const SweepSpec& spec) {
 }
 
 nlohmann::json to_json(const SweepSpec& spec) {
-    nlohmann::json json = {{"model", spec.models},  {"threads", spec.threads},  {"n_prompt", spec.n_prompt},
-                           {"n_gen", spec.n_gen},   {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions},
-                           {"warmup", spec.warmup}, {"mode", name(spec.mode)},  {"order", name(spec.order)},
-                           {"seed", spec.seed},     {"timeout", spec.timeout_s}};
+    nlohmann::json json = {{"model", spec.models},     {"n_prompt", spec.n_prompt},       {"n_gen", spec.n_gen},
+                           {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions}, {"warmup", spec.warmup},
+                           {"mode", name(spec.mode)},  {"order", name(spec.order)},       {"seed", spec.seed},
+                           {"timeout", spec.timeout_s}};
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
     // A later knob only when not its default, so that the keys of sweeps without it stay what they were (resume
     // finds them); server mode's in serving_json.
     for (const Knob& knob : knobs()) {
         if (knob.of_server_mode() || (!knob.always && !spec.sets(knob))) continue;
-        const auto values = spec.values_of(knob);
+        // A knob whose default is the host's is stored as no value where none was given: the spec is the same on
+        // every host.
+        const auto values =
+            knob.host_default && !spec.knobs.count(knob.name) ? std::vector<std::string>{} : spec.values_of(knob);
         nlohmann::json list = nlohmann::json::array();
         for (const std::string& value : values) list.push_back(knob.json_of(value));
         json[std::string(knob.alias.empty() ? knob.name : knob.alias)] = std::move(list);

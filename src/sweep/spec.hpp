@@ -29,12 +29,12 @@ std::string_view name(Engine value);
 
 struct SweepSpec {
     std::vector<std::string> models;
-    std::vector<int64_t> threads; // empty: the number of physical cores
     // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default. The load's
     // (each distinct combination loaded in a worker process of its own), the context's, the tests', and server
     // mode's (llama-server's own settings and the requests').
     std::map<std::string_view, std::vector<std::string>> knobs;
-    std::vector<std::string> values_of(const domain::Knob& knob) const;
+    // A knob's values: those given, else its default (a knob whose default is the host's: `host` where given).
+    std::vector<std::string> values_of(const domain::Knob& knob, std::optional<int64_t> host = {}) const;
     // Whether the sweep gives the knob anything but its default alone.
     bool sets(const domain::Knob& knob) const;
     // Of the whole sweep, as llama-bench has them: the threads' priority (-1 low .. 3 realtime), seconds to cool
