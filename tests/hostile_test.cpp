@@ -428,5 +428,44 @@ TEST(HostileTerminal, HostileMmprojAndImageNamesStayText) {
     EXPECT_TRUE(pwned_files(dir.path()).empty());
 }
 
+// The same names in server mode: llama-server is started with the hostile mmproj, each request carries the
+// hostile image file, and the terminal, the report (its serving and image tables) and the charts drawn from it
+// show the names as text.
+TEST(HostileTerminal, HostileImageNamesStayTextInServerMode) {
+    test::TempDir dir;
+    ASSERT_EQ(run_llmsweep("synth --preset tiny-vlm -o " + shell_quote(dir / "m.gguf")).exit_code, 0);
+    const std::string evil = "evil\x1b[2J\x1b]0;owned\x07|col|`touch pwned`$(touch pwned2)\xe2\x80\xae";
+    fs::rename(dir / "mmproj-tiny-vlm-f16.gguf", dir / (evil + "mmproj.gguf"));
+    {
+        std::ofstream image(dir / (evil + "a.ppm"), std::ios::binary);
+        image << "P6\n64 64\n255\n" << std::string(64 * 64 * 3, '\x40');
+    }
+    const auto r =
+        run_shell("cd " + shell_quote(dir.path()) + " && " + shell_quote(LLMSWEEP_BINARY) +
+                  " run -m m.gguf --mode server --mmproj " + shell_quote(evil + "mmproj.gguf") + " --image " +
+                  shell_quote(evil + "a.ppm") + " -p 8 -n 2 -r 1 --requests 2 -t 1 --db t.db && " +
+                  shell_quote(LLMSWEEP_BINARY) + " report --db t.db --format md,html --out report");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    for (const std::string* stream : {&r.out, &r.err}) {
+        EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
+        EXPECT_EQ(stream->find('\x07'), std::string::npos);
+        EXPECT_EQ(stream->find("\xe2\x80\xae"), std::string::npos);
+    }
+    const fs::path report = dir / "report";
+    EXPECT_NE(test::read_file(report / "report.md").find("owned"), std::string::npos)
+        << "the image's name is shown, as text";
+    size_t charts = 0;
+    for (const auto& entry : fs::directory_iterator(report)) {
+        const std::string ext = entry.path().extension().string();
+        if (ext != ".md" && ext != ".html" && ext != ".svg" && ext != ".gp" && ext != ".dat") continue;
+        charts += ext == ".svg";
+        const std::string text = test::read_file(entry.path());
+        EXPECT_EQ(text.find('\x1b'), std::string::npos) << entry.path();
+        EXPECT_EQ(text.find('\x07'), std::string::npos) << entry.path();
+    }
+    EXPECT_GT(charts, 0u) << "server mode's charts were drawn";
+    EXPECT_TRUE(pwned_files(dir.path()).empty());
+}
+
 } // namespace
 } // namespace llmsweep
