@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/staged_folder.hpp"
 #include "report/strings.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <thread>
@@ -167,11 +169,13 @@ TEST(ImpossibleFigures, AreRefusedByImportAndMergeAndLeftOutOfTheReport) {
         store.insert_sample({{"result_id", id}, {"repetition", int64_t{1}}, {"ns", int64_t{1000}}, {"ts", 130.0}});
         store.db().exec("UPDATE results SET avg_ts = 9e999 WHERE id = (SELECT max(id) FROM results)");
         // Zero, negative and text samples of another result: each left out and said, not silently dropped.
-        const int64_t other = store.ensure_result(1, "0none64", "pp", test::point_row("/m/model-0.gguf", "none", 64, 16));
+        const int64_t other =
+            store.ensure_result(1, "0none64", "pp", test::point_row("/m/model-0.gguf", "none", 64, 16));
         int64_t repetition = 0;
         using store::Value;
         for (const Value ts : {Value{0.0}, Value{-5.0}, Value{std::string("fast")}, Value{120.0}})
-            store.insert_sample({{"result_id", other}, {"repetition", repetition++}, {"ns", int64_t{1000}}, {"ts", ts}});
+            store.insert_sample(
+                {{"result_id", other}, {"repetition", repetition++}, {"ns", int64_t{1000}}, {"ts", ts}});
     }
     const auto merged = run_llmsweep("merge --db " + shell_quote(dir / "merged.db") + " " + shell_quote(db));
     EXPECT_EQ(merged.exit_code, 2);
@@ -179,8 +183,8 @@ TEST(ImpossibleFigures, AreRefusedByImportAndMergeAndLeftOutOfTheReport) {
     EXPECT_NE(merged.err.find("results row 8: t/s inf is not a number"), std::string::npos) << merged.err;
     // The report leaves them out, says so, and still compares what is left.
     const fs::path out = dir / "report";
-    const auto report = run_llmsweep("report --db " + shell_quote(db) + " --lang en --format md,csv,json --no-charts --out " +
-                                     shell_quote(out));
+    const auto report = run_llmsweep("report --db " + shell_quote(db) +
+                                     " --lang en --format md,csv,json --no-charts --out " + shell_quote(out));
     ASSERT_EQ(report.exit_code, 0) << report.err;
     const std::string md = test::read_file(out / "report.md");
     EXPECT_NE(md.find("Figures no machine can give, left out of every table and comparison"), std::string::npos) << md;
@@ -255,6 +259,33 @@ TEST(WholeReport, AFullDiskFailsTheReportAndKeepsThePreviousOne) {
     test::expect_one_line_error(full, "free some space");
     EXPECT_EQ(snapshot(out), before);
     EXPECT_EQ(test::entries_in(dir / "disk"), 1u) << "no staging folder left behind";
+}
+
+// A compressed file (raw.csv.gz) that does not fit: the error names it, and the folder is not put in place.
+TEST(FullDisk, ACompressedFileThatDoesNotFitNamesItself) {
+    TempDir dir;
+    Tmpfs disk(dir / "disk", "96k");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+    {
+        StagedFolder folder(dir / "disk" / "report", ".llmsweep-report",
+                            [](const fs::directory_entry&) { return true; });
+        std::mt19937_64 random(7);
+        std::string piece(64 << 10, '\0');
+        try {
+            folder.write_gzip("raw.csv.gz", [&](const StagedFolder::Sink& sink) {
+                for (int i = 0; i < 8; ++i) { // 512 KiB that no compressor shrinks
+                    for (char& c : piece) c = static_cast<char>(random());
+                    sink(piece);
+                }
+            });
+            ADD_FAILURE() << "512 KiB of noise fitted in 96 KiB";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("cannot write raw.csv.gz"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("free some space"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_FALSE(fs::exists(dir / "disk" / "report"));
+    EXPECT_EQ(test::entries_in(dir / "disk"), 0u) << "no staging folder left behind";
 }
 
 TEST(FullDisk, AnImportThatDoesNotFitNamesTheFileAndStoresNothing) {
@@ -359,8 +390,8 @@ TEST(SharedDatabase, OneSweepOfASpecAtATime) {
     test::expect_one_line_error(second, fmt::format("by process {} on ", first));
     // The same database named through a symlink is the same claim.
     fs::create_symlink(dir / "c.db", dir / "link.db");
-    const auto linked = run_llmsweep("run -m " + shell_quote(dir / "tiny.gguf") + " -p 8,16 -n 4 -r 1 --timeout 6 --db " +
-                                     shell_quote(dir / "link.db") + " -q");
+    const auto linked = run_llmsweep("run -m " + shell_quote(dir / "tiny.gguf") +
+                                     " -p 8,16 -n 4 -r 1 --timeout 6 --db " + shell_quote(dir / "link.db") + " -q");
     EXPECT_EQ(linked.exit_code, 3) << linked.err;
     fs::remove(dir / "link.db");
     // Another spec runs at the same time; with --wait the same spec waits and then finds the sweep complete.

@@ -73,37 +73,49 @@ void StagedFolder::write(const std::string& name, std::string_view contents) {
     write(name, [&](const Sink& sink) { sink(contents); });
 }
 
+namespace {
+
+// Writes the pieces `produce` makes into `file` (nullptr: it did not open) with `put` (false: it failed), then
+// closes it with `close` (false: it failed), also when `produce` throws. Returns 0, or the errno of the first
+// failure.
+template <typename Handle, typename Put, typename Close>
+int write_pieces(Handle* file, Put put, Close close, const std::function<void(const StagedFolder::Sink&)>& produce) {
+    const auto failure = [] { return errno != 0 ? errno : EIO; };
+    if (file == nullptr) return failure();
+    std::unique_ptr<Handle, Close> closer(file, close);
+    int error = 0;
+    produce([&](std::string_view piece) {
+        if (error == 0 && !piece.empty() && !put(file, piece)) error = failure();
+    });
+    if (!close(closer.release()) && error == 0) error = failure();
+    return error;
+}
+
+} // namespace
+
 void StagedFolder::write(const std::string& name, const std::function<void(const Sink&)>& produce) {
-    const fs::path path = staging_ / name;
-    std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose); // closed on a throw
-    bool ok = file != nullptr;
-    int error = errno;
-    if (ok)
-        produce([&](std::string_view piece) {
-            if (ok && std::fwrite(piece.data(), 1, piece.size(), file.get()) != piece.size()) ok = false, error = errno;
-        });
-    if (file && std::fclose(file.release()) != 0 && ok) ok = false, error = errno;
-    if (!ok)
-        throw Error(fmt::format("cannot write {} for '{}': {}; free some space or choose another --out", name,
-                                shown(target_), std::strerror(error)));
+    const int error = write_pieces(
+        std::fopen((staging_ / name).c_str(), "wb"),
+        [](FILE* file, std::string_view piece) {
+            return std::fwrite(piece.data(), 1, piece.size(), file) == piece.size();
+        },
+        [](FILE* file) { return std::fclose(file) == 0; }, produce);
+    if (error != 0) fail(name, error);
 }
 
 void StagedFolder::write_gzip(const std::string& name, const std::function<void(const Sink&)>& produce) {
-    const fs::path path = staging_ / name;
-    std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "wb1"), &gzclose); // closed on a throw
-    bool ok = file != nullptr;
-    int error = errno;
-    if (ok)
-        produce([&](std::string_view piece) {
-            if (ok && !piece.empty() &&
-                gzwrite(file.get(), piece.data(), static_cast<unsigned>(piece.size())) !=
-                    static_cast<int>(piece.size()))
-                ok = false, error = errno;
-        });
-    if (file && gzclose(file.release()) != Z_OK && ok) ok = false, error = errno;
-    if (!ok)
-        throw Error(fmt::format("cannot write {} for '{}': {}; free some space or choose another --out", name,
-                                shown(target_), std::strerror(error)));
+    const int error = write_pieces(
+        gzopen((staging_ / name).c_str(), "wb1"),
+        [](gzFile file, std::string_view piece) {
+            return gzwrite(file, piece.data(), static_cast<unsigned>(piece.size())) == static_cast<int>(piece.size());
+        },
+        [](gzFile file) { return gzclose(file) == Z_OK; }, produce);
+    if (error != 0) fail(name, error);
+}
+
+void StagedFolder::fail(const std::string& name, int error) const {
+    throw Error(fmt::format("cannot write {} for '{}': {}; free some space or choose another --out", name,
+                            shown(target_), std::strerror(error)));
 }
 
 void StagedFolder::commit() {

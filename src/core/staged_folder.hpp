@@ -37,6 +37,7 @@ public:
     void commit();
 
 private:
+    [[noreturn]] void fail(const std::string& name, int error) const; // the error of a file not written
     std::filesystem::path target_, staging_;
     std::string marker_;
     bool committed_ = false;
