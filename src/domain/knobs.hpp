@@ -1,11 +1,12 @@
 #pragma once
-// The knobs: the settings of a point that are one plain value of its load, its context, its server or its
-// clients, as llama-bench and llama-server set them (-b, -ctk, -fa, -nkvo, -C, -sm, -ot, -np, ...), and
-// llmsweep's own (--huge-pages). One table says, for each, its name (the results column, the TOML key, the long
-// flag, the worker protocol's and the spec's JSON field), llama-bench's flag and JSON field, llama-server's flag,
-// its part of a point's key, how a value is read, the member of the point it sets, and the schema version of its
-// column. Every layer that handles them walks this table (the store's columns too): adding a knob is a member, a
-// row here, and the line that hands it to llama.cpp.
+// The knobs: the settings of a point that are one plain value of its load, its context, its test, its server or
+// its clients, as llama-bench and llama-server set them (-lm, -t, -b, -ctk, -fa, -nkvo, -C, -sm, -ot, -np, ...),
+// and llmsweep's own (--cache, --huge-pages). One table says, for each, its name (the results column, the TOML
+// key, the long flag, the worker protocol's and the spec's JSON field; an older name kept beside it), llama-bench's
+// flag and JSON field, llama-server's flag, its part of a point's key, how a value is read, the member of the
+// point it sets, and the schema version of its column. Every layer that handles them walks this table (the
+// store's columns too): adding a knob is a member, a row here, and the line that hands it to llama.cpp. The test
+// sizes (-p, -n, -d) and server mode's client loop are not knobs: they combine by mode, not as a product.
 
 #include "domain/point.hpp"
 
