@@ -397,27 +397,40 @@ namespace {
 // A vision-language model's mmproj and image files named as terminal attacks, swept for real: the image that is
 // a real image is measured, the one that is not fails with its name in the error, and the terminal, the
 // Markdown and the HTML show every name as text.
+// A name that clears the screen, retitles the terminal, breaks a Markdown table, runs commands in a shell and
+// turns the text around.
+const std::string evil_vision_name = "evil\x1b[2J\x1b]0;owned\x07|col|`touch pwned`$(touch pwned2)\xe2\x80\xae";
+
+// In `dir`: the tiny-vlm preset as m.gguf, its mmproj as evil_vision_name + "mmproj.gguf", and a real 64 x 64
+// image as evil_vision_name + "a.ppm".
+void write_hostile_vision_files(const fs::path& dir) {
+    ASSERT_EQ(run_llmsweep("synth --preset tiny-vlm -o " + shell_quote(dir / "m.gguf")).exit_code, 0);
+    fs::rename(dir / "mmproj-tiny-vlm-f16.gguf", dir / (evil_vision_name + "mmproj.gguf"));
+    std::ofstream image(dir / (evil_vision_name + "a.ppm"), std::ios::binary);
+    image << "P6\n64 64\n255\n" << std::string(64 * 64 * 3, '\x40');
+}
+
+// Nothing the command wrote moves the cursor, rings, retitles or turns the text around.
+void expect_no_terminal_controls(const test::CommandResult& r) {
+    for (const std::string* stream : {&r.out, &r.err}) {
+        EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
+        EXPECT_EQ(stream->find('\x07'), std::string::npos);
+        EXPECT_EQ(stream->find("\xe2\x80\xae"), std::string::npos);
+    }
+}
+
 TEST(HostileTerminal, HostileMmprojAndImageNamesStayText) {
     test::TempDir dir;
-    ASSERT_EQ(run_llmsweep("synth --preset tiny-vlm -o " + shell_quote(dir / "m.gguf")).exit_code, 0);
-    const std::string evil = "evil\x1b[2J\x1b]0;owned\x07|col|`touch pwned`\xe2\x80\xae";
-    fs::rename(dir / "mmproj-tiny-vlm-f16.gguf", dir / (evil + "mmproj.gguf"));
-    {
-        std::ofstream image(dir / (evil + "a.ppm"), std::ios::binary);
-        image << "P6\n64 64\n255\n" << std::string(64 * 64 * 3, '\x40');
-        std::ofstream(dir / (evil + "b.png")) << "not an image";
-    }
+    write_hostile_vision_files(dir.path());
+    const std::string& evil = evil_vision_name;
+    std::ofstream(dir / (evil + "b.png")) << "not an image";
     const auto r =
         run_shell("cd " + shell_quote(dir.path()) + " && " + shell_quote(LLMSWEEP_BINARY) + " run -m m.gguf --mmproj " +
                   shell_quote(evil + "mmproj.gguf") + " --image " + shell_quote(evil + "a.ppm") + " --image " +
                   shell_quote(evil + "b.png") + " -p 8 -n 2 -r 1 -t 1 --db t.db && " + shell_quote(LLMSWEEP_BINARY) +
                   " report --db t.db --format md,html --no-charts --out report");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const std::string* stream : {&r.out, &r.err}) {
-        EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
-        EXPECT_EQ(stream->find('\x07'), std::string::npos);
-        EXPECT_EQ(stream->find("\xe2\x80\xae"), std::string::npos);
-    }
+    expect_no_terminal_controls(r);
     EXPECT_NE((r.out + r.err).find("is not an image llama.cpp reads"), std::string::npos) << r.out << r.err;
     for (const char* file : {"report.md", "report.html"}) {
         const std::string text = test::read_file(dir / "report" / file);
@@ -433,24 +446,15 @@ TEST(HostileTerminal, HostileMmprojAndImageNamesStayText) {
 // show the names as text.
 TEST(HostileTerminal, HostileImageNamesStayTextInServerMode) {
     test::TempDir dir;
-    ASSERT_EQ(run_llmsweep("synth --preset tiny-vlm -o " + shell_quote(dir / "m.gguf")).exit_code, 0);
-    const std::string evil = "evil\x1b[2J\x1b]0;owned\x07|col|`touch pwned`$(touch pwned2)\xe2\x80\xae";
-    fs::rename(dir / "mmproj-tiny-vlm-f16.gguf", dir / (evil + "mmproj.gguf"));
-    {
-        std::ofstream image(dir / (evil + "a.ppm"), std::ios::binary);
-        image << "P6\n64 64\n255\n" << std::string(64 * 64 * 3, '\x40');
-    }
+    write_hostile_vision_files(dir.path());
+    const std::string& evil = evil_vision_name;
     const auto r =
         run_shell("cd " + shell_quote(dir.path()) + " && " + shell_quote(LLMSWEEP_BINARY) +
                   " run -m m.gguf --mode server --mmproj " + shell_quote(evil + "mmproj.gguf") + " --image " +
                   shell_quote(evil + "a.ppm") + " -p 8 -n 2 -r 1 --requests 2 -t 1 --db t.db && " +
                   shell_quote(LLMSWEEP_BINARY) + " report --db t.db --format md,html --out report");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    for (const std::string* stream : {&r.out, &r.err}) {
-        EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
-        EXPECT_EQ(stream->find('\x07'), std::string::npos);
-        EXPECT_EQ(stream->find("\xe2\x80\xae"), std::string::npos);
-    }
+    expect_no_terminal_controls(r);
     const fs::path report = dir / "report";
     EXPECT_NE(test::read_file(report / "report.md").find("owned"), std::string::npos)
         << "the image's name is shown, as text";
