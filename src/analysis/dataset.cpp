@@ -38,8 +38,7 @@ void check_parameter(const std::string& name) {
 std::string parameter_named(std::string_view given) {
     std::string name(given);
     std::replace(name.begin(), name.end(), '-', '_');
-    if (name == "threads") return "n_threads";
-    for (const domain::Knob& knob : domain::knobs())
+    for (const domain::Knob& knob : domain::knobs()) // an older name: threads, cache
         if (!knob.alias.empty() && knob.alias == name) return std::string(knob.name);
     return name;
 }

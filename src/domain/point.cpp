@@ -27,8 +27,9 @@ std::string Point::key(Mode mode) const {
 
 std::string Point::settings_key(Mode mode) const {
     // The settings llmsweep had from its start are always in the key: the load's (its load mode and cache state
-    // first), the threads, then the context's. Those that joined it later are in it only where they are not llama-bench's default, so that
-    // older runs resume. Server mode's are in each of its keys: the server's, the client loop, the requests'.
+    // first), then the context's (the threads first). Those that joined it later are in it only where they are not
+    // llama-bench's default, so that older runs resume. Server mode's are in each of its keys: the server's, the
+    // client loop, the requests'.
     std::string load_always, context_always, later, server_part, client_part;
     for (const Knob& knob : knobs()) {
         const std::string value = knob.text(*this);

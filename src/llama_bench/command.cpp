@@ -116,10 +116,9 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
     // has one value per load group, so per command.
     for (const domain::Knob& knob : domain::knobs()) {
         auto values = distinct(points, [&](const domain::Point& p) { return knob.text(p); });
-        if (!knob.of_llama_bench())
-            continue;                           // the spec refuses any other value than its default, or llmsweep
-                                                // sets it up around llama-bench (the page cache)
-        if (knob.name == "load_mode") continue; // above, as each build spells it
+        // Not llama-bench's: the spec refuses any value but its default, or llmsweep sets it up around llama-bench
+        // (the page cache). The load mode is above, as each build spells it.
+        if (!knob.of_llama_bench() || knob.name == "load_mode") continue;
         if (!knob.always && values.size() == 1 && values.front() == knob.default_text()) continue;
         if (knob.name == "flash_attn" && !cli.flash_attn_names) // before on|off|auto, llama-bench took 0|1
             for (std::string& value : values) {

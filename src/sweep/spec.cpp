@@ -227,23 +227,22 @@ Setting knob_setting(const Knob& knob) {
             knob.alias};
 }
 
-// The settings in --help's order: the load mode first after the models (then --mmap, its alias) and the cache
-// state; the other load and context knobs after the load and context settings, before the tests; server mode's
-// knobs first among its settings.
+// The settings in --help's order: the load mode, the cache state and the threads where they always were (each
+// before the setting named beside it: the load mode before --mmap, its alias); the other load and context knobs
+// after the load and context settings, before the tests; server mode's knobs first among its settings.
 std::vector<Setting> all_settings() {
-    constexpr std::array<std::string_view, 3> first = {"load_mode", "cache_state", "n_threads"};
-    const auto is_first = [&](const Knob& knob) {
-        return std::find(first.begin(), first.end(), knob.name) != first.end();
+    constexpr std::array<std::pair<std::string_view, std::string_view>, 3> placed = {
+        {{"load_mode", "mmap"}, {"cache_state", "prio"}, {"n_threads", "prio"}}};
+    const auto is_placed = [&](const Knob& knob) {
+        return std::any_of(placed.begin(), placed.end(), [&](const auto& p) { return p.first == knob.name; });
     };
     std::vector<Setting> all;
     for (const Setting& setting : base_settings) {
-        if (setting.key == "mmap") all.push_back(knob_setting(*find_knob("load_mode")));
-        if (setting.key == "prio")
-            for (const std::string_view name : {"cache_state", "n_threads"})
-                all.push_back(knob_setting(*find_knob(name)));
+        for (const auto& [knob, before] : placed)
+            if (setting.key == before) all.push_back(knob_setting(*find_knob(knob)));
         if (setting.key == "n_prompt")
             for (const Knob& knob : knobs())
-                if (!knob.of_server_mode() && !is_first(knob)) all.push_back(knob_setting(knob));
+                if (!knob.of_server_mode() && !is_placed(knob)) all.push_back(knob_setting(knob));
         if (setting.key == "llama_bench_arg") {
             for (const Knob& knob : knobs())
                 if (knob.of_server_mode()) all.push_back(knob_setting(knob));
@@ -271,7 +270,7 @@ const std::vector<Setting>& settings() {
 
 const Setting& find_setting(std::string_view key) {
     for (const auto& setting : settings())
-        if (setting.key == key || (!setting.alias.empty() && setting.alias == key)) return setting;
+        if (setting.named(key)) return setting;
     std::vector<std::string_view> keys;
     for (const auto& setting : settings()) keys.push_back(setting.key);
     throw UsageError(fmt::format("unknown setting '{}'; the known ones are {}", key, fmt::join(keys, ", ")));
@@ -296,9 +295,8 @@ void read_toml(const std::string& path, SweepSpec& spec) {
             return UsageError(fmt::format("{}:{}: {} {}", path, node.source().begin.line,
                                           escape::terminal(shortened(key_text)), why));
         };
-        const auto known = std::find_if(settings().begin(), settings().end(), [&](const Setting& setting) {
-            return setting.key == key_text || (!setting.alias.empty() && setting.alias == key_text);
-        });
+        const auto known = std::find_if(settings().begin(), settings().end(),
+                                        [&](const Setting& setting) { return setting.named(key_text); });
         if (known == settings().end()) {
             std::vector<std::string> keys;
             for (const auto& setting : settings()) keys.emplace_back(setting.key);

@@ -121,6 +121,7 @@ struct Setting {
     bool is_list = true;
     std::function<void(SweepSpec& spec, const std::vector<std::string>& texts)> assign;
     std::string_view alias = {}; // an older name, taken as a TOML key and a long flag too
+    bool named(std::string_view name) const { return name == key || (!alias.empty() && name == alias); }
 };
 
 const std::vector<Setting>& settings();
