@@ -65,6 +65,8 @@ struct Strings {
     std::string_view headline_load_effect, load_time_change, anon_change, file_change, rss_change, headline_block;
 };
 
+// Each language's words, one file each (strings_en.cpp, strings_zh.cpp); a report takes them through strings().
+extern const Strings english, chinese;
 const Strings& strings(std::string_view language); // "zh" or "en"
 
 } // namespace llmsweep::report
