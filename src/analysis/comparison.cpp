@@ -32,19 +32,6 @@ bool is_run_parameter(std::string_view name) {
 // build is its result's). Comparing one of them, the others go with it.
 bool is_build_parameter(std::string_view name) { return is_run_parameter(name) || name == "llama_bench"; }
 
-template <typename F>
-void for_each_model_metric(const Dataset& data, const std::string& compare, F f) {
-    std::vector<std::pair<std::string, std::string>> seen;
-    for (const Record& r : data.records)
-        if (std::find(seen.begin(), seen.end(), std::make_pair(group_of(r, compare), r.metric)) == seen.end())
-            seen.emplace_back(group_of(r, compare), r.metric);
-    std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
-        if (a.second != b.second) return metric_before(a.second, b.second); // pp, tg, pg; then by model
-        return group_before(a.first, b.first);
-    });
-    for (const auto& [model, metric] : seen) f(model, metric);
-}
-
 double as_number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
 // Separate runs of each value: a run's level is the mean over the pairs' points it measured of its log t/s there,
@@ -166,22 +153,14 @@ const std::string& group_of(const Record& r, const std::string& compare) {
     return is_model_parameter(compare) ? every_model : r.model;
 }
 
-MatchKey::MatchKey(const std::string& compare) {
+MatchKey::MatchKey(const std::string& compare, const Dataset& data) {
     const bool across_builds = is_build_parameter(compare), across_models = is_model_parameter(compare);
     const auto& names = parameter_list();
     for (size_t i = 0; i < names.size(); ++i)
         if (names[i] != compare && !(across_builds && is_build_parameter(names[i])) &&
-            !(across_models && is_model_parameter(names[i])) && !is_recorded_state(names[i]))
+            !(across_models && is_model_parameter(names[i])) && !is_recorded_state(names[i]) &&
+            data.distinct_all[i].size() > 1)
             parameters_.push_back(i);
-}
-
-std::string MatchKey::operator()(const Record& r) const {
-    size_t size = 0;
-    for (const size_t i : parameters_) size += r.params.at(i)->size() + 1;
-    std::string key;
-    key.reserve(size);
-    for (const size_t i : parameters_) key.append(*r.params.at(i)).push_back(';');
-    return key;
 }
 
 uint64_t MatchKey::hash(const Record& r) const {
@@ -190,26 +169,58 @@ uint64_t MatchKey::hash(const Record& r) const {
     return h;
 }
 
-std::string match_key(const Record& r, const std::string& compare) { return MatchKey(compare)(r); }
+bool MatchKey::before(const Record& a, const Record& b) const {
+    for (const size_t i : parameters_) {
+        if (a.params.id(i) == b.params.id(i)) continue;
+        // The first difference of the texts lies within this value and its ';' on both sides.
+        const std::string &x = *a.params.at(i), &y = *b.params.at(i);
+        const size_t common = std::min(x.size(), y.size());
+        if (const int c = x.compare(0, common, y, 0, common); c != 0) return c < 0;
+        const char after_x = x.size() > common ? x[common] : ';', after_y = y.size() > common ? y[common] : ';';
+        return static_cast<unsigned char>(after_x) < static_cast<unsigned char>(after_y);
+    }
+    return false;
+}
+
+std::vector<RecordGroup> group_records(const Dataset& data, const std::string& compare) {
+    std::vector<RecordGroup> groups;
+    size_t last = 0; // neighbouring records mostly share a group
+    for (const Record& r : data.records) {
+        const std::string& group = group_of(r, compare);
+        const auto same = [&](const RecordGroup& g) { return g.metric == r.metric && g.model == group; };
+        if (last >= groups.size() || !same(groups[last])) {
+            last = static_cast<size_t>(std::find_if(groups.begin(), groups.end(), same) - groups.begin());
+            if (last == groups.size()) groups.push_back({group, r.metric, {}});
+        }
+        groups[last].records.push_back(&r);
+    }
+    std::sort(groups.begin(), groups.end(), [](const RecordGroup& a, const RecordGroup& b) {
+        if (a.metric != b.metric) return metric_before(a.metric, b.metric); // pp, tg, pg; then by model
+        return group_before(a.model, b.model);
+    });
+    return groups;
+}
 
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare) {
     std::vector<GroupSummary> summaries;
     const std::vector<std::string> values = values_of(data, compare);
-    for_each_model_metric(data, compare, [&](const std::string& model, const std::string& metric) {
+    const size_t compared = parameter_index(compare), prompt = parameter_index("n_prompt"),
+                 gen = parameter_index("n_gen");
+    for (const RecordGroup& group : group_records(data, compare)) {
         for (const std::string& value : values) {
-            GroupSummary g{model, metric, value};
+            GroupSummary g{group.model, group.metric, value};
             std::vector<double> ts, cv, n_prompt, n_gen;
-            for (const Record& r : data.records) {
-                if (group_of(r, compare) != model || r.metric != metric || r.params.at(compare) != value) continue;
-                if (r.status != "ok") {
+            for (const Record* r : group.records) {
+                if (*r->params.at(compared) != value) continue;
+                if (r->status != "ok") {
                     ++g.not_ok;
                     continue;
                 }
-                ts.push_back(r.avg_ts);
-                cv.push_back(r.cv_percent());
-                g.repeated |= r.repetitions > 1;
-                n_prompt.push_back(as_number(r.params.at("n_prompt")));
-                n_gen.push_back(as_number(r.params.at("n_gen")));
+                ts.push_back(r->avg_ts);
+                cv.push_back(r->cv_percent());
+                g.repeated |= r->repetitions > 1;
+                n_prompt.push_back(as_number(*r->params.at(prompt)));
+                n_gen.push_back(as_number(*r->params.at(gen)));
             }
             g.n = ts.size();
             if (g.n == 0 && g.not_ok == 0) continue;
@@ -231,7 +242,7 @@ std::vector<GroupSummary> summarize(const Dataset& data, const std::string& comp
             }
             summaries.push_back(std::move(g));
         }
-    });
+    }
     return summaries;
 }
 
@@ -318,22 +329,39 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
         throw UsageError(fmt::format("--baseline {} is not a value of {}; its values are {}", baseline, compare,
                                      fmt::join(values, ", ")));
     std::vector<PairedComparison> comparisons;
-    for_each_model_metric(data, compare, [&](const std::string& model, const std::string& metric) {
-        // Per value and point (match key): the records that measured it, and its mean t/s (the pairs the charts
-        // draw).
+    const size_t compared = parameter_index(compare);
+    const MatchKey key_of(compare, data);
+    for (const RecordGroup& group : group_records(data, compare)) {
+        const std::string &model = group.model, &metric = group.metric;
+        // Per value (its number in the dataset's value table) and point (match key): the records that measured
+        // it, and its mean t/s (the pairs the charts draw).
         struct PointData {
             double ts_sum = 0;
             std::vector<const Record*> records; // the runs that measured it
             double ts() const { return ts_sum / static_cast<double>(records.size()); }
         };
-        std::map<std::string, std::map<std::string, PointData>> by_value;
-        const MatchKey key_of(compare);
-        for (const Record& r : data.records) {
-            if (group_of(r, compare) != model || r.metric != metric || r.status != "ok") continue;
-            PointData& point = by_value[r.params.at(compare)][key_of(r)];
-            point.ts_sum += r.avg_ts;
-            point.records.push_back(&r);
+        using Points = std::unordered_map<uint64_t, PointData>;
+        std::unordered_map<uint32_t, Points> by_value;
+        for (const Record* r : group.records) {
+            if (r->status != "ok") continue;
+            PointData& point = by_value[r->params.id(compared)][key_of.hash(*r)];
+            point.ts_sum += r->avg_ts;
+            point.records.push_back(r);
         }
+        const auto points_of = [&](const std::string& value) -> const Points* {
+            const auto id = data.values->find(value);
+            const auto found = id ? by_value.find(*id) : by_value.end();
+            return found == by_value.end() ? nullptr : &found->second;
+        };
+        const Points* const base_points = points_of(baseline);
+        if (!base_points) continue;
+        // The baseline's points in the order of their keys: the order of every comparison's pairs.
+        std::vector<std::pair<uint64_t, const PointData*>> ordered;
+        ordered.reserve(base_points->size());
+        for (const auto& [key, point] : *base_points) ordered.emplace_back(key, &point);
+        std::sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
+            return key_of.before(*a.second->records.front(), *b.second->records.front());
+        });
         // A point's mean log t/s per block of one run: the repetition index (the round, in rounds order). Built
         // for one pair at a time, so that a million points need no per-point maps.
         using Block = std::pair<int64_t, int64_t>; // run, repetition
@@ -362,16 +390,17 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             if (r.avg_ts > 0) return std::log(r.avg_ts);
             return std::nullopt;
         };
-        const auto runs_of = [](const std::map<std::string, PointData>& points) {
+        const auto runs_of = [](const Points& points) {
             std::set<int64_t> runs;
             for (const auto& [key, point] : points)
                 for (const Record* r : point.records) runs.insert(r->run_id);
             return runs;
         };
         for (const std::string& value : values) {
-            if (value == baseline || !by_value.count(value) || !by_value.count(baseline)) continue;
+            const Points* const value_points = points_of(value);
+            if (value == baseline || !value_points) continue;
             PairedComparison c{model, metric, baseline, value};
-            const std::set<int64_t> baseline_runs = runs_of(by_value[baseline]), value_runs = runs_of(by_value[value]);
+            const std::set<int64_t> baseline_runs = runs_of(*base_points), value_runs = runs_of(*value_points);
             std::set<int64_t> shared;
             std::set_intersection(baseline_runs.begin(), baseline_runs.end(), value_runs.begin(), value_runs.end(),
                                   std::inserter(shared, shared.end()));
@@ -392,9 +421,10 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             // Between runs: each run's level at each point, per side.
             std::map<int64_t, std::map<size_t, double>> levels_value, levels_baseline;
             std::vector<double> diff;
-            for (const auto& [key, base] : by_value[baseline]) {
-                const auto it = by_value[value].find(key);
-                if (it == by_value[value].end()) {
+            for (const auto& [key, base_point] : ordered) {
+                const PointData& base = *base_point;
+                const auto it = value_points->find(key);
+                if (it == value_points->end()) {
                     ++c.unpaired;
                     continue;
                 }
@@ -418,8 +448,8 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                     ratios[point] = other.first / other.second - b->second.first / b->second.second;
                 }
             }
-            for (const auto& [key, other] : by_value[value])
-                if (!by_value[baseline].count(key)) ++c.unpaired;
+            for (const auto& [key, other] : *value_points)
+                if (!base_points->count(key)) ++c.unpaired;
             c.n_pairs = c.pairs.size();
             if (c.n_pairs > 0) c.mean_diff_ts = stats::mean_sd(diff).mean;
             if (c.design == Design::between_runs) {
@@ -436,7 +466,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             }
             comparisons.push_back(std::move(c));
         }
-    });
+    }
 
     // Holm across every comparison of the report, then the verdicts.
     std::vector<double> p;

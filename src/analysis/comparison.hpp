@@ -54,20 +54,31 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
 // The point's identity without the compared parameter: what a pair must share. Comparing something of the
 // run's (two builds, two engines, two hosts), the run's other attributes go with it and are not matched: a
 // build imported from llama-bench pairs with a build swept natively. The one definition of a pair: the
-// tables, the charts, the CSV and the JSON all draw from the comparisons made with it.
-std::string match_key(const Record& r, const std::string& compare);
-// The same for many records: which parameters make the key is decided once.
+// tables, the charts, the CSV and the JSON all draw from the comparisons made with it. Which parameters make the
+// key is decided once, for the many records of a dataset; those with one value in it are equal in every key,
+// and left out.
 class MatchKey {
 public:
-    explicit MatchKey(const std::string& compare);
-    std::string operator()(const Record& r) const;
+    MatchKey(const std::string& compare, const Dataset& data);
     // A 64-bit hash of the key, from the values' numbers in the dataset's table (equal keys, equal hashes):
     // for telling points apart within one dataset, not for ordering them.
     uint64_t hash(const Record& r) const;
+    // The order of a comparison's pairs: whether a's key sorts before b's as the text of its values, in
+    // parameter_list order and each followed by ';', would.
+    bool before(const Record& a, const Record& b) const;
 
 private:
     std::vector<size_t> parameters_; // positions in parameter_list
 };
+
+// The records of each group (group_of) and metric, every status, in dataset order; the groups in the order the
+// report lists them (pp, tg, pg, serve; then by group_before). One walk of the dataset, so that each analysis of
+// a group walks its own records, not a million.
+struct RecordGroup {
+    std::string model, metric; // model: the group
+    std::vector<const Record*> records;
+};
+std::vector<RecordGroup> group_records(const Dataset& data, const std::string& compare);
 
 // The level of every test and interval: 5 % false verdicts, 95 % intervals.
 inline constexpr double alpha = 0.05;
@@ -109,7 +120,7 @@ Verdict verdict_of(const stats::BlockedEstimate& estimate, double p, double marg
 // One matched pair: the point (its match key) and its throughput at the baseline and at the value (each the
 // mean of its repetitions, over the runs that measured the point).
 struct Pair {
-    std::string key;
+    uint64_t key = 0; // MatchKey::hash
     double baseline_ts = 0, value_ts = 0;
 };
 

@@ -110,6 +110,11 @@ uint32_t ValueTable::intern(std::string_view value) {
     return id;
 }
 
+std::optional<uint32_t> ValueTable::find(std::string_view value) const {
+    if (const auto found = ids_.find(value); found != ids_.end()) return found->second;
+    return std::nullopt;
+}
+
 std::vector<std::pair<std::string, std::string>> fixed_parameters(const Dataset& data) {
     std::vector<std::pair<std::string, std::string>> fixed;
     const auto& names = parameter_list();

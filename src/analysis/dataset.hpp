@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -55,6 +56,8 @@ class ValueTable {
 public:
     // The number of `value`, added (copied) if it is new.
     uint32_t intern(std::string_view value);
+    // The number of `value`, if some record holds it.
+    std::optional<uint32_t> find(std::string_view value) const;
     const std::string& at(uint32_t id) const { return strings_[id]; }
     size_t size() const { return strings_.size(); }
 

@@ -67,10 +67,15 @@ struct Context {
     std::map<std::pair<std::string, std::string>, std::vector<const analysis::Record*>> ok;
     std::vector<uint64_t> keys;    // by record index
     std::vector<std::string> axes; // what tells a group's points apart (point_axes)
+    size_t compared;               // the compared parameter's position in parameter_list
+    std::vector<double> numbers;   // each distinct value as a number, by its number in the dataset's table
 
     Context(const report::ReportModel& model, std::string_view language)
-        : m(model), s(report::strings(language)), keys(model.data.records.size()) {
-        const analysis::MatchKey key_of(m.compare);
+        : m(model), s(report::strings(language)), keys(model.data.records.size()),
+          compared(analysis::parameter_index(model.compare)) {
+        for (size_t id = 0; id < m.data.values->size(); ++id)
+            numbers.push_back(number(m.data.values->at(static_cast<uint32_t>(id))));
+        const analysis::MatchKey key_of(m.compare, m.data);
         for (size_t i = 0; i < m.data.records.size(); ++i) {
             const analysis::Record& r = m.data.records[i];
             if (r.status != "ok") continue;
@@ -85,6 +90,10 @@ struct Context {
         return it == ok.end() ? none : it->second;
     }
     uint64_t key(const analysis::Record& r) const { return keys[static_cast<size_t>(&r - m.data.records.data())]; }
+    // The record's value of the compared parameter.
+    const std::string& value(const analysis::Record& r) const { return *r.params.at(compared); }
+    // Its value of the parameter at `index` in parameter_list, as a number.
+    double number_at(const analysis::Record& r, size_t index) const { return numbers[r.params.id(index)]; }
 };
 
 std::string interval_text(const analysis::PairedComparison& c) {
@@ -204,7 +213,7 @@ Figure points_figure(const Context& x, const std::string& group, const std::stri
             m.values.size() > 1 ? -width / 2 + width * static_cast<double>(v) / static_cast<double>(m.values.size() - 1)
                                 : 0.0;
         for (const analysis::Record* r : x.records(group, metric)) {
-            if (r->params.at(m.compare) != m.values[v]) continue;
+            if (x.value(*r) != m.values[v]) continue;
             const size_t at = x_of.at(x.key(*r));
             if (at % stride != 0) continue;
             s.points.push_back({static_cast<double>(at) + shift, r->avg_ts,
@@ -264,11 +273,12 @@ Figure trend_figure(const Context& x, const std::string& group, const std::strin
     f.ylabel = "tokens/s";
     std::set<double> xs;
     std::map<std::string, std::map<double, double>> means; // value -> x -> mean t/s
+    const size_t axis_at = analysis::parameter_index(axis);
     for (const auto& value : m.values) {
         std::map<double, std::tuple<double, double, size_t>> at; // x -> (sum t/s, sum sd, count)
         for (const analysis::Record* r : x.records(group, metric))
-            if (r->params.at(m.compare) == value) {
-                auto& [sum, sd, count] = at[number(r->params.at(axis))];
+            if (x.value(*r) == value) {
+                auto& [sum, sd, count] = at[x.number_at(*r, axis_at)];
                 sum += r->avg_ts;
                 sd += r->stddev_ts;
                 ++count;
@@ -321,23 +331,38 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     f.ylabel = "n_gen";
     f.key = false;
     f.color_label = fmt::format(fmt::runtime(x.s.chart_heatmap_color), m.baseline);
-    // The baseline's and the value's record of each point, by match key.
+    // The baseline's and the value's record of each point, by match key. Values by their numbers in the
+    // dataset's table: a million records compare 4 bytes each, not text.
+    const auto& values = *m.data.values;
+    const size_t depth_at = analysis::parameter_index("n_depth"), compared = analysis::parameter_index(m.compare),
+                 prompt_at = analysis::parameter_index("n_prompt"), gen_at = analysis::parameter_index("n_gen");
+    const auto depth_id = values.find(depth), base_id = values.find(m.baseline), value_id = values.find(value);
+    if (!depth_id || !base_id || !value_id) return f;
     std::unordered_map<uint64_t, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
     for (const analysis::Record* r : x.records(group, metric)) {
-        if (r->params.at("n_depth") != depth) continue;
-        const std::string& v = r->params.at(m.compare);
-        if (v == m.baseline) pairs[x.key(*r)].first = r;
-        else if (v == value) pairs[x.key(*r)].second = r;
+        if (r->params.id(depth_at) != *depth_id) continue;
+        const uint32_t v = r->params.id(compared);
+        if (v == *base_id) pairs[x.key(*r)].first = r;
+        else if (v == *value_id) pairs[x.key(*r)].second = r;
     }
-    // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline).
+    // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline). Gathered flat,
+    // then grouped by block: a cell of a million-result grid holds thousands of points.
     using Block = std::pair<int64_t, int64_t>;
-    std::map<std::pair<double, double>, std::map<Block, std::vector<std::optional<double>>>> cells;
-    std::map<std::pair<double, double>, size_t> points_in;
+    struct Ratio {
+        Block block;
+        size_t point;
+        double log_ratio;
+    };
+    struct Cell {
+        size_t points = 0;
+        std::vector<Ratio> ratios;
+    };
+    std::unordered_map<uint64_t, Cell> cell_of; // by the (n_prompt, n_gen) value numbers
     for (const auto& [key, pair] : pairs) {
         const auto [base, other] = pair;
         if (!base || !other) continue;
-        const std::pair<double, double> cell{number(base->params.at("n_prompt")), number(base->params.at("n_gen"))};
-        const size_t point = points_in[cell]++;
+        Cell& cell = cell_of[uint64_t{base->params.id(prompt_at)} << 32 | base->params.id(gen_at)];
+        const size_t point = cell.points++;
         bool any = false;
         if (base->run_id == other->run_id) {
             // Both records' samples come in repetition order: one walk pairs them.
@@ -347,16 +372,27 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
                 while (b != base_samples.end() && b->repetition < sample.repetition) ++b;
                 if (b == base_samples.end() || b->repetition != sample.repetition || b->ts <= 0 || sample.ts <= 0)
                     continue;
-                auto& ratios = cells[cell][Block{base->run_id, sample.repetition}];
-                ratios.resize(point + 1);
-                ratios[point] = std::log(sample.ts) - std::log(b->ts);
+                cell.ratios.push_back(
+                    {{base->run_id, sample.repetition}, point, std::log(sample.ts) - std::log(b->ts)});
                 any = true;
             }
         }
-        if (!any && base->avg_ts > 0 && other->avg_ts > 0) { // without samples: the means, no interval
-            auto& ratios = cells[cell][{0, 0}];
-            ratios.resize(point + 1);
-            ratios[point] = std::log(other->avg_ts / base->avg_ts);
+        if (!any && base->avg_ts > 0 && other->avg_ts > 0) // without samples: the means, no interval
+            cell.ratios.push_back({{0, 0}, point, std::log(other->avg_ts / base->avg_ts)});
+    }
+    // The cells by their numbers; in each, per block in order, the points' log ratios (none where a point has
+    // no sample of the block).
+    std::map<std::pair<double, double>, std::vector<std::vector<std::optional<double>>>> cells;
+    for (auto& [ids, cell] : cell_of) {
+        if (cell.ratios.empty()) continue;
+        std::stable_sort(cell.ratios.begin(), cell.ratios.end(),
+                         [](const Ratio& a, const Ratio& b) { return a.block < b.block; });
+        auto& blocks = cells[{x.numbers[ids >> 32], x.numbers[ids & 0xffffffffu]}];
+        for (size_t i = 0; i < cell.ratios.size(); ++i) {
+            if (i == 0 || cell.ratios[i].block != cell.ratios[i - 1].block) blocks.emplace_back();
+            auto& row = blocks.back();
+            row.resize(cell.ratios[i].point + 1);
+            row[cell.ratios[i].point] = cell.ratios[i].log_ratio;
         }
     }
     std::set<double> prompts, gens;
@@ -368,29 +404,28 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     Series image{.style = Series::Style::image}, labels{.style = Series::Style::labels};
     double largest = 1, low = INFINITY, high = -INFINITY;
     size_t uncertain = 0;
-    for (const auto& [cell, blocks] : cells) {
-        std::vector<std::vector<std::optional<double>>> log_ratios;
-        for (const auto& [block, ratios] : blocks) log_ratios.push_back(ratios);
+    // Numbers in the cells while they fit (12 x 12); beyond, the colours alone, and fewer tic labels.
+    const size_t n = cells.size();
+    const bool numbered = n <= max_numbered_cells;
+    for (const auto& [cell, log_ratios] : cells) {
         const stats::BlockedEstimate e = stats::blocked_effect(log_ratios).all;
-        const double xi = static_cast<double>(std::find(px.begin(), px.end(), cell.first) - px.begin());
-        const double yj = static_cast<double>(std::find(gy.begin(), gy.end(), cell.second) - gy.begin());
+        const double xi = static_cast<double>(std::lower_bound(px.begin(), px.end(), cell.first) - px.begin());
+        const double yj = static_cast<double>(std::lower_bound(gy.begin(), gy.end(), cell.second) - gy.begin());
         const bool excludes_zero = e.unit != stats::Unit::none && (e.ci95.low > 0 || e.ci95.high < 0);
         uncertain += excludes_zero ? 0 : 1;
         image.points.push_back({xi, yj, {}, {}, e.estimate});
-        labels.points.push_back(
-            {xi,
-             yj,
-             {},
-             {},
-             0,
-             excludes_zero ? fmt::format("{:+.1f}", e.estimate) : fmt::format("({:+.1f})", e.estimate)});
+        if (numbered)
+            labels.points.push_back(
+                {xi,
+                 yj,
+                 {},
+                 {},
+                 0,
+                 excludes_zero ? fmt::format("{:+.1f}", e.estimate) : fmt::format("({:+.1f})", e.estimate)});
         largest = std::max(largest, std::fabs(e.estimate));
         low = std::min(low, e.estimate), high = std::max(high, e.estimate);
     }
     f.color_range = largest;
-    // Numbers in the cells while they fit (12 x 12); beyond, the colours alone, and fewer tic labels.
-    const size_t n = image.points.size();
-    const bool numbered = n <= max_numbered_cells;
     f.series = {std::move(image)};
     if (numbered) f.series.push_back(std::move(labels));
     const auto thin = [](std::vector<std::pair<double, std::string>>& tics) {
@@ -553,9 +588,12 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
                             all.push_back(heatmap_figure(x, model, metric, value, depth, depths.size() > 1));
             }
             for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
-                std::set<std::string> values;
-                for (const analysis::Record* r : x.records(model, metric)) values.insert(r->params.at(axis));
-                if (values.size() > 1) all.push_back(trend_figure(x, model, metric, axis));
+                const size_t at = analysis::parameter_index(axis);
+                const auto& records = x.records(model, metric);
+                if (std::any_of(records.begin(), records.end(), [&](const analysis::Record* r) {
+                        return r->params.id(at) != records.front()->params.id(at);
+                    }))
+                    all.push_back(trend_figure(x, model, metric, axis));
             }
         }
     if (!m.loads.empty()) {

@@ -44,11 +44,15 @@ std::vector<ReportModel::HugePagesDiffer> huge_pages_differ(const ReportModel& m
     for (const std::string& model : m.models) {
         ReportModel::HugePagesDiffer d{model, {}};
         bool with = false, without = false;
+        const size_t compared = analysis::parameter_index(m.compare),
+                     used = analysis::parameter_index("huge_pages_used");
         for (const std::string& value : m.values) {
-            std::set<std::string> states;
+            std::set<const std::string*> seen; // values, each held once in the dataset's table
             for (const analysis::Record& r : m.data.records)
-                if (r.status == "ok" && r.model == model && r.params.at(m.compare) == value)
-                    states.insert(r.params.at("huge_pages_used"));
+                if (r.status == "ok" && r.model == model && *r.params.at(compared) == value)
+                    seen.insert(r.params.at(used));
+            std::set<std::string> states;
+            for (const std::string* state : seen) states.insert(*state);
             if (states.empty()) continue;
             with |= states.count("yes") > 0;
             without |= states.count("no") > 0;
@@ -178,16 +182,20 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.serving = analysis::summarize_serving(store, m.data, m.compare, slo);
     m.vision = analysis::summarize_vision(store, m.data, m.compare, m.varying);
 
-    bool first = true;
+    // The test sizes' ranges, from their distinct values among every record.
+    const auto range_of = [&](std::string_view name) {
+        std::optional<analysis::Range> range;
+        for (const uint32_t id : m.data.distinct_all[analysis::parameter_index(name)]) {
+            const double x = std::strtod(m.data.values->at(id).c_str(), nullptr);
+            range = range ? analysis::Range{std::min(range->min, x), std::max(range->max, x)} : analysis::Range{x, x};
+        }
+        return range.value_or(analysis::Range{});
+    };
+    m.n_prompt = range_of("n_prompt");
+    m.n_gen = range_of("n_gen");
     for (const auto& r : m.data.records) {
         if (std::find(m.models.begin(), m.models.end(), r.model) == m.models.end()) m.models.push_back(r.model);
         if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end()) m.metrics.push_back(r.metric);
-        const double p = std::strtod(r.params.at("n_prompt").c_str(), nullptr);
-        const double g = std::strtod(r.params.at("n_gen").c_str(), nullptr);
-        if (first) m.n_prompt = {p, p}, m.n_gen = {g, g};
-        m.n_prompt = {std::min(m.n_prompt.min, p), std::max(m.n_prompt.max, p)};
-        m.n_gen = {std::min(m.n_gen.min, g), std::max(m.n_gen.max, g)};
-        first = false;
         if (r.status != "ok") m.not_ok.push_back(&r);
         else if (r.cv_percent() > options.cv_warning_percent) m.high_cv.push_back(&r);
     }
@@ -222,10 +230,14 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.huge_pages_differ = huge_pages_differ(m);
     if (std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), m.compare) ==
         analysis::run_parameters.end()) {
+        const size_t compared = analysis::parameter_index(m.compare), host = analysis::parameter_index("hostname");
         std::vector<std::set<std::string>> hosts(m.values.size());
+        std::set<std::pair<const std::string*, const std::string*>> seen; // (value, host), held once in the table
         for (const analysis::Record& r : m.data.records)
+            if (r.status == "ok") seen.emplace(r.params.at(compared), r.params.at(host));
+        for (const auto& [value, hostname] : seen)
             for (size_t v = 0; v < m.values.size(); ++v)
-                if (r.status == "ok" && r.params.at(m.compare) == m.values[v]) hosts[v].insert(r.params.at("hostname"));
+                if (*value == m.values[v]) hosts[v].insert(*hostname);
         if (std::any_of(hosts.begin(), hosts.end(), [&](const auto& h) { return h != hosts.front(); }))
             for (size_t v = 0; v < m.values.size(); ++v)
                 m.hosts_by_value.emplace_back(m.values[v], fmt::format("{}", fmt::join(hosts[v], ", ")));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 
@@ -124,8 +125,13 @@ WelchInterval welch_interval(std::span<const double> x, std::span<const double> 
 }
 
 double student_t_critical(double confidence, double df) {
-    const boost::math::students_t dist(df);
-    return boost::math::quantile(dist, 0.5 + confidence / 2);
+    // A report asks the same few (confidence, df) of every cell of a heatmap, a hundred thousand times: each
+    // thread keeps what it computed.
+    thread_local std::map<std::pair<double, double>, double> known;
+    if (known.size() > 4096) known.clear(); // Welch's degrees of freedom are not whole: bounded
+    const auto [it, added] = known.try_emplace({confidence, df});
+    if (added) it->second = boost::math::quantile(boost::math::students_t(df), 0.5 + confidence / 2);
+    return it->second;
 }
 
 } // namespace llmsweep::stats

@@ -77,7 +77,7 @@ RoundNeeds points_needing_round(store::Store& store, int64_t run_id, const Sweep
     for (const std::string& parameter : spec.decide) {
         // Every value failed but one: nothing is left to decide.
         if (analysis::values_of(data, parameter).size() < 2) continue;
-        const analysis::MatchKey key_of(parameter);
+        const analysis::MatchKey key_of(parameter, data);
         for (const analysis::PairedComparison& c :
              analysis::compare_paired(data, parameter, std::nullopt, margin, looks)) {
             if (decided(c.verdict)) continue;
@@ -85,12 +85,12 @@ RoundNeeds points_needing_round(store::Store& store, int64_t run_id, const Sweep
             const bool futile = analysis::conditional_power(c.effect.all, spec.max_repetitions, last_level, margin) <
                                 analysis::futility_chance;
             // Both sides of every pair: another round adds a block to the comparison.
-            std::unordered_set<std::string> pairs;
+            std::unordered_set<uint64_t> pairs;
             for (const analysis::Pair& p : c.pairs) pairs.insert(p.key);
             for (const analysis::Record& r : data.records) {
                 if (r.status != "ok" || r.model != c.model || r.metric != c.metric) continue;
                 const std::string& value = r.params.at(parameter);
-                if ((value == c.baseline || value == c.value) && pairs.count(key_of(r)))
+                if ((value == c.baseline || value == c.value) && pairs.count(key_of.hash(r)))
                     mark(futile ? out_of_reach : needed, r);
             }
         }
