@@ -83,6 +83,39 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(values_of(data, "model"), (std::vector<std::string>{"a.gguf", "b.gguf"})) << "the file's name";
 }
 
+// Samples are read as stored, where llmsweep writes each result's together and in order; a database whose
+// samples were stored in another order (written by hand, or by another tool) is read as if sorted, and a sample
+// left out is counted once.
+TEST_F(AnalysisTest, SamplesStoredInAnyOrderAreReadInRepetitionOrder) {
+    std::vector<int64_t> ids;
+    for (const std::string mode : {"none", "mmap"})
+        ids.push_back(
+            store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128)));
+    const auto sample = [&](size_t result, int64_t repetition, double ts) {
+        store.insert_sample(
+            {{"result_id", ids[result]}, {"repetition", repetition}, {"ns", int64_t{1000}}, {"ts", ts}});
+    };
+    // Interleaved, and the second result's repetitions backwards; one impossible figure among them.
+    sample(1, 2, 52.0);
+    sample(0, 1, 41.0);
+    sample(1, 1, -1.0);
+    sample(0, 0, 40.0);
+    sample(1, 0, 50.0);
+    sample(0, 2, 42.0);
+    const Dataset data = load_dataset(store, {});
+    ASSERT_EQ(data.records.size(), 2u);
+    const auto read = [&](const Record& r) {
+        std::vector<std::pair<int32_t, float>> out;
+        for (const Sample& s : data.samples_of(r)) out.emplace_back(s.repetition, s.ts);
+        return out;
+    };
+    EXPECT_EQ(read(data.records[0]), (std::vector<std::pair<int32_t, float>>{{0, 40.0f}, {1, 41.0f}, {2, 42.0f}}));
+    EXPECT_EQ(read(data.records[1]), (std::vector<std::pair<int32_t, float>>{{0, 50.0f}, {2, 52.0f}}));
+    EXPECT_EQ(data.left_out, 1u);
+    ASSERT_EQ(data.left_out_samples.size(), 1u);
+    EXPECT_NE(data.left_out_samples[0].find("repetition 2"), std::string::npos) << data.left_out_samples[0];
+}
+
 // A setting each model has one value of (a vision-language model's mmproj beside a text model's none) is the
 // models', not a second parameter to choose between: the load modes are compared by default. Where one model
 // has both values, it is a parameter again, and the report asks which to compare.

@@ -148,7 +148,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     Dataset data;
     {
         std::vector<std::string> paths;
-        for (const store::ModelRow& row : store.read_models()) paths.push_back(row.model_filename);
+        data.models = store.read_models();
+        for (const store::ModelRow& row : data.models) paths.push_back(row.model_filename);
         data.model_names = domain::short_model_names(paths);
     }
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
@@ -156,17 +157,22 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     std::vector<std::pair<uint64_t, uint64_t>> seen;
     std::vector<std::pair<std::string_view, std::optional<uint32_t>>> last(parameters); // into the value table
     data.records.reserve(store.count_results(filters.run_id));
+    std::string last_path, last_model;
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record{.params = Params(data.values.get())};
         record.result_id = row.id;
         record.run_id = row.run_id;
-        record.model = data.model_name(row.model_filename);
-        record.metric = std::move(row.metric);
+        if (row.model_filename != last_path) { // neighbouring results mostly share a model
+            last_path = row.model_filename;
+            last_model = data.model_name(last_path);
+        }
+        record.model = last_model;
+        record.metric = row.metric;
         record.avg_ts = row.avg_ts;
         record.stddev_ts = row.stddev_ts;
         record.repetitions = row.repetitions;
-        record.status = std::move(row.status);
-        record.error = std::move(row.error);
+        record.status = row.status;
+        record.error = row.error;
         // A figure no machine can give (a merged or edited database): the record is left out, and says why.
         if (record.status == "ok") {
             auto why = domain::implausible_ts(record.avg_ts);
@@ -203,19 +209,31 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             if (record.params.at(name) != value && (!given[w] || row.values[*given[w]] != value)) return;
         }
         // Each parameter's distinct values, as they come.
+        const bool ok = record.status == "ok";
         for (size_t i = 0; i < parameters; ++i) {
             const uint32_t id = record.params.id(i);
             if (seen.size() <= id) seen.resize(id + 1);
-            auto& [all, ok] = seen[id];
+            auto& [among_all, among_ok] = seen[id];
             const auto bit = uint64_t{1} << i;
-            if (!(all & bit)) all |= bit, data.distinct_all[i].push_back(id);
-            if (record.status == "ok" && !(ok & bit)) ok |= bit, data.distinct_ok[i].push_back(id);
+            if (!(among_all & bit)) among_all |= bit, data.distinct_all[i].push_back(id);
+            if (ok && !(among_ok & bit)) among_ok |= bit, data.distinct_ok[i].push_back(id);
         }
         data.records.push_back(std::move(record));
     });
-    // Records and samples both come in result id order: one walk matches them.
+    // Records come in result id order, and samples as stored: in the same order, each result's in repetition
+    // order, as llmsweep writes them. One walk matches them. A database written otherwise (by hand) has its
+    // samples read again, sorted.
     size_t next = 0;
-    store.read_samples(filters.run_id, [&](int64_t result_id, int64_t repetition, double ts) {
+    const size_t left_out = data.left_out;
+    std::pair<int64_t, int64_t> last_sample{-1, -1};
+    bool in_order = true;
+    const auto take = [&](int64_t result_id, int64_t repetition, double ts) {
+        if (!in_order) return;
+        if (std::pair{result_id, repetition} <= last_sample) {
+            in_order = false;
+            return;
+        }
+        last_sample = {result_id, repetition};
         while (next < data.records.size() && data.records[next].result_id < result_id) ++next;
         if (next == data.records.size() || data.records[next].result_id != result_id) return; // filtered out
         Record& r = data.records[next];
@@ -229,7 +247,18 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         if (r.samples_count == 0) r.samples_begin = static_cast<uint32_t>(data.samples.size());
         data.samples.push_back({static_cast<int32_t>(repetition), static_cast<float>(ts)});
         ++r.samples_count;
-    });
+    };
+    store.read_samples(filters.run_id, store::Store::SampleOrder::stored, take);
+    if (!in_order) {
+        for (Record& r : data.records) r.samples_begin = r.samples_count = 0;
+        data.samples.clear();
+        data.left_out = left_out;
+        data.left_out_samples.clear();
+        next = 0;
+        last_sample = {-1, -1};
+        in_order = true;
+        store.read_samples(filters.run_id, store::Store::SampleOrder::by_result, take);
+    }
     data.samples.shrink_to_fit();
     return data;
 }

@@ -137,7 +137,9 @@ struct Dataset {
     size_t left_out = 0;
     std::vector<std::string> left_out_samples;
     static constexpr size_t listed_at_most = 20;
-    // Every model path with results, and its short name (domain/model_names.hpp): what Record::model holds.
+    // Every model path with results, as the store has them (its type, size and parameters), and its short name
+    // (domain/model_names.hpp): what Record::model holds.
+    std::vector<store::ModelRow> models;
     std::map<std::string, std::string> model_names;
 
     // A model path's short name; a path with no results, its file name.

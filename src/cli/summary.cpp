@@ -64,7 +64,7 @@ void print_summary(store::Store& store, int64_t run_id) {
     // llama-bench's columns beside the model: its size, parameters, the run's backends and the threads (unless
     // swept, when they are a column of their own).
     std::map<std::string, std::pair<std::string, std::string>> facts; // short name -> size, params
-    for (const store::ModelRow& row : store.read_models())
+    for (const store::ModelRow& row : data.models)
         facts[data.model_name(row.model_filename)] = {
             row.model_size <= 0 ? "-" // not known: a server's model
             : row.model_size >= (int64_t{1} << 30)

@@ -213,7 +213,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
         std::sort(m.groups.begin(), m.groups.end(), analysis::group_before); // as the comparisons are ordered
     }
     // Paths of one short name (x.gguf and ./x.gguf) are one model to the report.
-    for (store::ModelRow& row : store.read_models()) {
+    for (store::ModelRow row : m.data.models) {
         row.model_filename = m.data.model_name(row.model_filename);
         const bool shown = std::binary_search(m.models.begin(), m.models.end(), row.model_filename);
         const bool seen = std::any_of(m.model_facts.begin(), m.model_facts.end(),

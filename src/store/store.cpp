@@ -398,10 +398,10 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
     while (s.step()) {
         row.id = s.column_int(0);
         row.run_id = s.column_int(1);
-        row.model_filename = s.column_text(2);
-        row.metric = s.column_text(3);
-        row.status = s.column_text(4);
-        row.error = s.column_text(5);
+        row.model_filename = s.column_view(2);
+        row.metric = s.column_view(3);
+        row.status = s.column_view(4);
+        row.error = s.column_view(5);
         row.avg_ts = s.column_double(6);
         row.stddev_ts = s.column_double(7);
         row.repetitions = s.column_int(8);
@@ -423,11 +423,11 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
     }
 }
 
-void Store::read_samples(std::optional<int64_t> run_id,
+void Store::read_samples(std::optional<int64_t> run_id, SampleOrder order,
                          const std::function<void(int64_t result_id, int64_t repetition, double ts)>& each) {
-    Statement s(*db_, run_id ? "SELECT s.result_id, s.repetition, s.ts FROM samples AS s JOIN results AS r "
-                               "ON r.id = s.result_id WHERE r.run_id = :run ORDER BY s.result_id, s.repetition"
-                             : "SELECT result_id, repetition, ts FROM samples ORDER BY result_id, repetition");
+    Statement s(*db_, fmt::format("SELECT s.result_id, s.repetition, s.ts FROM samples AS s{} ORDER BY {}",
+                                  run_id ? " JOIN results AS r ON r.id = s.result_id WHERE r.run_id = :run" : "",
+                                  order == SampleOrder::stored ? "s.id" : "s.result_id, s.repetition"));
     if (run_id) s.bind("run", *run_id);
     // A sample stored as text or NULL (an edited database) is not a number, not the 0 SQLite would make of it.
     while (s.step()) {
