@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
@@ -333,20 +334,44 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
     const MatchKey key_of(compare, data);
     for (const RecordGroup& group : group_records(data, compare)) {
         const std::string &model = group.model, &metric = group.metric;
-        // Per value (its number in the dataset's value table) and point (match key): the records that measured
-        // it, and its mean t/s (the pairs the charts draw).
-        struct PointData {
-            double ts_sum = 0;
-            std::vector<const Record*> records; // the runs that measured it
-            double ts() const { return ts_sum / static_cast<double>(records.size()); }
+        // Per value (its number in the dataset's value table): its ok records by point (match key), in one array
+        // sorted by key, a point being a run of equal keys (the records of the runs that measured it); a million
+        // points need no array of their own each.
+        struct Entry {
+            uint64_t key;
+            const Record* record;
         };
-        using Points = std::unordered_map<uint64_t, PointData>;
+        struct Point {
+            std::span<const Entry> records;
+            uint64_t key() const { return records.front().key; }
+            const Record& first() const { return *records.front().record; }
+            double ts() const { // the mean of its runs'
+                double sum = 0;
+                for (const Entry& e : records) sum += e.record->avg_ts;
+                return sum / static_cast<double>(records.size());
+            }
+        };
+        struct Points {
+            std::vector<Entry> entries;
+            std::vector<Point> points; // by key
+            const Point* find(uint64_t key) const {
+                const auto it = std::lower_bound(points.begin(), points.end(), key,
+                                                 [](const Point& p, uint64_t k) { return p.key() < k; });
+                return it != points.end() && it->key() == key ? &*it : nullptr;
+            }
+        };
         std::unordered_map<uint32_t, Points> by_value;
-        for (const Record* r : group.records) {
-            if (r->status != "ok") continue;
-            PointData& point = by_value[r->params.id(compared)][key_of.hash(*r)];
-            point.ts_sum += r->avg_ts;
-            point.records.push_back(r);
+        for (const Record* r : group.records)
+            if (r->status == "ok") by_value[r->params.id(compared)].entries.push_back({key_of.hash(*r), r});
+        for (auto& [id, side] : by_value) {
+            // By key, then in dataset order: a point's runs in the order they were stored.
+            std::sort(side.entries.begin(), side.entries.end(), [](const Entry& x, const Entry& y) {
+                return x.key != y.key ? x.key < y.key : x.record < y.record;
+            });
+            for (size_t i = 0, j = 0; i < side.entries.size(); i = j) {
+                while (j < side.entries.size() && side.entries[j].key == side.entries[i].key) ++j;
+                side.points.push_back({std::span<const Entry>(side.entries).subspan(i, j - i)});
+            }
         }
         const auto points_of = [&](const std::string& value) -> const Points* {
             const auto id = data.values->find(value);
@@ -356,23 +381,23 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
         const Points* const base_points = points_of(baseline);
         if (!base_points) continue;
         // The baseline's points in the order of their keys: the order of every comparison's pairs.
-        std::vector<std::pair<uint64_t, const PointData*>> ordered;
-        ordered.reserve(base_points->size());
-        for (const auto& [key, point] : *base_points) ordered.emplace_back(key, &point);
-        std::sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
-            return key_of.before(*a.second->records.front(), *b.second->records.front());
-        });
+        std::vector<const Point*> ordered;
+        ordered.reserve(base_points->points.size());
+        for (const Point& point : base_points->points) ordered.push_back(&point);
+        std::sort(ordered.begin(), ordered.end(),
+                  [&](const Point* x, const Point* y) { return key_of.before(x->first(), y->first()); });
         // A point's mean log t/s per block of one run: the repetition index (the round, in rounds order). Built
         // for one pair at a time, so that a million points need no per-point maps.
         using Block = std::pair<int64_t, int64_t>; // run, repetition
-        const auto log_ts_by_block = [&](const PointData& point, const std::set<int64_t>& runs) {
+        const auto log_ts_by_block = [&](const Point& point, const std::set<int64_t>& runs) {
             std::vector<std::pair<Block, std::pair<double, int>>> blocks; // block -> (sum of log t/s, count)
             const auto add = [&](Block block, double ts) {
                 auto it = std::find_if(blocks.begin(), blocks.end(), [&](const auto& b) { return b.first == block; });
                 if (it == blocks.end()) blocks.push_back({block, {std::log(ts), 1}});
                 else it->second.first += std::log(ts), ++it->second.second;
             };
-            for (const Record* r : point.records) {
+            for (const Entry& e : point.records) {
+                const Record* r = e.record;
                 if (!runs.count(r->run_id)) continue;
                 if (r->samples_count == 0 && r->avg_ts > 0) add({r->run_id, 0}, r->avg_ts); // stored without samples
                 for (const Sample& sample : data.samples_of(*r))
@@ -390,10 +415,9 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             if (r.avg_ts > 0) return std::log(r.avg_ts);
             return std::nullopt;
         };
-        const auto runs_of = [](const Points& points) {
+        const auto runs_of = [](const Points& side) {
             std::set<int64_t> runs;
-            for (const auto& [key, point] : points)
-                for (const Record* r : point.records) runs.insert(r->run_id);
+            for (const Entry& e : side.entries) runs.insert(e.record->run_id);
             return runs;
         };
         for (const std::string& value : values) {
@@ -421,25 +445,26 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             // Between runs: each run's level at each point, per side.
             std::map<int64_t, std::map<size_t, double>> levels_value, levels_baseline;
             std::vector<double> diff;
-            for (const auto& [key, base_point] : ordered) {
-                const PointData& base = *base_point;
-                const auto it = value_points->find(key);
-                if (it == value_points->end()) {
+            for (const Point* base_point : ordered) {
+                const Point& base = *base_point;
+                const Point* const other_point = value_points->find(base.key());
+                if (!other_point) {
                     ++c.unpaired;
                     continue;
                 }
                 const size_t point = c.pairs.size();
-                c.pairs.push_back({key, base.ts(), it->second.ts()});
-                diff.push_back(it->second.ts() - base.ts());
+                const double base_ts = base.ts(), other_ts = other_point->ts();
+                c.pairs.push_back({base.key(), base_ts, other_ts});
+                diff.push_back(other_ts - base_ts);
                 if (c.design == Design::between_runs) {
-                    for (const Record* r : base.records)
-                        if (const auto level = run_level(*r)) levels_baseline[r->run_id][point] = *level;
-                    for (const Record* r : it->second.records)
-                        if (const auto level = run_level(*r)) levels_value[r->run_id][point] = *level;
+                    for (const Entry& e : base.records)
+                        if (const auto level = run_level(*e.record)) levels_baseline[e.record->run_id][point] = *level;
+                    for (const Entry& e : other_point->records)
+                        if (const auto level = run_level(*e.record)) levels_value[e.record->run_id][point] = *level;
                     continue;
                 }
                 const auto base_blocks = log_ts_by_block(base, used);
-                for (const auto& [block, other] : log_ts_by_block(it->second, used)) {
+                for (const auto& [block, other] : log_ts_by_block(*other_point, used)) {
                     const auto b = std::find_if(base_blocks.begin(), base_blocks.end(),
                                                 [&](const auto& x) { return x.first == block; });
                     if (b == base_blocks.end()) continue;
@@ -448,8 +473,8 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                     ratios[point] = other.first / other.second - b->second.first / b->second.second;
                 }
             }
-            for (const auto& [key, other] : *value_points)
-                if (!base_points->count(key)) ++c.unpaired;
+            for (const Point& other : value_points->points)
+                if (!base_points->find(other.key())) ++c.unpaired;
             c.n_pairs = c.pairs.size();
             if (c.n_pairs > 0) c.mean_diff_ts = stats::mean_sd(diff).mean;
             if (c.design == Design::between_runs) {
