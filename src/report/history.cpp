@@ -1,5 +1,6 @@
 #include "report/history.hpp"
 
+#include "report/cells.hpp"
 #include "report/strings.hpp"
 #include "report/tables.hpp"
 #include "report/writers.hpp"
@@ -7,6 +8,64 @@
 #include <fmt/format.h>
 
 namespace llmsweep::report {
+using namespace cells;
+
+std::vector<HistoryRow> history_rows(const analysis::HistorySeries& series) {
+    std::vector<HistoryRow> rows;
+    for (size_t i = 0; i < series.builds.size(); ++i) {
+        HistoryRow row{&series, i};
+        for (const auto& step : series.steps)
+            if (step.after + 1 == i) row.step = &step;
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+std::string step_text(const analysis::HistoryStep& step) {
+    return step.low_pct ? fmt::format("{:+.1f} % [{:+.1f}, {:+.1f}]", step.pct, *step.low_pct, *step.high_pct)
+                        : fmt::format("{:+.1f} %", step.pct);
+}
+
+Columns<HistoryRow> history_columns(const Strings& s) {
+    using H = HistoryRow;
+    const Strings* words = &s;
+    const auto optional = [](const std::optional<double>& v) { return optional_number(v); };
+    return {
+        {"model", "", {}, [](const H& h) { return h.series->model; }},
+        {"metric", "", {}, [](const H& h) { return h.series->metric; }},
+        {"host", "", {}, [](const H& h) { return h.series->host; }},
+        {"index", "#", [](const H& h) { return std::to_string(h.index + 1); }, [](const H& h) { return h.index + 1; }},
+        {"build_commit", std::string(s.history_build), [](const H& h) { return h.build().build; },
+         [](const H& h) { return h.build().build; }},
+        {"build_number", std::string(s.history_number),
+         [](const H& h) { return h.build().build_number > 0 ? std::to_string(h.build().build_number) : "-"; },
+         [](const H& h) { return h.build().build_number > 0 ? nlohmann::json(h.build().build_number) : nullptr; }},
+        {"first_run_at", std::string(s.history_first_run), [](const H& h) { return h.build().first_run_at; },
+         [](const H& h) { return h.build().first_run_at; }},
+        {"runs", std::string(s.history_runs), [](const H& h) { return std::to_string(h.build().runs.size()); },
+         [](const H& h) { return h.build().runs.size(); }},
+        {"tps", "t/s", [](const H& h) { return fixed(h.build().tps, 2); }, [](const H& h) { return h.build().tps; }},
+        {"low_tps", std::string(s.history_interval),
+         [](const H& h) {
+             return h.build().low_tps
+                        ? fmt::format("{} - {}", fixed(*h.build().low_tps, 2), fixed(*h.build().high_tps, 2))
+                        : std::string("-");
+         },
+         [optional](const H& h) { return optional(h.build().low_tps); }},
+        {"high_tps", "", {}, [optional](const H& h) { return optional(h.build().high_tps); }},
+        {"step_pct", std::string(s.history_step),
+         [words](const H& h) {
+             if (!h.step) return std::string();
+             return step_text(*h.step) + (h.step->regression ? fmt::format(" ({})", words->history_regression) : "");
+         },
+         [](const H& h) { return h.step ? nlohmann::json(h.step->pct) : nullptr; }},
+        {"step_low_pct", "", {}, [optional](const H& h) { return h.step ? optional(h.step->low_pct) : nullptr; }},
+        {"step_high_pct", "", {}, [optional](const H& h) { return h.step ? optional(h.step->high_pct) : nullptr; }},
+        {"step_p_value", "", {}, [](const H& h) { return h.step ? nlohmann::json(h.step->p_value) : nullptr; }},
+        {"regression", "", {}, [](const H& h) { return h.step && h.step->regression; }},
+    };
+}
+
 namespace {
 
 // Every series' rows, in order: the one table of history.csv.
