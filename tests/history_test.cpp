@@ -236,12 +236,19 @@ TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     const nlohmann::json h = nlohmann::json::parse(test::read_file(dir.path() / "out" / "history.json"));
     ASSERT_EQ(h["series"].size(), 1u) << r.out;
-    // The slow build is found on both sides. Elsewhere there is only the fast builds' own noise (a few percent
-    // between runs of one build on an idle machine, ±8 % with every core busy), in which the test raises false
-    // alarms by design (5 % of histories of normal noise): any other step found must be of that size, a fraction
-    // of the slow build's.
+    // The slow build is found on both sides. Elsewhere there is only the fast builds' own noise, in which the
+    // test raises false alarms by design (5 % of histories of normal noise): a few percent between runs of one
+    // build on an idle machine, but a shared virtual machine's speed swings between processes too (the same
+    // binary's five-process means 27 % apart were seen). Any other step found must be a fraction of the slow
+    // build's: under a third of it, as a ratio (the slow build's is about 5x).
+    const auto size_of = [](const nlohmann::json& step) {
+        return std::fabs(std::log1p(step["pct"].get<double>() / 100));
+    };
     for (const auto& series : h["series"]) {
         bool into = false, out = false;
+        double slow = 0;
+        for (const auto& step : series["steps"])
+            if (step["from"] == "build3" && step["to"] == "build4") slow = size_of(step);
         for (const auto& step : series["steps"]) {
             if (step["from"] == "build3" && step["to"] == "build4") {
                 into = true;
@@ -251,8 +258,7 @@ TEST(History, ARealSlowBuildAmongRealFastOnesIsFoundThere) {
                 out = true;
                 EXPECT_GT(step["pct"].get<double>(), 100) << r.out;
             } else {
-                EXPECT_LT(std::fabs(step["pct"].get<double>()), 25) << "a step the slow build does not explain\n"
-                                                                    << r.out;
+                EXPECT_LT(size_of(step), slow / 3) << "a step the slow build does not explain\n" << r.out;
             }
         }
         EXPECT_TRUE(into && out) << r.out;
