@@ -170,6 +170,11 @@ uint64_t MatchKey::hash(const Record& r) const {
     return h;
 }
 
+bool MatchKey::same(const Record& a, const Record& b) const {
+    return std::all_of(parameters_.begin(), parameters_.end(),
+                       [&](size_t i) { return a.params.id(i) == b.params.id(i); });
+}
+
 bool MatchKey::before(const Record& a, const Record& b) const {
     for (const size_t i : parameters_) {
         if (a.params.id(i) == b.params.id(i)) continue;
@@ -335,8 +340,8 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
     for (const RecordGroup& group : group_records(data, compare)) {
         const std::string &model = group.model, &metric = group.metric;
         // Per value (its number in the dataset's value table): its ok records by point (match key), in one array
-        // sorted by key, a point being a run of equal keys (the records of the runs that measured it); a million
-        // points need no array of their own each.
+        // sorted by the key's hash, a point being a run of the same key (the records of the runs that measured
+        // it; two keys of one hash are told apart); a million points need no array of their own each.
         struct Entry {
             uint64_t key;
             const Record* record;
@@ -354,22 +359,29 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
         struct Points {
             std::vector<Entry> entries;
             std::vector<Point> points; // by key
-            const Point* find(uint64_t key) const {
-                const auto it = std::lower_bound(points.begin(), points.end(), key,
-                                                 [](const Point& p, uint64_t k) { return p.key() < k; });
-                return it != points.end() && it->key() == key ? &*it : nullptr;
+            // The point of the same key as `like`, if any.
+            const Point* find(const Point& like, const MatchKey& key_of) const {
+                auto it = std::lower_bound(points.begin(), points.end(), like.key(),
+                                           [](const Point& p, uint64_t k) { return p.key() < k; });
+                for (; it != points.end() && it->key() == like.key(); ++it)
+                    if (key_of.same(it->first(), like.first())) return &*it;
+                return nullptr;
             }
         };
         std::unordered_map<uint32_t, Points> by_value;
         for (const Record* r : group.records)
             if (r->status == "ok") by_value[r->params.id(compared)].entries.push_back({key_of.hash(*r), r});
         for (auto& [id, side] : by_value) {
-            // By key, then in dataset order: a point's runs in the order they were stored.
-            std::sort(side.entries.begin(), side.entries.end(), [](const Entry& x, const Entry& y) {
-                return x.key != y.key ? x.key < y.key : x.record < y.record;
+            // By hash, then key, then in dataset order: a point's runs in the order they were stored.
+            std::sort(side.entries.begin(), side.entries.end(), [&](const Entry& x, const Entry& y) {
+                if (x.key != y.key) return x.key < y.key;
+                if (!key_of.same(*x.record, *y.record)) return key_of.before(*x.record, *y.record);
+                return x.record < y.record;
             });
             for (size_t i = 0, j = 0; i < side.entries.size(); i = j) {
-                while (j < side.entries.size() && side.entries[j].key == side.entries[i].key) ++j;
+                while (j < side.entries.size() && side.entries[j].key == side.entries[i].key &&
+                       key_of.same(*side.entries[j].record, *side.entries[i].record))
+                    ++j;
                 side.points.push_back({std::span<const Entry>(side.entries).subspan(i, j - i)});
             }
         }
@@ -447,7 +459,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             std::vector<double> diff;
             for (const Point* base_point : ordered) {
                 const Point& base = *base_point;
-                const Point* const other_point = value_points->find(base.key());
+                const Point* const other_point = value_points->find(base, key_of);
                 if (!other_point) {
                     ++c.unpaired;
                     continue;
@@ -474,7 +486,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
                 }
             }
             for (const Point& other : value_points->points)
-                if (!base_points->find(other.key())) ++c.unpaired;
+                if (!base_points->find(other, key_of)) ++c.unpaired;
             c.n_pairs = c.pairs.size();
             if (c.n_pairs > 0) c.mean_diff_ts = stats::mean_sd(diff).mean;
             if (c.design == Design::between_runs) {

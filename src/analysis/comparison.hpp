@@ -63,6 +63,9 @@ public:
     // A 64-bit hash of the key, from the values' numbers in the dataset's table (equal keys, equal hashes):
     // for telling points apart within one dataset, not for ordering them.
     uint64_t hash(const Record& r) const;
+    // Whether the two keys are the same (their values' numbers are): what tells two points that share a hash
+    // apart.
+    bool same(const Record& a, const Record& b) const;
     // The order of a comparison's pairs: whether a's key sorts before b's as the text of its values, in
     // parameter_list order and each followed by ';', would.
     bool before(const Record& a, const Record& b) const;
