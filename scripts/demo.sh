@@ -6,9 +6,13 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/demo"
+if [ -e "$out" ] && [ ! -d "$out" ]; then
+    echo "demo.sh writes into the folder $out, but a file has that name: move it away and run again" >&2
+    exit 1
+fi
 "$root/scripts/setup.sh" llmsweep # the tool alone: the test command builds the rest
 llmsweep="${LLMSWEEP_BUILD_DIR:-$root/build}/src/llmsweep"
-out="$root/demo"
 mkdir -p "$out"
 
 "$llmsweep" --version
