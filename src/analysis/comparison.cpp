@@ -147,11 +147,10 @@ bool group_before(const std::string& a, const std::string& b) {
     return a < b;
 }
 
-const std::string& group_of(const Record& r, const std::string& compare) {
-    static const std::string every_model;
+std::string_view group_of(const Record& r, const std::string& compare) {
     if (!r.load.empty() && compare != "concurrency" && compare != "rate")
         return is_model_parameter(compare) ? r.load : r.model_at_load;
-    return is_model_parameter(compare) ? every_model : r.model;
+    return is_model_parameter(compare) ? std::string_view() : r.model;
 }
 
 MatchKey::MatchKey(const std::string& compare, const Dataset& data) {
@@ -192,11 +191,11 @@ std::vector<RecordGroup> group_records(const Dataset& data, const std::string& c
     std::vector<RecordGroup> groups;
     size_t last = 0; // neighbouring records mostly share a group
     for (const Record& r : data.records) {
-        const std::string& group = group_of(r, compare);
+        const std::string_view group = group_of(r, compare);
         const auto same = [&](const RecordGroup& g) { return g.metric == r.metric && g.model == group; };
         if (last >= groups.size() || !same(groups[last])) {
             last = static_cast<size_t>(std::find_if(groups.begin(), groups.end(), same) - groups.begin());
-            if (last == groups.size()) groups.push_back({group, r.metric, {}});
+            if (last == groups.size()) groups.push_back({std::string(group), std::string(r.metric), {}});
         }
         groups[last].records.push_back(&r);
     }
@@ -258,7 +257,7 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
     std::vector<std::string> models;
     for (const Record& r : data.records)
         if (std::find(models.begin(), models.end(), group_of(r, compare)) == models.end())
-            models.push_back(group_of(r, compare));
+            models.emplace_back(group_of(r, compare));
     for (const auto& model : models)
         for (const auto& value : values) {
             std::vector<double> ttft, p50, p90, p99;

@@ -21,7 +21,7 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
 // The group a record's comparisons and summaries are made in: its model, or "" (every model) when the compared
 // parameter is the model itself (model_parameters); in server mode with the load beside it (Record::load), unless
 // the load is what is compared.
-const std::string& group_of(const Record& r, const std::string& compare);
+std::string_view group_of(const Record& r, const std::string& compare);
 // Groups in order: by name, a load's number by its value ("· concurrency 2" before "· concurrency 10").
 bool group_before(const std::string& a, const std::string& b);
 

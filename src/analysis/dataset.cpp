@@ -110,6 +110,18 @@ uint32_t ValueTable::intern(std::string_view value) {
     return id;
 }
 
+const uint32_t* ValueTable::intern(const Ids& ids) {
+    if (const auto found = set_of_.find(&ids); found != set_of_.end()) return (*found)->data();
+    const Ids* held = &sets_.emplace_back(ids);
+    set_of_.insert(held);
+    return held->data();
+}
+
+size_t ValueTable::Hash::operator()(const Ids* ids) const {
+    return std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(ids->data()), sizeof(uint32_t) * ids->size()));
+}
+
 std::optional<uint32_t> ValueTable::find(std::string_view value) const {
     if (const auto found = ids_.find(value); found != ids_.end()) return found->second;
     return std::nullopt;
@@ -157,30 +169,40 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     std::vector<std::pair<uint64_t, uint64_t>> seen;
     std::vector<std::pair<std::string_view, std::optional<uint32_t>>> last(parameters); // into the value table
     data.records.reserve(store.count_results(filters.run_id));
-    std::string last_path, last_model;
+    ValueTable& table = *data.values;
+    // Neighbouring results mostly share their texts and values: each is checked against the last one before the
+    // table is asked.
+    const auto held = [&table](std::string_view text, std::string_view& last) {
+        if (text != last || last.data() == nullptr) last = table.text(text);
+        return last;
+    };
+    std::string last_path;
+    std::string_view last_model, last_metric, last_status, last_error;
+    ValueTable::Ids ids{};
+    const uint32_t* last_ids = nullptr;
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
-        Record record{.params = Params(data.values.get())};
+        Record record;
         record.result_id = row.id;
         record.run_id = row.run_id;
-        if (row.model_filename != last_path) { // neighbouring results mostly share a model
+        if (row.model_filename != last_path) {
             last_path = row.model_filename;
-            last_model = data.model_name(last_path);
+            last_model = table.text(data.model_name(last_path));
         }
         record.model = last_model;
-        record.metric = row.metric;
+        record.metric = held(row.metric, last_metric);
         record.avg_ts = row.avg_ts;
         record.stddev_ts = row.stddev_ts;
         record.repetitions = row.repetitions;
-        record.status = row.status;
-        record.error = row.error;
+        record.status = held(row.status, last_status);
+        record.error = held(row.error, last_error);
         // A figure no machine can give (a merged or edited database): the record is left out, and says why.
         if (record.status == "ok") {
             auto why = domain::implausible_ts(record.avg_ts);
             if (!why && !std::isfinite(record.stddev_ts))
                 why = fmt::format("its sd of t/s {} is not a number", record.stddev_ts);
             if (why) {
-                record.status = "invalid";
-                record.error = fmt::format("left out: {}", *why);
+                record.status = table.text("invalid");
+                record.error = table.text(fmt::format("left out: {}", *why));
                 ++data.left_out;
             }
         }
@@ -189,17 +211,19 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         record.itl_p90_ms = row.itl_p90_ms;
         record.itl_p99_ms = row.itl_p99_ms;
         row.values[model_index] = record.model;
-        // Neighbouring results mostly share a value: each parameter's last one is checked before the table.
         for (size_t i = 0; i < parameters; ++i) {
             auto& [text, id] = last[i];
-            if (row.values[i] != text || !id) id = data.values->intern(row.values[i]), text = data.values->at(*id);
-            record.params.set(i, *id);
+            if (row.values[i] != text || !id) id = table.intern(row.values[i]), text = table.at(*id);
+            ids[i] = *id;
         }
+        if (!last_ids || !std::equal(ids.begin(), ids.end(), last_ids)) last_ids = table.intern(ids);
+        record.params = Params(&table, last_ids);
         if (record.metric == "serve") {
             const std::string& clients = record.params.at("concurrency");
-            record.load =
+            const std::string load =
                 clients != "0" && !clients.empty() ? "concurrency " + clients : "rate " + record.params.at("rate");
-            record.model_at_load = record.model + " · " + record.load;
+            record.load = table.text(load);
+            record.model_at_load = table.text(fmt::format("{} · {}", record.model, load));
         }
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename &&
             *filters.model != std::filesystem::path(row.model_filename).filename().string())
@@ -323,7 +347,7 @@ bool is_load_parameter(const std::string& name) {
 
 std::vector<BusyVisit> busy_visits(store::Store& store, const Dataset& data, const std::string& compare) {
     std::set<std::string> models;
-    for (const Record& r : data.records) models.insert(r.model);
+    for (const Record& r : data.records) models.emplace(r.model);
     const std::vector<int64_t> runs = data.run_ids();
     std::vector<BusyVisit> busy;
     for (const store::LoadRow& load : store.read_loads(is_load_parameter(compare) ? compare : "")) {
@@ -340,7 +364,7 @@ std::vector<BusyVisit> busy_visits(store::Store& store, const Dataset& data, con
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare) {
     const bool by_value = is_load_parameter(compare);
     std::set<std::string> models;
-    for (const Record& r : data.records) models.insert(r.model);
+    for (const Record& r : data.records) models.emplace(r.model);
     const std::vector<int64_t> runs = data.run_ids();
     struct Samples {
         size_t loads = 0;
@@ -415,9 +439,9 @@ std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& dat
     return summaries;
 }
 
-bool metric_before(const std::string& a, const std::string& b) {
-    static const std::vector<std::string> order = {"img", "ipp", "pp", "tg", "pg"};
-    auto rank = [](const std::string& m) { return std::find(order.begin(), order.end(), m) - order.begin(); };
+bool metric_before(std::string_view a, std::string_view b) {
+    static const std::vector<std::string_view> order = {"img", "ipp", "pp", "tg", "pg"};
+    auto rank = [](std::string_view m) { return std::find(order.begin(), order.end(), m) - order.begin(); };
     return std::make_tuple(rank(a), a) < std::make_tuple(rank(b), b);
 }
 

@@ -51,31 +51,46 @@ bool is_server_parameter(std::string_view name);
 bool is_recorded_state(std::string_view name);
 
 // The distinct parameter values of a dataset, each held once (a million records hold a few hundred), at an
-// address that does not change; records refer to them by number.
+// address that does not change; records refer to them by number. It holds the records' texts too (model, metric,
+// status), and the distinct combinations of values: the records of one point (its pp and tg, its runs) share one.
 class ValueTable {
 public:
+    using Ids = std::array<uint32_t, parameter_capacity>;
     // The number of `value`, added (copied) if it is new.
     uint32_t intern(std::string_view value);
+    // The same value, as a view that lives as long as the table.
+    std::string_view text(std::string_view value) { return at(intern(value)); }
+    // The held copy of `ids`, added if it is new.
+    const uint32_t* intern(const Ids& ids);
     // The number of `value`, if some record holds it.
     std::optional<uint32_t> find(std::string_view value) const;
     const std::string& at(uint32_t id) const { return strings_[id]; }
     size_t size() const { return strings_.size(); }
 
 private:
-    std::deque<std::string> strings_; // a deque: adding one moves none
+    std::deque<std::string> strings_; // deques: adding one moves none
     std::unordered_map<std::string_view, uint32_t> ids_;
+    struct Hash {
+        size_t operator()(const Ids* ids) const;
+    };
+    struct Same {
+        bool operator()(const Ids* a, const Ids* b) const { return *a == *b; }
+    };
+    std::deque<Ids> sets_;
+    std::unordered_set<const Ids*, Hash, Same> set_of_;
 };
 
-// A record's parameter values, in parameter_list order: 4 bytes each, numbers in its dataset's value table.
+// A record's parameter values, in parameter_list order: numbers in its dataset's value table, in an array the
+// records of its point share.
 class Params {
 public:
-    explicit Params(const ValueTable* table = nullptr) : table_(table) {}
+    Params() = default;
+    Params(const ValueTable* table, const uint32_t* ids) : table_(table), ids_(ids) {}
     // Throws std::out_of_range for a name not in parameter_list.
     const std::string& at(std::string_view name) const;
     // By position in parameter_list; the value's address is the same for every record with the same value.
     const std::string* at(size_t index) const { return &table_->at(ids_[index]); }
     uint32_t id(size_t index) const { return ids_[index]; }
-    void set(size_t index, uint32_t id) { ids_[index] = id; }
     template <typename F>
     void for_each(F f) const {
         const auto& names = parameter_list();
@@ -83,8 +98,8 @@ public:
     }
 
 private:
-    const ValueTable* table_;
-    std::array<uint32_t, parameter_capacity> ids_{};
+    const ValueTable* table_ = nullptr;
+    const uint32_t* ids_ = nullptr;
 };
 
 // One repetition of a record: its index (in rounds order, the round it ran in) and throughput.
@@ -93,20 +108,21 @@ struct Sample {
     float ts = 0; // 24 bits of mantissa: far finer than any measurement's noise, half the memory
 };
 
+// A record's texts are views into its dataset's value table: a record lives as long as its dataset.
 struct Record {
     int64_t result_id = 0;
-    int64_t run_id = 0; // the run that measured (or imported) it
-    std::string model;  // the model file's name, from the data
-    std::string metric; // pp, tg, pg (llama-bench's combined test) or serve (server mode)
+    int64_t run_id = 0;      // the run that measured (or imported) it
+    std::string_view model;  // the model file's name, from the data
+    std::string_view metric; // pp, tg, pg (llama-bench's combined test) or serve (server mode)
     // Server mode: the load the point put on the server ("concurrency 2", "rate 0.5"), and the model at it: a
     // setting's effect depends on the load, so each load is a group of comparisons of its own. Empty otherwise.
-    std::string load, model_at_load;
+    std::string_view load, model_at_load;
     Params params; // every parameter's value
     double avg_ts = 0;
     double stddev_ts = 0;
     int64_t repetitions = 0;
-    std::string status; // ok, failed, timeout, crashed, running
-    std::string error;  // why it is not ok, as stored ("" when ok)
+    std::string_view status; // ok, failed, timeout, crashed, running
+    std::string_view error;  // why it is not ok, as stored ("" when ok)
     // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
     // Its samples, by repetition, in Dataset::samples (none for a result stored without them).
@@ -207,7 +223,7 @@ struct LoadSummary {
 std::vector<LoadSummary> summarize_loads(store::Store& store, const Dataset& data, const std::string& compare);
 
 // The order metrics are shown in: pp, tg, then pg (llama-bench's order), then any other by name.
-bool metric_before(const std::string& a, const std::string& b);
+bool metric_before(std::string_view a, std::string_view b);
 
 // The position of a parameter in parameter_list; throws std::out_of_range for another name.
 size_t parameter_index(std::string_view name);

@@ -94,7 +94,7 @@ History build_history(store::Store& store, const Dataset& data, const HistoryOpt
         PointKey point;
         point.reserve(kept.size());
         for (size_t i : kept) point.push_back(r.params.id(i));
-        SeriesData& series = all[{r.model, r.metric, r.params.at("hostname")}];
+        SeriesData& series = all[{std::string(r.model), std::string(r.metric), r.params.at("hostname")}];
         series.build_of_run[r.run_id] = r.params.at("build_commit");
         series.run_points[r.run_id][std::move(point)] = sum / static_cast<double>(n);
     }

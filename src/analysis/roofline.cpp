@@ -58,7 +58,7 @@ std::optional<domain::TokenCost> token_cost(const Record& r, const domain::Model
 Roofline roofline(const Dataset& data, const std::string& compare, const std::map<std::string, std::string>& profiles,
                   const std::vector<nlohmann::json>& machines) {
     Roofline out;
-    std::map<std::string, domain::ModelProfile> by_name; // by the name the report gives the model
+    std::map<std::string, domain::ModelProfile, std::less<>> by_name; // by the name the report gives the model
     for (const auto& [path, json] : profiles) {
         const auto parsed = nlohmann::json::parse(json, nullptr, false);
         if (parsed.is_object()) by_name[data.model_name(path)] = domain::profile_from_json(parsed);
@@ -74,7 +74,7 @@ Roofline roofline(const Dataset& data, const std::string& compare, const std::ma
         }
         const auto profile = by_name.find(r.model);
         if (profile == by_name.end()) {
-            note(out.models_without_profile, r.model);
+            note(out.models_without_profile, std::string(r.model));
             continue;
         }
         const int64_t threads = integer(r, "n_threads");
@@ -95,7 +95,7 @@ Roofline roofline(const Dataset& data, const std::string& compare, const std::ma
         p.bandwidth_share = p.roof_gbs > 0 ? p.gbs / p.roof_gbs : 0;
         p.compute_share = p.roof_gflops > 0 ? p.gflops / p.roof_gflops : 0;
         if (figures.l3_bytes > 0 && profile->second.weight_bytes_per_token <= static_cast<double>(figures.l3_bytes))
-            note(out.fit_in_cache, r.model);
+            note(out.fit_in_cache, std::string(r.model));
         out.points.push_back(p);
     }
     // Means per model, metric, value and thread count, in the points' order of first appearance.
@@ -105,7 +105,7 @@ Roofline roofline(const Dataset& data, const std::string& compare, const std::ma
             return std::tie(g.model, g.metric, g.value, g.threads) == key;
         });
         if (it == out.groups.end()) {
-            out.groups.push_back({p.record->model, p.record->metric, p.value, p.threads});
+            out.groups.push_back({std::string(p.record->model), std::string(p.record->metric), p.value, p.threads});
             it = std::prev(out.groups.end());
         }
         RooflineGroup& g = *it;

@@ -35,7 +35,7 @@ bool names_the_image(const std::string& name) {
 std::tuple<int64_t, std::string, std::vector<uint32_t>> point_of(const Record& r) {
     std::vector<uint32_t> ids(parameter_list().size());
     for (size_t i = 0; i < ids.size(); ++i) ids[i] = r.params.id(i);
-    return {r.run_id, r.model, std::move(ids)};
+    return {r.run_id, std::string(r.model), std::move(ids)};
 }
 
 } // namespace

@@ -79,7 +79,7 @@ struct Context {
         for (size_t i = 0; i < m.data.records.size(); ++i) {
             const analysis::Record& r = m.data.records[i];
             if (r.status != "ok") continue;
-            ok[{analysis::group_of(r, m.compare), r.metric}].push_back(&r);
+            ok[{std::string(analysis::group_of(r, m.compare)), std::string(r.metric)}].push_back(&r);
             keys[i] = key_of.hash(r);
         }
         axes = point_axes(m);

@@ -63,7 +63,7 @@ void print_summary(store::Store& store, int64_t run_id) {
 
     // llama-bench's columns beside the model: its size, parameters, the run's backends and the threads (unless
     // swept, when they are a column of their own).
-    std::map<std::string, std::pair<std::string, std::string>> facts; // short name -> size, params
+    std::map<std::string, std::pair<std::string, std::string>, std::less<>> facts; // short name -> size, params
     for (const store::ModelRow& row : data.models)
         facts[data.model_name(row.model_filename)] = {
             row.model_size <= 0 ? "-" // not known: a server's model
@@ -85,8 +85,9 @@ void print_summary(store::Store& store, int64_t run_id) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& entry : sorted) {
         const analysis::Record* r = entry.second;
-        const auto& [size, params] = facts[r->model];
-        std::vector<std::string> row = {r->model, size, params, backend};
+        const auto fact = facts.find(r->model);
+        const auto& [size, params] = fact != facts.end() ? fact->second : facts[std::string(r->model)];
+        std::vector<std::string> row = {std::string(r->model), size, params, backend};
         if (!threads_swept) row.push_back(r->params.at("n_threads"));
         for (const auto& column : shown) row.push_back(r->params.at(column));
         // Split mode: llama-bench's pp512 / tg128. Request mode: the request, then the phase.
@@ -94,7 +95,7 @@ void print_summary(store::Store& store, int64_t run_id) {
         const std::string& n_gen = r->params.at("n_gen");
         if (r->metric == "pg") row.push_back(fmt::format("pp{}+tg{}", n_prompt, n_gen)); // llama-bench's name
         else if (n_prompt != "0" && n_gen != "0") row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, r->metric));
-        else row.push_back(r->metric + (r->metric == "pp" ? n_prompt : n_gen));
+        else row.push_back(fmt::format("{}{}", r->metric, r->metric == "pp" ? n_prompt : n_gen));
         // One repetition has no spread: "-", not "± 0.00" and a CV of 0.
         const bool has = r->repetitions > 0, spread = r->repetitions > 1;
         row.push_back(!has     ? ""
@@ -102,7 +103,7 @@ void print_summary(store::Store& store, int64_t run_id) {
                                : fmt::format("{:.2f} ± -", r->avg_ts));
         row.push_back(spread && r->avg_ts > 0 ? fmt::format("{:.1f}", r->cv_percent()) : "-");
         row.push_back(std::to_string(r->repetitions));
-        row.push_back(r->status);
+        row.emplace_back(r->status);
         rows.push_back(std::move(row));
     }
     if (!rows.empty()) print_table(header, std::move(rows));

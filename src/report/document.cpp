@@ -99,7 +99,7 @@ std::vector<ListItem> warnings(const ReportModel& m, const Strings& s) {
                                       : ""),
                       {}};
         for (const auto* r : m.not_ok) {
-            std::string why = r->error; // one line in a list item
+            std::string why(r->error); // one line in a list item
             std::replace_if(
                 why.begin(), why.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
             item.children.push_back(

@@ -194,8 +194,8 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.n_prompt = range_of("n_prompt");
     m.n_gen = range_of("n_gen");
     for (const auto& r : m.data.records) {
-        if (std::find(m.models.begin(), m.models.end(), r.model) == m.models.end()) m.models.push_back(r.model);
-        if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end()) m.metrics.push_back(r.metric);
+        if (std::find(m.models.begin(), m.models.end(), r.model) == m.models.end()) m.models.emplace_back(r.model);
+        if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end()) m.metrics.emplace_back(r.metric);
         if (r.status != "ok") m.not_ok.push_back(&r);
         else if (r.cv_percent() > options.cv_warning_percent) m.high_cv.push_back(&r);
     }
@@ -207,9 +207,9 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
                     [](const analysis::Record& r) { return !r.load.empty(); })) {
         m.groups.clear();
         for (const analysis::Record& r : m.data.records)
-            if (const std::string& group = analysis::group_of(r, m.compare);
+            if (const std::string_view group = analysis::group_of(r, m.compare);
                 std::find(m.groups.begin(), m.groups.end(), group) == m.groups.end())
-                m.groups.push_back(group);
+                m.groups.emplace_back(group);
         std::sort(m.groups.begin(), m.groups.end(), analysis::group_before); // as the comparisons are ordered
     }
     // Paths of one short name (x.gguf and ./x.gguf) are one model to the report.
