@@ -345,24 +345,24 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
         if (v == *base_id) pairs[x.key(*r)].first = r;
         else if (v == *value_id) pairs[x.key(*r)].second = r;
     }
-    // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline). Gathered flat,
-    // then grouped by block: a cell of a million-result grid holds thousands of points.
+    // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline). Gathered flat
+    // and sorted by cell and block: a cell of a million-result grid holds thousands of points, and a grid of
+    // small cells is a hundred thousand of them.
     using Block = std::pair<int64_t, int64_t>;
     struct Ratio {
+        std::pair<double, double> cell; // its n_prompt and n_gen
         Block block;
-        size_t point;
+        uint32_t point; // the point's number in its cell
         double log_ratio;
     };
-    struct Cell {
-        size_t points = 0;
-        std::vector<Ratio> ratios;
-    };
-    std::unordered_map<uint64_t, Cell> cell_of; // by the (n_prompt, n_gen) value numbers
+    std::vector<Ratio> ratios;
+    std::unordered_map<uint64_t, uint32_t> points_of; // per cell, by its (n_prompt, n_gen) value numbers
     for (const auto& [key, pair] : pairs) {
         const auto [base, other] = pair;
         if (!base || !other) continue;
-        Cell& cell = cell_of[uint64_t{base->params.id(prompt_at)} << 32 | base->params.id(gen_at)];
-        const size_t point = cell.points++;
+        const uint32_t prompt = base->params.id(prompt_at), gen = base->params.id(gen_at);
+        const std::pair cell{x.numbers[prompt], x.numbers[gen]};
+        const uint32_t point = points_of[uint64_t{prompt} << 32 | gen]++;
         bool any = false;
         if (base->run_id == other->run_id) {
             // Both records' samples come in repetition order: one walk pairs them.
@@ -372,31 +372,24 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
                 while (b != base_samples.end() && b->repetition < sample.repetition) ++b;
                 if (b == base_samples.end() || b->repetition != sample.repetition || b->ts <= 0 || sample.ts <= 0)
                     continue;
-                cell.ratios.push_back(
-                    {{base->run_id, sample.repetition}, point, std::log(sample.ts) - std::log(b->ts)});
+                ratios.push_back({cell, {base->run_id, sample.repetition}, point, std::log(sample.ts) - std::log(b->ts)});
                 any = true;
             }
         }
         if (!any && base->avg_ts > 0 && other->avg_ts > 0) // without samples: the means, no interval
-            cell.ratios.push_back({{0, 0}, point, std::log(other->avg_ts / base->avg_ts)});
+            ratios.push_back({cell, {0, 0}, point, std::log(other->avg_ts / base->avg_ts)});
     }
-    // The cells by their numbers; in each, per block in order, the points' log ratios (none where a point has
-    // no sample of the block).
-    std::map<std::pair<double, double>, std::vector<std::vector<std::optional<double>>>> cells;
-    for (auto& [ids, cell] : cell_of) {
-        if (cell.ratios.empty()) continue;
-        std::stable_sort(cell.ratios.begin(), cell.ratios.end(),
-                         [](const Ratio& a, const Ratio& b) { return a.block < b.block; });
-        auto& blocks = cells[{x.numbers[ids >> 32], x.numbers[ids & 0xffffffffu]}];
-        for (size_t i = 0; i < cell.ratios.size(); ++i) {
-            if (i == 0 || cell.ratios[i].block != cell.ratios[i - 1].block) blocks.emplace_back();
-            auto& row = blocks.back();
-            row.resize(cell.ratios[i].point + 1);
-            row[cell.ratios[i].point] = cell.ratios[i].log_ratio;
-        }
-    }
+    points_of.clear();
+    std::stable_sort(ratios.begin(), ratios.end(), [](const Ratio& a, const Ratio& b) {
+        return std::tie(a.cell, a.block) < std::tie(b.cell, b.block);
+    });
+    // The cells in order, each with its ratios' range in `ratios`.
+    std::vector<std::pair<size_t, size_t>> cells;
+    for (size_t i = 0; i < ratios.size(); ++i)
+        if (i == 0 || ratios[i].cell != ratios[i - 1].cell) cells.emplace_back(i, i + 1);
+        else cells.back().second = i + 1;
     std::set<double> prompts, gens;
-    for (const auto& [cell, blocks] : cells) prompts.insert(cell.first), gens.insert(cell.second);
+    for (const auto& [begin, end] : cells) prompts.insert(ratios[begin].cell.first), gens.insert(ratios[begin].cell.second);
     if (prompts.size() < 2 || gens.size() < 2) return f; // not a grid: nothing drawn
     const std::vector<double> px(prompts.begin(), prompts.end()), gy(gens.begin(), gens.end());
     for (size_t i = 0; i < px.size(); ++i) f.xtics.emplace_back(static_cast<double>(i), fmt::format("{}", px[i]));
@@ -407,7 +400,16 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     // Numbers in the cells while they fit (12 x 12); beyond, the colours alone, and fewer tic labels.
     const size_t n = cells.size();
     const bool numbered = n <= max_numbered_cells;
-    for (const auto& [cell, log_ratios] : cells) {
+    std::vector<std::vector<std::optional<double>>> log_ratios; // a cell's: per block, per point
+    for (const auto& [begin, end] : cells) {
+        log_ratios.clear();
+        for (size_t i = begin; i < end; ++i) {
+            if (i == begin || ratios[i].block != ratios[i - 1].block) log_ratios.emplace_back();
+            auto& row = log_ratios.back();
+            row.resize(ratios[i].point + 1);
+            row[ratios[i].point] = ratios[i].log_ratio;
+        }
+        const std::pair<double, double>& cell = ratios[begin].cell;
         const stats::BlockedEstimate e = stats::blocked_effect(log_ratios).all;
         const double xi = static_cast<double>(std::lower_bound(px.begin(), px.end(), cell.first) - px.begin());
         const double yj = static_cast<double>(std::lower_bound(gy.begin(), gy.end(), cell.second) - gy.begin());
@@ -426,7 +428,7 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
         low = std::min(low, e.estimate), high = std::max(high, e.estimate);
     }
     f.color_range = largest;
-    f.series = {std::move(image)};
+    f.series.push_back(std::move(image));
     if (numbered) f.series.push_back(std::move(labels));
     const auto thin = [](std::vector<std::pair<double, std::string>>& tics) {
         const size_t every = std::max<size_t>(1, (tics.size() + max_labels - 1) / max_labels);
