@@ -52,8 +52,7 @@ BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, 
     }
     e.ci95 = e.interval(0.95);
     e.ci90 = e.interval(0.90);
-    const boost::math::students_t dist(df);
-    e.p_value = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(m.mean / e.log_se)));
+    e.p_value = student_t_two_sided_p(m.mean / e.log_se, df);
     return e;
 }
 
@@ -151,8 +150,7 @@ BlockedEstimate estimate_from_runs(const std::vector<double>& value_runs, const 
     }
     e.ci95 = e.interval(0.95);
     e.ci90 = e.interval(0.90);
-    const boost::math::students_t dist(e.df);
-    e.p_value = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(e.log_mean / e.log_se)));
+    e.p_value = student_t_two_sided_p(e.log_mean / e.log_se, e.df);
     return e;
 }
 

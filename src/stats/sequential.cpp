@@ -1,6 +1,6 @@
 #include "stats/sequential.hpp"
 
-#include <boost/math/distributions/students_t.hpp>
+#include "stats/tests.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -54,7 +54,7 @@ std::vector<double> sequential_t_levels(int64_t first, int64_t last, const std::
                          [&](size_t a, size_t b) { return t[a * looks + k] > t[b * looks + k]; });
         const double boundary = t[alive[m - 1] * looks + k];
         alive.erase(alive.begin(), alive.begin() + static_cast<std::ptrdiff_t>(m));
-        levels.push_back(2 * boost::math::cdf(boost::math::complement(boost::math::students_t(df), boundary)));
+        levels.push_back(student_t_two_sided_p(boundary, df));
     }
     return levels;
 }

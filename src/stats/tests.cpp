@@ -43,8 +43,7 @@ TestResult paired_t_test(std::span<const double> x, std::span<const double> y) {
     if (d.size() < 2 || m.sd == 0) return result; // no variation: no evidence either way
     const double df = static_cast<double>(d.size() - 1);
     result.statistic = m.mean / (m.sd / std::sqrt(static_cast<double>(d.size())));
-    const boost::math::students_t dist(df);
-    result.p_value = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(result.statistic)));
+    result.p_value = student_t_two_sided_p(result.statistic, df);
     return result;
 }
 
@@ -122,6 +121,14 @@ WelchInterval welch_interval(std::span<const double> x, std::span<const double> 
     const double half = student_t_critical(confidence, df) * se;
     const double difference = a.mean - b.mean;
     return {difference, difference - half, difference + half, df};
+}
+
+double student_t_two_sided_p(double t, double df) {
+    // In double precision: Boost's default computes in long double, which a heatmap's hundred thousand cells
+    // pay for, and a p-value is read to three digits.
+    using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+    const boost::math::students_t_distribution<double, Policy> dist(df);
+    return 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(t)));
 }
 
 double student_t_critical(double confidence, double df) {

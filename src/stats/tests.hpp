@@ -33,6 +33,9 @@ struct WelchInterval {
 };
 WelchInterval welch_interval(std::span<const double> x, std::span<const double> y, double confidence);
 
+// P(|T| >= |t|) for Student's t with `df` degrees of freedom: a two-sided test's p-value.
+double student_t_two_sided_p(double t, double df);
+
 // The two-sided Student t quantile: the value q with P(|T| <= q) = confidence for `df` degrees of freedom.
 double student_t_critical(double confidence, double df);
 
