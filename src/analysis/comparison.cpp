@@ -263,13 +263,14 @@ std::vector<LatencySummary> summarize_latency(const Dataset& data, const std::st
             std::vector<double> ttft, p50, p90, p99;
             for (const Record& r : data.records) {
                 // Server mode's latencies are the serving section's, per request.
-                if (group_of(r, compare) != model || r.status != "ok" || !r.ttft_ms || r.params.at(compare) != value ||
-                    r.metric == "serve")
+                const Latencies* l = data.latencies_of(r);
+                if (group_of(r, compare) != model || r.status != "ok" || !l || !l->ttft_ms ||
+                    r.params.at(compare) != value || r.metric == "serve")
                     continue;
-                ttft.push_back(*r.ttft_ms);
-                p50.push_back(r.itl_p50_ms.value_or(0));
-                p90.push_back(r.itl_p90_ms.value_or(0));
-                p99.push_back(r.itl_p99_ms.value_or(0));
+                ttft.push_back(*l->ttft_ms);
+                p50.push_back(l->itl_p50_ms.value_or(0));
+                p90.push_back(l->itl_p90_ms.value_or(0));
+                p99.push_back(l->itl_p99_ms.value_or(0));
             }
             if (ttft.empty()) continue;
             summaries.push_back({model, value, ttft.size(), stats::mean_sd(ttft).mean, stats::mean_sd(p50).mean,

@@ -18,6 +18,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace llmsweep::analysis {
 namespace {
@@ -110,16 +111,16 @@ uint32_t ValueTable::intern(std::string_view value) {
     return id;
 }
 
-const uint32_t* ValueTable::intern(const Ids& ids) {
-    if (const auto found = set_of_.find(&ids); found != set_of_.end()) return (*found)->data();
-    const Ids* held = &sets_.emplace_back(ids);
-    set_of_.insert(held);
-    return held->data();
-}
-
-size_t ValueTable::Hash::operator()(const Ids* ids) const {
-    return std::hash<std::string_view>{}(
-        std::string_view(reinterpret_cast<const char*>(ids->data()), sizeof(uint32_t) * ids->size()));
+const uint32_t* ValueTable::hold(std::span<const uint32_t> ids) {
+    constexpr size_t per_block = 4096;
+    if (sets_.empty() || block_used_ == per_block || ids.size() != set_size_) {
+        sets_.push_back(std::make_unique<uint32_t[]>(per_block * ids.size()));
+        set_size_ = ids.size();
+        block_used_ = 0;
+    }
+    uint32_t* held = sets_.back().get() + block_used_++ * set_size_;
+    std::copy(ids.begin(), ids.end(), held);
+    return held;
 }
 
 std::optional<uint32_t> ValueTable::find(std::string_view value) const {
@@ -178,7 +179,14 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     };
     std::string last_path;
     std::string_view last_model, last_metric, last_status, last_error;
-    ValueTable::Ids ids{};
+    // The distinct combinations of values held so far, found by their bytes' hash; only while loading.
+    const auto bytes = [parameters](const uint32_t* ids) {
+        return std::string_view(reinterpret_cast<const char*>(ids), sizeof(uint32_t) * parameters);
+    };
+    const auto hash = [&](const uint32_t* ids) { return std::hash<std::string_view>{}(bytes(ids)); };
+    const auto same = [&](const uint32_t* a, const uint32_t* b) { return bytes(a) == bytes(b); };
+    std::unordered_set<const uint32_t*, decltype(hash), decltype(same)> combinations(0, hash, same);
+    std::vector<uint32_t> ids(parameters);
     const uint32_t* last_ids = nullptr;
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record;
@@ -206,17 +214,20 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
                 ++data.left_out;
             }
         }
-        record.ttft_ms = row.ttft_ms;
-        record.itl_p50_ms = row.itl_p50_ms;
-        record.itl_p90_ms = row.itl_p90_ms;
-        record.itl_p99_ms = row.itl_p99_ms;
+        if (row.ttft_ms || row.itl_p50_ms || row.itl_p90_ms || row.itl_p99_ms) {
+            record.latencies = static_cast<uint32_t>(data.latencies.size());
+            data.latencies.push_back({row.ttft_ms, row.itl_p50_ms, row.itl_p90_ms, row.itl_p99_ms});
+        }
         row.values[model_index] = record.model;
         for (size_t i = 0; i < parameters; ++i) {
             auto& [text, id] = last[i];
             if (row.values[i] != text || !id) id = table.intern(row.values[i]), text = table.at(*id);
             ids[i] = *id;
         }
-        if (!last_ids || !std::equal(ids.begin(), ids.end(), last_ids)) last_ids = table.intern(ids);
+        if (!last_ids || !same(ids.data(), last_ids)) {
+            const auto found = combinations.find(ids.data());
+            last_ids = found != combinations.end() ? *found : *combinations.insert(table.hold(ids)).first;
+        }
         record.params = Params(&table, last_ids);
         if (record.metric == "serve") {
             const std::string& clients = record.params.at("concurrency");

@@ -12,7 +12,6 @@
 #include <span>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace llmsweep::analysis {
@@ -55,29 +54,23 @@ bool is_recorded_state(std::string_view name);
 // status), and the distinct combinations of values: the records of one point (its pp and tg, its runs) share one.
 class ValueTable {
 public:
-    using Ids = std::array<uint32_t, parameter_capacity>;
     // The number of `value`, added (copied) if it is new.
     uint32_t intern(std::string_view value);
     // The same value, as a view that lives as long as the table.
     std::string_view text(std::string_view value) { return at(intern(value)); }
-    // The held copy of `ids`, added if it is new.
-    const uint32_t* intern(const Ids& ids);
+    // A held copy of `ids`, one number per parameter, at an address that does not change (the loader adds each
+    // distinct combination once).
+    const uint32_t* hold(std::span<const uint32_t> ids);
     // The number of `value`, if some record holds it.
     std::optional<uint32_t> find(std::string_view value) const;
     const std::string& at(uint32_t id) const { return strings_[id]; }
     size_t size() const { return strings_.size(); }
 
 private:
-    std::deque<std::string> strings_; // deques: adding one moves none
+    std::deque<std::string> strings_; // a deque: adding one moves none
     std::unordered_map<std::string_view, uint32_t> ids_;
-    struct Hash {
-        size_t operator()(const Ids* ids) const;
-    };
-    struct Same {
-        bool operator()(const Ids* a, const Ids* b) const { return *a == *b; }
-    };
-    std::deque<Ids> sets_;
-    std::unordered_set<const Ids*, Hash, Same> set_of_;
+    std::vector<std::unique_ptr<uint32_t[]>> sets_; // blocks of combinations, each a run of numbers
+    size_t set_size_ = 0, block_used_ = 0;           // numbers per combination; of the last block, used
 };
 
 // A record's parameter values, in parameter_list order: numbers in its dataset's value table, in an array the
@@ -108,6 +101,11 @@ struct Sample {
     float ts = 0; // 24 bits of mantissa: far finer than any measurement's noise, half the memory
 };
 
+// Request mode, tg results: time to first token and inter-token latency percentiles (means over repetitions).
+struct Latencies {
+    std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
+};
+
 // A record's texts are views into its dataset's value table: a record lives as long as its dataset.
 struct Record {
     int64_t result_id = 0;
@@ -123,10 +121,11 @@ struct Record {
     int64_t repetitions = 0;
     std::string_view status; // ok, failed, timeout, crashed, running
     std::string_view error;  // why it is not ok, as stored ("" when ok)
-    // Request mode, tg results: time to first token and inter-token latency percentiles (means over reps).
-    std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
     // Its samples, by repetition, in Dataset::samples (none for a result stored without them).
     uint32_t samples_begin = 0, samples_count = 0;
+    // Its latencies in Dataset::latencies, where it has any (most records have none: they are held apart).
+    static constexpr uint32_t no_latencies = UINT32_MAX;
+    uint32_t latencies = no_latencies;
 
     // Coefficient of variation of the repetitions, in percent.
     double cv_percent() const { return avg_ts > 0 ? 100.0 * stddev_ts / avg_ts : 0.0; }
@@ -148,6 +147,7 @@ struct Dataset {
     std::vector<std::vector<uint32_t>> distinct_all = std::vector<std::vector<uint32_t>>(parameter_list().size()),
                                        distinct_ok = distinct_all;
     std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
+    std::vector<Latencies> latencies; // the records' that have any
     // Figures no machine can give (domain/plausible.hpp), left out: how many (records, made status "invalid" with
     // the reason, and samples), and the first samples', described.
     size_t left_out = 0;
@@ -163,6 +163,11 @@ struct Dataset {
 
     std::span<const Sample> samples_of(const Record& r) const {
         return std::span<const Sample>(samples).subspan(r.samples_begin, r.samples_count);
+    }
+
+    // The record's latencies; none where it has none.
+    const Latencies* latencies_of(const Record& r) const {
+        return r.latencies == Record::no_latencies ? nullptr : &latencies[r.latencies];
     }
 
     // The runs its records come from, ascending.

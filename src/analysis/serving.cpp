@@ -162,8 +162,7 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         figures(t.e2e, p.e2e_mean, p.e2e_p50, p.e2e_p90, p.e2e_p95, p.e2e_p99);
         p.server_prompt_p50 = quantile(t.server_prompt, 0.5);
         p.server_gen_p50 = quantile(t.server_gen, 0.5);
-        p.itl_p50 = r.itl_p50_ms;
-        p.itl_p99 = r.itl_p99_ms;
+        if (const Latencies* l = data.latencies_of(r)) p.itl_p50 = l->itl_p50_ms, p.itl_p99 = l->itl_p99_ms;
         for (const auto& [repetition, rates] : t.stream) p.stream_tps.push_back(stats::mean_sd(rates).mean);
         out.points.push_back(std::move(p));
     }
