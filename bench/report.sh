@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Report throughput: a generated database of N results (default 1,000,000; two models, load_mode none/mmap,
 # pp and tg, 5 samples each), then `llmsweep report` on it, all formats with charts: wall time and peak RSS.
-# Target: at most 20 s and 1 GiB for 1,000,000 results on 2 cores. Then the same tables and charts with
-# pandas + matplotlib (bench/pandas_report.py), for the ratio.
+# Target: at most 5 s and 512 MiB for 1,000,000 results on 2 cores, and 10x faster than the same tables and
+# charts with pandas + matplotlib (bench/pandas_report.py), run after it for the ratio.
 #
 #   bench/report.sh [RESULTS]
 set -euo pipefail
