@@ -114,7 +114,7 @@ uint32_t ValueTable::intern(std::string_view value) {
 const uint32_t* ValueTable::hold(std::span<const uint32_t> ids) {
     constexpr size_t per_block = 4096;
     if (sets_.empty() || block_used_ == per_block || ids.size() != set_size_) {
-        sets_.push_back(std::make_unique<uint32_t[]>(per_block * ids.size()));
+        sets_.push_back(std::make_unique_for_overwrite<uint32_t[]>(per_block * ids.size()));
         set_size_ = ids.size();
         block_used_ = 0;
     }
