@@ -164,6 +164,33 @@ TEST_F(AnalysisTest, ModelsAreComparedOnTheirMatchedPoints) {
     EXPECT_EQ(load_dataset(store, {.where = {{"model", "b.gguf"}}}).records.size(), 8u);
 }
 
+// Pairs are listed in the order of their points' keys: value by value, each value's text followed by ';'. A
+// value that holds a ';' (tensor overrides joined by it) is still ordered, and the order is total: of two
+// different keys exactly one comes first.
+TEST_F(AnalysisTest, PointsAreOrderedByTheirValuesTextsEvenWhereAValueHoldsASeparator) {
+    const std::vector<std::string> overrides = {"none", "b=CPU", "a=CPU;c=CPU", "a=CPU", "a=CPU;b=CPU", "a=CPU!"};
+    for (const std::string& ot : overrides) {
+        store::Row row = test::point_row("/models/a.gguf", "none", 64, 32);
+        for (auto& [name, value] : row)
+            if (name == "override_tensor") value = ot;
+        test::ok_result(store, run_id, "k" + ot, "pp", row, 100.0, 1.0);
+    }
+    const Dataset data = load_dataset(store, {});
+    ASSERT_EQ(data.records.size(), overrides.size());
+    const MatchKey key(std::string("load_mode"), data);
+    std::vector<const Record*> sorted;
+    for (const Record& r : data.records) sorted.push_back(&r);
+    for (const Record* a : sorted)
+        for (const Record* b : sorted)
+            EXPECT_EQ(key.before(*a, *b) + key.before(*b, *a), a == b ? 0 : 1)
+                << a->params.at("override_tensor") << " / " << b->params.at("override_tensor");
+    std::sort(sorted.begin(), sorted.end(), [&](const Record* a, const Record* b) { return key.before(*a, *b); });
+    std::vector<std::string> order;
+    for (const Record* r : sorted) order.push_back(r->params.at("override_tensor"));
+    // '!' (0x21) sorts before ';' (0x3b), ';' before letters: "a=CPU!;" < "a=CPU;" < "a=CPU;b=CPU;" < ...
+    EXPECT_EQ(order, (std::vector<std::string>{"a=CPU!", "a=CPU", "a=CPU;b=CPU", "a=CPU;c=CPU", "b=CPU", "none"}));
+}
+
 // huge_pages_used says what the loads of a result's samples recorded: at the end of the visit where the
 // worker answered, else right after the load.
 TEST_F(AnalysisTest, HugePagesUsedComesFromTheLoadsOfTheResultsSamples) {

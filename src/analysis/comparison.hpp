@@ -66,12 +66,13 @@ public:
     // Whether the two keys are the same (their values' numbers are): what tells two points that share a hash
     // apart.
     bool same(const Record& a, const Record& b) const;
-    // The order of a comparison's pairs: whether a's key sorts before b's as the text of its values, in
-    // parameter_list order and each followed by ';', would.
+    // The order of a comparison's pairs: whether a's key sorts before b's, value by value in parameter_list
+    // order, each value as its text followed by ';' (the order of the keys' texts, where no value holds a ';').
     bool before(const Record& a, const Record& b) const;
 
 private:
     std::vector<size_t> parameters_; // positions in parameter_list
+    std::vector<uint32_t> rank_;     // by value number: its place in the order of the values' texts
 };
 
 // The records of each group (group_of) and metric, every status, in dataset order; the groups in the order the
