@@ -70,7 +70,7 @@ private:
     std::deque<std::string> strings_; // a deque: adding one moves none
     std::unordered_map<std::string_view, uint32_t> ids_;
     std::vector<std::unique_ptr<uint32_t[]>> sets_; // blocks of combinations, each a run of numbers
-    size_t set_size_ = 0, block_used_ = 0;           // numbers per combination; of the last block, used
+    size_t set_size_ = 0, block_used_ = 0;          // numbers per combination; of the last block, used
 };
 
 // A record's parameter values, in parameter_list order: numbers in its dataset's value table, in an array the
@@ -146,7 +146,7 @@ struct Dataset {
     // among the ok ones (what values_of and fixed_parameters ask, many times, of a million records).
     std::vector<std::vector<uint32_t>> distinct_all = std::vector<std::vector<uint32_t>>(parameter_list().size()),
                                        distinct_ok = distinct_all;
-    std::vector<Sample> samples; // every record's, in record order: one array, not a million small ones
+    std::vector<Sample> samples;      // every record's, in record order: one array, not a million small ones
     std::vector<Latencies> latencies; // the records' that have any
     // Figures no machine can give (domain/plausible.hpp), left out: how many (records, made status "invalid" with
     // the reason, and samples), and the first samples', described.

@@ -76,10 +76,17 @@ struct Context {
         for (size_t id = 0; id < m.data.values->size(); ++id)
             numbers.push_back(number(m.data.values->at(static_cast<uint32_t>(id))));
         const analysis::MatchKey key_of(m.compare, m.data);
+        std::vector<const analysis::Record*>* last = nullptr; // neighbouring records mostly share a group
+        std::string_view last_group, last_metric;
         for (size_t i = 0; i < m.data.records.size(); ++i) {
             const analysis::Record& r = m.data.records[i];
             if (r.status != "ok") continue;
-            ok[{std::string(analysis::group_of(r, m.compare)), std::string(r.metric)}].push_back(&r);
+            const std::string_view group = analysis::group_of(r, m.compare);
+            if (!last || group != last_group || r.metric != last_metric) {
+                last = &ok[{std::string(group), std::string(r.metric)}];
+                last_group = group, last_metric = r.metric;
+            }
+            last->push_back(&r);
             keys[i] = key_of.hash(r);
         }
         axes = point_axes(m);
@@ -372,7 +379,8 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
                 while (b != base_samples.end() && b->repetition < sample.repetition) ++b;
                 if (b == base_samples.end() || b->repetition != sample.repetition || b->ts <= 0 || sample.ts <= 0)
                     continue;
-                ratios.push_back({cell, {base->run_id, sample.repetition}, point, std::log(sample.ts) - std::log(b->ts)});
+                ratios.push_back(
+                    {cell, {base->run_id, sample.repetition}, point, std::log(sample.ts) - std::log(b->ts)});
                 any = true;
             }
         }
@@ -389,7 +397,8 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
         if (i == 0 || ratios[i].cell != ratios[i - 1].cell) cells.emplace_back(i, i + 1);
         else cells.back().second = i + 1;
     std::set<double> prompts, gens;
-    for (const auto& [begin, end] : cells) prompts.insert(ratios[begin].cell.first), gens.insert(ratios[begin].cell.second);
+    for (const auto& [begin, end] : cells)
+        prompts.insert(ratios[begin].cell.first), gens.insert(ratios[begin].cell.second);
     if (prompts.size() < 2 || gens.size() < 2) return f; // not a grid: nothing drawn
     const std::vector<double> px(prompts.begin(), prompts.end()), gy(gens.begin(), gens.end());
     for (size_t i = 0; i < px.size(); ++i) f.xtics.emplace_back(static_cast<double>(i), fmt::format("{}", px[i]));

@@ -195,7 +195,8 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     m.n_gen = range_of("n_gen");
     for (const auto& r : m.data.records) {
         if (std::find(m.models.begin(), m.models.end(), r.model) == m.models.end()) m.models.emplace_back(r.model);
-        if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end()) m.metrics.emplace_back(r.metric);
+        if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end())
+            m.metrics.emplace_back(r.metric);
         if (r.status != "ok") m.not_ok.push_back(&r);
         else if (r.cv_percent() > options.cv_warning_percent) m.high_cv.push_back(&r);
     }

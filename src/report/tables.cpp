@@ -425,10 +425,10 @@ Table roofline_csv_table(const ReportModel& m) {
              "bandwidth_share", "compute_share"});
     for (const auto& p : m.roofline.points) {
         const analysis::Record& r = *p.record;
-        t.add({std::string(r.model), std::string(r.metric), p.value, std::to_string(p.threads), r.params.at("n_prompt"), r.params.at("n_gen"),
-               r.params.at("n_depth"), full(r.avg_ts), full(p.cost.bytes), full(p.cost.flops), full(p.cost.intensity()),
-               full(p.gbs), full(p.gflops), full(p.roof_gbs), full(p.roof_gflops), full(p.bandwidth_share),
-               full(p.compute_share)});
+        t.add({std::string(r.model), std::string(r.metric), p.value, std::to_string(p.threads), r.params.at("n_prompt"),
+               r.params.at("n_gen"), r.params.at("n_depth"), full(r.avg_ts), full(p.cost.bytes), full(p.cost.flops),
+               full(p.cost.intensity()), full(p.gbs), full(p.gflops), full(p.roof_gbs), full(p.roof_gflops),
+               full(p.bandwidth_share), full(p.compute_share)});
     }
     return t;
 }
