@@ -2,6 +2,7 @@
 // several processes: a real second process holding the lock, concurrent sweeps and imports, a read-only
 // mount, a full file system (a small tmpfs), a report killed with SIGKILL.
 
+#include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/staged_folder.hpp"
@@ -12,11 +13,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <thread>
@@ -467,6 +470,65 @@ TEST(ReadOnlyDatabase, AReportReadsADatabaseOnAReadOnlyMountAndNeverWritesOne) {
         run_llmsweep("import " + shell_quote(dir / "one.jsonl") + " --db " + shell_quote(dir / "ro" / "r.db"));
     EXPECT_NE(write.exit_code, 0);
     test::expect_one_line_error(write, "read-only");
+}
+
+// A program's signal mask and dispositions as its /proc/self/status gives them: SigBlk, SigIgn, SigCgt.
+std::map<std::string, uint64_t> signal_sets(const std::string& status) {
+    std::map<std::string, uint64_t> sets;
+    std::istringstream lines(status);
+    for (std::string line; std::getline(lines, line);)
+        for (const char* name : {"SigBlk", "SigIgn", "SigCgt"})
+            if (line.rfind(std::string(name) + ":", 0) == 0) sets[name] = std::stoull(line.substr(7), nullptr, 16);
+    return sets;
+}
+
+TEST(ChildProcesses, StartWithNoSignalBlockedAndTheUsualDispositionsWhateverThisProcessHandles) {
+    // llmsweep ignores SIGPIPE and handles SIGINT and SIGTERM; none of it reaches the programs it starts.
+    struct sigaction ignore {
+    }, handle{}, pipe_before{}, int_before{};
+    ignore.sa_handler = SIG_IGN;
+    handle.sa_handler = [](int) {};
+    sigaction(SIGPIPE, &ignore, &pipe_before);
+    sigaction(SIGINT, &handle, &int_before);
+    const ProgramResult result = run_program({"cat", "/proc/self/status"});
+    sigaction(SIGPIPE, &pipe_before, nullptr);
+    sigaction(SIGINT, &int_before, nullptr);
+    ASSERT_TRUE(result.succeeded()) << result.output;
+    const auto sets = signal_sets(result.output);
+    ASSERT_EQ(sets.size(), 3u) << result.output;
+    EXPECT_EQ(sets.at("SigBlk"), 0u);
+    EXPECT_EQ(sets.at("SigIgn") & (uint64_t{1} << (SIGPIPE - 1)), 0u) << "SIGPIPE is still ignored";
+    EXPECT_EQ(sets.at("SigCgt"), 0u);
+}
+
+TEST(ChildProcesses, ManyThreadsStartProgramsAtOnceWhileTheProcessWritesItsMemory) {
+    // The programs borrow this process's memory until they exec (vfork): threads that start them at once, and
+    // one that writes memory meanwhile, each see their own program's output.
+    std::atomic<bool> done{false};
+    std::vector<char> memory(64 << 20);
+    std::thread writer([&] {
+        while (!done)
+            for (size_t i = 0; i < memory.size(); i += 4096) ++memory[i];
+    });
+    std::vector<std::vector<std::string>> outputs(6);
+    {
+        std::vector<std::jthread> starters;
+        for (size_t t = 0; t < outputs.size(); ++t)
+            starters.emplace_back([&, t] {
+                for (int i = 0; i < 15; ++i) {
+                    const std::string word = fmt::format("thread{}-{}", t, i);
+                    const ProgramResult r = run_program({"echo", word});
+                    outputs[t].push_back(r.succeeded() ? r.output : "failed: " + r.output);
+                }
+            });
+    }
+    done = true;
+    writer.join();
+    for (size_t t = 0; t < outputs.size(); ++t)
+        for (int i = 0; i < 15; ++i) EXPECT_EQ(outputs[t][i], fmt::format("thread{}-{}\n", t, i));
+    // A program that cannot start says so, and the next one starts.
+    EXPECT_THROW(run_program({"/nonexistent/program"}), Error);
+    EXPECT_TRUE(run_program({"true"}).succeeded());
 }
 
 } // namespace
