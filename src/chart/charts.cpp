@@ -582,21 +582,31 @@ Figure roofline_figure(const Context& x, int64_t threads, const domain::MachineF
 
 } // namespace
 
-ReportCharts report_charts(const report::ReportModel& m, std::string_view language) {
+ReportCharts report_charts(const report::ReportModel& m, std::string_view language,
+                           const std::function<void(const Figure&)>& ready) {
     const Context x(m, language);
-    std::vector<Figure> all;
+    ReportCharts out;
+    // Each figure as it is made: kept and handed on if it has something to draw, else named as left out.
+    const auto made = [&](Figure&& figure) {
+        if (figure.has_points()) {
+            out.figures.push_back(std::move(figure));
+            if (ready) ready(out.figures.back());
+        } else if (!figure.optional) {
+            out.left_out.push_back(figure.title);
+        }
+    };
     if (m.compares())
-        for (const auto& model : m.groups) all.push_back(forest_figure(x, model));
+        for (const auto& model : m.groups) made(forest_figure(x, model));
     for (const auto& model : m.groups)
         for (const auto& metric : m.metrics) {
-            all.push_back(points_figure(x, model, metric));
-            if (m.compares()) all.push_back(pairs_figure(x, model, metric));
+            made(points_figure(x, model, metric));
+            if (m.compares()) made(pairs_figure(x, model, metric));
             if (m.compares()) {
                 const auto depths = analysis::values_of(m.data, "n_depth");
                 for (const auto& value : m.values)
                     if (value != m.baseline)
                         for (const auto& depth : depths)
-                            all.push_back(heatmap_figure(x, model, metric, value, depth, depths.size() > 1));
+                            made(heatmap_figure(x, model, metric, value, depth, depths.size() > 1));
             }
             for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
                 const size_t at = analysis::parameter_index(axis);
@@ -604,21 +614,16 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
                 if (std::any_of(records.begin(), records.end(), [&](const analysis::Record* r) {
                         return r->params.id(at) != records.front()->params.id(at);
                     }))
-                    all.push_back(trend_figure(x, model, metric, axis));
+                    made(trend_figure(x, model, metric, axis));
             }
         }
     if (!m.loads.empty()) {
-        all.push_back(loads_figure(x, true));
-        all.push_back(loads_figure(x, false));
+        made(loads_figure(x, true));
+        made(loads_figure(x, false));
     }
-    for (const auto& [threads, roofs] : m.roofline.machines) all.push_back(roofline_figure(x, threads, roofs));
-    for (auto& figure : serving_figures(m, language)) all.push_back(std::move(figure));
-    for (auto& figure : vision_figures(m, language)) all.push_back(std::move(figure));
-    ReportCharts out;
-    for (auto& figure : all) {
-        if (figure.has_points()) out.figures.push_back(std::move(figure));
-        else if (!figure.optional) out.left_out.push_back(figure.title);
-    }
+    for (const auto& [threads, roofs] : m.roofline.machines) made(roofline_figure(x, threads, roofs));
+    for (auto& figure : serving_figures(m, language)) made(std::move(figure));
+    for (auto& figure : vision_figures(m, language)) made(std::move(figure));
     return out;
 }
 

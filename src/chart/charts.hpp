@@ -18,6 +18,9 @@ struct ReportCharts {
 // Per model: a forest plot of its comparisons (the headline); per model x metric: every point of each value with
 // its repetitions' sd, labelled and ordered by its parameters, the matched pairs, and the throughput against
 // each test size that varies, one line per value; the loads' time and memory. No chart pools models.
-ReportCharts report_charts(const report::ReportModel& model, std::string_view language);
+// `ready`, where given, is handed each figure kept as soon as it is made (its files written and drawn while the
+// next is made).
+ReportCharts report_charts(const report::ReportModel& model, std::string_view language,
+                           const std::function<void(const Figure&)>& ready = {});
 
 } // namespace llmsweep::chart

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -202,19 +201,19 @@ std::string find_gnuplot() { return find_on_path("gnuplot"); }
 namespace {
 
 // gnuplot on one figure's script: what went wrong, or nothing.
-std::string draw_one(const std::string& gnuplot, const std::filesystem::path& folder, const Figure& figure) try {
-    const std::string script = "./" + figure.stem + ".gp"; // never taken for an option
+std::string draw_one(const std::string& gnuplot, const std::filesystem::path& folder, const std::string& stem) try {
+    const std::string script = "./" + stem + ".gp"; // never taken for an option
     const ProgramResult result = run_program({gnuplot, script}, folder);
     std::string complaint;
     std::istringstream lines(result.output);
     for (std::string line; complaint.empty() && std::getline(lines, line);)
         if (line.find_first_not_of(" \t^") != std::string::npos) complaint = line;
     if (!result.succeeded())
-        return fmt::format("gnuplot failed on {}.gp in {}: {}", figure.stem, folder.string(),
+        return fmt::format("gnuplot failed on {}.gp in {}: {}", stem, folder.string(),
                            complaint.empty() ? "no message" : complaint);
     for (const char* extension : {".png", ".svg"}) {
         std::error_code ec;
-        const auto image = folder / (figure.stem + extension);
+        const auto image = folder / (stem + extension);
         if (std::filesystem::file_size(image, ec) == 0 || ec)
             return fmt::format("gnuplot drew no {}{}; if the disk is full, free some space or choose another --out",
                                image.string(), complaint.empty() ? "" : " (" + complaint + ")");
@@ -226,22 +225,62 @@ std::string draw_one(const std::string& gnuplot, const std::filesystem::path& fo
 
 } // namespace
 
-void draw(const std::string& gnuplot, const std::filesystem::path& folder, const std::vector<Figure>& figures) {
-    // One gnuplot per core at a time: each figure is a process of its own, and a report has a few dozen.
-    std::vector<std::string> errors(figures.size());
-    std::atomic<size_t> next{0};
+Drawing::Drawing(std::string gnuplot, std::filesystem::path folder)
+    : gnuplot_(std::move(gnuplot)), folder_(std::move(folder)) {
+    const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 32u);
+    for (unsigned w = 0; w < n; ++w) workers_.emplace_back([this] { work(); });
+}
+
+Drawing::~Drawing() {
     {
-        std::vector<std::jthread> workers;
-        const size_t n = std::min<size_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 32u), figures.size());
-        for (size_t w = 0; w < n; ++w)
-            workers.emplace_back([&] {
-                for (size_t i = next++; i < figures.size(); i = next++)
-                    errors[i] = draw_one(gnuplot, folder, figures[i]);
-            });
-    } // joins
-    // The first figure's failure, in the report's order, whichever gnuplot ended first.
-    for (const std::string& error : errors)
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        next_ = stems_.size(); // what is not under way is not started
+    }
+    more_.notify_all();
+    workers_.clear(); // joins
+}
+
+void Drawing::add(const Figure& figure) {
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) throw std::logic_error("Drawing::add after finish");
+        stems_.push_back(figure.stem);
+        errors_.emplace_back();
+    }
+    more_.notify_one();
+}
+
+void Drawing::work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        more_.wait(lock, [this] { return next_ < stems_.size() || closed_; });
+        if (next_ == stems_.size()) return; // closed, and nothing left
+        const size_t i = next_++;
+        const std::string stem = stems_[i];
+        lock.unlock();
+        std::string error = draw_one(gnuplot_, folder_, stem);
+        lock.lock();
+        errors_[i] = std::move(error);
+    }
+}
+
+void Drawing::finish() {
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+    }
+    more_.notify_all();
+    workers_.clear(); // joins once every stem is drawn
+    // The first figure's failure, in the order added, whichever gnuplot ended first.
+    for (const std::string& error : errors_)
         if (!error.empty()) throw Error(error);
+}
+
+void draw(const std::string& gnuplot, const std::filesystem::path& folder, const std::vector<Figure>& figures) {
+    Drawing drawing(gnuplot, folder);
+    for (const Figure& figure : figures) drawing.add(figure);
+    drawing.finish();
 }
 
 } // namespace llmsweep::chart

@@ -22,7 +22,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
+#include <optional>
 #include <set>
 
 namespace llmsweep::cli {
@@ -95,31 +97,38 @@ void run_report(const ReportArgs& args) {
     links.raw_csv = !links.data_files || args.raw_csv == "none" ? ""
                     : args.raw_csv == "gzip"                    ? "raw.csv.gz"
                                                                 : "raw.csv";
+    // Everything is written into a staging folder and put in place at the end: a report that fails or is
+    // interrupted leaves the previous one as it was.
+    StagedFolder folder(args.out, ".llmsweep-report", report_file);
+    // raw.csv, its rows alone, is written beside the charts (a million results: about a second).
+    const bool raw = !links.raw_csv.empty();
+    auto raw_written = std::async(std::launch::async, [&] {
+        const auto raw_rows = [&](const StagedFolder::Sink& sink) { report::write_raw_csv(model, sink); };
+        if (args.raw_csv == "gzip" && raw) folder.write_gzip(links.raw_csv, raw_rows);
+        else if (raw) folder.write(links.raw_csv, raw_rows);
+    });
+    // Each chart's files are written as it is made, and gnuplot draws it while the next is made.
     chart::ReportCharts charts;
     const std::string gnuplot = args.no_charts ? "" : chart::find_gnuplot();
     if (args.no_charts) links.unavailable = "--no-charts";
     else if (gnuplot.empty()) links.unavailable = "gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
-    else {
-        charts = chart::report_charts(model, lang);
+    std::optional<chart::Drawing> drawing;
+    if (!gnuplot.empty()) {
+        drawing.emplace(gnuplot, folder.path());
+        charts = chart::report_charts(model, lang, [&](const chart::Figure& figure) {
+            const auto gp = chart::to_gnuplot(figure);
+            folder.write(figure.stem + ".gp", gp.script);
+            folder.write(figure.stem + ".dat", gp.data);
+            drawing->add(figure);
+        });
         for (const auto& figure : charts.figures)
             links.images.push_back({figure.stem, figure.title, figure.caption, figure.headline});
         links.left_out = charts.left_out;
     }
-    // Everything is written into a staging folder and put in place at the end: a report that fails or is
-    // interrupted leaves the previous one as it was.
-    StagedFolder folder(args.out, ".llmsweep-report", report_file);
     auto files = report::render(model, lang, formats, links);
-    for (const auto& figure : charts.figures) {
-        const auto gp = chart::to_gnuplot(figure);
-        files[figure.stem + ".gp"] = gp.script;
-        files[figure.stem + ".dat"] = gp.data;
-    }
     for (const auto& [name, contents] : files) folder.write(name, contents);
-    const bool raw = !links.raw_csv.empty();
-    const auto raw_rows = [&](const StagedFolder::Sink& sink) { report::write_raw_csv(model, sink); };
-    if (args.raw_csv == "gzip" && raw) folder.write_gzip(links.raw_csv, raw_rows);
-    else if (raw) folder.write(links.raw_csv, raw_rows);
-    if (!gnuplot.empty()) chart::draw(gnuplot, folder.path(), charts.figures);
+    raw_written.get();
+    if (drawing) drawing->finish();
     if (want_html) {
         const auto svg_of = [&](const std::string& stem) { return read_text_file(folder.path() / (stem + ".svg")); };
         files["report.html"] = report::render_html(report::build_document(model, lang, links), lang, svg_of);
@@ -129,7 +138,7 @@ void run_report(const ReportArgs& args) {
     const std::string out = escape::terminal(folder.target().string());
     for (const char* name : {"report.html", "report.md"})
         if (files.count(name)) say("wrote {}/{}\n", out, name);
-    const size_t written = files.size() + (raw ? 1 : 0);
+    const size_t written = files.size() + 2 * charts.figures.size() + (raw ? 1 : 0);
     say("wrote {} file{} and {} chart{} into {}{}\n", written, written == 1 ? "" : "s", charts.figures.size(),
         charts.figures.size() == 1 ? "" : "s", out,
         links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");
