@@ -5,6 +5,7 @@
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -148,6 +149,34 @@ TEST(Blocked, BlocksAverageTheirPointsAndPointsTheirBlocks) {
     EXPECT_NEAR(e.point_min, 100 * std::expm1(0.01), 1e-9);
     ASSERT_EQ(e.block_effects.size(), 4u);
     EXPECT_TRUE(std::isnan(e.block_effects[3]));
+}
+
+// A heatmap's cell asks for the estimate and intervals alone: they are blocked_effect's, over designs of one
+// block or many, points missing, identical ratios and none at all; only the p-value is left out.
+TEST(Blocked, TheIntervalAloneIsTheWholeEffectsEstimate) {
+    std::mt19937 random(7);
+    std::normal_distribution<double> noise(0.02, 0.03);
+    std::uniform_int_distribution<int> blocks_of(0, 6), points_of(0, 5), missing(0, 4);
+    for (int design = 0; design < 500; ++design) {
+        std::vector<std::vector<std::optional<double>>> blocks(blocks_of(random));
+        const int points = points_of(random);
+        for (auto& block : blocks)
+            for (int p = 0; p < points; ++p)
+                block.push_back(missing(random) == 0 ? std::nullopt : std::optional(noise(random)));
+        if (design % 50 == 0)
+            for (auto& block : blocks) std::fill(block.begin(), block.end(), 0.01); // identical: no spread
+        const BlockedEstimate whole = blocked_effect(blocks).all, alone = blocked_interval(blocks);
+        SCOPED_TRACE(fmt::format("design {}: {} blocks of {} points", design, blocks.size(), points));
+        EXPECT_EQ(alone.unit, whole.unit);
+        EXPECT_EQ(alone.replicates, whole.replicates);
+        EXPECT_EQ(alone.df, whole.df);
+        EXPECT_EQ(alone.estimate, whole.estimate);
+        EXPECT_EQ(alone.ci95.low, whole.ci95.low);
+        EXPECT_EQ(alone.ci95.high, whole.ci95.high);
+        EXPECT_EQ(alone.ci90.low, whole.ci90.low);
+        EXPECT_EQ(alone.ci90.high, whole.ci90.high);
+        if (whole.unit != Unit::none && whole.log_se > 0) EXPECT_TRUE(std::isnan(alone.p_value));
+    }
 }
 
 // One block: the points are the replicates (and the report says so); one block of one point: no interval.

@@ -409,17 +409,21 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     // Numbers in the cells while they fit (12 x 12); beyond, the colours alone, and fewer tic labels.
     const size_t n = cells.size();
     const bool numbered = n <= max_numbered_cells;
-    std::vector<std::vector<std::optional<double>>> log_ratios; // a cell's: per block, per point
+    // A cell's: per block, per point; the first `blocks` of them, their vectors kept from cell to cell.
+    std::vector<std::vector<std::optional<double>>> log_ratios;
     for (const auto& [begin, end] : cells) {
-        log_ratios.clear();
+        size_t blocks = 0;
         for (size_t i = begin; i < end; ++i) {
-            if (i == begin || ratios[i].block != ratios[i - 1].block) log_ratios.emplace_back();
-            auto& row = log_ratios.back();
-            row.resize(ratios[i].point + 1);
+            if (i == begin || ratios[i].block != ratios[i - 1].block) {
+                if (log_ratios.size() == blocks) log_ratios.emplace_back();
+                log_ratios[blocks++].clear();
+            }
+            auto& row = log_ratios[blocks - 1];
+            if (row.size() <= ratios[i].point) row.resize(ratios[i].point + 1);
             row[ratios[i].point] = ratios[i].log_ratio;
         }
         const std::pair<double, double>& cell = ratios[begin].cell;
-        const stats::BlockedEstimate e = stats::blocked_effect(log_ratios).all;
+        const stats::BlockedEstimate e = stats::blocked_interval(std::span(log_ratios).first(blocks));
         const double xi = static_cast<double>(std::lower_bound(px.begin(), px.end(), cell.first) - px.begin());
         const double yj = static_cast<double>(std::lower_bound(gy.begin(), gy.end(), cell.second) - gy.begin());
         const bool excludes_zero = e.unit != stats::Unit::none && (e.ci95.low > 0 || e.ci95.high < 0);

@@ -32,7 +32,10 @@ Interval BlockedEstimate::interval(double confidence) const {
     return {percent(log_mean - t * log_se), percent(log_mean + t * log_se)};
 }
 
-BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, Unit unit) {
+namespace {
+
+// estimate_from_replicates, with its p-value or without (NaN).
+BlockedEstimate estimate(const std::vector<double>& replicates, Unit unit, bool p_value) {
     BlockedEstimate e;
     e.replicates = replicates.size();
     if (replicates.empty()) return e;
@@ -52,41 +55,47 @@ BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, 
     }
     e.ci95 = e.interval(0.95);
     e.ci90 = e.interval(0.90);
-    e.p_value = student_t_two_sided_p(m.mean / e.log_se, df);
+    e.p_value = p_value ? student_t_two_sided_p(m.mean / e.log_se, df) : std::numeric_limits<double>::quiet_NaN();
     return e;
 }
 
-BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>>>& log_ratios) {
+// blocked_effect; with `whole` false, its estimate and intervals alone (no p-value, block effects, points'
+// spread or flagged blocks).
+BlockedEffect effect_of(std::span<const std::vector<std::optional<double>>> log_ratios, bool whole) {
     BlockedEffect effect;
     size_t n_points = 0;
     for (const auto& block : log_ratios) n_points = std::max(n_points, block.size());
 
-    // Per block: the mean over its points; per point: the mean over its blocks.
+    // Per block: the mean over its points.
     std::vector<double> block_means;
     std::vector<size_t> block_of; // index into log_ratios of each mean
-    std::vector<double> point_sum(n_points, 0.0);
-    std::vector<size_t> point_n(n_points, 0);
     for (size_t k = 0; k < log_ratios.size(); ++k) {
         double sum = 0;
         size_t n = 0;
-        for (size_t p = 0; p < log_ratios[k].size(); ++p) {
-            if (!log_ratios[k][p]) continue;
-            sum += *log_ratios[k][p];
-            ++n;
-            point_sum[p] += *log_ratios[k][p];
-            ++point_n[p];
-        }
-        effect.block_effects.push_back(n ? percent(sum / static_cast<double>(n))
-                                         : std::numeric_limits<double>::quiet_NaN());
+        for (const std::optional<double>& ratio : log_ratios[k])
+            if (ratio) sum += *ratio, ++n;
+        if (whole)
+            effect.block_effects.push_back(n ? percent(sum / static_cast<double>(n))
+                                             : std::numeric_limits<double>::quiet_NaN());
         if (n == 0) continue;
         block_means.push_back(sum / static_cast<double>(n));
-        block_of.push_back(k);
+        if (whole) block_of.push_back(k);
     }
+    if (!whole && block_means.size() >= 2) {
+        effect.all = estimate(block_means, Unit::blocks, false);
+        return effect;
+    }
+    // Per point: the mean over its blocks.
+    std::vector<double> point_sum(n_points, 0.0);
+    std::vector<size_t> point_n(n_points, 0);
+    for (const auto& block : log_ratios)
+        for (size_t p = 0; p < block.size(); ++p)
+            if (block[p]) point_sum[p] += *block[p], ++point_n[p];
     std::vector<double> point_effects;
     for (size_t p = 0; p < n_points; ++p)
         if (point_n[p] > 0) point_effects.push_back(point_sum[p] / static_cast<double>(point_n[p]));
     effect.points = point_effects.size();
-    if (!point_effects.empty()) {
+    if (whole && !point_effects.empty()) {
         std::vector<double> sorted = point_effects;
         std::sort(sorted.begin(), sorted.end());
         effect.point_min = percent(sorted.front());
@@ -97,15 +106,15 @@ BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>
     }
 
     if (block_means.size() >= 2) {
-        effect.all = estimate_from_replicates(block_means, Unit::blocks);
+        effect.all = estimate(block_means, Unit::blocks, whole);
     } else {
         // One block: the points are all there is (their shared visit noise is not separable from the effect).
-        effect.all = estimate_from_replicates(point_effects, point_effects.size() >= 2 ? Unit::points : Unit::none);
+        effect.all = estimate(point_effects, point_effects.size() >= 2 ? Unit::points : Unit::none, whole);
         return effect;
     }
 
     // A disturbed block: far from the others by a robust measure of their spread.
-    if (block_means.size() >= 4) {
+    if (whole && block_means.size() >= 4) {
         const double center = median_of(block_means);
         std::vector<double> deviations;
         for (double d : block_means) deviations.push_back(std::fabs(d - center));
@@ -115,9 +124,23 @@ BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>
             if (std::fabs(block_means[i] - center) / robust_sd > flag_z) effect.flagged.push_back(block_of[i]);
             else kept.push_back(block_means[i]);
         }
-        if (!effect.flagged.empty()) effect.without_flagged = estimate_from_replicates(kept, Unit::blocks);
+        if (!effect.flagged.empty()) effect.without_flagged = estimate(kept, Unit::blocks, true);
     }
     return effect;
+}
+
+} // namespace
+
+BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, Unit unit) {
+    return estimate(replicates, unit, true);
+}
+
+BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>>>& log_ratios) {
+    return effect_of(log_ratios, true);
+}
+
+BlockedEstimate blocked_interval(std::span<const std::vector<std::optional<double>>> log_ratios) {
+    return effect_of(log_ratios, false).all;
 }
 
 BlockedEstimate estimate_from_runs(const std::vector<double>& value_runs, const std::vector<double>& baseline_runs) {

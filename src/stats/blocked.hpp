@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace llmsweep::stats {
@@ -24,13 +25,13 @@ enum class Unit {
 
 struct BlockedEstimate {
     Unit unit = Unit::none;
-    size_t replicates = 0;           // blocks (or points, for Unit::points; runs of both settings, for Unit::runs)
+    size_t replicates = 0; // blocks (or points, for Unit::points; runs of both settings, for Unit::runs)
     size_t runs_value = 0, runs_baseline = 0; // Unit::runs, and a `none` of runs: the runs of each setting
-    double df = 0;                   // degrees of freedom of its t (replicates - 1, or Welch's)
-    double estimate = 0;             // percent: exp(mean log ratio) - 1
-    Interval ci95, ci90;             // percent; equal to the estimate when there is no interval
-    double p_value = 1;              // two-sided t test of no effect
-    double log_mean = 0, log_se = 0; // on the log scale, for the number of blocks a decision needs
+    double df = 0;                            // degrees of freedom of its t (replicates - 1, or Welch's)
+    double estimate = 0;                      // percent: exp(mean log ratio) - 1
+    Interval ci95, ci90;                      // percent; equal to the estimate when there is no interval
+    double p_value = 1;                       // two-sided t test of no effect
+    double log_mean = 0, log_se = 0;          // on the log scale, for the number of blocks a decision needs
 
     // The t interval at another confidence (percent): a sequential design's adjusted level; ci95 at 0.95.
     Interval interval(double confidence) const;
@@ -55,6 +56,9 @@ inline constexpr double flag_z = 4.0;
 // `log_ratios[k][p]`: log(value / baseline) of point p in block k, or none where the block lacks it at
 // either setting. Blocks and points with no ratio at all are ignored.
 BlockedEffect blocked_effect(const std::vector<std::vector<std::optional<double>>>& log_ratios);
+// Its estimate and intervals alone, `all` without the p-value (NaN): a heatmap's cells, a grid of a hundred
+// thousand of them.
+BlockedEstimate blocked_interval(std::span<const std::vector<std::optional<double>>> log_ratios);
 
 // Estimate, intervals and test from replicate log ratios (means of blocks, or points).
 BlockedEstimate estimate_from_replicates(const std::vector<double>& replicates, Unit unit);
