@@ -5,6 +5,7 @@
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/parallel.hpp"
 #include "core/staged_folder.hpp"
 #include "report/strings.hpp"
 #include "store/store.hpp"
@@ -529,6 +530,27 @@ TEST(ChildProcesses, ManyThreadsStartProgramsAtOnceWhileTheProcessWritesItsMemor
     // A program that cannot start says so, and the next one starts.
     EXPECT_THROW(run_program({"/nonexistent/program"}), Error);
     EXPECT_TRUE(run_program({"true"}).succeeded());
+}
+
+TEST(Parallel, EveryIndexOnceAndTheLowestFailureAfterAllHaveEnded) {
+    for (const unsigned threads : {0u, 1u, 3u, 16u}) {
+        std::vector<std::atomic<int>> calls(1000);
+        for_each_index(
+            calls.size(), [&](size_t i) { ++calls[i]; }, threads);
+        for (size_t i = 0; i < calls.size(); ++i) ASSERT_EQ(calls[i].load(), 1) << i << ", " << threads << " threads";
+    }
+    for_each_index(0, [](size_t) { FAIL() << "called for no index"; });
+    std::atomic<int> ran{0};
+    try {
+        for_each_index(100, [&](size_t i) {
+            ++ran;
+            if (i == 70 || i == 30) throw Error(fmt::format("index {}", i));
+        });
+        ADD_FAILURE() << "no exception";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "index 30");
+    }
+    EXPECT_EQ(ran.load(), 100) << "the calls after a failure still run";
 }
 
 } // namespace

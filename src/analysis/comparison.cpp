@@ -1,6 +1,7 @@
 #include "analysis/comparison.hpp"
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"
@@ -345,10 +346,14 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
     if (std::find(values.begin(), values.end(), baseline) == values.end())
         throw UsageError(fmt::format("--baseline {} is not a value of {}; its values are {}", baseline, compare,
                                      fmt::join(values, ", ")));
-    std::vector<PairedComparison> comparisons;
     const size_t compared = parameter_index(compare);
     const MatchKey key_of(compare, data);
-    for (const RecordGroup& group : group_records(data, compare)) {
+    // Each group's comparisons on a core of its own (a million results: 1.5 s on one), in the groups' order.
+    const std::vector<RecordGroup> groups = group_records(data, compare);
+    std::vector<std::vector<PairedComparison>> of_group(groups.size());
+    for_each_index(groups.size(), [&](size_t g) {
+        const RecordGroup& group = groups[g];
+        std::vector<PairedComparison>& comparisons = of_group[g];
         const std::string &model = group.model, &metric = group.metric;
         // Per value (its number in the dataset's value table): its ok records by point (match key), in one array
         // sorted by the key's hash, a point being a run of the same key (the records of the runs that measured
@@ -402,7 +407,7 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             return found == by_value.end() ? nullptr : &found->second;
         };
         const Points* const base_points = points_of(baseline);
-        if (!base_points) continue;
+        if (!base_points) return;
         // The baseline's points in the order of their keys: the order of every comparison's pairs.
         std::vector<const Point*> ordered;
         ordered.reserve(base_points->points.size());
@@ -514,7 +519,11 @@ std::vector<PairedComparison> compare_paired(const Dataset& data, const std::str
             }
             comparisons.push_back(std::move(c));
         }
-    }
+    });
+    std::vector<PairedComparison> comparisons;
+    for (auto& group : of_group)
+        comparisons.insert(comparisons.end(), std::make_move_iterator(group.begin()),
+                           std::make_move_iterator(group.end()));
 
     // Holm across every comparison of the report, then the verdicts.
     std::vector<double> p;

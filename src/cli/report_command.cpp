@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <malloc.h>
 #include <memory>
 #include <optional>
 #include <set>
@@ -71,6 +72,10 @@ void run_report(const ReportArgs& args) {
         throw UsageError(
             fmt::format("no database at '{}'; run a sweep into it with 'llmsweep run', or pass --db", args.db));
     const std::string lang = args.lang.empty() ? language_from_locale() : args.lang;
+    // One malloc arena for the report's threads (the results' reader, the comparisons, raw.csv): memory one
+    // phase frees is the next one's, not kept apart in another thread's arena (a million results peaked at
+    // 519 MiB with an arena per thread, 489 MiB with one, in the same time).
+    mallopt(M_ARENA_MAX, 1);
     report::ReportOptions options;
     options.margin_pct = args.margin;
     if (!args.compare.empty()) options.compare = analysis::parameter_named(args.compare);
