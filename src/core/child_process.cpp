@@ -69,7 +69,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& command, Options opti
     pthread_sigmask(SIG_SETMASK, &all, &before);
     pid_ = vfork();
     if (pid_ == 0) {
-        // Only system calls from here to exec, writing nothing of this process's memory.
+        // Only system calls from here to exec, writing none of this process's memory but these locals.
         for (int signo = 1; signo < NSIG; ++signo) {
             struct sigaction action {};
             if (sigaction(signo, nullptr, &action) != 0) continue;

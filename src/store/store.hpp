@@ -223,7 +223,8 @@ public:
     size_t count_results(std::optional<int64_t> run_id);
     // The distinct respellings among the results of `run_ids` (every run when empty).
     std::vector<Respelling> respellings(const std::vector<int64_t>& run_ids);
-    // Every result (of one run, or all), in the order stored.
+    // Every result (of one run, or all), in the order stored. The rows are read on a thread of their own while
+    // `each` runs on this one: `each` must not use this store.
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
                       const std::function<void(ResultRow&&)>& each);
     // The successful loads, in the order made, with `value_column` as text: a loads column, a results column (the
