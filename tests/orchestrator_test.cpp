@@ -94,8 +94,8 @@ class Orchestrator : public ::testing::Test {
 protected:
     Orchestrator() : store_path((dir / "o.db").string()) {
         spec.models = {"/models/fake.gguf"};
-        spec.n_prompt = {8, 16, 32};
-        spec.n_gen = {4};
+        spec.knobs["n_prompt"] = {"8", "16", "32"};
+        spec.knobs["n_gen"] = {"4"};
         spec.repetitions = 3;
         spec.timeout_s = 1;
     }
@@ -126,7 +126,7 @@ protected:
 // own. The run's row says where its time went, its timed part the samples' own times.
 TEST_F(Orchestrator, AVisitsTestsShareOneContextInRoundsOrderAndNotInGrouped) {
     spec.knobs["n_threads"] = {"1", "2"};
-    spec.n_depth = {0, 8};
+    spec.knobs["n_depth"] = {"0", "8"};
     World world;
     Events events;
     const SweepOutcome outcome = run(world, events);

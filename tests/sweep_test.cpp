@@ -54,7 +54,7 @@ TEST(Spec, SettingsAssignFromTexts) {
     find_setting("cache").assign(spec, {"cold,warm"}); // its flag and TOML key before it was named as its column
     EXPECT_EQ(spec.values_of(*domain::find_knob("cache_state")), (std::vector<std::string>{"cold", "warm"}));
     find_setting("n_prompt").assign(spec, {"64-256*2", "64"});
-    EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
+    EXPECT_EQ(spec.integers_of(*find_parameter("n_prompt")), (V{64, 128, 256}));
     find_setting("flash_attn").assign(spec, {"0,1,auto"});
     EXPECT_EQ(spec.values_of(*domain::find_knob("flash_attn")), (std::vector<std::string>{"off", "on", "auto"}));
     find_setting("mode").assign(spec, {"split"});
@@ -82,8 +82,8 @@ TEST(Spec, TomlFileUsesTheSameNames) {
     EXPECT_EQ(spec.models,
               (std::vector<std::string>{(dir / "a.gguf").string(), "/abs/b.gguf", (dir / "c.gguf").string()}));
     EXPECT_EQ(spec.values_of(*domain::find_knob("load_mode")).size(), 2u);
-    EXPECT_EQ(spec.n_prompt, (V{64, 128, 256}));
-    EXPECT_EQ(spec.n_gen, (V{32, 64}));
+    EXPECT_EQ(spec.integers_of(*find_parameter("n_prompt")), (V{64, 128, 256}));
+    EXPECT_EQ(spec.integers_of(*find_parameter("n_gen")), (V{32, 64}));
     EXPECT_EQ(spec.repetitions, 3);
     EXPECT_EQ(spec.order, Order::grouped);
     EXPECT_EQ(spec.values_of(*domain::find_knob("flash_attn")), (std::vector<std::string>{"on"}));
@@ -194,8 +194,8 @@ SweepSpec two_model_spec() {
     SweepSpec spec;
     spec.models = {"a.gguf", "b.gguf"};
     spec.knobs["load_mode"] = {"none", "mmap"};
-    spec.n_prompt = {64, 128};
-    spec.n_gen = {32, 64};
+    spec.knobs["n_prompt"] = {"64", "128"};
+    spec.knobs["n_gen"] = {"32", "64"};
     spec.repetitions = 3;
     return spec;
 }
@@ -305,8 +305,8 @@ TEST(Plan, KeysAreStableAndDependOnEveryValue) {
 TEST(Plan, TheKeysOfAFixedSpecNeverChange) {
     SweepSpec spec;
     spec.models = {"/nonexistent/model.gguf"};
-    spec.n_prompt = {512};
-    spec.n_gen = {128};
+    spec.knobs["n_prompt"] = {"512"};
+    spec.knobs["n_gen"] = {"128"};
     spec.knobs["load_mode"] = {"mmap"};
     spec.knobs["n_gpu_layers"] = {"99"};
     EXPECT_EQ(
@@ -327,8 +327,8 @@ TEST(Plan, TheKeysOfAFixedServerSpecNeverChange) {
     SweepSpec spec;
     spec.models = {"/nonexistent/model.gguf"};
     spec.mode = Mode::server;
-    spec.n_prompt = {64};
-    spec.n_gen = {16};
+    spec.knobs["n_prompt"] = {"64"};
+    spec.knobs["n_gen"] = {"16"};
     spec.serving.concurrency = {2};
     spec.knobs["parallel"] = {"4"};
     spec.knobs["cache_prompt"] = {"1"};
@@ -353,9 +353,9 @@ TEST(Plan, TheKeysOfAFixedServerSpecNeverChange) {
 // a parameter) is never split, since a shard takes whole tests; the work is dealt out evenly.
 TEST(Plan, ShardsPartitionTheSweepWithoutSplittingAPair) {
     SweepSpec spec = two_model_spec();
-    spec.n_prompt = {16, 32, 64, 128, 256};
-    spec.n_gen = {8, 16, 32};
-    spec.n_depth = {0, 512};
+    spec.knobs["n_prompt"] = {"16", "32", "64", "128", "256"};
+    spec.knobs["n_gen"] = {"8", "16", "32"};
+    spec.knobs["n_depth"] = {"0", "512"};
     const Plan whole = make_plan(spec, 2);
     std::multiset<std::string> seen;
     std::vector<double> work;

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "domain/knobs.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"
@@ -25,7 +26,10 @@
 namespace llmsweep::analysis {
 namespace {
 
-bool is_test_size(const std::string& name) { return name == "n_prompt" || name == "n_gen" || name == "n_depth"; }
+bool is_test_size(const std::string& name) {
+    const domain::Knob* parameter = domain::find_parameter(name);
+    return parameter && parameter->size;
+}
 
 bool is_run_parameter(std::string_view name) {
     return std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();

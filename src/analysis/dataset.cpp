@@ -63,15 +63,14 @@ const std::vector<std::string_view>& parameter_list() {
         using Scope = domain::Knob::Scope;
         std::vector<std::string_view> list = {"model", "model_type"};
         auto add_knobs = [&](Scope scope) {
-            for (const domain::Knob& knob : domain::knobs())
+            for (const domain::Knob& knob : domain::parameters())
                 if (knob.scope() == scope) list.push_back(knob.name);
         };
         add_knobs(Scope::load);
         list.push_back("huge_pages_used");
         add_knobs(Scope::context);
         add_knobs(Scope::server);
-        list.insert(list.end(), {"n_prompt", "n_gen", "n_depth"});
-        add_knobs(Scope::test);
+        add_knobs(Scope::test); // the test sizes first
         list.insert(list.end(), {"concurrency", "rate"});
         add_knobs(Scope::client);
         list.push_back("mode");

@@ -102,9 +102,10 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
 
 // Whether the sweep gives a setting (not a test size) several values: then it ends with their verdicts.
 bool compares_a_setting(const sweep::SweepSpec& spec) {
-    for (const std::string_view name : analysis::parameter_list())
-        if (name != "n_prompt" && name != "n_gen" && name != "n_depth" && sweep::swept_values(spec, name) > 1)
-            return true;
+    for (const std::string_view name : analysis::parameter_list()) {
+        const domain::Knob* parameter = domain::find_parameter(name);
+        if (!(parameter && parameter->size) && sweep::swept_values(spec, name) > 1) return true;
+    }
     return false;
 }
 

@@ -222,6 +222,18 @@ const std::vector<Knob>& all_knobs() {
         {.name = "no_repack", .flag = "-nr", .server_flag = "-nr", .key_tag = "nr",
          .help = "0,1: keep the weights as the file has them, not repacked for this CPU's kernels",
          .plural = "repack settings", .member = load<&L::no_repack>(), .since = 9},
+        // The test sizes, combined by the mode: the last of every point's key but server mode's.
+        {.name = "n_prompt", .flag = "-p", .field = "n_prompt", .key_tag = "n_prompt", .help = "Prompt tokens",
+         .plural = "prompt sizes", .member = test<&T::n_prompt>(), .min = 0, .max = max_tokens, .always = true,
+         .size = true, .sweep_default = "512", .llama_bench_sql = "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
+        {.name = "n_gen", .flag = "-n", .field = "n_gen", .key_tag = "n_gen", .help = "Generated tokens",
+         .plural = "generation sizes", .member = test<&T::n_gen>(), .min = 0, .max = max_tokens, .always = true,
+         .size = true, .sweep_default = "128", .llama_bench_sql = "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
+        {.name = "n_depth", .flag = "-d", .field = "n_depth", .key_tag = "n_depth",
+         .help = "Tokens already in the context before the test", .plural = "depths", .member = test<&T::n_depth>(),
+         .min = 0, .max = max_tokens, .always = true, .size = true,
+         .llama_bench_sql = "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE "
+                            "r.n_depth END"},
         // A vision-language model's: its mmproj file (the vision tower and connector, llama.cpp's --mmproj), where it
         // runs, and the image each request begins with.
         {.name = "mmproj", .flag = "--mmproj", .server_flag = "--mmproj", .key_tag = "mmproj",
@@ -335,7 +347,7 @@ std::string Knob::origin() const {
     return "llmsweep";
 }
 
-std::string Knob::default_text() const { return text(Point{}); }
+std::string Knob::default_text() const { return sweep_default.empty() ? text(Point{}) : std::string(sweep_default); }
 
 std::string Knob::default_help() const { return host_default ? "the physical cores" : default_text(); }
 
@@ -362,9 +374,24 @@ std::variant<int64_t, std::string> Knob::column(const Point& point) const {
     return x;
 }
 
-const std::vector<Knob>& knobs() { return all_knobs(); }
+const std::vector<Knob>& knobs() {
+    static const std::vector<Knob> product = [] {
+        std::vector<Knob> rows;
+        std::copy_if(all_knobs().begin(), all_knobs().end(), std::back_inserter(rows),
+                     [](const Knob& k) { return !k.size; });
+        return rows;
+    }();
+    return product;
+}
+
+const std::vector<Knob>& parameters() { return all_knobs(); }
 
 const Knob* find_knob(std::string_view name) {
+    const Knob* knob = find_parameter(name);
+    return knob && !knob->size ? knob : nullptr;
+}
+
+const Knob* find_parameter(std::string_view name) {
     for (const Knob& knob : all_knobs())
         if (knob.name == name) return &knob;
     return nullptr;

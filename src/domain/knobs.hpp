@@ -6,7 +6,8 @@
 // flag and JSON field, llama-server's flag, its part of a point's key, how a value is read, the member of the
 // point it sets, and the schema version of its column. Every layer that handles them walks this table (the
 // store's columns too): adding a knob is a member, a row here, and the line that hands it to llama.cpp. The test
-// sizes (-p, -n, -d) and server mode's client loop are not knobs: they combine by mode, not as a product.
+// sizes (-p, -n, -d) are rows of it too, but combine by mode, not as a product: knobs() leaves them out,
+// parameters() has them. Server mode's client loop (--concurrency, --rate) is not in it.
 
 #include "domain/point.hpp"
 
@@ -61,6 +62,12 @@ struct Knob {
     // sizes), in the spec's JSON and in llama-bench's and llama-server's command lines, so that older keys stay.
     // Server and client settings are in every key of server mode, and in no other.
     bool always = false;
+    // A test size (n_prompt, n_gen, n_depth): the mode combines them (request: every prompt with every generation
+    // at every depth; split: llama-bench's pp and tg tests), not the product of the knobs; and what a sweep takes
+    // where it gives none (llama-bench's -p 512 -n 128), where that is not the member's initializer (a point's
+    // test sizes start at 0: a split-mode test sets one of them).
+    bool size = false;
+    std::string_view sweep_default = {};
     // Lists within one value (devices, tensor splits, overrides) are joined by `separator` here, because ','
     // separates a sweep's values; llama-server joins them by `server_separator`.
     char separator = 0, server_separator = 0;
@@ -85,7 +92,7 @@ struct Knob {
     std::string origin() const;
 
     std::string text(const Point& point) const { return member.get(point); }
-    std::string default_text() const; // the member's initializer: llama-bench's default
+    std::string default_text() const; // llama-bench's default: sweep_default, else the member's initializer
     std::string default_help() const; // the default as --help says it (the host's, where it is the host's)
     // Sets it from a canonical text (what text() writes, or what canonical() returns); the rest of the point is
     // left alone.
@@ -97,9 +104,13 @@ struct Knob {
     std::variant<int64_t, std::string> column(const Point& point) const;
 };
 
+// The settings that combine as a product: every row but the test sizes.
 const std::vector<Knob>& knobs();
-// nullptr for a name that is not a knob's.
+// Every row: the knobs and the test sizes, in the table's order.
+const std::vector<Knob>& parameters();
+// nullptr for a name that is not a knob's (find_knob) or a parameter's (find_parameter: a test size too).
 const Knob* find_knob(std::string_view name);
+const Knob* find_parameter(std::string_view name);
 
 // -dev: "auto" (llama.cpp's choice), "none", or device names joined by '/'.
 std::string canonical_devices(std::string_view value);

@@ -27,18 +27,18 @@ std::string Point::key(Mode mode) const {
 
 std::string Point::settings_key(Mode mode) const {
     // The settings llmsweep had from its start are always in the key: the load's (its load mode and cache state
-    // first), then the context's (the threads first). Those that joined it later are in it only where they are not
-    // llama-bench's default, so that older runs resume. Server mode's are in each of its keys: the server's, the
-    // client loop, the requests'.
-    std::string load_always, context_always, later, server_part, client_part;
-    for (const Knob& knob : knobs()) {
+    // first), then the context's (the threads first), then the test sizes. Those that joined it later are in it
+    // only where they are not llama-bench's default, so that older runs resume. Server mode's are in each of its
+    // keys: the server's, the client loop, the requests'.
+    std::string load_always, others_always, later, server_part, client_part;
+    for (const Knob& knob : parameters()) {
         const std::string value = knob.text(*this);
         const std::string tagged = fmt::format(";{}={}", knob.key_tag, value);
         switch (knob.scope()) {
         case Knob::Scope::load:
         case Knob::Scope::context:
         case Knob::Scope::test:
-            if (knob.always) (knob.of_load() ? load_always : context_always) += tagged;
+            if (knob.always) (knob.of_load() ? load_always : others_always) += tagged;
             else if (value != knob.default_text()) later += tagged;
             break;
         case Knob::Scope::server: server_part += tagged; break;
@@ -49,8 +49,7 @@ std::string Point::settings_key(Mode mode) const {
     if (mode == Mode::server)
         later += fmt::format("{};concurrency={};rate={}{}", server_part, client.concurrency, client.rate, client_part);
     // The load's first (from load_mode=), without the ';' before it.
-    return fmt::format("{}{};n_prompt={};n_gen={};n_depth={}{}", std::string_view(load_always).substr(1),
-                       context_always, test.n_prompt, test.n_gen, test.n_depth, later);
+    return fmt::format("{}{}{}", std::string_view(load_always).substr(1), others_always, later);
 }
 
 std::string model_fingerprint(const std::string& path) {

@@ -23,12 +23,20 @@ std::string text_of(const nlohmann::json& value) {
     return value.get<std::string>();
 }
 
+// A test's sizes and its other settings.
 nlohmann::json test_json(const domain::TestParams& t) {
-    nlohmann::json json = {{"n_prompt", t.n_prompt}, {"n_gen", t.n_gen}, {"n_depth", t.n_depth}};
+    nlohmann::json json = nlohmann::json::object();
     const domain::Point point{.test = t};
-    for (const domain::Knob& knob : domain::knobs())
+    for (const domain::Knob& knob : domain::parameters())
         if (knob.of_test()) json[std::string(knob.name)] = knob.json(point);
     return json;
+}
+
+domain::TestParams test_from_json(const nlohmann::json& j) {
+    domain::Point point;
+    for (const domain::Knob& knob : domain::parameters())
+        if (knob.of_test()) knob.set(point, text_of(j.at(std::string(knob.name))));
+    return point.test;
 }
 
 nlohmann::json context_json(const domain::ContextParams& c) {
@@ -73,34 +81,25 @@ nlohmann::json run_request_json(const RunRequest& r) {
             {"warmup", r.warmup},
             {"seed", r.seed},
             {"shared_n_ctx", r.shared_n_ctx ? nlohmann::json(*r.shared_n_ctx) : nlohmann::json()},
-            {"shared_warmup", r.shared_warmup ? nlohmann::json{{"n_prompt", r.shared_warmup->n_prompt},
-                                                               {"n_gen", r.shared_warmup->n_gen}}
-                                              : nlohmann::json()}};
+            {"shared_warmup", r.shared_warmup ? test_json(*r.shared_warmup) : nlohmann::json()}};
 }
 
 RunRequest run_request_from_json(const nlohmann::json& j) {
     const auto& c = j.at("context");
-    const auto& t = j.at("test");
     RunRequest r;
     domain::Point point;
     for (const domain::Knob& knob : domain::knobs())
         if (knob.of_context()) knob.set(point, text_of(c.at(std::string(knob.name))));
     r.context = std::move(point.context);
     r.prio = j.at("prio").get<int>();
-    domain::Point test{
-        .test = {t.at("n_prompt").get<int64_t>(), t.at("n_gen").get<int64_t>(), t.at("n_depth").get<int64_t>()}};
-    for (const domain::Knob& knob : domain::knobs())
-        if (knob.of_test()) knob.set(test, text_of(t.at(std::string(knob.name))));
-    r.test = test.test;
+    r.test = test_from_json(j.at("test"));
     r.mode = domain::parse_mode(j.at("mode").get<std::string>());
     r.repetition = j.at("repetition").get<int64_t>();
     r.warmup = j.at("warmup").get<int64_t>();
     r.seed = j.at("seed").get<uint64_t>();
     if (const auto n_ctx = j.find("shared_n_ctx"); n_ctx != j.end() && !n_ctx->is_null())
         r.shared_n_ctx = n_ctx->get<int64_t>();
-    if (const auto w = j.find("shared_warmup"); w != j.end() && !w->is_null())
-        r.shared_warmup =
-            domain::TestParams{.n_prompt = w->at("n_prompt").get<int64_t>(), .n_gen = w->at("n_gen").get<int64_t>()};
+    if (const auto w = j.find("shared_warmup"); w != j.end() && !w->is_null()) r.shared_warmup = test_from_json(*w);
     return r;
 }
 

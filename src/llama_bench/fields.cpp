@@ -28,14 +28,13 @@ const std::vector<std::string_view> required = {"model_filename", "n_threads", "
 
 // Fields with a place of their own in BenchTest (the knobs' too); the others go to `extra`.
 const std::vector<std::string_view> modelled = {
-    "build_commit", "cpu_info",       "gpu_info",  "backends",      "model_filename", "model_type",
-    "model_size",   "model_n_params", "n_threads", "load_mode",     "n_prompt",       "n_gen",
-    "n_depth",      "test_time",      "avg_ns",    "stddev_ns",     "avg_ts",         "stddev_ts",
-    "samples_ns",   "samples_ts",     "use_mmap",  "use_direct_io", "f16_kv"};
+    "build_commit", "cpu_info",       "gpu_info",   "backends", "model_filename", "model_type",
+    "model_size",   "model_n_params", "test_time",  "avg_ns",   "stddev_ns",      "avg_ts",
+    "stddev_ts",    "samples_ns",     "samples_ts", "use_mmap", "use_direct_io",  "f16_kv"};
 
 bool is_modelled(std::string_view field) {
     return std::find(modelled.begin(), modelled.end(), field) != modelled.end() ||
-           std::any_of(domain::knobs().begin(), domain::knobs().end(),
+           std::any_of(domain::parameters().begin(), domain::parameters().end(),
                        [&](const domain::Knob& k) { return k.field == field; });
 }
 
@@ -48,10 +47,6 @@ const std::vector<std::pair<std::string_view, std::string BenchTest::*>> text_me
     {"test_time", &BenchTest::test_time}};
 const std::vector<std::pair<std::string_view, int64_t BenchTest::*>> count_members = {
     {"model_size", &BenchTest::model_size}, {"model_n_params", &BenchTest::model_n_params}};
-const std::vector<std::pair<std::string_view, int64_t domain::TestParams::*>> test_counts = {
-    {"n_prompt", &domain::TestParams::n_prompt},
-    {"n_gen", &domain::TestParams::n_gen},
-    {"n_depth", &domain::TestParams::n_depth}};
 
 const std::vector<std::pair<std::string_view, std::string_view>> legacy_backends = {
     {"cuda", "CUDA"},   {"opencl", "OpenCL"}, {"vulkan", "Vulkan"}, {"kompute", "Kompute"},
@@ -201,12 +196,7 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     if (load.model.empty()) throw FormatError("model_filename: empty");
     for (const auto& [name, member] : count_members)
         if (auto v = get(name)) t.*member = non_negative(name, *v);
-    for (const auto& [name, member] : test_counts)
-        if (auto v = get(name)) test.*member = non_negative(name, *v);
-    if (test.n_prompt == 0 && test.n_gen == 0)
-        throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
-
-    for (const domain::Knob& knob : domain::knobs()) {
+    for (const domain::Knob& knob : domain::parameters()) {
         const auto v = get(knob.field);
         if (!v || knob.name == "load_mode") continue; // below: older builds wrote use_mmap and use_direct_io
         std::string value;
@@ -226,6 +216,8 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         }
         knob.set(t.point, value);
     }
+    if (test.n_prompt == 0 && test.n_gen == 0)
+        throw FormatError("n_prompt and n_gen are both 0: not a test llama-bench runs");
     if (auto v = get("load_mode")) {
         load.load_mode = to_load_mode("load_mode", *v);
     } else {

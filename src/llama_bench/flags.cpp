@@ -9,21 +9,15 @@
 namespace llmsweep::llama_bench {
 namespace {
 
-// (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the knobs' (llama-server's
-// -np, -c and -cb among them) come from their table (domain/knobs.hpp).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> spellings{{{"model", "-m"},
-                                                                                  {"n_pg", "-pg"},
-                                                                                  {"n_prompt", "-p"},
-                                                                                  {"n_gen", "-n"},
-                                                                                  {"n_depth", "-d"},
-                                                                                  {"repetitions", "-r"},
-                                                                                  {"mmap", "-mmp"},
-                                                                                  {"rpc", "-rpc"}}};
+// (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the parameters' (the test
+// sizes' -p, -n, -d, and llama-server's -np, -c and -cb among them) come from their table (domain/knobs.hpp).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> spellings{
+    {{"model", "-m"}, {"n_pg", "-pg"}, {"repetitions", "-r"}, {"mmap", "-mmp"}, {"rpc", "-rpc"}}};
 
 // llama-bench's one-dash spellings: its long options (--poll, --no-host) are llmsweep's own already.
 std::vector<std::pair<std::string_view, std::string_view>> all_spellings() {
     std::vector<std::pair<std::string_view, std::string_view>> all(spellings.begin(), spellings.end());
-    for (const domain::Knob& knob : domain::knobs())
+    for (const domain::Knob& knob : domain::parameters())
         if (knob.flag.substr(0, 2) != "--") all.emplace_back(knob.name, knob.flag);
     return all;
 }

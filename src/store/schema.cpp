@@ -27,11 +27,11 @@ std::string_view kept(std::string text) {
 
 SqlType sql_type(const domain::Knob& knob) { return knob.type() == domain::Knob::Type::text ? text : integer; }
 
-// The results columns of the knobs of `scopes` (domain/knobs.hpp): each one's name, type, help and default,
+// The results columns of the parameters of `scopes` (domain/knobs.hpp): each one's name, type, help and default,
 // added in its `since`. Server mode's are NULL in other modes.
 std::vector<Column> knob_columns(std::initializer_list<domain::Knob::Scope> scopes) {
     std::vector<Column> columns;
-    for (const domain::Knob& knob : domain::knobs()) {
+    for (const domain::Knob& knob : domain::parameters()) {
         if (std::find(scopes.begin(), scopes.end(), knob.scope()) == scopes.end()) continue;
         std::string doc(knob.help);
         if (const size_t flag = doc.find("0,1: "); knob.type() == domain::Knob::Type::boolean && flag != doc.npos)
@@ -52,7 +52,7 @@ std::vector<Column> knob_columns(std::initializer_list<domain::Knob::Scope> scop
 // Their columns in the llama_bench table, under llama-bench's field names.
 std::vector<Column> knob_llama_bench_columns() {
     std::vector<Column> columns;
-    for (const domain::Knob& knob : domain::knobs()) {
+    for (const domain::Knob& knob : domain::parameters()) {
         if (!knob.of_llama_bench()) continue;
         const bool own = !knob.llama_bench_sql.empty();
         const std::string doc =
@@ -270,9 +270,6 @@ const std::vector<Table> all_tables = {
                "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 or more); "
                "NULL where unknown.",
                "", 6},
-              {"n_prompt", integer, "Prompt tokens of the point.", "NOT NULL"},
-              {"n_gen", integer, "Generated tokens of the point.", "NOT NULL"},
-              {"n_depth", integer, "Tokens in the context before the test.", "NOT NULL"},
           },
           knob_columns({domain::Knob::Scope::test}),
           {
@@ -447,12 +444,6 @@ const std::vector<Table> all_tables = {
           },
           knob_llama_bench_columns(),
           {
-              {"n_prompt", integer, "Prompt tokens of the test.", "", 2,
-               "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
-              {"n_gen", integer, "Generated tokens of the test.", "", 2,
-               "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
-              {"n_depth", integer, "Tokens in the context before the test.", "", 2,
-               "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE r.n_depth END"},
               {"test_time", text, "UTC time of the test.", "", 2, "r.test_time"},
               {"avg_ns", integer, "Mean time, ns.", "", 2, "CAST(r.avg_ns AS INTEGER)"},
               {"stddev_ns", integer, "Standard deviation of the time, ns.", "", 2, "CAST(r.stddev_ns AS INTEGER)"},

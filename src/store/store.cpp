@@ -255,14 +255,10 @@ std::optional<double> Store::measured_ns(const std::string& point_key) {
 }
 
 Row point_columns(const domain::Point& p, domain::Mode mode) {
-    Row row = {{"model_filename", p.load.model},
-               {"n_prompt", p.test.n_prompt},
-               {"n_gen", p.test.n_gen},
-               {"n_depth", p.test.n_depth},
-               {"mode", std::string(name(mode))}};
+    Row row = {{"model_filename", p.load.model}, {"mode", std::string(name(mode))}};
     // Server mode's knobs are NULL in other modes, where they do not apply.
     const bool server = mode == domain::Mode::server;
-    for (const domain::Knob& knob : domain::knobs())
+    for (const domain::Knob& knob : domain::parameters())
         if (server || !knob.of_server_mode())
             row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
     if (!p.load.llama_bench.empty()) row.emplace_back("llama_bench", p.load.llama_bench);

@@ -60,18 +60,27 @@ std::vector<Part> parts(const std::vector<Point>& points, Part Point::*part) {
     return out;
 }
 
+// The sweep's test sizes, each list as given.
+struct Sizes {
+    std::vector<int64_t> prompts, gens, depths;
+    explicit Sizes(const SweepSpec& spec)
+        : prompts(spec.integers_of(*find_parameter("n_prompt"))), gens(spec.integers_of(*find_parameter("n_gen"))),
+          depths(spec.integers_of(*find_parameter("n_depth"))) {}
+};
+
 // The sizes of the tests: prompts, generations and depths, as the mode combines them.
 std::vector<TestParams> test_sizes_of(const SweepSpec& spec) {
+    const Sizes sizes(spec);
     std::vector<TestParams> tests;
-    for (int64_t depth : spec.n_depth) {
+    for (int64_t depth : sizes.depths) {
         if (spec.mode != Mode::split) {
-            for (int64_t p : spec.n_prompt)
-                for (int64_t g : spec.n_gen) tests.push_back({p, g, depth});
+            for (int64_t p : sizes.prompts)
+                for (int64_t g : sizes.gens) tests.push_back({p, g, depth});
         } else {
-            // llama-bench's split: each n_prompt is a pp test, each n_gen a tg test.
-            for (int64_t p : spec.n_prompt)
+            // llama-bench's split: each prompt size is a pp test, each generation size a tg test.
+            for (int64_t p : sizes.prompts)
                 if (p > 0) tests.push_back({p, 0, depth});
-            for (int64_t g : spec.n_gen)
+            for (int64_t g : sizes.gens)
                 if (g > 0) tests.push_back({0, g, depth});
             for (const auto& [p, g] : spec.n_pg) tests.push_back({p, g, depth});
         }
@@ -159,18 +168,17 @@ std::vector<ClientLoad> clients_of(const SweepSpec& spec) {
 // Refuses a plan with no point, or with so many that it is surely a typo (and would not fit in memory),
 // before a single point is made.
 void check_size(const SweepSpec& spec) {
-    const size_t prompts = spec.n_prompt.size(), gens = spec.n_gen.size();
-    const size_t tests_per_depth =
-        spec.mode != Mode::split
-            ? prompts * gens
-            : static_cast<size_t>(
-                  std::count_if(spec.n_prompt.begin(), spec.n_prompt.end(), [](int64_t p) { return p > 0; }) +
-                  std::count_if(spec.n_gen.begin(), spec.n_gen.end(), [](int64_t g) { return g > 0; })) +
-                  spec.n_pg.size();
+    const Sizes sizes(spec);
+    const auto above_0 = [](const std::vector<int64_t>& v) {
+        return static_cast<size_t>(std::count_if(v.begin(), v.end(), [](int64_t n) { return n > 0; }));
+    };
+    const size_t tests_per_depth = spec.mode != Mode::split
+                                       ? sizes.prompts.size() * sizes.gens.size()
+                                       : above_0(sizes.prompts) + above_0(sizes.gens) + spec.n_pg.size();
     std::vector<std::pair<std::string_view, size_t>> factors = {
         {"models", spec.models.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
-        {"depths", spec.n_depth.size()},
+        {"depths", sizes.depths.size()},
         {"client loads", spec.serving.concurrency.size() + spec.serving.rate.size() +
                              (spec.serving.concurrency.empty() && spec.serving.rate.empty())},
         {"tests per depth", tests_per_depth}};

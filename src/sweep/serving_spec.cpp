@@ -82,24 +82,26 @@ void validate_serving(const SweepSpec& spec) {
     }
     if (spec.engine != Engine::native)
         throw UsageError("--mode server runs llama-server, not llama-bench: drop --engine llama-bench");
-    if (spec.n_depth != std::vector<int64_t>{0})
+    const Knob &prompt = *find_parameter("n_prompt"), &gen = *find_parameter("n_gen");
+    if (spec.sets(*find_parameter("n_depth")))
         throw UsageError("--n-depth has no meaning in server mode: a request's context is its prompt; use "
                          "--shared-prefix for prompts that begin alike");
-    for (int64_t n : spec.n_prompt)
+    const std::vector<int64_t> prompts = spec.integers_of(prompt), gens = spec.integers_of(gen);
+    for (int64_t n : prompts)
         if (n < 1) throw UsageError("--n-prompt: a request of server mode has a prompt of 1 token or more");
-    for (int64_t n : spec.n_gen)
+    for (int64_t n : gens)
         if (n < 1) throw UsageError("--n-gen: a request of server mode generates 1 token or more");
     const Knob &shared_prefix = *find_knob("shared_prefix"), &prompt_dist = *find_knob("prompt_dist"),
                &gen_dist = *find_knob("gen_dist");
     for (const std::string& prefix_text : spec.values_of(shared_prefix))
-        for (int64_t n : spec.n_prompt)
+        for (int64_t n : prompts)
             if (const int64_t prefix = std::stoll(prefix_text); prefix >= n && !spec.sets(prompt_dist))
                 throw UsageError(fmt::format("--shared-prefix {} is not shorter than the prompt (-p {}): a prompt is "
                                              "its shared prefix and then tokens of its own",
                                              prefix, n));
-    if (spec.sets(prompt_dist) && spec.n_prompt.size() > 1)
+    if (spec.sets(prompt_dist) && prompts.size() > 1)
         throw UsageError("--prompt-dist draws the prompt lengths that -p would fix: drop the -p list");
-    if (spec.sets(gen_dist) && spec.n_gen.size() > 1)
+    if (spec.sets(gen_dist) && gens.size() > 1)
         throw UsageError("--gen-dist draws the output lengths that -n would fix: drop the -n list");
     if (s.requests > 0 && s.duration_s > 0)
         throw UsageError("--requests and --duration both say how long a repetition is: give one");

@@ -100,12 +100,6 @@ const std::vector<Setting> base_settings = {
              }
          s.rpc = fmt::format("{}", fmt::join(servers, ","));
      }},
-    {"n_prompt", "Prompt tokens (default 512)", true,
-     [](SweepSpec& s, const auto& t) { s.n_prompt = unique(ints(t, "--n-prompt", 0, max_tokens)); }},
-    {"n_gen", "Generated tokens (default 128)", true,
-     [](SweepSpec& s, const auto& t) { s.n_gen = unique(ints(t, "--n-gen", 0, max_tokens)); }},
-    {"n_depth", "Tokens already in the context before the test (default 0)", true,
-     [](SweepSpec& s, const auto& t) { s.n_depth = unique(ints(t, "--n-depth", 0, max_tokens)); }},
     {"n_pg",
      "Split mode: llama-bench's combined test pp,tg (the prompt, then the generation, timed as one: metric pg); "
      "repeat it for several",
@@ -228,8 +222,9 @@ Setting knob_setting(const Knob& knob) {
 }
 
 // The settings in --help's order: the load mode, the cache state and the threads where they always were (each
-// before the setting named beside it: the load mode before --mmap, its alias); the other load and context knobs
-// after the load and context settings, before the tests; server mode's knobs first among its settings.
+// before the setting named beside it: the load mode before --mmap, its alias); the other load and context knobs,
+// then the tests' (their sizes first), after the load and context settings; server mode's knobs first among its
+// settings.
 std::vector<Setting> all_settings() {
     constexpr std::array<std::pair<std::string_view, std::string_view>, 3> placed = {
         {{"load_mode", "mmap"}, {"cache_state", "prio"}, {"n_threads", "prio"}}};
@@ -240,8 +235,8 @@ std::vector<Setting> all_settings() {
     for (const Setting& setting : base_settings) {
         for (const auto& [knob, before] : placed)
             if (setting.key == before) all.push_back(knob_setting(*find_knob(knob)));
-        if (setting.key == "n_prompt")
-            for (const Knob& knob : knobs())
+        if (setting.key == "n_pg")
+            for (const Knob& knob : parameters())
                 if (!knob.of_server_mode() && !is_placed(knob)) all.push_back(knob_setting(knob));
         if (setting.key == "llama_bench_arg") {
             for (const Knob& knob : knobs())
@@ -259,6 +254,12 @@ std::vector<std::string> SweepSpec::values_of(const Knob& knob, std::optional<in
     const auto it = knobs.find(knob.name);
     if (it != knobs.end()) return it->second;
     return {knob.host_default && host ? std::to_string(*host) : knob.default_text()};
+}
+
+std::vector<int64_t> SweepSpec::integers_of(const Knob& knob) const {
+    std::vector<int64_t> values;
+    for (const std::string& value : values_of(knob)) values.push_back(std::stoll(value));
+    return values;
 }
 
 bool SweepSpec::sets(const Knob& knob) const { return values_of(knob) != std::vector{knob.default_text()}; }
@@ -413,15 +414,10 @@ void validate_adaptive(const SweepSpec& spec) {
 } // namespace
 
 size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
-    const std::vector<std::pair<std::string_view, size_t>> sizes = {
-        {"n_prompt", spec.n_prompt.size()},
-        {"n_gen", spec.n_gen.size()},
-        {"n_depth", spec.n_depth.size()},
-        {"concurrency", std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size()},
-        {"llama_bench", spec.llama_bench.size()}}; // the binaries of --engine llama-bench, in rounds
-    for (const auto& [name, n] : sizes)
-        if (name == parameter) return n;
-    if (const Knob* knob = find_knob(parameter)) return spec.values_of(*knob).size();
+    if (parameter == "concurrency")
+        return std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size();
+    if (parameter == "llama_bench") return spec.llama_bench.size(); // the binaries of --engine llama-bench, in rounds
+    if (const Knob* knob = find_parameter(parameter)) return spec.values_of(*knob).size();
     return 0;
 }
 
@@ -503,22 +499,21 @@ void validate(const SweepSpec& spec) {
         throw UsageError("--n-pg (-pg) is llama-bench's combined test, a split-mode test; add --mode split (request "
                          "mode already times the prompt and the generation of each request)");
     if (spec.mode == Mode::request) {
-        for (int64_t n : spec.n_prompt)
+        for (int64_t n : spec.integers_of(*find_parameter("n_prompt")))
             if (n < 1) throw UsageError("--n-prompt 0 has no meaning in request mode; use --mode split for tg alone");
-        for (int64_t n : spec.n_gen)
+        for (int64_t n : spec.integers_of(*find_parameter("n_gen")))
             if (n < 1) throw UsageError("--n-gen 0 has no meaning in request mode; use --mode split for pp alone");
     }
 }
 
 nlohmann::json to_json(const SweepSpec& spec) {
-    nlohmann::json json = {{"model", spec.models},     {"n_prompt", spec.n_prompt},       {"n_gen", spec.n_gen},
-                           {"n_depth", spec.n_depth},  {"repetitions", spec.repetitions}, {"warmup", spec.warmup},
+    nlohmann::json json = {{"model", spec.models},     {"repetitions", spec.repetitions}, {"warmup", spec.warmup},
                            {"mode", name(spec.mode)},  {"order", name(spec.order)},       {"seed", spec.seed},
                            {"timeout", spec.timeout_s}};
     if (!spec.n_pg.empty()) json["n_pg"] = spec.n_pg;
     // A later knob only when not its default, so that the keys of sweeps without it stay what they were (resume
     // finds them); server mode's in serving_json.
-    for (const Knob& knob : knobs()) {
+    for (const Knob& knob : parameters()) {
         if (knob.of_server_mode() || (!knob.always && !spec.sets(knob))) continue;
         // A knob whose default is the host's is stored as no value where none was given: the spec is the same on
         // every host.

@@ -29,12 +29,14 @@ std::string_view name(Engine value);
 
 struct SweepSpec {
     std::vector<std::string> models;
-    // The knobs (domain/knobs.hpp), by name, as canonical texts; a knob not here keeps its default. The load's
-    // (each distinct combination loaded in a worker process of its own), the context's, the tests', and server
-    // mode's (llama-server's own settings and the requests').
+    // The parameters (domain/knobs.hpp), by name, as canonical texts; one not here keeps its default. The load's
+    // (each distinct combination loaded in a worker process of its own), the context's, the tests' (their sizes
+    // among them), and server mode's (llama-server's own settings and the requests').
     std::map<std::string_view, std::vector<std::string>> knobs;
-    // A knob's values: those given, else its default (a knob whose default is the host's: `host` where given).
+    // A parameter's values: those given, else its default (one whose default is the host's: `host` where given).
     std::vector<std::string> values_of(const domain::Knob& knob, std::optional<int64_t> host = {}) const;
+    // An integer parameter's values (a test size's: the prompts, ...).
+    std::vector<int64_t> integers_of(const domain::Knob& knob) const;
     // Whether the sweep gives the knob anything but its default alone.
     bool sets(const domain::Knob& knob) const;
     // Of the whole sweep, as llama-bench has them: the threads' priority (-1 low .. 3 realtime), seconds to cool
@@ -44,10 +46,6 @@ struct SweepSpec {
     int64_t delay_s = 0;
     std::string numa = "disabled";
     std::string rpc;
-    // Test parameters.
-    std::vector<int64_t> n_prompt{512};
-    std::vector<int64_t> n_gen{128};
-    std::vector<int64_t> n_depth{0};
     // Split mode: llama-bench's combined tests (-pg pp,tg), each the prompt then the generation, timed as one.
     std::vector<std::pair<int64_t, int64_t>> n_pg;
 
