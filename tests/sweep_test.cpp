@@ -329,7 +329,7 @@ TEST(Plan, TheKeysOfAFixedServerSpecNeverChange) {
     spec.mode = Mode::server;
     spec.knobs["n_prompt"] = {"64"};
     spec.knobs["n_gen"] = {"16"};
-    spec.serving.concurrency = {2};
+    spec.knobs["concurrency"] = {"2"};
     spec.knobs["parallel"] = {"4"};
     spec.knobs["cache_prompt"] = {"1"};
     spec.knobs["shared_prefix"] = {"16"};

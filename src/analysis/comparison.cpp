@@ -26,9 +26,14 @@
 namespace llmsweep::analysis {
 namespace {
 
-bool is_test_size(const std::string& name) {
+bool is_test_size(std::string_view name) {
     const domain::Knob* parameter = domain::find_parameter(name);
-    return parameter && parameter->size;
+    return parameter && parameter->test_size();
+}
+
+bool is_client_loop(std::string_view name) {
+    const domain::Knob* parameter = domain::find_parameter(name);
+    return parameter && parameter->client_loop();
 }
 
 bool is_run_parameter(std::string_view name) {
@@ -110,8 +115,8 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     // each load, and comparing the throughput of two loads says nothing of a setting. So are the images (the
     // images section shows each).
     const auto axis = [](const std::string& name) {
-        return is_test_size(name) || name == "concurrency" || name == "rate" || name == "image_size" ||
-               name == "image" || name == "images";
+        return is_test_size(name) || is_client_loop(name) || name == "image_size" || name == "image" ||
+               name == "images";
     };
     // A setting each model has one value of is the model's (a vision-language model's mmproj beside a text model
     // without one): comparing it is comparing the models.
@@ -154,8 +159,7 @@ bool group_before(const std::string& a, const std::string& b) {
 }
 
 std::string_view group_of(const Record& r, const std::string& compare) {
-    if (!r.load.empty() && compare != "concurrency" && compare != "rate")
-        return is_model_parameter(compare) ? r.load : r.model_at_load;
+    if (!r.load.empty() && !is_client_loop(compare)) return is_model_parameter(compare) ? r.load : r.model_at_load;
     return is_model_parameter(compare) ? std::string_view() : r.model;
 }
 

@@ -49,8 +49,8 @@ bool is_model_parameter(std::string_view name) {
 }
 
 bool is_server_parameter(std::string_view name) {
-    const domain::Knob* knob = domain::find_knob(name);
-    return name == "concurrency" || name == "rate" || (knob && knob->of_server_mode());
+    const domain::Knob* parameter = domain::find_parameter(name);
+    return parameter && parameter->of_server_mode();
 }
 
 bool is_recorded_state(std::string_view name) {
@@ -70,9 +70,8 @@ const std::vector<std::string_view>& parameter_list() {
         list.push_back("huge_pages_used");
         add_knobs(Scope::context);
         add_knobs(Scope::server);
-        add_knobs(Scope::test); // the test sizes first
-        list.insert(list.end(), {"concurrency", "rate"});
-        add_knobs(Scope::client);
+        add_knobs(Scope::test);   // the test sizes first
+        add_knobs(Scope::client); // the client loop first
         list.push_back("mode");
         list.insert(list.end(), {"engine", "build_commit", "backends", "gpu_info", "cpu_info", "hostname", "source",
                                  "llama_bench"});

@@ -104,7 +104,7 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
 bool compares_a_setting(const sweep::SweepSpec& spec) {
     for (const std::string_view name : analysis::parameter_list()) {
         const domain::Knob* parameter = domain::find_parameter(name);
-        if (!(parameter && parameter->size) && sweep::swept_values(spec, name) > 1) return true;
+        if (!(parameter && parameter->test_size()) && sweep::swept_values(spec, name) > 1) return true;
     }
     return false;
 }

@@ -26,6 +26,7 @@ template <typename V>
 std::string as_text(const V& value) {
     if constexpr (std::is_same_v<V, bool>) return value ? "1" : "0";
     else if constexpr (std::is_same_v<V, int64_t>) return std::to_string(value);
+    else if constexpr (std::is_same_v<V, double>) return fmt::format("{}", value);
     else if constexpr (std::is_enum_v<V>) return std::string(name(value));
     else return value;
 }
@@ -33,7 +34,8 @@ std::string as_text(const V& value) {
 template <typename V>
 void from_text(std::string_view text, V& value) {
     if constexpr (std::is_same_v<V, bool>) value = text == "1";
-    else if constexpr (std::is_same_v<V, int64_t>) std::from_chars(text.data(), text.data() + text.size(), value);
+    else if constexpr (std::is_same_v<V, int64_t> || std::is_same_v<V, double>)
+        std::from_chars(text.data(), text.data() + text.size(), value);
     else if constexpr (std::is_same_v<V, LoadMode>) value = parse_load_mode(text);
     else if constexpr (std::is_same_v<V, CacheState>) value = parse_cache_state(text);
     else if constexpr (std::is_same_v<V, HugePages>) value = parse_huge_pages(text);
@@ -56,6 +58,7 @@ Knob::Member member() {
     using V = std::remove_cvref_t<decltype(std::declval<Part&>().*field)>;
     constexpr Knob::Type type = std::is_same_v<V, bool>      ? Knob::Type::boolean
                                 : std::is_same_v<V, int64_t> ? Knob::Type::integer
+                                : std::is_same_v<V, double>  ? Knob::Type::real
                                                              : Knob::Type::text;
     return {type, scope_of<Part>(), [](const Point& p) { return as_text((p.*part).*field); },
             [](Point& p, std::string_view text) { from_text(text, (p.*part).*field); }};
@@ -225,13 +228,14 @@ const std::vector<Knob>& all_knobs() {
         // The test sizes, combined by the mode: the last of every point's key but server mode's.
         {.name = "n_prompt", .flag = "-p", .field = "n_prompt", .key_tag = "n_prompt", .help = "Prompt tokens",
          .plural = "prompt sizes", .member = test<&T::n_prompt>(), .min = 0, .max = max_tokens, .always = true,
-         .size = true, .sweep_default = "512", .llama_bench_sql = "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
+         .combination = Knob::Combination::test_size, .sweep_default = "512", .llama_bench_sql = "CASE r.metric WHEN 'tg' THEN 0 ELSE r.n_prompt END"},
         {.name = "n_gen", .flag = "-n", .field = "n_gen", .key_tag = "n_gen", .help = "Generated tokens",
          .plural = "generation sizes", .member = test<&T::n_gen>(), .min = 0, .max = max_tokens, .always = true,
-         .size = true, .sweep_default = "128", .llama_bench_sql = "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
+         .combination = Knob::Combination::test_size, .sweep_default = "128", .llama_bench_sql = "CASE r.metric WHEN 'pp' THEN 0 ELSE r.n_gen END"},
         {.name = "n_depth", .flag = "-d", .field = "n_depth", .key_tag = "n_depth",
          .help = "Tokens already in the context before the test", .plural = "depths", .member = test<&T::n_depth>(),
-         .min = 0, .max = max_tokens, .always = true, .size = true,
+         .min = 0, .max = max_tokens, .always = true,
+         .combination = Knob::Combination::test_size,
          .llama_bench_sql = "CASE WHEN r.metric = 'tg' AND r.mode = 'request' THEN r.n_depth + r.n_prompt ELSE "
                             "r.n_depth END"},
         // A vision-language model's: its mmproj file (the vision tower and connector, llama.cpp's --mmproj), where it
@@ -268,6 +272,16 @@ const std::vector<Knob>& all_knobs() {
          .help = "Server mode: the least chunk of a cached prompt reused by shifting (0: off)",
          .plural = "cache reuse settings", .member = server<&S::cache_reuse>(), .min = 0, .max = max_tokens,
          .since = 7},
+        {.name = "concurrency", .flag = "--concurrency", .key_tag = "concurrency",
+         .help = "Server mode: closed-loop clients, each sending its next request when the last ends (1,2,4,8 or "
+                 "1-8*2 for a sweep); an open loop has 0",
+         .plural = "client counts", .member = client<&K::concurrency>(), .min = 1, .max = 4096, .always = true,
+         .combination = Knob::Combination::client_loop, .since = 7},
+        {.name = "rate", .flag = "--rate", .key_tag = "rate",
+         .help = "Server mode: open-loop requests per second, arriving as a seeded Poisson process (0.5,1,2); a "
+                 "closed loop has 0",
+         .plural = "request rates", .member = client<&K::rate>(), .always = true,
+         .combination = Knob::Combination::client_loop, .since = 7},
         {.name = "shared_prefix", .flag = "--shared-prefix", .key_tag = "prefix",
          .help = "Server mode: tokens every prompt of a point begins with, of its -p", .plural = "shared prefixes",
          .member = client<&K::shared_prefix>(), .min = 0, .max = max_tokens, .since = 7},
@@ -359,6 +373,7 @@ nlohmann::json Knob::json_of(std::string_view value) const {
         return x;
     }
     case Type::boolean: return value == "1";
+    case Type::real: return std::strtod(std::string(value).c_str(), nullptr);
     case Type::text: return std::string(value);
     }
     return nullptr;
@@ -366,9 +381,10 @@ nlohmann::json Knob::json_of(std::string_view value) const {
 
 nlohmann::json Knob::json(const Point& point) const { return json_of(text(point)); }
 
-std::variant<int64_t, std::string> Knob::column(const Point& point) const {
+std::variant<int64_t, double, std::string> Knob::column(const Point& point) const {
     const std::string value = text(point);
     if (type() == Type::text) return value;
+    if (type() == Type::real) return std::strtod(value.c_str(), nullptr);
     int64_t x = 0;
     std::from_chars(value.data(), value.data() + value.size(), x);
     return x;
@@ -378,7 +394,7 @@ const std::vector<Knob>& knobs() {
     static const std::vector<Knob> product = [] {
         std::vector<Knob> rows;
         std::copy_if(all_knobs().begin(), all_knobs().end(), std::back_inserter(rows),
-                     [](const Knob& k) { return !k.size; });
+                     [](const Knob& k) { return k.combination == Knob::Combination::product; });
         return rows;
     }();
     return product;
@@ -388,7 +404,7 @@ const std::vector<Knob>& parameters() { return all_knobs(); }
 
 const Knob* find_knob(std::string_view name) {
     const Knob* knob = find_parameter(name);
-    return knob && !knob->size ? knob : nullptr;
+    return knob && knob->combination == Knob::Combination::product ? knob : nullptr;
 }
 
 const Knob* find_parameter(std::string_view name) {

@@ -6,8 +6,8 @@
 // flag and JSON field, llama-server's flag, its part of a point's key, how a value is read, the member of the
 // point it sets, and the schema version of its column. Every layer that handles them walks this table (the
 // store's columns too): adding a knob is a member, a row here, and the line that hands it to llama.cpp. The test
-// sizes (-p, -n, -d) are rows of it too, but combine by mode, not as a product: knobs() leaves them out,
-// parameters() has them. Server mode's client loop (--concurrency, --rate) is not in it.
+// sizes (-p, -n, -d) and server mode's client loop (--concurrency, --rate) are rows of it too, but do not combine
+// as a product: knobs() leaves them out, parameters() has them.
 
 #include "domain/point.hpp"
 
@@ -22,13 +22,13 @@
 namespace llmsweep::domain {
 
 struct Knob {
-    enum class Type { integer, boolean, text };
+    enum class Type { integer, boolean, text, real };
     // The part of a point it sets: the load (one worker process, or one server, per combination), the context,
     // the test (what each request holds besides its tokens), llama-server's own settings (one server each), or
     // the load its clients put on a server (server mode).
     enum class Scope { load, context, test, server, client };
     // How it reads and writes its member of a point, as canonical text (integers in decimal, booleans 0 or 1,
-    // text and named values as they are spelled).
+    // real numbers in their shortest decimal form, text and named values as they are spelled).
     struct Member {
         Type type;
         Scope scope;
@@ -62,11 +62,16 @@ struct Knob {
     // sizes), in the spec's JSON and in llama-bench's and llama-server's command lines, so that older keys stay.
     // Server and client settings are in every key of server mode, and in no other.
     bool always = false;
-    // A test size (n_prompt, n_gen, n_depth): the mode combines them (request: every prompt with every generation
-    // at every depth; split: llama-bench's pp and tg tests), not the product of the knobs; and what a sweep takes
-    // where it gives none (llama-bench's -p 512 -n 128), where that is not the member's initializer (a point's
-    // test sizes start at 0: a split-mode test sets one of them).
-    bool size = false;
+    // How its values combine with the other rows': as a product, each point one value of each (the knobs), or
+    //   test_size (n_prompt, n_gen, n_depth): as the mode combines them (request: every prompt with every
+    //             generation at every depth; split: llama-bench's pp and tg tests);
+    //   client_loop (concurrency, rate): each value one loop of clients, closed (that many clients) or open (that
+    //               rate), after the other; a sweep that gives neither has one client. A sweep's spec stores only
+    //               the values given.
+    enum class Combination { product, test_size, client_loop };
+    Combination combination = Combination::product;
+    // What a sweep takes where it gives none (llama-bench's -p 512 -n 128), where that is not the member's
+    // initializer (a point's test sizes start at 0: a split-mode test sets one of them).
     std::string_view sweep_default = {};
     // Lists within one value (devices, tensor splits, overrides) are joined by `separator` here, because ','
     // separates a sweep's values; llama-server joins them by `server_separator`.
@@ -88,6 +93,8 @@ struct Knob {
     // llama-server's own settings or its clients': server mode's alone.
     bool of_server_mode() const { return member.scope == Scope::server || member.scope == Scope::client; }
     bool of_llama_bench() const { return !field.empty(); }
+    bool test_size() const { return combination == Combination::test_size; }
+    bool client_loop() const { return combination == Combination::client_loop; }
     // "llama-bench -b"; for a setting llama-bench lacks, "llama-server -nr"; for llmsweep's own, "llmsweep".
     std::string origin() const;
 
@@ -100,15 +107,15 @@ struct Knob {
     // As JSON: numbers, booleans, strings.
     nlohmann::json json(const Point& point) const;
     nlohmann::json json_of(std::string_view value) const;
-    // Its value for a store column: integers and booleans as integers, text as text.
-    std::variant<int64_t, std::string> column(const Point& point) const;
+    // Its value for a store column: integers and booleans as integers, real numbers as such, text as text.
+    std::variant<int64_t, double, std::string> column(const Point& point) const;
 };
 
-// The settings that combine as a product: every row but the test sizes.
+// The settings that combine as a product: every row but the test sizes and the client loop.
 const std::vector<Knob>& knobs();
 // Every row: the knobs and the test sizes, in the table's order.
 const std::vector<Knob>& parameters();
-// nullptr for a name that is not a knob's (find_knob) or a parameter's (find_parameter: a test size too).
+// nullptr for a name that is not a knob's (find_knob) or a parameter's (find_parameter: the others too).
 const Knob* find_knob(std::string_view name);
 const Knob* find_parameter(std::string_view name);
 

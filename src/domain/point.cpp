@@ -46,8 +46,7 @@ std::string Point::settings_key(Mode mode) const {
         }
     }
     if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);
-    if (mode == Mode::server)
-        later += fmt::format("{};concurrency={};rate={}{}", server_part, client.concurrency, client.rate, client_part);
+    if (mode == Mode::server) later += server_part + client_part; // the client loop's first
     // The load's first (from load_mode=), without the ';' before it.
     return fmt::format("{}{}{}", std::string_view(load_always).substr(1), others_always, later);
 }

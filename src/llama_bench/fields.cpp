@@ -197,7 +197,7 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
     for (const auto& [name, member] : count_members)
         if (auto v = get(name)) t.*member = non_negative(name, *v);
     for (const domain::Knob& knob : domain::parameters()) {
-        const auto v = get(knob.field);
+        const auto v = knob.of_llama_bench() ? get(knob.field) : std::nullopt;
         if (!v || knob.name == "load_mode") continue; // below: older builds wrote use_mmap and use_direct_io
         std::string value;
         switch (knob.type()) {
@@ -213,6 +213,7 @@ BenchTest to_bench_test(const nlohmann::json& raw) {
         case domain::Knob::Type::text:
             value = knob.name == "flash_attn" ? to_flash_attn(knob.field, *v) : to_text(knob.field, *v);
             break;
+        case domain::Knob::Type::real: value = fmt::format("{}", to_real(knob.field, *v)); break;
         }
         knob.set(t.point, value);
     }

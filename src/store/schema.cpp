@@ -25,7 +25,13 @@ std::string_view kept(std::string text) {
     return texts.emplace_back(std::move(text));
 }
 
-SqlType sql_type(const domain::Knob& knob) { return knob.type() == domain::Knob::Type::text ? text : integer; }
+SqlType sql_type(const domain::Knob& knob) {
+    switch (knob.type()) {
+    case domain::Knob::Type::text: return SqlType::text;
+    case domain::Knob::Type::real: return SqlType::real;
+    default: return SqlType::integer;
+    }
+}
 
 // The results columns of the parameters of `scopes` (domain/knobs.hpp): each one's name, type, help and default,
 // added in its `since`. Server mode's are NULL in other modes.
@@ -275,12 +281,7 @@ const std::vector<Table> all_tables = {
           {
               {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
           },
-          knob_columns({domain::Knob::Scope::server}),
-          {
-              {"concurrency", integer, "Server mode: closed-loop clients; 0 for an open loop.", "", 7},
-              {"rate", real, "Server mode: open-loop arrivals, requests/s; 0 for a closed loop.", "", 7},
-          },
-          knob_columns({domain::Knob::Scope::client}),
+          knob_columns({domain::Knob::Scope::server, domain::Knob::Scope::client}),
           {
               {"repetitions", integer, "Repetitions measured so far.", "NOT NULL"},
               {"avg_ns", real, "Mean time of the metric's phase, ns."},

@@ -262,7 +262,6 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
         if (server || !knob.of_server_mode())
             row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
     if (!p.load.llama_bench.empty()) row.emplace_back("llama_bench", p.load.llama_bench);
-    if (server) row.insert(row.end(), {{"concurrency", p.client.concurrency}, {"rate", p.client.rate}});
     return row;
 }
 

@@ -154,14 +154,8 @@ std::vector<ServerParams> servers_of(const SweepSpec& spec) {
 
 // Server mode: the client loads (closed loops, then open ones) with every request shape.
 std::vector<ClientLoad> clients_of(const SweepSpec& spec) {
-    const SweepSpec::Serving& s = spec.serving;
-    std::vector<ClientLoad> loops;
-    const std::vector<int64_t> concurrency =
-        s.concurrency.empty() && s.rate.empty() ? std::vector<int64_t>{1} : s.concurrency;
-    for (int64_t c : concurrency) loops.push_back({.concurrency = c});
-    for (double r : s.rate) loops.push_back({.concurrency = 0, .rate = r});
     Product<Point> clients;
-    clients.expand(loops, [](Point& p, const ClientLoad& v) { p.client = v; });
+    clients.expand(spec.client_loops(), [](Point& p, const ClientLoad& v) { p.client = v; });
     return parts(expand_knobs(clients, spec, Knob::Scope::client).items(), &Point::client);
 }
 
@@ -179,8 +173,7 @@ void check_size(const SweepSpec& spec) {
         {"models", spec.models.size()},
         {"llama-bench binaries", std::max<size_t>(spec.llama_bench.size(), 1)},
         {"depths", sizes.depths.size()},
-        {"client loads", spec.serving.concurrency.size() + spec.serving.rate.size() +
-                             (spec.serving.concurrency.empty() && spec.serving.rate.empty())},
+        {"client loads", spec.client_loops().size()},
         {"tests per depth", tests_per_depth}};
     for (const Knob& knob : knobs()) factors.emplace_back(knob.plural, spec.values_of(knob).size());
     size_t points = 1;

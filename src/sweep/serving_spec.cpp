@@ -14,15 +14,6 @@ using namespace domain;
 
 const std::vector<Setting>& serving_settings() {
     static const std::vector<Setting> settings = {
-        {"concurrency",
-         "Server mode: closed-loop clients, each sending its next request when the last ends (default 1; 1,2,4,8 or "
-         "1-8*2 for a sweep)",
-         true, [](SweepSpec& s, const auto& t) { s.serving.concurrency = unique(ints(t, "--concurrency", 1, 4096)); }},
-        {"rate", "Server mode: open-loop requests per second, arriving as a seeded Poisson process (0.5,1,2)", true,
-         [](SweepSpec& s, const auto& t) {
-             s.serving.rate = unique(
-                 parse_each(t, "--rate", [](std::string_view v) { return positive_number(std::string(v), "--rate"); }));
-         }},
         {"requests", "Server mode: requests per repetition of a point (default 4 per client, at least 8; open loop 16)",
          false, [](SweepSpec& s, const auto& t) { s.serving.requests = single_int(t, "--requests", 1, 1'000'000); }},
         {"duration", "Server mode: seconds per repetition of a point, instead of --requests", false,
@@ -52,6 +43,16 @@ const std::vector<Setting>& serving_settings() {
     return settings;
 }
 
+std::vector<ClientLoad> SweepSpec::client_loops() const {
+    const Knob &clients = *find_parameter("concurrency"), &rates = *find_parameter("rate");
+    std::vector<ClientLoad> loops;
+    if (gives(clients) || !gives(rates))
+        for (int64_t n : integers_of(clients)) loops.push_back({.concurrency = n});
+    if (gives(rates))
+        for (double rate : reals_of(rates)) loops.push_back({.concurrency = 0, .rate = rate});
+    return loops;
+}
+
 int64_t SweepSpec::Serving::requests_of(const ClientLoad& load) const {
     if (requests > 0) return requests;
     return load.open_loop() ? 16 : std::max<int64_t>(8, 4 * load.concurrency);
@@ -59,10 +60,11 @@ int64_t SweepSpec::Serving::requests_of(const ClientLoad& load) const {
 
 namespace {
 
-// Whether the sweep sets a knob of `scope` to anything but its default.
+// Whether the sweep sets a parameter of `scope` to anything but its default, or gives the client loop's any value.
 bool sets_any(const SweepSpec& spec, std::initializer_list<Knob::Scope> scopes) {
-    return std::any_of(knobs().begin(), knobs().end(), [&](const Knob& knob) {
-        return std::find(scopes.begin(), scopes.end(), knob.scope()) != scopes.end() && spec.sets(knob);
+    return std::any_of(parameters().begin(), parameters().end(), [&](const Knob& knob) {
+        return std::find(scopes.begin(), scopes.end(), knob.scope()) != scopes.end() &&
+               (spec.sets(knob) || (knob.client_loop() && spec.gives(knob)));
     });
 }
 
@@ -71,10 +73,9 @@ bool sets_any(const SweepSpec& spec, std::initializer_list<Knob::Scope> scopes) 
 void validate_serving(const SweepSpec& spec) {
     const SweepSpec::Serving& s = spec.serving;
     if (spec.mode != Mode::server) {
-        const bool touched = sets_any(spec, {Knob::Scope::server, Knob::Scope::client}) || !s.concurrency.empty() ||
-                             !s.rate.empty() || s.requests != 0 || s.duration_s != 0 || !s.slo.empty() ||
-                             !s.llama_server.empty() || !s.llama_server_args.empty() || !s.url.empty() ||
-                             s.api != domain::Api::llama;
+        const bool touched = sets_any(spec, {Knob::Scope::server, Knob::Scope::client}) || s.requests != 0 ||
+                             s.duration_s != 0 || !s.slo.empty() || !s.llama_server.empty() ||
+                             !s.llama_server_args.empty() || !s.url.empty() || s.api != domain::Api::llama;
         if (touched)
             throw UsageError("the serving settings (--parallel, --concurrency, --rate, --url, ...) are those of "
                              "llama-server under load: add --mode server");
@@ -133,17 +134,18 @@ void validate_serving(const SweepSpec& spec) {
 nlohmann::json serving_json(const SweepSpec& spec) {
     const SweepSpec::Serving& s = spec.serving;
     nlohmann::json json;
-    // Every value as a number (booleans 0 or 1) or a text, as the runs' spec_key has always had them.
-    for (const Knob& knob : knobs()) {
+    // Every value as a number (booleans 0 or 1) or a text, as the runs' spec_key has always had them; the client
+    // loop's as given (none where none is).
+    for (const Knob& knob : parameters()) {
         if (!knob.of_server_mode()) continue;
         nlohmann::json values = nlohmann::json::array();
-        for (const std::string& value : spec.values_of(knob))
-            values.push_back(knob.type() == Knob::Type::text ? nlohmann::json(value)
-                                                             : nlohmann::json(std::stoll(value)));
+        if (!knob.client_loop() || spec.gives(knob))
+            for (const std::string& value : spec.values_of(knob))
+                values.push_back(knob.type() == Knob::Type::text   ? nlohmann::json(value)
+                                 : knob.type() == Knob::Type::real ? nlohmann::json(std::stod(value))
+                                                                   : nlohmann::json(std::stoll(value)));
         json[std::string(knob.name)] = std::move(values);
     }
-    json["concurrency"] = s.concurrency;
-    json["rate"] = s.rate;
     json["requests"] = s.requests;
     json["duration"] = s.duration_s;
     json["slo"] = s.slo.text();

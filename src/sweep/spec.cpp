@@ -215,6 +215,11 @@ Setting knob_setting(const Knob& knob) {
                     for (bool v : parse_each(texts, flag, parse_bool)) values.push_back(v ? "1" : "0");
                     break;
                 case Knob::Type::text: values = parse_each(texts, flag, knob.canonical); break;
+                case Knob::Type::real:
+                    for (double v : parse_each(
+                             texts, flag, [&](std::string_view v) { return positive_number(std::string(v), flag); }))
+                        values.push_back(fmt::format("{}", v));
+                    break;
                 }
                 s.knobs[knob.name] = unique(std::move(values));
             },
@@ -239,7 +244,7 @@ std::vector<Setting> all_settings() {
             for (const Knob& knob : parameters())
                 if (!knob.of_server_mode() && !is_placed(knob)) all.push_back(knob_setting(knob));
         if (setting.key == "llama_bench_arg") {
-            for (const Knob& knob : knobs())
+            for (const Knob& knob : parameters())
                 if (knob.of_server_mode()) all.push_back(knob_setting(knob));
             all.insert(all.end(), serving_settings().begin(), serving_settings().end());
         }
@@ -259,6 +264,12 @@ std::vector<std::string> SweepSpec::values_of(const Knob& knob, std::optional<in
 std::vector<int64_t> SweepSpec::integers_of(const Knob& knob) const {
     std::vector<int64_t> values;
     for (const std::string& value : values_of(knob)) values.push_back(std::stoll(value));
+    return values;
+}
+
+std::vector<double> SweepSpec::reals_of(const Knob& knob) const {
+    std::vector<double> values;
+    for (const std::string& value : values_of(knob)) values.push_back(std::stod(value));
     return values;
 }
 
@@ -414,8 +425,7 @@ void validate_adaptive(const SweepSpec& spec) {
 } // namespace
 
 size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
-    if (parameter == "concurrency")
-        return std::max<size_t>(1, spec.serving.concurrency.size()) + spec.serving.rate.size();
+    if (parameter == "concurrency") return spec.client_loops().size();
     if (parameter == "llama_bench") return spec.llama_bench.size(); // the binaries of --engine llama-bench, in rounds
     if (const Knob* knob = find_parameter(parameter)) return spec.values_of(*knob).size();
     return 0;

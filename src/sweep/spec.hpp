@@ -35,8 +35,14 @@ struct SweepSpec {
     std::map<std::string_view, std::vector<std::string>> knobs;
     // A parameter's values: those given, else its default (one whose default is the host's: `host` where given).
     std::vector<std::string> values_of(const domain::Knob& knob, std::optional<int64_t> host = {}) const;
-    // An integer parameter's values (a test size's: the prompts, ...).
+    // An integer parameter's values (a test size's: the prompts, ...), a real one's (the request rates).
     std::vector<int64_t> integers_of(const domain::Knob& knob) const;
+    std::vector<double> reals_of(const domain::Knob& knob) const;
+    // Whether the sweep gives the parameter any value, its default too.
+    bool gives(const domain::Knob& knob) const { return knobs.count(knob.name) > 0; }
+    // Server mode's client loops: a closed loop per client count given, then an open loop per rate given; one
+    // client where neither is given.
+    std::vector<domain::ClientLoad> client_loops() const;
     // Whether the sweep gives the knob anything but its default alone.
     bool sets(const domain::Knob& knob) const;
     // Of the whole sweep, as llama-bench has them: the threads' priority (-1 low .. 3 realtime), seconds to cool
@@ -74,10 +80,7 @@ struct SweepSpec {
     // Server mode (--mode server): llama-server under concurrent requests. -p and -n are each request's prompt
     // and output tokens.
     struct Serving {
-        // The client load (the requests' other settings are knobs): closed loops of these many clients, and
-        // open loops at these rates (requests/s). No concurrency given: 1, unless rates are.
-        std::vector<int64_t> concurrency;
-        std::vector<double> rate;
+        // The client loops (--concurrency, --rate) and the requests' settings are parameters (knobs above).
         // Each repetition of a point: this many requests (0: 4 per client, at least 8; open loops 16), or the
         // requests that start within duration_s; the warmup requests before a server's first point, untimed.
         int64_t requests = 0;
