@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 
 namespace llmsweep::analysis {
 namespace {
@@ -189,6 +190,33 @@ TEST_F(AnalysisTest, PointsAreOrderedByTheirValuesTextsEvenWhereAValueHoldsASepa
     for (const Record* r : sorted) order.push_back(r->params.at("override_tensor"));
     // '!' (0x21) sorts before ';' (0x3b), ';' before letters: "a=CPU!;" < "a=CPU;" < "a=CPU;b=CPU;" < ...
     EXPECT_EQ(order, (std::vector<std::string>{"a=CPU!", "a=CPU", "a=CPU;b=CPU", "a=CPU;c=CPU", "b=CPU", "none"}));
+}
+
+// Points are numbered by their keys, not by their keys' hashes: with every hash the same, the records of one
+// point still share a number and no two points do.
+TEST_F(AnalysisTest, PointNumbersTellPointsApartWhoseHashesMeet) {
+    for (const int64_t n_prompt : {16, 32, 64})
+        for (const int64_t n_gen : {8, 16})
+            for (const char* mode : {"none", "mmap"})
+                test::ok_result(store, run_id, fmt::format("k{}-{}-{}", n_prompt, n_gen, mode), "pp",
+                                test::point_row("/models/a.gguf", mode, n_prompt, n_gen), 100.0, 1.0);
+    const Dataset data = load_dataset(store, {});
+    ASSERT_EQ(data.records.size(), 12u);
+    const MatchKey key(std::string("load_mode"), data); // a point: its n_prompt and n_gen, both modes alike
+    for (const bool collide : {false, true}) {
+        PointNumbers number(key, collide ? [](const Record&) { return uint64_t{7}; }
+                                         : std::function<uint64_t(const Record&)>{});
+        std::map<std::pair<std::string, std::string>, std::set<uint32_t>> numbers_of;
+        for (const Record& r : data.records)
+            numbers_of[{r.params.at("n_prompt"), r.params.at("n_gen")}].insert(number(r));
+        EXPECT_EQ(number.count(), 6u) << (collide ? "every hash the same" : "MatchKey's hash");
+        std::set<uint32_t> all;
+        for (const auto& [point, numbers] : numbers_of) {
+            EXPECT_EQ(numbers.size(), 1u) << point.first << " " << point.second;
+            all.insert(numbers.begin(), numbers.end());
+        }
+        EXPECT_EQ(all.size(), 6u);
+    }
 }
 
 // huge_pages_used says what the loads of a result's samples recorded: at the end of the visit where the

@@ -207,6 +207,19 @@ bool MatchKey::before(const Record& a, const Record& b) const {
     return false;
 }
 
+PointNumbers::PointNumbers(const MatchKey& key, std::function<uint64_t(const Record&)> hash)
+    : key_(key), hash_(std::move(hash)) {}
+
+uint32_t PointNumbers::operator()(const Record& r) {
+    const auto [found, added] = first_.try_emplace(hash_ ? hash_(r) : key_.hash(r), &r, next_);
+    if (added) return next_++;
+    if (key_.same(*found->second.first, r)) return found->second.second;
+    for (const auto& [held, number] : met_)
+        if (key_.same(*held, r)) return number;
+    met_.emplace_back(&r, next_);
+    return next_++;
+}
+
 std::vector<RecordGroup> group_records(const Dataset& data, const std::string& compare) {
     std::vector<RecordGroup> groups;
     size_t last = 0; // neighbouring records mostly share a group

@@ -6,8 +6,12 @@
 #include "analysis/dataset.hpp"
 #include "stats/blocked.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace llmsweep::analysis {
@@ -73,6 +77,23 @@ public:
 private:
     std::vector<size_t> parameters_; // positions in parameter_list
     std::vector<uint32_t> rank_;     // by value number: its place in the order of the values' texts
+};
+
+// Numbers the points of records as they come: the same number for every record of one match key, a new one for
+// each other key. Keys are found by their hashes and told apart by their values where two hashes meet, so that
+// no two points share a number whatever their hashes (`hash`: MatchKey::hash; a test gives another).
+class PointNumbers {
+public:
+    explicit PointNumbers(const MatchKey& key, std::function<uint64_t(const Record&)> hash = {});
+    uint32_t operator()(const Record& r);
+    uint32_t count() const { return next_; }
+
+private:
+    const MatchKey& key_;
+    std::function<uint64_t(const Record&)> hash_;
+    std::unordered_map<uint64_t, std::pair<const Record*, uint32_t>> first_; // per hash, its first point's
+    std::vector<std::pair<const Record*, uint32_t>> met_; // the points whose hash an earlier point had
+    uint32_t next_ = 0;
 };
 
 // The records of each group (group_of) and metric, every status, in dataset order; the groups in the order the

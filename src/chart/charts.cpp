@@ -62,10 +62,10 @@ struct Context {
     const report::ReportModel& m;
     const report::Strings& s;
 
-    // The ok records of each group and metric, and each record's match key as a 64-bit hash: built once, so
-    // that a figure walks its own records, not a million, and builds no key again.
+    // The ok records of each group and metric, and each record's point: a number per distinct match key, built
+    // once, so that a figure walks its own records, not a million, and builds no key again.
     std::map<std::pair<std::string, std::string>, std::vector<const analysis::Record*>> ok;
-    std::vector<uint64_t> keys;    // by record index
+    std::vector<uint32_t> keys;    // by record index
     std::vector<std::string> axes; // what tells a group's points apart (point_axes)
     size_t compared;               // the compared parameter's position in parameter_list
     std::vector<double> numbers;   // each distinct value as a number, by its number in the dataset's table
@@ -76,6 +76,7 @@ struct Context {
         for (size_t id = 0; id < m.data.values->size(); ++id)
             numbers.push_back(number(m.data.values->at(static_cast<uint32_t>(id))));
         const analysis::MatchKey key_of(m.compare, m.data);
+        analysis::PointNumbers point_of(key_of);
         std::vector<const analysis::Record*>* last = nullptr; // neighbouring records mostly share a group
         std::string_view last_group, last_metric;
         for (size_t i = 0; i < m.data.records.size(); ++i) {
@@ -87,7 +88,7 @@ struct Context {
                 last_group = group, last_metric = r.metric;
             }
             last->push_back(&r);
-            keys[i] = key_of.hash(r);
+            keys[i] = point_of(r);
         }
         axes = point_axes(m);
     }
@@ -96,7 +97,7 @@ struct Context {
         const auto it = ok.find({group, metric});
         return it == ok.end() ? none : it->second;
     }
-    uint64_t key(const analysis::Record& r) const { return keys[static_cast<size_t>(&r - m.data.records.data())]; }
+    uint32_t key(const analysis::Record& r) const { return keys[static_cast<size_t>(&r - m.data.records.data())]; }
     // The record's value of the compared parameter.
     const std::string& value(const analysis::Record& r) const { return *r.params.at(compared); }
     // Its value of the parameter at `index` in parameter_list, as a number.
