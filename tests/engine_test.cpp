@@ -135,8 +135,10 @@ TEST(LlamaBenchCommand, CpuPlacementOnlyWhereSet) {
         p.context.cpu_mask = "0x3";
         p.context.cpu_strict = true;
         p.context.poll = 0;
+        p.run.prio = 2;
+        p.run.delay = 5;
     }
-    const std::string command = joined(llama_bench_command(current, pointers(points), {1, 0, 2, 5}));
+    const std::string command = joined(llama_bench_command(current, pointers(points), {1, 0}));
     EXPECT_NE(command.find("-C 0x3 --cpu-strict 1 --poll 0 --prio 2 --delay 5"), std::string::npos) << command;
     EXPECT_NE(points.front().key(domain::Mode::split).find(";cpu_mask=0x3;cpu_strict=1;poll=0"), std::string::npos);
 }
@@ -173,9 +175,10 @@ TEST(LlamaBenchCommand, DevicesSplitsOverridesAndFittingOnlyWhereSet) {
         p.load.override_tensor = "ffn_.*_exps=CPU";
         p.load.fit_target = 512;
         p.load.fit_min_ctx = 4096;
+        p.run.numa = "distribute";
+        p.run.rpc = "127.0.0.1:50052";
     }
-    const std::string command =
-        joined(llama_bench_command(current, pointers(points), {1, 0, 0, 0, "distribute", "127.0.0.1:50052", {}}));
+    const std::string command = joined(llama_bench_command(current, pointers(points), {1, 0}));
     EXPECT_NE(command.find("-dev CUDA0/CUDA1 -ts 3.00/1.00 -ot ffn_.*_exps=CPU -fitt 512 -fitc 4096 --numa "
                            "distribute -rpc 127.0.0.1:50052"),
               std::string::npos)
@@ -187,8 +190,8 @@ TEST(LlamaBenchCommand, DevicesSplitsOverridesAndFittingOnlyWhereSet) {
 TEST(LlamaBenchCommand, HandsOnAnyOtherArgumentLast) {
     const auto points = grid({1}, {64}, {32});
     const LlamaBenchCli current{"/lb", true, false, true};
-    const std::string command = joined(
-        llama_bench_command(current, pointers(points), {1, 0, 0, 0, "disabled", "", {"-fitt", "512", "--progress"}}));
+    const std::string command =
+        joined(llama_bench_command(current, pointers(points), {1, 0, {"-fitt", "512", "--progress"}}));
     EXPECT_NE(command.find("--no-warmup -fitt 512 --progress"), std::string::npos) << command;
 }
 

@@ -262,7 +262,7 @@ TEST(Spec, CpuPlacementTakesLlamaBenchsValues) {
     EXPECT_THROW(find_setting("poll").assign(spec, {"101"}), UsageError);
     EXPECT_THROW(find_setting("prio").assign(spec, {"4"}), UsageError);
     find_setting("prio").assign(spec, {"-1"});
-    EXPECT_EQ(spec.prio, -1);
+    EXPECT_EQ(spec.run().prio, -1);
     spec.models = {"m.gguf"};
     const Plan plan = make_plan(spec, 1);
     EXPECT_EQ(plan.points.size(), 2u * 2u) << "masks x polls";

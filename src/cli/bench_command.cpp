@@ -126,7 +126,7 @@ void bench(const BenchArgs& args) {
     const engine::HostInfo host = engine::host_info();
     const engine::BuildInfo build = engine::build_info();
     const sweep::Plan plan = sweep::make_plan(spec, host.physical_cores);
-    const std::string backends = engine::backends_used(build, !spec.rpc.empty());
+    const std::string backends = engine::backends_used(build, !spec.run().rpc.empty());
     const bool cpu_backend = backends.find("CPU") != std::string::npos || backends.find("BLAS") != std::string::npos;
     const std::vector<std::string> shown = shown_settings(spec, cpu_backend);
 

@@ -240,8 +240,6 @@ serving::ServerSettings server_settings(const sweep::SweepSpec& spec, const std:
                                             "llama-server",
                                             escape::shell(LLMSWEEP_BUILD_DIR))));
     settings.extra_args = spec.serving.llama_server_args;
-    settings.numa = spec.numa;
-    settings.rpc = spec.rpc;
     // Each server's log, for the reason a server failed.
     settings.log_folder = log_folder;
     return settings;

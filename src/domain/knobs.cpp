@@ -1,6 +1,7 @@
 #include "domain/knobs.hpp"
 
 #include "core/error.hpp"
+#include "core/escape.hpp"
 #include "core/text.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +21,7 @@ using C = ContextParams;
 using T = TestParams;
 using S = ServerParams;
 using K = ClientLoad;
+using R = RunParams;
 
 // A member's value as canonical text, and back.
 template <typename V>
@@ -48,7 +50,8 @@ constexpr Knob::Scope scope_of() {
     else if constexpr (std::is_same_v<Part, ContextParams>) return Knob::Scope::context;
     else if constexpr (std::is_same_v<Part, TestParams>) return Knob::Scope::test;
     else if constexpr (std::is_same_v<Part, ServerParams>) return Knob::Scope::server;
-    else return Knob::Scope::client;
+    else if constexpr (std::is_same_v<Part, ClientLoad>) return Knob::Scope::client;
+    else return Knob::Scope::run;
 }
 
 // The member `field` of the point's `part`: its type and scope, and how it is read and set.
@@ -83,6 +86,10 @@ Knob::Member server() {
 template <auto field>
 Knob::Member client() {
     return member<&Point::client, field>();
+}
+template <auto field>
+Knob::Member run() {
+    return member<&Point::run, field>();
 }
 
 // The pieces of `text` between `separators`, each without its surrounding white space.
@@ -121,6 +128,30 @@ std::string canonical_mmproj(std::string_view text) {
 }
 // An image file as given; that it is a readable file of a bounded size the spec's validation checks.
 std::string canonical_image(std::string_view text) { return std::string(trim(text, " \t")); }
+// --prio: a plain number (-1 is a value here, not the start of a range).
+std::string canonical_prio(std::string_view text) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < -1 || value > 3)
+        throw UsageError(fmt::format("--prio: '{}' is not one of -1, 0, 1, 2, 3", escape::terminal(text)));
+    return std::to_string(value);
+}
+std::string canonical_numa(std::string_view text) {
+    return one_of(text, "--numa", std::array<std::string_view, 4>{"disabled", "distribute", "isolate", "numactl"});
+}
+// --rpc: HOST:PORT servers joined by ','.
+std::string canonical_rpc(std::string_view text) {
+    std::vector<std::string> servers;
+    for (std::string& server : trimmed_pieces(text, ",")) {
+        const size_t colon = server.rfind(':');
+        const bool port = colon != std::string::npos && colon > 0 && colon + 1 < server.size() &&
+                          server.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+        if (!port)
+            throw UsageError(fmt::format("--rpc: '{}' is not HOST:PORT (127.0.0.1:50052)", escape::terminal(server)));
+        servers.push_back(std::move(server));
+    }
+    return fmt::format("{}", fmt::join(servers, ","));
+}
 std::string canonical_load_mode(std::string_view text) { return std::string(name(parse_load_mode(text))); }
 std::string canonical_cache_state(std::string_view text) { return std::string(name(parse_cache_state(text))); }
 std::string canonical_huge_pages(std::string_view text) { return std::string(name(parse_huge_pages(text))); }
@@ -296,6 +327,18 @@ const std::vector<Knob>& all_knobs() {
          .help = "Server mode: output lengths drawn per request instead of -n, uniform:LO-HI (n_gen is their mean)",
          .plural = "output distributions", .member = client<&K::gen_dist>(), .canonical = canonical_gen_dist,
          .since = 7},
+        // The sweep's own, one value each: how its processes run (llama-bench's and llama-server's alike).
+        {.name = "prio", .flag = "--prio", .help = "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime",
+         .member = run<&R::prio>(), .min = -1, .max = 3, .canonical = canonical_prio},
+        {.name = "delay", .flag = "--delay", .help = "Seconds to cool off before each test (a point's repetitions), untimed",
+         .member = run<&R::delay>(), .min = 0, .max = 3600},
+        {.name = "numa", .flag = "--numa", .server_flag = "--numa",
+         .help = "NUMA placement of the threads and memory: disabled, distribute, isolate, numactl",
+         .member = run<&R::numa>(), .canonical = canonical_numa},
+        {.name = "rpc", .flag = "-rpc", .server_flag = "--rpc",
+         .help = "RPC servers (llama.cpp's rpc-server) whose devices join the local ones, host:port, comma-separated; "
+                 "the sweep's load settings then place layers on them (-ngl, -sm, -ts, -dev RPC0/...)",
+         .member = run<&R::rpc>(), .canonical = canonical_rpc},
     };
     return table;
 }
@@ -356,7 +399,7 @@ std::string canonical_overrides(std::string_view value) {
 }
 
 std::string Knob::origin() const {
-    if (of_llama_bench()) return fmt::format("llama-bench {}", flag);
+    if (of_llama_bench() || of_run()) return fmt::format("llama-bench {}", flag);
     if (!server_flag.empty()) return fmt::format("llama-server {}", server_flag);
     return "llmsweep";
 }
@@ -394,7 +437,7 @@ const std::vector<Knob>& knobs() {
     static const std::vector<Knob> product = [] {
         std::vector<Knob> rows;
         std::copy_if(all_knobs().begin(), all_knobs().end(), std::back_inserter(rows),
-                     [](const Knob& k) { return k.combination == Knob::Combination::product; });
+                     [](const Knob& k) { return k.combination == Knob::Combination::product && !k.of_run(); });
         return rows;
     }();
     return product;
@@ -404,7 +447,7 @@ const std::vector<Knob>& parameters() { return all_knobs(); }
 
 const Knob* find_knob(std::string_view name) {
     const Knob* knob = find_parameter(name);
-    return knob && knob->combination == Knob::Combination::product ? knob : nullptr;
+    return knob && knob->combination == Knob::Combination::product && !knob->of_run() ? knob : nullptr;
 }
 
 const Knob* find_parameter(std::string_view name) {

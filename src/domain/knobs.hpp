@@ -6,8 +6,9 @@
 // flag and JSON field, llama-server's flag, its part of a point's key, how a value is read, the member of the
 // point it sets, and the schema version of its column. Every layer that handles them walks this table (the
 // store's columns too): adding a knob is a member, a row here, and the line that hands it to llama.cpp. The test
-// sizes (-p, -n, -d) and server mode's client loop (--concurrency, --rate) are rows of it too, but do not combine
-// as a product: knobs() leaves them out, parameters() has them.
+// sizes (-p, -n, -d), server mode's client loop (--concurrency, --rate) and the sweep's own settings (--prio,
+// --delay, --numa, -rpc: one value each) are rows of it too, but do not combine as a product: knobs() leaves them
+// out, parameters() has them.
 
 #include "domain/point.hpp"
 
@@ -24,9 +25,9 @@ namespace llmsweep::domain {
 struct Knob {
     enum class Type { integer, boolean, text, real };
     // The part of a point it sets: the load (one worker process, or one server, per combination), the context,
-    // the test (what each request holds besides its tokens), llama-server's own settings (one server each), or
-    // the load its clients put on a server (server mode).
-    enum class Scope { load, context, test, server, client };
+    // the test (what each request holds besides its tokens), llama-server's own settings (one server each), the
+    // load its clients put on a server (server mode), or the whole sweep's (one value, how its processes run).
+    enum class Scope { load, context, test, server, client, run };
     // How it reads and writes its member of a point, as canonical text (integers in decimal, booleans 0 or 1,
     // real numbers in their shortest decimal form, text and named values as they are spelled).
     struct Member {
@@ -93,6 +94,7 @@ struct Knob {
     // llama-server's own settings or its clients': server mode's alone.
     bool of_server_mode() const { return member.scope == Scope::server || member.scope == Scope::client; }
     bool of_llama_bench() const { return !field.empty(); }
+    bool of_run() const { return member.scope == Scope::run; }
     bool test_size() const { return combination == Combination::test_size; }
     bool client_loop() const { return combination == Combination::client_loop; }
     // "llama-bench -b"; for a setting llama-bench lacks, "llama-server -nr"; for llmsweep's own, "llmsweep".
@@ -111,7 +113,7 @@ struct Knob {
     std::variant<int64_t, double, std::string> column(const Point& point) const;
 };
 
-// The settings that combine as a product: every row but the test sizes and the client loop.
+// The settings that combine as a product: every row but the test sizes, the client loop and the sweep's own.
 const std::vector<Knob>& knobs();
 // Every row: the knobs and the test sizes, in the table's order.
 const std::vector<Knob>& parameters();

@@ -43,6 +43,7 @@ std::string Point::settings_key(Mode mode) const {
             break;
         case Knob::Scope::server: server_part += tagged; break;
         case Knob::Scope::client: client_part += tagged; break;
+        case Knob::Scope::run: break; // how the sweep's processes run, not what the point measures
         }
     }
     if (!load.llama_bench.empty()) later += fmt::format(";llama_bench={}", load.llama_bench);

@@ -77,6 +77,16 @@ struct TestParams {
     bool operator==(const TestParams&) const = default;
 };
 
+// The sweep's own settings, the same in every point (llama-bench's --prio, --delay, --numa, -rpc): how its
+// processes run, not what a point measures, so in no point's key.
+struct RunParams {
+    int64_t prio = 0;              // the threads' priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime
+    int64_t delay = 0;             // seconds to cool off before each test (a point's repetitions, untimed)
+    std::string numa = "disabled"; // llama_numa_init's strategy: disabled, distribute, isolate, numactl
+    std::string rpc;               // RPC servers whose devices join the local ones: host:port joined by ','
+    bool operator==(const RunParams&) const = default;
+};
+
 struct Point {
     LoadParams load;
     ContextParams context;
@@ -84,6 +94,7 @@ struct Point {
     // Server mode only: the server's own settings, and the load its clients put on it.
     ServerParams server;
     ClientLoad client;
+    RunParams run;
 
     // Stable across runs and machines: the model file's identity (absolute path and size) and every value.
     // A resumed sweep skips the points whose key is already finished.

@@ -129,10 +129,10 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
             }
         add(std::string(knob.flag), comma_list(values));
     }
-    if (settings.numa != "disabled") add("--numa", settings.numa);
-    if (!settings.rpc.empty()) add("-rpc", settings.rpc);
-    if (settings.prio != 0) add("--prio", std::to_string(settings.prio));
-    if (settings.delay_s != 0) add("--delay", std::to_string(settings.delay_s));
+    // The sweep's own settings (--prio, --delay, --numa, -rpc), where they are not the default.
+    for (const domain::Knob& knob : domain::parameters())
+        if (const std::string value = knob.text(*points.front()); knob.of_run() && value != knob.default_text())
+            add(std::string(knob.flag), value);
     if (settings.warmup == 0) command.push_back("--no-warmup");
     command.insert(command.end(), settings.extra.begin(), settings.extra.end());
     return command;

@@ -28,10 +28,6 @@ bool runs_exactly(const std::vector<const domain::Point*>& points);
 struct CommandSettings {
     int64_t repetitions = 1;
     int64_t warmup = 1;
-    int prio = 0;                   // --prio
-    int64_t delay_s = 0;            // --delay
-    std::string numa = "disabled";  // --numa
-    std::string rpc;                // -rpc
     std::vector<std::string> extra; // handed to llama-bench as they are, last (--llama-bench-arg)
 };
 

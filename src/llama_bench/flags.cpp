@@ -10,9 +10,10 @@ namespace llmsweep::llama_bench {
 namespace {
 
 // (setting, llama-bench's flag), as tools/llama-bench/llama-bench.cpp spells them; the parameters' (the test
-// sizes' -p, -n, -d, and llama-server's -np, -c and -cb among them) come from their table (domain/knobs.hpp).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 5> spellings{
-    {{"model", "-m"}, {"n_pg", "-pg"}, {"repetitions", "-r"}, {"mmap", "-mmp"}, {"rpc", "-rpc"}}};
+// sizes' -p, -n, -d, -rpc, and llama-server's -np, -c and -cb among them) come from their table
+// (domain/knobs.hpp).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> spellings{
+    {{"model", "-m"}, {"n_pg", "-pg"}, {"repetitions", "-r"}, {"mmap", "-mmp"}}};
 
 // llama-bench's one-dash spellings: its long options (--poll, --no-host) are llmsweep's own already.
 std::vector<std::pair<std::string_view, std::string_view>> all_spellings() {

@@ -63,8 +63,11 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
         if (knob.server_separator) std::replace(text.begin(), text.end(), knob.separator, knob.server_separator);
         add(knob.server_flag, text);
     }
-    if (settings.numa != "disabled") add("--numa", settings.numa);
-    if (!settings.rpc.empty()) add("--rpc", settings.rpc);
+    // The sweep's own settings that llama-server has (--numa, --rpc), where they are not the default.
+    for (const domain::Knob& knob : domain::parameters())
+        if (const std::string value = knob.text(point);
+            knob.of_run() && !knob.server_flag.empty() && value != knob.default_text())
+            add(knob.server_flag, value);
     argv.insert(argv.end(), settings.extra_args.begin(), settings.extra_args.end());
     return argv;
 }

@@ -17,8 +17,6 @@ namespace llmsweep::serving {
 struct ServerSettings {
     std::string binary = "llama-server";
     std::vector<std::string> extra_args; // --llama-server-arg, handed over as they are
-    std::string numa = "disabled";       // --numa
-    std::string rpc;                     // --rpc host:port,...
     std::filesystem::path log_folder;    // each server's log (its stderr) is written here
 };
 

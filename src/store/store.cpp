@@ -259,7 +259,7 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
     // Server mode's knobs are NULL in other modes, where they do not apply.
     const bool server = mode == domain::Mode::server;
     for (const domain::Knob& knob : domain::parameters())
-        if (server || !knob.of_server_mode())
+        if ((server || !knob.of_server_mode()) && !knob.of_run())
             row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
     if (!p.load.llama_bench.empty()) row.emplace_back("llama_bench", p.load.llama_bench);
     return row;

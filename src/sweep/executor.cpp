@@ -172,12 +172,17 @@ public:
                 const Task& task = tasks[next++];
                 if (recorder.done(task)) continue; // its point failed earlier in this visit
                 // Cooling off before each test, as llama-bench's --delay: a point's repetitions are one test.
-                if (spec.delay_s > 0 && task.point != previous_point) cool_off(spec.delay_s);
-                previous_point = task.point;
                 const Point& point = plan.points[task.point];
+                if (point.run.delay > 0 && task.point != previous_point) cool_off(point.run.delay);
+                previous_point = task.point;
                 recorder.task_started(task);
-                engine::RunRequest request{point.context, point.test, spec.mode, task.repetition,
-                                           spec.warmup,   spec.seed,  spec.prio};
+                engine::RunRequest request{point.context,
+                                           point.test,
+                                           spec.mode,
+                                           task.repetition,
+                                           spec.warmup,
+                                           spec.seed,
+                                           static_cast<int>(point.run.prio)};
                 for (const SharedContext& s : shared)
                     if (s.context == point.context) request.shared_n_ctx = s.n_ctx, request.shared_warmup = s.warmup;
                 if (last_answer)
@@ -580,9 +585,7 @@ std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_
 }
 
 WorkerFactory native_workers(const std::string& executable, const SweepSpec& spec) {
-    return [executable, numa = spec.numa, rpc = spec.rpc] {
-        return std::make_unique<NativeWorker>(executable, numa, rpc);
-    };
+    return [executable, run = spec.run()] { return std::make_unique<NativeWorker>(executable, run.numa, run.rpc); };
 }
 
 std::unique_ptr<Executor> llama_bench_executor(std::vector<llama_bench::LlamaBenchCli> clis, double timeout_s) {
@@ -607,7 +610,7 @@ std::vector<std::string> first_llama_bench_command(const SweepSpec& spec, const 
 }
 
 llama_bench::CommandSettings command_settings(const SweepSpec& spec, int64_t repetitions) {
-    return {repetitions, spec.warmup, spec.prio, spec.delay_s, spec.numa, spec.rpc, spec.llama_bench_args};
+    return {repetitions, spec.warmup, spec.llama_bench_args};
 }
 
 } // namespace llmsweep::sweep

@@ -128,7 +128,7 @@ store::Row run_row(const SweepSpec& spec, const Plan& plan, const SweepOptions& 
         for (const auto& d : o.build.devices)
             if (d.type != "cpu") gpus.push_back(d.description);
         row.insert(row.end(), {{"ggml_version", o.build.ggml_version},
-                               {"backends", engine::backends_used(o.build, !spec.rpc.empty())},
+                               {"backends", engine::backends_used(o.build, !spec.run().rpc.empty())},
                                {"gpu_info", fmt::format("{}", fmt::join(gpus, ", "))},
                                {"cpu_info", o.host.cpu_model}});
     }

@@ -215,6 +215,7 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
         tests = std::move(mine);
     }
     const std::vector<ContextParams> contexts = contexts_of(spec, default_threads);
+    const RunParams run = spec.run();
 
     if (spec.mode == Mode::server) {
         // One server per combination of the load, context and server settings; its points are the client loads.
@@ -232,7 +233,7 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
                             if (!client.gen_dist.empty())
                                 test.n_gen = std::llround(parse_lengths(client.gen_dist, "", 1).mean());
                             group.push_back(plan.points.size());
-                            plan.points.push_back({load, context, test, server, client});
+                            plan.points.push_back({load, context, test, server, client, run});
                         }
                     plan.groups.push_back(std::move(group));
                 }
@@ -242,7 +243,7 @@ Plan make_plan(const SweepSpec& spec, int64_t default_threads) {
         for (const ContextParams& context : contexts)
             for (const TestParams& test : tests) {
                 group.push_back(plan.points.size());
-                plan.points.push_back({load, context, test});
+                plan.points.push_back({load, context, test, {}, {}, run});
             }
         plan.groups.push_back(std::move(group));
     }

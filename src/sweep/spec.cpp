@@ -49,12 +49,6 @@ bool parse_bool(std::string_view text) {
     throw UsageError(fmt::format("'{}' is not 0 or 1", shortened(text)));
 }
 
-std::string one_of(const std::string& text, std::string_view what, std::initializer_list<std::string_view> names) {
-    for (std::string_view name : names)
-        if (text == name) return text;
-    throw UsageError(fmt::format("{}: unknown value '{}'; choose from {}", what, text, fmt::join(names, ", ")));
-}
-
 const std::vector<Setting> base_settings = {
     {"model", "GGUF model files", true, [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
@@ -64,41 +58,6 @@ const std::vector<Setting> base_settings = {
                  throw UsageError(fmt::format("--mmap: '{}' is not 0 or 1", shortened(v)));
              return std::string(v == "1" || v == "true" ? "mmap" : "none");
          }));
-     }},
-    {"prio", "Priority of the threads: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (default 0)", false,
-     [](SweepSpec& s, const auto& t) {
-         // A plain number: -1 is a value here, not the start of a range.
-         const std::string& text = single(t, "--prio");
-         int value = 0;
-         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-         if (ec != std::errc() || end != text.data() + text.size() || value < -1 || value > 3)
-             throw UsageError(fmt::format("--prio: '{}' is not one of -1, 0, 1, 2, 3", text));
-         s.prio = value;
-     }},
-    {"delay", "Seconds to cool off before each test, as llama-bench --delay (default 0)", false,
-     [](SweepSpec& s, const auto& t) { s.delay_s = single_int(t, "--delay", 0, 3600); }},
-    {"numa", "NUMA placement of the threads and memory: disabled, distribute, isolate, numactl (default disabled)",
-     false,
-     [](SweepSpec& s, const auto& t) {
-         s.numa = one_of(single(t, "--numa"), "--numa", {"disabled", "distribute", "isolate", "numactl"});
-     }},
-    {"rpc",
-     "RPC servers (llama.cpp's rpc-server) whose devices join the local ones, host:port, comma-separated; the "
-     "sweep's load settings then place layers on them (-ngl, -sm, -ts, -dev RPC0/...)",
-     false,
-     [](SweepSpec& s, const auto& t) {
-         std::vector<std::string> servers;
-         for (const auto& text : t)
-             for (auto& server : parse_name_list(text, "--rpc")) {
-                 const size_t colon = server.rfind(':');
-                 const bool port = colon != std::string::npos && colon > 0 && colon + 1 < server.size() &&
-                                   server.find_first_not_of("0123456789", colon + 1) == std::string::npos;
-                 if (!port)
-                     throw UsageError(
-                         fmt::format("--rpc: '{}' is not HOST:PORT (127.0.0.1:50052)", escape::terminal(server)));
-                 servers.push_back(std::move(server));
-             }
-         s.rpc = fmt::format("{}", fmt::join(servers, ","));
      }},
     {"n_pg",
      "Split mode: llama-bench's combined test pp,tg (the prompt, then the generation, timed as one: metric pg); "
@@ -195,8 +154,8 @@ Order parse_order(std::string_view text) { return parse_choice(text, order_names
 
 namespace {
 
-// A knob's setting: its values in the sweep's list syntax (numbers and ranges for integers, 0 and 1 for
-// booleans, a comma list of texts).
+// A parameter's setting: its values in the sweep's list syntax (numbers and ranges for integers, 0 and 1 for
+// booleans, a comma list of texts); the sweep's own settings take one value, a text as a whole.
 Setting knob_setting(const Knob& knob) {
     std::string flag = "--" + std::string(knob.alias.empty() ? knob.name : knob.alias);
     std::replace(flag.begin(), flag.end(), '_', '-');
@@ -204,8 +163,13 @@ Setting knob_setting(const Knob& knob) {
     return {knob.name,
             fmt::format("{} ({}{}){}", knob.help, knob.origin(), fallback.empty() ? "" : "; default " + fallback,
                         knob.native ? "" : "; --engine llama-bench only"),
-            true,
+            !knob.of_run(),
             [&knob, flag](SweepSpec& s, const std::vector<std::string>& texts) {
+                if (knob.of_run()) {
+                    s.knobs[knob.name] = {knob.canonical ? knob.canonical(single(texts, flag))
+                                                         : std::to_string(single_int(texts, flag, knob.min, knob.max))};
+                    return;
+                }
                 std::vector<std::string> values;
                 switch (knob.type()) {
                 case Knob::Type::integer:
@@ -226,23 +190,25 @@ Setting knob_setting(const Knob& knob) {
             knob.alias};
 }
 
-// The settings in --help's order: the load mode, the cache state and the threads where they always were (each
-// before the setting named beside it: the load mode before --mmap, its alias); the other load and context knobs,
-// then the tests' (their sizes first), after the load and context settings; server mode's knobs first among its
-// settings.
+// The settings in --help's order: the load mode before --mmap, its alias; the cache state, the threads and the
+// sweep's own settings where they always were; the other load and context knobs, then the tests' (their sizes
+// first), after them; server mode's knobs first among its settings.
 std::vector<Setting> all_settings() {
-    constexpr std::array<std::pair<std::string_view, std::string_view>, 3> placed = {
-        {{"load_mode", "mmap"}, {"cache_state", "prio"}, {"n_threads", "prio"}}};
+    constexpr std::array<std::string_view, 3> placed = {"load_mode", "cache_state", "n_threads"};
     const auto is_placed = [&](const Knob& knob) {
-        return std::any_of(placed.begin(), placed.end(), [&](const auto& p) { return p.first == knob.name; });
+        return std::find(placed.begin(), placed.end(), knob.name) != placed.end() || knob.of_run();
     };
     std::vector<Setting> all;
     for (const Setting& setting : base_settings) {
-        for (const auto& [knob, before] : placed)
-            if (setting.key == before) all.push_back(knob_setting(*find_knob(knob)));
-        if (setting.key == "n_pg")
+        if (setting.key == "mmap") all.push_back(knob_setting(*find_knob("load_mode")));
+        if (setting.key == "n_pg") {
+            for (const std::string_view name : {"cache_state", "n_threads"})
+                all.push_back(knob_setting(*find_knob(name)));
+            for (const Knob& knob : parameters())
+                if (knob.of_run()) all.push_back(knob_setting(knob));
             for (const Knob& knob : parameters())
                 if (!knob.of_server_mode() && !is_placed(knob)) all.push_back(knob_setting(knob));
+        }
         if (setting.key == "llama_bench_arg") {
             for (const Knob& knob : parameters())
                 if (knob.of_server_mode()) all.push_back(knob_setting(knob));
@@ -265,6 +231,13 @@ std::vector<int64_t> SweepSpec::integers_of(const Knob& knob) const {
     std::vector<int64_t> values;
     for (const std::string& value : values_of(knob)) values.push_back(std::stoll(value));
     return values;
+}
+
+RunParams SweepSpec::run() const {
+    Point point;
+    for (const Knob& knob : parameters())
+        if (knob.of_run()) knob.set(point, values_of(knob).front());
+    return point.run;
 }
 
 std::vector<double> SweepSpec::reals_of(const Knob& knob) const {
@@ -531,13 +504,10 @@ nlohmann::json to_json(const SweepSpec& spec) {
             knob.host_default && !spec.knobs.count(knob.name) ? std::vector<std::string>{} : spec.values_of(knob);
         nlohmann::json list = nlohmann::json::array();
         for (const std::string& value : values) list.push_back(knob.json_of(value));
-        json[std::string(knob.alias.empty() ? knob.name : knob.alias)] = std::move(list);
+        // The sweep's own settings as one value each.
+        json[std::string(knob.alias.empty() ? knob.name : knob.alias)] = knob.of_run() ? list.at(0) : std::move(list);
     }
     if (spec.shard) json["shard"] = fmt::format("{}/{}", spec.shard->first, spec.shard->second);
-    if (spec.prio != 0) json["prio"] = spec.prio;
-    if (spec.delay_s != 0) json["delay"] = spec.delay_s;
-    if (spec.numa != "disabled") json["numa"] = spec.numa;
-    if (!spec.rpc.empty()) json["rpc"] = spec.rpc;
     if (spec.adaptive()) {
         json["max_repetitions"] = spec.max_repetitions;
         if (spec.target_ci_pct > 0) json["target_ci"] = spec.target_ci_pct;

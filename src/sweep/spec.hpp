@@ -45,13 +45,8 @@ struct SweepSpec {
     std::vector<domain::ClientLoad> client_loops() const;
     // Whether the sweep gives the knob anything but its default alone.
     bool sets(const domain::Knob& knob) const;
-    // Of the whole sweep, as llama-bench has them: the threads' priority (-1 low .. 3 realtime), seconds to cool
-    // off before each test (each point's repetitions, untimed), NUMA placement (disabled, distribute, isolate,
-    // numactl), and RPC servers whose devices join the local ones (host:port, comma-separated).
-    int prio = 0;
-    int64_t delay_s = 0;
-    std::string numa = "disabled";
-    std::string rpc;
+    // The sweep's own settings (--prio, --delay, --numa, --rpc), as every point has them.
+    domain::RunParams run() const;
     // Split mode: llama-bench's combined tests (-pg pp,tg), each the prompt then the generation, timed as one.
     std::vector<std::pair<int64_t, int64_t>> n_pg;
 
