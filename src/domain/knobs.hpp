@@ -115,7 +115,7 @@ struct Knob {
 
 // The settings that combine as a product: every row but the test sizes, the client loop and the sweep's own.
 const std::vector<Knob>& knobs();
-// Every row: the knobs and the test sizes, in the table's order.
+// Every row, in the table's order: the knobs, the test sizes, the client loop and the sweep's own settings.
 const std::vector<Knob>& parameters();
 // nullptr for a name that is not a knob's (find_knob) or a parameter's (find_parameter: the others too).
 const Knob* find_knob(std::string_view name);

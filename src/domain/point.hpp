@@ -94,7 +94,7 @@ struct Point {
     // Server mode only: the server's own settings, and the load its clients put on it.
     ServerParams server;
     ClientLoad client;
-    RunParams run;
+    RunParams run; // the sweep's, the same in every point of it
 
     // Stable across runs and machines: the model file's identity (absolute path and size) and every value.
     // A resumed sweep skips the points whose key is already finished.
