@@ -512,6 +512,9 @@ TEST_F(RunTest, HugePagesOffAndOnDecideTheWorkersMapping) {
     const std::string wide = shell_quote(dir_ / "wide.gguf");
     ASSERT_EQ(run_llmsweep("synth --preset tiny --layers 2 --n-embd 512 --n-ff 1536 --type f16 -o " + wide).exit_code,
               0);
+    // A machine whose memory a long test run has fragmented may have no 2 MiB pages left to give: the kernel is
+    // asked to compact it first, where this may (as root; elsewhere nothing happens).
+    std::ofstream("/proc/sys/vm/compact_memory") << "1\n";
     const auto r = run_llmsweep("run -m " + wide +
                                 " --huge-pages off,on --load-mode none,mmap --mode split "
                                 "-p 64 -n 0 -t 1 -r 2 -q" +
