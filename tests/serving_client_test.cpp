@@ -458,6 +458,13 @@ TEST(ServingRequests, ServersGetLlamaServersSpellings) {
     for (const char* part : {"-m m.gguf", "--host 127.0.0.1 --port 8080", "-np 4", "-c 2048", "-nocb",
                              "--cache-reuse 256", "-t 3", "-fa on", "--no-mmap", "-ts 3,1", "--swa-full"})
         EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+    for (const char* flag : {"--numa", "--rpc", "--prio", "--delay"})
+        EXPECT_EQ(line.find(flag), std::string::npos) << flag << " at its default, in " << line;
+    // The sweep's own settings that llama-server has, where they are set; --prio and --delay are llama-bench's.
+    point.run = {.prio = 2, .delay = 5, .numa = "distribute", .rpc = "10.0.0.2:50052,10.0.0.3:50052"};
+    const std::string placed = fmt::format("{}", fmt::join(serving::server_command({}, point, 8080), " "));
+    EXPECT_NE(placed.find("--numa distribute --rpc 10.0.0.2:50052,10.0.0.3:50052"), std::string::npos) << placed;
+    for (const char* flag : {"--prio", "--delay"}) EXPECT_EQ(placed.find(flag), std::string::npos) << placed;
     point.load.cache_state = domain::CacheState::cold;
     EXPECT_THROW(serving::server_command({}, point, 8080), UsageError);
 }
