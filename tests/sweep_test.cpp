@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <fstream>
@@ -347,6 +348,27 @@ TEST(Plan, TheKeysOfAFixedServerSpecNeverChange) {
               "mode=server;model=/nonexistent/model.gguf:0;load_mode=auto;cache=warm;ngl=-1;threads=4;n_batch=2048;"
               "n_ubatch=512;type_k=f16;type_v=f16;fa=auto;n_prompt=64;n_gen=16;n_depth=0;np=4;c=0;cb=1;"
               "cache_reuse=0;concurrency=2;rate=0;prefix=16;cache_prompt=1;prompt_dist=;gen_dist=");
+}
+
+// The client loops: one client where the sweep gives neither clients nor rates; the clients' closed loops, then
+// the rates' open ones, and no closed loop where only rates are given.
+TEST(Plan, ClientLoopsAreTheClientsGivenThenTheRatesGiven) {
+    const auto loops = [](std::vector<std::string> clients, std::vector<std::string> rates) {
+        SweepSpec spec;
+        if (!clients.empty()) find_setting("concurrency").assign(spec, clients);
+        if (!rates.empty()) find_setting("rate").assign(spec, rates);
+        std::vector<std::string> shown;
+        for (const ClientLoad& l : spec.client_loops())
+            shown.push_back(l.open_loop() ? fmt::format("{}/s", l.rate) : fmt::format("c{}", l.concurrency));
+        EXPECT_EQ(swept_values(spec, "concurrency"), shown.size());
+        return fmt::format("{}", fmt::join(shown, " "));
+    };
+    EXPECT_EQ(loops({}, {}), "c1");
+    EXPECT_EQ(loops({"1-8*2"}, {}), "c1 c2 c4 c8");
+    EXPECT_EQ(loops({}, {"0.5,2"}), "0.5/s 2/s");
+    EXPECT_EQ(loops({"1"}, {"0.50", "1"}), "c1 0.5/s 1/s");
+    EXPECT_THROW(loops({}, {"0"}), UsageError) << "a rate is above 0";
+    EXPECT_THROW(loops({"0"}, {}), UsageError) << "a closed loop has a client";
 }
 
 // --shard K/N: the shards together are the sweep, every point once; a pair (the same point at another value of
