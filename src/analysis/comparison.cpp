@@ -2,7 +2,6 @@
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
-#include "domain/knobs.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"
@@ -25,16 +24,6 @@
 
 namespace llmsweep::analysis {
 namespace {
-
-bool is_test_size(std::string_view name) {
-    const domain::Knob* parameter = domain::find_parameter(name);
-    return parameter && parameter->test_size();
-}
-
-bool is_client_loop(std::string_view name) {
-    const domain::Knob* parameter = domain::find_parameter(name);
-    return parameter && parameter->client_loop();
-}
 
 bool is_run_parameter(std::string_view name) {
     return std::find(run_parameters.begin(), run_parameters.end(), name) != run_parameters.end();

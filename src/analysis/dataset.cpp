@@ -53,6 +53,16 @@ bool is_server_parameter(std::string_view name) {
     return parameter && parameter->of_server_mode();
 }
 
+bool is_test_size(std::string_view name) {
+    const domain::Knob* parameter = domain::find_parameter(name);
+    return parameter && parameter->test_size();
+}
+
+bool is_client_loop(std::string_view name) {
+    const domain::Knob* parameter = domain::find_parameter(name);
+    return parameter && parameter->client_loop();
+}
+
 bool is_recorded_state(std::string_view name) {
     return std::find(store::load_derived_columns.begin(), store::load_derived_columns.end(), name) !=
            store::load_derived_columns.end();

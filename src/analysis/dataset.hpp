@@ -44,6 +44,10 @@ inline constexpr std::array<std::string_view, 7> run_parameters = {"engine",   "
 // other modes, where they do not apply, so that a database of native and server results has no value "" of them
 // (values_of leaves it out).
 bool is_server_parameter(std::string_view name);
+// The test sizes (n_prompt, n_gen, n_depth) and server mode's client loop (concurrency, rate): the axes a mode
+// combines points along, rather than settings a comparison is about.
+bool is_test_size(std::string_view name);
+bool is_client_loop(std::string_view name);
 
 // Whether `name` is what the worker processes recorded (huge_pages_used) rather than a setting: a filter and a
 // comparison may use it, but points are matched and swept parameters found without it.

@@ -102,10 +102,8 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
 
 // Whether the sweep gives a setting (not a test size) several values: then it ends with their verdicts.
 bool compares_a_setting(const sweep::SweepSpec& spec) {
-    for (const std::string_view name : analysis::parameter_list()) {
-        const domain::Knob* parameter = domain::find_parameter(name);
-        if (!(parameter && parameter->test_size()) && sweep::swept_values(spec, name) > 1) return true;
-    }
+    for (const std::string_view name : analysis::parameter_list())
+        if (!analysis::is_test_size(name) && sweep::swept_values(spec, name) > 1) return true;
     return false;
 }
 

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <span>
 
 namespace llmsweep::sweep {
 using namespace domain;
@@ -202,7 +203,7 @@ std::vector<Setting> all_settings() {
     for (const Setting& setting : base_settings) {
         if (setting.key == "mmap") all.push_back(knob_setting(*find_knob("load_mode")));
         if (setting.key == "n_pg") {
-            for (const std::string_view name : {"cache_state", "n_threads"})
+            for (const std::string_view name : std::span(placed).subspan(1)) // the load mode is above
                 all.push_back(knob_setting(*find_knob(name)));
             for (const Knob& knob : parameters())
                 if (knob.of_run()) all.push_back(knob_setting(knob));
