@@ -84,6 +84,58 @@ TEST_F(AnalysisTest, DatasetKeepsTheDatasOwnNames) {
     EXPECT_EQ(values_of(data, "model"), (std::vector<std::string>{"a.gguf", "b.gguf"})) << "the file's name";
 }
 
+// A setting that has one value among all results is taken from result_values, not read from each row: the
+// records are the same as where every setting is read (the table emptied), after results are updated to a new
+// value of a setting (an integer, a real, a text), and the table is not trusted where a trigger that keeps it is
+// gone.
+TEST_F(AnalysisTest, SettingsOfOneValueAreReadAsEveryResultHasThem) {
+    fill();
+    const auto texts = [&] {
+        std::vector<std::string> out;
+        for (const Record& r : load_dataset(store, {}).records) {
+            std::string line = std::string(r.model) + " " + std::string(r.metric);
+            for (const std::string& name : parameter_names()) line += " " + name + "=" + r.params.at(name);
+            out.push_back(line);
+        }
+        return out;
+    };
+    const auto every_setting_read = [&] {
+        store.db().exec("CREATE TEMP TABLE kept AS SELECT * FROM result_values; DELETE FROM result_values");
+        EXPECT_TRUE(store.single_values().empty());
+        auto out = texts();
+        store.db().exec("INSERT INTO result_values SELECT * FROM kept; DROP TABLE kept");
+        return out;
+    };
+    auto single = store.single_values();
+    EXPECT_EQ(single.at("type_k"), "f16");
+    EXPECT_EQ(single.at("n_batch"), "2048");
+    EXPECT_EQ(single.at("rate"), "") << "NULL, a server setting in request mode";
+    for (const char* varies : {"model_filename", "load_mode", "n_prompt", "n_gen"}) EXPECT_FALSE(single.count(varies));
+    EXPECT_EQ(texts(), every_setting_read());
+
+    // One value still, another than before: a real where there was NULL, a text, an integer.
+    store.db().exec("UPDATE results SET rate = 2.5, type_k = 'q8_0', n_batch = 512");
+    store.db().exec("DELETE FROM result_values WHERE (name, value) IN (VALUES ('rate', ''), ('type_k', 'f16'), "
+                    "('n_batch', '2048'))");
+    single = store.single_values();
+    EXPECT_EQ(single.at("rate"), "2.5");
+    EXPECT_EQ(single.at("type_k"), "q8_0");
+    EXPECT_EQ(texts(), every_setting_read());
+    EXPECT_NE(texts().front().find(" n_batch=512 "), std::string::npos) << texts().front();
+    // Two values: both read.
+    store.db().exec("UPDATE results SET n_ubatch = 256 WHERE id = (SELECT min(id) FROM results)");
+    EXPECT_FALSE(store.single_values().count("n_ubatch"));
+    const auto two = texts();
+    EXPECT_EQ(two, every_setting_read());
+    EXPECT_NE(two.front().find(" n_ubatch=256 "), std::string::npos) << two.front();
+    EXPECT_NE(two.back().find(" n_ubatch=512 "), std::string::npos) << two.back();
+    // A trigger dropped by hand: what the table says is no longer known to hold, and every setting is read.
+    store.db().exec("DROP TRIGGER result_values_updated");
+    EXPECT_TRUE(store.single_values().empty());
+    store.db().exec("UPDATE results SET type_v = 'q4_0' WHERE id = (SELECT max(id) FROM results)");
+    EXPECT_NE(texts().back().find(" type_v=q4_0 "), std::string::npos) << texts().back();
+}
+
 // Samples are read as stored, where llmsweep writes each result's together and in order; a database whose
 // samples were stored in another order (written by hand, or by another tool) is read as if sorted, and a sample
 // left out is counted once.

@@ -329,8 +329,13 @@ TEST(Store, MigratesASchemaVersion2Database) {
     EXPECT_EQ(moved.column_int(0), 1);
     EXPECT_TRUE(store.read_machines().empty());
     EXPECT_TRUE(store.read_model_profiles().empty());
-    // The triggers were replaced, not doubled: a new result fills llama_bench once.
-    const int64_t id = store.ensure_result(run, "k", "pp", test::point_row("m.gguf", "mmap", 64, 0));
+    // Version 14 found each setting's distinct values (the import's too).
+    EXPECT_EQ(store.single_values().at("load_mode"), "mmap");
+    EXPECT_EQ(store.single_values().at("n_prompt"), "64");
+    EXPECT_EQ(store.single_values().at("n_cpu_moe"), "3") << "the import's, moved into its column by version 6";
+    // The triggers were replaced, not doubled: a new result fills llama_bench once, and its values are kept.
+    const int64_t id = store.ensure_result(run, "k", "pp", test::point_row("m.gguf", "none", 64, 0));
+    EXPECT_FALSE(store.single_values().count("load_mode"));
     store.insert_sample({{"result_id", id}, {"repetition", int64_t{0}}, {"ns", int64_t{1000}}, {"ts", 5.0}});
     store.summarize_result(id, "ok", utc_now());
     Statement rows(store.db(), "SELECT count(*) FROM llama_bench");

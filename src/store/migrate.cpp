@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <set>
 
 namespace llmsweep::store {
 
@@ -105,9 +106,18 @@ void Store::create_or_migrate() {
     tx.commit();
 }
 
+namespace {
+
+// The triggers that keep the llama_bench and result_values tables.
+bool is_our_trigger(std::string_view name) {
+    return name.starts_with("llama_bench_") || name.starts_with("result_values_");
+}
+
+} // namespace
+
 // A database is read as llmsweep's only if it holds nothing but what llmsweep makes: its tables (a view under a
 // table's name could be a query that never ends; schema 1's llama_bench view excepted), indexes on them, and the
-// llama_bench table's triggers. Nothing
+// llama_bench and result_values tables' triggers. Nothing
 // in its schema runs a function with side effects either (trusted_schema off, set when it was opened).
 void Store::check_shape(int64_t version) {
     Statement objects(*db_, "SELECT type, name, tbl_name FROM sqlite_schema ORDER BY rowid");
@@ -119,7 +129,7 @@ void Store::check_shape(int64_t version) {
         };
         // Schema 1's llama_bench was a view, which its migration drops unread.
         const bool fits = (type == "table" && ours(name)) || (type == "index" && ours(of)) ||
-                          (type == "trigger" && name.rfind("llama_bench_", 0) == 0 && ours(of)) ||
+                          (type == "trigger" && is_our_trigger(name) && ours(of)) ||
                           (type == "view" && name == "llama_bench" && version == 1);
         if (!fits)
             throw UsageError(fmt::format("'{}' holds {} {} ({}), which no llmsweep database has: it is not read",
@@ -128,15 +138,37 @@ void Store::check_shape(int64_t version) {
 }
 
 // Each step brings a database written by an older llmsweep to the next schema version, keeping every row.
-// The llama_bench table's triggers as this version writes them: an older database's are replaced.
+// The llama_bench and result_values tables' triggers as this version writes them: an older database's are
+// replaced.
 void Store::recreate_triggers() {
     std::vector<std::string> old;
     {
-        Statement s(*db_, "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'llama_bench_%'");
-        while (s.step()) old.push_back(s.column_text(0));
+        Statement s(*db_, "SELECT name FROM sqlite_schema WHERE type = 'trigger'");
+        while (s.step())
+            if (is_our_trigger(s.column_text(0))) old.push_back(s.column_text(0));
     }
     for (const auto& name : old) db_->exec(fmt::format("DROP TRIGGER \"{}\"", name));
     for (const std::string& trigger : llama_bench_trigger_sql()) db_->exec(trigger);
+    for (const std::string& trigger : result_values_trigger_sql()) db_->exec(trigger);
+}
+
+// One walk of the results (a million: a few seconds; a SELECT DISTINCT per setting took a minute).
+void Store::fill_result_values() {
+    const auto& names = value_kept_columns();
+    std::vector<std::set<std::string, std::less<>>> values(names.size());
+    std::vector<std::string> last(names.size());
+    Statement rows(*db_, result_values_select_sql());
+    for (bool first = true; rows.step(); first = false)
+        for (size_t i = 0; i < names.size(); ++i) {
+            const std::string_view value = rows.column_view(static_cast<int>(i));
+            if (first || value != last[i]) last[i] = value, values[i].emplace(value);
+        }
+    Statement insert(*db_, "INSERT OR IGNORE INTO result_values (name, value) VALUES (:name, :value)");
+    for (size_t i = 0; i < names.size(); ++i)
+        for (const std::string& value : values[i]) {
+            insert.bind("name", std::string(names[i])).bind("value", value);
+            insert.run();
+        }
 }
 
 void Store::migrate(int64_t from_version) {
@@ -194,6 +226,9 @@ void Store::migrate(int64_t from_version) {
         // 10 → 11: a vision-language model's mmproj and images (the knobs, the loads' first image): columns only.
         // 11 → 12: each image sample's tokens and slices: columns only.
         // 12 → 13: a server's own timings of each request: columns only.
+        // 13 → 14: each setting's distinct values (result_values), found once here for a database written to; one
+        // only read (migrated in memory, each time) leaves it empty, and its reports read every setting.
+        if (version == 14 && access_ != Access::read_only) fill_result_values();
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)

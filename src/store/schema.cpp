@@ -4,6 +4,7 @@
 #include "core/escape.hpp"
 #include "domain/knobs.hpp"
 #include "domain/llama_bench_fields.hpp"
+#include "store/store.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -453,6 +454,17 @@ const std::vector<Table> all_tables = {
               {"result_id", integer, "The result this row shows (llmsweep's own column).",
                "UNIQUE REFERENCES results(id)", 2, "r.id"},
           }}))},
+    {"result_values",
+     "Each setting's distinct values among the results, kept by triggers as results are written, so that a "
+     "report reads only the settings that vary: one that has a single value here has it in every result. A "
+     "setting with an effective column (`load_mode`, `n_gpu_layers`) has the values it came to; NULL is ''. "
+     "Empty in a database an older llmsweep wrote and a newer one only read.",
+     {
+         {"name", text, "The setting's column in `results`.", "NOT NULL"},
+         {"value", text, "One of its values, as text.", "NOT NULL"},
+     },
+     "UNIQUE (name, value)",
+     14},
 };
 
 } // namespace
@@ -530,6 +542,48 @@ std::vector<std::string> llama_bench_trigger_sql() {
 }
 
 std::string llama_bench_fill_sql() { return llama_bench_select("1"); }
+
+const std::vector<std::string_view>& value_kept_columns() {
+    static const std::vector<std::string_view> names = [] {
+        using Scope = domain::Knob::Scope;
+        std::vector<std::string_view> list = {"model_filename", "model_type", "model_size",
+                                              "model_n_params", "mode",       "llama_bench"};
+        for (const Column& c : knob_columns({Scope::load, Scope::context, Scope::test, Scope::server, Scope::client}))
+            list.push_back(c.name);
+        return list;
+    }();
+    return names;
+}
+
+namespace {
+
+// A setting's value in the results row `row` (new, or results' own name), as the reader takes it.
+std::string value_expression(std::string_view row, std::string_view column) {
+    const bool effective =
+        std::find(effective_columns.begin(), effective_columns.end(), column) != effective_columns.end();
+    return effective ? fmt::format("COALESCE({0}.effective_{1}, {0}.{1}, '')", row, column)
+                     : fmt::format("COALESCE({}.{}, '')", row, column);
+}
+
+} // namespace
+
+std::vector<std::string> result_values_trigger_sql() {
+    std::vector<std::string> values;
+    for (const std::string_view column : value_kept_columns())
+        values.push_back(fmt::format("('{}', {})", column, value_expression("new", column)));
+    const std::string insert =
+        fmt::format("INSERT OR IGNORE INTO result_values (name, value) VALUES\n    {};", fmt::join(values, ",\n    "));
+    return {
+        fmt::format("CREATE TRIGGER result_values_inserted AFTER INSERT ON results\nBEGIN\n{}\nEND", insert),
+        fmt::format("CREATE TRIGGER result_values_updated AFTER UPDATE ON results\nBEGIN\n{}\nEND", insert),
+    };
+}
+
+std::string result_values_select_sql() {
+    std::vector<std::string> values;
+    for (const std::string_view column : value_kept_columns()) values.push_back(value_expression("r", column));
+    return fmt::format("SELECT {} FROM results AS r", fmt::join(values, ", "));
+}
 
 std::string schema_markdown() {
     std::string md = fmt::format(

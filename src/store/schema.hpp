@@ -30,7 +30,7 @@ struct Table {
 // Identifies a file as llmsweep's (PRAGMA application_id): "LLMS".
 inline constexpr int application_id = 0x4C4C4D53;
 // The schema version written by this build (PRAGMA user_version).
-inline constexpr int schema_version = 13;
+inline constexpr int schema_version = 14;
 
 const std::vector<Table>& tables();
 const Table& table(std::string_view name);
@@ -43,6 +43,12 @@ std::string insert_sql(const Table& table, const std::vector<std::string_view>& 
 std::vector<std::string> llama_bench_trigger_sql();
 // Fills the llama_bench table from the results already stored (for a migration).
 std::string llama_bench_fill_sql();
+// The results' settings whose distinct values the result_values table keeps.
+const std::vector<std::string_view>& value_kept_columns();
+// The triggers that keep result_values: every value a result is written with.
+std::vector<std::string> result_values_trigger_sql();
+// The values of value_kept_columns(), in their order, of each result stored (for a migration to fill the table).
+std::string result_values_select_sql();
 // docs/schema.md.
 std::string schema_markdown();
 

@@ -223,6 +223,10 @@ public:
     size_t count_results(std::optional<int64_t> run_id);
     // The distinct respellings among the results of `run_ids` (every run when empty).
     std::vector<Respelling> respellings(const std::vector<int64_t>& run_ids);
+    // The settings (results' columns) that have one value among all results, by name: that value, as text, as
+    // result_values says (none where that table is empty, or where the triggers that keep it are not llmsweep's).
+    // read_results takes them from here instead of from each row.
+    std::map<std::string, std::string, std::less<>> single_values();
     // Every result (of one run, or all), in the order stored. The rows are read on a thread of their own while
     // `each` runs on this one: `each` must not use this store.
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
@@ -277,6 +281,7 @@ private:
     void create_or_migrate();
     void migrate(int64_t from_version);
     void recreate_triggers();
+    void fill_result_values();
     int64_t insert(std::string_view table_name, const Row& row);
     void update(std::string_view table_name, int64_t id, const Row& row);
 
