@@ -169,6 +169,46 @@ TEST_F(AnalysisTest, SamplesStoredInAnyOrderAreReadInRepetitionOrder) {
     EXPECT_NE(data.left_out_samples[0].find("repetition 2"), std::string::npos) << data.left_out_samples[0];
 }
 
+// Samples stored in order are read on a thread of their own while the results load; one whose figure no machine
+// gives (beyond any machine, stored as text) is left out there too, and said with the figure as stored. The
+// samples of a result filtered out are not kept.
+TEST_F(AnalysisTest, ImpossibleSamplesStoredInOrderAreLeftOutAndSaid) {
+    std::vector<int64_t> ids;
+    for (const std::string mode : {"none", "mmap", "mlock"})
+        ids.push_back(
+            store.ensure_result(run_id, "p-" + mode, "tg", test::point_row("/models/one.gguf", mode, 512, 128)));
+    const auto sample = [&](size_t result, int64_t repetition, store::Value ts) {
+        store.insert_sample(
+            {{"result_id", ids[result]}, {"repetition", repetition}, {"ns", int64_t{1000}}, {"ts", ts}});
+    };
+    for (int64_t repetition = 0; repetition < 3; ++repetition) sample(0, repetition, 40.0 + repetition);
+    sample(1, 0, 50.0);
+    sample(1, 1, 3e12);
+    sample(1, 2, std::string("fast"));
+    sample(1, 3, 53.0);
+    for (int64_t repetition = 0; repetition < 2; ++repetition) sample(2, repetition, 70.0);
+    const Dataset data = load_dataset(store, {.where = {{"load_mode", "none"}}});
+    ASSERT_EQ(data.records.size(), 1u);
+    EXPECT_EQ(data.samples.size(), 3u) << "the other results' samples are not kept";
+    EXPECT_EQ(data.left_out, 0u);
+    const Dataset all = load_dataset(store, {});
+    ASSERT_EQ(all.records.size(), 3u);
+    const auto read = [&](const Record& r) {
+        std::vector<std::pair<int32_t, float>> out;
+        for (const Sample& s : all.samples_of(r)) out.emplace_back(s.repetition, s.ts);
+        return out;
+    };
+    EXPECT_EQ(read(all.records[0]), (std::vector<std::pair<int32_t, float>>{{0, 40.0f}, {1, 41.0f}, {2, 42.0f}}));
+    EXPECT_EQ(read(all.records[1]), (std::vector<std::pair<int32_t, float>>{{0, 50.0f}, {3, 53.0f}}));
+    EXPECT_EQ(read(all.records[2]), (std::vector<std::pair<int32_t, float>>{{0, 70.0f}, {1, 70.0f}}));
+    EXPECT_EQ(all.left_out, 2u);
+    ASSERT_EQ(all.left_out_samples.size(), 2u);
+    EXPECT_NE(all.left_out_samples[0].find("repetition 2: t/s 3e+12 is beyond any machine"), std::string::npos)
+        << all.left_out_samples[0];
+    EXPECT_NE(all.left_out_samples[1].find("repetition 3: t/s is not a number"), std::string::npos)
+        << all.left_out_samples[1];
+}
+
 // A setting each model has one value of (a vision-language model's mmproj beside a text model's none) is the
 // models', not a second parameter to choose between: the load modes are compared by default. Where one model
 // has both values, it is a parameter again, and the report asks which to compare.

@@ -80,6 +80,14 @@ size_t Store::count_results(std::optional<int64_t> run_id) {
     return s.step() ? static_cast<size_t>(s.column_int(0)) : 0;
 }
 
+size_t Store::count_samples(std::optional<int64_t> run_id) {
+    Statement s(*db_, run_id ? "SELECT count(*) FROM samples AS s JOIN results AS r ON r.id = s.result_id "
+                               "WHERE r.run_id = :run"
+                             : "SELECT count(*) FROM samples");
+    if (run_id) s.bind("run", *run_id);
+    return s.step() ? static_cast<size_t>(s.column_int(0)) : 0;
+}
+
 std::vector<Respelling> Store::respellings(const std::vector<int64_t>& run_ids) {
     std::vector<Respelling> found;
     for (std::string_view column : effective_columns) {

@@ -61,6 +61,11 @@ Store::Store(const std::string& path, Access access) : access_(access) {
     }
 }
 
+std::unique_ptr<Store> Store::another_reader() {
+    if (db_->path() == ":memory:") return nullptr;
+    return std::make_unique<Store>(db_->path(), Access::read_only);
+}
+
 Statement& Store::statement(const std::string& sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(*db_, sql)).first;

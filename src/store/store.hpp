@@ -179,6 +179,9 @@ public:
     explicit Store(const std::string& path, Access access = Access::read_write);
 
     Database& db() { return *db_; }
+    // Another store, read-only, on the same file: for a reader on another thread. None where this one reads a
+    // copy in memory (an older schema, migrated there).
+    std::unique_ptr<Store> another_reader();
     // Copies the WAL into the database now (a moment when nothing is being timed).
     void checkpoint();
 
@@ -221,6 +224,7 @@ public:
     // unknown one), so that no text from outside reaches SQL.
     bool has_results();
     size_t count_results(std::optional<int64_t> run_id);
+    size_t count_samples(std::optional<int64_t> run_id);
     // The distinct respellings among the results of `run_ids` (every run when empty).
     std::vector<Respelling> respellings(const std::vector<int64_t>& run_ids);
     // The settings (results' columns) that have one value among all results, by name: that value, as text, as
