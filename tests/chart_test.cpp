@@ -177,6 +177,25 @@ TEST_F(ReportCharts, TheHeatmapShowsTheDifferenceInEachCell) {
     EXPECT_NE(heatmap->caption.find("(8 of 8)"), std::string::npos) << heatmap->caption;
 }
 
+// Sizes that are not numbers (a database edited by hand: "nan", "x") sort apart from the others and from each
+// other, and the heatmap is still drawn, its other cells as before.
+TEST_F(ReportCharts, AHeatmapOfSizesThatAreNotNumbersIsStillDrawn) {
+    {
+        store::Store store(db_path);
+        store.db().exec("UPDATE results SET n_prompt = CASE WHEN n_prompt = 32 THEN 'nan' ELSE 'x' END "
+                        "WHERE n_prompt IN (32, 64) AND n_gen = 16");
+    }
+    store::Store store(db_path, store::Store::Access::read_only);
+    const ReportModel edited = build_report(store, db_path, {});
+    const auto charts = chart::report_charts(edited, "en");
+    const auto heatmap = std::find_if(charts.figures.begin(), charts.figures.end(),
+                                      [](const auto& f) { return f.stem == "slow.gguf_tg_load_mode_mmap_heatmap"; });
+    ASSERT_NE(heatmap, charts.figures.end());
+    const auto& cells = heatmap->series[0].points;
+    EXPECT_EQ(cells.size(), 8u) << "128 and 256 with both n_gen, 32 and 64 with 32, nan and x with 16";
+    for (const auto& cell : cells) EXPECT_TRUE(std::isfinite(cell.z));
+}
+
 // The HTML page laid out by a real browser at a phone's, a laptop's and a desktop's width
 // (tests/fixtures/layout_probe.js measures it from the DOM).
 // The Pareto chart's caption speaks of the grey line only where one is drawn: a front of one load draws none.

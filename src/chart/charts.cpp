@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <compare>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -356,20 +357,26 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     // Per cell (n_prompt, n_gen): per block (run, repetition), per point, log(value / baseline). Gathered flat
     // and sorted by cell and block: a cell of a million-result grid holds thousands of points, and a grid of
     // small cells is a hundred thousand of them.
-    using Block = std::pair<int64_t, int64_t>;
+    // 32 bytes each (a million results' heatmap holds 600,000): the cell by its values' numbers in the dataset's
+    // table, the block by its run and repetition.
     struct Ratio {
-        std::pair<double, double> cell; // its n_prompt and n_gen
-        Block block;
-        uint32_t point; // the point's number in its cell
+        uint32_t prompt, gen; // the cell's n_prompt and n_gen
+        uint32_t point;       // the point's number in its cell
+        int32_t repetition;
+        int64_t run;
         double log_ratio;
     };
+    const auto cell_of = [&](const Ratio& r) { return std::pair{x.numbers[r.prompt], x.numbers[r.gen]}; };
+    size_t at_most = 0;
+    for (const auto& [key, pair] : pairs)
+        if (pair.first && pair.second) at_most += std::max<size_t>(1, m.data.samples_of(*pair.second).size());
     std::vector<Ratio> ratios;
+    ratios.reserve(at_most);
     std::unordered_map<uint64_t, uint32_t> points_of; // per cell, by its (n_prompt, n_gen) value numbers
     for (const auto& [key, pair] : pairs) {
         const auto [base, other] = pair;
         if (!base || !other) continue;
         const uint32_t prompt = base->params.id(prompt_at), gen = base->params.id(gen_at);
-        const std::pair cell{x.numbers[prompt], x.numbers[gen]};
         const uint32_t point = points_of[uint64_t{prompt} << 32 | gen]++;
         bool any = false;
         if (base->run_id == other->run_id) {
@@ -381,25 +388,34 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
                 if (b == base_samples.end() || b->repetition != sample.repetition || b->ts <= 0 || sample.ts <= 0)
                     continue;
                 ratios.push_back(
-                    {cell, {base->run_id, sample.repetition}, point, std::log(sample.ts) - std::log(b->ts)});
+                    {prompt, gen, point, sample.repetition, base->run_id, std::log(sample.ts) - std::log(b->ts)});
                 any = true;
             }
         }
         if (!any && base->avg_ts > 0 && other->avg_ts > 0) // without samples: the means, no interval
-            ratios.push_back({cell, {0, 0}, point, std::log(other->avg_ts / base->avg_ts)});
+            ratios.push_back({prompt, gen, point, 0, 0, std::log(other->avg_ts / base->avg_ts)});
     }
     points_of.clear();
-    std::stable_sort(ratios.begin(), ratios.end(), [](const Ratio& a, const Ratio& b) {
-        return std::tie(a.cell, a.block) < std::tie(b.cell, b.block);
+    // Sorted in place, in an order that leaves no two apart (a point twice in a block, in a database written by
+    // hand, takes the larger) and is total on numbers that are not (a size stored as "nan").
+    std::sort(ratios.begin(), ratios.end(), [&](const Ratio& a, const Ratio& b) {
+        const auto [a_prompt, a_gen] = cell_of(a);
+        const auto [b_prompt, b_gen] = cell_of(b);
+        if (const auto order = std::strong_order(a_prompt, b_prompt); order != 0) return order < 0;
+        if (const auto order = std::strong_order(a_gen, b_gen); order != 0) return order < 0;
+        if (const auto order = std::tie(a.run, a.repetition, a.point) <=> std::tie(b.run, b.repetition, b.point);
+            order != 0)
+            return order < 0;
+        return std::strong_order(a.log_ratio, b.log_ratio) < 0;
     });
     // The cells in order, each with its ratios' range in `ratios`.
     std::vector<std::pair<size_t, size_t>> cells;
     for (size_t i = 0; i < ratios.size(); ++i)
-        if (i == 0 || ratios[i].cell != ratios[i - 1].cell) cells.emplace_back(i, i + 1);
+        if (i == 0 || cell_of(ratios[i]) != cell_of(ratios[i - 1])) cells.emplace_back(i, i + 1);
         else cells.back().second = i + 1;
     std::set<double> prompts, gens;
     for (const auto& [begin, end] : cells)
-        prompts.insert(ratios[begin].cell.first), gens.insert(ratios[begin].cell.second);
+        prompts.insert(cell_of(ratios[begin]).first), gens.insert(cell_of(ratios[begin]).second);
     if (prompts.size() < 2 || gens.size() < 2) return f; // not a grid: nothing drawn
     const std::vector<double> px(prompts.begin(), prompts.end()), gy(gens.begin(), gens.end());
     for (size_t i = 0; i < px.size(); ++i) f.xtics.emplace_back(static_cast<double>(i), fmt::format("{}", px[i]));
@@ -415,7 +431,7 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
     for (const auto& [begin, end] : cells) {
         size_t blocks = 0;
         for (size_t i = begin; i < end; ++i) {
-            if (i == begin || ratios[i].block != ratios[i - 1].block) {
+            if (i == begin || ratios[i].run != ratios[i - 1].run || ratios[i].repetition != ratios[i - 1].repetition) {
                 if (log_ratios.size() == blocks) log_ratios.emplace_back();
                 log_ratios[blocks++].clear();
             }
@@ -423,7 +439,7 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
             if (row.size() <= ratios[i].point) row.resize(ratios[i].point + 1);
             row[ratios[i].point] = ratios[i].log_ratio;
         }
-        const std::pair<double, double>& cell = ratios[begin].cell;
+        const std::pair<double, double> cell = cell_of(ratios[begin]);
         const stats::BlockedEstimate e = stats::blocked_interval(std::span(log_ratios).first(blocks));
         const double xi = static_cast<double>(std::lower_bound(px.begin(), px.end(), cell.first) - px.begin());
         const double yj = static_cast<double>(std::lower_bound(gy.begin(), gy.end(), cell.second) - gy.begin());
