@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
 
 #include <cerrno>
@@ -55,10 +56,26 @@ void write_raw_csv(const ReportModel& m, const std::function<void(std::string_vi
     out += ",avg_ts,stddev_ts,cv_percent,repetitions,error\r\n";
     // A value is escaped once, where it first comes: records share their values (numbered by the dataset).
     std::vector<std::optional<std::string>> cells(m.data.values->size());
-    const size_t model = analysis::parameter_index("model");
+    const size_t model = analysis::parameter_index("model"), parameters = analysis::parameter_list().size();
+    // The record's own texts (views into the dataset's table): neighbours mostly share them.
+    struct Escaped {
+        std::string_view text;
+        std::string cell;
+    };
+    std::array<Escaped, 4> last; // model, metric, status, error
+    const auto escaped = [](Escaped& last, std::string_view text) -> const std::string& {
+        if (text.data() != last.text.data() || text.size() != last.text.size() || last.cell.empty())
+            last = {text, csv(text)};
+        return last.cell;
+    };
+    const auto number = [&out](double x) {
+        if (std::isfinite(x)) fmt::format_to(std::back_inserter(out), "{:.7g}", x);
+        out += ',';
+    };
     for (const auto& r : m.data.records) {
-        out.append(csv(r.model)).append(",").append(csv(r.metric)).append(",").append(csv(r.status));
-        for (size_t i = 0; i < analysis::parameter_list().size(); ++i) {
+        out.append(escaped(last[0], r.model)).append(",").append(escaped(last[1], r.metric)).append(",");
+        out.append(escaped(last[2], r.status));
+        for (size_t i = 0; i < parameters; ++i) {
             if (i == model) continue;
             auto& cell = cells[r.params.id(i)];
             if (!cell) cell = csv(*r.params.at(i));
@@ -67,10 +84,12 @@ void write_raw_csv(const ReportModel& m, const std::function<void(std::string_vi
         // A number that is not one (an impossible figure, left out and said in the error) is an empty cell. Seven
         // significant digits, finer than any timer resolves a throughput: the digits beyond them are noise that
         // no compressor shrinks (a million results: raw.csv.gz 22 MB instead of 38.5).
-        const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{:.7g}", x) : std::string(); };
-        fmt::format_to(std::back_inserter(out), ",{},{},{},{},", number(r.avg_ts), number(r.stddev_ts),
-                       number(r.cv_percent()), r.repetitions);
-        out += csv(r.error) + "\r\n";
+        out += ',';
+        number(r.avg_ts);
+        number(r.stddev_ts);
+        number(r.cv_percent());
+        fmt::format_to(std::back_inserter(out), "{},", r.repetitions);
+        out.append(escaped(last[3], r.error)).append("\r\n");
         if (out.size() >= piece) sink(out), out.clear();
     }
     sink(out);
