@@ -472,6 +472,23 @@ TEST_F(AnalysisTest, BaselineCanBeChosenAndMustExist) {
     EXPECT_THROW(compare_paired(data, "load_mode", std::string("dio")), UsageError);
 }
 
+// A run's settings are read once per run: a result's own build (one of a run's llama-bench binaries) comes
+// before its run's, and a result whose run is not there is not read (as by a join).
+TEST_F(AnalysisTest, AResultsOwnBuildComesBeforeItsRunsAndAResultOfNoRunIsNotRead) {
+    fill();
+    store.update_run(run_id, {{"build_commit", std::string("runs")}, {"hostname", std::string("host")}});
+    store.db().exec("UPDATE results SET build_commit = 'own' WHERE id = (SELECT min(id) FROM results)");
+    const Dataset data = load_dataset(store, {});
+    ASSERT_EQ(data.records.size(), 16u * 4u + 8u);
+    EXPECT_EQ(data.records.front().params.at("build_commit"), "own");
+    for (size_t i = 1; i < data.records.size(); ++i) EXPECT_EQ(data.records[i].params.at("build_commit"), "runs");
+    for (const Record& r : data.records) EXPECT_EQ(r.params.at("hostname"), "host");
+    store.db().exec("PRAGMA foreign_keys = OFF; CREATE TEMP TABLE orphan AS SELECT * FROM results LIMIT 1; "
+                    "UPDATE orphan SET id = NULL, run_id = 999, point_key = 'orphan'; "
+                    "INSERT INTO results SELECT * FROM orphan; PRAGMA foreign_keys = ON");
+    EXPECT_EQ(load_dataset(store, {}).records.size(), data.records.size());
+}
+
 // Two builds run separately: the repetitions of one run share its process, load and memory placement, so the run
 // is the replicate. With one run of each there is an estimate and no verdict, whatever the repetitions say.
 TEST_F(AnalysisTest, SeparateRunsOfTwoBuildsAreComparedByRun) {

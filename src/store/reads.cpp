@@ -15,6 +15,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace llmsweep::store {
 namespace {
@@ -236,33 +237,61 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
                       "r.stddev_ts, r.repetitions, r.ttft_ms, r.itl_p50_ms, r.itl_p90_ms, r.itl_p99_ms";
     bool loads = false;
     // A setting every result has the same value of is not read row by row (about a third of a million results'
-    // reading time, where five of fifty settings vary).
+    // reading time, where five of fifty settings vary); a run's settings are read once per run.
     const auto single = single_values();
     const size_t n = columns.size();
+    enum class From { constant, row, run, row_else_run };
+    struct Source {
+        From from = From::row;
+        int column = 0; // in the SELECT
+        size_t run = 0; // in a run's values
+    };
+    std::vector<Source> sources(n);
     std::vector<std::optional<std::string>> constant(n);
+    std::vector<std::string> run_columns;
+    int selected = 13;
     for (size_t i = 0; i < n; ++i) {
         const ResultColumn& c = columns[i];
         using Of = ResultColumn::Of;
         if (const auto found = single.find(c.name); c.of == Of::result && !c.as_given && found != single.end()) {
+            sources[i] = {From::constant};
             constant[i] = found->second;
             continue;
         }
+        if (c.of == Of::run) {
+            // The run's, unless the result has its own (the build of one of a run's llama-bench binaries).
+            const bool own = has_column("results", c.name);
+            sources[i] = {own ? From::row_else_run : From::run, own ? selected++ : 0, run_columns.size()};
+            run_columns.push_back(checked_column("runs", c.name));
+            if (own) sql += fmt::format(", r.{}", c.name);
+            continue;
+        }
+        sources[i] = {From::row, selected++};
         if (c.of == Of::loads) {
             if (c.name != "huge_pages_used") throw UsageError(fmt::format("no column {} of loads", c.name));
             sql += ", COALESCE(huge.used, 'unknown')";
             loads = true;
-        } else if (c.of == Of::result && !c.as_given &&
+        } else if (!c.as_given &&
                    std::find(effective_columns.begin(), effective_columns.end(), c.name) != effective_columns.end()) {
             sql += fmt::format(", COALESCE(r.effective_{0}, r.{0})", checked_column("results", c.name));
-        } else if (c.of == Of::run && has_column("results", c.name)) {
-            // The run's, unless the result has its own (the build of one of a run's llama-bench binaries).
-            sql += fmt::format(", COALESCE(r.{0}, runs.{0})", checked_column("runs", c.name));
         } else {
-            sql += fmt::format(", {}.{}", c.of == Of::run ? "runs" : "r",
-                               checked_column(c.of == Of::run ? "runs" : "results", c.name));
+            sql += fmt::format(", r.{}", checked_column("results", c.name));
         }
     }
-    sql += " FROM results AS r JOIN runs ON runs.id = r.run_id";
+    // Each run's values of its settings, as text (NULL is ""); a result of no run is not read, as by a join.
+    std::unordered_map<int64_t, std::vector<std::string>> runs;
+    {
+        Statement r(*db_, fmt::format("SELECT id{}{} FROM runs", run_columns.empty() ? "" : ", ",
+                                      fmt::join(run_columns, ", ")));
+        while (r.step()) {
+            auto& values = runs[r.column_int(0)];
+            for (size_t k = 0; k < run_columns.size(); ++k)
+                values.push_back(r.column_is_integer(static_cast<int>(k + 1))
+                                     ? fmt::format_int(r.column_int(static_cast<int>(k + 1))).str()
+                                     : std::string(r.column_view(static_cast<int>(k + 1))));
+        }
+    }
+    sql += " FROM results AS r";
     if (loads)
         // Each load's huge-page memory at the end of its visit (else after the load; NULL where not recorded),
         // then per result over the loads of its samples.
@@ -275,7 +304,6 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
     sql += " ORDER BY r.id";
     Statement s(*db_, sql);
     if (run_id) s.bind("run", *run_id);
-    const size_t read_columns = static_cast<size_t>(std::count(constant.begin(), constant.end(), std::nullopt));
     const auto read = [&](Pipe<ResultBatch>& pipe) {
         const auto optional = [&](int column) -> std::optional<double> {
             if (s.column_is_null(column)) return std::nullopt;
@@ -283,25 +311,43 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
         };
         // Integers are written as text here, each column's once per value it changes to (neighbouring results
         // share most), rather than by SQLite for every row; NULL is "".
-        std::vector<std::string> integers(read_columns);
-        std::vector<std::optional<int64_t>> last(read_columns);
+        std::vector<std::string> integers(n);
+        std::vector<std::optional<int64_t>> last(n);
         ResultBatch* batch = nullptr;
         const auto add = [&](std::string_view text) {
             batch->text += text;
             batch->ends.push_back(batch->text.size());
         };
+        std::optional<int64_t> last_run;
+        const std::vector<std::string>* run_values = nullptr;
         while (s.step()) {
+            if (const int64_t run = s.column_int(1); run != last_run) {
+                const auto found = runs.find(run);
+                run_values = found == runs.end() ? nullptr : &found->second;
+                last_run = run;
+            }
+            if (!run_values) continue;
             if (!batch && !(batch = pipe.to_fill())) return;
             ResultBatch::Numbers& numbers = batch->rows.emplace_back();
             numbers.id = s.column_int(0);
-            numbers.run_id = s.column_int(1);
+            numbers.run_id = *last_run;
             numbers.avg_ts = s.column_double(6);
             numbers.stddev_ts = s.column_double(7);
             numbers.repetitions = s.column_int(8);
             for (int i = 0; i < 4; ++i) numbers.latencies[i] = optional(9 + i);
             for (int column = 2; column < 6; ++column) add(s.column_view(column));
-            for (size_t i = 0; i < read_columns; ++i) {
-                const int column = 13 + static_cast<int>(i);
+            for (size_t i = 0; i < n; ++i) {
+                const Source source = sources[i];
+                if (source.from == From::constant) continue;
+                if (source.from == From::run) {
+                    add((*run_values)[source.run]);
+                    continue;
+                }
+                const int column = source.column;
+                if (source.from == From::row_else_run && s.column_is_null(column)) {
+                    add((*run_values)[source.run]);
+                    continue;
+                }
                 if (!s.column_is_integer(column)) {
                     add(s.column_view(column));
                     continue;
