@@ -41,6 +41,7 @@ public:
     void finish();
 
 private:
+    class Session;
     void work();
     std::string gnuplot_;
     std::filesystem::path folder_;

@@ -163,14 +163,18 @@ void ChildProcess::drain_stderr() {
     }
 }
 
-ChildProcess::Answer ChildProcess::request(const nlohmann::json& message, double timeout_s) {
-    const std::string line = message.dump() + "\n";
-    for (size_t written = 0; written < line.size();) {
-        const ssize_t n = write(to_child_, line.data() + written, line.size() - written);
+bool ChildProcess::send(std::string_view text) {
+    for (size_t written = 0; written < text.size();) {
+        const ssize_t n = write(to_child_, text.data() + written, text.size() - written);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return {Outcome::died, {}}; // EPIPE: it is gone
+        if (n <= 0) return false; // EPIPE: it is gone
         written += static_cast<size_t>(n);
     }
+    return true;
+}
+
+ChildProcess::Answer ChildProcess::request(const nlohmann::json& message, double timeout_s) {
+    if (!send(message.dump() + "\n")) return {Outcome::died, {}};
     return read_line(timeout_s);
 }
 

@@ -42,6 +42,8 @@ public:
     };
     // Sends one request and waits up to `timeout_s` for its one-line answer; a Ctrl-C stops the wait.
     Answer request(const nlohmann::json& message, double timeout_s);
+    // Writes `text` to its stdin as it is; false when it is gone.
+    bool send(std::string_view text);
     // Waits up to `timeout_s` for the next line of JSON on its stdout (other lines are skipped); `died` once
     // its stdout is closed.
     Answer read_line(double timeout_s);
