@@ -237,13 +237,14 @@ public:
           process_({gnuplot}, {.own_process_group = false, .name = "gnuplot", .folder = folder}) {}
     ~Session() { process_.finish(); }
 
-    // What went wrong, or nothing.
+    // What went wrong, or nothing. A gnuplot that does not answer within answer_within_s (one that reads no
+    // command from its stdin) is left, and the figure drawn by another.
     std::string draw(const std::string& stem, bool& usable) {
-        const bool sent = process_.send(fmt::format("reset session\nreset errors\nset print \"-\"\nload \"./{}.gp\"\n"
-                                                    "print sprintf('{{\"errno\": %d}}', GPVAL_ERRNO)\n",
-                                                    stem));
-        const ChildProcess::Answer answer =
-            sent ? process_.read_line(std::numeric_limits<double>::infinity()) : ChildProcess::Answer{};
+        const bool sent = process_.send(
+            fmt::format("reset session\nreset errors\nset print \"-\"\nload \"./{}.gp\"\n"
+                        "print exists(\"GPVAL_ERRNO\") ? sprintf('{{\"errno\": %d}}', GPVAL_ERRNO) : '{{}}'\n",
+                        stem));
+        const ChildProcess::Answer answer = sent ? process_.read_line(answer_within_s) : ChildProcess::Answer{};
         if (answer.outcome == ChildProcess::Outcome::interrupted) return "interrupted while gnuplot drew " + stem;
         bool drawn = sent && answer.outcome == ChildProcess::Outcome::reply && answer.message.value("errno", -1) == 0;
         for (const char* extension : {".png", ".svg"}) {
@@ -256,6 +257,7 @@ public:
     }
 
 private:
+    static constexpr double answer_within_s = 300;
     std::string gnuplot_;
     std::filesystem::path folder_;
     ChildProcess process_;
