@@ -226,15 +226,18 @@ void Store::migrate(int64_t from_version) {
         // 10 → 11: a vision-language model's mmproj and images (the knobs, the loads' first image): columns only.
         // 11 → 12: each image sample's tokens and slices: columns only.
         // 12 → 13: a server's own timings of each request: columns only.
-        // 13 → 14: each setting's distinct values (result_values), found once here for a database written to; one
-        // only read (migrated in memory, each time) leaves it empty, and its reports read every setting.
-        if (version == 14 && access_ != Access::read_only) fill_result_values();
+        // 13 → 14: each setting's distinct values (result_values): below.
         // An older run's unique id is made from what identifies it, not drawn: an older database read (and so
         // migrated in memory) twice gives its runs the same ids, and merging it twice adds nothing.
         if (version == 6)
             db_->exec("UPDATE runs SET uid = printf('legacy:%s:%d:%s:%s', started_at, id, COALESCE(hostname, ''), "
                       "COALESCE(source_sha256, spec_key)) WHERE uid IS NULL");
     }
+    // Each setting's distinct values, after every migration of a database written to: a setting a later version
+    // adds has its values (its default in every older result) there before its first result is written. One
+    // only read (migrated in memory, each time) leaves the table as it was, empty before 14: its reports read
+    // the settings it lacks.
+    if (access_ != Access::read_only) fill_result_values();
 }
 
 } // namespace llmsweep::store
