@@ -20,6 +20,13 @@ namespace {
 
 using store::Row;
 
+// A record's samples as (repetition, t/s), in the order the dataset holds them.
+std::vector<std::pair<int32_t, float>> repetitions_of(const Dataset& data, const Record& r) {
+    std::vector<std::pair<int32_t, float>> out;
+    for (const Sample& s : data.samples_of(r)) out.emplace_back(s.repetition, s.ts);
+    return out;
+}
+
 // A database written through the store, with effects known in advance.
 class AnalysisTest : public ::testing::Test {
 protected:
@@ -157,11 +164,7 @@ TEST_F(AnalysisTest, SamplesStoredInAnyOrderAreReadInRepetitionOrder) {
     sample(0, 2, 42.0);
     const Dataset data = load_dataset(store, {});
     ASSERT_EQ(data.records.size(), 2u);
-    const auto read = [&](const Record& r) {
-        std::vector<std::pair<int32_t, float>> out;
-        for (const Sample& s : data.samples_of(r)) out.emplace_back(s.repetition, s.ts);
-        return out;
-    };
+    const auto read = [&](const Record& r) { return repetitions_of(data, r); };
     EXPECT_EQ(read(data.records[0]), (std::vector<std::pair<int32_t, float>>{{0, 40.0f}, {1, 41.0f}, {2, 42.0f}}));
     EXPECT_EQ(read(data.records[1]), (std::vector<std::pair<int32_t, float>>{{0, 50.0f}, {2, 52.0f}}));
     EXPECT_EQ(data.left_out, 1u);
@@ -193,11 +196,7 @@ TEST_F(AnalysisTest, ImpossibleSamplesStoredInOrderAreLeftOutAndSaid) {
     EXPECT_EQ(data.left_out, 0u);
     const Dataset all = load_dataset(store, {});
     ASSERT_EQ(all.records.size(), 3u);
-    const auto read = [&](const Record& r) {
-        std::vector<std::pair<int32_t, float>> out;
-        for (const Sample& s : all.samples_of(r)) out.emplace_back(s.repetition, s.ts);
-        return out;
-    };
+    const auto read = [&](const Record& r) { return repetitions_of(all, r); };
     EXPECT_EQ(read(all.records[0]), (std::vector<std::pair<int32_t, float>>{{0, 40.0f}, {1, 41.0f}, {2, 42.0f}}));
     EXPECT_EQ(read(all.records[1]), (std::vector<std::pair<int32_t, float>>{{0, 50.0f}, {3, 53.0f}}));
     EXPECT_EQ(read(all.records[2]), (std::vector<std::pair<int32_t, float>>{{0, 70.0f}, {1, 70.0f}}));
