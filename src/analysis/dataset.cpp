@@ -182,6 +182,22 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             columns.push_back({filters.where[w].first, Of::result, true});
         }
     const size_t model_index = 0; // parameter_list's first: the file's name, as Record::model
+    // The samples, as stored, are read on a connection and thread of their own from the start, while the models
+    // and the results load, where the database is a file (a million results' five million samples: about a
+    // second less).
+    std::future<SamplesRead> samples_read;
+    if (auto reader = store.another_reader())
+        samples_read = std::async(std::launch::async, [reader = std::move(reader), run_id = filters.run_id] {
+            SamplesRead read;
+            read.samples.reserve(reader->count_samples(run_id));
+            reader->read_samples(
+                run_id, store::Store::SampleOrder::stored, [&](int64_t result_id, int64_t repetition, double ts) {
+                    if (auto why = domain::implausible_ts(ts))
+                        read.implausible.emplace_back(read.samples.size(), std::move(*why));
+                    read.samples.push_back({result_id, static_cast<int32_t>(repetition), static_cast<float>(ts)});
+                });
+            return read;
+        });
     Dataset data;
     {
         std::vector<std::string> paths;
@@ -212,21 +228,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     std::unordered_set<const uint32_t*, decltype(hash), decltype(same)> combinations(0, hash, same);
     std::vector<uint32_t> ids(parameters);
     const uint32_t* last_ids = nullptr;
-    // The samples, as stored, are read on a connection and thread of their own while the results load, where the
-    // database is a file (a million results' five million samples: about a second less).
-    std::future<SamplesRead> samples_read;
-    if (auto reader = store.another_reader())
-        samples_read = std::async(std::launch::async, [reader = std::move(reader), run_id = filters.run_id] {
-            SamplesRead read;
-            read.samples.reserve(reader->count_samples(run_id));
-            reader->read_samples(
-                run_id, store::Store::SampleOrder::stored, [&](int64_t result_id, int64_t repetition, double ts) {
-                    if (auto why = domain::implausible_ts(ts))
-                        read.implausible.emplace_back(read.samples.size(), std::move(*why));
-                    read.samples.push_back({result_id, static_cast<int32_t>(repetition), static_cast<float>(ts)});
-                });
-            return read;
-        });
+    std::vector<size_t> varying; // the parameters numbered at each result (known at the first)
+    bool any_ok = false;         // whether an ok record is kept yet
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record;
         record.result_id = row.id;
@@ -258,10 +261,19 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             data.latencies.push_back({row.ttft_ms, row.itl_p50_ms, row.itl_p90_ms, row.itl_p99_ms});
         }
         row.values[model_index] = record.model;
-        for (size_t i = 0; i < parameters; ++i) {
+        // A setting of one value for every result is numbered at the first result; the others at each.
+        const auto number = [&](size_t i) {
             auto& [text, id] = last[i];
             if (row.values[i] != text || !id) id = table.intern(row.values[i]), text = table.at(*id);
             ids[i] = *id;
+        };
+        if (!last_ids) {
+            for (size_t i = 0; i < parameters; ++i) {
+                number(i);
+                if (!row.same_for_all[i] || i == model_index) varying.push_back(i);
+            }
+        } else {
+            for (const size_t i : varying) number(i);
         }
         if (!last_ids || !same(ids.data(), last_ids)) {
             const auto found = combinations.find(ids.data());
@@ -282,16 +294,23 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             const auto& [name, value] = filters.where[w];
             if (record.params.at(name) != value && (!given[w] || row.values[*given[w]] != value)) return;
         }
-        // Each parameter's distinct values, as they come.
+        // Each parameter's distinct values, as they come (a setting of one value: at the first record, and at the
+        // first that is ok).
         const bool ok = record.status == "ok";
-        for (size_t i = 0; i < parameters; ++i) {
+        const auto note = [&](size_t i) {
             const uint32_t id = record.params.id(i);
             if (seen.size() <= id) seen.resize(id + 1);
             auto& [among_all, among_ok] = seen[id];
             const auto bit = uint64_t{1} << i;
             if (!(among_all & bit)) among_all |= bit, data.distinct_all[i].push_back(id);
             if (ok && !(among_ok & bit)) among_ok |= bit, data.distinct_ok[i].push_back(id);
+        };
+        if (data.records.empty() || (ok && !any_ok)) {
+            for (size_t i = 0; i < parameters; ++i) note(i);
+        } else {
+            for (const size_t i : varying) note(i);
         }
+        any_ok = any_ok || ok;
         data.records.push_back(std::move(record));
     });
     // Records come in result id order, and samples as stored: in the same order, each result's in repetition

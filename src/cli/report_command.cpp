@@ -97,11 +97,6 @@ void run_report(const ReportArgs& args) {
     const bool want_html = html != formats.end();
     if (want_html) formats.erase(html);
 
-    const report::ReportModel model = [&] {
-        store::Store store(args.db, store::Store::Access::read_only);
-        return report::build_report(store, args.db, options);
-    }();
-    // Charts, when gnuplot is there: data files and scripts go with the report, then gnuplot draws.
     report::ChartLinks links;
     links.data_files = std::find(formats.begin(), formats.end(), "csv") != formats.end();
     links.raw_csv = !links.data_files || args.raw_csv == "none" ? ""
@@ -110,13 +105,23 @@ void run_report(const ReportArgs& args) {
     // Everything is written into a staging folder and put in place at the end: a report that fails or is
     // interrupted leaves the previous one as it was.
     StagedFolder folder(args.out, ".llmsweep-report", report_file);
-    // raw.csv, its rows alone, is written beside the charts (a million results: about a second).
-    const bool raw = !links.raw_csv.empty();
-    auto raw_written = std::async(std::launch::async, [&] {
-        const auto raw_rows = [&](const StagedFolder::Sink& sink) { report::write_raw_csv(model, sink); };
-        if (args.raw_csv == "gzip" && raw) folder.write_gzip(links.raw_csv, raw_rows);
-        else if (raw) folder.write(links.raw_csv, raw_rows);
-    });
+    report::ReportModel model;
+    // raw.csv, its rows alone, is written beside the analysis and the charts once the results are read (a million
+    // results: about a second). Declared after the model: an analysis that fails waits for it before the
+    // results go.
+    std::future<void> raw_written;
+    {
+        store::Store store(args.db, store::Store::Access::read_only);
+        report::build_report(model, store, args.db, options, [&] {
+            if (links.raw_csv.empty()) return;
+            raw_written = std::async(std::launch::async, [&] {
+                const auto raw_rows = [&](const StagedFolder::Sink& sink) { report::write_raw_csv(model.data, sink); };
+                if (args.raw_csv == "gzip") folder.write_gzip(links.raw_csv, raw_rows);
+                else folder.write(links.raw_csv, raw_rows);
+            });
+        });
+    }
+    // Charts, when gnuplot is there: data files and scripts go with the report, then gnuplot draws.
     // Each chart's files are written as it is made, and gnuplot draws it while the next is made.
     chart::ReportCharts charts;
     const std::string gnuplot = args.no_charts ? "" : chart::find_gnuplot();
@@ -137,7 +142,7 @@ void run_report(const ReportArgs& args) {
     }
     auto files = report::render(model, lang, formats, links);
     for (const auto& [name, contents] : files) folder.write(name, contents);
-    raw_written.get();
+    if (raw_written.valid()) raw_written.get();
     if (drawing) drawing->finish();
     if (want_html) {
         const auto svg_of = [&](const std::string& stem) { return read_text_file(folder.path() / (stem + ".svg")); };
@@ -148,7 +153,7 @@ void run_report(const ReportArgs& args) {
     const std::string out = escape::terminal(folder.target().string());
     for (const char* name : {"report.html", "report.md"})
         if (files.count(name)) say("wrote {}/{}\n", out, name);
-    const size_t written = files.size() + 2 * charts.figures.size() + (raw ? 1 : 0);
+    const size_t written = files.size() + 2 * charts.figures.size() + (links.raw_csv.empty() ? 0 : 1);
     say("wrote {} file{} and {} chart{} into {}{}\n", written, written == 1 ? "" : "s", charts.figures.size(),
         charts.figures.size() == 1 ? "" : "s", out,
         links.unavailable.empty() ? "" : " (no charts: " + links.unavailable + ")");

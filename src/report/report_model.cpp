@@ -136,6 +136,12 @@ void count_busy_blocks(ReportModel& m) {
 
 ReportModel build_report(store::Store& store, const std::string& source, const ReportOptions& options) {
     ReportModel m;
+    build_report(m, store, source, options, {});
+    return m;
+}
+
+void build_report(ReportModel& m, store::Store& store, const std::string& source, const ReportOptions& options,
+                  const std::function<void()>& loaded) {
     m.source = source;
     m.generated_at = store::utc_now();
     m.cv_warning_percent = options.cv_warning_percent;
@@ -146,6 +152,7 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     if (m.data.records.empty())
         throw UsageError("no results match --model/--where; drop a filter, or check its value with 'llmsweep report' "
                          "without filters");
+    if (loaded) loaded();
     m.compare = analysis::choose_compare(m.data, options.compare);
     m.varying = analysis::varying_parameters(m.data);
     m.values = analysis::values_of(m.data, m.compare);
@@ -247,7 +254,6 @@ ReportModel build_report(store::Store& store, const std::string& source, const R
     for (const auto& value : m.values)
         for (const auto& g : m.summaries)
             if (g.value == value) m.counts.push_back({value, g.model, g.metric, g.n + g.not_ok});
-    return m;
 }
 
 } // namespace llmsweep::report

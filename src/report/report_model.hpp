@@ -10,6 +10,7 @@
 #include "analysis/vision.hpp"
 #include "store/store.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,5 +106,9 @@ struct ReportModel {
 
 // Throws UsageError when the store has no results, none match the filters, or the comparison is impossible.
 ReportModel build_report(store::Store& store, const std::string& source, const ReportOptions& options);
+// The same, into `m`, calling `loaded` once the results are read and before they are analysed: from then on,
+// work beside the analysis may read `m.data`, which does not change, for as long as `m` lives.
+void build_report(ReportModel& m, store::Store& store, const std::string& source, const ReportOptions& options,
+                  const std::function<void()>& loaded);
 
 } // namespace llmsweep::report

@@ -44,18 +44,18 @@ std::string to_csv(const Table& table) {
 
 std::string raw_csv(const ReportModel& m) {
     std::string csv;
-    write_raw_csv(m, [&](std::string_view piece) { csv += piece; });
+    write_raw_csv(m.data, [&](std::string_view piece) { csv += piece; });
     return csv;
 }
 
-void write_raw_csv(const ReportModel& m, const std::function<void(std::string_view)>& sink) {
+void write_raw_csv(const analysis::Dataset& data, const std::function<void(std::string_view)>& sink) {
     constexpr size_t piece = size_t{1} << 20;
     std::string out = "model,metric,status";
     for (const auto& p : analysis::parameter_names())
         if (p != "model") out += "," + p; // the first column
     out += ",avg_ts,stddev_ts,cv_percent,repetitions,error\r\n";
     // A value is escaped once, where it first comes: records share their values (numbered by the dataset).
-    std::vector<std::optional<std::string>> cells(m.data.values->size());
+    std::vector<std::optional<std::string>> cells(data.values->size());
     const size_t model = analysis::parameter_index("model"), parameters = analysis::parameter_list().size();
     // The record's own texts (views into the dataset's table): neighbours mostly share them.
     struct Escaped {
@@ -72,7 +72,7 @@ void write_raw_csv(const ReportModel& m, const std::function<void(std::string_vi
         if (std::isfinite(x)) fmt::format_to(std::back_inserter(out), "{:.7g}", x);
         out += ',';
     };
-    for (const auto& r : m.data.records) {
+    for (const auto& r : data.records) {
         out.append(escaped(last[0], r.model)).append(",").append(escaped(last[1], r.metric)).append(",");
         out.append(escaped(last[2], r.status));
         for (size_t i = 0; i < parameters; ++i) {

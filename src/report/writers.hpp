@@ -22,7 +22,7 @@ std::string to_markdown(const Table& table);
 // a table of strings).
 std::string raw_csv(const ReportModel& model);
 // The same in pieces of about a MiB, handed to `sink` as they are made (a million results make 240 MiB).
-void write_raw_csv(const ReportModel& model, const std::function<void(std::string_view)>& sink);
+void write_raw_csv(const analysis::Dataset& data, const std::function<void(std::string_view)>& sink);
 
 std::string render_markdown(const Document& document);
 std::string markdown_report(const ReportModel& model, std::string_view language, const ChartLinks& charts = {});

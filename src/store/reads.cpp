@@ -362,6 +362,7 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
     };
     ResultRow row;
     row.values.resize(n);
+    for (size_t i = 0; i < n; ++i) row.same_for_all.push_back(constant[i].has_value());
     pipelined<ResultBatch>(read, [&](const ResultBatch& batch) {
         const std::string_view text = batch.text;
         size_t at = 0, end = 0;

@@ -56,6 +56,9 @@ struct ResultRow {
     int64_t repetitions = 0;
     std::optional<double> ttft_ms, itl_p50_ms, itl_p90_ms, itl_p99_ms;
     std::vector<std::string_view> values; // one per requested column, "" for NULL
+    // Per requested column, whether every result has the one value it has here (known from result_values,
+    // not read row by row): the same for every row of one read.
+    std::vector<bool> same_for_all;
 };
 
 // A column of a result's, of its run's, or one that the loads its samples ran on say about it (see
