@@ -143,6 +143,86 @@ TEST_F(AnalysisTest, SettingsOfOneValueAreReadAsEveryResultHasThem) {
     EXPECT_NE(texts().back().find(" type_v=q4_0 "), std::string::npos) << texts().back();
 }
 
+// What a report says of the runs and the models (each model's facts, each run's stop reasons, the settings given
+// in one spelling that came to another) is gathered as the results are read, and says what reading every result
+// again says: of whole runs whatever --model filters, of the one run --run reads, and where result_values is not
+// trusted (the models' paths then read from the results).
+TEST_F(AnalysisTest, WhatTheRunsAndModelsSayComesFromTheOneReadOfTheResults) {
+    fill();
+    const int64_t second = test::insert_test_run(store);
+    for (const std::string mode : {"none", "auto"}) {
+        const int64_t id = store.ensure_result(second, "c-" + mode, "tg", test::point_row("/m/c.gguf", mode, 64, 32));
+        store.update_result(id, {{"avg_ts", 50.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{4}}, {"status", "ok"}});
+    }
+    store.db().exec("UPDATE results SET effective_load_mode = 'mmap', effective_n_gpu_layers = 99, n_gpu_layers = -1 "
+                    "WHERE point_key = 'c-auto'");
+    store.db().exec("UPDATE results SET model_type = 'qwen2 0.5B', model_size = 1000 + id % 7, model_n_params = "
+                    "500 - id % 5 WHERE model_filename LIKE '%a.gguf'");
+    store.db().exec("UPDATE results SET model_type = CASE WHEN id % 2 THEN 'b1' ELSE 'b2' END WHERE model_filename "
+                    "LIKE '%b.gguf'");
+    store.db().exec("UPDATE results SET stop_reason = CASE WHEN id % 3 THEN 'rule_met' ELSE 'max_repetitions' END, "
+                    "repetitions = 3 + id % 4 WHERE id % 5 != 0");
+    // What reading every result again says.
+    const auto rows = [&](const std::string& sql, int columns) {
+        std::vector<std::string> out;
+        store::Statement s(store.db(), sql);
+        while (s.step()) {
+            std::string line;
+            for (int c = 0; c < columns; ++c) line += (c ? " | " : "") + s.column_text(c);
+            out.push_back(line);
+        }
+        return out;
+    };
+    const auto models_of = [](const Dataset& data) {
+        std::vector<std::string> out;
+        for (const store::ModelRow& m : data.models)
+            out.push_back(
+                fmt::format("{} | {} | {} | {}", m.model_filename, m.model_type, m.model_size, m.model_n_params));
+        return out;
+    };
+    const auto stops_of = [](const Dataset& data) {
+        std::vector<std::string> out;
+        for (const auto& [run, stops] : data.stops)
+            for (const store::StopCount& s : stops)
+                out.push_back(fmt::format("{} | {} | {} | {} | {}", run, s.reason, s.results, s.min_repetitions,
+                                          s.max_repetitions));
+        return out;
+    };
+    const auto respellings_of = [](const Dataset& data) {
+        std::vector<std::string> out;
+        for (const store::Respelling& r : data.respellings)
+            out.push_back(fmt::format("{} | {} | {}", r.column, r.given, r.effective));
+        return out;
+    };
+    const std::string models = "SELECT model_filename, COALESCE(max(model_type), ''), COALESCE(max(model_size), 0), "
+                               "COALESCE(max(model_n_params), 0) FROM results {} GROUP BY model_filename ORDER BY 1";
+    const std::string stops = "SELECT run_id, stop_reason, count(*), min(repetitions), max(repetitions) FROM results "
+                              "WHERE stop_reason IS NOT NULL {} GROUP BY run_id, stop_reason ORDER BY run_id, 2";
+    const auto check = [&](const Filters& filters, const std::string& where, const std::string& and_where,
+                           const std::vector<std::string>& respellings) {
+        const Dataset data = load_dataset(store, filters);
+        EXPECT_EQ(models_of(data), rows(fmt::format(fmt::runtime(models), where), 4));
+        EXPECT_EQ(stops_of(data), rows(fmt::format(fmt::runtime(stops), and_where), 5));
+        EXPECT_EQ(respellings_of(data), respellings);
+        EXPECT_EQ(data.model_names.size(), 3u) << "every path's short name, whatever the filters";
+    };
+    const std::vector<std::string> respelled = {"load_mode | auto | mmap", "n_gpu_layers | -1 | 99"};
+    ASSERT_EQ(rows(fmt::format(fmt::runtime(stops), ""), 5).size(), 3u) << "two reasons in one run, one in the other";
+    check({}, "", "", respelled);
+    Filters a;
+    a.model = "a.gguf"; // its run's stops, b.gguf's too; of its models, a.gguf's; no respelling in its run
+    const Dataset only_a = load_dataset(store, a);
+    EXPECT_EQ(stops_of(only_a), rows(fmt::format(fmt::runtime(stops), fmt::format("AND run_id = {}", run_id)), 5));
+    EXPECT_TRUE(respellings_of(only_a).empty());
+    Filters c;
+    c.run_id = second;
+    check(c, fmt::format("WHERE run_id = {}", second), fmt::format("AND run_id = {}", second), respelled);
+    // The paths from the results themselves, where result_values is not kept by llmsweep's triggers.
+    store.db().exec("DROP TRIGGER result_values_inserted");
+    ASSERT_FALSE(store.kept_values("model_filename").has_value());
+    check({}, "", "", respelled);
+}
+
 // Samples are read as stored, where llmsweep writes each result's together and in order; a database whose
 // samples were stored in another order (written by hand, or by another tool) is read as if sorted, and a sample
 // left out is counted once.

@@ -159,6 +159,80 @@ struct SamplesRead {
     std::vector<std::pair<size_t, std::string>> implausible;
 };
 
+// What a report says of the runs and the models, gathered as the results are read (before the filters: of whole
+// runs) rather than by reading every result again: each model file's facts, the settings given in one spelling
+// that came to another, each run's stop reasons.
+class RunsAndModels {
+public:
+    // The columns of a row that hold the model's size and parameters, its stop reason, and, from `respelled`
+    // on, each of store::effective_columns as given where it came to another value.
+    struct Columns {
+        size_t model_type, model_size, model_n_params, stop_reason, respelled;
+    };
+    explicit RunsAndModels(Columns columns) : columns_(columns) {}
+
+    void add(const store::ResultRow& row) {
+        const auto& v = row.values;
+        if (!facts_ || row.model_filename != path_ || v[columns_.model_type] != type_ ||
+            v[columns_.model_size] != size_ || v[columns_.model_n_params] != n_params_) {
+            path_ = row.model_filename, type_ = v[columns_.model_type];
+            size_ = v[columns_.model_size], n_params_ = v[columns_.model_n_params];
+            auto found = models_.find(path_);
+            if (found == models_.end()) found = models_.emplace(path_, store::ModelRow{path_, "", 0, 0}).first;
+            facts_ = &found->second;
+            // As SQL's max() of each: the greatest text; the greatest number, 0 where none is stored.
+            facts_->model_type = std::max(facts_->model_type, type_);
+            facts_->model_size = std::max(facts_->model_size, integer(size_));
+            facts_->model_n_params = std::max(facts_->model_n_params, integer(n_params_));
+        }
+        if (const std::string_view reason = v[columns_.stop_reason]; !reason.empty()) {
+            if (!stop_ || row.run_id != stop_run_ || reason != stop_->reason) {
+                store::StopCount& count = stops_[{row.run_id, std::string(reason)}];
+                if (count.results == 0) count = {std::string(reason), 0, row.repetitions, row.repetitions};
+                stop_ = &count, stop_run_ = row.run_id;
+            }
+            ++stop_->results;
+            stop_->min_repetitions = std::min(stop_->min_repetitions, row.repetitions);
+            stop_->max_repetitions = std::max(stop_->max_repetitions, row.repetitions);
+        }
+        for (size_t k = 0; k < store::effective_columns.size(); ++k)
+            if (const std::string_view given = v[columns_.respelled + k]; !given.empty())
+                respelled_.emplace(row.run_id, k, std::string(given), std::string(v[effective_index(k)]));
+    }
+
+    // Into `data`, whose records are all read: the respellings and stops of its records' runs alone.
+    void finish(Dataset& data) const {
+        for (const auto& [path, facts] : models_) data.models.push_back(facts);
+        const std::vector<int64_t> runs = data.run_ids();
+        for (size_t k = 0; k < store::effective_columns.size(); ++k) {
+            std::set<std::pair<std::string, std::string>> pairs; // in the order of their texts
+            for (const auto& [run, column, given, effective] : respelled_)
+                if (column == k && std::binary_search(runs.begin(), runs.end(), run)) pairs.emplace(given, effective);
+            for (const auto& [given, effective] : pairs)
+                data.respellings.push_back({std::string(store::effective_columns[k]), given, effective});
+        }
+        for (const auto& [key, count] : stops_)
+            if (std::binary_search(runs.begin(), runs.end(), key.first)) data.stops[key.first].push_back(count);
+    }
+
+private:
+    static int64_t integer(std::string_view text) {
+        int64_t value = 0;
+        std::from_chars(text.data(), text.data() + text.size(), value);
+        return value;
+    }
+    static size_t effective_index(size_t k) { return parameter_index(store::effective_columns[k]); }
+
+    Columns columns_;
+    std::map<std::string, store::ModelRow, std::less<>> models_;
+    store::ModelRow* facts_ = nullptr;
+    std::string path_, type_, size_, n_params_; // of the last row
+    std::map<std::pair<int64_t, std::string>, store::StopCount> stops_;
+    store::StopCount* stop_ = nullptr;
+    int64_t stop_run_ = 0;
+    std::set<std::tuple<int64_t, size_t, std::string, std::string>> respelled_; // run, column, given, effective
+};
+
 } // namespace
 
 Dataset load_dataset(store::Store& store, const Filters& filters) {
@@ -182,6 +256,12 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             columns.push_back({filters.where[w].first, Of::result, true});
         }
     const size_t model_index = 0; // parameter_list's first: the file's name, as Record::model
+    RunsAndModels runs_and_models(
+        {parameter_index("model_type"), columns.size(), columns.size() + 1, columns.size() + 2, columns.size() + 3});
+    columns.push_back({"model_size", Of::result});
+    columns.push_back({"model_n_params", Of::result});
+    columns.push_back({"stop_reason", Of::result});
+    for (const std::string_view name : store::effective_columns) columns.push_back({std::string(name), Of::respelled});
     // The samples, as stored, are read on a connection and thread of their own from the start, while the models
     // and the results load, where the database is a file (a million results' five million samples: about a
     // second less).
@@ -199,11 +279,14 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             return read;
         });
     Dataset data;
+    // Every model path's short name, from the paths of every result: as result_values has them, else as read.
     {
-        std::vector<std::string> paths;
-        data.models = store.read_models();
-        for (const store::ModelRow& row : data.models) paths.push_back(row.model_filename);
-        data.model_names = domain::short_model_names(paths);
+        std::optional<std::vector<std::string>> paths = store.kept_values("model_filename");
+        if (!paths) {
+            paths.emplace();
+            for (const store::ModelRow& row : store.read_models()) paths->push_back(row.model_filename);
+        }
+        data.model_names = domain::short_model_names(*paths);
     }
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
     const size_t parameters = parameter_list().size();
@@ -219,17 +302,21 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     };
     std::string last_path;
     std::string_view last_model, last_metric, last_status, last_error;
-    // The distinct combinations of values held so far, found by their bytes' hash; only while loading.
-    const auto bytes = [parameters](const uint32_t* ids) {
-        return std::string_view(reinterpret_cast<const char*>(ids), sizeof(uint32_t) * parameters);
+    std::vector<size_t> varying; // the parameters numbered at each result (known at the first)
+    bool any_ok = false;         // whether an ok record is kept yet
+    // The distinct combinations of values held so far, found by a hash of the values that vary (the others are
+    // the same in every one); only while loading.
+    const auto hash = [&](const uint32_t* ids) {
+        uint64_t h = 0xcbf29ce484222325ull; // FNV-1a over the values' numbers
+        for (const size_t i : varying) h = (h ^ ids[i]) * 0x100000001b3ull;
+        return h;
     };
-    const auto hash = [&](const uint32_t* ids) { return std::hash<std::string_view>{}(bytes(ids)); };
-    const auto same = [&](const uint32_t* a, const uint32_t* b) { return bytes(a) == bytes(b); };
+    const auto same = [&](const uint32_t* a, const uint32_t* b) {
+        return std::all_of(varying.begin(), varying.end(), [&](size_t i) { return a[i] == b[i]; });
+    };
     std::unordered_set<const uint32_t*, decltype(hash), decltype(same)> combinations(0, hash, same);
     std::vector<uint32_t> ids(parameters);
     const uint32_t* last_ids = nullptr;
-    std::vector<size_t> varying; // the parameters numbered at each result (known at the first)
-    bool any_ok = false;         // whether an ok record is kept yet
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record;
         record.result_id = row.id;
@@ -287,6 +374,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             record.load = table.text(load);
             record.model_at_load = table.text(fmt::format("{} · {}", record.model, load));
         }
+        runs_and_models.add(row);
         if (filters.model && *filters.model != record.model && *filters.model != row.model_filename &&
             *filters.model != std::filesystem::path(row.model_filename).filename().string())
             return;
@@ -369,6 +457,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         store.read_samples(filters.run_id, store::Store::SampleOrder::by_result, take_read);
     }
     data.samples.shrink_to_fit();
+    runs_and_models.finish(data);
     return data;
 }
 

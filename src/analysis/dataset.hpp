@@ -161,6 +161,10 @@ struct Dataset {
     // (domain/model_names.hpp): what Record::model holds.
     std::vector<store::ModelRow> models;
     std::map<std::string, std::string> model_names;
+    // Of the records' runs, as of every result of theirs (whatever the filters): the settings given in one spelling
+    // that came to another, and each run's stop reasons (store::RunRow::stops), by run.
+    std::vector<store::Respelling> respellings;
+    std::map<int64_t, std::vector<store::StopCount>> stops;
 
     // A model path's short name; a path with no results, its file name.
     std::string model_name(const std::string& path) const;

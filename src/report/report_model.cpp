@@ -16,10 +16,15 @@ namespace llmsweep::report {
 namespace {
 
 // The runs the report's results come from (a filter that excludes a run excludes it here too).
-std::vector<store::RunRow> read_runs(store::Store& store, const std::vector<int64_t>& ids) {
+// Their stop reasons as the results were read.
+std::vector<store::RunRow> read_runs(store::Store& store, const analysis::Dataset& data) {
+    const std::vector<int64_t> ids = data.run_ids();
     std::vector<store::RunRow> runs;
-    for (store::RunRow& r : store.read_runs())
-        if (std::binary_search(ids.begin(), ids.end(), r.id)) runs.push_back(std::move(r));
+    for (store::RunRow& r : store.read_runs(store::Store::Stops::not_counted)) {
+        if (!std::binary_search(ids.begin(), ids.end(), r.id)) continue;
+        if (const auto stops = data.stops.find(r.id); stops != data.stops.end()) r.stops = stops->second;
+        runs.push_back(std::move(r));
+    }
     return runs;
 }
 
@@ -157,8 +162,8 @@ void build_report(ReportModel& m, store::Store& store, const std::string& source
     m.varying = analysis::varying_parameters(m.data);
     m.values = analysis::values_of(m.data, m.compare);
     m.summaries = analysis::summarize(m.data, m.compare);
-    m.runs = read_runs(store, m.data.run_ids());
-    m.respellings = store.respellings(m.data.run_ids());
+    m.runs = read_runs(store, m.data);
+    m.respellings = m.data.respellings;
     m.looks = looks_of(m.runs);
     // One group (nothing but the test sizes varies) has nothing to compare, unless a --baseline asks to.
     // A model is named by its short name: --baseline models/a.gguf is a.gguf where no other a.gguf was measured.

@@ -89,23 +89,6 @@ size_t Store::count_samples(std::optional<int64_t> run_id) {
     return s.step() ? static_cast<size_t>(s.column_int(0)) : 0;
 }
 
-std::vector<Respelling> Store::respellings(const std::vector<int64_t>& run_ids) {
-    std::vector<Respelling> found;
-    for (std::string_view column : effective_columns) {
-        Statement s(*db_, fmt::format("SELECT DISTINCT CAST(r.{0} AS TEXT), CAST(r.effective_{0} AS TEXT), r.run_id "
-                                      "FROM results AS r WHERE r.effective_{0} IS NOT NULL AND "
-                                      "CAST(r.effective_{0} AS TEXT) != CAST(r.{0} AS TEXT) ORDER BY 1, 2",
-                                      column));
-        while (s.step()) {
-            if (!run_ids.empty() && std::find(run_ids.begin(), run_ids.end(), s.column_int(2)) == run_ids.end())
-                continue;
-            Respelling r{std::string(column), s.column_text(0), s.column_text(1)};
-            if (std::find(found.begin(), found.end(), r) == found.end()) found.push_back(std::move(r));
-        }
-    }
-    return found;
-}
-
 namespace {
 
 // Batches passed from a thread that reads them out of SQLite to the one that hands them on, a few at a time
@@ -216,15 +199,26 @@ struct ResultBatch {
 
 } // namespace
 
-std::map<std::string, std::string, std::less<>> Store::single_values() {
+bool Store::result_values_kept() {
     // Only where the triggers that keep the table are this llmsweep's own: a table no trigger kept is not trusted.
     std::vector<std::string> triggers;
-    {
-        Statement s(*db_, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'result\\_values\\_%' "
-                          "ESCAPE '\\' ORDER BY name");
-        while (s.step()) triggers.push_back(s.column_text(0));
-    }
-    if (triggers != result_values_trigger_sql()) return {};
+    Statement s(*db_, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'result\\_values\\_%' "
+                      "ESCAPE '\\' ORDER BY name");
+    while (s.step()) triggers.push_back(s.column_text(0));
+    return triggers == result_values_trigger_sql();
+}
+
+std::optional<std::vector<std::string>> Store::kept_values(std::string_view column) {
+    if (!result_values_kept()) return std::nullopt;
+    std::vector<std::string> values;
+    Statement s(*db_, "SELECT value FROM result_values WHERE name = :name ORDER BY value");
+    s.bind("name", std::string(column));
+    while (s.step()) values.push_back(s.column_text(0));
+    return values;
+}
+
+std::map<std::string, std::string, std::less<>> Store::single_values() {
+    if (!result_values_kept()) return {};
     std::map<std::string, std::string, std::less<>> single;
     Statement s(*db_, "SELECT name, min(value) FROM result_values GROUP BY name HAVING count(*) = 1");
     while (s.step()) single.emplace(s.column_text(0), s.column_text(1));
@@ -256,6 +250,15 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
         if (const auto found = single.find(c.name); c.of == Of::result && !c.as_given && found != single.end()) {
             sources[i] = {From::constant};
             constant[i] = found->second;
+            continue;
+        }
+        if (c.of == Of::respelled) {
+            if (std::find(effective_columns.begin(), effective_columns.end(), c.name) == effective_columns.end())
+                throw UsageError(fmt::format("{} has no effective value", c.name));
+            sources[i] = {From::row, selected++};
+            sql += fmt::format(", CASE WHEN r.effective_{0} IS NOT NULL AND CAST(r.effective_{0} AS TEXT) != "
+                               "CAST(r.{0} AS TEXT) THEN CAST(r.{0} AS TEXT) END",
+                               checked_column("results", c.name));
             continue;
         }
         if (c.of == Of::run) {

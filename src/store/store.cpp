@@ -334,7 +334,7 @@ std::map<std::string, int64_t> Store::build_numbers() {
     return numbers;
 }
 
-std::vector<RunRow> Store::read_runs() {
+std::vector<RunRow> Store::read_runs(Stops counted) {
     Statement s(
         *db_, "SELECT id, mode, sweep_order, started_at, build_commit, COALESCE(backends, '') AS backends, "
               "COALESCE(cpu_info, '') AS cpu_info, COALESCE(os, '') AS os, repetitions, warmup, "
@@ -366,6 +366,7 @@ std::vector<RunRow> Store::read_runs() {
         run.spec_json = s.column_text("spec_json");
         runs.push_back(std::move(run));
     }
+    if (counted == Stops::not_counted) return runs;
     Statement stops(*db_, "SELECT run_id, stop_reason, count(*), min(repetitions), max(repetitions) FROM results "
                           "WHERE stop_reason IS NOT NULL GROUP BY run_id, stop_reason ORDER BY run_id, stop_reason");
     while (stops.step()) {

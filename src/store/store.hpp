@@ -64,7 +64,9 @@ struct ResultRow {
 // A column of a result's, of its run's, or one that the loads its samples ran on say about it (see
 // load_derived_columns), by name.
 struct ResultColumn {
-    enum class Of { result, run, loads };
+    // respelled: one of effective_columns, its value as given where it came to another, else "" (what
+    // respellings are made of).
+    enum class Of { result, run, loads, respelled };
     std::string name;
     Of of = Of::result;
     // One of effective_columns: the value as given (auto), not what it came to (mmap), which is the default.
@@ -228,12 +230,13 @@ public:
     bool has_results();
     size_t count_results(std::optional<int64_t> run_id);
     size_t count_samples(std::optional<int64_t> run_id);
-    // The distinct respellings among the results of `run_ids` (every run when empty).
-    std::vector<Respelling> respellings(const std::vector<int64_t>& run_ids);
     // The settings (results' columns) that have one value among all results, by name: that value, as text, as
     // result_values says (none where that table is empty, or where the triggers that keep it are not llmsweep's).
     // read_results takes them from here instead of from each row.
     std::map<std::string, std::string, std::less<>> single_values();
+    // A setting's distinct values among all results, as text, as result_values says; none where that table is not
+    // kept by llmsweep's own triggers (then only reading the results can say).
+    std::optional<std::vector<std::string>> kept_values(std::string_view column);
     // Every result (of one run, or all), in the order stored. The rows are read on a thread of their own while
     // `each` runs on this one: `each` must not use this store.
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
@@ -254,7 +257,10 @@ public:
     void read_requests(std::optional<int64_t> run_id, const std::function<void(const RequestRow&)>& each);
     // The service-level objectives the runs' specs gave (`run --slo`), distinct, as written ("ttft=500ms").
     std::vector<std::string> run_slos();
-    std::vector<RunRow> read_runs();
+    // Every run; with its results' stop reasons counted (a walk of every result), or without (a report counts them
+    // as it reads the results).
+    enum class Stops { counted, not_counted };
+    std::vector<RunRow> read_runs(Stops stops = Stops::counted);
     // llama.cpp's build number of each build commit that llama-bench reported one for (its imports and runs).
     std::map<std::string, int64_t> build_numbers();
     // Every model file with results, with what they say of it.
@@ -289,6 +295,7 @@ private:
     void migrate(int64_t from_version);
     void recreate_triggers();
     void fill_result_values();
+    bool result_values_kept();
     int64_t insert(std::string_view table_name, const Row& row);
     void update(std::string_view table_name, int64_t id, const Row& row);
 
