@@ -73,8 +73,8 @@ public:
 private:
     std::deque<std::string> strings_; // a deque: adding one moves none
     std::unordered_map<std::string_view, uint32_t> ids_;
-    std::vector<std::unique_ptr<uint32_t[]>> sets_; // blocks of combinations, each a run of numbers
-    size_t set_size_ = 0, block_used_ = 0;          // numbers per combination; of the last block, used
+    std::vector<std::unique_ptr<uint32_t[]>> sets_;         // blocks of combinations, each a run of numbers
+    size_t set_size_ = 0, block_size_ = 0, block_used_ = 0; // numbers per combination; the last block's size, used
 };
 
 // A record's parameter values, in parameter_list order: numbers in its dataset's value table, in an array the
