@@ -323,7 +323,9 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     const auto same = [&](const uint32_t* a, const uint32_t* b) {
         return std::all_of(varying.begin(), varying.end(), [&](size_t i) { return a[i] == b[i]; });
     };
-    std::unordered_set<const uint32_t*, decltype(hash), decltype(same)> combinations(0, hash, same);
+    // Room for a combination per result from the start: a million results are not rehashed twenty times.
+    std::unordered_set<const uint32_t*, decltype(hash), decltype(same)> combinations(data.records.capacity(), hash,
+                                                                                     same);
     std::vector<uint32_t> ids(parameters);
     const uint32_t* last_ids = nullptr;
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
