@@ -157,8 +157,9 @@ struct Dataset {
     size_t left_out = 0;
     std::vector<std::string> left_out_samples;
     static constexpr size_t listed_at_most = 20;
-    // Every model path with results, as the store has them (its type, size and parameters), and its short name
-    // (domain/model_names.hpp): what Record::model holds.
+    // Every model path among the results read (those of --run's run, or all), as they describe it (its type, size
+    // and parameters, each the greatest stored), ordered by path; and every path of the store's results with its
+    // short name (domain/model_names.hpp): what Record::model holds.
     std::vector<store::ModelRow> models;
     std::map<std::string, std::string> model_names;
     // Of the records' runs, as of every result of theirs (whatever the filters): the settings given in one spelling
