@@ -112,7 +112,7 @@ size_t parameter_index(std::string_view name) {
     return it->second;
 }
 
-const std::string& Params::at(std::string_view name) const { return table_->at(ids_[parameter_index(name)]); }
+const std::string& Params::at(std::string_view name) const { return table_->at(id(parameter_index(name))); }
 
 uint32_t ValueTable::intern(std::string_view value) {
     if (const auto found = ids_.find(value); found != ids_.end()) return found->second;
@@ -121,10 +121,15 @@ uint32_t ValueTable::intern(std::string_view value) {
     return id;
 }
 
+void ValueTable::set_layout(std::span<const uint32_t> first, std::span<const size_t> vary) {
+    slots_.assign(first.size(), -1);
+    fixed_.assign(first.begin(), first.end());
+    for (size_t k = 0; k < vary.size(); ++k) slots_.at(vary[k]) = static_cast<int32_t>(k);
+}
+
 const uint32_t* ValueTable::hold(std::span<const uint32_t> ids) {
     if (sets_.empty() || block_used_ == block_size_ || ids.size() != set_size_) {
-        // The first block small (a report of a few results), the next of 8 MiB on huge pages (a million
-        // combinations of 50 parameters take 200 MiB).
+        // The first block small (a report of a few results), the next of 8 MiB on huge pages.
         constexpr size_t first = 4096, bytes = size_t{8} << 20;
         block_size_ = sets_.empty() ? first : std::max(first, bytes / (sizeof(uint32_t) * ids.size()));
         sets_.push_back(std::make_unique_for_overwrite<uint32_t[]>(block_size_ * ids.size()));
@@ -313,20 +318,18 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     std::string_view last_model, last_metric, last_status, last_error;
     std::vector<size_t> varying; // the parameters numbered at each result (known at the first)
     bool any_ok = false;         // whether an ok record is kept yet
-    // The distinct combinations of values held so far, found by a hash of the values that vary (the others are
-    // the same in every one); only while loading.
-    const auto hash = [&](const uint32_t* ids) {
+    // The distinct combinations held so far (the numbers of the values that vary, as the table holds them), found
+    // by their hash; only while loading.
+    const auto hash = [&](const uint32_t* held) {
         uint64_t h = 0xcbf29ce484222325ull; // FNV-1a over the values' numbers
-        for (const size_t i : varying) h = (h ^ ids[i]) * 0x100000001b3ull;
+        for (size_t k = 0; k < varying.size(); ++k) h = (h ^ held[k]) * 0x100000001b3ull;
         return h;
     };
-    const auto same = [&](const uint32_t* a, const uint32_t* b) {
-        return std::all_of(varying.begin(), varying.end(), [&](size_t i) { return a[i] == b[i]; });
-    };
+    const auto same = [&](const uint32_t* a, const uint32_t* b) { return std::equal(a, a + varying.size(), b); };
     // Room for a combination per result from the start: a million results are not rehashed twenty times.
     std::unordered_set<const uint32_t*, decltype(hash), decltype(same)> combinations(data.records.capacity(), hash,
                                                                                      same);
-    std::vector<uint32_t> ids(parameters);
+    std::vector<uint32_t> ids(parameters), varying_ids; // every parameter's number; those that vary
     const uint32_t* last_ids = nullptr;
     store.read_results(filters.run_id, columns, [&](store::ResultRow&& row) {
         Record record;
@@ -370,12 +373,15 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
                 number(i);
                 if (!row.same_for_all[i] || i == model_index) varying.push_back(i);
             }
+            table.set_layout(ids, varying);
+            varying_ids.resize(varying.size());
         } else {
             for (const size_t i : varying) number(i);
         }
-        if (!last_ids || !same(ids.data(), last_ids)) {
-            const auto found = combinations.find(ids.data());
-            last_ids = found != combinations.end() ? *found : *combinations.insert(table.hold(ids)).first;
+        for (size_t k = 0; k < varying.size(); ++k) varying_ids[k] = ids[varying[k]];
+        if (!last_ids || !same(varying_ids.data(), last_ids)) {
+            const auto found = combinations.find(varying_ids.data());
+            last_ids = found != combinations.end() ? *found : *combinations.insert(table.hold(varying_ids)).first;
         }
         record.params = Params(&table, last_ids);
         if (record.metric == "serve") {

@@ -56,15 +56,25 @@ bool is_recorded_state(std::string_view name);
 // The distinct parameter values of a dataset, each held once (a million records hold a few hundred), at an
 // address that does not change; records refer to them by number. It holds the records' texts too (model, metric,
 // status), and the distinct combinations of values: the records of one point (its pp and tg, its runs) share one.
+// A combination holds the numbers of the parameters that vary among the records alone (a million records of 50
+// parameters, 5 of them varying: 20 MiB, not 200).
 class ValueTable {
 public:
     // The number of `value`, added (copied) if it is new.
     uint32_t intern(std::string_view value);
     // The same value, as a view that lives as long as the table.
     std::string_view text(std::string_view value) { return at(intern(value)); }
-    // A held copy of `ids`, one number per parameter, at an address that does not change (the loader adds each
-    // distinct combination once).
-    const uint32_t* hold(std::span<const uint32_t> ids);
+    // How combinations are held, set before the first: of the parameters, those that `vary` (by position in
+    // parameter_list, ascending) are held in each; every other one has its number in `first` for all.
+    void set_layout(std::span<const uint32_t> first, std::span<const size_t> vary);
+    // A held copy of a combination: the numbers of the varying parameters, in set_layout's order, at an address
+    // that does not change (the loader adds each distinct combination once).
+    const uint32_t* hold(std::span<const uint32_t> varying_ids);
+    // A held combination's number of the parameter at `index` in parameter_list.
+    uint32_t id_in(const uint32_t* held, size_t index) const {
+        const int32_t slot = slots_[index];
+        return slot < 0 ? fixed_[index] : held[slot];
+    }
     // The number of `value`, if some record holds it.
     std::optional<uint32_t> find(std::string_view value) const;
     const std::string& at(uint32_t id) const { return strings_[id]; }
@@ -73,12 +83,14 @@ public:
 private:
     std::deque<std::string> strings_; // a deque: adding one moves none
     std::unordered_map<std::string_view, uint32_t> ids_;
+    std::vector<int32_t> slots_;                            // per parameter: its place in a combination, or -1
+    std::vector<uint32_t> fixed_;                           // per parameter: its number where it does not vary
     std::vector<std::unique_ptr<uint32_t[]>> sets_;         // blocks of combinations, each a run of numbers
     size_t set_size_ = 0, block_size_ = 0, block_used_ = 0; // numbers per combination; the last block's size, used
 };
 
-// A record's parameter values, in parameter_list order: numbers in its dataset's value table, in an array the
-// records of its point share.
+// A record's parameter values, in parameter_list order: numbers in its dataset's value table, of a combination
+// the records of its point share.
 class Params {
 public:
     Params() = default;
@@ -86,12 +98,12 @@ public:
     // Throws std::out_of_range for a name not in parameter_list.
     const std::string& at(std::string_view name) const;
     // By position in parameter_list; the value's address is the same for every record with the same value.
-    const std::string* at(size_t index) const { return &table_->at(ids_[index]); }
-    uint32_t id(size_t index) const { return ids_[index]; }
+    const std::string* at(size_t index) const { return &table_->at(id(index)); }
+    uint32_t id(size_t index) const { return table_->id_in(ids_, index); }
     template <typename F>
     void for_each(F f) const {
         const auto& names = parameter_list();
-        for (size_t i = 0; i < names.size(); ++i) f(names[i], table_->at(ids_[i]));
+        for (size_t i = 0; i < names.size(); ++i) f(names[i], table_->at(id(i)));
     }
 
 private:
