@@ -15,8 +15,8 @@
 namespace llmsweep::report {
 namespace {
 
-// The runs the report's results come from (a filter that excludes a run excludes it here too).
-// Their stop reasons as the results were read.
+// The runs the report's results come from (a filter that excludes a run excludes it here too), with their stop
+// reasons as counted while the results were read.
 std::vector<store::RunRow> read_runs(store::Store& store, const analysis::Dataset& data) {
     const std::vector<int64_t> ids = data.run_ids();
     std::vector<store::RunRow> runs;
