@@ -246,6 +246,28 @@ TEST(WholeReport, AReportKilledMidwayLeavesThePreviousOneByteForByteAndNoGnuplot
     EXPECT_NE(read_file(out / "report.md").find("model-39.gguf"), std::string::npos);
 }
 
+// raw.csv is written beside the analysis once the results are read: an analysis that then fails (a baseline
+// that is no value) waits for it whatever it has written, leaves no staging folder, and leaves the previous report
+// as it was.
+TEST(WholeReport, AnAnalysisThatFailsBesideRawCsvKeepsThePreviousReport) {
+    TempDir dir;
+    const std::string small = (dir / "small.db").string(), big = (dir / "big.db").string();
+    fill(small, 1);
+    fill(big, 400); // 3,200 results
+    const fs::path out = dir / "report";
+    const auto ok = run_llmsweep("report --no-charts --db " + shell_quote(small) + " --out " + shell_quote(out));
+    ASSERT_EQ(ok.exit_code, 0) << ok.err;
+    const auto before = snapshot(out);
+    ASSERT_TRUE(before.count("raw.csv"));
+    const auto failed = run_llmsweep("report --no-charts --compare load_mode --baseline auto --db " + shell_quote(big) +
+                                     " --out " + shell_quote(out));
+    EXPECT_EQ(failed.exit_code, 2);
+    test::expect_one_line_error(failed, "--baseline auto is not a value of load_mode");
+    EXPECT_EQ(snapshot(out), before) << "the previous report changed";
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+        EXPECT_EQ(entry.path().filename().string().find(".partial-"), std::string::npos) << entry.path();
+}
+
 TEST(WholeReport, AFullDiskFailsTheReportAndKeepsThePreviousOne) {
     TempDir dir;
     Tmpfs disk(dir / "disk", "96k");
