@@ -261,7 +261,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     // given is read too, after the parameters.
     std::vector<std::optional<size_t>> given(filters.where.size());
     for (size_t w = 0; w < filters.where.size(); ++w)
-        if (among(store::effective_columns, filters.where[w].first)) {
+        if (store::has_effective_value(filters.where[w].first)) {
             given[w] = columns.size();
             columns.push_back({filters.where[w].first, Of::result, true});
         }
@@ -290,15 +290,7 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
             return read;
         });
     Dataset data;
-    // Every model path's short name, from the paths of every result: as result_values has them, else as read.
-    {
-        std::optional<std::vector<std::string>> paths = store.kept_values("model_filename");
-        if (!paths) {
-            paths.emplace();
-            for (const store::ModelRow& row : store.read_models()) paths->push_back(row.model_filename);
-        }
-        data.model_names = domain::short_model_names(*paths);
-    }
+    data.model_names = domain::short_model_names(store.model_paths()); // of every result's path
     // Per value number, the parameters it is already a distinct value of (a bit each): among all, among ok.
     const size_t parameters = parameter_list().size();
     std::vector<std::pair<uint64_t, uint64_t>> seen;

@@ -208,13 +208,13 @@ bool Store::result_values_kept() {
     return triggers == result_values_trigger_sql();
 }
 
-std::optional<std::vector<std::string>> Store::kept_values(std::string_view column) {
-    if (!result_values_kept()) return std::nullopt;
-    std::vector<std::string> values;
-    Statement s(*db_, "SELECT value FROM result_values WHERE name = :name ORDER BY value");
-    s.bind("name", std::string(column));
-    while (s.step()) values.push_back(s.column_text(0));
-    return values;
+std::vector<std::string> Store::model_paths() {
+    Statement s(*db_, result_values_kept()
+                          ? "SELECT value FROM result_values WHERE name = 'model_filename' ORDER BY value"
+                          : "SELECT DISTINCT COALESCE(CAST(model_filename AS TEXT), '') FROM results ORDER BY 1");
+    std::vector<std::string> paths;
+    while (s.step()) paths.push_back(s.column_text(0));
+    return paths;
 }
 
 std::map<std::string, std::string, std::less<>> Store::single_values() {
@@ -253,8 +253,7 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
             continue;
         }
         if (c.of == Of::respelled) {
-            if (std::find(effective_columns.begin(), effective_columns.end(), c.name) == effective_columns.end())
-                throw UsageError(fmt::format("{} has no effective value", c.name));
+            if (!has_effective_value(c.name)) throw UsageError(fmt::format("{} has no effective value", c.name));
             sources[i] = {From::row, selected++};
             sql += fmt::format(", CASE WHEN r.effective_{0} IS NOT NULL AND CAST(r.effective_{0} AS TEXT) != "
                                "CAST(r.{0} AS TEXT) THEN CAST(r.{0} AS TEXT) END",
@@ -274,8 +273,7 @@ void Store::read_results(std::optional<int64_t> run_id, const std::vector<Result
             if (c.name != "huge_pages_used") throw UsageError(fmt::format("no column {} of loads", c.name));
             sql += ", COALESCE(huge.used, 'unknown')";
             loads = true;
-        } else if (!c.as_given &&
-                   std::find(effective_columns.begin(), effective_columns.end(), c.name) != effective_columns.end()) {
+        } else if (!c.as_given && has_effective_value(c.name)) {
             sql += fmt::format(", COALESCE(r.effective_{0}, r.{0})", checked_column("results", c.name));
         } else {
             sql += fmt::format(", r.{}", checked_column("results", c.name));

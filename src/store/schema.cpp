@@ -559,10 +559,8 @@ namespace {
 
 // A setting's value in the results row `row` (new, or results' own name), as the reader takes it.
 std::string value_expression(std::string_view row, std::string_view column) {
-    const bool effective =
-        std::find(effective_columns.begin(), effective_columns.end(), column) != effective_columns.end();
-    return effective ? fmt::format("COALESCE({0}.effective_{1}, {0}.{1}, '')", row, column)
-                     : fmt::format("COALESCE({}.{}, '')", row, column);
+    return has_effective_value(column) ? fmt::format("COALESCE({0}.effective_{1}, {0}.{1}, '')", row, column)
+                                       : fmt::format("COALESCE({}.{}, '')", row, column);
 }
 
 } // namespace

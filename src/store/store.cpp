@@ -270,17 +270,6 @@ Row point_columns(const domain::Point& p, domain::Mode mode) {
     return row;
 }
 
-std::vector<ModelRow> Store::read_models() {
-    // Over the distinct rows of the four columns (a model's are the same in each of its results), not over every
-    // result: no sort of a million rows (a million results: 0.25 s, from 0.48 s).
-    Statement s(*db_, "SELECT model_filename, COALESCE(max(model_type), ''), COALESCE(max(model_size), 0), "
-                      "COALESCE(max(model_n_params), 0) FROM (SELECT DISTINCT model_filename, model_type, model_size, "
-                      "model_n_params FROM results) GROUP BY model_filename ORDER BY model_filename");
-    std::vector<ModelRow> models;
-    while (s.step()) models.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3)});
-    return models;
-}
-
 void Store::insert_machine(const Row& row) { insert("machines", row); }
 
 std::vector<nlohmann::json> Store::read_machines() {

@@ -84,6 +84,9 @@ inline constexpr std::array<std::string_view, 1> load_derived_columns = {"huge_p
 // effective_<column>, what it came to. The analysis reads the effective value where there is one, so that
 // results pair on what ran.
 inline constexpr std::array<std::string_view, 2> effective_columns = {"load_mode", "n_gpu_layers"};
+inline bool has_effective_value(std::string_view column) {
+    return std::find(effective_columns.begin(), effective_columns.end(), column) != effective_columns.end();
+}
 
 // A setting given in one spelling that came to another: what the report says it paired on.
 struct Respelling {
@@ -234,9 +237,9 @@ public:
     // result_values says (none where that table is empty, or where the triggers that keep it are not llmsweep's).
     // read_results takes them from here instead of from each row.
     std::map<std::string, std::string, std::less<>> single_values();
-    // A setting's distinct values among all results, as text, as result_values says; none where that table is not
-    // kept by llmsweep's own triggers (then only reading the results can say).
-    std::optional<std::vector<std::string>> kept_values(std::string_view column);
+    // Every model path among the results (NULL as ""), in order: as result_values has them where llmsweep's own
+    // triggers keep it, else by a walk of the results.
+    std::vector<std::string> model_paths();
     // Every result (of one run, or all), in the order stored. The rows are read on a thread of their own while
     // `each` runs on this one: `each` must not use this store.
     void read_results(std::optional<int64_t> run_id, const std::vector<ResultColumn>& columns,
@@ -263,8 +266,6 @@ public:
     std::vector<RunRow> read_runs(Stops stops = Stops::counted);
     // llama.cpp's build number of each build commit that llama-bench reported one for (its imports and runs).
     std::map<std::string, int64_t> build_numbers();
-    // Every model file with results, with what they say of it.
-    std::vector<ModelRow> read_models();
     // The llama_bench table's rows of a run's ok results not in `except`, in result id order, with their samples.
     std::vector<LlamaBenchRow> read_llama_bench_rows(int64_t run_id, const std::set<int64_t>& except);
 
