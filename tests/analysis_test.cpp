@@ -223,6 +223,26 @@ TEST_F(AnalysisTest, WhatTheRunsAndModelsSayComesFromTheOneReadOfTheResults) {
     check({}, "", "", respelled);
 }
 
+// A database only read is migrated in a copy in memory, with result_values' triggers but not its values (an older
+// schema's): two models of one file name in two folders are still told apart by their folders.
+TEST_F(AnalysisTest, AnEmptyResultValuesTableIsNotTakenForTheModelsPaths) {
+    for (const std::string folder : {"/x/", "/y/"})
+        for (const std::string mode : {"none", "mmap"}) {
+            const int64_t id =
+                store.ensure_result(run_id, folder + mode, "tg", test::point_row(folder + "one.gguf", mode, 512, 128));
+            store.update_result(id, {{"avg_ts", 50.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{3}}});
+        }
+    const auto models = [&] {
+        std::set<std::string> names;
+        for (const Record& r : load_dataset(store, {}).records) names.emplace(r.model);
+        return names;
+    };
+    const std::set<std::string> both = models();
+    EXPECT_EQ(both.size(), 2u);
+    store.db().exec("DELETE FROM result_values");
+    EXPECT_EQ(models(), both);
+}
+
 // Samples are read as stored, where llmsweep writes each result's together and in order; a database whose
 // samples were stored in another order (written by hand, or by another tool) is read as if sorted, and a sample
 // left out is counted once.

@@ -205,7 +205,11 @@ bool Store::result_values_kept() {
     Statement s(*db_, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'result\\_values\\_%' "
                       "ESCAPE '\\' ORDER BY name");
     while (s.step()) triggers.push_back(s.column_text(0));
-    return triggers == result_values_trigger_sql();
+    if (triggers != result_values_trigger_sql()) return false;
+    // Nor an empty one beside results: an older database only read, migrated in a copy in memory, has the
+    // triggers but not the values.
+    Statement empty(*db_, "SELECT EXISTS (SELECT 1 FROM results) AND NOT EXISTS (SELECT 1 FROM result_values)");
+    return empty.step() && empty.column_int(0) == 0;
 }
 
 std::vector<std::string> Store::model_paths() {
