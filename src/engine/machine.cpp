@@ -1,6 +1,7 @@
 #include "engine/machine.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/parallel.hpp"
 #include "core/text.hpp"
 #include "engine/system_info.hpp"
 
@@ -19,7 +20,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -123,15 +123,20 @@ constexpr uint64_t unknown_cache_buffer = 1ull << 30;
 // have it: the passes then measure the memory, not the page walks of 4 KiB pages), filled so that it is in memory
 // and no two of its pages are alike: a page of one repeated byte may be shared by the hypervisor or the kernel
 // (same-page merging, the zero page), and reading a few shared pages again and again measures a cache, at
-// figures no memory reaches (a hundred GB/s from one thread, and more).
+// figures no memory reaches (a hundred GB/s from one thread, and more). Each of n threads fills the part it reads
+// with n threads (STREAM's first touch: on a machine of several memory nodes, its pages are then near it).
 class Buffer {
 public:
-    explicit Buffer(uint64_t bytes) : bytes_(bytes) {
+    Buffer(uint64_t bytes, int64_t threads) : bytes_(bytes) {
         void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
         madvise(p, bytes, MADV_HUGEPAGE);
         words_ = static_cast<uint64_t*>(p);
-        for (size_t i = 0; i < word_count(); ++i) words_[i] = (i + 1) * 0x9E3779B97F4A7C15ull; // all distinct
+        const size_t part = word_count() / static_cast<size_t>(threads);
+        timed_on_threads(threads, [&](int64_t t) {
+            const size_t from = static_cast<size_t>(t) * part, to = t + 1 == threads ? word_count() : from + part;
+            for (size_t i = from; i < to; ++i) words_[i] = (i + 1) * 0x9E3779B97F4A7C15ull; // all distinct
+        });
     }
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;
@@ -183,8 +188,11 @@ double triad_rate(const Buffer& buffer, int64_t n, int passes) {
     auto* a = reinterpret_cast<double*>(buffer.words());
     double* b = a + count;
     double* c = b + count;
-    for (size_t i = 0; i < count; ++i) b[i] = static_cast<double>(i), c[i] = 0.5 * static_cast<double>(i); // distinct
     const size_t part = count / static_cast<size_t>(n);
+    timed_on_threads(n, [&](int64_t t) {
+        for (size_t i = static_cast<size_t>(t) * part; i < static_cast<size_t>(t + 1) * part; ++i)
+            b[i] = static_cast<double>(i), c[i] = 0.5 * static_cast<double>(i); // distinct
+    });
     const double rate =
         best_rate(n, static_cast<double>(3 * count * sizeof(double)), passes, [&](int64_t t, int repeats) {
             const size_t from = static_cast<size_t>(t) * part;
@@ -204,7 +212,7 @@ Bandwidth measure_bandwidth(int64_t threads, uint64_t l3_bytes, uint64_t memory_
     // the memory.
     uint64_t bytes = l3_bytes > 0 ? std::max<uint64_t>(4 * l3_bytes, 512ull << 20) : unknown_cache_buffer;
     if (memory_bytes > 0) bytes = std::min(bytes, memory_bytes / 4);
-    const Buffer buffer(bytes / 4096 * 4096);
+    const Buffer buffer(bytes / 4096 * 4096, threads);
     Bandwidth result;
     result.buffer_bytes = bytes;
     std::string why;
@@ -246,6 +254,9 @@ std::vector<ggml_backend_buffer_type_t> weight_buffer_types(ggml_backend_dev_t c
     return types;
 }
 
+// The product each weight type is measured with: a K x N weight (a large model's layer) times a batch of B.
+constexpr int64_t matmul_k = 4096, matmul_n = 4096, matmul_batch = 512;
+
 using ContextPtr = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
 using BufferPtr = std::unique_ptr<ggml_backend_buffer, decltype(&ggml_backend_buffer_free)>;
 
@@ -255,12 +266,11 @@ using BufferPtr = std::unique_ptr<ggml_backend_buffer, decltype(&ggml_backend_bu
 std::optional<double> matmul_in(ggml_type type, int64_t threads, ggml_backend_t backend, ggml_backend_dev_t cpu,
                                 ggml_backend_buffer_type_t weight_type, const std::vector<uint8_t>& weight_bytes,
                                 const std::vector<float>& activations) {
-    constexpr int64_t K = 4096, N = 4096, B = 512;
     const ggml_init_params params{16 * ggml_tensor_overhead() + ggml_graph_overhead(), nullptr, true};
     ContextPtr weights(ggml_init(params), ggml_free), rest(ggml_init(params), ggml_free);
     if (!weights || !rest) return std::nullopt;
-    ggml_tensor* weight = ggml_new_tensor_2d(weights.get(), type, K, N);
-    ggml_tensor* input = ggml_new_tensor_2d(rest.get(), GGML_TYPE_F32, K, B);
+    ggml_tensor* weight = ggml_new_tensor_2d(weights.get(), type, matmul_k, matmul_n);
+    ggml_tensor* input = ggml_new_tensor_2d(rest.get(), GGML_TYPE_F32, matmul_k, matmul_batch);
     ggml_tensor* out = ggml_mul_mat(rest.get(), weight, input);
     // As llama.cpp asks before it places a weight: does the device run this product with the weight there?
     if (cpu && weight_type != ggml_backend_cpu_buffer_type()) {
@@ -287,29 +297,44 @@ std::optional<double> matmul_in(ggml_type type, int64_t threads, ggml_backend_t 
         const auto begin = Clock::now();
         if (ggml_backend_graph_compute(backend, graph) != GGML_STATUS_SUCCESS) return std::nullopt;
         const double s = std::chrono::duration<double>(Clock::now() - begin).count();
-        if (pass > 0) best = std::max(best, 2.0 * K * N * B / s / 1e9);
+        if (pass > 0) best = std::max(best, 2.0 * matmul_k * matmul_n * matmul_batch / s / 1e9);
     }
     return best;
 }
 
+// Normal values (as a model's weights and activations roughly are; what they are does not change the rate), drawn
+// in pieces of fixed size, each from a seed of its own, on every core: the same values whatever the core count.
+std::vector<float> normal_values(size_t count, uint32_t seed) {
+    constexpr size_t piece = 1 << 16;
+    std::vector<float> values(count);
+    for_each_index((count + piece - 1) / piece, [&](size_t i) {
+        std::mt19937 rng(seed + static_cast<uint32_t>(i));
+        std::normal_distribution<float> normal(0.0f, 0.02f);
+        for (size_t v = i * piece; v < std::min(count, (i + 1) * piece); ++v) values[v] = normal(rng);
+    });
+    return values;
+}
+
+// What every product multiplies, made once for all the weight types: a K x N weight's values and B activations.
+struct MatmulInputs {
+    std::vector<float> weight = normal_values(static_cast<size_t>(matmul_k * matmul_n), 1);
+    std::vector<float> activations = normal_values(static_cast<size_t>(matmul_k * matmul_batch), 2);
+};
+
 // The roof of a weight type: the fastest of its products over the buffer types a weight can live in (a roof
 // is what the machine can do; a model loaded without repacking reaches less of it).
-std::optional<double> measure_matmul(const std::string& type_name, int64_t threads, std::set<std::string>& buffers) {
+std::optional<double> measure_matmul(const std::string& type_name, int64_t threads, const MatmulInputs& inputs,
+                                     std::set<std::string>& buffers) {
     const ggml_type type = type_named(type_name);
     if (type == GGML_TYPE_COUNT || ggml_quantize_requires_imatrix(type)) return std::nullopt;
-    constexpr int64_t K = 4096, N = 4096, B = 512;
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    std::vector<float> values(static_cast<size_t>(K * N));
-    for (float& v : values) v = normal(rng);
-    std::vector<uint8_t> weight_bytes(ggml_row_size(type, K) * N);
-    if (type == GGML_TYPE_F32) std::memcpy(weight_bytes.data(), values.data(), weight_bytes.size());
-    else if (type == GGML_TYPE_F16)
-        for (size_t i = 0; i < values.size(); ++i)
-            reinterpret_cast<ggml_fp16_t*>(weight_bytes.data())[i] = ggml_fp32_to_fp16(values[i]);
-    else ggml_quantize_chunk(type, values.data(), weight_bytes.data(), 0, N, K, nullptr);
-    std::vector<float> activations(static_cast<size_t>(K * B));
-    for (float& v : activations) v = normal(rng);
+    // The weight in its type, a few rows at a time on every core (ggml quantizes whole rows; F16 and F32 too).
+    constexpr int64_t rows = 64;
+    std::vector<uint8_t> weight_bytes(ggml_row_size(type, matmul_k) * matmul_n);
+    for_each_index(static_cast<size_t>(matmul_n / rows), [&](size_t i) {
+        ggml_quantize_chunk(type, inputs.weight.data(), weight_bytes.data(), static_cast<int64_t>(i) * rows * matmul_k,
+                            rows, matmul_k, nullptr);
+    });
+    const std::vector<float>& activations = inputs.activations;
     std::unique_ptr<ggml_backend, decltype(&ggml_backend_free)> backend(ggml_backend_cpu_init(), ggml_backend_free);
     if (!backend) return std::nullopt;
     ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
@@ -372,8 +397,10 @@ MachineFigures measure_machine(int64_t threads, const std::vector<std::string>& 
     f.triad_gbs = bandwidth.triad_gbs;
     f.buffer_bytes = bandwidth.buffer_bytes;
     std::set<std::string> buffers;
+    const MatmulInputs inputs;
     for (const std::string& type : weight_types)
-        if (const auto gflops = measure_matmul(type, threads, buffers)) f.matmul_gflops.emplace_back(type, *gflops);
+        if (const auto gflops = measure_matmul(type, threads, inputs, buffers))
+            f.matmul_gflops.emplace_back(type, *gflops);
     f.matmul_buffers = fmt::format("{}", fmt::join(buffers, ", "));
     // The peak is a guess from the flags and the clock /proc/cpuinfo names (a virtual machine's may be its base
     // clock, below what the CPU runs at): a measured rate above it proves the guess wrong, and it is left out.
