@@ -199,11 +199,32 @@ TEST(Cli, CheckRejectsMissingAndNonGgufFiles) {
     EXPECT_NE(r.err.find("could not load"), std::string::npos) << r.err;
 }
 
+// llama.cpp explains a failed load in a line per function it unwinds; the error says them on one line, the cause
+// first, joined by "; " (not in a line of "\n" escapes, as a terminal-safe rendering of the newlines had them).
+TEST(Cli, ATruncatedModelIsRefusedInOneLineThatStartsWithLlamaCppsCause) {
+    TempDir dir;
+    const auto model = dir / "tiny.gguf";
+    ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(model)).exit_code, 0);
+    const auto cut = dir / "cut.gguf";
+    {
+        std::ifstream in(model, std::ios::binary);
+        std::string head(4096, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        std::ofstream(cut, std::ios::binary) << head;
+    }
+    const auto r = run_llmsweep("check " + shell_quote(cut));
+    expect_one_line_error(r, "could not load");
+    const size_t cause = r.err.find("could not load");
+    EXPECT_NE(r.err.find("failed to read", cause), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("; llama_model_load", cause), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("\\n"), std::string::npos) << r.err;
+}
 
 // An empty `--option=` is refused, not given the next argument as its value (`run --db= --dry-run` would have run a
 // real sweep into a database named --dry-run).
 TEST(Cli, AnEmptyOptionValueIsRefused) {
-    for (const char* command : {"run -m x.gguf --db= --dry-run", "report --out= --no-charts", "slurm s.toml --sbatch-arg= --dry-run"}) {
+    for (const char* command :
+         {"run -m x.gguf --db= --dry-run", "report --out= --no-charts", "slurm s.toml --sbatch-arg= --dry-run"}) {
         const auto r = run_llmsweep(command);
         EXPECT_EQ(r.exit_code, 2) << command;
         EXPECT_NE(r.err.find("is given no value"), std::string::npos) << command << ": " << r.err;
@@ -212,12 +233,12 @@ TEST(Cli, AnEmptyOptionValueIsRefused) {
     }
 }
 
-
 // Usage errors that were accepted silently or failed with a filesystem error.
 TEST(Cli, DuplicateSloBoundsAndAFileForSlurmsFolderAreUsageErrors) {
     TempDir dir;
-    const auto slo = run_llmsweep("run --mode server --url http://127.0.0.1:9 -m x --slo ttft=1s,ttft=2s --dry-run --db " +
-                                  shell_quote(dir / "x.db"));
+    const auto slo =
+        run_llmsweep("run --mode server --url http://127.0.0.1:9 -m x --slo ttft=1s,ttft=2s --dry-run --db " +
+                     shell_quote(dir / "x.db"));
     EXPECT_EQ(slo.exit_code, 2) << slo.err;
     EXPECT_NE(slo.err.find("ttft is bounded twice"), std::string::npos) << slo.err;
     ASSERT_EQ(run_llmsweep("synth --preset tiny -o " + shell_quote(dir / "t.gguf")).exit_code, 0);

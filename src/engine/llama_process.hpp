@@ -15,7 +15,7 @@ void init_llama();
 void set_llama_log_verbose(bool verbose);
 bool llama_log_verbose();
 
-// The most recent error lines llama.cpp logged (empty if none), to explain a failed load or decode.
+// The most recent error lines llama.cpp logged, joined by "; " (empty if none), to explain a failed load or decode.
 std::string last_llama_error();
 // Where the last model load put the weights, as llama.cpp logs it: buffer type (CPU_Mapped for a mapped
 // file, CPU for weights read into memory, CPU_REPACK for weights repacked for this CPU's kernels) and MiB.

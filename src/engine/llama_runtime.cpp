@@ -88,7 +88,17 @@ std::vector<std::pair<std::string, double>> last_model_buffers() {
 
 std::string last_llama_error() {
     std::lock_guard lock(log_state().mutex);
-    return std::string(trim(log_state().errors));
+    // llama.cpp says a failure in a line per function it unwinds, the cause first: one line, joined by "; ", so
+    // that it reads as one in a terminal's line, a table's cell and a log.
+    std::string joined;
+    std::string_view rest = log_state().errors;
+    while (!rest.empty()) {
+        const size_t end = rest.find('\n');
+        const std::string_view line = trim(rest.substr(0, end));
+        if (!line.empty()) joined += joined.empty() ? std::string(line) : fmt::format("; {}", line);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+    return joined;
 }
 
 bool parse_cpu_mask(std::string_view mask, bool* cpus, size_t n_cpus) {
