@@ -67,14 +67,16 @@ add_subdirectory("${LLMSWEEP_LLAMA_SOURCE}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCL
 # headers) compile in batches of 16 where the source is the pinned one, whose batches are known to compile: a
 # first build of the library took 2 min 3 s instead of 5 min 22 s on 2 cores. gemma4.cpp defines a static
 # function gemma3n.cpp defines too, and compiles alone. Another llama.cpp's sources may collide elsewhere, so a
-# source given with -DLLMSWEEP_LLAMA_SOURCE compiles file by file unless this is turned on.
-if(LLMSWEEP_LLAMA_SOURCE STREQUAL "${PROJECT_SOURCE_DIR}/third_party/llama.cpp")
+# source given with -DLLMSWEEP_LLAMA_SOURCE compiles file by file unless -DLLMSWEEP_LLAMA_UNITY_BUILD=ON. The choice
+# is made at each configure (not kept in the cache), so that a build folder pointed at another source follows it.
+if(DEFINED LLMSWEEP_LLAMA_UNITY_BUILD)
+    set(llmsweep_llama_batches ${LLMSWEEP_LLAMA_UNITY_BUILD})
+elseif(LLMSWEEP_LLAMA_SOURCE STREQUAL "${PROJECT_SOURCE_DIR}/third_party/llama.cpp")
     set(llmsweep_llama_batches ON)
 else()
     set(llmsweep_llama_batches OFF)
 endif()
-option(LLMSWEEP_LLAMA_UNITY_BUILD "Compile libllama's sources in batches of 16" ${llmsweep_llama_batches})
-if(LLMSWEEP_LLAMA_UNITY_BUILD)
+if(llmsweep_llama_batches)
     set_target_properties(llama PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 16)
     set_source_files_properties("${LLMSWEEP_LLAMA_SOURCE}/src/models/gemma4.cpp" TARGET_DIRECTORY llama
                                 PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
