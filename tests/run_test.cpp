@@ -359,11 +359,32 @@ TEST_F(RunTest, ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn) {
         << "a broken model is loaded once, not once per round";
 }
 
+// A sweep that measured nothing at all (its one model cannot be loaded) has failed as a job: it finishes and stores
+// every point with its reason, then exits with status 1 in one line that gives the first reason, so that
+// `run && report` stops there. Run again, it finds the sweep complete and says the same. One point measured is
+// enough for status 0 (ModelThatFailsToLoadFailsItsPointsAndTheSweepGoesOn).
+TEST_F(RunTest, ASweepThatMeasuredNothingExitsWithStatusOneAndTheFirstReason) {
+    std::ofstream(dir_ / "broken.gguf") << "GGUF" << std::string(64, '\x7f');
+    const std::string sweep = "run -m " + shell_quote(dir_ / "broken.gguf") + " -p 8,16 -n 4 -r 2 -q" + db_arg();
+    for (int time = 0; time < 2; ++time) {
+        const auto r = run_llmsweep(sweep);
+        test::expect_one_line_error(r, "nothing was measured: every point of run 1 failed (the first: load failed: ");
+        EXPECT_EQ(r.exit_code, 1) << r.err;
+        EXPECT_NE(r.err.find("could not load"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("`llmsweep report --db " + db_path().string() + "` lists each"), std::string::npos)
+            << r.err;
+        EXPECT_NE(r.out.find(time == 0 ? "0 measurements, 2 failed points" : "already complete"), std::string::npos)
+            << r.out;
+        EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+        EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND error LIKE '%could not load%'"), 4);
+    }
+}
+
 TEST_F(RunTest, AFailedLoadInGroupedOrderCountsEachPointOnce) {
     std::ofstream(dir_ / "broken.gguf", std::ios::binary) << "GGUF\x03";
     const auto r = run_llmsweep("run -m " + shell_quote(dir_ / "broken.gguf") +
                                 " -p 8,16,32 -n 2 -r 3 --order grouped" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(r.exit_code, 1) << r.err; // nothing was measured
     EXPECT_NE(r.out.find("0 measurements, 3 failed points"), std::string::npos) << r.out;
     // Progress lines count tasks: never more than the 9 planned, and all 9 by the end.
     std::istringstream lines(r.err);

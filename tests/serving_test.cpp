@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 
@@ -29,6 +30,10 @@ protected:
     void SetUp() override {
         // A model file of this test's own: the processes that use it are this test's.
         fs::copy_file(*models_ / "tiny.gguf", dir_ / "served.gguf");
+        // The servers' logs that a sweep with a failed point keeps go to this test's folder, not the host's /tmp
+        // (each test is a process of its own: its environment is the test's alone).
+        fs::create_directories(dir_ / "tmp");
+        setenv("TMPDIR", (dir_ / "tmp").c_str(), 1);
     }
     std::string served() const { return shell_quote(dir_ / "served.gguf"); }
     // The llama-server processes serving this test's model.
@@ -128,7 +133,13 @@ TEST_F(ServerRunTest, AServerThatDoesNotStartFailsItsPointsWithItsOwnWords) {
     const auto r =
         run_llmsweep("run -m " + served() +
                      " --mode server -p 8 -n 4 -r 1 --requests 2 -q --llama-server-arg=--no-such-flag" + db_arg());
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The sweep's one point failed: nothing was measured, which is the exit status 1, in llama-server's words, after
+    // the line that names the logs kept.
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("llama-server's logs are kept in " + (dir_ / "tmp").string()), std::string::npos) << r.err;
+    const std::string last = r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1);
+    EXPECT_EQ(last.rfind("llmsweep: error: nothing was measured", 0), 0u) << r.err;
+    EXPECT_NE(last.find("--no-such-flag"), std::string::npos) << r.err;
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed'"), 1);
     const std::string error = text("SELECT error FROM results");
     EXPECT_NE(error.find("llama-server did not start"), std::string::npos) << error;
@@ -153,7 +164,7 @@ TEST_F(ServerRunTest, TheServersLogsAreTheSweepsOwnAndGoWhenAllWentWell) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(folders().empty()) << "removed after a sweep that measured every point";
     r = run_shell(sweep + " --llama-server-arg=--no-such-flag --db " + shell_quote(dir_ / "failed.db"));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(r.exit_code, 1) << r.err; // nothing measured
     const auto kept = folders();
     ASSERT_EQ(kept.size(), 1u);
     EXPECT_EQ(fs::status(kept[0]).permissions() & fs::perms::all, fs::perms::owner_all);
@@ -238,7 +249,8 @@ TEST_F(ServerRunTest, AKilledSweepResumesWhereItStopped) {
 }
 
 // A server whose /v1/models is hostile (data[0] a string, or null) and whose answers are malformed: the sweep fails
-// those requests and points with the reason, and goes on; the same command then finds the sweep complete.
+// those requests and points with the reason, and goes on to the end (a finished run, every point stored), which,
+// having measured nothing, exits with status 1.
 TEST_F(ServerRunTest, AHostileServerFailsItsPointsNotTheSweep) {
     for (const char* models :
          {R"({"data":["a string"]})", R"({"data":[null]})", R"({"data":[{"meta":{"n_vocab":4611686018427387904}}]})"}) {
@@ -249,7 +261,8 @@ TEST_F(ServerRunTest, AHostileServerFailsItsPointsNotTheSweep) {
         fs::remove(db_path());
         const auto r = run_llmsweep("run --mode server --url " + stub.url() + " -m x -p 8 -n 4 -r 1 " +
                                     "--concurrency 1,2 --requests 2 -q" + db_arg());
-        EXPECT_EQ(r.exit_code, 0) << models << ": " << r.err;
+        EXPECT_EQ(r.exit_code, 1) << models << ": " << r.err;
+        EXPECT_NE(r.err.find("nothing was measured"), std::string::npos) << models << ": " << r.err;
         EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND error LIKE '%stop is \"yes\"%'"), 2)
             << models << ": " << text("SELECT group_concat(error) FROM results");
         EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished'"), 1) << models;

@@ -424,18 +424,27 @@ void run(const RunArgs& args) {
         say("orchestrator: peak RSS {}; between points median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
             "(store write included)\n",
             format_bytes(outcome.peak_rss_bytes), outcome.gap_median_ms, outcome.gap_p99_ms, outcome.gap_max_ms);
-    if (args.strict) {
-        // The whole run counts, points that failed before a resume included.
-        analysis::Filters filters;
-        filters.run_id = outcome.run_id;
-        const analysis::Dataset data = analysis::load_dataset(store, filters);
-        const auto failed = std::count_if(data.records.begin(), data.records.end(),
-                                          [](const analysis::Record& r) { return r.status != "ok"; });
-        if (failed > 0)
-            throw Error(fmt::format("{} of run {}'s {} results did not succeed (--strict); `llmsweep report` "
-                                    "lists them with their reasons",
-                                    failed, outcome.run_id, data.records.size()));
-    }
+    // Failed points are data, but a run of nothing but failures (a model llama.cpp cannot load, a server that
+    // never answers) is a failed job: a script that goes on to `report` would report nothing. The whole run
+    // counts, what a resumed invocation found stored included; --strict asks more: that every result succeeded.
+    const bool measured_nothing = store.count_samples(outcome.run_id) == 0;
+    if (!measured_nothing && !args.strict) return;
+    analysis::Filters filters;
+    filters.run_id = outcome.run_id;
+    const analysis::Dataset data = analysis::load_dataset(store, filters);
+    const auto failed = std::find_if(data.records.begin(), data.records.end(),
+                                     [](const analysis::Record& r) { return r.status != "ok"; });
+    if (failed == data.records.end()) return;
+    const std::string reason = failed->error.empty() ? std::string(failed->status) : std::string(failed->error);
+    if (measured_nothing)
+        throw Error(fmt::format("nothing was measured: every point of run {} failed (the first: {}); `llmsweep report "
+                                "--db {}` lists each with its reason",
+                                outcome.run_id, reason, shell_word(args.db)));
+    const auto count =
+        std::count_if(failed, data.records.end(), [](const analysis::Record& r) { return r.status != "ok"; });
+    throw Error(fmt::format("{} of run {}'s {} results did not succeed (--strict); `llmsweep report` "
+                            "lists them with their reasons",
+                            count, outcome.run_id, data.records.size()));
 }
 
 } // namespace
@@ -472,7 +481,8 @@ Command add_run_command(CLI::App& app) {
                     "values), as report --compare names it");
     sub->add_flag("--strict", args->strict,
                   "Exit with status 1 when a point failed, crashed or timed out (the sweep still finishes and "
-                  "stores everything); by default failed points are data and the exit status is 0");
+                  "stores everything); by default failed points are data, and the exit status is 1 only when "
+                  "nothing at all was measured");
     return {sub, [args] { run(*args); }};
 }
 
