@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 #include <unistd.h>
@@ -69,10 +71,17 @@ public:
 
 private:
     fs::path conf() const { return dir_ / "slurm.conf"; }
+    // Stops the daemons and waits for them to end: slurmctld writes its state as it stops, and a daemon still
+    // writing would put the test's folder back after it was removed.
     void stop() {
         if (started_)
-            for (const char* pid : {"slurmd.pid", "slurmctld.pid"})
-                run_shell("kill $(cat " + shell_quote(dir_ / pid) + ") 2>/dev/null");
+            for (const char* file : {"slurmd.pid", "slurmctld.pid"}) {
+                const std::string text = test::read_file(dir_ / file);
+                const pid_t pid = static_cast<pid_t>(std::atol(text.c_str()));
+                if (pid <= 0 || kill(pid, SIGTERM) != 0) continue;
+                for (int i = 0; i < 200 && kill(pid, 0) == 0; ++i)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
         if (started_munge_) run_shell("pkill -x munged");
         started_ = started_munge_ = false;
     }
