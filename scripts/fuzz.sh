@@ -1,24 +1,58 @@
 #!/usr/bin/env bash
 # Fuzzes each llama-bench importer (json, jsonl, csv, sql), the chart writer (the names and values that reach
 # gnuplot), the reading of a server's streamed answer and merge's input database with libFuzzer for a bounded
-# time, SECONDS each (default 60). An input that crashes one is kept as fuzz/regressions/TARGET-crash-*; the unit tests (import_test) replay the importers' from then on.
+# time, SECONDS each (default 60). An input that crashes one is kept as fuzz/regressions/TARGET-crash-*, and
+# replayed from then on.
 # Also: cmake --build build --target fuzz.
 #   scripts/fuzz.sh [SECONDS]        LLMSWEEP_FUZZ_BUILD_DIR: build folder (default: build-fuzz)
+#   scripts/fuzz.sh --replay         builds the targets and runs each once on its seeds (fuzz/corpus/TARGET) and on
+#                                    every input that once broke it (fuzz/regressions/TARGET-*), without fuzzing;
+#                                    the test suite runs this (exit 77, a skip, where clang's libFuzzer is missing)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-seconds=${1:-60}
 build="${LLMSWEEP_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+targets="json jsonl csv sql chart stream merge"
+packages="clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libcsv-dev libssl-dev zlib1g-dev
+    libboost-dev libsqlite3-dev"
 
 # shellcheck source=scripts/packages.sh
 . "$root/scripts/packages.sh"
-install_missing clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libcsv-dev libssl-dev \
-    libsqlite3-dev
+if [ "${1:-}" = "--replay" ]; then
+    for package in $packages; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+            echo "skipped: $package is not installed (scripts/test.sh installs it)"
+            exit 77
+        fi
+    done
+    cmake -S "$root/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$build" >/dev/null
+    status=0
+    for target in $targets; do
+        inputs=("$root/fuzz/corpus/$target"/*)
+        for regression in "$root/fuzz/regressions/$target"-*; do
+            [ -e "$regression" ] && inputs+=("$regression")
+        done
+        # Given files rather than folders, libFuzzer runs each once and stops.
+        if "$build/fuzz_$target" "${inputs[@]}" >"$build/replay_$target.log" 2>&1; then
+            echo "fuzz_$target: ${#inputs[@]} inputs replayed"
+        else
+            status=1
+            echo "fuzz_$target failed on one of its ${#inputs[@]} inputs:"
+            tail -n 30 "$build/replay_$target.log"
+        fi
+    done
+    exit $status
+fi
+
+seconds=${1:-60}
+# shellcheck disable=SC2086 # one word per package
+install_missing $packages
 
 cmake -S "$root/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build"
 status=0
-for target in json jsonl csv sql chart stream merge; do
+for target in $targets; do
     mkdir -p "$build/corpus/$target"
     what="the $target importer"
     [ "$target" = chart ] && what="the chart writer"

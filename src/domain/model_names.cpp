@@ -28,7 +28,9 @@ std::map<std::string, std::string> short_model_names(const std::vector<std::stri
     std::map<std::string, std::vector<std::string>> parts;
     for (const auto& path : paths) parts.emplace(path, parts_last_first(path));
     std::map<std::string, std::string> names;
-    for (const auto& [path, mine] : parts) {
+    for (const auto& entry : parts) {
+        const std::string& path = entry.first; // not a structured binding: clang 14 cannot capture one
+        const std::vector<std::string>& mine = entry.second;
         size_t n = 1;
         // One more folder while another path ends the same way.
         while (n < mine.size() && std::any_of(parts.begin(), parts.end(), [&](const auto& other) {

@@ -19,7 +19,7 @@
 namespace llmsweep::llama_bench {
 namespace {
 
-using enum FieldType;
+using enum domain::LlamaBenchFieldType; // the enum itself: clang 14 takes no alias here
 
 const std::vector<Field>& fields = domain::llama_bench_fields();
 
