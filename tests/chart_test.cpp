@@ -3,6 +3,7 @@
 
 #include "chart/charts.hpp"
 #include "chart/figure.hpp"
+#include "chart/gnuplot.hpp"
 #include "chart/serving_charts.hpp"
 #include "report/report_model.hpp"
 #include "report/strings.hpp"
@@ -196,8 +197,27 @@ TEST_F(ReportCharts, AHeatmapOfSizesThatAreNotNumbersIsStillDrawn) {
     for (const auto& cell : cells) EXPECT_TRUE(std::isfinite(cell.z));
 }
 
-// The HTML page laid out by a real browser at a phone's, a laptop's and a desktop's width
-// (tests/fixtures/layout_probe.js measures it from the DOM).
+// A key whose longest title is over 20 characters, as drawn, gets one column (gnuplot's estimate of a title's width
+// runs short of what cairo draws). A byte that is not UTF-8 is drawn as one character, U+FFFD, and counts as one:
+// a title of 21 stray continuation bytes is as wide as one of 21 letters (found by fuzz/fuzz_chart.cpp).
+TEST(Gnuplot, AKeysTitlesAreAsWideAsTheCharactersDrawn) {
+    const auto one_column = [](const std::string& title) {
+        chart::Figure figure;
+        figure.stem = "key";
+        figure.key = true;
+        figure.series.push_back({.title = title, .points = {{1, 2, std::nullopt}}});
+        return chart::to_gnuplot(figure).script.find(" maxcols 1\n") != std::string::npos;
+    };
+    EXPECT_FALSE(one_column(std::string(20, 'x')));
+    EXPECT_TRUE(one_column(std::string(21, 'x')));
+    std::string accents;
+    for (int i = 0; i < 20; ++i) accents += "\xC3\xA9"; // é, two bytes each
+    EXPECT_FALSE(one_column(accents)) << "20 characters of 40 bytes";
+    EXPECT_TRUE(one_column(accents + "\xC3\xA9"));
+    EXPECT_FALSE(one_column(std::string(20, '\x85')));
+    EXPECT_TRUE(one_column(std::string(21, '\x85'))) << "21 invalid bytes, 21 U+FFFD drawn";
+}
+
 // The Pareto chart's caption speaks of the grey line only where one is drawn: a front of one load draws none.
 TEST(ServingCharts, TheParetoCaptionSpeaksOfALineOnlyWhereOneIsDrawn) {
     ReportModel m;
@@ -227,6 +247,8 @@ TEST(ServingCharts, TheParetoCaptionSpeaksOfALineOnlyWhereOneIsDrawn) {
     }
 }
 
+// The HTML page laid out by a real browser at a phone's, a laptop's and a desktop's width
+// (tests/fixtures/layout_probe.js measures it from the DOM).
 TEST_F(ReportCharts, TheHtmlPageWorksAtEveryWidth) {
     if (test::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
     if (test::run_shell("command -v gnuplot").exit_code != 0) GTEST_SKIP() << "gnuplot is not installed";

@@ -79,7 +79,9 @@ std::string plot_commands(const Figure& f, const std::string& data_file) {
     out += "set ylabel " + quoted(f.ylabel) + "\n";
     // Below, clear of the x label; gnuplot's estimate of a title's width runs short of what cairo draws, so a key
     // with a long title (a value and the images it was measured with) gets one column rather than a clipped one.
-    const auto width = [](const std::string& text) {
+    // A title's width in the characters drawn: an invalid byte is drawn as U+FFFD, one character.
+    const auto width = [](const std::string& title) {
+        const std::string text = escape::valid_utf8(title);
         return std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; });
     };
     const bool long_title =
