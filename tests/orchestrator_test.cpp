@@ -4,6 +4,7 @@
 
 #include "analysis/comparison.hpp"
 #include "core/error.hpp"
+#include "faulty_disk.hpp"
 #include "store/store.hpp"
 #include "sweep/orchestrator.hpp"
 #include "test_support.hpp"
@@ -266,6 +267,68 @@ TEST_F(Orchestrator, AResumeRunsExactlyWhatIsMissingAfterEachKindOfStop) {
     Events again;
     EXPECT_TRUE(run(third, again).already_complete);
     EXPECT_TRUE(third.ran.empty());
+}
+
+// A disk that fills at any one of a sweep's writes (the run's row, a load, a sample, a result's statistics, a
+// commit): the sweep stops at once with the store's error, which says what to do, and the database is whole and
+// keeps every measurement it had committed; with space again, the same sweep runs exactly the tasks it lacked.
+TEST_F(Orchestrator, ADiskThatFillsAtAnyWriteLosesNothingCommittedAndTheSweepResumes) {
+    test::FaultyDisk disk;
+    {
+        World world;
+        Events events;
+        run(world, events);
+    }
+    const int64_t writes = disk.writes();
+    ASSERT_GT(writes, 20) << "the sweep's writes went through the faulty disk";
+    for (int64_t write = 1; write <= writes; ++write) {
+        SCOPED_TRACE(fmt::format("the disk full at write {} of {}", write, writes));
+        store_path = (dir / fmt::format("full-{}.db", write)).string();
+        disk.free_space();
+        disk.fill_at(write);
+        World first;
+        Events events;
+        bool stopped = false;
+        try {
+            run(first, events);
+        } catch (const Error& e) {
+            stopped = true;
+            EXPECT_NE(std::string(e.what()).find("the disk is full; free some space"), std::string::npos) << e.what();
+        }
+        // At once: the failed write, and at most the run's status and the closing checkpoint tried after it (not
+        // a wait that retries, as for a lock).
+        EXPECT_GE(disk.failed(), 1);
+        EXPECT_LE(disk.failed(), 3);
+        disk.free_space();
+        if (!stopped) {
+            // The write came after the sweep's last commit (the checkpoint as the store closed): the WAL keeps
+            // what it would have copied, and the database holds the whole sweep.
+            EXPECT_EQ(count("SELECT count(*) FROM samples"), 9 * 2);
+            EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished'"), 1);
+            continue;
+        }
+        if (!std::filesystem::exists(store_path)) continue; // full before the database had a page
+        int64_t stored = 0;
+        {
+            store::Database db(store_path, store::Database::Mode::existing);
+            store::Statement check(db, "PRAGMA integrity_check");
+            ASSERT_TRUE(check.step());
+            EXPECT_EQ(check.column_text(0), "ok");
+            store::Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE name = 'samples'");
+            if (tables.step() && tables.column_int(0) == 1) {
+                store::Statement samples(db, "SELECT count(*) FROM samples");
+                if (samples.step()) stored = samples.column_int(0);
+            }
+        }
+        EXPECT_EQ(stored % 2, 0) << "a task's pp and tg samples are stored together or not at all";
+        World second;
+        Events resumed;
+        run(second, resumed);
+        EXPECT_EQ(second.ran.size(), static_cast<size_t>(9 - stored / 2)) << "only what was not stored runs again";
+        EXPECT_EQ(count("SELECT count(*) FROM samples"), 9 * 2);
+        EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 6);
+        EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status = 'finished'"), 1);
+    }
 }
 
 TEST_F(Orchestrator, AResumeAfterFailuresDoesNotRetryFinalPoints) {

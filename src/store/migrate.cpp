@@ -68,8 +68,10 @@ void Store::create_or_migrate() {
                 try {
                     db_->exec("PRAGMA journal_mode = WAL");
                     break;
-                } catch (const Error&) {
-                    if (attempt >= 500 || interrupt_requested()) throw;
+                } catch (const DatabaseError& e) {
+                    // Only a lock is worth waiting for: a full disk or a read-only file fails at once.
+                    const bool locked = e.code() == SQLITE_BUSY || e.code() == SQLITE_LOCKED;
+                    if (!locked || attempt >= 500 || interrupt_requested()) throw;
                     sqlite3_sleep(10);
                 }
             }
