@@ -26,22 +26,33 @@ namespace fs = std::filesystem;
 // The first database, once per process: a run, a result with three samples and a load.
 void write_template(const std::string& path) {
     store::Store s(path);
-    const int64_t run = s.insert_run({{"spec_key", std::string("k")},      {"status", std::string("finished")},
-                                      {"started_at", store::utc_now()},   {"mode", std::string("request")},
-                                      {"sweep_order", std::string("rounds")}, {"seed", int64_t{1}},
-                                      {"repetitions", int64_t{3}},          {"warmup", int64_t{1}},
-                                      {"spec_json", std::string("{}")},     {"llmsweep_version", std::string("f")},
-                                      {"build_commit", std::string("abc")}, {"hostname", std::string("h")}});
+    const int64_t run = s.insert_run({{"spec_key", std::string("k")},
+                                      {"status", std::string("finished")},
+                                      {"started_at", store::utc_now()},
+                                      {"mode", std::string("request")},
+                                      {"sweep_order", std::string("rounds")},
+                                      {"seed", int64_t{1}},
+                                      {"repetitions", int64_t{3}},
+                                      {"warmup", int64_t{1}},
+                                      {"spec_json", std::string("{}")},
+                                      {"llmsweep_version", std::string("f")},
+                                      {"build_commit", std::string("abc")},
+                                      {"hostname", std::string("h")}});
     domain::Point point;
     point.load.model = "/m/a.gguf";
     point.test = {32, 16, 0};
-    const int64_t result = s.ensure_result(run, point.key(domain::Mode::request), "pp", store::point_columns(point, domain::Mode::request));
+    const int64_t result = s.ensure_result(run, point.key(domain::Mode::request), "pp",
+                                           store::point_columns(point, domain::Mode::request));
     for (int64_t r = 0; r < 3; ++r)
         s.insert_sample({{"result_id", result}, {"repetition", r}, {"ns", int64_t{1000000}}, {"ts", 100.0 + r}});
-    s.update_result(result, {{"avg_ts", 101.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{3}},
-                             {"status", std::string("ok")}});
-    s.insert_load({{"run_id", run}, {"model_filename", std::string("/m/a.gguf")}, {"load_mode", std::string("mmap")},
-                   {"cache_state", std::string("warm")}, {"n_gpu_layers", int64_t{0}}, {"status", std::string("ok")}});
+    s.update_result(
+        result, {{"avg_ts", 101.0}, {"stddev_ts", 1.0}, {"repetitions", int64_t{3}}, {"status", std::string("ok")}});
+    s.insert_load({{"run_id", run},
+                   {"model_filename", std::string("/m/a.gguf")},
+                   {"load_mode", std::string("mmap")},
+                   {"cache_state", std::string("warm")},
+                   {"n_gpu_layers", int64_t{0}},
+                   {"status", std::string("ok")}});
 }
 
 // Runs `sql` on the database at `path`, each statement for a bounded number of steps; errors are the input's.
@@ -51,21 +62,32 @@ void change(const std::string& path, const std::string& sql) {
     if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
         sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0); // no other file is touched
         sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1 << 20);
-        sqlite3_progress_handler(db, 1000, [](void* n) { return ++*static_cast<int*>(n) > 1000 ? 1 : 0; }, &steps);
+        sqlite3_progress_handler(
+            db, 1000, [](void* n) { return ++*static_cast<int*>(n) > 1000 ? 1 : 0; }, &steps);
         sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
     }
     sqlite3_close(db);
 }
 
+// The target's folder of databases, removed when the fuzzer exits.
+struct Folder {
+    fs::path path;
+    Folder() {
+        char name[] = "/tmp/llmsweep-fuzz-merge-XXXXXX";
+        path = mkdtemp(name);
+        write_template((path / "template.db").string());
+    }
+    ~Folder() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+};
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const fs::path dir = [] {
-        char name[] = "/tmp/llmsweep-fuzz-merge-XXXXXX";
-        const fs::path made = mkdtemp(name);
-        write_template((made / "template.db").string());
-        return made;
-    }();
+    static const Folder folder;
+    const fs::path& dir = folder.path;
     const fs::path input = dir / "input.db", target = dir / "target.db";
     for (const auto& path : {input, target}) {
         fs::remove(path);
@@ -79,7 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const Error&) { // refused, saying why
     }
     store::Database check(target.string(), store::Database::Mode::read_only);
-    store::Statement bad(check, "SELECT count(*) FROM samples WHERE typeof(ts) != 'real' OR NOT (ts >= :min AND ts <= :max)");
+    store::Statement bad(check,
+                         "SELECT count(*) FROM samples WHERE typeof(ts) != 'real' OR NOT (ts >= :min AND ts <= :max)");
     bad.bind("min", domain::min_tokens_per_second);
     bad.bind("max", domain::max_tokens_per_second);
     if (!bad.step() || bad.column_int(0) != 0) std::abort();
