@@ -2,6 +2,7 @@
 // twice (merging again, or a database into itself); older schemas read, newer ones and other files refused with
 // nothing written.
 
+#include "faulty_disk.hpp"
 #include "run_fixture.hpp"
 #include "store/schema.hpp"
 
@@ -262,6 +263,52 @@ TEST_F(MergeTest, AKilledMergeLeavesTheDatabaseAsItWas) {
     EXPECT_EQ(counts(out), before);
     ASSERT_EQ(merge(out, {big}).exit_code, 0);
     EXPECT_EQ(counts(out)[2], before[2] + counts(big)[2]) << "and the same merge again goes in whole";
+}
+
+// A disk that fills at any one of a merge's writes: the merge fails with the store's error, and the target is
+// whole and holds what it held (or, where the write came after the merge's commit, the whole merge); with space
+// again, the same merge goes in whole.
+TEST_F(MergeTest, ADiskThatFillsAtAnyWriteLeavesTheTargetWholeAndTheMergeCanBeDoneAgain) {
+    const fs::path small = sweep("small.db", ""), other = sweep("other.db", "--mmap 0,1");
+    const fs::path out = dir_ / "out.db";
+    ASSERT_EQ(merge(out, {small}).exit_code, 0);
+    const auto before = counts(out), adds = counts(other);
+    std::vector<int64_t> after;
+    for (size_t i = 0; i < before.size(); ++i) after.push_back(before[i] + adds[i]);
+    const auto merge_in_process = [&](const fs::path& target) {
+        store::Store input(other.string(), store::Store::Access::read_only);
+        store::Store into(target.string());
+        into.merge_from(input);
+    };
+    test::FaultyDisk disk;
+    const fs::path probe = dir_ / "probe.db";
+    fs::copy_file(out, probe);
+    merge_in_process(probe);
+    const int64_t writes = disk.writes();
+    ASSERT_GT(writes, 10);
+    for (int64_t write = 1; write <= writes; ++write) {
+        SCOPED_TRACE(fmt::format("the disk full at write {} of {}", write, writes));
+        const fs::path target = dir_ / fmt::format("full-{}.db", write);
+        fs::copy_file(out, target);
+        disk.free_space();
+        disk.fill_at(write);
+        bool failed = false;
+        try {
+            merge_in_process(target);
+        } catch (const Error& e) {
+            failed = true;
+            EXPECT_NE(std::string(e.what()).find("the disk is full"), std::string::npos) << e.what();
+        }
+        EXPECT_GE(disk.failed(), 1);
+        disk.free_space();
+        EXPECT_EQ(count_in(target, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+        EXPECT_EQ(counts(target), failed ? before : after);
+        if (failed) {
+            merge_in_process(target);
+            EXPECT_EQ(counts(target), after) << "and the same merge again goes in whole";
+        }
+        fs::remove(target);
+    }
 }
 
 // Older databases are read as this llmsweep's (their runs get ids from what identifies them, so merging one twice
