@@ -2,6 +2,8 @@
 // formats, read back field by field through the llama_bench table; and hand-made damaged files, each refused
 // with its line or record and nothing stored.
 
+#include "faulty_disk.hpp"
+#include "importers/importer.hpp"
 #include "llama_bench/fields.hpp"
 #include "llama_bench/output.hpp"
 #include "store/sqlite.hpp"
@@ -440,6 +442,66 @@ TEST(ImportDamaged, GoodFilesGoInWhenAnotherFails) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("bad.jsonl: line 1: n_gen"), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("good.jsonl: 1 tests"), std::string::npos) << r.out;
+}
+
+// A disk that fills at any one of an import's writes: the import fails naming the file and the full disk, and the
+// database is whole and holds what it held (or, where the write came after the commit, the whole file); with
+// space again, the same file goes in whole, once.
+TEST(ImportFullDisk, AtAnyWriteTheDatabaseKeepsWhatItHeldAndTheFileGoesInLater) {
+    TempDir dir;
+    std::ofstream(dir / "first.jsonl") << good_jsonl << "\n";
+    {
+        std::ofstream file(dir / "many.jsonl");
+        for (int n = 32; n < 32 + 40; ++n)
+            file << replaced(good_jsonl, "\"n_prompt\": 16", fmt::format("\"n_prompt\": {}", n)) << "\n";
+    }
+    const fs::path base = dir / "base.db";
+    {
+        store::Store store(base.string());
+        importers::import_file(store, (dir / "first.jsonl").string());
+    }
+    const auto counts = [](const fs::path& db) {
+        store::Database d(db.string(), store::Database::Mode::existing);
+        std::vector<int64_t> out;
+        for (const char* sql :
+             {"SELECT count(*) FROM runs", "SELECT count(*) FROM results", "SELECT count(*) FROM samples",
+              "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"}) {
+            store::Statement s(d, sql);
+            EXPECT_TRUE(s.step());
+            out.push_back(s.column_int(0));
+        }
+        return out;
+    };
+    const auto import_into = [&](const fs::path& db) {
+        store::Store store(db.string());
+        return importers::import_file(store, (dir / "many.jsonl").string());
+    };
+    const std::vector<int64_t> before = counts(base), after = {before[0] + 1, before[1] + 40, before[2] + 80, 0};
+    test::FaultyDisk disk;
+    const fs::path probe = dir / "probe.db";
+    fs::copy_file(base, probe);
+    import_into(probe);
+    ASSERT_EQ(counts(probe), after);
+    const int64_t writes = disk.writes();
+    ASSERT_GT(writes, 5);
+    for (int64_t write = 1; write <= writes; ++write) {
+        SCOPED_TRACE(fmt::format("the disk full at write {} of {}", write, writes));
+        const fs::path db = dir / fmt::format("full-{}.db", write);
+        fs::copy_file(base, db);
+        disk.free_space();
+        disk.fill_at(write);
+        bool failed = false;
+        try {
+            import_into(db);
+        } catch (const Error& e) {
+            failed = true;
+            EXPECT_NE(std::string(e.what()).find("the disk is full"), std::string::npos) << e.what();
+        }
+        disk.free_space();
+        EXPECT_EQ(counts(db), failed ? before : after);
+        EXPECT_EQ(import_into(db).already_imported, !failed);
+        EXPECT_EQ(counts(db), after) << "the file in whole, once";
+    }
 }
 
 // --- What the fuzzers found -----------------------------------------------------------------------------------
