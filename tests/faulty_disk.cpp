@@ -1,5 +1,7 @@
 #include "faulty_disk.hpp"
 
+#include "core/error.hpp"
+
 #include <sqlite3.h>
 
 #include <stdexcept>
@@ -109,6 +111,21 @@ FaultyDisk::~FaultyDisk() {
 void FaultyDisk::fill_at(int64_t write) { fill_at_ = writes_ + write; }
 
 void FaultyDisk::free_space() { writes_ = failed_ = fill_at_ = 0; }
+
+FaultyDisk::Attempt FaultyDisk::attempt_full_at(int64_t write, const std::function<void()>& operation) {
+    free_space();
+    fill_at(write);
+    Attempt attempt;
+    try {
+        operation();
+    } catch (const Error& e) {
+        attempt.failed = true;
+        attempt.error = e.what();
+    }
+    attempt.failed_writes = failed_;
+    free_space();
+    return attempt;
+}
 
 bool FaultyDisk::write_allowed() {
     ++writes_;

@@ -4,6 +4,8 @@
 // their I/O through a test VFS). Deterministic, and without root or a small file system to mount.
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 struct sqlite3_vfs;
 
@@ -22,6 +24,15 @@ public:
     void free_space();
     int64_t writes() const { return writes_; } // attempted since the last free_space (or since it was made)
     int64_t failed() const { return failed_; } // of them, failed
+
+    // What an operation did on a disk that filled at one of its writes.
+    struct Attempt {
+        bool failed = false;       // it threw llmsweep's Error ...
+        std::string error;         // ... saying this
+        int64_t failed_writes = 0; // writes that failed before it gave up
+    };
+    // Runs `operation` with the disk full from its `write`-th write on, then frees the space.
+    Attempt attempt_full_at(int64_t write, const std::function<void()>& operation);
 
     // For the VFS's functions: whether the next write may go ahead (counting it), and the VFS it stands on.
     bool write_allowed();

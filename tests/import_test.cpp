@@ -488,18 +488,10 @@ TEST(ImportFullDisk, AtAnyWriteTheDatabaseKeepsWhatItHeldAndTheFileGoesInLater) 
         SCOPED_TRACE(fmt::format("the disk full at write {} of {}", write, writes));
         const fs::path db = dir / fmt::format("full-{}.db", write);
         fs::copy_file(base, db);
-        disk.free_space();
-        disk.fill_at(write);
-        bool failed = false;
-        try {
-            import_into(db);
-        } catch (const Error& e) {
-            failed = true;
-            EXPECT_NE(std::string(e.what()).find("the disk is full"), std::string::npos) << e.what();
-        }
-        disk.free_space();
-        EXPECT_EQ(counts(db), failed ? before : after);
-        EXPECT_EQ(import_into(db).already_imported, !failed);
+        const auto full = disk.attempt_full_at(write, [&] { import_into(db); });
+        if (full.failed) EXPECT_NE(full.error.find("the disk is full"), std::string::npos) << full.error;
+        EXPECT_EQ(counts(db), full.failed ? before : after);
+        EXPECT_EQ(import_into(db).already_imported, !full.failed);
         EXPECT_EQ(counts(db), after) << "the file in whole, once";
     }
 }

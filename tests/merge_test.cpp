@@ -290,20 +290,12 @@ TEST_F(MergeTest, ADiskThatFillsAtAnyWriteLeavesTheTargetWholeAndTheMergeCanBeDo
         SCOPED_TRACE(fmt::format("the disk full at write {} of {}", write, writes));
         const fs::path target = dir_ / fmt::format("full-{}.db", write);
         fs::copy_file(out, target);
-        disk.free_space();
-        disk.fill_at(write);
-        bool failed = false;
-        try {
-            merge_in_process(target);
-        } catch (const Error& e) {
-            failed = true;
-            EXPECT_NE(std::string(e.what()).find("the disk is full"), std::string::npos) << e.what();
-        }
-        EXPECT_GE(disk.failed(), 1);
-        disk.free_space();
+        const auto full = disk.attempt_full_at(write, [&] { merge_in_process(target); });
+        if (full.failed) EXPECT_NE(full.error.find("the disk is full"), std::string::npos) << full.error;
+        EXPECT_GE(full.failed_writes, 1);
         EXPECT_EQ(count_in(target, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
-        EXPECT_EQ(counts(target), failed ? before : after);
-        if (failed) {
+        EXPECT_EQ(counts(target), full.failed ? before : after);
+        if (full.failed) {
             merge_in_process(target);
             EXPECT_EQ(counts(target), after) << "and the same merge again goes in whole";
         }

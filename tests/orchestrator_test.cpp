@@ -284,23 +284,18 @@ TEST_F(Orchestrator, ADiskThatFillsAtAnyWriteLosesNothingCommittedAndTheSweepRes
     for (int64_t write = 1; write <= writes; ++write) {
         SCOPED_TRACE(fmt::format("the disk full at write {} of {}", write, writes));
         store_path = (dir / fmt::format("full-{}.db", write)).string();
-        disk.free_space();
-        disk.fill_at(write);
-        World first;
-        Events events;
-        bool stopped = false;
-        try {
+        const auto full = disk.attempt_full_at(write, [&] {
+            World first;
+            Events events;
             run(first, events);
-        } catch (const Error& e) {
-            stopped = true;
-            EXPECT_NE(std::string(e.what()).find("the disk is full; free some space"), std::string::npos) << e.what();
-        }
+        });
+        if (full.failed)
+            EXPECT_NE(full.error.find("the disk is full; free some space"), std::string::npos) << full.error;
         // At once: the failed write, and at most the run's status and the closing checkpoint tried after it (not
         // a wait that retries, as for a lock).
-        EXPECT_GE(disk.failed(), 1);
-        EXPECT_LE(disk.failed(), 3);
-        disk.free_space();
-        if (!stopped) {
+        EXPECT_GE(full.failed_writes, 1);
+        EXPECT_LE(full.failed_writes, 3);
+        if (!full.failed) {
             // The write came after the sweep's last commit (the checkpoint as the store closed): the WAL keeps
             // what it would have copied, and the database holds the whole sweep.
             EXPECT_EQ(count("SELECT count(*) FROM samples"), 9 * 2);
