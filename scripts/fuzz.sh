@@ -19,12 +19,12 @@ packages="clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libfmt-d
 # shellcheck source=scripts/packages.sh
 . "$root/scripts/packages.sh"
 if [ "${1:-}" = "--replay" ]; then
-    for package in $packages; do
-        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-            echo "skipped: $package is not installed (scripts/test.sh installs it)"
-            exit 77
-        fi
-    done
+    # shellcheck disable=SC2086 # one word per package
+    absent=$(missing_packages $packages | tr '\n' ' ')
+    if [ -n "$absent" ]; then
+        echo "skipped: not installed: $absent(scripts/test.sh installs them)"
+        exit 77
+    fi
     cmake -S "$root/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build "$build" >/dev/null
     status=0
