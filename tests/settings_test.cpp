@@ -4,6 +4,7 @@
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "engine/bench_engine.hpp"
+#include "engine/llama_runtime.hpp"
 #include "run_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -75,6 +76,48 @@ TEST_F(RunTest, KvOffloadAndEmbeddingsAreContextSettings) {
     request.context.embeddings = false;
     engine.run(request);
     EXPECT_FALSE(engine.computes_embeddings());
+}
+
+// A decode stopped between two of its graph's nodes (the CPU warm-up's prompt, engine/bench_engine.cpp): the stop
+// is asked after each node, the batch's positions leave the KV cache, nothing of it is kept as an error, and the
+// context decodes on as before.
+TEST_F(RunTest, ADecodeStoppedBetweenNodesLeavesTheContextAsItWas) {
+    engine::init_llama();
+    const engine::ModelHandle model =
+        engine::load_model((*models_ / "tiny.gguf").string(), llama_model_default_params());
+    llama_context_params params = llama_context_default_params();
+    params.n_ctx = 64;
+    params.n_threads = params.n_threads_batch = 1;
+    const engine::ContextHandle context = engine::new_context(model.get(), params);
+    llama_memory_t memory = llama_get_memory(context.get());
+    std::vector<llama_token> tokens(16, 1);
+
+    int64_t nodes = 0;
+    EXPECT_TRUE(
+        engine::decode_until(context.get(), llama_batch_get_one(tokens.data(), 16), [&] { return ++nodes, false; }));
+    EXPECT_GT(nodes, 10) << "the CPU backend asks after each node";
+    EXPECT_EQ(llama_memory_seq_pos_max(memory, 0), 15);
+    llama_memory_clear(memory, false);
+
+    int64_t asked = 0;
+    EXPECT_FALSE(
+        engine::decode_until(context.get(), llama_batch_get_one(tokens.data(), 16), [&] { return ++asked == 3; }));
+    EXPECT_EQ(asked, 3) << "no node after the stop";
+    EXPECT_EQ(llama_memory_seq_pos_max(memory, 0), -1) << "the stopped batch's positions stay in the KV cache";
+    EXPECT_EQ(engine::last_llama_error(), "") << "the stop is kept as an error";
+    EXPECT_EQ(llama_decode(context.get(), llama_batch_get_one(tokens.data(), 16)), 0);
+    EXPECT_EQ(llama_memory_seq_pos_max(memory, 0), 15);
+}
+
+// On the CPU the warm-up's prompt is stopped once it touches no new memory; a sweep never shows that stop, even
+// with llama.cpp's own log on (-v), and measures as before.
+TEST_F(RunTest, TheWarmUpsStoppedPromptIsNotShownAndTheSweepMeasures) {
+    const auto r = run_llmsweep("run -v -m " + model() + " -p 64,128 -n 4 -r 2 -t 1" + db_arg());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("llama_context"), std::string::npos) << "llama.cpp's log is shown with -v";
+    EXPECT_EQ(r.err.find("failed to decode"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("removing memory module entries"), std::string::npos) << r.err;
+    EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND avg_ts > 0"), 4);
 }
 
 // The CPU mask reaches ggml's threadpool: with a mask of one CPU, its threads may run there alone.

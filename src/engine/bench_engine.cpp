@@ -32,6 +32,13 @@ uint64_t current_rss_bytes() {
     return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+// The page faults this process has taken without reading a file: first touches of memory, above all.
+int64_t minor_faults() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_minflt;
+}
+
 llama_load_mode to_llama(domain::LoadMode mode) {
     switch (mode) {
     case domain::LoadMode::automatic: return LLAMA_LOAD_MODE_AUTO;
@@ -174,6 +181,7 @@ LoadOutcome BenchEngine::load(const LoadRequest& request) {
     outcome.minor_faults = after.ru_minflt - before.ru_minflt;
     load_params_ = params;
     on_gpu_ = uses_gpu(params);
+    cpu_only_ = only_cpu_devices();
     if (params.huge_pages == HugePages::on) collapse_into_huge_pages(params.model);
     outcome.rss_after_load_bytes = current_rss_bytes();
     outcome.mapping = mapping_state();
@@ -265,9 +273,15 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     // call, captures it as a CUDA graph on the second and replays it from the third, and the capture made the
     // first timed pp512 after one warm-up half as fast as the rest (measured on an H200, docs/benchmarks.md).
     const domain::TestParams& t = request.shared_warmup ? *request.shared_warmup : own;
-    TokenSource tokens(model_.get(), request.seed ^ 0x9E3779B97F4A7C15ull);
+    const uint64_t seed = request.seed ^ 0x9E3779B97F4A7C15ull;
     const int64_t warmups = request.warmup * (on_gpu_ ? 2 : 1);
+    const bool one_ubatch = t.n_prompt <= std::min(request.context.n_batch, request.context.n_ubatch);
     for (int64_t w = 0; w < warmups; ++w) {
+        if (cpu_only_ && !own.has_image() && t.n_prompt > 0 && one_ubatch) {
+            warm_up_on_cpu(t, seed);
+            continue;
+        }
+        TokenSource tokens(model_.get(), seed);
         // An image's warm-up encodes one too, as the warm-up runs the test's shape; it is the worker's first image,
         // kept apart (loads.first_image_ms) for backends where the first one is slower.
         if (own.has_image()) feed_image(request.context.threads, own, request.seed, request.context.n_batch);
@@ -276,6 +290,38 @@ void BenchEngine::prepare_context(const RunRequest& request) {
         if (t.n_gen > 0) generate(context_.get(), tokens, 1, t.n_prompt == 0);
         llama_memory_clear(llama_get_memory(context_.get()), false);
     }
+}
+
+// What a warm-up leaves behind for the timed tests is memory that has been touched: the weights' pages mapped, and
+// the pages of llama.cpp's compute buffers that a batch of the prompt's size uses, which a batch of fewer tokens
+// leaves untouched and the first timed prompt would fault in (about 5 us a page on a virtual machine: 3 % of a
+// pp256 after a 32-token warm-up; docs/benchmarks.md). The graph lays its tensors out in the compute buffer layer
+// by layer, reusing the first layers' places, so the prompt's graph touches all its pages in its first layers and
+// the output's at its end. So on the CPU: a token first, which reads every weight, touches the output's pages
+// and tells the graph's size; then the prompt, stopped once a quarter of the graph's nodes in a row has faulted in
+// no page (a layer that needs memory of its own, as an attention layer among recurrent ones does, faults again
+// within that span and the prompt runs on). The prompt's place in the compute buffer is then as warm as after the
+// whole prompt, for a quarter to a third of its time.
+void BenchEngine::warm_up_on_cpu(const domain::TestParams& test, uint64_t seed) {
+    llama_context* ctx = context_.get();
+    TokenSource tokens(model_.get(), seed);
+    std::vector<llama_token> batch(1, tokens.first());
+    int64_t nodes = 0;
+    decode_until(ctx, llama_batch_get_one(batch.data(), 1), [&nodes] { return ++nodes, false; });
+    llama_memory_clear(llama_get_memory(ctx), false);
+
+    batch.resize(static_cast<size_t>(test.n_prompt));
+    batch[0] = tokens.first();
+    for (size_t i = 1; i < batch.size(); ++i) batch[i] = tokens.next();
+    const int64_t quiet_for = std::max<int64_t>(nodes / 4, 8);
+    int64_t faults = minor_faults(), quiet = 0;
+    decode_until(ctx, llama_batch_get_one(batch.data(), static_cast<int32_t>(batch.size())), [&] {
+        const int64_t now = minor_faults();
+        quiet = now == faults ? quiet + 1 : 0;
+        faults = now;
+        return quiet >= quiet_for;
+    });
+    llama_memory_clear(llama_get_memory(ctx), false);
 }
 
 bool BenchEngine::computes_embeddings() const { return context_ && llama_get_embeddings(context_.get()) != nullptr; }

@@ -26,13 +26,16 @@ public:
 
 private:
     void prepare_context(const RunRequest& request);
+    // The warm-up's prompt on the CPU alone, run only as far as it touches new memory (prepare_context).
+    void warm_up_on_cpu(const domain::TestParams& test, uint64_t seed);
     // The load's mmproj, its vision tower encoding with the context's threads (loaded again for other threads).
     Vision& vision(int64_t threads);
 
     // Destroyed in reverse: the context before the threadpool it uses, both before the model.
     ModelHandle model_;
     domain::LoadParams load_params_;
-    bool on_gpu_ = false; // the model has a GPU among its devices: warm-ups run twice (prepare_context)
+    bool on_gpu_ = false;   // the model has a GPU among its devices: warm-ups run twice (prepare_context)
+    bool cpu_only_ = false; // every device of this build is a CPU: no backend but the CPU's computes a graph
     ThreadpoolHandle threadpool_{nullptr, ThreadpoolDeleter{}};
     ContextHandle context_;
     std::unique_ptr<Vision> vision_; // before the model it was loaded for

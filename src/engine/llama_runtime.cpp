@@ -20,7 +20,8 @@ namespace {
 struct LogState {
     std::mutex mutex;
     bool verbose = false;
-    std::string errors;                                        // error lines since the last successful call
+    bool muted = false; // not shown, verbose or not: while a decode may be stopped on purpose (decode_until)
+    std::string errors; // error lines since the last successful call
     std::vector<std::pair<std::string, double>> model_buffers; // of the last load: buffer type, MiB
 };
 
@@ -45,7 +46,7 @@ LogState& log_state() {
 void on_llama_log(ggml_log_level level, const char* text, void* /*user_data*/) {
     LogState& state = log_state();
     std::lock_guard lock(state.mutex);
-    if (state.verbose) std::fputs(text, stderr);
+    if (state.verbose && !state.muted) std::fputs(text, stderr);
     note_model_buffer(state, text);
     if (level == GGML_LOG_LEVEL_ERROR) {
         state.errors += text;
@@ -155,6 +156,30 @@ ContextHandle new_context(llama_model* model, const llama_context_params& params
         throw Error(fmt::format("llama.cpp could not create a context{}{}", why.empty() ? "" : ": ", why));
     }
     return context;
+}
+
+bool decode_until(llama_context* context, llama_batch batch, const std::function<bool()>& stop) {
+    const auto ask = [](void* data) { return (*static_cast<const std::function<bool()>*>(data))(); };
+    std::string errors_before;
+    {
+        std::lock_guard lock(log_state().mutex);
+        log_state().muted = true;
+        errors_before = log_state().errors;
+    }
+    llama_set_abort_callback(context, ask, const_cast<std::function<bool()>*>(&stop));
+    const int rc = llama_decode(context, batch);
+    llama_synchronize(context);
+    llama_set_abort_callback(context, nullptr, nullptr);
+    std::lock_guard lock(log_state().mutex);
+    log_state().muted = false;
+    if (rc == 0) return true;
+    if (rc == 2) { // stopped: what llama.cpp said of it is no error
+        log_state().errors = errors_before;
+        return false;
+    }
+    const std::string said = log_state().errors.substr(std::min(errors_before.size(), log_state().errors.size()));
+    const std::string_view why = trim(said);
+    throw Error(fmt::format("llama_decode failed with code {}{}{}", rc, why.empty() ? "" : ": ", why));
 }
 
 } // namespace llmsweep::engine

@@ -5,6 +5,7 @@
 
 #include <llama.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,5 +51,11 @@ bool parse_cpu_mask(std::string_view mask, bool* cpus, size_t n_cpus);
 // Throws Error with llama.cpp's own explanation when the file cannot be loaded.
 ModelHandle load_model(const std::string& path, const llama_model_params& params);
 ContextHandle new_context(llama_model* model, const llama_context_params& params);
+
+// Decodes `batch` (at most one ubatch) on `context`, asking `stop` after each node of the graph that the CPU
+// backend computes: true when it ran to the end, false when `stop` ended it (llama.cpp then removes the batch's
+// positions from the KV cache; what it logs of the stop is neither shown nor kept as an error). Throws Error for
+// any other failure. Only the CPU backend asks; on other backends the batch runs whole.
+bool decode_until(llama_context* context, llama_batch batch, const std::function<bool()>& stop);
 
 } // namespace llmsweep::engine

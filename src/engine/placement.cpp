@@ -195,6 +195,13 @@ bool uses_gpu(const domain::LoadParams& load) {
     return uses_gpu_device(model_devices(load));
 }
 
+bool only_cpu_devices() {
+    init_llama();
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i)
+        if (ggml_backend_dev_type(ggml_backend_dev_get(i)) != GGML_BACKEND_DEVICE_TYPE_CPU) return false;
+    return true;
+}
+
 std::string effective_load_mode(const domain::LoadParams& load) {
     if (load.load_mode != domain::LoadMode::automatic) return std::string(domain::name(load.load_mode));
     for (ggml_backend_dev_t dev : model_devices(load)) {

@@ -35,6 +35,8 @@ private:
 
 // Whether a load's model has a GPU among its devices (named by -dev, or llama.cpp's choice of every GPU).
 bool uses_gpu(const domain::LoadParams& load);
+// Whether every device of this build of llama.cpp is a CPU (no GPU, no RPC server, no accelerator such as BLAS).
+bool only_cpu_devices();
 
 // The load mode llama.cpp uses for `mode` on the devices of `load` ("auto" is mmap unless one of them cannot
 // map a file).
