@@ -46,6 +46,11 @@ TEST_F(RunTest, RequestModeStoresEveryPlannedRow) {
 TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
     const auto r = run_llmsweep("run -m " + model() + " --mmap 0,1 -p 8 -n 2 -r 1 -q" + db_arg());
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // On a failure, the loads as stored: what was measured, not only that a count differs.
+    SCOPED_TRACE(text("SELECT group_concat(load_mode || ': anon peak ' || rss_anon_peak_kb || ' KiB, file peak ' || "
+                      "rss_file_peak_kb || ' KiB, resident before/after ' || ifnull(resident_before_bytes, 'NULL') || "
+                      "'/' || ifnull(resident_after_bytes, 'NULL') || ' of ' || model_bytes || ', thp ' || "
+                      "ifnull(thp_mode, 'NULL') || ', buffers ' || ifnull(model_buffers, 'NULL'), '; ') FROM loads"));
     EXPECT_EQ(count("SELECT count(*) FROM loads"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM loads WHERE anon_after_load_kb >= 0 AND anon_huge_after_load_kb >= 0 "
                     "AND file_pmd_after_load_kb >= 0 AND rss_at_end_kb > 0 AND anon_at_end_kb >= 0"),
