@@ -32,16 +32,21 @@ struct World {
     // What happened, in order.
     std::vector<std::pair<int64_t, int64_t>> ran; // (n_prompt, repetition) of every run request
     std::vector<engine::RunRequest> requests;     // every run request as it came
-    size_t workers = 0, finished = 0, killed = 0;
+    size_t workers = 0, loaded = 0, finished = 0, killed = 0;
+    std::vector<std::string> log; // "start 0", "load 0", "finish 0": each worker's steps, by its number
     // The pp throughput a task measures, by load mode, n_prompt and repetition (tg: a tenth of it).
     std::function<double(LoadMode, int64_t, int64_t)> pp_ts = [](LoadMode, int64_t, int64_t) { return 1000.0; };
 };
 
 class FakeWorker : public Worker {
 public:
-    explicit FakeWorker(World& world) : world_(world) { ++world_.workers; }
+    explicit FakeWorker(World& world) : world_(world), number_(world.workers++) {
+        world_.log.push_back(fmt::format("start {}", number_));
+    }
 
     LoadAnswer load(const LoadParams& load, double) override {
+        ++world_.loaded;
+        world_.log.push_back(fmt::format("load {}", number_));
         load_mode_ = load.load_mode;
         switch (world_.load) {
         case Script::fail: return {Answer::failed, {}, "llama.cpp could not load it"};
@@ -70,6 +75,7 @@ public:
     }
 
     Exit finish(bool kill) override {
+        world_.log.push_back(fmt::format("finish {}", number_));
         ++world_.finished;
         world_.killed += kill ? 1 : 0;
         return {1 << 20, 0.0};
@@ -77,6 +83,7 @@ public:
 
 private:
     World& world_;
+    size_t number_;
     LoadMode load_mode_ = LoadMode::mmap;
 };
 
@@ -175,7 +182,8 @@ TEST_F(Orchestrator, RunsEveryTaskOnceInThePlansOrder) {
     EXPECT_EQ(world.ran, planned);
     EXPECT_EQ(outcome.tasks_run, 9u);
     EXPECT_EQ(outcome.failures, 0u);
-    EXPECT_EQ(world.workers, plan.visits.size()) << "one worker per visit";
+    EXPECT_EQ(world.loaded, plan.visits.size()) << "one worker per visit";
+    EXPECT_EQ(world.finished, world.workers);
     EXPECT_EQ(world.killed, 0u);
     EXPECT_EQ(count("SELECT count(*) FROM samples"), 9 * 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND repetitions = 3"), 6);
@@ -186,6 +194,30 @@ TEST_F(Orchestrator, RunsEveryTaskOnceInThePlansOrder) {
     for (size_t i = 0; i < world.ran.size(); ++i) EXPECT_EQ(world.ran[i].second, static_cast<int64_t>(i / 3));
 }
 
+// Each visit's worker is started as the visit before it ends (its start runs beside that worker's exit, where
+// nothing is timed), and loads once that worker has ended; the one started after the last visit ends unused.
+TEST_F(Orchestrator, TheNextVisitsWorkerStartsAsThePreviousOneEnds) {
+    World world;
+    Events events;
+    run(world, events);
+    const size_t visits = plan.visits.size();
+    ASSERT_GE(visits, 2u);
+    ASSERT_EQ(world.workers, visits + 1);
+    const auto at = [&](const std::string& step) {
+        const auto it = std::find(world.log.begin(), world.log.end(), step);
+        EXPECT_NE(it, world.log.end()) << step;
+        return it - world.log.begin();
+    };
+    for (size_t i = 1; i <= visits; ++i) {
+        EXPECT_LT(at(fmt::format("load {}", i - 1)), at(fmt::format("start {}", i)));
+        EXPECT_LT(at(fmt::format("start {}", i)), at(fmt::format("finish {}", i - 1)));
+        if (i < visits) EXPECT_LT(at(fmt::format("finish {}", i - 1)), at(fmt::format("load {}", i)));
+    }
+    EXPECT_EQ(std::count(world.log.begin(), world.log.end(), fmt::format("load {}", visits)), 0);
+    EXPECT_EQ(world.log.back(), fmt::format("finish {}", visits)) << "ended before the run ends";
+    EXPECT_EQ(world.killed, 0u);
+}
+
 TEST_F(Orchestrator, ACrashCostsItsPointAndANewWorkerTakesTheRest) {
     spec.order = Order::grouped; // one visit: every task on one worker, unless it dies
     World world;
@@ -194,7 +226,7 @@ TEST_F(Orchestrator, ACrashCostsItsPointAndANewWorkerTakesTheRest) {
     const SweepOutcome outcome = run(world, events);
     EXPECT_EQ(outcome.failures, 1u);
     EXPECT_EQ(outcome.tasks_run, 6u);
-    EXPECT_EQ(world.workers, 2u);
+    EXPECT_EQ(world.loaded, 2u);
     EXPECT_EQ(world.killed, 1u);
     EXPECT_EQ(std::count(world.ran.begin(), world.ran.end(), std::make_pair(int64_t{16}, int64_t{1})), 0)
         << "a crashed point's later repetitions are not run";
@@ -211,7 +243,7 @@ TEST_F(Orchestrator, ATimeoutIsRecordedAsSuchAndAFailureKeepsTheWorker) {
     Events events;
     const SweepOutcome outcome = run(world, events);
     EXPECT_EQ(outcome.failures, 2u);
-    EXPECT_EQ(world.workers, 2u) << "the hang took a worker, the failure did not";
+    EXPECT_EQ(world.loaded, 2u) << "the hang took a worker, the failure did not";
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'timeout' AND n_prompt = 8"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'failed' AND error = 'injected failure'"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM results WHERE status = 'ok' AND n_prompt = 16 AND repetitions = 3"), 2);

@@ -489,10 +489,7 @@ Command add_run_command(CLI::App& app) {
 Command add_worker_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("worker", "");
     sub->group(""); // internal: started by `run`, one per model load
-    return {sub, [] {
-                const int code = engine::run_worker(std::cin, std::cout);
-                if (code != 0) throw Error("worker failed");
-            }};
+    return {sub, [] { engine::run_worker(std::cin, std::cout); }};
 }
 
 } // namespace llmsweep::cli

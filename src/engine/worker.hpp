@@ -17,8 +17,8 @@
 
 namespace llmsweep::engine {
 
-// Returns the process exit code.
-int run_worker(std::istream& in, std::ostream& out);
+// Ends the process when its input ends or asks it to, without freeing what it loaded (the kernel does).
+[[noreturn]] void run_worker(std::istream& in, std::ostream& out);
 
 // The command that starts a worker: `executable worker`, or `executable -v worker` when this process shows
 // llama.cpp's log (and so passes on its workers' stderr: worker_log_shown()).

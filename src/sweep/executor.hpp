@@ -59,11 +59,14 @@ public:
     virtual void run_visit(const Visit& visit, const std::vector<Task>& tasks, Recorder& recorder) = 0;
     // The orchestrator's own cost between a worker's answer and its next request (storing included), in ms.
     virtual std::vector<double> gaps_ms() const { return {}; }
+    // No visit follows for now: ends what was started ahead of one (a worker), so that nothing of the sweep's
+    // runs beside what comes next (the machine's roofs).
+    virtual void idle() {}
 };
 
 // Workers from `factory`, each answer awaited for at most `timeout_s`: a failed load fails the visit's
 // remaining points; a failed task fails its point; a crash or a timeout fails its point and a new worker
-// takes the rest.
+// takes the rest. The next visit's worker is started as a visit ends (idle() ends it where none follows).
 std::unique_ptr<Executor> worker_executor(WorkerFactory factory, double timeout_s);
 // The native engine's workers: `executable worker` processes, with the sweep's process-wide settings (NUMA, RPC
 // servers).

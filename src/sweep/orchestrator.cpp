@@ -270,6 +270,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const Plan& plan, store::Store& st
         }
         if (spec.adaptive()) run_added_rounds(spec, plan, store, recorder, executor);
         else record_fixed_stops(plan, store, recorder);
+        executor.idle();
         // The machine's roofs, for the report, once per host, build and thread count: after the points, so that
         // the first figure is not kept waiting, on a machine the sweep has left idle.
         if (options.roofline) {
