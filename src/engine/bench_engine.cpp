@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -292,16 +293,40 @@ void BenchEngine::prepare_context(const RunRequest& request) {
     }
 }
 
+namespace {
+
+// Whether the file's metadata gives the model experts; one whose architecture it does not name counts as having them.
+bool has_experts(const llama_model* model) {
+    char arch[64] = {}, experts[32] = {};
+    if (llama_model_meta_val_str(model, "general.architecture", arch, sizeof arch) < 0) return true;
+    const std::string key = std::string(arch) + ".expert_count";
+    return llama_model_meta_val_str(model, key.c_str(), experts, sizeof experts) >= 0 && std::atoll(experts) > 0;
+}
+
+// How many nodes of the warm-up's prompt in a row must fault in no page before it stops: where every layer computes
+// the same graph on the same memory, two layers' nodes (a layer's after the first layer's faults, and one more);
+// where layers of another kind may come later, a quarter of the graph, within which a layer that needs memory of
+// its own faults again and the prompt runs on. Those are the recurrent and hybrid models (an attention layer every
+// few recurrent ones), a sliding window (its layers attend a cache of another size than the global ones), experts
+// (dense layers may lead, and routing has buffers of its own) and an encoder.
+int64_t quiet_span(const llama_model* model, int64_t nodes) {
+    const int64_t layers = llama_model_n_layer(model);
+    const bool uniform = layers > 0 && !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model) &&
+                         llama_model_n_swa(model) == 0 && !llama_model_has_encoder(model) && !has_experts(model);
+    return std::max<int64_t>(uniform ? 2 * ((nodes + layers - 1) / layers) : nodes / 4, 8);
+}
+
+} // namespace
+
 // What a warm-up leaves behind for the timed tests is memory that has been touched: the weights' pages mapped, and
 // the pages of llama.cpp's compute buffers that a batch of the prompt's size uses, which a batch of fewer tokens
 // leaves untouched and the first timed prompt would fault in (about 5 us a page on a virtual machine: 3 % of a
 // pp256 after a 32-token warm-up; docs/benchmarks.md). The graph lays its tensors out in the compute buffer layer
 // by layer, reusing the first layers' places, so the prompt's graph touches all its pages in its first layers and
 // the output's at its end. So on the CPU: a token first, which reads every weight, touches the output's pages
-// and tells the graph's size; then the prompt, stopped once a quarter of the graph's nodes in a row has faulted in
-// no page (a layer that needs memory of its own, as an attention layer among recurrent ones does, faults again
-// within that span and the prompt runs on). The prompt's place in the compute buffer is then as warm as after the
-// whole prompt, for a quarter to a third of its time.
+// and tells the graph's size; then the prompt, stopped once enough nodes in a row have faulted in no page
+// (quiet_span). The prompt's place in the compute buffer is then as warm as after the whole prompt, for a tenth
+// to a third of its time.
 void BenchEngine::warm_up_on_cpu(const domain::TestParams& test, uint64_t seed) {
     llama_context* ctx = context_.get();
     TokenSource tokens(model_.get(), seed);
@@ -313,7 +338,7 @@ void BenchEngine::warm_up_on_cpu(const domain::TestParams& test, uint64_t seed) 
     batch.resize(static_cast<size_t>(test.n_prompt));
     batch[0] = tokens.first();
     for (size_t i = 1; i < batch.size(); ++i) batch[i] = tokens.next();
-    const int64_t quiet_for = std::max<int64_t>(nodes / 4, 8);
+    const int64_t quiet_for = quiet_span(model_.get(), nodes);
     int64_t faults = minor_faults(), quiet = 0;
     decode_until(ctx, llama_batch_get_one(batch.data(), static_cast<int32_t>(batch.size())), [&] {
         const int64_t now = minor_faults();
