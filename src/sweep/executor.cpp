@@ -196,14 +196,17 @@ public:
                 recorder.failure(task, std::string(name(answer.answer)), answer.error);
                 alive = answer.answer == Answer::failed; // a crash or a timeout took the worker
             }
-            // The next visit's worker starts while this one ends: its start (exec, llama.cpp's backends) runs
-            // beside this worker's exit and the storing, where nothing is timed, and waits for its load.
-            if (next >= tasks.size()) ahead_ = factory_();
             const std::optional<engine::MappingState> end = alive ? worker->end_state(timeout_s_) : std::nullopt;
+            // The next visit's worker starts while this one ends: its start (exec, llama.cpp's backends) runs
+            // beside this worker's exit and the storing, where nothing is timed, and waits for its load. The host's
+            // counters of this visit end before it starts, lest its start count as other work beside this visit;
+            // the visit's wall time runs on to this worker's exit.
+            const engine::HostSample measured = engine::sample_host();
+            if (next >= tasks.size()) ahead_ = factory_();
             const Worker::Exit exit = worker->finish(!alive);
-            recorder.load_finished(load_id, exit.peak_rss_bytes, end,
-                                   engine::activity_between(start, engine::sample_host(), exit.cpu_seconds),
-                                   resident_after(load.model));
+            engine::VisitActivity activity = engine::activity_between(start, measured, exit.cpu_seconds);
+            activity.wall_s = std::chrono::duration<double>(Clock::now() - start.at).count();
+            recorder.load_finished(load_id, exit.peak_rss_bytes, end, activity, resident_after(load.model));
         }
     }
 
