@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -295,12 +295,20 @@ void BenchEngine::prepare_context(const RunRequest& request) {
 
 namespace {
 
-// Whether the file's metadata gives the model experts; one whose architecture it does not name counts as having them.
+// Whether the file's metadata gives the model experts. What the file holds is read as text and checked: an
+// architecture that is not named (or too long to be a name) or an expert count that is not a whole number counts
+// as experts, so that the warm-up keeps its longer span.
 bool has_experts(const llama_model* model) {
     char arch[64] = {}, experts[32] = {};
-    if (llama_model_meta_val_str(model, "general.architecture", arch, sizeof arch) < 0) return true;
+    const int32_t named = llama_model_meta_val_str(model, "general.architecture", arch, sizeof arch);
+    if (named <= 0 || named >= static_cast<int32_t>(sizeof arch)) return true;
     const std::string key = std::string(arch) + ".expert_count";
-    return llama_model_meta_val_str(model, key.c_str(), experts, sizeof experts) >= 0 && std::atoll(experts) > 0;
+    const int32_t length = llama_model_meta_val_str(model, key.c_str(), experts, sizeof experts);
+    if (length < 0) return false; // no such key
+    int64_t count = 0;
+    const char* end = experts + std::min<size_t>(static_cast<size_t>(length), sizeof experts - 1);
+    const auto [stop, error] = std::from_chars(experts, end, count);
+    return error != std::errc() || stop != end || count != 0;
 }
 
 // How many nodes of the warm-up's prompt in a row must fault in no page before it stops: where every layer computes
