@@ -1,4 +1,5 @@
 #include "analysis/comparison.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
@@ -104,8 +105,8 @@ std::string choose_compare(const Dataset& data, const std::optional<std::string>
     // each load, and comparing the throughput of two loads says nothing of a setting. So are the images (the
     // images section shows each).
     const auto axis = [](const std::string& name) {
-        return is_test_size(name) || is_client_loop(name) || name == "image_size" || name == "image" ||
-               name == "images";
+        return is_test_size(name) || is_client_loop(name) || name == param::image_size || name == param::image ||
+               name == param::images;
     };
     // A setting each model has one value of is the model's (a vision-language model's mmproj beside a text model
     // without one): comparing it is comparing the models.
@@ -231,8 +232,8 @@ std::vector<RecordGroup> group_records(const Dataset& data, const std::string& c
 std::vector<GroupSummary> summarize(const Dataset& data, const std::string& compare) {
     std::vector<GroupSummary> summaries;
     const std::vector<std::string> values = values_of(data, compare);
-    const size_t compared = parameter_index(compare), prompt = parameter_index("n_prompt"),
-                 gen = parameter_index("n_gen");
+    const size_t compared = parameter_index(compare), prompt = parameter_index(param::n_prompt),
+                 gen = parameter_index(param::n_gen);
     for (const RecordGroup& group : group_records(data, compare)) {
         for (const std::string& value : values) {
             GroupSummary g{group.model, group.metric, value};

@@ -1,4 +1,5 @@
 #include "analysis/dataset.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/huge_pages.hpp"
@@ -377,9 +378,9 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
         }
         record.params = Params(&table, last_ids);
         if (record.metric == "serve") {
-            const std::string& clients = record.params.at("concurrency");
+            const std::string& clients = record.params.at(param::concurrency);
             const std::string load =
-                clients != "0" && !clients.empty() ? "concurrency " + clients : "rate " + record.params.at("rate");
+                clients != "0" && !clients.empty() ? "concurrency " + clients : "rate " + record.params.at(param::rate);
             record.load = table.text(load);
             record.model_at_load = table.text(fmt::format("{} · {}", record.model, load));
         }
@@ -482,7 +483,7 @@ std::vector<int64_t> Dataset::run_ids() const {
     return {ids.begin(), ids.end()};
 }
 
-std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among) {
+std::vector<std::string> values_of(const Dataset& data, std::string_view parameter, Among among) {
     const size_t index = parameter_index(parameter);
     std::vector<std::string> values;
     for (const uint32_t id : (among == Among::ok ? data.distinct_ok : data.distinct_all)[index]) {
@@ -492,8 +493,8 @@ std::vector<std::string> values_of(const Dataset& data, const std::string& param
         values.push_back(value);
     }
     // Settings with a natural order put the "off" or default state first, so that it is the baseline.
-    static const std::map<std::string, std::vector<std::string>> natural = [] {
-        std::map<std::string, std::vector<std::string>> orders = {
+    static const std::map<std::string, std::vector<std::string>, std::less<>> natural = [] {
+        std::map<std::string, std::vector<std::string>, std::less<>> orders = {
             {"huge_pages_used", {"no", "yes", "mixed", "unknown"}},
             {"engine", {"llama-bench", "native"}}, // llama-bench is the reference llmsweep's engine is held to
             {"mode", {"request", "split", "server"}}};

@@ -2,6 +2,7 @@
 // The results of a store as the analysis sees them: one record per (point, metric), every parameter as text,
 // names and values exactly as the data has them.
 
+#include "domain/parameter_names.hpp" // the names of the parameters, for the layers above too
 #include "store/store.hpp"
 
 #include <array>
@@ -264,6 +265,6 @@ std::vector<std::string> varying_parameters(const Dataset& data);
 enum class Among { ok, all };
 // The distinct values of a parameter among the records: settings with a natural order in it (load_mode none
 // first, cache_state warm first, a knob's in its table's order), numbers in numeric order, other text as first seen.
-std::vector<std::string> values_of(const Dataset& data, const std::string& parameter, Among among = Among::ok);
+std::vector<std::string> values_of(const Dataset& data, std::string_view parameter, Among among = Among::ok);
 
 } // namespace llmsweep::analysis

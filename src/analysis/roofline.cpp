@@ -1,4 +1,5 @@
 #include "analysis/roofline.hpp"
+#include "domain/parameter_names.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,21 +36,22 @@ const nlohmann::json* machine_of(const Record& r, int64_t threads, const std::ve
 
 bool ran_on_gpu(const Record& r) {
     if (r.params.at("gpu_info").empty()) return false;
-    if (integer(r, "n_gpu_layers") != 0) return true;
+    if (integer(r, param::n_gpu_layers) != 0) return true;
     constexpr int64_t op_offload_batch = 32; // ggml-cuda's smallest batch worth the weights' copy
-    return r.metric == "pp" && integer(r, "no_op_offload") == 0 &&
-           std::min(integer(r, "n_prompt"), std::max<int64_t>(integer(r, "n_ubatch"), 1)) >= op_offload_batch;
+    return r.metric == "pp" && integer(r, param::no_op_offload) == 0 &&
+           std::min(integer(r, param::n_prompt), std::max<int64_t>(integer(r, param::n_ubatch), 1)) >= op_offload_batch;
 }
 
 double RooflinePoint::attainable_gflops() const { return std::min(roof_gflops, roof_gbs * cost.intensity()); }
 
 std::optional<domain::TokenCost> token_cost(const Record& r, const domain::ModelProfile& profile) {
-    const int64_t prompt = integer(r, "n_prompt"), gen = integer(r, "n_gen"), depth = integer(r, "n_depth");
+    const int64_t prompt = integer(r, param::n_prompt), gen = integer(r, param::n_gen),
+                  depth = integer(r, param::n_depth);
     const bool request = r.params.at("mode") == "request";
-    const std::string &type_k = r.params.at("type_k"), &type_v = r.params.at("type_v");
+    const std::string &type_k = r.params.at(param::type_k), &type_v = r.params.at(param::type_v);
     if (r.metric == "pp")
         return domain::pp_cost(profile, domain::mean_context(depth, prompt),
-                               std::min(prompt, std::max<int64_t>(integer(r, "n_ubatch"), 1)), type_k, type_v);
+                               std::min(prompt, std::max<int64_t>(integer(r, param::n_ubatch), 1)), type_k, type_v);
     if (r.metric == "tg")
         return domain::tg_cost(profile, domain::mean_context(depth + (request ? prompt : 0), gen), type_k, type_v);
     return std::nullopt;
@@ -77,7 +79,7 @@ Roofline roofline(const Dataset& data, const std::string& compare, const std::ma
             note(out.models_without_profile, std::string(r.model));
             continue;
         }
-        const int64_t threads = integer(r, "n_threads");
+        const int64_t threads = integer(r, param::n_threads);
         const nlohmann::json* m = machine_of(r, threads, machines, out.other_build);
         if (!m) {
             const std::string& host = r.params.at("hostname");

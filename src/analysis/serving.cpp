@@ -1,4 +1,5 @@
 #include "analysis/serving.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "domain/knobs.hpp"
 #include "stats/descriptive.hpp"
@@ -13,7 +14,7 @@ namespace llmsweep::analysis {
 
 const std::vector<std::string_view>& single_stream_settings() {
     static const std::vector<std::string_view> names = [] {
-        std::vector<std::string_view> list = {"n_threads", "load_mode", "n_gen"};
+        std::vector<std::string_view> list = {param::n_threads, param::load_mode, param::n_gen};
         for (const domain::Knob& knob : domain::knobs())
             if (!knob.of_server_mode()) list.push_back(knob.name);
         return list;
@@ -42,7 +43,8 @@ struct Tally {
 const Record* native_match(const Dataset& data, const Record& server) {
     const Record* found = nullptr;
     for (const Record& r : data.records) {
-        if (r.metric != "tg" || r.status != "ok" || r.model != server.model || r.params.at("n_depth") != "0") continue;
+        if (r.metric != "tg" || r.status != "ok" || r.model != server.model || r.params.at(param::n_depth) != "0")
+            continue;
         // The same build on the same host: a server somebody else started (--url, build unknown) pairs with nothing.
         if (r.params.at("build_commit") != server.params.at("build_commit") ||
             r.params.at("hostname") != server.params.at("hostname") || server.params.at("build_commit") == "unknown")
@@ -51,11 +53,11 @@ const Record* native_match(const Dataset& data, const Record& server) {
         const bool same =
             std::all_of(single_stream_settings().begin(), single_stream_settings().end(), [&](std::string_view name) {
                 const std::string &a = r.params.at(name), &b = server.params.at(name);
-                return a == b || (name == "load_mode" && (a == "auto" || b == "auto"));
+                return a == b || (name == param::load_mode && (a == "auto" || b == "auto"));
             });
         if (!same) continue;
         const std::string& mode = r.params.at("mode");
-        if (mode == "request" && r.params.at("n_prompt") == server.params.at("n_prompt")) return &r;
+        if (mode == "request" && r.params.at(param::n_prompt) == server.params.at(param::n_prompt)) return &r;
         if (mode == "split") found = &r;
     }
     return found;
@@ -74,8 +76,8 @@ std::vector<SingleStream> single_stream(const Dataset& data, const std::vector<S
         for (double v : native_ts) native_log.push_back(std::log(v));
         SingleStream s{p.model,
                        p.value,
-                       std::strtoll(p.record->params.at("n_prompt").c_str(), nullptr, 10),
-                       std::strtoll(p.record->params.at("n_gen").c_str(), nullptr, 10),
+                       std::strtoll(p.record->params.at(param::n_prompt).c_str(), nullptr, 10),
+                       std::strtoll(p.record->params.at(param::n_gen).c_str(), nullptr, 10),
                        native->params.at("mode"),
                        std::exp(stats::mean_sd(server_log).mean),
                        std::exp(stats::mean_sd(native_log).mean),
@@ -135,11 +137,12 @@ Serving summarize_serving(store::Store& store, const Dataset& data, const std::s
         p.record = &r;
         p.model = r.model;
         p.value = r.params.at(compare);
-        p.open_loop = std::strtod(r.params.at("rate").c_str(), nullptr) > 0;
-        p.load = std::strtod((p.open_loop ? r.params.at("rate") : r.params.at("concurrency")).c_str(), nullptr);
-        p.image_size = std::strtoll(r.params.at("image_size").c_str(), nullptr, 10);
-        p.image = r.params.at("image");
-        p.images = p.has_image() ? std::strtoll(r.params.at("images").c_str(), nullptr, 10) : 0;
+        p.open_loop = std::strtod(r.params.at(param::rate).c_str(), nullptr) > 0;
+        p.load =
+            std::strtod((p.open_loop ? r.params.at(param::rate) : r.params.at(param::concurrency)).c_str(), nullptr);
+        p.image_size = std::strtoll(r.params.at(param::image_size).c_str(), nullptr, 10);
+        p.image = r.params.at(param::image);
+        p.images = p.has_image() ? std::strtoll(r.params.at(param::images).c_str(), nullptr, 10) : 0;
         p.requests = t.requests;
         p.failed = t.failed;
         double wall_s = 0;

@@ -1,4 +1,5 @@
 #include "analysis/vision.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "stats/descriptive.hpp"
 
@@ -28,7 +29,8 @@ bool plausible_count(std::optional<int64_t> n, double at_most) {
 
 // The parameters that say which image a point encodes, or that do not bear on it (the text's test sizes).
 bool names_the_image(const std::string& name) {
-    return name == "image_size" || name == "image" || name == "images" || name == "n_prompt" || name == "n_gen";
+    return name == param::image_size || name == param::image || name == param::images || name == param::n_prompt ||
+           name == param::n_gen;
 }
 
 // A point's identity but its metric: what pairs its img with its ipp.
@@ -88,10 +90,10 @@ std::vector<VisionPoint> summarize_vision(store::Store& store, const Dataset& da
         std::vector<std::string> settings;
         for (const std::string& name : differing) settings.push_back(fmt::format("{}={}", name, r.params.at(name)));
         p.settings = fmt::format("{}", fmt::join(settings, ", "));
-        p.image_size = std::strtoll(r.params.at("image_size").c_str(), nullptr, 10);
-        p.image = r.params.at("image");
+        p.image_size = std::strtoll(r.params.at(param::image_size).c_str(), nullptr, 10);
+        p.image = r.params.at(param::image);
         if (p.image == "none") p.image.clear();
-        p.per_request = std::clamp<int64_t>(std::strtoll(r.params.at("images").c_str(), nullptr, 10), 1, 64);
+        p.per_request = std::clamp<int64_t>(std::strtoll(r.params.at(param::images).c_str(), nullptr, 10), 1, 64);
         const auto per = static_cast<double>(p.per_request);
         p.images = t.encode_ms.size() * static_cast<size_t>(p.per_request);
         const stats::MeanSd encode = stats::mean_sd(t.encode_ms);

@@ -50,7 +50,7 @@ const char* verdict_color(analysis::Verdict v) {
 // any other swept setting.
 std::vector<std::string> point_axes(const report::ReportModel& m) {
     std::vector<std::string> axes;
-    for (const char* size : {"n_depth", "n_prompt", "n_gen"})
+    for (const std::string_view size : {param::n_depth, param::n_prompt, param::n_gen})
         if (analysis::values_of(m.data, size).size() > 1) axes.emplace_back(size);
     for (const auto& name : analysis::varying_parameters(m.data))
         if (name != m.compare && std::find(axes.begin(), axes.end(), name) == axes.end() && name != "mode" &&
@@ -161,9 +161,9 @@ std::string point_label(const analysis::Record& r, const std::vector<std::string
         const std::string& v = r.params.at(axis);
         if (v.empty() && analysis::is_server_parameter(axis)) continue; // not one of this point's settings
         if (!label.empty()) label += ' ';
-        if (axis == "n_prompt") label += "p" + v;
-        else if (axis == "n_gen") label += "n" + v;
-        else if (axis == "n_depth") label += "d" + v;
+        if (axis == param::n_prompt) label += "p" + v;
+        else if (axis == param::n_gen) label += "n" + v;
+        else if (axis == param::n_depth) label += "d" + v;
         else label += axis + "=" + clipped(v, 12);
     }
     // A tick label, under a 480-pixel chart: a long value from the data would push the plot off the image.
@@ -336,15 +336,16 @@ Figure heatmap_figure(const Context& x, const std::string& group, const std::str
              .title = fmt::format("{} {} — {} {}{}", clipped(model, 24), metric, m.compare, value,
                                   depths ? " d" + depth : ""),
              .optional = true};
-    f.xlabel = "n_prompt";
-    f.ylabel = "n_gen";
+    f.xlabel = param::n_prompt;
+    f.ylabel = param::n_gen;
     f.key = false;
     f.color_label = fmt::format(fmt::runtime(x.s.chart_heatmap_color), m.baseline);
     // The baseline's and the value's record of each point, by match key. Values by their numbers in the
     // dataset's table: a million records compare 4 bytes each, not text.
     const auto& values = *m.data.values;
-    const size_t depth_at = analysis::parameter_index("n_depth"), compared = analysis::parameter_index(m.compare),
-                 prompt_at = analysis::parameter_index("n_prompt"), gen_at = analysis::parameter_index("n_gen");
+    const size_t depth_at = analysis::parameter_index(param::n_depth), compared = analysis::parameter_index(m.compare),
+                 prompt_at = analysis::parameter_index(param::n_prompt),
+                 gen_at = analysis::parameter_index(param::n_gen);
     const auto depth_id = values.find(depth), base_id = values.find(m.baseline), value_id = values.find(value);
     if (!depth_id || !base_id || !value_id) return f;
     std::unordered_map<uint64_t, std::pair<const analysis::Record*, const analysis::Record*>> pairs;
@@ -623,19 +624,19 @@ ReportCharts report_charts(const report::ReportModel& m, std::string_view langua
             made(points_figure(x, model, metric));
             if (m.compares()) made(pairs_figure(x, model, metric));
             if (m.compares()) {
-                const auto depths = analysis::values_of(m.data, "n_depth");
+                const auto depths = analysis::values_of(m.data, param::n_depth);
                 for (const auto& value : m.values)
                     if (value != m.baseline)
                         for (const auto& depth : depths)
                             made(heatmap_figure(x, model, metric, value, depth, depths.size() > 1));
             }
-            for (const char* axis : {"n_prompt", "n_gen", "n_depth"}) {
+            for (const std::string_view axis : {param::n_prompt, param::n_gen, param::n_depth}) {
                 const size_t at = analysis::parameter_index(axis);
                 const auto& records = x.records(model, metric);
                 if (std::any_of(records.begin(), records.end(), [&](const analysis::Record* r) {
                         return r->params.id(at) != records.front()->params.id(at);
                     }))
-                    made(trend_figure(x, model, metric, axis));
+                    made(trend_figure(x, model, metric, std::string(axis)));
             }
         }
     if (!m.loads.empty()) {

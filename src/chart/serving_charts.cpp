@@ -25,9 +25,9 @@ Figure serving_load_figure(const ServingContext& x, const std::string& model, bo
     const auto& m = x.m;
     const std::string axis = std::string(open_loop ? x.s.per_second : x.s.clients);
     Figure f{.stem = safe_stem(fmt::format("serving_{}_{}_{}", model, latency ? "ttft" : "throughput",
-                                           open_loop ? "rate" : "concurrency")),
+                                           open_loop ? param::rate : param::concurrency)),
              .title = fmt::format(fmt::runtime(latency ? x.s.serving_latency_title : x.s.serving_throughput_title),
-                                  clipped(model, 28), open_loop ? "rate" : "concurrency")};
+                                  clipped(model, 28), open_loop ? param::rate : param::concurrency)};
     f.xlabel = axis;
     f.ylabel = latency ? std::string(x.s.ttft_p99) : "tokens/s";
     f.y_from_zero = true;

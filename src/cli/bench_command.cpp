@@ -13,6 +13,7 @@
 #include "core/interrupt.hpp"
 #include "domain/knobs.hpp"
 #include "domain/llama_bench_fields.hpp"
+#include "domain/parameter_names.hpp"
 #include "engine/system_info.hpp"
 #include "llama_bench/writer.hpp"
 #include "store/store.hpp"
@@ -89,9 +90,9 @@ std::vector<std::string> shown_settings(const sweep::SweepSpec& spec, bool cpu_b
     std::vector<std::string> shown;
     for (const std::string_view field : domain::llama_bench_markdown_settings()) {
         bool show = false;
-        if (field == "n_threads") show = cpu_backend || spec.values_of(*domain::find_knob("n_threads")).size() > 1;
+        if (field == "n_threads") show = cpu_backend || spec.values_of(*domain::find_knob(param::n_threads)).size() > 1;
         else if (field == "n_gpu_layers")
-            show = !cpu_backend || spec.values_of(*domain::find_knob("n_gpu_layers")).size() > 1;
+            show = !cpu_backend || spec.values_of(*domain::find_knob(param::n_gpu_layers)).size() > 1;
         else
             for (const domain::Knob& knob : domain::knobs())
                 if (knob.field == field) show = spec.values_of(knob) != std::vector{knob.default_text()};

@@ -1,5 +1,6 @@
 #include "cli/progress.hpp"
 #include "cli/format.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/escape.hpp"
 #include "domain/knobs.hpp"
@@ -33,12 +34,12 @@ std::vector<Shown> all_settings(const std::map<std::string, std::string>& model_
     // tags (cache=cold, fa=on), server mode's by name (its key tags are terse: c, np); the llama-bench binary
     // after the cache state.
     for (const domain::Knob& knob : domain::knobs()) {
-        const std::string tag = knob.name == "load_mode" ? ""
-                                : knob.name == "n_threads"
+        const std::string tag = knob.name == param::load_mode ? ""
+                                : knob.name == param::n_threads
                                     ? "t"
                                     : fmt::format("{}=", knob.of_server_mode() ? knob.name : knob.key_tag);
         all.push_back(tagged(tag, [&knob](const domain::Point& p) { return knob.text(p); }));
-        if (knob.name == "cache_state")
+        if (knob.name == param::cache_state)
             all.push_back(tagged("", [](const domain::Point& p) {
                 return std::filesystem::path(p.load.llama_bench).filename().string();
             }));

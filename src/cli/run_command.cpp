@@ -11,6 +11,7 @@
 #include "core/escape.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
+#include "domain/parameter_names.hpp"
 #include "engine/llama_process.hpp"
 #include "engine/model_profile.hpp"
 #include "engine/system_info.hpp"
@@ -179,7 +180,7 @@ void print_plan(const sweep::SweepSpec& spec, const sweep::Plan& plan, store::St
 // one setting: the report pairs on what they came to, so the sweep measures the same thing twice. Said before
 // the sweep starts, not refused (the user may mean to).
 void warn_same_gpu_layers(const sweep::SweepSpec& spec) {
-    const std::vector<std::string> layers = spec.values_of(*domain::find_knob("n_gpu_layers"));
+    const std::vector<std::string> layers = spec.values_of(*domain::find_knob(param::n_gpu_layers));
     if (layers.size() < 2) return;
     for (const std::string& model : spec.models) {
         const auto tensors = engine::read_model_tensors(model);
@@ -280,10 +281,10 @@ sweep::SweepSpec spec_of(const std::string& spec_file, const SettingFlags& flags
             throw UsageError(fmt::format("sweep file '{}' does not exist", spec_file));
         sweep::read_toml(spec_file, spec);
     }
-    if (flags.count("mmap") && flags.count("load_mode"))
+    if (flags.count("mmap") && flags.count(param::load_mode))
         throw UsageError(fmt::format("--mmap {} and --load-mode {} both set the load mode; give one of them "
                                      "(--mmap 0,1 is --load-mode none,mmap)",
-                                     fmt::join(flags.at("mmap"), ","), fmt::join(flags.at("load_mode"), ",")));
+                                     fmt::join(flags.at("mmap"), ","), fmt::join(flags.find(param::load_mode)->second, ",")));
     for (const auto& [key, texts] : flags) sweep::find_setting(key).assign(spec, texts);
     // A server that is already running: its model is named by -m where given, else by its URL.
     if (!spec.serving.url.empty() && spec.models.empty()) spec.models = {spec.serving.url};

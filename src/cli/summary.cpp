@@ -1,5 +1,6 @@
 #include "cli/summary.hpp"
 #include "cli/format.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "analysis/dataset.hpp"
 #include "core/escape.hpp"
@@ -18,7 +19,8 @@ namespace {
 // Columns shown only when the run swept them: the settings, but the model (a table of its own) and the test
 // sizes (the rows).
 bool optional_column(std::string_view name) {
-    constexpr std::array<std::string_view, 5> not_shown = {"model", "model_type", "n_prompt", "n_gen", "mode"};
+    constexpr std::array<std::string_view, 5> not_shown = {"model", "model_type", param::n_prompt, param::n_gen,
+                                                           "mode"};
     return std::find(not_shown.begin(), not_shown.end(), name) == not_shown.end() &&
            !analysis::is_recorded_state(name) &&
            std::find(analysis::run_parameters.begin(), analysis::run_parameters.end(), name) ==
@@ -45,15 +47,16 @@ void print_summary(store::Store& store, int64_t run_id) {
     auto rank = [](const std::vector<std::string>& values, const std::string& value) {
         return std::find(values.begin(), values.end(), value) - values.begin();
     };
-    const auto depths = analysis::values_of(data, "n_depth", analysis::Among::all);
-    const auto prompts = analysis::values_of(data, "n_prompt", analysis::Among::all);
-    const auto gens = analysis::values_of(data, "n_gen", analysis::Among::all);
+    const auto depths = analysis::values_of(data, param::n_depth, analysis::Among::all);
+    const auto prompts = analysis::values_of(data, param::n_prompt, analysis::Among::all);
+    const auto gens = analysis::values_of(data, param::n_gen, analysis::Among::all);
     // Per model and swept value: by depth, split mode's pp tests before its tg tests, then by size.
     auto key = [&](const analysis::Record& r) {
         std::vector<std::ptrdiff_t> ranks;
         for (size_t i = 0; i < shown.size(); ++i) ranks.push_back(rank(orders[i], r.params.at(shown[i])));
-        return std::make_tuple(r.model, ranks, rank(depths, r.params.at("n_depth")), r.params.at("n_prompt") == "0",
-                               rank(prompts, r.params.at("n_prompt")), rank(gens, r.params.at("n_gen")));
+        return std::make_tuple(r.model, ranks, rank(depths, r.params.at(param::n_depth)),
+                               r.params.at(param::n_prompt) == "0", rank(prompts, r.params.at(param::n_prompt)),
+                               rank(gens, r.params.at(param::n_gen)));
     };
     std::vector<std::pair<decltype(key(data.records.front())), const analysis::Record*>> sorted;
     for (const auto& record : data.records) sorted.emplace_back(key(record), &record);
@@ -77,7 +80,7 @@ void print_summary(store::Store& store, int64_t run_id) {
     std::string backend;
     for (const store::RunRow& run : store.read_runs())
         if (run.id == run_id) backend = run.backends;
-    const bool threads_swept = std::find(shown.begin(), shown.end(), "n_threads") != shown.end();
+    const bool threads_swept = std::find(shown.begin(), shown.end(), param::n_threads) != shown.end();
     std::vector<std::string> header = {"model", "size", "params", "backend"};
     if (!threads_swept) header.push_back("threads");
     header.insert(header.end(), shown.begin(), shown.end());
@@ -88,11 +91,11 @@ void print_summary(store::Store& store, int64_t run_id) {
         const auto fact = facts.find(r->model);
         const auto& [size, params] = fact != facts.end() ? fact->second : facts[std::string(r->model)];
         std::vector<std::string> row = {std::string(r->model), size, params, backend};
-        if (!threads_swept) row.push_back(r->params.at("n_threads"));
+        if (!threads_swept) row.push_back(r->params.at(param::n_threads));
         for (const auto& column : shown) row.push_back(r->params.at(column));
         // Split mode: llama-bench's pp512 / tg128. Request mode: the request, then the phase.
-        const std::string& n_prompt = r->params.at("n_prompt");
-        const std::string& n_gen = r->params.at("n_gen");
+        const std::string& n_prompt = r->params.at(param::n_prompt);
+        const std::string& n_gen = r->params.at(param::n_gen);
         if (r->metric == "pg") row.push_back(fmt::format("pp{}+tg{}", n_prompt, n_gen)); // llama-bench's name
         else if (n_prompt != "0" && n_gen != "0") row.push_back(fmt::format("p{}+n{} {}", n_prompt, n_gen, r->metric));
         else row.push_back(fmt::format("{}{}", r->metric, r->metric == "pp" ? n_prompt : n_gen));

@@ -14,7 +14,7 @@
 namespace llmsweep::cli {
 
 // Setting key -> the texts given for it, in the order given (a flag may be repeated).
-using SettingFlags = std::map<std::string, std::vector<std::string>>;
+using SettingFlags = std::map<std::string, std::vector<std::string>, std::less<>>;
 
 // Every sweep setting as an option of `sub`: its long flag (--n-prompt), llama-bench's spelling (-p, -ub), its
 // help; what is given goes to `flags`.

@@ -10,6 +10,7 @@
 // --delay, --numa, -rpc: one value each) are rows of it too, but do not combine as a product: knobs() leaves them
 // out, parameters() has them.
 
+#include "domain/parameter_names.hpp"
 #include "domain/point.hpp"
 
 #include <nlohmann/json_fwd.hpp>

@@ -1,4 +1,5 @@
 #include "llama_bench/command.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/child_process.hpp"
 #include "core/error.hpp"
@@ -118,7 +119,7 @@ std::vector<std::string> llama_bench_command(const LlamaBenchCli& cli, const std
         auto values = distinct(points, [&](const domain::Point& p) { return knob.text(p); });
         // Not llama-bench's: the spec refuses any value but its default, or llmsweep sets it up around llama-bench
         // (the page cache). The load mode is above, as each build spells it.
-        if (!knob.of_llama_bench() || knob.name == "load_mode") continue;
+        if (!knob.of_llama_bench() || knob.name == param::load_mode) continue;
         if (!knob.always && values.size() == 1 && values.front() == knob.default_text()) continue;
         if (knob.name == "flash_attn" && !cli.flash_attn_names) // before on|off|auto, llama-bench took 0|1
             for (std::string& value : values) {

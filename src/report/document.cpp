@@ -415,8 +415,8 @@ Document build_document(const ReportModel& m, std::string_view language, const C
         for (const store::Respelling& r : m.respellings)
             items.push_back(
                 {fmt::format("{} {} → {}{}", r.column, r.given, r.effective,
-                             r.column == "n_gpu_layers" && r.effective == "-1" ? fmt::format(" ({})", s.all_layers)
-                                                                               : ""),
+                             r.column == param::n_gpu_layers && r.effective == "-1" ? fmt::format(" ({})", s.all_layers)
+                                                                                    : ""),
                  {}});
         d.push_back(paragraph(fmt::format("{}:", s.respelled)));
         d.push_back(list(std::move(items)));

@@ -45,7 +45,7 @@ std::optional<analysis::Looks> looks_of(const std::vector<store::RunRow>& runs) 
 // with huge pages and another without.
 std::vector<ReportModel::HugePagesDiffer> huge_pages_differ(const ReportModel& m) {
     std::vector<ReportModel::HugePagesDiffer> differ;
-    if (analysis::is_recorded_state(m.compare) || m.compare == "huge_pages") return differ;
+    if (analysis::is_recorded_state(m.compare) || m.compare == param::huge_pages) return differ;
     for (const std::string& model : m.models) {
         ReportModel::HugePagesDiffer d{model, {}};
         bool with = false, without = false;
@@ -203,8 +203,8 @@ void build_report(ReportModel& m, store::Store& store, const std::string& source
         }
         return range.value_or(analysis::Range{});
     };
-    m.n_prompt = range_of("n_prompt");
-    m.n_gen = range_of("n_gen");
+    m.n_prompt = range_of(param::n_prompt);
+    m.n_gen = range_of(param::n_gen);
     for (const auto& r : m.data.records) {
         if (std::find(m.models.begin(), m.models.end(), r.model) == m.models.end()) m.models.emplace_back(r.model);
         if (std::find(m.metrics.begin(), m.metrics.end(), r.metric) == m.metrics.end())

@@ -45,11 +45,12 @@ Columns<Point> serving_load_columns(const ReportModel& m, const Strings& s) {
     const auto& points = m.serving.points;
     if (std::any_of(points.begin(), points.end(), [](const Point& p) { return p.has_image(); })) {
         const Strings* words = &s;
-        columns.insert(columns.end(), {{"image", std::string(s.image),
-                                        [words](const Point& p) { return p.has_image() ? image_text(p, *words) : "-"; },
-                                        [](const Point& p) { return p.image; }},
-                                       {"image_size", "", {}, [](const Point& p) { return p.image_size; }},
-                                       {"images", "", {}, [](const Point& p) { return p.images; }}});
+        columns.insert(columns.end(),
+                       {{std::string(param::image), std::string(s.image),
+                         [words](const Point& p) { return p.has_image() ? image_text(p, *words) : "-"; },
+                         [](const Point& p) { return p.image; }},
+                        {std::string(param::image_size), "", {}, [](const Point& p) { return p.image_size; }},
+                        {std::string(param::images), "", {}, [](const Point& p) { return p.images; }}});
     }
     columns.insert(columns.end(),
                    {{"loop", std::string(s.load), [&s](const Point& p) { return load_text(p.open_loop, p.load, s); },
@@ -118,18 +119,18 @@ Columns<analysis::VisionPoint> vision_columns(const ReportModel& m, const String
     const bool several = std::any_of(m.vision.begin(), m.vision.end(), [](const V& v) { return v.per_request > 1; });
     columns.insert(columns.end(),
                    {
-                       {"image", std::string(s.image),
+                       {std::string(param::image), std::string(s.image),
                         [words](const V& v) {
                             return v.image.empty() ? fmt::format(fmt::runtime(words->image_px), v.image_size)
                                                    : std::filesystem::path(v.image).filename().string();
                         },
                         [](const V& v) { return v.image; }},
-                       {"image_size", "", {}, [](const V& v) { return v.image_size; }},
+                       {std::string(param::image_size), "", {}, [](const V& v) { return v.image_size; }},
                        {"per_request", several ? std::string(s.images_per_request) : "",
                         several ? std::function([](const V& v) { return std::to_string(v.per_request); })
                                 : std::function<std::string(const V&)>(),
                         [](const V& v) { return v.per_request; }},
-                       count_column<V>("images", std::string(s.images_encoded), &V::images),
+                       count_column<V>(std::string(param::images), std::string(s.images_encoded), &V::images),
                        optional_column<V>("slices", std::string(s.slices_per_image), &V::slices, 1),
                        figure_column<V>("tokens", std::string(s.tokens_per_image), &V::tokens, 0),
                        {"encode_ms", std::string(s.encode_ms),
@@ -174,9 +175,9 @@ Table capacity_table(const ReportModel& m, const Strings& s) {
 }
 
 Table single_stream_table(const ReportModel& m, const Strings& s) {
-    Table t({std::string(s.model), m.compare, "n_prompt", "n_gen", std::string(s.mode),
-             std::string(s.server_stream_tps), std::string(s.native_tg_tps), std::string(s.diff_pct),
-             std::string(s.ci95)});
+    Table t({std::string(s.model), m.compare, std::string(param::n_prompt), std::string(param::n_gen),
+             std::string(s.mode), std::string(s.server_stream_tps), std::string(s.native_tg_tps),
+             std::string(s.diff_pct), std::string(s.ci95)});
     for (const auto& c : m.serving.single_stream)
         t.add({c.model, c.value, std::to_string(c.n_prompt), std::to_string(c.n_gen), c.native_mode,
                fmt::format("{} (n={})", fixed(c.server_tps, 1), c.server_repetitions),

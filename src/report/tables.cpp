@@ -130,7 +130,8 @@ Columns<analysis::GroupSummary> summary_columns(const ReportModel& m, const Stri
                           figure_column("median_ts", std::string(s.median_ts), &G::median, 2),
                           spread("mean_cv_percent", s.mean_cv, &G::mean_cv, &G::repeated),
                           spread("max_cv_percent", s.max_cv, &G::max_cv, &G::repeated)},
-               joined(range("n_prompt", s.n_prompt_range, &G::n_prompt), range("n_gen", s.n_gen_range, &G::n_gen))),
+               joined(range(std::string(param::n_prompt), s.n_prompt_range, &G::n_prompt),
+                      range(std::string(param::n_gen), s.n_gen_range, &G::n_gen))),
         Columns<G>{count_column("not_ok", std::string(s.not_ok), &G::not_ok)});
 }
 
@@ -282,7 +283,7 @@ Columns<analysis::LoadSummary> loads_columns(const ReportModel& m, const Strings
         text_column<L>("model", std::string(s.model), &L::model),
         {m.compare, m.compare, [](const L& l) { return l.value.empty() ? "-" : l.value; },
          [](const L& l) { return l.value; }, "value"},
-        text_column<L>("cache_state", std::string(s.cache), &L::cache_state),
+        text_column<L>(std::string(param::cache_state), std::string(s.cache), &L::cache_state),
         count_column<L>("loads", std::string(s.loads_count), &L::loads),
         optional_column<L>("load_ms_mean", std::string(s.load_ms), &L::load_ms_mean, 2),
         optional_column<L>("load_ms_sd", std::string(s.load_sd), &L::load_ms_sd, 2),
@@ -420,15 +421,16 @@ Table roofline_table(const ReportModel& m, const Strings& s) {
 }
 
 Table roofline_csv_table(const ReportModel& m) {
-    Table t({"model", "metric", m.compare, "n_threads", "n_prompt", "n_gen", "n_depth", "avg_ts", "bytes_per_token",
-             "flop_per_token", "flop_per_byte", "achieved_gbs", "achieved_gflops", "roof_gbs", "roof_gflops",
-             "bandwidth_share", "compute_share"});
+    Table t({"model", "metric", m.compare, std::string(param::n_threads), std::string(param::n_prompt),
+             std::string(param::n_gen), std::string(param::n_depth), "avg_ts", "bytes_per_token", "flop_per_token",
+             "flop_per_byte", "achieved_gbs", "achieved_gflops", "roof_gbs", "roof_gflops", "bandwidth_share",
+             "compute_share"});
     for (const auto& p : m.roofline.points) {
         const analysis::Record& r = *p.record;
-        t.add({std::string(r.model), std::string(r.metric), p.value, std::to_string(p.threads), r.params.at("n_prompt"),
-               r.params.at("n_gen"), r.params.at("n_depth"), full(r.avg_ts), full(p.cost.bytes), full(p.cost.flops),
-               full(p.cost.intensity()), full(p.gbs), full(p.gflops), full(p.roof_gbs), full(p.roof_gflops),
-               full(p.bandwidth_share), full(p.compute_share)});
+        t.add({std::string(r.model), std::string(r.metric), p.value, std::to_string(p.threads),
+               r.params.at(param::n_prompt), r.params.at(param::n_gen), r.params.at(param::n_depth), full(r.avg_ts),
+               full(p.cost.bytes), full(p.cost.flops), full(p.cost.intensity()), full(p.gbs), full(p.gflops),
+               full(p.roof_gbs), full(p.roof_gflops), full(p.bandwidth_share), full(p.compute_share)});
     }
     return t;
 }

@@ -1,4 +1,5 @@
 #include "serving/llama_server.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
@@ -43,7 +44,7 @@ std::vector<std::string> server_command(const ServerSettings& settings, const do
     for (const domain::Knob& knob : domain::knobs()) {
         const std::string value = knob.text(point);
         if (knob.scope() == Scope::client || knob.scope() == Scope::test) continue;
-        if (knob.name == "load_mode" || knob.name == "cache_state") continue; // above
+        if (knob.name == param::load_mode || knob.name == param::cache_state) continue; // above
         if (knob.scope() == Scope::server && knob.type() == domain::Knob::Type::boolean) {
             // llama-server's switches turn off as -no and their name: -cb, -nocb.
             argv.push_back(value == "1" ? std::string(knob.server_flag)

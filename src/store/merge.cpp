@@ -1,5 +1,6 @@
 // Store::merge_from: another llmsweep database's runs, with what belongs to them, copied into this one.
 
+#include "domain/parameter_names.hpp"
 #include "store/store.hpp"
 
 #include "core/error.hpp"
@@ -69,9 +70,9 @@ constexpr std::array<std::string_view, 6> run_identity = {"started_at", "hostnam
 
 // What a load was when it started (its visit fills the rest in later): a load of another database's copy of a run
 // with the same values of these is the same load.
-constexpr std::array<std::string_view, 9> load_identity = {"round",       "model_filename",       "load_mode",
-                                                           "cache_state", "n_gpu_layers",         "huge_pages",
-                                                           "load_ms",     "rss_after_load_bytes", "major_faults"};
+constexpr std::array<std::string_view, 9> load_identity = {
+    "round",           "model_filename", param::load_mode,       param::cache_state, param::n_gpu_layers,
+    param::huge_pages, "load_ms",        "rss_after_load_bytes", "major_faults"};
 
 // Refuses an input whose measurements physics does not allow (a t/s of inf or 1e308, a time of zero): a merged
 // database feeds reports, and one impossible figure would poison every mean it is in.

@@ -1,5 +1,6 @@
 // The store's reads of what was measured, in bulk, for the analysis and the reports: results (read on a thread
 // of their own), samples, requests, loads, and llama-bench's rows. The rest of Store is in store.cpp.
+#include "domain/parameter_names.hpp"
 #include "store/store.hpp"
 
 #include "core/error.hpp"
@@ -489,7 +490,7 @@ std::vector<LoadRow> Store::read_loads(const std::string& value_column) {
     std::vector<LoadRow> loads;
     while (s.step()) {
         LoadRow row{s.column_int("run_id"), s.column_text("model_filename"), s.column_text("value"),
-                    s.column_text("cache_state")};
+                    s.column_text(param::cache_state)};
         if (!own) {
             const auto found = measured.find(s.column_int("id"));
             row.value = found == measured.end() ? "" : found->second;

@@ -1,4 +1,5 @@
 #include "store/schema.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/escape.hpp"
@@ -158,12 +159,12 @@ const std::vector<Table> all_tables = {
          {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
          {"model_filename", text, "Model file path as given.", "NOT NULL"},
          {"model_bytes", integer, "Size of the model file."},
-         {"load_mode", text, "`mmap`, `none`, `mlock` or `dio`.", "NOT NULL"},
-         {"cache_state", text, "`warm` or `cold` (file pages evicted before the load).", "NOT NULL"},
+         {param::load_mode, text, "`mmap`, `none`, `mlock` or `dio`.", "NOT NULL"},
+         {param::cache_state, text, "`warm` or `cold` (file pages evicted before the load).", "NOT NULL"},
          {"cache_evicted", integer, "For cold loads: 1 if mincore found the file's pages gone before the load."},
          {"resident_before_bytes", integer, "Bytes of the model file in the page cache just before the load."},
-         {"n_gpu_layers", integer, "Layers offloaded to GPUs.", "NOT NULL"},
-         {"huge_pages", text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
+         {param::n_gpu_layers, integer, "Layers offloaded to GPUs.", "NOT NULL"},
+         {param::huge_pages, text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
          {"round", integer, "Round of the visit (0 in grouped order)."},
          {"load_ms", real, "Wall time of llama_model_load_from_file, ms."},
          {"rss_after_load_bytes", integer, "Worker's resident set size right after the load."},

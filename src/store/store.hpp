@@ -3,6 +3,7 @@
 // results and samples. Rows are column-name → value lists checked against the schema table.
 
 #include "domain/model_cost.hpp"
+#include "domain/parameter_names.hpp"
 #include "domain/point.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -83,7 +84,7 @@ inline constexpr std::array<std::string_view, 1> load_derived_columns = {"huge_p
 // mode auto, which llama.cpp resolves to mmap or none): results store what was given and, beside it in
 // effective_<column>, what it came to. The analysis reads the effective value where there is one, so that
 // results pair on what ran.
-inline constexpr std::array<std::string_view, 2> effective_columns = {"load_mode", "n_gpu_layers"};
+inline constexpr std::array<std::string_view, 2> effective_columns = {param::load_mode, param::n_gpu_layers};
 inline bool has_effective_value(std::string_view column) {
     return std::find(effective_columns.begin(), effective_columns.end(), column) != effective_columns.end();
 }

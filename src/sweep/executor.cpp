@@ -1,4 +1,5 @@
 #include "sweep/executor.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "domain/image.hpp"
 #include "domain/knobs.hpp"
@@ -444,7 +445,7 @@ LlamaBenchVisit split_for_llama_bench(const Plan& plan, const std::vector<Task>&
 bool is_test_of(const Point& p, const llama_bench::BenchTest& t) {
     return t.point.context == p.context && t.point.test == p.test &&
            std::all_of(knobs().begin(), knobs().end(), [&](const Knob& k) {
-               return k.name == "load_mode" || k.any_engine || k.text(t.point) == k.text(p);
+               return k.name == param::load_mode || k.any_engine || k.text(t.point) == k.text(p);
            });
 }
 

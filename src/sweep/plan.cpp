@@ -1,4 +1,5 @@
 #include "sweep/plan.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 
@@ -64,8 +65,9 @@ std::vector<Part> parts(const std::vector<Point>& points, Part Point::*part) {
 struct Sizes {
     std::vector<int64_t> prompts, gens, depths;
     explicit Sizes(const SweepSpec& spec)
-        : prompts(spec.integers_of(*find_parameter("n_prompt"))), gens(spec.integers_of(*find_parameter("n_gen"))),
-          depths(spec.integers_of(*find_parameter("n_depth"))) {}
+        : prompts(spec.integers_of(*find_parameter(param::n_prompt))),
+          gens(spec.integers_of(*find_parameter(param::n_gen))),
+          depths(spec.integers_of(*find_parameter(param::n_depth))) {}
 };
 
 // The sizes of the tests: prompts, generations and depths, as the mode combines them.
@@ -134,7 +136,7 @@ std::vector<LoadParams> loads_of(const SweepSpec& spec) {
     for (const Knob& knob : knobs()) {
         if (!knob.of_load()) continue;
         loads.expand(spec.values_of(knob), [&](Point& p, const std::string& v) { knob.set(p, v); });
-        if (knob.name == "cache_state" && spec.llama_bench.size() > 1)
+        if (knob.name == param::cache_state && spec.llama_bench.size() > 1)
             loads.expand(spec.llama_bench, [](Point& p, const std::string& v) { p.load.llama_bench = v; });
     }
     return parts(loads.items(), &Point::load);

@@ -1,4 +1,5 @@
 #include "sweep/recorder.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "engine/effective.hpp"
 
@@ -27,10 +28,10 @@ store::Value optional_value(const std::optional<T>& v) {
 store::Row load_row(int64_t run_id, const LoadParams& load, int64_t round, const std::string& status) {
     return {{"run_id", run_id},
             {"model_filename", load.model},
-            {"load_mode", std::string(name(load.load_mode))},
-            {"cache_state", std::string(name(load.cache_state))},
-            {"n_gpu_layers", load.n_gpu_layers},
-            {"huge_pages", std::string(name(load.huge_pages))},
+            {param::load_mode, std::string(name(load.load_mode))},
+            {param::cache_state, std::string(name(load.cache_state))},
+            {param::n_gpu_layers, load.n_gpu_layers},
+            {param::huge_pages, std::string(name(load.huge_pages))},
             {"round", round},
             {"status", status}};
 }

@@ -1,4 +1,5 @@
 #include "sweep/serving_spec.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/escape.hpp"
@@ -44,7 +45,7 @@ const std::vector<Setting>& serving_settings() {
 }
 
 std::vector<ClientLoad> SweepSpec::client_loops() const {
-    const Knob &clients = *find_parameter("concurrency"), &rates = *find_parameter("rate");
+    const Knob &clients = *find_parameter(param::concurrency), &rates = *find_parameter(param::rate);
     std::vector<ClientLoad> loops;
     if (gives(clients) || !gives(rates))
         for (int64_t n : integers_of(clients)) loops.push_back({.concurrency = n});
@@ -83,8 +84,8 @@ void validate_serving(const SweepSpec& spec) {
     }
     if (spec.engine != Engine::native)
         throw UsageError("--mode server runs llama-server, not llama-bench: drop --engine llama-bench");
-    const Knob &prompt = *find_parameter("n_prompt"), &gen = *find_parameter("n_gen");
-    if (spec.sets(*find_parameter("n_depth")))
+    const Knob &prompt = *find_parameter(param::n_prompt), &gen = *find_parameter(param::n_gen);
+    if (spec.sets(*find_parameter(param::n_depth)))
         throw UsageError("--n-depth has no meaning in server mode: a request's context is its prompt; use "
                          "--shared-prefix for prompts that begin alike");
     const std::vector<int64_t> prompts = spec.integers_of(prompt), gens = spec.integers_of(gen);

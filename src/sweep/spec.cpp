@@ -1,4 +1,5 @@
 #include "sweep/spec.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "analysis/comparison.hpp"
 #include "core/error.hpp"
@@ -54,7 +55,7 @@ const std::vector<Setting> base_settings = {
     {"model", "GGUF model files", true, [](SweepSpec& s, const auto& t) { s.models = unique(model_paths(t)); }},
     {"mmap", "0,1: alias of --load-mode none,mmap", true,
      [](SweepSpec& s, const auto& t) {
-         s.knobs["load_mode"] = unique(parse_each(t, "--mmap", [](std::string_view v) {
+         s.knobs[param::load_mode] = unique(parse_each(t, "--mmap", [](std::string_view v) {
              if (v != "0" && v != "1" && v != "true" && v != "false")
                  throw UsageError(fmt::format("--mmap: '{}' is not 0 or 1", shortened(v)));
              return std::string(v == "1" || v == "true" ? "mmap" : "none");
@@ -195,13 +196,13 @@ Setting knob_setting(const Knob& knob) {
 // sweep's own settings where they always were; the other load and context knobs, then the tests' (their sizes
 // first), after them; server mode's knobs first among its settings.
 std::vector<Setting> all_settings() {
-    constexpr std::array<std::string_view, 3> placed = {"load_mode", "cache_state", "n_threads"};
+    constexpr std::array<std::string_view, 3> placed = {param::load_mode, param::cache_state, param::n_threads};
     const auto is_placed = [&](const Knob& knob) {
         return std::find(placed.begin(), placed.end(), knob.name) != placed.end() || knob.of_run();
     };
     std::vector<Setting> all;
     for (const Setting& setting : base_settings) {
-        if (setting.key == "mmap") all.push_back(knob_setting(*find_knob("load_mode")));
+        if (setting.key == "mmap") all.push_back(knob_setting(*find_knob(param::load_mode)));
         if (setting.key == "n_pg") {
             for (const std::string_view name : std::span(placed).subspan(1)) // the load mode is above
                 all.push_back(knob_setting(*find_knob(name)));
@@ -270,7 +271,7 @@ void read_toml(const std::string& path, SweepSpec& spec) {
         const auto& where = e.source().begin;
         throw UsageError(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
     }
-    if (table.contains("mmap") && table.contains("load_mode"))
+    if (table.contains("mmap") && table.contains(param::load_mode))
         throw UsageError(
             fmt::format("{}:{}: mmap and load_mode both set the load mode; keep one of them (mmap = [0, 1] "
                         "is load_mode = [\"none\", \"mmap\"])",
@@ -399,7 +400,7 @@ void validate_adaptive(const SweepSpec& spec) {
 } // namespace
 
 size_t swept_values(const SweepSpec& spec, std::string_view parameter) {
-    if (parameter == "concurrency") return spec.client_loops().size();
+    if (parameter == param::concurrency) return spec.client_loops().size();
     if (parameter == "llama_bench") return spec.llama_bench.size(); // the binaries of --engine llama-bench, in rounds
     if (const Knob* knob = find_parameter(parameter)) return spec.values_of(*knob).size();
     return 0;
@@ -409,7 +410,8 @@ namespace {
 
 // The images a request begins with (--image-size, --image, --images).
 void validate_images(const SweepSpec& spec) {
-    const Knob &image_size = *find_knob("image_size"), &image = *find_knob("image"), &images = *find_knob("images");
+    const Knob &image_size = *find_knob(param::image_size), &image = *find_knob(param::image),
+               &images = *find_knob(param::images);
     const bool any = spec.sets(image_size) || spec.sets(image);
     if (any && spec.mode == Mode::split)
         throw UsageError("--image-size and --image: a request begins with its images (an image, then the prompt and "
@@ -431,7 +433,7 @@ void validate_images(const SweepSpec& spec) {
                                                  "pixels; in server mode a request carries at most 192 MiB",
                                                  size, count, bytes >> 20));
     // An external server's mmproj is its own; a sweep's models are given theirs.
-    if (any && !(spec.mode == Mode::server && !spec.serving.url.empty()) && !spec.sets(*find_knob("mmproj")))
+    if (any && !(spec.mode == Mode::server && !spec.serving.url.empty()) && !spec.sets(*find_knob(param::mmproj)))
         throw UsageError("--image-size and --image: an image is encoded by a vision-language model's vision tower; "
                          "give its mmproj file with --mmproj (synth --preset smolvlm2-256m writes one)");
 }
@@ -448,15 +450,15 @@ void validate(const SweepSpec& spec) {
     if (spec.models.empty())
         throw UsageError("no model to benchmark; pass -m model.gguf (several -m, or a comma list, sweep several)");
     for (const auto& model : spec.models) check_gguf(model, "model", "-m");
-    const Knob& mmproj = *find_knob("mmproj");
+    const Knob& mmproj = *find_knob(param::mmproj);
     for (const std::string& file : spec.values_of(mmproj))
-        if (!file.empty()) check_gguf(file, "mmproj", "--mmproj");
+        if (!file.empty()) check_gguf(file, param::mmproj, "--mmproj");
     if (spec.engine == Engine::llama_bench) {
         if (spec.llama_bench.empty())
             throw UsageError("--engine llama-bench needs the binary: pass --llama-bench /path/to/llama-bench");
         if (spec.mode != Mode::split)
             throw UsageError("--engine llama-bench runs llama-bench's own pp and tg tests: add --mode split");
-        if (spec.sets(*find_knob("huge_pages")))
+        if (spec.sets(*find_knob(param::huge_pages)))
             throw UsageError("--huge-pages off and on set up llmsweep's own workers; llama-bench leaves huge pages "
                              "to the kernel (auto). Drop --huge-pages, or use --engine native");
         for (const Knob& knob : knobs())
@@ -483,9 +485,9 @@ void validate(const SweepSpec& spec) {
         throw UsageError("--n-pg (-pg) is llama-bench's combined test, a split-mode test; add --mode split (request "
                          "mode already times the prompt and the generation of each request)");
     if (spec.mode == Mode::request) {
-        for (int64_t n : spec.integers_of(*find_parameter("n_prompt")))
+        for (int64_t n : spec.integers_of(*find_parameter(param::n_prompt)))
             if (n < 1) throw UsageError("--n-prompt 0 has no meaning in request mode; use --mode split for tg alone");
-        for (int64_t n : spec.integers_of(*find_parameter("n_gen")))
+        for (int64_t n : spec.integers_of(*find_parameter(param::n_gen)))
             if (n < 1) throw UsageError("--n-gen 0 has no meaning in request mode; use --mode split for pp alone");
     }
 }
