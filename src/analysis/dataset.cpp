@@ -206,7 +206,7 @@ public:
             stop_->min_repetitions = std::min(stop_->min_repetitions, row.repetitions);
             stop_->max_repetitions = std::max(stop_->max_repetitions, row.repetitions);
         }
-        for (size_t k = 0; k < store::effective_columns.size(); ++k)
+        for (size_t k = 0; k < store::effective_columns().size(); ++k)
             if (const std::string_view given = v[columns_.respelled + k]; !given.empty())
                 respelled_.emplace(row.run_id, k, std::string(given), std::string(v[effective_index(k)]));
     }
@@ -215,12 +215,12 @@ public:
     void finish(Dataset& data) const {
         for (const auto& [path, facts] : models_) data.models.push_back(facts);
         const std::vector<int64_t> runs = data.run_ids();
-        for (size_t k = 0; k < store::effective_columns.size(); ++k) {
+        for (size_t k = 0; k < store::effective_columns().size(); ++k) {
             std::set<std::pair<std::string, std::string>> pairs; // in the order of their texts
             for (const auto& [run, column, given, effective] : respelled_)
                 if (column == k && std::binary_search(runs.begin(), runs.end(), run)) pairs.emplace(given, effective);
             for (const auto& [given, effective] : pairs)
-                data.respellings.push_back({std::string(store::effective_columns[k]), given, effective});
+                data.respellings.push_back({std::string(store::effective_columns()[k]), given, effective});
         }
         for (const auto& [key, count] : stops_)
             if (std::binary_search(runs.begin(), runs.end(), key.first)) data.stops[key.first].push_back(count);
@@ -232,7 +232,7 @@ private:
         std::from_chars(text.data(), text.data() + text.size(), value);
         return value;
     }
-    static size_t effective_index(size_t k) { return parameter_index(store::effective_columns[k]); }
+    static size_t effective_index(size_t k) { return parameter_index(store::effective_columns()[k]); }
 
     Columns columns_;
     std::map<std::string, store::ModelRow, std::less<>> models_;
@@ -272,7 +272,8 @@ Dataset load_dataset(store::Store& store, const Filters& filters) {
     columns.push_back({"model_size", Of::result});
     columns.push_back({"model_n_params", Of::result});
     columns.push_back({"stop_reason", Of::result});
-    for (const std::string_view name : store::effective_columns) columns.push_back({std::string(name), Of::respelled});
+    for (const std::string_view name : store::effective_columns())
+        columns.push_back({std::string(name), Of::respelled});
     // The samples, as stored, are read on a connection and thread of their own from the start, while the models
     // and the results load, where the database is a file (a million results' five million samples: about a
     // second less).

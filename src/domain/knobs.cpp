@@ -168,14 +168,19 @@ const std::vector<Knob>& all_knobs() {
          .help = "How llama.cpp reads the model: auto (mmap where every device can map the file, as llama-bench), "
                  "none, mmap, mlock, mmap+mlock, dio",
          .plural = "load modes", .member = load<&L::load_mode>(), .canonical = canonical_load_mode, .always = true,
-         .order = "auto,none,mmap,mlock,mmap+mlock,dio"},
+         .order = "auto,none,mmap,mlock,mmap+mlock,dio", .per_load = true,
+         .effective_help = "The load mode llama.cpp used: `auto` resolved to `mmap` or `none`; NULL where unknown "
+                           "(older runs, imports of GPU builds)."},
         {.name = param::cache_state, .flag = "--cache", .key_tag = "cache", .alias = "cache",
          .help = "Page cache before each load: warm, or cold (the model file's pages evicted)",
          .plural = "cache states", .member = load<&L::cache_state>(), .canonical = canonical_cache_state,
-         .any_engine = true, .always = true, .order = "warm,cold"},
+         .any_engine = true, .always = true, .order = "warm,cold", .per_load = true},
         {.name = param::n_gpu_layers, .flag = "-ngl", .field = "n_gpu_layers", .server_flag = "-ngl", .key_tag = "ngl",
          .help = "Layers offloaded to the GPU (-1: all, as llama-bench; 99 means all too)",
-         .plural = "GPU layer counts", .member = load<&L::n_gpu_layers>(), .min = -1, .max = 1000000, .always = true},
+         .plural = "GPU layer counts", .member = load<&L::n_gpu_layers>(), .min = -1, .max = 1000000, .always = true,
+         .per_load = true,
+         .effective_help = "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 "
+                           "or more); NULL where unknown."},
         {.name = param::n_threads, .flag = "-t", .field = "n_threads", .server_flag = "-t", .key_tag = "threads",
          .alias = "threads", .help = "CPU threads", .plural = "thread counts", .member = context<&C::threads>(),
          .min = 1, .max = 4096, .host_default = true, .always = true},
@@ -199,7 +204,7 @@ const std::vector<Knob>& all_knobs() {
          .help = "Huge pages for the worker's memory: auto (as the kernel's THP mode and the page cache give them, "
                  "as llama-bench), off (none), on (as many as the kernel allows)",
          .plural = "huge-page settings", .member = load<&L::huge_pages>(), .canonical = canonical_huge_pages,
-         .since = 4, .order = "auto,off,on"},
+         .since = 4, .order = "auto,off,on", .per_load = true},
         {.name = "no_kv_offload", .flag = "-nkvo", .field = "no_kv_offload", .server_flag = "-nkvo",
          .key_tag = "nkvo", .help = "0,1: keep the KV cache in host memory, not on the GPU",
          .plural = "KV offload settings", .member = context<&C::no_kv_offload>(), .since = 5},

@@ -86,6 +86,13 @@ struct Knob {
     // The order a report lists its values in, the baseline first, joined by ','; empty: numbers in order, other
     // text as first seen.
     std::string_view order = {};
+    // Whether the loads table records it beside each load too (what the load was given): the load settings
+    // llmsweep measured loading by from its start.
+    bool per_load = false;
+    // Where llama.cpp may resolve it to another spelling of the same setting (load mode auto to mmap or none, -ngl
+    // 99 to -1 on a smaller model): what it came to, which results store beside it in effective_<name> (schema
+    // version 6), as this describes; empty: none.
+    std::string_view effective_help = {};
 
     Type type() const { return member.type; }
     Scope scope() const { return member.scope; }

@@ -1,10 +1,10 @@
 // Store::merge_from: another llmsweep database's runs, with what belongs to them, copied into this one.
 
-#include "domain/parameter_names.hpp"
 #include "store/store.hpp"
 
 #include "core/error.hpp"
 #include "core/escape.hpp"
+#include "domain/knobs.hpp"
 #include "domain/plausible.hpp"
 
 #include <fmt/format.h>
@@ -69,10 +69,17 @@ constexpr std::array<std::string_view, 6> run_identity = {"started_at", "hostnam
                                                           "mode",       "sweep_order", "source"};
 
 // What a load was when it started (its visit fills the rest in later): a load of another database's copy of a run
-// with the same values of these is the same load.
-constexpr std::array<std::string_view, 9> load_identity = {
-    "round",           "model_filename", param::load_mode,       param::cache_state, param::n_gpu_layers,
-    param::huge_pages, "load_ms",        "rss_after_load_bytes", "major_faults"};
+// with the same values of these is the same load: its settings (domain::Knob::per_load) and what its start measured.
+const std::vector<std::string_view>& load_identity() {
+    static const std::vector<std::string_view> columns = [] {
+        std::vector<std::string_view> all = {"round", "model_filename", "load_ms", "rss_after_load_bytes",
+                                             "major_faults"};
+        for (const domain::Knob& knob : domain::knobs())
+            if (knob.per_load) all.push_back(knob.name);
+        return all;
+    }();
+    return columns;
+}
 
 // Refuses an input whose measurements physics does not allow (a t/s of inf or 1e308, a time of zero): a merged
 // database feeds reports, and one impossible figure would poison every mean it is in.
@@ -234,13 +241,13 @@ void Store::extend_present_runs(Store& other, const std::set<std::string>& uids,
                                                       fmt::join(load_names, ", ")));
         other_loads.bind("run", other_id);
         std::string match = "SELECT id FROM loads WHERE run_id = :run_id";
-        for (std::string_view column : load_identity) match += fmt::format(" AND {0} IS :{0}", column);
+        for (std::string_view column : load_identity()) match += fmt::format(" AND {0} IS :{0}", column);
         while (other_loads.step()) {
             const auto load = mapped_row(other_loads, "loads", 1, {{"run_id", &runs}});
             if (!load) continue;
             Statement found(*db_, match);
             found.bind("run_id", run_id);
-            for (std::string_view column : load_identity) found.bind(column, *value_of(*load, column));
+            for (std::string_view column : load_identity()) found.bind(column, *value_of(*load, column));
             if (found.step()) {
                 loads[other_loads.column_int(0)] = found.column_int(0);
                 continue;

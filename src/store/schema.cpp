@@ -17,10 +17,6 @@ namespace {
 
 using enum SqlType;
 
-constexpr std::string_view huge_pages_doc =
-    "The huge-page setting of the worker: `auto` (the kernel's THP mode and the page cache decide, as for "
-    "llama-bench; imports and older runs), `off` or `on`.";
-
 // The owner of the text made below (the columns' string_views point into it).
 std::string_view kept(std::string text) {
     static std::deque<std::string> texts;
@@ -35,12 +31,13 @@ SqlType sql_type(const domain::Knob& knob) {
     }
 }
 
-// The results columns of the parameters of `scopes` (domain/knobs.hpp): each one's name, type, help and default,
-// added in its `since`. Server mode's are NULL in other modes.
-std::vector<Column> knob_columns(std::initializer_list<domain::Knob::Scope> scopes) {
+// The columns of the parameters of `scopes` (domain/knobs.hpp), those the loads table records too where
+// `per_load`: each one's name, type, help and default, added in its `since`. Server mode's are NULL in other modes.
+std::vector<Column> knob_columns(std::initializer_list<domain::Knob::Scope> scopes, bool per_load = false) {
     std::vector<Column> columns;
     for (const domain::Knob& knob : domain::parameters()) {
         if (std::find(scopes.begin(), scopes.end(), knob.scope()) == scopes.end()) continue;
+        if (per_load && !knob.per_load) continue;
         std::string doc(knob.help);
         if (const size_t flag = doc.find("0,1: "); knob.type() == domain::Knob::Type::boolean && flag != doc.npos)
             doc.replace(flag, 5, "1: ");
@@ -54,6 +51,16 @@ std::vector<Column> knob_columns(std::initializer_list<domain::Knob::Scope> scop
              kept(fmt::format("{} ({}).{}", doc, knob.origin(), knob.of_server_mode() ? " NULL in other modes." : "")),
              kept(constraint), knob.since});
     }
+    return columns;
+}
+
+// The results columns of what llama.cpp resolved a setting to, where it may (domain::Knob::effective_help).
+std::vector<Column> effective_value_columns() {
+    std::vector<Column> columns;
+    for (const domain::Knob& knob : domain::parameters())
+        if (!knob.effective_help.empty())
+            columns.push_back(
+                {kept(fmt::format("effective_{}", knob.name)), sql_type(knob), knob.effective_help, "", 6});
     return columns;
 }
 
@@ -152,106 +159,118 @@ const std::vector<Table> all_tables = {
          {"machine_s", real, "Of wall_s: the machine's roofs measured (once per host, build and thread count).", "",
           10},
      }},
-    {"loads",
-     "One model load in a worker process: what it cost, for every load mode and cache state.",
-     {
-         {"id", integer, "Load id.", "PRIMARY KEY"},
-         {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
-         {"model_filename", text, "Model file path as given.", "NOT NULL"},
-         {"model_bytes", integer, "Size of the model file."},
-         {param::load_mode, text, "`mmap`, `none`, `mlock` or `dio`.", "NOT NULL"},
-         {param::cache_state, text, "`warm` or `cold` (file pages evicted before the load).", "NOT NULL"},
-         {"cache_evicted", integer, "For cold loads: 1 if mincore found the file's pages gone before the load."},
-         {"resident_before_bytes", integer, "Bytes of the model file in the page cache just before the load."},
-         {param::n_gpu_layers, integer, "Layers offloaded to GPUs.", "NOT NULL"},
-         {param::huge_pages, text, huge_pages_doc, "NOT NULL DEFAULT 'auto'", 4},
-         {"round", integer, "Round of the visit (0 in grouped order)."},
-         {"load_ms", real, "Wall time of llama_model_load_from_file, ms."},
-         {"rss_after_load_bytes", integer, "Worker's resident set size right after the load."},
-         {"rss_peak_bytes", integer, "Worker's peak resident set size over the visit."},
-         {"major_faults", integer, "Major page faults during the load."},
-         {"minor_faults", integer, "Minor page faults during the load."},
-         {"status", text, "`ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
-         {"error", text, "Why the load failed."},
-         {"thp_mode",
-          text,
-          "The host's transparent-huge-page mode at the load: `always`, `madvise` or `never`.",
-          {},
-          3},
-         {"model_buffers",
-          text,
-          "Where llama.cpp put the weights, as it logs them: `CPU_Mapped` (the mapped file), `CPU` (read into "
-          "memory), `CPU_REPACK` (repacked for this CPU's kernels), each with its MiB, e.g. `CPU_Mapped 136.47`.",
-          {},
-          3},
-         {"anon_after_load_kb",
-          integer,
-          "Worker's anonymous memory right after the load (a model read into buffers, repacked weights), KiB.",
-          {},
-          3},
-         {"anon_huge_after_load_kb", integer, "Of it, mapped with transparent huge pages (AnonHugePages), KiB.", {}, 3},
-         {"file_pmd_after_load_kb",
-          integer,
-          "Page-cache memory (a mapped model file) mapped with huge pages (FilePmdMapped) right after the load, KiB.",
-          {},
-          3},
-         {"rss_at_end_kb", integer, "Worker's resident memory after the visit's measurements, KiB.", {}, 3},
-         {"anon_at_end_kb", integer, "Its anonymous memory then, KiB.", {}, 3},
-         {"anon_huge_at_end_kb", integer, "Its anonymous memory on transparent huge pages then, KiB.", {}, 3},
-         {"file_pmd_at_end_kb", integer, "Its page-cache memory mapped with huge pages then, KiB.", {}, 3},
-         {"visit_s", real, "Wall time of the visit: the worker's start to its end, s.", {}, 4},
-         {"rss_anon_peak_kb",
-          integer,
-          "The largest anonymous resident memory (RssAnon) over the visit, sampled after the load and after each "
-          "measurement, KiB: buffers, and a model read into them.",
-          {},
-          5},
-         {"rss_file_peak_kb",
-          integer,
-          "The largest file-backed resident memory (RssFile) over the visit, KiB: a mapped model file's pages.",
-          {},
-          5},
-         {"resident_after_bytes", integer, "Bytes of the model file in the page cache at the end of the visit.", {}, 5},
-         {"other_cpu_cores",
-          real,
-          "CPU time of every other process during the visit (not the worker's, not llmsweep's), in cores: 1.0 is "
-          "one core busy throughout.",
-          {},
-          4},
-         {"steal_percent", real, "Share of the CPU time the hypervisor stole during the visit, %.", {}, 4},
-         {"load_average", real, "The host's 1-minute load average at the end of the visit.", {}, 4},
-         {"cpu_mhz", real, "Mean CPU clock at the end of the visit, MHz, where the kernel reports it.", {}, 4},
-         {"throttle_events", integer, "Thermal throttling events during the visit, where the CPU counts them.", {}, 4},
-         {"server_command",
-          text,
-          "Server mode: the llama-server command line, as JSON (NULL for a server llmsweep did not start).",
-          {},
-          7},
-         {"server_props",
-          text,
-          "Server mode: what the server said about itself (`/props`, or `/v1/models`), as JSON.",
-          {},
-          7},
-         {"mmproj_load_ms",
-          real,
-          "A vision-language model's mmproj (`--mmproj`): wall time of its load (llama.cpp's mtmd_init_from_file) "
-          "for the first image of the visit, ms.",
-          {},
-          11},
-         {"mmproj_rss_bytes",
-          integer,
-          "The worker's resident memory that loading the mmproj added (its weights, which llama.cpp's clip reads "
-          "into memory whatever the model's load mode, and its compute buffers), bytes.",
-          {},
-          13},
-         {"first_image_ms",
-          real,
-          "The worker's first image after the load (its warm-up's, with `--image-size`): the encode of its "
-          "slices with the vision tower cold, ms; the results' `img` are the later ones.",
-          {},
-          11},
-         {"first_image_tokens", integer, "The tokens that first image became.", {}, 11},
-     }},
+    {"loads", "One model load in a worker process: what it cost, for every load mode and cache state.",
+     joined(
+         {{
+              {"id", integer, "Load id.", "PRIMARY KEY"},
+              {"run_id", integer, "The run.", "NOT NULL REFERENCES runs(id)"},
+              {"model_filename", text, "Model file path as given.", "NOT NULL"},
+              {"model_bytes", integer, "Size of the model file."},
+          },
+          knob_columns({domain::Knob::Scope::load}, true),
+          {
+              {"cache_evicted", integer, "For cold loads: 1 if mincore found the file's pages gone before the load."},
+              {"resident_before_bytes", integer, "Bytes of the model file in the page cache just before the load."},
+              {"round", integer, "Round of the visit (0 in grouped order)."},
+              {"load_ms", real, "Wall time of llama_model_load_from_file, ms."},
+              {"rss_after_load_bytes", integer, "Worker's resident set size right after the load."},
+              {"rss_peak_bytes", integer, "Worker's peak resident set size over the visit."},
+              {"major_faults", integer, "Major page faults during the load."},
+              {"minor_faults", integer, "Minor page faults during the load."},
+              {"status", text, "`ok`, `failed`, `timeout` or `crashed`.", "NOT NULL"},
+              {"error", text, "Why the load failed."},
+              {"thp_mode",
+               text,
+               "The host's transparent-huge-page mode at the load: `always`, `madvise` or `never`.",
+               {},
+               3},
+              {"model_buffers",
+               text,
+               "Where llama.cpp put the weights, as it logs them: `CPU_Mapped` (the mapped file), `CPU` (read into "
+               "memory), `CPU_REPACK` (repacked for this CPU's kernels), each with its MiB, e.g. `CPU_Mapped 136.47`.",
+               {},
+               3},
+              {"anon_after_load_kb",
+               integer,
+               "Worker's anonymous memory right after the load (a model read into buffers, repacked weights), KiB.",
+               {},
+               3},
+              {"anon_huge_after_load_kb",
+               integer,
+               "Of it, mapped with transparent huge pages (AnonHugePages), KiB.",
+               {},
+               3},
+              {"file_pmd_after_load_kb",
+               integer,
+               "Page-cache memory (a mapped model file) mapped with huge pages (FilePmdMapped) right after the load, "
+               "KiB.",
+               {},
+               3},
+              {"rss_at_end_kb", integer, "Worker's resident memory after the visit's measurements, KiB.", {}, 3},
+              {"anon_at_end_kb", integer, "Its anonymous memory then, KiB.", {}, 3},
+              {"anon_huge_at_end_kb", integer, "Its anonymous memory on transparent huge pages then, KiB.", {}, 3},
+              {"file_pmd_at_end_kb", integer, "Its page-cache memory mapped with huge pages then, KiB.", {}, 3},
+              {"visit_s", real, "Wall time of the visit: the worker's start to its end, s.", {}, 4},
+              {"rss_anon_peak_kb",
+               integer,
+               "The largest anonymous resident memory (RssAnon) over the visit, sampled after the load and after each "
+               "measurement, KiB: buffers, and a model read into them.",
+               {},
+               5},
+              {"rss_file_peak_kb",
+               integer,
+               "The largest file-backed resident memory (RssFile) over the visit, KiB: a mapped model file's pages.",
+               {},
+               5},
+              {"resident_after_bytes",
+               integer,
+               "Bytes of the model file in the page cache at the end of the visit.",
+               {},
+               5},
+              {"other_cpu_cores",
+               real,
+               "CPU time of every other process during the visit (not the worker's, not llmsweep's), in cores: 1.0 is "
+               "one core busy throughout.",
+               {},
+               4},
+              {"steal_percent", real, "Share of the CPU time the hypervisor stole during the visit, %.", {}, 4},
+              {"load_average", real, "The host's 1-minute load average at the end of the visit.", {}, 4},
+              {"cpu_mhz", real, "Mean CPU clock at the end of the visit, MHz, where the kernel reports it.", {}, 4},
+              {"throttle_events",
+               integer,
+               "Thermal throttling events during the visit, where the CPU counts them.",
+               {},
+               4},
+              {"server_command",
+               text,
+               "Server mode: the llama-server command line, as JSON (NULL for a server llmsweep did not start).",
+               {},
+               7},
+              {"server_props",
+               text,
+               "Server mode: what the server said about itself (`/props`, or `/v1/models`), as JSON.",
+               {},
+               7},
+              {"mmproj_load_ms",
+               real,
+               "A vision-language model's mmproj (`--mmproj`): wall time of its load (llama.cpp's mtmd_init_from_file) "
+               "for the first image of the visit, ms.",
+               {},
+               11},
+              {"mmproj_rss_bytes",
+               integer,
+               "The worker's resident memory that loading the mmproj added (its weights, which llama.cpp's clip reads "
+               "into memory whatever the model's load mode, and its compute buffers), bytes.",
+               {},
+               13},
+              {"first_image_ms",
+               real,
+               "The worker's first image after the load (its warm-up's, with `--image-size`): the encode of its "
+               "slices with the vision tower cold, ms; the results' `img` are the later ones.",
+               {},
+               11},
+              {"first_image_tokens", integer, "The tokens that first image became.", {}, 11},
+          }})},
     {"results", "One metric at one point: the statistics of its repetitions.",
      joined(
          {{
@@ -269,16 +288,7 @@ const std::vector<Table> all_tables = {
               {"model_n_params", integer, "Parameters."},
           },
           knob_columns({domain::Knob::Scope::load, domain::Knob::Scope::context}),
-          {
-              {"effective_load_mode", text,
-               "The load mode llama.cpp used: `auto` resolved to `mmap` or `none`; NULL where unknown (older runs, "
-               "imports of GPU builds).",
-               "", 6},
-              {"effective_n_gpu_layers", integer,
-               "The layers offloaded as llama.cpp counts them: -1 for all (a negative value, or n_layer + 1 or more); "
-               "NULL where unknown.",
-               "", 6},
-          },
+          effective_value_columns(),
           knob_columns({domain::Knob::Scope::test}),
           {
               {"mode", text, "`request`, `split` or `server`.", "NOT NULL"},
@@ -522,6 +532,20 @@ std::string llama_bench_select(std::string_view where) {
 }
 
 } // namespace
+
+const std::vector<std::string_view>& effective_columns() {
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> all;
+        for (const domain::Knob& knob : domain::parameters())
+            if (!knob.effective_help.empty()) all.push_back(knob.name);
+        return all;
+    }();
+    return names;
+}
+
+bool has_effective_value(std::string_view column) {
+    return std::find(effective_columns().begin(), effective_columns().end(), column) != effective_columns().end();
+}
 
 std::vector<std::string> llama_bench_trigger_sql() {
     return {

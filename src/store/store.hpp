@@ -3,7 +3,6 @@
 // results and samples. Rows are column-name → value lists checked against the schema table.
 
 #include "domain/model_cost.hpp"
-#include "domain/parameter_names.hpp"
 #include "domain/point.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -80,14 +79,12 @@ struct ResultColumn {
 //   loads, older databases).
 inline constexpr std::array<std::string_view, 1> load_derived_columns = {"huge_pages_used"};
 
-// The settings that have two spellings for one meaning (llama-bench's -ngl -1 and 99 on a smaller model; load
-// mode auto, which llama.cpp resolves to mmap or none): results store what was given and, beside it in
-// effective_<column>, what it came to. The analysis reads the effective value where there is one, so that
-// results pair on what ran.
-inline constexpr std::array<std::string_view, 2> effective_columns = {param::load_mode, param::n_gpu_layers};
-inline bool has_effective_value(std::string_view column) {
-    return std::find(effective_columns.begin(), effective_columns.end(), column) != effective_columns.end();
-}
+// The settings that have two spellings for one meaning (domain::Knob::effective_help: llama-bench's -ngl -1 and 99
+// on a smaller model; load mode auto, which llama.cpp resolves to mmap or none): results store what was given
+// and, beside it in effective_<column>, what it came to. The analysis reads the effective value where there is
+// one, so that results pair on what ran.
+const std::vector<std::string_view>& effective_columns();
+bool has_effective_value(std::string_view column);
 
 // A setting given in one spelling that came to another: what the report says it paired on.
 struct Respelling {

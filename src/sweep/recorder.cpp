@@ -1,5 +1,4 @@
 #include "sweep/recorder.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "engine/effective.hpp"
 
@@ -24,16 +23,16 @@ store::Value optional_value(const std::optional<T>& v) {
     return v ? store::Value(*v) : store::Value(std::monostate{});
 }
 
-// What every load row says: the run, the load's settings, its round and status.
+// What every load row says: the run, the load's settings (those the loads table records, domain::Knob::per_load),
+// its round and status.
 store::Row load_row(int64_t run_id, const LoadParams& load, int64_t round, const std::string& status) {
-    return {{"run_id", run_id},
-            {"model_filename", load.model},
-            {param::load_mode, std::string(name(load.load_mode))},
-            {param::cache_state, std::string(name(load.cache_state))},
-            {param::n_gpu_layers, load.n_gpu_layers},
-            {param::huge_pages, std::string(name(load.huge_pages))},
-            {"round", round},
-            {"status", status}};
+    store::Row row = {{"run_id", run_id}, {"model_filename", load.model}, {"round", round}, {"status", status}};
+    Point point;
+    point.load = load;
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.per_load)
+            row.emplace_back(knob.name, std::visit([](auto&& v) { return store::Value(v); }, knob.column(point)));
+    return row;
 }
 
 // What a server said of itself, as stored: valid UTF-8, and at most 1 MiB (a server that says more is noted with how
