@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -484,6 +485,33 @@ TEST(Plan, SameSeedSameOrder) {
         for (size_t t = 0; t < a.visits[v].tasks.size(); ++t)
             EXPECT_EQ(a.visits[v].tasks[t].point, b.visits[v].tasks[t].point);
     }
+}
+
+// A parameter's name is text in few places: the table's row (domain/knobs.cpp), domain/parameter_names.hpp for those
+// code computes with, and where it is llama-bench's own field (its output and import). Everywhere else code names
+// it through the table or parameter_names, so that a misspelling fails to compile, not to find a column.
+TEST(ParameterTable, NoParameterIsSpelledOutInMoreThanAFewFiles) {
+    namespace fs = std::filesystem;
+    std::vector<std::pair<std::string, std::string>> sources; // path, text without // comments
+    for (const auto& entry : fs::recursive_directory_iterator(fs::path(LLMSWEEP_SOURCE_DIR) / "src")) {
+        if (entry.path().extension() != ".cpp" && entry.path().extension() != ".hpp") continue;
+        std::ifstream in(entry.path());
+        std::string text, line;
+        while (std::getline(in, line)) text += line.substr(0, line.find("//")) + "\n";
+        sources.emplace_back(entry.path().lexically_relative(LLMSWEEP_SOURCE_DIR).string(), std::move(text));
+    }
+    ASSERT_GT(sources.size(), 100u);
+    size_t in_code = 0;
+    for (const domain::Knob& knob : domain::parameters()) {
+        const std::string quoted = fmt::format("\"{}\"", knob.name);
+        std::vector<std::string> files;
+        for (const auto& [path, text] : sources)
+            if (text.find(quoted) != std::string::npos) files.push_back(path);
+        EXPECT_LE(files.size(), 8u) << knob.name << " is spelled out in " << fmt::format("{}", fmt::join(files, ", "));
+        EXPECT_GE(files.size(), 1u) << knob.name; // its row
+        if (files.size() > 1) ++in_code;
+    }
+    EXPECT_GT(in_code, 0u); // the search finds what it looks for
 }
 
 } // namespace
