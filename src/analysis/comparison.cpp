@@ -1,8 +1,8 @@
 #include "analysis/comparison.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "domain/parameter_names.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/sequential.hpp"
 #include "stats/tests.hpp"

@@ -1,11 +1,11 @@
 #include "analysis/dataset.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/huge_pages.hpp"
 #include "core/text.hpp"
 #include "domain/knobs.hpp"
 #include "domain/model_names.hpp"
+#include "domain/parameter_names.hpp"
 #include "domain/plausible.hpp"
 #include "stats/descriptive.hpp"
 

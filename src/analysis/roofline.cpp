@@ -1,4 +1,5 @@
 #include "analysis/roofline.hpp"
+
 #include "domain/parameter_names.hpp"
 
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 #include "analysis/serving.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "domain/knobs.hpp"
+#include "domain/parameter_names.hpp"
 #include "stats/descriptive.hpp"
 #include "stats/tests.hpp"
 

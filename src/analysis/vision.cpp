@@ -1,6 +1,6 @@
 #include "analysis/vision.hpp"
-#include "domain/parameter_names.hpp"
 
+#include "domain/parameter_names.hpp"
 #include "stats/descriptive.hpp"
 
 #include <fmt/format.h>

@@ -1,10 +1,10 @@
 #include "cli/progress.hpp"
 #include "cli/format.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/escape.hpp"
 #include "domain/knobs.hpp"
 #include "domain/model_names.hpp"
+#include "domain/parameter_names.hpp"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 #include "cli/summary.hpp"
 #include "cli/format.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "analysis/dataset.hpp"
 #include "core/escape.hpp"
+#include "domain/parameter_names.hpp"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 #include "llama_bench/command.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/child_process.hpp"
 #include "core/error.hpp"
 #include "domain/knobs.hpp"
+#include "domain/parameter_names.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

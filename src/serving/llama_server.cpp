@@ -1,10 +1,10 @@
 #include "serving/llama_server.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
 #include "domain/knobs.hpp"
+#include "domain/parameter_names.hpp"
 #include "serving/client.hpp"
 
 #include <fmt/format.h>

@@ -1,9 +1,9 @@
 // The store's reads of what was measured, in bulk, for the analysis and the reports: results (read on a thread
 // of their own), samples, requests, loads, and llama-bench's rows. The rest of Store is in store.cpp.
-#include "domain/parameter_names.hpp"
 #include "store/store.hpp"
 
 #include "core/error.hpp"
+#include "domain/parameter_names.hpp"
 #include "store/schema.hpp"
 
 #include <fmt/format.h>

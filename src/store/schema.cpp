@@ -1,5 +1,4 @@
 #include "store/schema.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/escape.hpp"

@@ -1,8 +1,8 @@
 #include "sweep/executor.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "domain/image.hpp"
 #include "domain/knobs.hpp"
+#include "domain/parameter_names.hpp"
 
 #include "core/child_process.hpp"
 #include "core/error.hpp"

@@ -1,7 +1,7 @@
 #include "sweep/plan.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
+#include "domain/parameter_names.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

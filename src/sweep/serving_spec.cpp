@@ -1,8 +1,8 @@
 #include "sweep/serving_spec.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "core/error.hpp"
 #include "core/escape.hpp"
+#include "domain/parameter_names.hpp"
 #include "sweep/setting_text.hpp"
 
 #include <fmt/format.h>

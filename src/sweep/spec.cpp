@@ -1,10 +1,10 @@
 #include "sweep/spec.hpp"
-#include "domain/parameter_names.hpp"
 
 #include "analysis/comparison.hpp"
 #include "core/error.hpp"
 #include "core/escape.hpp"
 #include "core/text.hpp"
+#include "domain/parameter_names.hpp"
 #include "sweep/range.hpp"
 #include "sweep/serving_spec.hpp"
 #include "sweep/setting_text.hpp"
