@@ -14,7 +14,7 @@ namespace llmsweep::analysis {
 
 const std::vector<std::string_view>& single_stream_settings() {
     static const std::vector<std::string_view> names = [] {
-        std::vector<std::string_view> list = {param::n_threads, param::load_mode, param::n_gen};
+        std::vector<std::string_view> list = {param::n_gen};
         for (const domain::Knob& knob : domain::knobs())
             if (!knob.of_server_mode()) list.push_back(knob.name);
         return list;

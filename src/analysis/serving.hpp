@@ -69,8 +69,8 @@ struct SingleStream {
     std::optional<double> low_pct, high_pct; // none with fewer than two repetitions of either
 };
 
-// The settings on which a server point and a native tg result must agree to be compared: the threads, GPU layers,
-// load mode (auto agrees with what auto came to), output length and every knob.
+// The settings on which a server point and a native tg result must agree to be compared: the output length and
+// every knob but server mode's (the load mode's auto agrees with what auto came to).
 const std::vector<std::string_view>& single_stream_settings();
 
 struct Serving {
