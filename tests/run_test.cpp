@@ -13,6 +13,7 @@
 #include <sstream>
 #include <sys/wait.h>
 #include <tuple>
+#include <unistd.h>
 
 namespace llmsweep {
 namespace {
@@ -56,9 +57,12 @@ TEST_F(RunTest, EachLoadRecordsHowItsMemoryIsMapped) {
                     "AND file_pmd_after_load_kb >= 0 AND rss_at_end_kb > 0 AND anon_at_end_kb >= 0"),
               2);
     // The peak split: a mapped model is file-backed memory, a model read into buffers anonymous; the file
-    // stays in the page cache (warm) before and after.
-    EXPECT_EQ(count("SELECT count(*) FROM loads WHERE rss_anon_peak_kb > 0 AND rss_file_peak_kb > 0 AND "
-                    "resident_after_bytes = model_bytes AND resident_before_bytes = model_bytes"),
+    // stays in the page cache (warm) before and after, but for a page the kernel's proactive reclaim may take
+    // during the visit (DAMON's took the last one of a model read without mmap once, with every core busy).
+    EXPECT_EQ(count(fmt::format("SELECT count(*) FROM loads WHERE rss_anon_peak_kb > 0 AND rss_file_peak_kb > 0 "
+                                "AND resident_after_bytes BETWEEN model_bytes - {} AND model_bytes AND "
+                                "resident_before_bytes = model_bytes",
+                                sysconf(_SC_PAGESIZE))),
               2);
     EXPECT_GT(count("SELECT (SELECT rss_anon_peak_kb FROM loads WHERE load_mode = 'none') - "
                     "(SELECT rss_anon_peak_kb FROM loads WHERE load_mode = 'mmap')"),
