@@ -259,14 +259,30 @@ std::optional<double> Store::measured_ns(const std::string& point_key) {
     return ns;
 }
 
+namespace {
+
+Value column_value(const domain::Knob& knob, const domain::Point& p) {
+    return std::visit([](auto&& v) { return Value(v); }, knob.column(p));
+}
+
+} // namespace
+
 Row point_columns(const domain::Point& p, domain::Mode mode) {
     Row row = {{"model_filename", p.load.model}, {"mode", std::string(name(mode))}};
     // Server mode's knobs are NULL in other modes, where they do not apply.
     const bool server = mode == domain::Mode::server;
     for (const domain::Knob& knob : domain::parameters())
-        if ((server || !knob.of_server_mode()) && !knob.of_run())
-            row.emplace_back(knob.name, std::visit([](auto&& v) { return Value(v); }, knob.column(p)));
+        if ((server || !knob.of_server_mode()) && !knob.of_run()) row.emplace_back(knob.name, column_value(knob, p));
     if (!p.load.llama_bench.empty()) row.emplace_back("llama_bench", p.load.llama_bench);
+    return row;
+}
+
+Row load_columns(const domain::LoadParams& load) {
+    domain::Point p;
+    p.load = load;
+    Row row = {{"model_filename", load.model}};
+    for (const domain::Knob& knob : domain::knobs())
+        if (knob.per_load) row.emplace_back(knob.name, column_value(knob, p));
     return row;
 }
 

@@ -35,6 +35,9 @@ struct Progress {
 // The columns that say which point a result is of: every writer of results (a sweep, an import, the tests'
 // fixtures) fills these from a point and nothing else for the point.
 Row point_columns(const domain::Point& point, domain::Mode mode);
+// The columns that say what a load was given: its model and the settings the loads table records
+// (domain::Knob::per_load).
+Row load_columns(const domain::LoadParams& load);
 
 // A new run's globally unique id: 128 random bits, hex.
 std::string new_run_uid();

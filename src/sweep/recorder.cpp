@@ -26,12 +26,8 @@ store::Value optional_value(const std::optional<T>& v) {
 // What every load row says: the run, the load's settings (those the loads table records, domain::Knob::per_load),
 // its round and status.
 store::Row load_row(int64_t run_id, const LoadParams& load, int64_t round, const std::string& status) {
-    store::Row row = {{"run_id", run_id}, {"model_filename", load.model}, {"round", round}, {"status", status}};
-    Point point;
-    point.load = load;
-    for (const domain::Knob& knob : domain::knobs())
-        if (knob.per_load)
-            row.emplace_back(knob.name, std::visit([](auto&& v) { return store::Value(v); }, knob.column(point)));
+    store::Row row = store::load_columns(load);
+    row.insert(row.end(), {{"run_id", run_id}, {"round", round}, {"status", status}});
     return row;
 }
 
